@@ -1,0 +1,49 @@
+"""One exception hierarchy: every failure a user can cause or meet ends as one clear line."""
+
+
+class AuditorError(Exception):
+    """Base class; the CLI turns any of these into a one-line error and a non-zero exit."""
+
+
+class RegistryError(AuditorError):
+    """The package registry answered badly or not at all."""
+
+
+class UnknownPackage(RegistryError):
+    """The registry has no such package."""
+
+
+class UnknownVersion(RegistryError):
+    """The package has no such published version."""
+
+
+class DownloadError(RegistryError):
+    """A download broke off, was truncated, or is not the archive it claims to be."""
+
+
+class IntegrityError(DownloadError):
+    """A download's bytes do not match the registry's dist.integrity."""
+
+
+class BundleNotFound(AuditorError):
+    """No JavaScript bundle could be found in a package or native binary."""
+
+
+class StoreError(AuditorError):
+    """The snapshot store is unusable (locked by another collector, corrupt, wrong schema)."""
+
+
+class StoreBusy(StoreError):
+    """Another collector holds the store's write lock."""
+
+
+class ChangelogError(AuditorError):
+    """A changelog could not be fetched or parsed."""
+
+
+class RuleError(AuditorError):
+    """A rule file is invalid; the message names the file and line."""
+
+
+class CaptureError(AuditorError):
+    """A sandboxed run of the CLI crashed, hung, or never called the API."""

@@ -1,0 +1,57 @@
+"""What each audited CLI is. Adding a CLI means adding a module here and a line in TARGETS; nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import AuditorError
+
+
+@dataclass(frozen=True)
+class ChangelogSource:
+    """Where the vendor publishes its changelog: a git repository holding a file, or a raw URL."""
+
+    git_url: str | None = None
+    path: str = "CHANGELOG.md"
+    raw_url: str | None = None
+    html_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """One CLI on npm.
+
+    `native_since` is the first version whose main package is only a launcher and whose real
+    program is a native executable in a per-platform package named `platform_package.format(platform=…)`.
+    """
+
+    name: str
+    npm_package: str
+    entry_files: tuple[str, ...]
+    platform_package: str | None = None
+    native_since: str | None = None
+    binary_names: tuple[str, ...] = ()
+    base_url_env: str = ""
+    api_key_env: str = ""
+    extra_env: dict[str, str] = field(default_factory=dict)
+    changelog: ChangelogSource = ChangelogSource()
+    identifier_prefixes: tuple[str, ...] = ()
+    flag_prefixes: tuple[str, ...] = ()
+
+    def ships_native(self, version: str) -> bool:
+        from ..versions import parse
+
+        return self.native_since is not None and parse(version) >= parse(self.native_since)
+
+
+def get(name: str) -> Target:
+    from .claude_code import CLAUDE_CODE
+
+    targets = {CLAUDE_CODE.name: CLAUDE_CODE}
+    try:
+        return targets[name]
+    except KeyError:
+        raise AuditorError(f"unknown target {name!r}; known: {', '.join(sorted(targets))}") from None
+
+
+DEFAULT = "claude-code"

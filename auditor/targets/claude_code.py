@@ -1,0 +1,28 @@
+"""Anthropic's Claude Code (npm @anthropic-ai/claude-code)."""
+
+from . import ChangelogSource, Target
+
+CLAUDE_CODE = Target(
+    name="claude-code",
+    npm_package="@anthropic-ai/claude-code",
+    entry_files=("package/cli.js",),
+    platform_package="@anthropic-ai/claude-code-{platform}",
+    native_since="2.1.113",
+    binary_names=("package/claude", "package/claude.exe"),
+    base_url_env="ANTHROPIC_BASE_URL",
+    api_key_env="ANTHROPIC_API_KEY",
+    extra_env={
+        "DISABLE_AUTOUPDATER": "1",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+        "DISABLE_TELEMETRY": "1",
+        "DISABLE_ERROR_REPORTING": "1",
+    },
+    changelog=ChangelogSource(
+        git_url="https://github.com/anthropics/claude-code.git",
+        path="CHANGELOG.md",
+        raw_url="https://raw.githubusercontent.com/anthropics/claude-code/main/CHANGELOG.md",
+        html_url="https://github.com/anthropics/claude-code/releases",
+    ),
+    identifier_prefixes=("CLAUDE_CODE_", "ANTHROPIC_", "DISABLE_", "ENABLE_", "CLAUDE_", "MAX_THINKING", "MCP_", "BASH_"),
+    flag_prefixes=("tengu_",),
+)
