@@ -1,0 +1,342 @@
+"""npm registry client: full packuments, verified tarballs, and a content-addressed download cache.
+
+Everything a release audit rests on comes through here, so nothing unverified reaches the cache:
+tarballs are checked against the registry's `dist.integrity` before they are renamed into place,
+and a failed, truncated or interrupted download leaves no file behind.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import email.utils
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from . import versions as semver
+from .errors import DownloadError, IntegrityError, RegistryError, UnknownPackage, UnknownVersion
+
+DEFAULT_REGISTRY = "https://registry.npmjs.org"
+MAX_RETRY_AFTER = 60.0
+"""Seconds; a server asking for a longer pause is not worth blocking an audit for."""
+DEFAULT_MAX_AGE = 600.0
+"""Seconds a cached packument is trusted without asking the registry; new releases show up within this."""
+
+_HASHES = ("sha512", "sha384", "sha256", "sha1")  # strongest first, as npm's ssri picks them
+_CHUNK = 1 << 16
+
+T = TypeVar("T")
+Progress = Callable[[int, int | None], None]
+"""on_progress(done_bytes, total_bytes); total is None when the server sends no Content-Length."""
+
+
+def default_cache_dir() -> Path:
+    """Where downloads live: `$AUDITOR_CACHE`, else the user's cache dir, never the work tree."""
+    if env := os.environ.get("AUDITOR_CACHE"):
+        return Path(env).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "auditor"
+
+
+def default_registry_url() -> str:
+    """`$AUDITOR_REGISTRY` (a mirror, or a local fake in tests), else the public npm registry."""
+    return (os.environ.get("AUDITOR_REGISTRY") or DEFAULT_REGISTRY).rstrip("/")
+
+
+@dataclass(frozen=True)
+class Digest:
+    """An expected content hash of a tarball; it names the tarball's file in the cache."""
+
+    algorithm: str
+    hexdigest: str
+
+    @classmethod
+    def from_dist(cls, dist: dict) -> Digest | None:
+        """The strongest hash in `dist.integrity` (SRI), else the legacy sha1 `dist.shasum`."""
+        found: dict[str, str] = {}
+        for token in str(dist.get("integrity") or "").split():
+            algorithm, _, b64 = token.partition("-")
+            with suppress(binascii.Error, ValueError):
+                found.setdefault(algorithm, base64.b64decode(b64.split("?")[0], validate=True).hex())
+        for algorithm in _HASHES:
+            if algorithm in found:
+                return cls(algorithm, found[algorithm])
+        shasum = dist.get("shasum")
+        return cls("sha1", shasum.lower()) if isinstance(shasum, str) and shasum else None
+
+
+@contextmanager
+def atomic_write(path: Path) -> Iterator[BinaryIO]:
+    """Write `path` all-or-nothing: a temp file beside it, fsync, rename.
+
+    If the body of the `with` raises anything (KeyboardInterrupt included), the temp file is
+    removed and `path` is untouched, so readers never see a partial file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+class Cache:
+    """On-disk cache: tarballs addressed by their hash, packuments with their HTTP validators."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def tarball_path(self, digest: Digest) -> Path:
+        h = digest.hexdigest
+        return self.root / "tarballs" / digest.algorithm / h[:2] / f"{h[2:]}.tgz"
+
+    def packument_path(self, registry_url: str, package: str) -> Path:
+        """Keyed by registry too: a mirror's packument points at the mirror's tarball URLs."""
+        return self.root / "packuments" / quote(registry_url, safe="") / f"{quote(package, safe='@')}.json"
+
+
+class _Transient(Exception):
+    """A failure worth another try; `delay` is what the server asked for in Retry-After."""
+
+    def __init__(self, reason: str, delay: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.delay = delay
+
+
+# Retrying these cannot help: a bad URL scheme, a broken content-encoding, a redirect loop.
+_PERMANENT = (httpx.UnsupportedProtocol, httpx.DecodingError, httpx.TooManyRedirects)
+
+
+class Registry:
+    """Reads one npm registry through a caller-owned httpx.Client.
+
+    `retries` is how many times a request is repeated after a 429, a 5xx or a transport error
+    (so at most `retries + 1` requests), waiting `backoff * 2**n` seconds or the server's
+    Retry-After (capped at MAX_RETRY_AFTER). `max_age` is how many seconds a packument cached on
+    disk is used without asking the registry; 0 always revalidates (a cheap 304 when the
+    registry sends ETag/Last-Modified), which is what a "look for new releases" run wants.
+    Within one Registry each packument is fetched at most once.
+    """
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        cache: Cache,
+        url: str = DEFAULT_REGISTRY,
+        retries: int = 4,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+        max_age: float = DEFAULT_MAX_AGE,
+    ) -> None:
+        self.client = client
+        self.cache = cache
+        self.url = url.rstrip("/")
+        self.retries = retries
+        self.backoff = backoff
+        self.sleep = sleep
+        self.max_age = max_age
+        self._packuments: dict[str, dict] = {}
+
+    def packument(self, package: str) -> dict:
+        """The full packument (`versions`, `time`, `dist-tags`), from memory, disk or the registry."""
+        if package not in self._packuments:
+            self._packuments[package] = self._load_packument(package)
+        return self._packuments[package]
+
+    def versions(self, package: str) -> dict[str, str | None]:
+        """Published version -> publish time (ISO 8601 from `time`), oldest version first."""
+        doc = self.packument(package)
+        times = doc.get("time") or {}
+        return {v: times.get(v) for v in semver.sort(doc["versions"])}
+
+    def manifest(self, package: str, version: str) -> dict:
+        """One version's package.json as published; UnknownVersion names the nearest real ones."""
+        published = self.packument(package)["versions"]
+        if version in published:
+            return published[version]
+        raise UnknownVersion(f"{package} has no version {version} ({_nearest(version, list(published))})")
+
+    def tarball(self, package: str, version: str, on_progress: Progress | None = None) -> Path:
+        """The verified tarball of package@version in the cache, downloading it if needed."""
+        dist = self.manifest(package, version).get("dist") or {}
+        url, digest = dist.get("tarball"), Digest.from_dist(dist)
+        if not isinstance(url, str) or not url or digest is None:
+            raise RegistryError(f"{package}@{version}: the registry lists no tarball URL or hash for it")
+        path = self.cache.tarball_path(digest)
+        if not path.exists():
+            self._retry(
+                lambda: self._download(package, version, url, digest, path, on_progress),
+                lambda reason: DownloadError(f"{package}@{version}: download failed: {reason} ({url})"),
+            )
+        return path
+
+    def _load_packument(self, package: str) -> dict:
+        path = self.cache.packument_path(self.url, package)
+        cached = _read_json(path)
+        if cached is not None and time.time() - path.stat().st_mtime < self.max_age:
+            return cached["packument"]
+
+        url = f"{self.url}/{package.replace('/', '%2f')}"
+        headers = {"Accept": "application/json"}
+        if cached is not None:
+            if cached.get("etag"):
+                headers["If-None-Match"] = cached["etag"]
+            if cached.get("last_modified"):
+                headers["If-Modified-Since"] = cached["last_modified"]
+
+        def fail(reason: str) -> RegistryError:
+            return RegistryError(f"{package}: {reason} ({url})")
+
+        response = self._retry(lambda: self._get(url, headers, fail), fail)
+        if response.status_code == 304 and cached is not None:
+            os.utime(path)  # revalidated: fresh for another max_age
+            return cached["packument"]
+        if response.status_code == 404:
+            raise UnknownPackage(f"no package named {package} on {self.url}")
+        if response.status_code != 200:
+            raise fail(f"registry answered HTTP {response.status_code} {response.reason_phrase}")
+        try:
+            doc = response.json()
+        except ValueError:
+            raise fail("registry sent a packument that is not JSON") from None
+        if not isinstance(doc, dict):
+            raise fail("registry sent a packument that is not a JSON object")
+        if not isinstance(doc.get("versions"), dict):
+            if "unpublished" in (doc.get("time") or {}):
+                raise UnknownPackage(f"{package} was unpublished from {self.url}")
+            raise fail("registry sent a packument without versions")
+        entry = {
+            "etag": response.headers.get("ETag"),
+            "last_modified": response.headers.get("Last-Modified"),
+            "packument": doc,
+        }
+        with atomic_write(path) as f:
+            f.write(json.dumps(entry).encode())
+        return doc
+
+    def _get(self, url: str, headers: dict[str, str], fail: Callable[[str], RegistryError]) -> httpx.Response:
+        try:
+            response = self.client.get(url, headers=headers, follow_redirects=True)
+        except _PERMANENT as exc:
+            raise fail(_describe(exc)) from exc
+        except httpx.TransportError as exc:
+            raise _Transient(_describe(exc)) from exc
+        _raise_if_transient(response)
+        return response
+
+    def _download(
+        self, package: str, version: str, url: str, digest: Digest, path: Path, on_progress: Progress | None
+    ) -> None:
+        """One attempt: stream into a temp file beside `path`, verify, rename into place."""
+        what = f"{package}@{version}"
+        try:
+            with self.client.stream("GET", url, follow_redirects=True) as response:
+                _raise_if_transient(response)
+                if response.status_code != 200:
+                    raise DownloadError(f"{what}: tarball answered HTTP {response.status_code} ({url})")
+                total = _content_length(response)
+                hasher, done = hashlib.new(digest.algorithm), 0
+                with atomic_write(path) as f:
+                    for chunk in response.iter_bytes(_CHUNK):
+                        f.write(chunk)
+                        hasher.update(chunk)
+                        done += len(chunk)
+                        if on_progress is not None:
+                            on_progress(done, total)
+                    if total is not None and done != total:
+                        raise _Transient(f"truncated: got {done} of {total} bytes")
+                    if hasher.hexdigest() != digest.hexdigest:
+                        raise IntegrityError(
+                            f"{what}: tarball {digest.algorithm} is {hasher.hexdigest()[:16]}…, "
+                            f"the registry says {digest.hexdigest[:16]}… ({url})"
+                        )
+        except _PERMANENT as exc:
+            raise DownloadError(f"{what}: download failed: {_describe(exc)} ({url})") from exc
+        except httpx.TransportError as exc:
+            raise _Transient(_describe(exc)) from exc
+
+    def _retry(self, attempt: Callable[[], T], fail: Callable[[str], RegistryError]) -> T:
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                return attempt()
+            except _Transient as exc:
+                if tries > self.retries:
+                    raise fail(f"{exc.reason}, gave up after {tries} {'try' if tries == 1 else 'tries'}") from None
+                self.sleep(exc.delay if exc.delay is not None else self.backoff * 2 ** (tries - 1))
+
+
+def _raise_if_transient(response: httpx.Response) -> None:
+    if response.status_code == 429 or response.status_code >= 500:
+        delay = retry_after(response.headers.get("Retry-After"), time.time())
+        raise _Transient(f"HTTP {response.status_code} {response.reason_phrase}", delay)
+
+
+def retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait per a Retry-After header (delta-seconds or HTTP-date), capped; None if absent or bad."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        seconds = float(value)
+    else:
+        try:
+            seconds = email.utils.parsedate_to_datetime(value).timestamp() - now
+        except (TypeError, ValueError):
+            return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    """The size of the decoded body, when the server says it (not under a Content-Encoding)."""
+    if response.headers.get("Content-Encoding", "identity") != "identity":
+        return None
+    try:
+        return int(response.headers["Content-Length"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _nearest(version: str, published: list[str]) -> str:
+    """The published versions just below and above `version`, for an error message."""
+    if not published:
+        return "it has no published versions"
+    ordered = semver.sort(published)
+    if not semver.is_version(version):
+        return f"not a version number; newest: {ordered[-1]}"
+    keys = [semver.parse(v) for v in ordered]
+    i = bisect.bisect_left(keys, semver.parse(version))
+    return "nearest: " + ", ".join(ordered[max(i - 1, 0) : i + 1])
+
+
+def _read_json(path: Path) -> dict | None:
+    """A cached packument entry, or None if missing or unreadable (it is then simply fetched again)."""
+    try:
+        entry = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return entry if isinstance(entry, dict) and isinstance(entry.get("packument"), dict) else None
+
+
+def _describe(exc: Exception) -> str:
+    """An httpx exception as one line (some carry multi-line or empty messages)."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,432 @@
+"""The npm client against a local fake registry (pytest-httpserver) serving tarballs built here."""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import hashlib
+import io
+import json
+import os
+import tarfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from auditor.errors import DownloadError, IntegrityError, RegistryError, UnknownPackage, UnknownVersion
+from auditor.npm import (
+    MAX_RETRY_AFTER,
+    Cache,
+    Digest,
+    Registry,
+    default_cache_dir,
+    default_registry_url,
+    retry_after,
+)
+
+PKG = "@fake/cli"
+PATH = "/@fake/cli"  # werkzeug hands the handler the decoded path of /@fake%2fcli
+
+
+def make_tarball(version: str, size: int = 4096) -> bytes:
+    """A real npm-style .tgz: package/package.json plus a cli.js of `size` bytes."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, data in {
+            "package/package.json": json.dumps({"name": PKG, "version": version}).encode(),
+            "package/cli.js": (f"// {version}\n".encode() + os.urandom(size)),
+        }.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def sri(data: bytes) -> str:
+    return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+
+
+class FakeRegistry:
+    """Publishes versions of PKG on an HTTPServer: a packument plus one tarball URL per version."""
+
+    def __init__(self, server: HTTPServer) -> None:
+        self.server = server
+        self.tarballs: dict[str, bytes] = {}
+        self.doc: dict = {
+            "_id": PKG,
+            "name": PKG,
+            "dist-tags": {},
+            "versions": {},
+            "time": {"created": "2024-01-01T00:00:00.000Z"},
+        }
+
+    def publish(self, version: str, dist: dict | None = None, serve: bool = True) -> bytes:
+        data = make_tarball(version)
+        self.tarballs[version] = data
+        path = self.tarball_path(version)
+        self.doc["versions"][version] = {
+            "name": PKG,
+            "version": version,
+            "dist": {"tarball": self.server.url_for(path), "integrity": sri(data), **(dist or {})},
+        }
+        self.doc["time"][version] = f"2025-01-{len(self.tarballs):02d}T00:00:00.000Z"
+        self.doc["dist-tags"]["latest"] = version
+        if serve:
+            self.server.expect_request(path).respond_with_data(data, content_type="application/octet-stream")
+        return data
+
+    @staticmethod
+    def tarball_path(version: str) -> str:
+        return f"/tarballs/cli-{version}.tgz"
+
+    def serve_packument(self, headers: dict[str, str] | None = None) -> None:
+        self.server.expect_request(PATH).respond_with_json(self.doc, headers=headers)
+
+    def requests_to(self, path: str) -> list[Request]:
+        return [req for req, _ in self.server.log if req.path == path]
+
+
+@pytest.fixture
+def fake(httpserver: HTTPServer) -> FakeRegistry:
+    return FakeRegistry(httpserver)
+
+
+@pytest.fixture
+def client():
+    with httpx.Client(timeout=5) as c:
+        yield c
+
+
+@pytest.fixture
+def slept() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def registry(client: httpx.Client, tmp_path: Path, httpserver: HTTPServer, slept: list[float]) -> Registry:
+    return make_registry(client, tmp_path, httpserver, slept)
+
+
+def make_registry(client, tmp_path, httpserver, slept, **kw) -> Registry:
+    return Registry(client, Cache(tmp_path / "cache"), httpserver.url_for("/"), sleep=slept.append, **kw)
+
+
+def one_line(exc: pytest.ExceptionInfo) -> str:
+    message = str(exc.value)
+    assert message and "\n" not in message
+    return message
+
+
+def cached_tarballs(tmp_path: Path) -> list[Path]:
+    """Every file under the tarball cache, temp files included."""
+    return [p for p in (tmp_path / "cache" / "tarballs").rglob("*") if p.is_file()]
+
+
+# --- packuments ---------------------------------------------------------------------------------
+
+
+def test_packument_is_requested_once_with_encoded_name(fake, registry):
+    fake.publish("1.0.0")
+    fake.serve_packument()
+    assert registry.packument(PKG)["versions"]["1.0.0"]["version"] == "1.0.0"
+    assert registry.packument(PKG) is registry.packument(PKG)
+    [req] = fake.requests_to(PATH)
+    assert req.environ["RAW_URI"] == "/@fake%2fcli"
+    assert req.headers["Accept"] == "application/json"
+
+
+def test_conditional_request_reuses_cache_on_304(fake, client, tmp_path, httpserver, slept):
+    fake.publish("1.0.0")
+    etag, modified = '"abc"', "Wed, 01 Jan 2025 00:00:00 GMT"
+    httpserver.expect_request(PATH, headers={"If-None-Match": etag, "If-Modified-Since": modified}).respond_with_data(
+        "", status=304
+    )
+    fake.serve_packument(headers={"ETag": etag, "Last-Modified": modified})
+
+    first = make_registry(client, tmp_path, httpserver, slept, max_age=0).packument(PKG)
+    second = make_registry(client, tmp_path, httpserver, slept, max_age=0).packument(PKG)
+
+    assert second == first
+    statuses = [resp.status_code for req, resp in httpserver.log if req.path == PATH]
+    assert statuses == [200, 304]
+
+
+def test_fresh_disk_copy_skips_network_until_max_age(fake, client, tmp_path, httpserver, slept):
+    fake.publish("1.0.0")
+    fake.serve_packument()
+    make_registry(client, tmp_path, httpserver, slept).packument(PKG)
+    make_registry(client, tmp_path, httpserver, slept).packument(PKG)
+    assert len(fake.requests_to(PATH)) == 1
+
+    [path] = (tmp_path / "cache" / "packuments").rglob("*.json")
+    old = time.time() - 601
+    os.utime(path, (old, old))
+    make_registry(client, tmp_path, httpserver, slept).packument(PKG)
+    assert len(fake.requests_to(PATH)) == 2
+
+
+def test_corrupt_packument_cache_is_fetched_again(fake, client, tmp_path, httpserver, slept):
+    fake.publish("1.0.0")
+    fake.serve_packument()
+    make_registry(client, tmp_path, httpserver, slept).packument(PKG)
+    [path] = (tmp_path / "cache" / "packuments").rglob("*.json")
+    path.write_text("{not json")
+    assert "1.0.0" in make_registry(client, tmp_path, httpserver, slept).packument(PKG)["versions"]
+    assert len(fake.requests_to(PATH)) == 2
+
+
+def test_versions_with_times_in_version_order(fake, registry):
+    for v in ("1.9.0", "1.10.0", "1.2.0"):
+        fake.publish(v)
+    fake.doc["time"]["1.0.0"] = "2024-06-01T00:00:00.000Z"  # unpublished: in time, not in versions
+    fake.doc["time"]["modified"] = "2025-02-01T00:00:00.000Z"
+    fake.serve_packument()
+    assert registry.versions(PKG) == {
+        "1.2.0": "2025-01-03T00:00:00.000Z",
+        "1.9.0": "2025-01-01T00:00:00.000Z",
+        "1.10.0": "2025-01-02T00:00:00.000Z",
+    }
+
+
+def test_unknown_package(httpserver, registry):
+    httpserver.expect_request("/@fake/nope").respond_with_json({"error": "Not found"}, status=404)
+    with pytest.raises(UnknownPackage) as exc:
+        registry.packument("@fake/nope")
+    assert "@fake/nope" in one_line(exc)
+
+
+def test_unpublished_package(fake, registry):
+    fake.doc = {"name": PKG, "time": {"unpublished": {"time": "2025-01-01T00:00:00.000Z"}}}
+    fake.serve_packument()
+    with pytest.raises(UnknownPackage) as exc:
+        registry.versions(PKG)
+    assert PKG in one_line(exc)
+
+
+def test_unknown_version_names_the_nearest(fake, registry):
+    for v in ("2.1.58", "2.1.59", "2.1.61", "2.1.62"):
+        fake.publish(v)
+    fake.serve_packument()
+    with pytest.raises(UnknownVersion) as exc:
+        registry.manifest(PKG, "2.1.60")
+    assert one_line(exc) == "@fake/cli has no version 2.1.60 (nearest: 2.1.59, 2.1.61)"
+    with pytest.raises(UnknownVersion, match=r"2\.1\.99 \(nearest: 2\.1\.62\)$"):
+        registry.tarball(PKG, "2.1.99")
+    with pytest.raises(UnknownVersion, match="newest: 2.1.62"):
+        registry.manifest(PKG, "latest")
+
+
+# --- retries ------------------------------------------------------------------------------------
+
+
+def test_429_honours_retry_after_then_succeeds(fake, httpserver, registry, slept):
+    fake.publish("1.0.0")
+    httpserver.expect_oneshot_request(PATH).respond_with_data("slow down", status=429, headers={"Retry-After": "7"})
+    fake.serve_packument()
+    assert "1.0.0" in registry.versions(PKG)
+    assert slept == [7.0]
+
+
+def test_retry_after_is_capped(fake, httpserver, registry, slept):
+    fake.publish("1.0.0")
+    httpserver.expect_oneshot_request(PATH).respond_with_data("", status=503, headers={"Retry-After": "3600"})
+    fake.serve_packument()
+    registry.packument(PKG)
+    assert slept == [MAX_RETRY_AFTER]
+
+
+def test_retry_after_forms():
+    now = 1_700_000_000.0
+    assert retry_after("12", now) == 12.0
+    assert retry_after(email.utils.formatdate(now + 30, usegmt=True), now) == pytest.approx(30.0)
+    assert retry_after(email.utils.formatdate(now - 30, usegmt=True), now) == 0.0
+    assert retry_after("soon", now) is None
+    assert retry_after("nan", now) is None
+    assert retry_after(None, now) is None
+
+
+def test_5xx_exhausted_raises_after_backoff(httpserver, client, tmp_path, slept):
+    httpserver.expect_request(PATH).respond_with_data("down", status=502)
+    registry = make_registry(client, tmp_path, httpserver, slept, retries=3, backoff=0.5)
+    with pytest.raises(RegistryError) as exc:
+        registry.packument(PKG)
+    message = one_line(exc)
+    assert PKG in message and "502" in message and "4 tries" in message
+    assert slept == [0.5, 1.0, 2.0]
+    assert len(httpserver.log) == 4
+
+
+def test_transport_errors_are_retried(tmp_path, slept):
+    calls = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        raise httpx.ConnectError("connection refused\nby peer", request=request)
+
+    with httpx.Client(transport=httpx.MockTransport(refuse)) as client:
+        registry = Registry(client, Cache(tmp_path), "http://registry.invalid", retries=2, sleep=slept.append)
+        with pytest.raises(RegistryError) as exc:
+            registry.packument(PKG)
+    assert "ConnectError: connection refused by peer" in one_line(exc)
+    assert len(calls) == 3 and slept == [0.5, 1.0]
+
+
+def test_download_5xx_exhausted(fake, httpserver, client, tmp_path, slept):
+    fake.publish("1.0.0", serve=False)
+    fake.serve_packument()
+    httpserver.expect_request(fake.tarball_path("1.0.0")).respond_with_data("", status=500)
+    registry = make_registry(client, tmp_path, httpserver, slept, retries=1)
+    with pytest.raises(DownloadError) as exc:
+        registry.tarball(PKG, "1.0.0")
+    assert "@fake/cli@1.0.0" in one_line(exc) and "2 tries" in str(exc.value)
+    assert not isinstance(exc.value, IntegrityError)
+    assert cached_tarballs(tmp_path) == []
+
+
+# --- tarballs -----------------------------------------------------------------------------------
+
+
+def test_tarball_is_verified_cached_and_not_downloaded_again(fake, client, tmp_path, httpserver, slept):
+    data = fake.publish("1.0.0")
+    fake.serve_packument()
+    progress: list[tuple[int, int | None]] = []
+    registry = make_registry(client, tmp_path, httpserver, slept)
+    path = registry.tarball(PKG, "1.0.0", on_progress=lambda *a: progress.append(a))
+
+    digest = hashlib.sha512(data).hexdigest()
+    assert path.read_bytes() == data
+    assert path == tmp_path / "cache" / "tarballs" / "sha512" / digest[:2] / f"{digest[2:]}.tgz"
+    assert progress[-1] == (len(data), len(data))
+    with tarfile.open(path) as tar:
+        assert "package/cli.js" in tar.getnames()
+
+    assert make_registry(client, tmp_path, httpserver, slept).tarball(PKG, "1.0.0") == path
+    assert len(fake.requests_to(fake.tarball_path("1.0.0"))) == 1
+    assert cached_tarballs(tmp_path) == [path]
+
+
+def test_integrity_mismatch(fake, registry, tmp_path):
+    fake.publish("1.0.0", dist={"integrity": sri(b"some other tarball")})
+    fake.serve_packument()
+    with pytest.raises(IntegrityError) as exc:
+        registry.tarball(PKG, "1.0.0")
+    message = one_line(exc)
+    assert "@fake/cli@1.0.0" in message and hashlib.sha512(b"some other tarball").hexdigest()[:16] in message
+    assert len(fake.requests_to(fake.tarball_path("1.0.0"))) == 1  # not retried: the bytes are wrong
+    assert cached_tarballs(tmp_path) == []
+
+
+def test_corrupt_bytes(fake, httpserver, registry, tmp_path):
+    data = bytearray(fake.publish("1.0.0", serve=False))
+    data[len(data) // 2] ^= 0xFF
+    httpserver.expect_request(fake.tarball_path("1.0.0")).respond_with_data(bytes(data))
+    fake.serve_packument()
+    with pytest.raises(IntegrityError, match=r"^@fake/cli@1\.0\.0: tarball sha512 is "):
+        registry.tarball(PKG, "1.0.0")
+    assert cached_tarballs(tmp_path) == []
+
+
+def test_sha1_shasum_when_no_integrity(fake, registry):
+    fake.publish("1.0.0", dist={"integrity": None, "shasum": hashlib.sha1(b"x").hexdigest()})
+    fake.publish("1.1.0", dist={"integrity": None})
+    fake.doc["versions"]["1.1.0"]["dist"]["shasum"] = hashlib.sha1(fake.tarballs["1.1.0"]).hexdigest()
+    fake.serve_packument()
+    with pytest.raises(IntegrityError, match="sha1"):
+        registry.tarball(PKG, "1.0.0")
+    assert registry.tarball(PKG, "1.1.0").parent.parent.name == "sha1"
+
+
+def short_response(data: bytes, sent: int) -> Response:
+    """Promises all of `data` in Content-Length but sends only `sent` bytes, then the server closes."""
+    response = Response(data[:sent], content_type="application/octet-stream")
+    response.headers["Content-Length"] = str(len(data))  # after the body, which would reset it
+    return response
+
+
+def test_dropped_connection_is_retried_then_reported(fake, httpserver, registry, tmp_path, slept):
+    data = fake.publish("1.0.0", serve=False)
+    fake.serve_packument()
+    # The server promises the whole tarball, sends half and closes the connection.
+    httpserver.expect_request(fake.tarball_path("1.0.0")).respond_with_response(short_response(data, len(data) // 2))
+    with pytest.raises(DownloadError) as exc:
+        registry.tarball(PKG, "1.0.0")
+    assert "@fake/cli@1.0.0" in one_line(exc) and "5 tries" in str(exc.value)
+    assert slept == [0.5, 1.0, 2.0, 4.0]
+    assert cached_tarballs(tmp_path) == []
+
+
+def test_truncated_once_then_complete(fake, httpserver, registry, slept):
+    data = fake.publish("1.0.0")
+    fake.serve_packument()
+    httpserver.expect_oneshot_request(fake.tarball_path("1.0.0")).respond_with_response(short_response(data, 100))
+    assert registry.tarball(PKG, "1.0.0").read_bytes() == data
+    assert slept == [0.5]
+
+
+def test_short_body_is_caught_even_if_the_transport_misses_it(tmp_path, slept):
+    """MockTransport does not police Content-Length, so this exercises the client's own check."""
+    data = make_tarball("1.0.0")
+    manifest = {"version": "1.0.0", "dist": {"tarball": "http://fake/cli.tgz", "integrity": sri(data)}}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/cli.tgz":
+            return httpx.Response(200, headers={"Content-Length": str(len(data))}, content=data[:-10])
+        return httpx.Response(200, json={"name": PKG, "versions": {"1.0.0": manifest}})
+
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+        registry = Registry(client, Cache(tmp_path / "cache"), "http://fake", retries=0, sleep=slept.append)
+        with pytest.raises(DownloadError, match=rf"truncated: got {len(data) - 10} of {len(data)} bytes") as exc:
+            registry.tarball(PKG, "1.0.0")
+    one_line(exc)
+    assert cached_tarballs(tmp_path) == []
+
+
+def test_keyboard_interrupt_mid_download_leaves_nothing(fake, registry, tmp_path):
+    fake.publish("1.0.0")
+    fake.serve_packument()
+
+    def interrupt(done: int, total: int | None) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        registry.tarball(PKG, "1.0.0", on_progress=interrupt)
+    assert cached_tarballs(tmp_path) == []
+    assert registry.tarball(PKG, "1.0.0").exists()
+
+
+def test_tarball_404_is_not_retried(fake, httpserver, registry, slept):
+    fake.publish("1.0.0", serve=False)
+    fake.serve_packument()
+    httpserver.expect_request(fake.tarball_path("1.0.0")).respond_with_data("gone", status=404)
+    with pytest.raises(DownloadError) as exc:
+        registry.tarball(PKG, "1.0.0")
+    message = one_line(exc)
+    assert "@fake/cli@1.0.0" in message and "HTTP 404" in message
+    assert slept == []
+
+
+# --- small parts --------------------------------------------------------------------------------
+
+
+def test_digest_prefers_the_strongest_hash():
+    data = b"tarball"
+    sha1 = "sha1-" + base64.b64encode(hashlib.sha1(data).digest()).decode()
+    assert Digest.from_dist({"integrity": f"{sha1} {sri(data)}"}) == Digest("sha512", hashlib.sha512(data).hexdigest())
+    assert Digest.from_dist({"shasum": "ABC"}) == Digest("sha1", "abc")
+    assert Digest.from_dist({"integrity": "sha512-!!!"}) is None
+
+
+def test_defaults_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("AUDITOR_CACHE", str(tmp_path / "c"))
+    monkeypatch.setenv("AUDITOR_REGISTRY", "http://mirror.local/npm/")
+    assert default_cache_dir() == tmp_path / "c"
+    assert default_registry_url() == "http://mirror.local/npm"
+    monkeypatch.delenv("AUDITOR_CACHE")
+    monkeypatch.delenv("AUDITOR_REGISTRY")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert default_cache_dir() == Path.home() / ".cache" / "auditor"
+    assert default_registry_url() == "https://registry.npmjs.org"
