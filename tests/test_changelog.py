@@ -1,0 +1,539 @@
+"""The changelog: parsing, the three sources (against local fakes), history folding and the findings."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import git
+import httpx
+import pytest
+from pytest_httpserver import HTTPServer
+
+from auditor import changelog
+from auditor.changelog import ChangelogHistory, Entry, Release
+from auditor.errors import ChangelogError
+
+# ---------------------------------------------------------------------------------------------- parse
+
+
+@pytest.mark.parametrize(
+    ("heading", "date"),
+    [
+        ("## 2.1.109", None),
+        ("## v2.1.109", None),
+        ("## [2.1.109] - 2026-04-15", "2026-04-15"),
+        ("## [2.1.109](https://example.com/compare/v2.1.108...v2.1.109) - 2026-04-15", "2026-04-15"),
+        ("### 2.1.109 (2026-04-15)", "2026-04-15"),
+        ("## 2.1.109 — 2026-04-15", "2026-04-15"),
+        ("# Version 2.1.109", None),
+        ("2.1.109\n-------", None),
+    ],
+)
+def test_version_heading_forms(heading: str, date: str | None) -> None:
+    releases = changelog.parse(f"# Changelog\n\n{heading}\n\n- Fixed a thing\n")
+    assert releases == [Release("2.1.109", date, (Entry("Fixed a thing"),))]
+
+
+def test_keep_a_changelog_with_reference_links() -> None:
+    text = """# Changelog
+
+## [Unreleased]
+
+- Not out yet
+
+## [1.1.0] - 2026-02-01
+
+### Added
+
+- New `--flag`
+
+### Fixed
+
+- A crash
+
+## [1.0.0] - 2026-01-01
+
+- First
+
+[1.1.0]: https://example.com/compare/v1.0.0...v1.1.0
+[1.0.0]: https://example.com/releases/v1.0.0
+"""
+    assert changelog.parse(text) == [
+        Release("1.1.0", "2026-02-01", (Entry("New --flag"), Entry("A crash"))),
+        Release("1.0.0", "2026-01-01", (Entry("First"),)),
+    ]
+
+
+def test_non_version_headings_and_text_outside_versions_are_ignored() -> None:
+    text = """# Changelog
+
+Intro paragraph, not part of any release.
+
+- nor is this bullet
+
+## 2.0.0
+
+- In 2.0.0
+
+## Older notes
+
+- Not a release
+
+## 1.0.0
+
+- In 1.0.0
+"""
+    assert changelog.parse(text) == [
+        Release("2.0.0", None, (Entry("In 2.0.0"),)),
+        Release("1.0.0", None, (Entry("In 1.0.0"),)),
+    ]
+
+
+def test_nested_bullets_stay_with_their_parent_and_markup_is_stripped() -> None:
+    text = """## 1.2.0
+
+- **Plugins**: new [`/plugin`](https://example.com) command &amp; <b>menu</b> \\*beta\\*
+  - install from Git
+    - with `--ref`
+  - uninstall ![icon](i.png)
+- Second
+  entry on two lines
+
+1. Numbered items count too
+
+A prose paragraph counts as an entry.
+"""
+    (release,) = changelog.parse(text)
+    assert release.entries == (
+        Entry("Plugins: new /plugin command & menu *beta*", ("install from Git", "with --ref", "uninstall icon")),
+        Entry("Second entry on two lines"),
+        Entry("Numbered items count too"),
+        Entry("A prose paragraph counts as an entry."),
+    )
+    assert release.entries[0].full_text == (
+        "Plugins: new /plugin command & menu *beta*\n  - install from Git\n  - with --ref\n  - uninstall icon"
+    )
+
+
+def test_repeated_version_heading_merges_into_one_release() -> None:
+    releases = changelog.parse("## 1.0.0\n\n- a\n\n## 1.0.0\n\n- b\n")
+    assert releases == [Release("1.0.0", None, (Entry("a"), Entry("b")))]
+
+
+def test_fenced_code_is_not_split_into_sections() -> None:
+    text = "## 1.0.0\n\n- Use it like this:\n\n```\n# 9.9.9\n- not an entry\n```\n\n- Last\n"
+    (release,) = changelog.parse(text)
+    assert release.version == "1.0.0"
+    assert [entry.text for entry in release.entries] == ["Use it like this:", "Last"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "# Changelog\n\nNothing released yet.\n", "<html><body>404: Not Found</body></html>", b"## 1.0.0\n", None],
+)
+def test_malformed_changelog_raises_one_line(text: object) -> None:
+    with pytest.raises(ChangelogError) as caught:
+        changelog.parse(text)  # type: ignore[arg-type]
+    assert "\n" not in str(caught.value)
+    assert str(caught.value)
+
+
+# ---------------------------------------------------------------------------------------------- git
+
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+ACTOR = git.Actor("Changelog Bot", "bot@example.com")
+
+
+def _commit(repo: git.Repo, files: dict[str, str], when: datetime, message: str = "Update") -> str:
+    for name, text in files.items():
+        (Path(repo.working_tree_dir) / name).write_text(text)
+    repo.index.add(list(files))
+    stamp = f"{int(when.timestamp())} +0000"
+    return repo.index.commit(message, author=ACTOR, committer=ACTOR, author_date=stamp, commit_date=stamp).hexsha
+
+
+V1 = "# Changelog\n\n## 1.0.0\n\n- Initial release\n"
+V2 = "# Changelog\n\n## 1.0.1\n\n- Fixed login\n\n## 1.0.0\n\n- Initial release\n"
+V3 = "# Changelog\n\n## 1.0.1\n\n- Fixed login\n\n## 1.0.0\n\n- Initial release with plugin support\n"
+V4 = (
+    "# Changelog\n\n## 1.0.2\n\n- Faster startup\n\n## 1.0.1\n\n- Fixed login\n- Changed the default model\n\n"
+    "## 1.0.0\n\n- Initial release with plugin support\n"
+)
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> tuple[str, git.Repo, list[str]]:
+    """A bare repository standing in for GitHub, fed from a work tree; returns (url, work tree, shas)."""
+    work = git.Repo.init(tmp_path / "work", initial_branch="main")
+    shas = [
+        _commit(work, {"CHANGELOG.md": V1}, T0),
+        _commit(work, {"CHANGELOG.md": V2}, T0 + timedelta(days=1)),
+        _commit(work, {"README.md": "unrelated\n"}, T0 + timedelta(days=2)),
+        _commit(work, {"CHANGELOG.md": V3}, T0 + timedelta(days=3)),
+        _commit(work, {"CHANGELOG.md": V4}, T0 + timedelta(days=5)),
+    ]
+    del shas[2]  # not a changelog commit
+    bare = git.Repo.init(tmp_path / "remote.git", bare=True, initial_branch="main")
+    work.create_remote("origin", bare.git_dir).push("main:main")
+    return str(bare.git_dir), work, shas
+
+
+def _push(work: git.Repo, files: dict[str, str], when: datetime) -> str:
+    sha = _commit(work, files, when)
+    work.remote("origin").push("main:main")
+    return sha
+
+
+def test_git_walk_is_oldest_first_and_only_commits_touching_the_file(remote, tmp_path: Path) -> None:
+    url, _, shas = remote
+    repo = changelog.sync(url, tmp_path / "cache")
+    assert Path(repo.git_dir).parent == tmp_path / "cache" / "changelog"
+    assert repo.bare
+    walk = list(changelog.file_versions(repo, "CHANGELOG.md"))
+    assert [v.sha for v in walk] == shas
+    assert [v.text for v in walk] == [V1, V2, V3, V4]
+    assert walk[1].date == T0 + timedelta(days=1)
+
+
+def test_history_records_first_appearance_edits_and_late_entries(remote, tmp_path: Path) -> None:
+    url, _, shas = remote
+    history = ChangelogHistory()
+    assert changelog.update(history, changelog.file_versions(changelog.sync(url, tmp_path), "CHANGELOG.md")) == 4
+
+    assert history.baseline == shas[0]
+    first = {version: section.first_sha for version, section in history.sections.items()}
+    assert first == {"1.0.0": shas[0], "1.0.1": shas[1], "1.0.2": shas[3]}
+    (initial,) = history.entries["1.0.0"]
+    assert initial.first_sha == shas[0]
+    assert initial.removed_sha is None
+    assert [(e.sha, e.old, e.new) for e in initial.edits] == [
+        (shas[2], "Initial release", "Initial release with plugin support")
+    ]
+    assert initial.original == "Initial release"
+    assert history.edited() == [("1.0.0", initial)]
+    added_late = history.entries["1.0.1"][1]
+    assert (added_late.text, added_late.first_sha) == ("Changed the default model", shas[3])
+
+    published = {
+        "created": "2025-12-31T00:00:00.000Z",
+        "1.0.0": "2026-01-01T10:00:00.000Z",
+        "1.0.1": "2026-01-02T11:00:00.000Z",
+        "1.0.2": "2026-01-04T00:00:00.000Z",
+        "1.0.3": "2026-01-05T00:00:00.000Z",
+    }
+    late = changelog.late_entries(history, published, hours=24)
+    assert [(x.version, x.entry, x.sha, x.hours) for x in late] == [
+        ("1.0.1", "Changed the default model", shas[3], 97.0),
+        ("1.0.2", None, shas[3], 60.0),
+    ]
+    assert changelog.missing_versions([v for v in published if v != "created"], changelog.parse(V4)) == ["1.0.3"]
+
+
+def test_json_round_trip(remote, tmp_path: Path) -> None:
+    url, _, _ = remote
+    history = ChangelogHistory()
+    changelog.update(history, changelog.file_versions(changelog.sync(url, tmp_path), "CHANGELOG.md"))
+    restored = ChangelogHistory.from_dict(json.loads(json.dumps(history.to_dict())))
+    assert restored == history
+    with pytest.raises(ChangelogError, match="format"):
+        ChangelogHistory.from_dict({"format": 99})
+    with pytest.raises(ChangelogError, match="corrupt"):
+        ChangelogHistory.from_dict({"format": ChangelogHistory.FORMAT, "commits": []})
+
+
+def test_second_run_does_no_work(remote, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url, work, _ = remote
+    repo = changelog.sync(url, tmp_path)
+    history = ChangelogHistory()
+    changelog.update(history, changelog.file_versions(repo, "CHANGELOG.md"))
+    before = history.to_dict()
+
+    calls = []
+    real_parse = changelog.parse
+    monkeypatch.setattr(changelog, "parse", lambda text: calls.append(text) or real_parse(text))
+    assert changelog.update(history, changelog.file_versions(repo, "CHANGELOG.md")) == 0
+    assert list(changelog.file_versions(repo, "CHANGELOG.md", after=history.last_commit)) == []
+    assert calls == []
+    assert history.to_dict() == before
+
+    newest = _push(work, {"CHANGELOG.md": "## 1.0.3\n\n- New\n\n" + V4}, T0 + timedelta(days=6))
+    repo = changelog.sync(url, tmp_path)  # fetches into the existing clone
+    assert changelog.update(history, changelog.file_versions(repo, "CHANGELOG.md", after=history.last_commit)) == 1
+    assert len(calls) == 1
+    assert history.last_commit == newest
+    assert history.sections["1.0.3"].first_sha == newest
+
+
+def test_force_pushed_history_is_walked_again(remote, tmp_path: Path) -> None:
+    url, _, shas = remote
+    repo = changelog.sync(url, tmp_path)
+    walk = list(changelog.file_versions(repo, "CHANGELOG.md", after="0" * 40))
+    assert [v.sha for v in walk] == shas
+
+
+def test_removed_moved_and_restored_entries(tmp_path: Path) -> None:
+    def snapshot(n: int, text: str) -> changelog.FileVersion:
+        return changelog.FileVersion(f"{n:040x}", T0 + timedelta(hours=n), text)
+
+    history = ChangelogHistory()
+    changelog.update(
+        history,
+        [
+            snapshot(1, "## 1.0.1\n\n- Bug fixes\n\n## 1.0.0\n\n- Added dark mode\n- Faster search\n"),
+            snapshot(2, "## 1.0.1\n\n- Bug fixes\n- Added dark mode\n\n## 1.0.0\n\n- Faster search\n"),
+            snapshot(3, "not a changelog at all"),
+            snapshot(4, "## 1.0.1\n\n- Added dark mode\n\n## 1.0.0\n\n- Faster search\n"),
+            snapshot(5, "## 1.0.1\n\n- Bug fixes\n- Added dark mode\n\n## 1.0.0\n\n- Faster search\n"),
+        ],
+    )
+    old_dark, search = history.entries["1.0.0"]
+    assert (old_dark.removed_sha, old_dark.moved_to) == (f"{2:040x}", "1.0.1")
+    assert search.removed_sha is None
+    bugs, new_dark = history.entries["1.0.1"]
+    assert new_dark.moved_from == "1.0.0"
+    assert bugs.removed_sha is None and not bugs.edits  # removed in 4, restored in 5: the same entry
+    assert len(history.commits) == 5  # the unparsable commit is seen, and changed nothing
+
+
+def test_small_edits_are_edits_and_rewrites_are_new_entries() -> None:
+    history = ChangelogHistory()
+    changelog.update(
+        history,
+        [
+            changelog.FileVersion("a" * 40, T0, "## 1.0.0\n\n- Fixed crash on startup\n- Added vim mode\n"),
+            changelog.FileVersion(
+                "b" * 40,
+                T0 + timedelta(hours=1),
+                "## 1.0.0\n\n- Fixed a crash on startup in tmux\n- Removed telemetry\n",
+            ),
+        ],
+    )
+    crash, vim, telemetry = history.entries["1.0.0"]
+    assert [(e.old, e.new) for e in crash.edits] == [("Fixed crash on startup", "Fixed a crash on startup in tmux")]
+    assert vim.removed_sha == "b" * 40
+    assert (telemetry.text, telemetry.first_sha) == ("Removed telemetry", "b" * 40)
+
+
+def test_sync_errors_are_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ChangelogError) as caught:
+        changelog.sync(str(tmp_path / "no-such-repo.git"), tmp_path / "cache")
+    assert "\n" not in str(caught.value)
+    assert str(caught.value).endswith("no-such-repo.git' does not exist")
+    assert not list((tmp_path / "cache" / "changelog").iterdir())  # no half clone left behind
+
+
+def test_broken_cache_directory_is_cloned_again(remote, tmp_path: Path) -> None:
+    url, _, shas = remote
+    broken = tmp_path / "changelog" / changelog.safe_name(url)
+    broken.mkdir(parents=True)
+    (broken / "junk").write_text("not a repository")
+    repo = changelog.sync(url, tmp_path)
+    assert [v.sha for v in changelog.file_versions(repo, "CHANGELOG.md")] == shas
+
+
+def test_safe_name_is_a_plain_unique_directory_name() -> None:
+    a = changelog.safe_name("https://github.com/anthropics/claude-code.git")
+    b = changelog.safe_name("https://github.com/anthropics/claude_code.git")
+    assert a.startswith("github.com_anthropics_claude-code.git-")
+    assert a != b
+    assert "/" not in changelog.safe_name("../../etc")
+
+
+# ---------------------------------------------------------------------------------------------- raw URL
+
+
+def test_raw_url_returns_text(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/anthropics/claude-code/main/CHANGELOG.md").respond_with_data(
+        V4, content_type="text/plain; charset=utf-8"
+    )
+    with httpx.Client() as client:
+        text = changelog.fetch_text(client, httpserver.url_for("/anthropics/claude-code/main/CHANGELOG.md"))
+    assert [r.version for r in changelog.parse(text)] == ["1.0.2", "1.0.1", "1.0.0"]
+
+
+def test_raw_url_404_is_one_line(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/missing.md").respond_with_data("404: Not Found", status=404)
+    with httpx.Client() as client, pytest.raises(ChangelogError, match=r"HTTP 404$") as caught:
+        changelog.fetch_text(client, httpserver.url_for("/missing.md"))
+    assert "\n" not in str(caught.value)
+
+
+def test_unreachable_host_is_one_line() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused\nmore detail", request=request)
+
+    with httpx.Client(transport=httpx.MockTransport(refuse)) as client, pytest.raises(ChangelogError) as caught:
+        changelog.fetch_text(client, "https://raw.githubusercontent.com/x/y/main/CHANGELOG.md")
+    assert str(caught.value) == (
+        "cannot fetch changelog https://raw.githubusercontent.com/x/y/main/CHANGELOG.md: "
+        "[Errno 111] Connection refused more detail"
+    )
+
+
+# ---------------------------------------------------------------------------------------------- HTML
+
+
+def _release_section(version: str, when: str, body: str) -> str:
+    """One release as GitHub's releases page renders it (trimmed, structure kept)."""
+    return f"""
+<section aria-labelledby="hd-{version}">
+  <h2 class="sr-only" id="hd-{version}">v{version}</h2>
+  <div class="d-flex flex-column flex-md-row my-5 flex-justify-center">
+    <div class="col-md-2 d-flex flex-md-column flex-row flex-wrap pr-md-6 mb-2 mb-md-0 flex-items-start pt-md-4">
+      <div class="mb-2 f4 mr-1 mr-md-0 color-fg-muted">
+        <local-time datetime="{when}" class="no-wrap">{when[:10]}</local-time>
+      </div>
+      <a href="/anthropics/claude-code/tree/v{version}" class="Link Link--muted"><span>v{version}</span></a>
+    </div>
+    <div class="col-md-9">
+      <div class="Box">
+        <div class="Box-body">
+          <div class="d-flex flex-md-row flex-column">
+            <div class="d-flex flex-row flex-1 mb-3 wb-break-word">
+              <div class="flex-1" data-pjax="#repo-content-pjax-container">
+                <span class="f1 text-bold d-inline mr-3">
+                  <a href="/anthropics/claude-code/releases/tag/v{version}" class="Link--primary Link">v{version}</a>
+                </span>
+              </div>
+            </div>
+          </div>
+          <div data-pjax="true" data-test-selector="body-content" data-view-component="true"
+               class="markdown-body my-3">{body}</div>
+        </div>
+        <div data-view-component="true" class="Box-footer">
+          <include-fragment loading="lazy" src="/anthropics/claude-code/releases/expanded_assets/v{version}">
+          </include-fragment>
+        </div>
+      </div>
+    </div>
+  </div>
+</section>"""
+
+
+def _releases_page(sections: list[str], next_page: str | None = None) -> str:
+    pager = f'<a rel="next" class="next_page" href="{next_page}">Next</a>' if next_page else ""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><title>Releases · anthropics/claude-code · GitHub</title></head>
+<body>
+  <header>
+    <h1>Releases: anthropics/claude-code</h1>
+    <a href="/anthropics/claude-code/releases/tag/v9.9.9">Latest: v9.9.9</a>
+  </header>
+  <div id="repo-content-pjax-container">
+    <h1 class="sr-only">Releases</h1>
+    <div data-hpc>{"".join(sections)}</div>
+    <div class="paginate-container"><div role="navigation" class="pagination">
+      <span class="previous_page disabled">Previous</span>{pager}</div></div>
+  </div>
+</body></html>"""
+
+
+PAGE_1 = _releases_page(
+    [
+        _release_section(
+            "2.1.110",
+            "2026-04-16T18:02:11Z",
+            """<h2>What's changed</h2>
+<ul>
+<li>Added <code>/tui</code> command &amp; a <a href="https://code.claude.com/docs">docs link</a></li>
+<li>Plugins:
+<ul>
+<li>install from <strong>Git</strong>
+<ul><li>with a ref</li></ul>
+</li>
+<li>uninstall</li>
+</ul>
+</li>
+</ul>""",
+        ),
+        _release_section("2.1.109", "2026-04-15T17:00:00Z", "<ul>\n<li>Fixed login</li>\n</ul>"),
+    ],
+    next_page="/anthropics/claude-code/releases?page=2",
+)
+PAGE_2 = _releases_page(
+    [
+        _release_section("2.1.109", "2026-04-15T17:00:00Z", "<ul>\n<li>Fixed login</li>\n</ul>"),
+        _release_section("2.1.108", "2026-04-14T09:00:00Z", "<p>Bug fixes and reliability improvements</p>"),
+    ]
+)
+
+
+def test_releases_page_parses_like_the_changelog() -> None:
+    assert changelog.parse_releases_page(PAGE_1) == [
+        Release(
+            "2.1.110",
+            "2026-04-16",
+            (
+                Entry("Added /tui command & a docs link"),
+                Entry("Plugins:", ("install from Git", "with a ref", "uninstall")),
+            ),
+        ),
+        Release("2.1.109", "2026-04-15", (Entry("Fixed login"),)),
+    ]
+
+
+def test_releases_pages_are_followed(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/anthropics/claude-code/releases", query_string="").respond_with_data(
+        PAGE_1, content_type="text/html"
+    )
+    httpserver.expect_request("/anthropics/claude-code/releases", query_string="page=2").respond_with_data(
+        PAGE_2, content_type="text/html"
+    )
+    url = httpserver.url_for("/anthropics/claude-code/releases")
+    with httpx.Client() as client:
+        assert [r.version for r in changelog.fetch_releases(client, url)] == ["2.1.110", "2.1.109"]
+        both = changelog.fetch_releases(client, url, pages=5)
+    assert [r.version for r in both] == ["2.1.110", "2.1.109", "2.1.108"]
+    assert both[2].entries == (Entry("Bug fixes and reliability improvements"),)
+
+
+def test_page_without_releases_is_an_error() -> None:
+    with pytest.raises(ChangelogError, match="no releases"):
+        changelog.parse_releases_page("<html><body><h1>Sign in to GitHub</h1></body></html>")
+
+
+# ---------------------------------------------------------------------------------------------- lookups
+
+
+RELEASES = changelog.parse(
+    "## 2.1.10\n\n- ten\n\n## 2.1.9\n\n- nine\n\n## 2.1.7\n\n- seven\n- seven too\n\n## 2.1.6\n\n- six\n"
+)
+
+
+def test_entries_near_a_documented_version() -> None:
+    assert changelog.entries_near(RELEASES, "2.1.9") == [
+        ("2.1.7", Entry("seven")),
+        ("2.1.7", Entry("seven too")),
+        ("2.1.9", Entry("nine")),
+        ("2.1.10", Entry("ten")),
+    ]
+    assert changelog.entries_near(RELEASES, "2.1.10", window=0) == [("2.1.10", Entry("ten"))]
+
+
+def test_entries_near_an_undocumented_version_gives_its_neighbours() -> None:
+    assert [v for v, _ in changelog.entries_near(RELEASES, "2.1.8")] == ["2.1.7", "2.1.7", "2.1.9"]
+    assert [v for v, _ in changelog.entries_near(RELEASES, "2.1.99", window=2)] == ["2.1.9", "2.1.10"]
+
+
+def test_missing_versions_in_version_order() -> None:
+    published = ["2.1.10", "2.1.8", "2.1.6", "2.1.11", "2.1.9"]
+    assert changelog.missing_versions(published, RELEASES) == ["2.1.8", "2.1.11"]
+
+
+# ---------------------------------------------------------------------------------------------- real data
+
+BUNDLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "claude-code-changelog.bundle"
+
+
+@pytest.mark.skipif(not BUNDLE.exists(), reason="the real changelog bundle is not on this machine")
+def test_real_changelog_history(tmp_path: Path) -> None:
+    """The real CHANGELOG.md history (a local bundle, no network): every commit parses and folds."""
+    repo = changelog.sync(str(BUNDLE), tmp_path)
+    history = ChangelogHistory()
+    assert changelog.update(history, changelog.file_versions(repo, "CHANGELOG.md")) == 414
+    newest = changelog.parse(repo.commit("HEAD").tree["CHANGELOG.md"].data_stream.read().decode())
+    assert newest[0].version == "2.1.240"
+    assert len(newest) >= 372
+    assert history.edited()
