@@ -1,0 +1,147 @@
+"""Find the JavaScript a release runs: `cli.js` in the npm tarball, or the source embedded in a native binary.
+
+Since 2.1.113 Claude Code ships a Bun single-file executable. Bun appends a module graph to the
+binary (in an ELF section `.bun`, or at the end of the file on other formats) that ends with an
+`Offsets` record and the trailer ``\\n---- Bun! ----\\n``. The graph lists every embedded file with
+its name, source text, and (newer releases) compiled bytecode beside it. We read that table; nothing
+is executed.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import re
+import shutil
+import struct
+import tarfile
+import tempfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import BundleNotFound, DownloadError
+
+BUN_TRAILER = b"\n---- Bun! ----\n"
+_OFFSETS = struct.Struct("<QIIIIII")  # byte_count, modules(off,len), entry id, argv(off,len), flags
+_TEXT_ENCODINGS = {0: "latin-1", 1: "latin-1", 2: "utf-16-le"}  # Bun: binary, latin1, utf16
+_JS_LOADERS = {0, 1, 2, 3}  # jsx, js, ts, tsx
+_TEXT_LOADER = 13
+_HASH_SUFFIX = re.compile(r"-[0-9a-z]{8}(?=\.[^/]*$)")
+
+
+@dataclass(frozen=True)
+class Module:
+    """One embedded file: `name` has Bun's per-build hash suffix removed so it is stable across releases."""
+
+    name: str
+    text: str
+    is_code: bool
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """The program's source as found: where it came from and its modules (code and embedded text files)."""
+
+    origin: str
+    modules: tuple[Module, ...]
+
+    @property
+    def code(self) -> str:
+        """All JavaScript, one module after another (each module is a complete program text)."""
+        return "\n;\n".join(m.text for m in self.modules if m.is_code)
+
+    @property
+    def documents(self) -> dict[str, str]:
+        """Embedded non-code text files (prompt markdown and the like), by stable name."""
+        return {m.name: m.text for m in self.modules if not m.is_code}
+
+
+def from_tarball(tgz: Path, entry_files: tuple[str, ...], binary_names: tuple[str, ...] = ()) -> Bundle:
+    """Open a package tarball and return its bundle: a JS entry file if present, else an embedded binary."""
+    try:
+        with tarfile.open(tgz, "r:gz") as tar:
+            members = {m.name: m for m in tar.getmembers() if m.isfile()}
+            for name in entry_files:
+                if name in members:
+                    data = tar.extractfile(members[name]).read()
+                    return Bundle(origin=name, modules=(Module(name, data.decode("utf-8", "replace"), True),))
+            for name in binary_names:
+                if name in members:
+                    return _bundle_from_member(tar, members[name], tgz.parent)
+    except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        raise DownloadError(f"corrupt package archive {tgz.name}: {exc}") from None
+    wanted = ", ".join(entry_files + binary_names)
+    raise BundleNotFound(f"{tgz.name} contains none of {wanted}")
+
+
+def _bundle_from_member(tar: tarfile.TarFile, member: tarfile.TarInfo, workdir: Path) -> Bundle:
+    """Stream a (large) binary out of the tarball into a temporary file, then read its module graph."""
+    fd, tmp = tempfile.mkstemp(prefix=".binary-", dir=workdir)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(tar.extractfile(member), out, 1 << 20)
+        bundle = from_binary(Path(tmp))
+        return Bundle(origin=member.name, modules=bundle.modules)
+    finally:
+        os.unlink(tmp)
+
+
+def from_binary(path: Path) -> Bundle:
+    """Read the Bun module graph of a native executable without running it."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size < len(BUN_TRAILER) + _OFFSETS.size:
+            raise BundleNotFound(f"{path.name} is too small to hold an embedded bundle")
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            return Bundle(origin=path.name, modules=tuple(read_bun_graph(mm, path.name)))
+
+
+def read_bun_graph(data, label: str = "binary") -> list[Module]:
+    """Parse the module table that precedes Bun's trailer; raise BundleNotFound when there is none."""
+    end = data.rfind(BUN_TRAILER)
+    if end < _OFFSETS.size:
+        raise BundleNotFound(f"{label} has no embedded JavaScript bundle (no Bun module graph)")
+    byte_count, mod_off, mod_len, _entry, _argv_off, _argv_len, _flags = _OFFSETS.unpack_from(data, end - _OFFSETS.size)
+    base = end - _OFFSETS.size - byte_count
+    if base < 0 or mod_off + mod_len > byte_count or mod_len == 0:
+        raise BundleNotFound(f"{label} has a damaged Bun module graph")
+    table = data[base + mod_off : base + mod_off + mod_len]
+    width = _record_width(table, data, base, byte_count)
+    modules = []
+    for start in range(0, mod_len, width):
+        record = table[start : start + width]
+        name_off, name_len, text_off, text_len = struct.unpack_from("<4I", record)
+        encoding, loader = record[width - 4], record[width - 3]
+        name = bytes(data[base + name_off : base + name_off + name_len]).decode("utf-8", "replace")
+        is_code = loader in _JS_LOADERS
+        if not is_code and loader != _TEXT_LOADER:
+            continue  # native addons, compressed assets, wasm: not text we can read
+        raw = data[base + text_off : base + text_off + text_len]
+        text = bytes(raw).decode(_TEXT_ENCODINGS.get(encoding, "utf-8"), "replace")
+        modules.append(Module(_stable_name(name), text, is_code))
+    if not any(m.is_code for m in modules):
+        raise BundleNotFound(f"{label}'s Bun module graph holds no JavaScript source")
+    return modules
+
+
+def _record_width(table, data, base: int, byte_count: int) -> int:
+    """Module records grew over Bun releases (4–6 string pointers + 4 flag bytes); pick the width whose
+    first record's name pointer lands on a `/$bunfs/` or `B:/~BUN/` path inside the graph."""
+    for width in (52, 44, 36):
+        if len(table) % width:
+            continue
+        name_off, name_len = struct.unpack_from("<II", table, 0)
+        if name_off + name_len <= byte_count:
+            name = bytes(data[base + name_off : base + name_off + min(name_len, 16)])
+            if name.startswith((b"/$bunfs/", b"B:/~BUN/", b"B:\\~BUN\\")):
+                return width
+    raise BundleNotFound("unrecognised Bun module graph layout")
+
+
+def _stable_name(name: str) -> str:
+    for prefix in ("/$bunfs/root/", "B:/~BUN/root/", "B:\\~BUN\\root\\"):
+        if name.startswith(prefix):
+            name = name[len(prefix) :]
+            break
+    return _HASH_SUFFIX.sub("", name)
