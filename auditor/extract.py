@@ -1,0 +1,416 @@
+"""JavaScript → the facts of a snapshot: prompt sections, long prompt strings, tools, model ids, betas,
+env vars, feature flags, settings keys, numeric limits and the code that builds the API request.
+
+Facts are `{kind: {key: value}}` with JSON-able values. Minified identifiers change on every build, so
+no key or value may depend on one: keys come from string literals and property names, code is
+alpha-renamed (`js.normalize_code`), and `${x}` in templates becomes the constant `x` holds or `${…}`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import hashlib
+import re
+from collections import Counter, defaultdict
+
+from . import js
+from .bundle import Bundle
+from .targets import Target
+
+EXTRACTOR_VERSION = "1"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
+
+FACT_KINDS = (
+    "prompt_section",
+    "section_condition",
+    "string",
+    "document",
+    "tool",
+    "model",
+    "beta",
+    "env",
+    "flag",
+    "setting",
+    "limit",
+    "request_code",
+)
+
+_IDENT = r"[A-Za-z_$][\w$]*"
+_BUILDER_DEF = re.compile(
+    r"function (" + _IDENT + r")\((" + _IDENT + r"),(" + _IDENT + r")\)\{return\{name:\2,compute:\3,cacheBreak:(!0|!1)\}\}"
+)
+_FUNCTION_DEF = re.compile(r"function\*?\s*(" + _IDENT + r")?\s*\(")
+_CONST_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")=$")
+_PROCESS_ENV = re.compile(r"process\.env\.([A-Z][A-Z0-9_]{2,})")
+_CALLEE_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")\($")
+_HEADING_LITERAL = re.compile(r"[\"'`]# [A-Z]")
+_ENV = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_BUILD_STAMP = re.compile(r"\b20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z|\b[0-9a-f]{40}\b")
+_HEADING = re.compile(r"^# ([A-Z][^\n#]{2,60})(?:\n|$)")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_REQUEST_KEYS = ("max_tokens", "budget_tokens", "output_config", "context_management")
+_REQUEST_KEY_USE = re.compile(r"(" + "|".join(_REQUEST_KEYS) + r"):|return\"(low|medium|high|xhigh|max)\"")
+_EFFORT_WORDS = ("thinking", "effort")
+_EFFORT_RETURN = re.compile(r"return\"(?:low|medium|high|xhigh|max)\"")
+# Searched by the word ending (a literal the regex engine can skip to), then widened to the whole key.
+_LIMIT = re.compile(r"(?:okens?|udget|hreshold|imit|urns|indow):(\d[\d_]*(?:\.\d+)?(?:e\d+)?)(?![\w$.])")
+_KEY_BEFORE = re.compile(r"(?<![\w$\"'])[A-Za-z_]+$")
+_SETTING = re.compile(r"[{,](" + _IDENT + r"):(" + _IDENT + r")\.(string|boolean|number|object|array|enum|union|literal|record|lazy|any|unknown)\(")
+_SETTINGS_MARKER = "JSON Schema reference for Claude Code settings"
+_GATE_ARG = re.compile(r'^(?:!0|!1|null|void 0|-?\d[\d.e]*|"[^"]*"|\[\]|\{\})\)')
+_IDENT_TAIL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.")
+_FN_LIMIT = 200_000  # a "function" longer than this is a module wrapper, not a unit worth diffing
+
+
+Facts = dict[str, dict[str, object]]
+
+
+def extract(bundle: Bundle, target: Target, version: str) -> Facts:
+    """All static facts of one release's bundle."""
+    source = bundle.code
+    scan = js.scan(source)
+    ctx = _Context(source, scan, version)
+    facts: dict[str, dict[str, object]] = {kind: {} for kind in FACT_KINDS}
+    sections, section_spans = _sections(ctx)
+    facts["prompt_section"] = {name: text for name, (text, _) in sections.items()}
+    facts["section_condition"] = {name: cond for name, (_, cond) in sections.items()}
+    _literal_facts(ctx, target, facts, section_spans)
+    facts["document"] = {name: ctx.clean(text) for name, text in bundle.documents.items() if text.strip()}
+    for name in set(_PROCESS_ENV.findall(source)):
+        if name.startswith(target.identifier_prefixes):
+            facts["env"][name] = ""
+    facts["tool"] = _tools(ctx)
+    facts["setting"] = _settings(ctx)
+    facts["limit"] = _limits(ctx)
+    facts["request_code"] = _request_code(ctx)
+    return facts
+
+
+class _Context:
+    """The source, its scan, and the lookups extraction shares: constants and function bodies."""
+
+    def __init__(self, source: str, scan: js.Scan, version: str):
+        self.source = source
+        self.scan = scan
+        self.version = version
+        self._constants: dict[str, str] | None = None
+        self._functions: tuple[list[int], list[str]] | None = None
+        self._by_name: dict[str, list[int]] | None = None
+        self._bodies: dict[int, tuple[int, int] | None] = {}
+
+    @property
+    def constants(self) -> dict[str, str]:
+        """Identifiers bound to exactly one string value (`X="Bash"`), used to fill `${X}` in templates."""
+        if self._constants is None:
+            values: dict[str, set[str]] = defaultdict(set)
+            src = self.source
+            for start, end in zip(self.scan.opaque_starts, self.scan.opaque_ends):
+                if src[start - 1 : start] == "=" and src[start] in "\"'" and end - start < 200:
+                    m = _CONST_BEFORE.search(src, max(0, start - 40), start)
+                    if m and src[m.start(1) - 1 : m.start(1)] not in "=!<>":
+                        values[m.group(1)].add(js.unescape(src[start + 1 : end - 1]))
+            self._constants = {k: next(iter(v)) for k, v in values.items() if len(v) == 1}
+        return self._constants
+
+    def text(self, lit: js.Literal) -> str:
+        """A literal's text with template holes filled from constants where that is unambiguous."""
+        if lit.expressions:
+            parts = lit.text.split(js.PLACEHOLDER)
+            out = [parts[0]]
+            for expr, part in zip(lit.expressions, parts[1:]):
+                out.append(self.constants.get(expr.strip(), js.PLACEHOLDER))
+                out.append(part)
+            return self.clean("".join(out))
+        return self.clean(lit.text)
+
+    def clean(self, text: str) -> str:
+        """Replace what differs in every build by construction: the release's own version number, the
+        build timestamp and the source commit."""
+        if self.version in text:
+            text = text.replace(self.version, "{VERSION}")
+        return _BUILD_STAMP.sub(lambda m: "{BUILD_TIME}" if "T" in m.group() else "{GIT_SHA}", text)
+
+    @property
+    def functions(self) -> tuple[list[int], list[str]]:
+        """Positions and names of every named `function` in code, in order (built once)."""
+        if self._functions is None:
+            src, starts, names = self.source, [], []
+            for m in _FUNCTION_DEF.finditer(src):
+                name = m.group(1)
+                if name and src[m.start() - 1 : m.start()] not in _IDENT_TAIL and self.scan.in_opaque(m.start()) is None:
+                    starts.append(m.start())
+                    names.append(name)
+            self._functions = (starts, names)
+        return self._functions
+
+    def function_starts(self, name: str) -> list[int]:
+        if self._by_name is None:
+            self._by_name = defaultdict(list)
+            for start, fn in zip(*self.functions):
+                self._by_name[fn].append(start)
+        return self._by_name.get(name, [])
+
+    def body(self, fn_start: int) -> tuple[int, int] | None:
+        """The `{…}` span of the function whose `function` keyword is at fn_start."""
+        if fn_start not in self._bodies:
+            span = None
+            paren = self.source.find("(", fn_start)
+            close = self.scan.match_bracket(paren)
+            if close > 0:
+                brace = self.source.find("{", close)
+                end = self.scan.match_bracket(brace)
+                if end > 0 and end - brace < _FN_LIMIT:
+                    span = (brace, end)
+            self._bodies[fn_start] = span
+        return self._bodies[fn_start]
+
+    def function_named(self, name: str) -> tuple[int, int] | None:
+        """The body of the unique function with this (minified) name, if it is unique."""
+        starts = self.function_starts(name)
+        return self.body(starts[0]) if len(starts) == 1 else None
+
+    def enclosing_function(self, pos: int) -> tuple[int, int] | None:
+        """The innermost named `function` whose body contains pos."""
+        starts = self.functions[0]
+        i = bisect.bisect_left(starts, pos) - 1
+        while i >= 0 and pos - starts[i] < _FN_LIMIT:
+            span = self.body(starts[i])
+            if span and span[0] < pos < span[1]:
+                return (starts[i], span[1])
+            i -= 1
+        return None
+
+    def prose(self, start: int, end: int) -> str:
+        """The natural-language literals of a code span joined: the text a prompt function produces."""
+        return "\n".join(t for t in (self.text(lit) for lit in self.scan.literals(start, end)) if _is_prose(t, 3))
+
+    def resolve_text(self, expr: str, start: int, end: int) -> tuple[str, tuple[int, int] | None]:
+        """Text produced by an expression such as `()=>fn(K)`, `()=>CONST` or `()=>"literal"`."""
+        text = self.prose(start, end)
+        if text:
+            return text, None
+        m = re.search(r"=>\s*(" + _IDENT + r")\s*(\()?", expr)
+        if not m:
+            return "", None
+        name = m.group(1)
+        if m.group(2):
+            span = self.function_named(name)
+            return (self.prose(*span), span) if span else ("", None)
+        return self.constants.get(name, ""), None
+
+    def normalize_condition(self, cond: str) -> str:
+        """A condition, alpha-renamed, with short helper functions it calls inlined so that what they
+        test (model names, server-side flags) is visible and comparable."""
+        parts = [js.normalize_code(cond)]
+        for name in dict.fromkeys(re.findall(r"(" + _IDENT + r")\(", cond)):
+            span = self.function_named(name)
+            if span and span[1] - span[0] <= 600:
+                parts.append("where " + js.normalize_code(self.source[span[0] : span[1]]))
+        return " ".join(parts)
+
+
+def _is_prose(text: str, min_words: int) -> bool:
+    if len(text) < 12 or " " not in text:
+        return False
+    words = _WORD.findall(text)
+    if len(words) < min_words:
+        return False
+    letters = sum(len(w) for w in words) + text.count(" ")
+    return letters >= 0.6 * len(text)
+
+
+def _sections(ctx: _Context) -> tuple[dict[str, tuple[str, str]], list[tuple[int, int]]]:
+    """Named system-prompt sections (`section("name", ()=>…)`) with their inclusion condition, and
+    heading sections (`# Tone and style`) from the functions that write them."""
+    src, scan = ctx.source, ctx.scan
+    sections: dict[str, tuple[str, str]] = {}
+    spans: list[tuple[int, int]] = []
+    builders = [m.group(1) for m in _BUILDER_DEF.finditer(src)]
+    if builders:
+        call = re.compile(r"(" + "|".join(re.escape(b) for b in builders) + r")\(\"([^\"]+)\",")
+        for m in call.finditer(src):
+            if src[m.start() - 1] in _IDENT_TAIL or scan.in_opaque(m.start()) is not None:
+                continue
+            end = scan.match_bracket(m.end(1))
+            if end < 0:
+                continue
+            expr = src[m.end() : end - 1]
+            text, fn_span = ctx.resolve_text(expr, m.end(), end - 1)
+            if fn_span:
+                spans.append(fn_span)
+            spans.append((m.end(), end))
+            sections[m.group(2)] = (text, _condition(ctx, m.start()))
+    for hm in _HEADING_LITERAL.finditer(src):
+        lit = scan.literal_at(hm.start())
+        h = _HEADING.match(lit.text) if lit else None
+        if not h:
+            continue
+        fn = ctx.enclosing_function(lit.start)
+        if fn is None or any(a <= fn[0] < b or a <= lit.start < b for a, b in spans):
+            continue
+        name = "# " + h.group(1).strip()
+        if name not in sections:
+            sections[name] = (ctx.prose(*fn), "")
+            spans.append(fn)
+    return sections, spans
+
+
+def _condition(ctx: _Context, call_start: int) -> str:
+    """The guard in `...COND?[section(…)]:[]` (or its negation for `...COND?[]:[section(…)]`)."""
+    src = ctx.source
+    before = src[max(0, call_start - 6) : call_start]
+    if before.endswith("?["):
+        q, negate = call_start - 2, False
+    elif before.endswith("?[]:["):
+        q, negate = call_start - 5, True
+    else:
+        return ""
+    dots = src.rfind("...", max(0, q - 400), q)
+    if dots < 0:
+        return "?"
+    cond = ctx.normalize_condition(src[dots + 3 : q])
+    return f"not ({cond})" if negate else cond
+
+
+def _literal_facts(ctx: _Context, target: Target, facts: dict, skip_spans: list[tuple[int, int]]) -> None:
+    """Model ids, betas, env vars, flags (with defaults) and long prompt strings. The short kinds are found
+    by one regex over the whole source (in C) and kept only where a real literal starts."""
+    src, scan = ctx.source, ctx.scan
+    gates: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for m in _short_literals(target.identifier_prefixes, target.flag_prefixes).finditer(src):
+        if not scan.is_literal_start(m.start()):
+            continue
+        kind = m.lastgroup
+        if kind == "flag":
+            callee = _CALLEE_BEFORE.search(src, max(0, m.start() - 40), m.start())
+            if callee:
+                gates[callee.group(1)].append((m.group(kind), src[m.end() : m.end() + 24]))
+        elif kind != "env" or _ENV.match(m.group(kind)):
+            facts[kind][m.group(kind)] = ""
+    for name, default in _flags(gates).items():
+        facts["flag"][name] = default
+    skip = sorted(skip_spans)
+    for lit in scan.literals(min_length=60):
+        text = ctx.text(lit)
+        if _is_prose(text, 8) and not _inside(lit.start, skip):
+            facts["string"][_digest(text)] = text
+
+
+@functools.cache
+def _short_literals(env_prefixes: tuple[str, ...], flag_prefixes: tuple[str, ...]) -> re.Pattern:
+    env = "|".join(re.escape(p) for p in env_prefixes)
+    flag = "|".join(re.escape(p) for p in flag_prefixes)
+    return re.compile(
+        r"[\"'`](?:(?P<model>(?:[a-z]+\.)?claude-[a-z0-9][a-z0-9.@:-]*)[\"'`]"
+        r"|(?P<beta>[a-z][a-z0-9]*(?:-[a-z0-9]+)*-20\d\d-\d\d-\d\d)[\"']"
+        r"|(?P<env>(?:" + env + r")[A-Z0-9_]*)[\"']"
+        r"|(?P<flag>(?:" + flag + r")\w+)[\"'])"
+    )
+
+
+def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+    i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+    return any(a <= pos < b for a, b in spans[max(0, i - 8) : i + 1])
+
+
+def _flags(gates: dict[str, list[tuple[str, str]]]) -> dict[str, str]:
+    """Feature flags are read through gate functions called `gate("flag", default)`; telemetry events go
+    through functions whose second argument is an object. Classify each callee by how it is called."""
+    flags: dict[str, str] = {}
+    for calls in gates.values():
+        defaults = [(name, after) for name, after in calls if after.startswith(")") or (after.startswith(",") and _GATE_ARG.match(after[1:]))]
+        if len(defaults) * 2 < len(calls):
+            continue
+        for name, after in defaults:
+            m = _GATE_ARG.match(after[1:]) if after.startswith(",") else None
+            value = m.group(0)[:-1] if m else ""
+            value = {"!0": "true", "!1": "false", "void 0": "undefined"}.get(value, value)
+            if flags.get(name, value) != value:
+                value = "(several)"
+            flags[name] = value
+    return flags
+
+
+def _tools(ctx: _Context) -> dict[str, object]:
+    """Built-in tools: objects with `name:X … async prompt(){…}`; the prompt is the tool description the
+    model reads."""
+    src = ctx.source
+    tools: dict[str, object] = {}
+    for m in re.finditer(r"async prompt\(([^)]*)\)\{", src):
+        if ctx.scan.in_opaque(m.start()) is not None:
+            continue
+        window = src[max(0, m.start() - 1500) : m.start()]
+        names = list(re.finditer(r"[{,]name:(" + _IDENT + r"|\"[^\"]+\")[,}]", window))
+        if not names:
+            continue
+        raw = names[-1].group(1)
+        name = raw.strip('"') if raw.startswith('"') else ctx.constants.get(raw)
+        if not name:
+            continue
+        brace = m.end() - 1
+        end = ctx.scan.match_bracket(brace)
+        if end < 0:
+            continue
+        body = src[brace:end]
+        text = ctx.prose(brace, end)
+        if not text:
+            call = re.search(r"return\s*(" + _IDENT + r")\s*(\()?", body)
+            if call and call.group(2):
+                span = ctx.function_named(call.group(1))
+                text = ctx.prose(*span) if span else ""
+            elif call:
+                text = ctx.constants.get(call.group(1), "")
+        tools.setdefault(name, text)
+    return tools
+
+
+def _settings(ctx: _Context) -> dict[str, object]:
+    """Keys of the settings.json schema (zod), with their type."""
+    pos = ctx.source.find(_SETTINGS_MARKER)
+    fn = ctx.enclosing_function(pos) if pos >= 0 else None
+    if fn is None:
+        return {}
+    return {m.group(1): m.group(3) for m in _SETTING.finditer(ctx.source, *fn) if ctx.scan.in_opaque(m.start()) is None}
+
+
+def _limits(ctx: _Context) -> dict[str, object]:
+    """Numeric literals bound to token/budget/threshold/limit-like keys: every distinct value per key."""
+    src = ctx.source
+    seen: dict[str, set[str]] = defaultdict(set)
+    for m in _LIMIT.finditer(src):
+        key = _KEY_BEFORE.search(src, max(0, m.start() - 40), m.start() + m.group(0).index(":"))
+        if key and ctx.scan.in_opaque(m.start()) is None:
+            seen[key.group(0)].add(m.group(1))
+    return {k: ", ".join(sorted(v, key=lambda x: float(x.replace("_", "")))) for k, v in seen.items()}
+
+
+def _request_code(ctx: _Context) -> dict[str, object]:
+    """Functions that set request parameters (or return an effort level), alpha-renamed. Keyed by a
+    digest: the diff pairs versions of one function by similarity, the label says what it sets."""
+    src = ctx.source
+    found: set[tuple[int, int]] = set()
+    for m in _REQUEST_KEY_USE.finditer(src):
+        if m.group(1) and src[m.start() - 1] not in "{,":
+            continue
+        if ctx.scan.in_opaque(m.start()) is not None:
+            continue
+        fn = ctx.enclosing_function(m.start())
+        if fn:
+            found.add(fn)
+    out: dict[str, object] = {}
+    for start, end in found:
+        code = ctx.clean(js.normalize_code(src[start:end]))
+        out[_digest(code)] = code
+    return out
+
+
+def request_label(code: str) -> str:
+    """What a request-building function sets, for people: `sets max_tokens, thinking`."""
+    keys = [k for k in _REQUEST_KEYS + _EFFORT_WORDS if k in code]
+    if _EFFORT_RETURN.search(code):
+        keys.append("effort level")
+    return "sets " + ", ".join(keys) if keys else "request code"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
