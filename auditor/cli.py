@@ -1,0 +1,172 @@
+"""The `audit` command: a thin table of contents over the library."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+import httpx
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__, audit, targets, versions
+from .collector import Collector
+from .errors import AuditorError
+from .npm import Cache, Registry, default_cache_dir, default_registry_url
+from .report import json as json_report
+from .report import markdown as markdown_report
+from .report import text as text_report
+from .store import Store
+
+
+class AuditGroup(click.Group):
+    """Turns library errors into one clear line and a non-zero exit; Ctrl-C into exit 130."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except AuditorError as exc:
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted; nothing half-written was kept.", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=AuditGroup)
+@click.version_option(__version__, prog_name="audit")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="AUDITOR_DB", help="Snapshot store (SQLite).")
+@click.option("--target", default=targets.DEFAULT, show_default=True, help="Which CLI to audit.")
+@click.option("--platform", default="linux-x64", show_default=True, help="Native package to read (2.1.113 on).")
+@click.option("--registry", default=None, help="npm registry URL [env AUDITOR_REGISTRY].")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Download cache [env AUDITOR_CACHE].")
+@click.pass_context
+def cli(ctx: click.Context, db, target, platform, registry, cache_dir):
+    """What changed in an AI coding CLI between releases, what the changelog didn't say, what to pin."""
+    ctx.obj = dict(db=db, target=target, platform=platform, registry=registry, cache_dir=cache_dir)
+
+
+@contextmanager
+def _collector(ctx: click.Context):
+    o = ctx.obj
+    store = Store.open(o["db"])
+    with httpx.Client(timeout=httpx.Timeout(60.0, connect=15.0), headers={"User-Agent": f"auditor/{__version__}"}) as client:
+        registry = Registry(client, Cache(o["cache_dir"] or default_cache_dir()), url=o["registry"] or default_registry_url())
+        yield Collector(store, registry, targets.get(o["target"]), o["platform"])
+
+
+@contextmanager
+def _progress():
+    """Rich progress bars on stderr while releases are downloaded and extracted."""
+    console = Console(stderr=True)
+    bars = Progress(
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
+        console=console, transient=True, disable=not console.is_terminal,
+    )
+    tasks: dict[str, int] = {}
+
+    def update(version: str, stage: str, done: int, total: int | None) -> None:
+        if version not in tasks:
+            tasks[version] = bars.add_task(f"{version} download", total=total)
+        task = tasks[version]
+        if stage == "download":
+            bars.update(task, completed=done, total=total)
+        elif stage == "extract":
+            bars.update(task, description=f"{version} extract")
+        else:
+            bars.update(task, description=f"{version} stored", visible=False)
+            if not console.is_terminal:
+                console.print(f"collected {version}")
+
+    with bars:
+        yield update
+
+
+@cli.command()
+@click.argument("version_a")
+@click.argument("version_b")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.pass_context
+def diff(ctx, version_a, version_b, fmt):
+    """Diff two releases and every release published between them."""
+    with _collector(ctx) as collector, _progress() as progress:
+        report = audit.diff_versions(collector, version_a, version_b, progress)
+    if fmt == "json":
+        click.echo(json_report.render(report))
+    elif fmt == "markdown":
+        click.echo(markdown_report.render(report))
+    else:
+        text_report.render(report, Console())
+
+
+@cli.command()
+@click.argument("version_list", nargs=-1)
+@click.option("--since", help="Every release from this version on.")
+@click.option("--latest", type=int, help="The newest N releases.")
+@click.pass_context
+def collect(ctx, version_list, since, latest):
+    """Snapshot releases into the store (skips what is already there)."""
+    with _collector(ctx) as collector, _progress() as progress:
+        wanted = list(version_list)
+        if since:
+            wanted += collector.range(since, collector.latest(1)[0])
+        if latest:
+            wanted += collector.latest(latest)
+        if not wanted:
+            raise click.UsageError("name versions, or use --since V or --latest N")
+        for version in set(version_list):
+            collector.resolve(version)
+        rows = collector.ensure(wanted, progress)
+    for row in rows:
+        click.echo(f"{row.version}  {row.platform:9}  {row.origin}")
+
+
+@cli.command(name="versions")
+@click.option("--all", "show_all", is_flag=True, help="Include prereleases.")
+@click.pass_context
+def versions_(ctx, show_all):
+    """Published releases with their dates, and which are collected."""
+    with _collector(ctx) as collector:
+        published = collector.published()
+        stored = {r.version: r for r in collector.store.snapshots(collector.target.name)}
+    table = Table(title=f"{collector.target.npm_package}: {len(published)} versions, {len(stored)} collected")
+    for column in ("version", "published", "collected"):
+        table.add_column(column)
+    for version in versions.sort(published):
+        if show_all or not versions.is_prerelease(version):
+            row = stored.get(version)
+            table.add_row(version, (published[version] or "")[:10], f"{row.platform} {row.collected_at[:10]}" if row else "")
+    Console().print(table)
+
+
+@cli.command()
+@click.argument("version")
+@click.option("--section", help="Print one system-prompt section in full.")
+@click.option("--kind", help="List the facts of one kind (prompt_section, tool, flag, env, …).")
+@click.pass_context
+def show(ctx, version, section, kind):
+    """What one release contains (collects it if needed)."""
+    with _collector(ctx) as collector, _progress() as progress:
+        collector.resolve(version)
+        (row,) = collector.ensure([version], progress)
+        facts = collector.store.facts(row.id)
+    console = Console()
+    if section:
+        text = facts.get("prompt_section", {}).get(section)
+        if text is None:
+            raise click.ClickException(f"{version} has no section {section!r}; try --kind prompt_section")
+        condition = facts.get("section_condition", {}).get(section)
+        console.print(f"[bold]{section}[/bold]" + (f"  [dim]when {condition}[/dim]" if condition else ""))
+        console.print(text, markup=False, highlight=False)
+    elif kind:
+        for key, value in sorted(facts.get(kind, {}).items()):
+            console.print(f"[bold]{key}[/bold]  {text_report.short(value, 140)}", markup=True, highlight=False)
+    else:
+        table = Table(title=f"{collector.target.name} {version} ({row.origin})")
+        table.add_column("kind")
+        table.add_column("count", justify="right")
+        for k, entries in facts.items():
+            table.add_row(k, str(len(entries)))
+        console.print(table)

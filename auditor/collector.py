@@ -1,0 +1,102 @@
+"""Collect releases into the store: registry → package → bundle → facts. Idempotent and resumable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from . import bundle, extract, versions
+from .errors import UnknownVersion
+from .npm import Registry
+from .store import SnapshotRow, Store
+from .targets import Target
+
+JS_PLATFORM = "any"  # releases that ship cli.js run everywhere
+STATIC = "static"
+
+Progress = Callable[[str, str, int, int | None], None]  # version, stage, done, total
+
+
+@dataclass
+class Collector:
+    store: Store
+    registry: Registry
+    target: Target
+    platform: str = "linux-x64"
+
+    def published(self) -> dict[str, str | None]:
+        """Published versions and their publish times (also remembered in the store for offline use)."""
+        published = self.registry.versions(self.target.npm_package)
+        self.store.save_releases(self.target.name, published)
+        return published
+
+    def resolve(self, version: str) -> str:
+        """Check a version exists; UnknownVersion names the nearest ones otherwise."""
+        self.registry.manifest(self.target.npm_package, version)
+        return version
+
+    def range(self, low: str, high: str) -> list[str]:
+        """Every stable release from low to high inclusive, after checking both ends exist."""
+        self.resolve(low)
+        self.resolve(high)
+        if versions.parse(low) > versions.parse(high):
+            low, high = high, low
+        return versions.between(self.published(), low, high)
+
+    def latest(self, n: int) -> list[str]:
+        stable = [v for v in self.published() if not versions.is_prerelease(v)]
+        return versions.sort(stable)[-n:]
+
+    def platform_for(self, version: str) -> str:
+        return self.platform if self.target.ships_native(version) else JS_PLATFORM
+
+    def stored(self, version: str) -> SnapshotRow | None:
+        row = self.store.find(self.target.name, version, self.platform_for(version), STATIC)
+        return row if row and row.extractor == extract.EXTRACTOR_VERSION else None
+
+    def ensure(self, wanted: Iterable[str], progress: Progress | None = None) -> list[SnapshotRow]:
+        """Snapshots for these versions, collecting whatever the store lacks (in version order)."""
+        wanted = versions.sort(set(wanted))
+        missing = [v for v in wanted if self.stored(v) is None]
+        if missing:
+            published = self.published()
+            with self.store.writer():
+                for version in missing:
+                    if version not in published:
+                        raise UnknownVersion(f"{self.target.npm_package} has no version {version}")
+                    self.collect(version, published.get(version), progress)
+        return [self.stored(v) for v in wanted]
+
+    def collect(self, version: str, published_at: str | None, progress: Progress | None = None) -> SnapshotRow:
+        """Download, locate the JavaScript, extract and store one release (one transaction)."""
+        package, entry = self.package_for(version)
+
+        def on_bytes(done: int, total: int | None) -> None:
+            if progress:
+                progress(version, "download", done, total)
+
+        tgz = self.registry.tarball(package, version, on_progress=on_bytes)
+        if progress:
+            progress(version, "extract", 0, None)
+        found = bundle.from_tarball(tgz, entry, self.target.binary_names)
+        facts = extract.extract(found, self.target, version)
+        platform = self.platform_for(version)
+        self.store.save_snapshot(
+            target=self.target.name,
+            version=version,
+            platform=platform,
+            source=STATIC,
+            origin=f"{package}@{version}:{found.origin}",
+            extractor=extract.EXTRACTOR_VERSION,
+            published_at=published_at,
+            facts=facts,
+        )
+        if progress:
+            progress(version, "stored", 1, 1)
+        return self.store.find(self.target.name, version, platform, STATIC)
+
+    def package_for(self, version: str) -> tuple[str, tuple[str, ...]]:
+        """The npm package holding the program of this version, and the JS entry files to look for."""
+        if self.target.ships_native(version):
+            return self.target.platform_package.format(platform=self.platform), ()
+        return self.target.npm_package, self.target.entry_files

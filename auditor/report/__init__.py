@@ -1,0 +1,94 @@
+"""Renderers of a diff report: text for terminals (rich), markdown for comments, versioned JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..diff import Change
+
+SCHEMA_VERSION = 1
+
+KIND_TITLES = {
+    "prompt_section": "System-prompt sections",
+    "section_condition": "Section conditions (when a section is included)",
+    "string": "Prompt and tool texts",
+    "document": "Embedded documents",
+    "tool": "Tools",
+    "model": "Model ids",
+    "beta": "API beta headers",
+    "env": "Environment variables",
+    "flag": "Feature flags (default)",
+    "setting": "Settings keys",
+    "limit": "Numeric limits",
+    "request_code": "Request-building code",
+}
+STATUS_WORDS = {"added": "added", "removed": "removed", "changed": "changed", "transient": "came and went"}
+
+
+@dataclass
+class DiffReport:
+    """Everything a renderer needs about one `audit diff`."""
+
+    target: str
+    platform: str
+    from_version: str
+    to_version: str
+    versions: list[str]
+    changes: list[Change]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def by_kind(self) -> dict[str, list[Change]]:
+        out: dict[str, list[Change]] = {}
+        for c in self.changes:
+            out.setdefault(c.kind, []).append(c)
+        return out
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for c in self.changes:
+            row = out.setdefault(c.kind, {s: 0 for s in STATUS_WORDS})
+            row[c.status] += 1
+        return out
+
+
+def when(change: Change) -> str:
+    """`in 2.1.114`, `2.1.111 → gone in 2.1.115`, `in 2.1.110, 2.1.116`."""
+    if change.removed_in:
+        return f"{change.introduced_in} → back in {change.removed_in}"
+    return "in " + ", ".join(change.changed_in)
+
+
+TEXT_KINDS = {"prompt_section", "string", "document", "request_code", "section_condition", "tool"}
+CONTEXT_CHARS = 60
+
+
+def hunks(change: Change, context: int = CONTEXT_CHARS) -> list[tuple[str, str]]:
+    """The word diff of a text change, equal runs trimmed to `context` characters around each edit."""
+    from ..diff import word_diff
+
+    before, after = change.before, change.after
+    if not isinstance(before, str) or not isinstance(after, str):
+        return []
+    runs = word_diff(before, after, code=change.kind == "request_code")
+    out: list[tuple[str, str]] = []
+    for i, (op, text) in enumerate(runs):
+        if op != "=":
+            out.append((op, text))
+            continue
+        first, last = i == 0, i == len(runs) - 1
+        if len(text) <= 2 * context:
+            out.append(("=", text))
+        elif first:
+            out.append(("=", "…" + text[-context:]))
+        elif last:
+            out.append(("=", text[:context] + "…"))
+        else:
+            out.append(("=", text[:context] + " … " + text[-context:]))
+    return out
+
+
+def short(value, limit: int = 160) -> str:
+    """A value on one line, cut to `limit` characters."""
+    text = " ".join(str(value).split()) if value is not None else "—"
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,22 @@
+"""Versioned JSON: `schema_version`, `target`, `from`, `to`, `changes[]` (see README for the schema)."""
+
+from __future__ import annotations
+
+import json as _json
+
+from . import SCHEMA_VERSION, DiffReport
+
+
+def render(report: DiffReport) -> str:
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "target": report.target,
+        "platform": report.platform,
+        "from": report.from_version,
+        "to": report.to_version,
+        "versions": report.versions,
+        "summary": report.counts(),
+        "changes": [c.to_json() for c in report.changes],
+        **report.extra,
+    }
+    return _json.dumps(doc, indent=2, ensure_ascii=False)
