@@ -14,15 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from deepdiff import DeepDiff
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from . import js
 from .extract import FACT_KINDS, request_label
 
 Facts = dict[str, dict[str, Any]]
 
-# kind -> minimum similarity (0–100) for two texts to be one fact edited between releases
+# kind -> minimum similarity (0–100) for two texts to be one fact edited between releases; long texts
+# may differ more (a rewritten paragraph in a long prompt is still that prompt)
 FUZZY_KINDS = {"string": 75.0, "request_code": 60.0}
+LONG_TEXT, LONG_TEXT_CUTOFF = 200, 60.0
 KIND_ORDER = {k: i for i, k in enumerate(FACT_KINDS)}
 _WORDS = re.compile(r"\s+|[\w'’-]+|[^\w\s]")
 
@@ -125,17 +127,13 @@ def _lineages(kind: str, columns: list[dict[str, Any]]) -> list[_Lineage]:
 def _pair(column, appeared, gone, step, columns, cutoff) -> list[tuple[str, str]]:
     """Greedy best-first pairing of appeared and gone texts above the similarity cutoff."""
     previous = columns[step - 1]
-    new_texts = [_as_text(column[k]) for k in appeared]
-    old_texts = [_as_text(previous[k]) for k in gone]
-    floor = cutoff / 100
+    new_texts = [_signature(column[k]) for k in appeared]
+    old_texts = [_signature(previous[k]) for k in gone]
+    floor = min(cutoff, LONG_TEXT_CUTOFF)
     candidates = []
     for i, a in enumerate(new_texts):
-        for j, b in enumerate(old_texts):
-            # ratio = 2·matches / (len a + len b) can't reach the cutoff when the lengths are too far apart
-            if 2 * min(len(a), len(b)) < floor * (len(a) + len(b)):
-                continue
-            score = fuzz.ratio(a, b, score_cutoff=cutoff)
-            if score:
+        for _, score, j in process.extract(a, old_texts, scorer=fuzz.ratio, score_cutoff=floor, limit=None):
+            if score >= cutoff or min(len(a), len(old_texts[j])) >= LONG_TEXT:
                 candidates.append((score, i, j))
     candidates.sort(reverse=True)
     used_new, used_old, pairs = set(), set(), []
@@ -181,8 +179,11 @@ def label(kind: str, key: str, value: Any) -> str:
     return key
 
 
-def _as_text(value: Any) -> str:
-    return value if isinstance(value, str) else repr(value)
+def _signature(value: Any, edge: int = 1500) -> str:
+    """What pairing compares: similarity is quadratic in length, and the head and tail of a long text
+    identify it as well as the whole does."""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 2 * edge else text[:edge] + text[-edge:]
 
 
 def word_diff(before: str, after: str, code: bool = False) -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ from . import js
 from .bundle import Bundle
 from .targets import Target
 
-EXTRACTOR_VERSION = "1"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
+EXTRACTOR_VERSION = "2"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
 
 FACT_KINDS = (
     "prompt_section",
@@ -113,14 +113,8 @@ class _Context:
         return self._constants
 
     def text(self, lit: js.Literal) -> str:
-        """A literal's text with template holes filled from constants where that is unambiguous."""
-        if lit.expressions:
-            parts = lit.text.split(js.PLACEHOLDER)
-            out = [parts[0]]
-            for expr, part in zip(lit.expressions, parts[1:]):
-                out.append(self.constants.get(expr.strip(), js.PLACEHOLDER))
-                out.append(part)
-            return self.clean("".join(out))
+        """A literal's text. Template holes stay `${…}`: minified names are reused across scopes and
+        modules, so filling a hole from a same-named constant elsewhere would invent text."""
         return self.clean(lit.text)
 
     def clean(self, text: str) -> str:
