@@ -1,0 +1,56 @@
+"""Finding the JavaScript: cli.js in a tarball, or the module graph inside a native binary."""
+
+from pathlib import Path
+
+import pytest
+
+from auditor import bundle
+from auditor.errors import BundleNotFound, DownloadError
+from conftest import bun_binary, cli_js, js_package, native_package, tgz
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_cli_js_from_tarball(tmp_path):
+    found = bundle.from_tarball(write(tmp_path, "a.tgz", js_package(b"var a='x'")), ("package/cli.js",))
+    assert found.origin == "package/cli.js" and found.code == "var a='x'"
+
+
+def test_native_binary_modules_and_documents(tmp_path):
+    found = bundle.from_tarball(write(tmp_path, "n.tgz", native_package(cli_js())), (), ("package/claude",))
+    assert "anti_verbosity" in found.code
+    assert found.documents == {"prompt.md": "# Prompt\nBe helpful."}  # Bun's hash suffix dropped
+    assert not list(tmp_path.glob(".binary-*")), "the unpacked binary is removed"
+
+
+def test_many_modules_are_all_read(tmp_path):
+    modules = [(f"chunk-{i:08d}.js", f"var m{i}='module {i} text'".encode(), 1) for i in range(50)]
+    found = bundle.from_binary(write(tmp_path, "claude", bun_binary(modules)))
+    assert len(found.modules) == 50 and "module 49 text" in found.code
+
+
+def test_binary_without_bundle_is_one_clear_error(tmp_path):
+    with pytest.raises(BundleNotFound, match="no embedded JavaScript bundle"):
+        bundle.from_binary(write(tmp_path, "claude", b"\x7fELF" + b"\0" * 10000))
+
+
+def test_damaged_graph_is_an_error_not_garbage(tmp_path):
+    data = bytearray(bun_binary([("cli.js", b"var a=1", 1)]))
+    trailer = data.rindex(b"\n---- Bun! ----\n")
+    data[trailer - 32 : trailer - 24] = (10**12).to_bytes(8, "little")  # byte_count beyond the file
+    with pytest.raises(BundleNotFound, match="damaged"):
+        bundle.from_binary(write(tmp_path, "claude", bytes(data)))
+
+
+def test_corrupt_tarball(tmp_path):
+    with pytest.raises(DownloadError, match="corrupt package archive"):
+        bundle.from_tarball(write(tmp_path, "bad.tgz", b"\x1f\x8b" + b"garbage" * 100), ("package/cli.js",))
+
+
+def test_tarball_without_program(tmp_path):
+    with pytest.raises(BundleNotFound, match="contains none of package/cli.js"):
+        bundle.from_tarball(write(tmp_path, "x.tgz", tgz({"package/README.md": b"hi"})), ("package/cli.js",))

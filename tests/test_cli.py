@@ -1,0 +1,143 @@
+"""The audit command end to end against a local fake registry: output, and every bad input as one line."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from auditor import extract
+from auditor.cli import cli
+from auditor.store import Store
+from conftest import LINUX, MAIN, NAMES_A, NAMES_B, cli_js, js_package, sri, tgz
+
+
+def run(*args):
+    result = CliRunner().invoke(cli, list(args))
+    return result
+
+
+def one_line_error(result) -> str:
+    assert result.exit_code != 0, result.output
+    lines = [l for l in result.output.splitlines() if l.strip()]
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+@pytest.fixture
+def releases(npm, env):
+    """Four releases: a rename-only rebuild, then the packaging switch with real behavior changes."""
+    npm.release("2.1.1", cli_js(NAMES_A), native=False)
+    npm.release("2.1.2", cli_js(NAMES_B), native=False)
+    npm.release("2.1.113", cli_js(NAMES_A, unconditional=True, max_tokens=64000), native=True)
+    npm.release("2.1.114", cli_js(NAMES_B, unconditional=True, max_tokens=64000, flag_default="!0"), native=True)
+    return npm
+
+
+def test_every_command_has_help():
+    for name in cli.commands:
+        assert run(name, "--help").exit_code == 0
+
+
+def test_same_version_has_no_changes(releases):
+    result = run("diff", "2.1.1", "2.1.1")
+    assert result.exit_code == 0 and "No changes." in result.output
+
+
+def test_renames_only_release_has_no_changes(releases):
+    assert "No changes." in run("diff", "2.1.1", "2.1.2").output
+
+
+def test_diff_across_the_packaging_switch_json(releases):
+    result = run("diff", "2.1.1", "2.1.114", "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["schema_version"] == 1 and doc["from"] == "2.1.1" and doc["to"] == "2.1.114"
+    assert doc["versions"] == ["2.1.1", "2.1.2", "2.1.113", "2.1.114"]
+    got = {(c["kind"], c["key"]): c for c in doc["changes"]}
+    cond = got[("section_condition", "anti_verbosity")]
+    assert cond["after"] == "" and "opus-4-6" in cond["before"] and cond["introduced_in"] == "2.1.113"
+    assert got[("flag", "tengu_quiet_flag")]["after"] == "true" and got[("flag", "tengu_quiet_flag")]["introduced_in"] == "2.1.114"
+    assert got[("limit", "max_tokens")]["before"] == "32000" and got[("limit", "max_tokens")]["after"] == "64000"
+    assert ("document", "prompt.md") in got  # the native binary embeds a prompt file
+    assert all(set(c) >= {"kind", "key", "before", "after", "introduced_in", "removed_in"} for c in doc["changes"])
+
+
+def test_text_and_markdown_reports(releases):
+    text = run("diff", "2.1.1", "2.1.114").output
+    assert "2.1.1 → 2.1.114" in text and "anti_verbosity" in text and "came and went" in text
+    md = run("diff", "2.1.1", "2.1.114", "--format", "markdown").stdout
+    assert md.startswith("### claude-code 2.1.1 → 2.1.114") and "<details>" in md
+
+
+def test_versions_and_show(releases):
+    run("collect", "2.1.1")
+    out = run("versions").output
+    assert "2.1.114" in out and "any" in out
+    assert "Length limits" in run("show", "2.1.1", "--section", "anti_verbosity").output
+    assert "tengu_quiet_flag" in run("show", "2.1.114", "--kind", "flag").output
+
+
+def test_unknown_version(releases):
+    line = one_line_error(run("diff", "2.1.1", "2.1.60"))
+    assert "has no version 2.1.60" in line and "nearest: 2.1.2, 2.1.113" in line
+
+
+def test_unknown_package(npm, env):
+    assert "no package named @anthropic-ai/claude-code" in one_line_error(run("collect", "2.1.1"))
+
+
+def test_integrity_mismatch_keeps_nothing(npm, env):
+    body = js_package(cli_js())
+    npm.publish(MAIN, "2.1.1", body, integrity=sri(b"something else"))
+    assert "sha512" in one_line_error(run("collect", "2.1.1"))
+    assert not list((env / "cache").rglob("*.tgz"))
+
+
+def test_corrupt_tarball(npm, env):
+    npm.publish(MAIN, "2.1.1", b"\x1f\x8b this is not gzip" * 50)
+    assert "corrupt package archive" in one_line_error(run("collect", "2.1.1"))
+    assert Store.open(env / "store.db").snapshots("claude-code") == []
+
+
+def test_truncated_download(npm, env):
+    body = js_package(cli_js())
+    npm.publish(MAIN, "2.1.1", body, served=body[: len(body) // 2])
+    assert "2.1.1" in one_line_error(run("collect", "2.1.1"))
+
+
+def test_binary_without_embedded_bundle(npm, env):
+    npm.publish(MAIN, "2.1.113", tgz({"package/cli-wrapper.cjs": b"//"}))
+    npm.publish(LINUX, "2.1.113", tgz({"package/claude": b"\x7fELF" + b"\0" * 5000}))
+    assert "no embedded JavaScript bundle" in one_line_error(run("collect", "2.1.113"))
+
+
+def test_rate_limited_then_success(releases, monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    releases.faults[f"/{MAIN}"] = [(429, {"Retry-After": "1"})]
+    assert run("collect", "2.1.1").exit_code == 0
+    assert releases.hits.count(f"/{MAIN}") == 2
+
+
+def test_ctrl_c_during_collect_then_resume(releases, env, monkeypatch):
+    real = extract.extract
+    calls = []
+
+    def interrupt_second(bundle, target, version):
+        calls.append(version)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(bundle, target, version)
+
+    monkeypatch.setattr(extract, "extract", interrupt_second)
+    result = run("collect", "2.1.1", "2.1.2", "2.1.113")
+    assert result.exit_code == 130
+    assert [r.version for r in Store.open(env / "store.db").snapshots("claude-code")] == ["2.1.1"]
+    monkeypatch.setattr(extract, "extract", real)
+    assert run("collect", "2.1.1", "2.1.2", "2.1.113").exit_code == 0
+    assert len(Store.open(env / "store.db").snapshots("claude-code")) == 3
+
+
+def test_second_collector_is_refused(releases, env):
+    store = Store.open(env / "store.db")
+    with store.writer():
+        assert "is being written by" in one_line_error(run("collect", "2.1.1"))

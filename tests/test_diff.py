@@ -1,0 +1,52 @@
+"""The range diff: direct changes, changes that came and went, and edits followed by similarity."""
+
+from auditor.diff import diff_range, word_diff
+
+PROMPT = "You are an interactive agent that helps users with software engineering tasks. Be careful and thorough."
+
+
+def series(*columns):
+    return [(f"1.0.{i}", facts) for i, facts in enumerate(columns)]
+
+
+def test_identical_snapshots_have_no_changes():
+    f = {"flag": {"tengu_x": "false"}, "string": {"a1": PROMPT}}
+    assert diff_range(series(f, f, f)) == []
+
+
+def test_added_removed_changed_with_the_version_they_came_in():
+    changes = diff_range(series({"env": {"A": ""}, "flag": {"f": "false"}}, {"env": {"A": ""}, "flag": {"f": "false"}}, {"env": {"B": ""}, "flag": {"f": "true"}}))
+    got = {(c.kind, c.key): (c.status, c.introduced_in) for c in changes}
+    assert got == {("env", "A"): ("removed", "1.0.2"), ("env", "B"): ("added", "1.0.2"), ("flag", "f"): ("changed", "1.0.2")}
+
+
+def test_change_that_came_and_went_inside_the_range():
+    on, off = {"section_condition": {"anti_verbosity": ""}}, {"section_condition": {"anti_verbosity": "_(_)"}}
+    (change,) = diff_range(series(off, on, on, off))
+    assert change.status == "transient"
+    assert (change.before, change.after, change.introduced_in, change.removed_in) == ("_(_)", "", "1.0.1", "1.0.3")
+
+
+def test_an_edited_string_is_one_change_not_a_removal_and_an_addition():
+    edited = PROMPT.replace("careful and thorough", "concise and direct")
+    (change,) = diff_range(series({"string": {"k1": PROMPT}}, {"string": {"k2": edited}}))
+    assert change.status == "changed" and change.before == PROMPT and change.after == edited
+    runs = word_diff(change.before, change.after)
+    assert ("-", "careful") in runs and ("+", "concise") in runs
+
+
+def test_an_edit_survives_several_releases_and_keeps_its_identity():
+    v1 = PROMPT + " Always run the tests."
+    (change,) = diff_range(series({"string": {"a": PROMPT}}, {"string": {"b": v1}}, {"string": {"c": v1 + " Twice."}}))
+    assert change.changed_in == ("1.0.1", "1.0.2") and change.after.endswith("Twice.")
+
+
+def test_unrelated_texts_are_not_paired():
+    other = "Completely different words about network sockets and timeouts in the client library."
+    changes = diff_range(series({"string": {"a": PROMPT}}, {"string": {"b": other}}))
+    assert sorted(c.status for c in changes) == ["added", "removed"]
+
+
+def test_a_text_that_comes_back_is_a_transient_change():
+    changes = diff_range(series({"string": {"a": PROMPT}}, {"string": {}}, {"string": {"a": PROMPT}}))
+    assert [(c.status, c.introduced_in, c.removed_in) for c in changes] == [("transient", "1.0.1", "1.0.2")]

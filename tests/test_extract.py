@@ -1,0 +1,53 @@
+"""Static extraction on a synthetic bundle shaped like the real one."""
+
+from auditor import extract, targets
+from auditor.bundle import Bundle, Module
+from conftest import NAMES_A, NAMES_B, cli_js
+
+TARGET = targets.get("claude-code")
+
+
+def facts(source: bytes, version: str = "1.0.0") -> dict:
+    return extract.extract(Bundle("cli.js", (Module("cli.js", source.decode(), True),)), TARGET, version)
+
+
+def test_sections_with_their_conditions():
+    f = facts(cli_js())
+    assert set(f["prompt_section"]) == {"anti_verbosity", "language", "memory"}
+    assert f["prompt_section"]["anti_verbosity"].startswith("Length limits")
+    condition = f["section_condition"]["anti_verbosity"]
+    assert '"opus-4-6"' in condition and "quiet_salted_ember" in condition, condition
+    assert f["section_condition"]["language"] == ""
+
+
+def test_minifier_renames_change_nothing():
+    assert facts(cli_js(NAMES_A)) == facts(cli_js(NAMES_B))
+
+
+def test_flags_with_defaults_and_telemetry_events_are_not_flags():
+    f = facts(cli_js())
+    assert f["flag"] == {"tengu_quiet_flag": "false"}
+
+
+def test_short_facts():
+    f = facts(cli_js())
+    assert "claude-opus-4-6" in f["model"]
+    assert "interleaved-thinking-2025-05-14" in f["beta"]
+    assert "CLAUDE_CODE_FOO_MODE" in f["env"]
+    assert f["tool"] == {"Read": "Read files from the local filesystem when the user asks you to look at them."}
+    assert f["limit"]["budget_tokens"] == "1024" and f["limit"]["max_tokens"] == "32000"
+
+
+def test_request_code_and_long_strings():
+    f = facts(cli_js())
+    codes = list(f["request_code"].values())
+    assert any("max_tokens:32000" in c for c in codes), codes
+    assert any(t.startswith("Reads a file from the local filesystem") for t in f["string"].values())
+
+
+def test_release_version_and_build_stamp_are_not_differences():
+    def release(version: str, stamp: str) -> dict:
+        source = cli_js().replace(b"after many lines", f"after many lines in {version}, built {stamp}".encode())
+        return facts(source, version)
+
+    assert release("1.0.0", "2026-04-15T03:02:38Z") == release("1.0.1", "2026-04-21T17:58:52Z")

@@ -1,0 +1,45 @@
+"""Smoke test on real releases from the npm registry (the download cache is reused between runs).
+
+2.1.112 ships cli.js and 2.1.113 the native binary: the diff must work across that switch and must not
+drown in minifier noise. Skipped only when the registry cannot be reached at all.
+"""
+
+import json
+import os
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import cli
+from auditor.npm import default_registry_url
+
+pytestmark = pytest.mark.realdata
+
+
+@pytest.fixture
+def real(tmp_path, monkeypatch):
+    try:
+        httpx.head(default_registry_url(), timeout=10)
+    except httpx.TransportError:
+        pytest.skip("npm registry unreachable")
+    monkeypatch.setenv("AUDITOR_DB", str(tmp_path / "store.db"))
+    monkeypatch.delenv("AUDITOR_REGISTRY", raising=False)
+    if "AUDITOR_CACHE" in os.environ:
+        monkeypatch.setenv("AUDITOR_CACHE", os.environ["AUDITOR_CACHE"])
+
+
+def test_diff_real_releases_across_the_packaging_switch(real):
+    result = CliRunner().invoke(cli, ["diff", "2.1.112", "2.1.114", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["versions"] == ["2.1.112", "2.1.113", "2.1.114"]
+    by_version = {}
+    for change in doc["changes"]:
+        by_version.setdefault(change["introduced_in"], []).append(change)
+    # 2.1.114's changelog is one line; a rebuild must not look like hundreds of changes
+    assert len(by_version.get("2.1.114", [])) <= 10, by_version.get("2.1.114")
+    # the switch to the native binary changes real things, and extraction still finds the prompt sections
+    assert by_version.get("2.1.113")
+    same = CliRunner().invoke(cli, ["diff", "2.1.113", "2.1.113"])
+    assert "No changes." in same.stdout

@@ -1,0 +1,81 @@
+"""The store: texts once by hash, whole snapshots or nothing, one collector at a time."""
+
+import multiprocessing
+import sqlite3
+
+import pytest
+
+from auditor.errors import StoreBusy, StoreError
+from auditor.store import Store
+
+FACTS = {"string": {"a": "some prompt text"}, "flag": {"tengu_x": "false"}, "section_condition": {"s": ""}}
+
+
+def save(store, version, facts=FACTS):
+    return store.save_snapshot(target="t", version=version, platform="any", source="static", origin="o", extractor="1", published_at=None, facts=facts)
+
+
+def test_round_trip_and_texts_are_stored_once():
+    store = Store.memory()
+    save(store, "1.0.0")
+    save(store, "1.0.1")
+    rows = store.snapshots("t")
+    assert [r.version for r in rows] == ["1.0.0", "1.0.1"]
+    assert store.facts(rows[1].id) == FACTS
+    assert store.db["texts"].count == 3
+
+
+def test_recollecting_replaces_the_snapshot():
+    store = Store.memory()
+    save(store, "1.0.0")
+    save(store, "1.0.0", {"flag": {"tengu_x": "true"}})
+    (row,) = store.snapshots("t")
+    assert store.facts(row.id) == {"flag": {"tengu_x": "true"}}
+
+
+def test_a_failed_save_leaves_nothing(monkeypatch):
+    store = Store.memory()
+    save(store, "1.0.0")
+    bad = {"flag": {"ok": "1", "bad": object()}}  # not JSON: fails half-way through the rows
+    with pytest.raises(TypeError):
+        save(store, "1.0.1", bad)
+    assert [r.version for r in store.snapshots("t")] == ["1.0.0"]
+    assert store.db.execute("select count(*) from facts").fetchone()[0] == 3
+
+
+def _hold_writer(path, ready, release):
+    store = Store.open(path)
+    with store.writer():
+        ready.set()
+        release.wait(10)
+
+
+def test_two_collectors_on_one_store(tmp_path):
+    path = tmp_path / "s.db"
+    ctx = multiprocessing.get_context("fork")
+    ready, release = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold_writer, args=(path, ready, release))
+    holder.start()
+    try:
+        assert ready.wait(10)
+        with pytest.raises(StoreBusy, match=r"is being written by audit collect \(pid \d+\)"):
+            with Store.open(path).writer():
+                pass
+    finally:
+        release.set()
+        holder.join(10)
+    with Store.open(path).writer():  # free again once the other collector is done
+        pass
+
+
+def test_not_a_database(tmp_path):
+    path = tmp_path / "s.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot use the store"):
+        Store.open(path)
+
+
+def test_file_is_plain_sqlite(tmp_path):
+    path = tmp_path / "s.db"
+    save(Store.open(path), "1.0.0")
+    assert sqlite3.connect(path).execute("select version from snapshots").fetchall() == [("1.0.0",)]
