@@ -18,7 +18,7 @@ from . import js
 from .bundle import Bundle
 from .targets import Target
 
-EXTRACTOR_VERSION = "2"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
+EXTRACTOR_VERSION = "3"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
 
 FACT_KINDS = (
     "prompt_section",
@@ -43,6 +43,8 @@ _FUNCTION_DEF = re.compile(r"function\*?\s*(" + _IDENT + r")?\s*\(")
 _CONST_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")=$")
 _PROCESS_ENV = re.compile(r"process\.env\.([A-Z][A-Z0-9_]{2,})")
 _CALLEE_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")\($")
+_SECTION_PAIR = re.compile(r"\[\"([a-z][a-z0-9_-]{1,40})\",")
+_CALL = re.compile(r"\s*(" + _IDENT + r")\(")
 _HEADING_LITERAL = re.compile(r"[\"'`]# [A-Z]")
 _ENV = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _BUILD_STAMP = re.compile(r"\b20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z|\b[0-9a-f]{40}\b")
@@ -55,8 +57,7 @@ _EFFORT_RETURN = re.compile(r"return\"(?:low|medium|high|xhigh|max)\"")
 # Searched by the word ending (a literal the regex engine can skip to), then widened to the whole key.
 _LIMIT = re.compile(r"(?:okens?|udget|hreshold|imit|urns|indow):(\d[\d_]*(?:\.\d+)?(?:e\d+)?)(?![\w$.])")
 _KEY_BEFORE = re.compile(r"(?<![\w$\"'])[A-Za-z_]+$")
-_SETTING = re.compile(r"[{,](" + _IDENT + r"):(" + _IDENT + r")\.(string|boolean|number|object|array|enum|union|literal|record|lazy|any|unknown)\(")
-_SETTINGS_MARKER = "JSON Schema reference for Claude Code settings"
+_SETTINGS_ANCHOR = re.compile(r"apiKeyHelper:(?:\(\)=>)?[\w$]+(?:\.string)?\(\)\.optional\(\)")
 _GATE_ARG = re.compile(r'^(?:!0|!1|null|void 0|-?\d[\d.e]*|"[^"]*"|\[\]|\{\})\)')
 _IDENT_TAIL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.")
 _FN_LIMIT = 200_000  # a "function" longer than this is a module wrapper, not a unit worth diffing
@@ -69,7 +70,7 @@ def extract(bundle: Bundle, target: Target, version: str) -> Facts:
     """All static facts of one release's bundle."""
     source = bundle.code
     scan = js.scan(source)
-    ctx = _Context(source, scan, version)
+    ctx = _Context(source, scan, version, target.section_anchors)
     facts: dict[str, dict[str, object]] = {kind: {} for kind in FACT_KINDS}
     sections, section_spans = _sections(ctx)
     facts["prompt_section"] = {name: text for name, (text, _) in sections.items()}
@@ -89,8 +90,9 @@ def extract(bundle: Bundle, target: Target, version: str) -> Facts:
 class _Context:
     """The source, its scan, and the lookups extraction shares: constants and function bodies."""
 
-    def __init__(self, source: str, scan: js.Scan, version: str):
+    def __init__(self, source: str, scan: js.Scan, version: str, anchors: tuple[str, ...] = ()):
         self.source = source
+        self.anchors = anchors
         self.scan = scan
         self.version = version
         self._constants: dict[str, str] | None = None
@@ -158,9 +160,12 @@ class _Context:
             self._bodies[fn_start] = span
         return self._bodies[fn_start]
 
-    def function_named(self, name: str) -> tuple[int, int] | None:
-        """The body of the unique function with this (minified) name, if it is unique."""
+    def function_named(self, name: str, near: int | None = None) -> tuple[int, int] | None:
+        """The body of the function with this (minified) name: the only one, or — since each module
+        of a native build has its own short names — the definition nearest to `near`."""
         starts = self.function_starts(name)
+        if len(starts) > 1 and near is not None:
+            starts = [min(starts, key=lambda s: abs(s - near))]
         return self.body(starts[0]) if len(starts) == 1 else None
 
     def enclosing_function(self, pos: int) -> tuple[int, int] | None:
@@ -188,16 +193,16 @@ class _Context:
             return "", None
         name = m.group(1)
         if m.group(2):
-            span = self.function_named(name)
+            span = self.function_named(name, near=start)
             return (self.prose(*span), span) if span else ("", None)
         return self.constants.get(name, ""), None
 
-    def normalize_condition(self, cond: str) -> str:
+    def normalize_condition(self, cond: str, near: int) -> str:
         """A condition, alpha-renamed, with short helper functions it calls inlined so that what they
         test (model names, server-side flags) is visible and comparable."""
         parts = [js.normalize_code(cond)]
         for name in dict.fromkeys(re.findall(r"(" + _IDENT + r")\(", cond)):
-            span = self.function_named(name)
+            span = self.function_named(name, near=near)
             if span and span[1] - span[0] <= 600:
                 parts.append("where " + js.normalize_code(self.source[span[0] : span[1]]))
         return " ".join(parts)
@@ -234,6 +239,7 @@ def _sections(ctx: _Context) -> tuple[dict[str, tuple[str, str]], list[tuple[int
                 spans.append(fn_span)
             spans.append((m.end(), end))
             sections[m.group(2)] = (text, _condition(ctx, m.start()))
+    _tuple_sections(ctx, sections, spans)
     for hm in _HEADING_LITERAL.finditer(src):
         lit = scan.literal_at(hm.start())
         h = _HEADING.match(lit.text) if lit else None
@@ -249,6 +255,34 @@ def _sections(ctx: _Context) -> tuple[dict[str, tuple[str, str]], list[tuple[int
     return sections, spans
 
 
+def _tuple_sections(ctx: _Context, sections: dict[str, tuple[str, str]], spans: list[tuple[int, int]]) -> None:
+    """Newer releases list sections as `[["intro", intro(o)], ["session_guidance", render(…)], …]`.
+    An array of such pairs that names one of the target's anchor sections is the prompt's section list;
+    a pair whose value calls a function used by no other pair takes that function's text."""
+    src, scan = ctx.source, ctx.scan
+    chosen: list[tuple[str, int, int]] = []
+    arrays: set[int] = set()
+    for anchor in ctx.anchors:
+        for m in re.finditer(re.escape(f'["{anchor}",'), src):
+            array = scan.enclosing_open(m.start(), window=20_000)
+            if array < 0 or array in arrays or scan.in_opaque(m.start()) is not None:
+                continue
+            arrays.add(array)
+            end = scan.match_bracket(array)
+            for pair in _SECTION_PAIR.finditer(src, array, end):
+                if scan.enclosing_open(pair.start(), window=pair.start() - array + 1) == array:
+                    close = scan.match_bracket(pair.start())
+                    chosen.append((pair.group(1), pair.end(), close - 1))
+    callees = Counter(m.group(1) for _, start, _ in chosen if (m := _CALL.match(src, start)))
+    for name, start, end in chosen:
+        call = _CALL.match(src, start)
+        text = ""
+        if call and callees[call.group(1)] == 1 and (span := ctx.function_named(call.group(1), near=start)):
+            text = ctx.prose(*span)
+            spans.append(span)
+        sections.setdefault(name, (text, ""))
+
+
 def _condition(ctx: _Context, call_start: int) -> str:
     """The guard in `...COND?[section(…)]:[]` (or its negation for `...COND?[]:[section(…)]`)."""
     src = ctx.source
@@ -262,7 +296,7 @@ def _condition(ctx: _Context, call_start: int) -> str:
     dots = src.rfind("...", max(0, q - 400), q)
     if dots < 0:
         return "?"
-    cond = ctx.normalize_condition(src[dots + 3 : q])
+    cond = ctx.normalize_condition(src[dots + 3 : q], near=q)
     return f"not ({cond})" if negate else cond
 
 
@@ -350,7 +384,7 @@ def _tools(ctx: _Context) -> dict[str, object]:
         if not text:
             call = re.search(r"return\s*(" + _IDENT + r")\s*(\()?", body)
             if call and call.group(2):
-                span = ctx.function_named(call.group(1))
+                span = ctx.function_named(call.group(1), near=m.start())
                 text = ctx.prose(*span) if span else ""
             elif call:
                 text = ctx.constants.get(call.group(1), "")
@@ -359,12 +393,23 @@ def _tools(ctx: _Context) -> dict[str, object]:
 
 
 def _settings(ctx: _Context) -> dict[str, object]:
-    """Keys of the settings.json schema (zod), with their type."""
-    pos = ctx.source.find(_SETTINGS_MARKER)
-    fn = ctx.enclosing_function(pos) if pos >= 0 else None
-    if fn is None:
-        return {}
-    return {m.group(1): m.group(3) for m in _SETTING.finditer(ctx.source, *fn) if ctx.scan.in_opaque(m.start()) is None}
+    """Keys of the settings.json schema (a zod object), each with its description. The schema object is
+    the one that declares `apiKeyHelper` as an optional zod value; the largest such object wins."""
+    src, scan = ctx.source, ctx.scan
+    best: dict[str, tuple[int, int]] = {}
+    for m in _SETTINGS_ANCHOR.finditer(src):
+        if scan.in_opaque(m.start()) is not None:
+            continue
+        brace = scan.enclosing_open(m.start(), window=50_000)
+        if brace >= 0 and src[brace] == "{":
+            keys = scan.object_keys(brace)
+            if len(keys) > len(best):
+                best = keys
+    out: dict[str, object] = {}
+    for key, (start, end) in best.items():
+        described = [lit for lit in scan.literals(start, end) if src[lit.start - 10 : lit.start].endswith("describe(")]
+        out[key] = ctx.text(described[-1]) if described else ""
+    return out
 
 
 def _limits(ctx: _Context) -> dict[str, object]:

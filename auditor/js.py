@@ -113,6 +113,54 @@ class Scan:
             elif (c == '"' or c == "'") and b - a >= min_length:
                 yield Literal(a, b, unescape(src[a + 1 : b - 1]))
 
+    def enclosing_open(self, pos: int, window: int = 400_000) -> int:
+        """Position of the innermost unclosed `(`, `[` or `{` before `pos` (skipping literals); -1 if none."""
+        src = self.source
+        start = max(0, pos - window)
+        found = [m for m in _BRACKETS.finditer(src, start, pos) if self.in_opaque(m.start()) is None]
+        depth = 0
+        for m in reversed(found):
+            if m.group() in ")]}":
+                depth += 1
+            elif depth == 0:
+                return m.start()
+            else:
+                depth -= 1
+        return -1
+
+    def object_keys(self, brace: int) -> dict[str, tuple[int, int]]:
+        """Top-level keys of the object literal opening at `brace`, with the span of each value."""
+        src = self.source
+        end = self.match_bracket(brace)
+        keys: dict[str, tuple[int, int]] = {}
+        pos = brace + 1
+        while 0 < pos < end - 1:
+            m = _KEY.match(src, pos)
+            stop = self._next_top_level_comma(pos, end - 1)
+            if m:
+                keys[m.group(1) or m.group(2)] = (m.end(), stop)
+            pos = stop + 1
+        return keys
+
+    def _next_top_level_comma(self, pos: int, end: int) -> int:
+        src = self.source
+        i = pos
+        while i < end:
+            m = _COMMA_OR_OPEN.search(src, i, end)
+            if m is None:
+                return end
+            j = m.start()
+            skip = self.in_opaque(j)
+            if skip is not None:
+                i = skip
+            elif m.group() == ",":
+                return j
+            else:
+                i = self.match_bracket(j)
+                if i < 0:
+                    return end
+        return end
+
     def match_bracket(self, pos: int) -> int:
         """Position just after the bracket closing the one at `pos` (skipping literals); -1 if unbalanced."""
         src = self.source
@@ -137,6 +185,8 @@ class Scan:
 
 
 _BRACKETS = re.compile(r"[()\[\]{}]")
+_COMMA_OR_OPEN = re.compile(r"[,(\[{]")
+_KEY = re.compile(r"\s*(?:([A-Za-z_$][\w$]*)|\"([^\"\\]+)\")\s*:")
 
 
 def scan(source: str) -> Scan:

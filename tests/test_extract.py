@@ -51,3 +51,20 @@ def test_release_version_and_build_stamp_are_not_differences():
         return facts(source, version)
 
     assert release("1.0.0", "2026-04-15T03:02:38Z") == release("1.0.1", "2026-04-21T17:58:52Z")
+
+
+NEWER = b"""function nws(o){return"You are an interactive agent that helps users with software engineering tasks."}
+function kws(e,o){let R=q6n(),H=[["intro",nws(o.opening)],["session_guidance",MS(y.guidance,R.guidance)],["tone",MS(y.t,R.t)]];return H}
+var m=new Map([["not_a_section",1],["other",2]]);
+var ce=p(()=>c({$schema:n().optional().describe("JSON Schema reference"),apiKeyHelper:()=>n().optional().describe("Path to a script that outputs authentication values"),model:n().optional()}));
+"""
+
+
+def test_newer_section_lists_and_lazy_settings_schema():
+    f = facts(NEWER)
+    assert f["prompt_section"] == {
+        "intro": "You are an interactive agent that helps users with software engineering tasks.",
+        "session_guidance": "",
+        "tone": "",
+    }
+    assert f["setting"] == {"$schema": "JSON Schema reference", "apiKeyHelper": "Path to a script that outputs authentication values", "model": ""}

@@ -37,6 +37,7 @@ class Target:
     changelog: ChangelogSource = ChangelogSource()
     identifier_prefixes: tuple[str, ...] = ()
     flag_prefixes: tuple[str, ...] = ()
+    section_anchors: tuple[str, ...] = ()  # names that identify the system prompt's list of sections
 
     def ships_native(self, version: str) -> bool:
         from ..versions import parse

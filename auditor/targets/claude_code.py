@@ -25,4 +25,5 @@ CLAUDE_CODE = Target(
     ),
     identifier_prefixes=("CLAUDE_CODE_", "ANTHROPIC_", "DISABLE_", "ENABLE_", "CLAUDE_", "MAX_THINKING", "MCP_", "BASH_"),
     flag_prefixes=("tengu_",),
+    section_anchors=("session_guidance", "env_info_simple", "doing_tasks"),
 )
