@@ -9,7 +9,6 @@ alpha-renamed (`js.normalize_code`), and `${x}` in templates becomes the constan
 from __future__ import annotations
 
 import bisect
-import functools
 import hashlib
 import re
 from collections import Counter, defaultdict
@@ -47,20 +46,28 @@ _SECTION_PAIR = re.compile(r"\[\"([a-z][a-z0-9_-]{1,40})\",")
 _CALL = re.compile(r"\s*(" + _IDENT + r")\(")
 _HEADING_LITERAL = re.compile(r"[\"'`]# [A-Z]")
 _ENV = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_MODEL_ID = re.compile(r"^(?:[a-z]+\.)?claude-[a-z0-9][a-z0-9.@:-]*$")
+_BETA = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*-20\d\d-\d\d-\d\d$")
+# pieces that start with a literal, so the regex engine can skip through the source to them
+_MODEL_PIECE = re.compile(r"claude-[a-z0-9]")
+_BETA_PIECE = re.compile(r"-20\d\d-\d\d-\d\d[\"']")
+_ENV_PIECE = re.compile(r"_[A-Z][A-Z0-9_]*[\"']")
 _BUILD_STAMP = re.compile(r"\b20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z|\b[0-9a-f]{40}\b")
 _HEADING = re.compile(r"^# ([A-Z][^\n#]{2,60})(?:\n|$)")
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _REQUEST_KEYS = ("max_tokens", "budget_tokens", "output_config", "context_management")
-_REQUEST_KEY_USE = re.compile(r"(" + "|".join(_REQUEST_KEYS) + r"):|return\"(low|medium|high|xhigh|max)\"")
+_REQUEST_NEEDLES = tuple(k + ":" for k in _REQUEST_KEYS) + tuple(f'return"{level}"' for level in ("low", "medium", "high", "xhigh", "max"))
 _EFFORT_WORDS = ("thinking", "effort")
 _EFFORT_RETURN = re.compile(r"return\"(?:low|medium|high|xhigh|max)\"")
-# Searched by the word ending (a literal the regex engine can skip to), then widened to the whole key.
-_LIMIT = re.compile(r"(?:okens?|udget|hreshold|imit|urns|indow):(\d[\d_]*(?:\.\d+)?(?:e\d+)?)(?![\w$.])")
+# `key:123` is found by its `:digit` (fast to search for), then the key in front is checked.
+_NUMBER_VALUE = re.compile(r":(\d[\d_]*(?:\.\d+)?(?:e\d+)?)(?![\w$.])")
+_LIMIT_KEY = re.compile(r"[Tt]okens?|[Bb]udget|[Tt]hreshold|[Ll]imit|[Tt]urns|[Ww]indow")
 _KEY_BEFORE = re.compile(r"(?<![\w$\"'])[A-Za-z_]+$")
 _SETTINGS_ANCHOR = re.compile(r"apiKeyHelper:(?:\(\)=>)?[\w$]+(?:\.string)?\(\)\.optional\(\)")
 _GATE_ARG = re.compile(r'^(?:!0|!1|null|void 0|-?\d[\d.e]*|"[^"]*"|\[\]|\{\})\)')
 _IDENT_TAIL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.")
 _FN_LIMIT = 200_000  # a "function" longer than this is a module wrapper, not a unit worth diffing
+_FN_WALK = 40  # nearest named functions tried as the enclosing one; text at module level has none
 
 
 Facts = dict[str, dict[str, object]]
@@ -106,11 +113,13 @@ class _Context:
         if self._constants is None:
             values: dict[str, set[str]] = defaultdict(set)
             src = self.source
-            for start, end in zip(self.scan.opaque_starts, self.scan.opaque_ends):
-                if src[start - 1 : start] == "=" and src[start] in "\"'" and end - start < 200:
+            for start in self.scan.assigned:
+                if src[start - 2] not in "=!<>":
                     m = _CONST_BEFORE.search(src, max(0, start - 40), start)
-                    if m and src[m.start(1) - 1 : m.start(1)] not in "=!<>":
-                        values[m.group(1)].add(js.unescape(src[start + 1 : end - 1]))
+                    if m:
+                        lit = self.scan.literal_at(start)
+                        if lit is not None and lit.end - start < 200:
+                            values[m.group(1)].add(lit.text)
             self._constants = {k: next(iter(v)) for k, v in values.items() if len(v) == 1}
         return self._constants
 
@@ -120,11 +129,12 @@ class _Context:
         return self.clean(lit.text)
 
     def clean(self, text: str) -> str:
-        """Replace what differs in every build by construction: the release's own version number, the
-        build timestamp and the source commit."""
-        if self.version in text:
-            text = text.replace(self.version, "{VERSION}")
-        return _BUILD_STAMP.sub(lambda m: "{BUILD_TIME}" if "T" in m.group() else "{GIT_SHA}", text)
+        """Replace the release's own version number, which differs in every release by construction."""
+        return text.replace(self.version, "{VERSION}") if self.version in text else text
+
+    def clean_code(self, code: str) -> str:
+        """Code also carries the build's timestamp and source commit (an inlined build-info object)."""
+        return _BUILD_STAMP.sub(lambda m: "{BUILD_TIME}" if "T" in m.group() else "{GIT_SHA}", self.clean(code))
 
     @property
     def functions(self) -> tuple[list[int], list[str]]:
@@ -172,7 +182,8 @@ class _Context:
         """The innermost named `function` whose body contains pos."""
         starts = self.functions[0]
         i = bisect.bisect_left(starts, pos) - 1
-        while i >= 0 and pos - starts[i] < _FN_LIMIT:
+        stop = max(-1, i - _FN_WALK)
+        while i > stop and pos - starts[i] < _FN_LIMIT:
             span = self.body(starts[i])
             if span and span[0] < pos < span[1]:
                 return (starts[i], span[1])
@@ -209,12 +220,12 @@ class _Context:
 
 
 def _is_prose(text: str, min_words: int) -> bool:
-    if len(text) < 12 or " " not in text:
+    if len(text) < 12 or text.count(" ") < min_words - 1:
         return False
     words = _WORD.findall(text)
     if len(words) < min_words:
         return False
-    letters = sum(len(w) for w in words) + text.count(" ")
+    letters = sum(map(len, words)) + text.count(" ")
     return letters >= 0.6 * len(text)
 
 
@@ -302,38 +313,28 @@ def _condition(ctx: _Context, call_start: int) -> str:
 
 def _literal_facts(ctx: _Context, target: Target, facts: dict, skip_spans: list[tuple[int, int]]) -> None:
     """Model ids, betas, env vars, flags (with defaults) and long prompt strings. The short kinds are found
-    by one regex over the whole source (in C) and kept only where a real literal starts."""
+    by searching the source for a piece of them (fast) and kept when the literal holding it is all one."""
     src, scan = ctx.source, ctx.scan
+    env_ok = lambda text: text.startswith(target.identifier_prefixes) and _ENV.match(text)  # noqa: E731
+    for kind, piece, whole in (("model", _MODEL_PIECE, _MODEL_ID.match), ("beta", _BETA_PIECE, _BETA.match), ("env", _ENV_PIECE, env_ok)):
+        for m in piece.finditer(src):
+            lit = scan.literal_containing(m.start())
+            if lit is not None and not lit.expressions and whole(lit.text):
+                facts[kind][lit.text] = ""
+    flag_piece = re.compile("|".join(re.escape(p) for p in target.flag_prefixes) + r"\w+")
     gates: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for m in _short_literals(target.identifier_prefixes, target.flag_prefixes).finditer(src):
-        if not scan.is_literal_start(m.start()):
-            continue
-        kind = m.lastgroup
-        if kind == "flag":
-            callee = _CALLEE_BEFORE.search(src, max(0, m.start() - 40), m.start())
+    for m in flag_piece.finditer(src):
+        quote = m.start() - 1
+        if src[quote] in "\"'" and src[m.end() : m.end() + 1] == src[quote] and scan.is_literal_start(quote):
+            callee = _CALLEE_BEFORE.search(src, max(0, quote - 40), quote)
             if callee:
-                gates[callee.group(1)].append((m.group(kind), src[m.end() : m.end() + 24]))
-        elif kind != "env" or _ENV.match(m.group(kind)):
-            facts[kind][m.group(kind)] = ""
-    for name, default in _flags(gates).items():
-        facts["flag"][name] = default
+                gates[callee.group(1)].append((m.group(), src[m.end() + 1 : m.end() + 25]))
+    facts["flag"].update(_flags(gates))
     skip = sorted(skip_spans)
     for lit in scan.literals(min_length=60):
         text = ctx.text(lit)
         if _is_prose(text, 8) and not _inside(lit.start, skip):
             facts["string"][_digest(text)] = text
-
-
-@functools.cache
-def _short_literals(env_prefixes: tuple[str, ...], flag_prefixes: tuple[str, ...]) -> re.Pattern:
-    env = "|".join(re.escape(p) for p in env_prefixes)
-    flag = "|".join(re.escape(p) for p in flag_prefixes)
-    return re.compile(
-        r"[\"'`](?:(?P<model>(?:[a-z]+\.)?claude-[a-z0-9][a-z0-9.@:-]*)[\"'`]"
-        r"|(?P<beta>[a-z][a-z0-9]*(?:-[a-z0-9]+)*-20\d\d-\d\d-\d\d)[\"']"
-        r"|(?P<env>(?:" + env + r")[A-Z0-9_]*)[\"']"
-        r"|(?P<flag>(?:" + flag + r")\w+)[\"'])"
-    )
 
 
 def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
@@ -416,9 +417,9 @@ def _limits(ctx: _Context) -> dict[str, object]:
     """Numeric literals bound to token/budget/threshold/limit-like keys: every distinct value per key."""
     src = ctx.source
     seen: dict[str, set[str]] = defaultdict(set)
-    for m in _LIMIT.finditer(src):
-        key = _KEY_BEFORE.search(src, max(0, m.start() - 40), m.start() + m.group(0).index(":"))
-        if key and ctx.scan.in_opaque(m.start()) is None:
+    for m in _NUMBER_VALUE.finditer(src):
+        key = _KEY_BEFORE.search(src, max(0, m.start() - 40), m.start())
+        if key and _LIMIT_KEY.search(key.group(0)) and ctx.scan.in_opaque(m.start()) is None:
             seen[key.group(0)].add(m.group(1))
     return {k: ", ".join(sorted(v, key=lambda x: float(x.replace("_", "")))) for k, v in seen.items()}
 
@@ -428,17 +429,18 @@ def _request_code(ctx: _Context) -> dict[str, object]:
     digest: the diff pairs versions of one function by similarity, the label says what it sets."""
     src = ctx.source
     found: set[tuple[int, int]] = set()
-    for m in _REQUEST_KEY_USE.finditer(src):
-        if m.group(1) and src[m.start() - 1] not in "{,":
-            continue
-        if ctx.scan.in_opaque(m.start()) is not None:
-            continue
-        fn = ctx.enclosing_function(m.start())
-        if fn:
-            found.add(fn)
+    for needle in _REQUEST_NEEDLES:
+        pos = src.find(needle)
+        while pos >= 0:
+            # an object key (`{max_tokens:` / `,max_tokens:`) or `return"high"`, in code
+            if (needle.startswith("return") or src[pos - 1] in "{,") and ctx.scan.in_opaque(pos) is None:
+                fn = ctx.enclosing_function(pos)
+                if fn:
+                    found.add(fn)
+            pos = src.find(needle, pos + 1)
     out: dict[str, object] = {}
     for start, end in found:
-        code = ctx.clean(js.normalize_code(src[start:end]))
+        code = ctx.clean_code(js.normalize_code(src[start:end]))
         out[_digest(code)] = code
     return out
 

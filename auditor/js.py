@@ -73,6 +73,7 @@ class Scan:
     opaque_starts: list[int] = field(default_factory=list)
     opaque_ends: list[int] = field(default_factory=list)
     templates: dict[int, Literal] = field(default_factory=dict)
+    assigned: list[int] = field(default_factory=list)  # quoted strings right after `=` (maybe `X="…"`)
 
     def in_opaque(self, pos: int) -> int | None:
         """If `pos` is inside a string/template/regex/comment, the end of that span."""
@@ -84,6 +85,17 @@ class Scan:
     def is_literal_start(self, pos: int) -> bool:
         i = bisect.bisect_left(self.opaque_starts, pos)
         return i < len(self.opaque_starts) and self.opaque_starts[i] == pos and self.source[pos] in "\"'`"
+
+    def literal_containing(self, pos: int) -> Literal | None:
+        """The string or template literal whose text contains `pos`."""
+        i = bisect.bisect_right(self.opaque_starts, pos) - 1
+        if i < 0 or pos >= self.opaque_ends[i]:
+            return None
+        start = self.opaque_starts[i]
+        while self.source[start] == "}" and i > 0:  # a later piece of a template: find its opening piece
+            i -= 1
+            start = self.opaque_starts[i]
+        return self.literal_at(start)
 
     def literal_at(self, start: int) -> Literal | None:
         """The string or template literal that begins exactly at `start`."""
@@ -207,7 +219,7 @@ class _Lexer:
         Whole quoted strings are matched in C; the inner loop only leaves the match iterator for the
         rarer tokens that need a decision (templates, slashes, braces of a nested expression)."""
         src, out = self.src, self.out
-        starts, ends = out.opaque_starts, out.opaque_ends
+        starts, ends, assigned = out.opaque_starts, out.opaque_ends, out.assigned
         finder = _CODE_NESTED if nested else _CODE
         depth = 0
         while True:
@@ -216,6 +228,8 @@ class _Lexer:
                 if pos - i > 1:  # a quoted string; its text is cooked only when someone asks
                     starts.append(i)
                     ends.append(pos)
+                    if src[i - 1] == "=":
+                        assigned.append(i)
                     continue
                 c = src[i]
                 if c == "{":

@@ -46,11 +46,12 @@ def test_request_code_and_long_strings():
 
 
 def test_release_version_and_build_stamp_are_not_differences():
-    def release(version: str, stamp: str) -> dict:
-        source = cli_js().replace(b"after many lines", f"after many lines in {version}, built {stamp}".encode())
-        return facts(source, version)
+    def release(version: str, stamp: str, sha: str) -> dict:
+        source = cli_js().replace(b"after many lines", f"after many lines in {version}".encode())
+        build = f'messages:q.messages,build:{{VERSION:"{version}",BUILD_TIME:"{stamp}",GIT_SHA:"{sha}"}}}}'
+        return facts(source.replace(b"messages:q.messages}", build.encode()), version)
 
-    assert release("1.0.0", "2026-04-15T03:02:38Z") == release("1.0.1", "2026-04-21T17:58:52Z")
+    assert release("1.0.0", "2026-04-15T03:02:38Z", "a" * 40) == release("1.0.1", "2026-04-21T17:58:52Z", "b" * 40)
 
 
 NEWER = b"""function nws(o){return"You are an interactive agent that helps users with software engineering tasks."}
