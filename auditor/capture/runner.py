@@ -1,0 +1,138 @@
+"""Capture what a CLI version sends to the Messages API, one fresh sandbox and fake API per scenario."""
+
+from __future__ import annotations
+
+import json
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from typing import Any, Callable
+
+from ..errors import CaptureError
+from ..targets import Target
+from .normalize import normalize_request
+from .sandbox import Sandbox, ScenarioUnsupported
+from .scenarios import Scenario
+from .server import MESSAGES_PATH, FakeAPI, RecordedRequest, turn_index
+from .tls import Certificates
+
+OK, UNSUPPORTED, ERROR = "ok", "unsupported", "error"
+# Claude Code's API host; a target field once more CLIs are captured.
+DEFAULT_API_HOST = "api.anthropic.com"
+
+
+@dataclass
+class ScenarioResult:
+    """One scenario's outcome, JSON-serializable through `to_dict()`.
+
+    `requests` (normalized POST /v1/messages, ordered by turn and then content, since side
+    requests race the main one) is identical across captures of one version. `other_calls` and
+    `egress` are sorted sets; `duration` is wall time and the only volatile field.
+    """
+
+    scenario: str
+    mode: str
+    route: str
+    args: list[str]
+    status: str
+    reason: str = ""
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    other_calls: list[str] = field(default_factory=list)
+    egress: list[str] = field(default_factory=list)
+    duration: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ScenarioResult":
+        return cls(**data)
+
+
+def _main_loop_finished(api: FakeAPI) -> bool:
+    """The agent loop is over once a request offering tools got a final (end_turn) answer."""
+    return any(r.reply == "end_turn" and isinstance(r.body, dict) and r.body.get("tools") for r in api.messages())
+
+
+def _ordered(requests: list[RecordedRequest], normalized: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = [{"turn": turn_index(r.body), "reply": r.reply, **n} for r, n in zip(requests, normalized)]
+    return sorted(rows, key=lambda row: (row["turn"], json.dumps(row, sort_keys=True)))
+
+
+def capture_scenario(
+    program_argv: list[str],
+    target: Target,
+    scenario: Scenario,
+    timeout: float = 60,
+    api_host: str = DEFAULT_API_HOST,
+    certificates: Certificates | None = None,
+) -> ScenarioResult:
+    """Run one scenario; a failed run becomes status "error"/"unsupported" with a one-line reason.
+
+    `api_host` is the host the CLI calls when left alone (intercepted on the first-party route);
+    `certificates` for that host may be shared between scenarios, else they are made here. Raises
+    CaptureError only when the sandbox itself cannot be set up (no openssl).
+    """
+    args = scenario.command_args()
+    result = partial(ScenarioResult, scenario=scenario.name, mode=scenario.mode, route=scenario.route, args=args)
+    with ExitStack() as stack:
+        ca_file = None
+        if scenario.route == "first-party":
+            certificates = certificates or stack.enter_context(Certificates([api_host]))
+            ca_file = certificates.ca_file
+            api = FakeAPI(intercept=[api_host], certificate=(str(certificates.cert_file), str(certificates.key_file)))
+        else:
+            api = FakeAPI()
+        stack.enter_context(api)
+        sandbox = stack.enter_context(Sandbox(target, api, ca_file))
+        api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}))
+        try:
+            if scenario.mode == "print":
+                outcome = sandbox.run_print(program_argv, args, timeout)
+            else:
+                outcome = sandbox.run_interactive(program_argv, args, scenario.prompt, timeout, lambda: _main_loop_finished(api))
+            outcome.raise_for_failure(len(api.messages()))
+        except ScenarioUnsupported as e:
+            return result(status=UNSUPPORTED, reason=str(e))
+        except CaptureError as e:
+            return result(status=ERROR, reason=str(e), egress=_egress(api))
+        volatiles = sandbox.volatiles()
+        messages = api.messages()
+        return result(
+            status=OK,
+            requests=_ordered(messages, [normalize_request(r, volatiles) for r in messages]),
+            other_calls=sorted({f"{r.method} {r.path}" for r in api.requests if (r.method, r.path) != ("POST", MESSAGES_PATH)}),
+            egress=_egress(api),
+            duration=round(outcome.duration, 2),
+        )
+
+
+def _egress(api: FakeAPI) -> list[str]:
+    return sorted({f"{e.method} {e.target}" for e in api.egress})
+
+
+def capture(
+    program_argv: list[str],
+    target: Target,
+    scenarios: list[Scenario],
+    timeout: float = 60,
+    on_progress: Callable[[str, ScenarioResult | None], None] | None = None,
+    api_host: str = DEFAULT_API_HOST,
+) -> dict[str, ScenarioResult]:
+    """Run every scenario against `program_argv` (e.g. ["node", ".../cli.js"] or [".../claude"]).
+
+    `on_progress(name, None)` is called as a scenario starts and `on_progress(name, result)` as it ends.
+    Raises CaptureError only when the sandbox itself cannot be set up (no openssl).
+    """
+    results: dict[str, ScenarioResult] = {}
+    with ExitStack() as stack:
+        certificates = None
+        if any(s.route == "first-party" for s in scenarios):
+            certificates = stack.enter_context(Certificates([api_host]))
+        for scenario in scenarios:
+            if on_progress:
+                on_progress(scenario.name, None)
+            results[scenario.name] = capture_scenario(program_argv, target, scenario, timeout, api_host, certificates)
+            if on_progress:
+                on_progress(scenario.name, results[scenario.name])
+    return results

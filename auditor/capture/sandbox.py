@@ -1,0 +1,294 @@
+"""Run a CLI in a throwaway HOME and project folder, with nothing of the caller's environment, against the fake API.
+
+Why each piece exists:
+- the environment starts empty, so the user's real key, tokens and settings can never reach the CLI;
+- HTTP(S)_PROXY points at the fake API, which answers for the API host (first-party route, see tls.py)
+  and refuses and records anything else bound off the machine;
+- the child gets its own session (process group), so a timeout kills it and every helper it spawned;
+- interactive mode needs a real terminal (a pty) and a pre-seeded ~/.claude.json, or it stops at the
+  onboarding, API-key and folder-trust dialogs.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import tempfile
+import termios
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..errors import CaptureError
+from ..targets import Target
+from .normalize import Volatiles
+from .server import FakeAPI
+
+# Shaped like a real key (the CLI may check the prefix) but obviously fake in any log it lands in.
+FAKE_API_KEY = "sk-ant-api03-auditor-fake-key-" + "0" * 62 + "AA"
+LOOPBACK = "127.0.0.1,localhost,::1"
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+PROJECT_FILES = {
+    "README.md": "# demo\n\nA tiny project used by auditor to watch what the CLI sends.\n",
+    "hello.py": 'print("hello")\n',
+}
+TERMINAL_ROWS, TERMINAL_COLS = 50, 160
+# What a user's terminal says, in both modes (in print mode stdout is still a pipe, as in `claude -p … | cat`).
+TERM = "xterm-256color"
+
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+# commander.js rejecting a flag or a flag's value: the version does not support what the scenario asks.
+_UNSUPPORTED = re.compile(r"error: (unknown option .*|option .* argument .* is invalid.*)")
+
+
+class ScenarioUnsupported(CaptureError):
+    """The program rejected the scenario's command line: this version lacks the flag or the value."""
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text).replace("\r", "")
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in strip_ansi(text).splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "(no output)"
+
+
+@dataclass
+class RunOutcome:
+    """How one run ended. `output` is stdout in print mode and the whole terminal transcript in interactive mode."""
+
+    label: str
+    exit_code: int
+    output: str
+    stderr: str
+    duration: float
+
+    def raise_for_failure(self, api_calls: int) -> None:
+        """Turn a run that produced no usable capture into one clear CaptureError line."""
+        text = self.stderr + "\n" + self.output
+        unsupported = _UNSUPPORTED.search(strip_ansi(text))
+        if self.exit_code != 0 and unsupported and api_calls == 0:
+            raise ScenarioUnsupported(f"not supported by this version: {unsupported.group(0).strip()}")
+        if self.exit_code != 0:
+            raise CaptureError(f"{self.label} exited with code {self.exit_code}: {_last_line(self.stderr or self.output)}")
+        if api_calls == 0:
+            raise CaptureError(f"{self.label} exited without calling the API: {_last_line(self.stderr or self.output)}")
+
+
+class Sandbox:
+    """A temporary HOME and project folder, and the scrubbed environment a run gets. Use as a context manager."""
+
+    def __init__(self, target: Target, api: FakeAPI, ca_file: Path | None = None) -> None:
+        """With `ca_file` the run takes the first-party route (the CLI keeps its real API host, reached through
+        the proxy, and trusts that CA); without it, the base-url route (the target's base-URL variable)."""
+        self.target = target
+        self.api = api
+        self.ca_file = ca_file
+        self.root = Path(os.path.realpath(tempfile.mkdtemp(prefix="auditor-capture-")))
+        self.home = self.root / "home"
+        self.project = self.root / "project"
+        self.tmp = self.root / "tmp"
+
+    def __enter__(self) -> "Sandbox":
+        for d in (self.home, self.project, self.tmp):
+            d.mkdir()
+        for name, text in PROJECT_FILES.items():
+            (self.project / name).write_text(text)
+        self._seed_config()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _seed_config(self) -> None:
+        """Mark onboarding done, the fake key approved (by its last 20 characters) and the project trusted."""
+        config = {
+            "hasCompletedOnboarding": True,
+            "customApiKeyResponses": {"approved": [FAKE_API_KEY[-20:]], "rejected": []},
+            "projects": {str(self.project): {"hasTrustDialogAccepted": True}},
+        }
+        (self.home / ".claude.json").write_text(json.dumps(config, indent=2))
+
+    def volatiles(self) -> Volatiles:
+        paths = {"project": str(self.project), "home": str(self.home), "tmp": str(self.tmp), "sandbox": str(self.root)}
+        return Volatiles.for_run(paths=paths, port=self.api.port, api_key=FAKE_API_KEY)
+
+    def env(self, program: str) -> dict[str, str]:
+        """The child's whole environment: built from nothing, never copied from os.environ."""
+        path = SYSTEM_PATH
+        program_dir = os.path.dirname(program)
+        if program_dir and program_dir not in path.split(":"):
+            path = f"{program_dir}:{path}"
+        env = {
+            "PATH": path,
+            "HOME": str(self.home),
+            "TMPDIR": str(self.tmp),
+            "LANG": "C.UTF-8",
+            "TERM": TERM,
+            "GIT_CEILING_DIRECTORIES": str(self.root),
+            **self.target.extra_env,
+            self.target.api_key_env: FAKE_API_KEY,
+        }
+        if self.ca_file is None:
+            env[self.target.base_url_env] = self.api.url
+        else:
+            env["NODE_EXTRA_CA_CERTS"] = str(self.ca_file)
+        if os.path.exists("/bin/bash"):
+            env["SHELL"] = "/bin/bash"
+        for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"):
+            env[name] = env[name.lower()] = self.api.url
+        env["NO_PROXY"] = env["no_proxy"] = LOOPBACK
+        return env
+
+    def _spawn(self, program: list[str], args: list[str], stdin: int, stdout: int, stderr: int) -> tuple[subprocess.Popen[bytes], str]:
+        executable = shutil.which(program[0]) or program[0]
+        label = " ".join(os.path.basename(a) for a in program)
+        try:
+            proc = subprocess.Popen(
+                [executable, *program[1:], *args], env=self.env(executable), cwd=self.project, start_new_session=True,
+                stdin=stdin, stdout=stdout, stderr=stderr,
+            )
+        except OSError as e:
+            raise CaptureError(f"cannot start {label}: {e.strerror or e}") from None
+        return proc, label
+
+    def run_print(self, program: list[str], args: list[str], timeout: float) -> RunOutcome:
+        """Run `program` (e.g. ["node", "cli.js"]) with `args` to completion through plain pipes."""
+        started = time.monotonic()
+        proc, label = self._spawn(program, args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            try:
+                out, err = proc.communicate(timeout=5)
+            except subprocess.TimeoutExpired:  # a helper that left the group still holds the pipes
+                out, err = b"", b""
+            raise CaptureError(self._hang_message(label, timeout, "", (err or out).decode(errors="replace"))) from None
+        finally:
+            _kill_group(proc)
+        return RunOutcome(label, proc.returncode, out.decode(errors="replace"), err.decode(errors="replace"), time.monotonic() - started)
+
+    def run_interactive(self, program: list[str], args: list[str], prompt: str, timeout: float, done: Callable[[], bool],
+                        settle: float = 1.0, quiet: float = 1.5) -> RunOutcome:
+        """Drive the full-screen UI through a pty: wait for it to draw, type the prompt, wait, exit.
+
+        "Ready" is `settle` seconds without new output; "finished" is `done()` holding and then
+        `quiet` seconds without API traffic, which lets trailing side requests (titles, summaries) in.
+        """
+        started = time.monotonic()
+        deadline = started + timeout
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", TERMINAL_ROWS, TERMINAL_COLS, 0, 0))
+        try:
+            proc, label = self._spawn(program, args, stdin=slave, stdout=slave, stderr=slave)
+        except CaptureError:
+            os.close(master)
+            raise
+        finally:
+            os.close(slave)
+        screen = _PtyReader(master)
+        try:
+            if not screen.wait_quiet(settle, deadline, proc):
+                raise CaptureError(self._hang_message(label, timeout, " before showing its prompt", screen.text()))
+            if proc.poll() is None:
+                os.write(master, prompt.encode())
+                time.sleep(0.3)
+                os.write(master, b"\r")
+                if not self._wait_finished(proc, done, quiet, deadline):
+                    raise CaptureError(self._hang_message(label, timeout, "", screen.text()))
+            exit_code = proc.poll()
+            if exit_code is None:
+                for _ in range(2):  # Ctrl-C twice is the exit gesture of the UI.
+                    os.write(master, b"\x03")
+                    time.sleep(0.4)
+                try:
+                    proc.wait(timeout=max(1.0, min(5.0, deadline - time.monotonic())))
+                except subprocess.TimeoutExpired:
+                    pass
+                exit_code = 0  # We ended it: however it goes down, that is a normal end.
+            return RunOutcome(label, exit_code, screen.text(), "", time.monotonic() - started)
+        finally:
+            _kill_group(proc)
+            proc.wait()
+            screen.close()
+
+    def _wait_finished(self, proc: subprocess.Popen[bytes], done: Callable[[], bool], quiet: float, deadline: float) -> bool:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                return True
+            if done() and self.api.idle_for() >= quiet:
+                return True
+            time.sleep(0.1)
+        return False
+
+    def _hang_message(self, label: str, timeout: float, when: str, output: str) -> str:
+        calls = len(self.api.messages())
+        return (f"{label} hung{when}: killed after {timeout:g}s (it had made {calls} Messages API call{'s' * (calls != 1)};"
+                f" last output: {_last_line(output)})")
+
+
+class _PtyReader:
+    """Drains the pty master on a thread (a full pty blocks the child) and tracks when output last arrived."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._chunks: list[bytes] = []
+        self._last = time.monotonic()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="auditor-pty", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while not self._stop.is_set():
+            if not select.select([self.fd], [], [], 0.1)[0]:
+                continue
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:  # EIO once the child side closes
+                return
+            if not data:
+                return
+            with self._lock:
+                self._chunks.append(data)
+                self._last = time.monotonic()
+
+    def wait_quiet(self, settle: float, deadline: float, proc: subprocess.Popen[bytes]) -> bool:
+        """Wait until output has started and then paused for `settle` seconds, or the child exited."""
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                return True
+            with self._lock:
+                quiet = bool(self._chunks) and time.monotonic() - self._last >= settle
+            if quiet:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def text(self) -> str:
+        with self._lock:
+            return b"".join(self._chunks).decode(errors="replace")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        os.close(self.fd)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the child's whole process group (it leads its own session), ignoring one already gone."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

@@ -1,0 +1,155 @@
+"""Scenarios are data: one TOML file each says how to run the CLI and how the fake API answers it.
+
+Built-in scenarios live next to this module in `scenarios/`; users add or override them with a
+directory of their own. A file looks like:
+
+    description = "Print mode, two turns: thinking + a tool call, then text."
+    mode = "print"                    # "print" (-p, plain pipes) or "interactive" (pty)
+    prompt = "Read the README."       # passed after -p, or typed into the terminal
+    args = ["--model", "opus"]        # optional extra command-line arguments
+    route = "first-party"             # optional: "first-party" (default; the real API host, intercepted)
+                                      # or "base-url" (ANTHROPIC_BASE_URL, as behind a gateway)
+
+    [[turns]]                         # optional; what the fake API answers on turn 1, 2, …
+    thinking = "I should read it."    # sent only when the request enabled thinking
+    tool = "Read"                     # sent only when the request offers this tool
+    tool_input = { file_path = "{project}/README.md" }
+    text = "Reading it."
+
+`{project}` and `{home}` in tool_input strings become the sandbox's folders.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..errors import CaptureError
+from .server import Turn
+
+BUILTIN_DIR = Path(__file__).with_name("scenarios")
+MODES = ("print", "interactive")
+ROUTES = ("first-party", "base-url")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_KEYS = {"description", "mode", "prompt", "args", "route", "turns"}
+_TURN_KEYS = {"text", "thinking", "tool", "tool_input"}
+
+
+class ScenarioError(CaptureError):
+    """A scenario file is invalid; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    mode: str
+    prompt: str
+    args: tuple[str, ...] = ()
+    turns: tuple[Turn, ...] = ()
+    route: str = "first-party"
+    description: str = ""
+
+    def command_args(self) -> list[str]:
+        """The arguments after the program: print mode adds `-p <prompt>`, interactive mode types the prompt instead."""
+        return [*self.args, "-p", self.prompt] if self.mode == "print" else list(self.args)
+
+    def script(self, folders: dict[str, str]) -> list[Turn]:
+        """The turns with `{project}`/`{home}` filled in for one sandbox."""
+        def fill(value: Any) -> Any:
+            if isinstance(value, str):
+                for key, path in folders.items():
+                    value = value.replace("{" + key + "}", path)
+                return value
+            if isinstance(value, dict):
+                return {k: fill(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [fill(v) for v in value]
+            return value
+
+        return [Turn(t.text, t.thinking, t.tool, fill(t.tool_input)) for t in self.turns]
+
+
+def _str(path: Path, where: str, value: Any, *, empty: bool = False) -> str:
+    if not isinstance(value, str) or (not empty and not value.strip()):
+        raise ScenarioError(f"{path}: {where} must be a{'' if empty else ' non-empty'} string")
+    return value
+
+
+def _turn(path: Path, i: int, raw: Any) -> Turn:
+    where = f"turns[{i}]"
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{path}: {where} must be a table")
+    unknown = sorted(set(raw) - _TURN_KEYS)
+    if unknown:
+        raise ScenarioError(f"{path}: {where} has unknown key {unknown[0]!r} (allowed: {', '.join(sorted(_TURN_KEYS))})")
+    text = _str(path, f"{where}.text", raw.get("text", ""), empty=True)
+    thinking = _str(path, f"{where}.thinking", raw["thinking"]) if "thinking" in raw else None
+    tool = _str(path, f"{where}.tool", raw["tool"]) if "tool" in raw else None
+    tool_input = raw.get("tool_input", {})
+    if not isinstance(tool_input, dict):
+        raise ScenarioError(f"{path}: {where}.tool_input must be a table")
+    if tool_input and tool is None:
+        raise ScenarioError(f"{path}: {where}.tool_input needs a tool")
+    if not text and tool is None:
+        raise ScenarioError(f"{path}: {where} needs text or a tool")
+    return Turn(text=text, thinking=thinking, tool=tool, tool_input=tool_input)
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read and validate one scenario file; any problem is one ScenarioError line naming the file."""
+    path = Path(path)
+    name = path.stem
+    if not _NAME.match(name):
+        raise ScenarioError(f"{path}: scenario names (file names) use lowercase letters, digits, '.', '-', '_'")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(f"{path}: invalid TOML: {e}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError(f"{path}: cannot read: {e}") from None
+    unknown = sorted(set(raw) - _KEYS)
+    if unknown:
+        raise ScenarioError(f"{path}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(_KEYS))})")
+    mode = raw.get("mode")
+    if mode not in MODES:
+        raise ScenarioError(f"{path}: mode must be one of {', '.join(MODES)} (got {mode!r})")
+    route = raw.get("route", "first-party")
+    if route not in ROUTES:
+        raise ScenarioError(f"{path}: route must be one of {', '.join(ROUTES)} (got {route!r})")
+    prompt = _str(path, "prompt", raw.get("prompt"))
+    args = raw.get("args", [])
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        raise ScenarioError(f"{path}: args must be a list of strings")
+    if {"-p", "--print"} & set(args):
+        raise ScenarioError(f"{path}: args must not contain -p/--print; set mode = \"print\" instead")
+    turns = raw.get("turns", [])
+    if not isinstance(turns, list):
+        raise ScenarioError(f"{path}: turns must be an array of tables ([[turns]])")
+    return Scenario(
+        name=name,
+        mode=mode,
+        prompt=prompt,
+        args=tuple(args),
+        turns=tuple(_turn(path, i, t) for i, t in enumerate(turns)),
+        route=route,
+        description=_str(path, "description", raw.get("description", ""), empty=True),
+    )
+
+
+def load_scenarios(directory: Path | None = None, names: Iterable[str] | None = None) -> list[Scenario]:
+    """The built-in scenarios, plus (overriding by name) those in `directory`, optionally only `names`, sorted by name."""
+    found = {s.name: s for s in map(load_scenario, sorted(BUILTIN_DIR.glob("*.toml")))}
+    if directory is not None:
+        directory = Path(directory)
+        if not directory.is_dir():
+            raise ScenarioError(f"{directory}: not a directory of scenario files")
+        found.update((s.name, s) for s in map(load_scenario, sorted(directory.glob("*.toml"))))
+    if names is None:
+        return [found[n] for n in sorted(found)]
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise ScenarioError(f"unknown scenario {missing[0]!r}; known: {', '.join(sorted(found))}")
+    return [found[n] for n in names]

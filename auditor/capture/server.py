@@ -1,0 +1,324 @@
+"""A loopback fake of the Anthropic Messages API that records every request the CLI makes.
+
+The same server doubles as the CLI's HTTP(S) proxy: anything the CLI tries to send off the machine
+arrives here as a CONNECT or absolute-URI request, is recorded as egress and refused, so nothing
+leaves loopback and the attempt still shows up in the capture.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Iterable
+from urllib.parse import parse_qs, urlsplit
+
+MESSAGES_PATH = "/v1/messages"
+COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the fake API answers on one turn of the conversation.
+
+    A thinking block is sent only when the request enabled thinking, and a tool call only when the
+    request offered that tool, so side requests (titles, summaries) always get a plain text answer.
+    """
+
+    text: str = "Done."
+    thinking: str | None = None
+    tool: str | None = None
+    tool_input: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RecordedRequest:
+    """One HTTP request as the CLI sent it; `reply` says what the fake answered (for waiting on turns)."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: list[tuple[str, str]]
+    body: Any
+    body_bytes: int
+    reply: str = ""
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        return next((v for k, v in self.headers if k == name), None)
+
+
+@dataclass(frozen=True)
+class Egress:
+    """An attempt to reach a non-loopback address through the proxy."""
+
+    method: str
+    target: str
+
+
+def _sse(event: str, data: dict[str, Any]) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+def turn_index(body: Any) -> int:
+    """Which turn of the conversation a /v1/messages body is: the number of assistant messages it already holds.
+
+    Counting history instead of requests keeps the script right when side requests interleave.
+    """
+    messages = body.get("messages") if isinstance(body, dict) else None
+    if not isinstance(messages, list):
+        return 0
+    return sum(1 for m in messages if isinstance(m, dict) and m.get("role") == "assistant")
+
+
+def reply_blocks(body: Any, turns: list[Turn]) -> list[dict[str, Any]]:
+    """The content blocks answering one /v1/messages request, following the script."""
+    index = turn_index(body)
+    turn = turns[index] if index < len(turns) else Turn()
+    body = body if isinstance(body, dict) else {}
+    blocks: list[dict[str, Any]] = []
+    thinking = body.get("thinking")
+    if turn.thinking and isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive"):
+        blocks.append({"type": "thinking", "thinking": turn.thinking, "signature": f"auditor-signature-{index}"})
+    offered = {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}
+    if turn.tool and turn.tool in offered:
+        if turn.text:
+            blocks.append({"type": "text", "text": turn.text})
+        blocks.append({"type": "tool_use", "id": f"toolu_auditor_{index:04d}", "name": turn.tool, "input": turn.tool_input})
+    else:
+        blocks.append({"type": "text", "text": turn.text or "Done."})
+    return blocks
+
+
+def _message(body: Any, blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    model = body.get("model") if isinstance(body, dict) else None
+    return {
+        "id": f"msg_auditor_{turn_index(body):04d}",
+        "type": "message",
+        "role": "assistant",
+        "model": model or "claude-fake",
+        "content": blocks,
+        "stop_reason": "tool_use" if blocks[-1]["type"] == "tool_use" else "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 12, "output_tokens": 8, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0},
+    }
+
+
+def sse_events(message: dict[str, Any]) -> list[bytes]:
+    """A minimal but complete Messages SSE stream for a finished message."""
+    start = {**message, "content": [], "stop_reason": None, "usage": {**message["usage"], "output_tokens": 1}}
+    events = [_sse("message_start", {"type": "message_start", "message": start})]
+    for i, block in enumerate(message["content"]):
+        if block["type"] == "thinking":
+            empty: dict[str, Any] = {"type": "thinking", "thinking": "", "signature": ""}
+            deltas = [{"type": "thinking_delta", "thinking": block["thinking"]},
+                      {"type": "signature_delta", "signature": block["signature"]}]
+        elif block["type"] == "tool_use":
+            empty = {**block, "input": {}}
+            deltas = [{"type": "input_json_delta", "partial_json": json.dumps(block["input"])}]
+        else:
+            empty = {"type": "text", "text": ""}
+            deltas = [{"type": "text_delta", "text": block["text"]}]
+        events.append(_sse("content_block_start", {"type": "content_block_start", "index": i, "content_block": empty}))
+        events += [_sse("content_block_delta", {"type": "content_block_delta", "index": i, "delta": d}) for d in deltas]
+        events.append(_sse("content_block_stop", {"type": "content_block_stop", "index": i}))
+    events.append(_sse("message_delta", {
+        "type": "message_delta",
+        "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
+        "usage": {"output_tokens": message["usage"]["output_tokens"]},
+    }))
+    events.append(_sse("message_stop", {"type": "message_stop"}))
+    return events
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: "_Server"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Silence the default stderr access log; everything is recorded instead."""
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _send_json(self, status: int, data: Any, extra: dict[str, str] | None = None) -> None:
+        payload = json.dumps(data).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("request-id", "req_auditor")
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _handle(self) -> None:
+        raw = self._read_body()
+        url = urlsplit(self.path)
+        if self.command == "CONNECT" and self.server.tls is not None and self.path.partition(":")[0] in self.server.intercept:
+            self._intercept()
+            return
+        if self.command == "CONNECT" or (url.scheme and url.hostname not in self.server.own_hosts):
+            self.server.add_egress(Egress(self.command, self.path if self.command == "CONNECT" else url.netloc))
+            self.close_connection = True
+            self._send_json(403, {"error": "auditor sandbox: no traffic leaves this machine"}, {"Connection": "close"})
+            return
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        record = RecordedRequest(
+            method=self.command,
+            path=url.path,
+            query=parse_qs(url.query),
+            headers=[(k.lower(), v) for k, v in self.headers.items()],
+            body=body,
+            body_bytes=len(raw),
+        )
+        self.server.add_request(record)
+        try:
+            self._answer(record)
+        finally:
+            self.server.touch()
+
+    def _intercept(self) -> None:
+        """Answer a CONNECT to an intercepted API host by terminating TLS here and serving the fake API inside."""
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        assert self.server.tls is not None
+        try:
+            inner = self.server.tls.wrap_socket(self.connection, server_side=True)
+        except (ssl.SSLError, OSError):
+            return  # the client refused our certificate; it will report that itself
+        _Handler(inner, self.client_address, self.server)
+
+    def _answer(self, record: RecordedRequest) -> None:
+        """Reply, setting `record.reply` first so whoever sees the response also sees what it was."""
+        if record.method == "POST" and record.path == MESSAGES_PATH:
+            message = _message(record.body, reply_blocks(record.body, self.server.turns))
+            record.reply = str(message["stop_reason"])
+            if isinstance(record.body, dict) and record.body.get("stream"):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.send_header("request-id", "req_auditor")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                for event in sse_events(message):
+                    self.wfile.write(event)
+                self.wfile.flush()
+            else:
+                self._send_json(200, message)
+        elif record.method == "POST" and record.path == COUNT_TOKENS_PATH:
+            record.reply = "count_tokens"
+            self._send_json(200, {"input_tokens": 42})
+        else:
+            record.reply = "404"
+            self._send_json(404, {"type": "error", "error": {"type": "not_found_error", "message": f"auditor fake API: no {record.path}"}})
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_CONNECT = _handle
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The default (5) drops connections when the CLI opens several at once.
+    request_queue_size = 64
+
+    def __init__(self, turns: list[Turn], intercept: frozenset[str], tls: ssl.SSLContext | None) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.turns = turns
+        self.intercept = intercept
+        self.tls = tls
+        self.own_hosts = {"127.0.0.1", "localhost"}
+        self.requests: list[RecordedRequest] = []
+        self.egress: list[Egress] = []
+        self.lock = threading.Lock()
+        self.last_activity = time.monotonic()
+
+    def add_request(self, record: RecordedRequest) -> None:
+        with self.lock:
+            self.requests.append(record)
+            self.last_activity = time.monotonic()
+
+    def add_egress(self, egress: Egress) -> None:
+        with self.lock:
+            self.egress.append(egress)
+            self.last_activity = time.monotonic()
+
+    def touch(self) -> None:
+        """Note activity (a reply finished), for FakeAPI.idle_for."""
+        with self.lock:
+            self.last_activity = time.monotonic()
+
+
+class FakeAPI:
+    """Context manager running the fake API on 127.0.0.1 with an OS-chosen port.
+
+    `requests` lists every request in arrival order; `egress` every refused off-machine attempt.
+    """
+
+    def __init__(self, turns: list[Turn] | None = None, intercept: Iterable[str] = (), certificate: tuple[str, str] | None = None) -> None:
+        """`intercept` names hosts whose HTTPS traffic through the proxy is answered here (TLS terminated with
+        `certificate`, a (cert file, key file) pair the client trusts) instead of being refused as egress."""
+        tls = None
+        if certificate is not None:
+            tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            tls.load_cert_chain(*certificate)
+        self._server = _Server(list(turns or []), frozenset(intercept), tls)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="auditor-fake-api", daemon=True)
+
+    def __enter__(self) -> "FakeAPI":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def set_turns(self, turns: list[Turn]) -> None:
+        """Replace the reply script (the script may name sandbox paths only known after the server is up)."""
+        self._server.turns = list(turns)
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._server.lock:
+            return list(self._server.requests)
+
+    @property
+    def egress(self) -> list[Egress]:
+        with self._server.lock:
+            return list(self._server.egress)
+
+    def messages(self) -> list[RecordedRequest]:
+        """The recorded POST /v1/messages requests, in arrival order."""
+        return [r for r in self.requests if r.method == "POST" and r.path == MESSAGES_PATH]
+
+    def idle_for(self) -> float:
+        """Seconds since the last request arrived or was answered."""
+        with self._server.lock:
+            return time.monotonic() - self._server.last_activity
