@@ -13,6 +13,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from rich.table import Table
 
 from . import __version__, audit, targets, versions
+from .capture import load_scenarios
 from .collector import Collector
 from .errors import AuditorError
 from .npm import Cache, Registry, default_cache_dir, default_registry_url
@@ -73,8 +74,10 @@ def _progress():
         task = tasks[version]
         if stage == "download":
             bars.update(task, completed=done, total=total)
-        elif stage == "extract":
-            bars.update(task, description=f"{version} extract")
+        elif stage == "extract" or stage.startswith("capture"):
+            bars.update(task, description=f"{version} {stage}", total=total, completed=done)
+            if stage.startswith("capture") and done and not console.is_terminal:
+                console.print(f"captured {version} {stage.removeprefix('capture ')}")
         else:
             bars.update(task, description=f"{version} stored", visible=False)
             if not console.is_terminal:
@@ -84,15 +87,30 @@ def _progress():
         yield update
 
 
+def _scenario_options(command):
+    """--scenario NAME (repeatable), --scenarios-dir DIR, --no-capture."""
+    command = click.option("--no-capture", is_flag=True, help="Static extraction only; don't run the CLI.")(command)
+    command = click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=Path), help="Your own scenario files (override built-ins by name).")(command)
+    return click.option("--scenario", "scenario_names", multiple=True, help=f"Capture scenario (default: {', '.join(audit.DEFAULT_SCENARIOS)}).")(command)
+
+
+def _scenarios(names, directory, no_capture, default=audit.DEFAULT_SCENARIOS):
+    if no_capture:
+        return []
+    return load_scenarios(directory, list(names) or list(default))
+
+
 @cli.command()
 @click.argument("version_a")
 @click.argument("version_b")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@_scenario_options
 @click.pass_context
-def diff(ctx, version_a, version_b, fmt):
-    """Diff two releases and every release published between them."""
+def diff(ctx, version_a, version_b, fmt, scenario_names, scenarios_dir, no_capture):
+    """Diff two releases and every release published between them (static facts and captures)."""
+    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
     with _collector(ctx) as collector, _progress() as progress:
-        report = audit.diff_versions(collector, version_a, version_b, progress)
+        report = audit.diff_versions(collector, version_a, version_b, scenarios, progress)
     if fmt == "json":
         click.echo(json_report.render(report))
     elif fmt == "markdown":
@@ -105,9 +123,11 @@ def diff(ctx, version_a, version_b, fmt):
 @click.argument("version_list", nargs=-1)
 @click.option("--since", help="Every release from this version on.")
 @click.option("--latest", type=int, help="The newest N releases.")
+@_scenario_options
 @click.pass_context
-def collect(ctx, version_list, since, latest):
+def collect(ctx, version_list, since, latest, scenario_names, scenarios_dir, no_capture):
     """Snapshot releases into the store (skips what is already there)."""
+    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
     with _collector(ctx) as collector, _progress() as progress:
         wanted = list(version_list)
         if since:
@@ -119,8 +139,31 @@ def collect(ctx, version_list, since, latest):
         for version in set(version_list):
             collector.resolve(version)
         rows = collector.ensure(wanted, progress)
+        collector.ensure_captures(wanted, scenarios, progress)
     for row in rows:
         click.echo(f"{row.version}  {row.platform:9}  {row.origin}")
+
+
+@cli.command(name="capture")
+@click.argument("version_list", nargs=-1, required=True)
+@click.option("--scenario", "scenario_names", multiple=True, help="Scenario to run (default: all).")
+@click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=Path), help="Your own scenario files.")
+@click.pass_context
+def capture_(ctx, version_list, scenario_names, scenarios_dir):
+    """Run releases against a local fake API and record what they send (always re-runs)."""
+    scenarios = load_scenarios(scenarios_dir, list(scenario_names) or None)
+    with _collector(ctx) as collector, _progress() as progress:
+        for version in version_list:
+            collector.resolve(version)
+        collector.ensure_captures(version_list, scenarios, progress, force=True)
+        for version in version_list:
+            for scenario in scenarios:
+                facts = collector.store.facts(collector.captured(version, scenario.name).id)
+                params = facts.get("request_param", {})
+                model = params.get("turn 0: model", "—")
+                effort = (params.get("turn 0: output_config") or {}).get("effort", "—")
+                click.echo(f"{version}  {scenario.name:22} {facts['capture']['status'][:60]:12} model={model} "
+                           f"max_tokens={params.get('turn 0: max_tokens', '—')} effort={effort} tools={sum(1 for k in facts.get('tool_schema', {}) if k.startswith('turn 0:'))}")
 
 
 @cli.command(name="versions")

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tarfile
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 from . import bundle, extract, versions
-from .errors import UnknownVersion
+from .capture import Scenario, capture
+from .capture.facts import CAPTURE_FORMAT, scenario_facts
+from .errors import CaptureError, DownloadError, UnknownVersion
 from .npm import Registry
 from .store import SnapshotRow, Store
 from .targets import Target
 
 JS_PLATFORM = "any"  # releases that ship cli.js run everywhere
 STATIC = "static"
+CAPTURE = "capture:"  # + scenario name: one snapshot per version and scenario
 
 Progress = Callable[[str, str, int, int | None], None]  # version, stage, done, total
 
@@ -100,3 +109,68 @@ class Collector:
         if self.target.ships_native(version):
             return self.target.platform_package.format(platform=self.platform), ()
         return self.target.npm_package, self.target.entry_files
+
+    # -- captures ----------------------------------------------------------------------------------
+
+    def captured(self, version: str, scenario: str) -> SnapshotRow | None:
+        row = self.store.find(self.target.name, version, self.platform_for(version), CAPTURE + scenario)
+        return row if row and row.extractor == CAPTURE_FORMAT else None
+
+    def ensure_captures(self, wanted: Iterable[str], scenarios: list[Scenario], progress: Progress | None = None, force: bool = False) -> None:
+        """Run the scenarios a version has no stored capture of (all of them when `force`)."""
+        wanted = versions.sort(set(wanted))
+        todo = {v: [s for s in scenarios if force or self.captured(v, s.name) is None] for v in wanted}
+        todo = {v: s for v, s in todo.items() if s}
+        if not todo:
+            return
+        published = self.published()
+        with self.store.writer():
+            for version, missing in todo.items():
+                self.capture(version, missing, published.get(version), progress)
+
+    def capture(self, version: str, scenarios: list[Scenario], published_at: str | None, progress: Progress | None = None) -> None:
+        """Install the release in a temporary folder, run the scenarios against the fake API, store each."""
+
+        def on_scenario(name: str, result) -> None:
+            if progress:
+                progress(version, f"capture {name}", 1 if result else 0, 1)
+
+        with self.installed(version) as argv:
+            results = capture(argv, self.target, scenarios, on_progress=on_scenario)
+        for name, result in results.items():
+            self.store.save_snapshot(
+                target=self.target.name,
+                version=version,
+                platform=self.platform_for(version),
+                source=CAPTURE + name,
+                origin=" ".join(result.args),
+                extractor=CAPTURE_FORMAT,
+                published_at=published_at,
+                facts=scenario_facts(result.to_dict(), version),
+            )
+
+    @contextmanager
+    def installed(self, version: str) -> Iterator[list[str]]:
+        """The release unpacked in a temporary folder; yields the command that runs it."""
+        package, entry = self.package_for(version)
+        tgz = self.registry.tarball(package, version)
+        with tempfile.TemporaryDirectory(prefix="auditor-run-") as tmp:
+            try:
+                with tarfile.open(tgz, "r:gz") as tar:
+                    tar.extractall(tmp, filter="data")
+            except (tarfile.TarError, EOFError, OSError) as exc:
+                raise DownloadError(f"corrupt package archive {tgz.name}: {exc}") from None
+            root = Path(tmp)
+            if entry:
+                node = shutil.which("node")
+                if node is None:
+                    raise CaptureError(f"node is needed to run {self.target.npm_package}@{version} (it ships cli.js)")
+                yield [node, str(root / entry[0])]
+                return
+            for name in self.target.binary_names:
+                binary = root / name
+                if binary.exists():
+                    os.chmod(binary, 0o755)
+                    yield [str(binary)]
+                    return
+            raise CaptureError(f"{package}@{version} has no program to run ({', '.join(self.target.binary_names)})")

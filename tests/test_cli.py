@@ -1,6 +1,8 @@
 """The audit command end to end against a local fake registry: output, and every bad input as one line."""
 
 import json
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -8,12 +10,15 @@ from click.testing import CliRunner
 from auditor import extract
 from auditor.cli import cli
 from auditor.store import Store
-from conftest import LINUX, MAIN, NAMES_A, NAMES_B, cli_js, js_package, sri, tgz
+from conftest import LINUX, MAIN, NAMES_A, NAMES_B, bun_binary, cli_js, js_package, sri, tgz
 
 
-def run(*args):
-    result = CliRunner().invoke(cli, list(args))
-    return result
+def run(*args, capture: bool = False):
+    """Invoke `audit`; diff and collect run without captures unless asked (these releases can't run)."""
+    args = list(args)
+    if not capture and args[0] in ("diff", "collect"):
+        args.append("--no-capture")
+    return CliRunner().invoke(cli, args)
 
 
 def one_line_error(result) -> str:
@@ -141,3 +146,29 @@ def test_second_collector_is_refused(releases, env):
     store = Store.open(env / "store.db")
     with store.writer():
         assert "is being written by" in one_line_error(run("collect", "2.1.1"))
+
+
+def fake_program(extra_args: str, js: bytes) -> bytes:
+    """A native package whose `claude` runs the capture tests' fake CLI; a Bun graph after the script's
+    `exec` line gives static extraction something to read (sh never reads past exec)."""
+    fake = Path(__file__).parent / "fixtures" / "capture" / "fake_cli.py"
+    script = f"#!/bin/sh\nexec {sys.executable} {fake} {extra_args} \"$@\"\n".encode()
+    return tgz({"package/claude": script + bun_binary([("cli.js", js, 1)])})
+
+
+def test_diff_captures_what_each_release_sends(npm, env, tmp_path):
+    for version, extra in (("2.1.113", ""), ("2.1.114", "--effort low")):
+        npm.publish(MAIN, version, tgz({"package/cli-wrapper.cjs": b"//"}))
+        npm.publish(LINUX, version, fake_program(extra, cli_js()))
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    (scenarios / "hello.toml").write_text('mode = "print"\nprompt = "Say hello."\nroute = "base-url"\n')
+    result = run("diff", "2.1.113", "2.1.114", "--format", "json", "--scenario", "hello", "--scenarios-dir", str(scenarios), capture=True)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["scenarios"] == ["hello"]
+    (change,) = [c for c in doc["changes"] if c["kind"] == "request_param"]
+    assert change["key"] == "turn 0: output_config" and change["after"] == {"effort": "low"}
+    assert change["scenario"] == "hello" and change["introduced_in"] == "2.1.114"
+    stored = Store.open(env / "store.db")
+    assert "sk-ant" not in str([stored.facts(r.id) for r in stored.snapshots("claude-code")])

@@ -6,6 +6,7 @@ drown in minifier noise. Skipped only when the registry cannot be reached at all
 
 import json
 import os
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 
 from auditor.cli import cli
 from auditor.npm import default_registry_url
+from auditor.store import Store
 
 pytestmark = pytest.mark.realdata
 
@@ -30,7 +32,7 @@ def real(tmp_path, monkeypatch):
 
 
 def test_diff_real_releases_across_the_packaging_switch(real):
-    result = CliRunner().invoke(cli, ["diff", "2.1.112", "2.1.114", "--format", "json"])
+    result = CliRunner().invoke(cli, ["diff", "2.1.112", "2.1.114", "--format", "json", "--scenario", "print-default"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["versions"] == ["2.1.112", "2.1.113", "2.1.114"]
@@ -41,5 +43,14 @@ def test_diff_real_releases_across_the_packaging_switch(real):
     assert len(by_version.get("2.1.114", [])) <= 10, by_version.get("2.1.114")
     # the switch to the native binary changes real things, and extraction still finds the prompt sections
     assert by_version.get("2.1.113")
-    same = CliRunner().invoke(cli, ["diff", "2.1.113", "2.1.113"])
+    same = CliRunner().invoke(cli, ["diff", "2.1.113", "2.1.113", "--scenario", "print-default"])
     assert "No changes." in same.stdout
+    # the real program ran against the fake API: what it sent is stored, and captured twice it is identical
+    store = Store.open(Path(os.environ["AUDITOR_DB"]))
+    captured = [r for r in store.snapshots("claude-code") if r.source == "capture:print-default"]
+    assert len(captured) == 3
+    facts = store.facts(captured[-1].id)
+    assert facts["capture"]["status"] == "ok" and facts["request_param"]["turn 0: model"].startswith("claude-")
+    again = CliRunner().invoke(cli, ["capture", "2.1.114", "--scenario", "print-default"])
+    assert again.exit_code == 0, again.output
+    assert store.facts(store.find("claude-code", "2.1.114", "linux-x64", "capture:print-default").id) == facts

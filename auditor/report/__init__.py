@@ -22,6 +22,12 @@ KIND_TITLES = {
     "setting": "Settings keys",
     "limit": "Numeric limits",
     "request_code": "Request-building code",
+    "request_param": "Request parameters (captured)",
+    "system_block": "System prompt sent (captured)",
+    "tool_schema": "Tools sent (captured)",
+    "history": "Conversation history resent (captured)",
+    "header": "Request headers (captured)",
+    "capture": "Capture runs",
 }
 STATUS_WORDS = {"added": "added", "removed": "removed", "changed": "changed", "transient": "came and went"}
 
@@ -36,6 +42,7 @@ class DiffReport:
     to_version: str
     versions: list[str]
     changes: list[Change]
+    scenarios: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def by_kind(self) -> dict[str, list[Change]]:
@@ -43,6 +50,10 @@ class DiffReport:
         for c in self.changes:
             out.setdefault(c.kind, []).append(c)
         return out
+
+    def label(self, change: Change) -> str:
+        """The change's name, with the scenario it was captured in."""
+        return f"[{change.scenario}] {change.label}" if change.scenario else change.label
 
     def counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
@@ -59,7 +70,6 @@ def when(change: Change) -> str:
     return "in " + ", ".join(change.changed_in)
 
 
-TEXT_KINDS = {"prompt_section", "string", "document", "request_code", "section_condition", "tool"}
 CONTEXT_CHARS = 60
 
 
@@ -92,3 +102,22 @@ def short(value, limit: int = 160) -> str:
     """A value on one line, cut to `limit` characters."""
     text = " ".join(str(value).split()) if value is not None else "—"
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def structure_lines(change: Change, limit: int = 12) -> list[str]:
+    """For structured values (a tool's schema, a thinking config): one line per path deepdiff sees change."""
+    from ..diff import structure_diff
+
+    before, after = change.before, change.after
+    if not isinstance(before, (dict, list)) or not isinstance(after, (dict, list)):
+        return []
+    lines = []
+    for kind, entries in structure_diff(before, after).items():
+        verb = kind.replace("_", " ").replace("dictionary item", "key").replace("iterable item", "item")
+        for path, detail in (entries.items() if isinstance(entries, dict) else ((p, None) for p in entries)):
+            path = path.replace("root", "", 1) or "(whole)"
+            if isinstance(detail, dict) and "old_value" in detail:
+                lines.append(f"{path}: {short(detail['old_value'], 60)} → {short(detail['new_value'], 60)}")
+            else:
+                lines.append(f"{path}: {verb}" + (f" {short(detail, 60)}" if detail is not None else ""))
+    return lines[:limit] + ([f"… {len(lines) - limit} more"] if len(lines) > limit else [])

@@ -15,6 +15,7 @@ def render(report: DiffReport) -> str:
         "from": report.from_version,
         "to": report.to_version,
         "versions": report.versions,
+        "scenarios": report.scenarios,
         "summary": report.counts(),
         "changes": [c.to_json() for c in report.changes],
         **report.extra,

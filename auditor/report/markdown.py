@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import KIND_TITLES, STATUS_WORDS, DiffReport, hunks, short, when
+from . import KIND_TITLES, STATUS_WORDS, DiffReport, hunks, short, structure_lines, when
 
 
 def render(report: DiffReport, max_per_kind: int = 60) -> str:
@@ -18,10 +18,13 @@ def render(report: DiffReport, max_per_kind: int = 60) -> str:
     for kind, changes in report.by_kind().items():
         lines += ["", f"<details><summary>{KIND_TITLES.get(kind, kind)} ({len(changes)})</summary>", ""]
         for change in changes[:max_per_kind]:
-            lines.append(f"- **{_escape(change.label)}** — {STATUS_WORDS[change.status]} {when(change)}")
+            lines.append(f"- **{_escape(report.label(change))}** — {STATUS_WORDS[change.status]} {when(change)}")
             diff = hunks(change)
+            paths = structure_lines(change)
             if diff:
                 lines.append("  " + "".join(_md_run(op, text) for op, text in diff))
+            elif paths:
+                lines.extend(f"  - `{_code(line)}`" for line in paths)
             elif change.status in ("changed", "transient"):
                 lines.append(f"  `{_code(short(change.before))}` → `{_code(short(change.after))}`")
         if len(changes) > max_per_kind:

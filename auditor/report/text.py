@@ -6,7 +6,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from . import KIND_TITLES, STATUS_WORDS, DiffReport, hunks, short, when  # noqa: F401 (short is re-exported)
+from . import KIND_TITLES, STATUS_WORDS, DiffReport, hunks, short, structure_lines, when  # noqa: F401 (short is re-exported)
 
 _MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow"), "transient": ("↺", "magenta")}
 
@@ -26,7 +26,7 @@ def render(report: DiffReport, console: Console, max_per_kind: int = 40) -> None
         console.print()
         console.print(Text(KIND_TITLES.get(kind, kind), style="bold underline"))
         for change in changes[:max_per_kind]:
-            console.print(_entry(change))
+            console.print(_entry(change, report.label(change)))
         if len(changes) > max_per_kind:
             console.print(Text(f"  … and {len(changes) - max_per_kind} more (use --format json for all)", style="dim"))
 
@@ -41,16 +41,19 @@ def summary_table(report: DiffReport) -> Table:
     return table
 
 
-def _entry(change) -> Group:
+def _entry(change, name: str) -> Group:
     mark, colour = _MARK[change.status]
-    head = Text.assemble((f" {mark} ", colour), (change.label, "bold"), (f"  {when(change)}", "dim"))
+    head = Text.assemble((f" {mark} ", colour), (name, "bold"), (f"  {when(change)}", "dim"))
     parts = [head]
     diff = hunks(change)
+    paths = structure_lines(change)
     if diff:
         body = Text("     ")
         for op, text in diff:
             body.append(text, style={"=": "", "-": "red strike", "+": "green"}[op])
         parts.append(body)
+    elif paths:
+        parts.extend(Text("     " + line, style="yellow") for line in paths)
     elif change.status == "changed" or change.status == "transient":
         parts.append(Text.assemble("     ", (short(change.before), "red"), " → ", (short(change.after), "green")))
     elif change.kind in ("prompt_section", "string", "document", "tool") and isinstance(change.after or change.before, str):

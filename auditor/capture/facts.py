@@ -1,0 +1,86 @@
+"""Captured requests → snapshot facts, so captures are stored and diffed like the static facts.
+
+Each request of a scenario is named by its role: `turn N` for the agent loop (requests that offer
+tools), `side N` for the others (title generation and the like). The system prompt and tools are
+recorded for the first request of each role only: later turns repeat them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+CAPTURE_FORMAT = "1"  # bump when these facts change shape: stored captures are redone
+CAPTURE_KINDS = ("request_param", "system_block", "tool_schema", "history", "header", "capture")
+_BODY_SKIPPED = {"messages", "system", "tools", "stream"}
+_HEADERS_SKIPPED = {"content-type", "accept", "accept-encoding", "content-length", "host", "connection"}
+
+
+def scenario_facts(result: dict[str, Any], version: str) -> dict[str, dict[str, Any]]:
+    """Facts of one scenario's result (`ScenarioResult.to_dict()`): status, parameters, prompt, tools,
+    the history the CLI resends, headers. The release's own version number is masked."""
+    facts: dict[str, dict[str, Any]] = {kind: {} for kind in CAPTURE_KINDS}
+    facts["capture"]["status"] = result["status"] + (f": {result['reason']}" if result.get("reason") else "")
+    facts["capture"]["other calls"] = result.get("other_calls", [])
+    facts["capture"]["off-machine attempts"] = result.get("egress", [])
+    turns = sides = 0
+    for request in result.get("requests", []):
+        request_facts(request, _role(request, turns, sides), facts, version)
+        if request["body"].get("tools"):
+            turns += 1
+        else:
+            sides += 1
+    return facts
+
+
+def request_facts(request: dict[str, Any], role: str, facts: dict[str, dict[str, Any]], version: str) -> dict[str, dict[str, Any]]:
+    """Add one normalized request's facts under `role` (also used for requests seen by the proxy)."""
+    body = _mask(request.get("body") or {}, version)
+    headers = _mask(request.get("headers") or {}, version)
+    first_of_role = role in ("turn 0", "side 0") or not role.startswith(("turn", "side"))
+    for key, value in body.items():
+        if key == "metadata" and isinstance(value, dict):
+            facts["request_param"][f"{role}: metadata keys"] = sorted(value)
+        elif key not in _BODY_SKIPPED:
+            facts["request_param"][f"{role}: {key}"] = value
+    if first_of_role:
+        system = body.get("system")
+        blocks = [{"type": "text", "text": system}] if isinstance(system, str) else system or []
+        for i, block in enumerate(blocks):
+            facts["system_block"][f"{role}: block {i}"] = block.get("text", "")
+            if block.get("cache_control"):
+                facts["request_param"][f"{role}: system block {i} cache_control"] = block["cache_control"]
+        for tool in body.get("tools") or []:
+            name = tool.get("name", "?")
+            facts["tool_schema"][f"{role}: {name}"] = {k: v for k, v in tool.items() if k != "name"}
+    facts["history"][f"{role}: messages"] = [_shape(m) for m in body.get("messages") or []]
+    for name, value in headers.items():
+        if name not in _HEADERS_SKIPPED:
+            facts["header"][f"{role}: {name}"] = value
+    return facts
+
+
+def _role(request: dict[str, Any], turns: int, sides: int) -> str:
+    return f"turn {turns}" if request["body"].get("tools") else f"side {sides}"
+
+
+def _shape(message: dict[str, Any]) -> str:
+    """`assistant: thinking(signed), text, tool_use`: what of a past message the CLI sends back."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return f"{message.get('role')}: text"
+    parts = []
+    for block in content or []:
+        kind = block.get("type", "?")
+        if kind in ("thinking", "redacted_thinking"):
+            kind += "(signed)" if block.get("signature") or block.get("data") else "(unsigned)"
+        if block.get("cache_control"):
+            kind += "+cache_control"
+        parts.append(kind)
+    return f"{message.get('role')}: {', '.join(parts)}"
+
+
+def _mask(value: Any, version: str) -> Any:
+    """Replace the CLI's own version (user-agent, billing header) so it is not a change in itself."""
+    text = json.dumps(value, ensure_ascii=False)
+    return json.loads(text.replace(version, "{VERSION}")) if version in text else value
