@@ -42,6 +42,7 @@ class Change:
     removed_in: str | None = None
     changed_in: tuple[str, ...] = ()
     scenario: str | None = None
+    history: tuple[tuple[str, Any], ...] = ()  # (version, value from then on) for each change in the range
 
     @property
     def status(self) -> str:
@@ -64,6 +65,7 @@ class Change:
             "introduced_in": self.introduced_in,
             "removed_in": self.removed_in,
             "changed_in": list(self.changed_in),
+            "history": [{"version": v, "value": value} for v, value in self.history],
             "scenario": self.scenario,
         }
 
@@ -147,7 +149,8 @@ def _pair(column, appeared, gone, step, columns, cutoff) -> list[tuple[str, str]
 
 def _change(kind: str, lineage: _Lineage, versions: list[str], scenario: str | None) -> Change | None:
     values = lineage.values
-    transitions = [versions[i] for i in range(1, len(values)) if values[i] != values[i - 1]]
+    steps = [i for i in range(1, len(values)) if values[i] != values[i - 1]]
+    transitions = [versions[i] for i in steps]
     if not transitions:
         return None
     first, last = values[0], values[-1]
@@ -166,6 +169,7 @@ def _change(kind: str, lineage: _Lineage, versions: list[str], scenario: str | N
         removed_in=removed_in,
         changed_in=tuple(transitions),
         scenario=scenario,
+        history=tuple((versions[i], values[i]) for i in steps) if len(steps) > 1 else (),
     )
 
 

@@ -17,7 +17,7 @@ from . import js
 from .bundle import Bundle
 from .targets import Target
 
-EXTRACTOR_VERSION = "3"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
+EXTRACTOR_VERSION = "4"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
 
 FACT_KINDS = (
     "prompt_section",
@@ -46,7 +46,8 @@ _SECTION_PAIR = re.compile(r"\[\"([a-z][a-z0-9_-]{1,40})\",")
 _CALL = re.compile(r"\s*(" + _IDENT + r")\(")
 _HEADING_LITERAL = re.compile(r"[\"'`]# [A-Z]")
 _ENV = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
-_MODEL_ID = re.compile(r"^(?:[a-z]+\.)?claude-[a-z0-9][a-z0-9.@:-]*$")
+# a model id has a version number (claude-opus-4-7, claude-3-5-sonnet-…) or is a bare family alias
+_MODEL_ID = re.compile(r"^(?:[a-z]+\.)?claude-(?:[a-z]+-)*\d[a-z0-9.@:-]*$|^claude-(?:opus|sonnet|haiku)$")
 _BETA = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*-20\d\d-\d\d-\d\d$")
 # pieces that start with a literal, so the regex engine can skip through the source to them
 _MODEL_PIECE = re.compile(r"claude-[a-z0-9]")

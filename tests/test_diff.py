@@ -50,3 +50,10 @@ def test_unrelated_texts_are_not_paired():
 def test_a_text_that_comes_back_is_a_transient_change():
     changes = diff_range(series({"string": {"a": PROMPT}}, {"string": {}}, {"string": {"a": PROMPT}}))
     assert [(c.status, c.introduced_in, c.removed_in) for c in changes] == [("transient", "1.0.1", "1.0.2")]
+
+
+def test_every_step_of_a_change_is_kept():
+    cond = lambda c: {"section_condition": {"anti_verbosity": c}}  # noqa: E731
+    (change,) = diff_range(series(cond("gated"), cond(""), cond("gated"), cond("other")))
+    assert change.status == "changed" and change.changed_in == ("1.0.1", "1.0.2", "1.0.3")
+    assert change.history == (("1.0.1", ""), ("1.0.2", "gated"), ("1.0.3", "other"))

@@ -64,10 +64,13 @@ class DiffReport:
 
 
 def when(change: Change) -> str:
-    """`in 2.1.114`, `2.1.111 → gone in 2.1.115`, `in 2.1.110, 2.1.116`."""
+    """`in 2.1.114`, `2.1.98 → back in 2.1.120`, with every step when it changed more than once."""
+    steps = ""
+    if len(change.changed_in) > 2 or (len(change.changed_in) == 2 and not change.removed_in):
+        steps = " (" + "; ".join(f"{v}: {short(value, 40)}" for v, value in change.history) + ")"
     if change.removed_in:
-        return f"{change.introduced_in} → back in {change.removed_in}"
-    return "in " + ", ".join(change.changed_in)
+        return f"{change.introduced_in} → back in {change.removed_in}{steps}"
+    return "in " + ", ".join(change.changed_in) + steps
 
 
 CONTEXT_CHARS = 60
