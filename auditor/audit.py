@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .capture import Scenario
+from .capture.facts import collapse
 from .collector import CAPTURE, STATIC, Collector, Progress
 from .diff import diff_range
 from .report import DiffReport
@@ -23,7 +24,7 @@ def diff_versions(
         for scenario in scenarios:
             captured = [(v, collector.captured(v, scenario.name)) for v in versions]
             series = [(v, collector.store.facts(row.id)) for v, row in captured if row]
-            changes += diff_range(series, scenario=scenario.name)
+            changes += collapse(diff_range(series, scenario=scenario.name))
     return DiffReport(
         target=collector.target.name,
         platform=collector.platform,

@@ -191,10 +191,21 @@ def _signature(value: Any, edge: int = 1500) -> str:
 
 
 def word_diff(before: str, after: str, code: bool = False) -> list[tuple[str, str]]:
-    """Word-level (or, for code, token-level) diff: a list of ("=", "-", "+", text) runs."""
-    a = js.code_tokens(before) if code else _WORDS.findall(before)
-    b = js.code_tokens(after) if code else _WORDS.findall(after)
-    joiner = " " if code else ""
+    """Word-level (for code, token-level) diff as ("=", "-", "+", text) runs. Lines are matched first and
+    words only inside changed lines, so a long prompt with a few edits diffs in linear time."""
+    if code:
+        return _runs(js.code_tokens(before), js.code_tokens(after), " ")
+    a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("=", "".join(a[i1:i2])))
+        else:
+            out += _runs(_WORDS.findall("".join(a[i1:i2])), _WORDS.findall("".join(b[j1:j2])), "")
+    return _merge(out)
+
+
+def _runs(a: list[str], b: list[str], joiner: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
@@ -204,6 +215,17 @@ def word_diff(before: str, after: str, code: bool = False) -> list[tuple[str, st
                 out.append(("-", joiner.join(a[i1:i2])))
             if j2 > j1:
                 out.append(("+", joiner.join(b[j1:j2])))
+    return out
+
+
+def _merge(runs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Join neighbouring runs of the same kind."""
+    out: list[tuple[str, str]] = []
+    for op, text in runs:
+        if out and out[-1][0] == op:
+            out[-1] = (op, out[-1][1] + text)
+        elif text:
+            out.append((op, text))
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-CAPTURE_FORMAT = "1"  # bump when these facts change shape: stored captures are redone
+CAPTURE_FORMAT = "2"  # bump when these facts change shape: stored captures are redone
 CAPTURE_KINDS = ("request_param", "system_block", "tool_schema", "history", "header", "capture")
 _BODY_SKIPPED = {"messages", "system", "tools", "stream"}
 _HEADERS_SKIPPED = {"content-type", "accept", "accept-encoding", "content-length", "host", "connection"}
@@ -24,13 +24,30 @@ def scenario_facts(result: dict[str, Any], version: str) -> dict[str, dict[str, 
     facts["capture"]["other calls"] = result.get("other_calls", [])
     facts["capture"]["off-machine attempts"] = result.get("egress", [])
     turns = sides = 0
+    roles = []
     for request in result.get("requests", []):
-        request_facts(request, _role(request, turns, sides), facts, version)
+        role = _role(request, turns, sides)
+        roles.append(f"{role} ({request['body'].get('model', '?')})")
+        request_facts(request, role, facts, version)
         if request["body"].get("tools"):
             turns += 1
         else:
             sides += 1
+    facts["capture"]["requests"] = roles
     return facts
+
+
+def collapse(changes: list) -> list:
+    """A request that appeared or disappeared as a whole is one change (`capture: requests`), not one per
+    header, parameter and tool it carried: drop the per-fact additions/removals under that role."""
+    gone: set[tuple[str | None, str, str]] = set()
+    for change in changes:
+        if change.kind == "capture" and change.key == "requests":
+            before = {r.split(" (")[0] for r in change.before or []}
+            after = {r.split(" (")[0] for r in change.after or []}
+            gone |= {(change.scenario, role, "removed") for role in before - after}
+            gone |= {(change.scenario, role, "added") for role in after - before}
+    return [c for c in changes if (c.scenario, c.key.split(": ")[0], c.status) not in gone or c.kind == "capture"]
 
 
 def request_facts(request: dict[str, Any], role: str, facts: dict[str, dict[str, Any]], version: str) -> dict[str, dict[str, Any]]:

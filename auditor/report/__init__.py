@@ -29,6 +29,7 @@ KIND_TITLES = {
     "header": "Request headers (captured)",
     "capture": "Capture runs",
 }
+LONG_TEXT_KINDS = {"prompt_section", "string", "document", "request_code", "system_block", "tool", "tool_schema"}
 STATUS_WORDS = {"added": "added", "removed": "removed", "changed": "changed", "transient": "came and went"}
 
 
@@ -66,7 +67,7 @@ class DiffReport:
 def when(change: Change) -> str:
     """`in 2.1.114`, `2.1.98 → back in 2.1.120`, with every step when it changed more than once."""
     steps = ""
-    if len(change.changed_in) > 2 or (len(change.changed_in) == 2 and not change.removed_in):
+    if change.kind not in LONG_TEXT_KINDS and (len(change.changed_in) > 2 or (len(change.changed_in) == 2 and not change.removed_in)):
         steps = " (" + "; ".join(f"{v}: {short(value, 40)}" for v, value in change.history) + ")"
     if change.removed_in:
         return f"{change.introduced_in} → back in {change.removed_in}{steps}"
@@ -83,6 +84,8 @@ def hunks(change: Change, context: int = CONTEXT_CHARS) -> list[tuple[str, str]]
     before, after = change.before, change.after
     if not isinstance(before, str) or not isinstance(after, str):
         return []
+    if change.kind not in LONG_TEXT_KINDS and change.kind != "section_condition":
+        return []  # a short value reads best as before → after
     runs = word_diff(before, after, code=change.kind == "request_code")
     out: list[tuple[str, str]] = []
     for i, (op, text) in enumerate(runs):
