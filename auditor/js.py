@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 _QUOTED = r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|"""
 _CODE = re.compile(_QUOTED + r"[\"'`/]", re.S)
 _CODE_NESTED = re.compile(_QUOTED + r"[\"'`/{}]", re.S)
+_SIMPLE_HOLE = re.compile(r"[\w$.]+\}")
 _TEMPLATE_TEXT = re.compile(r"(?:[^`\\$]|\\.|\$(?!\{))*", re.S)
 _REGEX = re.compile(r"/(?:[^/\\\[\n]|\\.|\[(?:[^\]\\\n]|\\.)*\])+/[a-z]*")
 _BLOCK_COMMENT_END = re.compile(r"\*/")
@@ -267,6 +268,11 @@ class _Lexer:
                 self._opaque(span_start, j + 1)
                 self.out.templates[start] = Literal(start, j + 1, PLACEHOLDER.join(texts), tuple(expressions))
                 return j + 1
+            simple = _SIMPLE_HOLE.match(src, j + 2)
+            if simple:  # `${name}` / `${a.b}`: nothing inside that a later look-up could need
+                expressions.append(src[j + 2 : simple.end() - 1])
+                j = simple.end()
+                continue
             # "${": the expression is code, which may hold literals of its own
             self._opaque(span_start, j + 2)
             close = self.code(j + 2, nested=True)
