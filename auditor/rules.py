@@ -1,0 +1,447 @@
+"""Rule files: which changes matter, how much, and which changelog words count as evidence.
+
+Rules live in TOML files (`rules/*.toml`) so that users can tune them without Python. Each `[[rule]]`
+table matches changes by kind, key pattern, text pattern, status, numeric direction and section
+condition; every criterion given must hold. A rule names a category and a severity and lists the
+changelog words (or `/regexes/`) that count as evidence for what it matches. A bad rule file is one
+`RuleError` line naming the file and the line, never a traceback.
+
+This module also says what a rule can see of a change (`Observed`): the text that appeared and
+disappeared (a two-level diff: lines or statements first, words or tokens inside the edited ones,
+because a flat word diff of a 30 KB prompt costs seconds), which way a number moved, and whether a
+prompt section's inclusion condition was added or dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+import tomllib
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from . import js
+from .capture.facts import CAPTURE_KINDS
+from .diff import Change
+from .errors import RuleError
+from .extract import FACT_KINDS
+
+KINDS = (*FACT_KINDS, *CAPTURE_KINDS)  # static facts, then what captured runs really sent
+
+CATEGORIES = {
+    "reasoning": "reasoning effort / thinking",
+    "model-routing": "model routing",
+    "output-length": "output length / verbosity",
+    "context": "context retention / compaction",
+    "tools-permissions": "tools / permissions",
+    "cost": "cost / tokens",
+    "telemetry-privacy": "telemetry / privacy",
+    "safety": "safety",
+    "other": "other",
+}
+SEVERITIES = ("low", "medium", "high", "critical")
+STATUSES = ("added", "removed", "changed", "transient")
+DIRECTIONS = ("increased", "decreased")
+CONDITIONS = ("added", "removed", "changed")
+TITLE_FIELDS = ("label", "key", "kind", "status", "count", "version")
+
+_PATTERN_KEYS = ("key", "text", "added", "removed", "context")
+_KEYS = {
+    "id", "description", "category", "severity", "title", "kinds", "status", "direction", "condition",
+    "evidence", "merge", "exclude", *_PATTERN_KEYS,
+}  # fmt: skip
+_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_RULE_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+
+def severity_rank(severity: str) -> int:
+    """Position of a severity in low < medium < high < critical."""
+    return SEVERITIES.index(severity)
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What rules see of one change: the text that appeared and disappeared, and how it moved."""
+
+    change: Change
+    before: str
+    after: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    direction: str | None
+    condition: str | None
+
+    @cached_property
+    def added_text(self) -> str:
+        return "\n".join(self.added)
+
+    @cached_property
+    def removed_text(self) -> str:
+        return "\n".join(self.removed)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One `[[rule]]` table. Unset criteria match anything; patterns are case-insensitive."""
+
+    id: str
+    category: str
+    severity: str
+    source: str  # "file:line", for messages
+    order: int  # load order: breaks severity ties
+    title: str | None = None
+    kinds: frozenset[str] = frozenset()
+    status: frozenset[str] = frozenset()
+    key: re.Pattern | None = None
+    text: re.Pattern | None = None
+    added: re.Pattern | None = None
+    removed: re.Pattern | None = None
+    context: re.Pattern | None = None
+    exclude: re.Pattern | None = None
+    direction: str | None = None
+    condition: str | None = None
+    evidence: tuple[re.Pattern, ...] = ()
+    merge: bool = False
+
+    @property
+    def structural(self) -> bool:
+        """Matches on what a change is (kind, key, condition, direction), not only on words in it:
+        such matches are more certain."""
+        return self.key is not None or self.condition is not None or self.direction is not None or (
+            bool(self.kinds) and not (self.text or self.added or self.removed or self.context)
+        )
+
+    @property
+    def specific(self) -> bool:
+        """Picks out particular facts (by key, condition or direction), not a whole kind or words."""
+        return self.key is not None or self.condition is not None or self.direction is not None
+
+    def patterns(self) -> tuple[re.Pattern, ...]:
+        return tuple(p for p in (self.key, self.text, self.added, self.removed, self.context) if p is not None)
+
+    def matches(self, seen: Observed) -> bool:
+        change = seen.change
+        if self.kinds and change.kind not in self.kinds:
+            return False
+        if self.status and change.status not in self.status:
+            return False
+        if self.exclude and (self.exclude.search(change.key) or self.exclude.search(change.label)):
+            return False
+        if self.direction and seen.direction != self.direction:
+            return False
+        if self.condition and seen.condition != self.condition:
+            return False
+        if self.key and not (self.key.search(change.key) or self.key.search(change.label)):
+            return False
+        if self.text and not (self.text.search(seen.added_text) or self.text.search(seen.removed_text)):
+            return False
+        if self.added and not self.added.search(seen.added_text):
+            return False
+        if self.removed and not self.removed.search(seen.removed_text):
+            return False
+        if self.context and not (self.context.search(seen.before) or self.context.search(seen.after)):
+            return False
+        return True
+
+
+# ---------------------------------------------------------------------------------------------- observe
+
+
+def observe(change: Change) -> Observed:
+    """The parts of a change rules match against (pure; the diff is the expensive part)."""
+    before, after = _text(change.before), _text(change.after)
+    if not before:
+        added, removed = ((after,) if after else ()), ()
+    elif not after:
+        added, removed = (), (before,)
+    else:
+        added, removed = text_diff(before, after, code=change.kind == "request_code")
+    return Observed(change, before, after, added, removed, _direction(change), _condition(change))
+
+
+def _text(value: Any) -> str:
+    """A fact's value as text: structured values (captured parameters, tool schemas, message shapes)
+    become one `path: value` line each, with their prose kept readable for text patterns."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return "\n".join(_lines(value, ""))
+
+
+def _lines(value: Any, path: str) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key in sorted(value, key=str):
+            yield from _lines(value[key], f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        for i, item in enumerate(value):
+            yield from _lines(item, f"{path}[{i}]")
+    elif isinstance(value, list):
+        yield from (f"{path}: {v}" if path else str(v) for v in value)
+    else:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        yield f"{path}: {text}" if path else text
+
+
+_BLOCK_CHARS = 4000  # an edited block larger than this is reported whole instead of refined word by word
+_WORD = re.compile(r"\s+|[\w'’-]+|[^\w\s]")
+
+
+def text_diff(before: str, after: str, code: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(added runs, removed runs) between two texts. Lines (prose) or statements (code) are aligned
+    first and only the edited blocks are diffed word by word (code: token by token, space-joined)."""
+    units_a, units_b = _units(before, code), _units(after, code)
+    added: list[str] = []
+    removed: list[str] = []
+    matcher = SequenceMatcher(None, units_a, units_b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        old, new = units_a[i1:i2], units_b[j1:j2]
+        if old and new and sum(map(len, old)) + sum(map(len, new)) < _BLOCK_CHARS:
+            _refine(old, new, code, added, removed)
+        else:
+            joiner = " " if code else ""
+            if new:
+                added.append(joiner.join(new).strip())
+            if old:
+                removed.append(joiner.join(old).strip())
+    return tuple(a for a in added if a), tuple(r for r in removed if r)
+
+
+def _units(text: str, code: bool) -> list[str]:
+    if not code:
+        return text.splitlines(keepends=True)
+    units, current = [], []
+    for token in js.code_tokens(text):
+        current.append(token)
+        if token in (";", "{", "}"):
+            units.append(" ".join(current))
+            current = []
+    if current:
+        units.append(" ".join(current))
+    return units
+
+
+def _refine(old: list[str], new: list[str], code: bool, added: list[str], removed: list[str]) -> None:
+    split = (lambda units: " ".join(units).split(" ")) if code else (lambda units: _WORD.findall("".join(units)))
+    joiner = " " if code else ""
+    a, b = split(old), split(new)
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op != "equal":
+            if j2 > j1:
+                added.append(joiner.join(b[j1:j2]).strip())
+            if i2 > i1:
+                removed.append(joiner.join(a[i1:i2]).strip())
+
+
+_NUMBER = re.compile(r"^-?\d[\d_]*(?:\.\d+)?(?:e\d+)?$")
+
+
+def _numbers(text: str) -> list[float] | None:
+    """`"10, 30"` → [10, 30]; `true`/`false` → 1/0; None unless every item is a number."""
+    items = [item.strip().strip('"') for item in text.split(",")]
+    out = []
+    for item in items:
+        if item in ("true", "false"):
+            out.append(1.0 if item == "true" else 0.0)
+        elif _NUMBER.match(item):
+            out.append(float(item.replace("_", "")))
+        else:
+            return None
+    return out or None
+
+
+def _direction(change: Change) -> str | None:
+    """Which way a numeric value moved: by its largest number, then by its smallest."""
+    if not isinstance(change.before, str) or not isinstance(change.after, str):
+        return None
+    a, b = _numbers(change.before), _numbers(change.after)
+    if a is None or b is None:
+        return None
+    for x, y in ((max(a), max(b)), (min(a), min(b))):
+        if x != y:
+            return "increased" if y > x else "decreased"
+    return None
+
+
+def _condition(change: Change) -> str | None:
+    """For a section condition, the weightiest step in the range: "removed" (its guard was dropped: the
+    section now goes to everyone), else "added" (a section became conditional), else "changed". Every
+    step counts (a guard added in one release and dropped in a later one is "removed"), but a
+    condition that vanished together with its section (None) is no dropped guard."""
+    if change.kind != "section_condition":
+        return None
+    values = [change.before, *(value for _, value in change.history)] if change.history else [change.before, change.after]
+    steps = set()
+    for old, new in zip(values, values[1:]):
+        if old and new == "":
+            steps.add("removed")
+        elif not old and new:
+            steps.add("added")
+        elif old and new and old != new:
+            steps.add("changed")
+    return next((step for step in ("removed", "added", "changed") if step in steps), None)
+
+
+# ---------------------------------------------------------------------------------------------- load
+
+
+def default_dir() -> Path:
+    """The rule set shipped with auditor (`rules/` beside the package)."""
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def load(directory: Path | str | None = None) -> list[Rule]:
+    """Every rule of every `*.toml` file in `directory` (default: the shipped set), in file-name order."""
+    root = Path(directory) if directory is not None else default_dir()
+    if not root.is_dir():
+        raise RuleError(f"{root}: rule directory not found")
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for path in sorted(root.glob("*.toml")):
+        for rule in parse(path.read_text(encoding="utf-8"), str(path), start=len(rules)):
+            if rule.id in seen:
+                raise RuleError(f"{rule.source}: rule id {rule.id!r} already defined at {seen[rule.id]}")
+            seen[rule.id] = rule.source
+            rules.append(rule)
+    return rules
+
+
+def parse(text: str, name: str = "<rules>", start: int = 0) -> list[Rule]:
+    """The rules of one file's text; `name` is used in messages, `start` numbers them after earlier files."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_LINE.search(str(exc))
+        line = found.group(1) if found else "1"
+        raise RuleError(f"{name}:{line}: invalid TOML: {_TOML_LINE.sub('', str(exc)).strip(' ()')}") from None
+    lines = text.splitlines()
+    for key in doc:
+        if key != "rule":
+            raise RuleError(f"{name}:{_key_line(lines, key, 0, len(lines))}: unknown top-level key {key!r} (rules go in [[rule]] tables)")
+    tables = doc.get("rule", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise RuleError(f"{name}:{_key_line(lines, 'rule', 0, len(lines))}: 'rule' must be an array of tables ([[rule]])")
+    spans = _rule_spans(lines, tables)
+    return [_rule(table, name, lines, spans[i], start + i) for i, table in enumerate(tables)]
+
+
+def _rule_spans(lines: list[str], tables: list[dict]) -> list[tuple[int, int]]:
+    """(first, end) line indexes of each rule table: its `[[rule]]` header up to the next one."""
+    headers = [i for i, line in enumerate(lines) if _RULE_HEADER.match(line)]
+    if len(headers) == len(tables):
+        return [(h, headers[k + 1] if k + 1 < len(headers) else len(lines)) for k, h in enumerate(headers)]
+    spans = []  # inline tables (`rule = [{…}]`): find each by its id line
+    for table in tables:
+        line = _key_line(lines, "id", 0, len(lines), value=table.get("id")) - 1
+        spans.append((line, line + 1))
+    return spans
+
+
+def _key_line(lines: list[str], key: str, first: int, end: int, value: Any = None) -> int:
+    """1-based line where `key = …` (optionally `= value`) is written in lines[first:end]; else first+1."""
+    pattern = re.compile(r"(?:^|[{,\s])[\"']?" + re.escape(key) + r"[\"']?\s*=\s*" + (re.escape(json.dumps(value)) if isinstance(value, str) else ""))
+    for i in range(first, end):
+        if pattern.search(lines[i]):
+            return i + 1
+    return first + 1
+
+
+def _rule(table: dict, name: str, lines: list[str], span: tuple[int, int], order: int) -> Rule:
+    first, end = span
+    rule_id = table.get("id")
+
+    def fail(message: str, key: str | None = None) -> RuleError:
+        line = _key_line(lines, key, first, end) if key else first + 1
+        who = f"rule {rule_id!r}" if isinstance(rule_id, str) else "rule"
+        return RuleError(f"{name}:{line}: {who}: {message}")
+
+    for key in table:
+        if key not in _KEYS:
+            raise fail(f"unknown key {key!r} (known: {', '.join(sorted(_KEYS))})", key)
+    if not isinstance(rule_id, str) or not _ID.match(rule_id):
+        raise fail("needs an id of lowercase letters, digits, '-', '_' or '.'", "id" if "id" in table else None)
+
+    def choice(key: str, allowed: Iterable[str], required: bool = False) -> str | None:
+        value = table.get(key)
+        if value is None:
+            if required:
+                raise fail(f"missing {key!r} (one of {', '.join(allowed)})")
+            return None
+        if value not in allowed:
+            raise fail(f"{key} {value!r} is not one of {', '.join(allowed)}", key)
+        return value
+
+    def choices(key: str, allowed: Iterable[str]) -> frozenset[str]:
+        value = table.get(key, [])
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise fail(f"{key} must be a string or a list of strings", key)
+        wrong = [v for v in values if v not in allowed]
+        if wrong:
+            raise fail(f"{key} {wrong[0]!r} is not one of {', '.join(allowed)}", key)
+        return frozenset(values)
+
+    def regex(key: str, source: Any) -> re.Pattern:
+        if not isinstance(source, str):
+            raise fail(f"{key} must be a string (a regular expression)", key)
+        try:
+            return re.compile(source, re.IGNORECASE)
+        except re.error as exc:
+            raise fail(f"{key} is not a valid regular expression: {exc}", key) from None
+
+    def text(key: str) -> str | None:
+        value = table.get(key)
+        if value is not None and not isinstance(value, str):
+            raise fail(f"{key} must be a string", key)
+        return value
+
+    category = choice("category", CATEGORIES, required=True)
+    severity = choice("severity", SEVERITIES, required=True)
+    title = text("title")
+    text("description")
+    if title is not None:
+        unknown = [f for _, f, _, _ in string.Formatter().parse(title) if f is not None and f not in TITLE_FIELDS]
+        if unknown:
+            raise fail(f"title uses unknown field {{{unknown[0]}}} (known: {', '.join(TITLE_FIELDS)})", "title")
+    evidence = table.get("evidence", [])
+    if not isinstance(evidence, list) or not all(isinstance(e, str) and e for e in evidence):
+        raise fail("evidence must be a list of words, phrases or /regexes/", "evidence")
+    merge = table.get("merge", False)
+    if not isinstance(merge, bool):
+        raise fail("merge must be true or false", "merge")
+    patterns = {key: regex(key, table[key]) for key in _PATTERN_KEYS if key in table}
+    exclude = regex("exclude", table["exclude"]) if "exclude" in table else None
+    rule = Rule(
+        id=rule_id,
+        category=category,
+        severity=severity,
+        source=f"{name}:{first + 1}",
+        order=order,
+        title=title,
+        kinds=choices("kinds", KINDS),
+        status=choices("status", STATUSES),
+        direction=choice("direction", DIRECTIONS),
+        condition=choice("condition", CONDITIONS),
+        evidence=tuple(_evidence(e, lambda: regex("evidence", e[1:-1])) for e in evidence),
+        merge=merge,
+        exclude=exclude,
+        **patterns,
+    )
+    if not (rule.kinds or rule.status or rule.direction or rule.condition or patterns):
+        raise fail("matches every change: give at least kinds, status, key or a text pattern")
+    return rule
+
+
+def _evidence(term: str, as_regex) -> re.Pattern:
+    """`/…/` is a regular expression; anything else is a word or phrase matched whole, any case."""
+    if len(term) > 2 and term.startswith("/") and term.endswith("/"):
+        return as_regex()
+    words = r"\s+".join(re.escape(word) for word in term.split())
+    return re.compile(r"(?<![\w])" + words + r"(?![\w])", re.IGNORECASE)

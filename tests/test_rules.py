@@ -1,0 +1,170 @@
+"""Rule files: loading, validation errors that name file and line, and what a rule matches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor import rules
+from auditor.diff import Change
+from auditor.errors import RuleError
+from auditor.rules import observe
+
+GOOD = """
+[[rule]]
+id = "terse"
+category = "output-length"
+severity = "high"
+kinds = ["section_condition"]
+key = 'verbos'
+condition = "removed"
+evidence = ["concise", "/shorter|brief/"]
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def change(kind="string", key="k", before=None, after=None, introduced_in="1.0.1", removed_in=None, changed_in=None, history=()) -> Change:
+    return Change(kind, key, key, before, after, introduced_in, removed_in, tuple(changed_in or (introduced_in,)), history=history)
+
+
+# ---------------------------------------------------------------------------------------------- loading
+
+
+def test_loads_every_file_in_name_order(tmp_path):
+    write(tmp_path, "20-b.toml", GOOD.replace('"terse"', '"b"'))
+    write(tmp_path, "10-a.toml", GOOD.replace('"terse"', '"a"'))
+    loaded = rules.load(tmp_path)
+    assert [r.id for r in loaded] == ["a", "b"]
+    assert [r.order for r in loaded] == [0, 1]
+    assert loaded[0].source == f"{tmp_path / '10-a.toml'}:2"
+
+
+def test_the_shipped_rule_set_loads_and_covers_every_category():
+    shipped = rules.load()
+    assert {r.category for r in shipped} == set(rules.CATEGORIES)
+    assert len({r.id for r in shipped}) == len(shipped)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("[[rule]]\nid = \"x\"\ncategory = \"safety\nseverity = \"low\"\n", 3, "invalid TOML"),
+        (GOOD + "\n[[rule]]\nid = \"y\"\ncategory = \"safety\"\nseverity = \"low\"\nkinds = [\"env\"]\nsevrity = \"high\"\n", 16, "unknown key 'sevrity'"),
+        (GOOD.replace("key = 'verbos'", "key = 'verbos('"), 7, "not a valid regular expression"),
+        (GOOD.replace('severity = "high"', 'severity = "urgent"'), 5, "severity 'urgent' is not one of low, medium, high, critical"),
+        (GOOD.replace('category = "output-length"', 'category = "vibes"'), 4, "category 'vibes'"),
+        (GOOD.replace('kinds = ["section_condition"]', 'kinds = ["sections"]'), 6, "kinds 'sections'"),
+        (GOOD.replace('condition = "removed"', 'condition = "gone"'), 8, "condition 'gone'"),
+        (GOOD.replace('evidence = ["concise", "/shorter|brief/"]', 'evidence = ["/(unclosed/"]'), 9, "evidence is not a valid regular expression"),
+        (GOOD.replace('id = "terse"', 'id = "Has Spaces"'), 3, "needs an id"),
+        ('[[rule]]\nid = "x"\ncategory = "safety"\nseverity = "low"\n', 1, "matches every change"),
+        ('title = "x"\n' + GOOD, 1, "unknown top-level key 'title'"),
+        (GOOD.replace('evidence', 'title = "{nope}"\nevidence'), 9, "unknown field {nope}"),
+    ],
+)
+def test_a_bad_rule_is_one_error_naming_file_and_line(tmp_path, text, line, words):
+    write(tmp_path, "bad.toml", text)
+    with pytest.raises(RuleError) as caught:
+        rules.load(tmp_path)
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 'bad.toml'}:{line}: ")
+    assert words in message
+    assert "\n" not in message
+
+
+def test_duplicate_ids_across_files_name_both_places(tmp_path):
+    write(tmp_path, "a.toml", GOOD)
+    write(tmp_path, "b.toml", GOOD)
+    with pytest.raises(RuleError, match=r"b\.toml:2: rule id 'terse' already defined at .*a\.toml:2"):
+        rules.load(tmp_path)
+
+
+def test_missing_directory_is_a_rule_error(tmp_path):
+    with pytest.raises(RuleError, match="not found"):
+        rules.load(tmp_path / "nope")
+
+
+# ---------------------------------------------------------------------------------------------- matching
+
+
+def rule(text: str) -> rules.Rule:
+    (parsed,) = rules.parse('[[rule]]\nid = "r"\ncategory = "other"\nseverity = "low"\n' + text)
+    return parsed
+
+
+def test_condition_dropped_is_distinguished_from_a_section_that_went_away():
+    guard = '_(_) where {if(!_(_).includes("opus-4-6"))return!1}'
+    dropped = change("section_condition", "anti_verbosity", guard, "")
+    dropped_then_gone = change("section_condition", "x", guard, None, changed_in=("1.0.1", "1.0.3"), history=(("1.0.1", ""), ("1.0.3", None)))
+    gone_with_section = change("section_condition", "x", guard, None)
+    gated_then_dropped = change(
+        "section_condition", "x", None, guard, "1.0.1", "1.0.4", ("1.0.1", "1.0.2", "1.0.4"), (("1.0.1", guard), ("1.0.2", ""), ("1.0.4", None))
+    )
+    assert observe(dropped).condition == "removed"
+    assert observe(dropped_then_gone).condition == "removed"
+    assert observe(gone_with_section).condition is None
+    assert observe(gated_then_dropped).condition == "removed"  # a later step counts, not only the first
+    assert observe(change("section_condition", "x", "", guard)).condition == "added"
+    assert rule('condition = "removed"').matches(observe(dropped))
+
+
+def test_structured_values_become_path_lines():
+    before = {"description": "Runs a command.\nUse it sparingly.", "input_schema": {"required": ["cmd"]}}
+    after = {"description": "Runs a command.\nUse it often.", "input_schema": {"required": ["cmd", "timeout"]}}
+    seen = observe(change("tool_schema", "turn 0: Bash", before, after))
+    assert "often" in seen.added_text and "sparingly" in seen.removed_text
+    assert "input_schema.required: timeout" in seen.after
+    assert rule('kinds = ["tool_schema"]\nadded = "timeout"').matches(seen)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "direction"),
+    [("8192", "4096", "decreased"), ("10, 30", "30", "increased"), ("false", "true", "increased"), ("1, 256", "1, 256, 4096", "increased"), ('"off"', '"on"', None)],
+)
+def test_numeric_direction(before, after, direction):
+    seen = observe(change("limit", "max_tokens", before, after))
+    assert seen.direction == direction
+    assert rule('kinds = ["limit"]\ndirection = "decreased"').matches(seen) is (direction == "decreased")
+
+
+def test_text_patterns_see_what_appeared_and_disappeared_not_what_stayed():
+    c = change("prompt_section", "tone", "Be helpful. Keep answers complete.", "Be helpful. Keep answers terse.")
+    seen = observe(c)
+    assert "terse" in seen.added_text and "complete" in seen.removed_text and "helpful" not in seen.added_text
+    assert rule("text = 'terse'").matches(seen)
+    assert rule("added = 'terse'").matches(seen) and not rule("removed = 'terse'").matches(seen)
+    assert not rule("text = 'helpful'").matches(seen)
+    assert rule("context = 'helpful'").matches(seen)
+
+
+def test_code_is_diffed_by_tokens():
+    before = 'function a(b){if(b==="max")return"high";return b}'
+    after = 'function a(b){if(b==="max")return"high";if(b==="xhigh")return"high";return b}'
+    seen = observe(change("request_code", "f", before, after))
+    assert any('"xhigh"' in run for run in seen.added)
+
+
+def test_key_status_kinds_and_exclude():
+    env = observe(change("env", "CLAUDE_CODE_EFFORT_LEVEL", None, ""))
+    assert rule('kinds = ["env"]\nkey = "effort"\nstatus = "added"').matches(env)
+    assert not rule('kinds = ["env"]\nkey = "effort"\nstatus = ["removed"]').matches(env)
+    assert not rule('kinds = ["flag"]\nkey = "effort"').matches(env)
+    assert not rule('kinds = ["env"]\nexclude = "^CLAUDE_"').matches(env)
+
+
+def test_evidence_words_match_whole_words_any_case_and_regexes_as_written():
+    r = rule('kinds = ["env"]\nevidence = ["effort level", "/x?high/"]')
+    words, regex = r.evidence
+    assert words.search("Default Effort  Level is now high") and not words.search("efforts levels")
+    assert regex.search("now xhigh")
+
+
+def test_inline_rule_tables_report_the_line_of_their_id(tmp_path):
+    write(tmp_path, "inline.toml", 'rule = [\n  {id = "a", category = "safety", severity = "low", kinds = ["env"]},\n  {id = "b", category = "safety", severity = "meh", kinds = ["env"]},\n]\n')
+    with pytest.raises(RuleError, match=r"inline\.toml:3: rule 'b': severity 'meh'"):
+        rules.load(tmp_path)
