@@ -1,0 +1,793 @@
+"""Changes + rules + changelog → findings, each with a verdict: documented, partial or undocumented.
+
+Pure functions: the caller loads rules, changelog and publish times; nothing here reads files or the
+network, so a judgement can be re-run and tested on small hand-made inputs.
+
+How a verdict is reached, for one finding (one change, or several changes of one behavior):
+
+1. Window: the changelog sections of every version the change moved in, and one published release on
+   each side (vendors note a change a release early or late). Without publish times, the neighbouring
+   changelog sections (`changelog.entries_near`).
+2. Evidence: an entry counts only if it matches an evidence word of the rule that decided the change
+   (a change no rule matched — category "other" — has no such filter).
+3. Mention: the entry must name the specific thing. Strong: a name from the change (env var, flag,
+   setting, section, beta, tool, or an identifier in the changed text) written in the entry. Weak:
+   a model it involves ("Opus 4.7"), a value it sets (`xhigh`, a number), two or more rare words
+   shared with the changed text, a name the rule's patterns do not single out. Two weak signals are
+   needed, or one when the deciding rule matched what the change is (kind, key, condition,
+   direction) and the entry has that rule's evidence words. No mentioning entry: **undocumented**.
+4. Coverage: mentioning entries that leave out something observed make it **partial**, and the finding
+   says what is missing: a model or value the change involves, a salient name (one the rule's own
+   patterns pick out), a member change of a merged finding, or a wider audience (the change dropped a
+   section's model/flag guard while the entry speaks of one model or plan). Otherwise **documented**.
+
+Confidence = (how surely the rule applies) × (how surely the verdict holds), rounded to 0.01:
+- rule: 0.9 when the rule matched on what the change is (kind, key, condition, direction), 0.75 when
+  only on words in its text, 0.6 for "other";
+- verdict: undocumented 0.95 when the version has no changelog section, 0.9 when no entry nearby
+  matched the evidence words, 0.75 when some did but none mentioned the change (a vaguer wording may
+  still mean it); documented 0.6 + 0.3·coverage + 0.1 if an entry of the version itself mentions it;
+  partial 0.55 + 0.25·coverage + 0.1 likewise — coverage being the share of the observed names,
+  models and values that the entries mention.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from . import versions as vers
+from .changelog import ChangelogHistory, Entry, Release, entries_near, late_entries, missing_versions
+from .diff import Change
+from .rules import CATEGORIES, KINDS, Observed, Rule, observe, severity_rank
+from .rules import text_diff as _text_diff
+
+VERDICTS = ("undocumented", "partial", "documented")
+CHANGELOG_CATEGORY = "changelog"  # findings about the changelog itself, not about a change
+KIND_NOUNS = {
+    "prompt_section": ("system-prompt section", "system-prompt sections"),
+    "section_condition": ("section condition", "section conditions"),
+    "string": ("prompt string", "prompt strings"),
+    "document": ("embedded document", "embedded documents"),
+    "tool": ("tool", "tools"),
+    "model": ("model id", "model ids"),
+    "beta": ("API beta", "API betas"),
+    "env": ("env var", "env vars"),
+    "flag": ("feature flag", "feature flags"),
+    "setting": ("setting", "settings"),
+    "limit": ("numeric limit", "numeric limits"),
+    "request_code": ("request code", "request code"),
+    "request_param": ("request parameter", "request parameters"),
+    "system_block": ("system prompt sent", "system prompt blocks sent"),
+    "tool_schema": ("tool sent", "tools sent"),
+    "history": ("conversation history resent", "conversation histories resent"),
+    "header": ("request header", "request headers"),
+    "capture": ("captured run", "captured runs"),
+}
+STATUS_WORDS = {"added": "added", "removed": "removed", "changed": "changed", "transient": "came and went"}
+_NAMED_KINDS = {"env", "flag", "setting", "beta", "model", "tool", "limit", "tool_schema"}
+_CAPTURED_KEY = re.compile(r"^(?:turn|side) \d+: ")  # captured facts are keyed "turn 0: max_tokens"
+_USER_FACING = {"env", "setting", "beta", "tool", "tool_schema"}  # names a changelog should spell out
+_KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
+_MAX_REFS = 3
+_MAX_SHOWN = 8  # changes, runs and names listed in a finding's evidence
+_SMALL = 1000  # characters (before + after) up to which a function or guard is the context of its edit
+
+
+# ---------------------------------------------------------------------------------------------- output
+
+
+@dataclass(frozen=True)
+class ChangelogRef:
+    """A changelog entry quoted as evidence."""
+
+    version: str
+    entry: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"version": self.version, "entry": self.entry}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One behavior change (or changelog problem) with its verdict and the evidence for it."""
+
+    id: str
+    category: str
+    severity: str
+    verdict: str
+    title: str
+    evidence: dict[str, Any]
+    changelog_refs: tuple[ChangelogRef, ...]
+    introduced_in: str | None
+    removed_in: str | None
+    confidence: float
+    rule: str | None = None
+    changes: tuple[Change, ...] = field(default=(), repr=False, compare=False)
+
+    def present_in(self, version: str) -> bool:
+        """Whether the behavior is in `version`: introduced at or before it and not reverted by then."""
+        if self.introduced_in is None:
+            return False
+        key = vers.parse(version)
+        if vers.parse(self.introduced_in) > key:
+            return False
+        return self.removed_in is None or key < vers.parse(self.removed_in)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "category": self.category,
+            "severity": self.severity,
+            "verdict": self.verdict,
+            "title": self.title,
+            "evidence": self.evidence,
+            "changelog_refs": [ref.to_json() for ref in self.changelog_refs],
+            "introduced_in": self.introduced_in,
+            "removed_in": self.removed_in,
+            "confidence": self.confidence,
+        }
+
+
+def sort_key(finding: Finding) -> tuple:
+    """Most severe first, then undocumented before partial before documented, then by version."""
+    version = vers.parse(finding.introduced_in) if finding.introduced_in else (0, 0, 0, (1,))
+    return (-severity_rank(finding.severity), VERDICTS.index(finding.verdict), version, finding.category, finding.title)
+
+
+# ---------------------------------------------------------------------------------------------- judge
+
+
+def judge(
+    changes: Sequence[Change],
+    releases: Sequence[Release],
+    rules: Sequence[Rule],
+    published: Mapping[str, str | None] | None = None,
+    history: ChangelogHistory | None = None,
+    *,
+    versions: Sequence[str] | None = None,
+) -> list[Finding]:
+    """Findings for `changes`, most severe first; every change ends in exactly one finding.
+
+    `published` maps npm versions to publish times (the packument's `time`; the full map is best: it
+    defines the neighbouring releases). `versions` is the audited range (DiffReport.versions); the
+    changelog's own findings — versions with no section, entries rewritten or added late (`history`) —
+    are reported for it, without its first version (the baseline). Without `versions` they cover the
+    published versions the changes span.
+    """
+    index = _Index(releases, published)
+    seen = [observe(change) for change in changes]
+    matched = [_matching(rules, s) for s in seen]
+    findings = [_finding(group, seen, matched, index) for group in _groups(seen, matched)]
+    span = _span(versions, published, changes)
+    if published is not None:
+        findings += _missing_sections(span, releases, index)
+    if history is not None:
+        findings += _rewrites(history, span, published or {}, rules)
+        if published:
+            findings += _late(history, span, published)
+    return sorted(findings, key=sort_key)
+
+
+def _precedence(rule: Rule) -> tuple:
+    """Which rule decides: the most severe; among equals, one that picks out particular facts (key,
+    condition, direction) over one that matches a whole kind or words; then the first loaded."""
+    return (-severity_rank(rule.severity), not rule.specific, rule.order)
+
+
+def _matching(rules: Sequence[Rule], seen: Observed) -> list[Rule]:
+    """Rules that match, the deciding one first."""
+    return sorted((rule for rule in rules if rule.matches(seen)), key=_precedence)
+
+
+def _groups(seen: list[Observed], matched: list[list[Rule]]) -> list[list[int]]:
+    """Changes that are one behavior: the same captured fact changing in several scenarios; a section
+    and its condition changed in one release; a request function rewritten beyond recognition (gone
+    and a same-labelled one new in one release); all changes of a `merge = true` rule in one release."""
+    parent = list(range(len(seen)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(keys: dict[tuple, int], key: tuple, i: int) -> None:
+        if key in keys:
+            parent[find(i)] = find(keys[key])
+        else:
+            keys[key] = i
+
+    by_key: dict[tuple, int] = {}
+    gone: dict[tuple, list[int]] = {}
+    for i, s in enumerate(seen):
+        c = s.change
+        if c.scenario is not None:  # one captured fact seen by several scenarios is one behavior
+            union(by_key, ("captured", c.kind, c.key, c.introduced_in), i)
+        if matched[i] and matched[i][0].merge:
+            union(by_key, ("merge", matched[i][0].id, c.introduced_in, c.removed_in, c.status), i)
+        elif c.kind in ("prompt_section", "section_condition"):
+            union(by_key, ("section", c.key, c.introduced_in), i)
+        if c.kind == "request_code" and c.status == "removed":
+            gone.setdefault((c.label, c.changed_in[-1]), []).append(i)
+    for i, s in enumerate(seen):
+        c = s.change
+        if c.kind == "request_code" and c.status == "added" and gone.get((c.label, c.introduced_in)):
+            j = gone[(c.label, c.introduced_in)].pop(0)
+            parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(seen)):
+        groups.setdefault(find(i), []).append(i)
+    return list(groups.values())
+
+
+# ---------------------------------------------------------------------------------------------- changelog index
+
+
+_TOKENS = re.compile(r"--?[A-Za-z][\w-]*|/[a-z][\w-]+|[A-Za-z_$][\w$]*(?:[-.][A-Za-z0-9_$]+)*")
+_WORDS = re.compile(r"[a-z]{5,}")
+_MODEL = re.compile(
+    r"(?<![a-z])(opus|sonnet|haiku)[\s_-]?(\d(?:[.-]\d{1,2}(?!\d))?)((?:\s*(?:/|,|and|or)\s*\d[.-]\d{1,2}(?!\d))*)",
+    re.IGNORECASE,
+)
+_EFFORT = re.compile(r"(?<![\w-])(low|medium|high|xhigh|max)(?![\w-])", re.IGNORECASE)
+_QUOTED_EFFORT = re.compile(r"[\"'`](low|medium|high|xhigh|max)[\"'`]|(?<![\w-])(xhigh)(?![\w-])", re.IGNORECASE)
+_ABOUT_EFFORT = re.compile(r"\beffort|\breasoning\b", re.IGNORECASE)
+_NUM = re.compile(r"(?<![\w.$])(\d[\d,_]*(?:\.\d+)?)\s*([kKmM])?(?![\w.])")
+_AUDIENCE = re.compile(
+    r"\b(?:pro|max|team|enterprise|free)\b(?:\s*/\s*\w+)?\s+(?:users|subscribers|plans?|accounts)|"
+    r"\bfor\s+(?:\w+\s+){0,3}(?:users|subscribers|accounts|customers)\b|\bon\s+(?:bedrock|vertex|foundry)\b",
+    re.IGNORECASE,
+)
+_STOP = frozenset(
+    """this that with from have will when what which there their them they then than into your about
+    were been also only more most such some each other these those just like over does doesn done
+    used uses using make made need needs should would could must before after while where here very
+    first last next same both because between through without within instead unless""".split()
+)
+
+
+_FAMILY = re.compile(r"(?<![a-z])(opus|sonnet|haiku)(?![\s_-]?\d)", re.IGNORECASE)
+
+
+def _families(text: str) -> set[str]:
+    """Model families named without a version ("an extra Haiku request")."""
+    return {family.lower() for family in _FAMILY.findall(text)}
+
+
+def _models(text: str) -> set[str]:
+    """Model families and versions named in a text: "claude-opus-4-7", "Opus 4.7" → "opus 4.7"."""
+    out = set()
+    for family, version, more in _MODEL.findall(text):
+        family = family.lower()
+        out.add(f"{family} {version.replace('-', '.')}")
+        out.update(f"{family} {v.replace('-', '.')}" for v in re.findall(r"\d[.-]\d{1,2}", more))
+    return out
+
+
+def _numbers(text: str) -> set[str]:
+    """Numbers of two or more digits, also as the K/M round figures a changelog would write."""
+    out = set()
+    for digits, suffix in _NUM.findall(text):
+        try:
+            value = float(digits.replace(",", "").replace("_", ""))
+        except ValueError:
+            continue
+        value *= {"k": 1e3, "m": 1e6}.get(suffix.lower(), 1)
+        if value >= 10:
+            out.add(f"{value:g}")
+            if value >= 1024 and value % 1024 == 0:
+                out.add(f"{value / 1024 * 1000:g}")
+    return out
+
+
+@dataclass(eq=False)
+class _Entry:
+    version: str
+    text: str
+    tokens: frozenset[str]
+    words: frozenset[str]
+    models: frozenset[str]
+    values: frozenset[str]
+    audience: bool
+    spoken: str  # lower-case words between spaces, for multi-word names
+    bigrams: frozenset[str]  # its pairs of adjacent words: a cheap first test for a spoken name
+    features: frozenset[str] = frozenset()  # all of the above in one set
+
+    def __post_init__(self) -> None:
+        self.features = self.tokens | self.words | self.models | self.values | self.bigrams
+
+
+class _Index:
+    """The changelog prepared once per judgement: entries tokenized, rare words known, windows cached."""
+
+    def __init__(self, releases: Sequence[Release], published: Mapping[str, str | None] | None):
+        self.releases = sorted(releases, key=lambda r: vers.parse(r.version))
+        self.sections = {r.version for r in self.releases}
+        self.entries: dict[tuple[str, Entry], _Entry] = {}
+        df: Counter[str] = Counter()
+        for release in self.releases:
+            for entry in release.entries:
+                text = entry.full_text
+                words = frozenset(_WORDS.findall(text.lower())) - _STOP
+                spoken = re.findall(r"[a-z0-9]+", text.lower())
+                df.update(words)
+                self.entries[(release.version, entry)] = _Entry(
+                    release.version,
+                    text,
+                    frozenset(_TOKENS.findall(text)),
+                    words,
+                    frozenset(_models(text) | _families(text)),
+                    frozenset(v.lower() for v in _EFFORT.findall(text)) | _numbers(text),
+                    bool(_models(text)) or bool(_AUDIENCE.search(text)),
+                    " " + " ".join(spoken) + " ",
+                    frozenset(f"{a} {b}" for a, b in zip(spoken, spoken[1:])),
+                )
+        limit = max(2, len(self.entries) // 300)  # "rare": in at most ~0.3% of entries
+        self.rare = frozenset(w for w, n in df.items() if n <= limit)
+        self.published = vers.sort(v for v in (published or {}) if not vers.is_prerelease(v))
+        self._keys = [vers.parse(v) for v in self.published]
+        self._windows: dict[str, list[_Entry]] = {}
+        self._says: dict[tuple[str, int], bool] = {}
+
+    def says(self, entry: _Entry, patterns: tuple[re.Pattern, ...]) -> bool:
+        """Whether an entry matches any evidence pattern (each pattern's answer cached: rules share them)."""
+        for pattern in patterns:
+            key = (pattern.pattern, id(entry))
+            hit = self._says.get(key)
+            if hit is None:
+                hit = self._says[key] = pattern.search(entry.text) is not None
+            if hit:
+                return True
+        return False
+
+    def window(self, version: str) -> list[_Entry]:
+        """Entries of `version` and of one published release on each side (every changelog section
+        in between included); without publish times, the neighbouring changelog sections."""
+        if version not in self._windows:
+            if self.published:
+                at = vers.parse(version)
+                i = bisect.bisect_left(self._keys, at)
+                lo = self._keys[i - 1] if i > 0 else at
+                j = i + 1 if i < len(self._keys) and self._keys[i] == at else i
+                hi = self._keys[j] if j < len(self._keys) else at
+                found = [
+                    self.entries[(r.version, e)]
+                    for r in self.releases
+                    if lo <= vers.parse(r.version) <= hi
+                    for e in r.entries
+                ]
+            else:
+                found = [self.entries[pair] for pair in entries_near(self.releases, version)]
+            self._windows[version] = found
+        return self._windows[version]
+
+
+# ---------------------------------------------------------------------------------------------- one finding
+
+
+@dataclass
+class _Specifics:
+    """What identifies a change in prose: its names, the models and values it involves, rare words."""
+
+    key: str | None = None  # the fact's own name (env var, flag, section…), if it has one
+    key_alone: bool = False  # whether naming the key is enough (it was added/removed, not edited)
+    names: set[str] = field(default_factory=set)  # identifiers in the changed text
+    salient: set[str] = field(default_factory=set)  # names the matched rules' patterns pick out
+    models: set[str] = field(default_factory=set)
+    models_strong: bool = False  # a model id change: naming the model is naming the thing
+    values: set[str] = field(default_factory=set)  # values it sets (added), which an entry should state
+    old_values: set[str] = field(default_factory=set)
+    words: set[str] = field(default_factory=set)
+    spoken: dict[str, str] = field(default_factory=dict)  # name → " push notification "
+    bigrams: dict[str, list[str]] = field(default_factory=dict)  # "push notification" → names spoken so
+    values_all: set[str] = field(default_factory=set)
+    probe: frozenset[str] = frozenset()  # everything an entry could share with it, for a quick skip
+
+
+_NAME = re.compile(
+    r"(?<![\w$])(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+[A-Z][A-Za-z0-9]*|"
+    r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:-[a-z0-9]+){2,})(?![\w$])"
+)
+_COMMAND = re.compile(r"(?<![\w/.:])(?:/[a-z][a-z-]{2,}|--[a-z][a-z-]+)(?![\w/])")
+# Brand names written like identifiers: naming one is not naming a change.
+_PROPER_NOUNS = frozenset("GitHub GitLab JavaScript TypeScript PowerShell VSCode WebFetch WebSearch OpenTelemetry OAuth iTerm macOS".split())
+_DISTINCT = re.compile(r"[_\-.]|[a-z][A-Z]|\d")
+_PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_KIND_WORDS = {
+    "env": re.compile(r"\benv(?:ironment)?\b|\bvariable", re.I),
+    "setting": re.compile(r"\bsettings?\b|\bconfig", re.I),
+    "tool": re.compile(r"\btools?\b", re.I),
+    "tool_schema": re.compile(r"\btools?\b", re.I),
+    "flag": re.compile(r"\bflags?\b|\bfeature", re.I),
+    "beta": re.compile(r"\bbeta\b|\bheader", re.I),
+}
+
+
+def _spoken(name: str) -> str | None:
+    """`PushNotification` → "push notification": how prose writes an identifier (two words or more)."""
+    parts = _PARTS.findall(name)
+    return " ".join(p.lower() for p in parts) if len(parts) > 1 else None
+
+
+def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
+    change = seen.change
+    out = _Specifics()
+    changed = "\n".join((seen.added_text, seen.removed_text))
+    if change.kind in _NAMED_KINDS or (change.kind in ("prompt_section", "section_condition", "request_param") and not change.key.startswith("#")):
+        out.key = _CAPTURED_KEY.sub("", change.key)
+        out.key_alone = change.status != "changed" or change.kind in ("flag", "limit")
+        if change.kind in _USER_FACING:
+            out.salient.add(out.key)
+    out.names.update(n for n in _NAME.findall(changed) if n not in _PROPER_NOUNS and not _MODEL.fullmatch(n.split("claude-")[-1]))
+    if change.kind != "request_code":
+        out.names.update(_COMMAND.findall(changed))
+    out.names.discard(out.key)
+    patterns = [p for rule in rules for p in rule.patterns()]
+    out.salient.update(n for n in out.names if any(p.search(n) for p in patterns))
+    # A small function or guard (an effort picker, a section condition) is all context: a model it
+    # names is part of the change even where the edit did not touch it.
+    small = change.kind in ("request_code", "section_condition") and len(seen.before) + len(seen.after) <= _SMALL
+    whole = seen.before + "\n" + seen.after if small else changed
+    out.models = _models(whole + "\n" + change.key)
+    out.models_strong = change.kind == "model"
+    # Prose about effort says `high` bare; elsewhere only a quoted level (or "xhigh") is a value.
+    levels = _EFFORT if change.kind != "request_code" and _ABOUT_EFFORT.search(changed) else _QUOTED_EFFORT
+    out.values = {next(g for g in m.groups() if g).lower() for m in levels.finditer(seen.added_text)}
+    out.old_values = {next(g for g in m.groups() if g).lower() for m in levels.finditer(seen.removed_text)}
+    if change.kind in ("limit", "prompt_section", "string", "section_condition"):
+        out.values |= _numbers(seen.added_text)
+        out.old_values |= _numbers(seen.removed_text)
+    if change.kind != "request_code":
+        out.words = (set(_WORDS.findall(changed.lower())) | set(_WORDS.findall(change.key.lower()))) & index.rare
+    for name in out.names | ({out.key} if out.key else set()):
+        spoken = _spoken(name)
+        if spoken:
+            out.spoken[name] = f" {spoken} "
+            out.bigrams.setdefault(" ".join(spoken.split()[:2]), []).append(name)
+    out.values_all = out.values | out.old_values
+    families = {m.split()[0] for m in out.models}
+    out.probe = frozenset(out.names | out.words | out.models | families | out.values_all | out.bigrams.keys() | ({out.key} if out.key else set()))
+    return out
+
+
+def _mentions(spec: _Specifics, entry: _Entry, kind: str, weak_needed: int) -> tuple[int, set[str]]:
+    """How clearly an entry names the change (0: it does not; more is clearer), and which of its
+    names, models and values it names. Without a strong name, `weak_needed` weak signals are needed.
+    Set operations first: most entries share nothing."""
+    names = spec.names & entry.tokens
+    key = spec.key is not None and spec.key in entry.tokens
+    for bigram in spec.bigrams.keys() & entry.bigrams:
+        for name in spec.bigrams[bigram]:
+            if spec.spoken[name] in entry.spoken:
+                if name == spec.key:
+                    key = True
+                else:
+                    names.add(name)
+    models = spec.models & entry.models or {m for m in spec.models if m.split()[0] in entry.models}
+    values = spec.values_all & entry.values
+    words = spec.words & entry.words
+    if not (names or key or models or values or len(words) >= 2):
+        return 0, set()
+    strong_names = names & spec.salient if spec.salient - {spec.key} else names
+    key_strong = key and spec.key_alone and (
+        bool(_DISTINCT.search(spec.key)) or (kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text)))
+    )
+    strong = bool(strong_names) or key_strong or (spec.models_strong and bool(models))
+    others = bool(names - strong_names) + bool(models) + bool(values) + (len(words) >= 2) + (len(words) >= 4)
+    named = names | models | values | ({spec.key} if key else set())
+    # Naming an edited fact's key (the Bash tool, a section) says which fact, not what changed in it.
+    if not strong and others < weak_needed and others + (key and not key_strong) < 2:
+        return 0, named
+    return 3 * (len(names) + key) + len(models) + len(values) + len(words), named
+
+
+def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], index: _Index) -> Finding:
+    members = sorted(group, key=lambda i: (_KIND_ORDER.get(seen[i].change.kind, 99), seen[i].change.key))
+    rules = [rule for i in members for rule in matched[i]]
+    primary = min(rules, key=_precedence, default=None)
+    changes = [seen[i].change for i in members]
+    introduced = min((c.introduced_in for c in changes if c.introduced_in), key=vers.parse, default=None)
+    removed_in = None
+    if all(c.removed_in for c in changes):
+        removed_in = max((c.removed_in for c in changes if c.removed_in), key=vers.parse)
+
+    specifics = [_specifics(seen[i], matched[i], index) for i in members]
+    at = sorted({v for c in changes for v in (c.introduced_in, *c.changed_in, c.removed_in) if v}, key=vers.parse)
+    window = list({id(e): e for version in at for e in index.window(version)}.values())
+    relevant: dict[int, _Entry] = {}
+    mentioning: dict[int, tuple[_Entry, int]] = {}
+    covered: set[str] = set()
+    unmentioned_members = []
+    for i, spec in zip(members, specifics):
+        # Evidence words are those of the rule that decided this change (all entries when none did).
+        deciding = matched[i][0] if matched[i] else None
+        candidates = [e for e in window if deciding is None or not deciding.evidence or index.says(e, deciding.evidence)]
+        relevant.update((id(e), e) for e in candidates)
+        # A rule that matched what the change is, with its evidence words in the entry, is one signal.
+        weak_needed = 1 if deciding is not None and deciding.structural and deciding.evidence else 2
+        hit = False
+        for entry in candidates:
+            if spec.probe.isdisjoint(entry.features):
+                continue
+            score, named = _mentions(spec, entry, seen[i].change.kind, weak_needed)
+            if score:
+                hit = True
+                covered |= named
+                best = mentioning.get(id(entry), (entry, 0))[1]
+                mentioning[id(entry)] = (entry, max(best, score))
+        if not hit:
+            unmentioned_members.append(seen[i].change)
+    ranked = sorted(mentioning.values(), key=lambda m: (-m[1], m[0].version not in at))
+
+    verdict, note, missing = _verdict(changes, specifics, seen, members, ranked, covered, unmentioned_members, list(relevant.values()))
+    observed = set().union(*(s.salient | s.models | s.values | s.old_values for s in specifics))
+    confidence, basis = _confidence(primary, verdict, observed, covered, [e for e, _ in ranked], at, bool(relevant), index)
+
+    refs = tuple(ChangelogRef(e.version, e.text) for e, _ in ranked[:_MAX_REFS])
+    category = primary.category if primary else "other"
+    severity = primary.severity if primary else "low"
+    return Finding(
+        id=_finding_id(primary, changes, introduced, removed_in),
+        category=category,
+        severity=severity,
+        verdict=verdict,
+        title=_title(primary, changes, introduced),
+        evidence={
+            "rule": primary.id if primary else None,
+            "matched_rules": sorted({rule.id for rule in rules}),
+            "category_name": CATEGORIES.get(category, category),
+            "changes": [_observation(seen[i]) for i in members[:_MAX_SHOWN]],
+            "more_changes": max(0, len(members) - _MAX_SHOWN),
+            "note": note,
+            "missing": missing,
+            "confidence_basis": basis,
+        },
+        changelog_refs=refs,
+        introduced_in=introduced,
+        removed_in=removed_in,
+        confidence=confidence,
+        rule=primary.id if primary else None,
+        changes=tuple(changes),
+    )
+
+
+def _confidence(
+    primary: Rule | None,
+    verdict: str,
+    observed: set[str],
+    covered: set[str],
+    mentioning: list[_Entry],
+    at: list[str],
+    any_evidence: bool,
+    index: _Index,
+) -> tuple[float, str]:
+    """(confidence, how it was computed): see the module docstring."""
+    rule_conf = 0.6 if primary is None else 0.9 if primary.structural else 0.75
+    rule_basis = "no rule (other)" if primary is None else "rule matched what the change is" if primary.structural else "rule matched words in the change"
+    if verdict == "undocumented":
+        if all(v not in index.sections for v in at):
+            verdict_conf, basis = 0.95, "no changelog section"
+        elif not any_evidence:
+            verdict_conf, basis = 0.9, "no nearby entry has the evidence words"
+        else:
+            verdict_conf, basis = 0.75, "nearby entries have the evidence words but do not name the change"
+    else:
+        coverage = len(observed & covered) / len(observed) if observed else 1.0
+        own = any(e.version in at for e in mentioning)
+        base, span = (0.6, 0.3) if verdict == "documented" else (0.55, 0.25)
+        verdict_conf = base + span * coverage + (0.1 if own else 0)
+        basis = f"entries name {len(observed & covered)}/{len(observed)} observed names/models/values" + ("" if own else "; only a neighbouring release's notes")
+    return round(rule_conf * verdict_conf, 2), f"{rule_basis} ({rule_conf}) × {basis} ({round(verdict_conf, 2)})"
+
+
+def _verdict(
+    changes: list[Change],
+    specifics: list[_Specifics],
+    seen: list[Observed],
+    members: list[int],
+    mentioning: list[tuple[_Entry, int]],
+    covered: set[str],
+    unmentioned: list[Change],
+    relevant: list[_Entry],
+) -> tuple[str, str, list[str]]:
+    """(verdict, note, what the changelog leaves out)."""
+    if not mentioning:
+        if relevant:
+            nearest = max(relevant, key=lambda e: len(set().union(*(s.words for s in specifics)) & e.words))
+            return "undocumented", f"no entry names it; nearest entry with the evidence words ({nearest.version}): {short(nearest.text, 140)}", []
+        return "undocumented", "no changelog entry near these versions mentions it", []
+    missing: list[str] = []
+    entry_models = set().union(*(e.models for e, _ in mentioning))
+    models = set().union(*(s.models for s in specifics)) - covered
+    if models:
+        said = f" (the entry names {', '.join(sorted(entry_models))})" if entry_models else ""
+        missing.append(f"models involved: {', '.join(sorted(models))}{said}")
+    values = set().union(*(s.values for s in specifics)) - covered
+    if values:
+        missing.append(f"values set: {', '.join(sorted(values)[:_MAX_SHOWN])}")
+    names = sorted(set().union(*(s.salient for s in specifics)) - covered)
+    if names:
+        missing.append(f"names: {', '.join(names[:_MAX_SHOWN])}")
+    if any(seen[i].condition == "removed" for i in members) and any(e.audience for e, _ in mentioning):
+        missing.append("audience: the entry speaks of one model, plan or provider, but the condition that limited the change was removed (it now applies to everyone)")
+    if unmentioned and len(changes) > 1:
+        labels = ", ".join(short(c.label, 60) + (f" ({c.scenario})" if c.scenario else "") for c in unmentioned[:_MAX_SHOWN])
+        missing.append(f"side effects not mentioned: {labels}")
+    if missing:
+        return "partial", "the changelog mentions it but says less than observed: " + "; ".join(missing), missing
+    return "documented", f"named by {len(mentioning)} changelog entr{'y' if len(mentioning) == 1 else 'ies'}", []
+
+
+def _observation(seen: Observed) -> dict[str, Any]:
+    change = seen.change
+    out: dict[str, Any] = {
+        "kind": change.kind,
+        "key": change.key,
+        "label": change.label,
+        "status": change.status,
+        "changed_in": list(change.changed_in),
+    }
+    if change.scenario:
+        out["scenario"] = change.scenario
+    if change.status == "changed" or change.status == "transient" or seen.direction:
+        out["before"] = short(change.before, 200)
+        out["after"] = short(change.after, 200)
+    if seen.added and (change.before not in (None, "")):
+        out["added"] = [short(run, 200) for run in seen.added[:_MAX_SHOWN]]
+    elif seen.added:
+        out["after"] = short(change.after, 200)
+    if seen.removed and (change.after not in (None, "")):
+        out["removed"] = [short(run, 200) for run in seen.removed[:_MAX_SHOWN]]
+    elif seen.removed:
+        out["before"] = short(change.before, 200)
+    if seen.direction:
+        out["direction"] = seen.direction
+    if seen.condition:
+        out["condition"] = seen.condition
+    return out
+
+
+def _finding_id(primary: Rule | None, changes: list[Change], introduced: str | None, removed_in: str | None) -> str:
+    """Stable across runs: kind + key + introduced_in of the change (merged groups: the rule and versions)."""
+    if primary is not None and primary.merge and len(changes) > 1:
+        basis = f"merge\0{primary.id}\0{introduced}\0{removed_in}\0{changes[0].status}"
+    else:
+        first = changes[0]
+        basis = f"{first.kind}\0{first.key}\0{first.introduced_in}"
+    return hashlib.sha1(basis.encode()).hexdigest()[:12]
+
+
+def _title(primary: Rule | None, changes: list[Change], introduced: str | None) -> str:
+    first = changes[0]
+    statuses = {c.status for c in changes}
+    status = STATUS_WORDS[first.status] if len(statuses) == 1 else "rewritten" if statuses == {"added", "removed"} else "changed"
+    one, many = KIND_NOUNS.get(first.kind, (first.kind, first.kind))
+    if primary is not None and primary.title and not (primary.merge and len(changes) == 1):
+        return primary.title.format(
+            label=short(first.label, 80), key=first.key, kind=one, status=status, count=len(changes), version=introduced or ""
+        )
+    if len(changes) > 1 and primary is not None and primary.merge:
+        return f"{len(changes)} {many} {status}"
+    if first.scenario is not None:
+        return f"{one[0].upper()}{one[1:]} ({short(first.label, 80)}) {status}"
+    return f"{one[0].upper()}{one[1:]} {short(first.label, 80)}: {status}"
+
+
+# ---------------------------------------------------------------------------------------------- changelog findings
+
+
+def _span(versions: Sequence[str] | None, published: Mapping[str, str | None] | None, changes: Sequence[Change]) -> list[str]:
+    """The releases after the baseline that the changelog findings are about."""
+    if versions:
+        return [v for v in versions[1:] if not vers.is_prerelease(v)]
+    moved = [v for c in changes for v in c.changed_in]
+    if not moved or not published:
+        return vers.sort(set(moved))
+    low, high = min(moved, key=vers.parse), max(moved, key=vers.parse)
+    return vers.between(published, low, high)
+
+
+def _changelog_finding(
+    kind: str,
+    version: str,
+    subject: str,
+    severity: str,
+    verdict: str,
+    title: str,
+    note: str,
+    confidence: float,
+    refs: tuple[ChangelogRef, ...] = (),
+    extra: dict[str, Any] | None = None,
+) -> Finding:
+    """A finding about the changelog itself; its id follows what it is about (kind, version, entry)."""
+    return Finding(
+        id=hashlib.sha1(f"{kind}\0{version}\0{subject}".encode()).hexdigest()[:12],
+        category=CHANGELOG_CATEGORY,
+        severity=severity,
+        verdict=verdict,
+        title=title,
+        evidence={"rule": None, "note": note, **(extra or {})},
+        changelog_refs=refs,
+        introduced_in=version,
+        removed_in=None,
+        confidence=confidence,
+    )
+
+
+def _missing_sections(span: list[str], releases: Sequence[Release], index: _Index) -> list[Finding]:
+    newest = index.releases[-1].version if index.releases else None
+    out = []
+    for version in missing_versions(span, releases):
+        behind = newest is not None and vers.parse(version) > vers.parse(newest)
+        note = (
+            f"the changelog's newest section is {newest}: it may simply not be updated yet"
+            if behind
+            else "users could install this release with no release notes at all"
+        )
+        title = f"{version} was published with no changelog section"
+        out.append(_changelog_finding("changelog-missing", version, "", "medium", "undocumented", title, note, 0.6 if behind else 0.95))
+    return out
+
+
+def _rewrites(history: ChangelogHistory, span: list[str], published: Mapping[str, str | None], rules: Sequence[Rule]) -> list[Finding]:
+    """Entries edited after their release was published (or, without a publish time, after they first appeared)."""
+    wanted = set(span)
+    weighty = [p for rule in rules if severity_rank(rule.severity) >= severity_rank("high") for p in rule.evidence]
+    out = []
+    for version, record in history.edited():
+        if version not in wanted:
+            continue
+        when = published.get(version)
+        edits = [edit for edit in record.edits if when is None or _instant(edit.date) > _instant(when)]
+        if not edits:
+            continue
+        added, removed = _text_diff(edits[0].old, edits[-1].new)
+        texts = edits[0].old + "\n" + edits[-1].new
+        severity = "medium" if any(p.search(texts) for p in weighty) else "low"
+        note = f"first published as: {short(edits[0].old, 300)}"
+        out.append(
+            _changelog_finding(
+                "changelog-edit", version, record.original, severity, "partial", f"{version} changelog entry rewritten after release",
+                note, 0.9, (ChangelogRef(version, edits[-1].new),),
+                {"added": [short(a, 200) for a in added], "removed": [short(r, 200) for r in removed], "edits": [e.sha for e in edits]},
+            )
+        )
+    return out
+
+
+def _late(history: ChangelogHistory, span: list[str], published: Mapping[str, str | None]) -> list[Finding]:
+    times = {v: t for v, t in published.items() if t and v in set(span)}
+    out = []
+    for late in late_entries(history, times):
+        what = "section" if late.entry is None else "entry"
+        note = f"the {what} appeared {late.hours:g} h after the release was published ({late.appeared}, commit {late.sha[:10]})"
+        refs = (ChangelogRef(late.version, late.entry),) if late.entry else ()
+        title = f"{late.version} changelog {what} added {late.hours:g} h after release"
+        out.append(_changelog_finding("changelog-late", late.version, late.entry or "", "low", "partial", title, note, 0.9, refs))
+    return out
+
+
+def _instant(stamp: str) -> datetime:
+    moment = datetime.fromisoformat(stamp)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def short(value: Any, limit: int = 160) -> str:
+    """A value on one line, cut to `limit` characters."""
+    text = " ".join(str(value).split()) if value is not None else "—"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def counts(findings: Iterable[Finding]) -> dict[str, dict[str, int]]:
+    """Findings per severity and verdict, for a report's headline."""
+    out: dict[str, dict[str, int]] = {s: {v: 0 for v in VERDICTS} for s in reversed(("low", "medium", "high", "critical"))}
+    for finding in findings:
+        out[finding.severity][finding.verdict] += 1
+    return out

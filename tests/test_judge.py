@@ -1,0 +1,229 @@
+"""The judge: verdicts on small hand-made changes and changelogs, and the changelog's own findings."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from auditor import changelog, rules
+from auditor.changelog import ChangelogHistory, Entry, FileVersion, Release
+from auditor.diff import Change
+from auditor.errors import ChangelogError
+from auditor.judge import Finding, judge
+
+RULES = rules.parse(
+    """
+[[rule]]
+id = "terse-guard-dropped"
+category = "output-length"
+severity = "high"
+kinds = ["section_condition"]
+key = 'verbos'
+condition = "removed"
+evidence = ["concise", "shorter", "verbosity"]
+
+[[rule]]
+id = "effort-code"
+category = "reasoning"
+severity = "high"
+kinds = ["request_code"]
+text = '"(?:low|medium|high|xhigh|max)"'
+evidence = ["effort"]
+
+[[rule]]
+id = "env-vars"
+category = "tools-permissions"
+severity = "medium"
+kinds = ["env"]
+evidence = ["env", "/set(?:ting)?/"]
+
+[[rule]]
+id = "flags"
+category = "other"
+severity = "low"
+kinds = ["flag"]
+merge = true
+title = "{count} feature flags {status}"
+"""
+)
+PUBLISHED = {f"1.0.{i}": f"2026-04-0{i + 1}T00:00:00+00:00" for i in range(6)}
+GUARD = '_(_) where {if(!_(_).includes("opus-4-6"))return!1;return _().clientDataCache?.quiet_salted_ember==="true"}'
+
+
+def change(kind, key, before, after, introduced_in="1.0.2", removed_in=None, changed_in=None) -> Change:
+    return Change(kind, key, key, before, after, introduced_in, removed_in, tuple(changed_in or (introduced_in,)))
+
+
+def notes(**sections: list[str]) -> list[Release]:
+    """notes(v1_0_2=["Fixed x"]) → releases; every published version gets a section unless given None."""
+    out = []
+    for version in PUBLISHED:
+        entries = sections.get("v" + version.replace(".", "_"), [])
+        if entries is not None:
+            out.append(Release(version, None, tuple(Entry(text) for text in entries)))
+    return out
+
+
+def one(findings: list[Finding]) -> Finding:
+    (finding,) = [f for f in findings if f.category != "changelog"]
+    return finding
+
+
+FORK = change("env", "CLAUDE_CODE_FORK_SUBAGENT", None, "")
+
+
+# ---------------------------------------------------------------------------------------------- verdicts
+
+
+def test_documented_when_an_entry_of_that_release_names_it():
+    entry = "Forked subagents can now be enabled by setting `CLAUDE_CODE_FORK_SUBAGENT=1`"
+    finding = one(judge([FORK], notes(v1_0_2=[entry, "Fixed a crash"]), RULES, PUBLISHED))
+    assert finding.verdict == "documented"
+    assert [(r.version, r.entry) for r in finding.changelog_refs] == [("1.0.2", entry)]
+    assert (finding.category, finding.severity, finding.introduced_in) == ("tools-permissions", "medium", "1.0.2")
+    assert 0.8 < finding.confidence <= 1
+
+
+def test_neighbouring_release_counts_as_evidence_but_two_away_does_not():
+    entry = "Added the CLAUDE_CODE_FORK_SUBAGENT env var"
+    next_door = one(judge([FORK], notes(v1_0_3=[entry]), RULES, PUBLISHED))
+    own = one(judge([FORK], notes(v1_0_2=[entry]), RULES, PUBLISHED))
+    far = one(judge([FORK], notes(v1_0_4=[entry]), RULES, PUBLISHED))
+    assert next_door.verdict == "documented" and next_door.changelog_refs[0].version == "1.0.3"
+    assert next_door.confidence < own.confidence
+    assert far.verdict == "undocumented" and far.changelog_refs == ()
+
+
+def test_neighbours_are_published_releases_not_changelog_sections():
+    """1.0.3 was never published: its notes shipped with 1.0.4, the next published release."""
+    published = {v: t for v, t in PUBLISHED.items() if v != "1.0.3"}
+    entry = "Added the CLAUDE_CODE_FORK_SUBAGENT env var"
+    finding = one(judge([FORK], notes(v1_0_4=[entry]), RULES, published))
+    assert finding.verdict == "documented"
+
+
+def test_evidence_words_alone_are_not_enough():
+    finding = one(judge([FORK], notes(v1_0_2=["Added a new env var for proxies"]), RULES, PUBLISHED))
+    assert finding.verdict == "undocumented"
+    assert "nearest entry" in finding.evidence["note"]
+
+
+def test_partial_when_the_entry_speaks_of_one_model_but_the_guard_was_dropped():
+    dropped = change("section_condition", "anti_verbosity", GUARD, "", "1.0.3")
+    releases = notes(v1_0_3=["Responses on Opus 4.6 are now more concise"])
+    finding = one(judge([dropped], releases, RULES, PUBLISHED))
+    assert finding.verdict == "partial"
+    assert any("audience" in m for m in finding.evidence["missing"])
+    assert finding.changelog_refs[0].entry == "Responses on Opus 4.6 are now more concise"
+
+
+def test_partial_when_the_entry_gives_a_different_value():
+    before = 'function _(_){if(_.includes("opus-4-6"))return"medium";return"high"}'
+    after = 'function _(_){if(_.includes("opus-4-6"))return"xhigh";return"high"}'
+    code = change("request_code", "f1", before, after)
+    releases = notes(v1_0_2=["Default effort on Opus 4.6 is now `high` (was `medium`)"])
+    finding = one(judge([code], releases, RULES, PUBLISHED))
+    assert finding.verdict == "partial"
+    assert finding.evidence["missing"] == ["values set: xhigh"]
+
+
+def test_undocumented_when_nothing_near_mentions_it():
+    dropped = change("section_condition", "anti_verbosity", GUARD, "", "1.0.3")
+    finding = one(judge([dropped], notes(v1_0_3=["Fixed a crash"]), RULES, PUBLISHED))
+    assert (finding.verdict, finding.severity, finding.category) == ("undocumented", "high", "output-length")
+    assert finding.evidence["changes"][0]["condition"] == "removed"
+    assert finding.confidence == pytest.approx(0.81)  # structural rule 0.9 × no evidence words nearby 0.9
+
+
+def test_unmatched_change_is_an_other_low_finding():
+    odd = change("beta", "oidc-federation-2026-04-01", None, "")
+    finding = one(judge([odd], notes(), RULES, PUBLISHED))
+    assert (finding.category, finding.severity, finding.verdict, finding.evidence["rule"]) == ("other", "low", "undocumented", None)
+    assert finding.title == "API beta oidc-federation-2026-04-01: added"
+
+
+def test_every_change_lands_in_exactly_one_finding_and_merge_rules_group_per_release():
+    flags = [change("flag", f"tengu_{n}", None, "false") for n in ("a", "b", "c")]
+    later = change("flag", "tengu_d", None, "false", "1.0.4")
+    findings = judge([*flags, later, FORK], notes(), RULES, PUBLISHED)
+    grouped = [f for f in findings if f.rule == "flags"]
+    assert sorted((f.title, f.introduced_in) for f in grouped) == [("3 feature flags added", "1.0.2"), ("Feature flag tengu_d: added", "1.0.4")]
+    assert sorted(c.key for f in findings for c in f.changes) == sorted(c.key for c in [*flags, later, FORK])
+
+
+def test_one_captured_fact_seen_by_several_scenarios_is_one_finding():
+    effort = [
+        Change("request_param", "turn 0: output_config", "turn 0: output_config", None, {"effort": level}, "1.0.2", scenario=scenario)
+        for scenario, level in (("print-default", "high"), ("print-opus", "xhigh"))
+    ]
+    rules_ = rules.parse('[[rule]]\nid = "effort-sent"\ncategory = "reasoning"\nseverity = "high"\nkinds = ["request_param"]\nkey = "output_config"\nevidence = ["effort"]\n')
+    finding = one(judge(effort, notes(v1_0_2=["Opus now defaults to `xhigh` effort"]), rules_, PUBLISHED))
+    assert [c["scenario"] for c in finding.evidence["changes"]] == ["print-default", "print-opus"]
+    assert finding.verdict == "partial"
+    assert finding.evidence["missing"] == ["values set: high", "side effects not mentioned: turn 0: output_config (print-default)"]
+
+
+def test_partial_names_the_side_effect_a_merged_entry_leaves_out():
+    a, b = change("flag", "tengu_alpha_mode", None, "false"), change("flag", "tengu_beta_mode", None, "false")
+    finding = one(judge([a, b], notes(v1_0_2=["Added the tengu_alpha_mode flag"]), RULES, PUBLISHED))
+    assert finding.verdict == "partial"
+    assert "side effects not mentioned: tengu_beta_mode" in finding.evidence["missing"]
+
+
+def test_ids_are_stable_and_follow_kind_key_and_version():
+    first = one(judge([FORK], notes(), RULES, PUBLISHED)).id
+    assert first == one(judge([FORK], notes(v1_0_2=["x"]), RULES, PUBLISHED)).id
+    moved = change("env", "CLAUDE_CODE_FORK_SUBAGENT", None, "", "1.0.3")
+    assert one(judge([moved], notes(), RULES, PUBLISHED)).id != first
+
+
+def test_to_json_has_exactly_the_documented_keys():
+    doc = one(judge([FORK], notes(), RULES, PUBLISHED)).to_json()
+    assert list(doc) == ["id", "category", "severity", "verdict", "title", "evidence", "changelog_refs", "introduced_in", "removed_in", "confidence"]
+
+
+def test_most_severe_undocumented_first():
+    dropped = change("section_condition", "anti_verbosity", GUARD, "", "1.0.3")
+    findings = judge([FORK, dropped], notes(), RULES, PUBLISHED)
+    assert [f.severity for f in findings] == ["high", "medium"]
+
+
+# ---------------------------------------------------------------------------------------------- the changelog itself
+
+
+def test_a_published_version_without_a_section_is_a_finding():
+    findings = judge([FORK], notes(v1_0_3=None), RULES, PUBLISHED, versions=list(PUBLISHED))
+    (missing,) = [f for f in findings if f.category == "changelog"]
+    assert (missing.introduced_in, missing.verdict, missing.severity) == ("1.0.3", "undocumented", "medium")
+    assert "no changelog section" in missing.title
+
+
+def test_rewritten_and_late_entries_from_history():
+    def at(day: int, hour: int = 12) -> datetime:
+        return datetime(2026, 4, day, hour, tzinfo=timezone.utc)
+
+    texts = [
+        (at(1), "## 1.0.1\n\n- Thing\n"),
+        (at(3), "## 1.0.2\n\n- Effort now defaults to high on all models\n\n## 1.0.1\n\n- Thing\n"),
+        (at(4), "## 1.0.2\n\n- Effort now defaults to high on Opus only\n\n## 1.0.1\n\n- Thing\n"),
+        (at(6), "## 1.0.2\n\n- Effort now defaults to high on Opus only\n- Also a late note\n\n## 1.0.1\n\n- Thing\n"),
+    ]
+    history = ChangelogHistory()
+    changelog.update(history, [FileVersion(f"{i:040x}", when, text) for i, (when, text) in enumerate(texts)])
+    published = {"1.0.1": "2026-04-01T00:00:00+00:00", "1.0.2": "2026-04-03T00:00:00+00:00"}
+    releases = changelog.parse(texts[-1][1])
+    findings = judge([], releases, RULES, published, history, versions=["1.0.1", "1.0.2"])
+    titles = sorted(f.title for f in findings)
+    assert titles == ["1.0.2 changelog entry added 84 h after release", "1.0.2 changelog entry rewritten after release"]
+    (rewrite,) = [f for f in findings if "rewritten" in f.title]
+    assert rewrite.severity == "medium"  # the entry has a high rule's evidence word ("effort")
+    assert "on all models" in rewrite.evidence["note"]
+    assert rewrite.changelog_refs[0].entry == "Effort now defaults to high on Opus only"
+
+
+def test_malformed_changelog_raises_changelog_error_through_the_pipeline():
+    with pytest.raises(ChangelogError, match="no version headings"):
+        judge([FORK], changelog.parse("<html>rate limited</html>"), RULES, PUBLISHED)
+    with pytest.raises(ChangelogError, match="format"):
+        judge([FORK], notes(), RULES, PUBLISHED, ChangelogHistory.from_dict({"format": 99}))
