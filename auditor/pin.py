@@ -1,0 +1,275 @@
+"""Findings → the newest release a user can trust from their baseline, why not newer, and how to hold it.
+
+A release qualifies when it is old enough (the policy's minimum age: fresh releases get hotfixes and
+changelog edits) and no blocking finding is present in it: one introduced after the baseline, at or
+before that release, and not reverted by then, whose verdict, severity and category the policy
+blocks (by default: undocumented, high or worse). The decision is a pure function; loading the policy
+file is the only I/O here.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from . import versions as vers
+from .errors import RuleError, UnknownVersion
+from .judge import VERDICTS, Finding, sort_key
+from .rules import CATEGORIES, SEVERITIES, severity_rank
+
+PACKAGE = "@anthropic-ai/claude-code"
+_POLICY_KEYS = {"severity", "min_age_days", "ignore_categories", "verdicts"}
+_MAX_LISTED = 3  # findings named per skipped release
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What blocks a release: verdicts, the lowest severity, categories not cared about; minimum age."""
+
+    severity: str = "high"
+    min_age_days: float = 3.0
+    ignore_categories: frozenset[str] = frozenset()
+    verdicts: frozenset[str] = frozenset({"undocumented"})
+
+    def blocks(self, finding: Finding) -> bool:
+        return (
+            finding.verdict in self.verdicts
+            and severity_rank(finding.severity) >= severity_rank(self.severity)
+            and finding.category not in self.ignore_categories
+        )
+
+    @classmethod
+    def load(cls, path: Path | str) -> Policy:
+        """A policy from a TOML file; a bad file is one RuleError line naming the file and line."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise RuleError(f"{path}: cannot read policy ({exc.strerror or exc})") from None
+        return cls.parse(text, str(path))
+
+    @classmethod
+    def parse(cls, text: str, name: str = "<policy>") -> Policy:
+        """severity = "high", min_age_days = 3, ignore_categories = [...], verdicts = ["undocumented"]."""
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise RuleError(f"{name}: invalid TOML: {exc}") from None
+        lines = text.splitlines()
+
+        def fail(key: str, message: str) -> RuleError:
+            line = next((i + 1 for i, l in enumerate(lines) if l.split("=", 1)[0].strip().strip("\"'") == key), 1)
+            return RuleError(f"{name}:{line}: {message}")
+
+        for key in doc:
+            if key not in _POLICY_KEYS:
+                raise fail(key, f"unknown policy key {key!r} (known: {', '.join(sorted(_POLICY_KEYS))})")
+        severity = doc.get("severity", cls.severity)
+        if severity not in SEVERITIES:
+            raise fail("severity", f"severity {severity!r} is not one of {', '.join(SEVERITIES)}")
+        age = doc.get("min_age_days", cls.min_age_days)
+        if isinstance(age, bool) or not isinstance(age, (int, float)) or age < 0:
+            raise fail("min_age_days", "min_age_days must be a number of days, 0 or more")
+
+        def names(key: str, allowed: Sequence[str], default: frozenset[str]) -> frozenset[str]:
+            value = doc.get(key, sorted(default))
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise fail(key, f"{key} must be a list of strings")
+            wrong = [v for v in value if v not in allowed]
+            if wrong:
+                raise fail(key, f"{key}: {wrong[0]!r} is not one of {', '.join(allowed)}")
+            return frozenset(value)
+
+        return cls(
+            severity=severity,
+            min_age_days=float(age),
+            ignore_categories=names("ignore_categories", [*CATEGORIES, "changelog"], frozenset()),
+            verdicts=names("verdicts", VERDICTS, cls.verdicts),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "min_age_days": self.min_age_days,
+            "ignore_categories": sorted(self.ignore_categories),
+            "verdicts": sorted(self.verdicts),
+        }
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A release newer than the recommendation, and why it was not chosen."""
+
+    version: str
+    reasons: tuple[str, ...]
+    findings: tuple[str, ...] = ()  # ids of the blocking findings
+
+    def line(self) -> str:
+        return f"{self.version}: " + "; ".join(self.reasons)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": self.version, "reasons": list(self.reasons), "findings": list(self.findings)}
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The version to pin (the baseline itself when nothing newer qualifies) and how to hold it."""
+
+    package: str
+    baseline: str
+    version: str
+    policy: Policy
+    skipped: tuple[Skipped, ...]  # newest first
+    commands: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def stays(self) -> bool:
+        return self.version == self.baseline
+
+    def lines(self) -> list[str]:
+        """Plain text for a terminal or a comment."""
+        head = (
+            f"Stay on {self.version}: no newer release qualifies."
+            if self.stays
+            else f"Pin {self.package}@{self.version} (from {self.baseline})."
+        )
+        out = [head]
+        if self.skipped:
+            out += ["", "Why not newer:", *(f"  {s.line()}" for s in self.skipped)]
+        out += ["", "Install and hold:"]
+        out += [f"  {line}" for key in ("install", "hold_env", "hold_settings") if key in self.commands for line in self.commands[key].splitlines()]
+        out += ["", "Renovate (renovate.json):", *(f"  {l}" for l in self.commands["renovate"].splitlines())]
+        out += ["", "Dependabot (.github/dependabot.yml):", *(f"  {l}" for l in self.commands["dependabot"].splitlines())]
+        out += ["", "Verify the pin holds:", *(f"  {l}" for l in self.commands["verify"].splitlines())]
+        if self.notes:
+            out += ["", *(f"Note: {n}" for n in self.notes)]
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "package": self.package,
+            "baseline": self.baseline,
+            "recommended": self.version,
+            "stays_on_baseline": self.stays,
+            "policy": self.policy.to_json(),
+            "skipped": [s.to_json() for s in self.skipped],
+            "commands": dict(self.commands),
+            "notes": list(self.notes),
+        }
+
+
+def recommend(
+    findings: Sequence[Finding],
+    published: Mapping[str, str | None],
+    baseline: str,
+    policy: Policy,
+    now: datetime,
+    *,
+    audited: Sequence[str] | None = None,
+    facts: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+    package: str = PACKAGE,
+) -> Recommendation:
+    """The newest release after `baseline` that the policy lets through, with a line per newer release.
+
+    `audited` is the range the findings cover (DiffReport.versions): releases beyond it are not
+    recommended, since nothing is known about them. `facts` (version → snapshot facts) lets the hold
+    commands use only the env vars and settings keys the chosen release really has.
+    """
+    if baseline not in published:
+        raise UnknownVersion(f"{package} has no published version {baseline}")
+    floor = vers.parse(baseline)
+    newer = [v for v in vers.sort(published) if vers.parse(v) > floor and not vers.is_prerelease(v)]
+    covered = set(audited) if audited is not None else set(newer)
+    unaudited = [v for v in newer if v not in covered]
+    skipped: list[Skipped] = []
+    if unaudited:
+        span = unaudited[0] if len(unaudited) == 1 else f"{unaudited[0]}…{unaudited[-1]} ({len(unaudited)} releases)"
+        skipped.append(Skipped(span, ("not audited: outside the diffed range, nothing is known about it",)))
+    blocking = sorted(
+        (f for f in findings if policy.blocks(f) and f.introduced_in and vers.parse(f.introduced_in) > floor),
+        key=sort_key,
+    )
+    chosen = baseline
+    for version in reversed([v for v in newer if v in covered]):
+        reasons, ids = _why_not(version, published.get(version), blocking, policy, now)
+        if not reasons:
+            chosen = version
+            break
+        skipped.append(Skipped(version, tuple(reasons), tuple(ids)))
+    ordered = sorted(skipped, key=lambda s: vers.parse(s.version.split("…")[-1].split(" ")[0]), reverse=True)
+    commands, notes = _commands(package, chosen, (facts or {}).get(chosen))
+    if chosen == baseline:
+        notes = (f"no release after {baseline} passes the policy; staying on it.", *notes)
+    return Recommendation(package, baseline, chosen, policy, tuple(ordered), commands, notes)
+
+
+def _why_not(version: str, stamp: str | None, blocking: list[Finding], policy: Policy, now: datetime) -> tuple[list[str], list[str]]:
+    reasons: list[str] = []
+    if policy.min_age_days > 0:
+        if stamp is None:
+            reasons.append("publish time unknown, so its age cannot be checked")
+        else:
+            age = _as_utc(now) - _as_utc(datetime.fromisoformat(stamp))
+            if age < timedelta(days=policy.min_age_days):
+                reasons.append(f"published {_age(age)} ago (policy: at least {policy.min_age_days:g} days)")
+    present = [f for f in blocking if f.present_in(version)]
+    for f in present[:_MAX_LISTED]:
+        reasons.append(f"{f.verdict} {f.severity} [{f.category}] {f.title} (since {f.introduced_in})")
+    if len(present) > _MAX_LISTED:
+        reasons.append(f"and {len(present) - _MAX_LISTED} more blocking findings")
+    return reasons, [f.id for f in present]
+
+
+def _commands(package: str, version: str, facts: Mapping[str, Mapping[str, Any]] | None) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Paste-ready install / hold / verify commands; with the release's facts, only keys it really has."""
+    env = facts.get("env", {}) if facts else None
+    settings = facts.get("setting", {}) if facts else None
+    notes: list[str] = []
+    hold_vars = ["DISABLE_AUTOUPDATER"]
+    if env is not None:
+        hold_vars = [v for v in ("DISABLE_AUTOUPDATER", "DISABLE_UPDATES") if v in env]
+        if not hold_vars:
+            notes.append(f"{version} reads neither DISABLE_AUTOUPDATER nor DISABLE_UPDATES: hold it with your package manager only.")
+    else:
+        notes.append("hold commands not checked against this release's facts (DISABLE_AUTOUPDATER is read by every release from 2.1.61 to 2.1.120).")
+    commands = {"install": f"npm install -g {package}@{version}"}
+    if hold_vars:
+        commands["hold_env"] = "\n".join(f"export {v}=1  # in ~/.bashrc or ~/.zshrc" for v in hold_vars)
+        block = json.dumps({"env": {v: "1" for v in hold_vars}}, indent=2)
+        commands["hold_settings"] = "# ~/.claude/settings.json (merge into the existing file)\n" + block
+    if settings is not None and "autoUpdates" in settings:
+        commands["hold_settings"] = commands.get("hold_settings", "") + '\n# and: "autoUpdates": false'
+    elif settings is not None:
+        notes.append(f"`autoUpdates` is not a settings.json key in {version} (it was a ~/.claude.json option of older releases); the env var is what holds it.")
+    commands["renovate"] = json.dumps({"packageRules": [{"matchPackageNames": [package], "allowedVersions": f"<={version}"}]}, indent=2)
+    commands["dependabot"] = "\n".join(
+        [
+            "version: 2",
+            "updates:",
+            "  - package-ecosystem: npm",
+            '    directory: "/"',
+            "    schedule:",
+            "      interval: weekly",
+            "    ignore:",
+            f'      - dependency-name: "{package}"',
+            f'        versions: [">{version}"]',
+        ]
+    )
+    commands["verify"] = f"claude --version   # expect: {version} (Claude Code)\nnpm ls -g {package}"
+    notes.append("check `claude --version` after a restart and again in a few days: a native install or another global copy on PATH can update itself past an npm pin.")
+    return commands, tuple(notes)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _age(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.1f} days"

@@ -1,0 +1,152 @@
+"""Pin: which release to recommend from a baseline, why not newer ones, the policy file, the commands."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from auditor.errors import RuleError, UnknownVersion
+from auditor.judge import Finding
+from auditor.pin import Policy, recommend
+
+PUBLISHED = {f"2.1.{i}": f"2026-04-{i:02d}T12:00:00+00:00" for i in range(1, 11)}
+NOW = datetime(2026, 4, 30, tzinfo=timezone.utc)
+
+
+def finding(introduced_in: str, severity="high", verdict="undocumented", category="output-length", removed_in=None, title="Terse-output instruction now unconditional") -> Finding:
+    return Finding(
+        id=f"id-{introduced_in}-{severity}-{verdict}",
+        category=category,
+        severity=severity,
+        verdict=verdict,
+        title=title,
+        evidence={},
+        changelog_refs=(),
+        introduced_in=introduced_in,
+        removed_in=removed_in,
+        confidence=0.8,
+    )
+
+
+def test_skips_releases_with_an_undocumented_high_finding():
+    rec = recommend([finding("2.1.8")], PUBLISHED, "2.1.3", Policy(), NOW)
+    assert rec.version == "2.1.7"
+    assert [s.version for s in rec.skipped] == ["2.1.10", "2.1.9", "2.1.8"]
+    assert all("undocumented high [output-length] Terse-output instruction now unconditional (since 2.1.8)" in s.line() for s in rec.skipped)
+    assert rec.skipped[0].findings == ("id-2.1.8-high-undocumented",)
+
+
+def test_documented_partial_and_lower_severity_findings_do_not_block_by_default():
+    others = [finding("2.1.5", verdict="documented"), finding("2.1.6", verdict="partial"), finding("2.1.7", severity="medium")]
+    assert recommend(others, PUBLISHED, "2.1.3", Policy(), NOW).version == "2.1.10"
+    strict = Policy(severity="medium", verdicts=frozenset({"undocumented", "partial"}))
+    assert recommend(others, PUBLISHED, "2.1.3", strict, NOW).version == "2.1.5"
+
+
+def test_ignored_categories_do_not_block():
+    policy = Policy(ignore_categories=frozenset({"output-length"}))
+    assert recommend([finding("2.1.8")], PUBLISHED, "2.1.3", policy, NOW).version == "2.1.10"
+
+
+def test_a_change_that_came_and_went_blocks_only_the_releases_that_had_it():
+    rec = recommend([finding("2.1.5", removed_in="2.1.7")], PUBLISHED, "2.1.3", Policy(), NOW)
+    assert rec.version == "2.1.10"
+    rec = recommend([finding("2.1.5", removed_in="2.1.7")], {v: PUBLISHED[v] for v in ("2.1.3", "2.1.4", "2.1.5", "2.1.6")}, "2.1.3", Policy(), NOW)
+    assert rec.version == "2.1.4"
+
+
+def test_respects_the_minimum_age():
+    now = datetime(2026, 4, 11, tzinfo=timezone.utc)  # 2.1.10 is half a day old, 2.1.9 one and a half
+    rec = recommend([], PUBLISHED, "2.1.3", Policy(min_age_days=3), now)
+    assert rec.version == "2.1.7"
+    assert rec.skipped[0].line() == "2.1.10: published 12 h ago (policy: at least 3 days)"
+    assert recommend([], PUBLISHED, "2.1.3", Policy(min_age_days=0), now).version == "2.1.10"
+
+
+def test_unknown_publish_time_is_not_old_enough():
+    published = {**PUBLISHED, "2.1.11": None}
+    rec = recommend([], published, "2.1.3", Policy(), NOW)
+    assert rec.version == "2.1.10" and "publish time unknown" in rec.skipped[0].line()
+
+
+def test_baseline_newest_stays():
+    rec = recommend([], PUBLISHED, "2.1.10", Policy(), NOW)
+    assert rec.stays and rec.version == "2.1.10" and rec.skipped == ()
+    assert rec.commands["install"] == "npm install -g @anthropic-ai/claude-code@2.1.10"
+
+
+def test_unknown_baseline_is_one_clear_error():
+    with pytest.raises(UnknownVersion, match="no published version 9.9.9"):
+        recommend([], PUBLISHED, "9.9.9", Policy(), NOW)
+
+
+def test_nothing_qualifies_stays_on_baseline_with_every_reason():
+    rec = recommend([finding("2.1.4")], PUBLISHED, "2.1.3", Policy(), NOW)
+    assert rec.stays and len(rec.skipped) == 7
+    assert rec.lines()[0] == "Stay on 2.1.3: no newer release qualifies."
+
+
+def test_releases_outside_the_audited_range_are_not_recommended():
+    rec = recommend([], PUBLISHED, "2.1.3", Policy(), NOW, audited=["2.1.3", "2.1.4", "2.1.5"])
+    assert rec.version == "2.1.5"
+    assert rec.skipped[0].version == "2.1.6…2.1.10 (5 releases)"
+
+
+def test_commands_use_the_keys_the_release_has():
+    facts = {"2.1.10": {"env": {"DISABLE_AUTOUPDATER": "", "DISABLE_UPDATES": ""}, "setting": {"minimumVersion": "string"}}}
+    rec = recommend([], PUBLISHED, "2.1.3", Policy(), NOW, facts=facts)
+    assert "export DISABLE_UPDATES=1" in rec.commands["hold_env"]
+    settings = json.loads(rec.commands["hold_settings"].split("\n", 1)[1])
+    assert settings == {"env": {"DISABLE_AUTOUPDATER": "1", "DISABLE_UPDATES": "1"}}
+    assert any("autoUpdates" in note for note in rec.notes)
+    renovate = json.loads(rec.commands["renovate"])
+    assert renovate["packageRules"][0] == {"matchPackageNames": ["@anthropic-ai/claude-code"], "allowedVersions": "<=2.1.10"}
+    assert 'versions: [">2.1.10"]' in rec.commands["dependabot"]
+    assert rec.commands["verify"].startswith("claude --version")
+    doc = rec.to_json()
+    assert doc["recommended"] == "2.1.10" and doc["policy"]["severity"] == "high"
+
+
+# ---------------------------------------------------------------------------------------------- policy file
+
+
+def test_policy_file_loads(tmp_path):
+    path = tmp_path / "policy.toml"
+    path.write_text('severity = "medium"\nmin_age_days = 7\nignore_categories = ["telemetry-privacy"]\nverdicts = ["undocumented", "partial"]\n')
+    policy = Policy.load(path)
+    assert policy == Policy("medium", 7.0, frozenset({"telemetry-privacy"}), frozenset({"undocumented", "partial"}))
+
+
+def test_empty_policy_file_is_the_default(tmp_path):
+    path = tmp_path / "policy.toml"
+    path.write_text("# defaults\n")
+    assert Policy.load(path) == Policy()
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ('severity = "high"\nmin_age = 3\n', 2, "unknown policy key 'min_age'"),
+        ('severity = "severe"\n', 1, "severity 'severe'"),
+        ('min_age_days = -1\n', 1, "min_age_days"),
+        ('\nignore_categories = ["vibes"]\n', 2, "'vibes'"),
+        ('verdicts = "undocumented"\n', 1, "must be a list"),
+    ],
+)
+def test_bad_policy_names_file_and_line(tmp_path, text, line, words):
+    path = tmp_path / "policy.toml"
+    path.write_text(text)
+    with pytest.raises(RuleError) as caught:
+        Policy.load(path)
+    assert str(caught.value).startswith(f"{path}:{line}: ") and words in str(caught.value)
+
+
+def test_unreadable_or_invalid_policy(tmp_path):
+    with pytest.raises(RuleError, match="cannot read policy"):
+        Policy.load(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("severity = \n")
+    with pytest.raises(RuleError, match="invalid TOML"):
+        Policy.load(bad)
