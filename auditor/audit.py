@@ -1,12 +1,19 @@
-"""An audit of a version range: make sure every release in it is collected (and captured), then diff."""
+"""An audit of a version range: make sure every release in it is collected (and captured), diff them,
+judge the changes against the changelog, and recommend a version to pin."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from typing import Sequence
+
+from . import judge, pin
 from .capture import Scenario
 from .capture.facts import collapse
+from .changelog_source import Changelog
 from .collector import CAPTURE, STATIC, Collector, Progress
 from .diff import diff_range
 from .report import DiffReport
+from .rules import Rule
 
 DEFAULT_SCENARIOS = ("print-default", "print-opus", "two-turn", "interactive")
 
@@ -36,4 +43,31 @@ def diff_versions(
     )
 
 
-__all__ = ["CAPTURE", "DEFAULT_SCENARIOS", "STATIC", "diff_versions"]
+def assess(
+    report: DiffReport,
+    collector: Collector,
+    changelog: Changelog | None,
+    rules: Sequence[Rule],
+    policy: pin.Policy,
+    now: datetime | None = None,
+) -> DiffReport:
+    """Add findings (each change judged against the changelog) and a pin recommendation to a report."""
+    published = collector.published()
+    if changelog is None:
+        report.notes.append("no changelog could be read: changes are listed without verdicts (use --changelog)")
+        return report
+    if changelog.warning:
+        report.notes.append(changelog.warning)
+    report.changelog_origin = changelog.origin
+    report.findings = judge.judge(report.changes, changelog.releases, rules, published, changelog.history, versions=report.versions)
+    in_range = set(report.versions[1:])
+    report.changelog = [(r.version, [e.full_text for e in r.entries]) for r in changelog.releases if r.version in in_range]
+    facts = {v: collector.store.facts(collector.stored(v).id) for v in report.versions}
+    report.recommendation = pin.recommend(
+        report.findings, published, report.from_version, policy, now or datetime.now(timezone.utc),
+        audited=report.versions, facts=facts, package=collector.target.npm_package,
+    )
+    return report
+
+
+__all__ = ["CAPTURE", "DEFAULT_SCENARIOS", "STATIC", "assess", "diff_versions"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import __version__, audit, targets, versions
+from . import __version__, audit, changelog_source, pin, rules, targets, versions
 from .capture import load_scenarios
 from .collector import Collector
 from .errors import AuditorError
@@ -56,6 +57,23 @@ def _collector(ctx: click.Context):
     with httpx.Client(timeout=httpx.Timeout(60.0, connect=15.0), headers={"User-Agent": f"auditor/{__version__}"}) as client:
         registry = Registry(client, Cache(o["cache_dir"] or default_cache_dir()), url=o["registry"] or default_registry_url())
         yield Collector(store, registry, targets.get(o["target"]), o["platform"])
+
+
+def _judging_options(command):
+    """--changelog SOURCE, --rules DIR, --policy FILE."""
+    command = click.option("--policy", "policy_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Pin policy (TOML): severity, min_age_days, ignore_categories.")(command)
+    command = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), envvar="AUDITOR_RULES", help="Rule files (default: the shipped rules/).")(command)
+    return click.option("--changelog", "changelog_source_", help="Changelog: git URL, clone or bundle; raw URL; or a CHANGELOG.md [env AUDITOR_CHANGELOG; default: the vendor's repository].")(command)
+
+
+def _judging(ctx, collector, changelog_source_, rules_dir, policy_file):
+    """Rules, policy and changelog, read before any release is collected: bad input fails fast."""
+    loaded_rules = rules.load(rules_dir)
+    policy = pin.Policy.load(policy_file) if policy_file else pin.Policy()
+    changelog = changelog_source.load(
+        collector.target, collector.store, collector.registry.client, ctx.obj["cache_dir"] or default_cache_dir(), changelog_source_
+    )
+    return changelog, loaded_rules, policy
 
 
 @contextmanager
@@ -104,13 +122,49 @@ def _scenarios(names, directory, no_capture, default=audit.DEFAULT_SCENARIOS):
 @click.argument("version_a")
 @click.argument("version_b")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--fail-on", type=click.Choice(["undocumented", "partial"]), help="Exit 1 when a finding has this verdict (partial: or worse).")
 @_scenario_options
+@_judging_options
 @click.pass_context
-def diff(ctx, version_a, version_b, fmt, scenario_names, scenarios_dir, no_capture):
-    """Diff two releases and every release published between them (static facts and captures)."""
+def diff(ctx, version_a, version_b, fmt, fail_on, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
+    """Diff two releases and every release published between them; judge each change against the
+    changelog; recommend a version to pin."""
     scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
     with _collector(ctx) as collector, _progress() as progress:
+        judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
         report = audit.diff_versions(collector, version_a, version_b, scenarios, progress)
+        audit.assess(report, collector, *judging)
+    _render(report, fmt)
+    failing = {"undocumented": {"undocumented"}, "partial": {"undocumented", "partial"}}.get(fail_on, set())
+    if any(f.verdict in failing for f in report.findings):
+        sys.exit(1)
+
+
+@cli.command(name="pin")
+@click.option("--from", "baseline", required=True, help="The version you trust now.")
+@click.option("--to", "newest", help="Newest release to consider (default: the latest).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_scenario_options
+@_judging_options
+@click.pass_context
+def pin_(ctx, baseline, newest, fmt, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
+    """The newest release you can trust from your baseline, why not newer, and how to hold it."""
+    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
+    with _collector(ctx) as collector, _progress() as progress:
+        judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
+        report = audit.diff_versions(collector, baseline, newest or collector.latest(1)[0], scenarios, progress)
+        audit.assess(report, collector, *judging)
+    if report.recommendation is None:
+        raise click.ClickException("no changelog could be read, so nothing can be judged; use --changelog")
+    if fmt == "json":
+        click.echo(json.dumps(report.recommendation.to_json(), indent=2))
+    else:
+        for note in report.notes:
+            click.echo(f"note: {note}", err=True)
+        click.echo("\n".join(report.recommendation.lines()))
+
+
+def _render(report, fmt: str) -> None:
     if fmt == "json":
         click.echo(json_report.render(report))
     elif fmt == "markdown":

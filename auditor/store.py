@@ -56,6 +56,12 @@ def create_tables(db: sqlite_utils.Database) -> None:
     db["releases"].create({"target": str, "version": str, "published_at": str}, pk=("target", "version"))
 
 
+@migrations()
+def create_changelogs(db: sqlite_utils.Database) -> None:
+    """The last changelog text fetched from each source, and its folded git history (incremental)."""
+    db["changelogs"].create({"source": str, "text": str, "history": str, "fetched_at": str}, pk="source")
+
+
 @dataclass(frozen=True)
 class SnapshotRow:
     id: int
@@ -199,6 +205,19 @@ class Store:
         ):
             out.setdefault(kind, {})[key] = json.loads(text)
         return out
+
+    def save_changelog(self, source: str, text: str, history: dict | None) -> None:
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        with self.db.conn:
+            self.db["changelogs"].upsert(
+                {"source": source, "text": text, "history": json.dumps(history) if history else None, "fetched_at": now},
+                pk="source",
+            )
+
+    def changelog(self, source: str) -> tuple[str, dict | None, str] | None:
+        """(text, history, fetched_at) last saved for this source."""
+        row = self.db.execute("SELECT text, history, fetched_at FROM changelogs WHERE source = ?", [source]).fetchone()
+        return (row[0], json.loads(row[1]) if row[1] else None, row[2]) if row else None
 
     def releases(self, target: str) -> dict[str, str | None]:
         return {

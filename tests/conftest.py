@@ -149,10 +149,29 @@ def npm(httpserver: HTTPServer) -> FakeNpm:
     return fake
 
 
+CHANGELOG = """# Changelog
+
+## 2.1.114
+
+- Feature flag for quieter output is now on by default (tengu_quiet_flag)
+
+## 2.1.113
+
+- Changed the CLI to spawn a native binary instead of bundled JavaScript
+- Raised max_tokens for long answers
+
+## 2.1.2
+
+- Fixed a typo
+"""
+
+
 @pytest.fixture
 def env(tmp_path, monkeypatch, npm):
-    """The CLI pointed at the fake registry, with its own cache and store."""
+    """The CLI pointed at the fake registry, with its own cache, store and changelog."""
     monkeypatch.setenv("AUDITOR_REGISTRY", npm.url)
     monkeypatch.setenv("AUDITOR_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("AUDITOR_DB", str(tmp_path / "store.db"))
+    (tmp_path / "CHANGELOG.md").write_text(CHANGELOG)
+    monkeypatch.setenv("AUDITOR_CHANGELOG", str(tmp_path / "CHANGELOG.md"))
     return tmp_path

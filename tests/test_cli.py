@@ -172,3 +172,41 @@ def test_diff_captures_what_each_release_sends(npm, env, tmp_path):
     assert change["scenario"] == "hello" and change["introduced_in"] == "2.1.114"
     stored = Store.open(env / "store.db")
     assert "sk-ant" not in str([stored.facts(r.id) for r in stored.snapshots("claude-code")])
+
+
+def test_findings_lead_the_report_and_fail_on_sets_the_exit_code(releases):
+    doc = json.loads(run("diff", "2.1.1", "2.1.114", "--format", "json").stdout)
+    verdicts = {f["title"]: f["verdict"] for f in doc["findings"]}
+    guard = next(t for t in verdicts if "anti_verbosity" in t and "unconditional" in t)
+    assert verdicts[guard] == "undocumented"
+    assert all(set(f) >= {"id", "category", "severity", "verdict", "title", "evidence", "changelog_refs", "introduced_in", "removed_in", "confidence"} for f in doc["findings"])
+    assert doc["recommendation"]["baseline"] == "2.1.1"
+    text = run("diff", "2.1.1", "2.1.114").stdout
+    assert text.index("Findings") < text.index("Changes") and "Changelog for 2.1.2…2.1.114" in text
+    assert run("diff", "2.1.1", "2.1.114", "--fail-on", "undocumented").exit_code == 1
+    assert run("diff", "2.1.1", "2.1.2", "--fail-on", "undocumented").exit_code == 0
+
+
+def test_markdown_is_a_comment_with_a_findings_table(releases):
+    md = run("diff", "2.1.1", "2.1.114", "--format", "markdown").stdout
+    assert "| Verdict | Severity | Category | Finding | Release |" in md and "<details><summary>2.1.113:" in md
+    assert "**Recommendation:**" in md
+
+
+def test_pin_recommends_with_reasons_and_commands(releases):
+    result = run("pin", "--from", "2.1.1", "--no-capture")
+    assert result.exit_code == 0, result.output
+    assert "npm install -g @anthropic-ai/claude-code@" in result.stdout and "Why not newer" in result.stdout
+
+
+def test_malformed_changelog_is_one_line(releases, env):
+    (env / "CHANGELOG.md").write_text("just some prose, no versions at all")
+    assert "changelog" in one_line_error(run("diff", "2.1.1", "2.1.2")).lower()
+
+
+def test_bad_rule_file_names_file_and_line(releases, tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "bad.toml").write_text('[[rule]]\nid = "x"\ncategory = "reasoning"\nseverity = "enormous"\n')
+    line = one_line_error(run("diff", "2.1.1", "2.1.2", "--rules", str(rules)))
+    assert "bad.toml:" in line and "severity" in line

@@ -30,6 +30,7 @@ KIND_TITLES = {
     "capture": "Capture runs",
 }
 LONG_TEXT_KINDS = {"prompt_section", "string", "document", "request_code", "system_block", "tool", "tool_schema"}
+VERDICT_ORDER = ("undocumented", "partial", "documented")
 STATUS_WORDS = {"added": "added", "removed": "removed", "changed": "changed", "transient": "came and went"}
 
 
@@ -44,7 +45,11 @@ class DiffReport:
     versions: list[str]
     changes: list[Change]
     scenarios: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
+    findings: list = field(default_factory=list)  # judge.Finding, most severe first
+    changelog: list[tuple[str, list[str]]] = field(default_factory=list)  # entries of the range's releases
+    changelog_origin: str | None = None
+    recommendation: Any = None  # pin.Recommendation
+    notes: list[str] = field(default_factory=list)
 
     def by_kind(self) -> dict[str, list[Change]]:
         out: dict[str, list[Change]] = {}
@@ -127,3 +132,32 @@ def structure_lines(change: Change, limit: int = 12) -> list[str]:
             else:
                 lines.append(f"{path}: {verb}" + (f" {short(detail, 60)}" if detail is not None else ""))
     return lines[:limit] + ([f"… {len(lines) - limit} more"] if len(lines) > limit else [])
+
+
+def ordered_findings(report: DiffReport) -> list:
+    """Undocumented first, then partial, then documented; most severe first within each."""
+    from ..rules import severity_rank
+
+    return sorted(report.findings, key=lambda f: (VERDICT_ORDER.index(f.verdict), -severity_rank(f.severity)))
+
+
+def versions_of(finding) -> str:
+    if finding.removed_in:
+        return f"{finding.introduced_in} → {finding.removed_in}"
+    return finding.introduced_in or ""
+
+
+def observed(finding, limit: int = 3) -> list[str]:
+    """What was seen, one line per change: `added: …` / `removed: …` / `before → after`."""
+    lines = []
+    for change in finding.evidence.get("changes", [])[:limit]:
+        name = (f"[{change['scenario']}] " if change.get("scenario") else "") + change["label"]
+        if change.get("added") or change.get("removed"):
+            parts = [f"+ {short(t, 90)}" for t in change.get("added", [])[:2]] + [f"- {short(t, 90)}" for t in change.get("removed", [])[:2]]
+            lines.append(f"{name}: " + " ".join(parts))
+        elif "before" in change or "after" in change:
+            lines.append(f"{name}: {short(change.get('before'), 70)} → {short(change.get('after'), 70)}")
+        else:
+            lines.append(f"{name}: {change['status']}")
+    more = len(finding.evidence.get("changes", [])) - limit
+    return lines + ([f"… {more} more changes"] if more > 0 else [])

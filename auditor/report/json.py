@@ -16,8 +16,11 @@ def render(report: DiffReport) -> str:
         "to": report.to_version,
         "versions": report.versions,
         "scenarios": report.scenarios,
+        "changelog": report.changelog_origin,
+        "notes": report.notes,
         "summary": report.counts(),
+        "findings": [f.to_json() for f in report.findings],
+        "recommendation": report.recommendation.to_json() if report.recommendation else None,
         "changes": [c.to_json() for c in report.changes],
-        **report.extra,
     }
     return _json.dumps(doc, indent=2, ensure_ascii=False)

@@ -1,24 +1,54 @@
-"""Markdown for a PR or issue comment: a summary table and collapsible details per kind."""
+"""Markdown for a PR or issue comment, laid out like Renovate/Dependabot: a headline, a findings table,
+then collapsible details per release and the pin recommendation."""
 
 from __future__ import annotations
 
-from . import KIND_TITLES, STATUS_WORDS, DiffReport, hunks, short, structure_lines, when
+from .. import versions as vers
+from . import KIND_TITLES, STATUS_WORDS, DiffReport, hunks, observed, ordered_findings, short, structure_lines, versions_of, when
+
+_VERDICT_MARK = {"undocumented": "🔴 undocumented", "partial": "🟡 partial", "documented": "🟢 documented"}
 
 
-def render(report: DiffReport, max_per_kind: int = 60) -> str:
+def render(report: DiffReport, max_per_release: int = 60) -> str:
     lines = [f"### {report.target} {report.from_version} → {report.to_version}", ""]
-    lines.append(f"{len(report.versions)} releases compared ({report.platform}); {len(report.changes)} changes.")
-    lines.append("")
-    if not report.changes:
-        return "\n".join(lines)
-    lines.append("| kind | " + " | ".join(STATUS_WORDS.values()) + " |")
-    lines.append("|---|" + "---:|" * len(STATUS_WORDS))
-    for kind, row in report.counts().items():
-        lines.append(f"| {KIND_TITLES.get(kind, kind)} | " + " | ".join(str(row[s] or "") for s in STATUS_WORDS) + " |")
-    for kind, changes in report.by_kind().items():
-        lines += ["", f"<details><summary>{KIND_TITLES.get(kind, kind)} ({len(changes)})</summary>", ""]
-        for change in changes[:max_per_kind]:
-            lines.append(f"- **{_escape(report.label(change))}** — {STATUS_WORDS[change.status]} {when(change)}")
+    verdicts = {v: sum(1 for f in report.findings if f.verdict == v) for v in _VERDICT_MARK}
+    headline = f"{len(report.versions)} releases compared ({report.platform}); {len(report.changes)} changes"
+    if report.findings:
+        headline += "; findings: " + ", ".join(f"{n} {v}" for v, n in verdicts.items() if n)
+    lines += [headline + ".", ""]
+    lines += [f"> **Note:** {_escape(note)}" for note in report.notes]
+    if report.recommendation:
+        r = report.recommendation
+        lines += [f"**Recommendation:** {'stay on' if r.stays else 'pin'} `{r.package}@{r.version}`", ""]
+    shown = [f for f in ordered_findings(report) if f.severity != "low"]
+    if shown:
+        lines += ["| Verdict | Severity | Category | Finding | Release |", "|---|---|---|---|---|"]
+        for f in shown:
+            lines.append(f"| {_VERDICT_MARK[f.verdict]} | {f.severity} | {f.category} | {_escape(f.title)} | {versions_of(f)} |")
+        low = len(report.findings) - len(shown)
+        if low:
+            lines += ["", f"{low} low-severity findings are in the JSON report."]
+        lines += ["", "<details><summary>Evidence for high-severity findings</summary>", ""]
+        for f in shown:
+            if f.severity in ("critical", "high"):
+                lines.append(f"- **{_escape(f.title)}** ({f.verdict}, {versions_of(f)}, confidence {f.confidence:.2f})")
+                lines += [f"  - {_escape(line)}" for line in observed(f)]
+                lines += [f"  - changelog {ref.version}: “{_escape(short(ref.entry, 200))}”" for ref in f.changelog_refs[:2]]
+        lines += ["", "</details>"]
+    by_release: dict[str, list] = {}
+    for change in report.changes:
+        by_release.setdefault(change.introduced_in or "?", []).append(change)
+    for version in sorted(by_release, key=lambda v: vers.parse(v) if vers.is_version(v) else (0,)):
+        changes = by_release[version]
+        changelog = dict(report.changelog).get(version)
+        lines += ["", f"<details><summary>{version}: {len(changes)} changes</summary>", ""]
+        if changelog is not None:
+            lines += ["Changelog:", *(f"> - {_escape(short(e, 200))}" for e in changelog), ""]
+        elif report.changelog_origin:
+            lines += ["Changelog: *no section for this release*", ""]
+        for change in sorted(changes, key=lambda c: c.kind)[:max_per_release]:
+            name = report.label(change)
+            lines.append(f"- {KIND_TITLES.get(change.kind, change.kind)}: **{_escape(name)}** — {STATUS_WORDS[change.status]} {when(change)}")
             diff = hunks(change)
             paths = structure_lines(change)
             if diff:
@@ -27,9 +57,11 @@ def render(report: DiffReport, max_per_kind: int = 60) -> str:
                 lines.extend(f"  - `{_code(line)}`" for line in paths)
             elif change.status in ("changed", "transient"):
                 lines.append(f"  `{_code(short(change.before))}` → `{_code(short(change.after))}`")
-        if len(changes) > max_per_kind:
-            lines.append(f"- … and {len(changes) - max_per_kind} more")
+        if len(changes) > max_per_release:
+            lines.append(f"- … and {len(changes) - max_per_release} more")
         lines += ["", "</details>"]
+    if report.recommendation:
+        lines += ["", "<details><summary>Pin recommendation</summary>", "", "```text", *report.recommendation.lines(), "```", "", "</details>"]
     return "\n".join(lines) + "\n"
 
 

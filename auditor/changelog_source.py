@@ -1,0 +1,77 @@
+"""Where a target's changelog comes from, in order: what the user named (`--changelog` or
+`$AUDITOR_CHANGELOG`: a git URL, clone or bundle; a raw URL; a CHANGELOG.md file), else the vendor's git
+repository, else its raw URL, else the copy fetched last time. Git sources also give the history of
+every entry, folded incrementally and kept in the store."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from . import changelog
+from .changelog import ChangelogHistory, Release
+from .errors import ChangelogError
+from .store import Store
+from .targets import Target
+
+ENV = "AUDITOR_CHANGELOG"
+
+
+@dataclass
+class Changelog:
+    releases: list[Release]
+    history: ChangelogHistory | None
+    origin: str
+    warning: str = ""
+
+
+def load(target: Target, store: Store, client: httpx.Client, cache_dir: Path, source: str | None = None) -> Changelog | None:
+    """The changelog from the first source that answers; None (with nothing to judge against) when none does."""
+    source = source or os.environ.get(ENV)
+    candidates = [source] if source else [s for s in (target.changelog.git_url, target.changelog.raw_url) if s]
+    errors = []
+    for candidate in candidates:
+        try:
+            return _fetch(candidate, target, store, client, cache_dir)
+        except ChangelogError as exc:
+            errors.append(str(exc))
+    for candidate in candidates:
+        saved = store.changelog(candidate)
+        if saved:
+            text, history, fetched = saved
+            return Changelog(
+                changelog.parse(text),
+                ChangelogHistory.from_dict(history) if history else None,
+                candidate,
+                warning=f"changelog unreachable ({errors[0]}); using the copy fetched {fetched}",
+            )
+    if source:  # the user named it: failing to read it is an error, not a silent downgrade
+        raise ChangelogError(errors[0])
+    return None
+
+
+def _fetch(source: str, target: Target, store: Store, client: httpx.Client, cache_dir: Path) -> Changelog:
+    path = Path(source)
+    if path.is_file() and not source.endswith(".bundle"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        return _saved(store, source, text, None)
+    if source.startswith(("http://", "https://")) and not source.endswith(".git"):
+        return _saved(store, source, changelog.fetch_text(client, source), None)
+    repo = changelog.sync(str(path.resolve()) if path.exists() else source, cache_dir)
+    saved = store.changelog(source)
+    history = ChangelogHistory.from_dict(saved[1]) if saved and saved[1] else ChangelogHistory()
+    changelog.update(history, changelog.file_versions(repo, target.changelog.path, after=history.last_commit))
+    try:
+        text = repo.git.show(f"HEAD:{target.changelog.path}")
+    except Exception as exc:  # gitpython raises GitCommandError for a missing path
+        raise ChangelogError(f"{source} has no {target.changelog.path}: {exc}".splitlines()[0]) from None
+    return _saved(store, source, text, history)
+
+
+def _saved(store: Store, source: str, text: str, history: ChangelogHistory | None) -> Changelog:
+    releases = changelog.parse(text)
+    store.save_changelog(source, text, history.to_dict() if history else None)
+    return Changelog(releases, history, source)
