@@ -590,7 +590,7 @@ def late_entries(history: ChangelogHistory, publish_times: Mapping[str, str], ho
     """
     found = []
     for version in versions.sort(v for v in publish_times if v in history.sections):
-        published = _instant(publish_times[version])
+        published = instant(publish_times[version])
         section = history.sections[version]
         late = [(None, section.first_sha, section.first_date)] if section.first_sha != history.baseline else []
         late += [
@@ -599,13 +599,14 @@ def late_entries(history: ChangelogHistory, publish_times: Mapping[str, str], ho
             if record.first_sha not in (history.baseline, section.first_sha)
         ]
         for entry, sha, appeared in late:
-            delay = (_instant(appeared) - published).total_seconds() / 3600
+            delay = (instant(appeared) - published).total_seconds() / 3600
             if delay > hours:
                 found.append(Late(version, entry, publish_times[version], appeared, sha, round(delay, 1)))
     return found
 
 
-def _instant(stamp: str) -> datetime:
+def instant(stamp: str) -> datetime:
+    """An ISO timestamp as an aware datetime (git and npm stamps; naive ones are UTC)."""
     moment = datetime.fromisoformat(stamp)
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 

@@ -39,11 +39,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 from . import versions as vers
-from .changelog import ChangelogHistory, Entry, Release, entries_near, late_entries, missing_versions
+from .changelog import ChangelogHistory, Entry, Release, entries_near, instant, late_entries, missing_versions
 from .diff import Change
 from .rules import CATEGORIES, KINDS, Observed, Rule, observe, severity_rank
 from .rules import text_diff as _text_diff
@@ -745,7 +744,7 @@ def _rewrites(history: ChangelogHistory, span: list[str], published: Mapping[str
         if version not in wanted:
             continue
         when = published.get(version)
-        edits = [edit for edit in record.edits if when is None or _instant(edit.date) > _instant(when)]
+        edits = [edit for edit in record.edits if when is None or instant(edit.date) > instant(when)]
         if not edits:
             continue
         added, removed = _text_diff(edits[0].old, edits[-1].new)
@@ -772,11 +771,6 @@ def _late(history: ChangelogHistory, span: list[str], published: Mapping[str, st
         title = f"{late.version} changelog {what} added {late.hours:g} h after release"
         out.append(_changelog_finding("changelog-late", late.version, late.entry or "", "low", "partial", title, note, 0.9, refs))
     return out
-
-
-def _instant(stamp: str) -> datetime:
-    moment = datetime.fromisoformat(stamp)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def short(value: Any, limit: int = 160) -> str:

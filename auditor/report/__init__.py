@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..diff import Change
+from ..judge import short
 
 SCHEMA_VERSION = 1
 
@@ -107,12 +108,6 @@ def hunks(change: Change, context: int = CONTEXT_CHARS) -> list[tuple[str, str]]
         else:
             out.append(("=", text[:context] + " … " + text[-context:]))
     return out
-
-
-def short(value, limit: int = 160) -> str:
-    """A value on one line, cut to `limit` characters."""
-    text = " ".join(str(value).split()) if value is not None else "—"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def structure_lines(change: Change, limit: int = 12) -> list[str]:
