@@ -47,3 +47,7 @@ class RuleError(AuditorError):
 
 class CaptureError(AuditorError):
     """A sandboxed run of the CLI crashed, hung, or never called the API."""
+
+
+class ProxyError(AuditorError):
+    """The recording proxy cannot start: port in use, bad upstream URL, no store file."""
