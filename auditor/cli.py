@@ -220,6 +220,29 @@ def capture_(ctx, version_list, scenario_names, scenarios_dir):
                            f"max_tokens={params.get('turn 0: max_tokens', '—')} effort={effort} tools={sum(1 for k in facts.get('tool_schema', {}) if k.startswith('turn 0:'))}")
 
 
+@cli.command(name="proxy")
+@click.option("--port", type=int, default=8787, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it loopback: the proxy has no auth).")
+@click.option("--upstream", default="https://api.anthropic.com", show_default=True, help="The real Messages API.")
+@click.option("--keep-content", is_flag=True, help="Also store message content (your words and the model's).")
+@click.pass_context
+def proxy_(ctx, port, host, upstream, keep_content):
+    """Record what Claude Code sends in your real sessions (run: ANTHROPIC_BASE_URL=<url> claude).
+
+    Request parameters, system blocks and tools are stored per CLI version; keys and tokens never
+    are, message content only with --keep-content. The system prompt holds your working folder and
+    git status: they are stored with it."""
+    from .capture.proxy import serve  # lazy: only this command needs uvicorn
+
+    store = Store.open(ctx.obj["db"])
+
+    def ready(url: str) -> None:
+        click.echo(f"Recording into {store.path}, forwarding to {upstream}.\nRun:  ANTHROPIC_BASE_URL={url} claude\nCtrl-C stops.", err=True)
+
+    serve(store, ctx.obj["target"], host=host, port=port, upstream=upstream, keep_content=keep_content,
+          on_request=lambda event: click.echo(str(event)), on_ready=ready)
+
+
 @cli.command(name="versions")
 @click.option("--all", "show_all", is_flag=True, help="Include prereleases.")
 @click.pass_context
