@@ -6,6 +6,8 @@ import http.client
 import json
 import socket
 
+import httpx
+
 from auditor.capture import FakeAPI, Turn
 
 SCRIPT = [Turn(text="Let me look.", thinking="Think first.", tool="Read", tool_input={"file_path": "/x"}), Turn(text="Done here.")]
@@ -95,3 +97,9 @@ def test_proxy_requests_for_other_hosts_are_refused_and_recorded():
         assert conn.getresponse().status == 403
         assert [(e.method, e.target) for e in api.egress] == [("GET", "192.0.2.1"), ("CONNECT", "example.com:443")]
         assert api.requests == []
+
+
+def test_head_gets_headers_only_so_the_connection_stays_usable():
+    with FakeAPI() as api, httpx.Client(base_url=api.url) as client:
+        assert client.head("/").status_code == 404
+        assert client.post("/v1/messages", json={"model": "m", "max_tokens": 1, "messages": []}).status_code == 200

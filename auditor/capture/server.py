@@ -163,7 +163,8 @@ class _Handler(BaseHTTPRequestHandler):
         for k, v in (extra or {}).items():
             self.send_header(k, v)
         self.end_headers()
-        self.wfile.write(payload)
+        if self.command != "HEAD":  # a body after a HEAD answer would corrupt the kept-alive connection
+            self.wfile.write(payload)
 
     def _handle(self) -> None:
         raw = self._read_body()
