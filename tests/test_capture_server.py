@@ -6,8 +6,6 @@ import http.client
 import json
 import socket
 
-import httpx
-
 from auditor.capture import FakeAPI, Turn
 
 SCRIPT = [Turn(text="Let me look.", thinking="Think first.", tool="Read", tool_input={"file_path": "/x"}), Turn(text="Done here.")]
@@ -100,6 +98,10 @@ def test_proxy_requests_for_other_hosts_are_refused_and_recorded():
 
 
 def test_head_gets_headers_only_so_the_connection_stays_usable():
-    with FakeAPI() as api, httpx.Client(base_url=api.url) as client:
-        assert client.head("/").status_code == 404
-        assert client.post("/v1/messages", json={"model": "m", "max_tokens": 1, "messages": []}).status_code == 200
+    with FakeAPI() as api:
+        conn = http.client.HTTPConnection("127.0.0.1", api.port, timeout=5)
+        conn.request("HEAD", "/")
+        assert conn.getresponse().status == 404
+        conn.request("POST", "/v1/messages", body=json.dumps({"model": "m", "max_tokens": 1, "messages": []}), headers={"content-type": "application/json"})
+        response = conn.getresponse()
+        assert response.status == 200 and json.loads(response.read())["type"] == "message"
