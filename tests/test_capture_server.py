@@ -101,7 +101,8 @@ def test_head_gets_headers_only_so_the_connection_stays_usable():
     with FakeAPI() as api:
         conn = http.client.HTTPConnection("127.0.0.1", api.port, timeout=5)
         conn.request("HEAD", "/")
-        assert conn.getresponse().status == 404
+        head = conn.getresponse()
+        assert head.status == 404 and head.read() == b""
         conn.request("POST", "/v1/messages", body=json.dumps({"model": "m", "max_tokens": 1, "messages": []}), headers={"content-type": "application/json"})
         response = conn.getresponse()
         assert response.status == 200 and json.loads(response.read())["type"] == "message"
