@@ -98,11 +98,15 @@ def test_proxy_requests_for_other_hosts_are_refused_and_recorded():
 
 
 def test_head_gets_headers_only_so_the_connection_stays_usable():
-    with FakeAPI() as api:
-        conn = http.client.HTTPConnection("127.0.0.1", api.port, timeout=5)
-        conn.request("HEAD", "/")
-        head = conn.getresponse()
-        assert head.status == 404 and head.read() == b""
-        conn.request("POST", "/v1/messages", body=json.dumps({"model": "m", "max_tokens": 1, "messages": []}), headers={"content-type": "application/json"})
-        response = conn.getresponse()
-        assert response.status == 200 and json.loads(response.read())["type"] == "message"
+    """What follows the HEAD answer's headers on the connection must be the next answer, not a body."""
+    with FakeAPI() as api, socket.create_connection(("127.0.0.1", api.port), timeout=5) as conn:
+        body = json.dumps({"model": "m", "max_tokens": 1, "messages": []}).encode()
+        conn.sendall(b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")
+        conn.sendall(b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        received = b""
+        while received.count(b"\r\n\r\n") < 2:
+            received += conn.recv(65536)
+        head, rest = received.split(b"\r\n\r\n", 1)
+        assert head.startswith(b"HTTP/1.") and b" 404 " in head.split(b"\r\n")[0]
+        assert rest.startswith(b"HTTP/1.") and b" 200 " in rest.split(b"\r\n")[0], rest[:80]
