@@ -43,7 +43,7 @@ _CONST_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")=$")
 _PROCESS_ENV = re.compile(r"process\.env\.([A-Z][A-Z0-9_]{2,})")
 _CALLEE_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")\($")
 _SECTION_PAIR = re.compile(r"\[\"([a-z][a-z0-9_-]{1,40})\",")
-_CALL = re.compile(r"\s*(" + _IDENT + r")\(")
+_CALL = re.compile(r"(?<![\w$.])(" + _IDENT + r")\(")
 _HEADING_LITERAL = re.compile(r"[\"'`]# [A-Z]")
 _ENV = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 # a model id has a version number (claude-opus-4-7, claude-3-5-sonnet-…) or is a bare family alias
@@ -285,9 +285,9 @@ def _tuple_sections(ctx: _Context, sections: dict[str, tuple[str, str]], spans: 
                 if scan.enclosing_open(pair.start(), window=pair.start() - array + 1) == array:
                     close = scan.match_bracket(pair.start())
                     chosen.append((pair.group(1), pair.end(), close - 1))
-    callees = Counter(m.group(1) for _, start, _ in chosen if (m := _CALL.match(src, start)))
+    callees = Counter(m.group(1) for _, start, end in chosen if (m := _CALL.search(src, start, end)))
     for name, start, end in chosen:
-        call = _CALL.match(src, start)
+        call = _CALL.search(src, start, end)  # the first call: `["doing_tasks", style ? render(o) : null]`
         text = ""
         if call and callees[call.group(1)] == 1 and (span := ctx.function_named(call.group(1), near=start)):
             text = ctx.prose(*span)

@@ -130,6 +130,7 @@ class Store:
             try:
                 yield self
             finally:
+                self.prune()
                 lock.truncate(0)
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
@@ -167,6 +168,11 @@ class Store:
                     rows.append((snapshot_id, kind, key, self._text_id(json.dumps(value, ensure_ascii=False))))
             conn.executemany("INSERT INTO facts (snapshot_id, kind, key, text_id) VALUES (?, ?, ?, ?)", rows)
         return snapshot_id
+
+    def prune(self) -> int:
+        """Drop texts no fact points at any more (left by re-collected snapshots); how many went."""
+        with self.db.conn:
+            return self.db.conn.execute("DELETE FROM texts WHERE id NOT IN (SELECT text_id FROM facts)").rowcount
 
     def _text_id(self, text: str) -> int:
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

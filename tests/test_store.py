@@ -79,3 +79,11 @@ def test_file_is_plain_sqlite(tmp_path):
     path = tmp_path / "s.db"
     save(Store.open(path), "1.0.0")
     assert sqlite3.connect(path).execute("select version from snapshots").fetchall() == [("1.0.0",)]
+
+
+def test_texts_left_behind_by_a_replaced_snapshot_are_pruned():
+    store = Store.memory()
+    save(store, "1.0.0")
+    save(store, "1.0.0", {"flag": {"tengu_x": "true"}})
+    assert store.prune() == 3
+    assert store.db["texts"].count == 1

@@ -363,6 +363,7 @@ def _record_loop(db_path: str, target: str, upstream: str, keep_content: bool, j
         finished = [job for job in batch if job is not None]
         if finished:
             results.put(_record_batch(store, target, origin, finished, keep_content))
+    store.prune()  # each merge replaced its version's snapshot: drop the texts only the old ones used
     store.db.conn.close()
 
 
