@@ -62,7 +62,7 @@ def assess(
     report.findings = judge.judge(report.changes, changelog.releases, rules, published, changelog.history, versions=report.versions)
     in_range = set(report.versions[1:])
     report.changelog = [(r.version, [e.full_text for e in r.entries]) for r in changelog.releases if r.version in in_range]
-    facts = {v: collector.store.facts(collector.stored(v).id) for v in report.versions}
+    facts = {v: collector.store.facts(collector.stored(v).id, kinds=pin.HOLD_KINDS) for v in report.versions}
     report.recommendation = pin.recommend(
         report.findings, published, report.from_version, policy, now or datetime.now(timezone.utc),
         audited=report.versions, facts=facts, package=collector.target.npm_package,

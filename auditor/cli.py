@@ -15,6 +15,7 @@ from rich.table import Table
 
 from . import __version__, audit, changelog_source, pin, rules, targets, versions
 from .capture import load_scenarios
+from .capture.facts import summary as capture_summary
 from .collector import Collector
 from .errors import AuditorError
 from .npm import Cache, Registry, default_cache_dir, default_registry_url
@@ -213,11 +214,7 @@ def capture_(ctx, version_list, scenario_names, scenarios_dir):
         for version in version_list:
             for scenario in scenarios:
                 facts = collector.store.facts(collector.captured(version, scenario.name).id)
-                params = facts.get("request_param", {})
-                model = params.get("turn 0: model", "—")
-                effort = (params.get("turn 0: output_config") or {}).get("effort", "—")
-                click.echo(f"{version}  {scenario.name:22} {facts['capture']['status'][:60]:12} model={model} "
-                           f"max_tokens={params.get('turn 0: max_tokens', '—')} effort={effort} tools={sum(1 for k in facts.get('tool_schema', {}) if k.startswith('turn 0:'))}")
+                click.echo(f"{version}  {scenario.name:22} {capture_summary(facts)}")
 
 
 @cli.command(name="proxy")

@@ -226,6 +226,9 @@ def _why_not(version: str, stamp: str | None, blocking: list[Finding], policy: P
     return reasons, [f.id for f in present]
 
 
+HOLD_KINDS = ("env", "setting")  # the facts the hold commands are checked against
+
+
 def _commands(package: str, version: str, facts: Mapping[str, Mapping[str, Any]] | None) -> tuple[dict[str, str], tuple[str, ...]]:
     """Paste-ready install / hold / verify commands; with the release's facts, only keys it really has."""
     env = facts.get("env", {}) if facts else None

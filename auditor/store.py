@@ -203,11 +203,13 @@ class Store:
         rows = self.db.execute(sql, [target, source] if source else [target]).fetchall()
         return [SnapshotRow(*r) for r in rows]
 
-    def facts(self, snapshot_id: int) -> dict[str, dict[str, object]]:
+    def facts(self, snapshot_id: int, kinds: tuple[str, ...] = ()) -> dict[str, dict[str, object]]:
+        """The snapshot's facts (only `kinds`, when given)."""
         out: dict[str, dict[str, object]] = {}
+        only = f" AND kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
         for kind, key, text in self.db.execute(
-            "SELECT kind, key, texts.text FROM facts JOIN texts ON texts.id = facts.text_id WHERE snapshot_id = ?",
-            [snapshot_id],
+            "SELECT kind, key, texts.text FROM facts JOIN texts ON texts.id = facts.text_id WHERE snapshot_id = ?" + only,
+            [snapshot_id, *kinds],
         ):
             out.setdefault(kind, {})[key] = json.loads(text)
         return out

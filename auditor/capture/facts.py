@@ -101,3 +101,13 @@ def _mask(value: Any, version: str) -> Any:
     """Replace the CLI's own version (user-agent, billing header) so it is not a change in itself."""
     text = json.dumps(value, ensure_ascii=False)
     return json.loads(text.replace(version, "{VERSION}")) if version in text else value
+
+
+def summary(facts: dict[str, dict[str, Any]]) -> str:
+    """One line per captured scenario: status, model, max_tokens, effort, tools offered on turn 0."""
+    params = facts.get("request_param", {})
+    effort = (params.get("turn 0: output_config") or {}).get("effort", "—")
+    tools = sum(1 for k in facts.get("tool_schema", {}) if k.startswith("turn 0:"))
+    status = facts.get("capture", {}).get("status", "?")
+    return (f"{status[:60]:12} model={params.get('turn 0: model', '—')} max_tokens={params.get('turn 0: max_tokens', '—')} "
+            f"effort={effort} tools={tools}")
