@@ -17,7 +17,7 @@ from . import js
 from .bundle import Bundle
 from .targets import Target
 
-EXTRACTOR_VERSION = "4"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
+EXTRACTOR_VERSION = "5"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
 
 FACT_KINDS = (
     "prompt_section",
