@@ -46,18 +46,18 @@ def diff_versions(
 def assess(
     report: DiffReport,
     collector: Collector,
-    changelog: Changelog | None,
+    changelog: Changelog,
     rules: Sequence[Rule],
     policy: pin.Policy,
     now: datetime | None = None,
 ) -> DiffReport:
     """Add findings (each change judged against the changelog) and a pin recommendation to a report."""
     published = collector.published()
-    if changelog is None:
-        report.notes.append("no changelog could be read: changes are listed without verdicts (use --changelog)")
-        return report
     if changelog.warning:
         report.notes.append(changelog.warning)
+    if not changelog.origin:
+        report.notes.append("changes are listed without verdicts; name a changelog with --changelog or $AUDITOR_CHANGELOG")
+        return report
     report.changelog_origin = changelog.origin
     report.findings = judge.judge(report.changes, changelog.releases, rules, published, changelog.history, versions=report.versions)
     in_range = set(report.versions[1:])

@@ -22,14 +22,18 @@ ENV = "AUDITOR_CHANGELOG"
 
 @dataclass
 class Changelog:
+    """Releases as parsed, the entries' git history (git sources only), where it came from. An empty
+    `origin` means no source answered."""
+
     releases: list[Release]
     history: ChangelogHistory | None
     origin: str
     warning: str = ""
 
 
-def load(target: Target, store: Store, client: httpx.Client, cache_dir: Path, source: str | None = None) -> Changelog | None:
-    """The changelog from the first source that answers; None (with nothing to judge against) when none does."""
+def load(target: Target, store: Store, client: httpx.Client, cache_dir: Path, source: str | None = None) -> Changelog:
+    """The changelog from the first source that answers. When none does, an empty one whose warning
+    says why: changes can still be reported, just not judged."""
     source = source or os.environ.get(ENV)
     candidates = [source] if source else [s for s in (target.changelog.git_url, target.changelog.raw_url) if s]
     errors = []
@@ -50,7 +54,7 @@ def load(target: Target, store: Store, client: httpx.Client, cache_dir: Path, so
             )
     if source:  # the user named it: failing to read it is an error, not a silent downgrade
         raise ChangelogError(errors[0])
-    return None
+    return Changelog([], None, "", warning=f"no changelog could be read ({errors[0] if errors else 'no source'})")
 
 
 def _fetch(source: str, target: Target, store: Store, client: httpx.Client, cache_dir: Path) -> Changelog:

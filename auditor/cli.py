@@ -156,7 +156,7 @@ def pin_(ctx, baseline, newest, fmt, scenario_names, scenarios_dir, no_capture, 
         report = audit.diff_versions(collector, baseline, newest or collector.latest(1)[0], scenarios, progress)
         audit.assess(report, collector, *judging)
     if report.recommendation is None:
-        raise click.ClickException("no changelog could be read, so nothing can be judged; use --changelog")
+        raise click.ClickException(f"{report.notes[0]}, so nothing can be judged; name one with --changelog")
     if fmt == "json":
         click.echo(json.dumps(report.recommendation.to_json(), indent=2))
     else:

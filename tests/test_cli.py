@@ -1,5 +1,6 @@
 """The audit command end to end against a local fake registry: output, and every bad input as one line."""
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -7,7 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor import extract
+from auditor import extract, targets
+from auditor.targets import ChangelogSource
 from auditor.cli import cli
 from auditor.store import Store
 from conftest import LINUX, MAIN, NAMES_A, NAMES_B, bun_binary, cli_js, js_package, sri, tgz
@@ -210,3 +212,17 @@ def test_bad_rule_file_names_file_and_line(releases, tmp_path):
     (rules / "bad.toml").write_text('[[rule]]\nid = "x"\ncategory = "reasoning"\nseverity = "enormous"\n')
     line = one_line_error(run("diff", "2.1.1", "2.1.2", "--rules", str(rules)))
     assert "bad.toml:" in line and "severity" in line
+
+
+def test_unreachable_changelog_still_reports_changes(releases, monkeypatch, tmp_path):
+    monkeypatch.delenv("AUDITOR_CHANGELOG")
+    offline = dataclasses.replace(
+        targets.get("claude-code"),
+        changelog=ChangelogSource(git_url=str(tmp_path / "no-such-repo.git"), raw_url=releases.url + "/no-such-changelog.md"),
+    )
+    monkeypatch.setattr(targets, "get", lambda name: offline)
+    result = run("diff", "2.1.1", "2.1.114", "--format", "json")
+    doc = json.loads(result.stdout)
+    assert result.exit_code == 0 and doc["findings"] == [] and doc["changes"]
+    assert any(note.startswith("no changelog could be read (") for note in doc["notes"])
+    assert "nothing can be judged" in one_line_error(run("pin", "--from", "2.1.1", "--no-capture"))
