@@ -288,6 +288,8 @@ def _page_releases(soup: BeautifulSoup) -> list[Release]:
             if parent.name == "[document]" or len(parent.select(".markdown-body")) > 1:
                 break
             container = parent
+            if parent.name == "section":  # GitHub wraps each release in one; a lone release must not climb
+                break  # to the page header and its "Latest: vX" link
         version = _release_version(container, body)
         if version is None or version in releases:
             continue

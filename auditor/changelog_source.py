@@ -1,6 +1,6 @@
 """Where a target's changelog comes from, in order: what the user named (`--changelog` or
-`$AUDITOR_CHANGELOG`: a git URL, clone or bundle; a raw URL; a CHANGELOG.md file), else the vendor's git
-repository, else its raw URL, else the copy fetched last time. Git sources also give the history of
+`$AUDITOR_CHANGELOG`: a git URL, clone or bundle; a raw URL; a releases page (`…/releases`); a
+CHANGELOG.md file), else the vendor's git repository, else its raw URL, else the copy fetched last time. Git sources also give the history of
 every entry, folded incrementally and kept in the store."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from .store import Store
 from .targets import Target
 
 ENV = "AUDITOR_CHANGELOG"
+RELEASE_PAGES = 10  # a releases page lists 10; this reaches back ~100 releases
 
 
 @dataclass
@@ -62,6 +63,9 @@ def _fetch(source: str, target: Target, store: Store, client: httpx.Client, cach
     if path.is_file() and not source.endswith(".bundle"):
         text = path.read_text(encoding="utf-8", errors="replace")
         return _saved(store, source, text, None)
+    if source.startswith(("http://", "https://")) and "/releases" in source:
+        releases = changelog.fetch_releases(client, source, pages=RELEASE_PAGES)
+        return _saved(store, source, _markdown(releases), None)
     if source.startswith(("http://", "https://")) and not source.endswith(".git"):
         return _saved(store, source, changelog.fetch_text(client, source), None)
     repo = changelog.sync(str(path.resolve()) if path.exists() else source, cache_dir)
@@ -73,6 +77,11 @@ def _fetch(source: str, target: Target, store: Store, client: httpx.Client, cach
     except Exception as exc:  # gitpython raises GitCommandError for a missing path
         raise ChangelogError(f"{source} has no {target.changelog.path}: {exc}".splitlines()[0]) from None
     return _saved(store, source, text, history)
+
+
+def _markdown(releases: list[Release]) -> str:
+    """Release notes from a releases page, written as a changelog (so the copy kept offline parses alike)."""
+    return "\n\n".join(f"## {r.version}\n\n" + "\n".join(f"- {e.full_text}" for e in r.entries) for r in releases)
 
 
 def _saved(store: Store, source: str, text: str, history: ChangelogHistory | None) -> Changelog:

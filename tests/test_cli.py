@@ -226,3 +226,15 @@ def test_unreachable_changelog_still_reports_changes(releases, monkeypatch, tmp_
     assert result.exit_code == 0 and doc["findings"] == [] and doc["changes"]
     assert any(note.startswith("no changelog could be read (") for note in doc["notes"])
     assert "nothing can be judged" in one_line_error(run("pin", "--from", "2.1.1", "--no-capture"))
+
+
+def test_changelog_from_a_releases_page(releases, monkeypatch):
+    from test_changelog import _release_section, _releases_page
+
+    page = _releases_page([_release_section("2.1.114", "2026-04-04T00:00:00Z", "<ul><li>Feature flag tengu_quiet_flag is on by default</li></ul>")])
+    releases.blobs["/owner/repo/releases"] = page.encode()
+    monkeypatch.setenv("AUDITOR_CHANGELOG", releases.url + "/owner/repo/releases")
+    doc = json.loads(run("diff", "2.1.113", "2.1.114", "--format", "json").stdout)
+    assert doc["changelog"].endswith("/owner/repo/releases")
+    flag = next(f for f in doc["findings"] if "tengu_quiet_flag" in f["title"])
+    assert flag["verdict"] in ("documented", "partial") and flag["changelog_refs"][0]["version"] == "2.1.114"
