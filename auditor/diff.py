@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from deepdiff import DeepDiff
 from rapidfuzz import fuzz, process
@@ -232,12 +232,3 @@ def _merge(runs: list[tuple[str, str]]) -> list[tuple[str, str]]:
 def structure_diff(before: Any, after: Any) -> dict[str, Any]:
     """For structured values (captured request parameters, tool schemas): what deepdiff sees."""
     return DeepDiff(before, after, ignore_order=False, verbose_level=2).to_dict()
-
-
-def summarize(changes: Iterable[Change]) -> dict[str, dict[str, int]]:
-    """Counts per kind and status, for the headline of a report."""
-    out: dict[str, dict[str, int]] = {}
-    for c in changes:
-        out.setdefault(c.kind, {}).setdefault(c.status, 0)
-        out[c.kind][c.status] += 1
-    return out
