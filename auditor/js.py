@@ -321,7 +321,6 @@ class _Lexer:
         self.out.opaque_ends.append(end)
 
 
-_IDENT = re.compile(r"[A-Za-z_$][\w$]*")
 _TOKEN = re.compile(
     r"""(?P<ws>\s+)|(?P<str>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(?P<tpl>`(?:[^`\\]|\\.)*`)"""
     r"""|(?P<num>\d[\w.]*)|(?P<id>[A-Za-z_$][\w$]*)"""
