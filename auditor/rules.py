@@ -112,9 +112,7 @@ class Rule:
     def structural(self) -> bool:
         """Matches on what a change is (kind, key, condition, direction), not only on words in it:
         such matches are more certain."""
-        return self.key is not None or self.condition is not None or self.direction is not None or (
-            bool(self.kinds) and not (self.text or self.added or self.removed or self.context)
-        )
+        return self.specific or (bool(self.kinds) and not (self.text or self.added or self.removed or self.context))
 
     @property
     def specific(self) -> bool:
