@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from . import versions as vers
+from .changelog import instant
 from .errors import RuleError, UnknownVersion
-from .judge import VERDICTS, Finding, sort_key
+from .judge import CHANGELOG_CATEGORY, VERDICTS, Finding, sort_key
 from .rules import CATEGORIES, SEVERITIES, severity_rank
 
 PACKAGE = "@anthropic-ai/claude-code"
@@ -88,7 +89,7 @@ class Policy:
         return cls(
             severity=severity,
             min_age_days=float(age),
-            ignore_categories=names("ignore_categories", [*CATEGORIES, "changelog"], frozenset()),
+            ignore_categories=names("ignore_categories", [*CATEGORIES, CHANGELOG_CATEGORY], frozenset()),
             verdicts=names("verdicts", VERDICTS, cls.verdicts),
         )
 
@@ -215,7 +216,7 @@ def _why_not(version: str, stamp: str | None, blocking: list[Finding], policy: P
         if stamp is None:
             reasons.append("publish time unknown, so its age cannot be checked")
         else:
-            age = _as_utc(now) - _as_utc(datetime.fromisoformat(stamp))
+            age = _as_utc(now) - instant(stamp)
             if age < timedelta(days=policy.min_age_days):
                 reasons.append(f"published {_age(age)} ago (policy: at least {policy.min_age_days:g} days)")
     present = [f for f in blocking if f.present_in(version)]
