@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..diff import Change
-from ..judge import short
+from ..diff import Change, structure_diff, word_diff
+from ..judge import STATUS_WORDS, VERDICTS, short
+from ..rules import severity_rank
 
 SCHEMA_VERSION = 1
 
@@ -31,8 +32,6 @@ KIND_TITLES = {
     "capture": "Capture runs",
 }
 LONG_TEXT_KINDS = {"prompt_section", "string", "document", "request_code", "system_block", "tool", "tool_schema"}
-VERDICT_ORDER = ("undocumented", "partial", "documented")
-STATUS_WORDS = {"added": "added", "removed": "removed", "changed": "changed", "transient": "came and went"}
 
 
 @dataclass
@@ -85,8 +84,6 @@ CONTEXT_CHARS = 60
 
 def hunks(change: Change, context: int = CONTEXT_CHARS) -> list[tuple[str, str]]:
     """The word diff of a text change, equal runs trimmed to `context` characters around each edit."""
-    from ..diff import word_diff
-
     before, after = change.before, change.after
     if not isinstance(before, str) or not isinstance(after, str):
         return []
@@ -112,8 +109,6 @@ def hunks(change: Change, context: int = CONTEXT_CHARS) -> list[tuple[str, str]]
 
 def structure_lines(change: Change, limit: int = 12) -> list[str]:
     """For structured values (a tool's schema, a thinking config): one line per path deepdiff sees change."""
-    from ..diff import structure_diff
-
     before, after = change.before, change.after
     if not isinstance(before, (dict, list)) or not isinstance(after, (dict, list)):
         return []
@@ -131,9 +126,7 @@ def structure_lines(change: Change, limit: int = 12) -> list[str]:
 
 def ordered_findings(report: DiffReport) -> list:
     """Undocumented first, then partial, then documented; most severe first within each."""
-    from ..rules import severity_rank
-
-    return sorted(report.findings, key=lambda f: (VERDICT_ORDER.index(f.verdict), -severity_rank(f.severity)))
+    return sorted(report.findings, key=lambda f: (VERDICTS.index(f.verdict), -severity_rank(f.severity)))
 
 
 def versions_of(finding) -> str:
