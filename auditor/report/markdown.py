@@ -35,12 +35,13 @@ def render(report: DiffReport, max_per_release: int = 60) -> str:
                 lines += [f"  - {_escape(line)}" for line in observed(f)]
                 lines += [f"  - changelog {ref.version}: “{_escape(short(ref.entry, 200))}”" for ref in f.changelog_refs[:2]]
         lines += ["", "</details>"]
+    listed = dict(report.changelog)
     by_release: dict[str, list] = {}
     for change in report.changes:
         by_release.setdefault(change.introduced_in or "?", []).append(change)
     for version in sorted(by_release, key=lambda v: vers.parse(v) if vers.is_version(v) else (0,)):
         changes = by_release[version]
-        changelog = dict(report.changelog).get(version)
+        changelog = listed.get(version)
         lines += ["", f"<details><summary>{version}: {len(changes)} changes</summary>", ""]
         if changelog is not None:
             lines += ["Changelog:", *(f"> - {_escape(short(e, 200))}" for e in changelog), ""]
