@@ -37,7 +37,7 @@ import bisect
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -316,15 +316,16 @@ class _Index:
                 text = entry.full_text
                 words = frozenset(_WORDS.findall(text.lower())) - _STOP
                 spoken = re.findall(r"[a-z0-9]+", text.lower())
+                models = _models(text)
                 df.update(words)
                 self.entries[(release.version, entry)] = _Entry(
                     release.version,
                     text,
                     frozenset(_TOKENS.findall(text)),
                     words,
-                    frozenset(_models(text) | _families(text)),
+                    frozenset(models | _families(text)),
                     frozenset(v.lower() for v in _EFFORT.findall(text)) | _numbers(text),
-                    bool(_models(text)) or bool(_AUDIENCE.search(text)),
+                    bool(models) or bool(_AUDIENCE.search(text)),
                     " " + " ".join(spoken) + " ",
                     frozenset(f"{a} {b}" for a, b in zip(spoken, spoken[1:])),
                 )
@@ -762,7 +763,8 @@ def _rewrites(history: ChangelogHistory, span: list[str], published: Mapping[str
 
 
 def _late(history: ChangelogHistory, span: list[str], published: Mapping[str, str | None]) -> list[Finding]:
-    times = {v: t for v, t in published.items() if t and v in set(span)}
+    wanted = set(span)
+    times = {v: t for v, t in published.items() if t and v in wanted}
     out = []
     for late in late_entries(history, times):
         what = "section" if late.entry is None else "entry"
@@ -777,11 +779,3 @@ def short(value: Any, limit: int = 160) -> str:
     """A value on one line, cut to `limit` characters."""
     text = " ".join(str(value).split()) if value is not None else "—"
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def counts(findings: Iterable[Finding]) -> dict[str, dict[str, int]]:
-    """Findings per severity and verdict, for a report's headline."""
-    out: dict[str, dict[str, int]] = {s: {v: 0 for v in VERDICTS} for s in reversed(("low", "medium", "high", "critical"))}
-    for finding in findings:
-        out[finding.severity][finding.verdict] += 1
-    return out
