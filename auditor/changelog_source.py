@@ -61,7 +61,10 @@ def load(target: Target, store: Store, client: httpx.Client, cache_dir: Path, so
 def _fetch(source: str, target: Target, store: Store, client: httpx.Client, cache_dir: Path) -> Changelog:
     path = Path(source)
     if path.is_file() and not source.endswith(".bundle"):
-        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise ChangelogError(f"cannot read changelog {source}: {exc.strerror or exc}") from None
         return _saved(store, source, text, None)
     if source.startswith(("http://", "https://")) and "/releases" in source:
         releases = changelog.fetch_releases(client, source, pages=RELEASE_PAGES)

@@ -83,8 +83,11 @@ def atomic_write(path: Path) -> Iterator[BinaryIO]:
     If the body of the `with` raises anything (KeyboardInterrupt included), the temp file is
     removed and `path` is untouched, so readers never see a partial file.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    except OSError as exc:  # a cache dir that is a file, read-only, full: one line, not a traceback
+        raise DownloadError(f"cannot write to the download cache {path.parent}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             yield f

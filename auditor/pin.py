@@ -50,8 +50,8 @@ class Policy:
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise RuleError(f"{path}: cannot read policy ({exc.strerror or exc})") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RuleError(f"{path}: cannot read policy ({getattr(exc, 'strerror', None) or exc.__class__.__name__})") from None
         return cls.parse(text, str(path))
 
     @classmethod

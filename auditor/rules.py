@@ -303,7 +303,11 @@ def load(directory: Path | str | None = None) -> list[Rule]:
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for path in sorted(root.glob("*.toml")):
-        for rule in parse(path.read_text(encoding="utf-8"), str(path), start=len(rules)):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RuleError(f"{path}: cannot read rule file ({getattr(exc, 'strerror', None) or exc.__class__.__name__})") from None
+        for rule in parse(text, str(path), start=len(rules)):
             if rule.id in seen:
                 raise RuleError(f"{rule.source}: rule id {rule.id!r} already defined at {seen[rule.id]}")
             seen[rule.id] = rule.source

@@ -102,8 +102,12 @@ class Store:
     @classmethod
     def open(cls, path: Path | None = None) -> "Store":
         path = Path(path) if path else default_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return cls(sqlite_utils.Database(path), path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite_utils.Database(path)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot use the store {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        return cls(db, path)
 
     @classmethod
     def memory(cls) -> "Store":

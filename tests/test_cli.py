@@ -238,3 +238,35 @@ def test_changelog_from_a_releases_page(releases, monkeypatch):
     assert doc["changelog"].endswith("/owner/repo/releases")
     flag = next(f for f in doc["findings"] if "tengu_quiet_flag" in f["title"])
     assert flag["verdict"] in ("documented", "partial") and flag["changelog_refs"][0]["version"] == "2.1.114"
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("--db", "/etc/hostname/store.db", "versions"), "cannot use the store"),
+        (("--cache-dir", "/etc/hostname/cache", "collect", "2.1.1", "--no-capture"), "cannot write to the download cache"),
+    ],
+)
+def test_unusable_paths_are_one_line(releases, args, words):
+    result = CliRunner().invoke(cli, list(args))
+    assert words in one_line_error(result)
+
+
+def test_unreadable_rule_and_policy_files_are_one_line(releases, tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "latin1.toml").write_bytes('# caf\xe9\n'.encode("latin-1"))
+    assert "latin1.toml: cannot read rule file" in one_line_error(run("diff", "2.1.1", "2.1.2", "--rules", str(rules)))
+    policy = tmp_path / "policy.toml"
+    policy.write_bytes(b"\xff\xfe")
+    assert "policy.toml: cannot read policy" in one_line_error(run("pin", "--from", "2.1.1", "--no-capture", "--policy", str(policy)))
+
+
+def test_versions_counts_collected_releases_not_captures(releases, env):
+    run("collect", "2.1.1")
+    Store.open(env / "store.db").save_snapshot(
+        target="claude-code", version="2.1.2", platform="any", source="capture:print-default",
+        origin="-p hi", extractor="2", published_at=None, facts={"capture": {"status": "ok"}},
+    )
+    out = " ".join(run("versions").stdout.split())
+    assert "4 versions, 1 collected" in out
