@@ -16,7 +16,7 @@ from rich.table import Table
 from . import __version__, audit, changelog_source, pin, rules, targets, versions
 from .capture import load_scenarios
 from .capture.facts import summary as capture_summary
-from .collector import Collector
+from .collector import STATIC, Collector
 from .errors import AuditorError
 from .npm import Cache, Registry, default_cache_dir, default_registry_url
 from .report import json as json_report
@@ -247,7 +247,7 @@ def versions_(ctx, show_all):
     """Published releases with their dates, and which are collected."""
     with _collector(ctx) as collector:
         published = collector.published()
-        stored = {r.version: r for r in collector.store.snapshots(collector.target.name)}
+        stored = {r.version: r for r in collector.store.snapshots(collector.target.name, source=STATIC)}
     table = Table(title=f"{collector.target.npm_package}: {len(published)} versions, {len(stored)} collected")
     for column in ("version", "published", "collected"):
         table.add_column(column)

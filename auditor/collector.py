@@ -7,7 +7,7 @@ import shutil
 import tarfile
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -32,12 +32,14 @@ class Collector:
     registry: Registry
     target: Target
     platform: str = "linux-x64"
+    _published: dict[str, str | None] | None = field(default=None, init=False, repr=False)
 
     def published(self) -> dict[str, str | None]:
-        """Published versions and their publish times (also remembered in the store for offline use)."""
-        published = self.registry.versions(self.target.npm_package)
-        self.store.save_releases(self.target.name, published)
-        return published
+        """Published versions and their publish times (remembered in the store for offline use, once)."""
+        if self._published is None:
+            self._published = self.registry.versions(self.target.npm_package)
+            self.store.save_releases(self.target.name, self._published)
+        return self._published
 
     def resolve(self, version: str) -> str:
         """Check a version exists; UnknownVersion names the nearest ones otherwise."""
