@@ -9,7 +9,7 @@ from typing import Sequence
 from . import judge, pin
 from .capture import Scenario
 from .capture.facts import collapse
-from .changelog_source import Changelog
+from .changelog import Changelog
 from .collector import CAPTURE, STATIC, Collector, Progress
 from .diff import diff_range
 from .report import DiffReport

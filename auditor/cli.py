@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import __version__, audit, changelog_source, pin, rules, targets, versions
+from . import __version__, audit, changelog, pin, rules, targets, versions
 from .capture import load_scenarios
 from .capture.facts import summary as capture_summary
 from .collector import STATIC, Collector
@@ -71,10 +71,10 @@ def _judging(ctx, collector, changelog_source_, rules_dir, policy_file):
     """Rules, policy and changelog, read before any release is collected: bad input fails fast."""
     loaded_rules = rules.load(rules_dir)
     policy = pin.Policy.load(policy_file) if policy_file else pin.Policy()
-    changelog = changelog_source.load(
+    loaded_changelog = changelog.load(
         collector.target, collector.store, collector.registry.client, ctx.obj["cache_dir"] or default_cache_dir(), changelog_source_
     )
-    return changelog, loaded_rules, policy
+    return loaded_changelog, loaded_rules, policy
 
 
 @contextmanager

@@ -286,6 +286,11 @@ def _numbers(text: str) -> set[str]:
     return out
 
 
+def _entry_words(text: str) -> frozenset[str]:
+    """An entry's words of five letters or more, stop words left out: what rarity is counted on."""
+    return frozenset(_WORDS.findall(text.lower())) - _STOP
+
+
 @dataclass(eq=False)
 class _Entry:
     version: str
@@ -304,37 +309,45 @@ class _Entry:
 
 
 class _Index:
-    """The changelog prepared once per judgement: entries tokenized, rare words known, windows cached."""
+    """The changelog prepared once per judgement: rare words known, entries tokenized when first
+    needed (a judgement reads the windows of a few versions, not the thousands of entries), windows cached."""
 
     def __init__(self, releases: Sequence[Release], published: Mapping[str, str | None] | None):
         self.releases = sorted(releases, key=lambda r: vers.parse(r.version))
         self.sections = {r.version for r in self.releases}
         self.entries: dict[tuple[str, Entry], _Entry] = {}
         df: Counter[str] = Counter()
+        distinct = set()
         for release in self.releases:
             for entry in release.entries:
-                text = entry.full_text
-                words = frozenset(_WORDS.findall(text.lower())) - _STOP
-                spoken = re.findall(r"[a-z0-9]+", text.lower())
-                models = _models(text)
-                df.update(words)
-                self.entries[(release.version, entry)] = _Entry(
-                    release.version,
-                    text,
-                    frozenset(_TOKENS.findall(text)),
-                    words,
-                    frozenset(models | _families(text)),
-                    frozenset(v.lower() for v in _EFFORT.findall(text)) | _numbers(text),
-                    bool(models) or bool(_AUDIENCE.search(text)),
-                    " " + " ".join(spoken) + " ",
-                    frozenset(f"{a} {b}" for a, b in zip(spoken, spoken[1:])),
-                )
-        limit = max(2, len(self.entries) // 300)  # "rare": in at most ~0.3% of entries
+                distinct.add((release.version, entry))
+                df.update(_entry_words(entry.full_text))
+        limit = max(2, len(distinct) // 300)  # "rare": in at most ~0.3% of entries
         self.rare = frozenset(w for w, n in df.items() if n <= limit)
         self.published = vers.sort(v for v in (published or {}) if not vers.is_prerelease(v))
         self._keys = [vers.parse(v) for v in self.published]
         self._windows: dict[str, list[_Entry]] = {}
         self._says: dict[tuple[str, int], bool] = {}
+
+    def entry(self, version: str, entry: Entry) -> _Entry:
+        """One entry of `version`'s section, tokenized (once)."""
+        found = self.entries.get((version, entry))
+        if found is None:
+            text = entry.full_text
+            spoken = re.findall(r"[a-z0-9]+", text.lower())
+            models = _models(text)
+            found = self.entries[(version, entry)] = _Entry(
+                version,
+                text,
+                frozenset(_TOKENS.findall(text)),
+                _entry_words(text),
+                frozenset(models | _families(text)),
+                frozenset(v.lower() for v in _EFFORT.findall(text)) | _numbers(text),
+                bool(models) or bool(_AUDIENCE.search(text)),
+                " " + " ".join(spoken) + " ",
+                frozenset(f"{a} {b}" for a, b in zip(spoken, spoken[1:])),
+            )
+        return found
 
     def says(self, entry: _Entry, patterns: tuple[re.Pattern, ...]) -> bool:
         """Whether an entry matches any evidence pattern (each pattern's answer cached: rules share them)."""
@@ -358,13 +371,13 @@ class _Index:
                 j = i + 1 if i < len(self._keys) and self._keys[i] == at else i
                 hi = self._keys[j] if j < len(self._keys) else at
                 found = [
-                    self.entries[(r.version, e)]
+                    self.entry(r.version, e)
                     for r in self.releases
                     if lo <= vers.parse(r.version) <= hi
                     for e in r.entries
                 ]
             else:
-                found = [self.entries[pair] for pair in entries_near(self.releases, version)]
+                found = [self.entry(*pair) for pair in entries_near(self.releases, version)]
             self._windows[version] = found
         return self._windows[version]
 

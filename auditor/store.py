@@ -62,6 +62,13 @@ def create_changelogs(db: sqlite_utils.Database) -> None:
     db["changelogs"].create({"source": str, "text": str, "history": str, "fetched_at": str}, pk="source")
 
 
+@migrations()
+def add_parsed_changelogs(db: sqlite_utils.Database) -> None:
+    """Each changelog text's releases as parsed (JSON), and by which parser: a warm run parses nothing."""
+    db["changelogs"].add_column("parsed", str)
+    db["changelogs"].add_column("parser", str)
+
+
 @dataclass(frozen=True)
 class SnapshotRow:
     id: int
@@ -73,6 +80,18 @@ class SnapshotRow:
     extractor: str
     published_at: str | None
     collected_at: str
+
+
+@dataclass(frozen=True)
+class SavedChangelog:
+    """What was last read from a changelog source: its text, git history (dict), when, and the
+    releases parsed from that text (JSON) by parser version `parser`."""
+
+    text: str
+    history: dict | None
+    fetched_at: str
+    parsed: str | None
+    parser: str | None
 
 
 def default_path() -> Path:
@@ -153,7 +172,7 @@ class Store:
         facts: dict[str, dict[str, object]],
     ) -> int:
         """Replace the snapshot with these facts, atomically."""
-        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        now = _now()
         conn = self.db.conn
         with conn:
             existing = self.find(target, version, platform, source)
@@ -218,21 +237,42 @@ class Store:
             out.setdefault(kind, {})[key] = json.loads(text)
         return out
 
-    def save_changelog(self, source: str, text: str, history: dict | None) -> None:
-        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    def save_changelog(self, source: str, text: str, history: dict | None, parsed: str, parser: str) -> None:
+        """What `source` says now: its text, history, and the releases parsed from the text (JSON)."""
         with self.db.conn:
             self.db["changelogs"].upsert(
-                {"source": source, "text": text, "history": json.dumps(history) if history else None, "fetched_at": now},
+                {
+                    "source": source,
+                    "text": text,
+                    "history": json.dumps(history) if history else None,
+                    "fetched_at": _now(),
+                    "parsed": parsed,
+                    "parser": parser,
+                },
                 pk="source",
             )
 
-    def changelog(self, source: str) -> tuple[str, dict | None, str] | None:
-        """(text, history, fetched_at) last saved for this source."""
-        row = self.db.execute("SELECT text, history, fetched_at FROM changelogs WHERE source = ?", [source]).fetchone()
-        return (row[0], json.loads(row[1]) if row[1] else None, row[2]) if row else None
+    def touch_changelog(self, source: str) -> None:
+        """`source` answered with what is saved: only when it did changes."""
+        with self.db.conn:
+            self.db.execute("UPDATE changelogs SET fetched_at = ? WHERE source = ?", [_now(), source])
+
+    def changelog(self, source: str) -> SavedChangelog | None:
+        """What was last saved for this source."""
+        row = self.db.execute(
+            "SELECT text, history, fetched_at, parsed, parser FROM changelogs WHERE source = ?", [source]
+        ).fetchone()
+        if row is None:
+            return None
+        text, history, fetched_at, parsed, parser = row
+        return SavedChangelog(text, json.loads(history) if history else None, fetched_at, parsed, parser)
 
     def releases(self, target: str) -> dict[str, str | None]:
         return {
             r["version"]: r["published_at"]
             for r in self.db.query("SELECT version, published_at FROM releases WHERE target = ?", [target])
         }
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

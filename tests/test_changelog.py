@@ -12,8 +12,14 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from auditor import changelog
-from auditor.changelog import ChangelogHistory, Entry, Release
+
+from auditor.changelog import history as history_module
+from auditor.changelog import page, raw, repository
+from auditor.changelog import ChangelogHistory, Entry, Release, source
+from auditor.changelog.model import dump_releases, load_releases
 from auditor.errors import ChangelogError
+from auditor.store import Store
+from auditor.targets import ChangelogSource, Target
 
 # ---------------------------------------------------------------------------------------------- parse
 
@@ -188,10 +194,10 @@ def _push(work: git.Repo, files: dict[str, str], when: datetime) -> str:
 
 def test_git_walk_is_oldest_first_and_only_commits_touching_the_file(remote, tmp_path: Path) -> None:
     url, _, shas = remote
-    repo = changelog.sync(url, tmp_path / "cache")
+    repo = repository.sync(url, tmp_path / "cache")
     assert Path(repo.git_dir).parent == tmp_path / "cache" / "changelog"
     assert repo.bare
-    walk = list(changelog.file_versions(repo, "CHANGELOG.md"))
+    walk = list(repository.file_versions(repo, "CHANGELOG.md"))
     assert [v.sha for v in walk] == shas
     assert [v.text for v in walk] == [V1, V2, V3, V4]
     assert walk[1].date == T0 + timedelta(days=1)
@@ -200,7 +206,7 @@ def test_git_walk_is_oldest_first_and_only_commits_touching_the_file(remote, tmp
 def test_history_records_first_appearance_edits_and_late_entries(remote, tmp_path: Path) -> None:
     url, _, shas = remote
     history = ChangelogHistory()
-    assert changelog.update(history, changelog.file_versions(changelog.sync(url, tmp_path), "CHANGELOG.md")) == 4
+    assert changelog.update(history, repository.file_versions(repository.sync(url, tmp_path), "CHANGELOG.md")) == 4
 
     assert history.baseline == shas[0]
     first = {version: section.first_sha for version, section in history.sections.items()}
@@ -234,7 +240,7 @@ def test_history_records_first_appearance_edits_and_late_entries(remote, tmp_pat
 def test_json_round_trip(remote, tmp_path: Path) -> None:
     url, _, _ = remote
     history = ChangelogHistory()
-    changelog.update(history, changelog.file_versions(changelog.sync(url, tmp_path), "CHANGELOG.md"))
+    changelog.update(history, repository.file_versions(repository.sync(url, tmp_path), "CHANGELOG.md"))
     restored = ChangelogHistory.from_dict(json.loads(json.dumps(history.to_dict())))
     assert restored == history
     with pytest.raises(ChangelogError, match="format"):
@@ -245,22 +251,22 @@ def test_json_round_trip(remote, tmp_path: Path) -> None:
 
 def test_second_run_does_no_work(remote, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url, work, _ = remote
-    repo = changelog.sync(url, tmp_path)
+    repo = repository.sync(url, tmp_path)
     history = ChangelogHistory()
-    changelog.update(history, changelog.file_versions(repo, "CHANGELOG.md"))
+    changelog.update(history, repository.file_versions(repo, "CHANGELOG.md"))
     before = history.to_dict()
 
     calls = []
     real_parse = changelog.parse
-    monkeypatch.setattr(changelog, "parse", lambda text: calls.append(text) or real_parse(text))
-    assert changelog.update(history, changelog.file_versions(repo, "CHANGELOG.md")) == 0
-    assert list(changelog.file_versions(repo, "CHANGELOG.md", after=history.last_commit)) == []
+    monkeypatch.setattr(history_module, "parse", lambda text: calls.append(text) or real_parse(text))
+    assert changelog.update(history, repository.file_versions(repo, "CHANGELOG.md")) == 0
+    assert list(repository.file_versions(repo, "CHANGELOG.md", after=history.last_commit)) == []
     assert calls == []
     assert history.to_dict() == before
 
     newest = _push(work, {"CHANGELOG.md": "## 1.0.3\n\n- New\n\n" + V4}, T0 + timedelta(days=6))
-    repo = changelog.sync(url, tmp_path)  # fetches into the existing clone
-    assert changelog.update(history, changelog.file_versions(repo, "CHANGELOG.md", after=history.last_commit)) == 1
+    repo = repository.sync(url, tmp_path)  # fetches into the existing clone
+    assert changelog.update(history, repository.file_versions(repo, "CHANGELOG.md", after=history.last_commit)) == 1
     assert len(calls) == 1
     assert history.last_commit == newest
     assert history.sections["1.0.3"].first_sha == newest
@@ -268,8 +274,8 @@ def test_second_run_does_no_work(remote, tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_force_pushed_history_is_walked_again(remote, tmp_path: Path) -> None:
     url, _, shas = remote
-    repo = changelog.sync(url, tmp_path)
-    walk = list(changelog.file_versions(repo, "CHANGELOG.md", after="0" * 40))
+    repo = repository.sync(url, tmp_path)
+    walk = list(repository.file_versions(repo, "CHANGELOG.md", after="0" * 40))
     assert [v.sha for v in walk] == shas
 
 
@@ -318,7 +324,7 @@ def test_small_edits_are_edits_and_rewrites_are_new_entries() -> None:
 
 def test_sync_errors_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(ChangelogError) as caught:
-        changelog.sync(str(tmp_path / "no-such-repo.git"), tmp_path / "cache")
+        repository.sync(str(tmp_path / "no-such-repo.git"), tmp_path / "cache")
     assert "\n" not in str(caught.value)
     assert str(caught.value).endswith("no-such-repo.git' does not exist")
     assert not list((tmp_path / "cache" / "changelog").iterdir())  # no half clone left behind
@@ -326,19 +332,19 @@ def test_sync_errors_are_one_line(tmp_path: Path) -> None:
 
 def test_broken_cache_directory_is_cloned_again(remote, tmp_path: Path) -> None:
     url, _, shas = remote
-    broken = tmp_path / "changelog" / changelog.safe_name(url)
+    broken = tmp_path / "changelog" / repository.safe_name(url)
     broken.mkdir(parents=True)
     (broken / "junk").write_text("not a repository")
-    repo = changelog.sync(url, tmp_path)
-    assert [v.sha for v in changelog.file_versions(repo, "CHANGELOG.md")] == shas
+    repo = repository.sync(url, tmp_path)
+    assert [v.sha for v in repository.file_versions(repo, "CHANGELOG.md")] == shas
 
 
 def test_safe_name_is_a_plain_unique_directory_name() -> None:
-    a = changelog.safe_name("https://github.com/anthropics/claude-code.git")
-    b = changelog.safe_name("https://github.com/anthropics/claude_code.git")
+    a = repository.safe_name("https://github.com/anthropics/claude-code.git")
+    b = repository.safe_name("https://github.com/anthropics/claude_code.git")
     assert a.startswith("github.com_anthropics_claude-code.git-")
     assert a != b
-    assert "/" not in changelog.safe_name("../../etc")
+    assert "/" not in repository.safe_name("../../etc")
 
 
 # ---------------------------------------------------------------------------------------------- raw URL
@@ -349,14 +355,14 @@ def test_raw_url_returns_text(httpserver: HTTPServer) -> None:
         V4, content_type="text/plain; charset=utf-8"
     )
     with httpx.Client() as client:
-        text = changelog.fetch_text(client, httpserver.url_for("/anthropics/claude-code/main/CHANGELOG.md"))
+        text = raw.fetch_text(client, httpserver.url_for("/anthropics/claude-code/main/CHANGELOG.md"))
     assert [r.version for r in changelog.parse(text)] == ["1.0.2", "1.0.1", "1.0.0"]
 
 
 def test_raw_url_404_is_one_line(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/missing.md").respond_with_data("404: Not Found", status=404)
     with httpx.Client() as client, pytest.raises(ChangelogError, match=r"HTTP 404$") as caught:
-        changelog.fetch_text(client, httpserver.url_for("/missing.md"))
+        raw.fetch_text(client, httpserver.url_for("/missing.md"))
     assert "\n" not in str(caught.value)
 
 
@@ -365,7 +371,7 @@ def test_unreachable_host_is_one_line() -> None:
         raise httpx.ConnectError("[Errno 111] Connection refused\nmore detail", request=request)
 
     with httpx.Client(transport=httpx.MockTransport(refuse)) as client, pytest.raises(ChangelogError) as caught:
-        changelog.fetch_text(client, "https://raw.githubusercontent.com/x/y/main/CHANGELOG.md")
+        raw.fetch_text(client, "https://raw.githubusercontent.com/x/y/main/CHANGELOG.md")
     assert str(caught.value) == (
         "cannot fetch changelog https://raw.githubusercontent.com/x/y/main/CHANGELOG.md: "
         "[Errno 111] Connection refused more detail"
@@ -461,7 +467,7 @@ PAGE_2 = _releases_page(
 
 
 def test_releases_page_parses_like_the_changelog() -> None:
-    assert changelog.parse_releases_page(PAGE_1) == [
+    assert page.parse_releases_page(PAGE_1) == [
         Release(
             "2.1.110",
             "2026-04-16",
@@ -483,15 +489,15 @@ def test_releases_pages_are_followed(httpserver: HTTPServer) -> None:
     )
     url = httpserver.url_for("/anthropics/claude-code/releases")
     with httpx.Client() as client:
-        assert [r.version for r in changelog.fetch_releases(client, url)] == ["2.1.110", "2.1.109"]
-        both = changelog.fetch_releases(client, url, pages=5)
+        assert [r.version for r in page.fetch_releases(client, url)] == ["2.1.110", "2.1.109"]
+        both = page.fetch_releases(client, url, pages=5)
     assert [r.version for r in both] == ["2.1.110", "2.1.109", "2.1.108"]
     assert both[2].entries == (Entry("Bug fixes and reliability improvements"),)
 
 
 def test_page_without_releases_is_an_error() -> None:
     with pytest.raises(ChangelogError, match="no releases"):
-        changelog.parse_releases_page("<html><body><h1>Sign in to GitHub</h1></body></html>")
+        page.parse_releases_page("<html><body><h1>Sign in to GitHub</h1></body></html>")
 
 
 # ---------------------------------------------------------------------------------------------- lookups
@@ -522,6 +528,105 @@ def test_missing_versions_in_version_order() -> None:
     assert changelog.missing_versions(published, RELEASES) == ["2.1.8", "2.1.11"]
 
 
+# ---------------------------------------------------------------------------------------------- source and what it keeps
+
+TARGET = Target("t", "t", ("cli.js",), changelog=ChangelogSource(git_url=None))
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("https://github.com/o/r/releases", "page"),
+        ("https://raw.githubusercontent.com/o/r/main/CHANGELOG.md", "raw"),
+        ("https://github.com/o/r.git", "git"),
+        ("git@github.com:o/r.git", "git"),
+        ("/nowhere/changelog.bundle", "git"),
+    ],
+)
+def test_source_kind(name: str, expected: str) -> None:
+    assert source.kind(name) == expected
+
+
+def test_source_kind_of_local_paths(tmp_path: Path) -> None:
+    (tmp_path / "CHANGELOG.md").write_text(V1)
+    (tmp_path / "c.bundle").write_bytes(b"")
+    assert [source.kind(str(tmp_path / n)) for n in ("CHANGELOG.md", "c.bundle", ".")] == ["file", "git", "git"]
+
+
+def test_releases_json_round_trip() -> None:
+    releases = changelog.parse(V4) + [Release("0.9.0", "2026-01-01", (Entry("é \"quoted\"", ("child", "other")),))]
+    assert load_releases(dump_releases(releases)) == releases
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text the source module parses (rather than taking the store's parsed form)."""
+    calls: list[str] = []
+    real = source.parse
+    monkeypatch.setattr(source, "parse", lambda text: calls.append(text) or real(text))
+    return calls
+
+
+def _load(store: Store, name: str, tmp_path: Path) -> changelog.Changelog:
+    with httpx.Client() as client:
+        return changelog.load(TARGET, store, client, tmp_path / "cache", name)
+
+
+def test_same_text_is_parsed_once(tmp_path: Path, parses: list[str]) -> None:
+    store, path = Store.memory(), tmp_path / "CHANGELOG.md"
+    path.write_text(V2)
+    first = _load(store, str(path), tmp_path)
+    store.db.execute("UPDATE changelogs SET fetched_at = 'then'")
+    again = _load(store, str(path), tmp_path)
+    assert again.releases == first.releases == changelog.parse(V2)
+    assert parses == [V2]
+    assert store.changelog(str(path)).fetched_at != "then"  # it answered: the saved copy is current
+    path.write_text(V4)
+    assert _load(store, str(path), tmp_path).releases == changelog.parse(V4)
+    assert parses == [V2, V4]
+
+
+def test_parsed_form_of_another_parser_or_unreadable_is_parsed_again(tmp_path: Path, parses: list[str]) -> None:
+    store, path = Store.memory(), tmp_path / "CHANGELOG.md"
+    path.write_text(V2)
+    _load(store, str(path), tmp_path)
+    store.db.execute("UPDATE changelogs SET parser = 'old'")
+    assert _load(store, str(path), tmp_path).releases == changelog.parse(V2)
+    store.db.execute("UPDATE changelogs SET parsed = '{\"not\": \"releases\"}'")
+    assert _load(store, str(path), tmp_path).releases == changelog.parse(V2)
+    assert parses == [V2, V2, V2]
+    assert _load(store, str(path), tmp_path).releases == changelog.parse(V2)
+    assert len(parses) == 3  # what was parsed again was saved over the bad copy
+
+
+def test_offline_copy_uses_the_parsed_form(tmp_path: Path, parses: list[str]) -> None:
+    store, path = Store.memory(), tmp_path / "CHANGELOG.md"
+    path.write_text(V2)
+    _load(store, str(path), tmp_path)
+    path.unlink()
+    loaded = _load(store, str(path), tmp_path)
+    assert loaded.releases == changelog.parse(V2) and loaded.warning.startswith("changelog unreachable")
+    assert parses == [V2]
+
+
+def test_git_source_saves_only_what_changed(remote, tmp_path: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    url, work, shas = remote
+    store = Store.memory()
+    first = _load(store, url, tmp_path)
+    assert first.history.last_commit == shas[-1] and first.releases == changelog.parse(V4)
+    saves: list[str] = []
+    real_save = Store.save_changelog
+    monkeypatch.setattr(Store, "save_changelog", lambda self, name, *rest: saves.append(name) or real_save(self, name, *rest))
+    again = _load(store, url, tmp_path)
+    assert again.history.to_dict() == first.history.to_dict() and again.releases == first.releases
+    assert saves == [] and len(parses) == 1
+    _push(work, {"CHANGELOG.md": "## 1.0.3\n\n- New\n\n" + V4}, T0 + timedelta(days=6))
+    newer = _load(store, url, tmp_path)
+    assert newer.releases[0].version == "1.0.3" and newer.history.sections["1.0.3"]
+    assert saves == [url] and len(parses) == 2
+    assert ChangelogHistory.from_dict(store.changelog(url).history).to_dict() == newer.history.to_dict()
+
+
 # ---------------------------------------------------------------------------------------------- real data
 
 BUNDLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "claude-code-changelog.bundle"
@@ -530,9 +635,9 @@ BUNDLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "claude-code-
 @pytest.mark.skipif(not BUNDLE.exists(), reason="the real changelog bundle is not on this machine")
 def test_real_changelog_history(tmp_path: Path) -> None:
     """The real CHANGELOG.md history (a local bundle, no network): every commit parses and folds."""
-    repo = changelog.sync(str(BUNDLE), tmp_path)
+    repo = repository.sync(str(BUNDLE), tmp_path)
     history = ChangelogHistory()
-    assert changelog.update(history, changelog.file_versions(repo, "CHANGELOG.md")) == 414
+    assert changelog.update(history, repository.file_versions(repo, "CHANGELOG.md")) == 414
     newest = changelog.parse(repo.commit("HEAD").tree["CHANGELOG.md"].data_stream.read().decode())
     assert newest[0].version == "2.1.240"
     assert len(newest) >= 372

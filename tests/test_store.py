@@ -4,9 +4,10 @@ import multiprocessing
 import sqlite3
 
 import pytest
+import sqlite_utils
 
 from auditor.errors import StoreBusy, StoreError
-from auditor.store import Store
+from auditor.store import SavedChangelog, Store, migrations
 
 FACTS = {"string": {"a": "some prompt text"}, "flag": {"tengu_x": "false"}, "section_condition": {"s": ""}}
 
@@ -87,3 +88,15 @@ def test_texts_left_behind_by_a_replaced_snapshot_are_pruned():
     save(store, "1.0.0", {"flag": {"tengu_x": "true"}})
     assert store.prune() == 3
     assert store.db["texts"].count == 1
+
+
+def test_an_older_store_gains_the_parsed_changelog_columns(tmp_path):
+    path = tmp_path / "s.db"
+    db = sqlite_utils.Database(path)
+    migrations.apply(db, stop_before="add_parsed_changelogs")
+    db["changelogs"].insert({"source": "s", "text": "## 1.0.0\n", "history": None, "fetched_at": "then"})
+    db.close()
+    store = Store.open(path)
+    assert store.changelog("s") == SavedChangelog("## 1.0.0\n", None, "then", None, None)
+    store.save_changelog("s", "## 1.0.0\n", {"format": 1}, "[]", "1")
+    assert store.changelog("s").parsed == "[]" and store.changelog("s").history == {"format": 1}

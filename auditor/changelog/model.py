@@ -1,0 +1,68 @@
+"""What every changelog source ends as: releases made of entries, and the loaded changelog."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .history import ChangelogHistory
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One bullet of a release's notes; nested bullets stay with their parent, flattened in order."""
+
+    text: str
+    children: tuple[str, ...] = ()
+
+    @property
+    def full_text(self) -> str:
+        """The bullet with its sub-bullets, as one string: what history compares and edits report."""
+        return "\n".join([self.text, *(f"  - {child}" for child in self.children)])
+
+
+@dataclass(frozen=True)
+class Release:
+    """One version's section: its version (no "v"), the date its heading gives if any, its entries."""
+
+    version: str
+    date: str | None
+    entries: tuple[Entry, ...]
+
+
+@dataclass
+class Changelog:
+    """Releases as parsed, the entries' git history (git sources only), where it came from. An empty
+    `origin` means no source answered."""
+
+    releases: list[Release]
+    history: ChangelogHistory | None
+    origin: str
+    warning: str = ""
+
+
+def dump_releases(releases: list[Release]) -> str:
+    """Releases as compact JSON: the parsed form the store keeps beside the text it came from."""
+    return json.dumps(
+        [[r.version, r.date, [[e.text, *e.children] for e in r.entries]] for r in releases],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def load_releases(data: str) -> list[Release]:
+    """The inverse of `dump_releases`; ValueError when `data` is not its output."""
+    rows = json.loads(data)
+    if not isinstance(rows, list):
+        raise ValueError("parsed changelog is not a list of releases")
+    releases = []
+    for row in rows:
+        if not (isinstance(row, list) and len(row) == 3 and isinstance(row[0], str) and isinstance(row[2], list)):
+            raise ValueError("parsed changelog has a release that is not [version, date, entries]")
+        version, date, entries = row
+        if not all(isinstance(e, list) and e and all(isinstance(t, str) for t in e) for e in entries):
+            raise ValueError(f"parsed changelog has an entry of {version} that is not [text, *children]")
+        releases.append(Release(version, date, tuple(Entry(text, tuple(children)) for text, *children in entries)))
+    return releases

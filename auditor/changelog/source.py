@@ -1,0 +1,114 @@
+"""Where a target's changelog comes from, in order: what the user named (`--changelog` or
+`$AUDITOR_CHANGELOG`), else the vendor's git repository, else its raw URL, else the copy fetched last
+time. Git sources also give the history of every entry, folded incrementally and kept in the store.
+
+The store keeps the text last read from each source with its parsed releases, so a run whose source
+says the same as last time parses nothing (markdown-it is not even imported), and a history that folded
+no new commit is not written again.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import ChangelogError
+from .history import ChangelogHistory
+from .markdown import PARSER, parse
+from .model import Changelog, Release, dump_releases, load_releases
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ..store import SavedChangelog, Store
+    from ..targets import Target
+
+ENV = "AUDITOR_CHANGELOG"
+RELEASE_PAGES = 10  # a releases page lists 10; this reaches back ~100 releases
+
+
+def load(target: Target, store: Store, client: httpx.Client, cache_dir: Path, source: str | None = None) -> Changelog:
+    """The changelog from the first source that answers. When none does, an empty one whose warning
+    says why: changes can still be reported, just not judged."""
+    source = source or os.environ.get(ENV)
+    candidates = [source] if source else [s for s in (target.changelog.git_url, target.changelog.raw_url) if s]
+    errors = []
+    for candidate in candidates:
+        try:
+            return _fetch(candidate, target, store, client, cache_dir)
+        except ChangelogError as exc:
+            errors.append(str(exc))
+    for candidate in candidates:
+        saved = store.changelog(candidate)
+        if saved:
+            return Changelog(
+                _parsed(saved.text, saved) or parse(saved.text),
+                ChangelogHistory.from_dict(saved.history) if saved.history else None,
+                candidate,
+                warning=f"changelog unreachable ({errors[0]}); using the copy fetched {saved.fetched_at}",
+            )
+    if source:  # the user named it: failing to read it is an error, not a silent downgrade
+        raise ChangelogError(errors[0])
+    return Changelog([], None, "", warning=f"no changelog could be read ({errors[0] if errors else 'no source'})")
+
+
+def kind(source: str) -> str:
+    """Which reader a source needs: "file" (a CHANGELOG.md on disk), "page" (an http(s) URL of a
+    releases page: it has "/releases"), "raw" (any other http(s) URL not ending in .git), else "git"
+    (a repository: a URL, a clone, or a bundle file)."""
+    if Path(source).is_file() and not source.endswith(".bundle"):
+        return "file"
+    if source.startswith(("http://", "https://")) and not source.endswith(".git"):
+        return "page" if "/releases" in source else "raw"
+    return "git"
+
+
+def _fetch(source: str, target: Target, store: Store, client: httpx.Client, cache_dir: Path) -> Changelog:
+    """Read `source`, parse what it says unless the store has it parsed, and save what changed."""
+    saved = store.changelog(source)
+    history = None
+    history_changed = False
+    match kind(source):
+        case "file":
+            text = _read_file(source)
+        case "page":
+            from . import page
+
+            text = page.as_markdown(page.fetch_releases(client, source, pages=RELEASE_PAGES))
+        case "raw":
+            from . import raw
+
+            text = raw.fetch_text(client, source)
+        case _:
+            from . import repository
+
+            history = ChangelogHistory.from_dict(saved.history) if saved and saved.history else ChangelogHistory()
+            path = Path(source)
+            text, folded = repository.read(str(path.resolve()) if path.exists() else source, target.changelog.path, cache_dir, history)
+            history_changed = folded > 0 or not (saved and saved.history)
+    releases = _parsed(text, saved)
+    if releases is not None and not history_changed:
+        store.touch_changelog(source)
+    else:
+        releases = parse(text)
+        store.save_changelog(source, text, history.to_dict() if history else None, dump_releases(releases), PARSER)
+    return Changelog(releases, history, source)
+
+
+def _read_file(source: str) -> str:
+    try:
+        return Path(source).read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ChangelogError(f"cannot read changelog {source}: {exc.strerror or exc}") from exc
+
+
+def _parsed(text: str, saved: SavedChangelog | None) -> list[Release] | None:
+    """The releases `text` holds, as saved when the store parsed this very text with this parser; None
+    when it did not (or what it kept is unreadable)."""
+    if saved and saved.text == text and saved.parser == PARSER and saved.parsed:
+        try:
+            return load_releases(saved.parsed)
+        except ValueError:  # not what dump_releases wrote: it is parsed again and saved over
+            return None
+    return None
