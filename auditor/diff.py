@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from deepdiff import DeepDiff
 from rapidfuzz import fuzz, process
 
 from . import js
@@ -231,4 +230,6 @@ def _merge(runs: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 def structure_diff(before: Any, after: Any) -> dict[str, Any]:
     """For structured values (captured request parameters, tool schemas): what deepdiff sees."""
+    from deepdiff import DeepDiff  # only the text and markdown reports show structure diffs
+
     return DeepDiff(before, after, ignore_order=False, verbose_level=2).to_dict()
