@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Sequence
 
-from . import judge, pin
+from . import judgements, pin
 from .capture import Scenario
 from .capture.facts import collapse
 from .changelog import Changelog
@@ -59,7 +59,7 @@ def assess(
         report.notes.append("changes are listed without verdicts; name a changelog with --changelog or $AUDITOR_CHANGELOG")
         return report
     report.changelog_origin = changelog.origin
-    report.findings = judge.judge(report.changes, changelog.releases, rules, published, changelog.history, versions=report.versions)
+    report.findings = judgements.judge(collector.store, report.changes, changelog, rules, published, report.versions)
     in_range = set(report.versions[1:])
     report.changelog = [(r.version, [e.full_text for e in r.entries]) for r in changelog.releases if r.version in in_range]
     facts = {v: collector.store.facts(collector.stored(v).id, kinds=pin.HOLD_KINDS) for v in report.versions}

@@ -14,6 +14,7 @@ prompt section's inclusion condition was added or dropped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import string
@@ -288,6 +289,21 @@ def _condition(change: Change) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------- load
+
+
+def digest(rules: Iterable[Rule]) -> str:
+    """What a judgement by these rules is keyed by: every field of every rule, in order."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, re.Pattern):
+            return [value.pattern, value.flags]
+        if isinstance(value, (tuple, frozenset)):
+            items = [plain(v) for v in value]
+            return sorted(items) if isinstance(value, frozenset) else items
+        return value
+
+    fields = [{name: plain(value) for name, value in vars(rule).items()} for rule in rules]
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
 def default_dir() -> Path:

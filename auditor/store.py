@@ -69,6 +69,15 @@ def add_parsed_changelogs(db: sqlite_utils.Database) -> None:
     db["changelogs"].add_column("parser", str)
 
 
+@migrations()
+def create_judgements(db: sqlite_utils.Database) -> None:
+    """Findings (JSON) by the digest of what they were judged from: see judgements.py."""
+    db["judgements"].create({"key": str, "findings": str, "judged_at": str}, pk="key")
+
+
+JUDGEMENTS_KEPT = 16  # judgements of other ranges or changelogs, kept for when they are asked again
+
+
 @dataclass(frozen=True)
 class SnapshotRow:
     id: int
@@ -266,6 +275,20 @@ class Store:
             return None
         text, history, fetched_at, parsed, parser = row
         return SavedChangelog(text, json.loads(history) if history else None, fetched_at, parsed, parser)
+
+    def judgement(self, key: str) -> str | None:
+        """Findings (JSON) saved under this key."""
+        row = self.db.execute("SELECT findings FROM judgements WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def save_judgement(self, key: str, findings: str) -> None:
+        """Save findings under `key`; only the newest JUDGEMENTS_KEPT judgements stay."""
+        with self.db.conn:
+            self.db.execute("INSERT OR REPLACE INTO judgements (key, findings, judged_at) VALUES (?, ?, ?)", [key, findings, _now()])
+            self.db.execute(
+                "DELETE FROM judgements WHERE key NOT IN (SELECT key FROM judgements ORDER BY judged_at DESC, rowid DESC LIMIT ?)",
+                [JUDGEMENTS_KEPT],
+            )
 
     def releases(self, target: str) -> dict[str, str | None]:
         return {

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -41,6 +43,13 @@ class Changelog:
     history: ChangelogHistory | None
     origin: str
     warning: str = ""
+
+    @cached_property
+    def digest(self) -> str:
+        """What a judgement against this changelog is keyed by: its releases and the commits its
+        history folded (the history is made of those, by the code that folded them)."""
+        commits = "\n".join(self.history.commits) if self.history else ""
+        return hashlib.sha256(f"{dump_releases(self.releases)}\0{commits}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def dump_releases(releases: list[Release]) -> str:

@@ -1,0 +1,105 @@
+"""Findings remembered by what they were judged from, so a warm `audit diff` does not judge again.
+
+A judgement is a pure function of the changes, the changelog (its text and history), the rules, the
+publish times, the audited versions, and of the code that judges. The key is one digest of them all:
+the code as the package's own source files, so that any edit to it (a rule matcher, the text diff, a
+threshold) judges afresh instead of trusting findings an older judge made. Findings are kept as JSON
+in the store, the newest few judgements only.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import judge as judging
+from .judge import ChangelogRef, Finding
+from .rules import Rule, digest as rules_digest
+
+if TYPE_CHECKING:
+    from .changelog import Changelog
+    from .diff import Change
+    from .store import Store
+
+
+def judge(
+    store: Store,
+    changes: Sequence[Change],
+    changelog: Changelog,
+    rules: Sequence[Rule],
+    published: Mapping[str, str | None],
+    versions: Sequence[str],
+) -> list[Finding]:
+    """`judge.judge` of these inputs, from the store when the same inputs were judged before."""
+    key = _key(changes, changelog, rules, published, versions)
+    saved = store.judgement(key)
+    if saved is not None:
+        try:
+            return load(saved, changes)
+        except (ValueError, KeyError, TypeError, IndexError):  # not what dump wrote: judge again, save over it
+            pass
+    findings = judging.judge(changes, changelog.releases, rules, published, changelog.history, versions=versions)
+    store.save_judgement(key, dump(findings, changes))
+    return findings
+
+
+def dump(findings: Sequence[Finding], changes: Sequence[Change]) -> str:
+    """Findings as JSON; each names its changes by their place in `changes`."""
+    place = {id(change): i for i, change in enumerate(changes)}
+    return json.dumps(
+        [{**f.to_json(), "rule": f.rule, "change_indexes": [place[id(c)] for c in f.changes]} for f in findings],
+        ensure_ascii=False,
+    )
+
+
+def load(data: str, changes: Sequence[Change]) -> list[Finding]:
+    """The inverse of `dump`, given the same changes."""
+    return [
+        Finding(
+            id=f["id"],
+            category=f["category"],
+            severity=f["severity"],
+            verdict=f["verdict"],
+            title=f["title"],
+            evidence=f["evidence"],
+            changelog_refs=tuple(ChangelogRef(r["version"], r["entry"]) for r in f["changelog_refs"]),
+            introduced_in=f["introduced_in"],
+            removed_in=f["removed_in"],
+            confidence=f["confidence"],
+            rule=f["rule"],
+            changes=tuple(changes[i] for i in f["change_indexes"]),
+        )
+        for f in json.loads(data)
+    ]
+
+
+def _key(
+    changes: Sequence[Change], changelog: Changelog, rules: Sequence[Rule], published: Mapping[str, str | None], versions: Sequence[str]
+) -> str:
+    inputs = hashlib.sha256()
+    for part in (
+        code_digest(),
+        changelog.digest,
+        rules_digest(rules),
+        json.dumps(published, sort_keys=True),
+        json.dumps(list(versions)),
+        json.dumps([c.to_json() for c in changes], sort_keys=True, ensure_ascii=False),
+    ):
+        inputs.update(part.encode("utf-8", "surrogatepass"))
+        inputs.update(b"\0")
+    return inputs.hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """A digest of the package's Python source: which code a judgement was made by."""
+    package = Path(__file__).resolve().parent
+    code = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        code.update(str(path.relative_to(package)).encode())
+        code.update(path.read_bytes())
+    return code.hexdigest()
