@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
-import httpx
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -18,7 +17,7 @@ from .capture import load_scenarios
 from .capture.facts import summary as capture_summary
 from .collector import STATIC, Collector
 from .errors import AuditorError
-from .npm import Cache, Registry, default_cache_dir, default_registry_url
+from .npm import Cache, LazyClient, Registry, default_cache_dir, default_registry_url
 from .report import json as json_report
 from .report import markdown as markdown_report
 from .report import text as text_report
@@ -55,7 +54,8 @@ def cli(ctx: click.Context, db, target, platform, registry, cache_dir):
 def _collector(ctx: click.Context):
     o = ctx.obj
     store = Store.open(o["db"])
-    with httpx.Client(timeout=httpx.Timeout(60.0, connect=15.0), headers={"User-Agent": f"auditor/{__version__}"}) as client:
+    timeout = (15.0, 60.0, 60.0, 60.0)  # connect, read, write, pool (s)
+    with LazyClient(timeout=timeout, headers={"User-Agent": f"auditor/{__version__}"}) as client:
         registry = Registry(client, Cache(o["cache_dir"] or default_cache_dir()), url=o["registry"] or default_registry_url())
         yield Collector(store, registry, targets.get(o["target"]), o["platform"])
 

@@ -22,6 +22,7 @@ from auditor.npm import (
     MAX_RETRY_AFTER,
     Cache,
     Digest,
+    LazyClient,
     Registry,
     default_cache_dir,
     default_registry_url,
@@ -167,6 +168,19 @@ def test_fresh_disk_copy_skips_network_until_max_age(fake, client, tmp_path, htt
     os.utime(path, (old, old))
     make_registry(client, tmp_path, httpserver, slept).packument(PKG)
     assert len(fake.requests_to(PATH)) == 2
+
+
+def test_lazy_client_is_made_when_the_registry_must_ask(fake, tmp_path, httpserver, slept):
+    fake.publish("1.0.0")
+    fake.serve_packument()
+    with LazyClient(timeout=5) as lazy:
+        make_registry(lazy, tmp_path, httpserver, slept).packument(PKG)
+        assert "client" in vars(lazy)
+    assert lazy.client.is_closed
+    with LazyClient(timeout=5) as lazy:  # a fresh disk copy answers: no client made, none to close
+        assert make_registry(lazy, tmp_path, httpserver, slept).versions(PKG) == {"1.0.0": fake.doc["time"]["1.0.0"]}
+    assert "client" not in vars(lazy)
+    assert len(fake.requests_to(PATH)) == 1
 
 
 def test_corrupt_packument_cache_is_fetched_again(fake, client, tmp_path, httpserver, slept):
