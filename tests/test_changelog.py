@@ -195,8 +195,8 @@ def _push(work: git.Repo, files: dict[str, str], when: datetime) -> str:
 def test_git_walk_is_oldest_first_and_only_commits_touching_the_file(remote, tmp_path: Path) -> None:
     url, _, shas = remote
     repo = repository.sync(url, tmp_path / "cache")
-    assert Path(repo.git_dir).parent == tmp_path / "cache" / "changelog"
-    assert repo.bare
+    assert repo.parent == tmp_path / "cache" / "changelog"
+    assert git.Repo(repo).bare
     walk = list(repository.file_versions(repo, "CHANGELOG.md"))
     assert [v.sha for v in walk] == shas
     assert [v.text for v in walk] == [V1, V2, V3, V4]
@@ -638,7 +638,7 @@ def test_real_changelog_history(tmp_path: Path) -> None:
     repo = repository.sync(str(BUNDLE), tmp_path)
     history = ChangelogHistory()
     assert changelog.update(history, repository.file_versions(repo, "CHANGELOG.md")) == 414
-    newest = changelog.parse(repo.commit("HEAD").tree["CHANGELOG.md"].data_stream.read().decode())
+    newest = changelog.parse(git.Repo(repo).commit("HEAD").tree["CHANGELOG.md"].data_stream.read().decode())
     assert newest[0].version == "2.1.240"
     assert len(newest) >= 372
     assert history.edited()
