@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -48,8 +49,8 @@ class Changelog:
     def digest(self) -> str:
         """What a judgement against this changelog is keyed by: its releases and the commits its
         history folded (the history is made of those, by the code that folded them)."""
-        commits = "\n".join(self.history.commits) if self.history else ""
-        return hashlib.sha256(f"{dump_releases(self.releases)}\0{commits}".encode("utf-8", "surrogatepass")).hexdigest()
+        commits = self.history.commits if self.history else []
+        return hashlib.sha256(pickle.dumps((self.releases, commits), protocol=5)).hexdigest()  # see judgements._key
 
 
 def dump_releases(releases: list[Release]) -> str:
