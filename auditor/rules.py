@@ -322,7 +322,7 @@ def load(directory: Path | str | None = None) -> list[Rule]:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise RuleError(f"{path}: cannot read rule file ({getattr(exc, 'strerror', None) or exc.__class__.__name__})") from None
+            raise RuleError(f"{path}: cannot read rule file ({getattr(exc, 'strerror', None) or exc.__class__.__name__})") from exc
         for rule in parse(text, str(path), start=len(rules)):
             if rule.id in seen:
                 raise RuleError(f"{rule.source}: rule id {rule.id!r} already defined at {seen[rule.id]}")
@@ -338,7 +338,7 @@ def parse(text: str, name: str = "<rules>", start: int = 0) -> list[Rule]:
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_LINE.search(str(exc))
         line = found.group(1) if found else "1"
-        raise RuleError(f"{name}:{line}: invalid TOML: {_TOML_LINE.sub('', str(exc)).strip(' ()')}") from None
+        raise RuleError(f"{name}:{line}: invalid TOML: {_TOML_LINE.sub('', str(exc)).strip(' ()')}") from exc
     lines = text.splitlines()
     for key in doc:
         if key != "rule":
@@ -412,7 +412,7 @@ def _rule(table: dict, name: str, lines: list[str], span: tuple[int, int], order
         try:
             return re.compile(source, re.IGNORECASE)
         except re.error as exc:
-            raise fail(f"{key} is not a valid regular expression: {exc}", key) from None
+            raise fail(f"{key} is not a valid regular expression: {exc}", key) from exc
 
     def text(key: str) -> str | None:
         value = table.get(key)
