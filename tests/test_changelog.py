@@ -629,7 +629,8 @@ def test_git_source_saves_only_what_changed(remote, tmp_path: Path, parses: list
 
 # ---------------------------------------------------------------------------------------------- real data
 
-BUNDLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "claude-code-changelog.bundle"
+_BUNDLES = [parent / "shared" / "data" / "claude-code-changelog.bundle" for parent in Path(__file__).resolve().parents]
+BUNDLE = next((bundle for bundle in _BUNDLES if bundle.exists()), _BUNDLES[0])  # beside a checkout or a worktree
 
 
 @pytest.mark.skipif(not BUNDLE.exists(), reason="the real changelog bundle is not on this machine")
