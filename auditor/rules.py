@@ -21,6 +21,8 @@ import tomllib
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cached_property
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -290,23 +292,24 @@ def _condition(change: Change) -> str | None:
 # ---------------------------------------------------------------------------------------------- load
 
 
-def default_dir() -> Path:
-    """The rule set shipped with auditor (`rules/` beside the package)."""
-    return Path(__file__).resolve().parent.parent / "rules"
+def default_dir() -> Traversable:
+    """The rule set shipped with auditor: the repository's `rules/`, packaged as auditor.default_rules
+    so that a wheel install finds it too."""
+    return resources.files("auditor.default_rules")
 
 
 def load(directory: Path | str | None = None) -> list[Rule]:
     """Every rule of every `*.toml` file in `directory` (default: the shipped set), in file-name order."""
-    root = Path(directory) if directory is not None else default_dir()
+    root: Traversable = Path(directory) if directory is not None else default_dir()
     if not root.is_dir():
         raise RuleError(f"{root}: rule directory not found")
     rules: list[Rule] = []
     seen: dict[str, str] = {}
-    for path in sorted(root.glob("*.toml")):
+    for path in sorted((p for p in root.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise RuleError(f"{path}: cannot read rule file ({getattr(exc, 'strerror', None) or exc.__class__.__name__})") from None
+            raise RuleError(f"{path}: cannot read rule file ({getattr(exc, 'strerror', None) or exc.__class__.__name__})") from exc
         for rule in parse(text, str(path), start=len(rules)):
             if rule.id in seen:
                 raise RuleError(f"{rule.source}: rule id {rule.id!r} already defined at {seen[rule.id]}")

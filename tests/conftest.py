@@ -175,3 +175,13 @@ def env(tmp_path, monkeypatch, npm):
     (tmp_path / "CHANGELOG.md").write_text(CHANGELOG)
     monkeypatch.setenv("AUDITOR_CHANGELOG", str(tmp_path / "CHANGELOG.md"))
     return tmp_path
+
+
+@pytest.fixture
+def releases(npm, env):
+    """Four releases: a rename-only rebuild, then the packaging switch with real behavior changes."""
+    npm.release("2.1.1", cli_js(NAMES_A), native=False)
+    npm.release("2.1.2", cli_js(NAMES_B), native=False)
+    npm.release("2.1.113", cli_js(NAMES_A, unconditional=True, max_tokens=64000), native=True)
+    npm.release("2.1.114", cli_js(NAMES_B, unconditional=True, max_tokens=64000, flag_default="!0"), native=True)
+    return npm
