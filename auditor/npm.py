@@ -43,15 +43,9 @@ Progress = Callable[[int, int | None], None]
 
 
 def default_cache_dir() -> Path:
-    """Where downloads live: `$AUDITOR_CACHE`, else the user's cache dir, never the work tree."""
-    if env := os.environ.get("AUDITOR_CACHE"):
-        return Path(env).expanduser()
+    """Where downloads live unless told otherwise (--cache-dir / $AUDITOR_CACHE): the user's cache dir,
+    never the work tree."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "auditor"
-
-
-def default_registry_url() -> str:
-    """`$AUDITOR_REGISTRY` (a mirror, or a local fake in tests), else the public npm registry."""
-    return (os.environ.get("AUDITOR_REGISTRY") or DEFAULT_REGISTRY).rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -146,7 +140,7 @@ class Registry:
         url: str = DEFAULT_REGISTRY,
         retries: int = 4,
         backoff: float = 0.5,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         max_age: float = DEFAULT_MAX_AGE,
     ) -> None:
         self.client = client
@@ -154,7 +148,7 @@ class Registry:
         self.url = url.rstrip("/")
         self.retries = retries
         self.backoff = backoff
-        self.sleep = sleep
+        self.sleep = sleep or time.sleep  # looked up now, so a test's patch of time.sleep takes
         self.max_age = max_age
         self._packuments: dict[str, dict] = {}
 

@@ -24,7 +24,6 @@ from sqlite_utils import Migrations
 
 from .errors import StoreBusy, StoreError
 
-ENV_DB = "AUDITOR_DB"
 
 migrations = Migrations("auditor")
 
@@ -76,9 +75,8 @@ class SnapshotRow:
 
 
 def default_path() -> Path:
-    """`$AUDITOR_DB`, else `snapshots/auditor.db` when run from a checkout, else the user data dir."""
-    if os.environ.get(ENV_DB):
-        return Path(os.environ[ENV_DB])
+    """Unless told otherwise (--db / $AUDITOR_DB): `snapshots/auditor.db` when run from a checkout, else
+    the user data dir."""
     if Path("snapshots").is_dir():
         return Path("snapshots") / "auditor.db"
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
