@@ -364,7 +364,7 @@ def _record_loop(db_path: str, target: str, upstream: str, keep_content: bool, j
         if finished:
             results.put(_record_batch(store, target, origin, finished, keep_content))
     store.prune()  # each merge replaced its version's snapshot: drop the texts only the old ones used
-    store.db.conn.close()
+    store.close()
 
 
 @dataclass(frozen=True)
@@ -427,22 +427,14 @@ def _observe(finished: _Finished, version: str | None, keep_content: bool) -> _O
 
 
 def _merge_and_save(store: Store, target: str, version: str, origin: str, observations: list[_Observation]) -> None:
-    """Read, merge and write one version's snapshot in one transaction (BEGIN IMMEDIATE: no lost updates
-    between two proxies on one store); save_snapshot commits it."""
-    conn = store.db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        existing = store.find(target, version, PLATFORM, SOURCE)
-        facts = store.facts(existing.id) if existing else {}
+    """Merge the observations into the version's snapshot, in one transaction."""
+
+    def merge_all(facts: dict[str, dict[str, Any]]) -> None:
         for observation in observations:
             _merge(facts, observation)
-        store.save_snapshot(
-            target=target, version=version, platform=PLATFORM, source=SOURCE, origin=origin, extractor=CAPTURE_FORMAT,
-            published_at=store.releases(target).get(version), facts=facts,
-        )
-    except BaseException:
-        conn.rollback()
-        raise
+
+    store.update_snapshot(target=target, version=version, platform=PLATFORM, source=SOURCE, origin=origin, extractor=CAPTURE_FORMAT,
+                          published_at=store.releases(target).get(version), change=merge_all)
 
 
 def _merge(facts: dict[str, dict[str, Any]], observation: _Observation) -> None:
