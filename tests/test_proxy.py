@@ -307,7 +307,7 @@ def test_roles_merge_latest_wins_and_counts_add_up(store):
     assert [(e.role, e.recorded) for e in events] == [
         ("main", True), ("auxiliary", True), ("main", True), ("subagent", True), ("count_tokens", True), ("auxiliary", True),
         (None, False), (None, False), (None, False)]
-    assert "no claude-cli version" in events[6].note and "not a JSON object" in events[7].note
+    assert "no Claude Code version" in events[6].note and "not a JSON object" in events[7].note
     assert (events[8].path, events[8].status, events[8].note) == ("/v1/models", 404, "")
     assert len(api.requests) == 9
 
