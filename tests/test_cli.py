@@ -13,7 +13,7 @@ from auditor import extract, targets
 from auditor.targets import ChangelogSource
 from auditor.cli import cli
 from auditor.store import Store
-from conftest import LINUX, MAIN, NAMES_A, NAMES_B, bun_binary, cli_js, js_package, sri, tgz
+from builders import LINUX, MAIN, NAMES_A, NAMES_B, bun_binary, cli_js, js_package, sri, tgz
 
 
 def run(*args, capture: bool = False):
