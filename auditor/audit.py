@@ -65,7 +65,7 @@ def assess(
     facts = {v: collector.store.facts(collector.stored(v).id, kinds=pin.HOLD_KINDS) for v in report.versions}
     report.recommendation = pin.recommend(
         report.findings, published, report.from_version, policy, now or datetime.now(timezone.utc),
-        audited=report.versions, facts=facts, package=collector.target.npm_package,
+        audited=report.versions, facts=facts, target=collector.target,
     )
     return report
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -17,37 +19,72 @@ from .capture import load_scenarios
 from .capture.facts import summary as capture_summary
 from .collector import STATIC, Collector
 from .errors import AuditorError
-from .npm import Cache, LazyClient, Registry, default_cache_dir, default_registry_url
+from .npm import DEFAULT_REGISTRY, Cache, LazyClient, Registry, default_cache_dir
 from .report import json as json_report
 from .report import markdown as markdown_report
 from .report import text as text_report
 from .store import Store
 
 
+DEBUG_ENV = "AUDITOR_DEBUG"
+
+
 class AuditGroup(click.Group):
-    """Turns library errors into one clear line and a non-zero exit; Ctrl-C into exit 130."""
+    """Every failure ends as one line and a non-zero exit: library errors as themselves, Ctrl-C as exit
+    130, and anything unexpected as one line naming the command (AUDITOR_DEBUG=1 shows the traceback)."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except AuditorError as exc:
+            if os.environ.get(DEBUG_ENV):
+                raise
             raise click.ClickException(str(exc)) from None
         except KeyboardInterrupt:
             click.echo("Interrupted; nothing half-written was kept.", err=True)
             sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get(DEBUG_ENV):
+                raise
+            command = " ".join(filter(None, ["audit", ctx.invoked_subcommand]))
+            raise click.ClickException(
+                f"{command} failed unexpectedly: {exc.__class__.__name__}: {exc} (run with {DEBUG_ENV}=1 for the traceback)"
+            ) from None
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value):
+    """The group's value (flag, environment or default), unless the command was given its own flag."""
+    if ctx.parent is None or ctx.get_parameter_source(param.name) is ParameterSource.COMMANDLINE:
+        ctx.ensure_object(dict)[param.name] = value
+
+
+_SHARED = (
+    (("--db",), dict(type=click.Path(dir_okay=False, path_type=Path), envvar="AUDITOR_DB",
+                     help="Snapshot store (SQLite; default: snapshots/auditor.db in a checkout, else the user data dir).")),
+    (("--target",), dict(default=targets.DEFAULT, show_default=True, envvar="AUDITOR_TARGET", help="Which CLI to audit.")),
+    (("--platform",), dict(default="linux-x64", show_default=True, envvar="AUDITOR_PLATFORM",
+                           help="Native package to read (2.1.113 on).")),
+    (("--registry",), dict(default=DEFAULT_REGISTRY, show_default=True, envvar="AUDITOR_REGISTRY", help="npm registry URL (a mirror).")),
+    (("--cache-dir",), dict(type=click.Path(file_okay=False, path_type=Path), envvar="AUDITOR_CACHE",
+                            help="Download cache (default: the user cache dir).")),
+)
+
+
+def _shared_options(command):
+    """--db, --target, --platform, --registry, --cache-dir on the group and on every command, so they work
+    wherever people type them (sqlite-utils does the same); values land in ctx.obj."""
+    for decls, kwargs in reversed(_SHARED):
+        command = click.option(*decls, expose_value=False, callback=_remember, show_envvar=True, **kwargs)(command)
+    return command
 
 
 @click.group(cls=AuditGroup)
 @click.version_option(__version__, prog_name="audit")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="AUDITOR_DB", help="Snapshot store (SQLite).")
-@click.option("--target", default=targets.DEFAULT, show_default=True, help="Which CLI to audit.")
-@click.option("--platform", default="linux-x64", show_default=True, help="Native package to read (2.1.113 on).")
-@click.option("--registry", default=None, help="npm registry URL [env AUDITOR_REGISTRY].")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Download cache [env AUDITOR_CACHE].")
-@click.pass_context
-def cli(ctx: click.Context, db, target, platform, registry, cache_dir):
+@_shared_options
+def cli():
     """What changed in an AI coding CLI between releases, what the changelog didn't say, what to pin."""
-    ctx.obj = dict(db=db, target=target, platform=platform, registry=registry, cache_dir=cache_dir)
 
 
 @contextmanager
@@ -56,7 +93,7 @@ def _collector(ctx: click.Context):
     store = Store.open(o["db"])
     timeout = (15.0, 60.0, 60.0, 60.0)  # connect, read, write, pool (s)
     with LazyClient(timeout=timeout, headers={"User-Agent": f"auditor/{__version__}"}) as client:
-        registry = Registry(client, Cache(o["cache_dir"] or default_cache_dir()), url=o["registry"] or default_registry_url())
+        registry = Registry(client, Cache(o["cache_dir"] or default_cache_dir()), url=o["registry"])
         yield Collector(store, registry, targets.get(o["target"]), o["platform"])
 
 
@@ -126,6 +163,7 @@ def _scenarios(names, directory, no_capture, default=audit.DEFAULT_SCENARIOS):
 @click.option("--fail-on", type=click.Choice(["undocumented", "partial"]), help="Exit 1 when a finding has this verdict (partial: or worse).")
 @_scenario_options
 @_judging_options
+@_shared_options
 @click.pass_context
 def diff(ctx, version_a, version_b, fmt, fail_on, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
     """Diff two releases and every release published between them; judge each change against the
@@ -147,6 +185,7 @@ def diff(ctx, version_a, version_b, fmt, fail_on, scenario_names, scenarios_dir,
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_scenario_options
 @_judging_options
+@_shared_options
 @click.pass_context
 def pin_(ctx, baseline, newest, fmt, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
     """The newest release you can trust from your baseline, why not newer, and how to hold it."""
@@ -179,6 +218,7 @@ def _render(report, fmt: str) -> None:
 @click.option("--since", help="Every release from this version on.")
 @click.option("--latest", type=int, help="The newest N releases.")
 @_scenario_options
+@_shared_options
 @click.pass_context
 def collect(ctx, version_list, since, latest, scenario_names, scenarios_dir, no_capture):
     """Snapshot releases into the store (skips what is already there)."""
@@ -203,6 +243,7 @@ def collect(ctx, version_list, since, latest, scenario_names, scenarios_dir, no_
 @click.argument("version_list", nargs=-1, required=True)
 @click.option("--scenario", "scenario_names", multiple=True, help="Scenario to run (default: all).")
 @click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=Path), help="Your own scenario files.")
+@_shared_options
 @click.pass_context
 def capture_(ctx, version_list, scenario_names, scenarios_dir):
     """Run releases against a local fake API and record what they send (always re-runs)."""
@@ -222,6 +263,7 @@ def capture_(ctx, version_list, scenario_names, scenarios_dir):
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it loopback: the proxy has no auth).")
 @click.option("--upstream", default="https://api.anthropic.com", show_default=True, help="The real Messages API.")
 @click.option("--keep-content", is_flag=True, help="Also store message content (your words and the model's).")
+@_shared_options
 @click.pass_context
 def proxy_(ctx, port, host, upstream, keep_content):
     """Record what Claude Code sends in your real sessions (run: ANTHROPIC_BASE_URL=<url> claude).
@@ -242,6 +284,7 @@ def proxy_(ctx, port, host, upstream, keep_content):
 
 @cli.command(name="versions")
 @click.option("--all", "show_all", is_flag=True, help="Include prereleases.")
+@_shared_options
 @click.pass_context
 def versions_(ctx, show_all):
     """Published releases with their dates, and which are collected."""
@@ -262,6 +305,7 @@ def versions_(ctx, show_all):
 @click.argument("version")
 @click.option("--section", help="Print one system-prompt section in full.")
 @click.option("--kind", help="List the facts of one kind (prompt_section, tool, flag, env, …).")
+@_shared_options
 @click.pass_context
 def show(ctx, version, section, kind):
     """What one release contains (collects it if needed)."""

@@ -45,6 +45,10 @@ class RuleError(AuditorError):
     """A rule file is invalid; the message names the file and line."""
 
 
+class PolicyError(AuditorError):
+    """A pin policy file is invalid; the message names the file and line."""
+
+
 class CaptureError(AuditorError):
     """A sandboxed run of the CLI crashed, hung, or never called the API."""
 

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from . import judge as judging
 from .judge import ChangelogRef, Finding
-from .rules import Rule, digest as rules_digest
+from .rules import Rule
+from .rules import digest as rules_digest
 
 if TYPE_CHECKING:
     from .changelog import Changelog

@@ -19,9 +19,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from pathlib import Path
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeAlias, TypeVar
 from urllib.parse import quote
 
 from . import versions as semver
@@ -45,15 +45,9 @@ Progress = Callable[[int, int | None], None]
 
 
 def default_cache_dir() -> Path:
-    """Where downloads live: `$AUDITOR_CACHE`, else the user's cache dir, never the work tree."""
-    if env := os.environ.get("AUDITOR_CACHE"):
-        return Path(env).expanduser()
+    """Where downloads live unless told otherwise (--cache-dir / $AUDITOR_CACHE): the user's cache dir,
+    never the work tree."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "auditor"
-
-
-def default_registry_url() -> str:
-    """`$AUDITOR_REGISTRY` (a mirror, or a local fake in tests), else the public npm registry."""
-    return (os.environ.get("AUDITOR_REGISTRY") or DEFAULT_REGISTRY).rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -160,6 +154,10 @@ class LazyClient:
         self.close()
 
 
+HttpClient: TypeAlias = "httpx.Client | LazyClient"
+"""What the registry and the changelog sources send with: a client, or one made when first used."""
+
+
 class Registry:
     """Reads one npm registry through a caller-owned httpx.Client.
 
@@ -173,12 +171,12 @@ class Registry:
 
     def __init__(
         self,
-        client: httpx.Client,
+        client: HttpClient,
         cache: Cache,
         url: str = DEFAULT_REGISTRY,
         retries: int = 4,
         backoff: float = 0.5,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         max_age: float = DEFAULT_MAX_AGE,
     ) -> None:
         self.client = client
@@ -186,7 +184,7 @@ class Registry:
         self.url = url.rstrip("/")
         self.retries = retries
         self.backoff = backoff
-        self.sleep = sleep
+        self.sleep = sleep or time.sleep  # looked up now, so a test's patch of time.sleep takes
         self.max_age = max_age
         self._packuments: dict[str, dict] = {}
 

@@ -19,11 +19,11 @@ from typing import Any
 
 from . import versions as vers
 from .changelog import instant
-from .errors import RuleError, UnknownVersion
+from .errors import PolicyError, UnknownVersion
 from .judge import CHANGELOG_CATEGORY, VERDICTS, Finding, sort_key
 from .rules import CATEGORIES, SEVERITIES, severity_rank
+from .targets import Target
 
-PACKAGE = "@anthropic-ai/claude-code"
 _POLICY_KEYS = {"severity", "min_age_days", "ignore_categories", "verdicts"}
 _MAX_LISTED = 3  # findings named per skipped release
 
@@ -46,12 +46,12 @@ class Policy:
 
     @classmethod
     def load(cls, path: Path | str) -> Policy:
-        """A policy from a TOML file; a bad file is one RuleError line naming the file and line."""
+        """A policy from a TOML file; a bad file is one PolicyError line naming the file and line."""
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise RuleError(f"{path}: cannot read policy ({getattr(exc, 'strerror', None) or exc.__class__.__name__})") from None
+            raise PolicyError(f"{path}: cannot read policy ({getattr(exc, 'strerror', None) or exc.__class__.__name__})") from None
         return cls.parse(text, str(path))
 
     @classmethod
@@ -60,12 +60,12 @@ class Policy:
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise RuleError(f"{name}: invalid TOML: {exc}") from None
+            raise PolicyError(f"{name}: invalid TOML: {exc}") from None
         lines = text.splitlines()
 
-        def fail(key: str, message: str) -> RuleError:
+        def fail(key: str, message: str) -> PolicyError:
             line = next((i + 1 for i, l in enumerate(lines) if l.split("=", 1)[0].strip().strip("\"'") == key), 1)
-            return RuleError(f"{name}:{line}: {message}")
+            return PolicyError(f"{name}:{line}: {message}")
 
         for key in doc:
             if key not in _POLICY_KEYS:
@@ -174,7 +174,7 @@ def recommend(
     *,
     audited: Sequence[str] | None = None,
     facts: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
-    package: str = PACKAGE,
+    target: Target,
 ) -> Recommendation:
     """The newest release after `baseline` that the policy lets through, with a line per newer release.
 
@@ -183,7 +183,7 @@ def recommend(
     commands use only the env vars and settings keys the chosen release really has.
     """
     if baseline not in published:
-        raise UnknownVersion(f"{package} has no published version {baseline}")
+        raise UnknownVersion(f"{target.npm_package} has no published version {baseline}")
     floor = vers.parse(baseline)
     newer = [v for v in vers.sort(published) if vers.parse(v) > floor and not vers.is_prerelease(v)]
     covered = set(audited) if audited is not None else set(newer)
@@ -204,10 +204,10 @@ def recommend(
             break
         skipped.append(Skipped(version, tuple(reasons), tuple(ids)))
     ordered = sorted(skipped, key=lambda s: vers.parse(s.version.split("…")[-1].split(" ")[0]), reverse=True)
-    commands, notes = _commands(package, chosen, (facts or {}).get(chosen))
+    commands, notes = _commands(target, chosen, (facts or {}).get(chosen))
     if chosen == baseline:
         notes = (f"no release after {baseline} passes the policy; staying on it.", *notes)
-    return Recommendation(package, baseline, chosen, policy, tuple(ordered), commands, notes)
+    return Recommendation(target.npm_package, baseline, chosen, policy, tuple(ordered), commands, notes)
 
 
 def _why_not(version: str, stamp: str | None, blocking: list[Finding], policy: Policy, now: datetime) -> tuple[list[str], list[str]]:
@@ -230,27 +230,28 @@ def _why_not(version: str, stamp: str | None, blocking: list[Finding], policy: P
 HOLD_KINDS = ("env", "setting")  # the facts the hold commands are checked against
 
 
-def _commands(package: str, version: str, facts: Mapping[str, Mapping[str, Any]] | None) -> tuple[dict[str, str], tuple[str, ...]]:
+def _commands(target: Target, version: str, facts: Mapping[str, Mapping[str, Any]] | None) -> tuple[dict[str, str], tuple[str, ...]]:
     """Paste-ready install / hold / verify commands; with the release's facts, only keys it really has."""
+    package, hold = target.npm_package, target.hold
     env = facts.get("env", {}) if facts else None
     settings = facts.get("setting", {}) if facts else None
     notes: list[str] = []
-    hold_vars = ["DISABLE_AUTOUPDATER"]
+    hold_vars = list(hold.env)
     if env is not None:
-        hold_vars = [v for v in ("DISABLE_AUTOUPDATER", "DISABLE_UPDATES") if v in env]
-        if not hold_vars:
-            notes.append(f"{version} reads neither DISABLE_AUTOUPDATER nor DISABLE_UPDATES: hold it with your package manager only.")
-    else:
-        notes.append("hold commands not checked against this release's facts (DISABLE_AUTOUPDATER is read by every release from 2.1.61 to 2.1.120).")
+        hold_vars = [v for v in hold.env if v in env]
+        if hold.env and not hold_vars:
+            notes.append(f"{version} reads none of {', '.join(hold.env)}: hold it with your package manager only.")
+    elif hold.env:
+        notes.append(f"hold commands not checked against {version}'s facts: collect it to see which of {', '.join(hold.env)} it reads.")
     commands = {"install": f"npm install -g {package}@{version}"}
     if hold_vars:
         commands["hold_env"] = "\n".join(f"export {v}=1  # in ~/.bashrc or ~/.zshrc" for v in hold_vars)
         block = json.dumps({"env": {v: "1" for v in hold_vars}}, indent=2)
-        commands["hold_settings"] = "# ~/.claude/settings.json (merge into the existing file)\n" + block
-    if settings is not None and "autoUpdates" in settings:
-        commands["hold_settings"] = commands.get("hold_settings", "") + '\n# and: "autoUpdates": false'
-    elif settings is not None:
-        notes.append(f"`autoUpdates` is not a settings.json key in {version} (it was a ~/.claude.json option of older releases); the env var is what holds it.")
+        commands["hold_settings"] = f"# {hold.settings_file} (merge into the existing file)\n" + block
+    if hold.setting and settings is not None and hold.setting in settings:
+        commands["hold_settings"] = commands.get("hold_settings", "") + f'\n# and: "{hold.setting}": false'
+    elif hold.setting and settings is not None:
+        notes.append(f"`{hold.setting}` is not a {hold.settings_file} key in {version}; the env var is what holds it.")
     commands["renovate"] = json.dumps({"packageRules": [{"matchPackageNames": [package], "allowedVersions": f"<={version}"}]}, indent=2)
     commands["dependabot"] = "\n".join(
         [
@@ -265,8 +266,10 @@ def _commands(package: str, version: str, facts: Mapping[str, Mapping[str, Any]]
             f'        versions: [">{version}"]',
         ]
     )
-    commands["verify"] = f"claude --version   # expect: {version} (Claude Code)\nnpm ls -g {package}"
-    notes.append("check `claude --version` after a restart and again in a few days: a native install or another global copy on PATH can update itself past an npm pin.")
+    commands["verify"] = f"{target.command} --version   # expect: {version} ({target.display_name})\nnpm ls -g {package}"
+    notes.append(
+        f"check `{target.command} --version` after a restart and again in a few days: a native install or another global copy on PATH can update itself past an npm pin."
+    )
     return commands, tuple(notes)
 
 

@@ -22,6 +22,8 @@ import tomllib
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cached_property
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -306,19 +308,20 @@ def digest(rules: Iterable[Rule]) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
-def default_dir() -> Path:
-    """The rule set shipped with auditor (`rules/` beside the package)."""
-    return Path(__file__).resolve().parent.parent / "rules"
+def default_dir() -> Traversable:
+    """The rule set shipped with auditor: the repository's `rules/`, packaged as auditor.default_rules
+    so that a wheel install finds it too."""
+    return resources.files("auditor.default_rules")
 
 
 def load(directory: Path | str | None = None) -> list[Rule]:
     """Every rule of every `*.toml` file in `directory` (default: the shipped set), in file-name order."""
-    root = Path(directory) if directory is not None else default_dir()
+    root: Traversable = Path(directory) if directory is not None else default_dir()
     if not root.is_dir():
         raise RuleError(f"{root}: rule directory not found")
     rules: list[Rule] = []
     seen: dict[str, str] = {}
-    for path in sorted(root.glob("*.toml")):
+    for path in sorted((p for p in root.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

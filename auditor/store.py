@@ -17,14 +17,13 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
 from .errors import StoreBusy, StoreError
 
-ENV_DB = "AUDITOR_DB"
 
 migrations = Migrations("auditor")
 
@@ -104,9 +103,8 @@ class SavedChangelog:
 
 
 def default_path() -> Path:
-    """`$AUDITOR_DB`, else `snapshots/auditor.db` when run from a checkout, else the user data dir."""
-    if os.environ.get(ENV_DB):
-        return Path(os.environ[ENV_DB])
+    """Unless told otherwise (--db / $AUDITOR_DB): `snapshots/auditor.db` when run from a checkout, else
+    the user data dir."""
     if Path("snapshots").is_dir():
         return Path("snapshots") / "auditor.db"
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
@@ -200,6 +198,25 @@ class Store:
                     rows.append((snapshot_id, kind, key, self._text_id(json.dumps(value, ensure_ascii=False))))
             conn.executemany("INSERT INTO facts (snapshot_id, kind, key, text_id) VALUES (?, ?, ?, ?)", rows)
         return snapshot_id
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def update_snapshot(self, *, target: str, version: str, platform: str, source: str, origin: str, extractor: str,
+                        published_at: str | None, change: Callable[[dict[str, dict[str, object]]], None]) -> int:
+        """Read a snapshot's facts, let `change` edit them, write them back: one transaction taken up front
+        (BEGIN IMMEDIATE), so two writers (two proxies on one store) never lose each other's updates."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            existing = self.find(target, version, platform, source)
+            facts = self.facts(existing.id) if existing else {}
+            change(facts)
+            return self.save_snapshot(target=target, version=version, platform=platform, source=source, origin=origin,
+                                      extractor=extractor, published_at=published_at, facts=facts)  # commits
+        except BaseException:
+            conn.rollback()
+            raise
 
     def prune(self) -> int:
         """Drop texts no fact points at any more (left by re-collected snapshots); how many went."""

@@ -1,169 +1,20 @@
-"""Shared fixtures: synthetic releases (a minified-looking cli.js, a Bun-style native binary) and a local
-fake npm registry that serves them under the real package names."""
+"""Shared fixtures: a local fake npm registry, the CLI pointed at it, four synthetic releases."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import io
-import json
-import struct
-import tarfile
-from dataclasses import dataclass, field
+import re
 
 import pytest
 from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
-MAIN = "@anthropic-ai/claude-code"
-LINUX = "@anthropic-ai/claude-code-linux-x64"
-
-# A tiny program shaped like the real bundle. {names} are minified identifiers (they change between
-# builds); everything else is what a release really says.
-CLI_TEMPLATE = """#!/usr/bin/env node
-var {tool}="Bash",{read}="Read";function {sec}(q,K){{return{{name:q,compute:K,cacheBreak:!1}}}}
-function {gate}(q){{if(!q.includes("{model_gate}"))return!1;return {cfg}().clientDataCache?.quiet_salted_ember==="true"}}
-function {terse}(q){{return"{terse_text}"}}
-async function {build}(q,K){{let j=[...{guard}[{sec}("anti_verbosity",()=>{terse}(K))]:[],{sec}("language",()=>"Always respond in the language the user writes in, unless they ask otherwise."),{sec}("memory",()=>`# Memory\\nYou keep notes in ${{q}} for later sessions and update them as you learn.`)];return j}}
-function {req}(q){{return{{model:q.model,max_tokens:{max_tokens},thinking:{{type:"enabled",budget_tokens:1024}},messages:q.messages}}}}
-function {flag}(a,b){{return b}}function {flag2}(){{return {flag}("tengu_quiet_flag",{flag_default})}}
-function {tel}(){{log("tengu_event_fired",{{a:1}});log("tengu_other_event",{{b:2}})}}
-var {desc}="Reads a file from the local filesystem. Use absolute paths; the result is truncated after many lines.",{rx}=/["'`]{{2}}/g,{div}=10/2;
-var {tool_obj}={{name:{read},maxResultSizeChars:1e5,async prompt(){{return"Read files from the local filesystem when the user asks you to look at them."}}}};
-if(process.env.CLAUDE_CODE_FOO_MODE)console.log("claude-opus-4-6","interleaved-thinking-2025-05-14","\\u2264 works");
-"""
-
-NAMES_A = dict(tool="Aq", read="Bq", sec="iv", gate="OW6", cfg="D8", terse="mrY", build="eW", req="Rq1", flag="b8", flag2="Fz1", tel="Tl", desc="Dx", rx="Rx", div="Dv", tool_obj="To")
-NAMES_B = dict(tool="K_", read="$q", sec="RV", gate="gH2", cfg="E6", terse="QB1", build="xZ", req="Lp4", flag="c9", flag2="Hh", tel="Ww", desc="Nn", rx="Qx", div="Uv", tool_obj="Zo")
-
-BASE = dict(
-    model_gate="opus-4-6",
-    terse_text="Length limits: keep text between tool calls to at most 25 words, final answers short.",
-    max_tokens=32000,
-    flag_default="!1",
-)
-
-
-def cli_js(names: dict = NAMES_A, **changes) -> bytes:
-    values = {**BASE, **changes}
-    guard = "" if values.pop("unconditional", False) else f"...{names['gate']}(K)?"
-    return CLI_TEMPLATE.format(**names, **values, guard=guard).encode()
-
-
-def tgz(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mode = 0o755
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-def bun_binary(modules: list[tuple[str, bytes, int]], prefix: bytes = b"\x7fELF" + b"\0" * 4092) -> bytes:
-    """An executable-shaped file with a Bun module graph: records of 6 string pointers + 4 flag bytes,
-    an Offsets record and the trailer — the layout of Claude Code's native releases."""
-    data = bytearray()
-    pointers = []
-    for name, text, loader in modules:
-        name_b = f"/$bunfs/root/{name}".encode()
-        n_off = len(data)
-        data += name_b + b"\0"
-        t_off = len(data)
-        data += text + b"\0"
-        pointers.append((n_off, len(name_b), t_off, len(text), loader))
-    table_off = len(data)
-    for n_off, n_len, t_off, t_len, loader in pointers:
-        data += struct.pack("<12I4B", n_off, n_len, t_off, t_len, 0, 0, 0, 0, 0, 0, 0, 0, 1, loader, 1, 0)
-    table_len = len(data) - table_off
-    offsets = struct.pack("<QIIIIII", len(data), table_off, table_len, 0, 0, 0, 0)
-    return prefix + struct.pack("<Q", len(data) + 32 + 16) + bytes(data) + offsets + b"\n---- Bun! ----\n" + b"\0" * 64
-
-
-def native_package(js: bytes) -> bytes:
-    return tgz({"package/claude": bun_binary([("src/entrypoints/cli.js", js, 1), ("prompt-ab12cd34.md", b"# Prompt\nBe helpful.", 13)]), "package/package.json": b"{}"})
-
-
-def js_package(js: bytes) -> bytes:
-    return tgz({"package/cli.js": js, "package/package.json": b"{}"})
-
-
-def sri(data: bytes) -> str:
-    return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
-
-
-@dataclass
-class FakeNpm:
-    """A registry on a local HTTP server. `publish` adds a version; `faults` makes requests misbehave."""
-
-    server: HTTPServer
-    packages: dict[str, dict] = field(default_factory=dict)
-    blobs: dict[str, bytes] = field(default_factory=dict)
-    faults: dict[str, list] = field(default_factory=dict)  # path -> list of (status, headers) served first
-    hits: list[str] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        return self.server.url_for("").rstrip("/")
-
-    def publish(self, package: str, version: str, body: bytes, *, integrity: str | None = None, when: str | None = None, served: bytes | None = None) -> None:
-        doc = self.packages.setdefault(package, {"name": package, "versions": {}, "time": {}, "dist-tags": {}})
-        path = f"/tarballs/{package.replace('/', '_')}-{version}.tgz"
-        self.blobs[path] = body if served is None else served
-        doc["versions"][version] = {
-            "name": package,
-            "version": version,
-            "dist": {"tarball": self.url + path, "integrity": integrity or sri(body)},
-        }
-        doc["time"][version] = when or f"2026-04-{len(doc['versions']):02d}T00:00:00.000Z"
-        doc["dist-tags"]["latest"] = version
-
-    def release(self, version: str, js: bytes, native: bool) -> None:
-        """Publish a Claude-Code-like release: the JS package, or a launcher plus a linux-x64 binary package."""
-        if native:
-            self.publish(MAIN, version, tgz({"package/cli-wrapper.cjs": b"//launcher", "package/package.json": b"{}"}))
-            self.publish(LINUX, version, native_package(js))
-        else:
-            self.publish(MAIN, version, js_package(js))
-
-    def handler(self, request: Request) -> Response:
-        path = request.path
-        self.hits.append(path)
-        queued = self.faults.get(path)
-        if queued:
-            status, headers = queued.pop(0)
-            return Response(b"busy", status=status, headers=headers)
-        if path in self.blobs:
-            return Response(self.blobs[path], content_type="application/octet-stream")
-        name = path.lstrip("/")
-        if name in self.packages:
-            return Response(json.dumps(self.packages[name]), content_type="application/json")
-        return Response(json.dumps({"error": "Not found"}), status=404, content_type="application/json")
+from builders import CHANGELOG, NAMES_A, NAMES_B, FakeNpm, cli_js
 
 
 @pytest.fixture
 def npm(httpserver: HTTPServer) -> FakeNpm:
     fake = FakeNpm(httpserver)
-    httpserver.expect_request(__import__("re").compile(".*")).respond_with_handler(fake.handler)
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(fake.handler)
     return fake
-
-
-CHANGELOG = """# Changelog
-
-## 2.1.114
-
-- Feature flag for quieter output is now on by default (tengu_quiet_flag)
-
-## 2.1.113
-
-- Changed the CLI to spawn a native binary instead of bundled JavaScript
-- Raised max_tokens for long answers
-
-## 2.1.2
-
-- Fixed a typo
-"""
 
 
 @pytest.fixture
@@ -175,3 +26,13 @@ def env(tmp_path, monkeypatch, npm):
     (tmp_path / "CHANGELOG.md").write_text(CHANGELOG)
     monkeypatch.setenv("AUDITOR_CHANGELOG", str(tmp_path / "CHANGELOG.md"))
     return tmp_path
+
+
+@pytest.fixture
+def releases(npm, env):
+    """Four releases: a rename-only rebuild, then the packaging switch with real behavior changes."""
+    npm.release("2.1.1", cli_js(NAMES_A), native=False)
+    npm.release("2.1.2", cli_js(NAMES_B), native=False)
+    npm.release("2.1.113", cli_js(NAMES_A, unconditional=True, max_tokens=64000), native=True)
+    npm.release("2.1.114", cli_js(NAMES_B, unconditional=True, max_tokens=64000, flag_default="!0"), native=True)
+    return npm

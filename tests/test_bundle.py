@@ -6,7 +6,7 @@ import pytest
 
 from auditor import bundle
 from auditor.errors import BundleNotFound, DownloadError
-from conftest import bun_binary, cli_js, js_package, native_package, tgz
+from builders import bun_binary, cli_js, js_package, native_package, tgz
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:

@@ -12,10 +12,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from auditor import changelog
-
+from auditor.changelog import ChangelogHistory, Entry, Release, page, raw, repository, source
 from auditor.changelog import history as history_module
-from auditor.changelog import page, raw, repository
-from auditor.changelog import ChangelogHistory, Entry, Release, source
 from auditor.changelog.model import dump_releases, load_releases
 from auditor.errors import ChangelogError
 from auditor.store import Store
@@ -530,7 +528,7 @@ def test_missing_versions_in_version_order() -> None:
 
 # ---------------------------------------------------------------------------------------------- source and what it keeps
 
-TARGET = Target("t", "t", ("cli.js",), changelog=ChangelogSource(git_url=None))
+TARGET = Target("t", "T", "t", "t", ("cli.js",), changelog=ChangelogSource(git_url=None))
 
 
 @pytest.mark.parametrize(
@@ -554,7 +552,7 @@ def test_source_kind_of_local_paths(tmp_path: Path) -> None:
 
 
 def test_releases_json_round_trip() -> None:
-    releases = changelog.parse(V4) + [Release("0.9.0", "2026-01-01", (Entry("é \"quoted\"", ("child", "other")),))]
+    releases = [*changelog.parse(V4), Release("0.9.0", "2026-01-01", (Entry("é \"quoted\"", ("child", "other")),))]
     assert load_releases(dump_releases(releases)) == releases
 
 

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from auditor import extract, targets
 from auditor.targets import ChangelogSource
 from auditor.cli import cli
 from auditor.store import Store
-from conftest import LINUX, MAIN, NAMES_A, NAMES_B, bun_binary, cli_js, js_package, sri, tgz
+from builders import LINUX, MAIN, NAMES_A, NAMES_B, bun_binary, cli_js, js_package, sri, tgz
 
 
 def run(*args, capture: bool = False):
@@ -30,19 +31,54 @@ def one_line_error(result) -> str:
     return lines[0]
 
 
-@pytest.fixture
-def releases(npm, env):
-    """Four releases: a rename-only rebuild, then the packaging switch with real behavior changes."""
-    npm.release("2.1.1", cli_js(NAMES_A), native=False)
-    npm.release("2.1.2", cli_js(NAMES_B), native=False)
-    npm.release("2.1.113", cli_js(NAMES_A, unconditional=True, max_tokens=64000), native=True)
-    npm.release("2.1.114", cli_js(NAMES_B, unconditional=True, max_tokens=64000, flag_default="!0"), native=True)
-    return npm
-
-
 def test_every_command_has_help():
     for name in cli.commands:
         assert run(name, "--help").exit_code == 0
+
+
+SHARED = ("--db", "--target", "--platform", "--registry", "--cache-dir")
+
+
+def test_shared_options_work_on_every_command_and_show_their_env_var():
+    for name, command in cli.commands.items():
+        options = {o for p in command.params for o in p.opts}
+        assert set(SHARED) <= options, name
+        assert "env var: AUDITOR_DB" in " ".join(run(name, "--help").output.split()), name
+
+
+def test_db_where_people_type_it(releases, env, tmp_path):
+    """After the command (wins over the group's flag and the environment), before it, or from $AUDITOR_DB."""
+    assert run("diff", "2.1.1", "2.1.2", "--db", str(tmp_path / "x.db")).exit_code == 0
+    assert run("--db", str(tmp_path / "y.db"), "collect", "2.1.2", "--no-capture").exit_code == 0
+    assert run("--db", str(tmp_path / "y.db"), "collect", "2.1.113", "--db", str(tmp_path / "z.db"), "--no-capture").exit_code == 0
+    stored = {name: [r.version for r in Store.open(tmp_path / name).snapshots("claude-code")] for name in ("x.db", "y.db", "z.db")}
+    assert stored == {"x.db": ["2.1.1", "2.1.2"], "y.db": ["2.1.2"], "z.db": ["2.1.113"]}
+    assert not (env / "store.db").exists()  # $AUDITOR_DB was set, and every flag beat it
+    assert run("collect", "2.1.1").exit_code == 0
+    assert [r.version for r in Store.open(env / "store.db").snapshots("claude-code")] == ["2.1.1"]
+
+
+def test_every_long_option_is_in_the_readme():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    missing = sorted(
+        f"{name} {opt}"
+        for name, command in cli.commands.items()
+        for param in command.params
+        for opt in param.opts
+        if opt.startswith("--") and opt not in readme
+    )
+    assert not missing
+
+
+def test_an_unexpected_error_is_one_line_naming_the_command(releases, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("auditor.audit.diff_versions", broken)
+    line = one_line_error(run("diff", "2.1.1", "2.1.2"))
+    assert line == "Error: audit diff failed unexpectedly: ZeroDivisionError: division by zero (run with AUDITOR_DEBUG=1 for the traceback)"
+    monkeypatch.setenv("AUDITOR_DEBUG", "1")
+    assert isinstance(run("diff", "2.1.1", "2.1.2").exception, ZeroDivisionError)
 
 
 def test_same_version_has_no_changes(releases):
@@ -119,10 +155,12 @@ def test_binary_without_embedded_bundle(npm, env):
 
 
 def test_rate_limited_then_success(releases, monkeypatch):
-    monkeypatch.setattr("time.sleep", lambda s: None)
+    slept: list[float] = []
+    monkeypatch.setattr("time.sleep", slept.append)
     releases.faults[f"/{MAIN}"] = [(429, {"Retry-After": "1"})]
     assert run("collect", "2.1.1").exit_code == 0
     assert releases.hits.count(f"/{MAIN}") == 2
+    assert slept == [1.0]  # the server's Retry-After, honoured without really waiting
 
 
 def test_ctrl_c_during_collect_then_resume(releases, env, monkeypatch):

@@ -80,7 +80,7 @@ def test_same_inputs_are_judged_once(judged: list[int]) -> None:
     "other",
     [
         {"changes": CHANGES[:2]},
-        {"changes": [dataclasses.replace(CHANGES[0], after="CLAUDE_CODE_BAR")] + CHANGES[1:]},
+        {"changes": [dataclasses.replace(CHANGES[0], after="CLAUDE_CODE_BAR"), *CHANGES[1:]]},
         {"log": changelog([RELEASES[0]])},
         {"log": changelog(commits=1)},
         {"rule_set": [dataclasses.replace(RULES[0], severity="high"), RULES[1]]},
@@ -119,7 +119,7 @@ def test_unreadable_judgement_is_judged_again_and_replaced(judged: list[int]) ->
 def test_only_the_newest_judgements_are_kept() -> None:
     store = Store.memory()
     for n in range(JUDGEMENTS_KEPT + 3):
-        run(store, versions=VERSIONS[: 1 + n % 4] + [f"9.9.{n}"])
+        run(store, versions=[*VERSIONS[: 1 + n % 4], f"9.9.{n}"])
     assert store.db["judgements"].count == JUDGEMENTS_KEPT
 
 

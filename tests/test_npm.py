@@ -25,7 +25,6 @@ from auditor.npm import (
     LazyClient,
     Registry,
     default_cache_dir,
-    default_registry_url,
     retry_after,
 )
 
@@ -434,13 +433,8 @@ def test_digest_prefers_the_strongest_hash():
     assert Digest.from_dist({"integrity": "sha512-!!!"}) is None
 
 
-def test_defaults_from_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("AUDITOR_CACHE", str(tmp_path / "c"))
-    monkeypatch.setenv("AUDITOR_REGISTRY", "http://mirror.local/npm/")
-    assert default_cache_dir() == tmp_path / "c"
-    assert default_registry_url() == "http://mirror.local/npm"
-    monkeypatch.delenv("AUDITOR_CACHE")
-    monkeypatch.delenv("AUDITOR_REGISTRY")
-    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+def test_default_cache_dir_is_the_users_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert default_cache_dir() == tmp_path / "auditor"
+    monkeypatch.delenv("XDG_CACHE_HOME")
     assert default_cache_dir() == Path.home() / ".cache" / "auditor"
-    assert default_registry_url() == "https://registry.npmjs.org"

@@ -7,9 +7,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from auditor.errors import RuleError, UnknownVersion
+from auditor.errors import PolicyError, UnknownVersion
 from auditor.judge import Finding
 from auditor.pin import Policy, recommend
+from auditor.targets import Hold, Target
+from auditor.targets.claude_code import CLAUDE_CODE
 
 PUBLISHED = {f"2.1.{i}": f"2026-04-{i:02d}T12:00:00+00:00" for i in range(1, 11)}
 NOW = datetime(2026, 4, 30, tzinfo=timezone.utc)
@@ -31,7 +33,7 @@ def finding(introduced_in: str, severity="high", verdict="undocumented", categor
 
 
 def test_skips_releases_with_an_undocumented_high_finding():
-    rec = recommend([finding("2.1.8")], PUBLISHED, "2.1.3", Policy(), NOW)
+    rec = recommend([finding("2.1.8")], PUBLISHED, "2.1.3", Policy(), NOW, target=CLAUDE_CODE)
     assert rec.version == "2.1.7"
     assert [s.version for s in rec.skipped] == ["2.1.10", "2.1.9", "2.1.8"]
     assert all("undocumented high [output-length] Terse-output instruction now unconditional (since 2.1.8)" in s.line() for s in rec.skipped)
@@ -40,63 +42,63 @@ def test_skips_releases_with_an_undocumented_high_finding():
 
 def test_documented_partial_and_lower_severity_findings_do_not_block_by_default():
     others = [finding("2.1.5", verdict="documented"), finding("2.1.6", verdict="partial"), finding("2.1.7", severity="medium")]
-    assert recommend(others, PUBLISHED, "2.1.3", Policy(), NOW).version == "2.1.10"
+    assert recommend(others, PUBLISHED, "2.1.3", Policy(), NOW, target=CLAUDE_CODE).version == "2.1.10"
     strict = Policy(severity="medium", verdicts=frozenset({"undocumented", "partial"}))
-    assert recommend(others, PUBLISHED, "2.1.3", strict, NOW).version == "2.1.5"
+    assert recommend(others, PUBLISHED, "2.1.3", strict, NOW, target=CLAUDE_CODE).version == "2.1.5"
 
 
 def test_ignored_categories_do_not_block():
     policy = Policy(ignore_categories=frozenset({"output-length"}))
-    assert recommend([finding("2.1.8")], PUBLISHED, "2.1.3", policy, NOW).version == "2.1.10"
+    assert recommend([finding("2.1.8")], PUBLISHED, "2.1.3", policy, NOW, target=CLAUDE_CODE).version == "2.1.10"
 
 
 def test_a_change_that_came_and_went_blocks_only_the_releases_that_had_it():
-    rec = recommend([finding("2.1.5", removed_in="2.1.7")], PUBLISHED, "2.1.3", Policy(), NOW)
+    rec = recommend([finding("2.1.5", removed_in="2.1.7")], PUBLISHED, "2.1.3", Policy(), NOW, target=CLAUDE_CODE)
     assert rec.version == "2.1.10"
-    rec = recommend([finding("2.1.5", removed_in="2.1.7")], {v: PUBLISHED[v] for v in ("2.1.3", "2.1.4", "2.1.5", "2.1.6")}, "2.1.3", Policy(), NOW)
+    rec = recommend([finding("2.1.5", removed_in="2.1.7")], {v: PUBLISHED[v] for v in ("2.1.3", "2.1.4", "2.1.5", "2.1.6")}, "2.1.3", Policy(), NOW, target=CLAUDE_CODE)
     assert rec.version == "2.1.4"
 
 
 def test_respects_the_minimum_age():
     now = datetime(2026, 4, 11, tzinfo=timezone.utc)  # 2.1.10 is half a day old, 2.1.9 one and a half
-    rec = recommend([], PUBLISHED, "2.1.3", Policy(min_age_days=3), now)
+    rec = recommend([], PUBLISHED, "2.1.3", Policy(min_age_days=3), now, target=CLAUDE_CODE)
     assert rec.version == "2.1.7"
     assert rec.skipped[0].line() == "2.1.10: published 12 h ago (policy: at least 3 days)"
-    assert recommend([], PUBLISHED, "2.1.3", Policy(min_age_days=0), now).version == "2.1.10"
+    assert recommend([], PUBLISHED, "2.1.3", Policy(min_age_days=0), now, target=CLAUDE_CODE).version == "2.1.10"
 
 
 def test_unknown_publish_time_is_not_old_enough():
     published = {**PUBLISHED, "2.1.11": None}
-    rec = recommend([], published, "2.1.3", Policy(), NOW)
+    rec = recommend([], published, "2.1.3", Policy(), NOW, target=CLAUDE_CODE)
     assert rec.version == "2.1.10" and "publish time unknown" in rec.skipped[0].line()
 
 
 def test_baseline_newest_stays():
-    rec = recommend([], PUBLISHED, "2.1.10", Policy(), NOW)
+    rec = recommend([], PUBLISHED, "2.1.10", Policy(), NOW, target=CLAUDE_CODE)
     assert rec.stays and rec.version == "2.1.10" and rec.skipped == ()
     assert rec.commands["install"] == "npm install -g @anthropic-ai/claude-code@2.1.10"
 
 
 def test_unknown_baseline_is_one_clear_error():
     with pytest.raises(UnknownVersion, match="no published version 9.9.9"):
-        recommend([], PUBLISHED, "9.9.9", Policy(), NOW)
+        recommend([], PUBLISHED, "9.9.9", Policy(), NOW, target=CLAUDE_CODE)
 
 
 def test_nothing_qualifies_stays_on_baseline_with_every_reason():
-    rec = recommend([finding("2.1.4")], PUBLISHED, "2.1.3", Policy(), NOW)
+    rec = recommend([finding("2.1.4")], PUBLISHED, "2.1.3", Policy(), NOW, target=CLAUDE_CODE)
     assert rec.stays and len(rec.skipped) == 7
     assert rec.lines()[0] == "Stay on 2.1.3: no newer release qualifies."
 
 
 def test_releases_outside_the_audited_range_are_not_recommended():
-    rec = recommend([], PUBLISHED, "2.1.3", Policy(), NOW, audited=["2.1.3", "2.1.4", "2.1.5"])
+    rec = recommend([], PUBLISHED, "2.1.3", Policy(), NOW, target=CLAUDE_CODE, audited=["2.1.3", "2.1.4", "2.1.5"])
     assert rec.version == "2.1.5"
     assert rec.skipped[0].version == "2.1.6…2.1.10 (5 releases)"
 
 
 def test_commands_use_the_keys_the_release_has():
     facts = {"2.1.10": {"env": {"DISABLE_AUTOUPDATER": "", "DISABLE_UPDATES": ""}, "setting": {"minimumVersion": "string"}}}
-    rec = recommend([], PUBLISHED, "2.1.3", Policy(), NOW, facts=facts)
+    rec = recommend([], PUBLISHED, "2.1.3", Policy(), NOW, target=CLAUDE_CODE, facts=facts)
     assert "export DISABLE_UPDATES=1" in rec.commands["hold_env"]
     settings = json.loads(rec.commands["hold_settings"].split("\n", 1)[1])
     assert settings == {"env": {"DISABLE_AUTOUPDATER": "1", "DISABLE_UPDATES": "1"}}
@@ -138,15 +140,25 @@ def test_empty_policy_file_is_the_default(tmp_path):
 def test_bad_policy_names_file_and_line(tmp_path, text, line, words):
     path = tmp_path / "policy.toml"
     path.write_text(text)
-    with pytest.raises(RuleError) as caught:
+    with pytest.raises(PolicyError) as caught:
         Policy.load(path)
     assert str(caught.value).startswith(f"{path}:{line}: ") and words in str(caught.value)
 
 
 def test_unreadable_or_invalid_policy(tmp_path):
-    with pytest.raises(RuleError, match="cannot read policy"):
+    with pytest.raises(PolicyError, match="cannot read policy"):
         Policy.load(tmp_path / "missing.toml")
     bad = tmp_path / "bad.toml"
     bad.write_text("severity = \n")
-    with pytest.raises(RuleError, match="invalid TOML"):
+    with pytest.raises(PolicyError, match="invalid TOML"):
         Policy.load(bad)
+
+
+def test_commands_come_from_the_target_not_from_claude_code():
+    other = Target(name="other", display_name="Other CLI", npm_package="@acme/other", command="other", entry_files=("package/cli.js",),
+                   hold=Hold(env=("OTHER_NO_UPDATE",), settings_file="~/.other/config.json"))
+    rec = recommend([], PUBLISHED, "2.1.3", Policy(), NOW, target=other, facts={"2.1.10": {"env": {"OTHER_NO_UPDATE": ""}, "setting": {}}})
+    assert rec.commands["install"] == "npm install -g @acme/other@2.1.10"
+    assert rec.commands["hold_env"] == "export OTHER_NO_UPDATE=1  # in ~/.bashrc or ~/.zshrc"
+    assert rec.commands["verify"].startswith("other --version   # expect: 2.1.10 (Other CLI)")
+    assert "claude" not in json.dumps([rec.commands, rec.notes]).lower()

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from auditor.cli import cli
-from auditor.npm import default_registry_url
+from auditor.npm import DEFAULT_REGISTRY
 from auditor.store import Store
 
 pytestmark = pytest.mark.realdata
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.realdata
 @pytest.fixture
 def real(tmp_path, monkeypatch):
     try:
-        httpx.head(default_registry_url(), timeout=10)
+        httpx.head(DEFAULT_REGISTRY, timeout=10)
     except httpx.TransportError:
         pytest.skip("npm registry unreachable")
     monkeypatch.setenv("AUDITOR_DB", str(tmp_path / "store.db"))

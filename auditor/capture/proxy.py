@@ -49,6 +49,7 @@ import httpx
 import uvicorn
 
 from .. import targets
+from ..targets import Target
 from ..errors import ProxyError
 from ..store import Store
 from .facts import CAPTURE_FORMAT, CAPTURE_KINDS, request_facts
@@ -59,8 +60,6 @@ DEFAULT_UPSTREAM = "https://api.anthropic.com"
 DEFAULT_PORT = 8787
 PLATFORM = SOURCE = "proxy"
 RECORDED_PATHS = frozenset({MESSAGES_PATH, COUNT_TOKENS_PATH})
-# The CLI's version; some releases say claude-code/ instead of claude-cli/.
-_USER_AGENT_VERSION = re.compile(r"\bclaude-(?:cli|code)/(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)")
 # Headers that describe one connection, not the request (RFC 9110 §7.6.1), plus Host (httpx sets the
 # upstream's) and Expect (the proxy, not the client, talks to the upstream).
 _HOP_BY_HOP = frozenset({
@@ -350,6 +349,7 @@ def _record_loop(db_path: str, target: str, upstream: str, keep_content: bool, j
     Ctrl-C in a terminal reaches the whole process group; the proxy decides when recording ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     store = Store.open(Path(db_path))
+    spec = targets.get(target)
     origin = f"audit proxy → {upstream}"
     running = True
     while running:
@@ -362,9 +362,9 @@ def _record_loop(db_path: str, target: str, upstream: str, keep_content: bool, j
         running = batch[-1] is not None
         finished = [job for job in batch if job is not None]
         if finished:
-            results.put(_record_batch(store, target, origin, finished, keep_content))
+            results.put(_record_batch(store, spec, origin, finished, keep_content))
     store.prune()  # each merge replaced its version's snapshot: drop the texts only the old ones used
-    store.db.conn.close()
+    store.close()
 
 
 @dataclass(frozen=True)
@@ -376,15 +376,15 @@ class _Observation:
     facts: dict[str, dict[str, Any]]
 
 
-def _record_batch(store: Store, target: str, origin: str, batch: list[_Finished], keep_content: bool) -> list[ProxyEvent]:
+def _record_batch(store: Store, target: Target, origin: str, batch: list[_Finished], keep_content: bool) -> list[ProxyEvent]:
     """Record finished requests, one transaction per CLI version; one event per request, in order."""
     events: list[ProxyEvent] = []
     pending: dict[str, list[tuple[int, _Observation]]] = {}
     for finished in batch:
-        event = ProxyEvent(finished.method, finished.path, finished.status, finished.seconds, _version(finished.headers), note=finished.note)
+        event = ProxyEvent(finished.method, finished.path, finished.status, finished.seconds, _version(finished.headers, target), note=finished.note)
         if finished.body is not None:
             try:
-                observed = _observe(finished, event.version, keep_content)
+                observed = _observe(finished, event.version, keep_content, target)
             except Exception as exc:  # an odd request must not stop the recorder
                 observed = f"not recorded: {type(exc).__name__}: {exc}"
             if isinstance(observed, str):
@@ -395,24 +395,24 @@ def _record_batch(store: Store, target: str, origin: str, batch: list[_Finished]
         events.append(event)
     for version, observations in pending.items():
         try:
-            _merge_and_save(store, target, version, origin, [o for _, o in observations])
+            _merge_and_save(store, target.name, version, origin, [o for _, o in observations])
         except Exception as exc:  # a store error must not stop the proxy; the events say what was lost
             for index, _ in observations:
                 events[index] = replace(events[index], recorded=False, note=_join(events[index].note, f"not recorded: {exc}"))
     return events
 
 
-def _observe(finished: _Finished, version: str | None, keep_content: bool) -> _Observation | str:
+def _observe(finished: _Finished, version: str | None, keep_content: bool, target: Target) -> _Observation | str:
     """One request's facts, or why it is not recorded."""
     if version is None:
-        return "not recorded: no claude-cli version in the user-agent"
+        return f"not recorded: no {target.display_name} version in the user-agent"
     try:
         body = json.loads(finished.body or b"null")
     except ValueError:
         body = None
     if not isinstance(body, dict):
         return "not recorded: the body is not a JSON object"
-    role = _role(finished.path, body, finished.headers)
+    role = _role(finished.path, body, finished.headers, target)
     messages = body.get("messages") if isinstance(body.get("messages"), list) else []
     request = RecordedRequest(
         method=finished.method, path=finished.path, query=parse_qs(finished.query), headers=_redacted(finished.headers),
@@ -427,22 +427,14 @@ def _observe(finished: _Finished, version: str | None, keep_content: bool) -> _O
 
 
 def _merge_and_save(store: Store, target: str, version: str, origin: str, observations: list[_Observation]) -> None:
-    """Read, merge and write one version's snapshot in one transaction (BEGIN IMMEDIATE: no lost updates
-    between two proxies on one store); save_snapshot commits it."""
-    conn = store.db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        existing = store.find(target, version, PLATFORM, SOURCE)
-        facts = store.facts(existing.id) if existing else {}
+    """Merge the observations into the version's snapshot, in one transaction."""
+
+    def merge_all(facts: dict[str, dict[str, Any]]) -> None:
         for observation in observations:
             _merge(facts, observation)
-        store.save_snapshot(
-            target=target, version=version, platform=PLATFORM, source=SOURCE, origin=origin, extractor=CAPTURE_FORMAT,
-            published_at=store.releases(target).get(version), facts=facts,
-        )
-    except BaseException:
-        conn.rollback()
-        raise
+
+    store.update_snapshot(target=target, version=version, platform=PLATFORM, source=SOURCE, origin=origin, extractor=CAPTURE_FORMAT,
+                          published_at=store.releases(target).get(version), change=merge_all)
 
 
 def _merge(facts: dict[str, dict[str, Any]], observation: _Observation) -> None:
@@ -457,16 +449,16 @@ def _merge(facts: dict[str, dict[str, Any]], observation: _Observation) -> None:
     capture[f"{role}: models seen"] = sorted({*capture.get(f"{role}: models seen", []), *([model] if model else [])})
 
 
-def _version(headers: list[tuple[str, str]]) -> str | None:
+def _version(headers: list[tuple[str, str]], target: Target) -> str | None:
     agent = next((v for k, v in headers if k == "user-agent"), "")
-    match = _USER_AGENT_VERSION.search(agent)
+    match = re.search(target.user_agent_version, agent) if target.user_agent_version else None
     return match.group(1) if match else None
 
 
-def _role(path: str, body: dict[str, Any], headers: list[tuple[str, str]]) -> str:
+def _role(path: str, body: dict[str, Any], headers: list[tuple[str, str]], target: Target) -> str:
     if path == COUNT_TOKENS_PATH:
         return "count_tokens"
-    if any(k == "x-claude-code-agent-id" for k, _ in headers):
+    if target.subagent_header and any(k == target.subagent_header for k, _ in headers):
         return "subagent"
     return "main" if body.get("tools") else "auxiliary"
 

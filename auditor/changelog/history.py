@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import ClassVar, NamedTuple
 
 from .. import versions
@@ -267,7 +267,9 @@ def late_entries(history: ChangelogHistory, publish_times: Mapping[str, str], ho
     for version in versions.sort(v for v in publish_times if v in history.sections):
         published = instant(publish_times[version])
         section = history.sections[version]
-        late = [(None, section.first_sha, section.first_date)] if section.first_sha != history.baseline else []
+        late: list[tuple[str | None, str, str]] = []
+        if section.first_sha != history.baseline:
+            late.append((None, section.first_sha, section.first_date))
         late += [
             (record.original, record.first_sha, record.first_date)
             for record in history.entries.get(version, ())
@@ -283,7 +285,7 @@ def late_entries(history: ChangelogHistory, publish_times: Mapping[str, str], ho
 def instant(stamp: str) -> datetime:
     """An ISO timestamp as an aware datetime (git and npm stamps; naive ones are UTC)."""
     moment = datetime.fromisoformat(stamp)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def entries_near(releases: Iterable[Release], version: str, window: int = 1) -> list[tuple[str, Entry]]:

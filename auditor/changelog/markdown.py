@@ -59,7 +59,7 @@ def parse(text: str) -> list[Release]:
         level, title = event
         match = _VERSION_HEADING.match(title)
         if match:
-            date, current = found.setdefault(match["version"], (match["date"], []))
+            _, current = found.setdefault(match["version"], (match["date"], []))
             section_level = level
         elif level <= section_level:
             current = None

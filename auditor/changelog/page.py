@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-import httpx
 from bs4 import BeautifulSoup, Comment, Tag
 
 from ..errors import ChangelogError
+from ..npm import HttpClient
 from .model import Entry, Release
 from .raw import get
 
@@ -80,7 +80,7 @@ def _own_text(li: Tag) -> str:
     return " ".join("".join(parts).split())
 
 
-def fetch_releases(client: httpx.Client, url: str, pages: int = 1) -> list[Release]:
+def fetch_releases(client: HttpClient, url: str, pages: int = 1) -> list[Release]:
     """Releases from a releases page and up to `pages - 1` following pages (GitHub shows 10 a page).
 
     A release published between two page loads shifts the pages; the repeat it causes is dropped.

@@ -5,14 +5,15 @@ from __future__ import annotations
 import httpx
 
 from ..errors import ChangelogError
+from ..npm import HttpClient
 
 
-def fetch_text(client: httpx.Client, url: str) -> str:
+def fetch_text(client: HttpClient, url: str) -> str:
     """The changelog's current text from a raw URL."""
     return get(client, url).text
 
 
-def get(client: httpx.Client, url: str) -> httpx.Response:
+def get(client: HttpClient, url: str) -> httpx.Response:
     """A 200 response for `url`, redirects followed; anything else is one ChangelogError line."""
     try:
         response = client.get(url, follow_redirects=True)

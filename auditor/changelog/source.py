@@ -19,8 +19,7 @@ from .markdown import PARSER, parse
 from .model import Changelog, Release, dump_releases, load_releases
 
 if TYPE_CHECKING:
-    import httpx
-
+    from ..npm import HttpClient
     from ..store import SavedChangelog, Store
     from ..targets import Target
 
@@ -28,7 +27,7 @@ ENV = "AUDITOR_CHANGELOG"
 RELEASE_PAGES = 10  # a releases page lists 10; this reaches back ~100 releases
 
 
-def load(target: Target, store: Store, client: httpx.Client, cache_dir: Path, source: str | None = None) -> Changelog:
+def load(target: Target, store: Store, client: HttpClient, cache_dir: Path, source: str | None = None) -> Changelog:
     """The changelog from the first source that answers. When none does, an empty one whose warning
     says why: changes can still be reported, just not judged."""
     source = source or os.environ.get(ENV)
@@ -64,7 +63,7 @@ def kind(source: str) -> str:
     return "git"
 
 
-def _fetch(source: str, target: Target, store: Store, client: httpx.Client, cache_dir: Path) -> Changelog:
+def _fetch(source: str, target: Target, store: Store, client: HttpClient, cache_dir: Path) -> Changelog:
     """Read `source`, parse what it says unless the store has it parsed, and save what changed."""
     saved = store.changelog(source)
     history = None

@@ -18,6 +18,16 @@ class ChangelogSource:
 
 
 @dataclass(frozen=True)
+class Hold:
+    """How a user keeps a pinned version from updating itself: the env vars that switch the updater off
+    (newest name last), the settings file they can go in, and the setting that does the same."""
+
+    env: tuple[str, ...] = ()
+    settings_file: str = ""
+    setting: str = ""
+
+
+@dataclass(frozen=True)
 class Target:
     """One CLI on npm.
 
@@ -26,7 +36,9 @@ class Target:
     """
 
     name: str
+    display_name: str
     npm_package: str
+    command: str  # what users type to run it
     entry_files: tuple[str, ...]
     platform_package: str | None = None
     native_since: str | None = None
@@ -38,6 +50,9 @@ class Target:
     identifier_prefixes: tuple[str, ...] = ()
     flag_prefixes: tuple[str, ...] = ()
     section_anchors: tuple[str, ...] = ()  # names that identify the system prompt's list of sections
+    hold: Hold = Hold()
+    user_agent_version: str = ""  # regex: group 1 is the CLI's version in its requests' User-Agent
+    subagent_header: str = ""  # a request header only subagents' requests carry
 
     def ships_native(self, version: str) -> bool:
         from ..versions import parse

@@ -1,10 +1,12 @@
 """Anthropic's Claude Code (npm @anthropic-ai/claude-code)."""
 
-from . import ChangelogSource, Target
+from . import ChangelogSource, Hold, Target
 
 CLAUDE_CODE = Target(
     name="claude-code",
+    display_name="Claude Code",
     npm_package="@anthropic-ai/claude-code",
+    command="claude",
     entry_files=("package/cli.js",),
     platform_package="@anthropic-ai/claude-code-{platform}",
     native_since="2.1.113",
@@ -26,4 +28,8 @@ CLAUDE_CODE = Target(
     identifier_prefixes=("CLAUDE_CODE_", "ANTHROPIC_", "DISABLE_", "ENABLE_", "CLAUDE_", "MAX_THINKING", "MCP_", "BASH_"),
     flag_prefixes=("tengu_",),
     section_anchors=("session_guidance", "env_info_simple", "doing_tasks"),
+    hold=Hold(env=("DISABLE_AUTOUPDATER", "DISABLE_UPDATES"), settings_file="~/.claude/settings.json", setting="autoUpdates"),
+    # some releases say claude-code/ instead of claude-cli/
+    user_agent_version=r"\bclaude-(?:cli|code)/(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)",
+    subagent_header="x-claude-code-agent-id",
 )
