@@ -65,14 +65,19 @@ def dump_releases(releases: list[Release]) -> str:
 def load_releases(data: str) -> list[Release]:
     """The inverse of `dump_releases`; ValueError when `data` is not its output."""
     rows = json.loads(data)
-    if not isinstance(rows, list):
+    if type(rows) is not list:
         raise ValueError("parsed changelog is not a list of releases")
-    releases = []
-    for row in rows:
-        if not (isinstance(row, list) and len(row) == 3 and isinstance(row[0], str) and isinstance(row[2], list)):
-            raise ValueError("parsed changelog has a release that is not [version, date, entries]")
-        version, date, entries = row
-        if not all(isinstance(e, list) and e and all(isinstance(t, str) for t in e) for e in entries):
-            raise ValueError(f"parsed changelog has an entry of {version} that is not [text, *children]")
-        releases.append(Release(version, date, tuple(Entry(text, tuple(children)) for text, *children in entries)))
-    return releases
+    return [_release(row) for row in rows]
+
+
+def _release(row: object) -> Release:
+    if type(row) is not list or len(row) != 3 or type(row[0]) is not str or type(row[2]) is not list:
+        raise ValueError("parsed changelog has a release that is not [version, date, entries]")
+    version, date, entries = row
+    return Release(version, date, tuple(_entry(item) for item in entries))
+
+
+def _entry(item: object) -> Entry:
+    if type(item) is not list or not item or type(item[0]) is not str:
+        raise ValueError("parsed changelog has an entry that is not [text, *children]")
+    return Entry(item[0], tuple(item[1:]))
