@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +131,20 @@ def test_code_digest_follows_the_source() -> None:
     judgements.code_digest.cache_clear()
     assert judgements.code_digest() == judgements.code_digest()
     assert len(judgements.code_digest()) == 64
+
+
+def test_the_key_is_the_same_in_every_process() -> None:
+    """Sets are ordered by a per-process hash seed: a key that depended on it would never hit."""
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import test_judgements as t; from auditor import judgements, rules;"
+        "shipped = rules.load();"
+        "print(judgements._key(t.CHANGES, t.changelog(commits=2), [*t.RULES, *shipped], t.PUBLISHED, t.VERSIONS))"
+    )
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", code, str(Path(__file__).parent)], env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True, text=True, check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(keys) == 1 and len(keys.pop().strip()) == 64
