@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import git
@@ -146,7 +146,7 @@ def test_malformed_changelog_raises_one_line(text: object) -> None:
 
 # ---------------------------------------------------------------------------------------------- git
 
-T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 ACTOR = git.Actor("Changelog Bot", "bot@example.com")
 
 
@@ -551,6 +551,22 @@ def test_source_kind_of_local_paths(tmp_path: Path) -> None:
     assert [source.kind(str(tmp_path / n)) for n in ("CHANGELOG.md", "c.bundle", ".")] == ["file", "git", "git"]
 
 
+@pytest.mark.parametrize(
+    ("name", "remote"),
+    [
+        ("https://github.com/o/r.git", True),
+        ("git@github.com:o/r.git", True),
+        ("https://github.com/o/r/releases", True),
+        ("file:///srv/r.git", False),
+        ("/nowhere/changelog.bundle", False),
+        ("CHANGELOG.md", False),
+    ],
+)
+def test_only_remote_sources_are_trusted_for_a_while(name: str, remote: bool) -> None:
+    just_now = datetime.now(UTC).isoformat(timespec="seconds")
+    assert source._fresh(name, just_now) is remote
+
+
 def test_releases_json_round_trip() -> None:
     releases = [*changelog.parse(V4), Release("0.9.0", "2026-01-01", (Entry("é \"quoted\"", ("child", "other")),))]
     assert load_releases(dump_releases(releases)) == releases
@@ -595,6 +611,17 @@ def test_parsed_form_of_another_parser_or_unreadable_is_parsed_again(tmp_path: P
     assert parses == [V2, V2, V2]
     assert _load(store, str(path), tmp_path).releases == changelog.parse(V2)
     assert len(parses) == 3  # what was parsed again was saved over the bad copy
+
+
+def test_a_remote_source_is_asked_at_most_every_ten_minutes(httpserver: HTTPServer, tmp_path: Path, parses: list[str]) -> None:
+    httpserver.expect_request("/CHANGELOG.md").respond_with_data(V2)
+    url, store = httpserver.url_for("/CHANGELOG.md"), Store.memory()
+    assert _load(store, url, tmp_path).releases == _load(store, url, tmp_path).releases == changelog.parse(V2)
+    assert len(httpserver.log) == 1 and parses == [V2]
+    then = datetime.now(UTC) - timedelta(seconds=source.FRESH_FOR + 1)
+    store.db.execute("UPDATE changelogs SET fetched_at = ?", [then.isoformat(timespec="seconds")])
+    assert _load(store, url, tmp_path).releases == changelog.parse(V2)
+    assert len(httpserver.log) == 2 and parses == [V2]  # asked again; the same text is not parsed again
 
 
 def test_offline_copy_uses_the_parsed_form(tmp_path: Path, parses: list[str]) -> None:

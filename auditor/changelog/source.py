@@ -1,6 +1,7 @@
 """Where a target's changelog comes from, in order: what the user named (`--changelog` or
 `$AUDITOR_CHANGELOG`), else the vendor's git repository, else its raw URL, else the copy fetched last
 time. Git sources also give the history of every entry, folded incrementally and kept in the store.
+A remote source (a URL) is asked at most every FRESH_FOR seconds.
 
 The store keeps the text last read from each source with its parsed releases, so a run whose source
 says the same as last time parses nothing (markdown-it is not even imported), and a history that folded
@@ -10,10 +11,14 @@ no new commit is not written again.
 from __future__ import annotations
 
 import os
+import re
+import time
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ChangelogError
+from ..npm import DEFAULT_MAX_AGE
 from .history import ChangelogHistory
 from .markdown import PARSER, parse
 from .model import Changelog, Release, dump_releases, load_releases
@@ -24,7 +29,11 @@ if TYPE_CHECKING:
     from ..targets import Target
 
 ENV = "AUDITOR_CHANGELOG"
+_REMOTE = re.compile(r"^(?!file:)[a-z][a-z0-9+.-]*://|^[\w.-]+@[\w.-]+:")  # a URL, or git's user@host:path
 RELEASE_PAGES = 10  # a releases page lists 10; this reaches back ~100 releases
+FRESH_FOR = DEFAULT_MAX_AGE
+"""Seconds a remote changelog is used as last read without asking its source again (a git fetch, an
+HTTP GET): as long as a packument is trusted."""
 
 
 def load(target: Target, store: Store, client: HttpClient, cache_dir: Path, source: str | None = None) -> Changelog:
@@ -64,8 +73,13 @@ def kind(source: str) -> str:
 
 
 def _fetch(source: str, target: Target, store: Store, client: HttpClient, cache_dir: Path) -> Changelog:
-    """Read `source`, parse what it says unless the store has it parsed, and save what changed."""
+    """Read `source`, parse what it says unless the store has it parsed, and save what changed. A
+    remote source read less than FRESH_FOR ago is not asked again."""
     saved = store.changelog(source)
+    if saved and _fresh(source, saved.fetched_at):
+        releases = _parsed(saved.text, saved)
+        if releases is not None:
+            return Changelog(releases, ChangelogHistory.from_dict(saved.history) if saved.history else None, source)
     history = None
     history_changed = False
     match kind(source):
@@ -93,6 +107,15 @@ def _fetch(source: str, target: Target, store: Store, client: HttpClient, cache_
         releases = parse(text)
         store.save_changelog(source, text, history.to_dict() if history else None, dump_releases(releases), PARSER)
     return Changelog(releases, history, source)
+
+
+def _fresh(source: str, fetched_at: str) -> bool:
+    """Whether a remote source (a URL) was read less than FRESH_FOR ago. A local file, clone or bundle
+    is always read: that is cheap, and it may just have been edited."""
+    if not _REMOTE.match(source):
+        return False
+    age = time.time() - datetime.fromisoformat(fetched_at).timestamp()
+    return 0 <= age < FRESH_FOR
 
 
 def _read_file(source: str) -> str:
