@@ -642,9 +642,13 @@ def test_git_source_saves_only_what_changed(remote, tmp_path: Path, parses: list
     saves: list[str] = []
     real_save = Store.save_changelog
     monkeypatch.setattr(Store, "save_changelog", lambda self, name, *rest: saves.append(name) or real_save(self, name, *rest))
+    asked: list[str] = []
+    real_git = repository._git
+    monkeypatch.setattr(repository, "_git", lambda repo, *args: asked.append(args[0]) or real_git(repo, *args))
     again = _load(store, url, tmp_path)
     assert again.history.to_dict() == first.history.to_dict() and again.releases == first.releases
     assert saves == [] and len(parses) == 1
+    assert asked == ["fetch", "rev-list"]  # nothing new: git is asked whether the file changed, nothing more
     _push(work, {"CHANGELOG.md": "## 1.0.3\n\n- New\n\n" + V4}, T0 + timedelta(days=6))
     newer = _load(store, url, tmp_path)
     assert newer.releases[0].version == "1.0.3" and newer.history.sections["1.0.3"]

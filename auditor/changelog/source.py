@@ -98,7 +98,8 @@ def _fetch(source: str, target: Target, store: Store, client: HttpClient, cache_
 
             history = ChangelogHistory.from_dict(saved.history) if saved and saved.history else ChangelogHistory()
             path = Path(source)
-            text, folded = repository.read(str(path.resolve()) if path.exists() else source, target.changelog.path, cache_dir, history)
+            known = saved.text if saved and saved.history else None
+            text, folded = repository.read(str(path.resolve()) if path.exists() else source, target.changelog.path, cache_dir, history, known)
             history_changed = folded > 0 or not (saved and saved.history)
     releases = _parsed(text, saved)
     if releases is not None and not history_changed:
