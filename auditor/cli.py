@@ -16,15 +16,18 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from rich.table import Table
 
 from . import __version__, audit, targets, versions
+from . import action as action_
 from . import merge as merging
 from .capture import load_scenarios
 from .capture.facts import summary as capture_summary
 from .collector import STATIC, Collector
 from .errors import AuditorError
+from .github import GitHub
 from .npm import DEFAULT_REGISTRY, Cache, Registry, default_cache_dir
 from .report import json as json_report
 from .report import markdown as markdown_report
 from .report import text as text_report
+from .rules import SEVERITIES
 from .store import Store
 
 
@@ -380,4 +383,38 @@ def _conflicts(conflicts: list[str]) -> None:
     for line in conflicts:
         click.echo(f"conflict: {line}", err=True)
     if conflicts:
+        sys.exit(1)
+
+
+@cli.command(name="action")
+@click.option("--baseline", default=action_.PREVIOUS, show_default=True,
+              help="Report the releases after this one (default: after the last one reported).")
+@click.option("--until", help="Newest release to report (default: the latest).")
+@click.option("--issue", type=int, help="Tracking issue number (default: found by its marker, or created).")
+@click.option("--severity", type=click.Choice(SEVERITIES), default="medium", show_default=True,
+              help="Lowest severity listed first in the comment and counted by --fail-on and undocumented_count.")
+@click.option("--fail-on", type=click.Choice(action_.FAIL_ON), default="never", show_default=True,
+              help="Exit 1 after posting when a finding has this verdict (partial: or worse).")
+@click.option("--dry-run", is_flag=True, help="Print the comments it would post; call nothing, save nothing.")
+@_scenario_options
+@_judging_options
+@_shared_options
+@click.pass_context
+def action(ctx, baseline, until, issue, severity, fail_on, dry_run, scenario_names, scenarios_dir, no_capture,
+           changelog_source_, rules_dir, policy_file):
+    """The GitHub Action: one comment per new release on a tracking issue (settings from GITHUB_* variables)."""
+    settings = action_.Settings.from_env(baseline=baseline, until=until, issue=issue, severity=severity, fail_on=fail_on, dry_run=dry_run)
+    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
+    with _collector(ctx) as collector, _progress() as progress, _http() as client:
+        judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
+        github = None if dry_run else GitHub(client, settings.repository, settings.token, settings.api_url)
+        outcome = action_.run(settings, collector, judging, scenarios, github, progress, echo=click.echo)
+    for version, url in outcome.posted.items():
+        click.echo(f"{version}  {url}", err=True)
+    if not outcome.new_versions:
+        click.echo("No new release to report.", err=True)
+    if outcome.failures:
+        failed = "; ".join(f for fs in outcome.failures.values() for f in fs)
+        raise click.ClickException(f"capture failed ({failed}); the comment says so, and the next run tries again")
+    if outcome.failing(fail_on, severity):
         sys.exit(1)

@@ -17,7 +17,7 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -257,7 +257,7 @@ class Store:
 
     # -- state kept between runs; whole-snapshot copies (merge, import) ------------------------------
 
-    def state(self, key: str) -> object | None:
+    def state(self, key: str) -> Any:
         """A small value a command keeps between runs (the Action's last reported release)."""
         row = self.db.execute("SELECT value FROM state WHERE key = ?", [key]).fetchone()
         return json.loads(row[0]) if row else None
