@@ -95,5 +95,5 @@ def test_secondary_rate_limit_that_lasts_is_a_clear_error(github, client):
 
 
 def test_network_down_is_one_line(client):
-    with pytest.raises(GitHubError, match="cannot reach GitHub at http://127.0.0.1:9"):
+    with pytest.raises(GitHubError, match=r"cannot reach GitHub at http://127\.0\.0\.1:9"):
         GitHub(client, "acme/tools", "t", "http://127.0.0.1:9").comments(1)
