@@ -126,9 +126,14 @@ def pending(published: Sequence[str], until: str, baseline: str, reported: str |
 
 
 def last_reported(comments: Mapping[str, Comment], until: str) -> str | None:
-    """On a cold cache: the newest release that already has its comment (up to `until`)."""
-    done = [v for v in comments if versions.parse(v) <= versions.parse(until)]
-    return versions.sort(done)[-1] if done else None
+    """On a cold cache: the newest release (up to `until`) that has its comment, stopping before the first
+    comment that says a capture failed (that release is to be tried again)."""
+    reported = None
+    for version in versions.sort(v for v in comments if versions.parse(v) <= versions.parse(until)):
+        if comment_report.CAPTURE_FAILED in comments[version].body:
+            break
+        reported = version
+    return reported
 
 
 # -- the run ---------------------------------------------------------------------------------------

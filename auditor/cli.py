@@ -407,7 +407,7 @@ def action(ctx, baseline, until, issue, severity, fail_on, dry_run, scenario_nam
     scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
     with _collector(ctx) as collector, _progress() as progress, _http() as client:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
-        github = None if dry_run else GitHub(client, settings.repository, settings.token, settings.api_url)
+        github = None if settings.dry_run else GitHub(client, settings.repository, settings.token, settings.api_url)
         outcome = action_.run(settings, collector, judging, scenarios, github, progress, echo=click.echo)
     for version, url in outcome.posted.items():
         click.echo(f"{version}  {url}", err=True)
@@ -416,5 +416,5 @@ def action(ctx, baseline, until, issue, severity, fail_on, dry_run, scenario_nam
     if outcome.failures:
         failed = "; ".join(f for fs in outcome.failures.values() for f in fs)
         raise click.ClickException(f"capture failed ({failed}); the comment says so, and the next run tries again")
-    if outcome.failing(fail_on, severity):
+    if outcome.failing(settings.fail_on, settings.severity):
         sys.exit(1)

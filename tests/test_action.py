@@ -147,6 +147,13 @@ def test_a_release_that_fails_to_capture_is_posted_saying_so_and_retried(release
     assert "> **Capture failed:** 2.1.114: claude exited with code 1: boom" in comments(github)["2.1.114"]
     state = Store.open(actions_env / "store.db").state(action.state_key("acme/tools", "claude-code"))
     assert state["reported"] == "2.1.113"  # not past the release whose captures are missing
+    github.calls.clear()
+    monkeypatch.setenv("AUDITOR_DB", str(actions_env / "cold.db"))  # a cold cache reads the same from the comments
+    result = CliRunner().invoke(cli, ["action", "--until", "2.1.114", "--no-capture"])
+    assert result.exit_code == 0, result.output
+    (failed_id,) = [c["id"] for c in github.comments.values() if c["body"].startswith("<!-- auditor:claude-code:2.1.114 -->")]
+    assert [c for c in github.calls if c.startswith(("POST", "PATCH"))] == [f"PATCH /repos/acme/tools/issues/comments/{failed_id}"]
+    assert "Capture failed" not in comments(github)["2.1.114"]
 
 
 def test_settings_come_from_the_environment_and_hide_the_token():

@@ -24,6 +24,7 @@ _MARKER = re.compile(r"<!-- auditor:(?P<target>[\w.-]+):(?P<version>[0-9A-Za-z.+
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~!])")
 _REFERENCE = re.compile(r"(#|GH-)(?=\d)", re.IGNORECASE)
 ZWSP = "\u200b"
+CAPTURE_FAILED = "> **Capture failed:**"
 
 
 def marker(target: str, version: str) -> str:
@@ -71,7 +72,7 @@ def render(
     """The comment on `report.to_version` (a report of its predecessor → it)."""
     version = report.to_version
     head = [marker(target.name, version), _header(report, target, published), ""]
-    head += [f"> **Capture failed:** {escape(f)}" for f in failures]
+    head += [f"{CAPTURE_FAILED} {escape(f)}" for f in failures]
     head += [f"> **Note:** {escape(n)}" for n in report.notes]
     if failures or report.notes:
         head.append("")
