@@ -16,7 +16,7 @@ from urllib.parse import quote
 from ..judge import STATUS_WORDS, VERDICTS
 from ..rules import SEVERITIES, severity_rank
 from ..targets import Target
-from . import DiffReport, hunks, observed, ordered_findings, short, structure_lines, versions_of
+from . import DiffReport, hunks, ordered_findings, short, structure_lines, versions_of
 from .markdown import COMMENT_LIMIT
 
 _MARK = {"undocumented": "🔴 undocumented", "partial": "🟡 partial", "documented": "🟢 documented"}
@@ -148,13 +148,31 @@ def _table(report: DiffReport) -> list[str]:
 def _finding_lines(finding) -> list[str]:
     head = f"- {_MARK[finding.verdict]} · **{finding.severity}** · {escape(finding.category)} · **{escape(finding.title)}**"
     lines = [head + f" ({escape(versions_of(finding))}, confidence {finding.confidence:.2f})"]
-    lines += [f"  - seen: {escape(line)}" for line in observed(finding)]
+    changes = finding.evidence.get("changes", [])
+    lines += [f"  - seen: {_seen(change)}" for change in changes[:3]]
+    if len(changes) > 3 or finding.evidence.get("more_changes"):
+        lines.append(f"  - … {len(changes) - 3 + finding.evidence.get('more_changes', 0)} more changes")
     if finding.evidence.get("note"):
         lines.append(f"  - {escape(finding.evidence['note'])}")
     if finding.evidence.get("missing"):
         lines.append(f"  - not in the changelog: {escape(', '.join(map(str, finding.evidence['missing'])))}")
     lines += [f"  - changelog {escape(ref.version)}: “{escape(short(ref.entry, 200))}”" for ref in finding.changelog_refs[:2]]
     return lines
+
+
+def _seen(change: dict) -> str:
+    """One observed change of a finding: what was added or removed in it, or before → after; a value that
+    only repeats the change's name is left out."""
+    name = (f"[{change['scenario']}] " if change.get("scenario") else "") + str(change["label"])
+    runs = [f"added “{short(t, 90)}”" for t in change.get("added", [])[:2]] + [f"removed “{short(t, 90)}”" for t in change.get("removed", [])[:2]]
+    if runs:
+        return f"{escape(name)}: {escape('; '.join(runs))}"
+    before, after = change.get("before"), change.get("after")
+    if change["status"] in ("added", "removed"):
+        value = after if change["status"] == "added" else before
+        repeats = value is None or str(value).startswith(str(change["label"]).rstrip("…"))
+        return f"{escape(name)}: {change['status']}" + ("" if repeats else f": {escape(short(value, 90))}")
+    return f"{escape(name)}: {escape(short(before, 70))} → {escape(short(after, 70))}"
 
 
 def _capture_lines(report: DiffReport, change, edits: int = 4) -> list[str]:
