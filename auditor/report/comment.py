@@ -154,7 +154,7 @@ def _finding_lines(finding) -> list[str]:
         lines.append(f"  - … {len(changes) - 3 + finding.evidence.get('more_changes', 0)} more changes")
     if finding.evidence.get("note"):
         lines.append(f"  - {escape(finding.evidence['note'])}")
-    if finding.evidence.get("missing"):
+    elif finding.evidence.get("missing"):  # the note, when there is one, already says what is missing
         lines.append(f"  - not in the changelog: {escape(', '.join(map(str, finding.evidence['missing'])))}")
     lines += [f"  - changelog {escape(ref.version)}: “{escape(short(ref.entry, 200))}”" for ref in finding.changelog_refs[:2]]
     return lines
