@@ -150,8 +150,8 @@ def _finding_lines(finding) -> list[str]:
     lines = [head + f" ({escape(versions_of(finding))}, confidence {finding.confidence:.2f})"]
     changes = finding.evidence.get("changes", [])
     lines += [f"  - seen: {_seen(change)}" for change in changes[:3]]
-    if len(changes) > 3 or finding.evidence.get("more_changes"):
-        lines.append(f"  - … {len(changes) - 3 + finding.evidence.get('more_changes', 0)} more changes")
+    if more := max(0, len(changes) - 3) + finding.evidence.get("more_changes", 0):
+        lines.append(f"  - … {more} more changes")
     if finding.evidence.get("note"):
         lines.append(f"  - {escape(finding.evidence['note'])}")
     elif finding.evidence.get("missing"):  # the note, when there is one, already says what is missing
