@@ -1,0 +1,74 @@
+"""The Textual app: screens over one store. Reads on the UI thread are the store's two cheap queries;
+everything that touches the network or diffs runs in a worker with its own collector (SQLite
+connections belong to the thread that opened them)."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import AbstractContextManager
+from typing import Callable
+
+from textual.app import App
+from textual.binding import Binding
+
+from .. import audit
+from ..capture import load_scenarios
+from ..collector import Collector, Progress
+from ..report import DiffReport
+from .model import release_rows, shared_scenarios
+from .screens.compare import CompareScreen
+from .screens.empty import EmptyScreen
+from .screens.timeline import TimelineScreen
+
+OpenCollector = Callable[[], AbstractContextManager[Collector]]
+Judging = Callable[[Collector], tuple]  # collector -> (changelog, rules, policy), as `audit diff` loads them
+
+
+class AuditorApp(App):
+    TITLE = "auditor"
+    CSS_PATH = "auditor.tcss"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help"),
+    ]
+
+    def __init__(self, collector: Collector, open_collector: OpenCollector, judging: Judging, compare: tuple[str, str] | None = None) -> None:
+        super().__init__()
+        self.collector = collector
+        self.open_collector = open_collector
+        self.judging = judging
+        self.start = compare
+        self.reports: dict[tuple[str, str], DiffReport] = {}
+        self._judged: tuple | None = None
+        self._lock = threading.Lock()
+
+    def on_mount(self) -> None:
+        store = self.collector.store
+        name = str(store.path) if store.path else ":memory:"
+        rows = release_rows(store, self.collector.target.name)
+        if not rows and not self.start:
+            self.push_screen(EmptyScreen(name))
+            return
+        self.push_screen(TimelineScreen(rows, name))
+        if self.start:
+            self.open_compare(*self.start)
+
+    def open_compare(self, a: str, b: str) -> None:
+        self.push_screen(CompareScreen(a, b))
+
+    def compare(self, a: str, b: str, progress: Progress | None = None) -> DiffReport:
+        """`audit diff A B` as a report (call from a worker thread): collect what is missing, diff, judge."""
+        with self.open_collector() as collector:
+            with self._lock:
+                if self._judged is None:
+                    self._judged = self.judging(collector)
+            known = {s.name: s for s in load_scenarios()}
+            scenarios = [known[n] for n in shared_scenarios(collector, a, b) if n in known]
+            report = audit.diff_versions(collector, a, b, scenarios, progress)
+            return audit.assess(report, collector, *self._judged)
+
+    def action_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()

@@ -1,0 +1,68 @@
+"""The diff viewer for one change (or the changes of a finding, one at a time)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from ...diff import Change
+from ...report import KIND_TITLES, when
+from ..model import as_text, pretty_code
+from ..widgets.text_diff import TextDiff
+
+
+def texts(change: Change) -> tuple[str, str]:
+    """Before and after as text; request code pretty-printed first, so the diff is of statements."""
+    before, after = as_text(change.before), as_text(change.after)
+    if change.kind == "request_code":
+        before, after = pretty_code(before), pretty_code(after)
+    return before, after
+
+
+class DiffScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("full_stop", "step(1)", "Next text", show=False),
+        Binding("comma", "step(-1)", "Prev text", show=False),
+    ]
+
+    def __init__(self, changes: list[Change], index: int = 0) -> None:
+        super().__init__()
+        self.changes = changes
+        self.index = index
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="diff-title")
+        yield TextDiff(*texts(self.changes[self.index]), id="diff")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_title()
+        self.query_one(TextDiff).focus()
+
+    def show_title(self, position: str = "") -> None:
+        change = self.changes[self.index]
+        scenario = f"[{change.scenario}] " if change.scenario else ""
+        many = f"  ·  text {self.index + 1}/{len(self.changes)} (, .)" if len(self.changes) > 1 else ""
+        total = len(self.query_one(TextDiff).changes) if self.is_mounted else 0
+        self.sub_title = f"{KIND_TITLES.get(change.kind, change.kind)}"
+        self.query_one("#diff-title", Static).update(
+            f"[b]{scenario}{change.label}[/b]  {change.status} {when(change)}{many}\n"
+            f"[dim]{position or f'{total} changed places'}  ·  n/p next/previous change  ·  [red strike]removed[/]  [green b]added[/][/dim]"
+        )
+
+    def on_text_diff_moved(self, event: TextDiff.Moved) -> None:
+        self.show_title(f"change {event.index + 1}/{event.total}")
+
+    async def action_step(self, step: int) -> None:
+        if len(self.changes) < 2:
+            return
+        self.index = (self.index + step) % len(self.changes)
+        await self.query_one(TextDiff).remove()
+        viewer = TextDiff(*texts(self.changes[self.index]), id="diff")
+        await self.mount(viewer, after="#diff-title")
+        viewer.focus()
+        self.show_title()

@@ -1,0 +1,79 @@
+"""The releases timeline as a table: version, date, what is stored, and the A/B marks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+
+from ..model import ReleaseRow
+
+
+class ReleaseTable(DataTable):
+    """Releases newest first; `a`/`b` mark the ends of a compare, Enter asks for it."""
+
+    BINDINGS = [
+        Binding("a", "mark('A')", "Mark A"),
+        Binding("b", "mark('B')", "Mark B"),
+    ]
+
+    @dataclass
+    class Marked(Message):
+        """The user marked a release as end A or B of a compare."""
+
+        end: str
+        version: str
+
+    def __init__(self, rows: list[ReleaseRow], **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.releases = rows
+        self.marks: dict[str, str] = {}
+        self.query_text = ""
+
+    def on_mount(self) -> None:
+        self.add_column("", key="mark", width=2)
+        self.add_column("version", key="version")
+        self.add_column("published", key="published")
+        self.add_column("static", key="static")
+        self.add_column("captures", key="captures")
+        self.refill()
+
+    def visible(self) -> list[ReleaseRow]:
+        words = self.query_text.lower().split()
+        return [r for r in self.releases if all(w in f"{r.version} {r.date} {' '.join(r.scenarios)}".lower() for w in words)]
+
+    def refill(self) -> None:
+        """Show the rows matching the filter, keeping the cursor on the same release when it stays."""
+        current = self.current_version()
+        self.clear()
+        for row in self.visible():
+            mark = "".join(end for end, v in sorted(self.marks.items()) if v == row.version)
+            self.add_row(
+                Text(mark, style="bold reverse"),
+                Text(row.version, style="bold" if row.static else "dim"),
+                row.date,
+                Text("stored", style="green") if row.static else Text("·", style="dim"),
+                ", ".join(row.scenarios) or Text("·", style="dim"),
+                key=row.version,
+            )
+        if current and current in self.rows:
+            self.move_cursor(row=self.get_row_index(current))
+
+    def current_version(self) -> str | None:
+        if not self.row_count:
+            return None
+        return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
+
+    def set_filter(self, text: str) -> None:
+        self.query_text = text
+        self.refill()
+
+    def action_mark(self, end: str) -> None:
+        version = self.current_version()
+        if version:
+            self.marks[end] = version
+            self.refill()
+            self.post_message(self.Marked(end, version))
