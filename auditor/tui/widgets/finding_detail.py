@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
@@ -11,7 +10,7 @@ from ...report import observed, versions_of
 from .findings_table import SEVERITY_STYLES, VERDICT_STYLES
 
 
-def render_finding(finding: Finding) -> Group:
+def render_finding(finding: Finding) -> Text:
     ev = finding.evidence
     head = Text.assemble(
         (finding.verdict, VERDICT_STYLES.get(finding.verdict, "")), "  ",
@@ -37,7 +36,7 @@ def render_finding(finding: Finding) -> Group:
         parts.append(Text("  rules: " + ", ".join(rules), style="dim"))
     if finding.changes:
         parts += [Text(""), Text("Enter: open the changed text in the diff viewer", style="dim")]
-    return Group(*parts)
+    return Text("\n").join(parts)
 
 
 class FindingDetail(Static):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
 from ...pin import Recommendation
 
 
-def render_pin(rec: Recommendation) -> Group:
+def render_pin(rec: Recommendation) -> Text:
     head = f"Stay on {rec.version}: no newer release qualifies." if rec.stays else f"Pin {rec.package}@{rec.version}  (from {rec.baseline})"
     parts: list = [Text(head, style="bold green" if not rec.stays else "bold yellow"), Text("")]
     parts.append(Text("Install and hold  (c copies the install command, h all of these lines)", style="bold underline"))
@@ -23,7 +22,7 @@ def render_pin(rec: Recommendation) -> Group:
             parts += [Text("    " + reason) for reason in s.reasons]
     for note in rec.notes:
         parts += [Text(""), Text("Note: " + note, style="italic")]
-    return Group(*parts)
+    return Text("\n").join(parts)
 
 
 def hold_lines(rec: Recommendation) -> list[str]:
