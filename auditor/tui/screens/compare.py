@@ -73,8 +73,8 @@ class CompareScreen(Screen):
         findings = report.findings
         undocumented = sum(f.verdict == "undocumented" for f in findings)
         head = (
-            f"{len(report.versions)} releases · {len(report.changes)} changes · {len(findings)} findings, {undocumented} undocumented"
-            + (f" · captures: {', '.join(report.scenarios)}" if report.scenarios else " · static facts only (no captures at both ends)")
+            f"{len(report.versions)} releases · {len(report.changes)} changes · {len(findings)} findings ({undocumented} undocumented)"
+            + (f" · {len(report.scenarios)} scenarios" if report.scenarios else " · static facts only")
         )
         notes = "".join(f"\n[yellow]note:[/] {n}" for n in report.notes)
         tabs = TabbedContent(id="tabs")

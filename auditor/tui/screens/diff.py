@@ -47,7 +47,7 @@ class DiffScreen(Screen):
         change = self.changes[self.index]
         scenario = f"[{change.scenario}] " if change.scenario else ""
         many = f"  ·  text {self.index + 1}/{len(self.changes)} (, .)" if len(self.changes) > 1 else ""
-        total = len(self.query_one(TextDiff).changes) if self.is_mounted else 0
+        total = self.query_one(TextDiff).total
         self.sub_title = f"{KIND_TITLES.get(change.kind, change.kind)}"
         self.query_one("#diff-title", Static).update(
             f"[b]{scenario}{change.label}[/b]  {change.status} {when(change)}{many}\n"

@@ -15,7 +15,8 @@ from ..widgets.release_table import ReleaseTable
 class TimelineScreen(Screen):
     BINDINGS = [
         Binding("slash", "filter", "Filter"),
-        Binding("c", "compare", "Compare A→B"),
+        Binding("c", "compare", "Compare"),
+        Binding("s", "stored_only", "Stored"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
@@ -41,9 +42,14 @@ class TimelineScreen(Screen):
         stored = sum(r.static for r in self.rows)
         marks = "  ".join(f"{end}: {table.marks[end]}" for end in "AB" if end in table.marks) or "mark two releases with a and b"
         hint = "  ·  c: compare" if len(table.marks) == 2 else ""
-        self.query_one("#status", Static).update(f"{len(self.rows)} releases, {stored} stored  ·  {marks}{hint}")
+        shown = f"showing {table.row_count} (s: all)" if table.stored_only else f"{len(self.rows)} releases, {stored} stored (s: only those)"
+        self.query_one("#status", Static).update(f"{shown}  ·  {marks}{hint}")
 
     def on_release_table_marked(self, event: ReleaseTable.Marked) -> None:
+        self.show_status()
+
+    def action_stored_only(self) -> None:
+        self.query_one(ReleaseTable).toggle_stored()
         self.show_status()
 
     def action_filter(self) -> None:

@@ -9,10 +9,18 @@ from textual.message import Message
 from textual.widgets import Tree
 
 from ...diff import Change
-from ...judge import STATUS_WORDS
-from ...report import KIND_TITLES, DiffReport, when
+from ...judge import STATUS_WORDS, short
+from ...report import KIND_TITLES, LONG_TEXT_KINDS, DiffReport, when
 
 STATUS_STYLES = {"added": "green", "removed": "red", "changed": "yellow", "transient": "magenta"}
+
+
+def leaf_label(report: DiffReport, change: Change) -> Text:
+    """`changed   limit  in 2.1.113  50 → 100`: a short value is shown whole; a long text opens on Enter."""
+    label = Text.assemble((f"{change.status:9} ", STATUS_STYLES.get(change.status, "")), report.label(change), ("  " + when(change), "dim"))
+    if change.kind not in LONG_TEXT_KINDS and change.status in ("changed", "transient"):
+        label.append(f"  {short(change.before, 30)} → {short(change.after, 30)}")
+    return label
 
 
 class ChangeTree(Tree[Change]):
@@ -33,10 +41,7 @@ class ChangeTree(Tree[Change]):
             summary = ", ".join(f"{n} {STATUS_WORDS[s]}" for s, n in counts[kind].items() if n)
             branch = self.root.add(Text.assemble((KIND_TITLES.get(kind, kind), "bold"), "  ", (summary, "dim")), expand=False)
             for change in changes:
-                branch.add_leaf(
-                    Text.assemble((f"{change.status:9} ", STATUS_STYLES.get(change.status, "")), self.report.label(change), ("  " + when(change), "dim")),
-                    data=change,
-                )
+                branch.add_leaf(leaf_label(self.report, change), data=change)
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[Change]) -> None:
         if event.node.data is not None:

@@ -9,10 +9,19 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from ...judge import Finding
-from ...report import versions_of
 
 VERDICT_STYLES = {"undocumented": "bold red", "partial": "yellow", "documented": "green"}
 SEVERITY_STYLES = {"high": "bold red", "medium": "yellow", "low": "dim"}
+TITLE_WIDTH = 60  # the detail pane has the whole title
+
+
+def span(finding: Finding) -> str:
+    """`2.1.110`, or `2.1.110→116` for a change that came and went: narrow enough for 80 columns."""
+    start, end = finding.introduced_in or "", finding.removed_in
+    if not end:
+        return start
+    head, _, tail = end.rpartition(".")
+    return f"{start}→{tail}" if start.rpartition(".")[0] == head else f"{start}→{end}"
 
 
 class FindingsTable(DataTable):
@@ -33,16 +42,17 @@ class FindingsTable(DataTable):
         self.findings = findings
 
     def on_mount(self) -> None:
-        for label, width in (("verdict", None), ("sev.", None), ("category", None), ("in", None), ("conf", None), ("finding", None)):
-            self.add_column(label, width=width)
+        # the title before the category: at 80 columns it is what gets cut, so it gets the room
+        for label in ("verdict", "sev.", "in", "conf", "finding", "category"):
+            self.add_column(label)
         for i, f in enumerate(self.findings):
             self.add_row(
                 Text(f.verdict, style=VERDICT_STYLES.get(f.verdict, "")),
                 Text(f.severity, style=SEVERITY_STYLES.get(f.severity, "")),
-                f.category,
-                versions_of(f),
+                span(f),
                 f"{f.confidence:.2f}",
-                f.title,
+                f.title[:TITLE_WIDTH] + ("…" if len(f.title) > TITLE_WIDTH else ""),
+                Text(f.category, style="dim"),
                 key=str(i),
             )
 

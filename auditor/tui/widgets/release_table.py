@@ -32,6 +32,7 @@ class ReleaseTable(DataTable):
         self.releases = rows
         self.marks: dict[str, str] = {}
         self.query_text = ""
+        self.stored_only = False
 
     def on_mount(self) -> None:
         self.add_column("", key="mark", width=2)
@@ -40,10 +41,13 @@ class ReleaseTable(DataTable):
         self.add_column("static", key="static")
         self.add_column("captures", key="captures")
         self.refill()
+        stored = next((r.version for r in self.releases if r.static), None)
+        if stored:  # most published releases may not be collected: start where there is something to compare
+            self.move_cursor(row=self.get_row_index(stored))
 
     def visible(self) -> list[ReleaseRow]:
         words = self.query_text.lower().split()
-        return [r for r in self.releases if all(w in f"{r.version} {r.date} {' '.join(r.scenarios)}".lower() for w in words)]
+        return [r for r in self.releases if (r.static or not self.stored_only) and all(w in f"{r.version} {r.date} {' '.join(r.scenarios)}".lower() for w in words)]
 
     def refill(self) -> None:
         """Show the rows matching the filter, keeping the cursor on the same release when it stays."""
@@ -56,7 +60,7 @@ class ReleaseTable(DataTable):
                 Text(row.version, style="bold" if row.static else "dim"),
                 row.date,
                 Text("stored", style="green") if row.static else Text("·", style="dim"),
-                ", ".join(row.scenarios) or Text("·", style="dim"),
+                f"{len(row.scenarios)}: {', '.join(row.scenarios)}" if row.scenarios else Text("·", style="dim"),
                 key=row.version,
             )
         if current and current in self.rows:
@@ -69,6 +73,10 @@ class ReleaseTable(DataTable):
 
     def set_filter(self, text: str) -> None:
         self.query_text = text
+        self.refill()
+
+    def toggle_stored(self) -> None:
+        self.stored_only = not self.stored_only
         self.refill()
 
     def action_mark(self, end: str) -> None:

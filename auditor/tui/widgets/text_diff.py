@@ -13,9 +13,10 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from ..model import Segment, diff_lines, is_changed
+from ..model import Segment, diff_lines, hunk_starts, is_changed
 
 STYLES = {"=": "", "-": "strike bold red", "+": "bold green"}
+CONTEXT_LINES = 3
 GUTTER = {False: ("  ", ""), True: ("▌ ", "yellow")}
 
 
@@ -48,6 +49,7 @@ class TextDiff(VerticalScroll, can_focus=True):
     def __init__(self, before: str, after: str, **kwargs) -> None:
         super().__init__(**kwargs)
         self.lines = diff_lines(before, after)
+        self.total = len(hunk_starts(self.lines))  # one per changed chunk below
         self.current = -1
 
     def compose(self):
@@ -78,5 +80,6 @@ class TextDiff(VerticalScroll, can_focus=True):
         if not targets:
             return
         self.current = (self.current + step) % len(targets) if self.current >= 0 or step > 0 else len(targets) - 1
-        self.scroll_to_widget(targets[self.current], top=True, animate=False)
+        target = targets[self.current]  # a few unchanged lines above it, for context
+        self.scroll_to(y=max(0, target.virtual_region.y - CONTEXT_LINES), animate=False)
         self.post_message(self.Moved(self.current, len(targets)))
