@@ -14,7 +14,7 @@ from auditor.cli import cli
 from auditor.collector import Collector
 from auditor.npm import Cache, Registry
 from auditor.store import Store
-from auditor.tui import model
+from auditor.tui import badges, model
 from auditor.tui.app import AuditorApp
 from auditor.tui.screens.compare import CompareScreen
 from auditor.tui.screens.diff import DiffScreen
@@ -95,7 +95,8 @@ async def test_marking_a_and_b_opens_the_same_report_as_audit_diff(tui):
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("c")  # nothing marked: a warning, no compare
             assert isinstance(app.screen, TimelineScreen)
-            await pilot.press("a", "down", "down", "down", "b")  # A on 2.1.114, B on 2.1.1: ordered by version
+            assert app.screen.query_one(ReleaseTable).current_version() == "2.1.113"  # the newest stored release
+            await pilot.press("up", "a", "down", "down", "down", "b")  # A on 2.1.114, B on 2.1.1: ordered by version
             assert "A: 2.1.114  B: 2.1.1" in str(app.screen.query_one("#status").render())
             await pilot.press("c")
             screen = await loaded(pilot)
@@ -127,7 +128,7 @@ async def test_compare_from_the_command_line_shows_findings_detail_and_changes(t
             assert any(k.startswith("Request-building code") for k in kinds)
             await pilot.press("escape")
             assert isinstance(app.screen, TimelineScreen)
-            await pilot.press("a", "down", "down", "down", "b", "c")  # back again: the report is reused, no worker
+            await pilot.press("up", "a", "down", "down", "down", "b", "c")  # back again: the report is reused, no worker
             assert app.screen.report is screen.report
 
 
@@ -228,3 +229,40 @@ def test_diff_lines_mark_changed_lines_and_hunks():
 def test_pretty_code_puts_one_property_per_line():
     code = model.pretty_code('function Rq1(q){return{model:q.model,max_tokens:32000}}')
     assert code.splitlines()[2].strip() == "model: q.model,"
+
+
+@pytest.mark.anyio
+async def test_badges_are_computed_once_kept_in_the_store_and_shown_at_the_next_start(tui):
+    with tui() as app:
+        async with app.run_test(size=SIZE) as pilot:
+            await app.workers.wait_for_complete()
+            table = app.screen.query_one(ReleaseTable)
+            assert set(table.badges) == {"2.1.2", "2.1.113"}  # 2.1.114 is not stored: no download for a badge
+            with tui.open_collector() as collector:
+                expected = badges.count(audit.assess(audit.diff_versions(collector, "2.1.2", "2.1.113"), collector, *tui.judging(collector)))
+            assert table.badges["2.1.113"] == expected and expected.high >= 1
+            await pilot.press("u")
+            assert [str(k.value) for k in table.rows] == ["2.1.113"]
+    with tui() as app:
+        calls = []
+        app.report = lambda *args, **kwargs: calls.append(args)
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.screen.query_one(ReleaseTable)
+            assert table.badges["2.1.113"] == expected  # painted from the store, before any worker ran
+            await app.workers.wait_for_complete()
+            assert calls == []
+
+
+def test_the_badge_digest_is_the_same_in_every_process():
+    """Rules hold frozensets: a repr-based digest would change with the string hash seed and recompute
+    every badge at every start."""
+    import os
+    import subprocess
+    import sys
+
+    code = "from auditor import pin, rules; from auditor.tui import badges; print(badges.judged_with(rules.load(None), pin.Policy()))"
+    digests = {
+        subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(digests) == 1

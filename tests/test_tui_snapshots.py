@@ -22,8 +22,12 @@ async def until_compared(pilot) -> CompareScreen:
 
 
 def test_timeline(tui, snap_compare):  # noqa: F811
+    async def marked(pilot):
+        await pilot.app.workers.wait_for_complete()  # the badges
+        await pilot.press("b", "down", "down", "a")
+
     with tui() as app:
-        assert snap_compare(app, press=["a", "down", "down", "b"], terminal_size=SIZE)
+        assert snap_compare(app, run_before=marked, terminal_size=SIZE)
 
 
 def test_compare(tui, snap_compare):  # noqa: F811

@@ -15,6 +15,7 @@ from .. import audit
 from ..capture import load_scenarios
 from ..collector import Collector, Progress
 from ..report import DiffReport
+from . import badges
 from .model import release_rows, shared_scenarios
 from .screens.compare import CompareScreen
 from .screens.empty import EmptyScreen
@@ -49,7 +50,8 @@ class AuditorApp(App):
         if not rows and not self.start:
             self.push_screen(EmptyScreen(name))
             return
-        self.push_screen(TimelineScreen(rows, name))
+        saved = badges.load(store, self.collector.target.name, self.collector.platform)
+        self.push_screen(TimelineScreen(rows, name, saved))
         if self.start:
             self.open_compare(*self.start)
 
@@ -59,13 +61,20 @@ class AuditorApp(App):
     def compare(self, a: str, b: str, progress: Progress | None = None) -> DiffReport:
         """`audit diff A B` as a report (call from a worker thread): collect what is missing, diff, judge."""
         with self.open_collector() as collector:
-            with self._lock:
-                if self._judged is None:
-                    self._judged = self.judging(collector)
-            known = {s.name: s for s in load_scenarios()}
-            scenarios = [known[n] for n in shared_scenarios(collector, a, b) if n in known]
-            report = audit.diff_versions(collector, a, b, scenarios, progress)
-            return audit.assess(report, collector, *self._judged)
+            return self.report(collector, a, b, progress)
+
+    def report(self, collector: Collector, a: str, b: str, progress: Progress | None = None) -> DiffReport:
+        known = {s.name: s for s in load_scenarios()}
+        scenarios = [known[n] for n in shared_scenarios(collector, a, b) if n in known]
+        report = audit.diff_versions(collector, a, b, scenarios, progress)
+        return audit.assess(report, collector, *self.judged(collector))
+
+    def judged(self, collector: Collector) -> tuple:
+        """Changelog, rules and policy, loaded once (the changelog is the slow part) and shared by workers."""
+        with self._lock:
+            if self._judged is None:
+                self._judged = self.judging(collector)
+            return self._judged
 
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
+from textual.worker import get_current_worker
 
 from ... import versions
+from ...errors import AuditorError
+from .. import badges
+from ..badges import Badge
 from ..model import ReleaseRow
 from ..widgets.release_table import ReleaseTable
 
@@ -16,19 +21,21 @@ class TimelineScreen(Screen):
     BINDINGS = [
         Binding("slash", "filter", "Filter"),
         Binding("c", "compare", "Compare"),
-        Binding("s", "stored_only", "Stored"),
+        Binding("s", "stored_only", "Stored only", show=False),
+        Binding("u", "high_only", "Undocumented high only", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
-    def __init__(self, rows: list[ReleaseRow], store_name: str) -> None:
+    def __init__(self, rows: list[ReleaseRow], store_name: str, saved: dict[str, tuple[Badge, str]] | None = None) -> None:
         super().__init__()
         self.rows = rows
         self.store_name = store_name
+        self.saved = saved or {}
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Input(placeholder="filter: a version (2.1.11), a date (2026-04), a scenario…", id="filter")
-        yield ReleaseTable(self.rows, id="releases")
+        yield ReleaseTable(self.rows, {v: b for v, (b, _) in self.saved.items()}, id="releases")
         yield Static(id="status")
         yield Footer()
 
@@ -36,13 +43,48 @@ class TimelineScreen(Screen):
         self.sub_title = self.store_name
         self.query_one(ReleaseTable).focus()
         self.show_status()
+        self.refresh_badges()
+
+    @work(thread=True, exclusive=True, group="badges", exit_on_error=False)
+    def refresh_badges(self) -> None:
+        """Each stored release against its stored predecessor, newest first; saved ones judged with the
+        same changelog, rules and policy are kept."""
+        table = self.query_one(ReleaseTable)
+        worker = get_current_worker()
+        todo = badges.pairs(self.rows)
+        with self.app.open_collector() as collector:
+            target, platform = collector.target.name, collector.platform
+            try:
+                digest = badges.judged_with(*self.app.judged(collector))
+            except AuditorError as exc:
+                self.app.call_from_thread(self.notify, f"No badges: {exc}", severity="warning")
+                return
+            for predecessor, version in todo:
+                saved = self.saved.get(version)
+                if saved and saved[1] == digest and saved[0].predecessor == predecessor:
+                    continue
+                if worker.is_cancelled:
+                    return
+                self.app.call_from_thread(table.set_badge, version, None)
+                try:
+                    badge = badges.count(self.app.report(collector, predecessor, version))
+                except AuditorError as exc:
+                    self.app.call_from_thread(self.notify, f"{version}: {exc}", severity="warning")
+                    continue
+                badges.save(collector.store, target, platform, digest, badge)
+                self.app.call_from_thread(table.set_badge, version, badge)
+
+    def action_high_only(self) -> None:
+        self.query_one(ReleaseTable).toggle_high()
+        self.show_status()
 
     def show_status(self) -> None:
         table = self.query_one(ReleaseTable)
         stored = sum(r.static for r in self.rows)
         marks = "  ".join(f"{end}: {table.marks[end]}" for end in "AB" if end in table.marks) or "mark two releases with a and b"
         hint = "  ·  c: compare" if len(table.marks) == 2 else ""
-        shown = f"showing {table.row_count} (s: all)" if table.stored_only else f"{len(self.rows)} releases, {stored} stored (s: only those)"
+        only = " and ".join(w for w, on in (("stored", table.stored_only), ("with undocumented high", table.high_only)) if on)
+        shown = f"showing {table.row_count} {only} (s/u: all)" if only else f"{len(self.rows)} releases, {stored} stored (s: only those; u: undocumented high)"
         self.query_one("#status", Static).update(f"{shown}  ·  {marks}{hint}")
 
     def on_release_table_marked(self, event: ReleaseTable.Marked) -> None:

@@ -9,7 +9,18 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from ..badges import Badge
 from ..model import ReleaseRow
+
+
+def badge_text(badges: dict[str, Badge | None], version: str) -> Text:
+    """`2H 1M 4L` (undocumented findings against the predecessor), `…` while computing, blank if unknown."""
+    if version not in badges:
+        return Text("")
+    badge = badges[version]
+    if badge is None:
+        return Text("…", style="dim")
+    return Text(badge.label(), style="bold red" if badge.high else "yellow" if badge.medium else "dim")
 
 
 class ReleaseTable(DataTable):
@@ -27,18 +38,21 @@ class ReleaseTable(DataTable):
         end: str
         version: str
 
-    def __init__(self, rows: list[ReleaseRow], **kwargs) -> None:
+    def __init__(self, rows: list[ReleaseRow], badges: dict[str, Badge] | None = None, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.releases = rows
+        self.badges: dict[str, Badge | None] = dict(badges or {})  # None: being computed
         self.marks: dict[str, str] = {}
         self.query_text = ""
         self.stored_only = False
+        self.high_only = False
 
     def on_mount(self) -> None:
         self.add_column("", key="mark", width=2)
         self.add_column("version", key="version")
         self.add_column("published", key="published")
         self.add_column("static", key="static")
+        self.add_column("undoc.", key="undoc", width=11)  # "12H 10M 15L"
         self.add_column("captures", key="captures")
         self.refill()
         stored = next((r.version for r in self.releases if r.static), None)
@@ -47,7 +61,8 @@ class ReleaseTable(DataTable):
 
     def visible(self) -> list[ReleaseRow]:
         words = self.query_text.lower().split()
-        return [r for r in self.releases if (r.static or not self.stored_only) and all(w in f"{r.version} {r.date} {' '.join(r.scenarios)}".lower() for w in words)]
+        high = {v for v, b in self.badges.items() if b and b.high}
+        return [r for r in self.releases if (r.static or not self.stored_only) and (r.version in high or not self.high_only) and all(w in f"{r.version} {r.date} {' '.join(r.scenarios)}".lower() for w in words)]
 
     def refill(self) -> None:
         """Show the rows matching the filter, keeping the cursor on the same release when it stays."""
@@ -60,6 +75,7 @@ class ReleaseTable(DataTable):
                 Text(row.version, style="bold" if row.static else "dim"),
                 row.date,
                 Text("stored", style="green") if row.static else Text("·", style="dim"),
+                badge_text(self.badges, row.version),
                 f"{len(row.scenarios)}: {', '.join(row.scenarios)}" if row.scenarios else Text("·", style="dim"),
                 key=row.version,
             )
@@ -73,6 +89,15 @@ class ReleaseTable(DataTable):
 
     def set_filter(self, text: str) -> None:
         self.query_text = text
+        self.refill()
+
+    def set_badge(self, version: str, badge: Badge | None) -> None:
+        self.badges[version] = badge
+        if version in self.rows:
+            self.update_cell(version, "undoc", badge_text(self.badges, version))
+
+    def toggle_high(self) -> None:
+        self.high_only = not self.high_only
         self.refill()
 
     def toggle_stored(self) -> None:
