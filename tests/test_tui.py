@@ -149,6 +149,13 @@ async def test_request_code_diff_is_pretty_printed_and_steps_through_changes(tui
             assert len(viewer.changes) >= 1
             await pilot.press("n")
             assert viewer.current == 0 and "change 1/" in str(app.screen.query_one("#diff-title").render())
+            await pilot.press("s")  # side by side: old words on the left, new on the right
+            viewer = app.screen.query_one(TextDiff)
+            assert viewer.split
+            (old, new, _), = [row for row in viewer.rows if row[2]]
+            assert ("-", "32000") in old and ("+", "64000") in new and not any(op == "+" for op, _ in old)
+            await pilot.press("n")
+            assert "change 1/1" in str(app.screen.query_one("#diff-title").render())
             await pilot.press("escape")
             assert app.screen is screen
 

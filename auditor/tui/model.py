@@ -3,6 +3,7 @@ can use without capturing anything new, and diff lines for the viewer. Pure wher
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -97,3 +98,27 @@ def is_changed(line: list[Segment]) -> bool:
 def hunk_starts(lines: list[list[Segment]]) -> list[int]:
     """Index of the first line of each run of changed lines: where next/previous change jumps."""
     return [i for i, line in enumerate(lines) if is_changed(line) and (i == 0 or not is_changed(lines[i - 1]))]
+
+
+Row = tuple[list[Segment], list[Segment], bool]  # old line, new line, changed
+
+
+def side_by_side(before: str, after: str) -> list[Row]:
+    """Old and new lines side by side: lines aligned by difflib, words within a replaced pair marked by
+    auditor.diff.word_diff (old side keeps `-`, new side keeps `+`)."""
+    a, b = before.splitlines(), after.splitlines()
+    rows: list[Row] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            rows += [([("=", line)], [("=", line)], False) for line in a[i1:i2]]
+            continue
+        old, new = a[i1:i2], b[j1:j2]
+        for k in range(max(len(old), len(new))):
+            if k < len(old) and k < len(new):
+                runs = word_diff(old[k], new[k])
+                rows.append(([r for r in runs if r[0] != "+"], [r for r in runs if r[0] != "-"], True))
+            elif k < len(old):
+                rows.append(([("-", old[k])], [], True))
+            else:
+                rows.append(([], [("+", new[k])], True))
+    return rows

@@ -24,6 +24,7 @@ def texts(change: Change) -> tuple[str, str]:
 class DiffScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
+        Binding("s", "split", "Side by side"),
         Binding("full_stop", "step(1)", "Next text", show=False),
         Binding("comma", "step(-1)", "Prev text", show=False),
     ]
@@ -32,6 +33,7 @@ class DiffScreen(Screen):
         super().__init__()
         self.changes = changes
         self.index = index
+        self.split = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -51,18 +53,25 @@ class DiffScreen(Screen):
         self.sub_title = f"{KIND_TITLES.get(change.kind, change.kind)}"
         self.query_one("#diff-title", Static).update(
             f"[b]{scenario}{change.label}[/b]  {change.status} {when(change)}{many}\n"
-            f"[dim]{position or f'{total} changed places'}  ·  n/p next/previous change  ·  [red strike]removed[/]  [green b]added[/][/dim]"
+            f"[dim]{position or f'{total} changed places'}  ·  n/p next/previous change  ·  s {'unified' if self.split else 'side by side'}  ·  [red strike]removed[/]  [green b]added[/][/dim]"
         )
 
     def on_text_diff_moved(self, event: TextDiff.Moved) -> None:
         self.show_title(f"change {event.index + 1}/{event.total}")
 
+    async def action_split(self) -> None:
+        self.split = not self.split
+        await self.show_change()
+
     async def action_step(self, step: int) -> None:
         if len(self.changes) < 2:
             return
         self.index = (self.index + step) % len(self.changes)
+        await self.show_change()
+
+    async def show_change(self) -> None:
         await self.query_one(TextDiff).remove()
-        viewer = TextDiff(*texts(self.changes[self.index]), id="diff")
+        viewer = TextDiff(*texts(self.changes[self.index]), split=self.split, id="diff")
         await self.mount(viewer, after="#diff-title")
         viewer.focus()
         self.show_title()

@@ -1,6 +1,7 @@
-"""A long text diff: unified, word-level highlights (auditor.diff.word_diff), next/previous change.
+"""A long text diff, unified or side by side, word-level highlights (auditor.diff.word_diff),
+next/previous change.
 
-The text is cut into chunks of unchanged and changed lines, one Static each, so a 30K-character prompt
+The text is cut into chunks of unchanged and changed lines, one widget each, so a 30K-character prompt
 is a handful of widgets, and jumping to a change is scrolling to its chunk."""
 
 from __future__ import annotations
@@ -9,18 +10,19 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Static
 
-from ..model import Segment, diff_lines, hunk_starts, is_changed
+from ..model import Segment, diff_lines, is_changed, side_by_side
 
 STYLES = {"=": "", "-": "strike bold red", "+": "bold green"}
 CONTEXT_LINES = 3
 GUTTER = {False: ("  ", ""), True: ("▌ ", "yellow")}
 
 
-def chunk_text(lines: list[list[Segment]], changed: bool) -> Text:
+def lines_text(lines: list[list[Segment]], changed: bool) -> Text:
     text = Text()
     for i, line in enumerate(lines):
         if i:
@@ -31,8 +33,20 @@ def chunk_text(lines: list[list[Segment]], changed: bool) -> Text:
     return text
 
 
+def _runs(items: list, changed_of) -> list[tuple[bool, list]]:
+    """Consecutive items grouped by whether they changed."""
+    out: list[tuple[bool, list]] = []
+    for item in items:
+        changed = changed_of(item)
+        if out and out[-1][0] == changed:
+            out[-1][1].append(item)
+        else:
+            out.append((changed, [item]))
+    return out
+
+
 class TextDiff(VerticalScroll, can_focus=True):
-    """Scrollable unified diff of two texts; `n`/`p` jump between changes."""
+    """Scrollable diff of two texts; `n`/`p` jump between changes."""
 
     BINDINGS = [
         Binding("n,]", "next_change", "Next change"),
@@ -46,28 +60,35 @@ class TextDiff(VerticalScroll, can_focus=True):
         index: int
         total: int
 
-    def __init__(self, before: str, after: str, **kwargs) -> None:
+    def __init__(self, before: str, after: str, split: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.lines = diff_lines(before, after)
-        self.total = len(hunk_starts(self.lines))  # one per changed chunk below
+        self.split = split
+        if split:
+            self.rows = side_by_side(before, after)
+            self.chunks = _runs(self.rows, lambda row: row[2])
+        else:
+            self.lines = diff_lines(before, after)
+            self.chunks = _runs(self.lines, is_changed)
+        self.total = sum(changed for changed, _ in self.chunks)
         self.current = -1
 
     def compose(self):
-        chunks: list[tuple[bool, list[list[Segment]]]] = []
-        for line in self.lines:
-            changed = is_changed(line)
-            if chunks and chunks[-1][0] == changed:
-                chunks[-1][1].append(line)
-            else:
-                chunks.append((changed, [line]))
-        for changed, lines in chunks:
-            yield Static(chunk_text(lines, changed), classes="changed" if changed else "same")
-        if not self.lines:
+        for changed, items in self.chunks:
+            yield self._chunk(changed, items)
+        if not self.chunks:
             yield Static("(both empty)")
 
+    def _chunk(self, changed: bool, items: list) -> Widget:
+        classes = "changed" if changed else "same"
+        if not self.split:
+            return Static(lines_text(items, changed), classes=classes)
+        old = lines_text([row[0] for row in items], changed)
+        new = lines_text([row[1] for row in items], changed)
+        return Horizontal(Static(old, classes="old"), Static(new, classes="new"), classes=classes)
+
     @property
-    def changes(self) -> list[Static]:
-        return list(self.query(".changed").results(Static))
+    def changes(self) -> list[Widget]:
+        return [w for w in self.children if w.has_class("changed")]
 
     def action_next_change(self) -> None:
         self._jump(+1)
