@@ -343,12 +343,13 @@ def tui(ctx, version_a, version_b, changelog_source_, rules_dir, policy_file):
     """Browse releases, compare two, read the diffs, pick a pin (opens on the compare given A and B)."""
     if bool(version_a) != bool(version_b):
         raise click.UsageError("name both ends of the compare (audit tui A B), or none")
-    from .tui.app import AuditorApp  # lazy: only this command needs Textual
+    from .tui.app import AuditorApp, run  # lazy: only this command needs Textual
 
     with _collector(ctx) as collector:
         for version in filter(None, (version_a, version_b)):
             collector.resolve(version)
-        AuditorApp(
+        app = AuditorApp(
             collector, lambda: _collector(ctx), lambda c: _judging(ctx, c, changelog_source_, rules_dir, policy_file),
             compare=(version_a, version_b) if version_a else None,
-        ).run()
+        )
+        sys.exit(run(app))

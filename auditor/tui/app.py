@@ -4,6 +4,9 @@ connections belong to the thread that opened them)."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 import threading
 from contextlib import AbstractContextManager
 from typing import Callable
@@ -81,3 +84,20 @@ class AuditorApp(App):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+
+def run(app: AuditorApp) -> int:
+    """Run the app. On quit, a worker still diffing is not waited for (a thread cannot be stopped, and
+    asyncio.run and the interpreter would both join it): every store write is one transaction, so
+    leaving mid-way keeps only whole snapshots, as Ctrl-C does in `audit collect`."""
+    loop = asyncio.new_event_loop()
+    try:
+        app.run(loop=loop)
+    finally:
+        loop.close()  # shuts the worker threads' executor down without waiting
+    code = app.return_code or 0
+    if any(t.is_alive() for t in threading.enumerate() if t is not threading.main_thread()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
