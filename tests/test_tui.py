@@ -20,7 +20,7 @@ from auditor.tui.screens.compare import CompareScreen
 from auditor.tui.screens.diff import DiffScreen
 from auditor.tui.screens.empty import EmptyScreen
 from auditor.tui.screens.pin import PinScreen
-from auditor.tui.screens.timeline import TimelineScreen
+from auditor.tui.screens.timeline import BADGES_AFTER, TimelineScreen
 from auditor.tui.widgets.change_tree import ChangeTree
 from auditor.tui.widgets.finding_detail import FindingDetail
 from auditor.tui.widgets.findings_table import FindingsTable
@@ -72,6 +72,19 @@ async def loaded(pilot) -> CompareScreen:
             await pilot.pause()
             return screen
     raise AssertionError(f"compare never finished: {pilot.app.screen}")
+
+
+async def badges_done(pilot) -> None:
+    """The badges worker starts once the timeline has painted; wait for it to start and finish."""
+    await pilot.pause(BADGES_AFTER + 0.1)
+    await pilot.app.workers.wait_for_complete()
+
+
+async def diffed(pilot) -> TextDiff:
+    """Wait for the diff worker; the viewer it mounted."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return pilot.app.screen.query_one(TextDiff)
 
 
 @pytest.mark.anyio
@@ -139,20 +152,19 @@ async def test_request_code_diff_is_pretty_printed_and_steps_through_changes(tui
             screen = await loaded(pilot)
             code = next(c for c in screen.report.changes if c.kind == "request_code" and c.before and c.after)
             screen.open_diff([code])
-            await pilot.pause()
+            viewer = await diffed(pilot)
             assert isinstance(app.screen, DiffScreen)
-            viewer = app.screen.query_one(TextDiff)
-            lines = ["".join(text for op, text in line if op != "-") for line in viewer.lines]
-            assert any(line.strip() == "max_tokens: 64000," for line in lines)  # a statement per line, not a token soup
-            removed = [text for line in viewer.lines for op, text in line if op == "-"]
-            assert "32000" in removed
-            assert len(viewer.changes) >= 1
+            lines = [line for changed, items in viewer.diff.runs for line in items]
+            shown = ["".join(text for op, text in line if op != "-") for line in lines]
+            assert any(line.strip() == "max_tokens: 64000," for line in shown)  # a statement per line, not a token soup
+            assert "32000" in [text for line in lines for op, text in line if op == "-"]
+            assert viewer.total == 1
             await pilot.press("n")
-            assert viewer.current == 0 and "change 1/" in str(app.screen.query_one("#diff-title").render())
+            assert viewer.current == 0 and "change 1/1" in str(app.screen.query_one("#diff-title").render())
             await pilot.press("s")  # side by side: old words on the left, new on the right
-            viewer = app.screen.query_one(TextDiff)
-            assert viewer.split
-            (old, new, _), = [row for row in viewer.rows if row[2]]
+            viewer = await diffed(pilot)
+            assert viewer.diff.split
+            (old, new, _), = [row for changed, rows in viewer.diff.runs if changed for row in rows]
             assert ("-", "32000") in old and ("+", "64000") in new and not any(op == "+" for op, _ in old)
             await pilot.press("n")
             assert "change 1/1" in str(app.screen.query_one("#diff-title").render())
@@ -242,7 +254,7 @@ def test_pretty_code_puts_one_property_per_line():
 async def test_badges_are_computed_once_kept_in_the_store_and_shown_at_the_next_start(tui):
     with tui() as app:
         async with app.run_test(size=SIZE) as pilot:
-            await app.workers.wait_for_complete()
+            await badges_done(pilot)
             table = app.screen.query_one(ReleaseTable)
             assert set(table.badges) == {"2.1.2", "2.1.113"}  # 2.1.114 is not stored: no download for a badge
             with tui.open_collector() as collector:
@@ -256,7 +268,7 @@ async def test_badges_are_computed_once_kept_in_the_store_and_shown_at_the_next_
         async with app.run_test(size=SIZE) as pilot:
             table = app.screen.query_one(ReleaseTable)
             assert table.badges["2.1.113"] == expected  # painted from the store, before any worker ran
-            await app.workers.wait_for_complete()
+            await badges_done(pilot)
             assert calls == []
 
 

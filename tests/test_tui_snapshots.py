@@ -8,7 +8,7 @@ import pytest
 
 from auditor.tui.screens.compare import CompareScreen
 
-from test_tui import SIZE, tui  # noqa: F401  (the fixture store and app factory; tests/ is on sys.path)
+from test_tui import SIZE, badges_done, tui  # noqa: F401  (the fixture store and app factory; tests/ is on sys.path)
 
 
 
@@ -23,7 +23,7 @@ async def until_compared(pilot) -> CompareScreen:
 
 def test_timeline(tui, snap_compare):  # noqa: F811
     async def marked(pilot):
-        await pilot.app.workers.wait_for_complete()  # the badges
+        await badges_done(pilot)
         await pilot.press("b", "down", "down", "a")
 
     with tui() as app:
@@ -39,6 +39,7 @@ def test_request_code_diff(tui, snap_compare):  # noqa: F811
     async def open_code(pilot):
         screen = await until_compared(pilot)
         screen.open_diff([c for c in screen.report.changes if c.kind == "request_code" and c.before and c.after][:1])
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.press("n")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -9,7 +10,7 @@ from textual.widgets import Footer, Header, Static
 
 from ...diff import Change
 from ...report import KIND_TITLES, when
-from ..model import as_text, pretty_code
+from ..model import Chunks, as_text, chunks, pretty_code
 from ..widgets.text_diff import TextDiff
 
 
@@ -38,22 +39,39 @@ class DiffScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="diff-title")
-        yield TextDiff(*texts(self.changes[self.index]), id="diff")
+        yield Static("Diffing…", id="diff")
         yield Footer()
 
     def on_mount(self) -> None:
         self.show_title()
-        self.query_one(TextDiff).focus()
+        self.prepare()
+
+    @work(thread=True, exclusive=True, group="diff")
+    def prepare(self) -> None:
+        """Pretty-printing and word-diffing a long text takes up to a second: never in a key handler."""
+        index, split = self.index, self.split
+        diff = chunks(*texts(self.changes[index]), split=split)
+        self.app.call_from_thread(self.show_diff, index, split, diff)
+
+    async def show_diff(self, index: int, split: bool, diff: Chunks) -> None:
+        if (index, split) != (self.index, self.split):
+            return  # the user moved on while it was computed
+        await self.query_one("#diff").remove()
+        viewer = TextDiff(diff, id="diff")
+        await self.mount(viewer, after="#diff-title")
+        viewer.focus()
+        self.show_title()
 
     def show_title(self, position: str = "") -> None:
         change = self.changes[self.index]
         scenario = f"[{change.scenario}] " if change.scenario else ""
         many = f"  ·  text {self.index + 1}/{len(self.changes)} (, .)" if len(self.changes) > 1 else ""
-        total = self.query_one(TextDiff).total
+        viewers = self.query(TextDiff)
+        total = f"{viewers.first().total} changed places" if viewers else "diffing…"
         self.sub_title = f"{KIND_TITLES.get(change.kind, change.kind)}"
         self.query_one("#diff-title", Static).update(
             f"[b]{scenario}{change.label}[/b]  {change.status} {when(change)}{many}\n"
-            f"[dim]{position or f'{total} changed places'}  ·  n/p next/previous change  ·  s {'unified' if self.split else 'side by side'}  ·  [red strike]removed[/]  [green b]added[/][/dim]"
+            f"[dim]{position or total}  ·  n/p next/previous change  ·  s {'unified' if self.split else 'side by side'}  ·  [red strike]removed[/]  [green b]added[/][/dim]"
         )
 
     def on_text_diff_moved(self, event: TextDiff.Moved) -> None:
@@ -70,8 +88,5 @@ class DiffScreen(Screen):
         await self.show_change()
 
     async def show_change(self) -> None:
-        await self.query_one(TextDiff).remove()
-        viewer = TextDiff(*texts(self.changes[self.index]), split=self.split, id="diff")
-        await self.mount(viewer, after="#diff-title")
-        viewer.focus()
         self.show_title()
+        self.prepare()

@@ -17,6 +17,9 @@ from ..model import ReleaseRow
 from ..widgets.release_table import ReleaseTable
 
 
+BADGES_AFTER = 0.5  # seconds
+
+
 class TimelineScreen(Screen):
     BINDINGS = [
         Binding("slash", "filter", "Filter"),
@@ -43,7 +46,8 @@ class TimelineScreen(Screen):
         self.sub_title = self.store_name
         self.query_one(ReleaseTable).focus()
         self.show_status()
-        self.refresh_badges()
+        # the worker parses the changelog (a second of CPU under the GIL): let the timeline paint first
+        self.set_timer(BADGES_AFTER, self.refresh_badges)
 
     @work(thread=True, exclusive=True, group="badges", exit_on_error=False)
     def refresh_badges(self) -> None:

@@ -1,8 +1,8 @@
 """A long text diff, unified or side by side, word-level highlights (auditor.diff.word_diff),
 next/previous change.
 
-The text is cut into chunks of unchanged and changed lines, one widget each, so a 30K-character prompt
-is a handful of widgets, and jumping to a change is scrolling to its chunk."""
+The diff comes prepared (model.chunks, in a worker): runs of unchanged and changed lines, one widget
+each, so a 30K-character prompt is a handful of widgets, and jumping to a change is scrolling to its run."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..model import Segment, diff_lines, is_changed, side_by_side
+from ..model import Chunks, Segment
 
 STYLES = {"=": "", "-": "strike bold red", "+": "bold green"}
 CONTEXT_LINES = 3
@@ -33,18 +33,6 @@ def lines_text(lines: list[list[Segment]], changed: bool) -> Text:
     return text
 
 
-def _runs(items: list, changed_of) -> list[tuple[bool, list]]:
-    """Consecutive items grouped by whether they changed."""
-    out: list[tuple[bool, list]] = []
-    for item in items:
-        changed = changed_of(item)
-        if out and out[-1][0] == changed:
-            out[-1][1].append(item)
-        else:
-            out.append((changed, [item]))
-    return out
-
-
 class TextDiff(VerticalScroll, can_focus=True):
     """Scrollable diff of two texts; `n`/`p` jump between changes."""
 
@@ -60,27 +48,21 @@ class TextDiff(VerticalScroll, can_focus=True):
         index: int
         total: int
 
-    def __init__(self, before: str, after: str, split: bool = False, **kwargs) -> None:
+    def __init__(self, diff: Chunks, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.split = split
-        if split:
-            self.rows = side_by_side(before, after)
-            self.chunks = _runs(self.rows, lambda row: row[2])
-        else:
-            self.lines = diff_lines(before, after)
-            self.chunks = _runs(self.lines, is_changed)
-        self.total = sum(changed for changed, _ in self.chunks)
+        self.diff = diff
+        self.total = diff.total
         self.current = -1
 
     def compose(self):
-        for changed, items in self.chunks:
+        for changed, items in self.diff.runs:
             yield self._chunk(changed, items)
-        if not self.chunks:
+        if not self.diff.runs:
             yield Static("(both empty)")
 
     def _chunk(self, changed: bool, items: list) -> Widget:
         classes = "changed" if changed else "same"
-        if not self.split:
+        if not self.diff.split:
             return Static(lines_text(items, changed), classes=classes)
         old = lines_text([row[0] for row in items], changed)
         new = lines_text([row[1] for row in items], changed)
