@@ -25,7 +25,7 @@ def texts(change: Change) -> tuple[str, str]:
 class DiffScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("s", "split", "Side by side"),
+        Binding("s", "split", "Split"),
         Binding("full_stop", "step(1)", "Next text", show=False),
         Binding("comma", "step(-1)", "Prev text", show=False),
     ]
@@ -65,13 +65,13 @@ class DiffScreen(Screen):
     def show_title(self, position: str = "") -> None:
         change = self.changes[self.index]
         scenario = f"[{change.scenario}] " if change.scenario else ""
-        many = f"  ·  text {self.index + 1}/{len(self.changes)} (, .)" if len(self.changes) > 1 else ""
+        many = f"  ·  text {self.index + 1}/{len(self.changes)} (,/. for others)" if len(self.changes) > 1 else ""
         viewers = self.query(TextDiff)
         total = f"{viewers.first().total} changed places" if viewers else "diffing…"
         self.sub_title = f"{KIND_TITLES.get(change.kind, change.kind)}"
         self.query_one("#diff-title", Static).update(
             f"[b]{scenario}{change.label}[/b]  {change.status} {when(change)}{many}\n"
-            f"[dim]{position or total}  ·  n/p next/previous change  ·  s {'unified' if self.split else 'side by side'}  ·  [red strike]removed[/]  [green b]added[/][/dim]"
+            f"[dim]{position or total} · n/p: next/prev · s: {'unified' if self.split else 'side by side'} · [red strike]removed[/] [green b]added[/][/dim]"
         )
 
     def on_text_diff_moved(self, event: TextDiff.Moved) -> None:

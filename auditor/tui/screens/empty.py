@@ -22,7 +22,7 @@ class EmptyScreen(Screen):
                 f"  [b]audit --db {self.store_name} collect --latest 5[/b]\n\n"
                 "(add --no-capture to skip running them against the fake API),\n"
                 "or compare two releases directly, which collects them:\n\n"
-                "  [b]audit tui 2.1.109 2.1.117[/b]\n\n"
+                f"  [b]audit --db {self.store_name} tui 2.1.109 2.1.117[/b]\n\n"
                 "Press q to quit.",
                 id="empty",
             )
