@@ -4,12 +4,9 @@ request-code diff and the pin panel on the fixture store. Update after a deliber
 
 from __future__ import annotations
 
-import pytest
-
-from auditor.tui.screens.compare import CompareScreen
-
 from test_tui import SIZE, badges_done, tui  # noqa: F401  (the fixture store and app factory; tests/ is on sys.path)
 
+from auditor.tui.screens.compare import CompareScreen
 
 
 async def until_compared(pilot) -> CompareScreen:

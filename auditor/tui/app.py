@@ -8,11 +8,12 @@ import asyncio
 import os
 import sys
 import threading
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Callable
+from typing import ClassVar
 
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from .. import audit
 from ..capture import load_scenarios
@@ -31,7 +32,7 @@ Judging = Callable[[Collector], tuple]  # collector -> (changelog, rules, policy
 class AuditorApp(App):
     TITLE = "auditor"
     CSS_PATH = "auditor.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
     ]

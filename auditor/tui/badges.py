@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from .. import __version__
@@ -36,7 +37,7 @@ class Badge:
         return self.high + self.medium + self.low
 
     def label(self) -> str:
-        return " ".join(f"{n}{s[0].upper()}" for s, n in zip(SEVERITIES, (self.high, self.medium, self.low)) if n) or "—"
+        return " ".join(f"{n}{s[0].upper()}" for s, n in zip(SEVERITIES, (self.high, self.medium, self.low), strict=True) if n) or "—"
 
 
 def count(report: DiffReport) -> Badge:
@@ -47,7 +48,7 @@ def count(report: DiffReport) -> Badge:
 def pairs(rows: list[ReleaseRow]) -> list[tuple[str, str]]:
     """(predecessor, release) for each stored release whose predecessor is stored too, newest first:
     a badge never makes the TUI download anything."""
-    return [(older.version, newer.version) for newer, older in zip(rows, rows[1:]) if newer.static and older.static]
+    return [(older.version, newer.version) for newer, older in pairwise(rows) if newer.static and older.static]
 
 
 def judged_with(*inputs: object) -> str:
@@ -85,7 +86,7 @@ def load(store: Store, target: str, platform: str) -> dict[str, tuple[Badge, str
 
 def save(store: Store, target: str, platform: str, digest: str, badge: Badge) -> None:
     with store.db.conn:
-        store.db[TABLE].upsert(
+        store.db.table(TABLE).upsert(
             {"target": target, "platform": platform, "version": badge.version, "judged_with": digest,
              "predecessor": badge.predecessor, "high": badge.high, "medium": badge.medium, "low": badge.low},
             pk=("target", "platform", "version"),

@@ -3,24 +3,26 @@ made by the same calls as `audit diff` (audit.diff_versions, audit.assess), in a
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, LoadingIndicator, Static, TabbedContent, TabPane
 
 from ...errors import AuditorError
-from ...report import DiffReport, LONG_TEXT_KINDS
+from ...report import LONG_TEXT_KINDS, DiffReport
 from ..widgets.change_tree import ChangeTree
 from ..widgets.finding_detail import FindingDetail
 from ..widgets.findings_table import FindingsTable
+from . import AuditorScreen
 from .diff import DiffScreen
 from .pin import PinScreen
 
 
-class CompareScreen(Screen):
-    BINDINGS = [
+class CompareScreen(AuditorScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("f", "tab('findings')", "Findings"),
         Binding("g", "tab('changes')", "Changes"),
@@ -41,7 +43,7 @@ class CompareScreen(Screen):
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.a} → {self.b}"
-        cached = self.app.reports.get((self.a, self.b))
+        cached = self.auditor.reports.get((self.a, self.b))
         if cached:
             self.call_after_refresh(self.show_report, cached)
         else:
@@ -55,7 +57,7 @@ class CompareScreen(Screen):
             self.app.call_from_thread(self.query_one("#progress", Static).update, f"Comparing {self.a} → {self.b}: {version} {stage}…")
 
         try:
-            report = self.app.compare(self.a, self.b, progress)
+            report = self.auditor.compare(self.a, self.b, progress)
         except AuditorError as exc:
             self.app.call_from_thread(self.fail, str(exc))
             return
@@ -68,7 +70,7 @@ class CompareScreen(Screen):
 
     async def show_report(self, report: DiffReport) -> None:
         self.report = report
-        self.app.reports[(self.a, self.b)] = report
+        self.auditor.reports[(self.a, self.b)] = report
         await self.query_one("#loading").remove()
         findings = report.findings
         undocumented = sum(f.verdict == "undocumented" for f in findings)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header
@@ -13,7 +15,7 @@ from ..widgets.pin_panel import PinPanel, hold_lines
 
 
 class PinScreen(Screen):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "copy_install", "Copy install"),
         Binding("h", "copy_hold", "Copy install+hold"),
         Binding("escape", "app.pop_screen", "Back"),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.screen import Screen
+from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
@@ -15,13 +16,13 @@ from .. import badges
 from ..badges import Badge
 from ..model import ReleaseRow
 from ..widgets.release_table import ReleaseTable
-
+from . import AuditorScreen
 
 BADGES_AFTER = 0.5  # seconds
 
 
-class TimelineScreen(Screen):
-    BINDINGS = [
+class TimelineScreen(AuditorScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter"),
         Binding("c", "compare", "Compare"),
         Binding("s", "stored_only", "Stored only", show=False),
@@ -56,10 +57,10 @@ class TimelineScreen(Screen):
         table = self.query_one(ReleaseTable)
         worker = get_current_worker()
         todo = badges.pairs(self.rows)
-        with self.app.open_collector() as collector:
+        with self.auditor.open_collector() as collector:
             target, platform = collector.target.name, collector.platform
             try:
-                digest = badges.judged_with(*self.app.judged(collector))
+                digest = badges.judged_with(*self.auditor.judged(collector))
             except AuditorError as exc:
                 self.app.call_from_thread(self.notify, f"No badges: {exc}", severity="warning")
                 return
@@ -71,7 +72,7 @@ class TimelineScreen(Screen):
                     return
                 self.app.call_from_thread(table.set_badge, version, None)
                 try:
-                    badge = badges.count(self.app.report(collector, predecessor, version))
+                    badge = badges.count(self.auditor.report(collector, predecessor, version))
                 except AuditorError as exc:
                     self.app.call_from_thread(self.notify, f"{version}: {exc}", severity="warning")
                     continue
@@ -127,4 +128,4 @@ class TimelineScreen(Screen):
         if low == high:
             self.notify("A and B are the same release; mark two different ones.", severity="warning")
             return
-        self.app.open_compare(low, high)
+        self.auditor.open_compare(low, high)

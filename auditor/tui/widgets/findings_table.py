@@ -58,8 +58,8 @@ class FindingsTable(DataTable):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        self.post_message(self.Highlighted(self.findings[int(event.row_key.value)]))
+        self.post_message(self.Highlighted(self.findings[int(str(event.row_key.value))]))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.post_message(self.Chosen(self.findings[int(event.row_key.value)]))
+        self.post_message(self.Chosen(self.findings[int(str(event.row_key.value))]))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -26,7 +27,7 @@ def badge_text(badges: dict[str, Badge | None], version: str) -> Text:
 class ReleaseTable(DataTable):
     """Releases newest first; `a`/`b` mark the ends of a compare, Enter asks for it."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "mark('A')", "Mark A"),
         Binding("b", "mark('B')", "Mark B"),
     ]
@@ -59,7 +60,7 @@ class ReleaseTable(DataTable):
         if stored:  # most published releases may not be collected: start where there is something to compare
             self.move_cursor(row=self.get_row_index(stored))
 
-    def visible(self) -> list[ReleaseRow]:
+    def shown(self) -> list[ReleaseRow]:
         words = self.query_text.lower().split()
         high = {v for v, b in self.badges.items() if b and b.high}
         return [r for r in self.releases if (r.static or not self.stored_only) and (r.version in high or not self.high_only) and all(w in f"{r.version} {r.date} {' '.join(r.scenarios)}".lower() for w in words)]
@@ -68,7 +69,7 @@ class ReleaseTable(DataTable):
         """Show the rows matching the filter, keeping the cursor on the same release when it stays."""
         current = self.current_version()
         self.clear()
-        for row in self.visible():
+        for row in self.shown():
             mark = "".join(end for end, v in sorted(self.marks.items()) if v == row.version)
             self.add_row(
                 Text(mark, style="bold reverse"),

@@ -7,9 +7,10 @@ each, so a 30K-character prompt is a handful of widgets, and jumping to a change
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
@@ -36,7 +37,7 @@ def lines_text(lines: list[list[Segment]], changed: bool) -> Text:
 class TextDiff(VerticalScroll, can_focus=True):
     """Scrollable diff of two texts; `n`/`p` jump between changes."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n,]", "next_change", "Next change"),
         Binding("p,[", "previous_change", "Prev change"),
     ]
