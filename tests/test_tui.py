@@ -257,6 +257,7 @@ async def test_badges_are_computed_once_kept_in_the_store_and_shown_at_the_next_
             await badges_done(pilot)
             table = app.screen.query_one(ReleaseTable)
             assert set(table.badges) == {"2.1.2", "2.1.113"}  # 2.1.114 is not stored: no download for a badge
+            assert table.changelog == {"2.1.114": "yes", "2.1.113": "yes", "2.1.2": "yes", "2.1.1": "none"}
             with tui.open_collector() as collector:
                 expected = badges.count(audit.assess(audit.diff_versions(collector, "2.1.2", "2.1.113"), collector, *tui.judging(collector)))
             assert table.badges["2.1.113"] == expected and expected.high >= 1

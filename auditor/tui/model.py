@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,3 +149,9 @@ def chunks(before: str, after: str, split: bool = False) -> Chunks:
         else:
             runs.append((c, [item]))
     return Chunks(split, runs)
+
+
+def changelog_marks(versions: Iterable[str], documented: set[str], edited: set[str]) -> dict[str, str]:
+    """Per release: `yes` (the changelog has its section), `edited` (entries rewritten after release),
+    `none` (published with no section)."""
+    return {v: "edited" if v in edited else "yes" if v in documented else "none" for v in versions}

@@ -14,7 +14,7 @@ from ... import versions
 from ...errors import AuditorError
 from .. import badges
 from ..badges import Badge
-from ..model import ReleaseRow
+from ..model import ReleaseRow, changelog_marks
 from ..widgets.release_table import ReleaseTable
 from . import AuditorScreen
 
@@ -60,10 +60,15 @@ class TimelineScreen(AuditorScreen):
         with self.auditor.open_collector() as collector:
             target, platform = collector.target.name, collector.platform
             try:
-                digest = badges.judged_with(*self.auditor.judged(collector))
+                judged = self.auditor.judged(collector)
             except AuditorError as exc:
                 self.app.call_from_thread(self.notify, f"No badges: {exc}", severity="warning")
                 return
+            changelog, digest = judged[0], badges.judged_with(*judged)
+            if changelog.origin:
+                edited = {version for version, _ in changelog.history.edited()} if changelog.history else set()
+                marks = changelog_marks((r.version for r in self.rows), {r.version for r in changelog.releases}, edited)
+                self.app.call_from_thread(table.set_changelog, marks)
             for predecessor, version in todo:
                 saved = self.saved.get(version)
                 if saved and saved[1] == digest and saved[0].predecessor == predecessor:
@@ -86,10 +91,10 @@ class TimelineScreen(AuditorScreen):
     def show_status(self) -> None:
         table = self.query_one(ReleaseTable)
         stored = sum(r.static for r in self.rows)
-        marks = "  ".join(f"{end}: {table.marks[end]}" for end in "AB" if end in table.marks) or "mark two releases with a and b"
+        marks = "  ".join(f"{end}: {table.marks[end]}" for end in "AB" if end in table.marks) or "a, b: mark ends"
         hint = "  ·  c: compare" if len(table.marks) == 2 else ""
         only = " and ".join(w for w, on in (("stored", table.stored_only), ("with undocumented high", table.high_only)) if on)
-        shown = f"showing {table.row_count} {only} (s/u: all)" if only else f"{len(self.rows)} releases, {stored} stored (s: only those; u: undocumented high)"
+        shown = f"showing {table.row_count} {only} (s/u: all)" if only else f"{len(self.rows)} releases, {stored} stored (s: those; u: undoc. high)"
         self.query_one("#status", Static).update(f"{shown}  ·  {marks}{hint}")
 
     def on_release_table_marked(self, event: ReleaseTable.Marked) -> None:

@@ -13,6 +13,8 @@ from textual.widgets import DataTable
 from ..badges import Badge
 from ..model import ReleaseRow
 
+LOG_STYLES = {"yes": "dim", "edited": "yellow", "none": "bold red"}
+
 
 def badge_text(badges: dict[str, Badge | None], version: str) -> Text:
     """`2H 1M 4L` (undocumented findings against the predecessor), `…` while computing, blank if unknown."""
@@ -47,6 +49,7 @@ class ReleaseTable(DataTable):
         self.query_text = ""
         self.stored_only = False
         self.high_only = False
+        self.changelog: dict[str, str] = {}  # version -> yes / edited / none, once the changelog is read
 
     def on_mount(self) -> None:
         self.add_column("", key="mark", width=2)
@@ -54,6 +57,7 @@ class ReleaseTable(DataTable):
         self.add_column("published", key="published")
         self.add_column("static", key="static")
         self.add_column("undoc.", key="undoc", width=11)  # "12H 10M 15L"
+        self.add_column("log", key="log", width=6)
         self.add_column("captures", key="captures")
         self.refill()
         stored = next((r.version for r in self.releases if r.static), None)
@@ -77,6 +81,7 @@ class ReleaseTable(DataTable):
                 row.date,
                 Text("stored", style="green") if row.static else Text("·", style="dim"),
                 badge_text(self.badges, row.version),
+                Text(self.changelog.get(row.version, ""), style=LOG_STYLES.get(self.changelog.get(row.version, ""), "")),
                 f"{len(row.scenarios)}: {', '.join(row.scenarios)}" if row.scenarios else Text("·", style="dim"),
                 key=row.version,
             )
@@ -96,6 +101,10 @@ class ReleaseTable(DataTable):
         self.badges[version] = badge
         if version in self.rows:
             self.update_cell(version, "undoc", badge_text(self.badges, version))
+
+    def set_changelog(self, marks: dict[str, str]) -> None:
+        self.changelog = marks
+        self.refill()
 
     def toggle_high(self) -> None:
         self.high_only = not self.high_only
