@@ -122,7 +122,9 @@ class TimelineScreen(AuditorScreen):
         self.query_one(ReleaseTable).focus()
 
     def on_data_table_row_selected(self) -> None:
-        self.action_compare()
+        """Enter (or a click) compares once both ends are marked; before that a click only moves."""
+        if len(self.query_one(ReleaseTable).marks) == 2:
+            self.action_compare()
 
     def action_compare(self) -> None:
         marks = self.query_one(ReleaseTable).marks
