@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from textual import work
@@ -73,6 +74,8 @@ class TimelineScreen(AuditorScreen):
                 saved = self.saved.get(version)
                 if saved and saved[1] == digest and saved[0].predecessor == predecessor:
                     continue
+                while self.comparing() and not worker.is_cancelled:
+                    time.sleep(0.2)  # the compare the user waits for goes first (both need the GIL)
                 if worker.is_cancelled:
                     return
                 self.app.call_from_thread(table.set_badge, version, None)
@@ -83,6 +86,9 @@ class TimelineScreen(AuditorScreen):
                     continue
                 badges.save(collector.store, target, platform, digest, badge)
                 self.app.call_from_thread(table.set_badge, version, badge)
+
+    def comparing(self) -> bool:
+        return any(w.group == "compare" and w.is_running for w in list(self.app.workers))
 
     def action_high_only(self) -> None:
         self.query_one(ReleaseTable).toggle_high()
