@@ -55,7 +55,8 @@ class AuditorApp(App):
             self.push_screen(EmptyScreen(name))
             return
         saved = badges.load(store, self.collector.target.name, self.collector.platform)
-        self.push_screen(TimelineScreen(rows, name, saved))
+        marks = dict(zip("AB", self.start, strict=True)) if self.start else {}
+        self.push_screen(TimelineScreen(rows, name, saved, marks))
         if self.start:
             self.open_compare(*self.start)
 

@@ -31,11 +31,13 @@ class TimelineScreen(AuditorScreen):
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
-    def __init__(self, rows: list[ReleaseRow], store_name: str, saved: dict[str, tuple[Badge, str]] | None = None) -> None:
+    def __init__(self, rows: list[ReleaseRow], store_name: str, saved: dict[str, tuple[Badge, str]] | None = None,
+                 marks: dict[str, str] | None = None) -> None:
         super().__init__()
         self.rows = rows
         self.store_name = store_name
         self.saved = saved or {}
+        self.marks = marks or {}  # the compare named on the command line
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -46,7 +48,10 @@ class TimelineScreen(AuditorScreen):
 
     def on_mount(self) -> None:
         self.sub_title = self.store_name
-        self.query_one(ReleaseTable).focus()
+        table = self.query_one(ReleaseTable)
+        table.marks.update(self.marks)
+        table.refill()
+        table.focus()
         self.show_status()
         # the worker parses the changelog (a second of CPU under the GIL): let the timeline paint first
         self.set_timer(BADGES_AFTER, self.refresh_badges)
