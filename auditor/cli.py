@@ -418,3 +418,24 @@ def action(ctx, baseline, until, issue, severity, fail_on, dry_run, scenario_nam
         raise click.ClickException(f"capture failed ({failed}); the comment says so, and the next run tries again")
     if outcome.failing(settings.fail_on, settings.severity):
         sys.exit(1)
+
+@cli.command(name="tui")
+@click.argument("version_a", required=False)
+@click.argument("version_b", required=False)
+@_judging_options
+@_shared_options
+@click.pass_context
+def tui(ctx, version_a, version_b, changelog_source_, rules_dir, policy_file):
+    """Browse releases, compare two, read the diffs, pick a pin (opens on the compare given A and B)."""
+    if bool(version_a) != bool(version_b):
+        raise click.UsageError("name both ends of the compare (audit tui A B), or none")
+    from .tui.app import AuditorApp, run  # lazy: only this command needs Textual
+
+    with _collector(ctx) as collector:
+        for version in filter(None, (version_a, version_b)):
+            collector.resolve(version)
+        app = AuditorApp(
+            collector, lambda: _collector(ctx), lambda c: _judging(ctx, c, changelog_source_, rules_dir, policy_file),
+            compare=(version_a, version_b) if version_a else None,
+        )
+        sys.exit(run(app))
