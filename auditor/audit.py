@@ -4,12 +4,14 @@ judge the changes against the changelog, and recommend a version to pin."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Sequence
 
-from . import judgements, pin
+from . import judgements, pin, rules
 from .capture import Scenario
 from .capture.facts import collapse
 from .changelog import Changelog
+from .changelog import load as load_changelog
 from .collector import CAPTURE, STATIC, Collector, Progress
 from .diff import diff_range
 from .report import DiffReport
@@ -70,4 +72,24 @@ def assess(
     return report
 
 
-__all__ = ["CAPTURE", "DEFAULT_SCENARIOS", "STATIC", "assess", "diff_versions"]
+Judging = tuple[Changelog, Sequence[Rule], pin.Policy]
+
+
+def load_judging(
+    collector: Collector, cache_dir: Path, changelog: str | None = None, rules_dir: Path | None = None, policy_file: Path | None = None
+) -> Judging:
+    """Changelog, rules and pin policy, read before any release is collected: bad input fails fast."""
+    loaded_rules = rules.load(rules_dir)
+    policy = pin.Policy.load(policy_file) if policy_file else pin.Policy()
+    return load_changelog(collector.target, collector.store, collector.registry.client, cache_dir, changelog), loaded_rules, policy
+
+
+def run(
+    collector: Collector, low: str, high: str, scenarios: list[Scenario], judging: Judging,
+    progress: Progress | None = None, now: datetime | None = None,
+) -> DiffReport:
+    """The whole audit of low..high: collect and capture what is missing, diff, judge, recommend."""
+    return assess(diff_versions(collector, low, high, scenarios, progress), collector, *judging, now=now)
+
+
+__all__ = ["CAPTURE", "DEFAULT_SCENARIOS", "STATIC", "Judging", "assess", "diff_versions", "load_judging", "run"]

@@ -14,15 +14,19 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import __version__, audit, changelog, pin, rules, targets, versions
+from . import __version__, audit, targets, versions
+from . import action as action_
+from . import merge as merging
 from .capture import load_scenarios
 from .capture.facts import summary as capture_summary
 from .collector import STATIC, Collector
 from .errors import AuditorError
+from .github import GitHub
 from .npm import DEFAULT_REGISTRY, Cache, LazyClient, Registry, default_cache_dir
 from .report import json as json_report
 from .report import markdown as markdown_report
 from .report import text as text_report
+from .rules import SEVERITIES
 from .store import Store
 
 
@@ -87,12 +91,17 @@ def cli():
     """What changed in an AI coding CLI between releases, what the changelog didn't say, what to pin."""
 
 
+def _http() -> LazyClient:
+    """An HTTP client made when first used: a warm run answered by the caches needs none."""
+    timeout = (15.0, 60.0, 60.0, 60.0)  # connect, read, write, pool (s)
+    return LazyClient(timeout=timeout, headers={"User-Agent": f"auditor/{__version__}"})
+
+
 @contextmanager
 def _collector(ctx: click.Context):
     o = ctx.obj
     store = Store.open(o["db"])
-    timeout = (15.0, 60.0, 60.0, 60.0)  # connect, read, write, pool (s)
-    with LazyClient(timeout=timeout, headers={"User-Agent": f"auditor/{__version__}"}) as client:
+    with _http() as client:
         registry = Registry(client, Cache(o["cache_dir"] or default_cache_dir()), url=o["registry"])
         yield Collector(store, registry, targets.get(o["target"]), o["platform"])
 
@@ -104,14 +113,8 @@ def _judging_options(command):
     return click.option("--changelog", "changelog_source_", help="Changelog: git URL, clone or bundle; raw URL; or a CHANGELOG.md [env AUDITOR_CHANGELOG; default: the vendor's repository].")(command)
 
 
-def _judging(ctx, collector, changelog_source_, rules_dir, policy_file):
-    """Rules, policy and changelog, read before any release is collected: bad input fails fast."""
-    loaded_rules = rules.load(rules_dir)
-    policy = pin.Policy.load(policy_file) if policy_file else pin.Policy()
-    loaded_changelog = changelog.load(
-        collector.target, collector.store, collector.registry.client, ctx.obj["cache_dir"] or default_cache_dir(), changelog_source_
-    )
-    return loaded_changelog, loaded_rules, policy
+def _judging(ctx, collector, changelog_source_, rules_dir, policy_file) -> audit.Judging:
+    return audit.load_judging(collector, ctx.obj["cache_dir"] or default_cache_dir(), changelog_source_, rules_dir, policy_file)
 
 
 @contextmanager
@@ -171,8 +174,7 @@ def diff(ctx, version_a, version_b, fmt, fail_on, scenario_names, scenarios_dir,
     scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
     with _collector(ctx) as collector, _progress() as progress:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
-        report = audit.diff_versions(collector, version_a, version_b, scenarios, progress)
-        audit.assess(report, collector, *judging)
+        report = audit.run(collector, version_a, version_b, scenarios, judging, progress)
     _render(report, fmt)
     failing = {"undocumented": {"undocumented"}, "partial": {"undocumented", "partial"}}.get(fail_on, set())
     if any(f.verdict in failing for f in report.findings):
@@ -192,8 +194,7 @@ def pin_(ctx, baseline, newest, fmt, scenario_names, scenarios_dir, no_capture, 
     scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
     with _collector(ctx) as collector, _progress() as progress:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
-        report = audit.diff_versions(collector, baseline, newest or collector.latest(1)[0], scenarios, progress)
-        audit.assess(report, collector, *judging)
+        report = audit.run(collector, baseline, newest or collector.latest(1)[0], scenarios, judging, progress)
     if report.recommendation is None:
         raise click.ClickException(f"{report.notes[0]}, so nothing can be judged; name one with --changelog")
     if fmt == "json":
@@ -213,14 +214,22 @@ def _render(report, fmt: str) -> None:
         text_report.render(report, Console())
 
 
+def _shard(value: str | None) -> tuple[int, int] | None:
+    try:
+        return versions.parse_shard(value) if value else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @cli.command()
 @click.argument("version_list", nargs=-1)
 @click.option("--since", help="Every release from this version on.")
 @click.option("--latest", type=int, help="The newest N releases.")
+@click.option("--shard", type=_shard, help="Only every N-th of those releases, starting with the K-th (K/N; for parallel runners).")
 @_scenario_options
 @_shared_options
 @click.pass_context
-def collect(ctx, version_list, since, latest, scenario_names, scenarios_dir, no_capture):
+def collect(ctx, version_list, since, latest, shard, scenario_names, scenarios_dir, no_capture):
     """Snapshot releases into the store (skips what is already there)."""
     scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
     with _collector(ctx) as collector, _progress() as progress:
@@ -231,6 +240,8 @@ def collect(ctx, version_list, since, latest, scenario_names, scenarios_dir, no_
             wanted += collector.latest(latest)
         if not wanted:
             raise click.UsageError("name versions, or use --since V or --latest N")
+        if shard:
+            wanted = versions.shard(wanted, *shard)
         for version in set(version_list):
             collector.resolve(version)
         rows = collector.ensure(wanted, progress)
@@ -331,3 +342,101 @@ def show(ctx, version, section, kind):
         for k, entries in facts.items():
             table.add_row(k, str(len(entries)))
         console.print(table)
+
+
+@cli.command(name="merge")
+@click.argument("stores", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@_shared_options
+@click.pass_context
+def merge_(ctx, stores):
+    """Merge other stores (shards collected elsewhere) into this one: whole snapshots, texts stored once;
+    a snapshot both hold with different facts is a conflict, reported and left as it was (exit 1)."""
+    into = Store.open(ctx.obj["db"])
+    conflicts = []
+    for path in stores:
+        if into.path is not None and path.resolve() == into.path.resolve():
+            raise click.UsageError(f"{path} is the store being merged into")
+        with merging.opened(path) as source:
+            conflicts += _merged(into, source, str(path))
+    _conflicts(conflicts)
+
+
+@cli.command(name="import")
+@click.argument("source")
+@click.option("--sha256", "digest", help="The store's sha256 (default: read from SOURCE.sha256 published beside it).")
+@_shared_options
+@click.pass_context
+def import_(ctx, source, digest):
+    """Start from a published store (URL or file, .db or .db.gz) instead of collecting: verified by its
+    sha256, then merged into this store (never overwriting it)."""
+    into = Store.open(ctx.obj["db"])
+    with _http() as client, merging.fetched(client, source, digest) as path, merging.opened(path) as other:
+        _conflicts(_merged(into, other, source))
+
+
+def _merged(into: Store, source: Store, label: str) -> list[str]:
+    result = merging.merge(into, source)
+    click.echo(result.line(label))
+    return result.conflicts
+
+
+def _conflicts(conflicts: list[str]) -> None:
+    for line in conflicts:
+        click.echo(f"conflict: {line}", err=True)
+    if conflicts:
+        sys.exit(1)
+
+
+@cli.command(name="action")
+@click.option("--baseline", default=action_.PREVIOUS, show_default=True,
+              help="Report the releases after this one (default: after the last one reported).")
+@click.option("--until", help="Newest release to report (default: the latest).")
+@click.option("--issue", type=int, help="Tracking issue number (default: found by its marker, or created).")
+@click.option("--severity", type=click.Choice(SEVERITIES), default="medium", show_default=True,
+              help="Lowest severity listed first in the comment and counted by --fail-on and undocumented_count.")
+@click.option("--fail-on", type=click.Choice(action_.FAIL_ON), default="never", show_default=True,
+              help="Exit 1 after posting when a finding has this verdict (partial: or worse).")
+@click.option("--dry-run", is_flag=True, help="Print the comments it would post; call nothing, save nothing.")
+@_scenario_options
+@_judging_options
+@_shared_options
+@click.pass_context
+def action(ctx, baseline, until, issue, severity, fail_on, dry_run, scenario_names, scenarios_dir, no_capture,
+           changelog_source_, rules_dir, policy_file):
+    """The GitHub Action: one comment per new release on a tracking issue (settings from GITHUB_* variables)."""
+    settings = action_.Settings.from_env(baseline=baseline, until=until, issue=issue, severity=severity, fail_on=fail_on, dry_run=dry_run)
+    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
+    with _collector(ctx) as collector, _progress() as progress, _http() as client:
+        judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
+        github = None if settings.dry_run else GitHub(client, settings.repository, settings.token, settings.api_url)
+        outcome = action_.run(settings, collector, judging, scenarios, github, progress, echo=click.echo)
+    for version, url in outcome.posted.items():
+        click.echo(f"{version}  {url}", err=True)
+    if not outcome.new_versions:
+        click.echo("No new release to report.", err=True)
+    if outcome.failures:
+        failed = "; ".join(f for fs in outcome.failures.values() for f in fs)
+        raise click.ClickException(f"capture failed ({failed}); the comment says so, and the next run tries again")
+    if outcome.failing(settings.fail_on, settings.severity):
+        sys.exit(1)
+
+@cli.command(name="tui")
+@click.argument("version_a", required=False)
+@click.argument("version_b", required=False)
+@_judging_options
+@_shared_options
+@click.pass_context
+def tui(ctx, version_a, version_b, changelog_source_, rules_dir, policy_file):
+    """Browse releases, compare two, read the diffs, pick a pin (opens on the compare given A and B)."""
+    if bool(version_a) != bool(version_b):
+        raise click.UsageError("name both ends of the compare (audit tui A B), or none")
+    from .tui.app import AuditorApp, run  # lazy: only this command needs Textual
+
+    with _collector(ctx) as collector:
+        for version in filter(None, (version_a, version_b)):
+            collector.resolve(version)
+        app = AuditorApp(
+            collector, lambda: _collector(ctx), lambda c: _judging(ctx, c, changelog_source_, rules_dir, policy_file),
+            compare=(version_a, version_b) if version_a else None,
+        )
+        sys.exit(run(app))

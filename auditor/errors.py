@@ -55,3 +55,12 @@ class CaptureError(AuditorError):
 
 class ProxyError(AuditorError):
     """The recording proxy cannot start: port in use, bad upstream URL, no store file."""
+
+
+class GitHubError(AuditorError):
+    """GitHub refused or could not answer: no token, a missing permission (named), no such issue, a rate
+    limit that outlasted its Retry-After, the network down."""
+
+
+class MergeError(StoreError):
+    """A store to merge or import is unusable: unreadable, not a store, or not the bytes its digest names."""

@@ -17,7 +17,7 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -312,6 +312,51 @@ class Store:
             r["version"]: r["published_at"]
             for r in self.db.query("SELECT version, published_at FROM releases WHERE target = ?", [target])
         }
+
+    # -- state kept between runs; whole-snapshot copies (merge, import) ------------------------------
+
+    def state(self, key: str) -> Any:
+        """A small value a command keeps between runs (the Action's last reported release)."""
+        row = self.db.execute("SELECT value FROM state WHERE key = ?", [key]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def save_state(self, key: str, value: object) -> None:
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        with self.db.conn:
+            self.db.conn.execute("INSERT OR REPLACE INTO state (key, value, updated_at) VALUES (?, ?, ?)", [key, json.dumps(value), now])
+
+    def all_snapshots(self) -> list[SnapshotRow]:
+        return [SnapshotRow(*r) for r in self.db.execute("SELECT * FROM snapshots ORDER BY target, version, platform, source")]
+
+    def copy_snapshot(self, row: SnapshotRow, facts: dict[str, dict[str, object]]) -> int:
+        """Add another store's snapshot as it was (collected_at kept), in one transaction, reusing the texts
+        already here. The caller has checked that no snapshot has the same key."""
+        conn = self.db.conn
+        with conn:
+            snapshot_id = conn.execute(
+                "INSERT INTO snapshots (target, version, platform, source, origin, extractor, published_at, collected_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [row.target, row.version, row.platform, row.source, row.origin, row.extractor, row.published_at, row.collected_at],
+            ).lastrowid
+            conn.executemany(
+                "INSERT INTO facts (snapshot_id, kind, key, text_id) VALUES (?, ?, ?, ?)",
+                [(snapshot_id, kind, key, self._text_id(json.dumps(value, ensure_ascii=False)))
+                 for kind, entries in facts.items() for key, value in entries.items()],
+            )
+        return snapshot_id
+
+    def all_releases(self) -> dict[str, dict[str, str | None]]:
+        """Publish times of every target's releases: {target: {version: published_at}}."""
+        out: dict[str, dict[str, str | None]] = {}
+        for target, version, published_at in self.db.execute("SELECT target, version, published_at FROM releases"):
+            out.setdefault(target, {})[version] = published_at
+        return out
+
+
+@migrations()
+def create_state(db: sqlite_utils.Database) -> None:
+    """Small named values kept between runs (see Store.state)."""
+    db["state"].create({"key": str, "value": str, "updated_at": str}, pk="key")
 
 
 def _now() -> str:

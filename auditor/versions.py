@@ -33,3 +33,17 @@ def between(versions, low: str, high: str) -> list[str]:
     """Stable releases from low to high inclusive, in order."""
     lo, hi = parse(low), parse(high)
     return [v for v in sort(versions) if lo <= parse(v) <= hi and not is_prerelease(v)]
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`K/N` (1 ≤ K ≤ N) as (K, N); ValueError otherwise."""
+    k, sep, n = text.partition("/")
+    if not (sep and k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise ValueError(f"not a shard: {text!r} (use K/N with 1 ≤ K ≤ N, e.g. 2/4)")
+    return int(k), int(n)
+
+
+def shard(versions, k: int, n: int) -> list[str]:
+    """Every n-th release in version order, starting with the k-th: shards 1..n of one list are disjoint
+    and cover it, and a release published later only ever lands at the end (the others keep their shard)."""
+    return [v for i, v in enumerate(sort(set(versions))) if i % n == k - 1]

@@ -156,3 +156,73 @@ CHANGELOG = """# Changelog
 
 - Fixed a typo
 """
+
+
+@dataclass
+class FakeGitHub:
+    """GitHub's REST API for one repository's issues and comments on a local HTTP server: pages of
+    `per_page` with Link headers, a token check, and `faults` (method + path → [(status, headers, body)])
+    served before the real answer."""
+
+    server: HTTPServer
+    repository: str = "acme/tools"
+    token: str = "ghs_test_token"
+    per_page: int | None = None  # force small pages (the client asks for 100)
+    issues: dict[int, dict] = field(default_factory=dict)
+    comments: dict[int, dict] = field(default_factory=dict)
+    faults: dict[str, list] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.server.url_for("").rstrip("/")
+
+    def issue_comments(self, number: int) -> list[dict]:
+        return [c for c in self.comments.values() if c["issue"] == number]
+
+    def handler(self, request: Request) -> Response:
+        call = f"{request.method} {request.path}"
+        self.calls.append(call)
+        queued = self.faults.get(call)
+        if queued:
+            status, headers, body = queued.pop(0)
+            return Response(json.dumps(body), status=status, headers=headers, content_type="application/json")
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return self._json({"message": "Bad credentials"}, 401)
+        prefix = f"/repos/{self.repository}/issues"
+        path, body = request.path, request.get_json(silent=True) or {}
+        if path == prefix and request.method == "GET":
+            return self._page(request, [i for i in sorted(self.issues.values(), key=lambda i: -i["number"]) if i["state"] == "open"])
+        if path == prefix and request.method == "POST":
+            number = max([*self.issues, *self.comments, 0]) + 1
+            self.issues[number] = {"number": number, "title": body["title"], "body": body.get("body", ""), "state": "open"}
+            return self._json(self.issues[number], 201)
+        rest = path.removeprefix(prefix + "/").split("/")
+        if rest[0] == "comments" and request.method == "PATCH" and int(rest[1]) in self.comments:
+            self.comments[int(rest[1])]["body"] = body["body"]
+            return self._json(self.comments[int(rest[1])])
+        if rest[0].isdigit() and int(rest[0]) in self.issues:
+            number = int(rest[0])
+            if len(rest) == 1 and request.method == "GET":
+                return self._json(self.issues[number])
+            if rest[1:] == ["comments"] and request.method == "GET":
+                return self._page(request, sorted(self.issue_comments(number), key=lambda c: c["id"]))
+            if rest[1:] == ["comments"] and request.method == "POST":
+                cid = max([*self.issues, *self.comments, 0]) + 1000
+                self.comments[cid] = {"id": cid, "issue": number, "body": body["body"], "html_url": f"{self.url}/{self.repository}/issues/{number}#issuecomment-{cid}"}
+                return self._json(self.comments[cid], 201)
+        return self._json({"message": "Not Found"}, 404)
+
+    def _page(self, request: Request, items: list[dict]) -> Response:
+        size = self.per_page or int(request.args.get("per_page", 30))
+        page = int(request.args.get("page", 1))
+        response = self._json(items[(page - 1) * size : page * size])
+        if page * size < len(items):
+            args = {**request.args, "page": str(page + 1)}
+            query = "&".join(f"{k}={v}" for k, v in args.items())
+            response.headers["Link"] = f'<{self.url}{request.path}?{query}>; rel="next"'
+        return response
+
+    @staticmethod
+    def _json(doc, status: int = 200) -> Response:
+        return Response(json.dumps(doc), status=status, content_type="application/json")

@@ -7,7 +7,7 @@ import re
 import pytest
 from pytest_httpserver import HTTPServer
 
-from builders import CHANGELOG, NAMES_A, NAMES_B, FakeNpm, cli_js
+from builders import CHANGELOG, NAMES_A, NAMES_B, FakeGitHub, FakeNpm, cli_js
 
 
 @pytest.fixture
@@ -36,3 +36,15 @@ def releases(npm, env):
     npm.release("2.1.113", cli_js(NAMES_A, unconditional=True, max_tokens=64000), native=True)
     npm.release("2.1.114", cli_js(NAMES_B, unconditional=True, max_tokens=64000, flag_default="!0"), native=True)
     return npm
+
+
+@pytest.fixture
+def github() -> FakeGitHub:
+    """A fake GitHub REST API on its own loopback server (the npm one is `httpserver`)."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    fake = FakeGitHub(server)
+    server.expect_request(re.compile(".*")).respond_with_handler(fake.handler)
+    yield fake
+    server.clear()
+    server.stop()

@@ -1,0 +1,172 @@
+"""Merging stores: shards collected on separate runners become one store, and a published store can be
+imported instead of collecting the history again. Whole snapshots only (each copied in one transaction),
+texts stored once, nothing overwritten: a snapshot both stores hold with different facts is a conflict,
+reported and left as it was."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import MergeError, StoreError
+from .store import SnapshotRow, Store
+
+if TYPE_CHECKING:
+    import httpx
+
+DIGEST_SUFFIX = ".sha256"
+_HEX = re.compile(r"\b[0-9a-fA-F]{64}\b")
+
+
+@dataclass
+class MergeResult:
+    """What one merge did: snapshots added, already there (same facts), and conflicts (kept as they were)."""
+
+    added: list[SnapshotRow] = field(default_factory=list)
+    same: list[SnapshotRow] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    releases: int = 0
+
+    def line(self, source: str) -> str:
+        return (f"{source}: {len(self.added)} snapshots added, {len(self.same)} already here, "
+                f"{len(self.conflicts)} conflicts, {self.releases} release dates added")
+
+
+def _key(row: SnapshotRow) -> str:
+    return f"{row.target} {row.version} {row.platform} {row.source}"
+
+
+def merge(into: Store, source: Store) -> MergeResult:
+    """Copy into `into` every snapshot of `source` it lacks; compare the ones it has."""
+    result = MergeResult()
+    with into.writer():
+        for row in source.all_snapshots():
+            facts = source.facts(row.id)
+            mine = into.find(row.target, row.version, row.platform, row.source)
+            if mine is None:
+                into.copy_snapshot(row, facts)
+                result.added.append(row)
+            elif mine.extractor != row.extractor:
+                result.conflicts.append(f"{_key(row)}: extracted by {mine.extractor} here, {row.extractor} there (kept {mine.extractor})")
+            elif (mine_facts := into.facts(mine.id)) != facts:
+                result.conflicts.append(f"{_key(row)}: {_differing(mine_facts, facts)} differ (kept this store's)")
+            else:
+                result.same.append(row)
+        known = into.all_releases()
+        for target, published in source.all_releases().items():
+            new = {v: t for v, t in published.items() if v not in known.get(target, {})}
+            if new:
+                into.save_releases(target, new)
+                result.releases += len(new)
+    return result
+
+
+def _differing(a: dict[str, dict[str, object]], b: dict[str, dict[str, object]]) -> str:
+    keys = {(k, n) for facts in (a, b) for k, entries in facts.items() for n in entries}
+    differ = sorted(f"{k}:{n}" for k, n in keys if a.get(k, {}).get(n) != b.get(k, {}).get(n))
+    return f"{len(differ)} facts ({', '.join(differ[:3])}{', …' if len(differ) > 3 else ''})"
+
+
+@contextmanager
+def opened(path: Path) -> Iterator[Store]:
+    """Another store, read for merging; a file that is not one is a MergeError naming it."""
+    if not path.is_file():
+        raise MergeError(f"no store at {path}")
+    try:
+        store = Store.open(path)
+        store.all_snapshots()
+    except (StoreError, sqlite3.Error) as exc:
+        raise MergeError(f"{path} is not an auditor store: {exc}") from None
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+# -- import ----------------------------------------------------------------------------------------
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def parse_digest(text: str, where: str) -> str:
+    """The hex digest of a `.sha256` file (sha256sum's `HEX  name`) or of a bare `--sha256` value."""
+    found = _HEX.search(text)
+    if not found:
+        raise MergeError(f"{where} holds no sha256 digest")
+    return found.group(0).lower()
+
+
+@contextmanager
+def fetched(client: httpx.Client, source: str, digest: str | None = None) -> Iterator[Path]:
+    """A published store (URL or file, optionally .gz) as a local file whose sha256 matches `digest`, or
+    the one published beside it (`SOURCE.sha256`). Nothing is merged from bytes that were not verified."""
+    if digest is not None:
+        digest = parse_digest(digest, "--sha256")
+    with tempfile.TemporaryDirectory(prefix="auditor-import-") as tmp:
+        local = Path(tmp) / Path(source.split("?")[0]).name
+        if source.startswith(("http://", "https://")):
+            _download(client, source, local)
+            if digest is None:
+                digest = parse_digest(_get(client, source + DIGEST_SUFFIX).text, source + DIGEST_SUFFIX)
+        else:
+            if not Path(source).is_file():
+                raise MergeError(f"no store at {source}")
+            shutil.copyfile(source, local)
+            if digest is None:
+                beside = Path(source + DIGEST_SUFFIX)
+                if not beside.is_file():
+                    raise MergeError(f"{source} has no {beside.name} beside it; give its digest with --sha256")
+                digest = parse_digest(beside.read_text(errors="replace"), str(beside))
+        actual = sha256(local)
+        if actual != digest:
+            raise MergeError(f"{source} does not match its digest (sha256 {actual}, expected {digest}); nothing imported")
+        if local.suffix == ".gz":
+            plain = local.with_suffix("")
+            try:
+                with gzip.open(local) as src, open(plain, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+            except (OSError, EOFError) as exc:
+                raise MergeError(f"{source} is not a gzip file: {exc}") from None
+            local = plain
+        yield local
+
+
+def _get(client: httpx.Client, url: str) -> httpx.Response:
+    import httpx  # where it is used: starting `audit` must not pay for it
+
+    try:
+        response = client.get(url, follow_redirects=True)
+    except httpx.HTTPError as exc:
+        raise MergeError(f"cannot download {url}: {exc}") from None
+    if response.status_code != 200:
+        raise MergeError(f"cannot download {url}: HTTP {response.status_code}")
+    return response
+
+
+def _download(client: httpx.Client, url: str, dest: Path) -> None:
+    import httpx
+
+    try:
+        with client.stream("GET", url, follow_redirects=True) as response:
+            if response.status_code != 200:
+                raise MergeError(f"cannot download {url}: HTTP {response.status_code}")
+            with open(dest, "wb") as f:
+                for chunk in response.iter_bytes(1 << 20):
+                    f.write(chunk)
+    except httpx.HTTPError as exc:
+        raise MergeError(f"cannot download {url}: {exc}") from None

@@ -1,0 +1,122 @@
+"""Compare A → B: findings first with a detail pane, then every change grouped by kind. The report is
+made by the same calls as `audit diff` (audit.diff_versions, audit.assess), in a thread worker."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Footer, Header, LoadingIndicator, Static, TabbedContent, TabPane
+
+from ...errors import AuditorError
+from ...report import LONG_TEXT_KINDS, DiffReport
+from ..widgets.change_tree import ChangeTree
+from ..widgets.finding_detail import FindingDetail
+from ..widgets.findings_table import FindingsTable
+from . import AuditorScreen
+from .diff import DiffScreen
+from .pin import PinScreen
+
+
+class CompareScreen(AuditorScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("f", "tab('findings')", "Findings"),
+        Binding("g", "tab('changes')", "Changes"),
+        Binding("p", "pin", "Pin"),
+    ]
+
+    def __init__(self, a: str, b: str) -> None:
+        super().__init__()
+        self.a, self.b = a, b
+        self.report: DiffReport | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="loading"):
+            yield Static(f"Comparing {self.a} → {self.b}: collecting what is missing, diffing, judging…", id="progress")
+            yield LoadingIndicator()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.a} → {self.b}"
+        cached = self.auditor.reports.get((self.a, self.b))
+        if cached:
+            self.call_after_refresh(self.show_report, cached)
+        else:
+            self.build()
+
+    @work(thread=True, exclusive=True, group="compare", exit_on_error=False)
+    def build(self) -> None:
+        """Everything slow (download, extract, diff, judge) happens here, never in a key handler."""
+
+        def progress(version: str, stage: str, done: int, total: int | None) -> None:
+            self.app.call_from_thread(self.query_one("#progress", Static).update, f"Comparing {self.a} → {self.b}: {version} {stage}…")
+
+        try:
+            report = self.auditor.compare(self.a, self.b, progress)
+        except AuditorError as exc:
+            self.app.call_from_thread(self.fail, str(exc))
+            return
+        self.app.call_from_thread(self.show_report, report)
+
+    def fail(self, message: str) -> None:
+        self.query_one("#progress", Static).update(f"[b red]Could not compare {self.a} → {self.b}:[/] {message}\n\nEsc goes back.")
+        self.query_one(LoadingIndicator).display = False
+        self.notify(message, severity="error", timeout=10)
+
+    async def show_report(self, report: DiffReport) -> None:
+        self.report = report
+        self.auditor.reports[(self.a, self.b)] = report
+        await self.query_one("#loading").remove()
+        findings = report.findings
+        undocumented = sum(f.verdict == "undocumented" for f in findings)
+        head = (
+            f"{len(report.versions)} releases · {len(report.changes)} changes · {len(findings)} findings ({undocumented} undocumented)"
+            + (f" · {len(report.scenarios)} scenarios" if report.scenarios else " · static facts only")
+        )
+        notes = "".join(f"\n[yellow]note:[/] {n}" for n in report.notes)
+        tabs = TabbedContent(id="tabs")
+        await self.mount(Static(head + notes, id="summary"), tabs, before=self.query_one(Footer))
+        table = FindingsTable(findings, id="findings")
+        await tabs.add_pane(TabPane(f"Findings ({len(findings)})", Vertical(table, VerticalScroll(FindingDetail(id="detail"), id="detail-pane")), id="findings-tab"))
+        await tabs.add_pane(TabPane(f"Changes ({len(report.changes)})", ChangeTree(report, id="changes"), id="changes-tab"))
+        if findings:
+            table.focus()
+        else:
+            tabs.active = "changes-tab"
+            self.query_one(ChangeTree).focus()
+
+    def on_findings_table_highlighted(self, event: FindingsTable.Highlighted) -> None:
+        self.query_one(FindingDetail).show(event.finding)
+        self.query_one("#detail-pane").scroll_home(animate=False)
+
+    def on_findings_table_chosen(self, event: FindingsTable.Chosen) -> None:
+        self.open_diff(list(event.finding.changes))
+
+    def on_change_tree_chosen(self, event: ChangeTree.Chosen) -> None:
+        self.open_diff([event.change])
+
+    def open_diff(self, changes: list) -> None:
+        readable = [c for c in changes if c.kind in LONG_TEXT_KINDS or isinstance(c.before, (dict, list)) or isinstance(c.after, (dict, list))]
+        if not readable:
+            self.notify("Nothing long to diff here: the detail pane shows the whole change.")
+            return
+        self.app.push_screen(DiffScreen(readable))
+
+    def action_tab(self, name: str) -> None:
+        if self.report is None:
+            return
+        self.query_one(TabbedContent).active = f"{name}-tab"
+        self.query_one(FindingsTable if name == "findings" else ChangeTree).focus()
+
+    def action_pin(self) -> None:
+        if self.report is None:
+            return
+        if self.report.recommendation is None:
+            self.notify("No recommendation: the changelog could not be read (set AUDITOR_CHANGELOG).", severity="warning")
+            return
+        self.app.push_screen(PinScreen(self.report.recommendation))

@@ -1,0 +1,149 @@
+"""Start screen: every published release, what the store holds of it, marks A and B for a compare."""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Header, Input, Static
+from textual.worker import get_current_worker
+
+from ... import versions
+from ...errors import AuditorError
+from .. import badges
+from ..badges import Badge
+from ..model import ReleaseRow, changelog_marks
+from ..widgets.release_table import ReleaseTable
+from . import AuditorScreen
+
+BADGES_AFTER = 0.5  # seconds
+
+
+class TimelineScreen(AuditorScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter"),
+        Binding("c", "compare", "Compare"),
+        Binding("s", "stored_only", "Stored only", show=False),
+        Binding("u", "high_only", "Undocumented high only", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self, rows: list[ReleaseRow], store_name: str, saved: dict[str, tuple[Badge, str]] | None = None,
+                 marks: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.rows = rows
+        self.store_name = store_name
+        self.saved = saved or {}
+        self.marks = marks or {}  # the compare named on the command line
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="filter: a version (2.1.11), a date (2026-04), a scenario…", id="filter")
+        yield ReleaseTable(self.rows, {v: b for v, (b, _) in self.saved.items()}, id="releases")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.store_name
+        table = self.query_one(ReleaseTable)
+        table.marks.update(self.marks)
+        table.refill()
+        table.focus()
+        self.show_status()
+        # the worker parses the changelog (a second of CPU under the GIL): let the timeline paint first
+        self.set_timer(BADGES_AFTER, self.refresh_badges)
+
+    @work(thread=True, exclusive=True, group="badges", exit_on_error=False)
+    def refresh_badges(self) -> None:
+        """Each stored release against its stored predecessor, newest first; saved ones judged with the
+        same changelog, rules and policy are kept."""
+        table = self.query_one(ReleaseTable)
+        worker = get_current_worker()
+        todo = badges.pairs(self.rows)
+        with self.auditor.open_collector() as collector:
+            target, platform = collector.target.name, collector.platform
+            try:
+                judged = self.auditor.judged(collector)
+            except AuditorError as exc:
+                self.app.call_from_thread(self.notify, f"No badges: {exc}", severity="warning")
+                return
+            changelog, digest = judged[0], badges.judged_with(*judged)
+            if changelog.origin:
+                edited = {version for version, _ in changelog.history.edited()} if changelog.history else set()
+                marks = changelog_marks((r.version for r in self.rows), {r.version for r in changelog.releases}, edited)
+                self.app.call_from_thread(table.set_changelog, marks)
+            for predecessor, version in todo:
+                saved = self.saved.get(version)
+                if saved and saved[1] == digest and saved[0].predecessor == predecessor:
+                    continue
+                while self.comparing() and not worker.is_cancelled:
+                    time.sleep(0.2)  # the compare the user waits for goes first (both need the GIL)
+                if worker.is_cancelled:
+                    return
+                self.app.call_from_thread(table.set_badge, version, None)
+                try:
+                    badge = badges.count(self.auditor.report(collector, predecessor, version))
+                except AuditorError as exc:
+                    self.app.call_from_thread(self.notify, f"{version}: {exc}", severity="warning")
+                    continue
+                badges.save(collector.store, target, platform, digest, badge)
+                self.app.call_from_thread(table.set_badge, version, badge)
+
+    def comparing(self) -> bool:
+        return any(w.group == "compare" and w.is_running for w in list(self.app.workers))
+
+    def action_high_only(self) -> None:
+        self.query_one(ReleaseTable).toggle_high()
+        self.show_status()
+
+    def show_status(self) -> None:
+        table = self.query_one(ReleaseTable)
+        stored = sum(r.static for r in self.rows)
+        marks = "  ".join(f"{end}: {table.marks[end]}" for end in "AB" if end in table.marks) or "a, b: mark ends"
+        hint = "  ·  c: compare" if len(table.marks) == 2 else ""
+        only = " and ".join(w for w, on in (("stored", table.stored_only), ("with undocumented high", table.high_only)) if on)
+        shown = f"showing {table.row_count} {only} (s/u: all)" if only else f"{len(self.rows)} releases, {stored} stored (s: those; u: undoc. high)"
+        self.query_one("#status", Static).update(f"{shown}  ·  {marks}{hint}")
+
+    def on_release_table_marked(self, event: ReleaseTable.Marked) -> None:
+        self.show_status()
+
+    def action_stored_only(self) -> None:
+        self.query_one(ReleaseTable).toggle_stored()
+        self.show_status()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("open")
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.remove_class("open")
+        self.query_one(ReleaseTable).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one(ReleaseTable).set_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(ReleaseTable).focus()
+
+    def on_data_table_row_selected(self) -> None:
+        """Enter (or a click) compares once both ends are marked; before that a click only moves."""
+        if len(self.query_one(ReleaseTable).marks) == 2:
+            self.action_compare()
+
+    def action_compare(self) -> None:
+        marks = self.query_one(ReleaseTable).marks
+        if len(marks) < 2:
+            self.notify("Mark the two ends first: a on one release, b on another.", severity="warning")
+            return
+        low, high = sorted(marks.values(), key=versions.parse)
+        if low == high:
+            self.notify("A and B are the same release; mark two different ones.", severity="warning")
+            return
+        self.auditor.open_compare(low, high)

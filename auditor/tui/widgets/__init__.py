@@ -1,0 +1,1 @@
+"""One widget per module; each posts dataclass messages the screens handle."""

@@ -1,0 +1,220 @@
+"""`audit action` end to end: a fake npm registry with four releases and a fake GitHub on loopback. Plus the
+action.yml and workflow files, validated against GitHub's schemas."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from ruamel.yaml import YAML  # check-jsonschema's YAML reader (YAML 1.2: `on` stays a string)
+
+from auditor import action
+from auditor.capture.facts import CAPTURE_FORMAT
+from auditor.cli import cli
+from auditor.collector import CAPTURE
+from auditor.errors import CaptureError
+from auditor.store import Store
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def actions_env(env, github, monkeypatch):
+    """The variables a GitHub runner sets, pointed at the fake GitHub."""
+    for name, value in {
+        "GITHUB_API_URL": github.url, "GITHUB_REPOSITORY": github.repository, "GITHUB_TOKEN": github.token,
+        "GITHUB_OUTPUT": str(env / "output"), "GITHUB_STEP_SUMMARY": str(env / "summary.md"), "RUNNER_TEMP": str(env),
+        "GITHUB_SERVER_URL": "https://github.com", "GITHUB_RUN_ID": "77",
+    }.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["action", "--no-capture", *args])
+
+
+def comments(github) -> dict[str, str]:
+    """Comment bodies by the release their marker names."""
+    return {re.match(r"<!-- auditor:claude-code:(\S+) -->", c["body"]).group(1): c["body"] for c in github.comments.values()}
+
+
+def outputs(env: Path) -> dict[str, str]:
+    lines = (env / "output").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines[-4:])
+
+
+def test_first_run_creates_the_issue_and_one_comment_a_rerun_updates_it(releases, github, actions_env):
+    result = run("--until", "2.1.113")
+    assert result.exit_code == 0, result.output
+    assert [i["title"] for i in github.issues.values()] == ["Claude Code releases: what changed, and what the changelog didn't say"]
+    assert list(comments(github)) == ["2.1.113"]
+    body = comments(github)["2.1.113"]
+    assert "Compared with 2.1.2" in body and "changelog section present" in body
+    assert outputs(actions_env) == {"new_versions": '["2.1.113"]', "undocumented_count": outputs(actions_env)["undocumented_count"],
+                                    "recommendation": outputs(actions_env)["recommendation"], "report_path": str(actions_env / "auditor-report")}
+    assert (actions_env / "auditor-report" / "2.1.113.json").is_file() and (actions_env / "auditor-report" / "2.1.113.md").is_file()
+    assert "Claude Code 2.1.113" in (actions_env / "summary.md").read_text()
+
+    github.calls.clear()
+    assert run("--until", "2.1.113").exit_code == 0  # nothing new since 2.1.113
+    assert not any(c.startswith(("POST", "PATCH")) for c in github.calls)
+    assert json.loads(outputs(actions_env)["new_versions"]) == []
+
+    result = run("--baseline", "2.1.2", "--until", "2.1.113")  # asked again: the comment is edited, not repeated
+    assert result.exit_code == 0, result.output
+    assert [c for c in github.calls if c.startswith(("POST", "PATCH"))] == ["PATCH /repos/acme/tools/issues/comments/1001"]
+    assert len(github.comments) == 1 and len(github.issues) == 1
+
+
+def test_a_newer_release_adds_its_own_comment(releases, github, actions_env):
+    assert run("--until", "2.1.113").exit_code == 0
+    result = run()  # up to the latest, 2.1.114
+    assert result.exit_code == 0, result.output
+    assert sorted(comments(github)) == ["2.1.113", "2.1.114"]
+    assert "Compared with 2.1.113" in comments(github)["2.1.114"]
+    store = Store.open(actions_env / "store.db")
+    assert store.state(action.state_key("acme/tools", "claude-code")) == {"issue": 1, "reported": "2.1.114"}
+
+
+def test_a_cold_cache_recovers_the_state_from_the_comments(releases, github, actions_env, monkeypatch):
+    assert run("--until", "2.1.2").exit_code == 0
+    monkeypatch.setenv("AUDITOR_DB", str(actions_env / "cold.db"))  # the cache was lost
+    result = run()
+    assert result.exit_code == 0, result.output
+    assert sorted(comments(github)) == ["2.1.113", "2.1.114", "2.1.2"]  # each once: 2.1.2 was not reported again
+    assert len(github.issues) == 1  # found by its marker, not created again
+    github.calls.clear()
+    monkeypatch.setenv("AUDITOR_DB", str(actions_env / "colder.db"))
+    assert run().exit_code == 0
+    assert not any(c.startswith(("POST", "PATCH")) for c in github.calls)
+
+
+def test_dry_run_prints_and_calls_nothing(releases, github, actions_env, monkeypatch):
+    monkeypatch.delenv("GITHUB_TOKEN")
+    result = run("--until", "2.1.113", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("<!-- auditor:claude-code:2.1.113 -->\n### Claude Code 2.1.113")
+    assert github.calls == [] and github.comments == {}
+    assert Store.open(actions_env / "store.db").state(action.state_key("acme/tools", "claude-code")) is None
+
+
+def test_failures_are_one_line(releases, github, actions_env, monkeypatch):
+    monkeypatch.delenv("GITHUB_TOKEN")
+    assert run().stderr.strip().splitlines() == ["Error: no GitHub token: pass the workflow's token (GITHUB_TOKEN, the action's `token` input), or use --dry-run"]
+    monkeypatch.setenv("GITHUB_TOKEN", github.token)
+    result = run("--issue", "99")
+    assert result.exit_code == 1 and result.stderr.strip() == "Error: GitHub has no issue #99 in acme/tools (404), or the token cannot see it"
+    github.faults["POST /repos/acme/tools/issues"] = [(403, {"X-Accepted-GitHub-Permissions": "issues=write"}, {"message": "Resource not accessible by integration"})]
+    result = run()
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert result.exit_code == 1 and len(errors) == 1 and "needs the `issues: write` permission" in errors[0]
+    assert github.comments == {}
+
+
+def test_a_failed_post_leaves_the_state_before_it(releases, github, actions_env):
+    github.faults["POST /repos/acme/tools/issues/1/comments"] = [(502, {}, {"message": "Server Error"})]
+    result = run("--baseline", "2.1.1", "--until", "2.1.113")
+    assert result.exit_code == 1 and "GitHub answered POST /repos/acme/tools/issues/1/comments with 502 Server Error" in result.output
+    state = Store.open(actions_env / "store.db").state(action.state_key("acme/tools", "claude-code"))
+    assert state is None  # the issue was created, no comment was: nothing to remember
+    result = run("--baseline", "2.1.1", "--until", "2.1.113")  # the next run posts everything, once
+    assert result.exit_code == 0, result.output
+    assert sorted(comments(github)) == ["2.1.113", "2.1.2"] and len(github.issues) == 1
+
+
+def test_a_release_that_fails_to_capture_is_posted_saying_so_and_retried(releases, github, actions_env, monkeypatch):
+    def broken(self, wanted, scenarios, progress=None, force=False):
+        """2.1.114 cannot be run; the others capture fine."""
+        if "2.1.114" in wanted:
+            raise CaptureError("claude exited with code 1: boom")
+        for version in wanted:
+            for scenario in scenarios:
+                self.store.save_snapshot(target="claude-code", version=version, platform=self.platform_for(version), source=CAPTURE + scenario.name,
+                                         origin="test", extractor=CAPTURE_FORMAT, published_at=None, facts={"capture": {"status": "ok"}})
+
+    monkeypatch.setattr("auditor.collector.Collector.ensure_captures", broken)
+    result = CliRunner().invoke(cli, ["action", "--until", "2.1.114", "--baseline", "2.1.2", "--scenario", "print-default"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: capture failed (2.1.114: claude exited with code 1: boom); the comment says so, and the next run tries again")
+    assert sorted(comments(github)) == ["2.1.113", "2.1.114"]
+    assert "> **Capture failed:** 2.1.114: claude exited with code 1: boom" in comments(github)["2.1.114"]
+    state = Store.open(actions_env / "store.db").state(action.state_key("acme/tools", "claude-code"))
+    assert state["reported"] == "2.1.113"  # not past the release whose captures are missing
+    github.calls.clear()
+    monkeypatch.setenv("AUDITOR_DB", str(actions_env / "cold.db"))  # a cold cache reads the same from the comments
+    result = CliRunner().invoke(cli, ["action", "--until", "2.1.114", "--no-capture"])
+    assert result.exit_code == 0, result.output
+    (failed_id,) = [c["id"] for c in github.comments.values() if c["body"].startswith("<!-- auditor:claude-code:2.1.114 -->")]
+    assert [c for c in github.calls if c.startswith(("POST", "PATCH"))] == [f"PATCH /repos/acme/tools/issues/comments/{failed_id}"]
+    assert "Capture failed" not in comments(github)["2.1.114"]
+
+
+def test_settings_come_from_the_environment_and_hide_the_token():
+    settings = action.Settings.from_env({"GITHUB_REPOSITORY": "o/r", "GITHUB_TOKEN": "ghs_secret", "GITHUB_API_URL": "https://ghe.example/api/v3",
+                                         "RUNNER_TEMP": "/tmp/r", "GITHUB_RUN_ID": "5"}, until="2.1.117", issue=None)
+    assert settings.api_url == "https://ghe.example/api/v3" and settings.until == "2.1.117" and settings.baseline == "previous"
+    assert settings.summary_url == "https://github.com/o/r/actions/runs/5" and settings.temp == Path("/tmp/r")
+    assert "ghs_secret" not in repr(settings)
+
+
+def test_which_releases_are_pending():
+    published = ["2.1.1", "2.1.2", "2.1.3-beta.1", "2.1.3", "2.1.4"]
+    assert action.pending(published, "2.1.4", "previous", None) == ["2.1.4"]  # a first run: only the newest
+    assert action.pending(published, "2.1.4", "previous", "2.1.2") == ["2.1.3", "2.1.4"]
+    assert action.pending(published, "2.1.4", "previous", "2.1.4") == []
+    assert action.pending(published, "2.1.3", "2.1.1", "2.1.4") == ["2.1.2", "2.1.3"]  # an explicit baseline wins
+    assert action.predecessor(published, "2.1.3") == "2.1.2" and action.predecessor(published, "2.1.1") is None
+
+
+# -- action.yml and the workflows --------------------------------------------------------------------
+
+def _yaml(text: str):
+    return YAML(typ="safe").load(text)
+
+
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+
+
+def test_workflows_and_action_match_githubs_schemas():
+    for schema, files in (("vendor.github-workflows", WORKFLOWS), ("vendor.github-actions", [ROOT / "action.yml"])):
+        done = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, *map(str, files)],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert [p.name for p in WORKFLOWS] == ["audit-releases.yml", "backfill.yml"]
+
+
+def test_third_party_actions_are_pinned_by_commit():
+    for path in [*WORKFLOWS, ROOT / "action.yml"]:
+        uses = re.findall(r"uses:\s*(\S+)", path.read_text())
+        assert uses, path
+        for ref in uses:
+            assert ref == "./" or re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref), f"{path.name}: {ref}"
+
+
+def test_release_workflow_is_scheduled_off_the_hour_with_least_permissions():
+    doc = _yaml((ROOT / ".github/workflows/audit-releases.yml").read_text())
+    triggers = doc["on"]
+    assert all(not cron["cron"].startswith("0 ") for cron in triggers["schedule"]) and "workflow_dispatch" in triggers
+    assert doc["permissions"] == {"issues": "write", "contents": "read"}
+    assert doc["concurrency"]["group"] and doc["concurrency"]["cancel-in-progress"] is False
+    backfill = _yaml((ROOT / ".github/workflows/backfill.yml").read_text())
+    assert backfill["permissions"] == {"contents": "read"}
+    assert "--shard" in str(backfill["jobs"]["collect"]) and "merge" in str(backfill["jobs"]["merge"])
+
+
+def test_action_installs_a_wheel_of_itself_and_maps_every_input():
+    doc = _yaml((ROOT / "action.yml").read_text())
+    assert doc["runs"]["using"] == "composite"
+    script = "\n".join(step.get("run", "") for step in doc["runs"]["steps"])
+    assert "pip wheel" in script and "-e " not in script and "audit \"${args[@]}\"" in script
+    flags = {o for p in cli.commands["action"].params for o in p.opts}
+    for name in ("baseline", "until", "issue", "severity", "fail-on", "dry-run"):
+        assert f"--{name}" in flags and f"--{name}" in script, name
+    assert set(doc["outputs"]) == {"new_versions", "undocumented_count", "recommendation", "report_path"}

@@ -1,0 +1,113 @@
+"""The per-release comment: its layout, vendor text made inert, and the size limit. Checked by rendering
+it as GitHub-flavoured markdown (CommonMark + tables, HTML on as GitHub has it) and reading the tokens."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from markdown_it import MarkdownIt
+
+from auditor.diff import Change
+from auditor.judge import ChangelogRef, Finding
+from auditor.pin import Policy, recommend
+from auditor.report import DiffReport
+from auditor.report.comment import ZWSP, changelog_url, escape, marked_version, marker, npm_url, render
+from auditor.targets.claude_code import CLAUDE_CODE
+
+PUBLISHED = {"2.1.116": "2026-04-20T12:00:00Z", "2.1.117": "2026-04-22T12:00:00Z"}
+EVIL = ("x <!-- auditor:claude-code:9.9.9 --> --> </details></summary> <details><img src=x onerror=alert(1)> "
+        "@someone fixed #1 and GH-2 | a | b |\n| --- | --- |\n[click](javascript:alert(1)) ``` *bold* &lt;b&gt;")
+GFM = MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
+def finding(n: int, verdict: str, severity: str, text: str = "Terse-output instruction", long: int = 0) -> Finding:
+    value = text + " " + "word " * long
+    return Finding(
+        id=f"f{n}", category="output-length", severity=severity, verdict=verdict, title=f"{text} {n}",
+        evidence={"changes": [{"label": text, "status": "changed", "before": value, "after": value + " more"}], "note": text},
+        changelog_refs=(ChangelogRef("2.1.117", text),), introduced_in="2.1.117", removed_in=None, confidence=0.8,
+    )
+
+
+def report(findings, changes=(), changelog=(("2.1.117", ["Fixed things"]),)) -> DiffReport:
+    r = DiffReport("claude-code", "linux-x64", "2.1.116", "2.1.117", ["2.1.116", "2.1.117"], list(changes),
+                   scenarios=["print-default"], findings=list(findings), changelog=list(changelog), changelog_origin="CHANGELOG.md")
+    r.recommendation = recommend(r.findings, PUBLISHED, "2.1.116", Policy(), datetime(2026, 5, 1, tzinfo=timezone.utc),
+                                 audited=r.versions, target=CLAUDE_CODE)
+    return r
+
+
+def html_tokens(body: str) -> list[str]:
+    tokens = GFM.parse(body)
+    inline = [c for t in tokens if t.type == "inline" for c in t.children or []]
+    return [t.content.strip() for t in [*tokens, *inline] if t.type in ("html_block", "html_inline")]
+
+
+def text_of(body: str) -> str:
+    tokens = GFM.parse(body)
+    return " ".join(c.content for t in tokens if t.type == "inline" for c in t.children or [] if c.type == "text")
+
+
+def test_layout_undocumented_first_then_details_then_pin_and_links():
+    findings = [finding(1, "documented", "medium"), finding(2, "undocumented", "high"), finding(3, "partial", "low"),
+                finding(4, "undocumented", "low")]
+    captured = Change(kind="request_param", key="turn 0: max_tokens", label="turn 0: max_tokens", before=32000, after=64000,
+                      introduced_in="2.1.117", changed_in=("2.1.117",), scenario="print-default")
+    body = render(report(findings, [captured]), CLAUDE_CODE, published=PUBLISHED["2.1.117"], summary_url="https://example.test/run/1")
+    lines = body.splitlines()
+    assert lines[0] == marker("claude-code", "2.1.117") == "<!-- auditor:claude-code:2.1.117 -->"
+    assert lines[1] == "### Claude Code 2.1.117 · published 2026-04-22 · changelog section present"
+    assert "| 🔴 undocumented | · | 1 | · | 1 |" in lines
+    assert body.index("#### Undocumented (1)") < body.index("Terse-output instruction 2") < body.index("<details><summary>Other findings (3)")
+    assert body.index("Other findings") < body.index("Captured request changes (1)") < body.index("Pin recommendation: stay on 2.1.116")
+    assert "\\[print-default\\] turn 0: max\\_tokens**: changed: 32000 → 64000" in body
+    assert npm_url(CLAUDE_CODE, "2.1.117") in lines[-1] and changelog_url(CLAUDE_CODE, "2.1.117") in lines[-1]
+    assert changelog_url(CLAUDE_CODE, "2.1.117") == "https://github.com/anthropics/claude-code/blob/HEAD/CHANGELOG.md#21117"
+    assert marked_version(body, "claude-code") == "2.1.117" and marked_version(body, "other") is None
+
+
+def test_missing_changelog_section_and_capture_failures_are_said():
+    body = render(report([], changelog=()), CLAUDE_CODE, failures=["2.1.117 interactive: error: timed out"])
+    assert "· **changelog section missing**" in body.splitlines()[1]
+    assert "> **Capture failed:** 2.1.117 interactive: error: timed out" in body
+
+
+def test_vendor_text_renders_harmlessly():
+    findings = [finding(1, "undocumented", "high", EVIL), finding(2, "documented", "medium", EVIL)]
+    captured = Change(kind="system_block", key="turn 0: block 2", label=EVIL, before=EVIL, after=EVIL + " new",
+                      introduced_in="2.1.117", changed_in=("2.1.117",), scenario="two-turn")
+    body = render(report(findings, [captured], changelog=(("2.1.117", [EVIL]),)), CLAUDE_CODE)
+    tokens = GFM.parse(body)
+    fenced = {i for t in tokens if t.type == "fence" for i in range(*t.map)}
+    outside_code = "\n".join(line for i, line in enumerate(body.splitlines()) if i not in fenced)
+    assert outside_code.count("<!--") == 1 and outside_code.count("-->") == 1  # only the marker: nothing closes or reopens it
+    assert [t.type for t in tokens].count("fence") == 1 and EVIL.splitlines()[0] in tokens[[t.type for t in tokens].index("fence")].content
+    html = html_tokens(body)
+    assert html[0] == marker("claude-code", "2.1.117")
+    assert set(html[1:]) <= {"</details>"} | {h for h in html if re.fullmatch(r"<details><summary>[^<>]*</summary>", h)}
+    assert sum(h.startswith("<details>") for h in html) == html.count("</details>") == 3
+    assert sum(t.type == "table_open" for t in tokens) == 1  # the pipes in vendor text made no table
+    assert not any(t.type == "link_open" and "javascript" in t.attrGet("href") for t in tokens for t in [t, *(t.children or [])])
+    text = text_of(body)
+    assert "@someone" not in text and f"@{ZWSP}someone" in text
+    assert not re.search(r"(#|GH-)\d", text) and f"#{ZWSP}1" in text
+    assert "<img" in text  # shown as text, never as HTML
+
+
+def test_escape_is_one_inert_line():
+    assert escape("a\n\n# b | c") == "a # b \\| c"  # one line: a # mid-line is no heading
+    assert escape("<b>@x #12</b>") == f"&lt;b&gt;@{ZWSP}x #{ZWSP}12&lt;/b&gt;"
+
+
+def test_a_huge_release_fits_and_points_to_the_step_summary():
+    findings = [finding(i, "undocumented" if i % 2 else "partial", "high", long=60) for i in range(3000)]
+    changes = [Change(kind="request_param", key=f"turn 0: p{i}", label=f"turn 0: p{i}", before="a" * 300, after="b" * 300,
+                      introduced_in="2.1.117", changed_in=("2.1.117",), scenario="print-default") for i in range(2000)]
+    body = render(report(findings, changes), CLAUDE_CODE, summary_url="https://example.test/run/1")
+    assert len(body) <= 65_536
+    assert "did not fit in a comment: see the [step summary](https://example.test/run/1)" in body
+    html = html_tokens(body)
+    assert sum(h.startswith("<details>") for h in html) == html.count("</details>")
+    assert body.rstrip().splitlines()[-1].startswith("[npm 2.1.117]")  # the pin and the links always stay
+    assert "Pin recommendation" in body

@@ -1,0 +1,289 @@
+"""`audit tui` driven with Textual's Pilot on a fixture store: timeline, compare, diff viewer, pin, empty
+store, and the command line's checks before the app starts. The compare must say what `audit diff` says."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from auditor import audit, changelog, pin, rules, targets
+from auditor.cli import cli
+from auditor.collector import Collector
+from auditor.npm import Cache, Registry
+from auditor.store import Store
+from auditor.tui import badges, model
+from auditor.tui.app import AuditorApp
+from auditor.tui.screens.compare import CompareScreen
+from auditor.tui.screens.diff import DiffScreen
+from auditor.tui.screens.empty import EmptyScreen
+from auditor.tui.screens.pin import PinScreen
+from auditor.tui.screens.timeline import BADGES_AFTER, TimelineScreen
+from auditor.tui.widgets.change_tree import ChangeTree
+from auditor.tui.widgets.finding_detail import FindingDetail
+from auditor.tui.widgets.findings_table import FindingsTable
+from auditor.tui.widgets.pin_panel import PinPanel
+from auditor.tui.widgets.release_table import ReleaseTable
+from auditor.tui.widgets.text_diff import TextDiff
+
+SIZE = (80, 24)
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"  # Textual runs on asyncio; anyio's pytest plugin (installed with anyio) runs the async tests
+
+
+@pytest.fixture
+def tui(releases, env, monkeypatch):
+    """An app factory over a store holding three of the four fixture releases (2.1.114 is collected by
+    the compare that needs it). The store path is relative, so screenshots do not name a temp dir."""
+    monkeypatch.chdir(env)
+
+    @contextmanager
+    def open_collector():
+        with httpx.Client() as client:
+            yield Collector(Store.open("store.db"), Registry(client, Cache(env / "cache"), url=releases.url), targets.get("claude-code"))
+
+    def judging(collector):
+        loaded = changelog.load(collector.target, collector.store, collector.registry.client, env / "cache", str(env / "CHANGELOG.md"))
+        return loaded, rules.load(None), pin.Policy()
+
+    with open_collector() as collector:
+        collector.ensure(["2.1.1", "2.1.2", "2.1.113"])
+
+    @contextmanager
+    def make(compare=None):
+        with open_collector() as collector:
+            yield AuditorApp(collector, open_collector, judging, compare=compare)
+
+    make.open_collector, make.judging = open_collector, judging
+    return make
+
+
+async def loaded(pilot) -> CompareScreen:
+    """Wait for the compare worker to finish (it downloads 2.1.114 from the fake registry)."""
+    for _ in range(200):
+        await pilot.pause(0.05)
+        screen = pilot.app.screen
+        if isinstance(screen, CompareScreen) and screen.report is not None:
+            await pilot.pause()
+            return screen
+    raise AssertionError(f"compare never finished: {pilot.app.screen}")
+
+
+async def badges_done(pilot) -> None:
+    """The badges worker starts once the timeline has painted; wait for it to start and finish."""
+    await pilot.pause(BADGES_AFTER + 0.1)
+    await pilot.app.workers.wait_for_complete()
+
+
+async def diffed(pilot) -> TextDiff:
+    """Wait for the diff worker; the viewer it mounted."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return pilot.app.screen.query_one(TextDiff)
+
+
+@pytest.mark.anyio
+async def test_timeline_lists_every_release_and_filters(tui):
+    with tui() as app:
+        async with app.run_test(size=SIZE) as pilot:
+            assert isinstance(app.screen, TimelineScreen)
+            table = app.screen.query_one(ReleaseTable)
+            assert [str(k.value) for k in table.rows] == ["2.1.114", "2.1.113", "2.1.2", "2.1.1"]
+            stored = {r.version: r.static for r in table.releases}
+            assert stored == {"2.1.114": False, "2.1.113": True, "2.1.2": True, "2.1.1": True}
+            await pilot.press("slash", *"113", "enter")
+            assert [str(k.value) for k in table.rows] == ["2.1.113"]
+            await pilot.press("escape")
+            assert table.row_count == 4 and table.has_focus
+
+
+@pytest.mark.anyio
+async def test_marking_a_and_b_opens_the_same_report_as_audit_diff(tui):
+    with tui() as app:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("c")  # nothing marked: a warning, no compare
+            assert isinstance(app.screen, TimelineScreen)
+            assert app.screen.query_one(ReleaseTable).current_version() == "2.1.113"  # the newest stored release
+            await pilot.press("up", "a", "down", "down", "down", "b")  # A on 2.1.114, B on 2.1.1: ordered by version
+            assert "A: 2.1.114  B: 2.1.1" in str(app.screen.query_one("#status").render())
+            await pilot.press("c")
+            screen = await loaded(pilot)
+            assert (screen.a, screen.b) == ("2.1.1", "2.1.114")
+            shown = screen.report
+    with tui.open_collector() as collector:
+        report = audit.assess(audit.diff_versions(collector, "2.1.1", "2.1.114"), collector, *tui.judging(collector))
+    assert [f.title for f in shown.findings] == [f.title for f in report.findings]
+    assert [c.to_json() for c in shown.changes] == [c.to_json() for c in report.changes]
+    assert any(f.verdict == "undocumented" for f in report.findings)
+
+
+@pytest.mark.anyio
+async def test_compare_from_the_command_line_shows_findings_detail_and_changes(tui):
+    with tui(compare=("2.1.1", "2.1.114")) as app:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await loaded(pilot)
+            table = screen.query_one(FindingsTable)
+            assert table.row_count == len(screen.report.findings) > 0
+            first = screen.report.findings[0]
+            detail = str(screen.query_one(FindingDetail).render())
+            assert first.title in detail and "Why this verdict" in detail
+            await pilot.press("down")
+            assert screen.report.findings[1].title in str(screen.query_one(FindingDetail).render())
+            await pilot.press("g")
+            tree = screen.query_one(ChangeTree)
+            assert tree.has_focus
+            kinds = [str(node.label) for node in tree.root.children]
+            assert any(k.startswith("Request-building code") for k in kinds)
+            await pilot.press("escape")
+            assert isinstance(app.screen, TimelineScreen)
+            assert app.screen.query_one(ReleaseTable).marks == {"A": "2.1.1", "B": "2.1.114"}
+            await pilot.press("c")  # back again: the report is reused, no worker
+            assert app.screen.report is screen.report
+
+
+@pytest.mark.anyio
+async def test_request_code_diff_is_pretty_printed_and_steps_through_changes(tui):
+    with tui(compare=("2.1.1", "2.1.114")) as app:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await loaded(pilot)
+            code = next(c for c in screen.report.changes if c.kind == "request_code" and c.before and c.after)
+            screen.open_diff([code])
+            viewer = await diffed(pilot)
+            assert isinstance(app.screen, DiffScreen)
+            lines = [line for changed, items in viewer.diff.runs for line in items]
+            shown = ["".join(text for op, text in line if op != "-") for line in lines]
+            assert any(line.strip() == "max_tokens: 64000," for line in shown)  # a statement per line, not a token soup
+            assert "32000" in [text for line in lines for op, text in line if op == "-"]
+            assert viewer.total == 1
+            await pilot.press("n")
+            assert viewer.current == 0 and "change 1/1" in str(app.screen.query_one("#diff-title").render())
+            await pilot.press("s")  # side by side: old words on the left, new on the right
+            viewer = await diffed(pilot)
+            assert viewer.diff.split
+            (old, new, _), = [row for changed, rows in viewer.diff.runs if changed for row in rows]
+            assert ("-", "32000") in old and ("+", "64000") in new and not any(op == "+" for op, _ in old)
+            await pilot.press("n")
+            assert "change 1/1" in str(app.screen.query_one("#diff-title").render())
+            await pilot.press("escape")
+            assert app.screen is screen
+
+
+@pytest.mark.anyio
+async def test_pin_panel_copies_the_install_command(tui):
+    with tui(compare=("2.1.1", "2.1.114")) as app:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await loaded(pilot)
+            await pilot.press("p")
+            assert isinstance(app.screen, PinScreen)
+            rec = screen.report.recommendation
+            shown = str(app.screen.query_one(PinPanel).render())
+            assert rec.version in shown.splitlines()[0] and rec.commands["install"] in shown
+            assert all(s.version in shown for s in rec.skipped)
+            await pilot.press("c")
+            assert app.clipboard == rec.commands["install"] and app.clipboard.startswith("npm install -g @anthropic-ai/claude-code@")
+            await pilot.press("h")
+            assert app.clipboard.splitlines()[0] == rec.commands["install"]
+
+
+@pytest.mark.anyio
+async def test_help_and_quit(tui):
+    with tui() as app:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("question_mark")
+            assert app.screen.query("HelpPanel")
+            await pilot.press("question_mark")
+            assert not app.screen.query("HelpPanel")
+            await pilot.press("q")
+        assert app.return_code == 0
+
+
+@pytest.mark.anyio
+async def test_an_unknown_compare_end_is_an_error_on_screen_not_a_crash(tui):
+    with tui(compare=("2.1.1", "2.1.99")) as app:
+        async with app.run_test(size=SIZE) as pilot:
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if "Could not compare" in str(app.screen.query_one("#progress").render()):
+                    break
+            assert "2.1.99" in str(app.screen.query_one("#progress").render())
+
+
+@pytest.mark.anyio
+async def test_an_empty_store_says_how_to_collect(tmp_path):
+    store = Store.open(tmp_path / "empty.db")
+
+    @contextmanager
+    def nothing():
+        raise AssertionError("the empty screen needs no collector")
+        yield
+
+    collector = Collector(store, None, targets.get("claude-code"))
+    app = AuditorApp(collector, nothing, lambda c: None)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, EmptyScreen)
+        assert "collect --latest 5" in str(app.screen.query_one("#empty").render())
+        await pilot.press("q")
+
+
+def test_unknown_version_on_the_command_line_fails_before_the_app(releases, env):
+    result = CliRunner().invoke(cli, ["tui", "2.1.1", "9.9.9"])
+    assert result.exit_code != 0
+    assert len(result.output.strip().splitlines()) == 1 and "9.9.9" in result.output
+    result = CliRunner().invoke(cli, ["tui", "2.1.1"])
+    assert result.exit_code == 2 and "both ends" in result.output
+
+
+def test_diff_lines_mark_changed_lines_and_hunks():
+    lines = model.diff_lines("a b c\nsame\nold tail\n", "a x c\nsame\nnew tail\n")
+    assert lines[0] == [("=", "a "), ("-", "b"), ("+", "x"), ("=", " c")]
+    assert lines[1] == [("=", "same")]
+    assert model.hunk_starts(lines) == [0, 2]
+    assert model.hunk_starts(model.diff_lines("same\n", "same\n")) == []
+
+
+def test_pretty_code_puts_one_property_per_line():
+    code = model.pretty_code('function Rq1(q){return{model:q.model,max_tokens:32000}}')
+    assert code.splitlines()[2].strip() == "model: q.model,"
+
+
+@pytest.mark.anyio
+async def test_badges_are_computed_once_kept_in_the_store_and_shown_at_the_next_start(tui):
+    with tui() as app:
+        async with app.run_test(size=SIZE) as pilot:
+            await badges_done(pilot)
+            table = app.screen.query_one(ReleaseTable)
+            assert set(table.badges) == {"2.1.2", "2.1.113"}  # 2.1.114 is not stored: no download for a badge
+            assert table.changelog == {"2.1.114": "yes", "2.1.113": "yes", "2.1.2": "yes", "2.1.1": "none"}
+            with tui.open_collector() as collector:
+                expected = badges.count(audit.assess(audit.diff_versions(collector, "2.1.2", "2.1.113"), collector, *tui.judging(collector)))
+            assert table.badges["2.1.113"] == expected and expected.high >= 1
+            await pilot.press("u")
+            assert [str(k.value) for k in table.rows] == ["2.1.113"]
+    with tui() as app:
+        calls = []
+        app.report = lambda *args, **kwargs: calls.append(args)
+        async with app.run_test(size=SIZE) as pilot:
+            table = app.screen.query_one(ReleaseTable)
+            assert table.badges["2.1.113"] == expected  # painted from the store, before any worker ran
+            await badges_done(pilot)
+            assert calls == []
+
+
+def test_the_badge_digest_is_the_same_in_every_process():
+    """Rules hold frozensets: a repr-based digest would change with the string hash seed and recompute
+    every badge at every start."""
+    import os
+    import subprocess
+    import sys
+
+    code = "from auditor import pin, rules; from auditor.tui import badges; print(badges.judged_with(rules.load(None), pin.Policy()))"
+    digests = {
+        subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(digests) == 1
