@@ -193,8 +193,8 @@ def _push(work: git.Repo, files: dict[str, str], when: datetime) -> str:
 def test_git_walk_is_oldest_first_and_only_commits_touching_the_file(remote, tmp_path: Path) -> None:
     url, _, shas = remote
     repo = repository.sync(url, tmp_path / "cache")
-    assert repo.parent == tmp_path / "cache" / "changelog"
-    assert git.Repo(repo).bare
+    assert Path(repo.git_dir).parent == tmp_path / "cache" / "changelog"
+    assert repo.bare
     walk = list(repository.file_versions(repo, "CHANGELOG.md"))
     assert [v.sha for v in walk] == shas
     assert [v.text for v in walk] == [V1, V2, V3, V4]
@@ -642,17 +642,17 @@ def test_git_source_saves_only_what_changed(remote, tmp_path: Path, parses: list
     saves: list[str] = []
     real_save = Store.save_changelog
     monkeypatch.setattr(Store, "save_changelog", lambda self, name, *rest: saves.append(name) or real_save(self, name, *rest))
-    asked: list[str] = []
-    real_git = repository._git
-    monkeypatch.setattr(repository, "_git", lambda repo, *args: asked.append(args[0]) or real_git(repo, *args))
+    walks: list[str | None] = []
+    real_walk = repository.file_versions
+    monkeypatch.setattr(repository, "file_versions", lambda repo, path, after=None: walks.append(after) or real_walk(repo, path, after))
     again = _load(store, url, tmp_path)
     assert again.history.to_dict() == first.history.to_dict() and again.releases == first.releases
     assert saves == [] and len(parses) == 1
-    assert asked == ["fetch", "rev-list"]  # nothing new: git is asked whether the file changed, nothing more
+    assert walks == []  # nothing new: git was asked whether the file changed, and the history not walked
     _push(work, {"CHANGELOG.md": "## 1.0.3\n\n- New\n\n" + V4}, T0 + timedelta(days=6))
     newer = _load(store, url, tmp_path)
     assert newer.releases[0].version == "1.0.3" and newer.history.sections["1.0.3"]
-    assert saves == [url] and len(parses) == 2
+    assert saves == [url] and len(parses) == 2 and walks == [shas[-1]]  # only the commits after the last fold
     assert ChangelogHistory.from_dict(store.changelog(url).history).to_dict() == newer.history.to_dict()
 
 
@@ -668,7 +668,7 @@ def test_real_changelog_history(tmp_path: Path) -> None:
     repo = repository.sync(str(BUNDLE), tmp_path)
     history = ChangelogHistory()
     assert changelog.update(history, repository.file_versions(repo, "CHANGELOG.md")) == 414
-    newest = changelog.parse(git.Repo(repo).commit("HEAD").tree["CHANGELOG.md"].data_stream.read().decode())
+    newest = changelog.parse(repo.commit("HEAD").tree["CHANGELOG.md"].data_stream.read().decode())
     assert newest[0].version == "2.1.240"
     assert len(newest) >= 372
     assert history.edited()

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 # Each is needed by some command or source, none by starting the CLI: httpx (only when the registry
-# or a changelog URL is asked), gitpython (tests only), BeautifulSoup (a releases page),
+# or a changelog URL is asked), gitpython (a changelog repository), BeautifulSoup (a releases page),
 # markdown-it (a changelog text not parsed before), deepdiff (structure diffs in text and markdown
 # reports), uvicorn (the proxy).
 LAZY = ("httpx", "git", "bs4", "markdown_it", "deepdiff", "uvicorn")
