@@ -41,39 +41,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import kinds
 from . import versions as vers
 from .changelog import ChangelogHistory, Entry, Release, entries_near, instant, late_entries, missing_versions
 from .diff import Change
-from .rules import CATEGORIES, KINDS, Observed, Rule, observe, severity_rank
+from .rules import CATEGORIES, Observed, Rule, observe, severity_rank
 from .rules import text_diff as _text_diff
 
 VERDICTS = ("undocumented", "partial", "documented")
 CHANGELOG_CATEGORY = "changelog"  # findings about the changelog itself, not about a change
-KIND_NOUNS = {
-    "prompt_section": ("system-prompt section", "system-prompt sections"),
-    "section_condition": ("section condition", "section conditions"),
-    "string": ("prompt string", "prompt strings"),
-    "document": ("embedded document", "embedded documents"),
-    "tool": ("tool", "tools"),
-    "model": ("model id", "model ids"),
-    "beta": ("API beta", "API betas"),
-    "env": ("env var", "env vars"),
-    "flag": ("feature flag", "feature flags"),
-    "setting": ("setting", "settings"),
-    "limit": ("numeric limit", "numeric limits"),
-    "request_code": ("request code", "request code"),
-    "request_param": ("request parameter", "request parameters"),
-    "system_block": ("system prompt sent", "system prompt blocks sent"),
-    "tool_schema": ("tool sent", "tools sent"),
-    "history": ("conversation history resent", "conversation histories resent"),
-    "header": ("request header", "request headers"),
-    "capture": ("captured run", "captured runs"),
-}
 STATUS_WORDS = {"added": "added", "removed": "removed", "changed": "changed", "transient": "came and went"}
-_NAMED_KINDS = {"env", "flag", "setting", "beta", "model", "tool", "limit", "tool_schema"}
 _CAPTURED_KEY = re.compile(r"^(?:turn|side) \d+: ")  # captured facts are keyed "turn 0: max_tokens"
-_USER_FACING = {"env", "setting", "beta", "tool", "tool_schema"}  # names a changelog should spell out
-_KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
 _MAX_REFS = 3
 _MAX_SHOWN = 8  # changes, runs and names listed in a finding's evidence
 _SMALL = 1000  # characters (before + after) up to which a function or guard is the context of its edit
@@ -433,10 +411,10 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
     change = seen.change
     out = _Specifics()
     changed = "\n".join((seen.added_text, seen.removed_text))
-    if change.kind in _NAMED_KINDS or (change.kind in ("prompt_section", "section_condition", "request_param") and not change.key.startswith("#")):
+    if change.kind in kinds.NAMED or (change.kind in ("prompt_section", "section_condition", "request_param") and not change.key.startswith("#")):
         out.key = _CAPTURED_KEY.sub("", change.key)
         out.key_alone = change.status != "changed" or change.kind in ("flag", "limit")
-        if change.kind in _USER_FACING:
+        if change.kind in kinds.USER_FACING:
             out.salient.add(out.key)
     out.names.update(n for n in _NAME.findall(changed) if n not in _PROPER_NOUNS and not _MODEL.fullmatch(n.split("claude-")[-1]))
     if change.kind != "request_code":
@@ -502,7 +480,7 @@ def _mentions(spec: _Specifics, entry: _Entry, kind: str, weak_needed: int) -> t
 
 
 def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], index: _Index) -> Finding:
-    members = sorted(group, key=lambda i: (_KIND_ORDER.get(seen[i].change.kind, 99), seen[i].change.key))
+    members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), seen[i].change.key))
     rules = [rule for i in members for rule in matched[i]]
     primary = min(rules, key=_precedence, default=None)
     changes = [seen[i].change for i in members]
@@ -681,7 +659,7 @@ def _title(primary: Rule | None, changes: list[Change], introduced: str | None) 
     first = changes[0]
     statuses = {c.status for c in changes}
     status = STATUS_WORDS[first.status] if len(statuses) == 1 else "rewritten" if statuses == {"added", "removed"} else "changed"
-    one, many = KIND_NOUNS.get(first.kind, (first.kind, first.kind))
+    one, many = kinds.NOUNS.get(first.kind, (first.kind, first.kind))
     if primary is not None and primary.title and not (primary.merge and len(changes) == 1):
         return primary.title.format(
             label=short(first.label, 80), key=first.key, kind=one, status=status, count=len(changes), version=introduced or ""

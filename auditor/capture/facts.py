@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import kinds
+
 CAPTURE_FORMAT = "2"  # bump when these facts change shape: stored captures are redone
-CAPTURE_KINDS = ("request_param", "system_block", "tool_schema", "history", "header", "capture")
+CAPTURE_KINDS = kinds.CAPTURED
 _BODY_SKIPPED = {"messages", "system", "tools", "stream"}
 _HEADERS_SKIPPED = {"content-type", "accept", "accept-encoding", "content-length", "host", "connection"}
 

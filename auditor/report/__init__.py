@@ -5,33 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import kinds
 from ..diff import Change, structure_diff, word_diff
 from ..judge import STATUS_WORDS, VERDICTS, short
 from ..rules import severity_rank
 
 SCHEMA_VERSION = 1
 
-KIND_TITLES = {
-    "prompt_section": "System-prompt sections",
-    "section_condition": "Section conditions (when a section is included)",
-    "string": "Prompt and tool texts",
-    "document": "Embedded documents",
-    "tool": "Tools",
-    "model": "Model ids",
-    "beta": "API beta headers",
-    "env": "Environment variables",
-    "flag": "Feature flags (default)",
-    "setting": "Settings keys",
-    "limit": "Numeric limits",
-    "request_code": "Request-building code",
-    "request_param": "Request parameters (captured)",
-    "system_block": "System prompt sent (captured)",
-    "tool_schema": "Tools sent (captured)",
-    "history": "Conversation history resent (captured)",
-    "header": "Request headers (captured)",
-    "capture": "Capture runs",
-}
-LONG_TEXT_KINDS = {"prompt_section", "string", "document", "request_code", "system_block", "tool", "tool_schema"}
+KIND_TITLES = kinds.TITLES
+LONG_TEXT_KINDS = kinds.LONG_TEXT
 
 
 @dataclass
