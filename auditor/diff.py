@@ -9,9 +9,10 @@ fact keeps its identity (its lineage) through the edits.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Hashable, Iterable, Sequence
 
 from deepdiff import DeepDiff
 from rapidfuzz import fuzz, process
@@ -70,67 +71,107 @@ class Change:
         }
 
 
-@dataclass
-class _Lineage:
-    key: str
-    values: list[Any] = field(default_factory=list)
+Ref = Hashable  # a fact's value by identity: a store text id, or an in-memory value's interned number
+Refs = dict[str, dict[str, Ref]]  # kind -> key -> ref
+Resolve = Callable[[Ref], Any]  # ref -> value
 
 
 def diff_range(series: Sequence[tuple[str, Facts]], scenario: str | None = None) -> list[Change]:
     """Changes from the first to the last snapshot of `series` (version order), including facts that
     appeared and disappeared in between, each with the version it came (and went) in."""
-    if len(series) < 2:
+    interned: dict[str, int] = {}
+    values: list[Any] = []
+
+    def ref(value: Any) -> int:
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+        if text not in interned:
+            interned[text] = len(values)
+            values.append(value)
+        return interned[text]
+
+    refs = ((version, {kind: {key: ref(v) for key, v in facts.items()} for kind, facts in release.items()}) for version, release in series)
+    return diff_refs(refs, values.__getitem__, scenario)
+
+
+def diff_refs(releases: Iterable[tuple[str, Refs]], resolve: Resolve, scenario: str | None = None) -> list[Change]:
+    """`diff_range` over a stream of releases whose facts are refs (equal refs, equal values), read one
+    release at a time: values are resolved only for texts that are paired or changed, so memory grows
+    with the changes in the range, not with its releases times their facts."""
+    versions: list[str] = []
+    follows: dict[str, _Follow] = {}
+    for step, (version, release) in enumerate(releases):
+        versions.append(version)
+        for kind in release.keys() | follows.keys():
+            if kind not in follows:
+                follows[kind] = _Follow(FUZZY_KINDS.get(kind), resolve)
+            follows[kind].step(step, release.get(kind, {}))
+    if len(versions) < 2:
         return []
-    versions = [v for v, _ in series]
     changes: list[Change] = []
-    kinds = sorted({k for _, facts in series for k in facts}, key=lambda k: (KIND_ORDER.get(k, 99), k))
-    for kind in kinds:
-        columns = [facts.get(kind, {}) for _, facts in series]
-        for lineage in _lineages(kind, columns):
-            change = _change(kind, lineage, versions, scenario)
+    for kind in sorted(follows, key=lambda k: (KIND_ORDER.get(k, 99), k)):
+        for lineage in follows[kind].lineages:
+            change = _change(kind, lineage, versions, resolve, scenario)
             if change:
                 changes.append(change)
     return changes
 
 
-def _lineages(kind: str, columns: list[dict[str, Any]]) -> list[_Lineage]:
-    """Follow each fact through the versions; for fuzzy kinds, pair edits by similarity."""
-    cutoff = FUZZY_KINDS.get(kind)
-    lineages: dict[str, _Lineage] = {}
-    current: dict[str, str] = {}  # key in the previous version -> lineage id
-    seen: dict[str, str] = {}  # every key ever seen -> lineage id (a fact that comes back keeps its id)
-    for step, column in enumerate(columns):
-        mapping: dict[str, str] = {}
-        appeared = [k for k in column if k not in current]
-        gone = [k for k in current if k not in column]
-        for k in column:
-            if k in current:
-                mapping[k] = current[k]
-        if cutoff is not None and appeared and gone:
-            for new, old in _pair(column, [k for k in appeared if k not in seen], gone, step, columns, cutoff):
-                mapping[new] = current[old]
+@dataclass(eq=False)
+class _Lineage:
+    """One fact followed through the releases (a fuzzy kind's fact keeps its lineage through edits)."""
+
+    key: str  # the key it was first seen under
+    points: list[tuple[int, str | None, Ref | None]] = field(default_factory=list)  # (step, key, ref) where it changed; key None: gone
+
+    def move(self, step: int, key: str | None, ref: Ref | None) -> None:
+        if not self.points or self.points[-1][1:] != (key, ref):
+            self.points.append((step, key, ref))
+
+
+class _Follow:
+    """The lineages of one kind, extended one release at a time. Each step maps every key of the release
+    to a distinct lineage: the key's own if it stayed; the one it left if it came back and that lineage
+    is free; a disappeared text's if similar enough (fuzzy kinds); else a new one."""
+
+    def __init__(self, cutoff: float | None, resolve: Resolve):
+        self.cutoff = cutoff
+        self.resolve = resolve
+        self.lineages: list[_Lineage] = []
+        self.current: dict[str, _Lineage] = {}  # key in the previous release -> its lineage
+        self.last: dict[str, _Lineage] = {}  # every key seen -> the lineage it was last in
+
+    def step(self, step: int, column: dict[str, Ref]) -> None:
+        keys = sorted(column)  # the same lineages whatever order the facts were read in
+        mapping = {k: self.current[k] for k in keys if k in self.current}
         taken = set(mapping.values())
-        for k in appeared:
+        for k in keys:
+            lineage = self.last.get(k)
+            if k not in mapping and lineage is not None and lineage not in taken:
+                mapping[k] = lineage
+                taken.add(lineage)
+        new = [k for k in keys if k not in mapping]
+        gone = [k for k, lineage in self.current.items() if k not in column and lineage not in taken]
+        if self.cutoff is not None and new and gone:
+            for k, old in _pair([self.resolve(column[k]) for k in new], [self.resolve(self.current[k].points[-1][2]) for k in gone], self.cutoff):
+                mapping[new[k]] = self.current[gone[old]]
+                taken.add(self.current[gone[old]])
+        for k in new:
             if k not in mapping:
-                lid = seen.get(k, k)
-                mapping[k] = lid if lid not in taken else k
-                taken.add(mapping[k])
-        for k, lid in mapping.items():
-            lineage = lineages.setdefault(lid, _Lineage(key=lid, values=[None] * step))
-            lineage.values.append(column[k])
-            seen.setdefault(k, lid)
-        for lineage in lineages.values():
-            if len(lineage.values) < step + 1:
-                lineage.values.append(None)
-        current = mapping
-    return list(lineages.values())
+                mapping[k] = _Lineage(key=k)
+                self.lineages.append(mapping[k])
+        for lineage in self.current.values():
+            if lineage not in taken:
+                lineage.move(step, None, None)
+        for k, lineage in mapping.items():
+            lineage.move(step, k, column[k])
+            self.last[k] = lineage
+        self.current = mapping
 
 
-def _pair(column, appeared, gone, step, columns, cutoff) -> list[tuple[str, str]]:
-    """Greedy best-first pairing of appeared and gone texts above the similarity cutoff."""
-    previous = columns[step - 1]
-    new_texts = [_signature(column[k]) for k in appeared]
-    old_texts = [_signature(previous[k]) for k in gone]
+def _pair(new: list[Any], old: list[Any], cutoff: float) -> list[tuple[int, int]]:
+    """Greedy best-first pairing (indexes into `new` and `old`) of texts above the similarity cutoff."""
+    new_texts = [_signature(v) for v in new]
+    old_texts = [_signature(v) for v in old]
     floor = min(cutoff, LONG_TEXT_CUTOFF)
     candidates = []
     for i, a in enumerate(new_texts):
@@ -143,22 +184,35 @@ def _pair(column, appeared, gone, step, columns, cutoff) -> list[tuple[str, str]
         if i not in used_new and j not in used_old:
             used_new.add(i)
             used_old.add(j)
-            pairs.append((appeared[i], gone[j]))
+            pairs.append((i, j))
     return pairs
 
 
-def _change(kind: str, lineage: _Lineage, versions: list[str], scenario: str | None) -> Change | None:
-    values = lineage.values
-    steps = [i for i in range(1, len(values)) if values[i] != values[i - 1]]
-    transitions = [versions[i] for i in steps]
-    if not transitions:
+def _change(kind: str, lineage: _Lineage, versions: list[str], resolve: Resolve, scenario: str | None) -> Change | None:
+    """The lineage as a change, if its value differs anywhere along the range. Refs are compared first;
+    values are read only where refs differ (two texts may be equal values, e.g. reordered JSON keys)."""
+
+    def value(ref: Ref | None) -> Any:
+        return None if ref is None else resolve(ref)
+
+    def same(a: Ref | None, b: Ref | None) -> bool:
+        return a == b or value(a) == value(b)
+
+    first = lineage.points[0][2] if lineage.points[0][0] == 0 else None
+    steps: list[tuple[int, Ref | None]] = []  # (step, ref from then on) where the value really changed
+    previous = first
+    for step, _, ref in lineage.points:
+        if step > 0 and not same(previous, ref):
+            steps.append((step, ref))
+        previous = ref
+    if not steps:
         return None
-    first, last = values[0], values[-1]
-    if first != last:
-        before, after, removed_in = first, last, None
+    before, last = value(first), value(previous)
+    transitions = tuple(versions[i] for i, _ in steps)
+    if not same(first, previous):
+        after, removed_in = last, None
     else:  # came and went inside the range: report the value it had while it was there
-        i = next(i for i in range(1, len(values)) if values[i] != first)
-        before, after, removed_in = first, values[i], transitions[-1]
+        after, removed_in = value(steps[0][1]), transitions[-1]
     return Change(
         kind=kind,
         key=lineage.key,
@@ -167,9 +221,9 @@ def _change(kind: str, lineage: _Lineage, versions: list[str], scenario: str | N
         after=after,
         introduced_in=transitions[0],
         removed_in=removed_in,
-        changed_in=tuple(transitions),
+        changed_in=transitions,
         scenario=scenario,
-        history=tuple((versions[i], values[i]) for i in steps) if len(steps) > 1 else (),
+        history=tuple((versions[i], value(ref)) for i, ref in steps) if len(steps) > 1 else (),
     )
 
 

@@ -57,3 +57,10 @@ def test_every_step_of_a_change_is_kept():
     (change,) = diff_range(series(cond("gated"), cond(""), cond("gated"), cond("other")))
     assert change.status == "changed" and change.changed_in == ("1.0.1", "1.0.2", "1.0.3")
     assert change.history == (("1.0.1", ""), ("1.0.2", "gated"), ("1.0.3", "other"))
+
+
+def test_a_text_that_comes_back_beside_its_edit_is_a_new_fact_not_a_second_value_of_the_edited_one():
+    edited = PROMPT.replace("careful", "very careful")
+    changes = diff_range(series({"string": {"a": PROMPT}}, {"string": {"b": edited}}, {"string": {"a": PROMPT, "b": edited}}))
+    got = sorted((c.status, c.before, c.after, c.changed_in) for c in changes)
+    assert got == [("added", None, PROMPT, ("1.0.2",)), ("changed", PROMPT, edited, ("1.0.1",))]
