@@ -26,6 +26,7 @@ Facts = dict[str, dict[str, Any]]
 # may differ more (a rewritten paragraph in a long prompt is still that prompt)
 FUZZY_KINDS = {"string": 75.0, "request_code": 60.0}
 LONG_TEXT, LONG_TEXT_CUTOFF = 200, 60.0
+QUICK_EDGE, QUICK_MARGIN = 500, 20.0  # pairing's first pass: signature edge, and how far below the cutoff it keeps a pair
 KIND_ORDER = {k: i for i, k in enumerate(FACT_KINDS)}
 _WORDS = re.compile(r"\s+|[\w'’-]+|[^\w\s]")
 
@@ -123,6 +124,11 @@ class _Lineage:
     key: str  # the key it was first seen under
     points: list[tuple[int, str | None, Ref | None]] = field(default_factory=list)  # (step, key, ref) where it changed; key None: gone
 
+    @property
+    def holder(self) -> str | None:
+        """The key it had in the latest release so far (None: absent there)."""
+        return self.points[-1][1]
+
     def move(self, step: int, key: str | None, ref: Ref | None) -> None:
         if not self.points or self.points[-1][1:] != (key, ref):
             self.points.append((step, key, ref))
@@ -131,52 +137,64 @@ class _Lineage:
 class _Follow:
     """The lineages of one kind, extended one release at a time. Each step maps every key of the release
     to a distinct lineage: the key's own if it stayed; the one it left if it came back and that lineage
-    is free; a disappeared text's if similar enough (fuzzy kinds); else a new one."""
+    is free; a disappeared text's if similar enough (fuzzy kinds); else a new one. A step costs a dict
+    lookup per fact plus work for what appeared, disappeared or changed."""
 
     def __init__(self, cutoff: float | None, resolve: Resolve):
         self.cutoff = cutoff
         self.resolve = resolve
         self.lineages: list[_Lineage] = []
+        self.refs: dict[str, Ref] = {}  # the previous release's facts
         self.current: dict[str, _Lineage] = {}  # key in the previous release -> its lineage
         self.last: dict[str, _Lineage] = {}  # every key seen -> the lineage it was last in
 
     def step(self, step: int, column: dict[str, Ref]) -> None:
-        keys = sorted(column)  # the same lineages whatever order the facts were read in
-        mapping = {k: self.current[k] for k in keys if k in self.current}
-        taken = set(mapping.values())
-        for k in keys:
+        previous, current = self.refs, self.current
+        appeared = sorted(k for k in column if k not in previous)  # sorted: the same lineages whatever order facts are read in
+        gone = sorted(k for k in previous if k not in column)
+        for k, ref in column.items():
+            if k in previous and previous[k] != ref:
+                current[k].move(step, k, ref)
+        found: dict[str, _Lineage] = {}
+        claimed: set[_Lineage] = set()
+        for k in appeared:  # a key that comes back resumes its lineage unless another key kept it
             lineage = self.last.get(k)
-            if k not in mapping and lineage is not None and lineage not in taken:
-                mapping[k] = lineage
-                taken.add(lineage)
-        new = [k for k in keys if k not in mapping]
-        gone = [k for k, lineage in self.current.items() if k not in column and lineage not in taken]
-        if self.cutoff is not None and new and gone:
-            for k, old in _pair([self.resolve(column[k]) for k in new], [self.resolve(self.current[k].points[-1][2]) for k in gone], self.cutoff):
-                mapping[new[k]] = self.current[gone[old]]
-                taken.add(self.current[gone[old]])
-        for k in new:
-            if k not in mapping:
-                mapping[k] = _Lineage(key=k)
-                self.lineages.append(mapping[k])
-        for lineage in self.current.values():
-            if lineage not in taken:
-                lineage.move(step, None, None)
-        for k, lineage in mapping.items():
-            lineage.move(step, k, column[k])
-            self.last[k] = lineage
-        self.current = mapping
+            if lineage is not None and lineage not in claimed and (lineage.holder is None or lineage.holder not in column):
+                found[k] = lineage
+                claimed.add(lineage)
+        new = [k for k in appeared if k not in found]
+        free = [k for k in gone if current[k] not in claimed]
+        if self.cutoff is not None and new and free:
+            for i, j in _pair([self.resolve(column[k]) for k in new], [self.resolve(previous[k]) for k in free], self.cutoff):
+                found[new[i]] = current[free[j]]
+                claimed.add(current[free[j]])
+        for k in gone:
+            if current[k] not in claimed:
+                current[k].move(step, None, None)
+            del current[k]
+        for k in appeared:
+            if k not in found:
+                found[k] = _Lineage(key=k)
+                self.lineages.append(found[k])
+            found[k].move(step, k, column[k])
+            current[k] = self.last[k] = found[k]
+        self.refs = column
 
 
 def _pair(new: list[Any], old: list[Any], cutoff: float) -> list[tuple[int, int]]:
-    """Greedy best-first pairing (indexes into `new` and `old`) of texts above the similarity cutoff."""
-    new_texts = [_signature(v) for v in new]
-    old_texts = [_signature(v) for v in old]
+    """Greedy best-first pairing (indexes into `new` and `old`) of texts above the similarity cutoff.
+    Bounded: all pairs are first scored on short signatures (head and tail of 500 characters), and
+    only those within QUICK_MARGIN of the floor are scored again on the full signatures."""
     floor = min(cutoff, LONG_TEXT_CUTOFF)
+    new_full, old_full = [_signature(v) for v in new], [_signature(v) for v in old]
+    new_quick, old_quick = [_signature(v, QUICK_EDGE) for v in new], [_signature(v, QUICK_EDGE) for v in old]
     candidates = []
-    for i, a in enumerate(new_texts):
-        for _, score, j in process.extract(a, old_texts, scorer=fuzz.ratio, score_cutoff=floor, limit=None):
-            if score >= cutoff or min(len(a), len(old_texts[j])) >= LONG_TEXT:
+    for i, quick in enumerate(new_quick):
+        for _, score, j in process.extract(quick, old_quick, scorer=fuzz.ratio, score_cutoff=floor - QUICK_MARGIN, limit=None):
+            a, b = new_full[i], old_full[j]
+            if len(a) > len(quick) or len(b) > len(old_quick[j]):
+                score = fuzz.ratio(a, b, score_cutoff=floor)
+            if score >= cutoff or (score >= floor and min(len(a), len(b)) >= LONG_TEXT):
                 candidates.append((score, i, j))
     candidates.sort(reverse=True)
     used_new, used_old, pairs = set(), set(), []

@@ -6,7 +6,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditor.diff import FUZZY_KINDS, _Follow, diff_range
+from auditor.diff import FUZZY_KINDS, _Follow, diff_range, diff_refs
+from auditor.store import Store
 
 BASE = (
     "You are an interactive agent that helps users with software engineering tasks. "
@@ -65,3 +66,15 @@ def at(lineage, step):
         now = (key, text)
     return now
 
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(releases)
+def test_a_range_read_from_the_store_by_text_id_is_the_range_diffed_in_memory(columns):
+    store = Store.memory()
+    rows = []
+    for version, facts in series(columns):
+        store.save_snapshot(target="t", version=version, platform="p", source="static", origin="", extractor="1", published_at=None, facts=facts)
+        rows.append(store.find("t", version, "p", "static"))
+    from_store = diff_refs(((row.version, store.fact_refs(row.id)) for row in rows), store.values())
+    assert from_store == diff_range(series(columns))

@@ -87,3 +87,14 @@ def test_texts_left_behind_by_a_replaced_snapshot_are_pruned():
     save(store, "1.0.0", {"flag": {"tengu_x": "true"}})
     assert store.prune() == 3
     assert store.db["texts"].count == 1
+
+
+def test_a_text_many_facts_share_is_read_once_and_is_one_object():
+    store = Store.memory()
+    text = "You are an interactive agent. " * 50
+    ids = [save(store, f"1.0.{i}", {"string": {"k": text}}) for i in range(3)]
+    refs = [store.fact_refs(i) for i in ids]
+    assert refs[0] == refs[1] == refs[2]
+    values = store.values()
+    first, second = values(refs[0]["string"]["k"]), values(refs[2]["string"]["k"])
+    assert first == text and first is second
