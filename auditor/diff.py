@@ -28,6 +28,7 @@ FUZZY_KINDS = {"string": 75.0, "request_code": 60.0}
 LONG_TEXT, LONG_TEXT_CUTOFF = 200, 60.0
 QUICK_EDGE, QUICK_MARGIN = 500, 20.0  # pairing's first pass: signature edge, and how far below the cutoff it keeps a pair
 KIND_ORDER = {k: i for i, k in enumerate(FACT_KINDS)}
+BLOCK_CHARS = 4000  # word_diff: an edited block larger than this is shown whole, not refined word by word
 _WORDS = re.compile(r"\s+|[\w'’-]+|[^\w\s]")
 
 
@@ -263,18 +264,45 @@ def _signature(value: Any, edge: int = 1500) -> str:
 
 
 def word_diff(before: str, after: str, code: bool = False) -> list[tuple[str, str]]:
-    """Word-level (for code, token-level) diff as ("=", "-", "+", text) runs. Lines are matched first and
-    words only inside changed lines, so a long prompt with a few edits diffs in linear time."""
-    if code:
-        return _runs(js.code_tokens(before), js.code_tokens(after), " ")
-    a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    """Word-level (for code, token-level) diff as ("=", "-", "+", text) runs: what reports show and what
+    rules match (`rules.text_diff`). Lines (prose) or statements (code) are aligned first and only the
+    edited blocks are diffed word by word (code: token by token, space-joined), so a long prompt with a
+    few edits diffs in linear time; an edited block over BLOCK_CHARS is shown whole."""
+    a, b = _units(before, code), _units(after, code)
     out: list[tuple[str, str]] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        old, new = _join(a[i1:i2], code), _join(b[j1:j2], code)
         if op == "equal":
-            out.append(("=", "".join(a[i1:i2])))
+            out.append(("=", old))
+        elif old and new and len(old) + len(new) < BLOCK_CHARS:
+            out += _runs(_words(a[i1:i2], code), _words(b[j1:j2], code), " " if code else "")
         else:
-            out += _runs(_WORDS.findall("".join(a[i1:i2])), _WORDS.findall("".join(b[j1:j2])), "")
+            out += [("-", old), ("+", new)]
     return _merge(out)
+
+
+def _units(text: str, code: bool) -> list:
+    """Lines of prose; statements of code (token tuples up to each `;`, `{` or `}`)."""
+    if not code:
+        return text.splitlines(keepends=True)
+    units, current = [], []
+    for token in js.code_tokens(text):
+        current.append(token)
+        if token in (";", "{", "}"):
+            units.append(tuple(current))
+            current = []
+    if current:
+        units.append(tuple(current))
+    return units
+
+
+def _join(units: list, code: bool) -> str:
+    return " ".join(token for unit in units for token in unit) if code else "".join(units)
+
+
+def _words(units: list, code: bool) -> list[str]:
+    """The words (with the whitespace between them) of prose lines; the tokens of code statements."""
+    return [token for unit in units for token in unit] if code else _WORDS.findall("".join(units))
 
 
 def _runs(a: list[str], b: list[str], joiner: str) -> list[tuple[str, str]]:
