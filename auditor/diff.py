@@ -8,6 +8,7 @@ fact keeps its identity (its lineage) through the edits.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import json
 import re
@@ -184,19 +185,33 @@ class _Follow:
 
 def _pair(new: list[Any], old: list[Any], cutoff: float) -> list[tuple[int, int]]:
     """Greedy best-first pairing (indexes into `new` and `old`) of texts above the similarity cutoff.
-    Bounded: all pairs are first scored on short signatures (head and tail of 500 characters), and
-    only those within QUICK_MARGIN of the floor are scored again on the full signatures."""
+    Bounded three ways: a pair whose lengths alone keep it under the floor is never scored (the ratio
+    is at most 2·shorter/(sum of lengths)); texts up to 2·QUICK_EDGE long are scored once, whole; a
+    pair with a longer text is scored on short signatures (head and tail of QUICK_EDGE characters)
+    first, and on the full ones only if that comes within QUICK_MARGIN of the floor."""
     floor = min(cutoff, LONG_TEXT_CUTOFF)
-    new_full, old_full = [_signature(v) for v in new], [_signature(v) for v in old]
-    new_quick, old_quick = [_signature(v, QUICK_EDGE) for v in new], [_signature(v, QUICK_EDGE) for v in old]
+    share = floor / 100
+    order = sorted(range(len(old)), key=lambda j: len(_signature(old[j])))
+    full = [_signature(old[j]) for j in order]
+    quick = [_signature(old[j], QUICK_EDGE) for j in order]
+    lengths = [len(text) for text in full]
+    whole = bisect.bisect_right(lengths, 2 * QUICK_EDGE)  # full[:whole] are their own short signature
     candidates = []
-    for i, quick in enumerate(new_quick):
-        for _, score, j in process.extract(quick, old_quick, scorer=fuzz.ratio, score_cutoff=floor - QUICK_MARGIN, limit=None):
-            a, b = new_full[i], old_full[j]
-            if len(a) > len(quick) or len(b) > len(old_quick[j]):
-                score = fuzz.ratio(a, b, score_cutoff=floor)
-            if score >= cutoff or (score >= floor and min(len(a), len(b)) >= LONG_TEXT):
-                candidates.append((score, i, j))
+    for i, value in enumerate(new):
+        text = _signature(value)
+        lo = bisect.bisect_left(lengths, len(text) * share / (2 - share))
+        hi = bisect.bisect_right(lengths, len(text) * (2 - share) / share)
+        scored = []
+        if len(text) <= 2 * QUICK_EDGE:
+            found = process.extract(text, full[lo : min(hi, whole)], scorer=fuzz.ratio, score_cutoff=floor, limit=None)
+            scored += [(score, lo + k) for _, score, k in found]
+            lo = max(lo, whole)
+        if lo < hi:
+            found = process.extract(_signature(value, QUICK_EDGE), quick[lo:hi], scorer=fuzz.ratio, score_cutoff=floor - QUICK_MARGIN, limit=None)
+            scored += [(fuzz.ratio(text, full[lo + k], score_cutoff=floor), lo + k) for _, _, k in found]
+        for score, k in scored:
+            if score >= cutoff or (score >= floor and min(len(text), lengths[k]) >= LONG_TEXT):
+                candidates.append((score, i, order[k]))
     candidates.sort(reverse=True)
     used_new, used_old, pairs = set(), set(), []
     for _, i, j in candidates:
