@@ -191,8 +191,9 @@ def _pair(new: list[Any], old: list[Any], cutoff: float) -> list[tuple[int, int]
     first, and on the full ones only if that comes within QUICK_MARGIN of the floor."""
     floor = min(cutoff, LONG_TEXT_CUTOFF)
     share = floor / 100
-    order = sorted(range(len(old)), key=lambda j: len(_signature(old[j])))
-    full = [_signature(old[j]) for j in order]
+    signatures = [_signature(v) for v in old]
+    order = sorted(range(len(old)), key=lambda j: len(signatures[j]))
+    full = [signatures[j] for j in order]
     quick = [_signature(old[j], QUICK_EDGE) for j in order]
     lengths = [len(text) for text in full]
     whole = bisect.bisect_right(lengths, 2 * QUICK_EDGE)  # full[:whole] are their own short signature
