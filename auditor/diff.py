@@ -313,24 +313,31 @@ def _units(text: str, code: bool) -> list:
 
 
 def _join(units: list, code: bool) -> str:
-    return " ".join(token for unit in units for token in unit) if code else "".join(units)
+    """Units back to text: prose as written; code as space-separated tokens, ending with a space so the
+    next block reads apart."""
+    return "".join(f"{token} " for unit in units for token in unit) if code else "".join(units)
 
 
 def _words(units: list, code: bool) -> list[str]:
-    """The words (with the whitespace between them) of prose lines; the tokens of code statements."""
-    return [token for unit in units for token in unit] if code else _WORDS.findall("".join(units))
+    """The words (with the whitespace between them) of prose lines; of code statements, the tokens,
+    with string and template literals cut at their spaces: a one-word edit in a prompt held in a
+    template literal is that word, not the whole literal."""
+    if code:
+        return " ".join(token for unit in units for token in unit).split(" ")
+    return _WORDS.findall("".join(units))
 
 
 def _runs(a: list[str], b: list[str], joiner: str) -> list[tuple[str, str]]:
+    """Word (token) runs of one edited block; each run ends with `joiner`, so runs read apart."""
     out: list[tuple[str, str]] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
-            out.append(("=", joiner.join(a[i1:i2])))
+            out.append(("=", joiner.join(a[i1:i2]) + joiner))
         else:
             if i2 > i1:
-                out.append(("-", joiner.join(a[i1:i2])))
+                out.append(("-", joiner.join(a[i1:i2]) + joiner))
             if j2 > j1:
-                out.append(("+", joiner.join(b[j1:j2])))
+                out.append(("+", joiner.join(b[j1:j2]) + joiner))
     return out
 
 

@@ -1,6 +1,7 @@
 """The range diff: direct changes, changes that came and went, and edits followed by similarity."""
 
 from auditor.diff import diff_range, word_diff
+from auditor.js import code_tokens
 from auditor.rules import text_diff
 
 PROMPT = "You are an interactive agent that helps users with software engineering tasks. Be careful and thorough."
@@ -67,11 +68,12 @@ def test_a_text_that_comes_back_beside_its_edit_is_a_new_fact_not_a_second_value
     assert got == [("added", None, PROMPT, ("1.0.2",)), ("changed", PROMPT, edited, ("1.0.1",))]
 
 
-def test_code_is_diffed_statement_then_token_and_a_string_literal_stays_one_token():
-    before = 'function f(q){let a=q.x;return g("max effort",a)}'
-    after = 'function f(q){let a=q.x;return g("high effort",a)}'
+def test_code_is_diffed_statement_then_token_and_inside_a_literal_word_by_word():
+    before = 'function f(q){let a=q.x;return g(`Use max effort on hard tasks`,a)}'
+    after = 'function f(q){let a=q.x;return g(`Use high effort on hard tasks`,a)}'
     runs = word_diff(before, after, code=True)
-    assert [r for r in runs if r[0] != "="] == [("-", '"max effort"'), ("+", '"high effort"')]
+    assert [(op, text.strip()) for op, text in runs if op != "="] == [("-", "max"), ("+", "high")]
+    assert "".join(text for op, text in runs if op != "+") == "".join(f"{token} " for token in code_tokens(before))  # runs read apart
 
 
 def test_rules_match_exactly_the_runs_a_report_shows_and_a_rewritten_long_block_is_shown_whole():
@@ -83,3 +85,4 @@ def test_rules_match_exactly_the_runs_a_report_shows_and_a_rewritten_long_block_
     assert ("+", " very") in runs  # a small edit next to it is still refined word by word
     added, removed = text_diff(before, after)
     assert added == tuple(t.strip() for op, t in runs if op == "+") and removed == tuple(t.strip() for op, t in runs if op == "-")
+
