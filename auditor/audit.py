@@ -13,7 +13,7 @@ from .capture.facts import collapse
 from .changelog import Changelog
 from .changelog import load as load_changelog
 from .collector import CAPTURE, STATIC, Collector, Progress
-from .diff import diff_range
+from .diff import diff_refs
 from .report import DiffReport
 from .rules import Rule
 
@@ -27,13 +27,15 @@ def diff_versions(
     scenarios, then diff the static facts and each scenario's captures along the range."""
     versions = collector.range(low, high)
     rows = collector.ensure(versions, progress)
-    changes = diff_range([(row.version, collector.store.facts(row.id)) for row in rows])
+    store = collector.store
+    values = store.values()  # one reader for the whole report: a text shared by many releases is read once
+    changes = diff_refs(((row.version, store.fact_refs(row.id)) for row in rows), values)
     if scenarios:
         collector.ensure_captures(versions, list(scenarios), progress)
         for scenario in scenarios:
-            captured = [(v, collector.captured(v, scenario.name)) for v in versions]
-            series = [(v, collector.store.facts(row.id)) for v, row in captured if row]
-            changes += collapse(diff_range(series, scenario=scenario.name))
+            captured = ((v, collector.captured(v, scenario.name)) for v in versions)
+            series = ((v, store.fact_refs(row.id)) for v, row in captured if row)
+            changes += collapse(diff_refs(series, values, scenario=scenario.name))
     return DiffReport(
         target=collector.target.name,
         platform=collector.platform,

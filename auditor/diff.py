@@ -8,10 +8,12 @@ fact keeps its identity (its lineage) through the edits.
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Hashable, Iterable, Sequence
 
 from rapidfuzz import fuzz, process
 
@@ -24,7 +26,9 @@ Facts = dict[str, dict[str, Any]]
 # may differ more (a rewritten paragraph in a long prompt is still that prompt)
 FUZZY_KINDS = {"string": 75.0, "request_code": 60.0}
 LONG_TEXT, LONG_TEXT_CUTOFF = 200, 60.0
+QUICK_EDGE, QUICK_MARGIN = 500, 20.0  # pairing's first pass: signature edge, and how far below the cutoff it keeps a pair
 KIND_ORDER = {k: i for i, k in enumerate(FACT_KINDS)}
+BLOCK_CHARS = 4000  # word_diff: an edited block larger than this is shown whole, not refined word by word
 _WORDS = re.compile(r"\s+|[\w'’-]+|[^\w\s]")
 
 
@@ -69,95 +73,180 @@ class Change:
         }
 
 
-@dataclass
-class _Lineage:
-    key: str
-    values: list[Any] = field(default_factory=list)
+Ref = Hashable  # a fact's value by identity: a store text id, or an in-memory value's interned number
+Refs = dict[str, dict[str, Ref]]  # kind -> key -> ref
+Resolve = Callable[[Ref], Any]  # ref -> value
 
 
 def diff_range(series: Sequence[tuple[str, Facts]], scenario: str | None = None) -> list[Change]:
     """Changes from the first to the last snapshot of `series` (version order), including facts that
     appeared and disappeared in between, each with the version it came (and went) in."""
-    if len(series) < 2:
+    interned: dict[str, int] = {}
+    values: list[Any] = []
+
+    def ref(value: Any) -> int:
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+        if text not in interned:
+            interned[text] = len(values)
+            values.append(value)
+        return interned[text]
+
+    refs = ((version, {kind: {key: ref(v) for key, v in facts.items()} for kind, facts in release.items()}) for version, release in series)
+    return diff_refs(refs, values.__getitem__, scenario)
+
+
+def diff_refs(releases: Iterable[tuple[str, Refs]], resolve: Resolve, scenario: str | None = None) -> list[Change]:
+    """`diff_range` over a stream of releases whose facts are refs (equal refs, equal values), read one
+    release at a time: values are resolved only for texts that are paired or changed, so memory grows
+    with the changes in the range, not with its releases times their facts."""
+    versions: list[str] = []
+    follows: dict[str, _Follow] = {}
+    for step, (version, release) in enumerate(releases):
+        versions.append(version)
+        for kind in release.keys() | follows.keys():
+            if kind not in follows:
+                follows[kind] = _Follow(FUZZY_KINDS.get(kind), resolve)
+            follows[kind].step(step, release.get(kind, {}))
+    if len(versions) < 2:
         return []
-    versions = [v for v, _ in series]
     changes: list[Change] = []
-    kinds = sorted({k for _, facts in series for k in facts}, key=lambda k: (KIND_ORDER.get(k, 99), k))
-    for kind in kinds:
-        columns = [facts.get(kind, {}) for _, facts in series]
-        for lineage in _lineages(kind, columns):
-            change = _change(kind, lineage, versions, scenario)
+    for kind in sorted(follows, key=lambda k: (KIND_ORDER.get(k, 99), k)):
+        for lineage in follows[kind].lineages:
+            change = _change(kind, lineage, versions, resolve, scenario)
             if change:
                 changes.append(change)
     return changes
 
 
-def _lineages(kind: str, columns: list[dict[str, Any]]) -> list[_Lineage]:
-    """Follow each fact through the versions; for fuzzy kinds, pair edits by similarity."""
-    cutoff = FUZZY_KINDS.get(kind)
-    lineages: dict[str, _Lineage] = {}
-    current: dict[str, str] = {}  # key in the previous version -> lineage id
-    seen: dict[str, str] = {}  # every key ever seen -> lineage id (a fact that comes back keeps its id)
-    for step, column in enumerate(columns):
-        mapping: dict[str, str] = {}
-        appeared = [k for k in column if k not in current]
-        gone = [k for k in current if k not in column]
-        for k in column:
-            if k in current:
-                mapping[k] = current[k]
-        if cutoff is not None and appeared and gone:
-            for new, old in _pair(column, [k for k in appeared if k not in seen], gone, step, columns, cutoff):
-                mapping[new] = current[old]
-        taken = set(mapping.values())
+@dataclass(eq=False)
+class _Lineage:
+    """One fact followed through the releases (a fuzzy kind's fact keeps its lineage through edits)."""
+
+    key: str  # the key it was first seen under
+    points: list[tuple[int, str | None, Ref | None]] = field(default_factory=list)  # (step, key, ref) where it changed; key None: gone
+
+    @property
+    def holder(self) -> str | None:
+        """The key it had in the latest release so far (None: absent there)."""
+        return self.points[-1][1]
+
+    def move(self, step: int, key: str | None, ref: Ref | None) -> None:
+        if not self.points or self.points[-1][1:] != (key, ref):
+            self.points.append((step, key, ref))
+
+
+class _Follow:
+    """The lineages of one kind, extended one release at a time. Each step maps every key of the release
+    to a distinct lineage: the key's own if it stayed; the one it left if it came back and that lineage
+    is free; a disappeared text's if similar enough (fuzzy kinds); else a new one. A step costs a dict
+    lookup per fact plus work for what appeared, disappeared or changed."""
+
+    def __init__(self, cutoff: float | None, resolve: Resolve):
+        self.cutoff = cutoff
+        self.resolve = resolve
+        self.lineages: list[_Lineage] = []
+        self.refs: dict[str, Ref] = {}  # the previous release's facts
+        self.current: dict[str, _Lineage] = {}  # key in the previous release -> its lineage
+        self.last: dict[str, _Lineage] = {}  # every key seen -> the lineage it was last in
+
+    def step(self, step: int, column: dict[str, Ref]) -> None:
+        previous, current = self.refs, self.current
+        appeared = sorted(k for k in column if k not in previous)  # sorted: the same lineages whatever order facts are read in
+        gone = sorted(k for k in previous if k not in column)
+        for k, ref in column.items():
+            if k in previous and previous[k] != ref:
+                current[k].move(step, k, ref)
+        found: dict[str, _Lineage] = {}
+        claimed: set[_Lineage] = set()
+        for k in appeared:  # a key that comes back resumes its lineage unless another key kept it
+            lineage = self.last.get(k)
+            if lineage is not None and lineage not in claimed and (lineage.holder is None or lineage.holder not in column):
+                found[k] = lineage
+                claimed.add(lineage)
+        new = [k for k in appeared if k not in found]
+        free = [k for k in gone if current[k] not in claimed]
+        if self.cutoff is not None and new and free:
+            for i, j in _pair([self.resolve(column[k]) for k in new], [self.resolve(previous[k]) for k in free], self.cutoff):
+                found[new[i]] = current[free[j]]
+                claimed.add(current[free[j]])
+        for k in gone:
+            if current[k] not in claimed:
+                current[k].move(step, None, None)
+            del current[k]
         for k in appeared:
-            if k not in mapping:
-                lid = seen.get(k, k)
-                mapping[k] = lid if lid not in taken else k
-                taken.add(mapping[k])
-        for k, lid in mapping.items():
-            lineage = lineages.setdefault(lid, _Lineage(key=lid, values=[None] * step))
-            lineage.values.append(column[k])
-            seen.setdefault(k, lid)
-        for lineage in lineages.values():
-            if len(lineage.values) < step + 1:
-                lineage.values.append(None)
-        current = mapping
-    return list(lineages.values())
+            if k not in found:
+                found[k] = _Lineage(key=k)
+                self.lineages.append(found[k])
+            found[k].move(step, k, column[k])
+            current[k] = self.last[k] = found[k]
+        self.refs = column
 
 
-def _pair(column, appeared, gone, step, columns, cutoff) -> list[tuple[str, str]]:
-    """Greedy best-first pairing of appeared and gone texts above the similarity cutoff."""
-    previous = columns[step - 1]
-    new_texts = [_signature(column[k]) for k in appeared]
-    old_texts = [_signature(previous[k]) for k in gone]
+def _pair(new: list[Any], old: list[Any], cutoff: float) -> list[tuple[int, int]]:
+    """Greedy best-first pairing (indexes into `new` and `old`) of texts above the similarity cutoff.
+    Bounded three ways: a pair whose lengths alone keep it under the floor is never scored (the ratio
+    is at most 2·shorter/(sum of lengths)); texts up to 2·QUICK_EDGE long are scored once, whole; a
+    pair with a longer text is scored on short signatures (head and tail of QUICK_EDGE characters)
+    first, and on the full ones only if that comes within QUICK_MARGIN of the floor."""
     floor = min(cutoff, LONG_TEXT_CUTOFF)
+    share = floor / 100
+    signatures = [_signature(v) for v in old]
+    order = sorted(range(len(old)), key=lambda j: len(signatures[j]))
+    full = [signatures[j] for j in order]
+    quick = [_signature(old[j], QUICK_EDGE) for j in order]
+    lengths = [len(text) for text in full]
+    whole = bisect.bisect_right(lengths, 2 * QUICK_EDGE)  # full[:whole] are their own short signature
     candidates = []
-    for i, a in enumerate(new_texts):
-        for _, score, j in process.extract(a, old_texts, scorer=fuzz.ratio, score_cutoff=floor, limit=None):
-            if score >= cutoff or min(len(a), len(old_texts[j])) >= LONG_TEXT:
-                candidates.append((score, i, j))
+    for i, value in enumerate(new):
+        text = _signature(value)
+        lo = bisect.bisect_left(lengths, len(text) * share / (2 - share))
+        hi = bisect.bisect_right(lengths, len(text) * (2 - share) / share)
+        scored = []
+        if len(text) <= 2 * QUICK_EDGE:
+            found = process.extract(text, full[lo : min(hi, whole)], scorer=fuzz.ratio, score_cutoff=floor, limit=None)
+            scored += [(score, lo + k) for _, score, k in found]
+            lo = max(lo, whole)
+        if lo < hi:
+            found = process.extract(_signature(value, QUICK_EDGE), quick[lo:hi], scorer=fuzz.ratio, score_cutoff=floor - QUICK_MARGIN, limit=None)
+            scored += [(fuzz.ratio(text, full[lo + k], score_cutoff=floor), lo + k) for _, _, k in found]
+        for score, k in scored:
+            if score >= cutoff or (score >= floor and min(len(text), lengths[k]) >= LONG_TEXT):
+                candidates.append((score, i, order[k]))
     candidates.sort(reverse=True)
     used_new, used_old, pairs = set(), set(), []
     for _, i, j in candidates:
         if i not in used_new and j not in used_old:
             used_new.add(i)
             used_old.add(j)
-            pairs.append((appeared[i], gone[j]))
+            pairs.append((i, j))
     return pairs
 
 
-def _change(kind: str, lineage: _Lineage, versions: list[str], scenario: str | None) -> Change | None:
-    values = lineage.values
-    steps = [i for i in range(1, len(values)) if values[i] != values[i - 1]]
-    transitions = [versions[i] for i in steps]
-    if not transitions:
+def _change(kind: str, lineage: _Lineage, versions: list[str], resolve: Resolve, scenario: str | None) -> Change | None:
+    """The lineage as a change, if its value differs anywhere along the range. Refs are compared first;
+    values are read only where refs differ (two texts may be equal values, e.g. reordered JSON keys)."""
+
+    def value(ref: Ref | None) -> Any:
+        return None if ref is None else resolve(ref)
+
+    def same(a: Ref | None, b: Ref | None) -> bool:
+        return a == b or value(a) == value(b)
+
+    first = lineage.points[0][2] if lineage.points[0][0] == 0 else None
+    steps: list[tuple[int, Ref | None]] = []  # (step, ref from then on) where the value really changed
+    previous = first
+    for step, _, ref in lineage.points:
+        if step > 0 and not same(previous, ref):
+            steps.append((step, ref))
+        previous = ref
+    if not steps:
         return None
-    first, last = values[0], values[-1]
-    if first != last:
-        before, after, removed_in = first, last, None
+    before, last = value(first), value(previous)
+    transitions = tuple(versions[i] for i, _ in steps)
+    if not same(first, previous):
+        after, removed_in = last, None
     else:  # came and went inside the range: report the value it had while it was there
-        i = next(i for i in range(1, len(values)) if values[i] != first)
-        before, after, removed_in = first, values[i], transitions[-1]
+        after, removed_in = value(steps[0][1]), transitions[-1]
     return Change(
         kind=kind,
         key=lineage.key,
@@ -166,9 +255,9 @@ def _change(kind: str, lineage: _Lineage, versions: list[str], scenario: str | N
         after=after,
         introduced_in=transitions[0],
         removed_in=removed_in,
-        changed_in=tuple(transitions),
+        changed_in=transitions,
         scenario=scenario,
-        history=tuple((versions[i], values[i]) for i in steps) if len(steps) > 1 else (),
+        history=tuple((versions[i], value(ref)) for i, ref in steps) if len(steps) > 1 else (),
     )
 
 
@@ -190,30 +279,64 @@ def _signature(value: Any, edge: int = 1500) -> str:
 
 
 def word_diff(before: str, after: str, code: bool = False) -> list[tuple[str, str]]:
-    """Word-level (for code, token-level) diff as ("=", "-", "+", text) runs. Lines are matched first and
-    words only inside changed lines, so a long prompt with a few edits diffs in linear time."""
-    if code:
-        return _runs(js.code_tokens(before), js.code_tokens(after), " ")
-    a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    """Word-level (for code, token-level) diff as ("=", "-", "+", text) runs: what reports show and what
+    rules match (`rules.text_diff`). Lines (prose) or statements (code) are aligned first and only the
+    edited blocks are diffed word by word (code: token by token, space-joined), so a long prompt with a
+    few edits diffs in linear time; an edited block over BLOCK_CHARS is shown whole."""
+    a, b = _units(before, code), _units(after, code)
     out: list[tuple[str, str]] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        old, new = _join(a[i1:i2], code), _join(b[j1:j2], code)
         if op == "equal":
-            out.append(("=", "".join(a[i1:i2])))
+            out.append(("=", old))
+        elif old and new and len(old) + len(new) < BLOCK_CHARS:
+            out += _runs(_words(a[i1:i2], code), _words(b[j1:j2], code), " " if code else "")
         else:
-            out += _runs(_WORDS.findall("".join(a[i1:i2])), _WORDS.findall("".join(b[j1:j2])), "")
+            out += [("-", old), ("+", new)]
     return _merge(out)
 
 
+def _units(text: str, code: bool) -> list:
+    """Lines of prose; statements of code (token tuples up to each `;`, `{` or `}`)."""
+    if not code:
+        return text.splitlines(keepends=True)
+    units, current = [], []
+    for token in js.code_tokens(text):
+        current.append(token)
+        if token in (";", "{", "}"):
+            units.append(tuple(current))
+            current = []
+    if current:
+        units.append(tuple(current))
+    return units
+
+
+def _join(units: list, code: bool) -> str:
+    """Units back to text: prose as written; code as space-separated tokens, ending with a space so the
+    next block reads apart."""
+    return "".join(f"{token} " for unit in units for token in unit) if code else "".join(units)
+
+
+def _words(units: list, code: bool) -> list[str]:
+    """The words (with the whitespace between them) of prose lines; of code statements, the tokens,
+    with string and template literals cut at their spaces: a one-word edit in a prompt held in a
+    template literal is that word, not the whole literal."""
+    if code:
+        return " ".join(token for unit in units for token in unit).split(" ")
+    return _WORDS.findall("".join(units))
+
+
 def _runs(a: list[str], b: list[str], joiner: str) -> list[tuple[str, str]]:
+    """Word (token) runs of one edited block; each run ends with `joiner`, so runs read apart."""
     out: list[tuple[str, str]] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
-            out.append(("=", joiner.join(a[i1:i2])))
+            out.append(("=", joiner.join(a[i1:i2]) + joiner))
         else:
             if i2 > i1:
-                out.append(("-", joiner.join(a[i1:i2])))
+                out.append(("-", joiner.join(a[i1:i2]) + joiner))
             if j2 > j1:
-                out.append(("+", joiner.join(b[j1:j2])))
+                out.append(("+", joiner.join(b[j1:j2]) + joiner))
     return out
 
 

@@ -7,8 +7,7 @@ changelog words (or `/regexes/`) that count as evidence for what it matches. A b
 `RuleError` line naming the file and the line, never a traceback.
 
 This module also says what a rule can see of a change (`Observed`): the text that appeared and
-disappeared (a two-level diff: lines or statements first, words or tokens inside the edited ones,
-because a flat word diff of a 30 KB prompt costs seconds), which way a number moved, and whether a
+disappeared (the word diff reports show, `diff.word_diff`), which way a number moved, and whether a
 prompt section's inclusion condition was added or dropped.
 """
 
@@ -20,16 +19,14 @@ import re
 import string
 import tomllib
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import cached_property
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from . import js
 from .capture.facts import CAPTURE_KINDS
-from .diff import Change
+from .diff import Change, word_diff
 from .errors import RuleError
 from .extract import FACT_KINDS
 
@@ -189,56 +186,11 @@ def _lines(value: Any, path: str) -> Iterator[str]:
         yield f"{path}: {text}" if path else text
 
 
-_BLOCK_CHARS = 4000  # an edited block larger than this is reported whole instead of refined word by word
-_WORD = re.compile(r"\s+|[\w'’-]+|[^\w\s]")
-
-
 def text_diff(before: str, after: str, code: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(added runs, removed runs) between two texts. Lines (prose) or statements (code) are aligned
-    first and only the edited blocks are diffed word by word (code: token by token, space-joined)."""
-    units_a, units_b = _units(before, code), _units(after, code)
-    added: list[str] = []
-    removed: list[str] = []
-    matcher = SequenceMatcher(None, units_a, units_b, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            continue
-        old, new = units_a[i1:i2], units_b[j1:j2]
-        if old and new and sum(map(len, old)) + sum(map(len, new)) < _BLOCK_CHARS:
-            _refine(old, new, code, added, removed)
-        else:
-            joiner = " " if code else ""
-            if new:
-                added.append(joiner.join(new).strip())
-            if old:
-                removed.append(joiner.join(old).strip())
-    return tuple(a for a in added if a), tuple(r for r in removed if r)
-
-
-def _units(text: str, code: bool) -> list[str]:
-    if not code:
-        return text.splitlines(keepends=True)
-    units, current = [], []
-    for token in js.code_tokens(text):
-        current.append(token)
-        if token in (";", "{", "}"):
-            units.append(" ".join(current))
-            current = []
-    if current:
-        units.append(" ".join(current))
-    return units
-
-
-def _refine(old: list[str], new: list[str], code: bool, added: list[str], removed: list[str]) -> None:
-    split = (lambda units: " ".join(units).split(" ")) if code else (lambda units: _WORD.findall("".join(units)))
-    joiner = " " if code else ""
-    a, b = split(old), split(new)
-    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op != "equal":
-            if j2 > j1:
-                added.append(joiner.join(b[j1:j2]).strip())
-            if i2 > i1:
-                removed.append(joiner.join(a[i1:i2]).strip())
+    """(added runs, removed runs) between two texts: the `+` and `-` runs of `diff.word_diff`, the diff
+    reports show, so a rule matches exactly the words a reader sees marked."""
+    runs = word_diff(before, after, code=code)
+    return tuple(t.strip() for op, t in runs if op == "+" and t.strip()), tuple(t.strip() for op, t in runs if op == "-" and t.strip())
 
 
 _NUMBER = re.compile(r"^-?\d[\d_]*(?:\.\d+)?(?:e\d+)?$")

@@ -17,7 +17,7 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -254,14 +254,26 @@ class Store:
 
     def facts(self, snapshot_id: int, kinds: tuple[str, ...] = ()) -> dict[str, dict[str, object]]:
         """The snapshot's facts (only `kinds`, when given)."""
-        out: dict[str, dict[str, object]] = {}
-        only = f" AND kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
-        for kind, key, text in self.db.execute(
-            "SELECT kind, key, texts.text FROM facts JOIN texts ON texts.id = facts.text_id WHERE snapshot_id = ?" + only,
-            [snapshot_id, *kinds],
-        ):
-            out.setdefault(kind, {})[key] = json.loads(text)
-        return out
+        values = self.values()
+        refs = self.fact_refs(snapshot_id, kinds)
+        values.load(ref for column in refs.values() for ref in column.values())
+        return {kind: {key: values(ref) for key, ref in column.items()} for kind, column in refs.items()}
+
+    def fact_refs(self, snapshot_id: int, kinds: tuple[str, ...] = ()) -> dict[str, dict[str, int]]:
+        """The snapshot's facts as text ids, without their texts: texts are stored once by content, so
+        equal ids are equal values, and a range diff compares ids before it reads any text. (One query
+        per kind, each row going straight into a dict: twice as fast as a Python loop over all rows.)"""
+        conn = self.db.conn
+        present = [k for (k,) in conn.execute("SELECT DISTINCT kind FROM facts WHERE snapshot_id = ?", [snapshot_id])]
+        return {
+            kind: dict(conn.execute("SELECT key, text_id FROM facts WHERE snapshot_id = ? AND kind = ?", [snapshot_id, kind]))
+            for kind in present
+            if not kinds or kind in kinds
+        }
+
+    def values(self) -> "Values":
+        """A reader of fact values by text id (from `fact_refs`) that decodes each text once."""
+        return Values(self.db.conn)
 
     def save_changelog(self, source: str, text: str, history: dict | None, parsed: str, parser: str) -> None:
         """What `source` says now: its text, history, and the releases parsed from the text (JSON)."""
@@ -361,3 +373,30 @@ def create_state(db: sqlite_utils.Database) -> None:
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class Values:
+    """Fact values by text id, each decoded once and then shared: a text that 200 releases carry is one
+    object in memory, and only the texts asked for are read."""
+
+    _BATCH = 500  # ids per query (SQLite allows 999 parameters in old builds)
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+        self._cache: dict[int, object] = {}
+
+    def __call__(self, text_id: int) -> object:
+        if text_id not in self._cache:
+            self.load((text_id,))
+        return self._cache[text_id]
+
+    def load(self, text_ids: Iterable[int]) -> None:
+        """Read the texts of these ids that are not read yet, a batch per query."""
+        missing = sorted({i for i in text_ids if i not in self._cache})
+        for start in range(0, len(missing), self._BATCH):
+            batch = missing[start : start + self._BATCH]
+            rows = self._conn.execute(f"SELECT id, text FROM texts WHERE id IN ({', '.join('?' * len(batch))})", batch)
+            self._cache.update((i, json.loads(text)) for i, text in rows)
+        lost = next((i for i in missing if i not in self._cache), None)
+        if lost is not None:
+            raise StoreError(f"the store is damaged: a fact points at text {lost}, which it does not hold")

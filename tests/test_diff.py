@@ -1,6 +1,8 @@
 """The range diff: direct changes, changes that came and went, and edits followed by similarity."""
 
 from auditor.diff import diff_range, word_diff
+from auditor.js import code_tokens
+from auditor.rules import text_diff
 
 PROMPT = "You are an interactive agent that helps users with software engineering tasks. Be careful and thorough."
 
@@ -57,3 +59,30 @@ def test_every_step_of_a_change_is_kept():
     (change,) = diff_range(series(cond("gated"), cond(""), cond("gated"), cond("other")))
     assert change.status == "changed" and change.changed_in == ("1.0.1", "1.0.2", "1.0.3")
     assert change.history == (("1.0.1", ""), ("1.0.2", "gated"), ("1.0.3", "other"))
+
+
+def test_a_text_that_comes_back_beside_its_edit_is_a_new_fact_not_a_second_value_of_the_edited_one():
+    edited = PROMPT.replace("careful", "very careful")
+    changes = diff_range(series({"string": {"a": PROMPT}}, {"string": {"b": edited}}, {"string": {"a": PROMPT, "b": edited}}))
+    got = sorted((c.status, c.before, c.after, c.changed_in) for c in changes)
+    assert got == [("added", None, PROMPT, ("1.0.2",)), ("changed", PROMPT, edited, ("1.0.1",))]
+
+
+def test_code_is_diffed_statement_then_token_and_inside_a_literal_word_by_word():
+    before = 'function f(q){let a=q.x;return g(`Use max effort on hard tasks`,a)}'
+    after = 'function f(q){let a=q.x;return g(`Use high effort on hard tasks`,a)}'
+    runs = word_diff(before, after, code=True)
+    assert [(op, text.strip()) for op, text in runs if op != "="] == [("-", "max"), ("+", "high")]
+    assert "".join(text for op, text in runs if op != "+") == "".join(f"{token} " for token in code_tokens(before))  # runs read apart
+
+
+def test_rules_match_exactly_the_runs_a_report_shows_and_a_rewritten_long_block_is_shown_whole():
+    rewritten = "\n".join(f"Line {i}: the old guidance about tool use number {i}." for i in range(120))
+    replaced = "\n".join(f"Row {i}: entirely new wording for the permission model, item {i}." for i in range(120))
+    before, after = f"{PROMPT}\n{rewritten}\nKeep going.\nBe careful.\n", f"{PROMPT}\n{replaced}\nKeep going.\nBe very careful.\n"
+    runs = word_diff(before, after)
+    assert ("-", rewritten + "\n") in runs and ("+", replaced + "\n") in runs  # over BLOCK_CHARS: not shredded into words
+    assert ("+", " very") in runs  # a small edit next to it is still refined word by word
+    added, removed = text_diff(before, after)
+    assert added == tuple(t.strip() for op, t in runs if op == "+") and removed == tuple(t.strip() for op, t in runs if op == "-")
+

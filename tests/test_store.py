@@ -100,3 +100,14 @@ def test_an_older_store_gains_the_parsed_changelog_columns(tmp_path):
     assert store.changelog("s") == SavedChangelog("## 1.0.0\n", None, "then", None, None)
     store.save_changelog("s", "## 1.0.0\n", {"format": 1}, "[]", "1")
     assert store.changelog("s").parsed == "[]" and store.changelog("s").history == {"format": 1}
+
+
+def test_a_text_many_facts_share_is_read_once_and_is_one_object():
+    store = Store.memory()
+    text = "You are an interactive agent. " * 50
+    ids = [save(store, f"1.0.{i}", {"string": {"k": text}}) for i in range(3)]
+    refs = [store.fact_refs(i) for i in ids]
+    assert refs[0] == refs[1] == refs[2]
+    values = store.values()
+    first, second = values(refs[0]["string"]["k"]), values(refs[2]["string"]["k"])
+    assert first == text and first is second
