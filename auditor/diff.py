@@ -17,8 +17,8 @@ from typing import Any, Callable, Hashable, Iterable, Sequence
 
 from rapidfuzz import fuzz, process
 
-from . import js
-from .extract import FACT_KINDS, request_label
+from . import js, kinds
+from .extract import request_label
 
 Facts = dict[str, dict[str, Any]]
 
@@ -27,7 +27,6 @@ Facts = dict[str, dict[str, Any]]
 FUZZY_KINDS = {"string": 75.0, "request_code": 60.0}
 LONG_TEXT, LONG_TEXT_CUTOFF = 200, 60.0
 QUICK_EDGE, QUICK_MARGIN = 500, 20.0  # pairing's first pass: signature edge, and how far below the cutoff it keeps a pair
-KIND_ORDER = {k: i for i, k in enumerate(FACT_KINDS)}
 BLOCK_CHARS = 4000  # word_diff: an edited block larger than this is shown whole, not refined word by word
 _WORDS = re.compile(r"\s+|[\w'’-]+|[^\w\s]")
 
@@ -110,7 +109,7 @@ def diff_refs(releases: Iterable[tuple[str, Refs]], resolve: Resolve, scenario: 
     if len(versions) < 2:
         return []
     changes: list[Change] = []
-    for kind in sorted(follows, key=lambda k: (KIND_ORDER.get(k, 99), k)):
+    for kind in sorted(follows, key=lambda k: (kinds.ORDER.get(k, 99), k)):
         for lineage in follows[kind].lineages:
             change = _change(kind, lineage, versions, resolve, scenario)
             if change:

@@ -25,12 +25,11 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .capture.facts import CAPTURE_KINDS
+from . import kinds
 from .diff import Change, word_diff
 from .errors import RuleError
-from .extract import FACT_KINDS
 
-KINDS = (*FACT_KINDS, *CAPTURE_KINDS)  # static facts, then what captured runs really sent
+KINDS = kinds.NAMES
 
 CATEGORIES = {
     "reasoning": "reasoning effort / thinking",
