@@ -3,9 +3,9 @@ judge the changes against the changelog, and recommend a version to pin."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Sequence
 
 from . import judgements, pin, rules
 from .capture import Scenario
@@ -68,7 +68,7 @@ def assess(
     report.changelog = [(r.version, [e.full_text for e in r.entries]) for r in changelog.releases if r.version in in_range]
     facts = {v: collector.store.facts(collector.stored(v).id, kinds=pin.HOLD_KINDS) for v in report.versions}
     report.recommendation = pin.recommend(
-        report.findings, published, report.from_version, policy, now or datetime.now(timezone.utc),
+        report.findings, published, report.from_version, policy, now or datetime.now(UTC),
         audited=report.versions, facts=facts, target=collector.target,
     )
     return report

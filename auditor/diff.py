@@ -12,8 +12,9 @@ import bisect
 import difflib
 import json
 import re
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterable, Sequence
+from typing import Any
 
 from rapidfuzz import fuzz, process
 

@@ -13,7 +13,7 @@ import json
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ class Policy:
         lines = text.splitlines()
 
         def fail(key: str, message: str) -> PolicyError:
-            line = next((i + 1 for i, l in enumerate(lines) if l.split("=", 1)[0].strip().strip("\"'") == key), 1)
+            line = next((i + 1 for i, text in enumerate(lines) if text.split("=", 1)[0].strip().strip("\"'") == key), 1)
             return PolicyError(f"{name}:{line}: {message}")
 
         for key in doc:
@@ -145,9 +145,9 @@ class Recommendation:
             out += ["", "Why not newer:", *(f"  {s.line()}" for s in self.skipped)]
         out += ["", "Install and hold:"]
         out += [f"  {line}" for key in ("install", "hold_env", "hold_settings") if key in self.commands for line in self.commands[key].splitlines()]
-        out += ["", "Renovate (renovate.json):", *(f"  {l}" for l in self.commands["renovate"].splitlines())]
-        out += ["", "Dependabot (.github/dependabot.yml):", *(f"  {l}" for l in self.commands["dependabot"].splitlines())]
-        out += ["", "Verify the pin holds:", *(f"  {l}" for l in self.commands["verify"].splitlines())]
+        out += ["", "Renovate (renovate.json):", *(f"  {row}" for row in self.commands["renovate"].splitlines())]
+        out += ["", "Dependabot (.github/dependabot.yml):", *(f"  {row}" for row in self.commands["dependabot"].splitlines())]
+        out += ["", "Verify the pin holds:", *(f"  {row}" for row in self.commands["verify"].splitlines())]
         if self.notes:
             out += ["", *(f"Note: {n}" for n in self.notes)]
         return out
@@ -274,7 +274,7 @@ def _commands(target: Target, version: str, facts: Mapping[str, Mapping[str, Any
 
 
 def _as_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _age(delta: timedelta) -> str:

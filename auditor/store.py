@@ -14,16 +14,16 @@ import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
 from .errors import StoreBusy, StoreError
-
 
 migrations = Migrations("auditor")
 
@@ -126,7 +126,7 @@ class Store:
             raise StoreError(f"cannot use the store {path or ':memory:'}: {exc}") from None
 
     @classmethod
-    def open(cls, path: Path | None = None) -> "Store":
+    def open(cls, path: Path | None = None) -> Store:
         path = Path(path) if path else default_path()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -136,11 +136,11 @@ class Store:
         return cls(db, path)
 
     @classmethod
-    def memory(cls) -> "Store":
+    def memory(cls) -> Store:
         return cls(sqlite_utils.Database(memory=True))
 
     @contextmanager
-    def writer(self) -> Iterator["Store"]:
+    def writer(self) -> Iterator[Store]:
         """Exclusive right to collect into this store, for as long as the block runs."""
         if self.path is None:
             yield self
@@ -271,7 +271,7 @@ class Store:
             if not kinds or kind in kinds
         }
 
-    def values(self) -> "Values":
+    def values(self) -> Values:
         """A reader of fact values by text id (from `fact_refs`) that decodes each text once."""
         return Values(self.db.conn)
 
@@ -333,7 +333,7 @@ class Store:
         return json.loads(row[0]) if row else None
 
     def save_state(self, key: str, value: object) -> None:
-        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self.db.conn:
             self.db.conn.execute("INSERT OR REPLACE INTO state (key, value, updated_at) VALUES (?, ?, ?)", [key, json.dumps(value), now])
 
@@ -372,7 +372,7 @@ def create_state(db: sqlite_utils.Database) -> None:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 class Values:

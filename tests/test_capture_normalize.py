@@ -6,7 +6,7 @@ import datetime as dt
 
 from auditor.capture import RecordedRequest, Volatiles, normalize_request, normalize_text, normalize_value
 
-NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 VOLATILES = Volatiles.for_run(
     paths={"project": "/tmp/auditor-capture-ab12/project", "home": "/tmp/auditor-capture-ab12/home", "sandbox": "/tmp/auditor-capture-ab12"},
     port=40329, api_key="sk-ant-api03-auditor-fake-key-000AA", now=NOW,

@@ -57,7 +57,7 @@ def test_invalid_files_give_one_line_naming_the_file(tmp_path: Path, text: str, 
 def test_bad_names_and_missing_things(tmp_path: Path):
     bad = tmp_path / "Bad Name.toml"
     bad.write_text('mode = "print"\nprompt = "x"\n')
-    with pytest.raises(ScenarioError, match="Bad Name.toml: scenario names"):
+    with pytest.raises(ScenarioError, match=r"Bad Name\.toml: scenario names"):
         load_scenario(bad)
     with pytest.raises(ScenarioError, match="unknown scenario 'nope'; known: "):
         load_scenarios(names=["nope"])

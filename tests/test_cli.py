@@ -2,7 +2,6 @@
 
 import dataclasses
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -10,10 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from auditor import extract, targets
-from auditor.targets import ChangelogSource
 from auditor.cli import cli
 from auditor.store import Store
-from builders import LINUX, MAIN, NAMES_A, NAMES_B, bun_binary, cli_js, js_package, sri, tgz
+from auditor.targets import ChangelogSource
+
+from builders import LINUX, MAIN, bun_binary, cli_js, js_package, sri, tgz
 
 
 def run(*args, capture: bool = False):
@@ -26,7 +26,7 @@ def run(*args, capture: bool = False):
 
 def one_line_error(result) -> str:
     assert result.exit_code != 0, result.output
-    lines = [l for l in result.output.splitlines() if l.strip()]
+    lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1, result.output
     return lines[0]
 

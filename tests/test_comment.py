@@ -4,7 +4,7 @@ it as GitHub-flavoured markdown (CommonMark + tables, HTML on as GitHub has it) 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from markdown_it import MarkdownIt
 
@@ -33,7 +33,7 @@ def finding(n: int, verdict: str, severity: str, text: str = "Terse-output instr
 def report(findings, changes=(), changelog=(("2.1.117", ["Fixed things"]),)) -> DiffReport:
     r = DiffReport("claude-code", "linux-x64", "2.1.116", "2.1.117", ["2.1.116", "2.1.117"], list(changes),
                    scenarios=["print-default"], findings=list(findings), changelog=list(changelog), changelog_origin="CHANGELOG.md")
-    r.recommendation = recommend(r.findings, PUBLISHED, "2.1.116", Policy(), datetime(2026, 5, 1, tzinfo=timezone.utc),
+    r.recommendation = recommend(r.findings, PUBLISHED, "2.1.116", Policy(), datetime(2026, 5, 1, tzinfo=UTC),
                                  audited=r.versions, target=CLAUDE_CODE)
     return r
 

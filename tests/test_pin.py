@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,7 +14,7 @@ from auditor.targets import Hold, Target
 from auditor.targets.claude_code import CLAUDE_CODE
 
 PUBLISHED = {f"2.1.{i}": f"2026-04-{i:02d}T12:00:00+00:00" for i in range(1, 11)}
-NOW = datetime(2026, 4, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 4, 30, tzinfo=UTC)
 
 
 def finding(introduced_in: str, severity="high", verdict="undocumented", category="output-length", removed_in=None, title="Terse-output instruction now unconditional") -> Finding:
@@ -60,7 +60,7 @@ def test_a_change_that_came_and_went_blocks_only_the_releases_that_had_it():
 
 
 def test_respects_the_minimum_age():
-    now = datetime(2026, 4, 11, tzinfo=timezone.utc)  # 2.1.10 is half a day old, 2.1.9 one and a half
+    now = datetime(2026, 4, 11, tzinfo=UTC)  # 2.1.10 is half a day old, 2.1.9 one and a half
     rec = recommend([], PUBLISHED, "2.1.3", Policy(min_age_days=3), now, target=CLAUDE_CODE)
     assert rec.version == "2.1.7"
     assert rec.skipped[0].line() == "2.1.10: published 12 h ago (policy: at least 3 days)"
@@ -80,7 +80,7 @@ def test_baseline_newest_stays():
 
 
 def test_unknown_baseline_is_one_clear_error():
-    with pytest.raises(UnknownVersion, match="no published version 9.9.9"):
+    with pytest.raises(UnknownVersion, match=r"no published version 9\.9\.9"):
         recommend([], PUBLISHED, "9.9.9", Policy(), NOW, target=CLAUDE_CODE)
 
 

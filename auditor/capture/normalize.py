@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import platform
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any
 
 from .server import RecordedRequest
 
@@ -64,7 +65,7 @@ class Volatiles:
         return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w])")
 
     @classmethod
-    def for_run(cls, *, paths: dict[str, str], port: int, api_key: str, now: dt.datetime | None = None) -> "Volatiles":
+    def for_run(cls, *, paths: dict[str, str], port: int, api_key: str, now: dt.datetime | None = None) -> Volatiles:
         """The volatile strings of one sandboxed run.
 
         `paths` maps a placeholder name to a directory; the directory's slug form (every
@@ -76,7 +77,7 @@ class Volatiles:
         for name, path in paths.items():
             literals[path] = f"<{name}>"
             literals[re.sub(r"[^A-Za-z0-9]", "-", path)] = f"<{name}-slug>"
-        now = now or dt.datetime.now(dt.timezone.utc)
+        now = now or dt.datetime.now(dt.UTC)
         for days in (-1, 0, 1):
             literals[(now + dt.timedelta(days=days)).date().isoformat()] = "<date>"
         release = platform.release()

@@ -38,10 +38,11 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterator, MutableMapping
+from typing import Any
 from urllib.parse import parse_qs
 
 import anyio
@@ -49,9 +50,9 @@ import httpx
 import uvicorn
 
 from .. import targets
-from ..targets import Target
 from ..errors import ProxyError
 from ..store import Store
+from ..targets import Target
 from .facts import CAPTURE_FORMAT, CAPTURE_KINDS, request_facts
 from .normalize import REDACTED, Volatiles, normalize_request
 from .server import COUNT_TOKENS_PATH, MESSAGES_PATH, RecordedRequest
@@ -136,7 +137,7 @@ class ProxyApp:
         self._client: httpx.AsyncClient | None = None
         self._recorder = _Recorder(store.path, self.target, self.upstream, keep_content, on_request)
 
-    def __enter__(self) -> "ProxyApp":
+    def __enter__(self) -> ProxyApp:
         return self
 
     def __exit__(self, *exc: object) -> None:

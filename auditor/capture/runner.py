@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import CaptureError
 from ..targets import Target
@@ -45,7 +46,7 @@ class ScenarioResult:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ScenarioResult":
+    def from_dict(cls, data: dict[str, Any]) -> ScenarioResult:
         return cls(**data)
 
 
@@ -55,7 +56,7 @@ def _main_loop_finished(api: FakeAPI) -> bool:
 
 
 def _ordered(requests: list[RecordedRequest], normalized: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows = [{"turn": turn_index(r.body), "reply": r.reply, **n} for r, n in zip(requests, normalized)]
+    rows = [{"turn": turn_index(r.body), "reply": r.reply, **n} for r, n in zip(requests, normalized, strict=True)]
     return sorted(rows, key=lambda row: (row["turn"], json.dumps(row, sort_keys=True)))
 
 

@@ -24,9 +24,9 @@ import tempfile
 import termios
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..errors import CaptureError
 from ..targets import Target
@@ -99,7 +99,7 @@ class Sandbox:
         self.project = self.root / "project"
         self.tmp = self.root / "tmp"
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         for d in (self.home, self.project, self.tmp):
             d.mkdir()
         for name, text in PROJECT_FILES.items():

@@ -11,9 +11,10 @@ import json
 import ssl
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 MESSAGES_PATH = "/v1/messages"
@@ -135,10 +136,10 @@ def sse_events(message: dict[str, Any]) -> list[bytes]:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
+    server: _Server
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Silence the default stderr access log; everything is recorded instead."""
 
     def _read_body(self) -> bytes:
@@ -284,7 +285,7 @@ class FakeAPI:
         self._server = _Server(list(turns or []), frozenset(intercept), tls)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="auditor-fake-api", daemon=True)
 
-    def __enter__(self) -> "FakeAPI":
+    def __enter__(self) -> FakeAPI:
         self._thread.start()
         return self
 

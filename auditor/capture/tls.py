@@ -33,7 +33,7 @@ class Certificates:
         self.cert_file = self.directory / "leaf.pem"
         self.key_file = self.directory / "leaf.key"
 
-    def __enter__(self) -> "Certificates":
+    def __enter__(self) -> Certificates:
         openssl = shutil.which("openssl")
         if openssl is None:
             shutil.rmtree(self.directory, ignore_errors=True)
