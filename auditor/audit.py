@@ -21,7 +21,7 @@ DEFAULT_SCENARIOS = ("print-default", "print-opus", "two-turn", "interactive")
 
 
 def diff_versions(
-    collector: Collector, low: str, high: str, scenarios: list[Scenario] = (), progress: Progress | None = None
+    collector: Collector, low: str, high: str, scenarios: Sequence[Scenario] = (), progress: Progress | None = None
 ) -> DiffReport:
     """Collect what is missing from low..high (every published release between them), capture the
     scenarios, then diff the static facts and each scenario's captures along the range."""
@@ -66,7 +66,7 @@ def assess(
     report.findings = judgements.judge(collector.store, report.changes, changelog, rules, published, report.versions)
     in_range = set(report.versions[1:])
     report.changelog = [(r.version, [e.full_text for e in r.entries]) for r in changelog.releases if r.version in in_range]
-    facts = {v: collector.store.facts(collector.stored(v).id, kinds=pin.HOLD_KINDS) for v in report.versions}
+    facts = {row.version: collector.store.facts(row.id, kinds=pin.HOLD_KINDS) for row in collector.ensure(report.versions)}  # all stored
     report.recommendation = pin.recommend(
         report.findings, published, report.from_version, policy, now or datetime.now(UTC),
         audited=report.versions, facts=facts, target=collector.target,

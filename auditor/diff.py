@@ -12,7 +12,7 @@ import bisect
 import difflib
 import json
 import re
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,7 +73,7 @@ class Change:
         }
 
 
-Ref = Hashable  # a fact's value by identity: a store text id, or an in-memory value's interned number
+Ref = int  # a fact's value by identity: a store text id, or an in-memory value's interned number
 Refs = dict[str, dict[str, Ref]]  # kind -> key -> ref
 Resolve = Callable[[Ref], Any]  # ref -> value
 

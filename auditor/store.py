@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -30,9 +30,9 @@ migrations = Migrations("auditor")
 
 @migrations()
 def create_tables(db: sqlite_utils.Database) -> None:
-    db["texts"].create({"id": int, "hash": str, "text": str}, pk="id")
-    db["texts"].create_index(["hash"], unique=True)
-    db["snapshots"].create(
+    db.table("texts").create({"id": int, "hash": str, "text": str}, pk="id")
+    db.table("texts").create_index(["hash"], unique=True)
+    db.table("snapshots").create(
         {
             "id": int,
             "target": str,
@@ -46,32 +46,32 @@ def create_tables(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["snapshots"].create_index(["target", "version", "platform", "source"], unique=True)
-    db["facts"].create(
+    db.table("snapshots").create_index(["target", "version", "platform", "source"], unique=True)
+    db.table("facts").create(
         {"snapshot_id": int, "kind": str, "key": str, "text_id": int},
         pk=("snapshot_id", "kind", "key"),
         foreign_keys=[("snapshot_id", "snapshots", "id"), ("text_id", "texts", "id")],
     )
-    db["releases"].create({"target": str, "version": str, "published_at": str}, pk=("target", "version"))
+    db.table("releases").create({"target": str, "version": str, "published_at": str}, pk=("target", "version"))
 
 
 @migrations()
 def create_changelogs(db: sqlite_utils.Database) -> None:
     """The last changelog text fetched from each source, and its folded git history (incremental)."""
-    db["changelogs"].create({"source": str, "text": str, "history": str, "fetched_at": str}, pk="source")
+    db.table("changelogs").create({"source": str, "text": str, "history": str, "fetched_at": str}, pk="source")
 
 
 @migrations()
 def add_parsed_changelogs(db: sqlite_utils.Database) -> None:
     """Each changelog text's releases as parsed (JSON), and by which parser: a warm run parses nothing."""
-    db["changelogs"].add_column("parsed", str)
-    db["changelogs"].add_column("parser", str)
+    db.table("changelogs").add_column("parsed", str)
+    db.table("changelogs").add_column("parser", str)
 
 
 @migrations()
 def create_judgements(db: sqlite_utils.Database) -> None:
     """Findings (JSON) by the digest of what they were judged from: see judgements.py."""
-    db["judgements"].create({"key": str, "findings": str, "judged_at": str}, pk="key")
+    db.table("judgements").create({"key": str, "findings": str, "judged_at": str}, pk="key")
 
 
 JUDGEMENTS_KEPT = 16  # judgements of other ranges or changelogs, kept for when they are asked again
@@ -179,24 +179,27 @@ class Store:
         facts: dict[str, dict[str, object]],
     ) -> int:
         """Replace the snapshot with these facts, atomically."""
-        now = _now()
-        conn = self.db.conn
-        with conn:
+        with self.db.conn:
             existing = self.find(target, version, platform, source)
             if existing:
-                conn.execute("DELETE FROM facts WHERE snapshot_id = ?", [existing.id])
-                conn.execute("DELETE FROM snapshots WHERE id = ?", [existing.id])
-            cur = conn.execute(
-                "INSERT INTO snapshots (target, version, platform, source, origin, extractor, published_at, collected_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [target, version, platform, source, origin, extractor, published_at, now],
-            )
-            snapshot_id = cur.lastrowid
-            rows = []
-            for kind, entries in facts.items():
-                for key, value in entries.items():
-                    rows.append((snapshot_id, kind, key, self._text_id(json.dumps(value, ensure_ascii=False))))
-            conn.executemany("INSERT INTO facts (snapshot_id, kind, key, text_id) VALUES (?, ?, ?, ?)", rows)
+                self.db.conn.execute("DELETE FROM facts WHERE snapshot_id = ?", [existing.id])
+                self.db.conn.execute("DELETE FROM snapshots WHERE id = ?", [existing.id])
+            return self._insert(SnapshotRow(0, target, version, platform, source, origin, extractor, published_at, _now()), facts)
+
+    def _insert(self, row: SnapshotRow, facts: dict[str, dict[str, object]]) -> int:
+        """Add a snapshot row (its id is the store's to choose) and its facts, texts stored once; inside
+        the caller's transaction."""
+        conn = self.db.conn
+        cur = conn.execute(
+            "INSERT INTO snapshots (target, version, platform, source, origin, extractor, published_at, collected_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [row.target, row.version, row.platform, row.source, row.origin, row.extractor, row.published_at, row.collected_at],
+        )
+        snapshot_id = cast(int, cur.lastrowid)  # never None after an INSERT
+        conn.executemany(
+            "INSERT INTO facts (snapshot_id, kind, key, text_id) VALUES (?, ?, ?, ?)",
+            [(snapshot_id, kind, key, self._text_id(json.dumps(value, ensure_ascii=False))) for kind, entries in facts.items() for key, value in entries.items()],
+        )
         return snapshot_id
 
     def close(self) -> None:
@@ -229,11 +232,11 @@ class Store:
         row = conn.execute("SELECT id FROM texts WHERE hash = ?", [digest]).fetchone()
         if row:
             return row[0]
-        return conn.execute("INSERT INTO texts (hash, text) VALUES (?, ?)", [digest, text]).lastrowid
+        return cast(int, conn.execute("INSERT INTO texts (hash, text) VALUES (?, ?)", [digest, text]).lastrowid)
 
     def save_releases(self, target: str, published: dict[str, str | None]) -> None:
         with self.db.conn:
-            self.db["releases"].upsert_all(
+            self.db.table("releases").upsert_all(
                 [{"target": target, "version": v, "published_at": t} for v, t in published.items()],
                 pk=("target", "version"),
             )
@@ -278,7 +281,7 @@ class Store:
     def save_changelog(self, source: str, text: str, history: dict | None, parsed: str, parser: str) -> None:
         """What `source` says now: its text, history, and the releases parsed from the text (JSON)."""
         with self.db.conn:
-            self.db["changelogs"].upsert(
+            self.db.table("changelogs").upsert(
                 {
                     "source": source,
                     "text": text,
@@ -343,19 +346,8 @@ class Store:
     def copy_snapshot(self, row: SnapshotRow, facts: dict[str, dict[str, object]]) -> int:
         """Add another store's snapshot as it was (collected_at kept), in one transaction, reusing the texts
         already here. The caller has checked that no snapshot has the same key."""
-        conn = self.db.conn
-        with conn:
-            snapshot_id = conn.execute(
-                "INSERT INTO snapshots (target, version, platform, source, origin, extractor, published_at, collected_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [row.target, row.version, row.platform, row.source, row.origin, row.extractor, row.published_at, row.collected_at],
-            ).lastrowid
-            conn.executemany(
-                "INSERT INTO facts (snapshot_id, kind, key, text_id) VALUES (?, ?, ?, ?)",
-                [(snapshot_id, kind, key, self._text_id(json.dumps(value, ensure_ascii=False)))
-                 for kind, entries in facts.items() for key, value in entries.items()],
-            )
-        return snapshot_id
+        with self.db.conn:
+            return self._insert(row, facts)
 
     def all_releases(self) -> dict[str, dict[str, str | None]]:
         """Publish times of every target's releases: {target: {version: published_at}}."""
@@ -368,7 +360,7 @@ class Store:
 @migrations()
 def create_state(db: sqlite_utils.Database) -> None:
     """Small named values kept between runs (see Store.state)."""
-    db["state"].create({"key": str, "value": str, "updated_at": str}, pk="key")
+    db.table("state").create({"key": str, "value": str, "updated_at": str}, pk="key")
 
 
 def _now() -> str:

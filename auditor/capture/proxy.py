@@ -181,6 +181,7 @@ class ProxyApp:
         recorded = method == "POST" and path in RECORDED_PATHS
         headers = _end_to_end(scope["headers"])
         chunks: list[bytes] = []
+        body_done = False
 
         async def body() -> Any:
             """The client's body, passed on as it arrives; kept too when the request will be recorded."""
@@ -414,7 +415,7 @@ def _observe(finished: _Finished, version: str | None, keep_content: bool, targe
     if not isinstance(body, dict):
         return "not recorded: the body is not a JSON object"
     role = _role(finished.path, body, finished.headers, target)
-    messages = body.get("messages") if isinstance(body.get("messages"), list) else []
+    messages = body["messages"] if isinstance(body.get("messages"), list) else []
     request = RecordedRequest(
         method=finished.method, path=finished.path, query=parse_qs(finished.query), headers=_redacted(finished.headers),
         body=body if keep_content else {**body, "messages": [_skeleton(m) for m in messages]}, body_bytes=len(finished.body or b""),

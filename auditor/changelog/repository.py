@@ -93,8 +93,8 @@ def file_versions(repo: git.Repo, path: str, after: str | None = None, rev: str 
     revs = rev
     if after is not None:
         try:
-            if repo.is_ancestor(after, rev):
-                revs = f"{after}..{rev}"
+            repo.git.merge_base("--is-ancestor", after, rev)  # fails when it is not (or is unknown here)
+            revs = f"{after}..{rev}"
         except git.GitCommandError:
             pass
     try:

@@ -61,7 +61,7 @@ class CompareScreen(AuditorScreen):
         except AuditorError as exc:
             self.app.call_from_thread(self.fail, str(exc))
             return
-        self.app.call_from_thread(self.show_report, report)
+        self.app.call_from_thread(self.show_report, report)  # type: ignore[arg-type]  # Textual types async callbacks as Awaitable[Never]
 
     def fail(self, message: str) -> None:
         self.query_one("#progress", Static).update(f"[b red]Could not compare {self.a} → {self.b}:[/] {message}\n\nEsc goes back.")

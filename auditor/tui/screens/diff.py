@@ -53,7 +53,7 @@ class DiffScreen(Screen):
         """Pretty-printing and word-diffing a long text takes up to a second: never in a key handler."""
         index, split = self.index, self.split
         diff = chunks(*texts(self.changes[index]), split=split)
-        self.app.call_from_thread(self.show_diff, index, split, diff)
+        self.app.call_from_thread(self.show_diff, index, split, diff)  # type: ignore[arg-type]  # Textual types async callbacks as Awaitable[Never]
 
     async def show_diff(self, index: int, split: bool, diff: Chunks) -> None:
         if (index, split) != (self.index, self.split):
