@@ -24,14 +24,12 @@ def diff_versions(
     """Collect what is missing from low..high (every published release between them), capture the
     scenarios, then diff the static facts and each scenario's captures along the range."""
     versions = collector.range(low, high)
-    rows = collector.ensure(versions, progress)
+    rows = collector.ensure(versions, progress, scenarios)
     changes = diff_range([(row.version, collector.store.facts(row.id)) for row in rows])
-    if scenarios:
-        collector.ensure_captures(versions, list(scenarios), progress)
-        for scenario in scenarios:
-            captured = [(v, collector.captured(v, scenario.name)) for v in versions]
-            series = [(v, collector.store.facts(row.id)) for v, row in captured if row]
-            changes += collapse(diff_range(series, scenario=scenario.name))
+    for scenario in scenarios:
+        captured = [(v, collector.captured(v, scenario.name)) for v in versions]
+        series = [(v, collector.store.facts(row.id)) for v, row in captured if row]
+        changes += collapse(diff_range(series, scenario=scenario.name))
     return DiffReport(
         target=collector.target.name,
         platform=collector.platform,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor import extract, targets
+from auditor import targets
 from auditor.targets import ChangelogSource
 from auditor.cli import cli
 from auditor.store import Store
@@ -125,23 +125,28 @@ def test_rate_limited_then_success(releases, monkeypatch):
     assert releases.hits.count(f"/{MAIN}") == 2
 
 
-def test_ctrl_c_during_collect_then_resume(releases, env, monkeypatch):
-    real = extract.extract
+@pytest.mark.parametrize("jobs", ["1", "3"])
+def test_ctrl_c_during_collect_then_resume(releases, env, monkeypatch, jobs):
+    """Ctrl-C while snapshots are being saved (in whatever order the workers finish them): the store
+    keeps whole snapshots only, and the next run collects the rest."""
+    real = Store.save_snapshot
     calls = []
 
-    def interrupt_second(bundle, target, version):
-        calls.append(version)
+    def interrupt_second(self, **snapshot):
+        calls.append(snapshot["version"])
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return real(bundle, target, version)
+        return real(self, **snapshot)
 
-    monkeypatch.setattr(extract, "extract", interrupt_second)
-    result = run("collect", "2.1.1", "2.1.2", "2.1.113")
+    monkeypatch.setattr(Store, "save_snapshot", interrupt_second)
+    result = run("collect", "2.1.1", "2.1.2", "2.1.113", "--jobs", jobs)
     assert result.exit_code == 130
-    assert [r.version for r in Store.open(env / "store.db").snapshots("claude-code")] == ["2.1.1"]
-    monkeypatch.setattr(extract, "extract", real)
+    stored = Store.open(env / "store.db")
+    [kept] = stored.snapshots("claude-code")
+    assert kept.version == calls[0] and stored.facts(kept.id)["prompt_section"]
+    monkeypatch.setattr(Store, "save_snapshot", real)
     assert run("collect", "2.1.1", "2.1.2", "2.1.113").exit_code == 0
-    assert len(Store.open(env / "store.db").snapshots("claude-code")) == 3
+    assert len(stored.snapshots("claude-code")) == 3
 
 
 def test_second_collector_is_refused(releases, env):
