@@ -2,8 +2,6 @@
 
 import dataclasses
 import json
-import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -12,7 +10,7 @@ from auditor import targets
 from auditor.targets import ChangelogSource
 from auditor.cli import cli
 from auditor.store import Store
-from conftest import LINUX, MAIN, NAMES_A, NAMES_B, bun_binary, cli_js, js_package, sri, tgz
+from conftest import LINUX, MAIN, NAMES_A, NAMES_B, bun_binary, cli_js, fake_program, js_package, sri, tgz
 
 
 def run(*args, capture: bool = False):
@@ -155,14 +153,6 @@ def test_second_collector_is_refused(releases, env):
         assert "is being written by" in one_line_error(run("collect", "2.1.1"))
 
 
-def fake_program(extra_args: str, js: bytes) -> bytes:
-    """A native package whose `claude` runs the capture tests' fake CLI; a Bun graph after the script's
-    `exec` line gives static extraction something to read (sh never reads past exec)."""
-    fake = Path(__file__).parent / "fixtures" / "capture" / "fake_cli.py"
-    script = f"#!/bin/sh\nexec {sys.executable} {fake} {extra_args} \"$@\"\n".encode()
-    return tgz({"package/claude": script + bun_binary([("cli.js", js, 1)])})
-
-
 def test_diff_captures_what_each_release_sends(npm, env, tmp_path):
     for version, extra in (("2.1.113", ""), ("2.1.114", "--effort low")):
         npm.publish(MAIN, version, tgz({"package/cli-wrapper.cjs": b"//"}))
@@ -275,3 +265,42 @@ def test_versions_counts_collected_releases_not_captures(releases, env):
     )
     out = " ".join(run("versions").stdout.split())
     assert "4 versions, 1 collected" in out
+
+
+def test_collect_reports_progress_as_plain_lines_and_keeps_the_cache_under_its_cap(releases, env):
+    result = run("collect", "2.1.1", "2.1.2", "2.1.113", "--jobs", "2", "--cache-max", "0")
+    assert result.exit_code == 0, result.output
+    progress = [line for line in result.stderr.splitlines() if line.startswith("collected ")]
+    assert len(progress) == 3 and progress[-1].startswith("collected ") and "(3/3 releases, 0s left)" in progress[-1]
+    assert "(1/3 releases" in progress[0]
+    assert run("cache").stdout.strip().endswith(": 0 tarballs, 0B of 4G cap")
+
+
+def test_cache_shows_prunes_and_clears(releases, env, monkeypatch):
+    assert run("collect", "2.1.1", "2.1.2").exit_code == 0
+    shown = run("cache").stdout.strip()
+    assert shown.startswith(f"{env / 'cache'}: 2 tarballs, ") and shown.endswith(" of 4G cap")
+    monkeypatch.setenv("AUDITOR_CACHE_MAX", "1")
+    assert run("cache").stdout.strip().endswith(" of 1B cap")
+    assert run("cache", "--cache-max", "1G", "--prune").stdout.splitlines() == [
+        "deleted 0 tarballs (0B)", f"{env / 'cache'}: 2 tarballs, {shown.split(', ')[1].split(' of')[0]} of 1G cap"]
+    pruned = run("cache", "--prune").stdout.splitlines()
+    assert pruned[0].startswith("deleted 2 tarballs (") and pruned[1].endswith(": 0 tarballs, 0B of 1B cap")
+    assert run("collect", "2.1.113").exit_code == 0  # evicts as it goes: only what it is using survives a run
+    monkeypatch.delenv("AUDITOR_CACHE_MAX")
+    assert run("cache").stdout.strip().endswith(": 0 tarballs, 0B of 4G cap")
+    run("collect", "2.1.114")
+    assert run("cache", "--clear").stdout.startswith("deleted 1 tarballs")
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("collect", "2.1.1", "--jobs", "0"), "Invalid value for '--jobs'"),
+        (("collect", "2.1.1", "--cache-max", "lots"), "not a size: 'lots'"),
+        (("cache", "--cache-max", "4X"), "not a size: '4X'"),
+    ],
+)
+def test_bad_work_options(releases, args, words):
+    result = run(*args)
+    assert result.exit_code == 2 and words in result.output
