@@ -57,7 +57,6 @@ _BUILD_STAMP = re.compile(r"\b20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z|\b[0-9a
 _HEADING = re.compile(r"^# ([A-Z][^\n#]{2,60})(?:\n|$)")
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _REQUEST_KEYS = ("max_tokens", "budget_tokens", "output_config", "context_management")
-_REQUEST_NEEDLES = tuple(k + ":" for k in _REQUEST_KEYS) + tuple(f'return"{level}"' for level in ("low", "medium", "high", "xhigh", "max"))
 _EFFORT_WORDS = ("thinking", "effort")
 _EFFORT_RETURN = re.compile(r"return\"(?:low|medium|high|xhigh|max)\"")
 # `key:123` is found by its `:digit` (fast to search for), then the key in front is checked.
@@ -431,16 +430,19 @@ def _request_code(ctx: _Context) -> dict[str, object]:
     """Functions that set request parameters (or return an effort level), alpha-renamed. Keyed by a
     digest: the diff pairs versions of one function by similarity, the label says what it sets."""
     src = ctx.source
-    found: set[tuple[int, int]] = set()
-    for needle in _REQUEST_NEEDLES:
+    # an object key (`{max_tokens:` / `,max_tokens:`) or `return"high"`, in code
+    places = [m.start() for m in _EFFORT_RETURN.finditer(src)]
+    for key in _REQUEST_KEYS:
+        needle = key + ":"
         pos = src.find(needle)
         while pos >= 0:
-            # an object key (`{max_tokens:` / `,max_tokens:`) or `return"high"`, in code
-            if (needle.startswith("return") or src[pos - 1] in "{,") and ctx.scan.in_opaque(pos) is None:
-                fn = ctx.enclosing_function(pos)
-                if fn:
-                    found.add(fn)
+            if src[pos - 1] in "{,":
+                places.append(pos)
             pos = src.find(needle, pos + 1)
+    found: set[tuple[int, int]] = set()
+    for pos in places:
+        if ctx.scan.in_opaque(pos) is None and (fn := ctx.enclosing_function(pos)):
+            found.add(fn)
     out: dict[str, object] = {}
     for start, end in found:
         code = ctx.clean_code(js.normalize_code(src[start:end]))
