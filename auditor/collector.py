@@ -12,17 +12,17 @@ it is stored; then the cache may evict it.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import pickle
 import queue
 import shutil
-import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -42,9 +42,9 @@ _POLL = 0.2  # seconds between checks for Ctrl-C / a stop while waiting on a que
 
 @dataclass(frozen=True)
 class Step:
-    """What a collect is doing, for a progress display: `done` of `total` releases are finished,
-    `stage` is what just started for `version` ("download", "extract", "capture NAME", "done"), and
-    `eta` the seconds still expected (None until a release has finished)."""
+    """What a collect is doing, for a progress display: `done` of `total` releases are finished, `stage`
+    is what just started for `version` ("download", "waiting", "extract", "unpack", "capture NAME",
+    "done"), and `eta` the seconds still expected (None until a release has finished)."""
 
     version: str
     stage: str
@@ -237,7 +237,7 @@ class _Pipeline:
         self.events_q: queue.Queue = queue.Queue()
         self.ready: queue.Queue = queue.Queue(maxsize=self.width)  # downloaded ahead, waiting for a worker
         self.stop = threading.Event()
-        self.children: set[multiprocessing.process.BaseProcess] = set()
+        self.children: set[subprocess.Popen] = set()
         self.lock = threading.Lock()
         self.threads = [threading.Thread(target=self._guard, args=(self._download_all,), name="auditor-download")]
         self.threads += [threading.Thread(target=self._guard, args=(self._work,), name=f"auditor-job-{i}") for i in range(self.width)]
@@ -305,6 +305,8 @@ class _Pipeline:
                     self._post("stage", version, "download")
 
             lease = c.registry.lease(package, job.version, on_progress=on_bytes)
+            if announced:
+                self._post("stage", job.version, "waiting")  # downloaded, until a worker is free
             if not self._hand_over((job, lease)):
                 lease.close()
                 return
@@ -343,10 +345,12 @@ class _Pipeline:
         _, entry = c.package_for(job.version)
         with tempfile.TemporaryDirectory(prefix="auditor-run-") as tmp:
             root = Path(tmp)
-            self._post("stage", job.version, "extract" if job.static else "unpack")
-            found = self._in_child(_prepare, tgz, root, job.static, entry, c.target, job.version)
-            if found is not None:
-                self._post("static", job.version, *found)
+            if job.static:
+                self._post("stage", job.version, "extract")
+                self._post("static", job.version, *self._in_child(extract.from_package, tgz, root, entry, c.target, job.version))
+            else:
+                self._post("stage", job.version, "unpack")
+                self._in_child(bundle.unpack, tgz, root)
             if not job.scenarios:
                 return
             argv = c.program(job.version, root)
@@ -362,55 +366,45 @@ class _Pipeline:
             capture(argv, c.target, list(job.scenarios), on_progress=on_scenario)
 
     def _in_child(self, fn: Callable, *args: Any) -> Any:
-        """Run fn(*args) in a child process (killed if the run stops) and return what it returns."""
-        ctx = multiprocessing.get_context(_START_METHOD)
-        receive, send = ctx.Pipe(duplex=False)
-        child = ctx.Process(target=_child_main, args=(send, fn, args), daemon=True)
+        """fn(*args) in a child Python (killed if the run stops; Ctrl-C is the parent's to handle)."""
         with self.lock:
             if self.stop.is_set():
                 raise _Stopped
-            child.start()
+            child = subprocess.Popen(
+                [sys.executable, "-P", "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, start_new_session=True, env=_CHILD_ENV,
+            )
             self.children.add(child)
-        send.close()
         try:
-            status, value = receive.recv()
-        except EOFError:
-            if self.stop.is_set():
-                raise _Stopped from None
-            raise RuntimeError(f"extraction process died (exit code {child.exitcode})") from None
+            out, err = child.communicate(pickle.dumps((fn, args)))
         finally:
-            receive.close()
-            child.join()
             with self.lock:
                 self.children.discard(child)
+        if self.stop.is_set():
+            raise _Stopped
+        if child.returncode != 0 or not out:
+            last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            raise RuntimeError(f"{fn.__name__} failed in its child process (exit code {child.returncode}): {last[0]}")
+        status, value = pickle.loads(out)
         if status == "error":
             raise value
         return value
 
 
-def _child_main(send: Connection, fn: Callable, args: tuple) -> None:
-    """Entry of a child process: Ctrl-C is the parent's to handle; the result or the error goes back."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        result = ("ok", fn(*args))
-    except Exception as exc:
-        result = ("error", exc)
-    try:
-        send.send(result)
-    except Exception as exc:  # an exception that cannot be pickled
-        send.send(("error", RuntimeError(f"{type(result[1]).__name__}: {result[1]} ({exc})")))
-
-
-def _prepare(tgz: Path, root: Path, static: bool, entry: tuple[str, ...], target: Target, version: str) -> tuple[str, dict] | None:
-    """Unpack a release into `root`; with `static`, also extract its facts: (bundle origin, facts)."""
-    bundle.unpack(tgz, root)
-    if not static:
-        return None
-    found = bundle.from_directory(root, entry, target.binary_names, label=tgz.name)
-    return found.origin, extract.extract(found, target, version)
-
-
-# Children fork from a server that has already imported the extractor (no threads are forked).
-_START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-if _START_METHOD == "forkserver":
-    multiprocessing.get_context(_START_METHOD).set_forkserver_preload([__name__])
+# A child Python imports only the modules of the function it runs (the extractor: a few ms), and from
+# this very installation: its folder leads the import path, and `-P` keeps the working directory (which
+# may hold another checkout's `auditor/`) off it.
+_CHILD_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH")]))}
+_CHILD = """
+import pickle, sys
+fn, args = pickle.load(sys.stdin.buffer)
+try:
+    result = ("ok", fn(*args))
+except Exception as exc:
+    result = ("error", exc)
+try:
+    data = pickle.dumps(result)
+except Exception as exc:  # an exception that cannot be pickled
+    data = pickle.dumps(("error", RuntimeError(f"{type(result[1]).__name__}: {result[1]}")))
+sys.stdout.buffer.write(data)
+"""

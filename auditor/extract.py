@@ -13,8 +13,10 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 
+from pathlib import Path
+
 from . import js
-from .bundle import Bundle
+from .bundle import Bundle, from_directory, unpack
 from .targets import Target
 
 EXTRACTOR_VERSION = "5"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
@@ -92,6 +94,13 @@ def extract(bundle: Bundle, target: Target, version: str) -> Facts:
     facts["limit"] = _limits(ctx)
     facts["request_code"] = _request_code(ctx)
     return facts
+
+
+def from_package(tgz: Path, root: Path, entry_files: tuple[str, ...], target: Target, version: str) -> tuple[str, Facts]:
+    """Unpack a release's package tarball into `root` and extract its facts: (where the bundle was, facts)."""
+    unpack(tgz, root)
+    found = from_directory(root, entry_files, target.binary_names, label=tgz.name)
+    return found.origin, extract(found, target, version)
 
 
 class _Context:

@@ -136,3 +136,14 @@ def test_eta():
     assert eta(10.0, 0, 4) is None
     assert eta(10.0, 1, 4) == 30.0
     assert eta(10.0, 4, 4) == 0.0
+
+
+def test_children_import_this_installation_not_an_auditor_folder_in_the_working_directory(four, client, tmp_path, monkeypatch):
+    elsewhere = tmp_path / "checkout"
+    (elsewhere / "auditor").mkdir(parents=True)
+    (elsewhere / "auditor" / "__init__.py").write_text("")
+    for module in ("bundle", "collector", "extract"):
+        (elsewhere / "auditor" / f"{module}.py").write_text("raise ImportError('the wrong auditor')\n")
+    monkeypatch.chdir(elsewhere)
+    collector = make(four, client, tmp_path, 2)
+    assert [r.version for r in collector.ensure(["2.1.1", "2.1.113"])] == ["2.1.1", "2.1.113"]
