@@ -233,7 +233,7 @@ class _Pipeline:
     def __init__(self, collector: Collector, jobs: list[Job]) -> None:
         self.collector = collector
         self.jobs = jobs
-        self.width = max(1, collector.jobs)
+        self.width = max(1, min(collector.jobs, len(jobs)))
         self.events_q: queue.Queue = queue.Queue()
         self.ready: queue.Queue = queue.Queue(maxsize=self.width)  # downloaded ahead, waiting for a worker
         self.stop = threading.Event()
