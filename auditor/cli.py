@@ -18,7 +18,7 @@ from .capture import load_scenarios
 from .capture.facts import summary as capture_summary
 from .collector import STATIC, Collector, Step, default_jobs
 from .errors import AuditorError
-from .npm import Cache, Registry, default_cache_dir, default_registry_url, format_size, parse_size
+from .npm import DEFAULT_CACHE_MAX, Cache, Registry, default_cache_dir, default_registry_url, format_size, parse_size
 from .report import json as json_report
 from .report import markdown as markdown_report
 from .report import text as text_report
@@ -82,7 +82,7 @@ def _remember(ctx: click.Context, param: click.Parameter, value):
 
 _cache_max_option = click.option(
     "--cache-max", type=_Size(), envvar="AUDITOR_CACHE_MAX", expose_value=False, callback=_remember,
-    help="Keep at most this much in the download cache, e.g. 4G (default 4G) [env AUDITOR_CACHE_MAX].",
+    help=f"Keep at most this much in the download cache, e.g. 10G (default {format_size(DEFAULT_CACHE_MAX)}) [env AUDITOR_CACHE_MAX].",
 )
 
 
