@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable, Iterator
 from . import bundle, extract, versions
 from .capture import Scenario, ScenarioResult, capture
 from .capture.facts import CAPTURE_FORMAT, scenario_facts
-from .errors import CaptureError, UnknownVersion
+from .errors import AuditorError, CaptureError, UnknownVersion
 from .npm import Lease, Registry
 from .store import SnapshotRow, Store
 from .targets import Target
@@ -347,10 +347,11 @@ class _Pipeline:
             root = Path(tmp)
             if job.static:
                 self._post("stage", job.version, "extract")
-                self._post("static", job.version, *self._in_child(extract.from_package, tgz, root, entry, c.target, job.version))
+                found = self._in_child(job.version, extract.from_package, tgz, root, entry, c.target, job.version)
+                self._post("static", job.version, *found)
             else:
                 self._post("stage", job.version, "unpack")
-                self._in_child(bundle.unpack, tgz, root)
+                self._in_child(job.version, bundle.unpack, tgz, root)
             if not job.scenarios:
                 return
             argv = c.program(job.version, root)
@@ -365,14 +366,14 @@ class _Pipeline:
 
             capture(argv, c.target, list(job.scenarios), on_progress=on_scenario)
 
-    def _in_child(self, fn: Callable, *args: Any) -> Any:
-        """fn(*args) in a child Python (killed if the run stops; Ctrl-C is the parent's to handle)."""
+    def _in_child(self, version: str, fn: Callable, *args: Any) -> Any:
+        """fn(*args) for a release in a child Python (killed if the run stops; Ctrl-C is the parent's)."""
         with self.lock:
             if self.stop.is_set():
                 raise _Stopped
             child = subprocess.Popen(
                 [sys.executable, "-P", "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, start_new_session=True, env=_CHILD_ENV,
+                stderr=subprocess.PIPE, start_new_session=True, env=_child_env(),
             )
             self.children.add(child)
         try:
@@ -384,17 +385,21 @@ class _Pipeline:
             raise _Stopped
         if child.returncode != 0 or not out:
             last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            raise RuntimeError(f"{fn.__name__} failed in its child process (exit code {child.returncode}): {last[0]}")
+            raise AuditorError(f"{version}: {fn.__name__} died in its child process (exit code {child.returncode}): {last[0]}")
         status, value = pickle.loads(out)
         if status == "error":
             raise value
         return value
 
 
-# A child Python imports only the modules of the function it runs (the extractor: a few ms), and from
-# this very installation: its folder leads the import path, and `-P` keeps the working directory (which
-# may hold another checkout's `auditor/`) off it.
-_CHILD_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH")]))}
+def _child_env() -> dict[str, str]:
+    """A child Python imports only the modules of the function it runs (the extractor: a few ms), and
+    from this very installation: its folder leads the import path, and `-P` keeps the working directory
+    (which may hold another checkout's `auditor/`) off it."""
+    path = [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, path))}
+
+
 _CHILD = """
 import pickle, sys
 fn, args = pickle.load(sys.stdin.buffer)

@@ -12,7 +12,7 @@ import pytest
 from auditor import targets
 from auditor.capture import Scenario
 from auditor.collector import Collector, Step, eta
-from auditor.errors import BundleNotFound, IntegrityError, StoreBusy
+from auditor.errors import AuditorError, BundleNotFound, IntegrityError, StoreBusy
 from auditor.npm import Cache, Registry
 from auditor.store import Store
 from conftest import LINUX, MAIN, NAMES_A, NAMES_B, bun_binary, cli_js, fake_program, tgz
@@ -147,3 +147,9 @@ def test_children_import_this_installation_not_an_auditor_folder_in_the_working_
     monkeypatch.chdir(elsewhere)
     collector = make(four, client, tmp_path, 2)
     assert [r.version for r in collector.ensure(["2.1.1", "2.1.113"])] == ["2.1.1", "2.1.113"]
+
+
+def test_a_child_that_dies_is_one_line_naming_the_release(four, client, tmp_path, monkeypatch):
+    monkeypatch.setattr("auditor.collector._CHILD", "import sys; sys.stderr.write('Killed\\n'); sys.exit(137)")
+    with pytest.raises(AuditorError, match=r"^2\.1\.1: from_package died in its child process \(exit code 137\): Killed$"):
+        make(four, client, tmp_path, 1).ensure(["2.1.1"])
