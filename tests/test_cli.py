@@ -10,7 +10,7 @@ from auditor import targets
 from auditor.targets import ChangelogSource
 from auditor.cli import cli
 from auditor.store import Store
-from conftest import LINUX, MAIN, NAMES_A, NAMES_B, bun_binary, cli_js, fake_program, js_package, sri, tgz
+from conftest import LINUX, MAIN, NAMES_A, NAMES_B, cli_js, fake_program, js_package, sri, tgz
 
 
 def run(*args, capture: bool = False):

@@ -15,7 +15,7 @@ from auditor.collector import Collector, Step, eta
 from auditor.errors import AuditorError, BundleNotFound, IntegrityError, StoreBusy
 from auditor.npm import Cache, Registry
 from auditor.store import Store
-from conftest import LINUX, MAIN, NAMES_A, NAMES_B, bun_binary, cli_js, fake_program, tgz
+from conftest import LINUX, MAIN, NAMES_A, NAMES_B, cli_js, fake_program, tgz
 
 HELLO = Scenario(name="hello", mode="print", prompt="Say hello.", route="base-url")
 
