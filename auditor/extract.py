@@ -12,7 +12,6 @@ import bisect
 import hashlib
 import re
 from collections import Counter, defaultdict
-
 from pathlib import Path
 
 from . import js
