@@ -39,7 +39,8 @@ _IDENT = r"[A-Za-z_$][\w$]*"
 _BUILDER_DEF = re.compile(
     r"function (" + _IDENT + r")\((" + _IDENT + r"),(" + _IDENT + r")\)\{return\{name:\2,compute:\3,cacheBreak:(!0|!1)\}\}"
 )
-_FUNCTION_DEF = re.compile(r"function\*?\s*(" + _IDENT + r")?\s*\(")
+# a named `function` keyword that is not the tail of another identifier or a property (`x.function`)
+_NAMED_FUNCTION = re.compile(r"function(?<![A-Za-z0-9_$.]function)\*?\s*(" + _IDENT + r")\s*\(")
 _CONST_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")=$")
 _PROCESS_ENV = re.compile(r"process\.env\.([A-Z][A-Z0-9_]{2,})")
 _CALLEE_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")\($")
@@ -149,11 +150,12 @@ class _Context:
         """Positions and names of every named `function` in code, in order (built once)."""
         if self._functions is None:
             src, starts, names = self.source, [], []
-            for m in _FUNCTION_DEF.finditer(src):
-                name = m.group(1)
-                if name and src[m.start() - 1 : m.start()] not in _IDENT_TAIL and self.scan.in_opaque(m.start()) is None:
-                    starts.append(m.start())
-                    names.append(name)
+            in_opaque = self.scan.in_opaque
+            for m in _NAMED_FUNCTION.finditer(src):
+                start = m.start()
+                if in_opaque(start) is None:
+                    starts.append(start)
+                    names.append(m.group(1))
             self._functions = (starts, names)
         return self._functions
 
