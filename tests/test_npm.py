@@ -453,8 +453,7 @@ def test_eviction_goes_by_the_use_the_cache_recorded(fake, registry, tmp_path):
     # reading a file changes nothing; using it through the cache makes it the most recently used
     paths["1.0.0"].read_bytes()
     registry.lease(PKG, "1.0.0").close()
-    size = paths["1.0.0"].stat().st_size
-    deleted = registry.cache.evict(2 * size)
+    deleted = registry.cache.evict(paths["1.0.0"].stat().st_size + paths["1.2.0"].stat().st_size)
     assert [t.path for t in deleted] == [paths["1.1.0"]]
     assert [t.path for t in registry.cache.tarballs()] == [paths["1.2.0"], paths["1.0.0"]]
 
