@@ -26,16 +26,14 @@ def diff_versions(
     """Collect what is missing from low..high (every published release between them), capture the
     scenarios, then diff the static facts and each scenario's captures along the range."""
     versions = collector.range(low, high)
-    rows = collector.ensure(versions, progress)
+    rows = collector.ensure(versions, progress, scenarios)
     store = collector.store
     values = store.values()  # one reader for the whole report: a text shared by many releases is read once
     changes = diff_refs(((row.version, store.fact_refs(row.id)) for row in rows), values)
-    if scenarios:
-        collector.ensure_captures(versions, list(scenarios), progress)
-        for scenario in scenarios:
-            captured = ((v, collector.captured(v, scenario.name)) for v in versions)
-            series = ((v, store.fact_refs(row.id)) for v, row in captured if row)
-            changes += collapse(diff_refs(series, values, scenario=scenario.name))
+    for scenario in scenarios:
+        captured = ((v, collector.captured(v, scenario.name)) for v in versions)
+        series = ((v, store.fact_refs(row.id)) for v, row in captured if row)
+        changes += collapse(diff_refs(series, values, scenario=scenario.name))
     return DiffReport(
         target=collector.target.name,
         platform=collector.platform,

@@ -12,10 +12,8 @@ from __future__ import annotations
 import mmap
 import os
 import re
-import shutil
 import struct
 import tarfile
-import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,34 +55,27 @@ class Bundle:
         return {m.name: m.text for m in self.modules if not m.is_code}
 
 
-def from_tarball(tgz: Path, entry_files: tuple[str, ...], binary_names: tuple[str, ...] = ()) -> Bundle:
-    """Open a package tarball and return its bundle: a JS entry file if present, else an embedded binary."""
+def unpack(tgz: Path, dest: Path) -> None:
+    """Unpack a package tarball into `dest` (npm tarballs hold one `package/` folder)."""
     try:
         with tarfile.open(tgz, "r:gz") as tar:
-            members = {m.name: m for m in tar.getmembers() if m.isfile()}
-            for name in entry_files:
-                if name in members:
-                    data = tar.extractfile(members[name]).read()
-                    return Bundle(origin=name, modules=(Module(name, data.decode("utf-8", "replace"), True),))
-            for name in binary_names:
-                if name in members:
-                    return _bundle_from_member(tar, members[name], tgz.parent)
+            tar.extractall(dest, filter="data")
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise DownloadError(f"corrupt package archive {tgz.name}: {exc}") from None
+
+
+def from_directory(root: Path, entry_files: tuple[str, ...], binary_names: tuple[str, ...] = (), label: str = "") -> Bundle:
+    """The bundle of an unpacked package: a JS entry file if present, else an embedded binary."""
+    for name in entry_files:
+        path = root / name
+        if path.is_file():
+            return Bundle(origin=name, modules=(Module(name, path.read_bytes().decode("utf-8", "replace"), True),))
+    for name in binary_names:
+        path = root / name
+        if path.is_file():
+            return Bundle(origin=name, modules=from_binary(path).modules)
     wanted = ", ".join(entry_files + binary_names)
-    raise BundleNotFound(f"{tgz.name} contains none of {wanted}")
-
-
-def _bundle_from_member(tar: tarfile.TarFile, member: tarfile.TarInfo, workdir: Path) -> Bundle:
-    """Stream a (large) binary out of the tarball into a temporary file, then read its module graph."""
-    fd, tmp = tempfile.mkstemp(prefix=".binary-", dir=workdir)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            shutil.copyfileobj(tar.extractfile(member), out, 1 << 20)
-        bundle = from_binary(Path(tmp))
-        return Bundle(origin=member.name, modules=bundle.modules)
-    finally:
-        os.unlink(tmp)
+    raise BundleNotFound(f"{label or root.name} contains none of {wanted}")
 
 
 def from_binary(path: Path) -> Bundle:

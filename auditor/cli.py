@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from . import __version__, audit, targets, versions
@@ -19,10 +19,10 @@ from . import action as action_
 from . import merge as merging
 from .capture import load_scenarios
 from .capture.facts import summary as capture_summary
-from .collector import STATIC, Collector
+from .collector import STATIC, Collector, Step, default_jobs
 from .errors import AuditorError
 from .github import GitHub
-from .npm import DEFAULT_REGISTRY, Cache, LazyClient, Registry, default_cache_dir
+from .npm import DEFAULT_CACHE_MAX, DEFAULT_REGISTRY, Cache, LazyClient, Registry, default_cache_dir, format_size, parse_size
 from .report import json as json_report
 from .report import markdown as markdown_report
 from .report import text as text_report
@@ -58,6 +58,18 @@ class AuditGroup(click.Group):
             ) from None
 
 
+class _Size(click.ParamType):
+    """A size in bytes, written as people do: 4G, 500M, 1.5GB or a number."""
+
+    name = "SIZE"
+
+    def convert(self, value, param, ctx):
+        try:
+            return value if isinstance(value, int) else parse_size(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 def _remember(ctx: click.Context, param: click.Parameter, value):
     """The group's value (flag, environment or default), unless the command was given its own flag."""
     if ctx.parent is None or ctx.get_parameter_source(param.name) is ParameterSource.COMMANDLINE:
@@ -73,11 +85,13 @@ _SHARED = (
     (("--registry",), dict(default=DEFAULT_REGISTRY, show_default=True, envvar="AUDITOR_REGISTRY", help="npm registry URL (a mirror).")),
     (("--cache-dir",), dict(type=click.Path(file_okay=False, path_type=Path), envvar="AUDITOR_CACHE",
                             help="Download cache (default: the user cache dir).")),
+    (("--cache-max",), dict(type=_Size(), default=format_size(DEFAULT_CACHE_MAX), show_default=True, envvar="AUDITOR_CACHE_MAX",
+                            help="Keep at most this much in the download cache (least recently used go first), e.g. 10G.")),
 )
 
 
 def _shared_options(command):
-    """--db, --target, --platform, --registry, --cache-dir on the group and on every command, so they work
+    """--db, --target, --platform, --registry, --cache-dir, --cache-max on the group and on every command, so they work
     wherever people type them (sqlite-utils does the same); values land in ctx.obj."""
     for decls, kwargs in reversed(_SHARED):
         command = click.option(*decls, expose_value=False, callback=_remember, show_envvar=True, **kwargs)(command)
@@ -102,8 +116,26 @@ def _collector(ctx: click.Context):
     o = ctx.obj
     store = Store.open(o["db"])
     with _http() as client:
-        registry = Registry(client, Cache(o["cache_dir"] or default_cache_dir()), url=o["registry"])
-        yield Collector(store, registry, targets.get(o["target"]), o["platform"])
+        registry = Registry(client, _cache(ctx), url=o["registry"])
+        yield Collector(store, registry, targets.get(o["target"]), o["platform"], o.get("jobs") or default_jobs())
+
+
+def _cache(ctx: click.Context) -> Cache:
+    return Cache(ctx.obj["cache_dir"] or default_cache_dir(), ctx.obj["cache_max"])
+
+
+def _keep(ctx: click.Context, param: click.Parameter, value):
+    """Options of the commands that collect are kept with the shared settings."""
+    if value is not None:
+        ctx.obj[param.name] = value
+
+
+def _work_options(command):
+    """--jobs N for the commands that collect."""
+    return click.option(
+        "--jobs", "-j", type=click.IntRange(min=1), expose_value=False, callback=_keep,
+        help="Releases worked on at once (default: the number of CPUs).",
+    )(command)
 
 
 def _judging_options(command):
@@ -119,31 +151,35 @@ def _judging(ctx, collector, changelog_source_, rules_dir, policy_file) -> audit
 
 @contextmanager
 def _progress():
-    """Rich progress bars on stderr while releases are downloaded and extracted."""
+    """One line on stderr while releases are collected: how many are done, what runs now, the time
+    left. Where stderr is not a terminal, a plain line per finished release instead."""
     console = Console(stderr=True)
-    bars = Progress(
-        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
-        console=console, transient=True, disable=not console.is_terminal,
+    bar = Progress(
+        MofNCompleteColumn(), TextColumn("releases"), BarColumn(), TextColumn("{task.fields[left]}"),
+        TextColumn("{task.description}"), console=console, transient=True, disable=not console.is_terminal,
     )
-    tasks: dict[str, int] = {}
+    task = bar.add_task("", total=None, left="", visible=False)
+    running: dict[str, str] = {}
 
-    def update(version: str, stage: str, done: int, total: int | None) -> None:
-        if version not in tasks:
-            tasks[version] = bars.add_task(f"{version} download", total=total)
-        task = tasks[version]
-        if stage == "download":
-            bars.update(task, completed=done, total=total)
-        elif stage == "extract" or stage.startswith("capture"):
-            bars.update(task, description=f"{version} {stage}", total=total, completed=done)
-            if stage.startswith("capture") and done and not console.is_terminal:
-                console.print(f"captured {version} {stage.removeprefix('capture ')}")
+    def update(step: Step) -> None:
+        if step.stage == "done":
+            running.pop(step.version, None)
         else:
-            bars.update(task, description=f"{version} stored", visible=False)
-            if not console.is_terminal:
-                console.print(f"collected {version}")
+            running[step.version] = step.stage
+        left = f"{_duration(step.eta)} left" if step.eta is not None else ""
+        now = " · ".join(f"{v} {stage}" for v, stage in running.items())
+        bar.update(task, completed=step.done, total=step.total, left=left, description=now, visible=True)
+        if step.stage == "done" and not console.is_terminal:
+            console.print(f"collected {step.version} ({step.done}/{step.total} releases{', ' + left if left else ''})")
 
-    with bars:
+    with bar:
         yield update
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
 def _scenario_options(command):
@@ -166,6 +202,7 @@ def _scenarios(names, directory, no_capture, default=audit.DEFAULT_SCENARIOS):
 @click.option("--fail-on", type=click.Choice(["undocumented", "partial"]), help="Exit 1 when a finding has this verdict (partial: or worse).")
 @_scenario_options
 @_judging_options
+@_work_options
 @_shared_options
 @click.pass_context
 def diff(ctx, version_a, version_b, fmt, fail_on, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
@@ -187,6 +224,7 @@ def diff(ctx, version_a, version_b, fmt, fail_on, scenario_names, scenarios_dir,
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_scenario_options
 @_judging_options
+@_work_options
 @_shared_options
 @click.pass_context
 def pin_(ctx, baseline, newest, fmt, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
@@ -227,6 +265,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 @click.option("--latest", type=int, help="The newest N releases.")
 @click.option("--shard", type=_shard, help="Only every N-th of those releases, starting with the K-th (K/N; for parallel runners).")
 @_scenario_options
+@_work_options
 @_shared_options
 @click.pass_context
 def collect(ctx, version_list, since, latest, shard, scenario_names, scenarios_dir, no_capture):
@@ -244,8 +283,7 @@ def collect(ctx, version_list, since, latest, shard, scenario_names, scenarios_d
             wanted = versions.shard(wanted, *shard)
         for version in set(version_list):
             collector.resolve(version)
-        rows = collector.ensure(wanted, progress)
-        collector.ensure_captures(wanted, scenarios, progress)
+        rows = collector.ensure(wanted, progress, scenarios)
     for row in rows:
         click.echo(f"{row.version}  {row.platform:9}  {row.origin}")
 
@@ -254,6 +292,7 @@ def collect(ctx, version_list, since, latest, shard, scenario_names, scenarios_d
 @click.argument("version_list", nargs=-1, required=True)
 @click.option("--scenario", "scenario_names", multiple=True, help="Scenario to run (default: all).")
 @click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=Path), help="Your own scenario files.")
+@_work_options
 @_shared_options
 @click.pass_context
 def capture_(ctx, version_list, scenario_names, scenarios_dir):
@@ -267,6 +306,21 @@ def capture_(ctx, version_list, scenario_names, scenarios_dir):
             for scenario in scenarios:
                 facts = collector.store.facts(collector.captured(version, scenario.name).id)
                 click.echo(f"{version}  {scenario.name:22} {capture_summary(facts)}")
+
+
+@cli.command(name="cache")
+@click.option("--prune", is_flag=True, help="Delete least recently used tarballs down to the cap.")
+@click.option("--clear", is_flag=True, help="Delete every tarball not in use.")
+@_shared_options
+@click.pass_context
+def cache_(ctx, prune, clear):
+    """The download cache: its size and cap; prune it to the cap, or clear it."""
+    cache = _cache(ctx)
+    if prune or clear:
+        deleted = cache.evict(0 if clear else None)
+        click.echo(f"deleted {len(deleted)} tarballs ({format_size(sum(t.size for t in deleted))})")
+    kept = cache.tarballs()
+    click.echo(f"{cache.root}: {len(kept)} tarballs, {format_size(sum(t.size for t in kept))} of {format_size(cache.max_bytes)} cap")
 
 
 @cli.command(name="proxy")

@@ -1,29 +1,78 @@
-"""Collect releases into the store: registry → package → bundle → facts. Idempotent and resumable."""
+"""Collect releases into the store: registry → package → bundle → facts, and captures. Idempotent and
+resumable, and parallel across releases.
+
+The work of one release (a job) is: hold its tarball in the cache, unpack it, extract the static facts,
+run the capture scenarios. A downloader thread fetches tarballs ahead of the workers; `jobs` worker
+threads each take one release at a time; extraction is CPU-bound Python, so it runs in a child process
+(which also gives its memory back when it ends), and captures spawn the real CLI. Only the calling
+thread writes to the store: each finished snapshot in its own transaction, in whatever order they
+finish, so Ctrl-C keeps whole snapshots only. A release's tarball stays leased until everything from
+it is stored; then the cache may evict it.
+"""
 
 from __future__ import annotations
 
 import os
+import pickle
+import queue
 import shutil
-import tarfile
+import subprocess
+import sys
 import tempfile
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from . import bundle, extract, versions
-from .capture import Scenario, capture
+from .capture import Scenario, ScenarioResult, capture
 from .capture.facts import CAPTURE_FORMAT, scenario_facts
-from .errors import CaptureError, DownloadError, UnknownVersion
-from .npm import Registry
+from .errors import AuditorError, CaptureError, UnknownVersion
+from .npm import Lease, Registry
 from .store import SnapshotRow, Store
 from .targets import Target
 
 JS_PLATFORM = "any"  # releases that ship cli.js run everywhere
 STATIC = "static"
 CAPTURE = "capture:"  # + scenario name: one snapshot per version and scenario
+_POLL = 0.2  # seconds between checks for Ctrl-C / a stop while waiting on a queue
 
-Progress = Callable[[str, str, int, int | None], None]  # version, stage, done, total
+
+@dataclass(frozen=True)
+class Step:
+    """What a collect is doing, for a progress display: `done` of `total` releases are finished, `stage`
+    is what just started for `version` ("download", "waiting", "extract", "unpack", "capture NAME",
+    "done"), and `eta` the seconds still expected (None until a release has finished)."""
+
+    version: str
+    stage: str
+    done: int
+    total: int
+    eta: float | None
+
+
+Progress = Callable[[Step], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    """What one release still needs: its static facts, and which scenarios' captures."""
+
+    version: str
+    static: bool
+    scenarios: tuple[Scenario, ...]
+
+
+def default_jobs() -> int:
+    """Releases worked on at once: one per CPU."""
+    return os.cpu_count() or 1
+
+
+def eta(elapsed: float, done: int, total: int) -> float | None:
+    """Seconds left if the remaining releases go as fast as the finished ones did."""
+    return elapsed / done * (total - done) if done else None
 
 
 @dataclass
@@ -32,6 +81,7 @@ class Collector:
     registry: Registry
     target: Target
     platform: str = "linux-x64"
+    jobs: int = field(default_factory=default_jobs)
     _published: dict[str, str | None] | None = field(default=None, init=False, repr=False)
 
     def published(self) -> dict[str, str | None]:
@@ -65,46 +115,83 @@ class Collector:
         row = self.store.find(self.target.name, version, self.platform_for(version), STATIC)
         return row if row and row.extractor == extract.EXTRACTOR_VERSION else None
 
-    def ensure(self, wanted: Iterable[str], progress: Progress | None = None) -> list[SnapshotRow]:
-        """Snapshots for these versions, collecting whatever the store lacks (in version order)."""
+    def captured(self, version: str, scenario: str) -> SnapshotRow | None:
+        row = self.store.find(self.target.name, version, self.platform_for(version), CAPTURE + scenario)
+        return row if row and row.extractor == CAPTURE_FORMAT else None
+
+    def ensure(self, wanted: Iterable[str], progress: Progress | None = None, scenarios: Iterable[Scenario] = ()) -> list[SnapshotRow]:
+        """Static snapshots of these versions, in version order, collecting whatever the store lacks —
+        and the captures of `scenarios` it lacks, in the same pass (one download per release)."""
         wanted = versions.sort(set(wanted))
-        missing = [v for v in wanted if self.stored(v) is None]
-        if missing:
-            published = self.published()
-            with self.store.writer():
-                for version in missing:
-                    if version not in published:
-                        raise UnknownVersion(f"{self.target.npm_package} has no version {version}")
-                    self.collect(version, published.get(version), progress)
+        self.run(self.plan(wanted, static=True, scenarios=tuple(scenarios)), progress)
         return [self.stored(v) for v in wanted]
 
-    def collect(self, version: str, published_at: str | None, progress: Progress | None = None) -> SnapshotRow:
-        """Download, locate the JavaScript, extract and store one release (one transaction)."""
-        package, entry = self.package_for(version)
+    def ensure_captures(self, wanted: Iterable[str], scenarios: list[Scenario], progress: Progress | None = None, force: bool = False) -> None:
+        """Run the scenarios a version has no stored capture of (all of them when `force`)."""
+        self.run(self.plan(versions.sort(set(wanted)), static=False, scenarios=tuple(scenarios), force=force), progress)
 
-        def on_bytes(done: int, total: int | None) -> None:
-            if progress:
-                progress(version, "download", done, total)
+    def plan(self, wanted: list[str], static: bool, scenarios: tuple[Scenario, ...], force: bool = False) -> list[Job]:
+        """The work the store lacks for these versions (read from the store only)."""
+        jobs = []
+        for version in wanted:
+            missing = tuple(s for s in scenarios if force or self.captured(version, s.name) is None)
+            needs_static = static and self.stored(version) is None
+            if needs_static or missing:
+                jobs.append(Job(version, needs_static, missing))
+        return jobs
 
-        tgz = self.registry.tarball(package, version, on_progress=on_bytes)
-        if progress:
-            progress(version, "extract", 0, None)
-        found = bundle.from_tarball(tgz, entry, self.target.binary_names)
-        facts = extract.extract(found, self.target, version)
-        platform = self.platform_for(version)
+    def run(self, jobs: list[Job], progress: Progress | None = None) -> None:
+        """Do these jobs, `self.jobs` releases at a time, saving each snapshot as it is ready."""
+        if not jobs:
+            return
+        published = self.published()
+        for job in jobs:
+            if job.version not in published:
+                raise UnknownVersion(f"{self.target.npm_package} has no version {job.version}")
+        with self.store.writer(), _Pipeline(self, jobs) as pipeline:
+            started, done = time.monotonic(), 0
+
+            def report(version: str, stage: str) -> None:
+                if progress:
+                    progress(Step(version, stage, done, len(jobs), eta(time.monotonic() - started, done, len(jobs))))
+
+            for event in pipeline.events():
+                kind, version = event[0], event[1]
+                if kind == "stage":
+                    report(version, event[2])
+                elif kind == "static":
+                    self._save_static(version, published.get(version), *event[2:])
+                elif kind == "capture":
+                    self._save_capture(version, published.get(version), event[2])
+                else:  # "finished": everything from this release is stored; its tarball may go
+                    event[2].close()
+                    self.registry.cache.evict()
+                    done += 1
+                    report(version, "done")
+
+    def _save_static(self, version: str, published_at: str | None, origin: str, facts: dict) -> None:
         self.store.save_snapshot(
             target=self.target.name,
             version=version,
-            platform=platform,
+            platform=self.platform_for(version),
             source=STATIC,
-            origin=f"{package}@{version}:{found.origin}",
+            origin=f"{self.package_for(version)[0]}@{version}:{origin}",
             extractor=extract.EXTRACTOR_VERSION,
             published_at=published_at,
             facts=facts,
         )
-        if progress:
-            progress(version, "stored", 1, 1)
-        return self.store.find(self.target.name, version, platform, STATIC)
+
+    def _save_capture(self, version: str, published_at: str | None, result: ScenarioResult) -> None:
+        self.store.save_snapshot(
+            target=self.target.name,
+            version=version,
+            platform=self.platform_for(version),
+            source=CAPTURE + result.scenario,
+            origin=" ".join(result.args),
+            extractor=CAPTURE_FORMAT,
+            published_at=published_at,
+            facts=scenario_facts(result.to_dict(), version),
+        )
 
     def package_for(self, version: str) -> tuple[str, tuple[str, ...]]:
         """The npm package holding the program of this version, and the JS entry files to look for."""
@@ -112,67 +199,217 @@ class Collector:
             return self.target.platform_package.format(platform=self.platform), ()
         return self.target.npm_package, self.target.entry_files
 
-    # -- captures ----------------------------------------------------------------------------------
-
-    def captured(self, version: str, scenario: str) -> SnapshotRow | None:
-        row = self.store.find(self.target.name, version, self.platform_for(version), CAPTURE + scenario)
-        return row if row and row.extractor == CAPTURE_FORMAT else None
-
-    def ensure_captures(self, wanted: Iterable[str], scenarios: list[Scenario], progress: Progress | None = None, force: bool = False) -> None:
-        """Run the scenarios a version has no stored capture of (all of them when `force`)."""
-        wanted = versions.sort(set(wanted))
-        todo = {v: [s for s in scenarios if force or self.captured(v, s.name) is None] for v in wanted}
-        todo = {v: s for v, s in todo.items() if s}
-        if not todo:
-            return
-        published = self.published()
-        with self.store.writer():
-            for version, missing in todo.items():
-                self.capture(version, missing, published.get(version), progress)
-
-    def capture(self, version: str, scenarios: list[Scenario], published_at: str | None, progress: Progress | None = None) -> None:
-        """Install the release in a temporary folder, run the scenarios against the fake API, store each."""
-
-        def on_scenario(name: str, result) -> None:
-            if progress:
-                progress(version, f"capture {name}", 1 if result else 0, 1)
-
-        with self.installed(version) as argv:
-            results = capture(argv, self.target, scenarios, on_progress=on_scenario)
-        for name, result in results.items():
-            self.store.save_snapshot(
-                target=self.target.name,
-                version=version,
-                platform=self.platform_for(version),
-                source=CAPTURE + name,
-                origin=" ".join(result.args),
-                extractor=CAPTURE_FORMAT,
-                published_at=published_at,
-                facts=scenario_facts(result.to_dict(), version),
-            )
-
     @contextmanager
     def installed(self, version: str) -> Iterator[list[str]]:
         """The release unpacked in a temporary folder; yields the command that runs it."""
+        package, _ = self.package_for(version)
+        with self.registry.lease(package, version) as lease, tempfile.TemporaryDirectory(prefix="auditor-run-") as tmp:
+            bundle.unpack(lease.path, Path(tmp))
+            yield self.program(version, Path(tmp))
+
+    def program(self, version: str, root: Path) -> list[str]:
+        """The command that runs the release unpacked at `root`."""
         package, entry = self.package_for(version)
-        tgz = self.registry.tarball(package, version)
-        with tempfile.TemporaryDirectory(prefix="auditor-run-") as tmp:
+        if entry:
+            node = shutil.which("node")
+            if node is None:
+                raise CaptureError(f"node is needed to run {self.target.npm_package}@{version} (it ships cli.js)")
+            return [node, str(root / entry[0])]
+        for name in self.target.binary_names:
+            binary = root / name
+            if binary.exists():
+                os.chmod(binary, 0o755)
+                return [str(binary)]
+        raise CaptureError(f"{package}@{version} has no program to run ({', '.join(self.target.binary_names)})")
+
+
+class _Stopped(Exception):
+    """Raised inside a worker to abandon its release once the run is stopping."""
+
+
+class _Pipeline:
+    """The threads and child processes of one run; `events()` yields what the caller must store."""
+
+    def __init__(self, collector: Collector, jobs: list[Job]) -> None:
+        self.collector = collector
+        self.jobs = jobs
+        self.width = max(1, min(collector.jobs, len(jobs)))
+        self.events_q: queue.Queue = queue.Queue()
+        self.ready: queue.Queue = queue.Queue(maxsize=self.width)  # downloaded ahead, waiting for a worker
+        self.stop = threading.Event()
+        self.children: set[subprocess.Popen] = set()
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._guard, args=(self._download_all,), name="auditor-download")]
+        self.threads += [threading.Thread(target=self._guard, args=(self._work,), name=f"auditor-job-{i}") for i in range(self.width)]
+
+    def __enter__(self) -> _Pipeline:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop everything: kill extraction children, let captures end their current scenario, and
+        release the tarballs of releases that were not finished."""
+        self.stop.set()
+        with self.lock:
+            for child in self.children:
+                child.kill()
+        for thread in self.threads:
+            thread.join()
+        for q in (self.ready, self.events_q):
+            while True:
+                try:
+                    item = q.get_nowait()
+                except queue.Empty:
+                    break
+                for part in item or ():
+                    if isinstance(part, Lease):
+                        part.close()
+
+    def events(self) -> Iterator[tuple]:
+        """("stage", version, stage) | ("static", version, origin, facts) | ("capture", version, result) |
+        ("finished", version, lease), until every job finished; a worker's error is raised here."""
+        finished = 0
+        while finished < len(self.jobs):
             try:
-                with tarfile.open(tgz, "r:gz") as tar:
-                    tar.extractall(tmp, filter="data")
-            except (tarfile.TarError, EOFError, OSError) as exc:
-                raise DownloadError(f"corrupt package archive {tgz.name}: {exc}") from None
-            root = Path(tmp)
-            if entry:
-                node = shutil.which("node")
-                if node is None:
-                    raise CaptureError(f"node is needed to run {self.target.npm_package}@{version} (it ships cli.js)")
-                yield [node, str(root / entry[0])]
+                event = self.events_q.get(timeout=_POLL)
+            except queue.Empty:
+                continue
+            if event[0] == "error":
+                raise event[1]
+            if event[0] == "finished":
+                finished += 1
+            yield event
+
+    def _post(self, *event: Any) -> None:
+        self.events_q.put(event)
+
+    def _guard(self, body: Callable[[], None]) -> None:
+        try:
+            body()
+        except _Stopped:
+            pass
+        except BaseException as exc:  # handed to the caller, which stops the run
+            self._post("error", exc)
+
+    def _download_all(self) -> None:
+        """Lease tarballs in version order, at most `width` ahead of the workers."""
+        c = self.collector
+        for job in self.jobs:
+            package, _ = c.package_for(job.version)
+            announced = []
+
+            def on_bytes(done: int, total: int | None, version: str = job.version) -> None:
+                if not announced:  # only a real download is worth showing, not a cache hit
+                    announced.append(True)
+                    self._post("stage", version, "download")
+
+            lease = c.registry.lease(package, job.version, on_progress=on_bytes)
+            if announced:
+                self._post("stage", job.version, "waiting")  # downloaded, until a worker is free
+            if not self._hand_over((job, lease)):
+                lease.close()
                 return
-            for name in self.target.binary_names:
-                binary = root / name
-                if binary.exists():
-                    os.chmod(binary, 0o755)
-                    yield [str(binary)]
-                    return
-            raise CaptureError(f"{package}@{version} has no program to run ({', '.join(self.target.binary_names)})")
+        for _ in range(self.width):
+            self._hand_over(None)
+
+    def _hand_over(self, item: tuple[Job, Lease] | None) -> bool:
+        """Queue work for the workers; False if the run stopped meanwhile."""
+        while not self.stop.is_set():
+            try:
+                self.ready.put(item, timeout=_POLL)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def _work(self) -> None:
+        while not self.stop.is_set():
+            try:
+                item = self.ready.get(timeout=_POLL)
+            except queue.Empty:
+                continue
+            if item is None:
+                return
+            job, lease = item
+            try:
+                self._release(job, lease.path)
+            except BaseException:
+                lease.close()
+                raise
+            self._post("finished", job.version, lease)
+
+    def _release(self, job: Job, tgz: Path) -> None:
+        """One release: unpack and extract in a child process, then run the captures from the same folder."""
+        c = self.collector
+        _, entry = c.package_for(job.version)
+        with tempfile.TemporaryDirectory(prefix="auditor-run-") as tmp:
+            root = Path(tmp)
+            if job.static:
+                self._post("stage", job.version, "extract")
+                found = self._in_child(job.version, extract.from_package, tgz, root, entry, c.target, job.version)
+                self._post("static", job.version, *found)
+            else:
+                self._post("stage", job.version, "unpack")
+                self._in_child(job.version, bundle.unpack, tgz, root)
+            if not job.scenarios:
+                return
+            argv = c.program(job.version, root)
+
+            def on_scenario(name: str, result: ScenarioResult | None) -> None:
+                if result is not None:
+                    self._post("capture", job.version, result)
+                elif self.stop.is_set():
+                    raise _Stopped
+                else:
+                    self._post("stage", job.version, f"capture {name}")
+
+            capture(argv, c.target, list(job.scenarios), on_progress=on_scenario)
+
+    def _in_child(self, version: str, fn: Callable, *args: Any) -> Any:
+        """fn(*args) for a release in a child Python (killed if the run stops; Ctrl-C is the parent's)."""
+        with self.lock:
+            if self.stop.is_set():
+                raise _Stopped
+            child = subprocess.Popen(
+                [sys.executable, "-P", "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, start_new_session=True, env=_child_env(),
+            )
+            self.children.add(child)
+        try:
+            out, err = child.communicate(pickle.dumps((fn, args)))
+        finally:
+            with self.lock:
+                self.children.discard(child)
+        if self.stop.is_set():
+            raise _Stopped
+        if child.returncode != 0 or not out:
+            last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            raise AuditorError(f"{version}: {fn.__name__} died in its child process (exit code {child.returncode}): {last[0]}")
+        status, value = pickle.loads(out)
+        if status == "error":
+            raise value
+        return value
+
+
+def _child_env() -> dict[str, str]:
+    """A child Python imports only the modules of the function it runs (the extractor: a few ms), and
+    from this very installation: its folder leads the import path, and `-P` keeps the working directory
+    (which may hold another checkout's `auditor/`) off it."""
+    path = [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH", "")]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, path))}
+
+
+_CHILD = """
+import pickle, sys
+fn, args = pickle.load(sys.stdin.buffer)
+try:
+    result = ("ok", fn(*args))
+except Exception as exc:
+    result = ("error", exc)
+try:
+    data = pickle.dumps(result)
+except Exception as exc:  # an exception that cannot be pickled
+    data = pickle.dumps(("error", RuntimeError(f"{type(result[1]).__name__}: {result[1]}")))
+sys.stdout.buffer.write(data)
+"""

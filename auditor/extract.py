@@ -12,9 +12,10 @@ import bisect
 import hashlib
 import re
 from collections import Counter, defaultdict
+from pathlib import Path
 
 from . import js
-from .bundle import Bundle
+from .bundle import Bundle, from_directory, unpack
 from .targets import Target
 
 EXTRACTOR_VERSION = "5"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
@@ -38,13 +39,14 @@ _IDENT = r"[A-Za-z_$][\w$]*"
 _BUILDER_DEF = re.compile(
     r"function (" + _IDENT + r")\((" + _IDENT + r"),(" + _IDENT + r")\)\{return\{name:\2,compute:\3,cacheBreak:(!0|!1)\}\}"
 )
-_FUNCTION_DEF = re.compile(r"function\*?\s*(" + _IDENT + r")?\s*\(")
+# a named `function` keyword that is not the tail of another identifier or a property (`x.function`)
+_NAMED_FUNCTION = re.compile(r"function(?<![A-Za-z0-9_$.]function)\*?\s*(" + _IDENT + r")\s*\(")
 _CONST_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")=$")
 _PROCESS_ENV = re.compile(r"process\.env\.([A-Z][A-Z0-9_]{2,})")
 _CALLEE_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")\($")
 _SECTION_PAIR = re.compile(r"\[\"([a-z][a-z0-9_-]{1,40})\",")
 _CALL = re.compile(r"(?<![\w$.])(" + _IDENT + r")\(")
-_HEADING_LITERAL = re.compile(r"[\"'`]# [A-Z]")
+_HEADING_LITERAL = re.compile(r"# [A-Z]")  # at a literal's first character (begins with a literal: fast to search for)
 _ENV = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 # a model id has a version number (claude-opus-4-7, claude-3-5-sonnet-…) or is a bare family alias
 _MODEL_ID = re.compile(r"^(?:[a-z]+\.)?claude-(?:[a-z]+-)*\d[a-z0-9.@:-]*$|^claude-(?:opus|sonnet|haiku)$")
@@ -57,7 +59,6 @@ _BUILD_STAMP = re.compile(r"\b20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z|\b[0-9a
 _HEADING = re.compile(r"^# ([A-Z][^\n#]{2,60})(?:\n|$)")
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _REQUEST_KEYS = ("max_tokens", "budget_tokens", "output_config", "context_management")
-_REQUEST_NEEDLES = tuple(k + ":" for k in _REQUEST_KEYS) + tuple(f'return"{level}"' for level in ("low", "medium", "high", "xhigh", "max"))
 _EFFORT_WORDS = ("thinking", "effort")
 _EFFORT_RETURN = re.compile(r"return\"(?:low|medium|high|xhigh|max)\"")
 # `key:123` is found by its `:digit` (fast to search for), then the key in front is checked.
@@ -93,6 +94,13 @@ def extract(bundle: Bundle, target: Target, version: str) -> Facts:
     facts["limit"] = _limits(ctx)
     facts["request_code"] = _request_code(ctx)
     return facts
+
+
+def from_package(tgz: Path, root: Path, entry_files: tuple[str, ...], target: Target, version: str) -> tuple[str, Facts]:
+    """Unpack a release's package tarball into `root` and extract its facts: (where the bundle was, facts)."""
+    unpack(tgz, root)
+    found = from_directory(root, entry_files, target.binary_names, label=tgz.name)
+    return found.origin, extract(found, target, version)
 
 
 class _Context:
@@ -142,11 +150,12 @@ class _Context:
         """Positions and names of every named `function` in code, in order (built once)."""
         if self._functions is None:
             src, starts, names = self.source, [], []
-            for m in _FUNCTION_DEF.finditer(src):
-                name = m.group(1)
-                if name and src[m.start() - 1 : m.start()] not in _IDENT_TAIL and self.scan.in_opaque(m.start()) is None:
-                    starts.append(m.start())
-                    names.append(name)
+            in_opaque = self.scan.in_opaque
+            for m in _NAMED_FUNCTION.finditer(src):
+                start = m.start()
+                if in_opaque(start) is None:
+                    starts.append(start)
+                    names.append(m.group(1))
             self._functions = (starts, names)
         return self._functions
 
@@ -253,7 +262,9 @@ def _sections(ctx: _Context) -> tuple[dict[str, tuple[str, str]], list[tuple[int
             sections[m.group(2)] = (text, _condition(ctx, m.start()))
     _tuple_sections(ctx, sections, spans)
     for hm in _HEADING_LITERAL.finditer(src):
-        lit = scan.literal_at(hm.start())
+        if src[hm.start() - 1] not in "\"'`":
+            continue
+        lit = scan.literal_at(hm.start() - 1)
         h = _HEADING.match(lit.text) if lit else None
         if not h:
             continue
@@ -429,16 +440,19 @@ def _request_code(ctx: _Context) -> dict[str, object]:
     """Functions that set request parameters (or return an effort level), alpha-renamed. Keyed by a
     digest: the diff pairs versions of one function by similarity, the label says what it sets."""
     src = ctx.source
-    found: set[tuple[int, int]] = set()
-    for needle in _REQUEST_NEEDLES:
+    # an object key (`{max_tokens:` / `,max_tokens:`) or `return"high"`, in code
+    places = [m.start() for m in _EFFORT_RETURN.finditer(src)]
+    for key in _REQUEST_KEYS:
+        needle = key + ":"
         pos = src.find(needle)
         while pos >= 0:
-            # an object key (`{max_tokens:` / `,max_tokens:`) or `return"high"`, in code
-            if (needle.startswith("return") or src[pos - 1] in "{,") and ctx.scan.in_opaque(pos) is None:
-                fn = ctx.enclosing_function(pos)
-                if fn:
-                    found.add(fn)
+            if src[pos - 1] in "{,":
+                places.append(pos)
             pos = src.find(needle, pos + 1)
+    found: set[tuple[int, int]] = set()
+    for pos in places:
+        if ctx.scan.in_opaque(pos) is None and (fn := ctx.enclosing_function(pos)):
+            found.add(fn)
     out: dict[str, object] = {}
     for start, end in found:
         code = ctx.clean_code(js.normalize_code(src[start:end]))

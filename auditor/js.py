@@ -13,11 +13,13 @@ import json
 import re
 from dataclasses import dataclass, field
 
-_QUOTED = r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|"""
+# Loops unrolled (`[^"\\]*(?:\\.[^"\\]*)*`, not `(?:[^"\\]|\\.)*`): the regex engine then runs through a
+# string's text in one tight loop instead of trying an alternation at every character (3× faster).
+_QUOTED = r""""[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"""
 _CODE = re.compile(_QUOTED + r"[\"'`/]", re.S)
 _CODE_NESTED = re.compile(_QUOTED + r"[\"'`/{}]", re.S)
 _SIMPLE_HOLE = re.compile(r"[\w$.]+\}")
-_TEMPLATE_TEXT = re.compile(r"(?:[^`\\$]|\\.|\$(?!\{))*", re.S)
+_TEMPLATE_TEXT = re.compile(r"[^`\\$]*(?:(?:\\.|\$(?!\{))[^`\\$]*)*", re.S)
 _REGEX = re.compile(r"/(?:[^/\\\[\n]|\\.|\[(?:[^\]\\\n]|\\.)*\])+/[a-z]*")
 _BLOCK_COMMENT_END = re.compile(r"\*/")
 _REGEX_AFTER_WORD = frozenset(
@@ -26,6 +28,7 @@ _REGEX_AFTER_WORD = frozenset(
 _REGEX_AFTER_CHAR = frozenset("(,=:[!&|?{};+-*%<>~^")
 _ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])")
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+_SIMPLE_ESCAPES.update(dict.fromkeys(("\n", "\r\n", "\r", "\u2028", "\u2029"), ""))  # line continuations
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _IDENT_CHARS = re.compile(r"[\w$]+$")
 PLACEHOLDER = "${…}"
@@ -35,24 +38,21 @@ def unescape(raw: str) -> str:
     """Cook a JS string body: the same text written as `≤` or `\\u2264` must compare equal."""
     if "\\" not in raw:
         return raw
-
-    def repl(m: re.Match) -> str:
-        e = m.group(1)
-        if e[0] == "u" and len(e) > 1:
-            return chr(int(e[2:-1] if e[1] == "{" else e[1:], 16))
-        if e[0] == "x" and len(e) == 3:
-            return chr(int(e[1:], 16))
-        if e in ("\n", "\r\n", "\r", "\u2028", "\u2029"):
-            return ""  # line continuation
-        return _SIMPLE_ESCAPES.get(e, e)
-
-    try:
-        text = _ESCAPE.sub(repl, raw)
+    parts = _ESCAPE.split(raw)  # text, escape, text, escape, …, text
+    simple = _SIMPLE_ESCAPES.get
+    try:  # a dict look-up per escape, not a Python call: templates are full of `\n`
+        parts[1::2] = [_code_point(e) if len(e) > 1 and e[0] in "ux" else simple(e, e) for e in parts[1::2]]
     except ValueError:  # out-of-range code points: keep the raw text
         return raw
+    text = "".join(parts)
     if _SURROGATE.search(text):  # "\ud83d\ude00" is one character, written as a UTF-16 pair
         text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return text
+
+
+def _code_point(escape: str) -> str:
+    """`u2264`, `u{1F600}` or `x41` (what follows the backslash) as its character."""
+    return chr(int(escape[2:-1] if escape[1] == "{" else escape[1:], 16))
 
 
 @dataclass(slots=True)

@@ -11,9 +11,11 @@ import base64
 import binascii
 import bisect
 import email.utils
+import fcntl
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeAlias, TypeVar
 from urllib.parse import quote
 
 from . import versions as semver
-from .errors import DownloadError, IntegrityError, RegistryError, UnknownPackage, UnknownVersion
+from .errors import AuditorError, DownloadError, IntegrityError, RegistryError, UnknownPackage, UnknownVersion
 
 if TYPE_CHECKING:
     import httpx
@@ -35,6 +37,8 @@ MAX_RETRY_AFTER = 60.0
 """Seconds; a server asking for a longer pause is not worth blocking an audit for."""
 DEFAULT_MAX_AGE = 600.0
 """Seconds a cached packument is trusted without asking the registry; new releases show up within this."""
+DEFAULT_CACHE_MAX = 4 << 30
+"""Bytes of tarballs the cache keeps: about 50 native releases; the whole history is ~15 GB."""
 
 _HASHES = ("sha512", "sha384", "sha256", "sha1")  # strongest first, as npm's ssri picks them
 _CHUNK = 1 << 16
@@ -48,6 +52,22 @@ def default_cache_dir() -> Path:
     """Where downloads live unless told otherwise (--cache-dir / $AUDITOR_CACHE): the user's cache dir,
     never the work tree."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "auditor"
+
+
+def parse_size(text: str) -> int:
+    """Bytes from "4G", "500M", "1.5GB", "2GiB" or a plain number (binary units: 1K = 1024)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*", text, re.I)
+    if not m:
+        raise ValueError(f"not a size: {text!r} (try 4G, 500M or a number of bytes)")
+    return int(float(m.group(1)) * 1024 ** " KMGT".index(m.group(2).upper() or " "))
+
+
+def format_size(size: int) -> str:
+    """Bytes for people, in the units parse_size reads: 3.9G, 512M, 12K."""
+    for unit, scale in (("T", 1 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + unit
+    return f"{size}B"
 
 
 @dataclass(frozen=True)
@@ -97,10 +117,17 @@ def atomic_write(path: Path) -> Iterator[BinaryIO]:
 
 
 class Cache:
-    """On-disk cache: tarballs addressed by their hash, packuments with their HTTP validators."""
+    """On-disk cache: tarballs addressed by their hash, packuments with their HTTP validators.
 
-    def __init__(self, root: Path) -> None:
+    Tarballs are kept up to `max_bytes` (least recently used go first). The cache records use itself,
+    by setting a tarball's mtime whenever it hands it out (filesystem atime is often not updated). A
+    tarball in use is held open under a shared flock (`hold`), and eviction only removes a file it can
+    lock exclusively, so two processes sharing the cache never delete what the other is reading.
+    """
+
+    def __init__(self, root: Path, max_bytes: int | None = None) -> None:
         self.root = Path(root)
+        self.max_bytes = DEFAULT_CACHE_MAX if max_bytes is None else max_bytes
 
     def tarball_path(self, digest: Digest) -> Path:
         h = digest.hexdigest
@@ -109,6 +136,84 @@ class Cache:
     def packument_path(self, registry_url: str, package: str) -> Path:
         """Keyed by registry too: a mirror's packument points at the mirror's tarball URLs."""
         return self.root / "packuments" / quote(registry_url, safe="") / f"{quote(package, safe='@')}.json"
+
+    def hold(self, path: Path) -> Lease | None:
+        """Mark a cached tarball used and keep it from eviction until the lease is closed; None if it
+        is not (or no longer) there."""
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        fcntl.flock(fd, fcntl.LOCK_SH)  # waits out an eviction that has it locked right now
+        if os.fstat(fd).st_nlink == 0:  # evicted between open and lock
+            os.close(fd)
+            return None
+        os.utime(path)
+        return Lease(path, fd)
+
+    def tarballs(self) -> list[CachedTarball]:
+        """Every cached tarball, least recently used first."""
+        found = []
+        for path in (self.root / "tarballs").glob("*/*/*.tgz"):
+            with suppress(FileNotFoundError):
+                st = path.stat()
+                found.append(CachedTarball(path, st.st_size, st.st_mtime))
+        return sorted(found, key=lambda t: t.used)
+
+    def evict(self, max_bytes: int | None = None) -> list[CachedTarball]:
+        """Delete least recently used tarballs until they take at most `max_bytes` (default: the cap),
+        skipping any held by a lease in this or another process. Returns what was deleted."""
+        limit = self.max_bytes if max_bytes is None else max_bytes
+        cached = self.tarballs()
+        total = sum(t.size for t in cached)
+        deleted = []
+        for tarball in cached:
+            if total <= limit:
+                break
+            try:
+                fd = os.open(tarball.path, os.O_RDONLY)
+            except FileNotFoundError:
+                total -= tarball.size
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # in use
+            else:
+                with suppress(FileNotFoundError):
+                    os.unlink(tarball.path)
+                total -= tarball.size
+                deleted.append(tarball)
+            finally:
+                os.close(fd)
+        return deleted
+
+
+@dataclass(frozen=True)
+class CachedTarball:
+    path: Path
+    size: int
+    used: float
+    """When the cache last handed it out (epoch seconds)."""
+
+
+class Lease:
+    """A cached tarball held open (shared flock) so that no cache eviction deletes it; close to release."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self._fd: int | None = fd
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> Lease:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class _Transient(Exception):
@@ -220,6 +325,14 @@ class Registry:
                 lambda reason: DownloadError(f"{package}@{version}: download failed: {reason} ({url})"),
             )
         return path
+
+    def lease(self, package: str, version: str, on_progress: Progress | None = None) -> Lease:
+        """The verified tarball, held so that the cache does not evict it until the lease is closed;
+        downloaded (again) if it is missing or was evicted meanwhile."""
+        while True:
+            lease = self.cache.hold(self.tarball(package, version, on_progress))
+            if lease is not None:
+                return lease
 
     def _load_packument(self, package: str) -> dict:
         path = self.cache.packument_path(self.url, package)

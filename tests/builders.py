@@ -8,8 +8,10 @@ import hashlib
 import io
 import json
 import struct
+import sys
 import tarfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -82,6 +84,14 @@ def bun_binary(modules: list[tuple[str, bytes, int]], prefix: bytes = b"\x7fELF"
 
 def native_package(js: bytes) -> bytes:
     return tgz({"package/claude": bun_binary([("src/entrypoints/cli.js", js, 1), ("prompt-ab12cd34.md", b"# Prompt\nBe helpful.", 13)]), "package/package.json": b"{}"})
+
+
+def fake_program(extra_args: str, js: bytes) -> bytes:
+    """A native package whose `claude` runs the capture tests' fake CLI; a Bun graph after the script's
+    `exec` line gives static extraction something to read (sh never reads past exec)."""
+    fake = Path(__file__).parent / "fixtures" / "capture" / "fake_cli.py"
+    script = f"#!/bin/sh\nexec {sys.executable} {fake} {extra_args} \"$@\"\n".encode()
+    return tgz({"package/claude": script + bun_binary([("cli.js", js, 1)])})
 
 
 def js_package(js: bytes) -> bytes:

@@ -14,11 +14,10 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML  # check-jsonschema's YAML reader (YAML 1.2: `on` stays a string)
 
 from auditor import action
-from auditor.capture.facts import CAPTURE_FORMAT
 from auditor.cli import cli
-from auditor.collector import CAPTURE
-from auditor.errors import CaptureError
 from auditor.store import Store
+
+from builders import LINUX, NAMES_A, cli_js, fake_program
 
 ROOT = Path(__file__).parent.parent
 
@@ -129,22 +128,17 @@ def test_a_failed_post_leaves_the_state_before_it(releases, github, actions_env)
 
 
 def test_a_release_that_fails_to_capture_is_posted_saying_so_and_retried(releases, github, actions_env, monkeypatch):
-    def broken(self, wanted, scenarios, progress=None, force=False):
-        """2.1.114 cannot be run; the others capture fine."""
-        if "2.1.114" in wanted:
-            raise CaptureError("claude exited with code 1: boom")
-        for version in wanted:
-            for scenario in scenarios:
-                self.store.save_snapshot(target="claude-code", version=version, platform=self.platform_for(version), source=CAPTURE + scenario.name,
-                                         origin="test", extractor=CAPTURE_FORMAT, published_at=None, facts={"capture": {"status": "ok"}})
-
-    monkeypatch.setattr("auditor.collector.Collector.ensure_captures", broken)
+    """2.1.114's program crashes under capture; 2.1.113's runs (both are the capture tests' fake CLI)."""
+    for version, flags in (("2.1.113", ""), ("2.1.114", "--crash")):
+        releases.publish(LINUX, version, fake_program(flags, cli_js(NAMES_A, unconditional=True, max_tokens=64000)))
     result = CliRunner().invoke(cli, ["action", "--until", "2.1.114", "--baseline", "2.1.2", "--scenario", "print-default"])
     assert result.exit_code == 1
-    assert result.stderr.strip().splitlines()[-1] == (
-        "Error: capture failed (2.1.114: claude exited with code 1: boom); the comment says so, and the next run tries again")
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: capture failed (2.1.114 print-default: ") and "2.1.113" not in last, last
+    assert last.endswith("the comment says so, and the next run tries again")
     assert sorted(comments(github)) == ["2.1.113", "2.1.114"]
-    assert "> **Capture failed:** 2.1.114: claude exited with code 1: boom" in comments(github)["2.1.114"]
+    assert "> **Capture failed:** 2.1.114 print-default: " in comments(github)["2.1.114"]
+    assert "Capture failed" not in comments(github)["2.1.113"]
     state = Store.open(actions_env / "store.db").state(action.state_key("acme/tools", "claude-code"))
     assert state["reported"] == "2.1.113"  # not past the release whose captures are missing
     github.calls.clear()

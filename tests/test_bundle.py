@@ -15,16 +15,21 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
     return path
 
 
-def test_cli_js_from_tarball(tmp_path):
-    found = bundle.from_tarball(write(tmp_path, "a.tgz", js_package(b"var a='x'")), ("package/cli.js",))
+def unpacked(tmp_path: Path, data: bytes) -> Path:
+    root = tmp_path / "root"
+    bundle.unpack(write(tmp_path, "p.tgz", data), root)
+    return root
+
+
+def test_cli_js_from_a_package(tmp_path):
+    found = bundle.from_directory(unpacked(tmp_path, js_package(b"var a='x'")), ("package/cli.js",))
     assert found.origin == "package/cli.js" and found.code == "var a='x'"
 
 
 def test_native_binary_modules_and_documents(tmp_path):
-    found = bundle.from_tarball(write(tmp_path, "n.tgz", native_package(cli_js())), (), ("package/claude",))
-    assert "anti_verbosity" in found.code
+    found = bundle.from_directory(unpacked(tmp_path, native_package(cli_js())), ("package/cli.js",), ("package/claude",))
+    assert found.origin == "package/claude" and "anti_verbosity" in found.code
     assert found.documents == {"prompt.md": "# Prompt\nBe helpful."}  # Bun's hash suffix dropped
-    assert not list(tmp_path.glob(".binary-*")), "the unpacked binary is removed"
 
 
 def test_many_modules_are_all_read(tmp_path):
@@ -47,10 +52,10 @@ def test_damaged_graph_is_an_error_not_garbage(tmp_path):
 
 
 def test_corrupt_tarball(tmp_path):
-    with pytest.raises(DownloadError, match="corrupt package archive"):
-        bundle.from_tarball(write(tmp_path, "bad.tgz", b"\x1f\x8b" + b"garbage" * 100), ("package/cli.js",))
+    with pytest.raises(DownloadError, match="corrupt package archive bad.tgz"):
+        bundle.unpack(write(tmp_path, "bad.tgz", b"\x1f\x8b" + b"garbage" * 100), tmp_path / "root")
 
 
-def test_tarball_without_program(tmp_path):
-    with pytest.raises(BundleNotFound, match="contains none of package/cli.js"):
-        bundle.from_tarball(write(tmp_path, "x.tgz", tgz({"package/README.md": b"hi"})), ("package/cli.js",))
+def test_package_without_program(tmp_path):
+    with pytest.raises(BundleNotFound, match="x.tgz contains none of package/cli.js, package/claude"):
+        bundle.from_directory(unpacked(tmp_path, tgz({"package/README.md": b"hi"})), ("package/cli.js",), ("package/claude",), label="x.tgz")

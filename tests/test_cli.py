@@ -2,18 +2,18 @@
 
 import dataclasses
 import json
-import sys
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from auditor import extract, targets
+from auditor import targets
 from auditor.cli import cli
 from auditor.store import Store
 from auditor.targets import ChangelogSource
 
-from builders import LINUX, MAIN, bun_binary, cli_js, js_package, sri, tgz
+from builders import LINUX, MAIN, cli_js, fake_program, js_package, sri, tgz
 
 
 def run(*args, capture: bool = False):
@@ -36,7 +36,7 @@ def test_every_command_has_help():
         assert run(name, "--help").exit_code == 0
 
 
-SHARED = ("--db", "--target", "--platform", "--registry", "--cache-dir")
+SHARED = ("--db", "--target", "--platform", "--registry", "--cache-dir", "--cache-max")
 
 
 def test_shared_options_work_on_every_command_and_show_their_env_var():
@@ -65,7 +65,7 @@ def test_every_long_option_is_in_the_readme():
         for name, command in cli.commands.items()
         for param in command.params
         for opt in param.opts
-        if opt.startswith("--") and opt not in readme
+        if opt.startswith("--") and not re.search(rf"(?<![\w-]){re.escape(opt)}(?![\w-])", readme)
     )
     assert not missing
 
@@ -163,37 +163,34 @@ def test_rate_limited_then_success(releases, monkeypatch):
     assert slept == [1.0]  # the server's Retry-After, honoured without really waiting
 
 
-def test_ctrl_c_during_collect_then_resume(releases, env, monkeypatch):
-    real = extract.extract
+@pytest.mark.parametrize("jobs", ["1", "3"])
+def test_ctrl_c_during_collect_then_resume(releases, env, monkeypatch, jobs):
+    """Ctrl-C while snapshots are being saved (in whatever order the workers finish them): the store
+    keeps whole snapshots only, and the next run collects the rest."""
+    real = Store.save_snapshot
     calls = []
 
-    def interrupt_second(bundle, target, version):
-        calls.append(version)
+    def interrupt_second(self, **snapshot):
+        calls.append(snapshot["version"])
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return real(bundle, target, version)
+        return real(self, **snapshot)
 
-    monkeypatch.setattr(extract, "extract", interrupt_second)
-    result = run("collect", "2.1.1", "2.1.2", "2.1.113")
+    monkeypatch.setattr(Store, "save_snapshot", interrupt_second)
+    result = run("collect", "2.1.1", "2.1.2", "2.1.113", "--jobs", jobs)
     assert result.exit_code == 130
-    assert [r.version for r in Store.open(env / "store.db").snapshots("claude-code")] == ["2.1.1"]
-    monkeypatch.setattr(extract, "extract", real)
+    stored = Store.open(env / "store.db")
+    [kept] = stored.snapshots("claude-code")
+    assert kept.version == calls[0] and stored.facts(kept.id)["prompt_section"]
+    monkeypatch.setattr(Store, "save_snapshot", real)
     assert run("collect", "2.1.1", "2.1.2", "2.1.113").exit_code == 0
-    assert len(Store.open(env / "store.db").snapshots("claude-code")) == 3
+    assert len(stored.snapshots("claude-code")) == 3
 
 
 def test_second_collector_is_refused(releases, env):
     store = Store.open(env / "store.db")
     with store.writer():
         assert "is being written by" in one_line_error(run("collect", "2.1.1"))
-
-
-def fake_program(extra_args: str, js: bytes) -> bytes:
-    """A native package whose `claude` runs the capture tests' fake CLI; a Bun graph after the script's
-    `exec` line gives static extraction something to read (sh never reads past exec)."""
-    fake = Path(__file__).parent / "fixtures" / "capture" / "fake_cli.py"
-    script = f"#!/bin/sh\nexec {sys.executable} {fake} {extra_args} \"$@\"\n".encode()
-    return tgz({"package/claude": script + bun_binary([("cli.js", js, 1)])})
 
 
 def test_diff_captures_what_each_release_sends(npm, env, tmp_path):
@@ -308,3 +305,42 @@ def test_versions_counts_collected_releases_not_captures(releases, env):
     )
     out = " ".join(run("versions").stdout.split())
     assert "4 versions, 1 collected" in out
+
+
+def test_collect_reports_progress_as_plain_lines_and_keeps_the_cache_under_its_cap(releases, env):
+    result = run("collect", "2.1.1", "2.1.2", "2.1.113", "--jobs", "2", "--cache-max", "0")
+    assert result.exit_code == 0, result.output
+    progress = [line for line in result.stderr.splitlines() if line.startswith("collected ")]
+    assert len(progress) == 3 and progress[-1].startswith("collected ") and "(3/3 releases, 0s left)" in progress[-1]
+    assert "(1/3 releases" in progress[0]
+    assert run("cache").stdout.strip().endswith(": 0 tarballs, 0B of 4G cap")
+
+
+def test_cache_shows_prunes_and_clears(releases, env, monkeypatch):
+    assert run("collect", "2.1.1", "2.1.2").exit_code == 0
+    shown = run("cache").stdout.strip()
+    assert shown.startswith(f"{env / 'cache'}: 2 tarballs, ") and shown.endswith(" of 4G cap")
+    monkeypatch.setenv("AUDITOR_CACHE_MAX", "1")
+    assert run("cache").stdout.strip().endswith(" of 1B cap")
+    assert run("cache", "--cache-max", "1G", "--prune").stdout.splitlines() == [
+        "deleted 0 tarballs (0B)", f"{env / 'cache'}: 2 tarballs, {shown.split(', ')[1].split(' of')[0]} of 1G cap"]
+    pruned = run("cache", "--prune").stdout.splitlines()
+    assert pruned[0].startswith("deleted 2 tarballs (") and pruned[1].endswith(": 0 tarballs, 0B of 1B cap")
+    assert run("collect", "2.1.113").exit_code == 0  # evicts as it goes: only what it is using survives a run
+    monkeypatch.delenv("AUDITOR_CACHE_MAX")
+    assert run("cache").stdout.strip().endswith(": 0 tarballs, 0B of 4G cap")
+    run("collect", "2.1.114")
+    assert run("cache", "--clear").stdout.startswith("deleted 1 tarballs")
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("collect", "2.1.1", "--jobs", "0"), "Invalid value for '--jobs'"),
+        (("collect", "2.1.1", "--cache-max", "lots"), "not a size: 'lots'"),
+        (("cache", "--cache-max", "4X"), "not a size: '4X'"),
+    ],
+)
+def test_bad_work_options(releases, args, words):
+    result = run(*args)
+    assert result.exit_code == 2 and words in result.output

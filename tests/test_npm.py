@@ -17,14 +17,17 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from auditor.errors import DownloadError, IntegrityError, RegistryError, UnknownPackage, UnknownVersion
+from auditor.errors import AuditorError, DownloadError, IntegrityError, RegistryError, UnknownPackage, UnknownVersion
 from auditor.npm import (
+    DEFAULT_CACHE_MAX,
     MAX_RETRY_AFTER,
     Cache,
     Digest,
     LazyClient,
     Registry,
     default_cache_dir,
+    format_size,
+    parse_size,
     retry_after,
 )
 
@@ -438,3 +441,76 @@ def test_default_cache_dir_is_the_users_cache(monkeypatch, tmp_path):
     assert default_cache_dir() == tmp_path / "auditor"
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert default_cache_dir() == Path.home() / ".cache" / "auditor"
+
+
+# --- the bounded cache ---------------------------------------------------------------------------
+
+
+def published(fake, *versions: str) -> None:
+    for version in versions:
+        fake.publish(version)
+    fake.serve_packument()
+
+
+def test_eviction_goes_by_the_use_the_cache_recorded(fake, registry, tmp_path):
+    published(fake, "1.0.0", "1.1.0", "1.2.0")
+    paths = {v: registry.tarball(PKG, v) for v in ("1.0.0", "1.1.0", "1.2.0")}
+    for i, v in enumerate(("1.0.0", "1.1.0", "1.2.0")):  # downloaded in this order, a second apart
+        os.utime(paths[v], (0, 1000 + i))
+    # reading a file changes nothing; using it through the cache makes it the most recently used
+    paths["1.0.0"].read_bytes()
+    registry.lease(PKG, "1.0.0").close()
+    deleted = registry.cache.evict(paths["1.0.0"].stat().st_size + paths["1.2.0"].stat().st_size)
+    assert [t.path for t in deleted] == [paths["1.1.0"]]
+    assert [t.path for t in registry.cache.tarballs()] == [paths["1.2.0"], paths["1.0.0"]]
+
+
+def test_a_held_tarball_is_never_evicted_and_an_evicted_one_comes_back_verified(fake, registry, tmp_path):
+    published(fake, "1.0.0", "1.1.0")
+    with registry.lease(PKG, "1.0.0") as held:
+        other = registry.tarball(PKG, "1.1.0")
+        assert [t.path for t in registry.cache.evict(0)] == [other]
+        assert [t.path for t in registry.cache.tarballs()] == [held.path]
+    assert registry.cache.evict(0) and registry.cache.tarballs() == []
+    with registry.lease(PKG, "1.0.0") as again:
+        assert again.path.read_bytes() == fake.tarballs["1.0.0"]
+    assert len(fake.requests_to(fake.tarball_path("1.0.0"))) == 2
+
+
+def test_a_lease_waits_out_an_eviction_and_downloads_again(fake, registry, tmp_path, monkeypatch):
+    """The tarball is deleted between the download and the lock: the lease notices and fetches it again."""
+    published(fake, "1.0.0")
+    real_hold, holds = Cache.hold, []
+
+    def evicted_first(self, path):
+        if not holds:
+            self.evict(0)
+        holds.append(path)
+        return real_hold(self, path)
+
+    monkeypatch.setattr(Cache, "hold", evicted_first)
+    with registry.lease(PKG, "1.0.0") as lease:
+        assert lease.path.read_bytes() == fake.tarballs["1.0.0"]
+    assert len(holds) == 2 and len(fake.requests_to(fake.tarball_path("1.0.0"))) == 2
+
+
+def test_the_cache_cap_under_the_cap_deletes_nothing(fake, registry, tmp_path):
+    published(fake, "1.0.0", "1.1.0")
+    registry.tarball(PKG, "1.0.0")
+    registry.tarball(PKG, "1.1.0")
+    assert registry.cache.evict(1 << 20) == [] and len(registry.cache.tarballs()) == 2
+
+
+@pytest.mark.parametrize(
+    "text, size", [("4G", 4 << 30), ("500M", 500 << 20), ("1.5GB", 3 << 29), ("2GiB", 2 << 30), ("12k", 12 << 10), ("1000", 1000), (" 0 ", 0)]
+)
+def test_sizes(text, size):
+    assert parse_size(text) == size
+
+
+def test_bad_sizes_and_readable_sizes(monkeypatch):
+    for bad in ("", "4X", "-1G", "G", "four"):
+        with pytest.raises(ValueError, match="not a size"):
+            parse_size(bad)
+    assert [format_size(n) for n in (0, 1023, 12 << 10, 3 << 29, 4 << 30)] == ["0B", "1023B", "12K", "1.5G", "4G"]
+    assert Cache(Path("x")).max_bytes == DEFAULT_CACHE_MAX == 4 << 30

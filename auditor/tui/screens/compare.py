@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Header, LoadingIndicator, Static, TabbedContent, TabPane
 
+from ...collector import Step
 from ...errors import AuditorError
 from ...report import LONG_TEXT_KINDS, DiffReport
 from ..widgets.change_tree import ChangeTree
@@ -53,8 +54,9 @@ class CompareScreen(AuditorScreen):
     def build(self) -> None:
         """Everything slow (download, extract, diff, judge) happens here, never in a key handler."""
 
-        def progress(version: str, stage: str, done: int, total: int | None) -> None:
-            self.app.call_from_thread(self.query_one("#progress", Static).update, f"Comparing {self.a} → {self.b}: {version} {stage}…")
+        def progress(step: Step) -> None:
+            left = f", {step.done}/{step.total} releases" if step.total > 1 else ""
+            self.app.call_from_thread(self.query_one("#progress", Static).update, f"Comparing {self.a} → {self.b}: {step.version} {step.stage}{left}…")
 
         try:
             report = self.auditor.compare(self.a, self.b, progress)
