@@ -14,26 +14,11 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from . import js
+from . import js, kinds
 from .bundle import Bundle, from_directory, unpack
 from .targets import Target
 
 EXTRACTOR_VERSION = "5"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
-
-FACT_KINDS = (
-    "prompt_section",
-    "section_condition",
-    "string",
-    "document",
-    "tool",
-    "model",
-    "beta",
-    "env",
-    "flag",
-    "setting",
-    "limit",
-    "request_code",
-)
 
 _IDENT = r"[A-Za-z_$][\w$]*"
 _BUILDER_DEF = re.compile(
@@ -80,7 +65,7 @@ def extract(bundle: Bundle, target: Target, version: str) -> Facts:
     source = bundle.code
     scan = js.scan(source)
     ctx = _Context(source, scan, version, target.section_anchors)
-    facts: dict[str, dict[str, object]] = {kind: {} for kind in FACT_KINDS}
+    facts: dict[str, dict[str, object]] = {kind: {} for kind in kinds.STATIC}
     sections, section_spans = _sections(ctx)
     facts["prompt_section"] = {name: text for name, (text, _) in sections.items()}
     facts["section_condition"] = {name: cond for name, (_, cond) in sections.items()}
