@@ -29,7 +29,6 @@ from .report import text as text_report
 from .rules import SEVERITIES
 from .store import Store
 
-
 DEBUG_ENV = "AUDITOR_DEBUG"
 
 

@@ -21,15 +21,16 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from . import bundle, extract, versions
 from .capture import Scenario, ScenarioResult, capture
 from .capture.facts import CAPTURE_FORMAT, scenario_facts
-from .errors import AuditorError, CaptureError, UnknownVersion
+from .errors import AuditorError, CaptureError, StoreError, UnknownVersion
 from .npm import Lease, Registry
 from .store import SnapshotRow, Store
 from .targets import Target
@@ -124,7 +125,10 @@ class Collector:
         and the captures of `scenarios` it lacks, in the same pass (one download per release)."""
         wanted = versions.sort(set(wanted))
         self.run(self.plan(wanted, static=True, scenarios=tuple(scenarios)), progress)
-        return [self.stored(v) for v in wanted]
+        rows = [(v, self.stored(v)) for v in wanted]
+        if lost := [v for v, row in rows if row is None]:
+            raise StoreError(f"{', '.join(lost)} collected but not found in {self.store.path}")
+        return [row for _, row in rows if row is not None]
 
     def ensure_captures(self, wanted: Iterable[str], scenarios: list[Scenario], progress: Progress | None = None, force: bool = False) -> None:
         """Run the scenarios a version has no stored capture of (all of them when `force`)."""
@@ -195,7 +199,7 @@ class Collector:
 
     def package_for(self, version: str) -> tuple[str, tuple[str, ...]]:
         """The npm package holding the program of this version, and the JS entry files to look for."""
-        if self.target.ships_native(version):
+        if self.target.ships_native(version) and self.target.platform_package:
             return self.target.platform_package.format(platform=self.platform), ()
         return self.target.npm_package, self.target.entry_files
 
@@ -297,9 +301,9 @@ class _Pipeline:
         c = self.collector
         for job in self.jobs:
             package, _ = c.package_for(job.version)
-            announced = []
+            announced: list[bool] = []
 
-            def on_bytes(done: int, total: int | None, version: str = job.version) -> None:
+            def on_bytes(done: int, total: int | None, version: str = job.version, announced: list[bool] = announced) -> None:
                 if not announced:  # only a real download is worth showing, not a cache hit
                     announced.append(True)
                     self._post("stage", version, "download")

@@ -147,7 +147,7 @@ class _Context:
     def function_starts(self, name: str) -> list[int]:
         if self._by_name is None:
             self._by_name = defaultdict(list)
-            for start, fn in zip(*self.functions):
+            for start, fn in zip(*self.functions, strict=True):
                 self._by_name[fn].append(start)
         return self._by_name.get(name, [])
 
@@ -251,7 +251,7 @@ def _sections(ctx: _Context) -> tuple[dict[str, tuple[str, str]], list[tuple[int
             continue
         lit = scan.literal_at(hm.start() - 1)
         h = _HEADING.match(lit.text) if lit else None
-        if not h:
+        if lit is None or not h:
             continue
         fn = ctx.enclosing_function(lit.start)
         if fn is None or any(a <= fn[0] < b or a <= lit.start < b for a, b in spans):
@@ -281,7 +281,7 @@ def _tuple_sections(ctx: _Context, sections: dict[str, tuple[str, str]], spans: 
                 if scan.enclosing_open(pair.start(), window=pair.start() - array + 1) == array:
                     close = scan.match_bracket(pair.start())
                     chosen.append((pair.group(1), pair.end(), close - 1))
-    callees = Counter(m.group(1) for _, start, end in chosen if (m := _CALL.search(src, start, end)))
+    callees = Counter(first.group(1) for _, start, end in chosen if (first := _CALL.search(src, start, end)))
     for name, start, end in chosen:
         call = _CALL.search(src, start, end)  # the first call: `["doing_tasks", style ? render(o) : null]`
         text = ""

@@ -259,6 +259,7 @@ class _Lexer:
         span_start = start
         while True:
             m = _TEMPLATE_TEXT.match(src, j)
+            assert m is not None  # the pattern matches the empty string too
             texts.append(unescape(m.group()))
             j = m.end()
             if j >= len(src):

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeAlias, TypeVar
 from urllib.parse import quote
 
 from . import versions as semver
-from .errors import AuditorError, DownloadError, IntegrityError, RegistryError, UnknownPackage, UnknownVersion
+from .errors import DownloadError, IntegrityError, RegistryError, UnknownPackage, UnknownVersion
 
 if TYPE_CHECKING:
     import httpx

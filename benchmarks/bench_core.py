@@ -14,6 +14,7 @@ the same run (these machines are shared and noisy: take the best of several roun
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import re
 import resource
@@ -97,7 +98,7 @@ def bench_warm_diff_and_growth(reg: Registry, rounds: int) -> None:
             collector.ensure([version])
             store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             sizes.append(db.stat().st_size)
-        growth = [(b - a) / 1e6 for a, b in zip(sizes, sizes[1:])]
+        growth = [(b - a) / 1e6 for a, b in itertools.pairwise(sizes)]
         print(f"store: first version {sizes[0] / 1e6:.1f} MB, then +{', +'.join(f'{g:.2f}' for g in growth)} MB "
               f"per consecutive version (target ≤ 2 MB)")
         env = {**os.environ, "AUDITOR_DB": str(db), "AUDITOR_CACHE_MAX": "1T"}  # evicts nothing from the shared cache

@@ -6,6 +6,7 @@ import pytest
 
 from auditor import bundle
 from auditor.errors import BundleNotFound, DownloadError
+
 from builders import bun_binary, cli_js, js_package, native_package, tgz
 
 
@@ -52,10 +53,10 @@ def test_damaged_graph_is_an_error_not_garbage(tmp_path):
 
 
 def test_corrupt_tarball(tmp_path):
-    with pytest.raises(DownloadError, match="corrupt package archive bad.tgz"):
+    with pytest.raises(DownloadError, match=r"corrupt package archive bad\.tgz"):
         bundle.unpack(write(tmp_path, "bad.tgz", b"\x1f\x8b" + b"garbage" * 100), tmp_path / "root")
 
 
 def test_package_without_program(tmp_path):
-    with pytest.raises(BundleNotFound, match="x.tgz contains none of package/cli.js, package/claude"):
+    with pytest.raises(BundleNotFound, match=r"x\.tgz contains none of package/cli\.js, package/claude"):
         bundle.from_directory(unpacked(tmp_path, tgz({"package/README.md": b"hi"})), ("package/cli.js",), ("package/claude",), label="x.tgz")

@@ -15,6 +15,7 @@ from auditor.collector import Collector, Step, eta
 from auditor.errors import AuditorError, BundleNotFound, IntegrityError, StoreBusy
 from auditor.npm import Cache, Registry
 from auditor.store import Store
+
 from builders import LINUX, MAIN, NAMES_A, NAMES_B, cli_js, fake_program, tgz
 
 HELLO = Scenario(name="hello", mode="print", prompt="Say hello.", route="base-url")

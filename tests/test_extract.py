@@ -2,6 +2,7 @@
 
 from auditor import extract, targets
 from auditor.bundle import Bundle, Module
+
 from builders import NAMES_A, NAMES_B, cli_js
 
 TARGET = targets.get("claude-code")
