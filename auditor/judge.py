@@ -45,7 +45,7 @@ from . import kinds
 from . import versions as vers
 from .changelog import ChangelogHistory, Entry, Release, entries_near, instant, late_entries, missing_versions
 from .diff import Change
-from .rules import CATEGORIES, Observed, Rule, observe, severity_rank
+from .rules import CATEGORIES, Matcher, Observed, Rule, observe, severity_rank
 from .rules import text_diff as _text_diff
 
 VERDICTS = ("undocumented", "partial", "documented")
@@ -140,7 +140,8 @@ def judge(
     """
     index = _Index(releases, published)
     seen = [observe(change) for change in changes]
-    matched = [_matching(rules, s) for s in seen]
+    matcher = Matcher(rules)
+    matched = [_matching(matcher, s) for s in seen]
     findings = [_finding(group, seen, matched, index) for group in _groups(seen, matched)]
     span = _span(versions, published, changes)
     if published is not None:
@@ -158,9 +159,9 @@ def _precedence(rule: Rule) -> tuple:
     return (-severity_rank(rule.severity), not rule.specific, rule.order)
 
 
-def _matching(rules: Sequence[Rule], seen: Observed) -> list[Rule]:
+def _matching(matcher: Matcher, seen: Observed) -> list[Rule]:
     """Rules that match, the deciding one first."""
-    return sorted((rule for rule in rules if rule.matches(seen)), key=_precedence)
+    return sorted(matcher.matching(seen), key=_precedence)
 
 
 def _groups(seen: list[Observed], matched: list[list[Rule]]) -> list[list[int]]:

@@ -147,6 +147,28 @@ class Rule:
         return True
 
 
+class Matcher:
+    """Rules indexed by the kind and status of change they accept, so that a change is tested only
+    against the rules that can match it (a long range has ~45,000 changes, ~70 rules)."""
+
+    def __init__(self, rules: Iterable[Rule]):
+        self.rules = tuple(rules)
+        self._for: dict[tuple[str, str], tuple[Rule, ...]] = {}
+
+    def candidates(self, kind: str, status: str) -> tuple[Rule, ...]:
+        """The rules whose kinds and status admit such a change, in load order."""
+        found = self._for.get((kind, status))
+        if found is None:
+            found = self._for[(kind, status)] = tuple(
+                rule for rule in self.rules if (not rule.kinds or kind in rule.kinds) and (not rule.status or status in rule.status)
+            )
+        return found
+
+    def matching(self, seen: Observed) -> list[Rule]:
+        """The rules that match, in load order."""
+        return [rule for rule in self.candidates(seen.change.kind, seen.change.status) if rule.matches(seen)]
+
+
 # ---------------------------------------------------------------------------------------------- observe
 
 
