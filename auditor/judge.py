@@ -307,6 +307,8 @@ class _Index:
         self._keys = [vers.parse(v) for v in self.published]
         self._windows: dict[str, list[_Entry]] = {}
         self._says: dict[tuple[str, int], bool] = {}
+        self._spans: dict[tuple[str, ...], list[_Entry]] = {}
+        self._saying: dict[tuple[tuple[str, ...], tuple[re.Pattern, ...]], list[_Entry]] = {}
 
     def entry(self, version: str, entry: Entry) -> _Entry:
         """One entry of `version`'s section, tokenized (once)."""
@@ -338,6 +340,22 @@ class _Index:
             if hit:
                 return True
         return False
+
+    def spanning(self, versions: Sequence[str]) -> list[_Entry]:
+        """The windows of several versions, each entry once (cached: many findings span the same versions)."""
+        key = tuple(versions)
+        found = self._spans.get(key)
+        if found is None:
+            found = self._spans[key] = list({id(e): e for version in versions for e in self.window(version)}.values())
+        return found
+
+    def saying(self, versions: Sequence[str], patterns: tuple[re.Pattern, ...]) -> list[_Entry]:
+        """The entries of `spanning(versions)` that match any evidence pattern (cached per rule's patterns)."""
+        key = (tuple(versions), patterns)
+        found = self._saying.get(key)
+        if found is None:
+            found = self._saying[key] = [e for e in self.spanning(versions) if self.says(e, patterns)]
+        return found
 
     def window(self, version: str) -> list[_Entry]:
         """Entries of `version` and of one published release on each side (every changelog section
@@ -492,7 +510,7 @@ def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], 
 
     specifics = [_specifics(seen[i], matched[i], index) for i in members]
     at = sorted({v for c in changes for v in (c.introduced_in, *c.changed_in, c.removed_in) if v}, key=vers.parse)
-    window = list({id(e): e for version in at for e in index.window(version)}.values())
+    window = index.spanning(at)
     relevant: dict[int, _Entry] = {}
     mentioning: dict[int, tuple[_Entry, int]] = {}
     covered: set[str] = set()
@@ -500,7 +518,7 @@ def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], 
     for i, spec in zip(members, specifics):
         # Evidence words are those of the rule that decided this change (all entries when none did).
         deciding = matched[i][0] if matched[i] else None
-        candidates = [e for e in window if deciding is None or not deciding.evidence or index.says(e, deciding.evidence)]
+        candidates = window if deciding is None or not deciding.evidence else index.saying(at, deciding.evidence)
         relevant.update((id(e), e) for e in candidates)
         # A rule that matched what the change is, with its evidence words in the entry, is one signal.
         weak_needed = 1 if deciding is not None and deciding.structural and deciding.evidence else 2

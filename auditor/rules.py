@@ -84,6 +84,14 @@ class Observed:
     def removed_text(self) -> str:
         return "\n".join(self.removed)
 
+    @cached_property
+    def folded_added(self) -> str:
+        return folded(self.added_text)
+
+    @cached_property
+    def folded_removed(self) -> str:
+        return folded(self.removed_text)
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -147,13 +155,50 @@ class Rule:
         return True
 
 
+# The non-ASCII characters that `re` matches to an ASCII letter when ignoring case (tests check this
+# list against `re`). Folded to that letter, a text's lower case holds every ASCII literal a
+# case-insensitive pattern could match in it.
+_FOLD = str.maketrans({"ı": "i", "İ": "i", "ſ": "s", "K": "k"})
+
+
+def folded(text: str) -> str:
+    """A text as `literals` are looked up in: case-insensitively, as `re` compares letters."""
+    return text.translate(_FOLD).lower()
+
+
+def literals(pattern: re.Pattern) -> tuple[str, ...] | None:
+    """Lower-case ASCII strings of which one is in the `folded` text wherever `pattern` matches: the
+    longest literal run (3 characters or more) of each top-level alternative. None when some
+    alternative has no such run, or the pattern cannot be read (then only searching tells)."""
+    try:
+        from re import _constants as sre, _parser  # the parser `re.compile` uses
+
+        data = _parser.parse(pattern.pattern, pattern.flags).data
+        alternatives = data[0][1][1] if len(data) == 1 and data[0][0] is sre.BRANCH else [data]
+        out = []
+        for alternative in alternatives:
+            best = run = ""
+            for op, arg in alternative:
+                run = run + chr(arg).lower() if op is sre.LITERAL and arg < 128 else ""
+                best = max(best, run, key=len)
+            if len(best) < 3:
+                return None
+            out.append(best)
+        return tuple(out)
+    except Exception:  # a private module: whatever changes in it, fall back to searching
+        return None
+
+
 class Matcher:
     """Rules indexed by the kind and status of change they accept, so that a change is tested only
-    against the rules that can match it (a long range has ~45,000 changes, ~70 rules)."""
+    against the rules that can match it (a long range has ~45,000 changes, ~70 rules); a word pattern
+    is searched only in texts that hold one of its `literals` (searching ignoring case is slow: a
+    long range has 16 MB of changed text)."""
 
     def __init__(self, rules: Iterable[Rule]):
         self.rules = tuple(rules)
         self._for: dict[tuple[str, str], tuple[Rule, ...]] = {}
+        self._literals = {p: literals(p) for rule in self.rules for p in (rule.text, rule.added, rule.removed) if p is not None}
 
     def candidates(self, kind: str, status: str) -> tuple[Rule, ...]:
         """The rules whose kinds and status admit such a change, in load order."""
@@ -166,7 +211,19 @@ class Matcher:
 
     def matching(self, seen: Observed) -> list[Rule]:
         """The rules that match, in load order."""
-        return [rule for rule in self.candidates(seen.change.kind, seen.change.status) if rule.matches(seen)]
+        return [rule for rule in self.candidates(seen.change.kind, seen.change.status) if self._may_match(rule, seen) and rule.matches(seen)]
+
+    def _may_match(self, rule: Rule, seen: Observed) -> bool:
+        """False when a word pattern of the rule cannot match: no text holds any of its literals."""
+        if rule.text is not None and not (self._may(rule.text, seen.folded_added) or self._may(rule.text, seen.folded_removed)):
+            return False
+        if rule.added is not None and not self._may(rule.added, seen.folded_added):
+            return False
+        return rule.removed is None or self._may(rule.removed, seen.folded_removed)
+
+    def _may(self, pattern: re.Pattern, text: str) -> bool:
+        found = self._literals[pattern]
+        return found is None or any(literal in text for literal in found)
 
 
 # ---------------------------------------------------------------------------------------------- observe
