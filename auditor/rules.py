@@ -167,26 +167,38 @@ def folded(text: str) -> str:
 
 
 def literals(pattern: re.Pattern) -> tuple[str, ...] | None:
-    """Lower-case ASCII strings of which one is in the `folded` text wherever `pattern` matches: the
-    longest literal run (3 characters or more) of each top-level alternative. None when some
-    alternative has no such run, or the pattern cannot be read (then only searching tells)."""
+    """Lower-case ASCII strings of which one is in the `folded` text wherever `pattern` matches: per
+    alternative, its longest literal run of 3 characters or more, else what a group in it needs. None
+    when some alternative needs no such string, or the pattern cannot be read (then only searching tells)."""
     try:
-        from re import _constants as sre, _parser  # the parser `re.compile` uses
+        from re import _parser  # the parser `re.compile` uses
 
-        data = _parser.parse(pattern.pattern, pattern.flags).data
-        alternatives = data[0][1][1] if len(data) == 1 and data[0][0] is sre.BRANCH else [data]
-        out = []
-        for alternative in alternatives:
-            best = run = ""
-            for op, arg in alternative:
-                run = run + chr(arg).lower() if op is sre.LITERAL and arg < 128 else ""
-                best = max(best, run, key=len)
-            if len(best) < 3:
-                return None
-            out.append(best)
-        return tuple(out)
+        return _needs(_parser.parse(pattern.pattern, pattern.flags).data)
     except Exception:  # a private module: whatever changes in it, fall back to searching
         return None
+
+
+def _needs(items: Any) -> tuple[str, ...] | None:
+    from re import _constants as sre
+
+    if len(items) == 1 and items[0][0] is sre.BRANCH:
+        out: list[str] = []
+        for alternative in items[0][1][1]:
+            found = _needs(alternative)
+            if found is None:
+                return None
+            out.extend(found)
+        return tuple(out)
+    best = run = ""
+    nested = None
+    for op, arg in items:
+        run = run + chr(arg).lower() if op is sre.LITERAL and arg < 128 else ""
+        best = max(best, run, key=len)
+        if nested is None and op is sre.BRANCH:  # (?:a|b) inside the alternative
+            nested = _needs([(op, arg)])
+        elif nested is None and op is sre.SUBPATTERN and not arg[1] and not arg[2]:  # a group that sets no flags
+            nested = _needs(arg[3])
+    return (best,) if len(best) >= 3 else nested
 
 
 class Matcher:

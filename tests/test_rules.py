@@ -188,7 +188,9 @@ def test_fold_lists_every_non_ascii_character_re_matches_to_an_ascii_letter():
         (r"Tengu_[a-z]+", ("tengu_",)),
         (r"ab|cde", None),  # an alternative with no 3-letter literal: search every text
         (r"abc|abd", None),  # the parser merges the shared prefix "ab": too short
-        (r"(?:opus|sonnet) \d", None),
+        (r"(?:opus|sonnet) \d", ("opus", "sonnet")),
+        (r"(?:≤|at most)\s*\d+ (?:words|lines)", ("words", "lines")),
+        (r"(?:ab|cd) \d", None),
     ],
 )
 def test_literals_are_what_every_alternative_needs(pattern, expected):
