@@ -163,7 +163,7 @@ _FOLD = str.maketrans({"ı": "i", "İ": "i", "ſ": "s", "K": "k"})
 
 def folded(text: str) -> str:
     """A text as `literals` are looked up in: case-insensitively, as `re` compares letters."""
-    return text.translate(_FOLD).lower()
+    return text.lower() if text.isascii() else text.translate(_FOLD).lower()
 
 
 def literals(pattern: re.Pattern) -> tuple[str, ...] | None:
@@ -210,7 +210,12 @@ class Matcher:
     def __init__(self, rules: Iterable[Rule]):
         self.rules = tuple(rules)
         self._for: dict[tuple[str, str], tuple[Rule, ...]] = {}
-        self._literals = {p: literals(p) for rule in self.rules for p in (rule.text, rule.added, rule.removed) if p is not None}
+        self._needs: dict[re.Pattern, re.Pattern | None] = {}
+        for rule in self.rules:
+            for pattern in (rule.text, rule.added, rule.removed):
+                if pattern is not None:
+                    found = literals(pattern)
+                    self._needs[pattern] = None if found is None else re.compile("|".join(map(re.escape, found)))
 
     def candidates(self, kind: str, status: str) -> tuple[Rule, ...]:
         """The rules whose kinds and status admit such a change, in load order."""
@@ -234,8 +239,8 @@ class Matcher:
         return rule.removed is None or self._may(rule.removed, seen.folded_removed)
 
     def _may(self, pattern: re.Pattern, text: str) -> bool:
-        found = self._literals[pattern]
-        return found is None or any(literal in text for literal in found)
+        needs = self._needs[pattern]  # the literals as one case-sensitive search of the folded text
+        return needs is None or (bool(text) and needs.search(text) is not None)
 
 
 # ---------------------------------------------------------------------------------------------- observe
