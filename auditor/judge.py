@@ -45,7 +45,7 @@ from . import kinds
 from . import versions as vers
 from .changelog import ChangelogHistory, Entry, Release, entries_near, instant, late_entries, missing_versions
 from .diff import Change
-from .rules import CATEGORIES, Matcher, Observed, Rule, observe, severity_rank
+from .rules import CATEGORIES, Matcher, Observed, Rule, could_match, folded, observe, prefilter, severity_rank
 from .rules import text_diff as _text_diff
 
 VERDICTS = ("undocumented", "partial", "documented")
@@ -223,6 +223,8 @@ _AUDIENCE = re.compile(
     r"\bfor\s+(?:\w+\s+){0,3}(?:users|subscribers|accounts|customers)\b|\bon\s+(?:bedrock|vertex|foundry)\b",
     re.IGNORECASE,
 )
+# Searched only in texts that hold one of their literals (see rules.literals): most changed text names no model or level.
+_NEEDS = {pattern: prefilter(pattern) for pattern in (_MODEL, _EFFORT, _QUOTED_EFFORT, _ABOUT_EFFORT)}
 _STOP = frozenset(
     """this that with from have will when what which there their them they then than into your about
     were been also only more most such some each other these those just like over does doesn done
@@ -241,7 +243,9 @@ def _families(text: str) -> set[str]:
 
 def _models(text: str) -> set[str]:
     """Model families and versions named in a text: "claude-opus-4-7", "Opus 4.7" → "opus 4.7"."""
-    out = set()
+    out: set[str] = set()
+    if not could_match(_NEEDS[_MODEL], folded(text)):
+        return out
     for family, version, more in _MODEL.findall(text):
         family = family.lower()
         out.add(f"{family} {version.replace('-', '.')}")
@@ -448,9 +452,10 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
     out.models = _models(whole + "\n" + change.key)
     out.models_strong = change.kind == "model"
     # Prose about effort says `high` bare; elsewhere only a quoted level (or "xhigh") is a value.
-    levels = _EFFORT if change.kind != "request_code" and _ABOUT_EFFORT.search(changed) else _QUOTED_EFFORT
-    out.values = {next(g for g in m.groups() if g).lower() for m in levels.finditer(seen.added_text)}
-    out.old_values = {next(g for g in m.groups() if g).lower() for m in levels.finditer(seen.removed_text)}
+    about = change.kind != "request_code" and could_match(_NEEDS[_ABOUT_EFFORT], folded(changed)) and _ABOUT_EFFORT.search(changed)
+    levels = _EFFORT if about else _QUOTED_EFFORT
+    out.values = _levels(levels, seen.added_text, seen.folded_added)
+    out.old_values = _levels(levels, seen.removed_text, seen.folded_removed)
     if change.kind in ("limit", "prompt_section", "string", "section_condition"):
         out.values |= _numbers(seen.added_text)
         out.old_values |= _numbers(seen.removed_text)
@@ -465,6 +470,13 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
     families = {m.split()[0] for m in out.models}
     out.probe = frozenset(out.names | out.words | out.models | families | out.values_all | out.bigrams.keys() | ({out.key} if out.key else set()))
     return out
+
+
+def _levels(levels: re.Pattern, text: str, folded_text: str) -> set[str]:
+    """The effort levels `levels` finds in a text."""
+    if not could_match(_NEEDS[levels], folded_text):
+        return set()
+    return {next(g for g in m.groups() if g).lower() for m in levels.finditer(text)}
 
 
 def _mentions(spec: _Specifics, entry: _Entry, kind: str, weak_needed: int) -> tuple[int, set[str]]:
