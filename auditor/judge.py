@@ -217,6 +217,7 @@ _MODEL = re.compile(
 _EFFORT = re.compile(r"(?<![\w-])(low|medium|high|xhigh|max)(?![\w-])", re.IGNORECASE)
 _QUOTED_EFFORT = re.compile(r"[\"'`](low|medium|high|xhigh|max)[\"'`]|(?<![\w-])(xhigh)(?![\w-])", re.IGNORECASE)
 _ABOUT_EFFORT = re.compile(r"\beffort|\breasoning\b", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")  # in every _NUM: a quick first test (its lookbehind defeats re's own)
 _NUM = re.compile(r"(?<![\w.$])(\d[\d,_]*(?:\.\d+)?)\s*([kKmM])?(?![\w.])")
 _AUDIENCE = re.compile(
     r"\b(?:pro|max|team|enterprise|free)\b(?:\s*/\s*\w+)?\s+(?:users|subscribers|plans?|accounts)|"
@@ -256,7 +257,7 @@ def _models(text: str) -> set[str]:
 def _numbers(text: str) -> set[str]:
     """Numbers of two or more digits, also as the K/M round figures a changelog would write."""
     out = set()
-    for digits, suffix in _NUM.findall(text):
+    for digits, suffix in _NUM.findall(text) if _DIGIT.search(text) else ():
         try:
             value = float(digits.replace(",", "").replace("_", ""))
         except ValueError:
@@ -409,6 +410,7 @@ _NAME = re.compile(
     r"(?<![\w$])(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+[A-Z][A-Za-z0-9]*|"
     r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:-[a-z0-9]+){2,})(?![\w$])"
 )
+_CAMEL = re.compile(r"[a-z0-9][A-Z]")  # in every _NAME without "_" or "-": a quick first test (its lookbehind defeats re's own)
 _COMMAND = re.compile(r"(?<![\w/.:])(?:/[a-z][a-z-]{2,}|--[a-z][a-z-]+)(?![\w/])")
 # Brand names written like identifiers: naming one is not naming a change.
 _PROPER_NOUNS = frozenset("GitHub GitLab JavaScript TypeScript PowerShell VSCode WebFetch WebSearch OpenTelemetry OAuth iTerm macOS".split())
@@ -439,8 +441,9 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
         out.key_alone = change.status != "changed" or change.kind in ("flag", "limit")
         if change.kind in kinds.USER_FACING:
             out.salient.add(out.key)
-    out.names.update(n for n in _NAME.findall(changed) if n not in _PROPER_NOUNS and not _MODEL.fullmatch(n.split("claude-")[-1]))
-    if change.kind != "request_code":
+    if "_" in changed or "-" in changed or _CAMEL.search(changed):
+        out.names.update(n for n in _NAME.findall(changed) if n not in _PROPER_NOUNS and not _MODEL.fullmatch(n.split("claude-")[-1]))
+    if change.kind != "request_code" and ("/" in changed or "--" in changed):
         out.names.update(_COMMAND.findall(changed))
     out.names.discard(out.key)
     patterns = [p for rule in rules for p in rule.patterns()]
