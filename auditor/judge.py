@@ -292,6 +292,14 @@ class _Entry:
         self.features = self.tokens | self.words | self.models | self.values | self.bigrams
 
 
+class _Pool:
+    """Changelog entries a change is checked against, also keyed by identity (for the finding's union)."""
+
+    def __init__(self, entries: list[_Entry]):
+        self.entries = entries
+        self.by_id = {id(e): e for e in entries}
+
+
 class _Index:
     """The changelog prepared once per judgement: rare words known, entries tokenized when first
     needed (a judgement reads the windows of a few versions, not the thousands of entries), windows cached."""
@@ -313,7 +321,7 @@ class _Index:
         self._windows: dict[str, list[_Entry]] = {}
         self._says: dict[tuple[str, int], bool] = {}
         self._spans: dict[tuple[str, ...], list[_Entry]] = {}
-        self._saying: dict[tuple[tuple[str, ...], tuple[re.Pattern, ...]], list[_Entry]] = {}
+        self._pools: dict[tuple[tuple[str, ...], tuple[re.Pattern, ...]], _Pool] = {}
 
     def entry(self, version: str, entry: Entry) -> _Entry:
         """One entry of `version`'s section, tokenized (once)."""
@@ -354,12 +362,14 @@ class _Index:
             found = self._spans[key] = list({id(e): e for version in versions for e in self.window(version)}.values())
         return found
 
-    def saying(self, versions: Sequence[str], patterns: tuple[re.Pattern, ...]) -> list[_Entry]:
-        """The entries of `spanning(versions)` that match any evidence pattern (cached per rule's patterns)."""
-        key = (tuple(versions), patterns)
-        found = self._saying.get(key)
+    def pool(self, versions: Sequence[str], evidence: tuple[re.Pattern, ...]) -> _Pool:
+        """The entries of `spanning(versions)` that match any evidence pattern (all of them without
+        evidence); cached per versions and rule's patterns, since many changes share both."""
+        key = (tuple(versions), evidence)
+        found = self._pools.get(key)
         if found is None:
-            found = self._saying[key] = [e for e in self.spanning(versions) if self.says(e, patterns)]
+            spanned = self.spanning(versions)
+            found = self._pools[key] = _Pool(spanned if not evidence else [e for e in spanned if self.says(e, evidence)])
         return found
 
     def window(self, version: str) -> list[_Entry]:
@@ -525,7 +535,6 @@ def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], 
 
     specifics = [_specifics(seen[i], matched[i], index) for i in members]
     at = sorted({v for c in changes for v in (c.introduced_in, *c.changed_in, c.removed_in) if v}, key=vers.parse)
-    window = index.spanning(at)
     relevant: dict[int, _Entry] = {}
     mentioning: dict[int, tuple[_Entry, int]] = {}
     covered: set[str] = set()
@@ -533,13 +542,13 @@ def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], 
     for i, spec in zip(members, specifics):
         # Evidence words are those of the rule that decided this change (all entries when none did).
         deciding = matched[i][0] if matched[i] else None
-        candidates = window if deciding is None or not deciding.evidence else index.saying(at, deciding.evidence)
-        relevant.update((id(e), e) for e in candidates)
+        candidates = index.pool(at, deciding.evidence if deciding is not None else ())
+        relevant.update(candidates.by_id)
         # A rule that matched what the change is, with its evidence words in the entry, is one signal.
         weak_needed = 1 if deciding is not None and deciding.structural and deciding.evidence else 2
         hit = False
-        for entry in candidates:
-            if spec.probe.isdisjoint(entry.features):
+        for entry in candidates.entries:
+            if spec.probe.isdisjoint(entry.features):  # most entries share nothing with the change
                 continue
             score, named = _mentions(spec, entry, seen[i].change.kind, weak_needed)
             if score:
