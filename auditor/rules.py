@@ -180,7 +180,16 @@ def literals(pattern: re.Pattern) -> tuple[str, ...] | None:
 def prefilter(pattern: re.Pattern) -> re.Pattern | None:
     """`literals` as one case-sensitive search of a `folded` text (None: no prefilter)."""
     found = literals(pattern)
-    return None if found is None else re.compile("|".join(map(re.escape, found)))
+    return None if found is None else _search(found)
+
+
+def _search(found: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(map(re.escape, sorted(set(found)))))
+
+
+def _words(rule: Rule) -> tuple[re.Pattern, ...]:
+    """A rule's patterns searched in the changed text."""
+    return tuple(p for p in (rule.text, rule.added, rule.removed) if p is not None)
 
 
 def could_match(needs: re.Pattern | None, folded_text: str) -> bool:
@@ -215,25 +224,37 @@ class Matcher:
     """Rules indexed by the kind and status of change they accept, so that a change is tested only
     against the rules that can match it (a long range has ~45,000 changes, ~70 rules); a word pattern
     is searched only in texts that hold one of its `literals` (searching ignoring case is slow: a
-    long range has 16 MB of changed text)."""
+    long range has 16 MB of changed text), and most texts hold none of any candidate rule's: one
+    search of them all rules those rules out together."""
 
     def __init__(self, rules: Iterable[Rule]):
         self.rules = tuple(rules)
-        self._for: dict[tuple[str, str], tuple[Rule, ...]] = {}
-        self._needs = {p: prefilter(p) for rule in self.rules for p in (rule.text, rule.added, rule.removed) if p is not None}
+        self._for: dict[tuple[str, str], tuple[tuple[Rule, ...], tuple[Rule, ...], re.Pattern | None]] = {}
+        self._literals = {p: literals(p) for rule in self.rules for p in _words(rule)}
+        self._needs = {p: None if found is None else _search(found) for p, found in self._literals.items()}
 
     def candidates(self, kind: str, status: str) -> tuple[Rule, ...]:
         """The rules whose kinds and status admit such a change, in load order."""
+        return self._group(kind, status)[0]
+
+    def _group(self, kind: str, status: str) -> tuple[tuple[Rule, ...], tuple[Rule, ...], re.Pattern | None]:
+        """(candidates, those with no word pattern, one search for every literal of the others' word
+        patterns — None when one of them has no literals)."""
         found = self._for.get((kind, status))
         if found is None:
-            found = self._for[(kind, status)] = tuple(
-                rule for rule in self.rules if (not rule.kinds or kind in rule.kinds) and (not rule.status or status in rule.status)
-            )
+            rules = tuple(rule for rule in self.rules if (not rule.kinds or kind in rule.kinds) and (not rule.status or status in rule.status))
+            wordless = tuple(rule for rule in rules if not _words(rule))
+            needed = [self._literals[p] for rule in rules for p in _words(rule)]
+            anyone = None if not needed or any(n is None for n in needed) else _search(tuple(lit for n in needed for lit in n))
+            found = self._for[(kind, status)] = (rules, wordless, anyone)
         return found
 
     def matching(self, seen: Observed) -> list[Rule]:
         """The rules that match, in load order."""
-        return [rule for rule in self.candidates(seen.change.kind, seen.change.status) if self._may_match(rule, seen) and rule.matches(seen)]
+        rules, wordless, anyone = self._group(seen.change.kind, seen.change.status)
+        if anyone is not None and not (could_match(anyone, seen.folded_added) or could_match(anyone, seen.folded_removed)):
+            rules = wordless
+        return [rule for rule in rules if self._may_match(rule, seen) and rule.matches(seen)]
 
     def _may_match(self, rule: Rule, seen: Observed) -> bool:
         """False when a word pattern of the rule cannot match: no text holds any of its literals."""
