@@ -184,6 +184,7 @@ def prefilter(pattern: re.Pattern) -> re.Pattern | None:
 
 
 def _search(found: tuple[str, ...]) -> re.Pattern:
+    """One case-sensitive search for any of these strings."""
     return re.compile("|".join(map(re.escape, sorted(set(found)))))
 
 
@@ -198,6 +199,7 @@ def could_match(needs: re.Pattern | None, folded_text: str) -> bool:
 
 
 def _needs(items: Any) -> tuple[str, ...] | None:
+    """`literals` of a parsed pattern (a sequence of `re._parser` items)."""
     from re import _constants as sre
 
     if len(items) == 1 and items[0][0] is sre.BRANCH:
