@@ -420,7 +420,9 @@ _NAME = re.compile(
     r"(?<![\w$])(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+[A-Z][A-Za-z0-9]*|"
     r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:-[a-z0-9]+){2,})(?![\w$])"
 )
-_CAMEL = re.compile(r"[a-z0-9][A-Z]")  # in every _NAME without "_" or "-": a quick first test (its lookbehind defeats re's own)
+# Every _NAME has "_", a camel hump or two inner dashes: a quick first test (its lookbehind defeats re's own).
+_CAMEL = re.compile(r"[a-z0-9][A-Z]")
+_DASHES = re.compile(r"[a-z0-9]-[a-z0-9]+-[a-z0-9]")
 _COMMAND = re.compile(r"(?<![\w/.:])(?:/[a-z][a-z-]{2,}|--[a-z][a-z-]+)(?![\w/])")
 # Brand names written like identifiers: naming one is not naming a change.
 _PROPER_NOUNS = frozenset("GitHub GitLab JavaScript TypeScript PowerShell VSCode WebFetch WebSearch OpenTelemetry OAuth iTerm macOS".split())
@@ -451,7 +453,7 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
         out.key_alone = change.status != "changed" or change.kind in ("flag", "limit")
         if change.kind in kinds.USER_FACING:
             out.salient.add(out.key)
-    if "_" in changed or "-" in changed or _CAMEL.search(changed):
+    if "_" in changed or _CAMEL.search(changed) or _DASHES.search(changed):
         out.names.update(n for n in _NAME.findall(changed) if n not in _PROPER_NOUNS and not _MODEL.fullmatch(n.split("claude-")[-1]))
     if change.kind != "request_code" and ("/" in changed or "--" in changed):
         out.names.update(_COMMAND.findall(changed))
