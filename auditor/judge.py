@@ -45,7 +45,7 @@ from . import kinds
 from . import versions as vers
 from .changelog import ChangelogHistory, Entry, Release, entries_near, instant, late_entries, missing_versions
 from .diff import Change
-from .rules import CATEGORIES, Observed, Rule, observe, severity_rank
+from .rules import CATEGORIES, Matcher, Observed, Rule, could_match, folded, observe, prefilter, severity_rank
 from .rules import text_diff as _text_diff
 
 VERDICTS = ("undocumented", "partial", "documented")
@@ -140,7 +140,8 @@ def judge(
     """
     index = _Index(releases, published)
     seen = [observe(change) for change in changes]
-    matched = [_matching(rules, s) for s in seen]
+    matcher = Matcher(rules)
+    matched = [_matching(matcher, s) for s in seen]
     findings = [_finding(group, seen, matched, index) for group in _groups(seen, matched)]
     span = _span(versions, published, changes)
     if published is not None:
@@ -158,9 +159,9 @@ def _precedence(rule: Rule) -> tuple:
     return (-severity_rank(rule.severity), not rule.specific, rule.order)
 
 
-def _matching(rules: Sequence[Rule], seen: Observed) -> list[Rule]:
+def _matching(matcher: Matcher, seen: Observed) -> list[Rule]:
     """Rules that match, the deciding one first."""
-    return sorted((rule for rule in rules if rule.matches(seen)), key=_precedence)
+    return sorted(matcher.matching(seen), key=_precedence)
 
 
 def _groups(seen: list[Observed], matched: list[list[Rule]]) -> list[list[int]]:
@@ -216,12 +217,15 @@ _MODEL = re.compile(
 _EFFORT = re.compile(r"(?<![\w-])(low|medium|high|xhigh|max)(?![\w-])", re.IGNORECASE)
 _QUOTED_EFFORT = re.compile(r"[\"'`](low|medium|high|xhigh|max)[\"'`]|(?<![\w-])(xhigh)(?![\w-])", re.IGNORECASE)
 _ABOUT_EFFORT = re.compile(r"\beffort|\breasoning\b", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")  # in every _NUM: a quick first test (its lookbehind defeats re's own)
 _NUM = re.compile(r"(?<![\w.$])(\d[\d,_]*(?:\.\d+)?)\s*([kKmM])?(?![\w.])")
 _AUDIENCE = re.compile(
     r"\b(?:pro|max|team|enterprise|free)\b(?:\s*/\s*\w+)?\s+(?:users|subscribers|plans?|accounts)|"
     r"\bfor\s+(?:\w+\s+){0,3}(?:users|subscribers|accounts|customers)\b|\bon\s+(?:bedrock|vertex|foundry)\b",
     re.IGNORECASE,
 )
+# Searched only in texts that hold one of their literals (see rules.literals): most changed text names no model or level.
+_NEEDS = {pattern: prefilter(pattern) for pattern in (_MODEL, _EFFORT, _QUOTED_EFFORT, _ABOUT_EFFORT)}
 _STOP = frozenset(
     """this that with from have will when what which there their them they then than into your about
     were been also only more most such some each other these those just like over does doesn done
@@ -240,7 +244,9 @@ def _families(text: str) -> set[str]:
 
 def _models(text: str) -> set[str]:
     """Model families and versions named in a text: "claude-opus-4-7", "Opus 4.7" → "opus 4.7"."""
-    out = set()
+    out: set[str] = set()
+    if not could_match(_NEEDS[_MODEL], folded(text)):
+        return out
     for family, version, more in _MODEL.findall(text):
         family = family.lower()
         out.add(f"{family} {version.replace('-', '.')}")
@@ -251,7 +257,7 @@ def _models(text: str) -> set[str]:
 def _numbers(text: str) -> set[str]:
     """Numbers of two or more digits, also as the K/M round figures a changelog would write."""
     out = set()
-    for digits, suffix in _NUM.findall(text):
+    for digits, suffix in _NUM.findall(text) if _DIGIT.search(text) else ():
         try:
             value = float(digits.replace(",", "").replace("_", ""))
         except ValueError:
@@ -286,6 +292,14 @@ class _Entry:
         self.features = self.tokens | self.words | self.models | self.values | self.bigrams
 
 
+class _Pool:
+    """Changelog entries a change is checked against, also keyed by identity (for the finding's union)."""
+
+    def __init__(self, entries: list[_Entry]):
+        self.entries = entries
+        self.by_id = {id(e): e for e in entries}
+
+
 class _Index:
     """The changelog prepared once per judgement: rare words known, entries tokenized when first
     needed (a judgement reads the windows of a few versions, not the thousands of entries), windows cached."""
@@ -306,6 +320,8 @@ class _Index:
         self._keys = [vers.parse(v) for v in self.published]
         self._windows: dict[str, list[_Entry]] = {}
         self._says: dict[tuple[str, int], bool] = {}
+        self._spans: dict[tuple[str, ...], list[_Entry]] = {}
+        self._pools: dict[tuple[tuple[str, ...], tuple[re.Pattern, ...]], _Pool] = {}
 
     def entry(self, version: str, entry: Entry) -> _Entry:
         """One entry of `version`'s section, tokenized (once)."""
@@ -337,6 +353,24 @@ class _Index:
             if hit:
                 return True
         return False
+
+    def spanning(self, versions: Sequence[str]) -> list[_Entry]:
+        """The windows of several versions, each entry once (cached: many findings span the same versions)."""
+        key = tuple(versions)
+        found = self._spans.get(key)
+        if found is None:
+            found = self._spans[key] = list({id(e): e for version in versions for e in self.window(version)}.values())
+        return found
+
+    def pool(self, versions: Sequence[str], evidence: tuple[re.Pattern, ...]) -> _Pool:
+        """The entries of `spanning(versions)` that match any evidence pattern (all of them without
+        evidence); cached per versions and rule's patterns, since many changes share both."""
+        key = (tuple(versions), evidence)
+        found = self._pools.get(key)
+        if found is None:
+            spanned = self.spanning(versions)
+            found = self._pools[key] = _Pool(spanned if not evidence else [e for e in spanned if self.says(e, evidence)])
+        return found
 
     def window(self, version: str) -> list[_Entry]:
         """Entries of `version` and of one published release on each side (every changelog section
@@ -386,6 +420,9 @@ _NAME = re.compile(
     r"(?<![\w$])(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+[A-Z][A-Za-z0-9]*|"
     r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:-[a-z0-9]+){2,})(?![\w$])"
 )
+# Every _NAME has "_", a camel hump or two inner dashes: a quick first test (its lookbehind defeats re's own).
+_CAMEL = re.compile(r"[a-z0-9][A-Z]")
+_DASHES = re.compile(r"[a-z0-9]-[a-z0-9]+-[a-z0-9]")
 _COMMAND = re.compile(r"(?<![\w/.:])(?:/[a-z][a-z-]{2,}|--[a-z][a-z-]+)(?![\w/])")
 # Brand names written like identifiers: naming one is not naming a change.
 _PROPER_NOUNS = frozenset("GitHub GitLab JavaScript TypeScript PowerShell VSCode WebFetch WebSearch OpenTelemetry OAuth iTerm macOS".split())
@@ -416,8 +453,9 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
         out.key_alone = change.status != "changed" or change.kind in ("flag", "limit")
         if change.kind in kinds.USER_FACING:
             out.salient.add(out.key)
-    out.names.update(n for n in _NAME.findall(changed) if n not in _PROPER_NOUNS and not _MODEL.fullmatch(n.split("claude-")[-1]))
-    if change.kind != "request_code":
+    if "_" in changed or _CAMEL.search(changed) or _DASHES.search(changed):
+        out.names.update(n for n in _NAME.findall(changed) if n not in _PROPER_NOUNS and not _MODEL.fullmatch(n.split("claude-")[-1]))
+    if change.kind != "request_code" and ("/" in changed or "--" in changed):
         out.names.update(_COMMAND.findall(changed))
     out.names.discard(out.key)
     patterns = [p for rule in rules for p in rule.patterns()]
@@ -429,9 +467,10 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
     out.models = _models(whole + "\n" + change.key)
     out.models_strong = change.kind == "model"
     # Prose about effort says `high` bare; elsewhere only a quoted level (or "xhigh") is a value.
-    levels = _EFFORT if change.kind != "request_code" and _ABOUT_EFFORT.search(changed) else _QUOTED_EFFORT
-    out.values = {next(g for g in m.groups() if g).lower() for m in levels.finditer(seen.added_text)}
-    out.old_values = {next(g for g in m.groups() if g).lower() for m in levels.finditer(seen.removed_text)}
+    about = change.kind != "request_code" and could_match(_NEEDS[_ABOUT_EFFORT], folded(changed)) and _ABOUT_EFFORT.search(changed)
+    levels = _EFFORT if about else _QUOTED_EFFORT
+    out.values = _levels(levels, seen.added_text, seen.folded_added)
+    out.old_values = _levels(levels, seen.removed_text, seen.folded_removed)
     if change.kind in ("limit", "prompt_section", "string", "section_condition"):
         out.values |= _numbers(seen.added_text)
         out.old_values |= _numbers(seen.removed_text)
@@ -446,6 +485,13 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
     families = {m.split()[0] for m in out.models}
     out.probe = frozenset(out.names | out.words | out.models | families | out.values_all | out.bigrams.keys() | ({out.key} if out.key else set()))
     return out
+
+
+def _levels(levels: re.Pattern, text: str, folded_text: str) -> set[str]:
+    """The effort levels `levels` finds in a text."""
+    if not could_match(_NEEDS[levels], folded_text):
+        return set()
+    return {next(g for g in m.groups() if g).lower() for m in levels.finditer(text)}
 
 
 def _mentions(spec: _Specifics, entry: _Entry, kind: str, weak_needed: int) -> tuple[int, set[str]]:
@@ -491,7 +537,6 @@ def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], 
 
     specifics = [_specifics(seen[i], matched[i], index) for i in members]
     at = sorted({v for c in changes for v in (c.introduced_in, *c.changed_in, c.removed_in) if v}, key=vers.parse)
-    window = list({id(e): e for version in at for e in index.window(version)}.values())
     relevant: dict[int, _Entry] = {}
     mentioning: dict[int, tuple[_Entry, int]] = {}
     covered: set[str] = set()
@@ -499,13 +544,13 @@ def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], 
     for i, spec in zip(members, specifics):
         # Evidence words are those of the rule that decided this change (all entries when none did).
         deciding = matched[i][0] if matched[i] else None
-        candidates = [e for e in window if deciding is None or not deciding.evidence or index.says(e, deciding.evidence)]
-        relevant.update((id(e), e) for e in candidates)
+        candidates = index.pool(at, deciding.evidence if deciding is not None else ())
+        relevant.update(candidates.by_id)
         # A rule that matched what the change is, with its evidence words in the entry, is one signal.
         weak_needed = 1 if deciding is not None and deciding.structural and deciding.evidence else 2
         hit = False
-        for entry in candidates:
-            if spec.probe.isdisjoint(entry.features):
+        for entry in candidates.entries:
+            if spec.probe.isdisjoint(entry.features):  # most entries share nothing with the change
                 continue
             score, named = _mentions(spec, entry, seen[i].change.kind, weak_needed)
             if score:

@@ -83,6 +83,14 @@ class Observed:
     def removed_text(self) -> str:
         return "\n".join(self.removed)
 
+    @cached_property
+    def folded_added(self) -> str:
+        return folded(self.added_text)
+
+    @cached_property
+    def folded_removed(self) -> str:
+        return folded(self.removed_text)
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -144,6 +152,121 @@ class Rule:
         if self.context and not (self.context.search(seen.before) or self.context.search(seen.after)):
             return False
         return True
+
+
+def folded(text: str) -> str:
+    """A text as `literals` are looked up in: lower case, and the non-ASCII letters that `re` matches
+    to an ASCII letter when ignoring case (ı İ ſ K; tests check this list against `re`) made that
+    letter, so that it holds every ASCII literal a case-insensitive pattern could match in the text.
+    (str.replace: str.translate is 10x slower on long texts.)"""
+    if text.isascii():
+        return text.lower()
+    return text.replace("İ", "i").lower().replace("ı", "i").replace("ſ", "s")  # "K".lower() is "k"
+
+
+def literals(pattern: re.Pattern) -> tuple[str, ...] | None:
+    """Lower-case ASCII strings of which one is in the `folded` text wherever `pattern` matches: per
+    alternative, its longest literal run of 3 characters or more, else what a group in it needs. None
+    when some alternative needs no such string, or the pattern cannot be read (then only searching tells)."""
+    try:
+        from re import _parser  # the parser `re.compile` uses
+
+        return _needs(_parser.parse(pattern.pattern, pattern.flags).data)
+    except Exception:  # a private module: whatever changes in it, fall back to searching
+        return None
+
+
+def prefilter(pattern: re.Pattern) -> re.Pattern | None:
+    """`literals` as one case-sensitive search of a `folded` text (None: no prefilter)."""
+    found = literals(pattern)
+    return None if found is None else _search(found)
+
+
+def _search(found: tuple[str, ...]) -> re.Pattern:
+    """One case-sensitive search for any of these strings."""
+    return re.compile("|".join(map(re.escape, sorted(set(found)))))
+
+
+def _words(rule: Rule) -> tuple[re.Pattern, ...]:
+    """A rule's patterns searched in the changed text."""
+    return tuple(p for p in (rule.text, rule.added, rule.removed) if p is not None)
+
+
+def could_match(needs: re.Pattern | None, folded_text: str) -> bool:
+    """Whether a pattern with this `prefilter` could match the text `folded_text` was folded from."""
+    return needs is None or (bool(folded_text) and needs.search(folded_text) is not None)
+
+
+def _needs(items: Any) -> tuple[str, ...] | None:
+    """`literals` of a parsed pattern (a sequence of `re._parser` items)."""
+    from re import _constants as sre
+
+    if len(items) == 1 and items[0][0] is sre.BRANCH:
+        out: list[str] = []
+        for alternative in items[0][1][1]:
+            found = _needs(alternative)
+            if found is None:
+                return None
+            out.extend(found)
+        return tuple(out)
+    best = run = ""
+    nested = None
+    for op, arg in items:
+        run = run + chr(arg).lower() if op is sre.LITERAL and arg < 128 else ""
+        best = max(best, run, key=len)
+        if nested is None and op is sre.BRANCH:  # (?:a|b) inside the alternative
+            nested = _needs([(op, arg)])
+        elif nested is None and op is sre.SUBPATTERN and not arg[1] and not arg[2]:  # a group that sets no flags
+            nested = _needs(arg[3])
+    return (best,) if len(best) >= 3 else nested
+
+
+class Matcher:
+    """Rules indexed by the kind and status of change they accept, so that a change is tested only
+    against the rules that can match it (a long range has ~45,000 changes, ~70 rules); a word pattern
+    is searched only in texts that hold one of its `literals` (searching ignoring case is slow: a
+    long range has 16 MB of changed text), and most texts hold none of any candidate rule's: one
+    search of them all rules those rules out together."""
+
+    def __init__(self, rules: Iterable[Rule]):
+        self.rules = tuple(rules)
+        self._for: dict[tuple[str, str], tuple[tuple[Rule, ...], tuple[Rule, ...], re.Pattern | None]] = {}
+        self._literals = {p: literals(p) for rule in self.rules for p in _words(rule)}
+        self._needs = {p: None if found is None else _search(found) for p, found in self._literals.items()}
+
+    def candidates(self, kind: str, status: str) -> tuple[Rule, ...]:
+        """The rules whose kinds and status admit such a change, in load order."""
+        return self._group(kind, status)[0]
+
+    def _group(self, kind: str, status: str) -> tuple[tuple[Rule, ...], tuple[Rule, ...], re.Pattern | None]:
+        """(candidates, those with no word pattern, one search for every literal of the others' word
+        patterns — None when one of them has no literals)."""
+        found = self._for.get((kind, status))
+        if found is None:
+            rules = tuple(rule for rule in self.rules if (not rule.kinds or kind in rule.kinds) and (not rule.status or status in rule.status))
+            wordless = tuple(rule for rule in rules if not _words(rule))
+            needed = [self._literals[p] for rule in rules for p in _words(rule)]
+            anyone = None if not needed or any(n is None for n in needed) else _search(tuple(lit for n in needed for lit in n))
+            found = self._for[(kind, status)] = (rules, wordless, anyone)
+        return found
+
+    def matching(self, seen: Observed) -> list[Rule]:
+        """The rules that match, in load order."""
+        rules, wordless, anyone = self._group(seen.change.kind, seen.change.status)
+        if anyone is not None and not (could_match(anyone, seen.folded_added) or could_match(anyone, seen.folded_removed)):
+            rules = wordless
+        return [rule for rule in rules if self._may_match(rule, seen) and rule.matches(seen)]
+
+    def _may_match(self, rule: Rule, seen: Observed) -> bool:
+        """False when a word pattern of the rule cannot match: no text holds any of its literals."""
+        if rule.text is not None and not (self._may(rule.text, seen.folded_added) or self._may(rule.text, seen.folded_removed)):
+            return False
+        if rule.added is not None and not self._may(rule.added, seen.folded_added):
+            return False
+        return rule.removed is None or self._may(rule.removed, seen.folded_removed)
+
+    def _may(self, pattern: re.Pattern, text: str) -> bool:
+        return could_match(self._needs[pattern], text)
 
 
 # ---------------------------------------------------------------------------------------------- observe

@@ -168,3 +168,41 @@ def test_inline_rule_tables_report_the_line_of_their_id(tmp_path):
     write(tmp_path, "inline.toml", 'rule = [\n  {id = "a", category = "safety", severity = "low", kinds = ["env"]},\n  {id = "b", category = "safety", severity = "meh", kinds = ["env"]},\n]\n')
     with pytest.raises(RuleError, match=r"inline\.toml:3: rule 'b': severity 'meh'"):
         rules.load(tmp_path)
+
+
+# ---------------------------------------------------------------------------------------------- matcher
+
+
+def test_fold_lists_every_non_ascii_character_re_matches_to_an_ascii_letter():
+    import re
+    import string
+
+    every = "".join(map(chr, range(0x80, 0x110000)))
+    assert not re.findall("[" + re.escape(string.digits + string.punctuation + " ") + "]", every, re.IGNORECASE)
+    found = set(re.findall("[a-z]", every, re.IGNORECASE))
+    assert {c: rules.folded(c) for c in found} == {c: next(a for a in "abcdefghijklmnopqrstuvwxyz" if re.fullmatch(a, c, re.I)) for c in found}
+
+
+@pytest.mark.parametrize(
+    "pattern, expected",
+    [
+        (r"\bcompact|context (?:window|usage)|summari[sz]e the", ("compact", "context ", "summari")),
+        (r"Tengu_[a-z]+", ("tengu_",)),
+        (r"ab|cde", None),  # an alternative with no 3-letter literal: search every text
+        (r"abc|abd", None),  # the parser merges the shared prefix "ab": too short
+        (r"(?:opus|sonnet) \d", ("opus", "sonnet")),
+        (r"(?:≤|at most)\s*\d+ (?:words|lines)", ("words", "lines")),
+        (r"(?:ab|cd) \d", None),
+    ],
+)
+def test_literals_are_what_every_alternative_needs(pattern, expected):
+    import re
+
+    assert rules.literals(re.compile(pattern, re.I)) == expected
+
+
+@pytest.mark.parametrize("text", ["a ſcalar here", "KELVIN: Kompact", "no match at all", "ıt's YAML", "İ"])
+def test_matcher_finds_what_rules_match(text):
+    shipped = rules.load()
+    seen = observe(change("string", "k", None, text))
+    assert rules.Matcher(shipped).matching(seen) == [r for r in shipped if r.matches(seen)]
