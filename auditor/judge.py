@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -339,7 +340,7 @@ class _Index:
                 frozenset(v.lower() for v in _EFFORT.findall(text)) | _numbers(text),
                 bool(models) or bool(_AUDIENCE.search(text)),
                 " " + " ".join(spoken) + " ",
-                frozenset(f"{a} {b}" for a, b in zip(spoken, spoken[1:])),
+                frozenset(f"{a} {b}" for a, b in itertools.pairwise(spoken)),
             )
         return found
 
@@ -514,11 +515,11 @@ def _mentions(spec: _Specifics, entry: _Entry, kind: str, weak_needed: int) -> t
         return 0, set()
     strong_names = names & spec.salient if spec.salient - {spec.key} else names
     key_strong = key and spec.key_alone and (
-        bool(_DISTINCT.search(spec.key)) or (kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text)))
+        bool(spec.key and _DISTINCT.search(spec.key)) or (kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text)))
     )
     strong = bool(strong_names) or key_strong or (spec.models_strong and bool(models))
     others = bool(names - strong_names) + bool(models) + bool(values) + (len(words) >= 2) + (len(words) >= 4)
-    named = names | models | values | ({spec.key} if key else set())
+    named = names | models | values | ({spec.key} if key and spec.key else set())
     # Naming an edited fact's key (the Bash tool, a section) says which fact, not what changed in it.
     if not strong and others < weak_needed and others + (key and not key_strong) < 2:
         return 0, named
@@ -541,7 +542,7 @@ def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], 
     mentioning: dict[int, tuple[_Entry, int]] = {}
     covered: set[str] = set()
     unmentioned_members = []
-    for i, spec in zip(members, specifics):
+    for i, spec in zip(members, specifics, strict=True):
         # Evidence words are those of the rule that decided this change (all entries when none did).
         deciding = matched[i][0] if matched[i] else None
         candidates = index.pool(at, deciding.evidence if deciding is not None else ())

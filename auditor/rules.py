@@ -14,16 +14,18 @@ prompt section's inclusion condition was added or dropped.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import string
 import tomllib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from . import kinds
 from .diff import Change, word_diff
@@ -169,7 +171,7 @@ def literals(pattern: re.Pattern) -> tuple[str, ...] | None:
     alternative, its longest literal run of 3 characters or more, else what a group in it needs. None
     when some alternative needs no such string, or the pattern cannot be read (then only searching tells)."""
     try:
-        from re import _parser  # the parser `re.compile` uses
+        from re import _parser  # type: ignore[attr-defined]  # the parser `re.compile` uses (private: typeshed omits it)
 
         return _needs(_parser.parse(pattern.pattern, pattern.flags).data)
     except Exception:  # a private module: whatever changes in it, fall back to searching
@@ -199,7 +201,7 @@ def could_match(needs: re.Pattern | None, folded_text: str) -> bool:
 
 def _needs(items: Any) -> tuple[str, ...] | None:
     """`literals` of a parsed pattern (a sequence of `re._parser` items)."""
-    from re import _constants as sre
+    from re import _constants as sre  # type: ignore[attr-defined]  # private, as _parser
 
     if len(items) == 1 and items[0][0] is sre.BRANCH:
         out: list[str] = []
@@ -246,7 +248,8 @@ class Matcher:
             rules = tuple(rule for rule in self.rules if (not rule.kinds or kind in rule.kinds) and (not rule.status or status in rule.status))
             wordless = tuple(rule for rule in rules if not _words(rule))
             needed = [self._literals[p] for rule in rules for p in _words(rule)]
-            anyone = None if not needed or any(n is None for n in needed) else _search(tuple(lit for n in needed for lit in n))
+            known = [n for n in needed if n is not None]
+            anyone = _search(tuple(lit for n in known for lit in n)) if needed and len(known) == len(needed) else None
             found = self._for[(kind, status)] = (rules, wordless, anyone)
         return found
 
@@ -275,6 +278,8 @@ class Matcher:
 def observe(change: Change) -> Observed:
     """The parts of a change rules match against (pure; the diff is the expensive part)."""
     before, after = _text(change.before), _text(change.after)
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
     if not before:
         added, removed = ((after,) if after else ()), ()
     elif not after:
@@ -354,7 +359,7 @@ def _condition(change: Change) -> str | None:
         return None
     values = [change.before, *(value for _, value in change.history)] if change.history else [change.before, change.after]
     steps = set()
-    for old, new in zip(values, values[1:]):
+    for old, new in itertools.pairwise(values):
         if old and new == "":
             steps.add("removed")
         elif not old and new:
@@ -463,14 +468,16 @@ def _rule(table: dict, name: str, lines: list[str], span: tuple[int, int], order
     if not isinstance(rule_id, str) or not _ID.match(rule_id):
         raise fail("needs an id of lowercase letters, digits, '-', '_' or '.'", "id" if "id" in table else None)
 
-    def choice(key: str, allowed: Iterable[str], required: bool = False) -> str | None:
+    def choice(key: str, allowed: Iterable[str]) -> str | None:
         value = table.get(key)
-        if value is None:
-            if required:
-                raise fail(f"missing {key!r} (one of {', '.join(allowed)})")
-            return None
-        if value not in allowed:
+        if value is not None and value not in allowed:
             raise fail(f"{key} {value!r} is not one of {', '.join(allowed)}", key)
+        return value
+
+    def required(key: str, allowed: Iterable[str]) -> str:
+        value = choice(key, allowed)
+        if value is None:
+            raise fail(f"missing {key!r} (one of {', '.join(allowed)})")
         return value
 
     def choices(key: str, allowed: Iterable[str]) -> frozenset[str]:
@@ -497,8 +504,8 @@ def _rule(table: dict, name: str, lines: list[str], span: tuple[int, int], order
             raise fail(f"{key} must be a string", key)
         return value
 
-    category = choice("category", CATEGORIES, required=True)
-    severity = choice("severity", SEVERITIES, required=True)
+    category = required("category", CATEGORIES)
+    severity = required("severity", SEVERITIES)
     title = text("title")
     text("description")
     if title is not None:
@@ -524,7 +531,7 @@ def _rule(table: dict, name: str, lines: list[str], span: tuple[int, int], order
         status=choices("status", STATUSES),
         direction=choice("direction", DIRECTIONS),
         condition=choice("condition", CONDITIONS),
-        evidence=tuple(_evidence(e, lambda: regex("evidence", e[1:-1])) for e in evidence),
+        evidence=tuple(_evidence(e, lambda e=e: regex("evidence", e[1:-1])) for e in evidence),
         merge=merge,
         exclude=exclude,
         **patterns,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -201,7 +201,7 @@ def test_a_published_version_without_a_section_is_a_finding():
 
 def test_rewritten_and_late_entries_from_history():
     def at(day: int, hour: int = 12) -> datetime:
-        return datetime(2026, 4, day, hour, tzinfo=timezone.utc)
+        return datetime(2026, 4, day, hour, tzinfo=UTC)
 
     texts = [
         (at(1), "## 1.0.1\n\n- Thing\n"),

@@ -80,7 +80,7 @@ def _release_details(report: DiffReport, version: str, changes: list, changelog:
             lines.append(f"  `{_code(short(change.before))}` → `{_code(short(change.after))}`")
     if len(changes) > limit:
         lines.append(f"- … and {len(changes) - limit} more")
-    return lines + ["", "</details>"]
+    return [*lines, "", "</details>"]
 
 
 def _md_run(op: str, text: str) -> str:

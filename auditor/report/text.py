@@ -6,7 +6,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from . import KIND_TITLES, STATUS_WORDS, DiffReport, hunks, observed, ordered_findings, short, structure_lines, versions_of, when  # noqa: F401 (short is re-exported)
+from . import KIND_TITLES, STATUS_WORDS, DiffReport, hunks, observed, ordered_findings, short, structure_lines, versions_of, when
 
 _VERDICT_STYLE = {"undocumented": "bold red", "partial": "yellow", "documented": "green"}
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
