@@ -70,7 +70,7 @@ class _Size(click.ParamType):
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value):
-    """The group's value (flag, environment or default), unless the command was given its own flag."""
+    """Keep an option's value in ctx.obj: the group's (flag, environment or default), or a command's own flag."""
     if ctx.parent is None or ctx.get_parameter_source(param.name) is ParameterSource.COMMANDLINE:
         ctx.ensure_object(dict)[param.name] = value
 
@@ -123,16 +123,10 @@ def _cache(ctx: click.Context) -> Cache:
     return Cache(ctx.obj["cache_dir"] or default_cache_dir(), ctx.obj["cache_max"])
 
 
-def _keep(ctx: click.Context, param: click.Parameter, value):
-    """Options of the commands that collect are kept with the shared settings."""
-    if value is not None:
-        ctx.obj[param.name] = value
-
-
 def _work_options(command):
     """--jobs N for the commands that collect."""
     return click.option(
-        "--jobs", "-j", type=click.IntRange(min=1), expose_value=False, callback=_keep,
+        "--jobs", "-j", type=click.IntRange(min=1), expose_value=False, callback=_remember,
         help="Releases worked on at once (default: the number of CPUs).",
     )(command)
 
