@@ -302,7 +302,8 @@ class _Lexer:
         return i + 1
 
     def _regex_allowed(self, i: int) -> bool:
-        """A `/` starts a regex unless it follows a value (identifier, number, `)` or `]`)."""
+        """A `/` starts a regex unless it follows a value (identifier, number, `)` or `]`); after a spread
+        (`...`) it does: `[...\/re\/.test(s)?a:b]`."""
         src = self.src
         k = i - 1
         while k >= 0 and src[k] in " \t\r\n":
@@ -310,7 +311,7 @@ class _Lexer:
         if k < 0:
             return True
         p = src[k]
-        if p in _REGEX_AFTER_CHAR or p == "}":
+        if p in _REGEX_AFTER_CHAR or p == "}" or src[k - 2 : k + 1] == "...":
             return True
         if p.isalnum() or p in "_$":
             m = _IDENT_CHARS.search(src, max(0, k - 12), k + 1)

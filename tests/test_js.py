@@ -38,3 +38,9 @@ def test_normalize_code_ignores_renames_but_not_literals_or_keys():
     assert js.normalize_code(a) != js.normalize_code(a.replace('"high"', '"medium"'))
     assert js.normalize_code(a) != js.normalize_code(a.replace("max_tokens", "max_output"))
     assert "max_tokens" in js.normalize_code(a)
+
+
+def test_a_regex_after_a_spread_is_a_regex():
+    # 2.1.331: `[...\/^[\\/]{2}\/.test(p)?…]` read as division put 400 KB of code into "strings"
+    src = r"""l=[o,...//^[\\/]{2}/.test(p)?x.map((d)=>d.replace(/[\\/]+/g,"/")):[]];y="after" """.replace("//^", "/^")
+    assert texts(src) == ["/", "after"]
