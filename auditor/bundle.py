@@ -16,6 +16,7 @@ import struct
 import tarfile
 import zlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .errors import BundleNotFound, DownloadError
@@ -25,6 +26,7 @@ _OFFSETS = struct.Struct("<QIIIIII")  # byte_count, modules(off,len), entry id, 
 _TEXT_ENCODINGS = {0: "latin-1", 1: "latin-1", 2: "utf-16-le"}  # Bun: binary, latin1, utf16
 _JS_LOADERS = {0, 1, 2, 3}  # jsx, js, ts, tsx
 _TEXT_LOADER = 13
+_MODULE_JOIN = "\n;\n"
 _HASH_SUFFIX = re.compile(r"-[0-9a-z]{8}(?=\.[^/]*$)")
 
 
@@ -35,6 +37,12 @@ class Module:
     name: str
     text: str
     is_code: bool
+    path: str = ""  # as embedded, hash and all: what other modules' `import … from "…"` name
+
+    @property
+    def file(self) -> str:
+        """The embedded file's own name (`chunk-4vtpkfhj.js`), unique within one build."""
+        return re.split(r"[/\\]", self.path or self.name)[-1]
 
 
 @dataclass(frozen=True)
@@ -44,10 +52,24 @@ class Bundle:
     origin: str
     modules: tuple[Module, ...]
 
-    @property
+    @cached_property
     def code(self) -> str:
         """All JavaScript, one module after another (each module is a complete program text)."""
-        return "\n;\n".join(m.text for m in self.modules if m.is_code)
+        return _MODULE_JOIN.join(m.text for m in self.modules if m.is_code)
+
+    @property
+    def code_modules(self) -> list[Module]:
+        return [m for m in self.modules if m.is_code]
+
+    @cached_property
+    def module_starts(self) -> list[int]:
+        """Where each code module begins in `code`: minified names are only unique within one module."""
+        starts, pos = [], 0
+        for m in self.modules:
+            if m.is_code:
+                starts.append(pos)
+                pos += len(m.text) + len(_MODULE_JOIN)
+        return starts
 
     @property
     def documents(self) -> dict[str, str]:
@@ -110,7 +132,7 @@ def read_bun_graph(data, label: str = "binary") -> list[Module]:
             continue  # native addons, compressed assets, wasm: not text we can read
         raw = data[base + text_off : base + text_off + text_len]
         text = bytes(raw).decode(_TEXT_ENCODINGS.get(encoding, "utf-8"), "replace")
-        modules.append(Module(_stable_name(name), text, is_code))
+        modules.append(Module(_stable_name(name), text, is_code, name))
     if not any(m.is_code for m in modules):
         raise BundleNotFound(f"{label}'s Bun module graph holds no JavaScript source")
     return modules

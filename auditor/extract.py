@@ -27,8 +27,12 @@ _BUILDER_DEF = re.compile(
 # a named `function` keyword that is not the tail of another identifier or a property (`x.function`)
 _NAMED_FUNCTION = re.compile(r"function(?<![A-Za-z0-9_$.]function)\*?\s*(" + _IDENT + r")\s*\(")
 _CONST_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")=$")
+_METHOD_BEFORE = re.compile(r"[)\]]\??(\." + _IDENT + r")\($")
 _PROCESS_ENV = re.compile(r"process\.env\.([A-Z][A-Z0-9_]{2,})")
-_CALLEE_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")\($")
+_CALLEE_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")(\." + _IDENT + r")?\($")
+_FIRST_ARGUMENT = re.compile(r"\((" + _IDENT + r")[,)]")
+_IMPORT = re.compile(r"import\{([^{}]*)\}from\s*\"([^\"]+)\"")
+_EXPORT = re.compile(r"export\{([^{}]*)\}")
 _SECTION_PAIR = re.compile(r"\[\"([a-z][a-z0-9_-]{1,40})\",")
 _CALL = re.compile(r"(?<![\w$.])(" + _IDENT + r")\(")
 _HEADING_LITERAL = re.compile(r"# [A-Z]")  # at a literal's first character (begins with a literal: fast to search for)
@@ -64,7 +68,7 @@ def extract(bundle: Bundle, target: Target, version: str) -> Facts:
     """All static facts of one release's bundle."""
     source = bundle.code
     scan = js.scan(source)
-    ctx = _Context(source, scan, version, target.section_anchors)
+    ctx = _Context(source, scan, version, target.section_anchors, bundle.module_starts, [m.file for m in bundle.code_modules])
     facts: dict[str, dict[str, object]] = {kind: {} for kind in kinds.STATIC}
     sections, section_spans = _sections(ctx)
     facts["prompt_section"] = {name: text for name, (text, _) in sections.items()}
@@ -91,21 +95,33 @@ def from_package(tgz: Path, root: Path, entry_files: tuple[str, ...], target: Ta
 class _Context:
     """The source, its scan, and the lookups extraction shares: constants and function bodies."""
 
-    def __init__(self, source: str, scan: js.Scan, version: str, anchors: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        source: str,
+        scan: js.Scan,
+        version: str,
+        anchors: tuple[str, ...] = (),
+        module_starts: list[int] | None = None,
+        module_files: list[str] | None = None,
+    ):
         self.source = source
+        self.module_starts = module_starts or [0]
+        self.module_files = module_files or [""]
+        self._imports: list[dict[str, tuple[int, str]]] | None = None
+        self._exports: dict[int, dict[str, str]] = {}
         self.anchors = anchors
         self.scan = scan
         self.version = version
-        self._constants: dict[str, str] | None = None
+        self._bindings: dict[str, list[tuple[int, str]]] | None = None
         self._functions: tuple[list[int], list[str]] | None = None
         self._by_name: dict[str, list[int]] | None = None
         self._bodies: dict[int, tuple[int, int] | None] = {}
 
     @property
-    def constants(self) -> dict[str, str]:
-        """Identifiers bound to exactly one string value (`X="Bash"`), used to fill `${X}` in templates."""
-        if self._constants is None:
-            values: dict[str, set[str]] = defaultdict(set)
+    def bindings(self) -> dict[str, list[tuple[int, str]]]:
+        """Every `X="literal"` in code: name → (position, value), in source order (built once)."""
+        if self._bindings is None:
+            found: dict[str, list[tuple[int, str]]] = defaultdict(list)
             src = self.source
             for start in self.scan.assigned:
                 if src[start - 2] not in "=!<>":
@@ -113,9 +129,85 @@ class _Context:
                     if m:
                         lit = self.scan.literal_at(start)
                         if lit is not None and lit.end - start < 200:
-                            values[m.group(1)].add(lit.text)
-            self._constants = {k: next(iter(v)) for k, v in values.items() if len(v) == 1}
-        return self._constants
+                            found[m.group(1)].append((start, lit.text))
+            self._bindings = found
+        return self._bindings
+
+    def module_index(self, pos: int) -> int:
+        return max(bisect.bisect_right(self.module_starts, pos) - 1, 0)
+
+    def module_span(self, pos: int) -> tuple[int, int]:
+        """The code module holding pos: [start, end)."""
+        i = self.module_index(pos)
+        end = self.module_starts[i + 1] if i + 1 < len(self.module_starts) else len(self.source)
+        return self.module_starts[i], end
+
+    @property
+    def imports(self) -> list[dict[str, tuple[int, str]]]:
+        """Per module: local name → (module it comes from, name exported there), from
+        `import{a,b as c}from"/$bunfs/root/chunk-….js"` (a native build's chunks share top-level names)."""
+        if self._imports is None:
+            by_file = {f: i for i, f in enumerate(self.module_files) if f}
+            self._imports = [{} for _ in self.module_starts]
+            for m in _IMPORT.finditer(self.source):
+                origin = by_file.get(re.split(r"[/\\]", m.group(2))[-1])
+                if origin is not None and self.scan.in_opaque(m.start()) is None:
+                    table = self._imports[self.module_index(m.start())]
+                    for exported, local in _names(m.group(1)):
+                        table[local] = (origin, exported)
+        return self._imports
+
+    def exported(self, module: int, name: str) -> str:
+        """The local name behind `name` in a module's `export{local as name}`."""
+        if module not in self._exports:
+            start = self.module_starts[module]
+            end = self.module_starts[module + 1] if module + 1 < len(self.module_starts) else len(self.source)
+            self._exports[module] = {
+                exported: local for m in _EXPORT.finditer(self.source, start, end) for local, exported in _names(m.group(1))
+            }
+        return self._exports[module].get(name, name)
+
+    def origin(self, name: str, pos: int) -> tuple[int, str]:
+        """Where the name used at pos is declared: (module, its name there), following
+        `import{x as name}` (and re-exports) to the module that binds it."""
+        module = self.module_index(pos)
+        for _ in range(4):  # re-exports: a → b → c
+            if name not in self.imports[module] or self._binds(module, name):
+                break
+            module, exported = self.imports[module][name]
+            name = self.exported(module, exported)
+        return module, name
+
+    def _binds(self, module: int, name: str) -> list[str]:
+        start = self.module_starts[module]
+        end = self.module_starts[module + 1] if module + 1 < len(self.module_starts) else len(self.source)
+        return [value for at, value in self.bindings.get(name, ()) if start <= at < end]
+
+    def constant(self, name: str, pos: int) -> str | None:
+        """The literal `name` stands for at pos: the one value it is bound to in the module that declares
+        it (pos's own, or the one it is imported from). Every chunk of a native build, and every scope,
+        reuses the same short names, so a binding anywhere else says nothing."""
+        values = set(self._binds(*self.origin(name, pos)))
+        return values.pop() if len(values) == 1 else None
+
+    def constants_matching(self, pattern: re.Pattern[str]) -> list[tuple[str, int, str]]:
+        """(name, where bound, value) of each constant whose whole value matches, once per module."""
+        out, seen = [], set()
+        for name, bound in self.bindings.items():
+            for at, value in bound:
+                if pattern.fullmatch(value) and (key := (name, self.module_span(at)[0])) not in seen:
+                    seen.add(key)
+                    if self.constant(name, at) == value:
+                        out.append((name, at, value))
+        return out
+
+    def first_arguments(self, names: set[str]) -> dict[str, list[int]]:
+        """Where each of these names is a call's first argument (`f(name,` / `f(name)`), found in one pass."""
+        found: dict[str, list[int]] = defaultdict(list)
+        for m in _FIRST_ARGUMENT.finditer(self.source):
+            if m.group(1) in names and self.scan.in_opaque(m.start()) is None:
+                found[m.group(1)].append(m.start(1))
+        return found
 
     def text(self, lit: js.Literal) -> str:
         """A literal's text. Template holes stay `${…}`: minified names are reused across scopes and
@@ -201,7 +293,7 @@ class _Context:
         if m.group(2):
             span = self.function_named(name, near=start)
             return (self.prose(*span), span) if span else ("", None)
-        return self.constants.get(name, ""), None
+        return self.constant(name, start) or "", None
 
     def normalize_condition(self, cond: str, near: int) -> str:
         """A condition, alpha-renamed, with short helper functions it calls inlined so that what they
@@ -212,6 +304,16 @@ class _Context:
             if span and span[1] - span[0] <= 600:
                 parts.append("where " + js.normalize_code(self.source[span[0] : span[1]]))
         return " ".join(parts)
+
+
+def _names(clause: str) -> list[tuple[str, str]]:
+    """`a,b as c` → [(a, a), (b, c)]."""
+    pairs = []
+    for item in clause.split(","):
+        parts = item.split(" as ")
+        if len(parts) <= 2 and parts[0].strip():
+            pairs.append((parts[0].strip(), parts[-1].strip()))
+    return pairs
 
 
 def _is_prose(text: str, min_words: int) -> bool:
@@ -319,13 +421,32 @@ def _literal_facts(ctx: _Context, target: Target, facts: dict, skip_spans: list[
             if lit is not None and not lit.expressions and whole(lit.text):
                 facts[kind][lit.text] = ""
     flag_piece = re.compile("|".join(re.escape(p) for p in target.flag_prefixes) + r"\w+")
-    gates: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    gates: dict[tuple[int, str, str], list[tuple[str, str]]] = defaultdict(list)
+
+    def read(name: str, quote: int, after: int) -> None:
+        """A flag literal (or a name bound to one) ending just before `after`, maybe a call's first argument
+        (of `gate(` or `store.read(`): grouped by the function called, wherever it is declared."""
+        if callee := _CALLEE_BEFORE.search(src, max(0, quote - 60), quote):
+            key = (*ctx.origin(callee.group(1), quote), callee.group(2) or "")
+        elif method := _METHOD_BEFORE.search(src, max(0, quote - 60), quote):  # `store()?.cached(F,null)`
+            key = (-1, "", method.group(1))
+        else:
+            return
+        gates[key].append((name, src[after : after + 24]))
+
     for m in flag_piece.finditer(src):
         quote = m.start() - 1
         if src[quote] in "\"'" and src[m.end() : m.end() + 1] == src[quote] and scan.is_literal_start(quote):
-            callee = _CALLEE_BEFORE.search(src, max(0, quote - 40), quote)
-            if callee:
-                gates[callee.group(1)].append((m.group(), src[m.end() + 1 : m.end() + 25]))
+            read(m.group(), quote, m.end() + 1)
+    # `var qn="tengu_x";function jn(){return gate(qn,!1)}`: the same read through a name bound once
+    constants = ctx.constants_matching(flag_piece)
+    uses = ctx.first_arguments({name for name, _, _ in constants})
+    for name, at, value in constants:
+        home = ctx.module_index(at)
+        for pos in uses.get(name, ()):
+            module = ctx.module_index(pos)
+            if (module == home or name in ctx.imports[module]) and ctx.constant(name, pos) == value:
+                read(value, pos, pos + len(name))
     facts["flag"].update(_flags(gates))
     skip = sorted(skip_spans)
     for lit in scan.literals(min_length=60):
@@ -339,21 +460,24 @@ def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
     return any(a <= pos < b for a, b in spans[max(0, i - 8) : i + 1])
 
 
-def _flags(gates: dict[str, list[tuple[str, str]]]) -> dict[str, str]:
+def _flags(gates: dict[tuple[int, str, str], list[tuple[str, str]]]) -> dict[str, str]:
     """Feature flags are read through gate functions called `gate("flag", default)`; telemetry events go
-    through functions whose second argument is an object. Classify each callee by how it is called."""
-    flags: dict[str, str] = {}
+    through functions whose second argument is an object. Classify each callee (the function called,
+    wherever it is declared) by how it is mostly called; then every read through a gate counts, whatever
+    its default (a literal gives the flag's value, `gate(F,x)` or `gate(F,{…})` only its presence)."""
+    values: dict[str, set[str]] = defaultdict(set)
     for calls in gates.values():
-        defaults = [(name, after) for name, after in calls if after.startswith(")") or (after.startswith(",") and _GATE_ARG.match(after[1:]))]
+        defaults = [after for _, after in calls if after.startswith(")") or (after.startswith(",") and _GATE_ARG.match(after[1:]))]
         if len(defaults) * 2 < len(calls):
             continue
-        for name, after in defaults:
+        for name, after in calls:
             m = _GATE_ARG.match(after[1:]) if after.startswith(",") else None
             value = m.group(0)[:-1] if m else ""
-            value = {"!0": "true", "!1": "false", "void 0": "undefined"}.get(value, value)
-            if flags.get(name, value) != value:
-                value = "(several)"
-            flags[name] = value
+            values[name].add({"!0": "true", "!1": "false", "void 0": "undefined"}.get(value, value))
+    flags = {}
+    for name, found in values.items():
+        literal = found - {""}
+        flags[name] = "(several)" if len(literal) > 1 else next(iter(literal), "")
     return flags
 
 
@@ -370,7 +494,7 @@ def _tools(ctx: _Context) -> dict[str, object]:
         if not names:
             continue
         raw = names[-1].group(1)
-        name = raw.strip('"') if raw.startswith('"') else ctx.constants.get(raw)
+        name = raw.strip('"') if raw.startswith('"') else ctx.constant(raw, m.start())
         if not name:
             continue
         brace = m.end() - 1
@@ -385,7 +509,7 @@ def _tools(ctx: _Context) -> dict[str, object]:
                 span = ctx.function_named(call.group(1), near=m.start())
                 text = ctx.prose(*span) if span else ""
             elif call:
-                text = ctx.constants.get(call.group(1), "")
+                text = ctx.constant(call.group(1), m.start()) or ""
         tools.setdefault(name, text)
     return tools
 
