@@ -29,7 +29,7 @@ _NAMED_FUNCTION = re.compile(r"function(?<![A-Za-z0-9_$.]function)\*?\s*(" + _ID
 _CONST_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")=$")
 _METHOD_BEFORE = re.compile(r"[)\]]\??(\." + _IDENT + r")\($")
 _PROCESS_ENV = re.compile(r"process\.env\.([A-Z][A-Z0-9_]{2,})")
-_CALLEE_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")(\." + _IDENT + r")?\($")
+_CALLEE_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")(\." + _IDENT + r")?(?:\?\.)?\($")
 _FIRST_ARGUMENT = re.compile(r"\((" + _IDENT + r")[,)]")
 _IMPORT = re.compile(r"import\{([^{}]*)\}from\s*\"([^\"]+)\"")
 _EXPORT = re.compile(r"export\{([^{}]*)\}")
@@ -55,7 +55,7 @@ _NUMBER_VALUE = re.compile(r":(\d[\d_]*(?:\.\d+)?(?:e\d+)?)(?![\w$.])")
 _LIMIT_KEY = re.compile(r"[Tt]okens?|[Bb]udget|[Tt]hreshold|[Ll]imit|[Tt]urns|[Ww]indow")
 _KEY_BEFORE = re.compile(r"(?<![\w$\"'])[A-Za-z_]+$")
 _SETTINGS_ANCHOR = re.compile(r"apiKeyHelper:(?:\(\)=>)?[\w$]+(?:\.string)?\(\)\.optional\(\)")
-_GATE_ARG = re.compile(r'^(?:!0|!1|null|void 0|-?\d[\d.e]*|"[^"]*"|\[\]|\{\})\)')
+_GATE_ARG = re.compile(r'^(?:\{safe:)?(!0|!1|null|void 0|-?\d[\d.e]*|"[^"]*"|\[\]|\{\})[),]')  # `{safe:D,…}`: options
 _IDENT_TAIL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.")
 _FN_LIMIT = 200_000  # a "function" longer than this is a module wrapper, not a unit worth diffing
 _FN_WALK = 40  # nearest named functions tried as the enclosing one; text at module level has none
@@ -462,17 +462,17 @@ def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
 
 def _flags(gates: dict[tuple[int, str, str], list[tuple[str, str]]]) -> dict[str, str]:
     """Feature flags are read through gate functions called `gate("flag", default)`; telemetry events go
-    through functions whose second argument is an object. Classify each callee (the function called,
-    wherever it is declared) by how it is mostly called; then every read through a gate counts, whatever
-    its default (a literal gives the flag's value, `gate(F,x)` or `gate(F,{…})` only its presence)."""
+    through functions whose second argument is an object (`log("event",{…})`). Classify each callee (the
+    function called, wherever it is declared) by how it is mostly called; then every read through a gate
+    counts, whatever its default (a literal gives the flag's value, `gate(F,x)` only its presence)."""
     values: dict[str, set[str]] = defaultdict(set)
     for calls in gates.values():
-        defaults = [after for _, after in calls if after.startswith(")") or (after.startswith(",") and _GATE_ARG.match(after[1:]))]
-        if len(defaults) * 2 < len(calls):
+        payloads = [after for _, after in calls if after.startswith(",{") and not _GATE_ARG.match(after[1:])]
+        if len(payloads) * 2 > len(calls):
             continue
         for name, after in calls:
             m = _GATE_ARG.match(after[1:]) if after.startswith(",") else None
-            value = m.group(0)[:-1] if m else ""
+            value = m.group(1) if m else ""
             values[name].add({"!0": "true", "!1": "false", "void 0": "undefined"}.get(value, value))
     flags = {}
     for name, found in values.items():
