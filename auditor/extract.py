@@ -28,7 +28,8 @@ _BUILDER_DEF = re.compile(
 _NAMED_FUNCTION = re.compile(r"function(?<![A-Za-z0-9_$.]function)\*?\s*(" + _IDENT + r")\s*\(")
 _CONST_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")=$")
 _METHOD_BEFORE = re.compile(r"[)\]]\??(\." + _IDENT + r")\($")
-_PROCESS_ENV = re.compile(r"process\.env\.([A-Z][A-Z0-9_]{2,})")
+_ENV_CODE_PIECE = re.compile(r"_[A-Z][A-Z0-9_]*(?![\w$])")
+_ENV_HEAD = re.compile(r"(?<![\w$])[A-Z][A-Z0-9]*$")
 _CALLEE_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")(\." + _IDENT + r")?(?:\?\.)?\($")
 _FIRST_ARGUMENT = re.compile(r"\((" + _IDENT + r")[,)]")
 _IMPORT = re.compile(r"import\{([^{}]*)\}from\s*\"([^\"]+)\"")
@@ -75,9 +76,7 @@ def extract(bundle: Bundle, target: Target, version: str) -> Facts:
     facts["section_condition"] = {name: cond for name, (_, cond) in sections.items()}
     _literal_facts(ctx, target, facts, section_spans)
     facts["document"] = {name: ctx.clean(text) for name, text in bundle.documents.items() if text.strip()}
-    for name in set(_PROCESS_ENV.findall(source)):
-        if name.startswith(target.identifier_prefixes):
-            facts["env"][name] = ""
+    facts["env"].update(dict.fromkeys(_env_reads(ctx, target), ""))
     facts["tool"] = _tools(ctx)
     facts["setting"] = _settings(ctx)
     facts["limit"] = _limits(ctx)
@@ -314,6 +313,19 @@ def _names(clause: str) -> list[tuple[str, str]]:
         if len(parts) <= 2 and parts[0].strip():
             pairs.append((parts[0].strip(), parts[-1].strip()))
     return pairs
+
+
+def _env_reads(ctx: _Context, target: Target) -> set[str]:
+    """Env var names used in code: `process.env.X`, and from 2.1.160 on `env.X` of a typed env object
+    (`y8.CLAUDE_CODE_X`, whose schema lists `CLAUDE_CODE_X:()=>…`) — any receiver, any key."""
+    src, found = ctx.source, set()
+    for m in _ENV_CODE_PIECE.finditer(src):
+        head = _ENV_HEAD.search(src, max(0, m.start() - 30), m.start())
+        if head:
+            name = head.group() + m.group()
+            if name.startswith(target.identifier_prefixes) and _ENV.match(name) and ctx.scan.in_opaque(m.start()) is None:
+                found.add(name)
+    return found
 
 
 def _is_prose(text: str, min_words: int) -> bool:
