@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import zstandard
+
 from .errors import BundleNotFound, DownloadError
 
 BUN_TRAILER = b"\n---- Bun! ----\n"
@@ -26,6 +28,10 @@ _OFFSETS = struct.Struct("<QIIIIII")  # byte_count, modules(off,len), entry id, 
 _TEXT_ENCODINGS = {0: "latin-1", 1: "latin-1", 2: "utf-16-le"}  # Bun: binary, latin1, utf16
 _JS_LOADERS = {0, 1, 2, 3}  # jsx, js, ts, tsx
 _TEXT_LOADER = 13
+_FILE_LOADER = 5  # an asset as is: newer releases embed prompt documents zstd-compressed (`SKILL.md.zst`)
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_ZST_TEXT = re.compile(r"\.(?:md|txt)\.zst$")
+_DOCUMENT_LIMIT = 8 << 20  # a decompressed document larger than this is data, not a prompt
 _MODULE_JOIN = "\n;\n"
 _HASH_SUFFIX = re.compile(r"-[0-9a-z]{8}(?=\.[^/]*$)")
 
@@ -73,8 +79,19 @@ class Bundle:
 
     @property
     def documents(self) -> dict[str, str]:
-        """Embedded non-code text files (prompt markdown and the like), by stable name."""
-        return {m.name: m.text for m in self.modules if not m.is_code}
+        """Embedded non-code text files (prompt markdown and the like), by stable name. Several files
+        of one name (each skill's `SKILL.md`) are told apart by what they call themselves."""
+        docs = [m for m in self.modules if not m.is_code]
+        count: dict[str, int] = {}
+        for m in docs:
+            count[m.name] = count.get(m.name, 0) + 1
+        out: dict[str, str] = {}
+        for m in docs:
+            key = m.name if count[m.name] == 1 else f"{m.name} ({_document_label(m.text)})"
+            while key in out:  # same label too: keep both, in a stable order
+                key += "'"
+            out[key] = m.text
+        return out
 
 
 def unpack(tgz: Path, dest: Path) -> None:
@@ -128,14 +145,36 @@ def read_bun_graph(data, label: str = "binary") -> list[Module]:
         encoding, loader = record[width - 4], record[width - 3]
         name = bytes(data[base + name_off : base + name_off + name_len]).decode("utf-8", "replace")
         is_code = loader in _JS_LOADERS
-        if not is_code and loader != _TEXT_LOADER:
-            continue  # native addons, compressed assets, wasm: not text we can read
-        raw = data[base + text_off : base + text_off + text_len]
-        text = bytes(raw).decode(_TEXT_ENCODINGS.get(encoding, "utf-8"), "replace")
-        modules.append(Module(_stable_name(name), text, is_code, name))
+        raw = bytes(data[base + text_off : base + text_off + text_len])
+        if loader == _FILE_LOADER and _ZST_TEXT.search(name) and raw.startswith(_ZSTD_MAGIC):
+            text = _decompress(raw).decode("utf-8", "replace")
+            modules.append(Module(_stable_name(name[: -len(".zst")]), text, False, name))
+        elif is_code or loader == _TEXT_LOADER:
+            text = raw.decode(_TEXT_ENCODINGS.get(encoding, "utf-8"), "replace")
+            modules.append(Module(_stable_name(name), text, is_code, name))
+        # else: native addons, other assets, wasm: not text we can read
     if not any(m.is_code for m in modules):
         raise BundleNotFound(f"{label}'s Bun module graph holds no JavaScript source")
     return modules
+
+
+_SELF_NAME = re.compile(r"^(?:name:\s*[\"']?([^\"'\n]+)|# (.+))$", re.M)
+
+
+def _document_label(text: str) -> str:
+    """A document's own name: its front matter's `name:` or its first heading."""
+    m = _SELF_NAME.search(text, 0, 2000)
+    return (m.group(1) or m.group(2)).strip() if m else "untitled"
+
+
+def _decompress(raw: bytes) -> bytes:
+    """A zstd frame's content (frames written without their size are read as a stream), at most
+    _DOCUMENT_LIMIT bytes."""
+    try:
+        with zstandard.ZstdDecompressor().stream_reader(raw) as reader:
+            return reader.read(_DOCUMENT_LIMIT)
+    except zstandard.ZstdError as exc:
+        raise BundleNotFound(f"an embedded .zst document is damaged: {exc}") from None
 
 
 def _record_width(table, data, base: int, byte_count: int) -> int:

@@ -46,6 +46,8 @@ _MODEL_PIECE = re.compile(r"claude-[a-z0-9]")
 _BETA_PIECE = re.compile(r"-20\d\d-\d\d-\d\d[\"']")
 _ENV_PIECE = re.compile(r"_[A-Z][A-Z0-9_]*[\"']")
 _BUILD_STAMP = re.compile(r"\b20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z|\b[0-9a-f]{40}\b")
+_SCRIPT_LINE = re.compile(r"\s*(?:#(?!#)|echo |export |if \[|then$|fi$|do$|done$|source |alias |unset |set -|[A-Z_][A-Z0-9_]*=)")
+_METRICS = re.compile(r"# (?:TYPE|HELP) ")
 _HEADING = re.compile(r"^# ([A-Z][^\n#]{2,60})(?:\n|$)")
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _REQUEST_KEYS = ("max_tokens", "budget_tokens", "output_config", "context_management")
@@ -368,13 +370,23 @@ def _sections(ctx: _Context) -> tuple[dict[str, tuple[str, str]], list[tuple[int
         if lit is None or not h:
             continue
         fn = ctx.enclosing_function(lit.start)
-        if fn is None or any(a <= fn[0] < b or a <= lit.start < b for a, b in spans):
+        if fn is None or any(a <= fn[0] < b or a <= lit.start < b for a, b in spans) or _script(lit.text):
             continue
         name = "# " + h.group(1).strip()
-        if name not in sections:
-            sections[name] = (ctx.prose(*fn), "")
+        if name not in sections and not _script(text := ctx.prose(*fn)):
+            sections[name] = (text, "")
             spans.append(fn)
     return sections, spans
+
+
+def _script(text: str) -> bool:
+    """Shell or metrics text (`# comment` lines, `echo … >> "$F"`, `# TYPE x gauge`): its `# ` lines are
+    comments, not prompt headings. Told by the lines after the first: half of them or more look so."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if lines and _METRICS.match(lines[0]):
+        return True
+    rest = lines[1:]
+    return bool(rest) and sum(1 for line in rest if _SCRIPT_LINE.match(line)) * 2 >= len(rest)
 
 
 def _tuple_sections(ctx: _Context, sections: dict[str, tuple[str, str]], spans: list[tuple[int, int]]) -> None:
