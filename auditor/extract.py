@@ -32,6 +32,8 @@ _ENV_CODE_PIECE = re.compile(r"_[A-Z][A-Z0-9_]*(?![\w$])")
 _ENV_HEAD = re.compile(r"(?<![\w$])[A-Z][A-Z0-9]*$")
 _CALLEE_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")(\." + _IDENT + r")?(?:\?\.)?\($")
 _FIRST_ARGUMENT = re.compile(r"\((" + _IDENT + r")[,)]")
+_MEMBER = re.compile(r"(?<![\w$.])(" + _IDENT + r")\.(" + _IDENT + r")(?![\w$(])")
+_REFERENCE = re.compile(r"(?<![\w$.])(" + _IDENT + r")(?![\w$]|=>|\s*=>)")
 _IMPORT = re.compile(r"import\{([^{}]*)\}from\s*\"([^\"]+)\"")
 _EXPORT = re.compile(r"export\{([^{}]*)\}")
 _SECTION_PAIR = re.compile(r"\[\"([a-z][a-z0-9_-]{1,40})\",")
@@ -110,6 +112,7 @@ class _Context:
         self.module_files = module_files or [""]
         self._imports: list[dict[str, tuple[int, str]]] | None = None
         self._exports: dict[int, dict[str, str]] = {}
+        self._importers: dict[tuple[int, str], list[tuple[int, str]]] | None = None
         self.anchors = anchors
         self.scan = scan
         self.version = version
@@ -180,15 +183,45 @@ class _Context:
         return module, name
 
     def _binds(self, module: int, name: str) -> list[str]:
-        start = self.module_starts[module]
+        bound = self.bindings.get(name)
+        if not bound:
+            return []
+        start, end = self.module_range(module)
+        return [value for _, value in bound[bisect.bisect_left(bound, (start, "")) : bisect.bisect_left(bound, (end, ""))]]
+
+    def module_range(self, module: int) -> tuple[int, int]:
         end = self.module_starts[module + 1] if module + 1 < len(self.module_starts) else len(self.source)
-        return [value for at, value in self.bindings.get(name, ()) if start <= at < end]
+        return self.module_starts[module], end
+
+    def importers(self, module: int, name: str) -> list[tuple[int, str]]:
+        """Modules that import `name` from `module` (under any local name): [(module, local name)]."""
+        if self._importers is None:
+            self._importers = defaultdict(list)
+            for i, table in enumerate(self.imports):
+                for local, (origin, exported) in table.items():
+                    self._importers[(origin, self.exported(origin, exported))].append((i, local))
+        return self._importers.get((module, name), [])
 
     def constant(self, name: str, pos: int) -> str | None:
         """The literal `name` stands for at pos: the one value it is bound to in the module that declares
         it (pos's own, or the one it is imported from). Every chunk of a native build, and every scope,
         reuses the same short names, so a binding anywhere else says nothing."""
         values = set(self._binds(*self.origin(name, pos)))
+        return values.pop() if len(values) == 1 else None
+
+    def long_constant(self, name: str, pos: int) -> str | None:
+        """Like `constant`, for a binding of any length, string or template."""
+        module, local = self.origin(name, pos)
+        start, end = self.module_range(module)
+        values = set()
+        src, needle = self.source, local + "="
+        at = src.find(needle, start, end)
+        while at >= 0:
+            value = at + len(needle)
+            if src[at - 1] not in _IDENT_TAIL and src[value] in "\"'`" and self.scan.in_opaque(at) is None:
+                if lit := self.scan.literal_at(value):
+                    values.add(lit.text)
+            at = src.find(needle, value, end)
         return values.pop() if len(values) == 1 else None
 
     def constants_matching(self, pattern: re.Pattern[str]) -> list[tuple[str, int, str]]:
@@ -414,7 +447,49 @@ def _tuple_sections(ctx: _Context, sections: dict[str, tuple[str, str]], spans: 
         if call and callees[call.group(1)] == 1 and (span := ctx.function_named(call.group(1), near=start)):
             text = ctx.prose(*span)
             spans.append(span)
+        elif renderer := _renderer(ctx, start, end):  # `["guidance", show(y.guidance, R.guidance)]`
+            text = _rendered_text(ctx, *renderer, spans)
         sections.setdefault(name, (text, ""))
+
+
+def _renderer(ctx: _Context, start: int, end: int) -> tuple[int, int] | None:
+    """Sections rendered through a shared helper, `show(decisions.x, R.x)` with `R=renderers(…)` and
+    `function renderers(){return{x:(d)=>d?TEXT:null,…}}`: the span of the `x:` value, where the text is."""
+    src = ctx.source
+    members = list(_MEMBER.finditer(src, start, end))
+    if not members:
+        return None
+    holder, key = members[-1].group(1), members[-1].group(2)  # the last `R.x` of the pair
+    made = list(re.compile(r"(?<![\w$.])" + re.escape(holder) + r"=(" + _IDENT + r")\(").finditer(src, max(0, start - 5000), start))
+    body = ctx.function_named(made[-1].group(1), near=made[-1].start()) if made else None  # the nearest `R=renderers(`
+    if body is None:
+        return None
+    for k in re.compile(r"[{,]" + re.escape(key) + r":").finditer(src, *body):
+        brace = ctx.scan.enclosing_open(k.start() + 1, window=k.start() - body[0] + 1)
+        value = ctx.scan.object_keys(brace).get(key) if brace >= 0 and src[brace] == "{" else None
+        if value:
+            return value
+    return None
+
+
+def _rendered_text(ctx: _Context, start: int, end: int, spans: list[tuple[int, int]]) -> str:
+    """A renderer's text: its own literals, else the constants and functions it names (whose spans
+    join `spans`: their text is this section's, not a heading section's or a loose string's)."""
+    spans.append((start, end))
+    text = ctx.prose(start, end)
+    if text:
+        return text
+    src, parts = ctx.source, []
+    for m in _REFERENCE.finditer(src, start, end):
+        name = m.group(1)
+        if name in js.JS_WORDS:
+            continue
+        if (value := ctx.long_constant(name, m.start())) is not None:
+            parts.append(ctx.clean(value))
+        elif span := ctx.function_named(name, near=m.start()):
+            parts.append(ctx.prose(*span))
+            spans.append(span)
+    return "\n".join(p for p in parts if p)
 
 
 def _condition(ctx: _Context, call_start: int) -> str:
@@ -464,13 +539,15 @@ def _literal_facts(ctx: _Context, target: Target, facts: dict, skip_spans: list[
             read(m.group(), quote, m.end() + 1)
     # `var qn="tengu_x";function jn(){return gate(qn,!1)}`: the same read through a name bound once
     constants = ctx.constants_matching(flag_piece)
-    uses = ctx.first_arguments({name for name, _, _ in constants})
+    uses = ctx.first_arguments({local for name, at, _ in constants for _, local in [(0, name), *ctx.importers(ctx.module_index(at), name)]})
     for name, at, value in constants:
         home = ctx.module_index(at)
-        for pos in uses.get(name, ()):
-            module = ctx.module_index(pos)
-            if (module == home or name in ctx.imports[module]) and ctx.constant(name, pos) == value:
-                read(value, pos, pos + len(name))
+        for module, local in [(home, name), *ctx.importers(home, name)]:
+            start, end = ctx.module_range(module)
+            positions = uses.get(local, [])
+            for pos in positions[bisect.bisect_left(positions, start) : bisect.bisect_left(positions, end)]:
+                if ctx.constant(local, pos) == value:
+                    read(value, pos, pos + len(local))
     facts["flag"].update(_flags(gates))
     skip = sorted(skip_spans)
     for lit in scan.literals(min_length=60):

@@ -303,7 +303,7 @@ class _Lexer:
 
     def _regex_allowed(self, i: int) -> bool:
         """A `/` starts a regex unless it follows a value (identifier, number, `)` or `]`); after a spread
-        (`...`) it does: `[...\/re\/.test(s)?a:b]`."""
+        (`...`) it does: `[.../re/.test(s)?a:b]`."""
         src = self.src
         k = i - 1
         while k >= 0 and src[k] in " \t\r\n":
