@@ -18,7 +18,7 @@ from . import js, kinds
 from .bundle import Bundle, from_directory, unpack
 from .targets import Target
 
-EXTRACTOR_VERSION = "5"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
+EXTRACTOR_VERSION = "6"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
 
 _IDENT = r"[A-Za-z_$][\w$]*"
 _BUILDER_DEF = re.compile(
