@@ -60,3 +60,30 @@ def test_corrupt_tarball(tmp_path):
 def test_package_without_program(tmp_path):
     with pytest.raises(BundleNotFound, match=r"x\.tgz contains none of package/cli\.js, package/claude"):
         bundle.from_directory(unpacked(tmp_path, tgz({"package/README.md": b"hi"})), ("package/cli.js",), ("package/claude",), label="x.tgz")
+
+
+def test_zst_documents_are_read_and_same_named_ones_told_apart(tmp_path):
+    import zstandard
+
+    def zst(text: bytes) -> bytes:
+        return zstandard.ZstdCompressor().compress(text)
+
+    modules = [
+        ("chunk-a1b2c3d4.js", b"var a=1", 1),
+        ("SKILL-24154396.md.zst", zst(b"---\nname: design-sync\n---\n# Design sync\nKeep the design in step."), 5),
+        ("SKILL-41027593.md.zst", zst(b"# Verify\nRun the checks before saying done."), 5),
+        ("mermaid.min.js", zst(b"var m=1"), 5),  # a compressed library, not a document
+        ("notes-0badcafe.txt", b"plain text", 13),
+    ]
+    found = bundle.from_binary(write(tmp_path, "claude", bun_binary(modules)))
+    assert found.documents == {
+        "SKILL.md (design-sync)": "---\nname: design-sync\n---\n# Design sync\nKeep the design in step.",
+        "SKILL.md (Verify)": "# Verify\nRun the checks before saying done.",
+        "notes.txt": "plain text",
+    }
+
+
+def test_a_damaged_zst_document_is_an_error(tmp_path):
+    modules = [("chunk.js", b"var a=1", 1), ("doc-12345678.md.zst", b"\x28\xb5\x2f\xfd" + b"\xff" * 40, 5)]
+    with pytest.raises(BundleNotFound, match=r"\.zst document is damaged"):
+        bundle.from_binary(write(tmp_path, "claude", bun_binary(modules)))

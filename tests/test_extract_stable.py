@@ -1,0 +1,106 @@
+"""Extraction that is stable across builds: the same program written the ways a minifier writes it
+(a literal inline or bound to a name first, one bundle or many chunks that reuse short names) gives
+the same facts, and nothing else is taken for one."""
+
+from auditor import extract, targets
+from auditor.bundle import Bundle, Module
+
+TARGET = targets.get("claude-code")
+
+
+def chunks(*texts: str) -> Bundle:
+    """A native build: chunk modules that import each other by their embedded paths."""
+    modules = tuple(Module("chunk.js", text, True, f"/$bunfs/root/chunk-{i:08d}.js") for i, text in enumerate(texts))
+    return Bundle("claude", modules)
+
+
+def facts_of(bundle: Bundle) -> dict:
+    return extract.extract(bundle, TARGET, "1.0.0")
+
+
+def one(text: str) -> dict:
+    return facts_of(chunks(text))
+
+
+GATE = "function ef(e,o){return cache.get(e)??o}function log(e,o){send(e,o)}"
+
+
+def test_a_flag_read_through_a_bound_name_is_the_flag_read_inline():
+    inline = one(GATE + 'function jn(){return ef("tengu_warm_sunrise",!1)}log("tengu_started",{a:1});log("tengu_done",{b:2})')
+    bound = one(GATE + 'var qn="tengu_warm_sunrise";function jn(){return ef(qn,!1)}log("tengu_started",{a:1});log("tengu_done",{b:2})')
+    assert inline["flag"] == bound["flag"] == {"tengu_warm_sunrise": "false"}
+
+
+def test_a_flag_bound_in_one_chunk_and_read_in_another():
+    shared = 'var Lt="tengu_cozy_parasol";export{Lt as Q}'
+    reader = 'import{Q as Lt}from"/$bunfs/root/chunk-00000000.js";' + GATE + "function Mt(){return ef(Lt,!0)}"
+    other = 'function z(){let Lt="unrelated text";return log(Lt,{x:1})}'  # the same short name, another scope
+    assert facts_of(chunks(shared, reader, other))["flag"] == {"tengu_cozy_parasol": "true"}
+
+
+def test_gates_read_as_methods_optional_calls_and_with_options():
+    f = one(
+        GATE
+        + 'function a(){return G.read("tengu_a",null)}function b(){return T?.("tengu_b",!1)}'
+        + 'function c(){return store()?.cached("tengu_c",!0)}function d(){return ef("tengu_d",{safe:"off",others:[]})}'
+        + 'function e(x){return ef("tengu_e",x)}'
+    )
+    assert f["flag"] == {"tengu_a": "null", "tengu_b": "false", "tengu_c": "true", "tengu_d": '"off"', "tengu_e": ""}
+
+
+def test_telemetry_events_are_not_flags_in_any_chunk():
+    logger = "function a(e,o){send(e,o)}export{a}"
+    caller = 'import{a as d}from"/$bunfs/root/chunk-00000000.js";d("tengu_x_saved",{});d("tengu_y",{k:1});d("tengu_z",{k:2})'
+    assert facts_of(chunks(logger, caller))["flag"] == {}
+
+
+TOOL = 'var {n}={{name:{name},async prompt(){{return"{text}"}}}};'
+
+
+def test_a_tool_named_by_a_constant_of_another_chunk():
+    names = 'var Iy="TodoWrite";export{Iy}'
+    tool = 'import{Iy}from"/$bunfs/root/chunk-00000000.js";' + TOOL.format(n="Sn", name="Iy", text="Use this tool to keep a todo list.")
+    collide = 'var Iy="not a tool name at all";function f(){return Iy}'  # another chunk's own Iy
+    assert facts_of(chunks(names, tool, collide))["tool"] == {"TodoWrite": "Use this tool to keep a todo list."}
+    # without the import, a binding in another chunk says nothing about the name
+    assert facts_of(chunks(names + ";", tool.replace("import{Iy}", "import{Ix}")))["tool"] == {}
+
+
+def test_sections_rendered_through_a_shared_helper():
+    src = (
+        'var Kx="When the user asks about a file, read it before you answer: never guess what a file says.";'
+        'function Tks(){return"Write for a teammate who stepped away and is catching up on the work."}'
+        "function q6n(e){return{guidance:(r)=>r?Kx:null,communication:Tks,memory:(r)=>r}}"
+        "function MS(e,o){return e.isReplayed?e.text:o(e.decision)}"
+        'function kws(e,y){let R=q6n(e),H=[["session_guidance",MS(y.guidance,R.guidance)],'
+        '["communication",MS(y.communication,R.communication)],["memory",MS(y.memory,R.memory)]];return H}'
+    )
+    sections = one(src)["prompt_section"]
+    assert sections["session_guidance"].startswith("When the user asks about a file")
+    assert sections["communication"].startswith("Write for a teammate")
+    assert sections["memory"] == ""  # its text is the decision itself, made at run time
+
+
+def test_env_vars_read_through_a_typed_env_object():
+    f = one(
+        'function f(){if(y8.CLAUDE_CODE_ACCESSIBILITY)return 1;return process.env.CLAUDE_CODE_DEBUG_REPAINTS}'
+        'var schema={CLAUDE_CODE_HIDE_CWD:()=>h};var msg="set CLAUDE_CODE_NOT_READ_HERE=1 to see more of it";'
+        "var fn=window.MAX_VALUE_OF_X"
+    )
+    assert set(f["env"]) == {"CLAUDE_CODE_ACCESSIBILITY", "CLAUDE_CODE_DEBUG_REPAINTS", "CLAUDE_CODE_HIDE_CWD"}
+
+
+def test_shell_and_metrics_text_is_not_a_prompt_heading():
+    src = (
+        'function p(){return"# Language\\nAlways respond in the language the user writes in, whatever it is."}'
+        'function s(){return"# HTTPS_PROXY is intentionally NOT set here\\n# the relay port is ephemeral\\nexport A=1\\n"}'
+        'function m(){return"# TYPE claude_code_info gauge\\nclaude_code_info 1"}'
+        'function r(){return["# Check for rg availability","echo \\"if x; then\\" >> \\"$SNAPSHOT_FILE\\"","echo fi >> \\"$F\\""].join("\\n")}'
+    )
+    assert list(one(src)["prompt_section"]) == ["# Language"]
+
+
+def test_a_regex_after_a_spread_keeps_the_literals_after_it():
+    text = "A sentence long enough to count as a prompt string in the facts of this release."
+    src = r'var l=[o,.../^[\\/]{2}/.test(p)?x.map((d)=>d.replace(/[\\/]+/g,"/")):[]];var t="' + text + '";'
+    assert text in one(src)["string"].values()
