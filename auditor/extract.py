@@ -60,7 +60,7 @@ _NUMBER_VALUE = re.compile(r":(\d[\d_]*(?:\.\d+)?(?:e\d+)?)(?![\w$.])")
 _LIMIT_KEY = re.compile(r"[Tt]okens?|[Bb]udget|[Tt]hreshold|[Ll]imit|[Tt]urns|[Ww]indow")
 _KEY_BEFORE = re.compile(r"(?<![\w$\"'])[A-Za-z_]+$")
 _SETTINGS_ANCHOR = re.compile(r"apiKeyHelper:(?:\(\)=>)?[\w$]+(?:\.string)?\(\)\.optional\(\)")
-_GATE_ARG = re.compile(r'^(?:\{safe:)?(!0|!1|null|void 0|-?\d[\d.e]*|"[^"]*"|\[\]|\{\})[),]')  # `{safe:D,…}`: options
+_GATE_ARG = re.compile(r'^(?:\{safe:)?(!0|!1|null|void 0|-?\d[\d.e]*|"[^"]*"|\[\]|\{\})[),}]')  # `{safe:D,…}`: options
 _IDENT_TAIL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.")
 _FN_LIMIT = 200_000  # a "function" longer than this is a module wrapper, not a unit worth diffing
 _FN_WALK = 40  # nearest named functions tried as the enclosing one; text at module level has none

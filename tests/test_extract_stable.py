@@ -43,9 +43,9 @@ def test_gates_read_as_methods_optional_calls_and_with_options():
         GATE
         + 'function a(){return G.read("tengu_a",null)}function b(){return T?.("tengu_b",!1)}'
         + 'function c(){return store()?.cached("tengu_c",!0)}function d(){return ef("tengu_d",{safe:"off",others:[]})}'
-        + 'function e(x){return ef("tengu_e",x)}'
+        + 'function e(x){return ef("tengu_e",x)}function g(){return ef("tengu_g",{safe:!0})}'
     )
-    assert f["flag"] == {"tengu_a": "null", "tengu_b": "false", "tengu_c": "true", "tengu_d": '"off"', "tengu_e": ""}
+    assert f["flag"] == {"tengu_a": "null", "tengu_b": "false", "tengu_c": "true", "tengu_d": '"off"', "tengu_e": "", "tengu_g": "true"}
 
 
 def test_telemetry_events_are_not_flags_in_any_chunk():
