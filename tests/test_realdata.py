@@ -6,6 +6,7 @@ drown in minifier noise. Skipped only when the registry cannot be reached at all
 
 import json
 import os
+import re
 from pathlib import Path
 
 import httpx
@@ -54,3 +55,45 @@ def test_diff_real_releases_across_the_packaging_switch(real):
     again = CliRunner().invoke(cli, ["capture", "2.1.114", "--scenario", "print-default"])
     assert again.exit_code == 0, again.output
     assert store.facts(store.find("claude-code", "2.1.114", "linux-x64", "capture:print-default").id) == facts
+
+
+# Consecutive releases whose facts must agree on everything both binaries contain. The default pair is
+# the one the smoke test above already downloads; name others to check newer builds (each native release
+# is 70–190 MB): AUDITOR_STABLE_PAIRS="2.1.330:2.1.331 2.1.331:2.1.332".
+STABLE_PAIRS = os.environ.get("AUDITOR_STABLE_PAIRS", "2.1.113:2.1.114").split()
+
+
+def in_code(kind: str, name: str, code: str) -> bool:
+    """The oracle, a plain scan: is the name in this program's code as a tool, flag or env var can be?"""
+    quoted = any(f"{q}{name}{q}" in code for q in "\"'`")
+    if kind != "env":
+        return quoted
+    return quoted or re.search(r"[.{,]" + name + r"(?![\w$])", code) is not None
+
+
+@pytest.mark.parametrize("pair", STABLE_PAIRS)
+def test_consecutive_releases_agree_on_what_both_binaries_contain(real, tmp_path, pair):
+    from auditor import bundle, extract, targets
+    from auditor.collector import Collector
+    from auditor.npm import Cache, Registry, default_cache_dir
+
+    target = targets.get("claude-code")
+    cache = Cache(Path(os.environ.get("AUDITOR_CACHE") or default_cache_dir()))
+    with httpx.Client(timeout=300) as client:
+        collector = Collector(Store.memory(), Registry(client, cache), target)
+        found = {}
+        for version in pair.split(":"):
+            package, entries = collector.package_for(version)
+            root = tmp_path / version
+            bundle.unpack(collector.registry.tarball(package, version), root)
+            program = bundle.from_directory(root, entries, target.binary_names)
+            found[version] = (extract.extract(program, target, version), program.code)
+    (a, (facts_a, code_a)), (b, (facts_b, code_b)) = found.items()
+    wrong = []
+    for kind in ("tool", "flag", "env"):
+        for name in set(facts_a[kind]) ^ set(facts_b[kind]):
+            if in_code(kind, name, code_a) and in_code(kind, name, code_b):
+                wrong.append(f"{kind} {name} {'removed' if name in facts_a[kind] else 'added'}")
+    assert not wrong, f"{a} → {b}: in both binaries, yet reported added/removed: {sorted(wrong)}"
+    for kind in ("tool", "flag", "env"):  # and the extraction found something to compare at all
+        assert facts_a[kind] and facts_b[kind], kind
