@@ -34,6 +34,7 @@ _CALLEE_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")(\." + _IDENT + r")?(?
 _FIRST_ARGUMENT = re.compile(r"\((" + _IDENT + r")[,)]")
 _MEMBER = re.compile(r"(?<![\w$.])(" + _IDENT + r")\.(" + _IDENT + r")(?![\w$(])")
 _REFERENCE = re.compile(r"(?<![\w$.])(" + _IDENT + r")(?![\w$]|=>|\s*=>)")
+_ARROW_PARAMS = re.compile(r"\(([^()]*)\)=>|(" + _IDENT + r")=>")
 _IMPORT = re.compile(r"import\{([^{}]*)\}from\s*\"([^\"]+)\"")
 _EXPORT = re.compile(r"export\{([^{}]*)\}")
 _SECTION_PAIR = re.compile(r"\[\"([a-z][a-z0-9_-]{1,40})\",")
@@ -235,12 +236,19 @@ class _Context:
                         out.append((name, at, value))
         return out
 
-    def first_arguments(self, names: set[str]) -> dict[str, list[int]]:
-        """Where each of these names is a call's first argument (`f(name,` / `f(name)`), found in one pass."""
+    def first_arguments(self, names: dict[str, set[int]]) -> dict[str, list[int]]:
+        """Where each name is a call's first argument (`f(name,` / `f(name)`), looked for only in the
+        modules given for it, in one pass over each module."""
         found: dict[str, list[int]] = defaultdict(list)
-        for m in _FIRST_ARGUMENT.finditer(self.source):
-            if m.group(1) in names and self.scan.in_opaque(m.start()) is None:
-                found[m.group(1)].append(m.start(1))
+        wanted: dict[int, set[str]] = defaultdict(set)
+        for name, modules in names.items():
+            for module in modules:
+                wanted[module].add(name)
+        for module in sorted(wanted):
+            here = wanted[module]
+            for m in _FIRST_ARGUMENT.finditer(self.source, *self.module_range(module)):
+                if m.group(1) in here and self.scan.in_opaque(m.start()) is None:
+                    found[m.group(1)].append(m.start(1))
         return found
 
     def text(self, lit: js.Literal) -> str:
@@ -480,9 +488,10 @@ def _rendered_text(ctx: _Context, start: int, end: int, spans: list[tuple[int, i
     if text:
         return text
     src, parts = ctx.source, []
+    params = {p for m in _ARROW_PARAMS.finditer(src, start, end) for p in re.findall(_IDENT, m.group(1) or m.group(2) or "")}
     for m in _REFERENCE.finditer(src, start, end):
         name = m.group(1)
-        if name in js.JS_WORDS:
+        if name in js.JS_WORDS or name in params:
             continue
         if (value := ctx.long_constant(name, m.start())) is not None:
             parts.append(ctx.clean(value))
@@ -538,11 +547,17 @@ def _literal_facts(ctx: _Context, target: Target, facts: dict, skip_spans: list[
         if src[quote] in "\"'" and src[m.end() : m.end() + 1] == src[quote] and scan.is_literal_start(quote):
             read(m.group(), quote, m.end() + 1)
     # `var qn="tengu_x";function jn(){return gate(qn,!1)}`: the same read through a name bound once
-    constants = ctx.constants_matching(flag_piece)
-    uses = ctx.first_arguments({local for name, at, _ in constants for _, local in [(0, name), *ctx.importers(ctx.module_index(at), name)]})
-    for name, at, value in constants:
+    readers = []  # (flag, [(module, name there)]): the module binding it and those importing it
+    for name, at, value in ctx.constants_matching(flag_piece):
         home = ctx.module_index(at)
-        for module, local in [(home, name), *ctx.importers(home, name)]:
+        readers.append((value, [(home, name), *ctx.importers(home, name)]))
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for _, places in readers:
+        for module, local in places:
+            wanted[local].add(module)
+    uses = ctx.first_arguments(wanted)
+    for value, places in readers:
+        for module, local in places:
             start, end = ctx.module_range(module)
             positions = uses.get(local, [])
             for pos in positions[bisect.bisect_left(positions, start) : bisect.bisect_left(positions, end)]:

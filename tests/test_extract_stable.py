@@ -70,14 +70,17 @@ def test_sections_rendered_through_a_shared_helper():
     src = (
         'var Kx="When the user asks about a file, read it before you answer: never guess what a file says.";'
         'function Tks(){return"Write for a teammate who stepped away and is catching up on the work."}'
-        "function q6n(e){return{guidance:(r)=>r?Kx:null,communication:Tks,memory:(r)=>r}}"
+        'var Xw="Context is cleared as the conversation grows: keep notes of what matters in files.";'
+        "function q6n(e){return{guidance:(r)=>r?Kx:null,communication:Tks,memory:(r)=>r,contextManagement:()=>Xw}}"
         "function MS(e,o){return e.isReplayed?e.text:o(e.decision)}"
         'function kws(e,y){let R=q6n(e),H=[["session_guidance",MS(y.guidance,R.guidance)],'
-        '["communication",MS(y.communication,R.communication)],["memory",MS(y.memory,R.memory)]];return H}'
+        '["communication",MS(y.communication,R.communication)],["memory",MS(y.memory,R.memory)],'
+        '["context_management",MS(y.contextManagement,R.contextManagement)]];return H}'
     )
     sections = one(src)["prompt_section"]
     assert sections["session_guidance"].startswith("When the user asks about a file")
     assert sections["communication"].startswith("Write for a teammate")
+    assert sections["context_management"].startswith("Context is cleared")
     assert sections["memory"] == ""  # its text is the decision itself, made at run time
 
 
