@@ -117,26 +117,31 @@ class _Context:
         self.anchors = anchors
         self.scan = scan
         self.version = version
-        self._bindings: dict[str, list[tuple[int, str]]] | None = None
+        self._bindings: dict[str, list[int]] | None = None
+        self._values: dict[int, str] = {}
         self._functions: tuple[list[int], list[str]] | None = None
         self._by_name: dict[str, list[int]] | None = None
         self._bodies: dict[int, tuple[int, int] | None] = {}
 
     @property
-    def bindings(self) -> dict[str, list[tuple[int, str]]]:
-        """Every `X="literal"` in code: name → (position, value), in source order (built once)."""
+    def bindings(self) -> dict[str, list[int]]:
+        """Every `X="literal"` (or template) in code: name → where its literals start, in source order."""
         if self._bindings is None:
-            found: dict[str, list[tuple[int, str]]] = defaultdict(list)
+            found: dict[str, list[int]] = defaultdict(list)
             src = self.source
-            for start in self.scan.assigned:
-                if src[start - 2] not in "=!<>":
-                    m = _CONST_BEFORE.search(src, max(0, start - 40), start)
-                    if m:
-                        lit = self.scan.literal_at(start)
-                        if lit is not None and lit.end - start < 200:
-                            found[m.group(1)].append((start, lit.text))
+            templates = [start for start in self.scan.templates if src[start - 1] == "="]
+            for start in sorted([*self.scan.assigned, *templates]):
+                if src[start - 2] not in "=!<>" and (m := _CONST_BEFORE.search(src, max(0, start - 40), start)):
+                    found[m.group(1)].append(start)
             self._bindings = found
         return self._bindings
+
+    def _value(self, start: int) -> str:
+        """The text of the literal at start (cooked once)."""
+        if start not in self._values:
+            lit = self.scan.literal_at(start)
+            self._values[start] = lit.text if lit else ""
+        return self._values[start]
 
     def module_index(self, pos: int) -> int:
         return max(bisect.bisect_right(self.module_starts, pos) - 1, 0)
@@ -188,7 +193,7 @@ class _Context:
         if not bound:
             return []
         start, end = self.module_range(module)
-        return [value for _, value in bound[bisect.bisect_left(bound, (start, "")) : bisect.bisect_left(bound, (end, ""))]]
+        return [self._value(at) for at in bound[bisect.bisect_left(bound, start) : bisect.bisect_left(bound, end)]]
 
     def module_range(self, module: int) -> tuple[int, int]:
         end = self.module_starts[module + 1] if module + 1 < len(self.module_starts) else len(self.source)
@@ -210,30 +215,17 @@ class _Context:
         values = set(self._binds(*self.origin(name, pos)))
         return values.pop() if len(values) == 1 else None
 
-    def long_constant(self, name: str, pos: int) -> str | None:
-        """Like `constant`, for a binding of any length, string or template."""
-        module, local = self.origin(name, pos)
-        start, end = self.module_range(module)
-        values = set()
-        src, needle = self.source, local + "="
-        at = src.find(needle, start, end)
-        while at >= 0:
-            value = at + len(needle)
-            if src[at - 1] not in _IDENT_TAIL and src[value] in "\"'`" and self.scan.in_opaque(at) is None:
-                if lit := self.scan.literal_at(value):
-                    values.add(lit.text)
-            at = src.find(needle, value, end)
-        return values.pop() if len(values) == 1 else None
-
     def constants_matching(self, pattern: re.Pattern[str]) -> list[tuple[str, int, str]]:
-        """(name, where bound, value) of each constant whose whole value matches, once per module."""
-        out, seen = [], set()
+        """(name, where bound, value) of each constant whose whole value matches, once per module (the
+        pattern is tried on the raw text, so that no other literal is cooked)."""
+        src, out, seen = self.source, [], set()
         for name, bound in self.bindings.items():
-            for at, value in bound:
-                if pattern.fullmatch(value) and (key := (name, self.module_span(at)[0])) not in seen:
+            for at in bound:
+                m = pattern.match(src, at + 1)
+                if m and src[m.end()] == src[at] and (key := (name, self.module_index(at))) not in seen:
                     seen.add(key)
-                    if self.constant(name, at) == value:
-                        out.append((name, at, value))
+                    if self.constant(name, at) == m.group():
+                        out.append((name, at, m.group()))
         return out
 
     def first_arguments(self, names: dict[str, set[int]]) -> dict[str, list[int]]:
@@ -493,7 +485,7 @@ def _rendered_text(ctx: _Context, start: int, end: int, spans: list[tuple[int, i
         name = m.group(1)
         if name in js.JS_WORDS or name in params:
             continue
-        if (value := ctx.long_constant(name, m.start())) is not None:
+        if (value := ctx.constant(name, m.start())) is not None:
             parts.append(ctx.clean(value))
         elif span := ctx.function_named(name, near=m.start()):
             parts.append(ctx.prose(*span))

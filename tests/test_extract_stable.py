@@ -107,3 +107,9 @@ def test_a_regex_after_a_spread_keeps_the_literals_after_it():
     text = "A sentence long enough to count as a prompt string in the facts of this release."
     src = r'var l=[o,.../^[\\/]{2}/.test(p)?x.map((d)=>d.replace(/[\\/]+/g,"/")):[]];var t="' + text + '";'
     assert text in one(src)["string"].values()
+
+
+def test_a_tool_description_held_by_a_long_constant():
+    description = "Replaces, inserts, or deletes a single cell in a Jupyter notebook. " * 5  # longer than 200 characters
+    src = f'var Ks="NotebookEdit",Dx=`{description}`;var T={{name:Ks,async prompt(){{return Dx}}}};'
+    assert one(src)["tool"] == {"NotebookEdit": description}
