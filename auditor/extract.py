@@ -144,13 +144,13 @@ class _Context:
         return self._values[start]
 
     def module_index(self, pos: int) -> int:
+        """Which code module holds pos (cli.js is one module)."""
         return max(bisect.bisect_right(self.module_starts, pos) - 1, 0)
 
-    def module_span(self, pos: int) -> tuple[int, int]:
-        """The code module holding pos: [start, end)."""
-        i = self.module_index(pos)
-        end = self.module_starts[i + 1] if i + 1 < len(self.module_starts) else len(self.source)
-        return self.module_starts[i], end
+    def module_range(self, module: int) -> tuple[int, int]:
+        """A code module's [start, end) in the source."""
+        end = self.module_starts[module + 1] if module + 1 < len(self.module_starts) else len(self.source)
+        return self.module_starts[module], end
 
     @property
     def imports(self) -> list[dict[str, tuple[int, str]]]:
@@ -170,10 +170,8 @@ class _Context:
     def exported(self, module: int, name: str) -> str:
         """The local name behind `name` in a module's `export{local as name}`."""
         if module not in self._exports:
-            start = self.module_starts[module]
-            end = self.module_starts[module + 1] if module + 1 < len(self.module_starts) else len(self.source)
             self._exports[module] = {
-                exported: local for m in _EXPORT.finditer(self.source, start, end) for local, exported in _names(m.group(1))
+                exported: local for m in _EXPORT.finditer(self.source, *self.module_range(module)) for local, exported in _names(m.group(1))
             }
         return self._exports[module].get(name, name)
 
@@ -194,10 +192,6 @@ class _Context:
             return []
         start, end = self.module_range(module)
         return [self._value(at) for at in bound[bisect.bisect_left(bound, start) : bisect.bisect_left(bound, end)]]
-
-    def module_range(self, module: int) -> tuple[int, int]:
-        end = self.module_starts[module + 1] if module + 1 < len(self.module_starts) else len(self.source)
-        return self.module_starts[module], end
 
     def importers(self, module: int, name: str) -> list[tuple[int, str]]:
         """Modules that import `name` from `module` (under any local name): [(module, local name)]."""
