@@ -139,7 +139,7 @@ def _match(data: Any, where: str) -> Match:
             re.compile(data["key_re"])
         except re.error as exc:
             raise LabelError(f"{where}: key_re {data['key_re']!r}: {exc}") from None
-    return Match(**{name: data.get(name) for name in _MATCH_FIELDS})
+    return Match(data["kind"], data.get("key"), data.get("key_re"), data.get("text"), data.get("status"), data.get("scenario"))
 
 
 def parse_labels(data: dict[str, Any], where: str = "labels") -> RangeLabels:
