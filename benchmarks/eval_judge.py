@@ -22,6 +22,7 @@ Label files (TOML, one per range; see the header of each file for the reasoning 
     kind = "env"                        # the change's kind (required)
     key = "CLAUDE_CODE_FOO"             # exact key; or key_re = "regex" (re.search); digests are not stable:
     text = "some words"                 # for strings / request code, a substring of its before or after text
+                                        # (runs of whitespace count as one space)
     status = "added"                    # optional: added / removed / changed / transient
     scenario = "print-opus"             # optional: only the change seen in this capture scenario
     real = true                         # reaches the model / a user would notice it; false: noise
@@ -54,6 +55,7 @@ Scoring (pure functions below, tested in tests/test_eval_judge.py):
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import os
@@ -215,8 +217,15 @@ def matches(match: Match, change: Any) -> bool:
     if match.scenario is not None and change.scenario != match.scenario:
         return False
     if match.text is not None:
-        return any(match.text in _text(value) for value in (change.before, change.after) if value is not None)
+        want = _spaced(match.text)
+        return any(want in _spaced(_text(value)) for value in (change.before, change.after) if value is not None)
     return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _spaced(text: str) -> str:
+    """Runs of whitespace as one space: label texts are written on one line, facts keep their newlines."""
+    return " ".join(text.split())
 
 
 def label_of(change: Any, labels: Sequence[ChangeLabel]) -> ChangeLabel | None:

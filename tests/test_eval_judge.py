@@ -194,3 +194,9 @@ def test_the_shipped_label_files_parse():
         labels = ev.load_labels(path)
         assert path.stem == labels.name
         assert labels.changes and labels.entries
+
+
+def test_label_text_matches_across_line_breaks():
+    match = ev.Match(kind="string", text="Available memories: (none")
+    assert ev.matches(match, change("string", "k", after="Available memories:\n(none — yet)"))
+    assert not ev.matches(match, change("string", "k", after="Available memories: some"))
