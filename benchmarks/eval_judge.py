@@ -205,12 +205,13 @@ def _text(value: Any) -> str:
 
 
 def matches(match: Match, change: Any) -> bool:
-    """Whether a change (anything with kind, key, status, scenario, before, after) is the one meant."""
-    if change.kind != match.kind:
-        return False
-    if match.key is not None and change.key != match.key:
-        return False
-    if match.key_re is not None and not re.search(match.key_re, change.key):
+    """Whether a change (anything with kind, key, status, scenario, before, after) is the one meant. A
+    change renamed or moved between kinds (its `former` kind and key, where the diff records one)
+    matches a label of its old name too."""
+    names = [(change.kind, change.key)]
+    if former := getattr(change, "former", None):
+        names.append(tuple(former))
+    if not any(_names(match, kind, key) for kind, key in names):
         return False
     if match.status is not None and change.status != match.status:
         return False
@@ -226,6 +227,10 @@ def matches(match: Match, change: Any) -> bool:
 def _spaced(text: str) -> str:
     """Runs of whitespace as one space: label texts are written on one line, facts keep their newlines."""
     return " ".join(text.split())
+
+
+def _names(match: Match, kind: str, key: str) -> bool:
+    return kind == match.kind and (match.key is None or key == match.key) and (match.key_re is None or re.search(match.key_re, key) is not None)
 
 
 def label_of(change: Any, labels: Sequence[ChangeLabel]) -> ChangeLabel | None:
