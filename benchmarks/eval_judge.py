@@ -299,7 +299,7 @@ class Score:
             "verdict_accuracy": _ratio(self.verdict_right, self.verdict_total),
             "verdict_accuracy_described": _ratio(self.described_right, self.described_total),
             "recall": _ratio(self.recalled, self.entries),
-            "observed": _ratio(self.observed, self.entries),
+            "observed_share": _ratio(self.observed, self.entries),
         }
 
     def line(self) -> str:
@@ -449,6 +449,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not ranges:
         parser.error(f"no label files in {args.labels}")
 
+    from auditor.errors import AuditorError
+
+    try:
+        results = _measure(args, ranges, parser)
+    except AuditorError as exc:
+        raise SystemExit(f"eval_judge: {exc}") from None
+    if args.skeleton:
+        return 0
+    total = Score()
+    for labels, result in results:
+        if labels.split == "tuning":
+            total.add(result)
+    if args.json:
+        doc = {
+            "ranges": [{"range": labels.name, "split": labels.split, **_counts(result)} for labels, result in results],
+            "tuning_total": _counts(total),
+        }
+        print(json.dumps(doc, indent=2))
+    else:
+        for labels, result in results:
+            print(f"{labels.name} ({labels.split}): {result.line()}")
+        print(f"tuning total: {total.line()}")
+        if args.verbose:
+            for _, result in results:
+                print("\n".join(result.misses))
+    return 0
+
+
+def _measure(args: argparse.Namespace, ranges: Sequence[RangeLabels], parser: argparse.ArgumentParser) -> list[tuple[RangeLabels, Score]]:
+    """Judge each range from the store and score it (or print its skeleton)."""
     from auditor import audit, targets
     from auditor.collector import Collector
     from auditor.npm import DEFAULT_CACHE_MAX, Cache, LazyClient, Registry, default_cache_dir
@@ -470,26 +500,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"# {labels.name}\n{skeleton(findings, labels)}")
                 continue
             results.append((labels, score(findings, labels)))
-    if args.skeleton:
-        return 0
-    total = Score()
-    for labels, result in results:
-        if labels.split == "tuning":
-            total.add(result)
-    if args.json:
-        doc = {
-            "ranges": [{"range": labels.name, "split": labels.split, **_counts(result)} for labels, result in results],
-            "tuning_total": _counts(total),
-        }
-        print(json.dumps(doc, indent=2))
-    else:
-        for labels, result in results:
-            print(f"{labels.name} ({labels.split}): {result.line()}")
-        print(f"tuning total: {total.line()}")
-        if args.verbose:
-            for _, result in results:
-                print("\n".join(result.misses))
-    return 0
+    return results
 
 
 def _counts(result: Score) -> dict[str, Any]:
