@@ -20,7 +20,8 @@ Label files (TOML, one per range; see the header of each file for the reasoning 
 
     [[change]]                          # what a change found in the range is
     kind = "env"                        # the change's kind (required)
-    key = "CLAUDE_CODE_FOO"             # exact key; or key_re = "regex" (re.search); digests are not stable:
+    key = "CLAUDE_CODE_FOO"             # exact key; or key_re = "regex" (re.search); digest keys are not
+                                        # stable across extraction changes, so for those give text instead:
     text = "some words"                 # for strings / request code, a substring of its before or after text
                                         # (runs of whitespace count as one space)
     status = "added"                    # optional: added / removed / changed / transient
@@ -41,8 +42,11 @@ Label files (TOML, one per range; see the header of each file for the reasoning 
 
 Scoring (pure functions below, tested in tests/test_eval_judge.py):
 - A finding's labels are those of its changes; the first [[change]] whose fields all match a change
-  labels it. A high/medium finding none of whose changes is labelled is *unlabelled*: counted and
-  listed, never silently scored. Findings about the changelog itself (no changes) are left out.
+  labels it (so specific labels go first, generic ones last). A change the diff renamed or moved
+  between kinds also matches the labels of its former kind and key. A high/medium finding none of
+  whose changes is labelled is *unlabelled*: counted and listed, never silently scored. Findings
+  about the changelog itself (no changes) are left out. A label that matches no change of the range
+  is *stale* (counted, listed with -v): a key that moved, or a forward label for a regrouped diff.
 - Precision: high/medium findings with a real change / labelled high/medium findings (high alone too).
 - Verdict accuracy, over real high/medium findings: the finding's verdict equals the expected one
   (all its real changes' verdicts; documented mixed with undocumented expects partial), and when the
