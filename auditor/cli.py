@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from . import __version__, audit, targets, versions
+from . import __version__, audit, pin, targets, versions
 from . import action as action_
 from . import merge as merging
 from .capture import load_scenarios
@@ -132,14 +132,20 @@ def _work_options(command):
 
 
 def _judging_options(command):
-    """--changelog SOURCE, --rules DIR, --policy FILE."""
+    """--changelog SOURCE, --rules DIR, --policy FILE, --min-confidence X."""
+    command = click.option(
+        "--min-confidence", type=click.FloatRange(0, 1), expose_value=False, callback=_remember,
+        help=f"Pin only on findings at least this confident (default: the policy's, else {pin.DEFAULT_MIN_CONFIDENCE}).",
+    )(command)
     command = click.option("--policy", "policy_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Pin policy (TOML): severity, min_age_days, ignore_categories.")(command)
     command = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), envvar="AUDITOR_RULES", help="Rule files (default: the shipped rules/).")(command)
     return click.option("--changelog", "changelog_source_", help="Changelog: git URL, clone or bundle; raw URL; or a CHANGELOG.md [env AUDITOR_CHANGELOG; default: the vendor's repository].")(command)
 
 
 def _judging(ctx, collector, changelog_source_, rules_dir, policy_file) -> audit.Judging:
-    return audit.load_judging(collector, ctx.obj["cache_dir"] or default_cache_dir(), changelog_source_, rules_dir, policy_file)
+    return audit.load_judging(
+        collector, ctx.obj["cache_dir"] or default_cache_dir(), changelog_source_, rules_dir, policy_file, ctx.obj.get("min_confidence")
+    )
 
 
 @contextmanager

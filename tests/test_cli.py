@@ -234,6 +234,18 @@ def test_pin_recommends_with_reasons_and_commands(releases):
     result = run("pin", "--from", "2.1.1", "--no-capture")
     assert result.exit_code == 0, result.output
     assert "npm install -g @anthropic-ai/claude-code@" in result.stdout and "Why not newer" in result.stdout
+    assert "with confidence ≥ 0.60" in result.stdout.splitlines()[1]
+
+
+def test_pin_min_confidence_overrides_the_policy(releases, tmp_path):
+    policy = tmp_path / "policy.toml"
+    policy.write_text("min_confidence = 0.3\n")
+    doc = json.loads(run("pin", "--from", "2.1.1", "--no-capture", "--policy", str(policy), "--format", "json").stdout)
+    assert doc["policy"]["min_confidence"] == 0.3
+    doc = json.loads(run("pin", "--from", "2.1.1", "--no-capture", "--policy", str(policy), "--min-confidence", "0.99", "--format", "json").stdout)
+    assert doc["policy"]["min_confidence"] == 0.99 and doc["blocking"] == []
+    bad = run("pin", "--from", "2.1.1", "--min-confidence", "1.5")
+    assert bad.exit_code == 2 and "'--min-confidence': 1.5 is not in the range 0<=x<=1" in bad.stderr
 
 
 def test_malformed_changelog_is_one_line(releases, env):
