@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from urllib.parse import quote
 
 from ..judge import STATUS_WORDS, VERDICTS
 from ..rules import SEVERITIES, severity_rank
 from ..targets import Target
-from . import DiffReport, hunks, ordered_findings, short, structure_lines, versions_of
+from . import DiffReport, changelog_url, hunks, ordered_findings, short, structure_lines, versions_of
 from .markdown import COMMENT_LIMIT
 
 _MARK = {"undocumented": "🔴 undocumented", "partial": "🟡 partial", "documented": "🟢 documented"}
@@ -49,14 +48,6 @@ def escape(text: object) -> str:
 
 def npm_url(target: Target, version: str) -> str:
     return f"https://www.npmjs.com/package/{target.npm_package}/v/{version}"
-
-
-def changelog_url(target: Target, version: str) -> str | None:
-    """The release's section of the vendor's CHANGELOG.md on GitHub (its heading's anchor)."""
-    git = target.changelog.git_url
-    if not git or "github.com" not in git:
-        return None
-    return f"{git.removesuffix('.git')}/blob/HEAD/{quote(target.changelog.path)}#{version.replace('.', '')}"
 
 
 def render(
