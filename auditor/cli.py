@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,7 @@ from .npm import DEFAULT_CACHE_MAX, DEFAULT_REGISTRY, Cache, LazyClient, Registr
 from .report import json as json_report
 from .report import markdown as markdown_report
 from .report import text as text_report
+from .report import wrap_lines
 from .rules import SEVERITIES
 from .store import Store
 
@@ -239,7 +241,7 @@ def pin_(ctx, baseline, newest, fmt, scenario_names, scenarios_dir, no_capture, 
     else:
         for note in report.notes:
             click.echo(f"note: {note}", err=True)
-        click.echo("\n".join(report.recommendation.lines()))
+        click.echo("\n".join(wrap_lines(report.recommendation.lines(), shutil.get_terminal_size().columns)))
 
 
 def _render(report, fmt: str) -> None:

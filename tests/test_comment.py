@@ -11,8 +11,9 @@ from markdown_it import MarkdownIt
 from auditor.diff import Change
 from auditor.judge import ChangelogRef, Finding
 from auditor.pin import Policy, recommend
-from auditor.report import DiffReport
-from auditor.report.comment import ZWSP, changelog_url, escape, marked_version, marker, npm_url, render
+from auditor.report import DiffReport, changelog_url
+from auditor.report.comment import escape, marked_version, marker, npm_url, render
+from auditor.report.markdown import ZWSP
 from auditor.targets.claude_code import CLAUDE_CODE
 
 PUBLISHED = {"2.1.116": "2026-04-20T12:00:00Z", "2.1.117": "2026-04-22T12:00:00Z"}

@@ -175,9 +175,11 @@ class ChangelogSummary:
         return sum(n for _, n, _ in self.releases)
 
     def headline(self) -> str:
-        covered = len(self.releases) + len(self.missing)
+        """`279 entries (193 fixes) in 13 of 14 releases; no section: 2.1.124`."""
         fixes = sum(f for _, _, f in self.releases)
-        line = f"{self.entries} entries ({fixes} fixes) in {len(self.releases)} of {covered} releases"
+        line = f"{self.entries} entr{'y' if self.entries == 1 else 'ies'}" + (f" ({fixes} fix{'es' if fixes != 1 else ''})" if fixes else "")
+        if len(self.releases) + len(self.missing) > 1:
+            line += f" in {len(self.releases)} of {len(self.releases) + len(self.missing)} releases"
         return line + (f"; no section: {', '.join(self.missing)}" if self.missing else "")
 
     def counts(self) -> str:
@@ -188,12 +190,17 @@ class ChangelogSummary:
 _FIX = re.compile(r"^\s*(?:fixed|fixes|fix)\b", re.IGNORECASE)
 
 
+def is_fix(entry: str) -> bool:
+    """A changelog entry that reports a bug fix ("Fixed …"): counted apart in the summaries."""
+    return bool(_FIX.match(entry))
+
+
 def changelog_summary(report: DiffReport, target: Target | None = None) -> ChangelogSummary | None:
     """None when no changelog was read."""
     if not report.changelog_origin:
         return None
     listed = dict(report.changelog)
-    releases = [(v, len(listed[v]), sum(1 for e in listed[v] if _FIX.match(e))) for v in report.versions[1:] if v in listed]
+    releases = [(v, len(listed[v]), sum(1 for e in listed[v] if is_fix(e))) for v in report.versions[1:] if v in listed]
     missing = [v for v in report.versions[1:] if v not in listed]
     return ChangelogSummary(releases, missing, changelog_url(target) if target else None)
 
@@ -235,17 +242,27 @@ def versions_of(finding) -> str:
     return finding.introduced_in or ""
 
 
+def evidence_code(report: DiffReport, change: dict, limit: int) -> list[tuple[str, str]]:
+    """For a finding's observed request-code change, the code diff of the full change in the report."""
+    full = report.change(change.get("kind", ""), change.get("key", ""), change.get("scenario"))
+    return code_diff(full, limit=limit) if full else []
+
+
 Seen = tuple[str, list[tuple[str, str]]]  # a line about one observed change, and its code diff (request code)
 
 
-def observed(finding, report: DiffReport | None = None, limit: int = 3, code_lines: int = 14) -> list[Seen]:
+def observed(finding, limit: int = 3) -> list[str]:
+    """What was seen, one line per change: `added: …` / `removed: …` / `before → after`."""
+    return [line for line, _ in seen(finding, None, limit)]
+
+
+def seen(finding, report: DiffReport | None = None, limit: int = 3, code_lines: int = 14) -> list[Seen]:
     """What was seen, one line per change: `added: …` / `removed: …` / `before → after`; for request
     code found in `report`, the pretty-printed lines that changed instead of loose tokens."""
     out: list[Seen] = []
     for change in finding.evidence.get("changes", [])[:limit]:
         name = (f"[{change['scenario']}] " if change.get("scenario") else "") + change["label"]
-        full = report.change(change["kind"], change["key"], change.get("scenario")) if report else None
-        code = code_diff(full, limit=code_lines) if full else []
+        code = evidence_code(report, change, code_lines) if report else []
         if code:
             out.append((f"{name}: {STATUS_WORDS[change['status']]}", code))
         elif change.get("added") or change.get("removed"):

@@ -22,8 +22,8 @@ from . import (
     code_diff,
     hunks,
     marked,
-    observed,
     ordered_findings,
+    seen,
     short,
     structure_lines,
     versions_of,
@@ -148,7 +148,7 @@ def _title_room(shown: list, width: int) -> int:
 
 def _detail(console: Console, report: DiffReport, f, indent: int) -> None:
     """What was observed (code as changed lines), why the verdict, the changelog entries quoted."""
-    for line, code in observed(f, report):
+    for line, code in seen(f, report):
         console.print(_indent(console, Text(line), indent))
         if code:
             console.print(_indent(console, _code(code), indent + 2))
