@@ -219,7 +219,7 @@ def test_findings_lead_the_report_and_fail_on_sets_the_exit_code(releases):
     assert all(set(f) >= {"id", "category", "severity", "verdict", "title", "evidence", "changelog_refs", "introduced_in", "removed_in", "confidence"} for f in doc["findings"])
     assert doc["recommendation"]["baseline"] == "2.1.1"
     text = run("diff", "2.1.1", "2.1.114").stdout
-    assert text.index("Findings") < text.index("Changes") and "Changelog for 2.1.2…2.1.114" in text
+    assert text.index("Findings") < text.index("Changes") and "Changelog 2.1.2…2.1.114: " in text
     assert run("diff", "2.1.1", "2.1.114", "--fail-on", "undocumented").exit_code == 1
     assert run("diff", "2.1.1", "2.1.2", "--fail-on", "undocumented").exit_code == 0
 

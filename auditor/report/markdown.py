@@ -134,7 +134,7 @@ def _release_details(report: DiffReport, version: str, changes: list, changelog:
         if code:
             lines += ["", *code_block(code, "  "), ""]
         elif diff:
-            lines.append("  " + "".join(_md_run(op, text) for op, text in diff))
+            lines.append("  " + "".join(_md_run(op, text, previous) for (previous, _), (op, text) in zip([("=", ""), *diff], diff, strict=False)))
         elif paths:
             lines.extend(f"  - `{_code(line)}`" for line in paths)
         elif change.status in ("changed", "transient"):
@@ -144,12 +144,12 @@ def _release_details(report: DiffReport, version: str, changes: list, changelog:
     return [*lines, "", "</details>"]
 
 
-def _md_run(op: str, text: str) -> str:
-    """A word-diff run, inert, marked so it reads without colour: ~~removed~~, **added**; the spaces
-    around it stay outside the marks."""
+def _md_run(op: str, text: str, previous: str = "=") -> str:
+    """A word-diff run, inert, marked so it reads without colour: ~~removed~~, **added** (a space
+    between the two when one replaces the other); the spaces around it stay outside the marks."""
     if not text.strip():
         return " " if text else ""
-    lead = " " if text[0].isspace() else ""
+    lead = " " if text[0].isspace() or (previous == "-" and op == "+") else ""
     trail = " " if text[-1].isspace() else ""
     core = escape(text)
     return lead + {"=": core, "-": f"~~{core}~~", "+": f"**{core}**"}[op] + trail
