@@ -14,6 +14,7 @@ from click.core import ParameterSource
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__, audit, pin, targets, versions
 from . import action as action_
@@ -385,11 +386,11 @@ def show(ctx, version, section, kind):
         if text is None:
             raise click.ClickException(f"{version} has no section {section!r}; try --kind prompt_section")
         condition = facts.get("section_condition", {}).get(section)
-        console.print(f"[bold]{section}[/bold]" + (f"  [dim]when {condition}[/dim]" if condition else ""))
+        console.print(Text.assemble((section, "bold"), (f"  when {condition}" if condition else "", "dim")))
         console.print(text, markup=False, highlight=False)
     elif kind:
         for key, value in sorted(facts.get(kind, {}).items()):
-            console.print(f"[bold]{key}[/bold]  {text_report.short(value, 140)}", markup=True, highlight=False)
+            console.print(Text.assemble((key, "bold"), f"  {text_report.short(value, 140)}"), highlight=False)  # data: no markup
     else:
         table = Table(title=f"{collector.target.name} {version} ({row.origin})")
         table.add_column("kind")
