@@ -13,7 +13,7 @@ from auditor.cli import cli
 from auditor.store import Store
 from auditor.targets import ChangelogSource
 
-from builders import LINUX, MAIN, cli_js, fake_program, js_package, sri, tgz
+from builders import LINUX, MAIN, NAMES_A, cli_js, fake_program, js_package, sri, tgz
 
 
 def run(*args, capture: bool = False):
@@ -356,3 +356,9 @@ def test_cache_shows_prunes_and_clears(releases, env, monkeypatch):
 def test_bad_work_options(releases, args, words):
     result = run(*args)
     assert result.exit_code == 2 and words in result.output
+
+
+def test_show_prints_data_as_written(npm, env):
+    npm.release("2.1.1", cli_js(NAMES_A, terse_text="Usage: /effort [low|medium|high], then [bold]stop[/bold]."), native=False)
+    out = run("show", "2.1.1", "--kind", "prompt_section").output + run("show", "2.1.1", "--section", "anti_verbosity").output
+    assert out.count("Usage: /effort [low|medium|high], then [bold]stop[/bold].") == 2
