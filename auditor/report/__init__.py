@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -100,9 +101,11 @@ def hunks(change: Change, context: int = CONTEXT_CHARS) -> list[tuple[str, str]]
     return out
 
 
+@functools.lru_cache(maxsize=256)
 def pretty_code(text: str, width: int = 100) -> str:
     """Minified JavaScript as lines of code, so a diff reads as statements rather than a token soup
-    (the reports and the TUI's diff viewer both use it)."""
+    (the reports and the TUI's diff viewer both use it; a report shows a function in a finding and in
+    its change, so each is beautified once)."""
     options = jsbeautifier.default_options()
     options.indent_size = 2
     options.wrap_line_length = width
@@ -242,10 +245,10 @@ def versions_of(finding) -> str:
     return finding.introduced_in or ""
 
 
-def evidence_code(report: DiffReport, change: dict, limit: int) -> list[tuple[str, str]]:
+def evidence_code(report: DiffReport, change: dict, limit: int, width: int = 100) -> list[tuple[str, str]]:
     """For a finding's observed request-code change, the code diff of the full change in the report."""
     full = report.change(change.get("kind", ""), change.get("key", ""), change.get("scenario"))
-    return code_diff(full, limit=limit) if full else []
+    return code_diff(full, limit=limit, width=width) if full else []
 
 
 Seen = tuple[str, list[tuple[str, str]]]  # a line about one observed change, and its code diff (request code)
@@ -256,13 +259,13 @@ def observed(finding, limit: int = 3) -> list[str]:
     return [line for line, _ in seen(finding, None, limit)]
 
 
-def seen(finding, report: DiffReport | None = None, limit: int = 3, code_lines: int = 14) -> list[Seen]:
+def seen(finding, report: DiffReport | None = None, limit: int = 3, code_lines: int = 14, width: int = 100) -> list[Seen]:
     """What was seen, one line per change: `added: …` / `removed: …` / `before → after`; for request
     code found in `report`, the pretty-printed lines that changed instead of loose tokens."""
     out: list[Seen] = []
     for change in finding.evidence.get("changes", [])[:limit]:
         name = (f"[{change['scenario']}] " if change.get("scenario") else "") + change["label"]
-        code = evidence_code(report, change, code_lines) if report else []
+        code = evidence_code(report, change, code_lines, width) if report else []
         if code:
             out.append((f"{name}: {STATUS_WORDS[change['status']]}", code))
         elif change.get("added") or change.get("removed"):

@@ -148,7 +148,7 @@ def _title_room(shown: list, width: int) -> int:
 
 def _detail(console: Console, report: DiffReport, f, indent: int) -> None:
     """What was observed (code as changed lines), why the verdict, the changelog entries quoted."""
-    for line, code in seen(f, report):
+    for line, code in seen(f, report, width=_code_width(console)):
         console.print(_indent(console, Text(line), indent))
         if code:
             console.print(_indent(console, _code(code), indent + 2))
@@ -156,6 +156,12 @@ def _detail(console: Console, report: DiffReport, f, indent: int) -> None:
         console.print(_indent(console, Text("why: " + f.evidence["note"], style="dim"), indent))
     for ref in f.changelog_refs[:2]:
         console.print(_indent(console, Text(f"changelog {ref.version}: “{short(ref.entry, 150)}”", style="cyan"), indent))
+
+
+def _code_width(console: Console) -> int:
+    """Pretty-printed code fits beside the deepest indent a report gives it (one width for findings
+    and changes, so each function is beautified once)."""
+    return max(40, console.width - 10)
 
 
 def _code(lines: list[tuple[str, str]]) -> Text:
@@ -200,7 +206,7 @@ def summary_table(report: DiffReport) -> Table:
 def _entry(console: Console, change, name: str, plain: bool) -> None:
     mark, colour = _MARK[change.status]
     console.print(_indent(console, Text.assemble((name, "bold"), (f"  {when(change)}", "dim")), 3, first=Text(f" {mark} ", style=colour)))
-    code = code_diff(change, width=max(40, console.width - 8))
+    code = code_diff(change, width=_code_width(console))
     diff = hunks(change)
     paths = structure_lines(change)
     if code:
