@@ -4,6 +4,7 @@ judge the changes against the changelog, and recommend a version to pin."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,11 +77,15 @@ Judging = tuple[Changelog, Sequence[Rule], pin.Policy]
 
 
 def load_judging(
-    collector: Collector, cache_dir: Path, changelog: str | None = None, rules_dir: Path | None = None, policy_file: Path | None = None
+    collector: Collector, cache_dir: Path, changelog: str | None = None, rules_dir: Path | None = None, policy_file: Path | None = None,
+    min_confidence: float | None = None,
 ) -> Judging:
-    """Changelog, rules and pin policy, read before any release is collected: bad input fails fast."""
+    """Changelog, rules and pin policy, read before any release is collected: bad input fails fast.
+    `min_confidence` (from the command line) overrides the policy file's."""
     loaded_rules = rules.load(rules_dir)
     policy = pin.Policy.load(policy_file) if policy_file else pin.Policy()
+    if min_confidence is not None:
+        policy = replace(policy, min_confidence=min_confidence)
     return load_changelog(collector.target, collector.store, collector.registry.client, cache_dir, changelog), loaded_rules, policy
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,8 +14,9 @@ from click.core import ParameterSource
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
-from . import __version__, audit, targets, versions
+from . import __version__, audit, pin, targets, versions
 from . import action as action_
 from . import merge as merging
 from .capture import load_scenarios
@@ -26,6 +28,7 @@ from .npm import DEFAULT_CACHE_MAX, DEFAULT_REGISTRY, Cache, LazyClient, Registr
 from .report import json as json_report
 from .report import markdown as markdown_report
 from .report import text as text_report
+from .report import wrap_lines
 from .rules import SEVERITIES
 from .store import Store
 
@@ -132,14 +135,20 @@ def _work_options(command):
 
 
 def _judging_options(command):
-    """--changelog SOURCE, --rules DIR, --policy FILE."""
+    """--changelog SOURCE, --rules DIR, --policy FILE, --min-confidence X."""
+    command = click.option(
+        "--min-confidence", type=click.FloatRange(0, 1), expose_value=False, callback=_remember,
+        help=f"Pin only on findings at least this confident (default: the policy's, else {pin.DEFAULT_MIN_CONFIDENCE}).",
+    )(command)
     command = click.option("--policy", "policy_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Pin policy (TOML): severity, min_age_days, ignore_categories.")(command)
     command = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), envvar="AUDITOR_RULES", help="Rule files (default: the shipped rules/).")(command)
     return click.option("--changelog", "changelog_source_", help="Changelog: git URL, clone or bundle; raw URL; or a CHANGELOG.md [env AUDITOR_CHANGELOG; default: the vendor's repository].")(command)
 
 
 def _judging(ctx, collector, changelog_source_, rules_dir, policy_file) -> audit.Judging:
-    return audit.load_judging(collector, ctx.obj["cache_dir"] or default_cache_dir(), changelog_source_, rules_dir, policy_file)
+    return audit.load_judging(
+        collector, ctx.obj["cache_dir"] or default_cache_dir(), changelog_source_, rules_dir, policy_file, ctx.obj.get("min_confidence")
+    )
 
 
 @contextmanager
@@ -233,7 +242,7 @@ def pin_(ctx, baseline, newest, fmt, scenario_names, scenarios_dir, no_capture, 
     else:
         for note in report.notes:
             click.echo(f"note: {note}", err=True)
-        click.echo("\n".join(report.recommendation.lines()))
+        click.echo("\n".join(wrap_lines(report.recommendation.lines(), shutil.get_terminal_size().columns)))
 
 
 def _render(report, fmt: str) -> None:
@@ -377,11 +386,11 @@ def show(ctx, version, section, kind):
         if text is None:
             raise click.ClickException(f"{version} has no section {section!r}; try --kind prompt_section")
         condition = facts.get("section_condition", {}).get(section)
-        console.print(f"[bold]{section}[/bold]" + (f"  [dim]when {condition}[/dim]" if condition else ""))
+        console.print(Text.assemble((section, "bold"), (f"  when {condition}" if condition else "", "dim")))
         console.print(text, markup=False, highlight=False)
     elif kind:
         for key, value in sorted(facts.get(kind, {}).items()):
-            console.print(f"[bold]{key}[/bold]  {text_report.short(value, 140)}", markup=True, highlight=False)
+            console.print(Text.assemble((key, "bold"), f"  {text_report.short(value, 140)}"), highlight=False)  # data: no markup
     else:
         table = Table(title=f"{collector.target.name} {version} ({row.origin})")
         table.add_column("kind")

@@ -9,11 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import jsbeautifier
-
 from .. import versions
 from ..collector import CAPTURE, STATIC, Collector
 from ..diff import word_diff
+from ..report import pretty_code as pretty_code  # the diff viewer and the reports pretty-print code alike
 from ..store import Store
 
 Segment = tuple[str, str]  # ("=", "-", "+"), text without newlines
@@ -57,14 +56,6 @@ def shared_scenarios(collector: Collector, a: str, b: str) -> list[str]:
     never starts a capture run the user did not ask for."""
     names = {row.source.removeprefix(CAPTURE) for row in collector.store.snapshots(collector.target.name) if row.source.startswith(CAPTURE)}
     return sorted(n for n in names if collector.captured(a, n) and collector.captured(b, n))
-
-
-def pretty_code(text: str) -> str:
-    """Minified JavaScript as lines of code, so a diff reads as statements rather than a token soup."""
-    options = jsbeautifier.default_options()
-    options.indent_size = 2
-    options.wrap_line_length = 100
-    return jsbeautifier.beautify(text, options)
 
 
 def as_text(value: Any) -> str:
