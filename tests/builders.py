@@ -236,3 +236,15 @@ class FakeGitHub:
     @staticmethod
     def _json(doc, status: int = 200) -> Response:
         return Response(json.dumps(doc), status=status, content_type="application/json")
+
+
+def capture_result(model: str = "claude-sonnet-4-6", max_tokens: int = 32000, effort: str | None = None,
+                   betas: tuple[str, ...] = ("claude-code-20250219",), tools: tuple[str, ...] = ("Bash", "Read"),
+                   system: tuple[str, ...] = ("You are Claude Code.", "# Tone\nBe brief.")) -> dict:
+    """A scenario's result as the capture runner reports it (ScenarioResult.to_dict()): one agent turn."""
+    body: dict = {"model": model, "max_tokens": max_tokens, "thinking": {"type": "adaptive"}, "stream": True,
+                  "system": [{"type": "text", "text": t} for t in system], "messages": [{"role": "user", "content": "hi"}],
+                  "tools": [{"name": n, "description": f"The {n} tool.", "input_schema": {"type": "object"}} for n in tools]}
+    if effort:
+        body["output_config"] = {"effort": effort}
+    return {"status": "ok", "requests": [{"body": body, "headers": {"anthropic-beta": list(betas)}}]}

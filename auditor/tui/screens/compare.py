@@ -20,6 +20,7 @@ from ..widgets.findings_table import FindingsTable
 from . import AuditorScreen
 from .diff import DiffScreen
 from .pin import PinScreen
+from .requests import RequestsScreen
 
 
 class CompareScreen(AuditorScreen):
@@ -28,6 +29,7 @@ class CompareScreen(AuditorScreen):
         Binding("f", "tab('findings')", "Findings"),
         Binding("g", "tab('changes')", "Changes"),
         Binding("p", "pin", "Pin"),
+        Binding("r", "requests", "Requests"),
     ]
 
     def __init__(self, a: str, b: str) -> None:
@@ -122,3 +124,7 @@ class CompareScreen(AuditorScreen):
             self.notify("No recommendation: the changelog could not be read (set AUDITOR_CHANGELOG).", severity="warning")
             return
         self.app.push_screen(PinScreen(self.report.recommendation))
+
+    def action_requests(self) -> None:
+        """What each capture scenario sent in A and in B, field by field."""
+        self.app.push_screen(RequestsScreen(self.b, self.a))

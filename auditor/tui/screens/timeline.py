@@ -18,6 +18,7 @@ from ..badges import Badge
 from ..model import ReleaseRow, changelog_marks
 from ..widgets.release_table import ReleaseTable
 from . import AuditorScreen
+from .requests import RequestsScreen
 
 BADGES_AFTER = 0.5  # seconds
 
@@ -26,6 +27,7 @@ class TimelineScreen(AuditorScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter"),
         Binding("c", "compare", "Compare"),
+        Binding("r", "requests", "Requests"),
         Binding("s", "stored_only", "Stored only", show=False),
         Binding("u", "high_only", "Undocumented high only", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
@@ -136,6 +138,12 @@ class TimelineScreen(AuditorScreen):
         """Enter (or a click) compares once both ends are marked; before that a click only moves."""
         if len(self.query_one(ReleaseTable).marks) == 2:
             self.action_compare()
+
+    def action_requests(self) -> None:
+        """What the highlighted release sent in each capture scenario."""
+        version = self.query_one(ReleaseTable).current_version()
+        if version:
+            self.app.push_screen(RequestsScreen(version))
 
     def action_compare(self) -> None:
         marks = self.query_one(ReleaseTable).marks
