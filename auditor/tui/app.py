@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 
 from .. import audit
 from ..capture import load_scenarios
+from ..changelog import Changelog
 from ..collector import Collector, Progress
 from ..report import DiffReport
 from . import badges
@@ -80,6 +81,10 @@ class AuditorApp(App):
             if self._judged is None:
                 self._judged = self.judging(collector)
             return self._judged
+
+    def changelog(self) -> Changelog | None:
+        """The changelog the compares were judged with, once one was loaded."""
+        return self._judged[0] if self._judged else None
 
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):

@@ -14,7 +14,9 @@ from textual.widgets import Footer, Header, LoadingIndicator, Static, TabbedCont
 from ...collector import Step
 from ...errors import AuditorError
 from ...report import LONG_TEXT_KINDS, DiffReport
+from ..model import changelog_view
 from ..widgets.change_tree import ChangeTree
+from ..widgets.changelog_tree import ChangelogTree
 from ..widgets.finding_detail import FindingDetail
 from ..widgets.findings_table import FindingsTable
 from . import AuditorScreen
@@ -28,6 +30,7 @@ class CompareScreen(AuditorScreen):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("f", "tab('findings')", "Findings"),
         Binding("g", "tab('changes')", "Changes"),
+        Binding("l", "tab('changelog')", "Changelog"),
         Binding("p", "pin", "Pin"),
         Binding("r", "requests", "Requests"),
     ]
@@ -88,6 +91,11 @@ class CompareScreen(AuditorScreen):
         table = FindingsTable(findings, id="findings")
         await tabs.add_pane(TabPane(f"Findings ({len(findings)})", Vertical(table, VerticalScroll(FindingDetail(id="detail"), id="detail-pane")), id="findings-tab"))
         await tabs.add_pane(TabPane(f"Changes ({len(report.changes)})", ChangeTree(report, id="changes"), id="changes-tab"))
+        changelog = self.auditor.changelog()
+        if changelog is not None and changelog.origin:
+            view = changelog_view(report.versions[1:], changelog.releases, changelog.history, findings)
+            tree = ChangelogTree(view, findings, changelog.origin, id="changelog")
+            await tabs.add_pane(TabPane(f"Changelog ({sum(len(r.entries) for r in view)})", tree, id="changelog-tab"))
         if findings:
             table.focus()
         else:
@@ -100,6 +108,11 @@ class CompareScreen(AuditorScreen):
 
     def on_findings_table_chosen(self, event: FindingsTable.Chosen) -> None:
         self.open_diff(list(event.finding.changes))
+
+    def on_changelog_tree_chosen(self, event: ChangelogTree.Chosen) -> None:
+        """A finding under a changelog entry: show it in the findings tab."""
+        self.action_tab("findings")
+        self.query_one(FindingsTable).move_cursor(row=event.index)
 
     def on_change_tree_chosen(self, event: ChangeTree.Chosen) -> None:
         self.open_diff([event.change])
@@ -114,8 +127,12 @@ class CompareScreen(AuditorScreen):
     def action_tab(self, name: str) -> None:
         if self.report is None:
             return
+        widgets = {"findings": FindingsTable, "changes": ChangeTree, "changelog": ChangelogTree}
+        if not self.query(widgets[name]):
+            self.notify("No changelog was read (set AUDITOR_CHANGELOG or --changelog).", severity="warning")
+            return
         self.query_one(TabbedContent).active = f"{name}-tab"
-        self.query_one(FindingsTable if name == "findings" else ChangeTree).focus()
+        self.query_one(widgets[name]).focus()
 
     def action_pin(self) -> None:
         if self.report is None:
