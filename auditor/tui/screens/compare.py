@@ -9,6 +9,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Footer, Header, LoadingIndicator, Static, TabbedContent, TabPane
 
 from ...collector import Step
@@ -127,7 +128,7 @@ class CompareScreen(AuditorScreen):
     def action_tab(self, name: str) -> None:
         if self.report is None:
             return
-        widgets = {"findings": FindingsTable, "changes": ChangeTree, "changelog": ChangelogTree}
+        widgets: dict[str, type[Widget]] = {"findings": FindingsTable, "changes": ChangeTree, "changelog": ChangelogTree}
         if not self.query(widgets[name]):
             self.notify("No changelog was read (set AUDITOR_CHANGELOG or --changelog).", severity="warning")
             return
