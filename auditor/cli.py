@@ -470,11 +470,14 @@ def action(ctx, baseline, until, issue, severity, fail_on, dry_run, scenario_nam
 @cli.command(name="tui")
 @click.argument("version_a", required=False)
 @click.argument("version_b", required=False)
+@_scenario_options
 @_judging_options
+@_work_options
 @_shared_options
 @click.pass_context
-def tui(ctx, version_a, version_b, changelog_source_, rules_dir, policy_file):
-    """Browse releases, compare two, read the diffs, pick a pin (opens on the compare given A and B)."""
+def tui(ctx, version_a, version_b, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
+    """Browse releases, compare two, read the diffs, pick a pin (opens on the compare given A and B);
+    g collects a release (capturing the scenarios given here)."""
     if bool(version_a) != bool(version_b):
         raise click.UsageError("name both ends of the compare (audit tui A B), or none")
     from .tui.app import AuditorApp, run  # lazy: only this command needs Textual
@@ -484,6 +487,6 @@ def tui(ctx, version_a, version_b, changelog_source_, rules_dir, policy_file):
             collector.resolve(version)
         app = AuditorApp(
             collector, lambda: _collector(ctx), lambda c: _judging(ctx, c, changelog_source_, rules_dir, policy_file),
-            compare=(version_a, version_b) if version_a else None,
+            compare=(version_a, version_b) if version_a else None, scenarios=_scenarios(scenario_names, scenarios_dir, no_capture),
         )
         sys.exit(run(app))

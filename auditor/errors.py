@@ -37,6 +37,10 @@ class StoreBusy(StoreError):
     """Another collector holds the store's write lock."""
 
 
+class Cancelled(AuditorError):
+    """The user stopped a collect (the TUI's Esc); what was stored before stays, whole."""
+
+
 class ChangelogError(AuditorError):
     """A changelog could not be fetched or parsed."""
 

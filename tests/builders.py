@@ -10,6 +10,7 @@ import json
 import struct
 import sys
 import tarfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,6 +112,7 @@ class FakeNpm:
     blobs: dict[str, bytes] = field(default_factory=dict)
     faults: dict[str, list] = field(default_factory=dict)  # path -> list of (status, headers) served first
     hits: list[str] = field(default_factory=list)
+    delays: dict[str, float] = field(default_factory=dict)  # path -> seconds to wait before answering (a slow download)
 
     @property
     def url(self) -> str:
@@ -139,6 +141,7 @@ class FakeNpm:
     def handler(self, request: Request) -> Response:
         path = request.path
         self.hits.append(path)
+        time.sleep(self.delays.get(path, 0.0))
         queued = self.faults.get(path)
         if queued:
             status, headers = queued.pop(0)

@@ -55,9 +55,10 @@ def tui(releases, env, monkeypatch):
         collector.ensure(["2.1.1", "2.1.2", "2.1.113"])
 
     @contextmanager
-    def make(compare=None):
+    def make(compare=None, scenarios=()):
+        """The app; a collect from it captures `scenarios` (none: the fixture releases cannot run)."""
         with open_collector() as collector:
-            yield AuditorApp(collector, open_collector, judging, compare=compare)
+            yield AuditorApp(collector, open_collector, judging, compare=compare, scenarios=scenarios)
 
     make.open_collector, make.judging = open_collector, judging
     return make

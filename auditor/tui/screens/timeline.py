@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -20,6 +20,9 @@ from ..widgets.release_table import ReleaseTable
 from . import AuditorScreen
 from .requests import RequestsScreen
 
+if TYPE_CHECKING:
+    from ..app import AuditorApp
+
 BADGES_AFTER = 0.5  # seconds
 
 
@@ -28,9 +31,10 @@ class TimelineScreen(AuditorScreen):
         Binding("slash", "filter", "Filter"),
         Binding("c", "compare", "Compare"),
         Binding("r", "requests", "Requests"),
+        Binding("g", "collect", "Collect"),
         Binding("s", "stored_only", "Stored only", show=False),
         Binding("u", "high_only", "Undocumented high only", show=False),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("escape", "escape", "Cancel / clear", show=False),
     ]
 
     def __init__(self, rows: list[ReleaseRow], store_name: str, saved: dict[str, tuple[Badge, str]] | None = None,
@@ -45,6 +49,7 @@ class TimelineScreen(AuditorScreen):
         yield Header()
         yield Input(placeholder="filter: a version (2.1.11), a date (2026-04), a scenario…", id="filter")
         yield ReleaseTable(self.rows, {v: b for v, (b, _) in self.saved.items()}, id="releases")
+        yield Static(id="collect")
         yield Static(id="status")
         yield Footer()
 
@@ -121,6 +126,44 @@ class TimelineScreen(AuditorScreen):
         box = self.query_one("#filter", Input)
         box.add_class("open")
         box.focus()
+
+    def action_collect(self) -> None:
+        """Collect (download, extract, capture) the highlighted release, or what it lacks of the captures."""
+        version = self.query_one(ReleaseTable).current_version()
+        if version and self.auditor.collect([version]):
+            box = self.query_one("#collect", Static)
+            box.display = True
+            box.update(f"[b]collecting[/b] {version}: starting…  ·  [b]Esc[/b] cancels")
+
+    def on_auditor_app_collecting(self, message: AuditorApp.Collecting) -> None:
+        step = message.step
+        box = self.query_one("#collect", Static)
+        box.display = True
+        left = f" · {round(step.eta)} s left" if step.eta is not None else ""
+        box.update(f"[b]collecting[/b] {step.version}: {step.stage} ({step.done}/{step.total} releases{left})  ·  [b]Esc[/b] cancels")
+
+    def on_auditor_app_collected(self, message: AuditorApp.Collected) -> None:
+        self.query_one("#collect", Static).display = False
+        if message.error:
+            self.notify(message.error, title="collect", severity="error", timeout=10)
+        else:
+            self.notify(f"collected {', '.join(message.versions)}", title="collect")
+        self.reload()
+
+    def reload(self) -> None:
+        """Show what the store holds now (after a collect)."""
+        self.rows = self.auditor.rows()
+        table = self.query_one(ReleaseTable)
+        table.releases = self.rows
+        table.refill()
+        self.show_status()
+
+    def action_escape(self) -> None:
+        """Esc stops a running collect first; otherwise it clears the filter."""
+        if self.auditor.cancel_collect():
+            self.query_one("#collect", Static).update("[b]cancelling[/b]: the snapshots already stored stay; the running step ends first…")
+            return
+        self.action_clear_filter()
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
