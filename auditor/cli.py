@@ -211,6 +211,32 @@ def diff(ctx, version_a, version_b, fmt, fail_on, scenario_names, scenarios_dir,
         sys.exit(1)
 
 
+@cli.command(name="around")
+@click.argument("day", metavar="DATE")
+@click.option("--days", type=click.FloatRange(min=0), default=7, show_default=True, help="How many days before DATE to look back.")
+@click.option("--metric", "metric_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Your daily series as date,value lines (CSV), shown day by day beside the releases.")
+@_scenario_options
+@_judging_options
+@_work_options
+@_shared_options
+@click.pass_context
+def around(ctx, day, days, metric_file, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
+    """When did it start? The releases current on DATE and the days before it, with their findings
+    (releases dated by the earliest trustworthy evidence; disagreeing sources are shown)."""
+    from . import dating
+
+    moment = dating.parse_day(day)
+    metric = dating.read_metric(metric_file) if metric_file else None
+    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
+    with _collector(ctx) as collector, _progress() as progress:
+        judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
+        result = audit.around(collector, judging, moment, days, scenarios, progress, metric)
+    for note in result.report.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo("\n".join(result.lines()))
+
+
 @cli.command(name="pin")
 @click.option("--from", "baseline", required=True, help="The version you trust now.")
 @click.option("--to", "newest", help="Newest release to consider (default: the latest).")

@@ -68,3 +68,7 @@ class GitHubError(AuditorError):
 
 class MergeError(StoreError):
     """A store to merge or import is unusable: unreadable, not a store, or not the bytes its digest names."""
+
+
+class MetricError(AuditorError):
+    """A metric file (`date,value` CSV) cannot be read; the message names the file and line."""
