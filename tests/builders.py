@@ -141,7 +141,8 @@ class FakeNpm:
     def handler(self, request: Request) -> Response:
         path = request.path
         self.hits.append(path)
-        time.sleep(self.delays.get(path, 0.0))
+        if path in self.delays:
+            time.sleep(self.delays[path])
         queued = self.faults.get(path)
         if queued:
             status, headers = queued.pop(0)
