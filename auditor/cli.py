@@ -496,23 +496,27 @@ def action(ctx, baseline, until, issue, severity, fail_on, dry_run, scenario_nam
 @cli.command(name="tui")
 @click.argument("version_a", required=False)
 @click.argument("version_b", required=False)
+@click.option("--metric", "metric_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Your daily series (date,value CSV) as a column beside each release's date.")
 @_scenario_options
 @_judging_options
 @_work_options
 @_shared_options
 @click.pass_context
-def tui(ctx, version_a, version_b, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
+def tui(ctx, version_a, version_b, metric_file, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
     """Browse releases, compare two, read the diffs, pick a pin (opens on the compare given A and B);
     g collects a release (capturing the scenarios given here)."""
     if bool(version_a) != bool(version_b):
         raise click.UsageError("name both ends of the compare (audit tui A B), or none")
+    from . import dating
     from .tui.app import AuditorApp, run  # lazy: only this command needs Textual
 
+    metric = dating.read_metric(metric_file) if metric_file else None
     with _collector(ctx) as collector:
         for version in filter(None, (version_a, version_b)):
             collector.resolve(version)
         app = AuditorApp(
             collector, lambda: _collector(ctx), lambda c: _judging(ctx, c, changelog_source_, rules_dir, policy_file),
-            compare=(version_a, version_b) if version_a else None, scenarios=_scenarios(scenario_names, scenarios_dir, no_capture),
+            compare=(version_a, version_b) if version_a else None, scenarios=_scenarios(scenario_names, scenarios_dir, no_capture), metric=metric,
         )
         sys.exit(run(app))

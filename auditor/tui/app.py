@@ -56,8 +56,9 @@ class AuditorApp(App):
         error: str | None
 
     def __init__(self, collector: Collector, open_collector: OpenCollector, judging: Judging, compare: tuple[str, str] | None = None,
-                 scenarios: Sequence[Scenario] | None = None) -> None:
+                 scenarios: Sequence[Scenario] | None = None, metric: dict[str, float] | None = None) -> None:
         super().__init__()
+        self.metric = metric  # the user's daily series, overlaid on the timeline
         self.scenarios = scenarios  # what a collect from the TUI captures (None: the default scenarios)
         self._stop: threading.Event | None = None
         self.collector = collector
@@ -88,7 +89,7 @@ class AuditorApp(App):
     def timeline(self, marks: dict[str, str] | None = None, rows: list[ReleaseRow] | None = None) -> TimelineScreen:
         """The start screen as the store is now, with the saved badges."""
         saved = badges.load(self.collector.store, self.collector.target.name, self.collector.platform)
-        return TimelineScreen(self.rows() if rows is None else rows, self.store_name, saved, marks)
+        return TimelineScreen(self.rows() if rows is None else rows, self.store_name, saved, marks, self.metric)
 
     def collecting(self) -> bool:
         return any(w.group == "collect" and w.is_running for w in list(self.workers))

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
-from ... import versions
+from ... import dating, versions
 from ...errors import AuditorError
 from .. import badges
 from ..badges import Badge
@@ -24,11 +24,13 @@ if TYPE_CHECKING:
     from ..app import AuditorApp
 
 BADGES_AFTER = 0.5  # seconds
+JUMP_DAYS = 7  # `t` shows the releases current on a date and this many days before
 
 
 class TimelineScreen(AuditorScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter"),
+        Binding("t", "jump", "Around a date"),
         Binding("c", "compare", "Compare"),
         Binding("r", "requests", "Requests"),
         Binding("g", "collect", "Collect"),
@@ -38,8 +40,10 @@ class TimelineScreen(AuditorScreen):
     ]
 
     def __init__(self, rows: list[ReleaseRow], store_name: str, saved: dict[str, tuple[Badge, str]] | None = None,
-                 marks: dict[str, str] | None = None) -> None:
+                 marks: dict[str, str] | None = None, metric: dict[str, float] | None = None) -> None:
         super().__init__()
+        self.metric = metric
+        self.around: str | None = None  # the date `t` jumped to
         self.rows = rows
         self.store_name = store_name
         self.saved = saved or {}
@@ -48,7 +52,8 @@ class TimelineScreen(AuditorScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Input(placeholder="filter: a version (2.1.11), a date (2026-04), a scenario…", id="filter")
-        yield ReleaseTable(self.rows, {v: b for v, (b, _) in self.saved.items()}, id="releases")
+        yield Input(placeholder=f"when did it start? a date (YYYY-MM-DD): the releases current then and {JUMP_DAYS} days before", id="jump")
+        yield ReleaseTable(self.rows, {v: b for v, (b, _) in self.saved.items()}, self.metric, id="releases")
         yield Static(id="collect")
         yield Static(id="status")
         yield Footer()
@@ -78,6 +83,7 @@ class TimelineScreen(AuditorScreen):
                 self.app.call_from_thread(self.notify, f"No badges: {exc}", severity="warning")
                 return
             changelog, digest = judged[0], badges.judged_with(*judged)
+            self.app.call_from_thread(table.set_dates, dating.date_releases({r.version: r.published for r in self.rows}, dating.section_dates(changelog.history)))
             if changelog.origin:
                 edited = {version for version, _ in changelog.history.edited()} if changelog.history else set()
                 marks = changelog_marks((r.version for r in self.rows), {r.version for r in changelog.releases}, edited)
@@ -113,13 +119,44 @@ class TimelineScreen(AuditorScreen):
         hint = "  ·  c: compare" if len(table.marks) == 2 else ""
         only = " and ".join(w for w, on in (("stored", table.stored_only), ("with undocumented high", table.high_only)) if on)
         shown = f"showing {table.row_count} {only} (s/u: all)" if only else f"{len(self.rows)} releases, {stored} stored (s: those; u: undoc. high)"
-        self.query_one("#status", Static).update(f"{shown}  ·  {marks}{hint}")
+        if self.around:
+            shown = f"current around {self.around} (and {JUMP_DAYS} days before): {table.row_count} (Esc: all)"
+        current = table.dates.get(table.current_version() or "")
+        note = f"\n[yellow]{current.version}: dated {current.day} ({current.source}); {current.note}[/]" if current and current.note else ""
+        self.query_one("#status", Static).update(f"{shown}  ·  {marks}{hint}{note}")
+
+    def on_data_table_row_highlighted(self) -> None:
+        self.show_status()
 
     def on_release_table_marked(self, event: ReleaseTable.Marked) -> None:
         self.show_status()
 
     def action_stored_only(self) -> None:
         self.query_one(ReleaseTable).toggle_stored()
+        self.show_status()
+
+    def action_jump(self) -> None:
+        box = self.query_one("#jump", Input)
+        box.add_class("open")
+        box.focus()
+
+    def jump(self, text: str) -> None:
+        """Only the releases current on that date and the days before (dated as `audit around` dates them)."""
+        table = self.query_one(ReleaseTable)
+        try:
+            moment = dating.parse_day(text)
+        except AuditorError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        dates = table.dates or dating.date_releases({r.version: r.published for r in self.rows}, {})  # npm's until the changelog is read
+        window = dating.current_on(dates, moment, JUMP_DAYS)
+        self.query_one("#jump", Input).remove_class("open")
+        table.focus()
+        if not window:
+            self.notify(f"No release is dated on or before {moment.date()}.", severity="warning")
+            return
+        self.around = f"{moment.date()}"
+        table.set_window({d.version for d in window})
         self.show_status()
 
     def action_filter(self) -> None:
@@ -166,16 +203,25 @@ class TimelineScreen(AuditorScreen):
         self.action_clear_filter()
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.value = ""
-        box.remove_class("open")
-        self.query_one(ReleaseTable).focus()
+        for box in self.query(Input):
+            box.value = ""
+            box.remove_class("open")
+        table = self.query_one(ReleaseTable)
+        if table.window is not None:
+            self.around = None
+            table.set_window(None)
+            self.show_status()
+        table.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.query_one(ReleaseTable).set_filter(event.value)
+        if event.input.id == "filter":
+            self.query_one(ReleaseTable).set_filter(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(ReleaseTable).focus()
+        if event.input.id == "jump":
+            self.jump(event.value)
+        else:
+            self.query_one(ReleaseTable).focus()
 
     def on_data_table_row_selected(self) -> None:
         """Enter (or a click) compares once both ends are marked; before that a click only moves."""
