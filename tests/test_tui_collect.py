@@ -112,3 +112,18 @@ async def test_g_on_an_empty_store_collects_the_newest_and_opens_the_timeline(re
             await pilot.pause(0.2)
             assert isinstance(app.screen, TimelineScreen)
             assert sum(r.static for r in app.screen.query_one(ReleaseTable).releases) == 4
+
+
+@pytest.mark.anyio
+async def test_a_store_being_collected_into_opens_read_only(tui):  # noqa: F811
+    with tui.open_collector() as writer, writer.store.writer(), tui() as app:
+        assert app.busy and app.busy.startswith("audit collect (pid")
+        async with app.run_test(size=SIZE) as pilot:
+            assert app.sub_title == "read-only" and any("opened read-only" in n for n in notes(app))
+            await pilot.press("up", "g")  # no collect while another process writes
+            assert not app.collecting() and any("Read-only" in n for n in notes(app))
+            await pilot.pause(0.7)
+            await app.workers.wait_for_complete()  # the badges are computed and shown, not saved
+            assert app.screen.query_one(ReleaseTable).badges["2.1.113"] is not None
+        assert "tui_badges" not in app.collector.store.db.table_names()
+        assert app.collector.store.db.execute("SELECT count(*) FROM judgements").fetchone()[0] == 0

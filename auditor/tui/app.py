@@ -8,8 +8,8 @@ import asyncio
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -62,18 +62,32 @@ class AuditorApp(App):
         self.scenarios = scenarios  # what a collect from the TUI captures (None: the default scenarios)
         self._stop: threading.Event | None = None
         self.collector = collector
-        self.open_collector = open_collector
+        self._open = open_collector
+        self.busy = collector.store.busy()  # an `audit collect` writing this store: then it opens read-only
+        collector.store.read_only = self.busy is not None
         self.judging = judging
         self.start = compare
         self.reports: dict[tuple[str, str], DiffReport] = {}
         self._judged: tuple | None = None
         self._lock = threading.Lock()
 
+    @contextmanager
+    def open_collector(self) -> Iterator[Collector]:
+        """A collector of the worker's own (SQLite connections belong to their thread), read-only like the
+        app's when the store was being written at start."""
+        with self._open() as collector:
+            collector.store.read_only = self.busy is not None
+            yield collector
+
     @property
     def store_name(self) -> str:
         return str(self.collector.store.path) if self.collector.store.path else ":memory:"
 
     def on_mount(self) -> None:
+        if self.busy:
+            self.sub_title = "read-only"
+            self.notify(f"{self.store_name} is being written by {self.busy}: opened read-only (nothing is saved, g is off).",
+                        severity="warning", timeout=10)
         rows = self.rows()
         if not rows and not self.start:
             self.push_screen(EmptyScreen(self.store_name))
@@ -97,6 +111,9 @@ class AuditorApp(App):
     def collect(self, versions: list[str] | None = None, latest: int = 0) -> bool:
         """Collect these releases (or the newest `latest`) and capture them, in a worker; progress and the
         end go to the screens as Collecting / Collected messages. False if one is running already."""
+        if self.busy:
+            self.notify(f"Read-only: the store is being written by {self.busy}. Collect once it has finished.", severity="warning")
+            return False
         if self.collecting():
             self.notify("A collect is already running (Esc on the timeline cancels it).", severity="warning")
             return False
