@@ -498,12 +498,13 @@ def action(ctx, baseline, until, issue, severity, fail_on, dry_run, scenario_nam
 @click.argument("version_b", required=False)
 @click.option("--metric", "metric_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Your daily series (date,value CSV) as a column beside each release's date.")
+@click.option("--theme", type=click.Choice(["dark", "light"]), default="dark", show_default=True, help="Colours (T switches while it runs).")
 @_scenario_options
 @_judging_options
 @_work_options
 @_shared_options
 @click.pass_context
-def tui(ctx, version_a, version_b, metric_file, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
+def tui(ctx, version_a, version_b, metric_file, theme, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
     """Browse releases, compare two, read the diffs, pick a pin (opens on the compare given A and B);
     g collects a release (capturing the scenarios given here)."""
     if bool(version_a) != bool(version_b):
@@ -517,6 +518,6 @@ def tui(ctx, version_a, version_b, metric_file, scenario_names, scenarios_dir, n
             collector.resolve(version)
         app = AuditorApp(
             collector, lambda: _collector(ctx), lambda c: _judging(ctx, c, changelog_source_, rules_dir, policy_file),
-            compare=(version_a, version_b) if version_a else None, scenarios=_scenarios(scenario_names, scenarios_dir, no_capture), metric=metric,
+            compare=(version_a, version_b) if version_a else None, scenarios=_scenarios(scenario_names, scenarios_dir, no_capture), metric=metric, light=theme == "light",
         )
         sys.exit(run(app))

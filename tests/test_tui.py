@@ -288,3 +288,18 @@ def test_the_badge_digest_is_the_same_in_every_process():
         for seed in ("1", "2", "3")
     }
     assert len(digests) == 1
+
+
+@pytest.mark.anyio
+async def test_light_theme_from_the_start_and_T_switches(tui):
+    with tui() as app:
+        async with app.run_test(size=SIZE) as pilot:
+            assert app.theme == "textual-dark"
+            await pilot.press("T")
+            assert app.theme == "textual-light"
+            await pilot.press("T")
+            assert app.theme == "textual-dark"
+    with tui.open_collector() as collector:
+        app = AuditorApp(collector, tui.open_collector, tui.judging, light=True)
+        async with app.run_test(size=SIZE):
+            assert app.theme == "textual-light"

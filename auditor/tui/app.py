@@ -30,6 +30,7 @@ from .screens.compare import CompareScreen
 from .screens.empty import EmptyScreen
 from .screens.timeline import TimelineScreen
 
+THEMES = {False: "textual-dark", True: "textual-light"}
 OpenCollector = Callable[[], AbstractContextManager[Collector]]
 Judging = Callable[[Collector], tuple]  # collector -> (changelog, rules, policy), as `audit diff` loads them
 
@@ -40,6 +41,7 @@ class AuditorApp(App):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
+        Binding("T", "toggle_theme", "Light/dark", show=False),
     ]
 
     @dataclass
@@ -56,8 +58,9 @@ class AuditorApp(App):
         error: str | None
 
     def __init__(self, collector: Collector, open_collector: OpenCollector, judging: Judging, compare: tuple[str, str] | None = None,
-                 scenarios: Sequence[Scenario] | None = None, metric: dict[str, float] | None = None) -> None:
+                 scenarios: Sequence[Scenario] | None = None, metric: dict[str, float] | None = None, light: bool = False) -> None:
         super().__init__()
+        self.theme = THEMES[light]
         self.metric = metric  # the user's daily series, overlaid on the timeline
         self.scenarios = scenarios  # what a collect from the TUI captures (None: the default scenarios)
         self._stop: threading.Event | None = None
@@ -171,6 +174,9 @@ class AuditorApp(App):
     def changelog(self) -> Changelog | None:
         """The changelog the compares were judged with, once one was loaded."""
         return self._judged[0] if self._judged else None
+
+    def action_toggle_theme(self) -> None:
+        self.theme = THEMES[self.theme == THEMES[False]]
 
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):
