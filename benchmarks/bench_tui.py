@@ -99,11 +99,11 @@ async def walk(db: Path, a: str, b: str) -> list[tuple[str, float, float]]:
     import click
 
     from auditor import cli as audit_cli
-    from auditor.npm import DEFAULT_REGISTRY
+    from auditor.npm import DEFAULT_CACHE_MAX, DEFAULT_REGISTRY
     from auditor.tui.app import AuditorApp
     from auditor.tui.screens.compare import CompareScreen
 
-    ctx = click.Context(audit_cli.cli, obj={"db": db, "target": "claude-code", "platform": "linux-x64", "registry": DEFAULT_REGISTRY, "cache_dir": None})
+    ctx = click.Context(audit_cli.cli, obj={"db": db, "target": "claude-code", "platform": "linux-x64", "registry": DEFAULT_REGISTRY, "cache_dir": None, "cache_max": DEFAULT_CACHE_MAX})
     times: list[tuple[str, float, float]] = []
     steps = LongestStep()
     with audit_cli._collector(ctx) as collector:

@@ -26,7 +26,6 @@ from ..errors import AuditorError
 from ..report import DiffReport
 from . import badges
 from .model import ReleaseRow, release_rows, shared_scenarios
-from .screens.compare import CompareScreen
 from .screens.empty import EmptyScreen
 from .screens.timeline import TimelineScreen
 
@@ -151,6 +150,8 @@ class AuditorApp(App):
             screen.post_message(message)
 
     def open_compare(self, a: str, b: str) -> None:
+        from .screens.compare import CompareScreen  # lazy, as every screen after the first: a faster first paint
+
         self.push_screen(CompareScreen(a, b))
 
     def compare(self, a: str, b: str, progress: Progress | None = None) -> DiffReport:

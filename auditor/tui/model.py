@@ -9,8 +9,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import jsbeautifier
-
 from .. import versions
 from ..changelog.history import ChangelogHistory
 from ..changelog.model import Release
@@ -64,6 +62,8 @@ def shared_scenarios(collector: Collector, a: str, b: str) -> list[str]:
 
 def pretty_code(text: str) -> str:
     """Minified JavaScript as lines of code, so a diff reads as statements rather than a token soup."""
+    import jsbeautifier  # lazy: only a request-code diff needs it
+
     options = jsbeautifier.default_options()
     options.indent_size = 2
     options.wrap_line_length = 100

@@ -18,7 +18,6 @@ from ..badges import Badge
 from ..model import ReleaseRow, changelog_marks
 from ..widgets.release_table import ReleaseTable
 from . import AuditorScreen
-from .requests import RequestsScreen
 
 if TYPE_CHECKING:
     from ..app import AuditorApp
@@ -53,7 +52,7 @@ class TimelineScreen(AuditorScreen):
         yield Header()
         yield Input(placeholder="filter: a version (2.1.11), a date (2026-04), a scenario…", id="filter")
         yield Input(placeholder=f"when did it start? a date (YYYY-MM-DD): the releases current then and {JUMP_DAYS} days before", id="jump")
-        yield ReleaseTable(self.rows, {v: b for v, (b, _) in self.saved.items()}, self.metric, id="releases")
+        yield ReleaseTable(self.rows, {v: b for v, (b, _) in self.saved.items()}, self.metric, self.marks, id="releases")
         yield Static(id="collect")
         yield Static(id="status")
         yield Footer()
@@ -61,8 +60,6 @@ class TimelineScreen(AuditorScreen):
     def on_mount(self) -> None:
         self.sub_title = self.store_name
         table = self.query_one(ReleaseTable)
-        table.marks.update(self.marks)
-        table.refill()
         table.focus()
         self.show_status()
         # the worker parses the changelog (a second of CPU under the GIL): let the timeline paint first
@@ -83,11 +80,12 @@ class TimelineScreen(AuditorScreen):
                 self.app.call_from_thread(self.notify, f"No badges: {exc}", severity="warning")
                 return
             changelog, digest = judged[0], badges.judged_with(*judged)
-            self.app.call_from_thread(table.set_dates, dating.date_releases({r.version: r.published for r in self.rows}, dating.section_dates(changelog.history)))
+            dates = dating.date_releases({r.version: r.published for r in self.rows}, dating.section_dates(changelog.history))
+            marks = {}
             if changelog.origin:
                 edited = {version for version, _ in changelog.history.edited()} if changelog.history else set()
                 marks = changelog_marks((r.version for r in self.rows), {r.version for r in changelog.releases}, edited)
-                self.app.call_from_thread(table.set_changelog, marks)
+            self.app.call_from_thread(table.set_changelog, marks, dates)
             for predecessor, version in todo:
                 saved = self.saved.get(version)
                 if saved and saved[1] == digest and saved[0].predecessor == predecessor:
@@ -230,6 +228,8 @@ class TimelineScreen(AuditorScreen):
 
     def action_requests(self) -> None:
         """What the highlighted release sent in each capture scenario."""
+        from .requests import RequestsScreen  # lazy: a faster first paint
+
         version = self.query_one(ReleaseTable).current_version()
         if version:
             self.app.push_screen(RequestsScreen(version))

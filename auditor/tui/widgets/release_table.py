@@ -42,14 +42,15 @@ class ReleaseTable(DataTable):
         end: str
         version: str
 
-    def __init__(self, rows: list[ReleaseRow], badges: dict[str, Badge] | None = None, metric: dict[str, float] | None = None, **kwargs) -> None:
+    def __init__(self, rows: list[ReleaseRow], badges: dict[str, Badge] | None = None, metric: dict[str, float] | None = None,
+                 marks: dict[str, str] | None = None, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.metric = metric  # the user's daily series (--metric), shown on each release's date
         self.dates: dict[str, Dated] = {}  # once the changelog is read: dating.py's dates
         self.window: set[str] | None = None  # `t`: only the releases current around a date
         self.releases = rows
         self.badges: dict[str, Badge | None] = dict(badges or {})  # None: being computed
-        self.marks: dict[str, str] = {}
+        self.marks: dict[str, str] = dict(marks or {})
         self.query_text = ""
         self.stored_only = False
         self.high_only = False
@@ -122,10 +123,6 @@ class ReleaseTable(DataTable):
             older = value if value is not None else older
         return out
 
-    def set_dates(self, dates: dict[str, Dated]) -> None:
-        self.dates = dates
-        self.refill()
-
     def set_window(self, versions: set[str] | None) -> None:
         self.window = versions
         self.refill()
@@ -144,9 +141,17 @@ class ReleaseTable(DataTable):
         if version in self.rows:
             self.update_cell(version, "undoc", badge_text(self.badges, version))
 
-    def set_changelog(self, marks: dict[str, str]) -> None:
-        self.changelog = marks
-        self.refill()
+    def set_changelog(self, marks: dict[str, str], dates: dict[str, Dated]) -> None:
+        """The changelog's marks and dating.py's dates, cell by cell (a refill of hundreds of rows would
+        hold the UI for a noticeable moment); the metric column follows the dates."""
+        self.changelog, self.dates = marks, dates
+        shown = [r for r in self.shown() if r.version in self.rows]
+        values = self.metric_values(shown)
+        for row in shown:
+            self.update_cell(row.version, "published", self.date_text(row))
+            self.update_cell(row.version, "log", Text(marks.get(row.version, ""), style=LOG_STYLES.get(marks.get(row.version, ""), "")))
+            if self.metric is not None:
+                self.update_cell(row.version, "metric", values[row.version])
 
     def toggle_high(self) -> None:
         self.high_only = not self.high_only
