@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Footer, Header, LoadingIndicator, Static, TabbedContent, TabPane
+from textual.widgets import Header, LoadingIndicator, Static, TabbedContent, TabPane
 
 from ...collector import Step
 from ...errors import AuditorError
@@ -20,6 +20,7 @@ from ..widgets.change_tree import ChangeTree
 from ..widgets.changelog_tree import ChangelogTree
 from ..widgets.finding_detail import FindingDetail
 from ..widgets.findings_table import FindingsTable
+from ..widgets.footer import KeysFooter
 from . import AuditorScreen
 from .diff import DiffScreen
 from .pin import PinScreen
@@ -46,7 +47,7 @@ class CompareScreen(AuditorScreen):
         with Vertical(id="loading"):
             yield Static(f"Comparing {self.a} → {self.b}: collecting what is missing, diffing, judging…", id="progress")
             yield LoadingIndicator()
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.a} → {self.b}"
@@ -88,7 +89,7 @@ class CompareScreen(AuditorScreen):
         )
         notes = "".join(f"\n[yellow]note:[/] {n}" for n in report.notes)
         tabs = TabbedContent(id="tabs")
-        await self.mount(Static(head + notes, id="summary"), tabs, before=self.query_one(Footer))
+        await self.mount(Static(head + notes, id="summary"), tabs, before=self.query_one(KeysFooter))
         table = FindingsTable(findings, id="findings")
         await tabs.add_pane(TabPane(f"Findings ({len(findings)})", Vertical(table, VerticalScroll(FindingDetail(id="detail"), id="detail-pane")), id="findings-tab"))
         await tabs.add_pane(TabPane(f"Changes ({len(report.changes)})", ChangeTree(report, id="changes"), id="changes-tab"))

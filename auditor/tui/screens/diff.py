@@ -8,11 +8,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ...diff import Change
 from ...report import KIND_TITLES, when
 from ..model import Chunks, as_text, chunks, pretty_code
+from ..widgets.footer import KeysFooter
 from ..widgets.text_diff import TextDiff
 
 
@@ -42,7 +43,7 @@ class DiffScreen(Screen):
         yield Header()
         yield Static(id="diff-title")
         yield Static("Diffing…", id="diff")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.show_title()

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Middle
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
+from ..widgets.footer import KeysFooter
 from . import AuditorScreen
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ class EmptyScreen(AuditorScreen):
                 id="empty",
             )
             yield Static(id="collect")
-        yield Footer()
+        yield KeysFooter()
 
     def action_collect(self) -> None:
         self.auditor.collect(latest=FIRST_COLLECT)

@@ -9,11 +9,12 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ...collector import CAPTURE
 from ...diff import Change
 from ..requests import KINDS, Request, requests
+from ..widgets.footer import KeysFooter
 from ..widgets.request_tree import FieldRef, RequestTree
 from . import AuditorScreen
 from .diff import DiffScreen
@@ -36,7 +37,7 @@ class RequestsScreen(AuditorScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(f"Reading the captures of {self.title_text()}…", id="requests")
-        yield Footer()
+        yield KeysFooter()
 
     def title_text(self) -> str:
         return f"{self.a} → {self.b}" if self.a else self.b
@@ -77,7 +78,7 @@ class RequestsScreen(AuditorScreen):
                 scenarios[name] = requests(before[name])
         await self.query_one("#requests").remove()
         tree = RequestTree(f"What {self.title_text()} sent, per capture scenario", scenarios, notes, id="requests")
-        await self.mount(tree, before=self.query_one(Footer))
+        await self.mount(tree, before=self.query_one(KeysFooter))
         tree.focus()
 
     def on_request_tree_chosen(self, event: RequestTree.Chosen) -> None:

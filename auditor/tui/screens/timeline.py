@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 from textual.worker import get_current_worker
 
 from ... import dating, versions
@@ -16,6 +16,7 @@ from ...errors import AuditorError
 from .. import badges
 from ..badges import Badge
 from ..model import ReleaseRow, changelog_marks
+from ..widgets.footer import KeysFooter
 from ..widgets.release_table import ReleaseTable
 from . import AuditorScreen
 
@@ -55,7 +56,7 @@ class TimelineScreen(AuditorScreen):
         yield ReleaseTable(self.rows, {v: b for v, (b, _) in self.saved.items()}, self.metric, self.marks, id="releases")
         yield Static(id="collect")
         yield Static(id="status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = self.store_name
