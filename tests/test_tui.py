@@ -85,7 +85,7 @@ async def diffed(pilot) -> TextDiff:
     """Wait for the diff worker; the viewer it mounted."""
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
-    return pilot.app.screen.query_one(TextDiff)
+    return pilot.app.screen.viewer
 
 
 @pytest.mark.anyio
@@ -163,6 +163,7 @@ async def test_request_code_diff_is_pretty_printed_and_steps_through_changes(tui
             assert viewer.total == 1
             await pilot.press("n")
             assert viewer.current == 0 and "change 1/1" in str(app.screen.query_one("#diff-title").render())
+            unified = viewer
             await pilot.press("s")  # side by side: old words on the left, new on the right
             viewer = await diffed(pilot)
             assert viewer.diff.split
@@ -170,6 +171,8 @@ async def test_request_code_diff_is_pretty_printed_and_steps_through_changes(tui
             assert ("-", "32000") in old and ("+", "64000") in new and not any(op == "+" for op, _ in old)
             await pilot.press("n")
             assert "change 1/1" in str(app.screen.query_one("#diff-title").render())
+            await pilot.press("s")  # back to unified: the first viewer again, kept rather than diffed anew
+            assert app.screen.viewer is unified and unified.display and not viewer.display
             await pilot.press("escape")
             assert app.screen is screen
 
