@@ -52,9 +52,17 @@ async def shoot(db: Path, a: str, b: str, size: tuple[int, int]) -> None:
                 await pilot.pause(0.2)
                 app.save_screenshot(name, str(DOCS))
                 await pilot.press("escape")
-            await pilot.press("p")
+            await pilot.press("l")
+            await pilot.pause(0.3)
+            app.save_screenshot("tui-changelog.svg", str(DOCS))
+            await pilot.press("f", "p")
             await pilot.pause(0.2)
             app.save_screenshot("tui-pin.svg", str(DOCS))
+            await pilot.press("escape", "r")
+            while not app.screen.query("RequestTree"):
+                await pilot.pause(0.2)
+            await pilot.pause(0.3)
+            app.save_screenshot("tui-requests.svg", str(DOCS))
 
 
 def main() -> None:

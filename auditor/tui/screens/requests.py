@@ -77,7 +77,7 @@ class RequestsScreen(AuditorScreen):
             else:
                 scenarios[name] = requests(before[name])
         await self.query_one("#requests").remove()
-        tree = RequestTree(f"What {self.title_text()} sent, per capture scenario", scenarios, notes, id="requests")
+        tree = RequestTree(f"What {self.title_text()} sent, per capture scenario  (Enter on a field: its whole value or diff)", scenarios, notes, id="requests")
         await self.mount(tree, before=self.query_one(KeysFooter))
         tree.focus()
 

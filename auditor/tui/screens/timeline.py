@@ -30,7 +30,7 @@ JUMP_DAYS = 7  # `t` shows the releases current on a date and this many days bef
 class TimelineScreen(AuditorScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter"),
-        Binding("t", "jump", "Around a date"),
+        Binding("t", "jump", "Date"),
         Binding("c", "compare", "Compare"),
         Binding("r", "requests", "Requests"),
         Binding("g", "collect", "Collect"),

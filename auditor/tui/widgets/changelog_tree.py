@@ -32,7 +32,7 @@ class ChangelogTree(Tree[int]):
         index: int
 
     def __init__(self, releases: list[LogRelease], findings: list[Finding], origin: str, **kwargs) -> None:
-        super().__init__(f"Changelog of the range ({origin})", **kwargs)
+        super().__init__(f"Changelog of the range (from {origin.rstrip('/').rsplit('/', 1)[-1]})", **kwargs)
         self.releases = releases
         self.findings = findings
 
@@ -41,7 +41,7 @@ class ChangelogTree(Tree[int]):
         for release in self.releases:
             note, style = HEAD[release.status]
             linked = sum(len(e.findings) for e in release.entries)
-            counts = f"  {len(release.entries)} entries" + (f", {linked} linked to findings" if linked else "")
+            counts = f"  {len(release.entries)} entr{'y' if len(release.entries) == 1 else 'ies'}" + (f", {linked} linked to findings" if linked else "")
             label = Text.assemble((release.version, "bold cyan"), (note, style), (counts, "dim"),
                                   (f"  · {len(release.unexplained)} undocumented not in it" if release.unexplained else "", "red"))
             branch = self.root.add(label, expand=bool(linked or release.unexplained or release.status != "yes"))
