@@ -280,7 +280,7 @@ class _Pipeline:
         finished = 0
         while finished < len(self.jobs):
             if self.cancel is not None and self.cancel.is_set():
-                raise Cancelled("collect cancelled; the releases finished before it are stored")
+                raise Cancelled("collect cancelled; what was stored before it stays (whole snapshots only)")
             try:
                 event = self.events_q.get(timeout=_POLL)
             except queue.Empty:

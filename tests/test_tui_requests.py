@@ -117,6 +117,8 @@ async def test_r_on_a_compare_shows_before_after_and_enter_opens_a_block_diff(ca
             assert isinstance(app.screen, DiffScreen)
             (change,) = app.screen.changes
             assert (change.before, change.after) == ("# Tone\nBe brief.", "# Tone\nBe brief, and kind.") and change.scenario == "print-default"
+            title = str(app.screen.query_one("#diff-title").render())
+            assert "[print-default] turn 0: block 1" in title and "in 2.1.2" in title  # the scenario is text, not markup
 
 
 def _walk(node):

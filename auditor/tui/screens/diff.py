@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -78,12 +79,12 @@ class DiffScreen(Screen):
 
     def show_title(self, position: str = "") -> None:
         change = self.changes[self.index]
-        scenario = f"[{change.scenario}] " if change.scenario else ""
+        scenario = escape(f"[{change.scenario}] ") if change.scenario else ""
         many = f"  ·  text {self.index + 1}/{len(self.changes)} (,/. for others)" if len(self.changes) > 1 else ""
         total = f"{self.viewer.total} changed places" if self.viewer else "diffing…"
         self.sub_title = f"{KIND_TITLES.get(change.kind, change.kind)}"
         self.query_one("#diff-title", Static).update(
-            f"[b]{scenario}{change.label}[/b]  {change.status} {when(change)}{many}\n"
+            f"[b]{scenario}{escape(change.label)}[/b]  {change.status} {escape(when(change))}{many}\n"
             f"[dim]{position or total} · n/p: next/prev · s: {'unified' if self.split else 'side by side'} · [red strike]removed[/] [green b]added[/][/dim]"
         )
 

@@ -98,7 +98,7 @@ def field_changes(ref: FieldRef, before: Captures, after: Captures, version: str
     wanted = f"{ref.role}: {name}".strip()
     keys = sorted(k for k in {*old, *new} if (k.startswith(wanted) if name.endswith(" ") else k == wanted))
     return [
-        Change(kind, key, key, old.get(key), new.get(key), version, scenario=ref.scenario)
+        Change(kind, key, key, old.get(key), new.get(key), version, changed_in=(version,), scenario=ref.scenario)
         for key in keys
         if old.get(key) != new.get(key)
     ]
