@@ -119,7 +119,7 @@ async def test_a_store_being_collected_into_opens_read_only(tui):  # noqa: F811
     with tui.open_collector() as writer, writer.store.writer(), tui() as app:
         assert app.busy and app.busy.startswith("audit collect (pid")
         async with app.run_test(size=SIZE) as pilot:
-            assert app.sub_title == "read-only" and any("opened read-only" in n for n in notes(app))
+            assert app.screen.sub_title == "store.db (read-only)" and any("opened read-only" in n for n in notes(app))
             await pilot.press("up", "g")  # no collect while another process writes
             assert not app.collecting() and any("Read-only" in n for n in notes(app))
             await pilot.pause(0.7)

@@ -87,7 +87,6 @@ class AuditorApp(App):
 
     def on_mount(self) -> None:
         if self.busy:
-            self.sub_title = "read-only"
             self.notify(f"{self.store_name} is being written by {self.busy}: opened read-only (nothing is saved, g is off).",
                         severity="warning", timeout=10)
         rows = self.rows()

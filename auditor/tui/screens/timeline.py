@@ -59,7 +59,7 @@ class TimelineScreen(AuditorScreen):
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = self.store_name
+        self.sub_title = self.store_name + (" (read-only)" if self.auditor.busy else "")
         table = self.query_one(ReleaseTable)
         table.focus()
         self.show_status()
