@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from test_tui import SIZE, tui  # noqa: F401  (the fixture store and app factory)
+from test_tui import SIZE, loaded, tui  # noqa: F401  (the fixture store and app factory)
 
 from auditor.capture.facts import CAPTURE_FORMAT, scenario_facts
 from auditor.collector import CAPTURE
 from auditor.tui.requests import Field, request_fields, requests
-from auditor.tui.screens.compare import CompareScreen
 from auditor.tui.screens.diff import DiffScreen
 from auditor.tui.screens.requests import RequestsScreen
 from auditor.tui.widgets.request_tree import RequestTree
@@ -101,10 +100,7 @@ async def test_r_on_the_timeline_shows_what_the_highlighted_release_sent(capture
 async def test_r_on_a_compare_shows_before_after_and_enter_opens_a_block_diff(captured):
     with captured(compare=("2.1.1", "2.1.2")) as app:
         async with app.run_test(size=SIZE) as pilot:
-            for _ in range(200):
-                await pilot.pause(0.05)
-                if isinstance(app.screen, CompareScreen) and app.screen.report is not None:
-                    break
+            await loaded(pilot)
             await pilot.press("r")
             tree = await tree_of(pilot)
             shown = "\n".join(labels(tree.root))
