@@ -9,8 +9,8 @@ from auditor.capture.facts import CAPTURE_FORMAT, scenario_facts
 from auditor.collector import CAPTURE
 from auditor.tui.requests import Field, request_fields, requests
 from auditor.tui.screens.diff import DiffScreen
-from auditor.tui.screens.requests import RequestsScreen
-from auditor.tui.widgets.request_tree import RequestTree
+from auditor.tui.screens.requests import RequestsScreen, field_changes
+from auditor.tui.widgets.request_tree import FieldRef, RequestTree
 
 from builders import capture_result
 
@@ -121,3 +121,15 @@ def _walk(node):
     yield node
     for child in node.children:
         yield from _walk(child)
+
+
+def test_a_fields_diff_is_made_of_the_stored_values_that_differ():
+    before, after = {"s": facts(OLD)}, {"s": facts(NEW)}
+    fields = {f.name: f for f in requests(facts(NEW), facts(OLD))[0].fields}
+    tools = field_changes(FieldRef("s", "turn 0", fields["tools"]), before, after, "2.1.2")
+    assert [(c.key, c.status) for c in tools] == [("turn 0: Glob", "removed")]
+    (effort,) = field_changes(FieldRef("s", "turn 0", fields["effort"]), before, after, "2.1.2")
+    assert (effort.key, effort.before, effort.after) == ("turn 0: output_config", None, {"effort": "high"})
+    (betas,) = field_changes(FieldRef("s", "turn 0", fields["betas"]), before, after, "2.1.2")
+    assert betas.kind == "header" and "new-beta-2" in betas.after
+    assert field_changes(FieldRef("s", "turn 0", fields["model"]), before, after, "2.1.2") == []

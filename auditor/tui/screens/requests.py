@@ -20,8 +20,13 @@ from . import AuditorScreen
 from .diff import DiffScreen
 
 Captures = dict[str, dict[str, dict[str, Any]]]  # scenario -> kind -> key -> value
-# field -> (kind, key after "role: "); a key ending in a space is a prefix (every block, every tool)
-STORED_AS = {"system blocks": ("system_block", "block "), "tools": ("tool_schema", " "), "betas": ("header", "anthropic-beta"), "effort": ("request_param", "output_config")}
+# field -> (kind, key after "role: ", whether that is a prefix: every block, every tool)
+STORED_AS = {
+    "system blocks": ("system_block", "block ", True),
+    "tools": ("tool_schema", "", True),
+    "betas": ("header", "anthropic-beta", False),
+    "effort": ("request_param", "output_config", False),
+}
 
 
 class RequestsScreen(AuditorScreen):
@@ -92,11 +97,11 @@ class RequestsScreen(AuditorScreen):
 def field_changes(ref: FieldRef, before: Captures, after: Captures, version: str) -> list[Change]:
     """The stored values behind a field as changes the diff viewer shows: a system block's or a tool's
     whole text, or the parameter itself; only those that differ between the ends."""
-    kind, name = STORED_AS.get(ref.field.name, ("request_param", ref.field.name))
+    kind, name, prefix = STORED_AS.get(ref.field.name, ("request_param", ref.field.name, False))
     old: Mapping[str, Any] = before.get(ref.scenario, {}).get(kind, {})
     new: Mapping[str, Any] = after.get(ref.scenario, {}).get(kind, {})
-    wanted = f"{ref.role}: {name}".strip()
-    keys = sorted(k for k in {*old, *new} if (k.startswith(wanted) if name.endswith(" ") else k == wanted))
+    wanted = f"{ref.role}: {name}"
+    keys = sorted(k for k in {*old, *new} if (k.startswith(wanted) if prefix else k == wanted))
     return [
         Change(kind, key, key, old.get(key), new.get(key), version, changed_in=(version,), scenario=ref.scenario)
         for key in keys
