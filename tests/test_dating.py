@@ -88,3 +88,9 @@ def test_audit_around_lists_the_releases_of_the_window_with_their_findings(relea
 def test_audit_around_a_day_before_every_release_is_one_line(releases, env):
     result = CliRunner().invoke(cli, ["around", "2020-01-01", "--no-capture"])
     assert result.exit_code == 1 and "no release" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_a_bad_metric_file_stops_the_tui_before_it_starts(releases, env):
+    (env / "bad.csv").write_text("2026-04-01,0.5\n2026-04-02,n/a\n")
+    result = CliRunner().invoke(cli, ["tui", "--metric", str(env / "bad.csv")])
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1 and "bad.csv:2" in result.output
