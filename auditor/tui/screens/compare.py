@@ -32,7 +32,7 @@ class CompareScreen(AuditorScreen):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("f", "tab('findings')", "Findings"),
         Binding("g", "tab('changes')", "Changes"),
-        Binding("l", "tab('changelog')", "Changelog"),
+        Binding("l", "tab('changelog')", "Log"),
         Binding("p", "pin", "Pin"),
         Binding("r", "requests", "Requests"),
     ]

@@ -31,7 +31,7 @@ class ReleaseTable(DataTable):
     """Releases newest first; `a`/`b` mark the ends of a compare, Enter asks for it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "mark('A')", "Mark A (b: B)"),
+        Binding("a", "mark('A')", "Mark A"),
         Binding("b", "mark('B')", "Mark B", show=False),
     ]
 
