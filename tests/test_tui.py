@@ -76,8 +76,13 @@ async def loaded(pilot) -> CompareScreen:
 
 
 async def badges_done(pilot) -> None:
-    """The badges worker starts once the timeline has painted; wait for it to start and finish."""
-    await pilot.pause(BADGES_AFTER + 0.1)
+    """The badges worker starts once the timeline has painted; wait for it to start (it dates the
+    releases first: on a loaded machine the timer may fire late) and finish."""
+    await pilot.pause(BADGES_AFTER)
+    for _ in range(200):
+        if pilot.app.screen.query_one(ReleaseTable).dates:
+            break
+        await pilot.pause(0.05)
     await pilot.app.workers.wait_for_complete()
 
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
-from test_tui import SIZE, tui  # noqa: F401  (the fixture store and app factory)
+from test_tui import SIZE, badges_done, tui  # noqa: F401  (the fixture store and app factory)
 
 from auditor import targets
 from auditor.collector import Collector
@@ -122,8 +122,7 @@ async def test_a_store_being_collected_into_opens_read_only(tui):  # noqa: F811
             assert app.screen.sub_title == "store.db (read-only)" and any("opened read-only" in n for n in notes(app))
             await pilot.press("up", "g")  # no collect while another process writes
             assert not app.collecting() and any("Read-only" in n for n in notes(app))
-            await pilot.pause(0.7)
-            await app.workers.wait_for_complete()  # the badges are computed and shown, not saved
+            await badges_done(pilot)  # the badges are computed and shown, not saved
             assert app.screen.query_one(ReleaseTable).badges["2.1.113"] is not None
         assert "tui_badges" not in app.collector.store.db.table_names()
         assert app.collector.store.db.execute("SELECT count(*) FROM judgements").fetchone()[0] == 0
