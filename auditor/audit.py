@@ -4,17 +4,20 @@ judge the changes against the changelog, and recommend a version to pin."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from . import judgements, pin, rules
+from . import dating, judgements, pin, rules, versions
 from .capture import Scenario
 from .capture.facts import collapse
 from .changelog import Changelog
 from .changelog import load as load_changelog
 from .collector import CAPTURE, STATIC, Collector, Progress
 from .diff import diff_refs
+from .errors import UnknownVersion
+from .judge import Finding
+from .judge import sort_key as judge_sort_key
 from .report import DiffReport
 from .rules import Rule
 
@@ -66,8 +69,9 @@ def assess(
     in_range = set(report.versions[1:])
     report.changelog = [(r.version, [e.full_text for e in r.entries]) for r in changelog.releases if r.version in in_range]
     facts = {row.version: collector.store.facts(row.id, kinds=pin.HOLD_KINDS) for row in collector.ensure(report.versions)}  # all stored
+    dated = dating.stamps(dating.date_releases(published, dating.section_dates(changelog.history)), published)
     report.recommendation = pin.recommend(
-        report.findings, published, report.from_version, policy, now or datetime.now(UTC),
+        report.findings, dated, report.from_version, policy, now or datetime.now(UTC),
         audited=report.versions, facts=facts, target=collector.target,
     )
     return report
@@ -97,4 +101,61 @@ def run(
     return assess(diff_versions(collector, low, high, scenarios, progress), collector, *judging, now=now)
 
 
-__all__ = ["CAPTURE", "DEFAULT_SCENARIOS", "STATIC", "Judging", "assess", "diff_versions", "load_judging", "run"]
+@dataclass
+class Around:
+    """The releases users had in the days before a date (dated as dating.py says), the audit of them
+    (from the predecessor of the first, so its own changes count), and the user's series, if any."""
+
+    moment: datetime
+    days: float
+    releases: list[dating.Dated]
+    report: DiffReport
+    metric: dict[str, float] | None = None
+
+    def introduced(self, version: str) -> list[Finding]:
+        """Findings that came in with this release, the most severe first."""
+        return sorted((f for f in self.report.findings if f.introduced_in == version), key=judge_sort_key)
+
+    def lines(self, limit: int = 5) -> list[str]:
+        """Plain text: the days with the series and the releases dated on them, then each release's findings."""
+        start = self.moment - timedelta(days=self.days)
+        out = [f"Releases current from {start.date()} to {self.moment.date()}: {len(self.releases)}"]
+        by_day: dict[str, list[str]] = {}
+        for d in self.releases:
+            by_day.setdefault(d.day, []).append(d.version)
+        if self.metric is not None:
+            out += ["", "day         metric  released"]
+            for day in dating.window_days(self.moment, self.days):
+                value = dating.metric_on(self.metric, day)
+                out.append(f"{day}  {'' if value is None else f'{value:g}':>6}  {', '.join(by_day.get(day, []))}")
+        for d in self.releases:
+            opened = "  (current when the window opened)" if d.when is not None and d.when <= start else ""
+            out += ["", f"{d.version}  {d.day} ({d.source}){opened}" + (f"  [dates disagree: {d.note}]" if d.note else "")]
+            found = self.introduced(d.version)
+            undocumented = [f for f in found if f.verdict == "undocumented"]
+            out += [f"  {f.verdict} {f.severity}  [{f.category}] {f.title}" for f in found[:limit]]
+            if len(found) > limit:
+                out.append(f"  … and {len(found) - limit} more ({len(undocumented)} undocumented in all)")
+            if not found:
+                out.append("  no findings" if self.report.findings or self.report.changelog_origin else "  (no verdicts: no changelog)")
+        return out
+
+
+def around(
+    collector: Collector, judging: Judging, moment: datetime, days: float, scenarios: Sequence[Scenario] = (),
+    progress: Progress | None = None, metric: dict[str, float] | None = None, now: datetime | None = None,
+) -> Around:
+    """What was current in the `days` before `moment`, and what each of those releases changed."""
+    published = collector.published()
+    dates = dating.date_releases(published, dating.section_dates(judging[0].history))
+    window = dating.current_on(dates, moment, days)
+    if not window:
+        raise UnknownVersion(f"no release of {collector.target.npm_package} is dated on or before {moment.date()}")
+    first = window[0].version
+    earlier = [v for v in dates if versions.parse(v) < versions.parse(first)]
+    low = earlier[-1] if earlier else first
+    report = run(collector, low, window[-1].version, list(scenarios), judging, progress, now)
+    return Around(moment, days, window, report, metric)
+
+
+__all__ = ["CAPTURE", "DEFAULT_SCENARIOS", "STATIC", "Around", "Judging", "around", "assess", "diff_versions", "load_judging", "run"]

@@ -220,6 +220,32 @@ def diff(ctx, version_a, version_b, fmt, fail_on, scenario_names, scenarios_dir,
         sys.exit(1)
 
 
+@cli.command(name="around")
+@click.argument("day", metavar="DATE")
+@click.option("--days", type=click.FloatRange(min=0), default=7, show_default=True, help="How many days before DATE to look back.")
+@click.option("--metric", "metric_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Your daily series as date,value lines (CSV), shown day by day beside the releases.")
+@_scenario_options
+@_judging_options
+@_work_options
+@_shared_options
+@click.pass_context
+def around(ctx, day, days, metric_file, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
+    """When did it start? The releases current on DATE and the days before it, with their findings
+    (releases dated by the earliest trustworthy evidence; disagreeing sources are shown)."""
+    from . import dating
+
+    moment = dating.parse_day(day)
+    metric = dating.read_metric(metric_file) if metric_file else None
+    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
+    with _collector(ctx) as collector, _progress() as progress:
+        judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
+        result = audit.around(collector, judging, moment, days, scenarios, progress, metric)
+    for note in result.report.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo("\n".join(result.lines()))
+
+
 @cli.command(name="pin")
 @click.option("--from", "baseline", required=True, help="The version you trust now.")
 @click.option("--to", "newest", help="Newest release to consider (default: the latest).")
@@ -479,20 +505,28 @@ def action(ctx, baseline, until, issue, severity, fail_on, dry_run, scenario_nam
 @cli.command(name="tui")
 @click.argument("version_a", required=False)
 @click.argument("version_b", required=False)
+@click.option("--metric", "metric_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Your daily series (date,value CSV) as a column beside each release's date.")
+@click.option("--theme", type=click.Choice(["dark", "light"]), default="dark", show_default=True, help="Colours (T switches while it runs).")
+@_scenario_options
 @_judging_options
+@_work_options
 @_shared_options
 @click.pass_context
-def tui(ctx, version_a, version_b, changelog_source_, rules_dir, policy_file):
-    """Browse releases, compare two, read the diffs, pick a pin (opens on the compare given A and B)."""
+def tui(ctx, version_a, version_b, metric_file, theme, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
+    """Browse releases, compare two, read the diffs, pick a pin (opens on the compare given A and B);
+    g collects a release (capturing the scenarios given here)."""
     if bool(version_a) != bool(version_b):
         raise click.UsageError("name both ends of the compare (audit tui A B), or none")
+    from . import dating
     from .tui.app import AuditorApp, run  # lazy: only this command needs Textual
 
+    metric = dating.read_metric(metric_file) if metric_file else None
     with _collector(ctx) as collector:
         for version in filter(None, (version_a, version_b)):
             collector.resolve(version)
         app = AuditorApp(
             collector, lambda: _collector(ctx), lambda c: _judging(ctx, c, changelog_source_, rules_dir, policy_file),
-            compare=(version_a, version_b) if version_a else None,
+            compare=(version_a, version_b) if version_a else None, scenarios=_scenarios(scenario_names, scenarios_dir, no_capture), metric=metric, light=theme == "light",
         )
         sys.exit(run(app))

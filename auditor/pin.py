@@ -265,6 +265,8 @@ def recommend(
 ) -> Recommendation:
     """The newest release after `baseline` that the policy lets through, with a line per newer release.
 
+    `published` maps versions to their dates: audit.assess passes dating.stamps (the earliest trustworthy
+    evidence; npm's own time is wrong for some releases), so the minimum age is counted from those.
     `audited` is the range the findings cover (DiffReport.versions): releases beyond it are not
     recommended, since nothing is known about them. `facts` (version → snapshot facts) lets the hold
     commands use only the env vars and settings keys the chosen release really has.
