@@ -11,7 +11,7 @@ import json
 import ssl
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,6 +33,7 @@ class Turn:
     thinking: str | None = None
     tool: str | None = None
     tool_input: dict[str, Any] = field(default_factory=dict)
+    also: tuple[str, ...] = ()  # the tool's names in other releases (Task before it became Agent)
 
 
 @dataclass
@@ -85,10 +86,11 @@ def reply_blocks(body: Any, turns: list[Turn]) -> list[dict[str, Any]]:
     if turn.thinking and isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive"):
         blocks.append({"type": "thinking", "thinking": turn.thinking, "signature": f"auditor-signature-{index}"})
     offered = {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}
-    if turn.tool and turn.tool in offered:
+    tool = next((name for name in (turn.tool, *turn.also) if name and name in offered), None)
+    if tool:
         if turn.text:
             blocks.append({"type": "text", "text": turn.text})
-        blocks.append({"type": "tool_use", "id": f"toolu_auditor_{index:04d}", "name": turn.tool, "input": turn.tool_input})
+        blocks.append({"type": "tool_use", "id": f"toolu_auditor_{index:04d}", "name": tool, "input": turn.tool_input})
     else:
         blocks.append({"type": "text", "text": turn.text or "Done."})
     return blocks
@@ -230,6 +232,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif record.method == "POST" and record.path == COUNT_TOKENS_PATH:
             record.reply = "count_tokens"
             self._send_json(200, {"input_tokens": 42})
+        elif record.method == "GET" and record.path in self.server.answers:
+            record.reply = "200"
+            self._send_json(200, self.server.answers[record.path])
         else:
             record.reply = "404"
             self._send_json(404, {"type": "error", "error": {"type": "not_found_error", "message": f"auditor fake API: no {record.path}"}})
@@ -242,9 +247,10 @@ class _Server(ThreadingHTTPServer):
     # The default (5) drops connections when the CLI opens several at once.
     request_queue_size = 64
 
-    def __init__(self, turns: list[Turn], intercept: frozenset[str], tls: ssl.SSLContext | None) -> None:
+    def __init__(self, turns: list[Turn], intercept: frozenset[str], tls: ssl.SSLContext | None, answers: Mapping[str, Any]) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.turns = turns
+        self.answers = answers
         self.intercept = intercept
         self.tls = tls
         self.own_hosts = {"127.0.0.1", "localhost"}
@@ -275,14 +281,16 @@ class FakeAPI:
     `requests` lists every request in arrival order; `egress` every refused off-machine attempt.
     """
 
-    def __init__(self, turns: list[Turn] | None = None, intercept: Iterable[str] = (), certificate: tuple[str, str] | None = None) -> None:
+    def __init__(self, turns: list[Turn] | None = None, intercept: Iterable[str] = (), certificate: tuple[str, str] | None = None,
+                 answers: Mapping[str, Any] | None = None) -> None:
         """`intercept` names hosts whose HTTPS traffic through the proxy is answered here (TLS terminated with
-        `certificate`, a (cert file, key file) pair the client trusts) instead of being refused as egress."""
+        `certificate`, a (cert file, key file) pair the client trusts) instead of being refused as egress.
+        `answers` maps paths to the JSON a GET of them gets (an OAuth profile); other paths get a 404."""
         tls = None
         if certificate is not None:
             tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             tls.load_cert_chain(*certificate)
-        self._server = _Server(list(turns or []), frozenset(intercept), tls)
+        self._server = _Server(list(turns or []), frozenset(intercept), tls, dict(answers or {}))
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="auditor-fake-api", daemon=True)
 
     def __enter__(self) -> FakeAPI:
