@@ -120,7 +120,11 @@ def capture_scenario(
             return result(status=ERROR, reason=str(e), egress=_egress(api))
         volatiles = sandbox.volatiles()
         messages = api.messages()
-        requests = _ordered(messages, [normalize_request(r, volatiles) for r in messages], _subagent_test(target, scenario))
+        normalized = [normalize_request(r, volatiles) for r in messages]
+        for row in normalized:  # a subagent's id is made per run
+            if target.subagent_header in row["headers"]:
+                row["headers"][target.subagent_header] = "<agent-id>"
+        requests = _ordered(messages, normalized, _subagent_test(target, scenario))
         return result(
             status=OK,
             requests=requests,
