@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.capture import FAKE_API_KEY, OK, Certificates, capture_scenario, load_scenario, load_scenarios
+from auditor.capture import FAKE_API_KEY, OK, Certificates, FakeAPI, capture_scenario, load_scenario, load_scenarios
 from auditor.capture.facts import scenario_facts
 from auditor.capture.user import FAKE_SECRETS, PLANS, PROFILE_PATH, Honours, UserSetupError
 from auditor.diff import diff_range
@@ -152,3 +152,26 @@ def test_honours_models_by_alias_and_other_fields_by_value():
     effort = Honours("effortLevel", "output_config.effort", "low")
     assert effort.sent({"output_config": {"effort": "low"}}) == "low" and effort.sent({}) is None
     assert effort.holds("low") and not effort.holds("medium")
+
+
+def test_a_plan_that_cannot_run_says_so_in_one_line(scenarios, certificates):
+    result = capture_scenario([*FAKE_CLI, "--crash"], TARGET, scenarios["plan-max"], timeout=30, certificates=certificates)
+    assert result.status == "error"
+    assert result.reason.startswith("as a max subscriber: ") and result.reason.endswith("exited with code 3: TypeError: boom in the fake CLI")
+    assert "\n" not in result.reason
+
+
+def test_the_profile_call_is_answered_also_as_an_absolute_uri_through_the_proxy():
+    """Some releases send the profile call to the proxy as `GET https://api.anthropic.com/...` (no tunnel)."""
+    import http.client
+
+    setup = load_scenarios(names=["plan-team"])[0].user
+    with FakeAPI(intercept=["api.anthropic.com"], answers=setup.answers()) as api:
+        connection = http.client.HTTPConnection("127.0.0.1", api.port, timeout=5)
+        connection.request("GET", f"https://api.anthropic.com{PROFILE_PATH}")
+        response = connection.getresponse()
+        assert response.status == 200
+        assert json.loads(response.read())["organization"]["organization_type"] == "claude_team"
+        connection.request("GET", "https://elsewhere.example/x")
+        assert connection.getresponse().status == 403
+    assert [e.target for e in api.egress] == ["elsewhere.example"]

@@ -117,7 +117,8 @@ def capture_scenario(
         except ScenarioUnsupported as e:
             return result(status=UNSUPPORTED, reason=str(e))
         except CaptureError as e:
-            return result(status=ERROR, reason=str(e), egress=_egress(api))
+            who = f"as a {scenario.user.plan.name} subscriber: " if scenario.user.plan else ""
+            return result(status=ERROR, reason=f"{who}{e}", egress=_egress(api))
         volatiles = sandbox.volatiles()
         messages = api.messages()
         normalized = [normalize_request(r, volatiles) for r in messages]

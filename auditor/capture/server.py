@@ -2,7 +2,8 @@
 
 The same server doubles as the CLI's HTTP(S) proxy: anything the CLI tries to send off the machine
 arrives here as a CONNECT or absolute-URI request, is recorded as egress and refused, so nothing
-leaves loopback and the attempt still shows up in the capture.
+leaves loopback and the attempt still shows up in the capture. Requests for an intercepted API host
+are answered here, whether tunnelled (CONNECT) or sent as absolute URIs (some releases' profile call).
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command == "CONNECT" and self.server.tls is not None and self.path.partition(":")[0] in self.server.intercept:
             self._intercept()
             return
-        if self.command == "CONNECT" or (url.scheme and url.hostname not in self.server.own_hosts):
+        if self.command == "CONNECT" or (url.scheme and url.hostname not in self.server.own_hosts | self.server.intercept):
             self.server.add_egress(Egress(self.command, self.path if self.command == "CONNECT" else url.netloc))
             self.close_connection = True
             self._send_json(403, {"error": "auditor sandbox: no traffic leaves this machine"}, {"Connection": "close"})
