@@ -96,13 +96,19 @@ def _window(version: str, published: Mapping[str, str | None]) -> set[str]:
     return set(ordered[max(0, at - 1) : at + 2])
 
 
+def _sent(value: str) -> str:
+    """'no (output_config.effort: "medium")' → 'output_config.effort "medium"'."""
+    inner = value.split(" ", 1)[-1].strip("()")
+    return inner.replace(": ", " ", 1)
+
+
 def _finding(change: Change, setting: str, version: str, before: str, after: str, lost: bool,
              refs: list[ChangelogRef]) -> Finding:
     match = _FIELD.match(after) or _FIELD.match(before)
     field = match.group(1) if match else ""
     category = _CATEGORY.get(field.split(".")[-1], "other")
     what = "no longer honoured" if lost else "honoured again"
-    title = f"{setting} {what} (scenario {change.scenario}): the request sends {after.split(' ', 1)[-1]}, before {before.split(' ', 1)[-1]}"
+    title = f"{setting} {what} (scenario {change.scenario}): {_sent(after)} sent, was {_sent(before).split(' ', 1)[-1]}"
     digest = hashlib.sha256(f"{change.scenario}\0{setting}\0{version}\0{what}".encode()).hexdigest()[:12]
     return Finding(
         id=f"honours-{digest}",

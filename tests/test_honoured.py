@@ -23,7 +23,7 @@ def test_a_setting_that_stops_being_honoured_is_a_high_undocumented_finding():
     [finding] = honoured.findings(changes, [Release("2.1.3", None, (Entry("Fixed a crash"),))], PUBLISHED)
     assert (finding.severity, finding.verdict, finding.category, finding.introduced_in) == ("high", "undocumented", "reasoning", "2.1.3")
     assert finding.evidence["type"] == "setting no longer honoured" and finding.evidence["before"] == YES
-    assert finding.title.startswith("effortLevel no longer honoured (scenario settings-effort)")
+    assert finding.title == 'effortLevel no longer honoured (scenario settings-effort): output_config.effort "medium" sent, was "low"'
     assert finding.changes == tuple(changes)
 
 
@@ -68,9 +68,13 @@ def test_the_report_leads_with_the_users_plan():
         return Change(kind="request_param", key="turn 0: model", label="m", before="a", after="b", introduced_in="2.1.2", scenario=scenario)
 
     changes = [change(None), change("plan-pro"), change("plan-max-opus"), change("plan-max")]
+    findings = [*honoured.findings(honours({"2.1.1": YES, "2.1.2": NO}, "plan-pro"), [], PUBLISHED),
+                *honoured.findings(honours({"2.1.1": YES, "2.1.2": NO}, "plan-max"), [], PUBLISHED)]
     report = DiffReport(target="t", platform="p", from_version="2.1.1", to_version="2.1.2", versions=["2.1.1", "2.1.2"],
-                        changes=changes, scenarios=["print-default", "plan-pro", "plan-max", "plan-max-opus"], notes=["n"])
+                        changes=changes, scenarios=["print-default", "plan-pro", "plan-max", "plan-max-opus"], notes=["n"],
+                        findings=findings)
     audit.lead_with(report, "max")
+    assert [f.changes[0].scenario for f in report.findings] == ["plan-max", "plan-pro"]
     assert report.scenarios == ["plan-max", "plan-max-opus", "print-default", "plan-pro"]
     assert [c.scenario for c in report.changes] == ["plan-max-opus", "plan-max", None, "plan-pro"]
     assert report.notes == ["your plan: max; what plan-max and plan-max-opus captured comes first", "n"]
