@@ -175,3 +175,10 @@ def test_the_profile_call_is_answered_also_as_an_absolute_uri_through_the_proxy(
         connection.request("GET", "https://elsewhere.example/x")
         assert connection.getresponse().status == 403
     assert [e.target for e in api.egress] == ["elsewhere.example"]
+
+
+def test_the_capture_summary_line_says_whether_the_setting_was_honoured(scenarios, certificates):
+    from auditor.capture.facts import summary
+
+    facts = scenario_facts(run(scenarios["settings-effort"], certificates, "--ignore-settings").to_dict(), "1.0.0")
+    assert summary(facts).endswith(" effortLevel=no")
