@@ -81,7 +81,7 @@ def test_the_subagents_own_request_is_captured_under_its_role(scenarios, certifi
     facts = scenario_facts(result.to_dict(), "1.0.0")
     assert facts["capture"]["requests"] == ["turn 0 (claude-fake-4)", "subagent 0 (claude-fake-haiku-4)", "turn 1 (claude-fake-4)"]
     assert facts["request_param"]["subagent 0: model"] == "claude-fake-haiku-4"
-    assert set(k for k in facts["tool_schema"] if k.startswith("subagent 0:")) == {"subagent 0: Read"}
+    assert {k for k in facts["tool_schema"] if k.startswith("subagent 0:")} == {"subagent 0: Read", "subagent 0: Agent"}  # and it did not call it
     assert "subagent 0: block 1" in facts["system_block"]
 
 

@@ -96,15 +96,16 @@ def capture_scenario(
     """
     args = scenario.command_args()
     result = partial(ScenarioResult, scenario=scenario.name, mode=scenario.mode, route=scenario.route, args=args)
+    subagent = _subagent_test(target, scenario)
     with ExitStack() as stack:
         ca_file = None
         if scenario.route == "first-party":
             certificates = certificates or stack.enter_context(Certificates([api_host]))
             ca_file = certificates.ca_file
             api = FakeAPI(intercept=[api_host], certificate=(str(certificates.cert_file), str(certificates.key_file)),
-                          answers=scenario.user.answers())
+                          answers=scenario.user.answers(), subagent=subagent)
         else:
-            api = FakeAPI(answers=scenario.user.answers())
+            api = FakeAPI(answers=scenario.user.answers(), subagent=subagent)
         stack.enter_context(api)
         sandbox = stack.enter_context(Sandbox(target, api, ca_file, scenario.user))
         api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}))
@@ -122,10 +123,11 @@ def capture_scenario(
         volatiles = sandbox.volatiles()
         messages = api.messages()
         normalized = [normalize_request(r, volatiles) for r in messages]
-        for row in normalized:  # a subagent's id is made per run
-            if target.subagent_header in row["headers"]:
-                row["headers"][target.subagent_header] = "<agent-id>"
-        requests = _ordered(messages, normalized, _subagent_test(target, scenario))
+        for row in normalized:  # a subagent's id, and its parent's, are made per run
+            for name in row["headers"]:
+                if name == target.subagent_header or name.endswith("parent-agent-id"):
+                    row["headers"][name] = "<agent-id>"
+        requests = _ordered(messages, normalized, subagent)
         return result(
             status=OK,
             requests=requests,

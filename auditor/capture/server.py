@@ -12,7 +12,7 @@ import json
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -215,7 +215,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, record: RecordedRequest) -> None:
         """Reply, setting `record.reply` first so whoever sees the response also sees what it was."""
         if record.method == "POST" and record.path == MESSAGES_PATH:
-            message = _message(record.body, reply_blocks(record.body, self.server.turns))
+            delegated = self.server.subagent is not None and self.server.subagent(record)
+            # A subagent answers its task in text: scripted tool calls are the main loop's (or a subagent offered
+            # the agent tool would spawn another, and that one another).
+            message = _message(record.body, reply_blocks(record.body, [] if delegated else self.server.turns))
             record.reply = str(message["stop_reason"])
             if isinstance(record.body, dict) and record.body.get("stream"):
                 self.send_response(200)
@@ -248,10 +251,12 @@ class _Server(ThreadingHTTPServer):
     # The default (5) drops connections when the CLI opens several at once.
     request_queue_size = 64
 
-    def __init__(self, turns: list[Turn], intercept: frozenset[str], tls: ssl.SSLContext | None, answers: Mapping[str, Any]) -> None:
+    def __init__(self, turns: list[Turn], intercept: frozenset[str], tls: ssl.SSLContext | None, answers: Mapping[str, Any],
+                 subagent: Callable[[RecordedRequest], bool] | None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.turns = turns
         self.answers = answers
+        self.subagent = subagent
         self.intercept = intercept
         self.tls = tls
         self.own_hosts = {"127.0.0.1", "localhost"}
@@ -283,15 +288,16 @@ class FakeAPI:
     """
 
     def __init__(self, turns: list[Turn] | None = None, intercept: Iterable[str] = (), certificate: tuple[str, str] | None = None,
-                 answers: Mapping[str, Any] | None = None) -> None:
+                 answers: Mapping[str, Any] | None = None, subagent: Callable[[RecordedRequest], bool] | None = None) -> None:
         """`intercept` names hosts whose HTTPS traffic through the proxy is answered here (TLS terminated with
         `certificate`, a (cert file, key file) pair the client trusts) instead of being refused as egress.
-        `answers` maps paths to the JSON a GET of them gets (an OAuth profile); other paths get a 404."""
+        `answers` maps paths to the JSON a GET of them gets (an OAuth profile); other paths get a 404.
+        `subagent` tells a subagent's requests: they get text, never the script's tool calls."""
         tls = None
         if certificate is not None:
             tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             tls.load_cert_chain(*certificate)
-        self._server = _Server(list(turns or []), frozenset(intercept), tls, dict(answers or {}))
+        self._server = _Server(list(turns or []), frozenset(intercept), tls, dict(answers or {}), subagent)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="auditor-fake-api", daemon=True)
 
     def __enter__(self) -> FakeAPI:
