@@ -57,7 +57,8 @@ def request_facts(request: dict[str, Any], role: str, facts: dict[str, dict[str,
     """Add one normalized request's facts under `role` (also used for requests seen by the proxy)."""
     body = _mask(request.get("body") or {}, version)
     headers = _mask(request.get("headers") or {}, version)
-    first_of_role = role in ("turn 0", "side 0", "subagent 0") or not role.startswith(("turn", "side", "subagent"))
+    kind, _, number = role.rpartition(" ")
+    first_of_role = kind not in ("turn", "side", "subagent") or number == "0"  # proxy roles ("main") are unnumbered
     for key, value in body.items():
         if key == "metadata" and isinstance(value, dict):
             facts["request_param"][f"{role}: metadata keys"] = sorted(value)
