@@ -57,10 +57,11 @@ def findings(
 
 def _steps(change: Change) -> list[tuple[str | None, str]]:
     """The known values along the range: the value before it, then each (version, value) it changed to;
-    versions where the scenario did not run (no value) are left out."""
+    versions where the scenario did not run (no value) or never sent the request that shows it ("not sent":
+    the script did not get there) are left out."""
     first: list[tuple[str | None, object]] = [(None, change.before)] if change.before is not None else []
     moves: list[tuple[str | None, object]] = [*change.history] or [(change.introduced_in, change.after)]
-    return [(v, value) for v, value in [*first, *moves] if isinstance(value, str)]
+    return [(v, value) for v, value in [*first, *moves] if isinstance(value, str) and value.startswith(("yes", "no "))]
 
 
 def _honoured(value: str) -> bool:

@@ -45,8 +45,9 @@ def test_a_plain_word_setting_needs_the_word_setting_too():
     assert honoured.findings(changes, about_the_setting, PUBLISHED)[0].verdict == "documented"
 
 
-def test_every_turn_is_reported_and_missing_captures_are_not_a_change():
-    changes = honours({"2.1.1": YES, "2.1.2": NO, "2.1.3": None, "2.1.4": NO, "2.1.5": YES, "2.1.6": NO})
+def test_every_turn_is_reported_and_missing_captures_or_requests_are_not_a_change():
+    not_sent = "not sent (no main request)"
+    changes = honours({"2.1.1": YES, "2.1.2": NO, "2.1.3": None, "2.1.4": not_sent, "2.1.5": YES, "2.1.6": NO})
     found = [(f.introduced_in, f.evidence["type"], f.severity) for f in honoured.findings(changes, [], PUBLISHED)]
     assert found == [("2.1.2", "setting no longer honoured", "high"), ("2.1.5", "setting honoured again", "low"),
                      ("2.1.6", "setting no longer honoured", "high")]

@@ -109,6 +109,6 @@ def summary(facts: dict[str, dict[str, Any]]) -> str:
     effort = (params.get("turn 0: output_config") or {}).get("effort", "—")
     tools = sum(1 for k in facts.get("tool_schema", {}) if k.startswith("turn 0:"))
     status = facts.get("capture", {}).get("status", "?")
-    honours = "".join(f" {k.removeprefix('honours ')}={v.split(' ')[0]}" for k, v in facts.get("capture", {}).items() if k.startswith("honours "))
+    honours = "".join(f" {k.removeprefix('honours ')}={v.split(' (')[0]}" for k, v in facts.get("capture", {}).items() if k.startswith("honours "))
     return (f"{status[:60]:12} model={params.get('turn 0: model', '—')} max_tokens={params.get('turn 0: max_tokens', '—')} "
             f"effort={effort} tools={tools}{honours}")
