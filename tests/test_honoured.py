@@ -80,3 +80,18 @@ def test_the_report_leads_with_the_users_plan():
     assert [c.scenario for c in report.changes] == ["plan-max-opus", "plan-max", None, "plan-pro"]
     assert report.notes == ["your plan: max; what plan-max and plan-max-opus captured comes first", "n"]
     assert audit.plan_scenarios("team") == ("plan-team", "plan-team-opus")
+
+
+def test_plan_option_adds_the_plans_scenarios_and_rejects_unknown_plans():
+    from click.testing import CliRunner
+
+    from auditor import cli
+
+    names = [s.name for s in cli._scenarios((), None, False, "team")]
+    assert names == [*audit.DEFAULT_SCENARIOS, "plan-team", "plan-team-opus"]
+    assert [s.name for s in cli._scenarios(("plan-max",), None, False, "max")] == ["plan-max", "plan-max-opus"]
+    assert cli._scenarios((), None, True, "max") == []
+    result = CliRunner().invoke(cli.cli, ["diff", "2.1.1", "2.1.2", "--plan", "free"])
+    assert result.exit_code == 2 and "'free' is not one of" in result.output
+    result = CliRunner().invoke(cli.cli, ["diff", "2.1.1", "2.1.2"], env={"AUDITOR_PLAN": "gold"})
+    assert result.exit_code == 2 and "'gold' is not one of" in result.output
