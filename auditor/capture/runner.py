@@ -57,9 +57,11 @@ def _main_loop_finished(api: FakeAPI) -> bool:
 
 
 def _ordered(requests: list[RecordedRequest], normalized: list[dict[str, Any]], subagent: Callable[[RecordedRequest], bool]) -> list[dict[str, Any]]:
+    """The main loop's requests by turn, then a subagent's by its own turn (content breaks ties), so the order
+    does not move with what the requests hold."""
     rows = [{"turn": turn_index(r.body), "reply": r.reply, **({"caller": "subagent"} if subagent(r) else {}), **n}
             for r, n in zip(requests, normalized, strict=True)]
-    return sorted(rows, key=lambda row: (row["turn"], json.dumps(row, sort_keys=True)))
+    return sorted(rows, key=lambda row: ("caller" in row, row["turn"], json.dumps(row, sort_keys=True)))
 
 
 def _subagent_test(target: Target, scenario: Scenario) -> Callable[[RecordedRequest], bool]:
