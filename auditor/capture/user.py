@@ -87,6 +87,8 @@ class Honours:
 
 @dataclass(frozen=True)
 class UserSetup:
+    """Who runs the CLI and what they chose; all empty (API_KEY_USER) is an API-key user who set nothing."""
+
     plan: Plan | None = None
     env: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
