@@ -3,12 +3,12 @@ judge the changes against the changelog, and recommend a version to pin."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from . import dating, judgements, pin, rules, versions
+from . import dating, honoured, judgements, pin, rules, versions
 from .capture import Scenario
 from .capture.facts import collapse
 from .changelog import Changelog
@@ -16,12 +16,32 @@ from .changelog import load as load_changelog
 from .collector import CAPTURE, STATIC, Collector, Progress
 from .diff import diff_refs
 from .errors import UnknownVersion
-from .judge import Finding
-from .judge import sort_key as judge_sort_key
+from .judge import Finding, sort_key
 from .report import DiffReport
 from .rules import Rule
 
-DEFAULT_SCENARIOS = ("print-default", "print-opus", "two-turn", "interactive")
+# API-key runs, and the two plans most users who were hurt are on (default model only; --plan adds opus).
+DEFAULT_SCENARIOS = ("print-default", "print-opus", "two-turn", "interactive", "plan-pro", "plan-max")
+
+
+def plan_scenarios(plan: str) -> tuple[str, str]:
+    """The built-in scenarios of one subscription plan: its default model, and --model opus."""
+    return f"plan-{plan}", f"plan-{plan}-opus"
+
+
+def lead_with(report: DiffReport, plan: str) -> DiffReport:
+    """Put what a subscriber of `plan` sees first: its scenarios, their changes and the findings they are in
+    (each part keeps its order), with a note saying so."""
+    mine = set(plan_scenarios(plan))
+
+    def theirs(scenarios: Iterable[str | None]) -> bool:
+        return not mine.intersection(scenarios)
+
+    report.scenarios = sorted(report.scenarios, key=lambda s: theirs([s]))
+    report.changes = sorted(report.changes, key=lambda c: theirs([c.scenario]))
+    report.findings = sorted(report.findings, key=lambda f: theirs(c.scenario for c in f.changes))
+    report.notes.insert(0, f"your plan: {plan}; what {' and '.join(sorted(mine))} captured comes first")
+    return report
 
 
 def diff_versions(
@@ -65,7 +85,9 @@ def assess(
         report.notes.append("changes are listed without verdicts; name a changelog with --changelog or $AUDITOR_CHANGELOG")
         return report
     report.changelog_origin = changelog.origin
-    report.findings = judgements.judge(collector.store, report.changes, changelog, rules, published, report.versions)
+    settings, judged = honoured.split(report.changes)  # "setting no longer honoured" is judged by its own module
+    report.findings = judgements.judge(collector.store, judged, changelog, rules, published, report.versions)
+    report.findings = sorted(report.findings + honoured.findings(settings, changelog.releases, published), key=sort_key)
     in_range = set(report.versions[1:])
     report.changelog = [(r.version, [e.full_text for e in r.entries]) for r in changelog.releases if r.version in in_range]
     facts = {row.version: collector.store.facts(row.id, kinds=pin.HOLD_KINDS) for row in collector.ensure(report.versions)}  # all stored
@@ -95,10 +117,12 @@ def load_judging(
 
 def run(
     collector: Collector, low: str, high: str, scenarios: list[Scenario], judging: Judging,
-    progress: Progress | None = None, now: datetime | None = None,
+    progress: Progress | None = None, now: datetime | None = None, plan: str | None = None,
 ) -> DiffReport:
-    """The whole audit of low..high: collect and capture what is missing, diff, judge, recommend."""
-    return assess(diff_versions(collector, low, high, scenarios, progress), collector, *judging, now=now)
+    """The whole audit of low..high: collect and capture what is missing, diff, judge, recommend; led by
+    what the user's `plan` sees when they name one."""
+    report = assess(diff_versions(collector, low, high, scenarios, progress), collector, *judging, now=now)
+    return lead_with(report, plan) if plan else report
 
 
 @dataclass
@@ -114,7 +138,7 @@ class Around:
 
     def introduced(self, version: str) -> list[Finding]:
         """Findings that came in with this release, the most severe first."""
-        return sorted((f for f in self.report.findings if f.introduced_in == version), key=judge_sort_key)
+        return sorted((f for f in self.report.findings if f.introduced_in == version), key=sort_key)
 
     def lines(self, limit: int = 5) -> list[str]:
         """Plain text: the days with the series and the releases dated on them, then each release's findings."""
@@ -158,4 +182,5 @@ def around(
     return Around(moment, days, window, report, metric)
 
 
-__all__ = ["CAPTURE", "DEFAULT_SCENARIOS", "STATIC", "Around", "Judging", "around", "assess", "diff_versions", "load_judging", "run"]
+__all__ = ["CAPTURE", "DEFAULT_SCENARIOS", "STATIC", "Around", "Judging", "around", "assess", "diff_versions", "lead_with",
+           "load_judging", "plan_scenarios", "run"]

@@ -21,6 +21,7 @@ from . import action as action_
 from . import merge as merging
 from .capture import load_scenarios
 from .capture.facts import summary as capture_summary
+from .capture.user import PLANS
 from .collector import STATIC, Collector, Step, default_jobs
 from .errors import AuditorError
 from .github import GitHub
@@ -185,16 +186,19 @@ def _duration(seconds: float) -> str:
 
 
 def _scenario_options(command):
-    """--scenario NAME (repeatable), --scenarios-dir DIR, --no-capture."""
+    """--scenario NAME (repeatable), --scenarios-dir DIR, --no-capture, --plan PLAN."""
+    command = click.option("--plan", type=click.Choice(sorted(PLANS)), envvar="AUDITOR_PLAN", show_envvar=True,
+                           help="Your subscription plan: also capture its scenarios (default model and opus); the report leads with them.")(command)
     command = click.option("--no-capture", is_flag=True, help="Static extraction only; don't run the CLI.")(command)
     command = click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=Path), help="Your own scenario files (override built-ins by name).")(command)
     return click.option("--scenario", "scenario_names", multiple=True, help=f"Capture scenario (default: {', '.join(audit.DEFAULT_SCENARIOS)}).")(command)
 
 
-def _scenarios(names, directory, no_capture, default=audit.DEFAULT_SCENARIOS):
+def _scenarios(names, directory, no_capture, plan=None, default=audit.DEFAULT_SCENARIOS):
     if no_capture:
         return []
-    return load_scenarios(directory, list(names) or list(default))
+    wanted = list(names) or list(default)
+    return load_scenarios(directory, wanted + [n for n in audit.plan_scenarios(plan) if plan and n not in wanted])
 
 
 @cli.command()
@@ -207,13 +211,14 @@ def _scenarios(names, directory, no_capture, default=audit.DEFAULT_SCENARIOS):
 @_work_options
 @_shared_options
 @click.pass_context
-def diff(ctx, version_a, version_b, fmt, fail_on, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
+def diff(ctx, version_a, version_b, fmt, fail_on, scenario_names, scenarios_dir, no_capture, plan, changelog_source_, rules_dir,
+         policy_file):
     """Diff two releases and every release published between them; judge each change against the
     changelog; recommend a version to pin."""
-    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
+    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
-        report = audit.run(collector, version_a, version_b, scenarios, judging, progress)
+        report = audit.run(collector, version_a, version_b, scenarios, judging, progress, plan=plan)
     _render(report, fmt)
     failing = {"undocumented": {"undocumented"}, "partial": {"undocumented", "partial"}}.get(fail_on, set())
     if any(f.verdict in failing for f in report.findings):
@@ -255,9 +260,9 @@ def around(ctx, day, days, metric_file, scenario_names, scenarios_dir, no_captur
 @_work_options
 @_shared_options
 @click.pass_context
-def pin_(ctx, baseline, newest, fmt, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
+def pin_(ctx, baseline, newest, fmt, scenario_names, scenarios_dir, no_capture, plan, changelog_source_, rules_dir, policy_file):
     """The newest release you can trust from your baseline, why not newer, and how to hold it."""
-    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
+    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
         report = audit.run(collector, baseline, newest or collector.latest(1)[0], scenarios, judging, progress)
@@ -296,9 +301,9 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 @_work_options
 @_shared_options
 @click.pass_context
-def collect(ctx, version_list, since, latest, shard, scenario_names, scenarios_dir, no_capture):
+def collect(ctx, version_list, since, latest, shard, scenario_names, scenarios_dir, no_capture, plan):
     """Snapshot releases into the store (skips what is already there)."""
-    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
+    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
         wanted = list(version_list)
         if since:
@@ -483,11 +488,11 @@ def _conflicts(conflicts: list[str]) -> None:
 @_judging_options
 @_shared_options
 @click.pass_context
-def action(ctx, baseline, until, issue, severity, fail_on, dry_run, scenario_names, scenarios_dir, no_capture,
+def action(ctx, baseline, until, issue, severity, fail_on, dry_run, scenario_names, scenarios_dir, no_capture, plan,
            changelog_source_, rules_dir, policy_file):
     """The GitHub Action: one comment per new release on a tracking issue (settings from GITHUB_* variables)."""
     settings = action_.Settings.from_env(baseline=baseline, until=until, issue=issue, severity=severity, fail_on=fail_on, dry_run=dry_run)
-    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
+    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress, _http() as client:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
         github = None if settings.dry_run else GitHub(client, settings.repository, settings.token, settings.api_url)

@@ -2,7 +2,8 @@
 
 The same server doubles as the CLI's HTTP(S) proxy: anything the CLI tries to send off the machine
 arrives here as a CONNECT or absolute-URI request, is recorded as egress and refused, so nothing
-leaves loopback and the attempt still shows up in the capture.
+leaves loopback and the attempt still shows up in the capture. Requests for an intercepted API host
+are answered here, whether tunnelled (CONNECT) or sent as absolute URIs (some releases' profile call).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import ssl
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,6 +34,7 @@ class Turn:
     thinking: str | None = None
     tool: str | None = None
     tool_input: dict[str, Any] = field(default_factory=dict)
+    also: tuple[str, ...] = ()  # the tool's names in other releases (Task before it became Agent)
 
 
 @dataclass
@@ -85,10 +87,11 @@ def reply_blocks(body: Any, turns: list[Turn]) -> list[dict[str, Any]]:
     if turn.thinking and isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive"):
         blocks.append({"type": "thinking", "thinking": turn.thinking, "signature": f"auditor-signature-{index}"})
     offered = {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}
-    if turn.tool and turn.tool in offered:
+    tool = next((name for name in (turn.tool, *turn.also) if name and name in offered), None)
+    if tool:
         if turn.text:
             blocks.append({"type": "text", "text": turn.text})
-        blocks.append({"type": "tool_use", "id": f"toolu_auditor_{index:04d}", "name": turn.tool, "input": turn.tool_input})
+        blocks.append({"type": "tool_use", "id": f"toolu_auditor_{index:04d}", "name": tool, "input": turn.tool_input})
     else:
         blocks.append({"type": "text", "text": turn.text or "Done."})
     return blocks
@@ -173,7 +176,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command == "CONNECT" and self.server.tls is not None and self.path.partition(":")[0] in self.server.intercept:
             self._intercept()
             return
-        if self.command == "CONNECT" or (url.scheme and url.hostname not in self.server.own_hosts):
+        if self.command == "CONNECT" or (url.scheme and url.hostname not in self.server.own_hosts | self.server.intercept):
             self.server.add_egress(Egress(self.command, self.path if self.command == "CONNECT" else url.netloc))
             self.close_connection = True
             self._send_json(403, {"error": "auditor sandbox: no traffic leaves this machine"}, {"Connection": "close"})
@@ -212,7 +215,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, record: RecordedRequest) -> None:
         """Reply, setting `record.reply` first so whoever sees the response also sees what it was."""
         if record.method == "POST" and record.path == MESSAGES_PATH:
-            message = _message(record.body, reply_blocks(record.body, self.server.turns))
+            delegated = self.server.subagent is not None and self.server.subagent(record)
+            # A subagent answers its task in text: scripted tool calls are the main loop's (or a subagent offered
+            # the agent tool would spawn another, and that one another).
+            message = _message(record.body, reply_blocks(record.body, [] if delegated else self.server.turns))
             record.reply = str(message["stop_reason"])
             if isinstance(record.body, dict) and record.body.get("stream"):
                 self.send_response(200)
@@ -230,6 +236,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif record.method == "POST" and record.path == COUNT_TOKENS_PATH:
             record.reply = "count_tokens"
             self._send_json(200, {"input_tokens": 42})
+        elif record.method == "GET" and record.path in self.server.answers:
+            record.reply = "200"
+            self._send_json(200, self.server.answers[record.path])
         else:
             record.reply = "404"
             self._send_json(404, {"type": "error", "error": {"type": "not_found_error", "message": f"auditor fake API: no {record.path}"}})
@@ -242,9 +251,12 @@ class _Server(ThreadingHTTPServer):
     # The default (5) drops connections when the CLI opens several at once.
     request_queue_size = 64
 
-    def __init__(self, turns: list[Turn], intercept: frozenset[str], tls: ssl.SSLContext | None) -> None:
+    def __init__(self, turns: list[Turn], intercept: frozenset[str], tls: ssl.SSLContext | None, answers: Mapping[str, Any],
+                 subagent: Callable[[RecordedRequest], bool] | None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.turns = turns
+        self.answers = answers
+        self.subagent = subagent
         self.intercept = intercept
         self.tls = tls
         self.own_hosts = {"127.0.0.1", "localhost"}
@@ -275,14 +287,17 @@ class FakeAPI:
     `requests` lists every request in arrival order; `egress` every refused off-machine attempt.
     """
 
-    def __init__(self, turns: list[Turn] | None = None, intercept: Iterable[str] = (), certificate: tuple[str, str] | None = None) -> None:
+    def __init__(self, turns: list[Turn] | None = None, intercept: Iterable[str] = (), certificate: tuple[str, str] | None = None,
+                 answers: Mapping[str, Any] | None = None, subagent: Callable[[RecordedRequest], bool] | None = None) -> None:
         """`intercept` names hosts whose HTTPS traffic through the proxy is answered here (TLS terminated with
-        `certificate`, a (cert file, key file) pair the client trusts) instead of being refused as egress."""
+        `certificate`, a (cert file, key file) pair the client trusts) instead of being refused as egress.
+        `answers` maps paths to the JSON a GET of them gets (an OAuth profile); other paths get a 404.
+        `subagent` tells a subagent's requests: they get text, never the script's tool calls."""
         tls = None
         if certificate is not None:
             tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             tls.load_cert_chain(*certificate)
-        self._server = _Server(list(turns or []), frozenset(intercept), tls)
+        self._server = _Server(list(turns or []), frozenset(intercept), tls, dict(answers or {}), subagent)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="auditor-fake-api", daemon=True)
 
     def __enter__(self) -> FakeAPI:
