@@ -11,9 +11,11 @@ import json
 from typing import Any
 
 from .. import kinds
+from . import history
 
 CAPTURE_FORMAT = "2"  # bump when these facts change shape: stored captures are redone
 CAPTURE_KINDS = kinds.CAPTURED
+HISTORY_CHANGES = "history changes"  # what a request dropped or altered of the previous one's messages (history.py)
 _BODY_SKIPPED = {"messages", "system", "tools", "stream"}
 _HEADERS_SKIPPED = {"content-type", "accept", "accept-encoding", "content-length", "host", "connection"}
 
@@ -27,10 +29,14 @@ def scenario_facts(result: dict[str, Any], version: str) -> dict[str, dict[str, 
     facts["capture"]["off-machine attempts"] = result.get("egress", [])
     turns = sides = 0
     roles = []
-    for request in result.get("requests", []):
+    requests = result.get("requests", [])
+    changes = history.integrity([(history.thread_key(r["body"], r.get("headers") or {}), r["body"].get("messages") or []) for r in requests])
+    for request, events in zip(requests, changes, strict=True):
         role = _role(request, turns, sides)
         roles.append(f"{role} ({request['body'].get('model', '?')})")
         request_facts(request, role, facts, version)
+        if events:
+            facts["history"][f"{role}: {HISTORY_CHANGES}"] = [str(e) for e in events]
         if request["body"].get("tools"):
             turns += 1
         else:

@@ -16,7 +16,8 @@ directory of their own. A file looks like:
     tool_input = { file_path = "{project}/README.md" }
     text = "Reading it."
 
-`{project}` and `{home}` in tool_input strings become the sandbox's folders.
+`{project}` and `{home}` in tool_input strings become the sandbox's folders. A `[session]` table makes the
+scenario a session over time (resumed after a break, or long enough to be trimmed): see session.py.
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CaptureError
+from . import session as session_
 from .server import Turn
 
 BUILTIN_DIR = Path(__file__).with_name("scenarios")
 MODES = ("print", "interactive")
 ROUTES = ("first-party", "base-url")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_KEYS = {"description", "mode", "prompt", "args", "route", "turns"}
+_KEYS = {"description", "mode", "prompt", "args", "route", "turns", session_.KEY}
 _TURN_KEYS = {"text", "thinking", "tool", "tool_input"}
 
 
@@ -52,6 +54,7 @@ class Scenario:
     turns: tuple[Turn, ...] = ()
     route: str = "first-party"
     description: str = ""
+    session: session_.Session | None = None  # sessions over time: follow-up runs, idle time, large files (session.py)
 
     def command_args(self) -> list[str]:
         """The arguments after the program: print mode adds `-p <prompt>`, interactive mode types the prompt instead."""
@@ -137,6 +140,7 @@ def load_scenario(path: Path) -> Scenario:
         turns=tuple(_turn(path, i, t) for i, t in enumerate(turns)),
         route=route,
         description=_str(path, "description", raw.get("description", ""), empty=True),
+        session=session_.parse(path, raw[session_.KEY], mode) if session_.KEY in raw else None,
     )
 
 
