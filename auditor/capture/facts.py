@@ -16,6 +16,9 @@ from . import history
 CAPTURE_FORMAT = "2"  # bump when these facts change shape: stored captures are redone
 CAPTURE_KINDS = kinds.CAPTURED
 HISTORY_CHANGES = "history changes"  # what a request dropped or altered of the previous one's messages (history.py)
+# From this turn on, a turn's facts say how much it resends (sessions long enough to be trimmed); earlier
+# turns don't, so captures stored before this fact existed (two turns at most) stay comparable.
+RESENT_FROM = 2
 _BODY_SKIPPED = {"messages", "system", "tools", "stream"}
 _HEADERS_SKIPPED = {"content-type", "accept", "accept-encoding", "content-length", "host", "connection"}
 
@@ -37,6 +40,8 @@ def scenario_facts(result: dict[str, Any], version: str) -> dict[str, dict[str, 
         request_facts(request, role, facts, version)
         if events:
             facts["history"][f"{role}: {HISTORY_CHANGES}"] = [str(e) for e in events]
+        if role.startswith("turn ") and turns >= RESENT_FROM:
+            facts["history"][f"{role}: resent"] = history.resent(request["body"].get("messages") or [])
         if request["body"].get("tools"):
             turns += 1
         else:

@@ -25,7 +25,7 @@ THINKING = frozenset({"thinking", "redacted_thinking"})
 REMINDER = "<system-reminder>"
 MARKER_CHARS = 120  # a replacement at most this long may be quoted (placeholders are short)
 _HEAD = 64  # a shortened result that keeps this many leading characters was truncated, not replaced
-COMPACTED_SHARE = 0.5  # losing at least this share of the earlier messages, with new ones in their place, is a compaction
+COMPACTED_SHARE = 0.5  # losing at least this share of the earlier messages is a compaction
 
 # Event kinds, stable names (facts are diffed across releases by them).
 STRIPPED, THINKING_CHANGED = "thinking stripped", "thinking rewritten"
@@ -151,7 +151,7 @@ def compare(before: Sequence[Message], after: Sequence[Message]) -> list[Event]:
             dropped += [_whole(DROPPED, i, before[i]) for i in range(b0, b1)]
         elif op == "insert" and b0 < len(before):  # appended messages are the conversation going on
             inserted += [_whole(INSERTED, b0, after[i], inserted=True) for i in range(a0, a1)]
-    if before and inserted and len(dropped) >= COMPACTED_SHARE * len(before):
+    if before and len(dropped) >= COMPACTED_SHARE * len(before):
         return [Event(COMPACTED, 0, "history", len(before), len(after))]
     return sorted(events + dropped + inserted, key=lambda e: (e.index, e.kind))
 
@@ -262,3 +262,12 @@ def counts(events: Iterable[Event]) -> dict[str, int]:
     for event in events:
         out[event.kind] = out.get(event.kind, 0) + 1
     return dict(sorted(out.items()))
+
+
+def resent(messages: Sequence[Any]) -> str:
+    """What a request resends of the conversation: messages, thinking blocks and tool results, with their sizes."""
+    found = digest(messages, markers=False)
+    thinking = [b for m in found for b in m.blocks if b.type in THINKING]
+    results = [b for m in found for b in m.blocks if b.type == "tool_result"]
+    return (f"{len(found)} messages; thinking {len(thinking)} ({sum(b.size for b in thinking)} chars); "
+            f"tool results {len(results)} ({sum(b.size for b in results)} chars)")

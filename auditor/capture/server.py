@@ -175,7 +175,7 @@ def sse_events(message: dict[str, Any]) -> list[bytes]:
     events.append(_sse("message_delta", {
         "type": "message_delta",
         "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
-        "usage": {"output_tokens": message["usage"]["output_tokens"]},
+        "usage": message["usage"],  # the whole usage, as the API sends it now: clients read input tokens here too
     }))
     events.append(_sse("message_stop", {"type": "message_stop"}))
     return events
