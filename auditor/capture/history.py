@@ -58,6 +58,11 @@ class Message:
     blocks: tuple[Block, ...]
 
     @property
+    def key(self) -> tuple[str, tuple[str, ...]]:
+        """Its role and content (thinking aside: stripping it is reported block by block)."""
+        return self.role, tuple(b.digest for b in self.blocks if b.type not in THINKING)
+
+    @property
     def anchor(self) -> tuple[str, tuple[tuple[str, str], ...]]:
         """What identifies a message whatever happened to its content: role, and its non-thinking blocks' types and tool ids."""
         return self.role, tuple(b.anchor for b in self.blocks if b.type not in THINKING)
@@ -133,24 +138,26 @@ def digest(messages: Iterable[Any], markers: bool = True) -> tuple[Message, ...]
 
 
 def compare(before: Sequence[Message], after: Sequence[Message]) -> list[Event]:
-    """What `after` (request N) removed or altered of `before` (request N-1), in message order."""
-    matcher = SequenceMatcher(None, [m.anchor for m in before], [m.anchor for m in after], autojunk=False)
+    """What `after` (request N) removed or altered of `before` (request N-1), in message order.
+
+    Messages are aligned twice: unchanged ones first (by content, thinking aside), then, in each stretch
+    between them, by role and block kinds, so an edited message pairs with its earlier self."""
     events: list[Event] = []
     dropped: list[Event] = []
     inserted: list[Event] = []
-    for op, b0, b1, a0, a1 in matcher.get_opcodes():
-        if op in ("equal", "replace"):
-            pairs = min(b1 - b0, a1 - a0)
-            for i in range(pairs):
-                last = b0 + i == len(before) - 1
-                events += _blocks(b0 + i, before[b0 + i], after[a0 + i], last)
-            dropped += [_whole(DROPPED, b0 + i, before[b0 + i]) for i in range(pairs, b1 - b0)]
-            if a0 + pairs < a1 and b1 < len(before):
-                inserted += [_whole(INSERTED, b0, after[a0 + i], inserted=True) for i in range(pairs, a1 - a0)]
-        elif op == "delete":
-            dropped += [_whole(DROPPED, i, before[i]) for i in range(b0, b1)]
-        elif op == "insert" and b0 < len(before):  # appended messages are the conversation going on
-            inserted += [_whole(INSERTED, b0, after[i], inserted=True) for i in range(a0, a1)]
+    exact = SequenceMatcher(None, [m.key for m in before], [m.key for m in after], autojunk=False)
+    for op, b0, b1, a0, a1 in exact.get_opcodes():
+        if op == "equal":
+            events += [e for i in range(b1 - b0) for e in _blocks(b0 + i, before[b0 + i], after[a0 + i], b0 + i == len(before) - 1)]
+            continue
+        loose = SequenceMatcher(None, [m.anchor for m in before[b0:b1]], [m.anchor for m in after[a0:a1]], autojunk=False)
+        for op2, c0, c1, d0, d1 in loose.get_opcodes():
+            c0, c1, d0, d1 = c0 + b0, c1 + b0, d0 + a0, d1 + a0
+            pairs = min(c1 - c0, d1 - d0) if op2 in ("equal", "replace") else 0
+            events += [e for i in range(pairs) for e in _blocks(c0 + i, before[c0 + i], after[d0 + i], c0 + i == len(before) - 1)]
+            dropped += [_whole(DROPPED, i, before[i]) for i in range(c0 + pairs, c1)]
+            if c1 < len(before):  # messages appended after the last earlier one are the conversation going on
+                inserted += [_whole(INSERTED, c0, after[i], inserted=True) for i in range(d0 + pairs, d1)]
     if before and len(dropped) >= COMPACTED_SHARE * len(before):
         return [Event(COMPACTED, 0, "history", len(before), len(after))]
     return sorted(events + dropped + inserted, key=lambda e: (e.index, e.kind))
