@@ -11,8 +11,7 @@ import pytest
 from auditor.capture import OK, Scenario, Turn, capture_scenario, load_scenario, load_scenarios
 from auditor.capture.facts import scenario_facts
 from auditor.capture.sandbox import PROJECT_FILES
-from auditor.capture.session import SessionError
-from auditor.capture.session import Session, age, large_file, transcripts
+from auditor.capture.session import Session, SessionError, age, large_file, transcripts
 from auditor.targets import get
 
 FAKE_CLI = [sys.executable, str(Path(__file__).parent / "fixtures" / "capture" / "fake_cli.py")]
@@ -56,7 +55,7 @@ def test_a_fresh_resume_keeps_everything_and_resume_by_id_works():
 
 
 def test_a_long_session_reaches_compaction_and_stops_replaying_the_script():
-    turns = tuple(read(f"big-{i:02d}.txt") for i in range(1, 7)) + (Turn(text="Done."),)
+    turns = (*tuple(read(f"big-{i:02d}.txt") for i in range(1, 7)), Turn(text="Done."))
     long = Scenario(name="long", mode="print", prompt="Read them.", args=("--compact-at", "40000"), route="base-url", turns=turns,
                     session=Session(large_files=6, file_kb=40, estimate_usage=True))
     facts = facts_of(long)
