@@ -58,9 +58,9 @@ class Message:
     blocks: tuple[Block, ...]
 
     @property
-    def key(self) -> tuple[str, tuple[str, ...]]:
-        """Its role and content (thinking aside: stripping it is reported block by block)."""
-        return self.role, tuple(b.digest for b in self.blocks if b.type not in THINKING)
+    def key(self) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """Its role, content and tool ids (thinking aside: stripping it is reported block by block)."""
+        return self.role, tuple((b.ref, b.digest) for b in self.blocks if b.type not in THINKING)
 
     @property
     def anchor(self) -> tuple[str, tuple[tuple[str, str], ...]]:

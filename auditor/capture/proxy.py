@@ -435,18 +435,19 @@ def _observe(finished: _Finished, version: str | None, keep_content: bool, targe
     if keep_content:
         facts["history"][f"{role}: content"] = normalized["body"].get("messages") or []
     model = normalized["body"].get("model")
-    events = _history_events(body, finished.headers, messages, keep_content, threads)
+    events = _history_events(version, body, finished.headers, messages, keep_content, threads)
     seen = sessions.observe(normalized["body"], finished.headers)
     return _Observation(role, model if isinstance(model, str) else None, facts, seen, events)
 
 
-def _history_events(body: dict[str, Any], headers: list[tuple[str, str]], messages: list[Any], keep_content: bool,
+def _history_events(version: str, body: dict[str, Any], headers: list[tuple[str, str]], messages: list[Any], keep_content: bool,
                     threads: Threads) -> list[history.Event]:
-    """Compare with the previous request of the same thread (kept as digests, never words; a placeholder's
-    text only with keep_content), and remember this one in its place."""
-    key = history.thread_key(body, headers)
-    if key is None:
+    """Compare with the previous request of the same thread and CLI version (kept as digests, never words; a
+    placeholder's text only with keep_content), and remember this one in its place."""
+    thread = history.thread_key(body, headers)
+    if thread is None:
         return []
+    key = f"{version}|{thread}"
     current = history.digest(messages, markers=keep_content)
     previous = threads.pop(key, None)
     threads[key] = current

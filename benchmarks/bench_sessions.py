@@ -1,0 +1,78 @@
+"""A session scenario's capture (resume-stale, long-session) ≤ 1.3× the time its runs take by hand against the
+fake server (both measured in this run, interleaved; best and median of several rounds).
+
+    .venv/bin/python benchmarks/bench_sessions.py [--version 2.1.117] [--scenario resume-stale] [--rounds 3]
+
+"By hand" times only the program's runs — the first one, then each follow-up with --continue/--resume —
+in a sandbox already prepared (fake API up, large files written, transcript aged between the runs, all
+untimed). The capture adds its own sandbox and fake server, the aging, and normalizing and comparing
+what was recorded (the history-integrity facts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import time
+
+import httpx
+
+from auditor import targets
+from auditor.capture import Certificates, FakeAPI, Sandbox, capture_scenario, load_scenarios, session
+from auditor.capture.facts import scenario_facts
+from auditor.capture.runner import DEFAULT_API_HOST
+from auditor.collector import Collector
+from auditor.npm import Cache, Registry, default_cache_dir
+from auditor.store import Store
+
+TARGET = targets.get("claude-code")
+
+
+def by_hand(argv: list[str], scenario, certs: Certificates) -> float:
+    """The scenario's runs, timed alone."""
+    plan = scenario.session
+    api = FakeAPI(intercept=[DEFAULT_API_HOST], certificate=(str(certs.cert_file), str(certs.key_file)))
+    with api, Sandbox(TARGET, api, certs.ca_file) as sandbox:
+        api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}), estimate_usage=plan.estimate_usage)
+        session.prepare(sandbox.project, plan)
+        env = sandbox.env(argv[0])
+        spent = 0.0
+        commands = [[*argv, *scenario.command_args()]]
+        for i, prompt in enumerate((None, *plan.followups)):
+            if prompt is not None:
+                if i == 1 and plan.idle_minutes:
+                    session.age(sandbox.home, plan.idle_minutes)
+                commands.append([*argv, *scenario.args, *session.resume_args(plan, sandbox.home), "-p", prompt])
+            start = time.perf_counter()
+            subprocess.run(commands[-1], env=env, cwd=sandbox.project, capture_output=True, check=True, timeout=300)
+            spent += time.perf_counter() - start
+        return spent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--version", default="2.1.117")
+    parser.add_argument("--scenario", default="resume-stale")
+    parser.add_argument("--rounds", type=int, default=3)
+    opts = parser.parse_args()
+    (scenario,) = load_scenarios(names=[opts.scenario])
+    hand, captured = [], []
+    with httpx.Client(timeout=120) as client:
+        collector = Collector(Store.memory(), Registry(client, Cache(default_cache_dir())), TARGET)
+        with collector.installed(opts.version) as argv, Certificates([DEFAULT_API_HOST]) as certs:
+            for _ in range(opts.rounds):  # interleaved, so both see the same machine load
+                hand.append(by_hand(argv, scenario, certs))
+                start = time.perf_counter()
+                result = capture_scenario(argv, TARGET, scenario, timeout=300, certificates=certs)
+                scenario_facts(result.to_dict(), opts.version)
+                captured.append(time.perf_counter() - start)
+                assert result.status == "ok", result.reason
+    for name, times in (("by hand", hand), ("capture", captured)):
+        print(f"{name:8} best {min(times):.3f} s  median {statistics.median(times):.3f} s")
+    print(f"capture / by hand: best {min(captured) / min(hand):.2f}x, median "
+          f"{statistics.median(captured) / statistics.median(hand):.2f}x (target ≤ 1.3x) — {opts.version}, {opts.scenario}")
+
+
+if __name__ == "__main__":
+    main()
