@@ -121,13 +121,14 @@ def recorded(store: Store, target: str, version: str | None = None) -> list[Reco
 
 def comparable(proxy: dict[str, dict[str, Any]], sessions: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """A version's recorded facts without what only says how much was recorded: counters become the sorted
-    values seen, request counts go, and the latest history changes (one request's) give way to their kinds."""
+    values seen, request counts go, and so does the history of the latest request (its kinds of changes stay)."""
     facts = {kind: dict(entries) for kind, entries in proxy.items()}
     capture = facts.setdefault(_COUNTERS, {})
     for key in [k for k in capture if k.endswith(_COUNTS)]:
         del capture[key]
     for key, counts in sessions.get(_COUNTERS, {}).items():
         capture[f"{key} seen"] = sorted(counts)
+    facts.pop("history", None)  # the shape of one latest request: how far its session had got, not the version
     return facts
 
 
