@@ -104,3 +104,19 @@ def test_old_releases_name_the_session_in_metadata():
 
 def test_resent_summarises_sizes():
     assert history.resent(TURN) == f"3 messages; thinking 1 (14 chars); tool results 1 ({len(BIG)} chars)"
+
+
+def test_shipped_rules_judge_history_changes():
+    from auditor import rules
+    from auditor.diff import Change
+
+    matcher = rules.Matcher(rules.load())
+
+    def ids(events):
+        change = Change(kind="history", key="turn 2: history changes", label="turn 2: history changes", before=None, after=events,
+                        introduced_in="2.0.0", scenario="resume-stale")
+        return {r.id for r in matcher.matching(rules.observe(change))}
+
+    assert "history-thinking-stripped" in ids(["thinking stripped: message 1 (assistant), 14 → 0 chars"])
+    assert "history-trimmed" in ids(['tool result cleared: message 2 (user), 68 → 33 chars'])
+    assert not {"history-trimmed", "history-thinking-stripped"} & ids(["system reminder dropped: message 1 (user), 504 → 0 chars"])
