@@ -110,3 +110,17 @@ def test_no_key_token_or_words_reach_the_store(db: Path):
     on_disk = b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*"))
     for secret in (KEY.encode(), TOKEN.encode(), b"Kx7Kx7", b"Tq4Tq4", b"PRIVATE", SESSION.encode(), b"Old tool result"):
         assert secret not in on_disk, secret
+
+
+def test_keep_content_quotes_the_placeholder(tmp_path: Path):
+    path = tmp_path / "kept.db"
+    with FakeAPI() as api, make_app(Store.open(path), upstream=api.url, keep_content=True) as app, running(app) as url:
+        with httpx.Client(timeout=10) as client:
+            for sent in (body(turn(2)), body(trimmed(2))):
+                client.post(url + "/v1/messages", json=sent, headers=headers("2.1.117"))
+        app.flush()
+    [recorded] = sessions.recorded(Store.open(path), "claude-code")
+    assert recorded.latest["main"] == [
+        "thinking stripped: message 1 (assistant), 17 → 0 chars",  # "PRIVATE-THOUGHT 0"
+        f'tool result cleared: message 2 (user), {len(BIG)} → 33 chars → "[Old tool result content cleared]"',
+    ]
