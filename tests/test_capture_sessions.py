@@ -95,3 +95,15 @@ def test_builtin_session_scenarios_and_bad_tables(tmp_path: Path):
         (tmp_path / "bad.toml").write_text(body)
         with pytest.raises(SessionError, match=message):
             load_scenario(tmp_path / "bad.toml")
+
+
+@pytest.mark.parametrize("name", ["resume-stale", "long-session"])
+def test_builtin_session_scenarios_run_and_twice_give_the_same_facts(name: str):
+    from dataclasses import replace
+
+    (scenario,) = load_scenarios(None, [name])
+    scenario = replace(scenario, route="base-url")
+    facts = facts_of(scenario, timeout=60)
+    turns = [r for r in facts["capture"]["requests"] if r.startswith("turn")]
+    assert len(turns) == len(scenario.turns)  # every scripted turn reached, across every run
+    assert facts_of(scenario, timeout=60) == facts
