@@ -23,7 +23,7 @@ from typing import Any
 
 THINKING = frozenset({"thinking", "redacted_thinking"})
 REMINDER = "<system-reminder>"
-MARKER_CHARS = 120  # a replacement at most this long may be quoted (placeholders are short)
+MARKER_CHARS = 240  # a replacement at most this long may be quoted (placeholders are short; some name a saved file)
 _HEAD = 64  # a shortened result that keeps this many leading characters was truncated, not replaced
 COMPACTED_SHARE = 0.5  # losing at least this share of the earlier messages is a compaction
 
