@@ -10,7 +10,7 @@ from auditor.capture import Scenario, ScenarioError, Turn, load_scenario, load_s
 
 BUILTINS = {"interactive", "interactive-base-url", "print-base-url", "print-default", "print-effort-high",
             "print-effort-xhigh", "print-haiku", "print-opus", "print-sonnet", "two-turn"}
-BUILTINS |= {"resume-stale", "long-session"}  # sessions over time
+BUILTINS |= {"resume-stale", "resume-stale-id", "long-session"}  # sessions over time
 
 
 def test_builtins_load():

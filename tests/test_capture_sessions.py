@@ -97,7 +97,7 @@ def test_builtin_session_scenarios_and_bad_tables(tmp_path: Path):
             load_scenario(tmp_path / "bad.toml")
 
 
-@pytest.mark.parametrize("name", ["resume-stale", "long-session"])
+@pytest.mark.parametrize("name", ["resume-stale", "resume-stale-id", "long-session"])
 def test_builtin_session_scenarios_run_and_twice_give_the_same_facts(name: str):
     from dataclasses import replace
 
