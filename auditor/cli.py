@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, audit, pin, targets, versions
+from . import __version__, audit, pin, sessions, targets, versions
 from . import action as action_
 from . import merge as merging
 from .capture import load_scenarios
@@ -206,15 +206,20 @@ def _scenarios(names, directory, no_capture, plan=None, default=audit.DEFAULT_SC
 @click.argument("version_b")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--fail-on", type=click.Choice(["undocumented", "partial"]), help="Exit 1 when a finding has this verdict (partial: or worse).")
+@click.option("--source", type=click.Choice(["release", "proxy"]), default="release", show_default=True,
+              help="release: collect and capture the releases; proxy: compare what `audit proxy` recorded of real sessions.")
 @_scenario_options
 @_judging_options
 @_work_options
 @_shared_options
 @click.pass_context
-def diff(ctx, version_a, version_b, fmt, fail_on, scenario_names, scenarios_dir, no_capture, plan, changelog_source_, rules_dir,
+def diff(ctx, version_a, version_b, fmt, fail_on, source, scenario_names, scenarios_dir, no_capture, plan, changelog_source_, rules_dir,
          policy_file):
     """Diff two releases and every release published between them; judge each change against the
     changelog; recommend a version to pin."""
+    if source == "proxy":
+        _render(sessions.diff_recorded(Store.open(ctx.obj["db"]), ctx.obj["target"], version_a, version_b), fmt)
+        return
     scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
@@ -378,6 +383,17 @@ def proxy_(ctx, port, host, upstream, keep_content):
 
     serve(store, ctx.obj["target"], host=host, port=port, upstream=upstream, keep_content=keep_content,
           on_request=lambda event: click.echo(str(event)), on_ready=ready)
+
+
+@cli.command(name="sessions")
+@click.option("--version", "version", help="Only this CLI version.")
+@_shared_options
+@click.pass_context
+def sessions_(ctx, version):
+    """What real recorded sessions (audit proxy) were sent, per CLI version: model, effort, max_tokens,
+    context_management, thinking and betas as distributions, and what requests dropped of their history."""
+    for recorded in sessions.recorded(Store.open(ctx.obj["db"]), ctx.obj["target"], version):
+        click.echo("\n".join(recorded.lines()))
 
 
 @cli.command(name="versions")

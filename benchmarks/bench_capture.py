@@ -5,8 +5,10 @@ against the fake server (both measured in this run, interleaved; best and median
 
 "By hand" is what a developer would do: the fake API and a prepared HOME are already up (for a plan or
 settings scenario: its credentials, settings and files seeded, the profile answered), and only the
-program's run is timed. The capture adds everything it needs on top: a fresh sandbox and fake server
-per scenario, the run, normalizing what was recorded and turning it into facts.
+program's runs are timed — for a session scenario (resume-stale, long-session) the first run and each
+follow-up with --continue/--resume, its large files written and its transcript aged in between, untimed.
+The capture adds everything it needs on top: a fresh sandbox and fake server per scenario, the runs,
+normalizing what was recorded and turning it into facts (history-integrity comparisons included).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 import httpx
 
 from auditor import targets
-from auditor.capture import Certificates, FakeAPI, Sandbox, Scenario, capture_scenario, load_scenarios
+from auditor.capture import Certificates, FakeAPI, Sandbox, Scenario, capture_scenario, load_scenarios, session
 from auditor.capture.facts import scenario_facts
 from auditor.capture.runner import DEFAULT_API_HOST
 from auditor.collector import Collector
@@ -30,14 +32,23 @@ TARGET = targets.get("claude-code")
 
 
 def by_hand(argv: list[str], scenario: Scenario, certs: Certificates) -> float:
-    """The scenario's run in a prepared sandbox, timed alone."""
+    """The scenario's runs in a prepared sandbox, timed alone."""
+    plan = scenario.session or session.Session()
     api = FakeAPI(intercept=[DEFAULT_API_HOST], certificate=(str(certs.cert_file), str(certs.key_file)), answers=scenario.user.answers())
     with api, Sandbox(TARGET, api, certs.ca_file, scenario.user) as sandbox:
-        api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}))
-        start = time.perf_counter()
-        subprocess.run([*argv, *scenario.command_args()], env=sandbox.env(argv[0]), cwd=sandbox.project, capture_output=True, check=True,
-                       timeout=300)
-        return time.perf_counter() - start
+        api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}), estimate_usage=plan.estimate_usage)
+        session.prepare(sandbox.project, plan)
+        spent = 0.0
+        for i, prompt in enumerate((None, *plan.followups)):
+            command = [*argv, *scenario.command_args()]
+            if prompt is not None:
+                if i == 1 and plan.idle_minutes:
+                    session.age(sandbox.home, plan.idle_minutes)
+                command = [*argv, *scenario.args, *session.resume_args(plan, sandbox.home), "-p", prompt]
+            start = time.perf_counter()
+            subprocess.run(command, env=sandbox.env(argv[0]), cwd=sandbox.project, capture_output=True, check=True, timeout=300)
+            spent += time.perf_counter() - start
+        return spent
 
 
 def main() -> None:

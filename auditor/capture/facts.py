@@ -12,9 +12,14 @@ import json
 from typing import Any
 
 from .. import kinds
+from . import history
 
 CAPTURE_FORMAT = "2"  # bump when these facts change shape: stored captures are redone
 CAPTURE_KINDS = kinds.CAPTURED
+HISTORY_CHANGES = "history changes"  # what a request dropped or altered of the previous one's messages (history.py)
+# From this turn on, a turn's facts say how much it resends (sessions long enough to be trimmed); earlier
+# turns don't, so captures stored before this fact existed (two turns at most) stay comparable.
+RESENT_FROM = 2
 _BODY_SKIPPED = {"messages", "system", "tools", "stream"}
 _HEADERS_SKIPPED = {"content-type", "accept", "accept-encoding", "content-length", "host", "connection"}
 
@@ -30,12 +35,18 @@ def scenario_facts(result: dict[str, Any], version: str) -> dict[str, dict[str, 
         facts["capture"][f"honours {setting}"] = honoured
     counts = {"turn": 0, "side": 0, "subagent": 0}
     roles = []
-    for request in result.get("requests", []):
+    requests = result.get("requests", [])
+    changes = history.integrity([(history.thread_key(r["body"], r.get("headers") or {}), r["body"].get("messages") or []) for r in requests])
+    for request, events in zip(requests, changes, strict=True):
         kind = "subagent" if request.get("caller") == "subagent" else "turn" if request["body"].get("tools") else "side"
         role = f"{kind} {counts[kind]}"
-        counts[kind] += 1
         roles.append(f"{role} ({request['body'].get('model', '?')})")
         request_facts(request, role, facts, version)
+        if events:
+            facts["history"][f"{role}: {HISTORY_CHANGES}"] = [str(e) for e in events]
+        if kind == "turn" and counts[kind] >= RESENT_FROM:
+            facts["history"][f"{role}: resent"] = history.resent(request["body"].get("messages") or [])
+        counts[kind] += 1
     facts["capture"]["requests"] = roles
     return facts
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import CaptureError
 from ..targets import Target
+from . import session
 from .normalize import normalize_request
 from .sandbox import Sandbox, ScenarioUnsupported
 from .scenarios import Scenario
@@ -58,10 +59,11 @@ def _main_loop_finished(api: FakeAPI) -> bool:
 
 def _ordered(requests: list[RecordedRequest], normalized: list[dict[str, Any]], subagent: Callable[[RecordedRequest], bool]) -> list[dict[str, Any]]:
     """The main loop's requests by turn, then a subagent's by its own turn (content breaks ties), so the order
-    does not move with what the requests hold."""
-    rows = [{"turn": turn_index(r.body), "reply": r.reply, **({"caller": "subagent"} if subagent(r) else {}), **n}
+    does not move with what the requests hold; a compacted history numbers its turns from the start again, so
+    requests that lost earlier answers come after those that did not."""
+    rows = [(r.lost, {"turn": turn_index(r.body), "reply": r.reply, **({"caller": "subagent"} if subagent(r) else {}), **n})
             for r, n in zip(requests, normalized, strict=True)]
-    return sorted(rows, key=lambda row: ("caller" in row, row["turn"], json.dumps(row, sort_keys=True)))
+    return [row for _, row in sorted(rows, key=lambda p: ("caller" in p[1], p[0], p[1]["turn"], json.dumps(p[1], sort_keys=True)))]
 
 
 def _subagent_test(target: Target, scenario: Scenario) -> Callable[[RecordedRequest], bool]:
@@ -110,13 +112,18 @@ def capture_scenario(
             api = FakeAPI(answers=scenario.user.answers(), subagent=subagent)
         stack.enter_context(api)
         sandbox = stack.enter_context(Sandbox(target, api, ca_file, scenario.user))
-        api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}))
+        api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}),
+                      estimate_usage=bool(scenario.session and scenario.session.estimate_usage))
+        if scenario.session is not None:
+            session.prepare(sandbox.project, scenario.session)
         try:
             if scenario.mode == "print":
                 outcome = sandbox.run_print(program_argv, args, timeout)
             else:
                 outcome = sandbox.run_interactive(program_argv, args, scenario.prompt, timeout, lambda: _main_loop_finished(api))
             outcome.raise_for_failure(len(api.messages()))
+            if scenario.session is not None:
+                outcome.duration += _follow_up(sandbox, program_argv, scenario, scenario.session, timeout, api)
         except ScenarioUnsupported as e:
             return result(status=UNSUPPORTED, reason=str(e))
         except CaptureError as e:
@@ -138,6 +145,19 @@ def capture_scenario(
             egress=_egress(api),
             duration=round(outcome.duration, 2),
         )
+
+
+def _follow_up(sandbox: Sandbox, program_argv: list[str], scenario: Scenario, plan: session.Session, timeout: float, api: FakeAPI) -> float:
+    """The session's later runs: age its transcript, then resume it once per follow-up prompt. Returns their time."""
+    if plan.idle_minutes and plan.followups and not session.age(sandbox.home, plan.idle_minutes):
+        raise CaptureError("the first run wrote no session transcript to resume")
+    spent = 0.0
+    for prompt in plan.followups:
+        calls = len(api.messages())
+        outcome = sandbox.run_print(program_argv, [*scenario.args, *session.resume_args(plan, sandbox.home), "-p", prompt], timeout)
+        outcome.raise_for_failure(len(api.messages()) - calls)
+        spent += outcome.duration
+    return spent
 
 
 def _egress(api: FakeAPI) -> list[str]:

@@ -20,6 +20,8 @@ directory of their own. A file looks like:
 names of its tool in other releases (`tool = "Agent"`, `also = ["Task"]`): the first one offered is called.
 Who the user is and what they chose (a subscription plan, settings, env, project files, and what the
 requests must honour) are the keys of user.py.
+A `[session]` table makes the
+scenario a session over time (resumed after a break, or long enough to be trimmed): see session.py.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CaptureError
+from . import session as session_
 from . import user
 from .server import Turn
 from .user import API_KEY_USER, UserSetup
@@ -40,7 +43,7 @@ BUILTIN_DIR = Path(__file__).with_name("scenarios")
 MODES = ("print", "interactive")
 ROUTES = ("first-party", "base-url")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_KEYS = {"description", "mode", "prompt", "args", "route", "turns"} | user.KEYS
+_KEYS = {"description", "mode", "prompt", "args", "route", "turns", session_.KEY} | user.KEYS
 _TURN_KEYS = {"text", "thinking", "tool", "tool_input", "also"}
 
 
@@ -58,6 +61,7 @@ class Scenario:
     route: str = "first-party"
     description: str = ""
     user: UserSetup = API_KEY_USER
+    session: session_.Session | None = None  # sessions over time: follow-up runs, idle time, large files (session.py)
 
     def command_args(self) -> list[str]:
         """The arguments after the program: print mode adds `-p <prompt>`, interactive mode types the prompt instead."""
@@ -147,6 +151,7 @@ def load_scenario(path: Path) -> Scenario:
         route=route,
         description=_str(path, "description", raw.get("description", ""), empty=True),
         user=user.parse(path, raw),
+        session=session_.parse(path, raw[session_.KEY], mode) if session_.KEY in raw else None,
     )
 
 
