@@ -3,21 +3,45 @@ judge the changes against the changelog, and recommend a version to pin."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from . import judgements, pin, rules
+from . import dating, honoured, judgements, pin, rules, versions
 from .capture import Scenario
 from .capture.facts import collapse
 from .changelog import Changelog
 from .changelog import load as load_changelog
 from .collector import CAPTURE, STATIC, Collector, Progress
 from .diff import diff_refs
+from .errors import UnknownVersion
+from .judge import Finding, sort_key
 from .report import DiffReport
 from .rules import Rule
 
-DEFAULT_SCENARIOS = ("print-default", "print-opus", "two-turn", "interactive")
+# API-key runs, and the two plans most users who were hurt are on (default model only; --plan adds opus).
+DEFAULT_SCENARIOS = ("print-default", "print-opus", "two-turn", "interactive", "plan-pro", "plan-max")
+
+
+def plan_scenarios(plan: str) -> tuple[str, str]:
+    """The built-in scenarios of one subscription plan: its default model, and --model opus."""
+    return f"plan-{plan}", f"plan-{plan}-opus"
+
+
+def lead_with(report: DiffReport, plan: str) -> DiffReport:
+    """Put what a subscriber of `plan` sees first: its scenarios, their changes and the findings they are in
+    (each part keeps its order), with a note saying so."""
+    mine = set(plan_scenarios(plan))
+
+    def theirs(scenarios: Iterable[str | None]) -> bool:
+        return not mine.intersection(scenarios)
+
+    report.scenarios = sorted(report.scenarios, key=lambda s: theirs([s]))
+    report.changes = sorted(report.changes, key=lambda c: theirs([c.scenario]))
+    report.findings = sorted(report.findings, key=lambda f: theirs(c.scenario for c in f.changes))
+    report.notes.insert(0, f"your plan: {plan}; what {' and '.join(sorted(mine))} captured comes first")
+    return report
 
 
 def diff_versions(
@@ -61,12 +85,15 @@ def assess(
         report.notes.append("changes are listed without verdicts; name a changelog with --changelog or $AUDITOR_CHANGELOG")
         return report
     report.changelog_origin = changelog.origin
-    report.findings = judgements.judge(collector.store, report.changes, changelog, rules, published, report.versions)
+    settings, judged = honoured.split(report.changes)  # "setting no longer honoured" is judged by its own module
+    report.findings = judgements.judge(collector.store, judged, changelog, rules, published, report.versions)
+    report.findings = sorted(report.findings + honoured.findings(settings, changelog.releases, published), key=sort_key)
     in_range = set(report.versions[1:])
     report.changelog = [(r.version, [e.full_text for e in r.entries]) for r in changelog.releases if r.version in in_range]
     facts = {row.version: collector.store.facts(row.id, kinds=pin.HOLD_KINDS) for row in collector.ensure(report.versions)}  # all stored
+    dated = dating.stamps(dating.date_releases(published, dating.section_dates(changelog.history)), published)
     report.recommendation = pin.recommend(
-        report.findings, published, report.from_version, policy, now or datetime.now(UTC),
+        report.findings, dated, report.from_version, policy, now or datetime.now(UTC),
         audited=report.versions, facts=facts, target=collector.target,
     )
     return report
@@ -76,20 +103,84 @@ Judging = tuple[Changelog, Sequence[Rule], pin.Policy]
 
 
 def load_judging(
-    collector: Collector, cache_dir: Path, changelog: str | None = None, rules_dir: Path | None = None, policy_file: Path | None = None
+    collector: Collector, cache_dir: Path, changelog: str | None = None, rules_dir: Path | None = None, policy_file: Path | None = None,
+    min_confidence: float | None = None,
 ) -> Judging:
-    """Changelog, rules and pin policy, read before any release is collected: bad input fails fast."""
+    """Changelog, rules and pin policy, read before any release is collected: bad input fails fast.
+    `min_confidence` (from the command line) overrides the policy file's."""
     loaded_rules = rules.load(rules_dir)
     policy = pin.Policy.load(policy_file) if policy_file else pin.Policy()
+    if min_confidence is not None:
+        policy = replace(policy, min_confidence=min_confidence)
     return load_changelog(collector.target, collector.store, collector.registry.client, cache_dir, changelog), loaded_rules, policy
 
 
 def run(
     collector: Collector, low: str, high: str, scenarios: list[Scenario], judging: Judging,
-    progress: Progress | None = None, now: datetime | None = None,
+    progress: Progress | None = None, now: datetime | None = None, plan: str | None = None,
 ) -> DiffReport:
-    """The whole audit of low..high: collect and capture what is missing, diff, judge, recommend."""
-    return assess(diff_versions(collector, low, high, scenarios, progress), collector, *judging, now=now)
+    """The whole audit of low..high: collect and capture what is missing, diff, judge, recommend; led by
+    what the user's `plan` sees when they name one."""
+    report = assess(diff_versions(collector, low, high, scenarios, progress), collector, *judging, now=now)
+    return lead_with(report, plan) if plan else report
 
 
-__all__ = ["CAPTURE", "DEFAULT_SCENARIOS", "STATIC", "Judging", "assess", "diff_versions", "load_judging", "run"]
+@dataclass
+class Around:
+    """The releases users had in the days before a date (dated as dating.py says), the audit of them
+    (from the predecessor of the first, so its own changes count), and the user's series, if any."""
+
+    moment: datetime
+    days: float
+    releases: list[dating.Dated]
+    report: DiffReport
+    metric: dict[str, float] | None = None
+
+    def introduced(self, version: str) -> list[Finding]:
+        """Findings that came in with this release, the most severe first."""
+        return sorted((f for f in self.report.findings if f.introduced_in == version), key=sort_key)
+
+    def lines(self, limit: int = 5) -> list[str]:
+        """Plain text: the days with the series and the releases dated on them, then each release's findings."""
+        start = self.moment - timedelta(days=self.days)
+        out = [f"Releases current from {start.date()} to {self.moment.date()}: {len(self.releases)}"]
+        by_day: dict[str, list[str]] = {}
+        for d in self.releases:
+            by_day.setdefault(d.day, []).append(d.version)
+        if self.metric is not None:
+            out += ["", "day         metric  released"]
+            for day in dating.window_days(self.moment, self.days):
+                value = dating.metric_on(self.metric, day)
+                out.append(f"{day}  {'' if value is None else f'{value:g}':>6}  {', '.join(by_day.get(day, []))}")
+        for d in self.releases:
+            opened = "  (current when the window opened)" if d.when is not None and d.when <= start else ""
+            out += ["", f"{d.version}  {d.day} ({d.source}){opened}" + (f"  [dates disagree: {d.note}]" if d.note else "")]
+            found = self.introduced(d.version)
+            undocumented = [f for f in found if f.verdict == "undocumented"]
+            out += [f"  {f.verdict} {f.severity}  [{f.category}] {f.title}" for f in found[:limit]]
+            if len(found) > limit:
+                out.append(f"  … and {len(found) - limit} more ({len(undocumented)} undocumented in all)")
+            if not found:
+                out.append("  no findings" if self.report.findings or self.report.changelog_origin else "  (no verdicts: no changelog)")
+        return out
+
+
+def around(
+    collector: Collector, judging: Judging, moment: datetime, days: float, scenarios: Sequence[Scenario] = (),
+    progress: Progress | None = None, metric: dict[str, float] | None = None, now: datetime | None = None,
+) -> Around:
+    """What was current in the `days` before `moment`, and what each of those releases changed."""
+    published = collector.published()
+    dates = dating.date_releases(published, dating.section_dates(judging[0].history))
+    window = dating.current_on(dates, moment, days)
+    if not window:
+        raise UnknownVersion(f"no release of {collector.target.npm_package} is dated on or before {moment.date()}")
+    first = window[0].version
+    earlier = [v for v in dates if versions.parse(v) < versions.parse(first)]
+    low = earlier[-1] if earlier else first
+    report = run(collector, low, window[-1].version, list(scenarios), judging, progress, now)
+    return Around(moment, days, window, report, metric)
+
+
+__all__ = ["CAPTURE", "DEFAULT_SCENARIOS", "STATIC", "Around", "Judging", "around", "assess", "diff_versions", "lead_with",
+           "load_judging", "plan_scenarios", "run"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,12 +14,14 @@ from click.core import ParameterSource
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
-from . import __version__, audit, targets, versions
+from . import __version__, audit, pin, sessions, targets, versions
 from . import action as action_
 from . import merge as merging
 from .capture import load_scenarios
 from .capture.facts import summary as capture_summary
+from .capture.user import PLANS
 from .collector import STATIC, Collector, Step, default_jobs
 from .errors import AuditorError
 from .github import GitHub
@@ -26,6 +29,7 @@ from .npm import DEFAULT_CACHE_MAX, DEFAULT_REGISTRY, Cache, LazyClient, Registr
 from .report import json as json_report
 from .report import markdown as markdown_report
 from .report import text as text_report
+from .report import wrap_lines
 from .rules import SEVERITIES
 from .store import Store
 
@@ -132,14 +136,20 @@ def _work_options(command):
 
 
 def _judging_options(command):
-    """--changelog SOURCE, --rules DIR, --policy FILE."""
+    """--changelog SOURCE, --rules DIR, --policy FILE, --min-confidence X."""
+    command = click.option(
+        "--min-confidence", type=click.FloatRange(0, 1), expose_value=False, callback=_remember,
+        help=f"Pin only on findings at least this confident (default: the policy's, else {pin.DEFAULT_MIN_CONFIDENCE}).",
+    )(command)
     command = click.option("--policy", "policy_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Pin policy (TOML): severity, min_age_days, ignore_categories.")(command)
     command = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), envvar="AUDITOR_RULES", help="Rule files (default: the shipped rules/).")(command)
     return click.option("--changelog", "changelog_source_", help="Changelog: git URL, clone or bundle; raw URL; or a CHANGELOG.md [env AUDITOR_CHANGELOG; default: the vendor's repository].")(command)
 
 
 def _judging(ctx, collector, changelog_source_, rules_dir, policy_file) -> audit.Judging:
-    return audit.load_judging(collector, ctx.obj["cache_dir"] or default_cache_dir(), changelog_source_, rules_dir, policy_file)
+    return audit.load_judging(
+        collector, ctx.obj["cache_dir"] or default_cache_dir(), changelog_source_, rules_dir, policy_file, ctx.obj.get("min_confidence")
+    )
 
 
 @contextmanager
@@ -176,16 +186,19 @@ def _duration(seconds: float) -> str:
 
 
 def _scenario_options(command):
-    """--scenario NAME (repeatable), --scenarios-dir DIR, --no-capture."""
+    """--scenario NAME (repeatable), --scenarios-dir DIR, --no-capture, --plan PLAN."""
+    command = click.option("--plan", type=click.Choice(sorted(PLANS)), envvar="AUDITOR_PLAN", show_envvar=True,
+                           help="Your subscription plan: also capture its scenarios (default model and opus); the report leads with them.")(command)
     command = click.option("--no-capture", is_flag=True, help="Static extraction only; don't run the CLI.")(command)
     command = click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=Path), help="Your own scenario files (override built-ins by name).")(command)
     return click.option("--scenario", "scenario_names", multiple=True, help=f"Capture scenario (default: {', '.join(audit.DEFAULT_SCENARIOS)}).")(command)
 
 
-def _scenarios(names, directory, no_capture, default=audit.DEFAULT_SCENARIOS):
+def _scenarios(names, directory, no_capture, plan=None, default=audit.DEFAULT_SCENARIOS):
     if no_capture:
         return []
-    return load_scenarios(directory, list(names) or list(default))
+    wanted = list(names) or list(default)
+    return load_scenarios(directory, wanted + [n for n in audit.plan_scenarios(plan) if plan and n not in wanted])
 
 
 @cli.command()
@@ -193,22 +206,54 @@ def _scenarios(names, directory, no_capture, default=audit.DEFAULT_SCENARIOS):
 @click.argument("version_b")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--fail-on", type=click.Choice(["undocumented", "partial"]), help="Exit 1 when a finding has this verdict (partial: or worse).")
+@click.option("--source", type=click.Choice(["release", "proxy"]), default="release", show_default=True,
+              help="release: collect and capture the releases; proxy: compare what `audit proxy` recorded of real sessions.")
 @_scenario_options
 @_judging_options
 @_work_options
 @_shared_options
 @click.pass_context
-def diff(ctx, version_a, version_b, fmt, fail_on, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
+def diff(ctx, version_a, version_b, fmt, fail_on, source, scenario_names, scenarios_dir, no_capture, plan, changelog_source_, rules_dir,
+         policy_file):
     """Diff two releases and every release published between them; judge each change against the
     changelog; recommend a version to pin."""
-    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
+    if source == "proxy":
+        _render(sessions.diff_recorded(Store.open(ctx.obj["db"]), ctx.obj["target"], version_a, version_b), fmt)
+        return
+    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
-        report = audit.run(collector, version_a, version_b, scenarios, judging, progress)
+        report = audit.run(collector, version_a, version_b, scenarios, judging, progress, plan=plan)
     _render(report, fmt)
     failing = {"undocumented": {"undocumented"}, "partial": {"undocumented", "partial"}}.get(fail_on, set())
     if any(f.verdict in failing for f in report.findings):
         sys.exit(1)
+
+
+@cli.command(name="around")
+@click.argument("day", metavar="DATE")
+@click.option("--days", type=click.FloatRange(min=0), default=7, show_default=True, help="How many days before DATE to look back.")
+@click.option("--metric", "metric_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Your daily series as date,value lines (CSV), shown day by day beside the releases.")
+@_scenario_options
+@_judging_options
+@_work_options
+@_shared_options
+@click.pass_context
+def around(ctx, day, days, metric_file, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
+    """When did it start? The releases current on DATE and the days before it, with their findings
+    (releases dated by the earliest trustworthy evidence; disagreeing sources are shown)."""
+    from . import dating
+
+    moment = dating.parse_day(day)
+    metric = dating.read_metric(metric_file) if metric_file else None
+    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
+    with _collector(ctx) as collector, _progress() as progress:
+        judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
+        result = audit.around(collector, judging, moment, days, scenarios, progress, metric)
+    for note in result.report.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo("\n".join(result.lines()))
 
 
 @cli.command(name="pin")
@@ -220,9 +265,9 @@ def diff(ctx, version_a, version_b, fmt, fail_on, scenario_names, scenarios_dir,
 @_work_options
 @_shared_options
 @click.pass_context
-def pin_(ctx, baseline, newest, fmt, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
+def pin_(ctx, baseline, newest, fmt, scenario_names, scenarios_dir, no_capture, plan, changelog_source_, rules_dir, policy_file):
     """The newest release you can trust from your baseline, why not newer, and how to hold it."""
-    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
+    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
         report = audit.run(collector, baseline, newest or collector.latest(1)[0], scenarios, judging, progress)
@@ -233,7 +278,7 @@ def pin_(ctx, baseline, newest, fmt, scenario_names, scenarios_dir, no_capture, 
     else:
         for note in report.notes:
             click.echo(f"note: {note}", err=True)
-        click.echo("\n".join(report.recommendation.lines()))
+        click.echo("\n".join(wrap_lines(report.recommendation.lines(), shutil.get_terminal_size().columns)))
 
 
 def _render(report, fmt: str) -> None:
@@ -261,9 +306,9 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 @_work_options
 @_shared_options
 @click.pass_context
-def collect(ctx, version_list, since, latest, shard, scenario_names, scenarios_dir, no_capture):
+def collect(ctx, version_list, since, latest, shard, scenario_names, scenarios_dir, no_capture, plan):
     """Snapshot releases into the store (skips what is already there)."""
-    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
+    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
         wanted = list(version_list)
         if since:
@@ -340,6 +385,17 @@ def proxy_(ctx, port, host, upstream, keep_content):
           on_request=lambda event: click.echo(str(event)), on_ready=ready)
 
 
+@cli.command(name="sessions")
+@click.option("--version", "version", help="Only this CLI version.")
+@_shared_options
+@click.pass_context
+def sessions_(ctx, version):
+    """What real recorded sessions (audit proxy) were sent, per CLI version: model, effort, max_tokens,
+    context_management, thinking and betas as distributions, and what requests dropped of their history."""
+    for recorded in sessions.recorded(Store.open(ctx.obj["db"]), ctx.obj["target"], version):
+        click.echo("\n".join(recorded.lines()))
+
+
 @cli.command(name="versions")
 @click.option("--all", "show_all", is_flag=True, help="Include prereleases.")
 @_shared_options
@@ -377,11 +433,11 @@ def show(ctx, version, section, kind):
         if text is None:
             raise click.ClickException(f"{version} has no section {section!r}; try --kind prompt_section")
         condition = facts.get("section_condition", {}).get(section)
-        console.print(f"[bold]{section}[/bold]" + (f"  [dim]when {condition}[/dim]" if condition else ""))
+        console.print(Text.assemble((section, "bold"), (f"  when {condition}" if condition else "", "dim")))
         console.print(text, markup=False, highlight=False)
     elif kind:
         for key, value in sorted(facts.get(kind, {}).items()):
-            console.print(f"[bold]{key}[/bold]  {text_report.short(value, 140)}", markup=True, highlight=False)
+            console.print(Text.assemble((key, "bold"), f"  {text_report.short(value, 140)}"), highlight=False)  # data: no markup
     else:
         table = Table(title=f"{collector.target.name} {version} ({row.origin})")
         table.add_column("kind")
@@ -448,11 +504,11 @@ def _conflicts(conflicts: list[str]) -> None:
 @_judging_options
 @_shared_options
 @click.pass_context
-def action(ctx, baseline, until, issue, severity, fail_on, dry_run, scenario_names, scenarios_dir, no_capture,
+def action(ctx, baseline, until, issue, severity, fail_on, dry_run, scenario_names, scenarios_dir, no_capture, plan,
            changelog_source_, rules_dir, policy_file):
     """The GitHub Action: one comment per new release on a tracking issue (settings from GITHUB_* variables)."""
     settings = action_.Settings.from_env(baseline=baseline, until=until, issue=issue, severity=severity, fail_on=fail_on, dry_run=dry_run)
-    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
+    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress, _http() as client:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
         github = None if settings.dry_run else GitHub(client, settings.repository, settings.token, settings.api_url)
@@ -470,20 +526,28 @@ def action(ctx, baseline, until, issue, severity, fail_on, dry_run, scenario_nam
 @cli.command(name="tui")
 @click.argument("version_a", required=False)
 @click.argument("version_b", required=False)
+@click.option("--metric", "metric_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Your daily series (date,value CSV) as a column beside each release's date.")
+@click.option("--theme", type=click.Choice(["dark", "light"]), default="dark", show_default=True, help="Colours (T switches while it runs).")
+@_scenario_options
 @_judging_options
+@_work_options
 @_shared_options
 @click.pass_context
-def tui(ctx, version_a, version_b, changelog_source_, rules_dir, policy_file):
-    """Browse releases, compare two, read the diffs, pick a pin (opens on the compare given A and B)."""
+def tui(ctx, version_a, version_b, metric_file, theme, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
+    """Browse releases, compare two, read the diffs, pick a pin (opens on the compare given A and B);
+    g collects a release (capturing the scenarios given here)."""
     if bool(version_a) != bool(version_b):
         raise click.UsageError("name both ends of the compare (audit tui A B), or none")
+    from . import dating
     from .tui.app import AuditorApp, run  # lazy: only this command needs Textual
 
+    metric = dating.read_metric(metric_file) if metric_file else None
     with _collector(ctx) as collector:
         for version in filter(None, (version_a, version_b)):
             collector.resolve(version)
         app = AuditorApp(
             collector, lambda: _collector(ctx), lambda c: _judging(ctx, c, changelog_source_, rules_dir, policy_file),
-            compare=(version_a, version_b) if version_a else None,
+            compare=(version_a, version_b) if version_a else None, scenarios=_scenarios(scenario_names, scenarios_dir, no_capture), metric=metric, light=theme == "light",
         )
         sys.exit(run(app))

@@ -30,7 +30,7 @@ from typing import Any
 from . import bundle, extract, versions
 from .capture import Scenario, ScenarioResult, capture
 from .capture.facts import CAPTURE_FORMAT, scenario_facts
-from .errors import AuditorError, CaptureError, StoreError, UnknownVersion
+from .errors import AuditorError, Cancelled, CaptureError, StoreError, UnknownVersion
 from .npm import Lease, Registry
 from .store import SnapshotRow, Store
 from .targets import Target
@@ -120,11 +120,13 @@ class Collector:
         row = self.store.find(self.target.name, version, self.platform_for(version), CAPTURE + scenario)
         return row if row and row.extractor == CAPTURE_FORMAT else None
 
-    def ensure(self, wanted: Iterable[str], progress: Progress | None = None, scenarios: Iterable[Scenario] = ()) -> list[SnapshotRow]:
+    def ensure(self, wanted: Iterable[str], progress: Progress | None = None, scenarios: Iterable[Scenario] = (),
+               stop: threading.Event | None = None) -> list[SnapshotRow]:
         """Static snapshots of these versions, in version order, collecting whatever the store lacks —
-        and the captures of `scenarios` it lacks, in the same pass (one download per release)."""
+        and the captures of `scenarios` it lacks, in the same pass (one download per release). Setting
+        `stop` (from another thread) ends the run with Cancelled, keeping the snapshots already stored."""
         wanted = versions.sort(set(wanted))
-        self.run(self.plan(wanted, static=True, scenarios=tuple(scenarios)), progress)
+        self.run(self.plan(wanted, static=True, scenarios=tuple(scenarios)), progress, stop)
         rows = [(v, self.stored(v)) for v in wanted]
         if lost := [v for v, row in rows if row is None]:
             raise StoreError(f"{', '.join(lost)} collected but not found in {self.store.path}")
@@ -144,15 +146,16 @@ class Collector:
                 jobs.append(Job(version, needs_static, missing))
         return jobs
 
-    def run(self, jobs: list[Job], progress: Progress | None = None) -> None:
-        """Do these jobs, `self.jobs` releases at a time, saving each snapshot as it is ready."""
+    def run(self, jobs: list[Job], progress: Progress | None = None, stop: threading.Event | None = None) -> None:
+        """Do these jobs, `self.jobs` releases at a time, saving each snapshot as it is ready (until
+        `stop` is set: then Cancelled, with whole snapshots only, as with Ctrl-C)."""
         if not jobs:
             return
         published = self.published()
         for job in jobs:
             if job.version not in published:
                 raise UnknownVersion(f"{self.target.npm_package} has no version {job.version}")
-        with self.store.writer(), _Pipeline(self, jobs) as pipeline:
+        with self.store.writer(), _Pipeline(self, jobs, stop) as pipeline:
             started, done = time.monotonic(), 0
 
             def report(version: str, stage: str) -> None:
@@ -234,8 +237,9 @@ class _Stopped(Exception):
 class _Pipeline:
     """The threads and child processes of one run; `events()` yields what the caller must store."""
 
-    def __init__(self, collector: Collector, jobs: list[Job]) -> None:
+    def __init__(self, collector: Collector, jobs: list[Job], cancel: threading.Event | None = None) -> None:
         self.collector = collector
+        self.cancel = cancel
         self.jobs = jobs
         self.width = max(1, min(collector.jobs, len(jobs)))
         self.events_q: queue.Queue = queue.Queue()
@@ -275,6 +279,8 @@ class _Pipeline:
         ("finished", version, lease), until every job finished; a worker's error is raised here."""
         finished = 0
         while finished < len(self.jobs):
+            if self.cancel is not None and self.cancel.is_set():
+                raise Cancelled("collect cancelled; what was stored before it stays (whole snapshots only)")
             try:
                 event = self.events_q.get(timeout=_POLL)
             except queue.Empty:

@@ -37,6 +37,10 @@ class StoreBusy(StoreError):
     """Another collector holds the store's write lock."""
 
 
+class Cancelled(AuditorError):
+    """The user stopped a collect (the TUI's Esc); what was stored before stays, whole."""
+
+
 class ChangelogError(AuditorError):
     """A changelog could not be fetched or parsed."""
 
@@ -64,3 +68,7 @@ class GitHubError(AuditorError):
 
 class MergeError(StoreError):
     """A store to merge or import is unusable: unreadable, not a store, or not the bytes its digest names."""
+
+
+class MetricError(AuditorError):
+    """A metric file (`date,value` CSV) cannot be read; the message names the file and line."""

@@ -117,6 +117,7 @@ class Store:
     def __init__(self, db: sqlite_utils.Database, path: Path | None = None):
         self.db = db
         self.path = path
+        self.read_only = False  # set by a reader that found a collector writing: it writes nothing, caches included
         try:
             if path is not None:
                 db.enable_wal()
@@ -139,13 +140,32 @@ class Store:
     def memory(cls) -> Store:
         return cls(sqlite_utils.Database(memory=True))
 
+    def _lock_path(self) -> Path:
+        assert self.path is not None
+        return self.path.with_name(self.path.name + ".lock")
+
+    def busy(self) -> str | None:
+        """Who is collecting into this store now (`audit collect (pid N)`), or None."""
+        if self.path is None or not self._lock_path().exists():
+            return None
+        with open(self._lock_path(), "a+") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.seek(0)
+                return lock.read().strip() or "another process"
+            fcntl.flock(lock, fcntl.LOCK_UN)
+        return None
+
     @contextmanager
     def writer(self) -> Iterator[Store]:
         """Exclusive right to collect into this store, for as long as the block runs."""
+        if self.read_only:
+            raise StoreBusy(f"{self.path} was opened read-only (a collect was writing it); open it again to collect")
         if self.path is None:
             yield self
             return
-        lock_path = self.path.with_name(self.path.name + ".lock")
+        lock_path = self._lock_path()
         with open(lock_path, "a+") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -235,6 +255,8 @@ class Store:
         return cast(int, conn.execute("INSERT INTO texts (hash, text) VALUES (?, ?)", [digest, text]).lastrowid)
 
     def save_releases(self, target: str, published: dict[str, str | None]) -> None:
+        if self.read_only:
+            return  # a cache: computed again next time
         with self.db.conn:
             self.db.table("releases").upsert_all(
                 [{"target": target, "version": v, "published_at": t} for v, t in published.items()],
@@ -280,6 +302,8 @@ class Store:
 
     def save_changelog(self, source: str, text: str, history: dict | None, parsed: str, parser: str) -> None:
         """What `source` says now: its text, history, and the releases parsed from the text (JSON)."""
+        if self.read_only:
+            return  # a cache: computed again next time
         with self.db.conn:
             self.db.table("changelogs").upsert(
                 {
@@ -295,6 +319,8 @@ class Store:
 
     def touch_changelog(self, source: str) -> None:
         """`source` answered with what is saved: only when it did changes."""
+        if self.read_only:
+            return  # a cache: computed again next time
         with self.db.conn:
             self.db.execute("UPDATE changelogs SET fetched_at = ? WHERE source = ?", [_now(), source])
 
@@ -315,6 +341,8 @@ class Store:
 
     def save_judgement(self, key: str, findings: str) -> None:
         """Save findings under `key`; only the newest JUDGEMENTS_KEPT judgements stay."""
+        if self.read_only:
+            return  # a cache: computed again next time
         with self.db.conn:
             self.db.execute("INSERT OR REPLACE INTO judgements (key, findings, judged_at) VALUES (?, ?, ?)", [key, findings, _now()])
             self.db.execute(

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from auditor import cli as audit_cli
-from auditor.npm import DEFAULT_REGISTRY
+from auditor.npm import DEFAULT_CACHE_MAX, DEFAULT_REGISTRY
 from auditor.tui.app import AuditorApp
 from auditor.tui.screens.compare import CompareScreen
 from auditor.tui.screens.timeline import BADGES_AFTER
@@ -23,7 +23,7 @@ DOCS = Path(__file__).parent
 
 
 async def shoot(db: Path, a: str, b: str, size: tuple[int, int]) -> None:
-    ctx = click.Context(audit_cli.cli, obj={"db": db, "target": "claude-code", "platform": "linux-x64", "registry": DEFAULT_REGISTRY, "cache_dir": None})
+    ctx = click.Context(audit_cli.cli, obj={"db": db, "target": "claude-code", "platform": "linux-x64", "registry": DEFAULT_REGISTRY, "cache_dir": None, "cache_max": DEFAULT_CACHE_MAX})
     with audit_cli._collector(ctx) as collector:
         app = AuditorApp(collector, lambda: audit_cli._collector(ctx), lambda c: audit_cli._judging(ctx, c, None, None, None))
         async with app.run_test(size=size) as pilot:
@@ -52,9 +52,17 @@ async def shoot(db: Path, a: str, b: str, size: tuple[int, int]) -> None:
                 await pilot.pause(0.2)
                 app.save_screenshot(name, str(DOCS))
                 await pilot.press("escape")
-            await pilot.press("p")
+            await pilot.press("l")
+            await pilot.pause(0.3)
+            app.save_screenshot("tui-changelog.svg", str(DOCS))
+            await pilot.press("f", "p")
             await pilot.pause(0.2)
             app.save_screenshot("tui-pin.svg", str(DOCS))
+            await pilot.press("escape", "r")
+            while not app.screen.query("RequestTree"):
+                await pilot.pause(0.2)
+            await pilot.pause(0.3)
+            app.save_screenshot("tui-requests.svg", str(DOCS))
 
 
 def main() -> None:

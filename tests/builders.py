@@ -10,6 +10,7 @@ import json
 import struct
 import sys
 import tarfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,6 +112,7 @@ class FakeNpm:
     blobs: dict[str, bytes] = field(default_factory=dict)
     faults: dict[str, list] = field(default_factory=dict)  # path -> list of (status, headers) served first
     hits: list[str] = field(default_factory=list)
+    delays: dict[str, float] = field(default_factory=dict)  # path -> seconds to wait before answering (a slow download)
 
     @property
     def url(self) -> str:
@@ -139,6 +141,8 @@ class FakeNpm:
     def handler(self, request: Request) -> Response:
         path = request.path
         self.hits.append(path)
+        if path in self.delays:
+            time.sleep(self.delays[path])
         queued = self.faults.get(path)
         if queued:
             status, headers = queued.pop(0)
@@ -236,3 +240,15 @@ class FakeGitHub:
     @staticmethod
     def _json(doc, status: int = 200) -> Response:
         return Response(json.dumps(doc), status=status, content_type="application/json")
+
+
+def capture_result(model: str = "claude-sonnet-4-6", max_tokens: int = 32000, effort: str | None = None,
+                   betas: tuple[str, ...] = ("claude-code-20250219",), tools: tuple[str, ...] = ("Bash", "Read"),
+                   system: tuple[str, ...] = ("You are Claude Code.", "# Tone\nBe brief.")) -> dict:
+    """A scenario's result as the capture runner reports it (ScenarioResult.to_dict()): one agent turn."""
+    body: dict = {"model": model, "max_tokens": max_tokens, "thinking": {"type": "adaptive"}, "stream": True,
+                  "system": [{"type": "text", "text": t} for t in system], "messages": [{"role": "user", "content": "hi"}],
+                  "tools": [{"name": n, "description": f"The {n} tool.", "input_schema": {"type": "object"}} for n in tools]}
+    if effort:
+        body["output_config"] = {"effort": effort}
+    return {"status": "ok", "requests": [{"body": body, "headers": {"anthropic-beta": list(betas)}}]}

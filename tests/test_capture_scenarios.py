@@ -10,6 +10,9 @@ from auditor.capture import Scenario, ScenarioError, Turn, load_scenario, load_s
 
 BUILTINS = {"interactive", "interactive-base-url", "print-base-url", "print-default", "print-effort-high",
             "print-effort-xhigh", "print-haiku", "print-opus", "print-sonnet", "two-turn"}
+BUILTINS |= {f"plan-{p}{o}" for p in ("pro", "max", "team", "enterprise") for o in ("", "-opus")}
+BUILTINS |= {"settings-effort", "env-effort", "settings-model", "subagent-haiku"}
+BUILTINS |= {"resume-stale", "resume-stale-id", "long-session"}  # sessions over time
 
 
 def test_builtins_load():

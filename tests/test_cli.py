@@ -13,7 +13,7 @@ from auditor.cli import cli
 from auditor.store import Store
 from auditor.targets import ChangelogSource
 
-from builders import LINUX, MAIN, cli_js, fake_program, js_package, sri, tgz
+from builders import LINUX, MAIN, NAMES_A, cli_js, fake_program, js_package, sri, tgz
 
 
 def run(*args, capture: bool = False):
@@ -219,7 +219,7 @@ def test_findings_lead_the_report_and_fail_on_sets_the_exit_code(releases):
     assert all(set(f) >= {"id", "category", "severity", "verdict", "title", "evidence", "changelog_refs", "introduced_in", "removed_in", "confidence"} for f in doc["findings"])
     assert doc["recommendation"]["baseline"] == "2.1.1"
     text = run("diff", "2.1.1", "2.1.114").stdout
-    assert text.index("Findings") < text.index("Changes") and "Changelog for 2.1.2…2.1.114" in text
+    assert text.index("Findings") < text.index("Changes") and "Changelog 2.1.2…2.1.114: " in text
     assert run("diff", "2.1.1", "2.1.114", "--fail-on", "undocumented").exit_code == 1
     assert run("diff", "2.1.1", "2.1.2", "--fail-on", "undocumented").exit_code == 0
 
@@ -234,6 +234,18 @@ def test_pin_recommends_with_reasons_and_commands(releases):
     result = run("pin", "--from", "2.1.1", "--no-capture")
     assert result.exit_code == 0, result.output
     assert "npm install -g @anthropic-ai/claude-code@" in result.stdout and "Why not newer" in result.stdout
+    assert "with confidence ≥ 0.60" in result.stdout.splitlines()[1]
+
+
+def test_pin_min_confidence_overrides_the_policy(releases, tmp_path):
+    policy = tmp_path / "policy.toml"
+    policy.write_text("min_confidence = 0.3\n")
+    doc = json.loads(run("pin", "--from", "2.1.1", "--no-capture", "--policy", str(policy), "--format", "json").stdout)
+    assert doc["policy"]["min_confidence"] == 0.3
+    doc = json.loads(run("pin", "--from", "2.1.1", "--no-capture", "--policy", str(policy), "--min-confidence", "0.99", "--format", "json").stdout)
+    assert doc["policy"]["min_confidence"] == 0.99 and doc["blocking"] == []
+    bad = run("pin", "--from", "2.1.1", "--min-confidence", "1.5")
+    assert bad.exit_code == 2 and "'--min-confidence': 1.5 is not in the range 0<=x<=1" in bad.stderr
 
 
 def test_malformed_changelog_is_one_line(releases, env):
@@ -344,3 +356,9 @@ def test_cache_shows_prunes_and_clears(releases, env, monkeypatch):
 def test_bad_work_options(releases, args, words):
     result = run(*args)
     assert result.exit_code == 2 and words in result.output
+
+
+def test_show_prints_data_as_written(npm, env):
+    npm.release("2.1.1", cli_js(NAMES_A, terse_text="Usage: /effort [low|medium|high], then [bold]stop[/bold]."), native=False)
+    out = run("show", "2.1.1", "--kind", "prompt_section").output + run("show", "2.1.1", "--section", "anti_verbosity").output
+    assert out.count("Usage: /effort [low|medium|high], then [bold]stop[/bold].") == 2

@@ -3,6 +3,7 @@ it as GitHub-flavoured markdown (CommonMark + tables, HTML on as GitHub has it) 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime
 
@@ -11,8 +12,9 @@ from markdown_it import MarkdownIt
 from auditor.diff import Change
 from auditor.judge import ChangelogRef, Finding
 from auditor.pin import Policy, recommend
-from auditor.report import DiffReport
-from auditor.report.comment import ZWSP, changelog_url, escape, marked_version, marker, npm_url, render
+from auditor.report import DiffReport, changelog_url
+from auditor.report.comment import escape, marked_version, marker, npm_url, render
+from auditor.report.markdown import ZWSP
 from auditor.targets.claude_code import CLAUDE_CODE
 
 PUBLISHED = {"2.1.116": "2026-04-20T12:00:00Z", "2.1.117": "2026-04-22T12:00:00Z"}
@@ -111,3 +113,32 @@ def test_a_huge_release_fits_and_points_to_the_step_summary():
     assert sum(h.startswith("<details>") for h in html) == html.count("</details>")
     assert body.rstrip().splitlines()[-1].startswith("[npm 2.1.117]")  # the pin and the links always stay
     assert "Pin recommendation" in body
+
+
+def test_changelog_is_counted_not_pasted_and_request_code_reads_as_lines():
+    code = Change(kind="request_code", key="abc", label="sets max_tokens", before="function _(_){return{model:_.model,max_tokens:32000}}",
+                  after="function _(_){return{model:_.model,max_tokens:64000}}", introduced_in="2.1.117", changed_in=("2.1.117",))
+    seen = {"kind": "request_code", "key": "abc", "label": "sets max_tokens", "status": "changed", "added": ["64000"], "removed": ["32000"]}
+    high = Finding(id="c1", category="output-length", severity="high", verdict="undocumented", title="max_tokens code changed",
+                   evidence={"changes": [seen]}, changelog_refs=(), introduced_in="2.1.117", removed_in=None, confidence=0.8)
+    entries = ["Fixed a crash when resuming", "Fixed the spinner", "Added a setting nobody needs"]
+    body = render(report([high], [code], changelog=(("2.1.117", entries),)), CLAUDE_CODE)
+    assert "Changelog: 3 entries (2 fixes)." in body and not any(e in body for e in entries)
+    tokens = GFM.parse(body)
+    diff = next(t for t in tokens if t.type == "fence" and t.info == "diff")
+    assert "-     max_tokens: 32000" in diff.content and "+     max_tokens: 64000" in diff.content
+
+
+def test_the_pin_names_a_blocking_finding_once_with_its_basis():
+    published = {"2.1.115": "2026-04-18T12:00:00Z", **PUBLISHED}
+    r = DiffReport("claude-code", "linux-x64", "2.1.115", "2.1.117", ["2.1.115", "2.1.116", "2.1.117"], [],
+                   findings=[replace_version(finding(1, "undocumented", "high"), "2.1.116")], changelog_origin="CHANGELOG.md")
+    r.recommendation = recommend(r.findings, published, "2.1.115", Policy(), datetime(2026, 5, 1, tzinfo=UTC), audited=r.versions, target=CLAUDE_CODE)
+    body = render(r, CLAUDE_CODE)
+    pin = next(t for t in GFM.parse(body) if t.type == "fence" and t.info == "text").content
+    assert pin.count("Terse-output instruction 1") == 1 and "from 2.1.116 on: undocumented high" in pin
+    assert "with confidence ≥ 0.60" in pin
+
+
+def replace_version(f: Finding, version: str) -> Finding:
+    return dataclasses.replace(f, introduced_in=version)

@@ -17,9 +17,10 @@ PUBLISHED = {f"2.1.{i}": f"2026-04-{i:02d}T12:00:00+00:00" for i in range(1, 11)
 NOW = datetime(2026, 4, 30, tzinfo=UTC)
 
 
-def finding(introduced_in: str, severity="high", verdict="undocumented", category="output-length", removed_in=None, title="Terse-output instruction now unconditional") -> Finding:
+def finding(introduced_in: str, severity="high", verdict="undocumented", category="output-length", removed_in=None,
+            title="Terse-output instruction now unconditional", confidence=0.8) -> Finding:
     return Finding(
-        id=f"id-{introduced_in}-{severity}-{verdict}",
+        id=f"id-{introduced_in}-{severity}-{verdict}-{confidence}",
         category=category,
         severity=severity,
         verdict=verdict,
@@ -28,7 +29,7 @@ def finding(introduced_in: str, severity="high", verdict="undocumented", categor
         changelog_refs=(),
         introduced_in=introduced_in,
         removed_in=removed_in,
-        confidence=0.8,
+        confidence=confidence,
     )
 
 
@@ -37,7 +38,63 @@ def test_skips_releases_with_an_undocumented_high_finding():
     assert rec.version == "2.1.7"
     assert [s.version for s in rec.skipped] == ["2.1.10", "2.1.9", "2.1.8"]
     assert all("undocumented high [output-length] Terse-output instruction now unconditional (since 2.1.8)" in s.line() for s in rec.skipped)
-    assert rec.skipped[0].findings == ("id-2.1.8-high-undocumented",)
+    assert rec.skipped[0].findings == ("id-2.1.8-high-undocumented-0.8",)
+
+
+def test_a_blocking_finding_is_named_once_with_the_releases_it_blocks():
+    rec = recommend([finding("2.1.5"), finding("2.1.8", title="Effort lowered", category="reasoning")], PUBLISHED, "2.1.3", Policy(), NOW, target=CLAUDE_CODE)
+    text = "\n".join(rec.lines())
+    assert rec.version == "2.1.4" and len(rec.skipped) == 6
+    assert text.count("Terse-output instruction now unconditional") == 1 and text.count("Effort lowered") == 1
+    assert rec.why_not() == [
+        "from 2.1.8 on: undocumented high [reasoning] Effort lowered (confidence 0.80)",
+        "from 2.1.5 on: undocumented high [output-length] Terse-output instruction now unconditional (confidence 0.80)",
+    ]
+    assert [b["first"] for b in rec.to_json()["blocking"]] == ["2.1.8", "2.1.5"]
+
+
+def test_findings_of_one_span_are_listed_under_it_and_a_reverted_one_says_when():
+    findings = [finding("2.1.5", removed_in="2.1.7", title="Came and went"), finding("2.1.7", title="A"), finding("2.1.7", severity="critical", title="B")]
+    published = {v: PUBLISHED[v] for v in ("2.1.3", "2.1.4", "2.1.5", "2.1.6", "2.1.7", "2.1.8", "2.1.9")}
+    rec = recommend(findings, published, "2.1.3", Policy(), NOW, target=CLAUDE_CODE)
+    assert rec.version == "2.1.4"
+    assert rec.why_not() == [
+        "from 2.1.7 on:",
+        "  undocumented critical [output-length] B (confidence 0.80)",
+        "  undocumented high [output-length] A (confidence 0.80)",
+        "2.1.5–2.1.6 (reverted in 2.1.7): undocumented high [output-length] Came and went (confidence 0.80)",
+    ]
+
+
+def test_age_reasons_stay_per_release_and_are_not_mixed_with_findings():
+    now = datetime(2026, 4, 11, tzinfo=UTC)
+    rec = recommend([finding("2.1.9")], PUBLISHED, "2.1.3", Policy(min_age_days=3), now, target=CLAUDE_CODE)
+    assert rec.why_not() == [
+        "2.1.10: published 12 h ago (policy: at least 3 days)",
+        "2.1.9: published 36 h ago (policy: at least 3 days)",
+        "2.1.8: published 2.5 days ago (policy: at least 3 days)",
+        "from 2.1.9 on: undocumented high [output-length] Terse-output instruction now unconditional (confidence 0.80)",
+    ]
+
+
+def test_only_findings_at_the_confidence_threshold_or_above_block_and_the_threshold_is_stated():
+    weak, strong = finding("2.1.6", confidence=0.56, title="Weak"), finding("2.1.9", confidence=0.6, title="Strong")
+    rec = recommend([weak, strong], PUBLISHED, "2.1.3", Policy(), NOW, target=CLAUDE_CODE)
+    assert rec.version == "2.1.8" and rec.below_confidence == (weak.id,)
+    assert rec.lines()[1] == (
+        "Based on undocumented findings, high or worse, with confidence ≥ 0.60; "
+        "1 such finding below it not counted (--min-confidence 0 counts them)."
+    )
+    assert "Weak" not in "\n".join(rec.lines())
+    assert rec.to_json()["policy"]["min_confidence"] == 0.6 and rec.to_json()["below_confidence"] == [weak.id]
+    counted = recommend([weak, strong], PUBLISHED, "2.1.3", Policy(min_confidence=0.5), NOW, target=CLAUDE_CODE)
+    assert counted.version == "2.1.5" and counted.below_confidence == ()
+    assert counted.lines()[1] == "Based on undocumented findings, high or worse, with confidence ≥ 0.50."
+
+
+def test_findings_the_policy_does_not_block_are_not_counted_as_below_the_threshold():
+    rec = recommend([finding("2.1.6", severity="medium", confidence=0.3)], PUBLISHED, "2.1.3", Policy(), NOW, target=CLAUDE_CODE)
+    assert rec.below_confidence == () and rec.version == "2.1.10"
 
 
 def test_documented_partial_and_lower_severity_findings_do_not_block_by_default():
@@ -116,9 +173,9 @@ def test_commands_use_the_keys_the_release_has():
 
 def test_policy_file_loads(tmp_path):
     path = tmp_path / "policy.toml"
-    path.write_text('severity = "medium"\nmin_age_days = 7\nignore_categories = ["telemetry-privacy"]\nverdicts = ["undocumented", "partial"]\n')
+    path.write_text('severity = "medium"\nmin_age_days = 7\nignore_categories = ["telemetry-privacy"]\nverdicts = ["undocumented", "partial"]\nmin_confidence = 0.75\n')
     policy = Policy.load(path)
-    assert policy == Policy("medium", 7.0, frozenset({"telemetry-privacy"}), frozenset({"undocumented", "partial"}))
+    assert policy == Policy("medium", 7.0, frozenset({"telemetry-privacy"}), frozenset({"undocumented", "partial"}), 0.75)
 
 
 def test_empty_policy_file_is_the_default(tmp_path):
@@ -135,6 +192,8 @@ def test_empty_policy_file_is_the_default(tmp_path):
         ('min_age_days = -1\n', 1, "min_age_days"),
         ('\nignore_categories = ["vibes"]\n', 2, "'vibes'"),
         ('verdicts = "undocumented"\n', 1, "must be a list"),
+        ('severity = "high"\nmin_confidence = 1.5\n', 2, "min_confidence must be a number from 0 to 1"),
+        ('min_confidence = "high"\n', 1, "min_confidence"),
     ],
 )
 def test_bad_policy_names_file_and_line(tmp_path, text, line, words):

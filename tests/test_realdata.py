@@ -57,6 +57,35 @@ def test_diff_real_releases_across_the_packaging_switch(real):
     assert store.facts(store.find("claude-code", "2.1.114", "linux-x64", "capture:print-default").id) == facts
 
 
+def test_a_real_long_session_through_the_proxy_shows_its_own_trimming(real, tmp_path):
+    """2.1.59 replaces old tool results with a pointer to a saved file once the context grows; the proxy
+    (upstream: the capture's fake API) sees it as history changes, and stores no key byte."""
+    import subprocess
+
+    from auditor import sessions, targets
+    from auditor.capture import FakeAPI, Sandbox, load_scenarios, session
+    from auditor.capture.proxy import make_app, running
+    from auditor.capture.sandbox import FAKE_API_KEY
+    from auditor.collector import Collector
+    from auditor.npm import Cache, LazyClient, Registry, default_cache_dir
+
+    (scenario,) = load_scenarios(None, ["long-session"])
+    db, target = tmp_path / "proxy.db", targets.get("claude-code")
+    with LazyClient(timeout=120) as client:
+        collector = Collector(Store.memory(), Registry(client, Cache(Path(os.environ.get("AUDITOR_CACHE") or default_cache_dir()))), target)
+        with collector.installed("2.1.59") as argv, FakeAPI() as api, make_app(Store.open(db), upstream=api.url) as app, \
+                running(app) as url, Sandbox(target, api) as sandbox:
+            api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}), estimate_usage=True)
+            session.prepare(sandbox.project, scenario.session)
+            env = {**sandbox.env(argv[0]), "ANTHROPIC_BASE_URL": url}
+            subprocess.run([*argv, *scenario.command_args()], env=env, cwd=sandbox.project, capture_output=True, check=True, timeout=300)
+            app.flush()
+    [recorded] = sessions.recorded(Store.open(db), "claude-code")
+    assert recorded.roles["main"]["history changes"]["tool result cleared"] >= 10
+    on_disk = b"".join(p.read_bytes() for p in tmp_path.glob("proxy.db*"))
+    assert FAKE_API_KEY.encode() not in on_disk and FAKE_API_KEY[-20:].encode() not in on_disk and b"lorem ipsum" not in on_disk
+
+
 # Consecutive releases whose facts must agree on everything both binaries contain. The default pair is
 # the one the smoke test above already downloads; name others to check newer builds (each native release
 # is 70–190 MB): AUDITOR_STABLE_PAIRS="2.1.330:2.1.331 2.1.331:2.1.332".

@@ -111,3 +111,19 @@ def test_a_text_many_facts_share_is_read_once_and_is_one_object():
     values = store.values()
     first, second = values(refs[0]["string"]["k"]), values(refs[2]["string"]["k"])
     assert first == text and first is second
+
+
+def test_busy_names_the_collector_and_a_read_only_store_writes_nothing(tmp_path):
+    store = Store.open(tmp_path / "s.db")
+    assert store.busy() is None
+    reader = Store.open(tmp_path / "s.db")
+    with store.writer():
+        assert reader.busy().startswith("audit collect (pid")
+    assert reader.busy() is None
+    reader.read_only = True
+    reader.save_judgement("k", "[]")
+    reader.save_releases("claude-code", {"2.1.1": None})
+    assert reader.judgement("k") is None and reader.releases("claude-code") == {}
+    with pytest.raises(StoreBusy, match="read-only"):
+        with reader.writer():
+            pass

@@ -55,9 +55,10 @@ def tui(releases, env, monkeypatch):
         collector.ensure(["2.1.1", "2.1.2", "2.1.113"])
 
     @contextmanager
-    def make(compare=None):
+    def make(compare=None, scenarios=()):
+        """The app; a collect from it captures `scenarios` (none: the fixture releases cannot run)."""
         with open_collector() as collector:
-            yield AuditorApp(collector, open_collector, judging, compare=compare)
+            yield AuditorApp(collector, open_collector, judging, compare=compare, scenarios=scenarios)
 
     make.open_collector, make.judging = open_collector, judging
     return make
@@ -75,8 +76,13 @@ async def loaded(pilot) -> CompareScreen:
 
 
 async def badges_done(pilot) -> None:
-    """The badges worker starts once the timeline has painted; wait for it to start and finish."""
-    await pilot.pause(BADGES_AFTER + 0.1)
+    """The badges worker starts once the timeline has painted; wait for it to start (it dates the
+    releases first: on a loaded machine the timer may fire late) and finish."""
+    await pilot.pause(BADGES_AFTER)
+    for _ in range(200):
+        if pilot.app.screen.query_one(ReleaseTable).dates:
+            break
+        await pilot.pause(0.05)
     await pilot.app.workers.wait_for_complete()
 
 
@@ -84,7 +90,7 @@ async def diffed(pilot) -> TextDiff:
     """Wait for the diff worker; the viewer it mounted."""
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
-    return pilot.app.screen.query_one(TextDiff)
+    return pilot.app.screen.viewer
 
 
 @pytest.mark.anyio
@@ -162,6 +168,7 @@ async def test_request_code_diff_is_pretty_printed_and_steps_through_changes(tui
             assert viewer.total == 1
             await pilot.press("n")
             assert viewer.current == 0 and "change 1/1" in str(app.screen.query_one("#diff-title").render())
+            unified = viewer
             await pilot.press("s")  # side by side: old words on the left, new on the right
             viewer = await diffed(pilot)
             assert viewer.diff.split
@@ -169,6 +176,8 @@ async def test_request_code_diff_is_pretty_printed_and_steps_through_changes(tui
             assert ("-", "32000") in old and ("+", "64000") in new and not any(op == "+" for op, _ in old)
             await pilot.press("n")
             assert "change 1/1" in str(app.screen.query_one("#diff-title").render())
+            await pilot.press("s")  # back to unified: the first viewer again, kept rather than diffed anew
+            assert app.screen.viewer is unified and unified.display and not viewer.display
             await pilot.press("escape")
             assert app.screen is screen
 
@@ -183,7 +192,7 @@ async def test_pin_panel_copies_the_install_command(tui):
             rec = screen.report.recommendation
             shown = str(app.screen.query_one(PinPanel).render())
             assert rec.version in shown.splitlines()[0] and rec.commands["install"] in shown
-            assert all(s.version in shown for s in rec.skipped)
+            assert rec.why_not() and all(line in shown for line in rec.why_not())  # each reason once, as `audit pin` says it
             await pilot.press("c")
             assert app.clipboard == rec.commands["install"] and app.clipboard.startswith("npm install -g @anthropic-ai/claude-code@")
             await pilot.press("h")
@@ -287,3 +296,18 @@ def test_the_badge_digest_is_the_same_in_every_process():
         for seed in ("1", "2", "3")
     }
     assert len(digests) == 1
+
+
+@pytest.mark.anyio
+async def test_light_theme_from_the_start_and_T_switches(tui):
+    with tui() as app:
+        async with app.run_test(size=SIZE) as pilot:
+            assert app.theme == "textual-dark"
+            await pilot.press("T")
+            assert app.theme == "textual-light"
+            await pilot.press("T")
+            assert app.theme == "textual-dark"
+    with tui.open_collector() as collector:
+        app = AuditorApp(collector, tui.open_collector, tui.judging, light=True)
+        async with app.run_test(size=SIZE):
+            assert app.theme == "textual-light"

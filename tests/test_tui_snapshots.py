@@ -5,6 +5,7 @@ request-code diff and the pin panel on the fixture store. Update after a deliber
 from __future__ import annotations
 
 from test_tui import SIZE, badges_done, tui  # noqa: F401  (the fixture store and app factory; tests/ is on sys.path)
+from test_tui_requests import captured, tree_of  # noqa: F401  (that store with captures)
 
 from auditor.tui.screens.compare import CompareScreen
 
@@ -44,10 +45,32 @@ def test_request_code_diff(tui, snap_compare):  # noqa: F811
         assert snap_compare(app, run_before=open_code, terminal_size=SIZE)
 
 
-def test_pin_panel(tui, snap_compare):  # noqa: F811
-    async def open_pin(pilot):
-        await until_compared(pilot)
-        await pilot.press("p")
+def after_compare(*keys: str):
+    """A run_before that waits for the compare, then presses `keys` and lets the screen settle."""
 
+    async def run(pilot):
+        await until_compared(pilot)
+        await pilot.press(*keys)
+        await pilot.pause(0.3)
+
+    return run
+
+
+def test_pin_panel(tui, snap_compare):  # noqa: F811
     with tui(compare=("2.1.1", "2.1.114")) as app:
-        assert snap_compare(app, run_before=open_pin, terminal_size=SIZE)
+        assert snap_compare(app, run_before=after_compare("p"), terminal_size=SIZE)
+
+
+def test_changelog_pane(tui, snap_compare):  # noqa: F811
+    with tui(compare=("2.1.1", "2.1.114")) as app:
+        assert snap_compare(app, run_before=after_compare("l"), terminal_size=SIZE)
+
+
+def test_requests_view(captured, snap_compare):  # noqa: F811
+    async def open_requests(pilot):
+        await after_compare("r")(pilot)
+        await tree_of(pilot)
+        await pilot.pause()
+
+    with captured(compare=("2.1.1", "2.1.2")) as app:
+        assert snap_compare(app, run_before=open_requests, terminal_size=SIZE)

@@ -2,7 +2,8 @@
 
 Each request of a scenario is named by its role: `turn N` for the agent loop (requests that offer
 tools), `side N` for the others (title generation and the like). The system prompt and tools are
-recorded for the first request of each role only: later turns repeat them.
+recorded for the first request of each role only: later turns repeat them. A subagent's requests are
+`subagent N` (the runner marks them), and a scenario that checks a setting adds `capture: honours NAME`.
 """
 
 from __future__ import annotations
@@ -11,9 +12,14 @@ import json
 from typing import Any
 
 from .. import kinds
+from . import history
 
 CAPTURE_FORMAT = "2"  # bump when these facts change shape: stored captures are redone
 CAPTURE_KINDS = kinds.CAPTURED
+HISTORY_CHANGES = "history changes"  # what a request dropped or altered of the previous one's messages (history.py)
+# From this turn on, a turn's facts say how much it resends (sessions long enough to be trimmed); earlier
+# turns don't, so captures stored before this fact existed (two turns at most) stay comparable.
+RESENT_FROM = 2
 _BODY_SKIPPED = {"messages", "system", "tools", "stream"}
 _HEADERS_SKIPPED = {"content-type", "accept", "accept-encoding", "content-length", "host", "connection"}
 
@@ -25,16 +31,22 @@ def scenario_facts(result: dict[str, Any], version: str) -> dict[str, dict[str, 
     facts["capture"]["status"] = result["status"] + (f": {result['reason']}" if result.get("reason") else "")
     facts["capture"]["other calls"] = result.get("other_calls", [])
     facts["capture"]["off-machine attempts"] = result.get("egress", [])
-    turns = sides = 0
+    for setting, honoured in result.get("honoured", {}).items():
+        facts["capture"][f"honours {setting}"] = honoured
+    counts = {"turn": 0, "side": 0, "subagent": 0}
     roles = []
-    for request in result.get("requests", []):
-        role = _role(request, turns, sides)
+    requests = result.get("requests", [])
+    changes = history.integrity([(history.thread_key(r["body"], r.get("headers") or {}), r["body"].get("messages") or []) for r in requests])
+    for request, events in zip(requests, changes, strict=True):
+        kind = "subagent" if request.get("caller") == "subagent" else "turn" if request["body"].get("tools") else "side"
+        role = f"{kind} {counts[kind]}"
         roles.append(f"{role} ({request['body'].get('model', '?')})")
         request_facts(request, role, facts, version)
-        if request["body"].get("tools"):
-            turns += 1
-        else:
-            sides += 1
+        if events:
+            facts["history"][f"{role}: {HISTORY_CHANGES}"] = [str(e) for e in events]
+        if kind == "turn" and counts[kind] >= RESENT_FROM:
+            facts["history"][f"{role}: resent"] = history.resent(request["body"].get("messages") or [])
+        counts[kind] += 1
     facts["capture"]["requests"] = roles
     return facts
 
@@ -56,7 +68,8 @@ def request_facts(request: dict[str, Any], role: str, facts: dict[str, dict[str,
     """Add one normalized request's facts under `role` (also used for requests seen by the proxy)."""
     body = _mask(request.get("body") or {}, version)
     headers = _mask(request.get("headers") or {}, version)
-    first_of_role = role in ("turn 0", "side 0") or not role.startswith(("turn", "side"))
+    kind, _, number = role.rpartition(" ")
+    first_of_role = kind not in ("turn", "side", "subagent") or number == "0"  # proxy roles ("main") are unnumbered
     for key, value in body.items():
         if key == "metadata" and isinstance(value, dict):
             facts["request_param"][f"{role}: metadata keys"] = sorted(value)
@@ -77,10 +90,6 @@ def request_facts(request: dict[str, Any], role: str, facts: dict[str, dict[str,
         if name not in _HEADERS_SKIPPED:
             facts["header"][f"{role}: {name}"] = value
     return facts
-
-
-def _role(request: dict[str, Any], turns: int, sides: int) -> str:
-    return f"turn {turns}" if request["body"].get("tools") else f"side {sides}"
 
 
 def _shape(message: dict[str, Any]) -> str:
@@ -106,10 +115,11 @@ def _mask(value: Any, version: str) -> Any:
 
 
 def summary(facts: dict[str, dict[str, Any]]) -> str:
-    """One line per captured scenario: status, model, max_tokens, effort, tools offered on turn 0."""
+    """One line per captured scenario: status, model, max_tokens, effort, tools offered on turn 0, whether what it set was honoured."""
     params = facts.get("request_param", {})
     effort = (params.get("turn 0: output_config") or {}).get("effort", "—")
     tools = sum(1 for k in facts.get("tool_schema", {}) if k.startswith("turn 0:"))
     status = facts.get("capture", {}).get("status", "?")
+    honours = "".join(f" {k.removeprefix('honours ')}={v.split(' (')[0]}" for k, v in facts.get("capture", {}).items() if k.startswith("honours "))
     return (f"{status[:60]:12} model={params.get('turn 0: model', '—')} max_tokens={params.get('turn 0: max_tokens', '—')} "
-            f"effort={effort} tools={tools}")
+            f"effort={effort} tools={tools}{honours}")

@@ -48,6 +48,7 @@ _TIMING_HEADER = re.compile(r"duration|latency|elapsed|timing")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # Transport details that say nothing about the CLI's behaviour and vary with body size or socket.
 DROPPED_HEADERS = frozenset({"host", "content-length", "connection", "transfer-encoding"})
+_MEMO_FROM = 512  # characters: shorter strings are normalized again, which costs less than remembering them
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,11 @@ class Volatiles:
         # Longest first so a path wins over its own prefix; never inside a longer word or a date-like name.
         alternatives = "|".join(re.escape(k) for k in sorted(self.literals, key=len, reverse=True))
         return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w])")
+
+    @cached_property
+    def memo(self) -> dict[str, str]:
+        """Long strings already normalized with these volatiles (normalize_text)."""
+        return {}
 
     @classmethod
     def for_run(cls, *, paths: dict[str, str], port: int, api_key: str, now: dt.datetime | None = None) -> Volatiles:
@@ -102,7 +108,19 @@ def _whole_word(replace: Callable[[str], str]) -> Callable[[re.Match[str]], str]
 
 
 def normalize_text(text: str, volatiles: Volatiles) -> str:
-    """Replace volatile values and secrets in one string; applying it twice changes nothing more."""
+    """Replace volatile values and secrets in one string; applying it twice changes nothing more.
+
+    Long strings are remembered per `volatiles`: a session resends the same tool results and prompts
+    on every turn, and a long one would be scanned again each time."""
+    if len(text) < _MEMO_FROM:
+        return _normalized(text, volatiles)
+    done = volatiles.memo.get(text)
+    if done is None:
+        done = volatiles.memo[text] = _normalized(text, volatiles)
+    return done
+
+
+def _normalized(text: str, volatiles: Volatiles) -> str:
     if volatiles.pattern is not None and any(k in text for k in volatiles.literals):
         text = volatiles.pattern.sub(lambda m: volatiles.literals[m.group(0)], text)
     for pattern, replace in _SHAPES:

@@ -38,6 +38,7 @@ import signal
 import socket
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
@@ -49,10 +50,11 @@ import anyio
 import httpx
 import uvicorn
 
-from .. import targets
+from .. import sessions, targets
 from ..errors import ProxyError
 from ..store import Store
 from ..targets import Target
+from . import history
 from .facts import CAPTURE_FORMAT, CAPTURE_KINDS, request_facts
 from .normalize import REDACTED, Volatiles, normalize_request
 from .server import COUNT_TOKENS_PATH, MESSAGES_PATH, RecordedRequest
@@ -74,6 +76,7 @@ _SHAPE_KEYS = frozenset({"type", "cache_control", "signature", "data"})  # what 
 # Streams may pause for minutes while the model thinks; the CLI's own SDK waits 600 s.
 _TIMEOUT = httpx.Timeout(600.0, connect=15.0)
 _GRACE = 3  # seconds Ctrl-C waits for open streams before cutting them
+_THREADS = 512  # conversation threads whose last history (digests only) the recorder remembers
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -353,6 +356,7 @@ def _record_loop(db_path: str, target: str, upstream: str, keep_content: bool, j
     store = Store.open(Path(db_path))
     spec = targets.get(target)
     origin = f"audit proxy → {upstream}"
+    threads: Threads = OrderedDict()
     running = True
     while running:
         batch = [jobs.get()]
@@ -364,7 +368,7 @@ def _record_loop(db_path: str, target: str, upstream: str, keep_content: bool, j
         running = batch[-1] is not None
         finished = [job for job in batch if job is not None]
         if finished:
-            results.put(_record_batch(store, spec, origin, finished, keep_content))
+            results.put(_record_batch(store, spec, origin, finished, keep_content, threads))
     store.prune()  # each merge replaced its version's snapshot: drop the texts only the old ones used
     store.close()
 
@@ -376,9 +380,15 @@ class _Observation:
     role: str
     model: str | None
     facts: dict[str, dict[str, Any]]
+    seen: dict[str, list[str]]  # per dimension, for the sessions counters (sessions.py)
+    events: list[history.Event]  # what it dropped or altered of its thread's previous request
 
 
-def _record_batch(store: Store, target: Target, origin: str, batch: list[_Finished], keep_content: bool) -> list[ProxyEvent]:
+Threads = OrderedDict[str, tuple[history.Message, ...]]
+
+
+def _record_batch(store: Store, target: Target, origin: str, batch: list[_Finished], keep_content: bool,
+                  threads: Threads | None = None) -> list[ProxyEvent]:
     """Record finished requests, one transaction per CLI version; one event per request, in order."""
     events: list[ProxyEvent] = []
     pending: dict[str, list[tuple[int, _Observation]]] = {}
@@ -386,7 +396,7 @@ def _record_batch(store: Store, target: Target, origin: str, batch: list[_Finish
         event = ProxyEvent(finished.method, finished.path, finished.status, finished.seconds, _version(finished.headers, target), note=finished.note)
         if finished.body is not None:
             try:
-                observed = _observe(finished, event.version, keep_content, target)
+                observed = _observe(finished, event.version, keep_content, target, OrderedDict() if threads is None else threads)
             except Exception as exc:  # an odd request must not stop the recorder
                 observed = f"not recorded: {type(exc).__name__}: {exc}"
             if isinstance(observed, str):
@@ -404,7 +414,7 @@ def _record_batch(store: Store, target: Target, origin: str, batch: list[_Finish
     return events
 
 
-def _observe(finished: _Finished, version: str | None, keep_content: bool, target: Target) -> _Observation | str:
+def _observe(finished: _Finished, version: str | None, keep_content: bool, target: Target, threads: Threads) -> _Observation | str:
     """One request's facts, or why it is not recorded."""
     if version is None:
         return f"not recorded: no {target.display_name} version in the user-agent"
@@ -425,7 +435,25 @@ def _observe(finished: _Finished, version: str | None, keep_content: bool, targe
     if keep_content:
         facts["history"][f"{role}: content"] = normalized["body"].get("messages") or []
     model = normalized["body"].get("model")
-    return _Observation(role, model if isinstance(model, str) else None, facts)
+    events = _history_events(version, body, finished.headers, messages, keep_content, threads)
+    seen = sessions.observe(normalized["body"], finished.headers)
+    return _Observation(role, model if isinstance(model, str) else None, facts, seen, events)
+
+
+def _history_events(version: str, body: dict[str, Any], headers: list[tuple[str, str]], messages: list[Any], keep_content: bool,
+                    threads: Threads) -> list[history.Event]:
+    """Compare with the previous request of the same thread and CLI version (kept as digests, never words; a
+    placeholder's text only with keep_content), and remember this one in its place."""
+    thread = history.thread_key(body, headers)
+    if thread is None:
+        return []
+    key = f"{version}|{thread}"
+    current = history.digest(messages, markers=keep_content)
+    previous = threads.pop(key, None)
+    threads[key] = current
+    while len(threads) > _THREADS:
+        threads.popitem(last=False)
+    return history.compare(previous, current) if previous is not None else []
 
 
 def _merge_and_save(store: Store, target: str, version: str, origin: str, observations: list[_Observation]) -> None:
@@ -435,8 +463,15 @@ def _merge_and_save(store: Store, target: str, version: str, origin: str, observ
         for observation in observations:
             _merge(facts, observation)
 
+    def tally_all(facts: dict[str, dict[str, Any]]) -> None:
+        for observation in observations:
+            sessions.tally(facts, observation.role, observation.seen, observation.events)
+
+    published = store.releases(target).get(version)
     store.update_snapshot(target=target, version=version, platform=PLATFORM, source=SOURCE, origin=origin, extractor=CAPTURE_FORMAT,
-                          published_at=store.releases(target).get(version), change=merge_all)
+                          published_at=published, change=merge_all)
+    store.update_snapshot(target=target, version=version, platform=PLATFORM, source=sessions.SOURCE, origin=origin,
+                          extractor=CAPTURE_FORMAT, published_at=published, change=tally_all)
 
 
 def _merge(facts: dict[str, dict[str, Any]], observation: _Observation) -> None:

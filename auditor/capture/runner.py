@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import CaptureError
 from ..targets import Target
+from . import session
 from .normalize import normalize_request
 from .sandbox import Sandbox, ScenarioUnsupported
 from .scenarios import Scenario
@@ -41,6 +42,7 @@ class ScenarioResult:
     other_calls: list[str] = field(default_factory=list)
     egress: list[str] = field(default_factory=list)
     duration: float = 0.0
+    honoured: dict[str, str] = field(default_factory=dict)  # setting → whether the requests reflect it (user.py)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,9 +57,31 @@ def _main_loop_finished(api: FakeAPI) -> bool:
     return any(r.reply == "end_turn" and isinstance(r.body, dict) and r.body.get("tools") for r in api.messages())
 
 
-def _ordered(requests: list[RecordedRequest], normalized: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows = [{"turn": turn_index(r.body), "reply": r.reply, **n} for r, n in zip(requests, normalized, strict=True)]
-    return sorted(rows, key=lambda row: (row["turn"], json.dumps(row, sort_keys=True)))
+def _ordered(requests: list[RecordedRequest], normalized: list[dict[str, Any]], subagent: Callable[[RecordedRequest], bool]) -> list[dict[str, Any]]:
+    """The main loop's requests by turn, then a subagent's by its own turn (content breaks ties), so the order
+    does not move with what the requests hold; a compacted history numbers its turns from the start again, so
+    requests that lost earlier answers come after those that did not."""
+    rows = [(r.lost, {"turn": turn_index(r.body), "reply": r.reply, **({"caller": "subagent"} if subagent(r) else {}), **n})
+            for r, n in zip(requests, normalized, strict=True)]
+    return [row for _, row in sorted(rows, key=lambda p: ("caller" in p[1], p[0], p[1]["turn"], json.dumps(p[1], sort_keys=True)))]
+
+
+def _subagent_test(target: Target, scenario: Scenario) -> Callable[[RecordedRequest], bool]:
+    """A subagent's request carries the target's subagent header, or (releases without it) opens with the
+    prompt the script handed to a subagent."""
+    prompts = {t.tool_input["prompt"] for t in scenario.turns if isinstance(t.tool_input.get("prompt"), str)}
+
+    def test(request: RecordedRequest) -> bool:
+        if target.subagent_header and request.header(target.subagent_header) is not None:
+            return True
+        messages = request.body.get("messages") if isinstance(request.body, dict) else None
+        if not prompts or not messages or not isinstance(messages[0], dict):
+            return False
+        content = messages[0].get("content")
+        texts = [content] if isinstance(content, str) else [b.get("text") for b in content or [] if isinstance(b, dict)]
+        return any(isinstance(t, str) and t.strip() in prompts for t in texts)
+
+    return test
 
 
 def capture_scenario(
@@ -76,36 +100,64 @@ def capture_scenario(
     """
     args = scenario.command_args()
     result = partial(ScenarioResult, scenario=scenario.name, mode=scenario.mode, route=scenario.route, args=args)
+    subagent = _subagent_test(target, scenario)
     with ExitStack() as stack:
         ca_file = None
         if scenario.route == "first-party":
             certificates = certificates or stack.enter_context(Certificates([api_host]))
             ca_file = certificates.ca_file
-            api = FakeAPI(intercept=[api_host], certificate=(str(certificates.cert_file), str(certificates.key_file)))
+            api = FakeAPI(intercept=[api_host], certificate=(str(certificates.cert_file), str(certificates.key_file)),
+                          answers=scenario.user.answers(), subagent=subagent)
         else:
-            api = FakeAPI()
+            api = FakeAPI(answers=scenario.user.answers(), subagent=subagent)
         stack.enter_context(api)
-        sandbox = stack.enter_context(Sandbox(target, api, ca_file))
-        api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}))
+        sandbox = stack.enter_context(Sandbox(target, api, ca_file, scenario.user))
+        api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}),
+                      estimate_usage=bool(scenario.session and scenario.session.estimate_usage))
+        if scenario.session is not None:
+            session.prepare(sandbox.project, scenario.session)
         try:
             if scenario.mode == "print":
                 outcome = sandbox.run_print(program_argv, args, timeout)
             else:
                 outcome = sandbox.run_interactive(program_argv, args, scenario.prompt, timeout, lambda: _main_loop_finished(api))
             outcome.raise_for_failure(len(api.messages()))
+            if scenario.session is not None:
+                outcome.duration += _follow_up(sandbox, program_argv, scenario, scenario.session, timeout, api)
         except ScenarioUnsupported as e:
             return result(status=UNSUPPORTED, reason=str(e))
         except CaptureError as e:
-            return result(status=ERROR, reason=str(e), egress=_egress(api))
+            who = f"as a {scenario.user.plan.name} subscriber: " if scenario.user.plan else ""
+            return result(status=ERROR, reason=f"{who}{e}", egress=_egress(api))
         volatiles = sandbox.volatiles()
         messages = api.messages()
+        normalized = [normalize_request(r, volatiles) for r in messages]
+        for row in normalized:  # a subagent's id, and its parent's, are made per run
+            for name in row["headers"]:
+                if name == target.subagent_header or name.endswith("parent-agent-id"):
+                    row["headers"][name] = "<agent-id>"
+        requests = _ordered(messages, normalized, subagent)
         return result(
             status=OK,
-            requests=_ordered(messages, [normalize_request(r, volatiles) for r in messages]),
+            requests=requests,
+            honoured=scenario.user.honoured(requests),
             other_calls=sorted({f"{r.method} {r.path}" for r in api.requests if (r.method, r.path) != ("POST", MESSAGES_PATH)}),
             egress=_egress(api),
             duration=round(outcome.duration, 2),
         )
+
+
+def _follow_up(sandbox: Sandbox, program_argv: list[str], scenario: Scenario, plan: session.Session, timeout: float, api: FakeAPI) -> float:
+    """The session's later runs: age its transcript, then resume it once per follow-up prompt. Returns their time."""
+    if plan.idle_minutes and plan.followups and not session.age(sandbox.home, plan.idle_minutes):
+        raise CaptureError("the first run wrote no session transcript to resume")
+    spent = 0.0
+    for prompt in plan.followups:
+        calls = len(api.messages())
+        outcome = sandbox.run_print(program_argv, [*scenario.args, *session.resume_args(plan, sandbox.home), "-p", prompt], timeout)
+        outcome.raise_for_failure(len(api.messages()) - calls)
+        spent += outcome.duration
+    return spent
 
 
 def _egress(api: FakeAPI) -> list[str]:

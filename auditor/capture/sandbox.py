@@ -32,6 +32,7 @@ from ..errors import CaptureError
 from ..targets import Target
 from .normalize import Volatiles
 from .server import FakeAPI
+from .user import API_KEY_USER, UserSetup
 
 # Shaped like a real key (the CLI may check the prefix) but obviously fake in any log it lands in.
 FAKE_API_KEY = "sk-ant-api03-auditor-fake-key-" + "0" * 62 + "AA"
@@ -88,10 +89,12 @@ class RunOutcome:
 class Sandbox:
     """A temporary HOME and project folder, and the scrubbed environment a run gets. Use as a context manager."""
 
-    def __init__(self, target: Target, api: FakeAPI, ca_file: Path | None = None) -> None:
+    def __init__(self, target: Target, api: FakeAPI, ca_file: Path | None = None, user: UserSetup = API_KEY_USER) -> None:
         """With `ca_file` the run takes the first-party route (the CLI keeps its real API host, reached through
-        the proxy, and trusts that CA); without it, the base-url route (the target's base-URL variable)."""
+        the proxy, and trusts that CA); without it, the base-url route (the target's base-URL variable).
+        `user` is who runs it: an API key (the default) or a plan's OAuth credentials, settings, env, files."""
         self.target = target
+        self.user = user
         self.api = api
         self.ca_file = ca_file
         self.root = Path(os.path.realpath(tempfile.mkdtemp(prefix="auditor-capture-")))
@@ -105,6 +108,7 @@ class Sandbox:
         for name, text in PROJECT_FILES.items():
             (self.project / name).write_text(text)
         self._seed_config()
+        self.user.seed(self.home, self.project)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -137,8 +141,10 @@ class Sandbox:
             "TERM": TERM,
             "GIT_CEILING_DIRECTORIES": str(self.root),
             **self.target.extra_env,
-            self.target.api_key_env: FAKE_API_KEY,
+            **self.user.env,
         }
+        if self.user.plan is None:  # a subscriber has OAuth credentials in HOME and no key
+            env[self.target.api_key_env] = FAKE_API_KEY
         if self.ca_file is None:
             env[self.target.base_url_env] = self.api.url
         else:

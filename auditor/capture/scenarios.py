@@ -16,7 +16,12 @@ directory of their own. A file looks like:
     tool_input = { file_path = "{project}/README.md" }
     text = "Reading it."
 
-`{project}` and `{home}` in tool_input strings become the sandbox's folders.
+`{project}` and `{home}` in tool_input strings become the sandbox's folders. A turn's `also` lists other
+names of its tool in other releases (`tool = "Agent"`, `also = ["Task"]`): the first one offered is called.
+Who the user is and what they chose (a subscription plan, settings, env, project files, and what the
+requests must honour) are the keys of user.py.
+A `[session]` table makes the
+scenario a session over time (resumed after a break, or long enough to be trimmed): see session.py.
 """
 
 from __future__ import annotations
@@ -29,14 +34,17 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CaptureError
+from . import session as session_
+from . import user
 from .server import Turn
+from .user import API_KEY_USER, UserSetup
 
 BUILTIN_DIR = Path(__file__).with_name("scenarios")
 MODES = ("print", "interactive")
 ROUTES = ("first-party", "base-url")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_KEYS = {"description", "mode", "prompt", "args", "route", "turns"}
-_TURN_KEYS = {"text", "thinking", "tool", "tool_input"}
+_KEYS = {"description", "mode", "prompt", "args", "route", "turns", session_.KEY} | user.KEYS
+_TURN_KEYS = {"text", "thinking", "tool", "tool_input", "also"}
 
 
 class ScenarioError(CaptureError):
@@ -52,6 +60,8 @@ class Scenario:
     turns: tuple[Turn, ...] = ()
     route: str = "first-party"
     description: str = ""
+    user: UserSetup = API_KEY_USER
+    session: session_.Session | None = None  # sessions over time: follow-up runs, idle time, large files (session.py)
 
     def command_args(self) -> list[str]:
         """The arguments after the program: print mode adds `-p <prompt>`, interactive mode types the prompt instead."""
@@ -70,7 +80,7 @@ class Scenario:
                 return [fill(v) for v in value]
             return value
 
-        return [Turn(t.text, t.thinking, t.tool, fill(t.tool_input)) for t in self.turns]
+        return [Turn(t.text, t.thinking, t.tool, fill(t.tool_input), t.also) for t in self.turns]
 
 
 def _str(path: Path, where: str, value: Any, *, empty: bool = False) -> str:
@@ -96,7 +106,10 @@ def _turn(path: Path, i: int, raw: Any) -> Turn:
         raise ScenarioError(f"{path}: {where}.tool_input needs a tool")
     if not text and tool is None:
         raise ScenarioError(f"{path}: {where} needs text or a tool")
-    return Turn(text=text, thinking=thinking, tool=tool, tool_input=tool_input)
+    also = raw.get("also", [])
+    if not isinstance(also, list) or not all(isinstance(a, str) and a for a in also) or (also and tool is None):
+        raise ScenarioError(f"{path}: {where}.also must be a list of tool names, beside a tool")
+    return Turn(text=text, thinking=thinking, tool=tool, tool_input=tool_input, also=tuple(also))
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -137,6 +150,8 @@ def load_scenario(path: Path) -> Scenario:
         turns=tuple(_turn(path, i, t) for i, t in enumerate(turns)),
         route=route,
         description=_str(path, "description", raw.get("description", ""), empty=True),
+        user=user.parse(path, raw),
+        session=session_.parse(path, raw[session_.KEY], mode) if session_.KEY in raw else None,
     )
 
 

@@ -2,16 +2,18 @@
 
 The same server doubles as the CLI's HTTP(S) proxy: anything the CLI tries to send off the machine
 arrives here as a CONNECT or absolute-URI request, is recorded as egress and refused, so nothing
-leaves loopback and the attempt still shows up in the capture.
+leaves loopback and the attempt still shows up in the capture. Requests for an intercepted API host
+are answered here, whether tunnelled (CONNECT) or sent as absolute URIs (some releases' profile call).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import ssl
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -19,6 +21,11 @@ from urllib.parse import parse_qs, urlsplit
 
 MESSAGES_PATH = "/v1/messages"
 COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
+TOOL_SEARCH = "ToolSearch"
+CALL_ID, SEARCH_ID = "toolu_auditor_", "toolu_auditor_search_"
+COMPACTION_PROMPT = "create a detailed summary"
+SUMMARY = "<analysis>The user asked for files to be read.</analysis>\n<summary>The user asked for files to be read; they were read.</summary>"
+_RESULT_ID = re.compile(r'"tool_use_id":\s*"(toolu_auditor_\d+)"')
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,7 @@ class Turn:
     thinking: str | None = None
     tool: str | None = None
     tool_input: dict[str, Any] = field(default_factory=dict)
+    also: tuple[str, ...] = ()  # the tool's names in other releases (Task before it became Agent)
 
 
 @dataclass
@@ -46,6 +54,7 @@ class RecordedRequest:
     body: Any
     body_bytes: int
     reply: str = ""
+    lost: int = 0  # scripted tool calls answered earlier that this request's history no longer holds (compaction)
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -65,46 +74,86 @@ def _sse(event: str, data: dict[str, Any]) -> bytes:
 
 
 def turn_index(body: Any) -> int:
-    """Which turn of the conversation a /v1/messages body is: the number of assistant messages it already holds.
+    """Which turn of the conversation a /v1/messages body is: the number of assistant messages it already holds,
+    not counting the fake's own tool-search detours.
 
     Counting history instead of requests keeps the script right when side requests interleave.
     """
     messages = body.get("messages") if isinstance(body, dict) else None
     if not isinstance(messages, list):
         return 0
-    return sum(1 for m in messages if isinstance(m, dict) and m.get("role") == "assistant")
+    return sum(1 for m in messages if isinstance(m, dict) and m.get("role") == "assistant" and not _is_detour(m))
 
 
-def reply_blocks(body: Any, turns: list[Turn]) -> list[dict[str, Any]]:
-    """The content blocks answering one /v1/messages request, following the script."""
+def _is_detour(message: dict[str, Any]) -> bool:
+    content = message.get("content")
+    calls = [b for b in content if isinstance(b, dict) and b.get("type") == "tool_use"] if isinstance(content, list) else []
+    return bool(calls) and all(str(b.get("id", "")).startswith(SEARCH_ID) for b in calls)
+
+
+def _search_detour(turn: Turn, offered: set[Any], index: int) -> dict[str, Any] | None:
+    """Releases that defer every tool behind ToolSearch (2.1.69–2.1.83) offer only it: a scripted call to a tool
+    not offered yet is preceded by loading it, as the model would (`select:<name>`)."""
+    if not turn.tool or {turn.tool, *turn.also} & offered or TOOL_SEARCH not in offered:
+        return None
+    return {"type": "tool_use", "id": f"{SEARCH_ID}{index:04d}", "name": TOOL_SEARCH, "input": {"query": f"select:{turn.tool}"}}
+
+
+def _asks_for_summary(body: dict[str, Any]) -> bool:
+    """A compaction request: the client's own summary prompt closes the history."""
+    messages = body.get("messages")
+    last = messages[-1] if isinstance(messages, list) and messages and isinstance(messages[-1], dict) else {}
+    return COMPACTION_PROMPT in json.dumps(last.get("content", ""))
+
+
+def _replayed(body: dict[str, Any], index: int, answered: set[str]) -> bool:
+    """The history lost a scripted call the client already answered (it was compacted or cut): the script
+    does not start over, or a compacting client would loop."""
+    call = f"{CALL_ID}{index:04d}"
+    return call in answered and call not in json.dumps(body.get("messages", []))
+
+
+def reply_blocks(body: Any, turns: list[Turn], answered: set[str] | None = None) -> list[dict[str, Any]]:
+    """The content blocks answering one /v1/messages request, following the script. `answered` holds the
+    scripted tool calls whose results the client has sent back so far."""
     index = turn_index(body)
     turn = turns[index] if index < len(turns) else Turn()
     body = body if isinstance(body, dict) else {}
+    if _asks_for_summary(body):
+        return [{"type": "text", "text": SUMMARY}]
+    if _replayed(body, index, answered or set()):
+        turn = Turn()
+    offered = {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}
+    detour = _search_detour(turn, offered, index)
+    if detour is not None:
+        return [detour]
     blocks: list[dict[str, Any]] = []
     thinking = body.get("thinking")
     if turn.thinking and isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive"):
         blocks.append({"type": "thinking", "thinking": turn.thinking, "signature": f"auditor-signature-{index}"})
-    offered = {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}
-    if turn.tool and turn.tool in offered:
+    tool = next((name for name in (turn.tool, *turn.also) if name and name in offered), None)
+    if tool:
         if turn.text:
             blocks.append({"type": "text", "text": turn.text})
-        blocks.append({"type": "tool_use", "id": f"toolu_auditor_{index:04d}", "name": turn.tool, "input": turn.tool_input})
+        blocks.append({"type": "tool_use", "id": f"{CALL_ID}{index:04d}", "name": tool, "input": turn.tool_input})
     else:
         blocks.append({"type": "text", "text": turn.text or "Done."})
     return blocks
 
 
-def _message(body: Any, blocks: list[dict[str, Any]]) -> dict[str, Any]:
+def _message(body: Any, blocks: list[dict[str, Any]], input_tokens: int = 12) -> dict[str, Any]:
     model = body.get("model") if isinstance(body, dict) else None
+    # A detour gets its own id: the CLI merges consecutive assistant entries of one message id when it reloads a transcript.
+    search = "search_" if _is_detour({"content": blocks}) else ""
     return {
-        "id": f"msg_auditor_{turn_index(body):04d}",
+        "id": f"msg_auditor_{search}{turn_index(body):04d}",
         "type": "message",
         "role": "assistant",
         "model": model or "claude-fake",
         "content": blocks,
         "stop_reason": "tool_use" if blocks[-1]["type"] == "tool_use" else "end_turn",
         "stop_sequence": None,
-        "usage": {"input_tokens": 12, "output_tokens": 8, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0},
+        "usage": {"input_tokens": input_tokens, "output_tokens": 8, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0},
     }
 
 
@@ -129,7 +178,7 @@ def sse_events(message: dict[str, Any]) -> list[bytes]:
     events.append(_sse("message_delta", {
         "type": "message_delta",
         "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
-        "usage": {"output_tokens": message["usage"]["output_tokens"]},
+        "usage": message["usage"],  # the whole usage, as the API sends it now: clients read input tokens here too
     }))
     events.append(_sse("message_stop", {"type": "message_stop"}))
     return events
@@ -173,7 +222,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command == "CONNECT" and self.server.tls is not None and self.path.partition(":")[0] in self.server.intercept:
             self._intercept()
             return
-        if self.command == "CONNECT" or (url.scheme and url.hostname not in self.server.own_hosts):
+        if self.command == "CONNECT" or (url.scheme and url.hostname not in self.server.own_hosts | self.server.intercept):
             self.server.add_egress(Egress(self.command, self.path if self.command == "CONNECT" else url.netloc))
             self.close_connection = True
             self._send_json(403, {"error": "auditor sandbox: no traffic leaves this machine"}, {"Connection": "close"})
@@ -212,7 +261,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, record: RecordedRequest) -> None:
         """Reply, setting `record.reply` first so whoever sees the response also sees what it was."""
         if record.method == "POST" and record.path == MESSAGES_PATH:
-            message = _message(record.body, reply_blocks(record.body, self.server.turns))
+            delegated = self.server.subagent is not None and self.server.subagent(record)
+            # A subagent answers its task in text: scripted tool calls are the main loop's (or a subagent offered
+            # the agent tool would spawn another, and that one another).
+            # With estimate_usage the reported size grows with the history, as a real one does (~4 bytes a token),
+            # so the client's own context accounting (auto-compaction) can be reached.
+            tokens = record.body_bytes // 4 if self.server.estimate_usage else 12
+            script = [] if delegated else self.server.turns
+            message = _message(record.body, reply_blocks(record.body, script, self.server.answered(record)), tokens)
             record.reply = str(message["stop_reason"])
             if isinstance(record.body, dict) and record.body.get("stream"):
                 self.send_response(200)
@@ -230,6 +286,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif record.method == "POST" and record.path == COUNT_TOKENS_PATH:
             record.reply = "count_tokens"
             self._send_json(200, {"input_tokens": 42})
+        elif record.method == "GET" and record.path in self.server.answers:
+            record.reply = "200"
+            self._send_json(200, self.server.answers[record.path])
         else:
             record.reply = "404"
             self._send_json(404, {"type": "error", "error": {"type": "not_found_error", "message": f"auditor fake API: no {record.path}"}})
@@ -242,9 +301,14 @@ class _Server(ThreadingHTTPServer):
     # The default (5) drops connections when the CLI opens several at once.
     request_queue_size = 64
 
-    def __init__(self, turns: list[Turn], intercept: frozenset[str], tls: ssl.SSLContext | None) -> None:
+    def __init__(self, turns: list[Turn], intercept: frozenset[str], tls: ssl.SSLContext | None, answers: Mapping[str, Any],
+                 subagent: Callable[[RecordedRequest], bool] | None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.turns = turns
+        self.answers = answers
+        self.subagent = subagent
+        self.estimate_usage = False
+        self.results: set[str] = set()
         self.intercept = intercept
         self.tls = tls
         self.own_hosts = {"127.0.0.1", "localhost"}
@@ -263,6 +327,16 @@ class _Server(ThreadingHTTPServer):
             self.egress.append(egress)
             self.last_activity = time.monotonic()
 
+    def answered(self, record: RecordedRequest) -> set[str]:
+        """Note the scripted calls this request answers, and how many answered before it a request offering
+        tools lost (`record.lost`); returns all answered so far."""
+        found = set(_RESULT_ID.findall(json.dumps(record.body)))
+        with self.lock:
+            if isinstance(record.body, dict) and record.body.get("tools"):
+                record.lost = len(self.results - found)
+            self.results |= found
+            return set(self.results)
+
     def touch(self) -> None:
         """Note activity (a reply finished), for FakeAPI.idle_for."""
         with self.lock:
@@ -275,14 +349,17 @@ class FakeAPI:
     `requests` lists every request in arrival order; `egress` every refused off-machine attempt.
     """
 
-    def __init__(self, turns: list[Turn] | None = None, intercept: Iterable[str] = (), certificate: tuple[str, str] | None = None) -> None:
+    def __init__(self, turns: list[Turn] | None = None, intercept: Iterable[str] = (), certificate: tuple[str, str] | None = None,
+                 answers: Mapping[str, Any] | None = None, subagent: Callable[[RecordedRequest], bool] | None = None) -> None:
         """`intercept` names hosts whose HTTPS traffic through the proxy is answered here (TLS terminated with
-        `certificate`, a (cert file, key file) pair the client trusts) instead of being refused as egress."""
+        `certificate`, a (cert file, key file) pair the client trusts) instead of being refused as egress.
+        `answers` maps paths to the JSON a GET of them gets (an OAuth profile); other paths get a 404.
+        `subagent` tells a subagent's requests: they get text, never the script's tool calls."""
         tls = None
         if certificate is not None:
             tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             tls.load_cert_chain(*certificate)
-        self._server = _Server(list(turns or []), frozenset(intercept), tls)
+        self._server = _Server(list(turns or []), frozenset(intercept), tls, dict(answers or {}), subagent)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="auditor-fake-api", daemon=True)
 
     def __enter__(self) -> FakeAPI:
@@ -294,9 +371,11 @@ class FakeAPI:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def set_turns(self, turns: list[Turn]) -> None:
-        """Replace the reply script (the script may name sandbox paths only known after the server is up)."""
+    def set_turns(self, turns: list[Turn], estimate_usage: bool = False) -> None:
+        """Replace the reply script (the script may name sandbox paths only known after the server is up);
+        `estimate_usage` reports input tokens as the request's bytes / 4 instead of a fixed small count."""
         self._server.turns = list(turns)
+        self._server.estimate_usage = estimate_usage
 
     @property
     def port(self) -> int:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import difflib
+import functools
+import re
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
+
+import jsbeautifier
 
 from .. import kinds
 from ..diff import Change, structure_diff, word_diff
 from ..judge import STATUS_WORDS, VERDICTS, short
 from ..rules import severity_rank
+from ..targets import Target
 
 SCHEMA_VERSION = 1
 
@@ -43,6 +51,10 @@ class DiffReport:
         """The change's name, with the scenario it was captured in."""
         return f"[{change.scenario}] {change.label}" if change.scenario else change.label
 
+    def change(self, kind: str, key: str, scenario: str | None = None) -> Change | None:
+        """The change a finding's evidence names (by kind, key and scenario)."""
+        return next((c for c in self.changes if c.kind == kind and c.key == key and c.scenario == scenario), None)
+
     def counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
         for c in self.changes:
@@ -69,9 +81,9 @@ def hunks(change: Change, context: int = CONTEXT_CHARS) -> list[tuple[str, str]]
     before, after = change.before, change.after
     if not isinstance(before, str) or not isinstance(after, str):
         return []
-    if change.kind not in LONG_TEXT_KINDS and change.kind != "section_condition":
-        return []  # a short value reads best as before → after
-    runs = word_diff(before, after, code=change.kind == "request_code")
+    if change.kind == "request_code" or (change.kind not in LONG_TEXT_KINDS and change.kind != "section_condition"):
+        return []  # a short value reads best as before → after; code as lines (code_diff)
+    runs = word_diff(before, after)
     out: list[tuple[str, str]] = []
     for i, (op, text) in enumerate(runs):
         if op != "=":
@@ -87,6 +99,122 @@ def hunks(change: Change, context: int = CONTEXT_CHARS) -> list[tuple[str, str]]
         else:
             out.append(("=", text[:context] + " … " + text[-context:]))
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def pretty_code(text: str, width: int = 100) -> str:
+    """Minified JavaScript as lines of code, so a diff reads as statements rather than a token soup
+    (the reports and the TUI's diff viewer both use it; a report shows a function in a finding and in
+    its change, so each is beautified once)."""
+    options = jsbeautifier.default_options()
+    options.indent_size = 2
+    options.wrap_line_length = width
+    return jsbeautifier.beautify(text, options)
+
+
+def code_diff(change: Change, context: int = 1, limit: int = 40, width: int = 100) -> list[tuple[str, str]]:
+    """Changed request code as a line diff of the pretty-printed functions: ("=", line) around each
+    edit (`context` lines), ("-", line), ("+", line), and ("…", "") between hunks; at most `limit`
+    lines, then ("…", "N more changed lines")."""
+    if change.kind != "request_code" or not isinstance(change.before, str) or not isinstance(change.after, str):
+        return []
+    a, b = pretty_code(change.before, width).splitlines(), pretty_code(change.after, width).splitlines()
+    out: list[tuple[str, str]] = []
+    end = 0
+    for group in difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(context):
+        if group[0][1] > end or out:
+            out.append(("…", ""))
+        for op, i1, i2, j1, j2 in group:
+            if op == "equal":
+                out += [("=", line) for line in a[i1:i2]]
+            else:
+                out += [("-", line) for line in a[i1:i2]] + [("+", line) for line in b[j1:j2]]
+        end = group[-1][2]
+    if out and end < len(a):
+        out.append(("…", ""))
+    if len(out) > limit:
+        more = sum(1 for op, _ in out[limit:] if op in "-+")
+        out = out[:limit] + ([("…", f"{more} more changed lines")] if more else [])
+    return out
+
+
+def wrap_lines(lines: list[str], width: int) -> list[str]:
+    """Lines longer than `width` wrapped at spaces, continuation lines indented two more than the
+    line's own indent (a word longer than the width stays whole)."""
+    out: list[str] = []
+    for line in lines:
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = " " * (len(line) - len(line.lstrip(" ")))
+        out += textwrap.wrap(line, width, initial_indent="", subsequent_indent=indent + "  ", break_long_words=False, break_on_hyphens=False)
+    return out
+
+
+WORD_MARKS = {"-": ("[-", "-]"), "+": ("{+", "+}")}  # git's --word-diff=plain, where colour is not shown
+
+
+def marked(op: str, text: str) -> str:
+    """A word-diff run readable without colour: deletions as [-old-], insertions as {+new+}; the
+    whitespace around a run stays outside the marks."""
+    if op not in WORD_MARKS or not text.strip():
+        return text
+    lead, core, trail = re.fullmatch(r"(\s*)(.*?)(\s*)", text, re.S).groups()  # type: ignore[union-attr]
+    start, end = WORD_MARKS[op]
+    return f"{lead}{start}{core}{end}{trail}"
+
+
+@dataclass(frozen=True)
+class ChangelogSummary:
+    """The range's changelog in numbers: entries (and fixes) per release, releases without a section,
+    and where to read it."""
+
+    releases: list[tuple[str, int, int]]  # version, entries, of which fixes; releases with a section
+    missing: list[str]  # releases of the range with no section
+    url: str | None
+
+    @property
+    def entries(self) -> int:
+        return sum(n for _, n, _ in self.releases)
+
+    def headline(self) -> str:
+        """`279 entries (193 fixes) in 13 of 14 releases; no section: 2.1.124`."""
+        fixes = sum(f for _, _, f in self.releases)
+        line = f"{self.entries} entr{'y' if self.entries == 1 else 'ies'}" + (f" ({fixes} fix{'es' if fixes != 1 else ''})" if fixes else "")
+        if len(self.releases) + len(self.missing) > 1:
+            line += f" in {len(self.releases)} of {len(self.releases) + len(self.missing)} releases"
+        return line + (f"; no section: {', '.join(self.missing)}" if self.missing else "")
+
+    def counts(self) -> str:
+        """`2.1.122: 20 (12 fixes) · 2.1.123: 1 · …`."""
+        return " · ".join(f"{v}: {n}" + (f" ({f} fix{'es' if f != 1 else ''})" if f else "") for v, n, f in self.releases)
+
+
+_FIX = re.compile(r"^\s*(?:fixed|fixes|fix)\b", re.IGNORECASE)
+
+
+def is_fix(entry: str) -> bool:
+    """A changelog entry that reports a bug fix ("Fixed …"): counted apart in the summaries."""
+    return bool(_FIX.match(entry))
+
+
+def changelog_summary(report: DiffReport, target: Target | None = None) -> ChangelogSummary | None:
+    """None when no changelog was read."""
+    if not report.changelog_origin:
+        return None
+    listed = dict(report.changelog)
+    releases = [(v, len(listed[v]), sum(1 for e in listed[v] if is_fix(e))) for v in report.versions[1:] if v in listed]
+    missing = [v for v in report.versions[1:] if v not in listed]
+    return ChangelogSummary(releases, missing, changelog_url(target) if target else None)
+
+
+def changelog_url(target: Target, version: str | None = None) -> str | None:
+    """The vendor's CHANGELOG.md on GitHub, or a release's section of it (its heading's anchor)."""
+    git = target.changelog.git_url
+    if not git or "github.com" not in git:
+        return None
+    url = f"{git.removesuffix('.git')}/blob/HEAD/{quote(target.changelog.path)}"
+    return f"{url}#{version.replace('.', '')}" if version else url
 
 
 def structure_lines(change: Change, limit: int = 12) -> list[str]:
@@ -117,17 +245,35 @@ def versions_of(finding) -> str:
     return finding.introduced_in or ""
 
 
+def evidence_code(report: DiffReport, change: dict, limit: int, width: int = 100) -> list[tuple[str, str]]:
+    """For a finding's observed request-code change, the code diff of the full change in the report."""
+    full = report.change(change.get("kind", ""), change.get("key", ""), change.get("scenario"))
+    return code_diff(full, limit=limit, width=width) if full else []
+
+
+Seen = tuple[str, list[tuple[str, str]]]  # a line about one observed change, and its code diff (request code)
+
+
 def observed(finding, limit: int = 3) -> list[str]:
     """What was seen, one line per change: `added: …` / `removed: …` / `before → after`."""
-    lines = []
+    return [line for line, _ in seen(finding, None, limit)]
+
+
+def seen(finding, report: DiffReport | None = None, limit: int = 3, code_lines: int = 14, width: int = 100) -> list[Seen]:
+    """What was seen, one line per change: `added: …` / `removed: …` / `before → after`; for request
+    code found in `report`, the pretty-printed lines that changed instead of loose tokens."""
+    out: list[Seen] = []
     for change in finding.evidence.get("changes", [])[:limit]:
         name = (f"[{change['scenario']}] " if change.get("scenario") else "") + change["label"]
-        if change.get("added") or change.get("removed"):
+        code = evidence_code(report, change, code_lines, width) if report else []
+        if code:
+            out.append((f"{name}: {STATUS_WORDS[change['status']]}", code))
+        elif change.get("added") or change.get("removed"):
             parts = [f"+ {short(t, 90)}" for t in change.get("added", [])[:2]] + [f"- {short(t, 90)}" for t in change.get("removed", [])[:2]]
-            lines.append(f"{name}: " + " ".join(parts))
+            out.append((f"{name}: " + " ".join(parts), []))
         elif "before" in change or "after" in change:
-            lines.append(f"{name}: {short(change.get('before'), 70)} → {short(change.get('after'), 70)}")
+            out.append((f"{name}: {short(change.get('before'), 70)} → {short(change.get('after'), 70)}", []))
         else:
-            lines.append(f"{name}: {change['status']}")
+            out.append((f"{name}: {change['status']}", []))
     more = len(finding.evidence.get("changes", [])) - limit
-    return lines + ([f"… {more} more changes"] if more > 0 else [])
+    return out + ([(f"… {more} more changes", [])] if more > 0 else [])

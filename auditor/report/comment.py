@@ -3,7 +3,7 @@ header line, a table of findings by verdict and severity, the undocumented ones 
 <details> for the rest and for the captured request changes, the pin recommendation and links.
 
 Everything that comes from the vendor (changelog entries, prompt texts, names found in the code) goes
-through `escape`: it cannot open HTML, close the marker or a <details>, break a table, ping a user or
+through `escape` (auditor.report.markdown): it cannot open HTML, close the marker or a <details>, break a table, ping a user or
 link an issue. The comment fits GitHub's 65,536 characters; what does not fit is named and left to the
 step summary."""
 
@@ -11,19 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from urllib.parse import quote
 
 from ..judge import STATUS_WORDS, VERDICTS
 from ..rules import SEVERITIES, severity_rank
 from ..targets import Target
-from . import DiffReport, hunks, ordered_findings, short, structure_lines, versions_of
-from .markdown import COMMENT_LIMIT
+from . import DiffReport, changelog_summary, changelog_url, evidence_code, hunks, ordered_findings, short, structure_lines, versions_of
+from .markdown import COMMENT_LIMIT, code_block, escape, fenced
 
 _MARK = {"undocumented": "🔴 undocumented", "partial": "🟡 partial", "documented": "🟢 documented"}
 _MARKER = re.compile(r"<!-- auditor:(?P<target>[\w.-]+):(?P<version>[0-9A-Za-z.+-]+) -->")
-_MARKDOWN = re.compile(r"([\\`*_\[\]|~!])")
-_REFERENCE = re.compile(r"(#|GH-)(?=\d)", re.IGNORECASE)
-ZWSP = "\u200b"
 CAPTURE_FAILED = "> **Capture failed:**"
 
 
@@ -38,25 +34,8 @@ def marked_version(body: str, target: str) -> str | None:
     return found.group("version") if found and found.group("target") == target else None
 
 
-def escape(text: object) -> str:
-    """Vendor text as one inert line of markdown: no HTML (entities), no markdown syntax (backslashes),
-    no @mention or #123 / GH-123 reference (a zero-width space after the sign)."""
-    line = " ".join(str(text).split())
-    line = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    line = _MARKDOWN.sub(r"\\\1", line)
-    return _REFERENCE.sub(lambda m: m.group(1) + ZWSP, line.replace("@", "@" + ZWSP))
-
-
 def npm_url(target: Target, version: str) -> str:
     return f"https://www.npmjs.com/package/{target.npm_package}/v/{version}"
-
-
-def changelog_url(target: Target, version: str) -> str | None:
-    """The release's section of the vendor's CHANGELOG.md on GitHub (its heading's anchor)."""
-    git = target.changelog.git_url
-    if not git or "github.com" not in git:
-        return None
-    return f"{git.removesuffix('.git')}/blob/HEAD/{quote(target.changelog.path)}#{version.replace('.', '')}"
 
 
 def render(
@@ -76,7 +55,7 @@ def render(
     head += [f"> **Note:** {escape(n)}" for n in report.notes]
     if failures or report.notes:
         head.append("")
-    head += [*_summary(report), "", *_table(report), ""]
+    head += [*_summary(report, target), "", *_table(report), ""]
 
     tail = [*_pin(report), "", _links(report, target, summary_url)]
     budget = limit - len("\n".join(head + tail)) - 400  # room for the truncation line
@@ -86,8 +65,8 @@ def render(
     body: list[str] = []
     left_out = 0
     for title, items, lines, folded in (
-        (f"#### Undocumented ({len(undocumented)})", undocumented, _finding_lines, False),
-        (f"Other findings ({len(rest)}): partial, documented, or below {severity}", rest, _finding_lines, True),
+        (f"#### Undocumented ({len(undocumented)})", undocumented, lambda f: _finding_lines(report, f), False),
+        (f"Other findings ({len(rest)}): partial, documented, or below {severity}", rest, lambda f: _finding_lines(report, f), True),
         (f"Captured request changes ({len(captured)})", captured, lambda c: _capture_lines(report, c), True),
     ):
         if not items:
@@ -128,11 +107,18 @@ def _header(report: DiffReport, target: Target, published: str | None) -> str:
     return f"### {target.display_name} {version} · {when} · {section}"
 
 
-def _summary(report: DiffReport) -> list[str]:
+def _summary(report: DiffReport, target: Target) -> list[str]:
+    """What was compared and found; the changelog of the release(s) in numbers (the entries that
+    matter are quoted with the findings)."""
     captured = f"; captured: {', '.join(report.scenarios)}" if report.scenarios else "; static facts only (no capture)"
     counts = {v: sum(1 for f in report.findings if f.verdict == v) for v in VERDICTS}
     found = ", ".join(f"{n} {v}" for v, n in counts.items() if n) or "none"
-    return [f"Compared with {report.from_version} ({report.platform}{captured}): {len(report.changes)} changes; findings: {found}."]
+    lines = [f"Compared with {report.from_version} ({report.platform}{captured}): {len(report.changes)} changes; findings: {found}."]
+    summary = changelog_summary(report, target)
+    if summary and summary.releases:
+        per_release = f" ({summary.counts()})" if len(summary.releases) > 1 else ""
+        lines += ["", f"Changelog: {summary.headline()}{per_release}."]
+    return lines
 
 
 def _table(report: DiffReport) -> list[str]:
@@ -145,11 +131,16 @@ def _table(report: DiffReport) -> list[str]:
     return lines
 
 
-def _finding_lines(finding) -> list[str]:
+def _finding_lines(report: DiffReport, finding) -> list[str]:
     head = f"- {_MARK[finding.verdict]} · **{finding.severity}** · {escape(finding.category)} · **{escape(finding.title)}**"
     lines = [head + f" ({escape(versions_of(finding))}, confidence {finding.confidence:.2f})"]
     changes = finding.evidence.get("changes", [])
-    lines += [f"  - seen: {_seen(change)}" for change in changes[:3]]
+    for change in changes[:3]:
+        code = evidence_code(report, change, 16)
+        if code:  # request code: the pretty-printed lines that changed, not loose tokens
+            lines += [f"  - seen: {escape(change['label'])}: {change['status']}", "", *code_block(code, "    "), ""]
+        else:
+            lines.append(f"  - seen: {_seen(change)}")
     if more := max(0, len(changes) - 3) + finding.evidence.get("more_changes", 0):
         lines.append(f"  - … {more} more changes")
     if finding.evidence.get("note"):
@@ -197,10 +188,8 @@ def _pin(report: DiffReport) -> list[str]:
     r = report.recommendation
     if r is None:
         return []
-    lines = r.lines()
-    fence = "`" * max(3, 1 + max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0))
     summary = f"Pin recommendation: {'stay on' if r.stays else 'pin'} {escape(r.version)}"
-    return ["", f"<details><summary>{summary}</summary>", "", fence + "text", *lines, fence, "", "</details>"]
+    return ["", f"<details><summary>{summary}</summary>", "", *fenced(r.lines()), "", "</details>"]
 
 
 def _links(report: DiffReport, target: Target, summary_url: str | None) -> str:

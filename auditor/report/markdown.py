@@ -1,30 +1,83 @@
-"""Markdown for a PR or issue comment, laid out like Renovate/Dependabot: a headline, a findings table,
-then collapsible details per release and the pin recommendation."""
+"""Markdown for a PR or issue comment, laid out like Renovate/Dependabot: a headline, the range's
+changelog in numbers, a findings table, then collapsible details per release and the pin
+recommendation.
+
+Vendor text goes through `escape` (no HTML, no markdown syntax, no @mention or #123 reference); word
+diffs read without colour as ~~old~~ **new**; request code as a `diff` block of pretty-printed lines."""
 
 from __future__ import annotations
 
+import re
+
+from .. import targets
 from .. import versions as vers
-from . import KIND_TITLES, STATUS_WORDS, DiffReport, hunks, observed, ordered_findings, short, structure_lines, versions_of, when
+from ..errors import AuditorError
+from . import (
+    KIND_TITLES,
+    STATUS_WORDS,
+    DiffReport,
+    changelog_summary,
+    changelog_url,
+    code_diff,
+    hunks,
+    is_fix,
+    ordered_findings,
+    seen,
+    short,
+    structure_lines,
+    versions_of,
+    when,
+)
 
 COMMENT_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
 _VERDICT_MARK = {"undocumented": "🔴 undocumented", "partial": "🟡 partial", "documented": "🟢 documented"}
+_MARKDOWN = re.compile(r"([\\`*_\[\]|~!])")
+_REFERENCE = re.compile(r"(#|GH-)(?=\d)", re.IGNORECASE)
+ZWSP = "\u200b"
+
+
+def escape(text: object) -> str:
+    """Vendor text as one inert line of markdown: no HTML (entities), no markdown syntax (backslashes),
+    no @mention or #123 / GH-123 reference (a zero-width space after the sign)."""
+    line = " ".join(str(text).split())
+    line = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    line = _MARKDOWN.sub(r"\\\1", line)
+    return _REFERENCE.sub(lambda m: m.group(1) + ZWSP, line.replace("@", "@" + ZWSP))
+
+
+def fenced(lines: list[str], info: str = "text", indent: str = "") -> list[str]:
+    """A fenced code block that no line inside can close (the fence is longer than any backtick run)."""
+    fence = "`" * max(3, 1 + max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0))
+    return [f"{indent}{fence}{info}", *(f"{indent}{line}" if line else "" for line in lines), f"{indent}{fence}"]
+
+
+def code_block(code: list[tuple[str, str]], indent: str = "") -> list[str]:
+    """A code diff (auditor.report.code_diff) as a `diff` block: GitHub colours the -/+ lines."""
+    return fenced([("… " + line).rstrip() if op == "…" else f"{' ' if op == '=' else op} {line}" for op, line in code], "diff", indent)
 
 
 def render(report: DiffReport, max_per_release: int = 60) -> str:
-    lines = [f"### {report.target} {report.from_version} → {report.to_version}", ""]
+    try:
+        target: targets.Target | None = targets.get(report.target)
+    except AuditorError:
+        target = None
+    lines = [f"### {escape(report.target)} {report.from_version} → {report.to_version}", ""]
     verdicts = {v: sum(1 for f in report.findings if f.verdict == v) for v in _VERDICT_MARK}
     headline = f"{len(report.versions)} releases compared ({report.platform}); {len(report.changes)} changes"
     if report.findings:
         headline += "; findings: " + ", ".join(f"{n} {v}" for v, n in verdicts.items() if n)
     lines += [headline + ".", ""]
-    lines += [f"> **Note:** {_escape(note)}" for note in report.notes]
+    lines += [f"> **Note:** {escape(note)}" for note in report.notes]
+    if summary := changelog_summary(report, target):
+        link = f" · [CHANGELOG.md]({summary.url})" if summary.url else ""
+        lines += [f"**Changelog** {report.versions[1]}…{report.to_version}: {summary.headline()}{link}", ""]
     if report.recommendation:
         r = report.recommendation
-        lines += [f"**Recommendation:** {'stay on' if r.stays else 'pin'} `{r.package}@{r.version}`", ""]
+        lines += [f"**Recommendation:** {'stay on' if r.stays else 'pin'} `{r.package}@{r.version}` ({r.policy.basis()})", ""]
     shown = [f for f in ordered_findings(report) if f.severity != "low"]
     if shown:
         lines += ["| Verdict | Severity | Category | Finding | Release |", "|---|---|---|---|---|"]
-        rows = [f"| {_VERDICT_MARK[f.verdict]} | {f.severity} | {f.category} | {_escape(f.title)} | {versions_of(f)} |" for f in shown]
+        rows = [f"| {_VERDICT_MARK[f.verdict]} | {f.severity} | {f.category} | {escape(f.title)} | {versions_of(f)} |" for f in shown]
         while len("\n".join(rows)) > COMMENT_LIMIT // 2:  # the table may take half a comment
             rows.pop()
         lines += rows
@@ -35,13 +88,15 @@ def render(report: DiffReport, max_per_release: int = 60) -> str:
         lines += ["", "<details><summary>Evidence for high-severity findings</summary>", ""]
         for f in shown:
             if f.severity in ("critical", "high"):
-                lines.append(f"- **{_escape(f.title)}** ({f.verdict}, {versions_of(f)}, confidence {f.confidence:.2f})")
-                lines += [f"  - {_escape(line)}" for line in observed(f)]
-                lines += [f"  - changelog {ref.version}: “{_escape(short(ref.entry, 200))}”" for ref in f.changelog_refs[:2]]
+                lines.append(f"- **{escape(f.title)}** ({f.verdict}, {versions_of(f)}, confidence {f.confidence:.2f})")
+                for line, code in seen(f, report):
+                    lines.append(f"  - {escape(line)}")
+                    lines += ["", *code_block(code, "    "), ""] if code else []
+                lines += [f"  - changelog {ref.version}: “{escape(short(ref.entry, 200))}”" for ref in f.changelog_refs[:2]]
         lines += ["", "</details>"]
     tail: list[str] = []
     if report.recommendation:
-        tail = ["", "<details><summary>Pin recommendation</summary>", "", "```text", *report.recommendation.lines(), "```", "", "</details>"]
+        tail = ["", "<details><summary>Pin recommendation</summary>", "", *fenced(report.recommendation.lines()), "", "</details>"]
     budget = COMMENT_LIMIT - len("\n".join(lines + tail)) - 200
     by_release: dict[str, list] = {}
     for change in report.changes:
@@ -49,7 +104,8 @@ def render(report: DiffReport, max_per_release: int = 60) -> str:
     changelog = dict(report.changelog)
     omitted = []
     for version in sorted(by_release, key=lambda v: vers.parse(v) if vers.is_version(v) else (0,)):
-        section = _release_details(report, version, by_release[version], changelog.get(version), max_per_release)
+        url = changelog_url(target, version) if target else None
+        section = _release_details(report, version, by_release[version], changelog.get(version), url, max_per_release)
         size = len("\n".join(section)) + 1
         if size > budget:
             omitted.append(version)
@@ -62,18 +118,23 @@ def render(report: DiffReport, max_per_release: int = 60) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _release_details(report: DiffReport, version: str, changes: list, changelog: list[str] | None, limit: int) -> list[str]:
+def _release_details(report: DiffReport, version: str, changes: list, changelog: list[str] | None, url: str | None, limit: int) -> list[str]:
     lines = ["", f"<details><summary>{version}: {len(changes)} changes</summary>", ""]
     if changelog is not None:
-        lines += ["Changelog:", *(f"> - {_escape(short(e, 200))}" for e in changelog), ""]
+        fixes = sum(1 for e in changelog if is_fix(e))
+        where = f" · [read it]({url})" if url else ""
+        lines += [f"Changelog: {len(changelog)} entries ({fixes} fixes){where}", ""]
     elif report.changelog_origin:
         lines += ["Changelog: *no section for this release*", ""]
     for change in sorted(changes, key=lambda c: c.kind)[:limit]:
-        lines.append(f"- {KIND_TITLES.get(change.kind, change.kind)}: **{_escape(report.label(change))}** — {STATUS_WORDS[change.status]} {when(change)}")
+        lines.append(f"- {KIND_TITLES.get(change.kind, change.kind)}: **{escape(report.label(change))}** — {STATUS_WORDS[change.status]} {when(change)}")
+        code = code_diff(change, limit=24)
         diff = hunks(change)
         paths = structure_lines(change)
-        if diff:
-            lines.append("  " + "".join(_md_run(op, text) for op, text in diff))
+        if code:
+            lines += ["", *code_block(code, "  "), ""]
+        elif diff:
+            lines.append("  " + "".join(_md_run(op, text, previous) for (previous, _), (op, text) in zip([("=", ""), *diff], diff, strict=False)))
         elif paths:
             lines.extend(f"  - `{_code(line)}`" for line in paths)
         elif change.status in ("changed", "transient"):
@@ -83,15 +144,15 @@ def _release_details(report: DiffReport, version: str, changes: list, changelog:
     return [*lines, "", "</details>"]
 
 
-def _md_run(op: str, text: str) -> str:
-    text = _escape(" ".join(text.split()) if text.strip() else text)
+def _md_run(op: str, text: str, previous: str = "=") -> str:
+    """A word-diff run, inert, marked so it reads without colour: ~~removed~~, **added** (a space
+    between the two when one replaces the other); the spaces around it stay outside the marks."""
     if not text.strip():
-        return text
-    return {"=": text, "-": f"~~{text}~~", "+": f"**{text}**"}[op]
-
-
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+        return " " if text else ""
+    lead = " " if text[0].isspace() or (previous == "-" and op == "+") else ""
+    trail = " " if text[-1].isspace() else ""
+    core = escape(text)
+    return lead + {"=": core, "-": f"~~{core}~~", "+": f"**{core}**"}[op] + trail
 
 
 def _code(text: str) -> str:

@@ -8,23 +8,28 @@ import asyncio
 import os
 import sys
 import threading
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from typing import ClassVar
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.message import Message
 
 from .. import audit
-from ..capture import load_scenarios
-from ..collector import Collector, Progress
+from ..capture import Scenario, load_scenarios
+from ..changelog import Changelog
+from ..collector import Collector, Progress, Step
+from ..errors import AuditorError
 from ..report import DiffReport
 from . import badges
-from .model import release_rows, shared_scenarios
-from .screens.compare import CompareScreen
+from .model import ReleaseRow, release_rows, shared_scenarios
 from .screens.empty import EmptyScreen
 from .screens.timeline import TimelineScreen
 
+THEMES = {False: "textual-dark", True: "textual-light"}
 OpenCollector = Callable[[], AbstractContextManager[Collector]]
 Judging = Callable[[Collector], tuple]  # collector -> (changelog, rules, policy), as `audit diff` loads them
 
@@ -35,32 +40,117 @@ class AuditorApp(App):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
+        Binding("T", "toggle_theme", "Light/dark", show=False),
     ]
 
-    def __init__(self, collector: Collector, open_collector: OpenCollector, judging: Judging, compare: tuple[str, str] | None = None) -> None:
+    @dataclass
+    class Collecting(Message):
+        """A collect started from the TUI moved on (posted to every screen on the stack)."""
+
+        step: Step
+
+    @dataclass
+    class Collected(Message):
+        """A collect started from the TUI ended: `error` says why it stopped early, if it did."""
+
+        versions: list[str]
+        error: str | None
+
+    def __init__(self, collector: Collector, open_collector: OpenCollector, judging: Judging, compare: tuple[str, str] | None = None,
+                 scenarios: Sequence[Scenario] | None = None, metric: dict[str, float] | None = None, light: bool = False) -> None:
         super().__init__()
+        self.theme = THEMES[light]
+        self.metric = metric  # the user's daily series, overlaid on the timeline
+        self.scenarios = scenarios  # what a collect from the TUI captures (None: the default scenarios)
+        self._stop: threading.Event | None = None
         self.collector = collector
-        self.open_collector = open_collector
+        self._open = open_collector
+        self.busy = collector.store.busy()  # an `audit collect` writing this store: then it opens read-only
+        collector.store.read_only = self.busy is not None
         self.judging = judging
         self.start = compare
         self.reports: dict[tuple[str, str], DiffReport] = {}
         self._judged: tuple | None = None
         self._lock = threading.Lock()
 
+    @contextmanager
+    def open_collector(self) -> Iterator[Collector]:
+        """A collector of the worker's own (SQLite connections belong to their thread), read-only like the
+        app's when the store was being written at start."""
+        with self._open() as collector:
+            collector.store.read_only = self.busy is not None
+            yield collector
+
+    @property
+    def store_name(self) -> str:
+        return str(self.collector.store.path) if self.collector.store.path else ":memory:"
+
     def on_mount(self) -> None:
-        store = self.collector.store
-        name = str(store.path) if store.path else ":memory:"
-        rows = release_rows(store, self.collector.target.name)
+        if self.busy:
+            self.notify(f"{self.store_name} is being written by {self.busy}: opened read-only (nothing is saved, g is off).",
+                        severity="warning", timeout=10)
+        rows = self.rows()
         if not rows and not self.start:
-            self.push_screen(EmptyScreen(name))
+            self.push_screen(EmptyScreen(self.store_name))
             return
-        saved = badges.load(store, self.collector.target.name, self.collector.platform)
-        marks = dict(zip("AB", self.start, strict=True)) if self.start else {}
-        self.push_screen(TimelineScreen(rows, name, saved, marks))
+        self.push_screen(self.timeline(dict(zip("AB", self.start, strict=True)) if self.start else {}, rows))
         if self.start:
             self.open_compare(*self.start)
 
+    def rows(self) -> list[ReleaseRow]:
+        """The timeline's rows as the store is now (two queries)."""
+        return release_rows(self.collector.store, self.collector.target.name)
+
+    def timeline(self, marks: dict[str, str] | None = None, rows: list[ReleaseRow] | None = None) -> TimelineScreen:
+        """The start screen as the store is now, with the saved badges."""
+        saved = badges.load(self.collector.store, self.collector.target.name, self.collector.platform)
+        return TimelineScreen(self.rows() if rows is None else rows, self.store_name, saved, marks, self.metric)
+
+    def collecting(self) -> bool:
+        return any(w.group == "collect" and w.is_running for w in list(self.workers))
+
+    def collect(self, versions: list[str] | None = None, latest: int = 0) -> bool:
+        """Collect these releases (or the newest `latest`) and capture them, in a worker; progress and the
+        end go to the screens as Collecting / Collected messages. False if one is running already."""
+        if self.busy:
+            self.notify(f"Read-only: the store is being written by {self.busy}. Collect once it has finished.", severity="warning")
+            return False
+        if self.collecting():
+            self.notify("A collect is already running (Esc on the timeline cancels it).", severity="warning")
+            return False
+        self._stop = threading.Event()
+        self._collect(versions or [], latest, self._stop)
+        return True
+
+    def cancel_collect(self) -> bool:
+        """Stop the running collect; the releases already stored stay. False if none runs."""
+        if not self.collecting() or self._stop is None:
+            return False
+        self._stop.set()
+        return True
+
+    @work(thread=True, group="collect", exit_on_error=False)
+    def _collect(self, wanted: list[str], latest: int, stop: threading.Event) -> None:
+        def progress(step: Step) -> None:
+            self.call_from_thread(self._tell, self.Collecting(step))
+
+        error = None
+        try:
+            with self.open_collector() as collector:
+                wanted = wanted or collector.latest(latest)
+                scenarios = load_scenarios(None, list(audit.DEFAULT_SCENARIOS)) if self.scenarios is None else list(self.scenarios)
+                collector.ensure(wanted, progress, scenarios, stop=stop)
+        except AuditorError as exc:
+            error = str(exc)
+        self.call_from_thread(self._tell, self.Collected(wanted, error))
+
+    def _tell(self, message: Message) -> None:
+        for screen in self.screen_stack:
+            screen.post_message(message)
+
     def open_compare(self, a: str, b: str) -> None:
+        from .screens.compare import CompareScreen  # lazy, as every screen after the first: a faster first paint
+
         self.push_screen(CompareScreen(a, b))
 
     def compare(self, a: str, b: str, progress: Progress | None = None) -> DiffReport:
@@ -80,6 +170,13 @@ class AuditorApp(App):
             if self._judged is None:
                 self._judged = self.judging(collector)
             return self._judged
+
+    def changelog(self) -> Changelog | None:
+        """The changelog the compares were judged with, once one was loaded."""
+        return self._judged[0] if self._judged else None
+
+    def action_toggle_theme(self) -> None:
+        self.theme = THEMES[self.theme == THEMES[False]]
 
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):

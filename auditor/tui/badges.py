@@ -85,6 +85,8 @@ def load(store: Store, target: str, platform: str) -> dict[str, tuple[Badge, str
 
 
 def save(store: Store, target: str, platform: str, digest: str, badge: Badge) -> None:
+    if store.read_only:
+        return  # shown, and computed again at the next start
     with store.db.conn:
         store.db.table(TABLE).upsert(
             {"target": target, "platform": platform, "version": badge.version, "judged_with": digest,

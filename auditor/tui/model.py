@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import jsbeautifier
-
 from .. import versions
+from ..changelog.history import ChangelogHistory
+from ..changelog.model import Release
 from ..collector import CAPTURE, STATIC, Collector
 from ..diff import word_diff
+from ..judge import Finding
+from ..report import pretty_code as pretty_code  # the diff viewer and the reports pretty-print code alike
 from ..store import Store
 
 Segment = tuple[str, str]  # ("=", "-", "+"), text without newlines
@@ -57,14 +59,6 @@ def shared_scenarios(collector: Collector, a: str, b: str) -> list[str]:
     never starts a capture run the user did not ask for."""
     names = {row.source.removeprefix(CAPTURE) for row in collector.store.snapshots(collector.target.name) if row.source.startswith(CAPTURE)}
     return sorted(n for n in names if collector.captured(a, n) and collector.captured(b, n))
-
-
-def pretty_code(text: str) -> str:
-    """Minified JavaScript as lines of code, so a diff reads as statements rather than a token soup."""
-    options = jsbeautifier.default_options()
-    options.indent_size = 2
-    options.wrap_line_length = 100
-    return jsbeautifier.beautify(text, options)
 
 
 def as_text(value: Any) -> str:
@@ -155,3 +149,47 @@ def changelog_marks(versions: Iterable[str], documented: set[str], edited: set[s
     """Per release: `yes` (the changelog has its section), `edited` (entries rewritten after release),
     `none` (published with no section)."""
     return {v: "edited" if v in edited else "yes" if v in documented else "none" for v in versions}
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """A changelog entry of the range: its text, when it was rewritten after release (last edit's
+    date), and the findings (indices into the report's) that quote it as evidence."""
+
+    text: str
+    edited: str | None
+    findings: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class LogRelease:
+    """A release of the range as its changelog tells it: `yes`, `edited` or `none` (no section), its
+    entries, and the undocumented findings introduced in it that no entry speaks for."""
+
+    version: str
+    status: str
+    entries: tuple[LogEntry, ...]
+    unexplained: tuple[int, ...]
+
+
+def changelog_view(versions: Iterable[str], releases: Iterable[Release], history: ChangelogHistory | None, findings: Sequence[Finding]) -> list[LogRelease]:
+    """The changelog of a compare's range, newest first, each entry linked to the findings it documents."""
+    sections = {r.version: r for r in releases}
+    edits = {(v, rec.text): rec.edits[-1].date for v, rec in (history.edited() if history else [])}
+    quoted: dict[tuple[str, str], set[int]] = {}
+    for i, f in enumerate(findings):
+        for ref in f.changelog_refs:
+            quoted.setdefault((ref.version, ref.entry), set()).add(i)
+    out = []
+    for version in reversed(list(versions)):
+        section = sections.get(version)
+        entries = []
+        cited: set[int] = set()
+        for e in section.entries if section else ():
+            linked = {i for (v, text), ids in quoted.items() if v == version and text in (e.text, e.full_text) for i in ids}
+            cited |= linked
+            entries.append(LogEntry(e.full_text, edits.get((version, e.full_text)), tuple(sorted(linked))))
+        unexplained = tuple(i for i, f in enumerate(findings) if f.introduced_in == version and f.verdict == "undocumented" and i not in cited)
+        status = "none" if section is None else "edited" if any(e.edited for e in entries) else "yes"
+        out.append(LogRelease(version, status, tuple(entries), unexplained))
+    return out

@@ -9,17 +9,22 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Header, LoadingIndicator, Static, TabbedContent, TabPane
+from textual.widget import Widget
+from textual.widgets import Header, LoadingIndicator, Static, TabbedContent, TabPane
 
 from ...collector import Step
 from ...errors import AuditorError
 from ...report import LONG_TEXT_KINDS, DiffReport
+from ..model import changelog_view
 from ..widgets.change_tree import ChangeTree
+from ..widgets.changelog_tree import ChangelogTree
 from ..widgets.finding_detail import FindingDetail
 from ..widgets.findings_table import FindingsTable
+from ..widgets.footer import KeysFooter
 from . import AuditorScreen
 from .diff import DiffScreen
 from .pin import PinScreen
+from .requests import RequestsScreen
 
 
 class CompareScreen(AuditorScreen):
@@ -27,7 +32,9 @@ class CompareScreen(AuditorScreen):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("f", "tab('findings')", "Findings"),
         Binding("g", "tab('changes')", "Changes"),
+        Binding("l", "tab('changelog')", "Log"),
         Binding("p", "pin", "Pin"),
+        Binding("r", "requests", "Requests"),
     ]
 
     def __init__(self, a: str, b: str) -> None:
@@ -40,7 +47,7 @@ class CompareScreen(AuditorScreen):
         with Vertical(id="loading"):
             yield Static(f"Comparing {self.a} → {self.b}: collecting what is missing, diffing, judging…", id="progress")
             yield LoadingIndicator()
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.a} → {self.b}"
@@ -82,10 +89,15 @@ class CompareScreen(AuditorScreen):
         )
         notes = "".join(f"\n[yellow]note:[/] {n}" for n in report.notes)
         tabs = TabbedContent(id="tabs")
-        await self.mount(Static(head + notes, id="summary"), tabs, before=self.query_one(Footer))
+        await self.mount(Static(head + notes, id="summary"), tabs, before=self.query_one(KeysFooter))
         table = FindingsTable(findings, id="findings")
         await tabs.add_pane(TabPane(f"Findings ({len(findings)})", Vertical(table, VerticalScroll(FindingDetail(id="detail"), id="detail-pane")), id="findings-tab"))
         await tabs.add_pane(TabPane(f"Changes ({len(report.changes)})", ChangeTree(report, id="changes"), id="changes-tab"))
+        changelog = self.auditor.changelog()
+        if changelog is not None and changelog.origin:
+            view = changelog_view(report.versions[1:], changelog.releases, changelog.history, findings)
+            tree = ChangelogTree(view, findings, changelog.origin, id="changelog")
+            await tabs.add_pane(TabPane(f"Changelog ({sum(len(r.entries) for r in view)})", tree, id="changelog-tab"))
         if findings:
             table.focus()
         else:
@@ -98,6 +110,11 @@ class CompareScreen(AuditorScreen):
 
     def on_findings_table_chosen(self, event: FindingsTable.Chosen) -> None:
         self.open_diff(list(event.finding.changes))
+
+    def on_changelog_tree_chosen(self, event: ChangelogTree.Chosen) -> None:
+        """A finding under a changelog entry: show it in the findings tab."""
+        self.action_tab("findings")
+        self.query_one(FindingsTable).move_cursor(row=event.index)
 
     def on_change_tree_chosen(self, event: ChangeTree.Chosen) -> None:
         self.open_diff([event.change])
@@ -112,8 +129,12 @@ class CompareScreen(AuditorScreen):
     def action_tab(self, name: str) -> None:
         if self.report is None:
             return
+        widgets: dict[str, type[Widget]] = {"findings": FindingsTable, "changes": ChangeTree, "changelog": ChangelogTree}
+        if not self.query(widgets[name]):
+            self.notify("No changelog was read (set AUDITOR_CHANGELOG or --changelog).", severity="warning")
+            return
         self.query_one(TabbedContent).active = f"{name}-tab"
-        self.query_one(FindingsTable if name == "findings" else ChangeTree).focus()
+        self.query_one(widgets[name]).focus()
 
     def action_pin(self) -> None:
         if self.report is None:
@@ -122,3 +143,7 @@ class CompareScreen(AuditorScreen):
             self.notify("No recommendation: the changelog could not be read (set AUDITOR_CHANGELOG).", severity="warning")
             return
         self.app.push_screen(PinScreen(self.report.recommendation))
+
+    def action_requests(self) -> None:
+        """What each capture scenario sent in A and in B, field by field."""
+        self.app.push_screen(RequestsScreen(self.b, self.a))

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ...diff import Change
 from ...report import KIND_TITLES, when
 from ..model import Chunks, as_text, chunks, pretty_code
-from ..widgets.text_diff import TextDiff
+from ..widgets.footer import KeysFooter
+from ..widgets.text_diff import TextDiff, rendered
 
 
 def texts(change: Change) -> tuple[str, str]:
@@ -37,12 +39,13 @@ class DiffScreen(Screen):
         self.changes = changes
         self.index = index
         self.split = False
+        self.viewers: dict[tuple[int, bool], TextDiff] = {}  # kept, hidden, when another is shown: coming back is free
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="diff-title")
-        yield Static("Diffing…", id="diff")
-        yield Footer()
+        yield Static("Diffing…", id="diffing")
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.show_title()
@@ -53,26 +56,35 @@ class DiffScreen(Screen):
         """Pretty-printing and word-diffing a long text takes up to a second: never in a key handler."""
         index, split = self.index, self.split
         diff = chunks(*texts(self.changes[index]), split=split)
-        self.app.call_from_thread(self.show_diff, index, split, diff)  # type: ignore[arg-type]  # Textual types async callbacks as Awaitable[Never]
+        self.app.call_from_thread(self.show_diff, index, split, diff, rendered(diff))  # type: ignore[arg-type]  # Textual types async callbacks as Awaitable[Never]
 
-    async def show_diff(self, index: int, split: bool, diff: Chunks) -> None:
+    async def show_diff(self, index: int, split: bool, diff: Chunks, contents: list) -> None:
         if (index, split) != (self.index, self.split):
             return  # the user moved on while it was computed
-        await self.query_one("#diff").remove()
-        viewer = TextDiff(diff, id="diff")
+        viewer = TextDiff(diff, contents)
+        self.viewers[index, split] = viewer
         await self.mount(viewer, after="#diff-title")
+        self.reveal(viewer)
+
+    @property
+    def viewer(self) -> TextDiff | None:
+        """The diff on screen."""
+        return self.viewers.get((self.index, self.split))
+
+    def reveal(self, viewer: TextDiff) -> None:
+        for widget in (*self.viewers.values(), self.query_one("#diffing")):
+            widget.display = widget is viewer
         viewer.focus()
         self.show_title()
 
     def show_title(self, position: str = "") -> None:
         change = self.changes[self.index]
-        scenario = f"[{change.scenario}] " if change.scenario else ""
+        scenario = escape(f"[{change.scenario}] ") if change.scenario else ""
         many = f"  ·  text {self.index + 1}/{len(self.changes)} (,/. for others)" if len(self.changes) > 1 else ""
-        viewers = self.query(TextDiff)
-        total = f"{viewers.first().total} changed places" if viewers else "diffing…"
+        total = f"{self.viewer.total} changed places" if self.viewer else "diffing…"
         self.sub_title = f"{KIND_TITLES.get(change.kind, change.kind)}"
         self.query_one("#diff-title", Static).update(
-            f"[b]{scenario}{change.label}[/b]  {change.status} {when(change)}{many}\n"
+            f"[b]{scenario}{escape(change.label)}[/b]  {change.status} {escape(when(change))}{many}\n"
             f"[dim]{position or total} · n/p: next/prev · s: {'unified' if self.split else 'side by side'} · [red strike]removed[/] [green b]added[/][/dim]"
         )
 
@@ -90,5 +102,10 @@ class DiffScreen(Screen):
         await self.show_change()
 
     async def show_change(self) -> None:
+        if self.viewer is not None:
+            self.reveal(self.viewer)
+            return
+        for widget in (*self.viewers.values(), self.query_one("#diffing")):
+            widget.display = widget.id == "diffing"
         self.show_title()
         self.prepare()

@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from ...pin import Recommendation
+from ..widgets.footer import KeysFooter
 from ..widgets.pin_panel import PinPanel, hold_lines
 
 
@@ -29,7 +30,7 @@ class PinScreen(Screen):
         yield Header()
         with VerticalScroll(id="pin"):
             yield PinPanel(self.rec)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"pin from {self.rec.baseline}"

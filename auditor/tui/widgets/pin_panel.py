@@ -1,4 +1,4 @@
-"""The pin recommendation: the version, why not newer (per release), and the commands to hold it."""
+"""The pin recommendation: the version, why not newer (each reason once), and the commands to hold it."""
 
 from __future__ import annotations
 
@@ -10,16 +10,14 @@ from ...pin import Recommendation
 
 def render_pin(rec: Recommendation) -> Text:
     head = f"Stay on {rec.version}: no newer release qualifies." if rec.stays else f"Pin {rec.package}@{rec.version}  (from {rec.baseline})"
-    parts: list = [Text(head, style="bold green" if not rec.stays else "bold yellow"), Text("")]
+    parts: list = [Text(head, style="bold green" if not rec.stays else "bold yellow"), Text(rec.basis(), style="italic"), Text("")]
     parts.append(Text("Install and hold  (c copies the install command, h all of these lines)", style="bold underline"))
     for line in hold_lines(rec):
         parts.append(Text("  " + line, style="bold"))
     parts.append(Text(""))
     if rec.skipped:
         parts.append(Text("Why not newer", style="bold underline"))
-        for s in rec.skipped:
-            parts.append(Text("  " + s.version, style="bold cyan"))
-            parts += [Text("    " + reason) for reason in s.reasons]
+        parts += [Text("  " + line) for line in rec.why_not()]
     for note in rec.notes:
         parts += [Text(""), Text("Note: " + note, style="italic")]
     return Text("\n").join(parts)

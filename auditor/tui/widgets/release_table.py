@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
 
+from ...dating import Dated, metric_on
 from ..badges import Badge
 from ..model import ReleaseRow
 
@@ -31,7 +32,7 @@ class ReleaseTable(DataTable):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "mark('A')", "Mark A"),
-        Binding("b", "mark('B')", "Mark B"),
+        Binding("b", "mark('B')", "Mark B", show=False),
     ]
 
     @dataclass
@@ -41,11 +42,15 @@ class ReleaseTable(DataTable):
         end: str
         version: str
 
-    def __init__(self, rows: list[ReleaseRow], badges: dict[str, Badge] | None = None, **kwargs) -> None:
+    def __init__(self, rows: list[ReleaseRow], badges: dict[str, Badge] | None = None, metric: dict[str, float] | None = None,
+                 marks: dict[str, str] | None = None, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.metric = metric  # the user's daily series (--metric), shown on each release's date
+        self.dates: dict[str, Dated] = {}  # once the changelog is read: dating.py's dates
+        self.window: set[str] | None = None  # `t`: only the releases current around a date
         self.releases = rows
         self.badges: dict[str, Badge | None] = dict(badges or {})  # None: being computed
-        self.marks: dict[str, str] = {}
+        self.marks: dict[str, str] = dict(marks or {})
         self.query_text = ""
         self.stored_only = False
         self.high_only = False
@@ -54,10 +59,12 @@ class ReleaseTable(DataTable):
     def on_mount(self) -> None:
         self.add_column("", key="mark", width=2)
         self.add_column("version", key="version")
-        self.add_column("published", key="published")
+        self.add_column("date", key="published", width=11)
         self.add_column("static", key="static")
         self.add_column("undoc.", key="undoc", width=11)  # "12H 10M 15L"
         self.add_column("log", key="log", width=6)
+        if self.metric is not None:
+            self.add_column("metric", key="metric", width=8)
         self.add_column("captures", key="captures")
         self.refill()
         stored = next((r.version for r in self.releases if r.static), None)
@@ -67,26 +74,58 @@ class ReleaseTable(DataTable):
     def shown(self) -> list[ReleaseRow]:
         words = self.query_text.lower().split()
         high = {v for v, b in self.badges.items() if b and b.high}
-        return [r for r in self.releases if (r.static or not self.stored_only) and (r.version in high or not self.high_only) and all(w in f"{r.version} {r.date} {' '.join(r.scenarios)}".lower() for w in words)]
+        return [r for r in self.releases if (self.window is None or r.version in self.window) and (r.static or not self.stored_only) and (r.version in high or not self.high_only) and all(w in f"{r.version} {r.date} {' '.join(r.scenarios)}".lower() for w in words)]
 
     def refill(self) -> None:
         """Show the rows matching the filter, keeping the cursor on the same release when it stays."""
         current = self.current_version()
         self.clear()
-        for row in self.shown():
+        shown = self.shown()
+        values = self.metric_values(shown)
+        for row in shown:
             mark = "".join(end for end, v in sorted(self.marks.items()) if v == row.version)
-            self.add_row(
+            cells: list[Text | str] = [
                 Text(mark, style="bold reverse"),
                 Text(row.version, style="bold" if row.static else "dim"),
-                row.date,
+                self.date_text(row),
                 Text("stored", style="green") if row.static else Text("·", style="dim"),
                 badge_text(self.badges, row.version),
                 Text(self.changelog.get(row.version, ""), style=LOG_STYLES.get(self.changelog.get(row.version, ""), "")),
-                f"{len(row.scenarios)}: {', '.join(row.scenarios)}" if row.scenarios else Text("·", style="dim"),
-                key=row.version,
-            )
+            ]
+            if self.metric is not None:
+                cells.append(values[row.version])
+            cells.append(f"{len(row.scenarios)}: {', '.join(row.scenarios)}" if row.scenarios else Text("·", style="dim"))
+            self.add_row(*cells, key=row.version)
         if current and current in self.rows:
             self.move_cursor(row=self.get_row_index(current))
+
+    def date_text(self, row: ReleaseRow) -> Text:
+        """The release's date (dating.py's once known: `≠` when npm's publish time disagrees)."""
+        dated = self.dates.get(row.version)
+        if dated is None:
+            return Text(row.date)
+        return Text(dated.day + ("≠" if dated.note else ""), style="yellow" if dated.note else "")
+
+    def day(self, row: ReleaseRow) -> str:
+        dated = self.dates.get(row.version)
+        return dated.day if dated else row.date
+
+    def metric_values(self, rows: list[ReleaseRow]) -> dict[str, Text]:
+        """The series on each release's date; `▼` red when lower than on the release before it."""
+        if self.metric is None:
+            return {}
+        out: dict[str, Text] = {}
+        older: float | None = None
+        for row in reversed(rows):
+            value = metric_on(self.metric, self.day(row)) if self.day(row) else None
+            arrow = "" if value is None or older is None or value == older else "▼" if value < older else "▲"
+            out[row.version] = Text(f"{'' if value is None else f'{value:g}'}{arrow}", style="bold red" if arrow == "▼" else "")
+            older = value if value is not None else older
+        return out
+
+    def set_window(self, versions: set[str] | None) -> None:
+        self.window = versions
+        self.refill()
 
     def current_version(self) -> str | None:
         if not self.row_count:
@@ -102,9 +141,17 @@ class ReleaseTable(DataTable):
         if version in self.rows:
             self.update_cell(version, "undoc", badge_text(self.badges, version))
 
-    def set_changelog(self, marks: dict[str, str]) -> None:
-        self.changelog = marks
-        self.refill()
+    def set_changelog(self, marks: dict[str, str], dates: dict[str, Dated]) -> None:
+        """The changelog's marks and dating.py's dates, cell by cell (a refill of hundreds of rows would
+        hold the UI for a noticeable moment); the metric column follows the dates."""
+        self.changelog, self.dates = marks, dates
+        shown = [r for r in self.shown() if r.version in self.rows]
+        values = self.metric_values(shown)
+        for row in shown:
+            self.update_cell(row.version, "published", self.date_text(row))
+            self.update_cell(row.version, "log", Text(marks.get(row.version, ""), style=LOG_STYLES.get(marks.get(row.version, ""), "")))
+            if self.metric is not None:
+                self.update_cell(row.version, "metric", values[row.version])
 
     def toggle_high(self) -> None:
         self.high_only = not self.high_only
