@@ -61,7 +61,7 @@ def assess(
         report.notes.append("changes are listed without verdicts; name a changelog with --changelog or $AUDITOR_CHANGELOG")
         return report
     report.changelog_origin = changelog.origin
-    report.findings = judgements.judge(collector.store, report.changes, changelog, rules, published, report.versions)
+    report.findings = judgements.judge(collector.store, report.changes, changelog, rules, published, report.versions, heard(collector, report))
     in_range = set(report.versions[1:])
     report.changelog = [(r.version, [e.full_text for e in r.entries]) for r in changelog.releases if r.version in in_range]
     facts = {row.version: collector.store.facts(row.id, kinds=pin.HOLD_KINDS) for row in collector.ensure(report.versions)}  # all stored
@@ -70,6 +70,21 @@ def assess(
         audited=report.versions, facts=facts, target=collector.target,
     )
     return report
+
+
+SENT = ("system_block", "tool_schema", "history")  # captured kinds that hold what the model was sent
+
+
+def heard(collector: Collector, report: DiffReport) -> list[int] | None:
+    """Text ids of everything the range's captured runs sent the model (None: nothing was captured,
+    so no prompt string can be told to be unheard)."""
+    refs: set[int] = set()
+    for version in report.versions:
+        for scenario in report.scenarios:
+            row = collector.captured(version, scenario)
+            if row is not None:
+                refs.update(ref for column in collector.store.fact_refs(row.id, SENT).values() for ref in column.values())
+    return sorted(refs) if refs else None
 
 
 Judging = tuple[Changelog, Sequence[Rule], pin.Policy]

@@ -42,7 +42,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import kinds
+from . import kinds, retrieval
 from . import versions as vers
 from .changelog import ChangelogHistory, Entry, Release, entries_near, instant, late_entries, missing_versions
 from .diff import Change
@@ -54,6 +54,11 @@ CHANGELOG_CATEGORY = "changelog"  # findings about the changelog itself, not abo
 STATUS_WORDS = {"added": "added", "removed": "removed", "changed": "changed", "transient": "came and went"}
 _CAPTURED_KEY = re.compile(r"^(?:turn|side) \d+: ")  # captured facts are keyed "turn 0: max_tokens"
 _MAX_REFS = 3
+_COMMON = 8  # entries: a name spelled in more of them is no name of one change
+# An entry is near a text change when the share of its BM25 weight that the changed sentences match
+# (`retrieval.Ranker.relative`) reaches RETRIEVED (one weak signal, with the rule's evidence words) or
+# RETRIEVED_ALONE (enough alone); chosen on the labelled releases ≤ 2.1.140 (benchmarks/eval_judge.py).
+RETRIEVED, RETRIEVED_ALONE = 0.4, 0.8
 _MAX_SHOWN = 8  # changes, runs and names listed in a finding's evidence
 _SMALL = 1000  # characters (before + after) up to which a function or guard is the context of its edit
 
@@ -119,6 +124,33 @@ def sort_key(finding: Finding) -> tuple:
     return (-severity_rank(finding.severity), VERDICTS.index(finding.verdict), version, finding.category, finding.title)
 
 
+# ---------------------------------------------------------------------------------------------- who reads a text
+
+
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\n+")
+_FRAGMENT = 40  # characters: a piece of a prompt string this long found in a request is that string sent
+
+
+class Heard:
+    """What the captured runs sent the model (system blocks, tool descriptions, messages), to tell a
+    model-facing prompt string from a UI, telemetry or documentation one by where it went, not by its words."""
+
+    def __init__(self, texts: Sequence[str]):
+        self._sent = "\n".join(" ".join(t.split()) for t in texts)
+
+    def holds(self, text: str) -> bool:
+        """Whether a piece of `text` (between its `${…}` placeholders) was sent: its longest piece,
+        or one of _FRAGMENT characters or more."""
+        pieces = sorted((" ".join(p.split()) for p in _PLACEHOLDER.split(text)), key=len, reverse=True)
+        long = [p for p in pieces if len(p) >= _FRAGMENT] or pieces[:1]
+        return any(p and p in self._sent for p in long)
+
+
+def _heard(change: Change, heard: Heard) -> bool:
+    """Whether a prompt string or document's text (before or after) was seen in a captured request."""
+    return any(isinstance(v, str) and heard.holds(v) for v in (change.before, change.after))
+
+
 # ---------------------------------------------------------------------------------------------- judge
 
 
@@ -130,6 +162,7 @@ def judge(
     history: ChangelogHistory | None = None,
     *,
     versions: Sequence[str] | None = None,
+    heard: Heard | None = None,
 ) -> list[Finding]:
     """Findings for `changes`, most severe first; every change ends in exactly one finding.
 
@@ -137,13 +170,14 @@ def judge(
     defines the neighbouring releases). `versions` is the audited range (DiffReport.versions); the
     changelog's own findings — versions with no section, entries rewritten or added late (`history`) —
     are reported for it, without its first version (the baseline). Without `versions` they cover the
-    published versions the changes span.
+    published versions the changes span. `heard`: what captured runs sent (without it, no prompt
+    string is taken for UI text).
     """
     index = _Index(releases, published)
     seen = [observe(change) for change in changes]
     matcher = Matcher(rules)
     matched = [_matching(matcher, s) for s in seen]
-    findings = [_finding(group, seen, matched, index) for group in _groups(seen, matched)]
+    findings = [_finding(group, seen, matched, index, heard) for group in _groups(seen, matched)]
     span = _span(versions, published, changes)
     if published is not None:
         findings += _missing_sections(span, releases, index)
@@ -210,7 +244,6 @@ def _groups(seen: list[Observed], matched: list[list[Rule]]) -> list[list[int]]:
 
 
 _TOKENS = re.compile(r"--?[A-Za-z][\w-]*|/[a-z][\w-]+|[A-Za-z_$][\w$]*(?:[-.][A-Za-z0-9_$]+)*")
-_WORDS = re.compile(r"[a-z]{5,}")
 _MODEL = re.compile(
     r"(?<![a-z])(opus|sonnet|haiku)[\s_-]?(\d(?:[.-]\d{1,2}(?!\d))?)((?:\s*(?:/|,|and|or)\s*\d[.-]\d{1,2}(?!\d))*)",
     re.IGNORECASE,
@@ -227,12 +260,6 @@ _AUDIENCE = re.compile(
 )
 # Searched only in texts that hold one of their literals (see rules.literals): most changed text names no model or level.
 _NEEDS = {pattern: prefilter(pattern) for pattern in (_MODEL, _EFFORT, _QUOTED_EFFORT, _ABOUT_EFFORT)}
-_STOP = frozenset(
-    """this that with from have will when what which there their them they then than into your about
-    were been also only more most such some each other these those just like over does doesn done
-    used uses using make made need needs should would could must before after while where here very
-    first last next same both because between through without within instead unless""".split()
-)
 
 
 _FAMILY = re.compile(r"(?<![a-z])(opus|sonnet|haiku)(?![\s_-]?\d)", re.IGNORECASE)
@@ -271,17 +298,12 @@ def _numbers(text: str) -> set[str]:
     return out
 
 
-def _entry_words(text: str) -> frozenset[str]:
-    """An entry's words of five letters or more, stop words left out: what rarity is counted on."""
-    return frozenset(_WORDS.findall(text.lower())) - _STOP
-
-
 @dataclass(eq=False)
 class _Entry:
     version: str
     text: str
-    tokens: frozenset[str]
-    words: frozenset[str]
+    number: int  # its document number in the ranker
+    tokens: frozenset[str]  # names as written (`worktree.baseRef`) and their dotted parts
     models: frozenset[str]
     values: frozenset[str]
     audience: bool
@@ -290,7 +312,7 @@ class _Entry:
     features: frozenset[str] = frozenset()  # all of the above in one set
 
     def __post_init__(self) -> None:
-        self.features = self.tokens | self.words | self.models | self.values | self.bigrams
+        self.features = self.tokens | self.models | self.values | self.bigrams
 
 
 class _Pool:
@@ -309,14 +331,13 @@ class _Index:
         self.releases = sorted(releases, key=lambda r: vers.parse(r.version))
         self.sections = {r.version for r in self.releases}
         self.entries: dict[tuple[str, Entry], _Entry] = {}
+        self._numbers = {pair: i for i, pair in enumerate(dict.fromkeys((r.version, e) for r in self.releases for e in r.entries))}
+        self._ranker: retrieval.Ranker | None = None
         df: Counter[str] = Counter()
-        distinct = set()
-        for release in self.releases:
-            for entry in release.entries:
-                distinct.add((release.version, entry))
-                df.update(_entry_words(entry.full_text))
-        limit = max(2, len(distinct) // 300)  # "rare": in at most ~0.3% of entries
-        self.rare = frozenset(w for w, n in df.items() if n <= limit)
+        for _, entry in self._numbers:
+            df.update(set(_TOKENS.findall(entry.full_text)))
+        # Names many entries spell (`tool_use`, `--print`) single out no change.
+        self.common = frozenset(token for token, n in df.items() if n > _COMMON)
         self.published = vers.sort(v for v in (published or {}) if not vers.is_prerelease(v))
         self._keys = [vers.parse(v) for v in self.published]
         self._windows: dict[str, list[_Entry]] = {}
@@ -331,11 +352,12 @@ class _Index:
             text = entry.full_text
             spoken = re.findall(r"[a-z0-9]+", text.lower())
             models = _models(text)
+            tokens = _TOKENS.findall(text)
             found = self.entries[(version, entry)] = _Entry(
                 version,
                 text,
-                frozenset(_TOKENS.findall(text)),
-                _entry_words(text),
+                self._numbers[(version, entry)],
+                frozenset(tokens) | {part for token in tokens if "." in token for part in token.split(".")},
                 frozenset(models | _families(text)),
                 frozenset(v.lower() for v in _EFFORT.findall(text)) | _numbers(text),
                 bool(models) or bool(_AUDIENCE.search(text)),
@@ -343,6 +365,16 @@ class _Index:
                 frozenset(f"{a} {b}" for a, b in itertools.pairwise(spoken)),
             )
         return found
+
+    def ranked(self, query: Sequence[str], entries: Sequence[_Entry]) -> dict[int, float]:
+        """`retrieval.Ranker.relative` of these entries against a query, by entry identity (the ranker,
+        over every entry of the changelog, is built when first needed)."""
+        if not query or not entries:
+            return {}
+        if self._ranker is None:
+            self._ranker = retrieval.Ranker([entry.full_text for _, entry in self._numbers])
+        scores = self._ranker.relative(query, [e.number for e in entries])
+        return {id(e): scores[e.number] for e in entries if e.number in scores}
 
     def says(self, entry: _Entry, patterns: tuple[re.Pattern, ...]) -> bool:
         """Whether an entry matches any evidence pattern (each pattern's answer cached: rules share them)."""
@@ -404,13 +436,14 @@ class _Specifics:
 
     key: str | None = None  # the fact's own name (env var, flag, section…), if it has one
     key_alone: bool = False  # whether naming the key is enough (it was added/removed, not edited)
+    whole: bool = False  # a long text added or removed whole: a name inside it is one of many, no sign of the change
     names: set[str] = field(default_factory=set)  # identifiers in the changed text
     salient: set[str] = field(default_factory=set)  # names the matched rules' patterns pick out
     models: set[str] = field(default_factory=set)
     models_strong: bool = False  # a model id change: naming the model is naming the thing
     values: set[str] = field(default_factory=set)  # values it sets (added), which an entry should state
     old_values: set[str] = field(default_factory=set)
-    words: set[str] = field(default_factory=set)
+    query: list[str] = field(default_factory=list)  # retrieval tokens of the changed sentences
     spoken: dict[str, str] = field(default_factory=dict)  # name → " push notification "
     bigrams: dict[str, list[str]] = field(default_factory=dict)  # "push notification" → names spoken so
     values_all: set[str] = field(default_factory=set)
@@ -447,7 +480,7 @@ def _spoken(name: str) -> str | None:
 
 def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
     change = seen.change
-    out = _Specifics()
+    out = _Specifics(whole=change.kind in kinds.LONG_TEXT and not (seen.before and seen.after))
     changed = "\n".join((seen.added_text, seen.removed_text))
     if change.kind in kinds.NAMED or (change.kind in ("prompt_section", "section_condition", "request_param") and not change.key.startswith("#")):
         out.key = _CAPTURED_KEY.sub("", change.key)
@@ -476,7 +509,7 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
         out.values |= _numbers(seen.added_text)
         out.old_values |= _numbers(seen.removed_text)
     if change.kind != "request_code":
-        out.words = (set(_WORDS.findall(changed.lower())) | set(_WORDS.findall(change.key.lower()))) & index.rare
+        out.query = retrieval.tokens("\n".join((*_changed_sentences(seen), out.key or "")))
     for name in out.names | ({out.key} if out.key else set()):
         spoken = _spoken(name)
         if spoken:
@@ -484,8 +517,15 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
             out.bigrams.setdefault(" ".join(spoken.split()[:2]), []).append(name)
     out.values_all = out.values | out.old_values
     families = {m.split()[0] for m in out.models}
-    out.probe = frozenset(out.names | out.words | out.models | families | out.values_all | out.bigrams.keys() | ({out.key} if out.key else set()))
+    out.probe = frozenset(out.names | out.models | families | out.values_all | out.bigrams.keys() | ({out.key} if out.key else set()))
     return out
+
+
+def _changed_sentences(seen: Observed) -> list[str]:
+    """What an entry about this change would speak of: the sentences edited, or all of an added or removed text."""
+    if seen.before and seen.after:
+        return retrieval.changed_sentences(seen.before, seen.after)
+    return [seen.after or seen.before]
 
 
 def _levels(levels: re.Pattern, text: str, folded_text: str) -> set[str]:
@@ -495,11 +535,18 @@ def _levels(levels: re.Pattern, text: str, folded_text: str) -> set[str]:
     return {next(g for g in m.groups() if g).lower() for m in levels.finditer(text)}
 
 
-def _mentions(spec: _Specifics, entry: _Entry, kind: str, weak_needed: int) -> tuple[int, set[str]]:
+def _mentions(
+    spec: _Specifics, entry: _Entry, kind: str, weak_needed: int, retrieved: float, evidence: bool, common: frozenset[str], by_words: bool
+) -> tuple[int, set[str]]:
     """How clearly an entry names the change (0: it does not; more is clearer), and which of its
-    names, models and values it names. Without a strong name, `weak_needed` weak signals are needed.
-    Set operations first: most entries share nothing."""
-    names = spec.names & entry.tokens
+    names, models and values it names. Names first: an entry that spells out a distinctive name of the
+    change mentions it whatever its other words. Otherwise weak signals count — a name the rule does
+    not single out, a model, a value, the entry's words ranked against the changed sentences
+    (`retrieved`) — and only in an entry with the deciding rule's evidence words (`evidence`), unless
+    retrieval alone is sure. `weak_needed` weak signals are needed. When the deciding rule matched words
+    in the change (`by_words`), only the names its patterns pick out are its distinctive names: another
+    name in a long edit is one of its side edits. Set operations first: most entries share nothing."""
+    names = set() if spec.whole else spec.names & entry.tokens
     key = spec.key is not None and spec.key in entry.tokens
     for bigram in spec.bigrams.keys() & entry.bigrams:
         for name in spec.bigrams[bigram]:
@@ -510,23 +557,47 @@ def _mentions(spec: _Specifics, entry: _Entry, kind: str, weak_needed: int) -> t
                     names.add(name)
     models = spec.models & entry.models or {m for m in spec.models if m.split()[0] in entry.models}
     values = spec.values_all & entry.values
-    words = spec.words & entry.words
-    if not (names or key or models or values or len(words) >= 2):
+    found = retrieved >= RETRIEVED
+    if not (names or key or models or values or found):
         return 0, set()
-    strong_names = names & spec.salient if spec.salient - {spec.key} else names
+    strong_names = (names & spec.salient if by_words or spec.salient - {spec.key} else names) - common
     key_strong = key and spec.key_alone and (
         bool(spec.key and _DISTINCT.search(spec.key)) or (kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text)))
     )
     strong = bool(strong_names) or key_strong or (spec.models_strong and bool(models))
-    others = bool(names - strong_names) + bool(models) + bool(values) + (len(words) >= 2) + (len(words) >= 4)
     named = names | models | values | ({spec.key} if key and spec.key else set())
-    # Naming an edited fact's key (the Bash tool, a section) says which fact, not what changed in it.
-    if not strong and others < weak_needed and others + (key and not key_strong) < 2:
+    score = 3 * (len(names) + key) + len(models) + len(values) + round(4 * retrieved)
+    if strong:
+        return score, named
+    sure = retrieved >= RETRIEVED_ALONE
+    if not evidence and not sure:
         return 0, named
-    return 3 * (len(names) + key) + len(models) + len(values) + len(words), named
+    others = bool(names - strong_names) + bool(models) + bool(values) + found + sure
+    # Naming an edited fact's key (the Bash tool, a section) says which fact, not what changed in it.
+    if others < weak_needed and others + (key and not key_strong) < 2:
+        return 0, named
+    return score, named
 
 
-def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], index: _Index) -> Finding:
+_UNHEARD = frozenset(("string", "document"))  # kinds whose texts may or may not reach the model
+
+
+def _severity(primary: Rule | None, group: list[int], seen: list[Observed], matched: list[list[Rule]], heard: Heard | None) -> tuple[str, str | None]:
+    """The deciding rule's severity, unless what changed does not reach the model: a rename or move
+    that left the text as it was, or prompt strings / documents that no captured request holds and
+    no matching rule marks `reaches_model`. (severity, why it was lowered)."""
+    severity = primary.severity if primary else "low"
+    changes = [seen[i].change for i in group]
+    if all(c.former is not None and c.before == c.after for c in changes):
+        return "low", "the text was renamed or moved unchanged"
+    if heard is None or not all(c.kind in _UNHEARD for c in changes):
+        return severity, None
+    if any(rule.reaches_model for i in group for rule in matched[i]) or any(_heard(c, heard) for c in changes):
+        return severity, None
+    return "low", "not seen in any captured request: UI, telemetry or documentation text"
+
+
+def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], index: _Index, heard: Heard | None = None) -> Finding:
     members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), seen[i].change.key))
     rules = [rule for i in members for rule in matched[i]]
     primary = min(rules, key=_precedence, default=None)
@@ -537,8 +608,10 @@ def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], 
         removed_in = max((c.removed_in for c in changes if c.removed_in), key=vers.parse)
 
     specifics = [_specifics(seen[i], matched[i], index) for i in members]
+    by_words = primary is not None and not primary.structural  # the finding is about words its rule found
     at = sorted({v for c in changes for v in (c.introduced_in, *c.changed_in, c.removed_in) if v}, key=vers.parse)
     relevant: dict[int, _Entry] = {}
+    best_retrieved: dict[int, float] = {}
     mentioning: dict[int, tuple[_Entry, int]] = {}
     covered: set[str] = set()
     unmentioned_members = []
@@ -549,11 +622,15 @@ def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], 
         relevant.update(candidates.by_id)
         # A rule that matched what the change is, with its evidence words in the entry, is one signal.
         weak_needed = 1 if deciding is not None and deciding.structural and deciding.evidence else 2
+        window = index.spanning(at)
+        retrieved = index.ranked(spec.query, window)
+        best_retrieved.update((k, max(v, best_retrieved.get(k, 0.0))) for k, v in retrieved.items())
         hit = False
-        for entry in candidates.entries:
-            if spec.probe.isdisjoint(entry.features):  # most entries share nothing with the change
+        for entry in window:
+            near = retrieved.get(id(entry), 0.0)
+            if near < RETRIEVED and spec.probe.isdisjoint(entry.features):  # most entries share nothing with the change
                 continue
-            score, named = _mentions(spec, entry, seen[i].change.kind, weak_needed)
+            score, named = _mentions(spec, entry, seen[i].change.kind, weak_needed, near, id(entry) in candidates.by_id, index.common, by_words)
             if score:
                 hit = True
                 covered |= named
@@ -563,13 +640,14 @@ def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], 
             unmentioned_members.append(seen[i].change)
     ranked = sorted(mentioning.values(), key=lambda m: (-m[1], m[0].version not in at))
 
-    verdict, note, missing = _verdict(changes, specifics, seen, members, ranked, covered, unmentioned_members, list(relevant.values()))
+    nearest = max(relevant.values(), key=lambda e: best_retrieved.get(id(e), 0.0), default=None)
+    verdict, note, missing = _verdict(changes, specifics, seen, members, ranked, covered, unmentioned_members, nearest)
     observed = set().union(*(s.salient | s.models | s.values | s.old_values for s in specifics))
     confidence, basis = _confidence(primary, verdict, observed, covered, [e for e, _ in ranked], at, bool(relevant), index)
 
     refs = tuple(ChangelogRef(e.version, e.text) for e, _ in ranked[:_MAX_REFS])
     category = primary.category if primary else "other"
-    severity = primary.severity if primary else "low"
+    severity, lowered = _severity(primary, members, seen, matched, heard)
     return Finding(
         id=_finding_id(primary, changes, introduced, removed_in),
         category=category,
@@ -585,6 +663,7 @@ def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], 
             "note": note,
             "missing": missing,
             "confidence_basis": basis,
+            **({"severity_note": lowered} if lowered else {}),
         },
         changelog_refs=refs,
         introduced_in=introduced,
@@ -632,12 +711,12 @@ def _verdict(
     mentioning: list[tuple[_Entry, int]],
     covered: set[str],
     unmentioned: list[Change],
-    relevant: list[_Entry],
+    nearest: _Entry | None,
 ) -> tuple[str, str, list[str]]:
-    """(verdict, note, what the changelog leaves out)."""
+    """(verdict, note, what the changelog leaves out); `nearest`: the entry with the evidence words
+    that retrieval ranks closest to the change."""
     if not mentioning:
-        if relevant:
-            nearest = max(relevant, key=lambda e: len(set().union(*(s.words for s in specifics)) & e.words))
+        if nearest is not None:
             return "undocumented", f"no entry names it; nearest entry with the evidence words ({nearest.version}): {short(nearest.text, 140)}", []
         return "undocumented", "no changelog entry near these versions mentions it", []
     missing: list[str] = []
@@ -673,6 +752,8 @@ def _observation(seen: Observed) -> dict[str, Any]:
     }
     if change.scenario:
         out["scenario"] = change.scenario
+    if change.former:
+        out["former"] = {"kind": change.former[0], "key": change.former[1]}
     if change.status == "changed" or change.status == "transient" or seen.direction:
         out["before"] = short(change.before, 200)
         out["after"] = short(change.after, 200)
@@ -705,6 +786,9 @@ def _title(primary: Rule | None, changes: list[Change], introduced: str | None) 
     first = changes[0]
     statuses = {c.status for c in changes}
     status = STATUS_WORDS[first.status] if len(statuses) == 1 else "rewritten" if statuses == {"added", "removed"} else "changed"
+    if first.former is not None:
+        kind, key = first.former
+        status = f"renamed from {short(key, 60)}" if kind == first.kind else f"moved from {kinds.NOUNS.get(kind, (kind,))[0]} {short(key, 60)}"
     one, many = kinds.NOUNS.get(first.kind, (first.kind, first.kind))
     if primary is not None and primary.title and not (primary.merge and len(changes) == 1):
         return primary.title.format(

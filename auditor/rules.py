@@ -53,7 +53,7 @@ TITLE_FIELDS = ("label", "key", "kind", "status", "count", "version")
 _PATTERN_KEYS = ("key", "text", "added", "removed", "context")
 _KEYS = {
     "id", "description", "category", "severity", "title", "kinds", "status", "direction", "condition",
-    "evidence", "merge", "exclude", *_PATTERN_KEYS,
+    "evidence", "merge", "exclude", "reaches_model", *_PATTERN_KEYS,
 }  # fmt: skip
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _RULE_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")
@@ -116,6 +116,7 @@ class Rule:
     condition: str | None = None
     evidence: tuple[re.Pattern, ...] = ()
     merge: bool = False
+    reaches_model: bool = False  # what it matches is sent to the model even where no capture shows it
 
     @property
     def structural(self) -> bool:
@@ -518,6 +519,9 @@ def _rule(table: dict, name: str, lines: list[str], span: tuple[int, int], order
     merge = table.get("merge", False)
     if not isinstance(merge, bool):
         raise fail("merge must be true or false", "merge")
+    reaches_model = table.get("reaches_model", False)
+    if not isinstance(reaches_model, bool):
+        raise fail("reaches_model must be true or false", "reaches_model")
     patterns = {key: regex(key, table[key]) for key in _PATTERN_KEYS if key in table}
     exclude = regex("exclude", table["exclude"]) if "exclude" in table else None
     rule = Rule(
@@ -533,6 +537,7 @@ def _rule(table: dict, name: str, lines: list[str], span: tuple[int, int], order
         condition=choice("condition", CONDITIONS),
         evidence=tuple(_evidence(e, lambda e=e: regex("evidence", e[1:-1])) for e in evidence),
         merge=merge,
+        reaches_model=reaches_model,
         exclude=exclude,
         **patterns,
     )
