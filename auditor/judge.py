@@ -253,6 +253,14 @@ _QUOTED_EFFORT = re.compile(r"[\"'`](low|medium|high|xhigh|max)[\"'`]|(?<![\w-])
 _ABOUT_EFFORT = re.compile(r"\beffort|\breasoning\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")  # in every _NUM: a quick first test (its lookbehind defeats re's own)
 _NUM = re.compile(r"(?<![\w.$])(\d[\d,_]*(?:\.\d+)?)\s*([kKmM])?(?![\w.])")
+# Who a captured run is: an API key on the first-party API. An entry that limits a change to a provider
+# or a plan does not cover what such a run showed.
+_LIMITED = re.compile(
+    r"\b(?:on|for|with|via|using)\s+(?:Amazon\s+|Google\s+|Microsoft\s+|AWS\s+)?(bedrock|vertex(?:\s+ai)?|foundry)\b|"
+    r"\b((?:pro|max|team|enterprise|free)(?:\s*(?:/|,|and|or)\s*(?:pro|max|team|enterprise|free))*)\s+(?:plan\s+)?(?:users|subscribers|plans?|accounts)\b",
+    re.IGNORECASE,
+)
+CAPTURED_AUDIENCE = "an API key on the Anthropic API"
 _AUDIENCE = re.compile(
     r"\b(?:pro|max|team|enterprise|free)\b(?:\s*/\s*\w+)?\s+(?:users|subscribers|plans?|accounts)|"
     r"\bfor\s+(?:\w+\s+){0,3}(?:users|subscribers|accounts|customers)\b|\bon\s+(?:bedrock|vertex|foundry)\b",
@@ -263,6 +271,14 @@ _NEEDS = {pattern: prefilter(pattern) for pattern in (_MODEL, _EFFORT, _QUOTED_E
 
 
 _FAMILY = re.compile(r"(?<![a-z])(opus|sonnet|haiku)(?![\s_-]?\d)", re.IGNORECASE)
+
+
+def _limited(text: str) -> str | None:
+    """The provider or plan an entry limits its change to ("Bedrock", "Max users"), if any."""
+    found = _LIMITED.search(text)
+    if found is None:
+        return None
+    return found.group(1).title() if found.group(1) else f"{found.group(2)} plans"
 
 
 def _families(text: str) -> set[str]:
@@ -307,6 +323,7 @@ class _Entry:
     models: frozenset[str]
     values: frozenset[str]
     audience: bool
+    limited: str | None  # the provider or plan it limits the change to
     spoken: str  # lower-case words between spaces, for multi-word names
     bigrams: frozenset[str]  # its pairs of adjacent words: a cheap first test for a spoken name
     features: frozenset[str] = frozenset()  # all of the above in one set
@@ -361,6 +378,7 @@ class _Index:
                 frozenset(models | _families(text)),
                 frozenset(v.lower() for v in _EFFORT.findall(text)) | _numbers(text),
                 bool(models) or bool(_AUDIENCE.search(text)),
+                _limited(text),
                 " " + " ".join(spoken) + " ",
                 frozenset(f"{a} {b}" for a, b in itertools.pairwise(spoken)),
             )
@@ -485,7 +503,7 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
     if change.kind in kinds.NAMED or (change.kind in ("prompt_section", "section_condition", "request_param") and not change.key.startswith("#")):
         out.key = _CAPTURED_KEY.sub("", change.key)
         out.key_alone = change.status != "changed" or change.kind in ("flag", "limit")
-        if change.kind in kinds.USER_FACING:
+        if change.kind in kinds.USER_FACING and out.key_alone:  # an edited fact's name says which, not what changed
             out.salient.add(out.key)
     if "_" in changed or _CAMEL.search(changed) or _DASHES.search(changed):
         out.names.update(n for n in _NAME.findall(changed) if n not in _PROPER_NOUNS and not _MODEL.fullmatch(n.split("claude-")[-1]))
@@ -572,7 +590,8 @@ def _mentions(
     sure = retrieved >= RETRIEVED_ALONE
     if not evidence and not sure:
         return 0, named
-    others = bool(names - strong_names) + bool(models) + bool(values) + found + sure
+    # Ranked near (here: in an entry with the rule's evidence words, or nearer still) is two signals.
+    others = bool(names - strong_names) + bool(models) + bool(values) + 2 * found
     # Naming an edited fact's key (the Bash tool, a section) says which fact, not what changed in it.
     if others < weak_needed and others + (key and not key_strong) < 2:
         return 0, named
@@ -733,6 +752,13 @@ def _verdict(
         missing.append(f"names: {', '.join(names[:_MAX_SHOWN])}")
     if any(seen[i].condition == "removed" for i in members) and any(e.audience for e, _ in mentioning):
         missing.append("audience: the entry speaks of one model, plan or provider, but the condition that limited the change was removed (it now applies to everyone)")
+    scenarios = sorted({c.scenario for c in changes if c.scenario})
+    limits = {e.limited for e, _ in mentioning}
+    if scenarios and None not in limits:
+        missing.append(
+            f"audience: the entry limits it to {', '.join(sorted(str(x) for x in limits))}, but it was also seen with "
+            f"{CAPTURED_AUDIENCE} ({', '.join(scenarios)})"
+        )
     if unmentioned and len(changes) > 1:
         labels = ", ".join(short(c.label, 60) + (f" ({c.scenario})" if c.scenario else "") for c in unmentioned[:_MAX_SHOWN])
         missing.append(f"side effects not mentioned: {labels}")

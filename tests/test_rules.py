@@ -206,3 +206,10 @@ def test_matcher_finds_what_rules_match(text):
     shipped = rules.load()
     seen = observe(change("string", "k", None, text))
     assert rules.Matcher(shipped).matching(seen) == [r for r in shipped if r.matches(seen)]
+
+
+def test_reaches_model_is_read_and_must_be_a_boolean():
+    (rule,) = rules.parse('[[rule]]\nid = "r"\ncategory = "other"\nseverity = "low"\nkinds = ["string"]\nreaches_model = true\n')
+    assert rule.reaches_model
+    with pytest.raises(RuleError, match="reaches_model must be true or false"):
+        rules.parse('[[rule]]\nid = "r"\ncategory = "other"\nseverity = "low"\nkinds = ["string"]\nreaches_model = "yes"\n')
