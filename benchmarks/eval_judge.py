@@ -1,0 +1,496 @@
+"""How right the judge is, measured on labelled ranges: precision of high/medium findings, verdict
+accuracy, recall of the changelog entries that describe a model-relevant change (issue 8).
+
+    export AUDITOR_CHANGELOG=/work/shared/data/claude-code-changelog.bundle
+    cp /work/data/r2.db /tmp/me.db      # diff saves its judgement in the store: use a copy
+    .venv/bin/python benchmarks/eval_judge.py --db /tmp/me.db [--verbose] [--json] [--range 2.1.121-2.1.140]
+        [--holdout]  [--skeleton]
+
+Each range is judged as `audit diff A B` judges it (default scenarios, the store's captures, the
+shipped rules, the changelog of --changelog or $AUDITOR_CHANGELOG), then its findings are scored
+against tests/eval/<A>-<B>.toml. Ranges whose file says `split = "holdout"` (releases after 2.1.140,
+kept for the generalisation check: never tune on them) are measured only with --holdout, and are not
+part of the tuning total.
+
+Label files (TOML, one per range; see the header of each file for the reasoning conventions):
+
+    from = "2.1.121"
+    to = "2.1.140"
+    split = "tuning"                    # or "holdout"
+
+    [[change]]                          # what a change found in the range is
+    kind = "env"                        # the change's kind (required)
+    key = "CLAUDE_CODE_FOO"             # exact key; or key_re = "regex" (re.search); digests are not stable:
+    text = "some words"                 # for strings / request code, a substring of its before or after text
+                                        # (runs of whitespace count as one space)
+    status = "added"                    # optional: added / removed / changed / transient
+    scenario = "print-opus"             # optional: only the change seen in this capture scenario
+    real = true                         # reaches the model / a user would notice it; false: noise
+    verdict = "documented"              # for real ones: documented / partial / undocumented; a list when
+                                        # two are defensible (the first is the preferred one)
+    entry = "Added `FOO`"               # for documented / partial: a substring of the entry that says so
+                                        # (a list: any of them)
+    note = "why, where not obvious"
+
+    [[entry]]                           # a changelog entry of the range that describes a model-relevant change
+    version = "2.1.133"
+    text = "Added `worktree.baseRef`"   # a substring of the entry (checked against the changelog)
+    changes = [{ kind = "tool", key = "EnterWorktree" }]   # the changes that show it (same fields as above)
+    unobservable = true                 # instead of changes: no release fact could show it (not counted)
+    note = "..."
+
+Scoring (pure functions below, tested in tests/test_eval_judge.py):
+- A finding's labels are those of its changes; the first [[change]] whose fields all match a change
+  labels it. A high/medium finding none of whose changes is labelled is *unlabelled*: counted and
+  listed, never silently scored. Findings about the changelog itself (no changes) are left out.
+- Precision: high/medium findings with a real change / labelled high/medium findings (high alone too).
+- Verdict accuracy, over real high/medium findings: the finding's verdict equals the expected one
+  (all its real changes' verdicts; documented mixed with undocumented expects partial), and when the
+  label names the entry, the finding cites it. "Described": those expecting documented or partial.
+- Recall, over entries that are not unobservable: some high/medium finding has a change matching the
+  entry's changes, gives documented or partial, and cites the entry. "Observed" only asks for a
+  finding of any severity with a matching change (the fact is there, whatever the verdict).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import itertools
+import json
+import os
+import re
+import sys
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+LABELS = Path(__file__).resolve().parent.parent / "tests" / "eval"
+HIGH_MEDIUM = ("high", "medium")
+VERDICTS = ("documented", "partial", "undocumented")
+DESCRIBED = ("documented", "partial")
+_MATCH_FIELDS = ("kind", "key", "key_re", "text", "status", "scenario")
+
+
+class LabelError(Exception):
+    """A label file that cannot be read as labels: a usage error."""
+
+
+# ------------------------------------------------------------------------------------------ labels
+
+
+@dataclass(frozen=True)
+class Match:
+    """Which changes a label is about: every field given must agree with the change."""
+
+    kind: str
+    key: str | None = None
+    key_re: str | None = None
+    text: str | None = None
+    status: str | None = None
+    scenario: str | None = None
+
+    def __str__(self) -> str:
+        parts = [f"{name}={value!r}" for name, value in asdict(self).items() if value is not None and name != "kind"]
+        return f"{self.kind}({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class ChangeLabel:
+    match: Match
+    real: bool
+    verdicts: tuple[str, ...] = ()  # acceptable verdicts, the preferred first; none for noise
+    entries: tuple[str, ...] = ()  # substrings of the entries that document it
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class EntryLabel:
+    version: str
+    text: str
+    changes: tuple[Match, ...] = ()
+    unobservable: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RangeLabels:
+    low: str
+    high: str
+    split: str
+    changes: tuple[ChangeLabel, ...]
+    entries: tuple[EntryLabel, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.low}-{self.high}"
+
+
+def _match(data: Any, where: str) -> Match:
+    if not isinstance(data, dict) or not isinstance(data.get("kind"), str):
+        raise LabelError(f"{where}: a change matcher needs a kind")
+    unknown = set(data) - set(_MATCH_FIELDS)
+    if unknown:
+        raise LabelError(f"{where}: unknown matcher fields {sorted(unknown)}")
+    if not any(data.get(name) for name in ("key", "key_re", "text")):
+        raise LabelError(f"{where}: give key, key_re or text")
+    if data.get("key_re"):
+        try:
+            re.compile(data["key_re"])
+        except re.error as exc:
+            raise LabelError(f"{where}: key_re {data['key_re']!r}: {exc}") from None
+    return Match(data["kind"], data.get("key"), data.get("key_re"), data.get("text"), data.get("status"), data.get("scenario"))
+
+
+def parse_labels(data: dict[str, Any], where: str = "labels") -> RangeLabels:
+    """Labels from a parsed TOML document; LabelError names the first thing wrong."""
+    try:
+        low, high = str(data["from"]), str(data["to"])
+    except KeyError as exc:
+        raise LabelError(f"{where}: missing {exc.args[0]!r}") from None
+    split = data.get("split", "tuning")
+    if split not in ("tuning", "holdout"):
+        raise LabelError(f"{where}: split must be tuning or holdout, not {split!r}")
+    changes = []
+    for i, item in enumerate(data.get("change", [])):
+        at = f"{where}: change {i + 1}"
+        match = _match({k: v for k, v in item.items() if k in _MATCH_FIELDS}, at)
+        extra = set(item) - set(_MATCH_FIELDS) - {"real", "verdict", "entry", "note"}
+        if extra:
+            raise LabelError(f"{at}: unknown fields {sorted(extra)}")
+        if not isinstance(item.get("real"), bool):
+            raise LabelError(f"{at} ({match}): real must be true or false")
+        verdicts = _strings(item.get("verdict"))
+        if item["real"] and (not verdicts or not set(verdicts) <= set(VERDICTS)):
+            raise LabelError(f"{at} ({match}): a real change needs a verdict in {VERDICTS}")
+        named = _strings(item.get("entry"))
+        if set(verdicts) & set(DESCRIBED) and not named:
+            raise LabelError(f"{at} ({match}): a documented or partial change names its entry")
+        changes.append(ChangeLabel(match, item["real"], verdicts if item["real"] else (), named, item.get("note", "")))
+    entries = []
+    for i, item in enumerate(data.get("entry", [])):
+        at = f"{where}: entry {i + 1}"
+        if not item.get("version") or not item.get("text"):
+            raise LabelError(f"{at}: needs version and text")
+        matches = tuple(_match(m, at) for m in item.get("changes", []))
+        unobservable = bool(item.get("unobservable", False))
+        if unobservable == bool(matches):
+            raise LabelError(f"{at} ({item['text'][:40]!r}): give either changes or unobservable = true")
+        entries.append(EntryLabel(str(item["version"]), item["text"], matches, unobservable, item.get("note", "")))
+    return RangeLabels(low, high, split, tuple(changes), tuple(entries))
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    """A TOML string or list of strings as a tuple (empty when absent)."""
+    if value is None or value == "":
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def load_labels(path: Path) -> RangeLabels:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LabelError(f"{path}: {exc}") from None
+    return parse_labels(data, str(path))
+
+
+# ------------------------------------------------------------------------------------------ matching
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def matches(match: Match, change: Any) -> bool:
+    """Whether a change (anything with kind, key, status, scenario, before, after) is the one meant."""
+    if change.kind != match.kind:
+        return False
+    if match.key is not None and change.key != match.key:
+        return False
+    if match.key_re is not None and not re.search(match.key_re, change.key):
+        return False
+    if match.status is not None and change.status != match.status:
+        return False
+    if match.scenario is not None and change.scenario != match.scenario:
+        return False
+    if match.text is not None:
+        want = _spaced(match.text)
+        return any(want in _spaced(_text(value)) for value in (change.before, change.after) if value is not None)
+    return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _spaced(text: str) -> str:
+    """Runs of whitespace as one space: label texts are written on one line, facts keep their newlines."""
+    return " ".join(text.split())
+
+
+def label_of(change: Any, labels: Sequence[ChangeLabel]) -> ChangeLabel | None:
+    return next((label for label in labels if matches(label.match, change)), None)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("`", "").split()).casefold()
+
+
+def cites(finding: Any, entry_text: str) -> bool:
+    """Whether the finding quotes the entry (the label holds a substring of it)."""
+    want = _norm(entry_text)
+    return any(want in _norm(ref.entry) for ref in finding.changelog_refs)
+
+
+def expected_verdict(verdicts: Iterable[str]) -> str:
+    """One verdict for a finding of several real changes: documented and undocumented together are partial."""
+    found = set(verdicts)
+    if len(found) == 1:
+        return found.pop()
+    return "partial" if found & set(DESCRIBED) else "undocumented"
+
+
+def acceptable(real: Sequence[ChangeLabel]) -> tuple[str, set[str]]:
+    """The preferred verdict of a finding of these real changes, and every verdict its labels allow."""
+    preferred = expected_verdict(label.verdicts[0] for label in real)
+    return preferred, {expected_verdict(combo) for combo in itertools.product(*(label.verdicts for label in real))}
+
+
+# ------------------------------------------------------------------------------------------ scoring
+
+
+@dataclass
+class Score:
+    """One range's (or the total's) counts; ratios are computed when printed."""
+
+    findings: int = 0  # high/medium findings about changes
+    unlabelled: int = 0
+    labelled: int = 0
+    real: int = 0
+    high_labelled: int = 0
+    high_real: int = 0
+    verdict_total: int = 0
+    verdict_right: int = 0
+    described_total: int = 0
+    described_right: int = 0
+    entries: int = 0
+    recalled: int = 0
+    observed: int = 0
+    unobservable: int = 0
+    stale_labels: int = 0  # change labels no change of the range matches (a key that moved?)
+    misses: list[str] = field(default_factory=list)
+
+    def add(self, other: Score) -> None:
+        for name, value in vars(other).items():
+            if name == "misses":
+                self.misses.extend(value)
+            else:
+                setattr(self, name, getattr(self, name) + value)
+
+    def ratios(self) -> dict[str, float | None]:
+        return {
+            "precision": _ratio(self.real, self.labelled),
+            "precision_high": _ratio(self.high_real, self.high_labelled),
+            "verdict_accuracy": _ratio(self.verdict_right, self.verdict_total),
+            "verdict_accuracy_described": _ratio(self.described_right, self.described_total),
+            "recall": _ratio(self.recalled, self.entries),
+            "observed": _ratio(self.observed, self.entries),
+        }
+
+    def line(self) -> str:
+        return (
+            f"{self.findings} high/medium findings ({self.unlabelled} unlabelled); "
+            f"precision {_pct(self.real, self.labelled)}, high {_pct(self.high_real, self.high_labelled)}; "
+            f"verdicts {_pct(self.verdict_right, self.verdict_total)}, where an entry describes the change "
+            f"{_pct(self.described_right, self.described_total)}; "
+            f"recall {_pct(self.recalled, self.entries)} (observed {_pct(self.observed, self.entries)}; "
+            f"{self.unobservable} unobservable entries not counted); {self.stale_labels} change labels matched nothing"
+        )
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({100 * part / whole:.0f}%)" if whole else "0/0"
+
+
+def _describe(finding: Any) -> str:
+    keys = ", ".join(sorted({f"{c.kind}:{c.key}" for c in finding.changes}))[:120]
+    return f"[{finding.severity}/{finding.verdict}] {finding.title[:90]} ({keys})"
+
+
+def score(findings: Sequence[Any], labels: RangeLabels) -> Score:
+    """Precision, verdicts and recall of one range's findings against its labels."""
+    result = Score()
+    used: set[int] = set()
+    for finding in findings:
+        if finding.severity not in HIGH_MEDIUM or not finding.changes:
+            continue
+        result.findings += 1
+        found = [label for label in (label_of(c, labels.changes) for c in finding.changes) if label is not None]
+        used.update(id(label) for label in found)
+        if not found:
+            result.unlabelled += 1
+            result.misses.append(f"{labels.name} unlabelled: {_describe(finding)}")
+            continue
+        real = [label for label in found if label.real]
+        high = finding.severity == "high"
+        result.labelled += 1
+        result.high_labelled += high
+        if not real:
+            result.misses.append(f"{labels.name} noise: {_describe(finding)}")
+            continue
+        result.real += 1
+        result.high_real += high
+        want, allowed = acceptable(real)
+        named = [entry for label in real for entry in label.entries]
+        right = finding.verdict in allowed and (finding.verdict == "undocumented" or not named or any(cites(finding, e) for e in named))
+        result.verdict_total += 1
+        result.verdict_right += right
+        if want in DESCRIBED:
+            result.described_total += 1
+            result.described_right += right
+        if not right:
+            why = f"want {'/'.join(sorted(allowed, key=VERDICTS.index))}" + (f" citing {named[0][:60]!r}" if named and want != "undocumented" else "")
+            result.misses.append(f"{labels.name} verdict: {_describe(finding)}: {why}")
+    used.update(id(label) for f in findings for c in f.changes if (label := label_of(c, labels.changes)))
+    stale = [label for label in labels.changes if id(label) not in used]
+    result.stale_labels = len(stale)
+    result.misses.extend(f"{labels.name} stale label: {label.match} matches no change" for label in stale)
+    for entry in labels.entries:
+        if entry.unobservable:
+            result.unobservable += 1
+            continue
+        result.entries += 1
+        showing = [f for f in findings if any(matches(m, c) for m in entry.changes for c in f.changes)]
+        result.observed += bool(showing)
+        if any(f.severity in HIGH_MEDIUM and f.verdict in DESCRIBED and cites(f, entry.text) for f in showing):
+            result.recalled += 1
+        else:
+            state = "no finding shows it" if not showing else "shown as " + "; ".join(_describe(f) for f in showing[:2])
+            result.misses.append(f"{labels.name} recall: {entry.version} {entry.text[:80]!r}: {state}")
+    return result
+
+
+def check_entries(labels: RangeLabels, entries_by_version: dict[str, list[str]]) -> list[str]:
+    """Label texts that no changelog entry holds (a typo would silently lower recall)."""
+    everything = [_norm(text) for texts in entries_by_version.values() for text in texts]
+    wanted = [(e.version, e.text) for e in labels.entries] + [("", text) for c in labels.changes for text in c.entries]
+    problems = []
+    for version, text in wanted:
+        pool = [_norm(t) for t in entries_by_version.get(version, [])] if version else everything
+        if not any(_norm(text) in t for t in pool):
+            problems.append(f"{labels.name}: no changelog entry{' of ' + version if version else ''} contains {text!r}")
+    return problems
+
+
+# ------------------------------------------------------------------------------------------ running
+
+
+def judge_range(collector: Any, judging: Any, low: str, high: str) -> list[Any]:
+    """The findings `audit diff low high` shows, with the default scenarios (captures from the store)."""
+    from auditor import audit
+    from auditor.capture import load_scenarios
+
+    scenarios = load_scenarios(None, list(audit.DEFAULT_SCENARIOS))
+    return list(audit.run(collector, low, high, scenarios, judging).findings)
+
+
+def skeleton(findings: Sequence[Any], labels: RangeLabels) -> str:
+    """TOML stubs for the changes of unlabelled high/medium findings: where labelling starts."""
+    out, seen = [], set()
+    for finding in findings:
+        if finding.severity not in HIGH_MEDIUM:
+            continue
+        for change in finding.changes:
+            if label_of(change, labels.changes) or (change.kind, change.key) in seen:
+                continue
+            seen.add((change.kind, change.key))
+            out.append(f"# [{finding.severity}/{finding.verdict}] {finding.title[:100]}")
+            digest = change.kind in ("string", "request_code")
+            key = f'text = {json.dumps(_text(change.after or change.before)[:60], ensure_ascii=False)}' if digest else f"key = {json.dumps(change.key, ensure_ascii=False)}"
+            out.append(f'[[change]]\nkind = "{change.kind}"\n{key}\nreal = \nverdict = ""\n')
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, required=True, help="a COPY of a store holding the ranges (judgements are saved in it)")
+    parser.add_argument("--changelog", default=os.environ.get("AUDITOR_CHANGELOG"), help="changelog source (default: $AUDITOR_CHANGELOG)")
+    parser.add_argument("--labels", type=Path, default=LABELS, help="folder of label files (default: tests/eval)")
+    parser.add_argument("--range", dest="ranges", action="append", help="only this range (A-B, a label file's name); repeatable")
+    parser.add_argument("--holdout", action="store_true", help="also measure the holdout ranges (later releases; do not tune on them)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="list every miss, one line each")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--skeleton", action="store_true", help="print TOML stubs for unlabelled high/medium changes instead")
+    args = parser.parse_args(argv)
+    if not args.changelog:
+        parser.error("name the changelog with --changelog or $AUDITOR_CHANGELOG")
+    if not args.db.is_file():
+        parser.error(f"no store at {args.db}")
+    try:
+        ranges = [load_labels(path) for path in sorted(args.labels.glob("*.toml"))]
+    except LabelError as exc:
+        parser.error(str(exc))
+    if args.ranges:
+        unknown = set(args.ranges) - {r.name for r in ranges}
+        if unknown:
+            parser.error(f"no label file for {sorted(unknown)} in {args.labels}")
+        ranges = [r for r in ranges if r.name in args.ranges]
+    elif not args.holdout:
+        ranges = [r for r in ranges if r.split == "tuning"]
+    if not ranges:
+        parser.error(f"no label files in {args.labels}")
+
+    from auditor import audit, targets
+    from auditor.collector import Collector
+    from auditor.npm import DEFAULT_CACHE_MAX, Cache, LazyClient, Registry, default_cache_dir
+    from auditor.store import Store
+
+    cache_dir = default_cache_dir()
+    with LazyClient(timeout=60.0) as client:
+        collector = Collector(Store.open(args.db), Registry(client, Cache(cache_dir, DEFAULT_CACHE_MAX)), targets.get(targets.DEFAULT), "linux-x64", 1)
+        judging = audit.load_judging(collector, cache_dir, args.changelog)
+        changelog = judging[0]
+        entries = {r.version: [e.full_text for e in r.entries] for r in changelog.releases}
+        results: list[tuple[RangeLabels, Score]] = []
+        for labels in ranges:
+            problems = check_entries(labels, entries)
+            if problems:
+                parser.error("\n".join(problems))
+            findings = judge_range(collector, judging, labels.low, labels.high)
+            if args.skeleton:
+                print(f"# {labels.name}\n{skeleton(findings, labels)}")
+                continue
+            results.append((labels, score(findings, labels)))
+    if args.skeleton:
+        return 0
+    total = Score()
+    for labels, result in results:
+        if labels.split == "tuning":
+            total.add(result)
+    if args.json:
+        doc = {
+            "ranges": [{"range": labels.name, "split": labels.split, **_counts(result)} for labels, result in results],
+            "tuning_total": _counts(total),
+        }
+        print(json.dumps(doc, indent=2))
+    else:
+        for labels, result in results:
+            print(f"{labels.name} ({labels.split}): {result.line()}")
+        print(f"tuning total: {total.line()}")
+        if args.verbose:
+            for _, result in results:
+                print("\n".join(result.misses))
+    return 0
+
+
+def _counts(result: Score) -> dict[str, Any]:
+    counts = {name: value for name, value in vars(result).items() if name != "misses"}
+    return {**counts, **result.ratios(), "misses": result.misses}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""benchmarks/eval_judge.py's scoring on hand-made findings and labels: which label a change gets,
+and the precision / verdict / recall arithmetic that the judge's progress is read from."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from auditor.diff import Change
+from auditor.judge import ChangelogRef, Finding
+
+_PATH = Path(__file__).resolve().parent.parent / "benchmarks" / "eval_judge.py"
+_spec = importlib.util.spec_from_file_location("eval_judge", _PATH)
+assert _spec and _spec.loader
+ev = importlib.util.module_from_spec(_spec)
+sys.modules["eval_judge"] = ev
+_spec.loader.exec_module(ev)
+
+LABELS = """
+from = "1.0.0"
+to = "1.0.3"
+
+[[change]]
+kind = "env"
+key = "FOO_SWITCH"
+real = true
+verdict = "documented"
+entry = "Added `FOO_SWITCH`"
+
+[[change]]
+kind = "string"
+text = "You are a helpful"
+real = true
+verdict = "undocumented"
+
+[[change]]
+kind = "string"
+text = "Press Enter"
+real = false
+
+[[change]]
+kind = "request_param"
+key_re = "^turn \\\\d+: model$"
+scenario = "print-opus"
+real = true
+verdict = ["partial", "documented"]
+entry = ["Opus 9 is available", "Other entry"]
+
+[[change]]
+kind = "beta"
+key = "never-seen"
+real = false
+
+[[entry]]
+version = "1.0.1"
+text = "Added `FOO_SWITCH`"
+changes = [{ kind = "env", key = "FOO_SWITCH" }]
+
+[[entry]]
+version = "1.0.2"
+text = "The system prompt is friendlier"
+changes = [{ kind = "string", text = "You are a helpful" }]
+
+[[entry]]
+version = "1.0.3"
+text = "Opus 9 is available"
+changes = [{ kind = "request_param", key_re = "model$" }]
+
+[[entry]]
+version = "1.0.3"
+text = "Fixed a crash"
+unobservable = true
+"""
+
+
+def change(kind: str, key: str, before=None, after="x", scenario: str | None = None) -> Change:
+    return Change(kind=kind, key=key, label=key, before=before, after=after, introduced_in="1.0.1", scenario=scenario)
+
+
+def finding(severity: str, verdict: str, *changes: Change, refs: tuple[str, ...] = ()) -> Finding:
+    return Finding(
+        id="f", category="other", severity=severity, verdict=verdict, title="t", evidence={},
+        changelog_refs=tuple(ChangelogRef("1.0.1", r) for r in refs), introduced_in="1.0.1", removed_in=None,
+        confidence=0.5, changes=changes,
+    )
+
+
+@pytest.fixture
+def labels():
+    return ev.parse_labels(tomllib.loads(LABELS))
+
+
+def test_a_change_takes_the_first_label_whose_every_field_matches(labels):
+    assert ev.label_of(change("env", "FOO_SWITCH"), labels.changes).verdicts == ("documented",)
+    assert ev.label_of(change("env", "FOO_SWITCHES"), labels.changes) is None  # key is exact
+    assert ev.label_of(change("string", "d1g3st", after="You are a helpful assistant."), labels.changes).real
+    assert ev.label_of(change("string", "d1g3st", before="Press Enter to go", after=None), labels.changes).real is False
+    assert ev.label_of(change("request_param", "turn 1: model", scenario="print-opus"), labels.changes) is not None
+    assert ev.label_of(change("request_param", "turn 1: model", scenario="two-turn"), labels.changes) is None
+    assert ev.label_of(change("env", "FOO_SWITCH"), labels.changes).match.status is None
+
+
+def test_status_narrows_a_label():
+    match = ev.Match(kind="prompt_section", key="s", status="changed")
+    assert ev.matches(match, change("prompt_section", "s", before="a", after="b"))
+    assert not ev.matches(match, change("prompt_section", "s", before=None, after="b"))
+
+
+def test_verdicts_of_several_changes_combine():
+    assert ev.expected_verdict(["documented", "documented"]) == "documented"
+    assert ev.expected_verdict(["documented", "undocumented"]) == "partial"
+    assert ev.expected_verdict(["undocumented"]) == "undocumented"
+    a = ev.ChangeLabel(ev.Match("env", "A"), True, ("undocumented", "partial"))
+    b = ev.ChangeLabel(ev.Match("env", "B"), True, ("documented",))
+    assert ev.acceptable([a, b]) == ("partial", {"partial"})
+    assert ev.acceptable([a]) == ("undocumented", {"undocumented", "partial"})
+
+
+def test_score_counts_precision_verdicts_and_recall(labels):
+    findings = [
+        # real, documented, cites the entry (its backticks dropped, as the judge quotes it): right
+        finding("high", "documented", change("env", "FOO_SWITCH"), refs=("Added FOO_SWITCH to turn foo on",)),
+        # real, undocumented, but the judge says documented: wrong
+        finding("medium", "documented", change("string", "k1", after="You are a helpful bot"), refs=("Other entry",)),
+        # noise
+        finding("medium", "undocumented", change("string", "k2", after="Press Enter to continue")),
+        # unlabelled
+        finding("medium", "undocumented", change("flag", "tengu_new")),
+        # real, partial allowed, cites an entry the label names: right, and recalls "Opus 9"
+        finding("high", "partial", change("request_param", "turn 0: model", scenario="print-opus"), refs=("Opus 9 is available",)),
+        # low findings are outside precision and verdicts; a low finding observes an entry but does not recall it
+        finding("low", "undocumented", change("string", "k3", after="You are a helpful friend")),
+        # a finding about the changelog itself (no changes) is left out
+        finding("medium", "undocumented"),
+    ]
+    score = ev.score(findings, labels)
+    assert (score.findings, score.unlabelled, score.labelled, score.real) == (4 + 1, 1, 4, 3)
+    assert (score.high_labelled, score.high_real) == (2, 2)
+    assert (score.verdict_total, score.verdict_right) == (3, 2)
+    assert (score.described_total, score.described_right) == (2, 2)
+    assert (score.entries, score.recalled, score.observed, score.unobservable) == (3, 2, 3, 1)
+    assert score.stale_labels == 1  # the beta label matched nothing
+    assert score.ratios()["precision"] == 0.75
+    assert any("unlabelled" in m and "tengu_new" in m for m in score.misses)
+    assert any("recall" in m and "friendlier" in m for m in score.misses)
+
+
+def test_wrong_entry_makes_a_documented_verdict_wrong(labels):
+    cited_other = finding("medium", "documented", change("env", "FOO_SWITCH"), refs=("Fixed a crash",))
+    score = ev.score([cited_other], labels)
+    assert (score.verdict_total, score.verdict_right, score.recalled) == (1, 0, 0)
+
+
+def test_totals_add_up(labels):
+    one = ev.score([finding("high", "documented", change("env", "FOO_SWITCH"), refs=("Added FOO_SWITCH",))], labels)
+    total = ev.Score()
+    total.add(one)
+    total.add(one)
+    assert (total.labelled, total.verdict_right, total.entries) == (2, 2, 6)
+    assert len(total.misses) == 2 * len(one.misses)
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ('[[change]]\nkind = "env"\nkey = "A"\nreal = true', "needs a verdict"),
+        ('[[change]]\nkind = "env"\nkey = "A"\nreal = true\nverdict = "partial"', "names its entry"),
+        ('[[change]]\nkind = "env"\nreal = false', "give key, key_re or text"),
+        ('[[change]]\nkind = "env"\nkey_re = "("\nreal = false', "key_re"),
+        ('[[change]]\nkind = "env"\nkey = "A"\nreal = false\nverdit = "x"', "unknown fields"),
+        ('[[entry]]\nversion = "1.0.1"\ntext = "x"', "either changes or unobservable"),
+        ('split = "later"', "split"),
+    ],
+)
+def test_bad_labels_are_refused(bad, message):
+    with pytest.raises(ev.LabelError, match=message):
+        ev.parse_labels(tomllib.loads('from = "1.0.0"\nto = "1.0.1"\n' + bad))
+
+
+def test_label_texts_must_be_in_the_changelog(labels):
+    entries = {"1.0.1": ["Added `FOO_SWITCH` to turn foo on"], "1.0.3": ["Opus 9 is available", "Fixed a crash", "Other entry"]}
+    problems = ev.check_entries(labels, entries)
+    assert problems == ["1.0.0-1.0.3: no changelog entry of 1.0.2 contains 'The system prompt is friendlier'"]
+
+
+def test_the_shipped_label_files_parse():
+    files = sorted((_PATH.parent.parent / "tests" / "eval").glob("*.toml"))
+    assert files
+    for path in files:
+        labels = ev.load_labels(path)
+        assert path.stem == labels.name
+        assert labels.changes and labels.entries
+
+
+def test_label_text_matches_across_line_breaks():
+    match = ev.Match(kind="string", text="Available memories: (none")
+    assert ev.matches(match, change("string", "k", after="Available memories:\n(none — yet)"))
+    assert not ev.matches(match, change("string", "k", after="Available memories: some"))
