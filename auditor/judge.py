@@ -353,8 +353,9 @@ class _Index:
         df: Counter[str] = Counter()
         for _, entry in self._numbers:
             df.update(set(_TOKENS.findall(entry.full_text)))
-        # Names many entries spell (`tool_use`, `--print`) single out no change.
+        # Names many entries spell (`tool_use`, `--print`, `model`) single out no change.
         self.common = frozenset(token for token, n in df.items() if n > _COMMON)
+        self.spelled = frozenset(df)  # every name some entry spells
         self.published = vers.sort(v for v in (published or {}) if not vers.is_prerelease(v))
         self._keys = [vers.parse(v) for v in self.published]
         self._windows: dict[str, list[_Entry]] = {}
@@ -565,7 +566,8 @@ def _mentions(
     in the change (`by_words`), only the names its patterns pick out are its distinctive names: another
     name in a long edit is one of its side edits. Set operations first: most entries share nothing."""
     names = set() if spec.whole else spec.names & entry.tokens
-    key = spec.key is not None and spec.key in entry.tokens
+    # A request field many entries spell ("model") says nothing; a tool's own name always does.
+    key = spec.key is not None and spec.key in entry.tokens and (kind in kinds.USER_FACING or spec.key not in common)
     for bigram in spec.bigrams.keys() & entry.bigrams:
         for name in spec.bigrams[bigram]:
             if spec.spoken[name] in entry.spoken:
@@ -599,16 +601,40 @@ def _mentions(
 
 
 _UNHEARD = frozenset(("string", "document"))  # kinds whose texts may or may not reach the model
+_SWITCHES = frozenset(("env", "setting"))
+# Request code names the query it builds (`querySource:"agent_namer"`); the conversation's own request
+# is the main thread's, the SDK's or compaction's. Others (classifiers, namers, token counts) are side queries.
+_SOURCE = re.compile(r"\b(?:querySource|source)\s*:\s*\"([\w-]+)\"")
+_MAIN_SOURCES = frozenset(("repl_main_thread", "sdk", "compact", "session_memory", "agent"))
 
 
-def _severity(primary: Rule | None, group: list[int], seen: list[Observed], matched: list[list[Rule]], heard: Heard | None) -> tuple[str, str | None]:
-    """The deciding rule's severity, unless what changed does not reach the model: a rename or move
-    that left the text as it was, or prompt strings / documents that no captured request holds and
-    no matching rule marks `reaches_model`. (severity, why it was lowered)."""
+def _side_query(change: Change) -> str | None:
+    """The side query a request-building function builds (None: not request code, or the main request)."""
+    if change.kind != "request_code":
+        return None
+    sources = {s for v in (change.before, change.after) if isinstance(v, str) for s in _SOURCE.findall(v)}
+    if not sources or sources & _MAIN_SOURCES or any(s.startswith(("repl_main_thread", "agent:")) for s in sources):
+        return None
+    return ", ".join(sorted(sources))  # kinds users set by name, once the changelog tells them of it
+
+
+def _severity(
+    primary: Rule | None, group: list[int], seen: list[Observed], matched: list[list[Rule]], heard: Heard | None, spelled: frozenset[str]
+) -> tuple[str, str | None]:
+    """The deciding rule's severity, unless what changed reaches neither the model nor users: a
+    rename or move that left the text as it was; env vars and settings no changelog entry ever names
+    (`spelled`: internal switches, which change nothing until someone sets them); prompt strings /
+    documents that no captured request holds and no matching rule marks `reaches_model`.
+    (severity, why it was lowered)."""
     severity = primary.severity if primary else "low"
     changes = [seen[i].change for i in group]
     if all(c.former is not None and c.before == c.after for c in changes):
         return "low", "the text was renamed or moved unchanged"
+    if all(c.kind in _SWITCHES and c.key not in spelled for c in changes):
+        return "low", "an internal switch: no changelog entry ever names it, so no user was told to set it"
+    sides = {_side_query(c) for c in changes}
+    if None not in sides:
+        return "low", f"a side query ({', '.join(sorted(str(s) for s in sides))}): not the conversation's own request"
     if heard is None or not all(c.kind in _UNHEARD for c in changes):
         return severity, None
     if any(rule.reaches_model for i in group for rule in matched[i]) or any(_heard(c, heard) for c in changes):
@@ -666,7 +692,7 @@ def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], 
 
     refs = tuple(ChangelogRef(e.version, e.text) for e, _ in ranked[:_MAX_REFS])
     category = primary.category if primary else "other"
-    severity, lowered = _severity(primary, members, seen, matched, heard)
+    severity, lowered = _severity(primary, members, seen, matched, heard, index.spelled)
     return Finding(
         id=_finding_id(primary, changes, introduced, removed_in),
         category=category,

@@ -185,7 +185,7 @@ def test_to_json_has_exactly_the_documented_keys():
 
 def test_most_severe_undocumented_first():
     dropped = change("section_condition", "anti_verbosity", GUARD, "", "1.0.3")
-    findings = judge([FORK, dropped], notes(), RULES, PUBLISHED)
+    findings = judge([FORK, dropped], notes(v1_0_5=["Added CLAUDE_CODE_FORK_SUBAGENT"]), RULES, PUBLISHED)
     assert [f.severity for f in findings] == ["high", "medium"]
 
 
@@ -300,3 +300,10 @@ def test_an_entry_limited_to_a_provider_or_plan_is_partial_for_what_a_captured_r
     assert any(m.startswith("audience: the entry limits it to Max plans") and "print-default" in m for m in finding.evidence["missing"])
     everyone = one(judge([sent], notes(v1_0_2=["Enabled context_management tool-result clearing"]), rules_, PUBLISHED))
     assert everyone.verdict == "documented"
+
+
+def test_an_env_var_no_entry_ever_names_is_an_internal_switch_reported_low():
+    internal = one(judge([FORK], notes(), RULES, PUBLISHED))
+    assert internal.severity == "low" and "internal switch" in internal.evidence["severity_note"]
+    told = one(judge([FORK], notes(v1_0_5=["Added CLAUDE_CODE_FORK_SUBAGENT to fork subagents"]), RULES, PUBLISHED))
+    assert (told.severity, told.verdict) == ("medium", "undocumented")  # named three releases later: out of the window
