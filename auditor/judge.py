@@ -58,7 +58,7 @@ _COMMON = 8  # entries: a name spelled in more of them is no name of one change
 # An entry is near a text change when the share of its BM25 weight that the changed sentences match
 # (`retrieval.Ranker.relative`) reaches RETRIEVED (one weak signal, with the rule's evidence words) or
 # RETRIEVED_ALONE (enough alone); chosen on the labelled releases ≤ 2.1.140 (benchmarks/eval_judge.py).
-RETRIEVED, RETRIEVED_ALONE = 0.4, 0.8
+RETRIEVED, RETRIEVED_ALONE = 0.3, 0.8
 _MAX_SHOWN = 8  # changes, runs and names listed in a finding's evidence
 _SMALL = 1000  # characters (before + after) up to which a function or guard is the context of its edit
 
@@ -527,7 +527,7 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
     if change.kind in ("limit", "prompt_section", "string", "section_condition"):
         out.values |= _numbers(seen.added_text)
         out.old_values |= _numbers(seen.removed_text)
-    if change.kind != "request_code":
+    if change.kind not in _UNRANKED:
         out.query = retrieval.tokens("\n".join((*_changed_sentences(seen), out.key or "")))
     for name in out.names | ({out.key} if out.key else set()):
         spoken = _spoken(name)
@@ -538,6 +538,11 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
     families = {m.split()[0] for m in out.models}
     out.probe = frozenset(out.names | out.models | families | out.values_all | out.bigrams.keys() | ({out.key} if out.key else set()))
     return out
+
+
+# Kinds not ranked against entries: code, and names that are codenames or ids (`tengu_amber_fox`, a
+# model id, a limit's variable), where shared word parts are coincidences; names are matched as names.
+_UNRANKED = frozenset(("request_code", "flag", "model", "limit"))
 
 
 def _changed_sentences(seen: Observed) -> list[str]:
@@ -552,6 +557,14 @@ def _levels(levels: re.Pattern, text: str, folded_text: str) -> set[str]:
     if not could_match(_NEEDS[levels], folded_text):
         return set()
     return {next(g for g in m.groups() if g).lower() for m in levels.finditer(text)}
+
+
+def _evidence(rule: Rule | None) -> tuple[re.Pattern, ...]:
+    """What makes an entry speak of a rule's subject: its evidence words, and the words its own text
+    patterns found in the change ("malware" in a removed security check). No rule: any entry."""
+    if rule is None:
+        return ()
+    return rule.evidence + tuple(p for p in (rule.text, rule.added, rule.removed) if p is not None)
 
 
 def _mentions(
@@ -663,7 +676,7 @@ def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], 
     for i, spec in zip(members, specifics, strict=True):
         # Evidence words are those of the rule that decided this change (all entries when none did).
         deciding = matched[i][0] if matched[i] else None
-        candidates = index.pool(at, deciding.evidence if deciding is not None else ())
+        candidates = index.pool(at, _evidence(deciding))
         relevant.update(candidates.by_id)
         # A rule that matched what the change is, with its evidence words in the entry, is one signal.
         weak_needed = 1 if deciding is not None and deciding.structural and deciding.evidence else 2
