@@ -38,7 +38,7 @@ import hashlib
 import itertools
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,7 +177,8 @@ def judge(
     seen = [observe(change) for change in changes]
     matcher = Matcher(rules)
     matched = [_matching(matcher, s) for s in seen]
-    findings = [_finding(group, seen, matched, index, heard) for group in _groups(seen, matched)]
+    told = {i for i, s in enumerate(seen) if s.change.kind in _SWITCHES and index.told(s.change)}
+    findings = [_finding(group, seen, matched, index, heard) for group in _groups(seen, matched, told)]
     span = _span(versions, published, changes)
     if published is not None:
         findings += _missing_sections(span, releases, index)
@@ -199,10 +200,11 @@ def _matching(matcher: Matcher, seen: Observed) -> list[Rule]:
     return sorted(matcher.matching(seen), key=_precedence)
 
 
-def _groups(seen: list[Observed], matched: list[list[Rule]]) -> list[list[int]]:
+def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int] = frozenset()) -> list[list[int]]:
     """Changes that are one behavior: the same captured fact changing in several scenarios; a section
     and its condition changed in one release; a request function rewritten beyond recognition (gone
-    and a same-labelled one new in one release); all changes of a `merge = true` rule in one release."""
+    and a same-labelled one new in one release); all changes of a `merge = true` rule in one release,
+    except switches users were `told` of (their entry is about that one switch)."""
     parent = list(range(len(seen)))
 
     def find(i: int) -> int:
@@ -223,7 +225,7 @@ def _groups(seen: list[Observed], matched: list[list[Rule]]) -> list[list[int]]:
         c = s.change
         if c.scenario is not None:  # one captured fact seen by several scenarios is one behavior
             union(by_key, ("captured", c.kind, c.key, c.introduced_in), i)
-        if matched[i] and matched[i][0].merge:
+        if matched[i] and matched[i][0].merge and i not in told:
             union(by_key, ("merge", matched[i][0].id, c.introduced_in, c.removed_in, c.status), i)
         elif c.kind in ("prompt_section", "section_condition"):
             union(by_key, ("section", c.key, c.introduced_in), i)
@@ -384,6 +386,11 @@ class _Index:
                 frozenset(f"{a} {b}" for a, b in itertools.pairwise(spoken)),
             )
         return found
+
+    def told(self, change: Change) -> bool:
+        """Whether an entry near the change spells its key (an env var or setting named in the notes)."""
+        at = [v for v in (change.introduced_in, *change.changed_in, change.removed_in) if v]
+        return any(change.key in entry.tokens for entry in self.spanning(vers.sort(set(at))))
 
     def ranked(self, query: Sequence[str], entries: Sequence[_Entry]) -> dict[int, float]:
         """`retrieval.Ranker.relative` of these entries against a query, by entry identity (the ranker,
@@ -632,7 +639,12 @@ def _side_query(change: Change) -> str | None:
 
 
 def _severity(
-    primary: Rule | None, group: list[int], seen: list[Observed], matched: list[list[Rule]], heard: Heard | None, spelled: frozenset[str]
+    primary: Rule | None,
+    group: list[int],
+    seen: list[Observed],
+    matched: list[list[Rule]],
+    heard: Heard | None,
+    spelled: frozenset[str],
 ) -> tuple[str, str | None]:
     """The deciding rule's severity, unless what changed reaches neither the model nor users: a
     rename or move that left the text as it was; env vars and settings no changelog entry ever names
@@ -655,7 +667,9 @@ def _severity(
     return "low", "not seen in any captured request: UI, telemetry or documentation text"
 
 
-def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], index: _Index, heard: Heard | None = None) -> Finding:
+def _finding(
+    group: list[int], seen: list[Observed], matched: list[list[Rule]], index: _Index, heard: Heard | None = None
+) -> Finding:
     members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), seen[i].change.key))
     rules = [rule for i in members for rule in matched[i]]
     primary = min(rules, key=_precedence, default=None)
