@@ -329,9 +329,11 @@ class _Entry:
     spoken: str  # lower-case words between spaces, for multi-word names
     bigrams: frozenset[str]  # its pairs of adjacent words: a cheap first test for a spoken name
     features: frozenset[str] = frozenset()  # all of the above in one set
+    stems: frozenset[str] = frozenset()  # its retrieval tokens
 
     def __post_init__(self) -> None:
         self.features = self.tokens | self.models | self.values | self.bigrams
+        self.stems = frozenset(retrieval.tokens(self.text))
 
 
 class _Pool:
@@ -470,6 +472,7 @@ class _Specifics:
     values: set[str] = field(default_factory=set)  # values it sets (added), which an entry should state
     old_values: set[str] = field(default_factory=set)
     query: list[str] = field(default_factory=list)  # retrieval tokens of the changed sentences
+    sentences: list[str] = field(default_factory=list)  # an edited long text's changed sentences, each an edit an entry may leave out
     spoken: dict[str, str] = field(default_factory=dict)  # name → " push notification "
     bigrams: dict[str, list[str]] = field(default_factory=dict)  # "push notification" → names spoken so
     values_all: set[str] = field(default_factory=set)
@@ -535,7 +538,10 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
         out.values |= _numbers(seen.added_text)
         out.old_values |= _numbers(seen.removed_text)
     if change.kind not in _UNRANKED:
-        out.query = retrieval.tokens("\n".join((*_changed_sentences(seen), out.key or "")))
+        sentences = _changed_sentences(seen)
+        out.query = retrieval.tokens("\n".join((*sentences, out.key or "")))
+        if change.kind in kinds.LONG_TEXT and seen.before and seen.after:
+            out.sentences = [s for s in sentences if len(retrieval.tokens(s)) >= _MIN_SENTENCE]
     for name in out.names | ({out.key} if out.key else set()):
         spoken = _spoken(name)
         if spoken:
@@ -812,12 +818,31 @@ def _verdict(
             f"audience: the entry limits it to {', '.join(sorted(str(x) for x in limits))}, but it was also seen with "
             f"{CAPTURED_AUDIENCE} ({', '.join(scenarios)})"
         )
+    untold = [sentence for s in specifics for sentence in s.sentences if not _spoken_of(sentence, covered, mentioning)]
+    if untold:
+        missing.append(f"edits not mentioned: {len(untold)} changed sentence{'s' if len(untold) > 1 else ''}, e.g. {short(untold[0], 120)!r}")
+    removed = [c for c in changes if c.status == "removed" and c.kind not in _SWITCHES]
+    if removed and not any(_REMOVAL.search(e.text) for e, _ in mentioning):
+        missing.append("that it was removed: the entry does not say so")
     if unmentioned and len(changes) > 1:
         labels = ", ".join(short(c.label, 60) + (f" ({c.scenario})" if c.scenario else "") for c in unmentioned[:_MAX_SHOWN])
         missing.append(f"side effects not mentioned: {labels}")
     if missing:
         return "partial", "the changelog mentions it but says less than observed: " + "; ".join(missing), missing
     return "documented", f"named by {len(mentioning)} changelog entr{'y' if len(mentioning) == 1 else 'ies'}", []
+
+
+_REMOVAL = re.compile(r"\b(?:remov|drop|delet|deprecat|retir|no longer|stop(?:s|ped)?\b|disabl|without\b|replac)", re.IGNORECASE)
+_MIN_SENTENCE = 4  # retrieval tokens: a shorter changed sentence (a number, a word) is no edit of its own
+
+
+def _spoken_of(sentence: str, covered: set[str], mentioning: list[tuple[_Entry, int]]) -> bool:
+    """Whether a changed sentence is one the mentioning entries speak of: it holds a name they name,
+    or shares two words with one of them."""
+    words = set(retrieval.tokens(sentence))
+    if any(name in sentence for name in covered):
+        return True
+    return any(len(words & entry.stems) >= 2 for entry, _ in mentioning)
 
 
 def _observation(seen: Observed) -> dict[str, Any]:

@@ -40,13 +40,15 @@ def tokens(text: str) -> list[str]:
 
 
 def _stem(word: str) -> str:
-    """A light suffix strip (plurals, -ing, -ed, -ion), enough for "compaction"/"compacting"/"compacts"."""
+    """A light suffix strip (plurals, -ing, -ed, -ion, a final e), enough for "compaction"/"compacting"/
+    "compacts" and "preserve"/"preserved" to meet."""
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
-    for suffix, keep in (("ions", 7), ("ion", 7), ("ing", 6), ("ed", 5), ("es", 5), ("s", 4)):
+    for suffix, keep in (("ions", 7), ("ion", 7), ("ing", 6), ("ed", 5), ("s", 4)):
         if word.endswith(suffix) and len(word) >= keep and not word.endswith("ss"):
-            return word[: -len(suffix)]
-    return word
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
 TOP = 5  # a document must be among this many best of the whole set for a query

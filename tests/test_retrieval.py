@@ -14,8 +14,9 @@ ENTRIES = [
 
 
 def test_tokens_meet_prose_and_identifiers_half_way():
-    assert tokens("autoCompactWindow compacting compaction summaries CLAUDE_CODE_X") == ["auto", "compact", "window", "compact", "compact", "summary", "claude", "code"]
+    assert tokens("autoCompactWindow compacting compaction summaries CLAUDE_CODE_X") == ["auto", "compact", "window", "compact", "compact", "summary", "claud", "code"]
     assert tokens("the and for you") == []
+    assert tokens("preserve preserved rules rule") == ["preserv", "preserv", "rule", "rule"]
 
 
 def test_changed_sentences_are_the_edited_ones_both_ways():
