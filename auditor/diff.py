@@ -378,13 +378,29 @@ def _units(text: str, code: bool) -> list:
         return text.splitlines(keepends=True)
     units, current = [], []
     for token in js.code_tokens(text):
-        current.append(token)
+        current.append(_holes(token) if token.startswith("`") else token)
         if token in (";", "{", "}"):
             units.append(tuple(current))
             current = []
     if current:
         units.append(tuple(current))
     return units
+
+
+def _holes(template: str) -> str:
+    """A template literal with the code of each `${…}` hole normalized (identifiers renamed to `_`),
+    braces inside a hole included: a minifier's renaming inside a template is no edit."""
+    out, i = [], 0
+    while (start := template.find("${", i)) >= 0:
+        depth, j = 1, start + 2
+        while j < len(template) and depth:
+            depth += {"{": 1, "}": -1}.get(template[j], 0)
+            j += 1
+        if depth:
+            break
+        out.append(template[i : start + 2] + js.normalize_code(template[start + 2 : j - 1]) + "}")
+        i = j
+    return "".join(out) + template[i:]
 
 
 def _join(units: list, code: bool) -> str:

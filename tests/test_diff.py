@@ -115,3 +115,11 @@ def test_a_request_function_rewritten_beyond_recognition_is_one_edit_of_that_fun
     after = 'async function b(r,s){let t=await s(r.session,r.attempt);if(!t)throw Error(r.id);return{model:r.m,max_tokens:t}}'
     (change,) = diff_range(series({"request_code": {"k1": before}}, {"request_code": {"k2": after}}))
     assert (change.status, change.before, change.after, change.former) == ("changed", before, after, None)
+
+
+def test_identifiers_renamed_inside_a_template_literal_are_no_edit():
+    before = 'function _(_){_(`[DETAIL] ${yH({model:H.model,thinking:H.thinking})}`,{level:"verbose"})}'
+    after = before.replace("yH", "qZ").replace("H.", "K.")
+    assert [op for op, _ in word_diff(before, after, code=True)] == ["="]
+    edited = word_diff(before, after.replace("thinking:K.thinking", "effort:K.effort"), code=True)
+    assert [t for op, t in edited if op != "="] == ["${_({model:_.model,thinking:_.thinking})}` ", "${_({model:_.model,effort:_.effort})}` "]
