@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-
-import bm25s
-import numpy
+from typing import Any
 
 _WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|\d+(?:\.\d+)?")
 _STOP = frozenset(
@@ -68,10 +66,19 @@ def changed_sentences(before: str, after: str) -> list[str]:
     return [s for s in new if s not in kept_old] + [s for s in old if s not in kept_new]
 
 
+def numpy_partition(values: Any, kth: int) -> Any:
+    """`numpy.partition`, imported when first used."""
+    import numpy
+
+    return numpy.partition(values, kth)
+
+
 class Ranker:
     """BM25 over a fixed set of documents (changelog entries), built once; `relative` scores a query."""
 
     def __init__(self, documents: Sequence[str]):
+        import bm25s  # numpy and bm25s load in ~0.1 s: only a judgement needs them, not a warm report
+
         self.documents = [tokens(d) for d in documents]
         self._bm25 = bm25s.BM25()
         self._bm25.index([d or [""] for d in self.documents], show_progress=False)
@@ -86,7 +93,7 @@ class Ranker:
         if not words or not wanted:
             return {}
         scores = self._bm25.get_scores(words)
-        bar = float(numpy.partition(scores, -TOP)[-TOP]) if len(scores) > TOP else 0.0
+        bar = float(numpy_partition(scores, -TOP)[-TOP]) if len(scores) > TOP else 0.0
         out = {}
         for i in wanted:
             score = float(scores[i])
