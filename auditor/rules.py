@@ -27,7 +27,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from . import kinds
+from . import js, kinds
 from .diff import Change, word_diff
 from .errors import RuleError
 
@@ -279,15 +279,23 @@ class Matcher:
 def observe(change: Change) -> Observed:
     """The parts of a change rules match against (pure; the diff is the expensive part)."""
     before, after = _text(change.before), _text(change.after)
+    code = change.kind == "request_code"
+    old, new = (_untemplated(before), _untemplated(after)) if code else (before, after)
     added: tuple[str, ...]
     removed: tuple[str, ...]
     if not before:
-        added, removed = ((after,) if after else ()), ()
+        added, removed = ((new,) if new else ()), ()
     elif not after:
-        added, removed = (), (before,)
+        added, removed = (), (old,)
     else:
-        added, removed = text_diff(before, after, code=change.kind == "request_code")
+        added, removed = text_diff(old, new, code=code)
     return Observed(change, before, after, added, removed, _direction(change), _condition(change))
+
+
+def _untemplated(code: str) -> str:
+    """Code with each template literal emptied: what it says is a message or a log line (`[API REQUEST
+    DETAIL] ${…thinking…}`), not the request being built, and request-code rules match the request."""
+    return " ".join("``" if token.startswith("`") else token for token in js.code_tokens(code))
 
 
 def _text(value: Any) -> str:
