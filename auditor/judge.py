@@ -8,18 +8,30 @@ How a verdict is reached, for one finding (one change, or several changes of one
 1. Window: the changelog sections of every version the change moved in, and one published release on
    each side (vendors note a change a release early or late). Without publish times, the neighbouring
    changelog sections (`changelog.entries_near`).
-2. Evidence: an entry counts only if it matches an evidence word of the rule that decided the change
-   (a change no rule matched — category "other" — has no such filter).
-3. Mention: the entry must name the specific thing. Strong: a name from the change (env var, flag,
-   setting, section, beta, tool, or an identifier in the changed text) written in the entry. Weak:
-   a model it involves ("Opus 4.7"), a value it sets (`xhigh`, a number), two or more rare words
-   shared with the changed text, a name the rule's patterns do not single out. Two weak signals are
-   needed, or one when the deciding rule matched what the change is (kind, key, condition,
-   direction) and the entry has that rule's evidence words. No mentioning entry: **undocumented**.
+2. Names first: an entry that spells a distinctive name of the change — its env var, setting, tool,
+   flag, beta, section heading, model id, or an identifier, slash command or CLI flag in the changed
+   text — mentions it, whatever its other words. (A name many entries spell, `model`, singles out
+   nothing; inside a long text added or removed whole, a name is one of many and counts for nothing;
+   when the deciding rule matched words, only the names its patterns pick out are distinctive.)
+3. Otherwise retrieval: the window's entries are ranked with BM25 against the changed sentences
+   (`retrieval`); one ranked near (RETRIEVED) counts as two weak signals in an entry with the deciding
+   rule's evidence words or the words it found in the change, and alone when nearer still
+   (RETRIEVED_ALONE). Weak signals besides: a model it involves ("Opus 4.7"), a value it sets
+   (`xhigh`, a number), a name the rule's patterns do not single out. Two are needed, or one when the
+   deciding rule matched what the change is (kind, key, condition, direction). A switch or tool that
+   came or went needs its name spelled. No mentioning entry: **undocumented**.
 4. Coverage: mentioning entries that leave out something observed make it **partial**, and the finding
    says what is missing: a model or value the change involves, a salient name (one the rule's own
-   patterns pick out), a member change of a merged finding, or a wider audience (the change dropped a
-   section's model/flag guard while the entry speaks of one model or plan). Otherwise **documented**.
+   patterns pick out), a changed sentence of a long text no entry speaks of, a removal the entry does
+   not call one, a member change of a merged finding, or a wider audience (the change dropped a
+   section's model/flag guard while the entry speaks of one model or plan; or a captured run — an API
+   key on the first-party API — showed what the entry limits to a provider or plan). Otherwise
+   **documented**.
+
+Severity is the deciding rule's, lowered to low where what changed reaches neither the model nor users:
+prompt strings and documents no captured request holds (`Heard`) unless a matching rule marks them
+`reaches_model`; request code of a side query (a classifier, a namer: its querySource); env vars and
+settings no changelog entry ever names (internal switches); a rename or move that left the text as it was.
 
 Confidence = (how surely the rule applies) × (how surely the verdict holds), rounded to 0.01:
 - rule: 0.9 when the rule matched on what the change is (kind, key, condition, direction), 0.75 when
@@ -615,6 +627,8 @@ def _mentions(
     score = 3 * (len(names) + key) + len(models) + len(values) + round(4 * retrieved)
     if strong:
         return score, named
+    if spec.key_alone and kind in _CALLED_BY_NAME:  # a switch or tool that came or went: its entry spells it
+        return 0, named
     sure = retrieved >= RETRIEVED_ALONE
     if not evidence and not sure:
         return 0, named
@@ -628,6 +642,7 @@ def _mentions(
 
 _UNHEARD = frozenset(("string", "document"))  # kinds whose texts may or may not reach the model
 _SWITCHES = frozenset(("env", "setting"))
+_CALLED_BY_NAME = _SWITCHES | {"tool", "tool_schema"}  # users set them, the model calls them, by name
 # Request code names the query it builds (`querySource:"agent_namer"`); the conversation's own request
 # is the main thread's, the SDK's or compaction's. Others (classifiers, namers, token counts) are side queries.
 _SOURCE = re.compile(r"\b(?:querySource|source)\s*:\s*\"([\w-]+)\"")

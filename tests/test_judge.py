@@ -307,3 +307,11 @@ def test_an_env_var_no_entry_ever_names_is_an_internal_switch_reported_low():
     assert internal.severity == "low" and "internal switch" in internal.evidence["severity_note"]
     told = one(judge([FORK], notes(v1_0_5=["Added CLAUDE_CODE_FORK_SUBAGENT to fork subagents"]), RULES, PUBLISHED))
     assert (told.severity, told.verdict) == ("medium", "undocumented")  # named three releases later: out of the window
+
+
+def test_a_tool_that_came_needs_its_name_spelled_a_paraphrase_of_its_description_is_not_enough():
+    tool = change("tool", "WaitForMcpServers", None, "Wait until the MCP servers connect and list their tools before calling them.")
+    rules_ = rules.parse('[[rule]]\nid = "tools"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool"]\nevidence = ["tools", "MCP"]\n')
+    nearby = "Fixed MCP servers that connect but fail to list their tools silently"
+    assert one(judge([tool], notes(v1_0_2=[nearby, *OTHER_NOTES]), rules_, PUBLISHED)).verdict == "undocumented"
+    assert one(judge([tool], notes(v1_0_2=["Added the WaitForMcpServers tool", *OTHER_NOTES]), rules_, PUBLISHED)).verdict == "documented"
