@@ -20,7 +20,8 @@ Label files (TOML, one per range; see the header of each file for the reasoning 
 
     [[change]]                          # what a change found in the range is
     kind = "env"                        # the change's kind (required)
-    key = "CLAUDE_CODE_FOO"             # exact key; or key_re = "regex" (re.search); digests are not stable:
+    key = "CLAUDE_CODE_FOO"             # exact key; or key_re = "regex" (re.search); digest keys are not
+                                        # stable across extraction changes, so for those give text instead:
     text = "some words"                 # for strings / request code, a substring of its before or after text
                                         # (runs of whitespace count as one space)
     status = "added"                    # optional: added / removed / changed / transient
@@ -41,8 +42,11 @@ Label files (TOML, one per range; see the header of each file for the reasoning 
 
 Scoring (pure functions below, tested in tests/test_eval_judge.py):
 - A finding's labels are those of its changes; the first [[change]] whose fields all match a change
-  labels it. A high/medium finding none of whose changes is labelled is *unlabelled*: counted and
-  listed, never silently scored. Findings about the changelog itself (no changes) are left out.
+  labels it (so specific labels go first, generic ones last). A change the diff renamed or moved
+  between kinds also matches the labels of its former kind and key. A high/medium finding none of
+  whose changes is labelled is *unlabelled*: counted and listed, never silently scored. Findings
+  about the changelog itself (no changes) are left out. A label that matches no change of the range
+  is *stale* (counted, listed with -v): a key that moved, or a forward label for a regrouped diff.
 - Precision: high/medium findings with a real change / labelled high/medium findings (high alone too).
 - Verdict accuracy, over real high/medium findings: the finding's verdict equals the expected one
   (all its real changes' verdicts; documented mixed with undocumented expects partial), and when the
@@ -205,12 +209,13 @@ def _text(value: Any) -> str:
 
 
 def matches(match: Match, change: Any) -> bool:
-    """Whether a change (anything with kind, key, status, scenario, before, after) is the one meant."""
-    if change.kind != match.kind:
-        return False
-    if match.key is not None and change.key != match.key:
-        return False
-    if match.key_re is not None and not re.search(match.key_re, change.key):
+    """Whether a change (anything with kind, key, status, scenario, before, after) is the one meant. A
+    change renamed or moved between kinds (its `former` kind and key, where the diff records one)
+    matches a label of its old name too."""
+    names = [(change.kind, change.key)]
+    if former := getattr(change, "former", None):
+        names.append(tuple(former))
+    if not any(_names(match, kind, key) for kind, key in names):
         return False
     if match.status is not None and change.status != match.status:
         return False
@@ -226,6 +231,10 @@ def matches(match: Match, change: Any) -> bool:
 def _spaced(text: str) -> str:
     """Runs of whitespace as one space: label texts are written on one line, facts keep their newlines."""
     return " ".join(text.split())
+
+
+def _names(match: Match, kind: str, key: str) -> bool:
+    return kind == match.kind and (match.key is None or key == match.key) and (match.key_re is None or re.search(match.key_re, key) is not None)
 
 
 def label_of(change: Any, labels: Sequence[ChangeLabel]) -> ChangeLabel | None:
@@ -294,7 +303,7 @@ class Score:
             "verdict_accuracy": _ratio(self.verdict_right, self.verdict_total),
             "verdict_accuracy_described": _ratio(self.described_right, self.described_total),
             "recall": _ratio(self.recalled, self.entries),
-            "observed": _ratio(self.observed, self.entries),
+            "observed_share": _ratio(self.observed, self.entries),
         }
 
     def line(self) -> str:
@@ -444,6 +453,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not ranges:
         parser.error(f"no label files in {args.labels}")
 
+    from auditor.errors import AuditorError
+
+    try:
+        results = _measure(args, ranges, parser)
+    except AuditorError as exc:
+        raise SystemExit(f"eval_judge: {exc}") from None
+    if args.skeleton:
+        return 0
+    total = Score()
+    for labels, result in results:
+        if labels.split == "tuning":
+            total.add(result)
+    if args.json:
+        doc = {
+            "ranges": [{"range": labels.name, "split": labels.split, **_counts(result)} for labels, result in results],
+            "tuning_total": _counts(total),
+        }
+        print(json.dumps(doc, indent=2))
+    else:
+        for labels, result in results:
+            print(f"{labels.name} ({labels.split}): {result.line()}")
+        print(f"tuning total: {total.line()}")
+        if args.verbose:
+            for _, result in results:
+                print("\n".join(result.misses))
+    return 0
+
+
+def _measure(args: argparse.Namespace, ranges: Sequence[RangeLabels], parser: argparse.ArgumentParser) -> list[tuple[RangeLabels, Score]]:
+    """Judge each range from the store and score it (or print its skeleton)."""
     from auditor import audit, targets
     from auditor.collector import Collector
     from auditor.npm import DEFAULT_CACHE_MAX, Cache, LazyClient, Registry, default_cache_dir
@@ -465,26 +504,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"# {labels.name}\n{skeleton(findings, labels)}")
                 continue
             results.append((labels, score(findings, labels)))
-    if args.skeleton:
-        return 0
-    total = Score()
-    for labels, result in results:
-        if labels.split == "tuning":
-            total.add(result)
-    if args.json:
-        doc = {
-            "ranges": [{"range": labels.name, "split": labels.split, **_counts(result)} for labels, result in results],
-            "tuning_total": _counts(total),
-        }
-        print(json.dumps(doc, indent=2))
-    else:
-        for labels, result in results:
-            print(f"{labels.name} ({labels.split}): {result.line()}")
-        print(f"tuning total: {total.line()}")
-        if args.verbose:
-            for _, result in results:
-                print("\n".join(result.misses))
-    return 0
+    return results
 
 
 def _counts(result: Score) -> dict[str, Any]:

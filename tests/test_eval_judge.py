@@ -200,3 +200,12 @@ def test_label_text_matches_across_line_breaks():
     match = ev.Match(kind="string", text="Available memories: (none")
     assert ev.matches(match, change("string", "k", after="Available memories:\n(none — yet)"))
     assert not ev.matches(match, change("string", "k", after="Available memories: some"))
+
+
+def test_a_renamed_change_matches_a_label_of_its_old_name():
+    match = ev.Match(kind="prompt_section", key="old_heading")
+    moved = type("Moved", (), {"kind": "string", "key": "abc123", "former": ("prompt_section", "old_heading"),
+                               "status": "changed", "scenario": None, "before": "x", "after": "y"})()
+    assert ev.matches(match, moved)
+    assert not ev.matches(ev.Match(kind="string", key="old_heading"), moved)
+    assert ev.matches(ev.Match(kind="string", key="abc123"), moved)
