@@ -68,7 +68,7 @@ _CAPTURED_KEY = re.compile(r"^(?:turn|side) \d+: ")  # captured facts are keyed 
 _MAX_REFS = 3
 _COMMON = 8  # entries: a name spelled in more of them is no name of one change
 # An entry is near a text change when the share of its BM25 weight that the changed sentences match
-# (`retrieval.Ranker.relative`) reaches RETRIEVED (one weak signal, with the rule's evidence words) or
+# (`retrieval.Ranker.relative`) reaches RETRIEVED (two weak signals, with the rule's evidence words) or
 # RETRIEVED_ALONE (enough alone). Chosen on the labelled releases ≤ 2.1.140 (benchmarks/eval_judge.py):
 # verdicts and recall are flat from 0.05 to 0.3 and fall above it (at 0.35: described verdicts
 # 23/25 → 21/25, recall 14/20 → 12/20); 0.3 is the most demanding of the best.
