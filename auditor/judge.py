@@ -192,7 +192,7 @@ def judge(
     matcher = Matcher(rules)
     matched = [_matching(matcher, s) for s in seen]
     told = {i for i, s in enumerate(seen) if s.change.kind in _SWITCHES and index.told(s.change)}
-    findings = [_finding(group, seen, matched, index, heard) for group in _groups(seen, matched, told)]
+    findings = [_finding(group, seen, matched, index, heard, told) for group in _groups(seen, matched, told)]
     span = _span(versions, published, changes)
     if published is not None:
         findings += _missing_sections(span, releases, index)
@@ -668,18 +668,23 @@ def _severity(
     matched: list[list[Rule]],
     heard: Heard | None,
     spelled: frozenset[str],
+    told: Container[int] = (),
 ) -> tuple[str, str | None]:
     """The deciding rule's severity, unless what changed reaches neither the model nor users: a
     rename or move that left the text as it was; env vars and settings no changelog entry ever names
     (`spelled`: internal switches, which change nothing until someone sets them); prompt strings /
-    documents that no captured request holds and no matching rule marks `reaches_model`.
-    (severity, why it was lowered)."""
+    documents that no captured request holds and no matching rule marks `reaches_model`. Raised to
+    medium: a switch of a model-relevant category (not "other") that its release's notes tell users
+    of (`told`): a way they were given to change what the model gets. (severity, why it changed)."""
     severity = primary.severity if primary else "low"
     changes = [seen[i].change for i in group]
     if all(c.former is not None and c.before == c.after for c in changes):
         return "low", "the text was renamed or moved unchanged"
     if all(c.kind in _SWITCHES and c.key not in spelled for c in changes):
         return "low", "an internal switch: no changelog entry ever names it, so no user was told to set it"
+    topical = primary is not None and primary.category != "other"
+    if topical and all(i in told for i in group) and severity_rank(severity) < severity_rank("medium"):
+        return "medium", "a switch this release's notes tell users of"
     sides = {_side_query(c) for c in changes}
     if None not in sides:
         return "low", f"a side query ({', '.join(sorted(str(s) for s in sides))}): not the conversation's own request"
@@ -691,7 +696,7 @@ def _severity(
 
 
 def _finding(
-    group: list[int], seen: list[Observed], matched: list[list[Rule]], index: _Index, heard: Heard | None = None
+    group: list[int], seen: list[Observed], matched: list[list[Rule]], index: _Index, heard: Heard | None = None, told: Container[int] = ()
 ) -> Finding:
     members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), seen[i].change.key))
     rules = [rule for i in members for rule in matched[i]]
@@ -742,7 +747,7 @@ def _finding(
 
     refs = tuple(ChangelogRef(e.version, e.text) for e, _ in ranked[:_MAX_REFS])
     category = primary.category if primary else "other"
-    severity, lowered = _severity(primary, members, seen, matched, heard, index.spelled)
+    severity, lowered = _severity(primary, members, seen, matched, heard, index.spelled, told)
     return Finding(
         id=_finding_id(primary, changes, introduced, removed_in),
         category=category,

@@ -315,3 +315,16 @@ def test_a_tool_that_came_needs_its_name_spelled_a_paraphrase_of_its_description
     nearby = "Fixed MCP servers that connect but fail to list their tools silently"
     assert one(judge([tool], notes(v1_0_2=[nearby, *OTHER_NOTES]), rules_, PUBLISHED)).verdict == "undocumented"
     assert one(judge([tool], notes(v1_0_2=["Added the WaitForMcpServers tool", *OTHER_NOTES]), rules_, PUBLISHED)).verdict == "documented"
+
+
+def test_a_model_relevant_switch_its_release_notes_name_is_medium_and_its_own_finding():
+    rules_ = rules.parse(
+        '[[rule]]\nid = "sandbox-added"\ncategory = "tools-permissions"\nseverity = "low"\nkinds = ["setting"]\nkey = "sandbox"\nmerge = true\n'
+        '[[rule]]\nid = "settings"\ncategory = "other"\nseverity = "low"\nkinds = ["setting"]\nmerge = true\n'
+    )
+    added = [change("setting", key, None, "") for key in ("sandbox.deniedDomains", "sandbox.bwrapPath", "tuiTheme", "spinnerStyle")]
+    entries = ["Added `sandbox.deniedDomains` setting", "Added `tuiTheme` setting", "Added sandbox.bwrapPath and spinnerStyle later"]
+    findings = {f.title: f for f in judge(added, notes(v1_0_2=entries[:2], v1_0_5=entries[2:]), rules_, PUBLISHED) if f.category != "changelog"}
+    told = [f for f in findings.values() if [c.key for c in f.changes] == ["sandbox.deniedDomains"]]
+    assert [(f.severity, f.verdict) for f in told] == [("medium", "documented")]
+    assert {f.severity for f in findings.values() if f not in told} == {"low"}  # a UI switch, or one told of only later
