@@ -486,7 +486,7 @@ class _Specifics:
     values: set[str] = field(default_factory=set)  # values it sets (added), which an entry should state
     old_values: set[str] = field(default_factory=set)
     query: list[str] = field(default_factory=list)  # retrieval tokens of the changed sentences
-    sentences: list[str] = field(default_factory=list)  # an edited long text's changed sentences, each an edit an entry may leave out
+    sentences: list[tuple[str, frozenset[str]]] = field(default_factory=list)  # an edited long text's changed sentences (and their words): each an edit an entry may leave out
     spoken: dict[str, str] = field(default_factory=dict)  # name → " push notification "
     bigrams: dict[str, list[str]] = field(default_factory=dict)  # "push notification" → names spoken so
     values_all: set[str] = field(default_factory=set)
@@ -552,10 +552,10 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
         out.values |= _numbers(seen.added_text)
         out.old_values |= _numbers(seen.removed_text)
     if change.kind not in _UNRANKED:
-        sentences = _changed_sentences(seen)
-        out.query = retrieval.tokens("\n".join((*sentences, out.key or "")))
+        sentences = [(s, retrieval.tokens(s)) for s in _changed_sentences(seen)]
+        out.query = [t for _, words in sentences for t in words] + retrieval.tokens(out.key or "")
         if change.kind in kinds.LONG_TEXT and seen.before and seen.after:
-            out.sentences = [s for s in sentences if len(retrieval.tokens(s)) >= _MIN_SENTENCE]
+            out.sentences = [(s, frozenset(words)) for s, words in sentences if len(words) >= _MIN_SENTENCE]
     for name in out.names | ({out.key} if out.key else set()):
         spoken = _spoken(name)
         if spoken:
@@ -840,7 +840,7 @@ def _verdict(
             f"audience: the entry limits it to {', '.join(sorted(str(x) for x in limits))}, but it was also seen with "
             f"{CAPTURED_AUDIENCE} ({', '.join(scenarios)})"
         )
-    untold = [sentence for s in specifics for sentence in s.sentences if not _spoken_of(sentence, covered, mentioning)]
+    untold = [sentence for s in specifics for sentence, words in s.sentences if not _spoken_of(sentence, words, covered, mentioning)]
     if untold:
         missing.append(f"edits not mentioned: {len(untold)} changed sentence{'s' if len(untold) > 1 else ''}, e.g. {short(untold[0], 120)!r}")
     removed = [c for c in changes if c.status == "removed" and c.kind not in _SWITCHES]
@@ -858,10 +858,9 @@ _REMOVAL = re.compile(r"\b(?:remov|drop|delet|deprecat|retir|no longer|stop(?:s|
 _MIN_SENTENCE = 4  # retrieval tokens: a shorter changed sentence (a number, a word) is no edit of its own
 
 
-def _spoken_of(sentence: str, covered: set[str], mentioning: list[tuple[_Entry, int]]) -> bool:
-    """Whether a changed sentence is one the mentioning entries speak of: it holds a name they name,
-    or shares two words with one of them."""
-    words = set(retrieval.tokens(sentence))
+def _spoken_of(sentence: str, words: frozenset[str], covered: set[str], mentioning: list[tuple[_Entry, int]]) -> bool:
+    """Whether a changed sentence (its retrieval `words`) is one the mentioning entries speak of: it
+    holds a name they name, or shares two words with one of them."""
     if any(name in sentence for name in covered):
         return True
     return any(len(words & entry.stems) >= 2 for entry, _ in mentioning)

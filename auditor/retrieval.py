@@ -10,9 +10,9 @@ benchmarks/eval_judge.py).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
-from typing import Any
 
 _WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|\d+(?:\.\d+)?")
 _STOP = frozenset(
@@ -28,15 +28,10 @@ _STOP = frozenset(
 def tokens(text: str) -> list[str]:
     """Lower-case word stems of a text; identifiers split at their humps and underscores
     (`autoCompactWindow` → auto, compact, window), so prose and code meet."""
-    out = []
-    for word in _WORD.findall(text):
-        word = word.lower()
-        if len(word) < 3 or word in _STOP:
-            continue
-        out.append(_stem(word))
-    return out
+    return [_stem(word) for word in map(str.lower, _WORD.findall(text)) if len(word) >= 3 and word not in _STOP]
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a long range stems millions of words, a few thousand distinct ones
 def _stem(word: str) -> str:
     """A light suffix strip (plurals, -ing, -ed, -ion, a final e), enough for "compaction"/"compacting"/
     "compacts" and "preserve"/"preserved" to meet."""
@@ -66,13 +61,6 @@ def changed_sentences(before: str, after: str) -> list[str]:
     return [s for s in new if s not in kept_old] + [s for s in old if s not in kept_new]
 
 
-def numpy_partition(values: Any, kth: int) -> Any:
-    """`numpy.partition`, imported when first used."""
-    import numpy
-
-    return numpy.partition(values, kth)
-
-
 class Ranker:
     """BM25 over a fixed set of documents (changelog entries), built once; `relative` scores a query."""
 
@@ -92,8 +80,10 @@ class Ranker:
         words = sorted(set(query) & self._vocabulary)
         if not words or not wanted:
             return {}
+        import numpy
         scores = self._bm25.get_scores(words)
-        bar = float(numpy_partition(scores, -TOP)[-TOP]) if len(scores) > TOP else 0.0
+        shared = scores[scores > 0]  # most documents share no word with a query
+        bar = float(-numpy.partition(-shared, TOP - 1)[TOP - 1]) if len(shared) > TOP else 0.0  # the TOP-th best
         out = {}
         for i in wanted:
             score = float(scores[i])
