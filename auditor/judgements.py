@@ -99,7 +99,7 @@ def load(data: str, changes: Sequence[Change]) -> list[Finding]:
 
 def _key(
     changes: Sequence[Change], changelog: Changelog, rules: Sequence[Rule], published: Mapping[str, str | None], versions: Sequence[str],
-    heard: Sequence[int] | None,
+    heard: Sequence[int] | None = None,
 ) -> str:
     inputs = hashlib.sha256()
     for part in (
