@@ -37,8 +37,8 @@ Confidence = (how surely the rule applies) × (how surely the verdict holds), ro
 - rule: 0.9 when the rule matched on what the change is (kind, key, condition, direction), 0.75 when
   only on words in its text, 0.6 for "other";
 - verdict: undocumented 0.95 when the version has no changelog section, 0.9 when no entry nearby
-  matched the evidence words or (text changes) none of those ranks near the changed text, 0.75 when
-  some did but none mentioned the change (a vaguer wording may still mean it); documented 0.6 + 0.3·coverage + 0.1 if an entry of the version itself mentions it;
+  matched the evidence words, 0.75 when some did but none mentioned the change (a vaguer wording may
+  still mean it); documented 0.6 + 0.3·coverage + 0.1 if an entry of the version itself mentions it;
   partial 0.55 + 0.25·coverage + 0.1 likewise — coverage being the share of the observed names,
   models and values that the entries mention.
 """
@@ -727,10 +727,10 @@ def _finding(
         best_retrieved.update((k, max(v, best_retrieved.get(k, 0.0))) for k, v in retrieved.items())
         hit = False
         for entry in window:
-            closeness = retrieved.get(id(entry), 0.0)
-            if closeness < RETRIEVED and spec.probe.isdisjoint(entry.features):  # most entries share nothing with the change
+            near = retrieved.get(id(entry), 0.0)
+            if near < RETRIEVED and spec.probe.isdisjoint(entry.features):  # most entries share nothing with the change
                 continue
-            score, named = _mentions(spec, entry, seen[i].change.kind, weak_needed, closeness, id(entry) in candidates.by_id, index.common, by_words)
+            score, named = _mentions(spec, entry, seen[i].change.kind, weak_needed, near, id(entry) in candidates.by_id, index.common, by_words)
             if score:
                 hit = True
                 covered |= named
@@ -743,9 +743,7 @@ def _finding(
     nearest = max(relevant.values(), key=lambda e: best_retrieved.get(id(e), 0.0), default=None)
     verdict, note, missing = _verdict(changes, specifics, seen, members, ranked, covered, unmentioned_members, nearest)
     observed = set().union(*(s.salient | s.models | s.values | s.old_values for s in specifics))
-    ranked_any = any(s.query for s in specifics)
-    near = max((best_retrieved.get(k, 0.0) for k in relevant), default=0.0) if ranked_any else None
-    confidence, basis = _confidence(primary, verdict, observed, covered, [e for e, _ in ranked], at, bool(relevant), index, near)
+    confidence, basis = _confidence(primary, verdict, observed, covered, [e for e, _ in ranked], at, bool(relevant), index)
 
     refs = tuple(ChangelogRef(e.version, e.text) for e, _ in ranked[:_MAX_REFS])
     category = primary.category if primary else "other"
@@ -785,7 +783,6 @@ def _confidence(
     at: list[str],
     any_evidence: bool,
     index: _Index,
-    near: float | None = None,
 ) -> tuple[float, str]:
     """(confidence, how it was computed): see the module docstring."""
     rule_conf = 0.6 if primary is None else 0.9 if primary.structural else 0.75
@@ -795,8 +792,6 @@ def _confidence(
             verdict_conf, basis = 0.95, "no changelog section"
         elif not any_evidence:
             verdict_conf, basis = 0.9, "no nearby entry has the evidence words"
-        elif near is not None and near < RETRIEVED:
-            verdict_conf, basis = 0.9, "nearby entries have the evidence words but none ranks near the changed text"
         else:
             verdict_conf, basis = 0.75, "nearby entries have the evidence words but do not name the change"
     else:

@@ -271,7 +271,6 @@ def test_a_paraphrase_is_found_by_retrieval_and_a_coincidental_word_is_not():
     coincidence = "Fixed compaction failing on Bedrock when the region has no inference profile and the terminal is narrow"
     missed = one(judge([edited], notes(v1_0_2=[coincidence, *OTHER_NOTES]), TEXT_RULES, PUBLISHED))
     assert missed.verdict == "undocumented"
-    assert "none ranks near the changed text" in missed.evidence["confidence_basis"]  # surer than "a vaguer wording may mean it"
 
 
 def test_a_prompt_string_no_captured_request_holds_is_low_unless_a_rule_says_it_reaches_the_model():
