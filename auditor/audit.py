@@ -86,7 +86,7 @@ def assess(
         return report
     report.changelog_origin = changelog.origin
     settings, judged = honoured.split(report.changes)  # "setting no longer honoured" is judged by its own module
-    report.findings = judgements.judge(collector.store, judged, changelog, rules, published, report.versions)
+    report.findings = judgements.judge(collector.store, judged, changelog, rules, published, report.versions, heard(collector, report))
     report.findings = sorted(report.findings + honoured.findings(settings, changelog.releases, published), key=sort_key)
     in_range = set(report.versions[1:])
     report.changelog = [(r.version, [e.full_text for e in r.entries]) for r in changelog.releases if r.version in in_range]
@@ -97,6 +97,21 @@ def assess(
         audited=report.versions, facts=facts, target=collector.target,
     )
     return report
+
+
+SENT = ("system_block", "tool_schema", "history")  # captured kinds that hold what the model was sent
+
+
+def heard(collector: Collector, report: DiffReport) -> list[int] | None:
+    """Text ids of everything the range's captured runs sent the model (None: nothing was captured,
+    so no prompt string can be told to be unheard)."""
+    refs: set[int] = set()
+    for version in report.versions:
+        for scenario in report.scenarios:
+            row = collector.captured(version, scenario)
+            if row is not None:
+                refs.update(ref for column in collector.store.fact_refs(row.id, SENT).values() for ref in column.values())
+    return sorted(refs) if refs else None
 
 
 Judging = tuple[Changelog, Sequence[Rule], pin.Policy]
@@ -167,9 +182,9 @@ class Around:
 
 def around(
     collector: Collector, judging: Judging, moment: datetime, days: float, scenarios: Sequence[Scenario] = (),
-    progress: Progress | None = None, metric: dict[str, float] | None = None, now: datetime | None = None,
+    progress: Progress | None = None, metric: dict[str, float] | None = None, now: datetime | None = None, plan: str | None = None,
 ) -> Around:
-    """What was current in the `days` before `moment`, and what each of those releases changed."""
+    """What was current in the `days` before `moment`, and what each of those releases changed (led by `plan`)."""
     published = collector.published()
     dates = dating.date_releases(published, dating.section_dates(judging[0].history))
     window = dating.current_on(dates, moment, days)
@@ -178,7 +193,7 @@ def around(
     first = window[0].version
     earlier = [v for v in dates if versions.parse(v) < versions.parse(first)]
     low = earlier[-1] if earlier else first
-    report = run(collector, low, window[-1].version, list(scenarios), judging, progress, now)
+    report = run(collector, low, window[-1].version, list(scenarios), judging, progress, now, plan)
     return Around(moment, days, window, report, metric)
 
 

@@ -240,17 +240,17 @@ def diff(ctx, version_a, version_b, fmt, fail_on, source, scenario_names, scenar
 @_work_options
 @_shared_options
 @click.pass_context
-def around(ctx, day, days, metric_file, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
+def around(ctx, day, days, metric_file, scenario_names, scenarios_dir, no_capture, plan, changelog_source_, rules_dir, policy_file):
     """When did it start? The releases current on DATE and the days before it, with their findings
     (releases dated by the earliest trustworthy evidence; disagreeing sources are shown)."""
     from . import dating
 
     moment = dating.parse_day(day)
     metric = dating.read_metric(metric_file) if metric_file else None
-    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture)
+    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
-        result = audit.around(collector, judging, moment, days, scenarios, progress, metric)
+        result = audit.around(collector, judging, moment, days, scenarios, progress, metric, plan=plan)
     for note in result.report.notes:
         click.echo(f"note: {note}", err=True)
     click.echo("\n".join(result.lines()))
@@ -270,7 +270,7 @@ def pin_(ctx, baseline, newest, fmt, scenario_names, scenarios_dir, no_capture, 
     scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
-        report = audit.run(collector, baseline, newest or collector.latest(1)[0], scenarios, judging, progress)
+        report = audit.run(collector, baseline, newest or collector.latest(1)[0], scenarios, judging, progress, plan=plan)
     if report.recommendation is None:
         raise click.ClickException(f"{report.notes[0]}, so nothing can be judged; name one with --changelog")
     if fmt == "json":
@@ -534,7 +534,8 @@ def action(ctx, baseline, until, issue, severity, fail_on, dry_run, scenario_nam
 @_work_options
 @_shared_options
 @click.pass_context
-def tui(ctx, version_a, version_b, metric_file, theme, scenario_names, scenarios_dir, no_capture, changelog_source_, rules_dir, policy_file):
+def tui(ctx, version_a, version_b, metric_file, theme, scenario_names, scenarios_dir, no_capture, plan, changelog_source_, rules_dir,
+        policy_file):
     """Browse releases, compare two, read the diffs, pick a pin (opens on the compare given A and B);
     g collects a release (capturing the scenarios given here)."""
     if bool(version_a) != bool(version_b):
@@ -548,6 +549,6 @@ def tui(ctx, version_a, version_b, metric_file, theme, scenario_names, scenarios
             collector.resolve(version)
         app = AuditorApp(
             collector, lambda: _collector(ctx), lambda c: _judging(ctx, c, changelog_source_, rules_dir, policy_file),
-            compare=(version_a, version_b) if version_a else None, scenarios=_scenarios(scenario_names, scenarios_dir, no_capture), metric=metric, light=theme == "light",
+            compare=(version_a, version_b) if version_a else None, scenarios=_scenarios(scenario_names, scenarios_dir, no_capture, plan), metric=metric, light=theme == "light",
         )
         sys.exit(run(app))

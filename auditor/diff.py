@@ -9,6 +9,7 @@ fact keeps its identity (its lineage) through the edits.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import difflib
 import json
 import re
@@ -46,6 +47,7 @@ class Change:
     changed_in: tuple[str, ...] = ()
     scenario: str | None = None
     history: tuple[tuple[str, Any], ...] = ()  # (version, value from then on) for each change in the range
+    former: tuple[str, str] | None = None  # (kind, key) it had before a rename or a move between kinds
 
     @property
     def status(self) -> str:
@@ -70,6 +72,7 @@ class Change:
             "changed_in": list(self.changed_in),
             "history": [{"version": v, "value": value} for v, value in self.history],
             "scenario": self.scenario,
+            "former": list(self.former) if self.former else None,
         }
 
 
@@ -115,7 +118,80 @@ def diff_refs(releases: Iterable[tuple[str, Refs]], resolve: Resolve, scenario: 
             change = _change(kind, lineage, versions, resolve, scenario)
             if change:
                 changes.append(change)
-    return changes
+    return moved(changes)
+
+
+MOVABLE = ("prompt_section", "string", "document")  # texts that can change name or kind and stay one text
+MOVED = 95.0  # minimum similarity (0–100) of a text that went and one that came in one release to be one text
+
+
+def moved(changes: list[Change]) -> list[Change]:
+    """A text that disappeared under one name (or kind) and reappeared under another in the same release,
+    ≥ MOVED% the same, is one change: renamed (a section heading) or moved (a section's text now kept
+    as a prompt string). The section's inclusion condition follows its section; a rename that changed
+    neither text nor condition is still reported, once, as the rename. A request-building function
+    rewritten beyond recognition (gone, and one of the same label new, in one release) is one edit, so
+    that rules see what changed in it rather than all of both."""
+    gone = [c for c in changes if c.kind in MOVABLE and c.status == "removed" and isinstance(c.before, str)]
+    came = [c for c in changes if c.kind in MOVABLE and c.status == "added" and isinstance(c.after, str)]
+    merged: dict[int, Change] = {}  # id of the added change -> the joined one
+    dropped: set[int] = set()
+    rewritten: dict[tuple[str, str | None, str | None], Change] = {}
+    for c in changes:
+        if c.kind == "request_code" and c.status == "removed":
+            rewritten.setdefault((c.label, c.changed_in[-1], c.scenario), c)
+    for c in changes:
+        went = rewritten.pop((c.label, c.introduced_in, c.scenario), None) if c.kind == "request_code" and c.status == "added" else None
+        if went is not None:
+            merged[id(c)] = dataclasses.replace(_joined(went, c), former=None)
+            dropped.add(id(went))
+    renames: dict[tuple[str, str], str] = {}  # (old section key, release) -> new section key
+    by_release: dict[str | None, tuple[list[Change], list[Change]]] = {}
+    if not gone or not came:
+        return [merged.get(id(c), c) for c in changes if id(c) not in dropped]
+    for c in gone:
+        by_release.setdefault(c.changed_in[-1], ([], []))[0].append(c)
+    for c in came:
+        by_release.setdefault(c.introduced_in, ([], []))[1].append(c)
+    for release, (old, new) in by_release.items():
+        if not old or not new:
+            continue
+        for i, j in _pair([c.after for c in new], [c.before for c in old], MOVED):
+            a, b = old[j], new[i]
+            if a.scenario != b.scenario:
+                continue
+            merged[id(b)] = _joined(a, b)
+            dropped.add(id(a))
+            if a.kind == b.kind == "prompt_section":
+                renames[(a.key, release or "")] = b.key
+    conditions = {(c.key, (c.changed_in[-1] if c.status == "removed" else c.introduced_in) or "", c.status): c for c in changes if c.kind == "section_condition"}
+    for (old_key, release), new_key in renames.items():
+        went, back = conditions.get((old_key, release, "removed")), conditions.get((new_key, release, "added"))
+        if went is not None and back is not None:
+            dropped.add(id(went))
+            if went.before == back.after:
+                dropped.add(id(back))
+            else:
+                merged[id(back)] = _joined(went, back)
+    return [merged.get(id(c), c) for c in changes if id(c) not in dropped]
+
+
+def _joined(old: Change, new: Change) -> Change:
+    """One change from a text's removal and its reappearance under another name or kind (the old
+    lineage's edits before it went, then the new one's)."""
+    history = (old.history or ((old.introduced_in or "", old.after),))[:-1] + (new.history or ((new.introduced_in or "", new.after),))
+    return Change(
+        kind=new.kind,
+        key=new.key,
+        label=new.label,
+        before=old.before,
+        after=new.after,
+        introduced_in=old.introduced_in,
+        changed_in=old.changed_in + new.changed_in[1:],
+        scenario=new.scenario,
+        history=history if len(history) > 1 else (),
+        former=(old.kind, old.key),
+    )
 
 
 @dataclass(eq=False)
@@ -302,13 +378,29 @@ def _units(text: str, code: bool) -> list:
         return text.splitlines(keepends=True)
     units, current = [], []
     for token in js.code_tokens(text):
-        current.append(token)
+        current.append(_holes(token) if token.startswith("`") else token)
         if token in (";", "{", "}"):
             units.append(tuple(current))
             current = []
     if current:
         units.append(tuple(current))
     return units
+
+
+def _holes(template: str) -> str:
+    """A template literal with the code of each `${…}` hole normalized (identifiers renamed to `_`),
+    braces inside a hole included: a minifier's renaming inside a template is no edit."""
+    out, i = [], 0
+    while (start := template.find("${", i)) >= 0:
+        depth, j = 1, start + 2
+        while j < len(template) and depth:
+            depth += {"{": 1, "}": -1}.get(template[j], 0)
+            j += 1
+        if depth:
+            break
+        out.append(template[i : start + 2] + js.normalize_code(template[start + 2 : j - 1]) + "}")
+        i = j
+    return "".join(out) + template[i:]
 
 
 def _join(units: list, code: bool) -> str:

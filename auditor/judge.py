@@ -8,18 +8,30 @@ How a verdict is reached, for one finding (one change, or several changes of one
 1. Window: the changelog sections of every version the change moved in, and one published release on
    each side (vendors note a change a release early or late). Without publish times, the neighbouring
    changelog sections (`changelog.entries_near`).
-2. Evidence: an entry counts only if it matches an evidence word of the rule that decided the change
-   (a change no rule matched — category "other" — has no such filter).
-3. Mention: the entry must name the specific thing. Strong: a name from the change (env var, flag,
-   setting, section, beta, tool, or an identifier in the changed text) written in the entry. Weak:
-   a model it involves ("Opus 4.7"), a value it sets (`xhigh`, a number), two or more rare words
-   shared with the changed text, a name the rule's patterns do not single out. Two weak signals are
-   needed, or one when the deciding rule matched what the change is (kind, key, condition,
-   direction) and the entry has that rule's evidence words. No mentioning entry: **undocumented**.
+2. Names first: an entry that spells a distinctive name of the change — its env var, setting, tool,
+   flag, beta, section heading, model id, or an identifier, slash command or CLI flag in the changed
+   text — mentions it, whatever its other words. (A name many entries spell, `model`, singles out
+   nothing; inside a long text added or removed whole, a name is one of many and counts for nothing;
+   when the deciding rule matched words, only the names its patterns pick out are distinctive.)
+3. Otherwise retrieval: the window's entries are ranked with BM25 against the changed sentences
+   (`retrieval`); one ranked near (RETRIEVED) counts as two weak signals in an entry with the deciding
+   rule's evidence words or the words it found in the change, and alone when nearer still
+   (RETRIEVED_ALONE). Weak signals besides: a model it involves ("Opus 4.7"), a value it sets
+   (`xhigh`, a number), a name the rule's patterns do not single out. Two are needed, or one when the
+   deciding rule matched what the change is (kind, key, condition, direction). A switch or tool that
+   came or went needs its name spelled. No mentioning entry: **undocumented**.
 4. Coverage: mentioning entries that leave out something observed make it **partial**, and the finding
    says what is missing: a model or value the change involves, a salient name (one the rule's own
-   patterns pick out), a member change of a merged finding, or a wider audience (the change dropped a
-   section's model/flag guard while the entry speaks of one model or plan). Otherwise **documented**.
+   patterns pick out), a changed sentence of a long text no entry speaks of, a removal the entry does
+   not call one, a member change of a merged finding, or a wider audience (the change dropped a
+   section's model/flag guard while the entry speaks of one model or plan; or a captured run — an API
+   key on the first-party API — showed what the entry limits to a provider or plan). Otherwise
+   **documented**.
+
+Severity is the deciding rule's, lowered to low where what changed reaches neither the model nor users:
+prompt strings and documents no captured request holds (`Heard`) unless a matching rule marks them
+`reaches_model`; request code of a side query (a classifier, a namer: its querySource); env vars and
+settings no changelog entry ever names (internal switches); a rename or move that left the text as it was.
 
 Confidence = (how surely the rule applies) × (how surely the verdict holds), rounded to 0.01:
 - rule: 0.9 when the rule matched on what the change is (kind, key, condition, direction), 0.75 when
@@ -38,11 +50,11 @@ import hashlib
 import itertools
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import kinds
+from . import kinds, retrieval
 from . import versions as vers
 from .changelog import ChangelogHistory, Entry, Release, entries_near, instant, late_entries, missing_versions
 from .diff import Change
@@ -52,8 +64,15 @@ from .rules import text_diff as _text_diff
 VERDICTS = ("undocumented", "partial", "documented")
 CHANGELOG_CATEGORY = "changelog"  # findings about the changelog itself, not about a change
 STATUS_WORDS = {"added": "added", "removed": "removed", "changed": "changed", "transient": "came and went"}
-_CAPTURED_KEY = re.compile(r"^(?:turn|side) \d+: ")  # captured facts are keyed "turn 0: max_tokens"
+_CAPTURED_KEY = re.compile(r"^(?:turn|side|subagent) \d+: ")  # captured facts are keyed "turn 0: max_tokens", "subagent 0: model"
 _MAX_REFS = 3
+_COMMON = 8  # entries: a name spelled in more of them is no name of one change
+# An entry is near a text change when the share of its BM25 weight that the changed sentences match
+# (`retrieval.Ranker.relative`) reaches RETRIEVED (two weak signals, with the rule's evidence words) or
+# RETRIEVED_ALONE (enough alone). Chosen on the labelled releases ≤ 2.1.140 (benchmarks/eval_judge.py):
+# verdicts and recall are flat from 0.05 to 0.3 and fall above it (at 0.35: described verdicts
+# 23/25 → 21/25, recall 14/20 → 12/20); 0.3 is the most demanding of the best.
+RETRIEVED, RETRIEVED_ALONE = 0.3, 0.8
 _MAX_SHOWN = 8  # changes, runs and names listed in a finding's evidence
 _SMALL = 1000  # characters (before + after) up to which a function or guard is the context of its edit
 
@@ -119,6 +138,33 @@ def sort_key(finding: Finding) -> tuple:
     return (-severity_rank(finding.severity), VERDICTS.index(finding.verdict), version, finding.category, finding.title)
 
 
+# ---------------------------------------------------------------------------------------------- who reads a text
+
+
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\n+")
+_FRAGMENT = 40  # characters: a piece of a prompt string this long found in a request is that string sent
+
+
+class Heard:
+    """What the captured runs sent the model (system blocks, tool descriptions, messages), to tell a
+    model-facing prompt string from a UI, telemetry or documentation one by where it went, not by its words."""
+
+    def __init__(self, texts: Sequence[str]):
+        self._sent = "\n".join(" ".join(t.split()) for t in texts)
+
+    def holds(self, text: str) -> bool:
+        """Whether a piece of `text` (between its `${…}` placeholders) was sent: its longest piece,
+        or one of _FRAGMENT characters or more."""
+        pieces = sorted((" ".join(p.split()) for p in _PLACEHOLDER.split(text)), key=len, reverse=True)
+        long = [p for p in pieces if len(p) >= _FRAGMENT] or pieces[:1]
+        return any(p and p in self._sent for p in long)
+
+
+def _heard(change: Change, heard: Heard) -> bool:
+    """Whether a prompt string or document's text (before or after) was seen in a captured request."""
+    return any(isinstance(v, str) and heard.holds(v) for v in (change.before, change.after))
+
+
 # ---------------------------------------------------------------------------------------------- judge
 
 
@@ -130,6 +176,7 @@ def judge(
     history: ChangelogHistory | None = None,
     *,
     versions: Sequence[str] | None = None,
+    heard: Heard | None = None,
 ) -> list[Finding]:
     """Findings for `changes`, most severe first; every change ends in exactly one finding.
 
@@ -137,13 +184,15 @@ def judge(
     defines the neighbouring releases). `versions` is the audited range (DiffReport.versions); the
     changelog's own findings — versions with no section, entries rewritten or added late (`history`) —
     are reported for it, without its first version (the baseline). Without `versions` they cover the
-    published versions the changes span.
+    published versions the changes span. `heard`: what captured runs sent (without it, no prompt
+    string is taken for UI text).
     """
     index = _Index(releases, published)
     seen = [observe(change) for change in changes]
     matcher = Matcher(rules)
     matched = [_matching(matcher, s) for s in seen]
-    findings = [_finding(group, seen, matched, index) for group in _groups(seen, matched)]
+    told = {i for i, s in enumerate(seen) if s.change.kind in _SWITCHES and index.told(s.change)}
+    findings = [_finding(group, seen, matched, index, heard, told) for group in _groups(seen, matched, told)]
     span = _span(versions, published, changes)
     if published is not None:
         findings += _missing_sections(span, releases, index)
@@ -165,10 +214,11 @@ def _matching(matcher: Matcher, seen: Observed) -> list[Rule]:
     return sorted(matcher.matching(seen), key=_precedence)
 
 
-def _groups(seen: list[Observed], matched: list[list[Rule]]) -> list[list[int]]:
+def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int] = frozenset()) -> list[list[int]]:
     """Changes that are one behavior: the same captured fact changing in several scenarios; a section
     and its condition changed in one release; a request function rewritten beyond recognition (gone
-    and a same-labelled one new in one release); all changes of a `merge = true` rule in one release."""
+    and a same-labelled one new in one release); all changes of a `merge = true` rule in one release,
+    except switches users were `told` of (their entry is about that one switch)."""
     parent = list(range(len(seen)))
 
     def find(i: int) -> int:
@@ -189,7 +239,7 @@ def _groups(seen: list[Observed], matched: list[list[Rule]]) -> list[list[int]]:
         c = s.change
         if c.scenario is not None:  # one captured fact seen by several scenarios is one behavior
             union(by_key, ("captured", c.kind, c.key, c.introduced_in), i)
-        if matched[i] and matched[i][0].merge:
+        if matched[i] and matched[i][0].merge and i not in told:
             union(by_key, ("merge", matched[i][0].id, c.introduced_in, c.removed_in, c.status), i)
         elif c.kind in ("prompt_section", "section_condition"):
             union(by_key, ("section", c.key, c.introduced_in), i)
@@ -210,7 +260,6 @@ def _groups(seen: list[Observed], matched: list[list[Rule]]) -> list[list[int]]:
 
 
 _TOKENS = re.compile(r"--?[A-Za-z][\w-]*|/[a-z][\w-]+|[A-Za-z_$][\w$]*(?:[-.][A-Za-z0-9_$]+)*")
-_WORDS = re.compile(r"[a-z]{5,}")
 _MODEL = re.compile(
     r"(?<![a-z])(opus|sonnet|haiku)[\s_-]?(\d(?:[.-]\d{1,2}(?!\d))?)((?:\s*(?:/|,|and|or)\s*\d[.-]\d{1,2}(?!\d))*)",
     re.IGNORECASE,
@@ -220,6 +269,14 @@ _QUOTED_EFFORT = re.compile(r"[\"'`](low|medium|high|xhigh|max)[\"'`]|(?<![\w-])
 _ABOUT_EFFORT = re.compile(r"\beffort|\breasoning\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")  # in every _NUM: a quick first test (its lookbehind defeats re's own)
 _NUM = re.compile(r"(?<![\w.$])(\d[\d,_]*(?:\.\d+)?)\s*([kKmM])?(?![\w.])")
+# Who a captured run is: an API key on the first-party API. An entry that limits a change to a provider
+# or a plan does not cover what such a run showed.
+_LIMITED = re.compile(
+    r"\b(?:on|for|with|via|using)\s+(?:Amazon\s+|Google\s+|Microsoft\s+|AWS\s+)?(bedrock|vertex(?:\s+ai)?|foundry)\b|"
+    r"\b((?:pro|max|team|enterprise|free)(?:\s*(?:/|,|and|or)\s*(?:pro|max|team|enterprise|free))*)\s+(?:plan\s+)?(?:users|subscribers|plans?|accounts)\b",
+    re.IGNORECASE,
+)
+CAPTURED_AUDIENCE = "an API key on the Anthropic API"
 _AUDIENCE = re.compile(
     r"\b(?:pro|max|team|enterprise|free)\b(?:\s*/\s*\w+)?\s+(?:users|subscribers|plans?|accounts)|"
     r"\bfor\s+(?:\w+\s+){0,3}(?:users|subscribers|accounts|customers)\b|\bon\s+(?:bedrock|vertex|foundry)\b",
@@ -227,15 +284,17 @@ _AUDIENCE = re.compile(
 )
 # Searched only in texts that hold one of their literals (see rules.literals): most changed text names no model or level.
 _NEEDS = {pattern: prefilter(pattern) for pattern in (_MODEL, _EFFORT, _QUOTED_EFFORT, _ABOUT_EFFORT)}
-_STOP = frozenset(
-    """this that with from have will when what which there their them they then than into your about
-    were been also only more most such some each other these those just like over does doesn done
-    used uses using make made need needs should would could must before after while where here very
-    first last next same both because between through without within instead unless""".split()
-)
 
 
 _FAMILY = re.compile(r"(?<![a-z])(opus|sonnet|haiku)(?![\s_-]?\d)", re.IGNORECASE)
+
+
+def _limited(text: str) -> str | None:
+    """The provider or plan an entry limits its change to ("Bedrock", "Max users"), if any."""
+    found = _LIMITED.search(text)
+    if found is None:
+        return None
+    return found.group(1).title() if found.group(1) else f"{found.group(2)} plans"
 
 
 def _families(text: str) -> set[str]:
@@ -271,26 +330,24 @@ def _numbers(text: str) -> set[str]:
     return out
 
 
-def _entry_words(text: str) -> frozenset[str]:
-    """An entry's words of five letters or more, stop words left out: what rarity is counted on."""
-    return frozenset(_WORDS.findall(text.lower())) - _STOP
-
-
 @dataclass(eq=False)
 class _Entry:
     version: str
     text: str
-    tokens: frozenset[str]
-    words: frozenset[str]
+    number: int  # its document number in the ranker
+    tokens: frozenset[str]  # names as written (`worktree.baseRef`) and their dotted parts
     models: frozenset[str]
     values: frozenset[str]
     audience: bool
+    limited: str | None  # the provider or plan it limits the change to
     spoken: str  # lower-case words between spaces, for multi-word names
     bigrams: frozenset[str]  # its pairs of adjacent words: a cheap first test for a spoken name
     features: frozenset[str] = frozenset()  # all of the above in one set
+    stems: frozenset[str] = frozenset()  # its retrieval tokens
 
     def __post_init__(self) -> None:
-        self.features = self.tokens | self.words | self.models | self.values | self.bigrams
+        self.features = self.tokens | self.models | self.values | self.bigrams
+        self.stems = frozenset(retrieval.tokens(self.text))
 
 
 class _Pool:
@@ -309,14 +366,14 @@ class _Index:
         self.releases = sorted(releases, key=lambda r: vers.parse(r.version))
         self.sections = {r.version for r in self.releases}
         self.entries: dict[tuple[str, Entry], _Entry] = {}
+        self._numbers = {pair: i for i, pair in enumerate(dict.fromkeys((r.version, e) for r in self.releases for e in r.entries))}
+        self._ranker: retrieval.Ranker | None = None
         df: Counter[str] = Counter()
-        distinct = set()
-        for release in self.releases:
-            for entry in release.entries:
-                distinct.add((release.version, entry))
-                df.update(_entry_words(entry.full_text))
-        limit = max(2, len(distinct) // 300)  # "rare": in at most ~0.3% of entries
-        self.rare = frozenset(w for w, n in df.items() if n <= limit)
+        for _, entry in self._numbers:
+            df.update(set(_TOKENS.findall(entry.full_text)))
+        # Names many entries spell (`tool_use`, `--print`, `model`) single out no change.
+        self.common = frozenset(token for token, n in df.items() if n > _COMMON)
+        self.spelled = frozenset(df)  # every name some entry spells
         self.published = vers.sort(v for v in (published or {}) if not vers.is_prerelease(v))
         self._keys = [vers.parse(v) for v in self.published]
         self._windows: dict[str, list[_Entry]] = {}
@@ -331,18 +388,35 @@ class _Index:
             text = entry.full_text
             spoken = re.findall(r"[a-z0-9]+", text.lower())
             models = _models(text)
+            tokens = _TOKENS.findall(text)
             found = self.entries[(version, entry)] = _Entry(
                 version,
                 text,
-                frozenset(_TOKENS.findall(text)),
-                _entry_words(text),
+                self._numbers[(version, entry)],
+                frozenset(tokens) | {part for token in tokens if "." in token for part in token.split(".")},
                 frozenset(models | _families(text)),
                 frozenset(v.lower() for v in _EFFORT.findall(text)) | _numbers(text),
                 bool(models) or bool(_AUDIENCE.search(text)),
+                _limited(text),
                 " " + " ".join(spoken) + " ",
                 frozenset(f"{a} {b}" for a, b in itertools.pairwise(spoken)),
             )
         return found
+
+    def told(self, change: Change) -> bool:
+        """Whether an entry near the change spells its key (an env var or setting named in the notes)."""
+        at = [v for v in (change.introduced_in, *change.changed_in, change.removed_in) if v]
+        return any(change.key in entry.tokens for entry in self.spanning(vers.sort(set(at))))
+
+    def ranked(self, query: Sequence[str], entries: Sequence[_Entry]) -> dict[int, float]:
+        """`retrieval.Ranker.relative` of these entries against a query, by entry identity (the ranker,
+        over every entry of the changelog, is built when first needed)."""
+        if not query or not entries:
+            return {}
+        if self._ranker is None:
+            self._ranker = retrieval.Ranker([entry.full_text for _, entry in self._numbers])
+        scores = self._ranker.relative(query, [e.number for e in entries])
+        return {id(e): scores[e.number] for e in entries if e.number in scores}
 
     def says(self, entry: _Entry, patterns: tuple[re.Pattern, ...]) -> bool:
         """Whether an entry matches any evidence pattern (each pattern's answer cached: rules share them)."""
@@ -404,13 +478,15 @@ class _Specifics:
 
     key: str | None = None  # the fact's own name (env var, flag, section…), if it has one
     key_alone: bool = False  # whether naming the key is enough (it was added/removed, not edited)
+    whole: bool = False  # a long text added or removed whole: a name inside it is one of many, no sign of the change
     names: set[str] = field(default_factory=set)  # identifiers in the changed text
     salient: set[str] = field(default_factory=set)  # names the matched rules' patterns pick out
     models: set[str] = field(default_factory=set)
     models_strong: bool = False  # a model id change: naming the model is naming the thing
     values: set[str] = field(default_factory=set)  # values it sets (added), which an entry should state
     old_values: set[str] = field(default_factory=set)
-    words: set[str] = field(default_factory=set)
+    query: list[str] = field(default_factory=list)  # retrieval tokens of the changed sentences
+    sentences: list[tuple[str, frozenset[str]]] = field(default_factory=list)  # an edited long text's changed sentences (and their words): each an edit an entry may leave out
     spoken: dict[str, str] = field(default_factory=dict)  # name → " push notification "
     bigrams: dict[str, list[str]] = field(default_factory=dict)  # "push notification" → names spoken so
     values_all: set[str] = field(default_factory=set)
@@ -447,12 +523,12 @@ def _spoken(name: str) -> str | None:
 
 def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
     change = seen.change
-    out = _Specifics()
+    out = _Specifics(whole=change.kind in kinds.LONG_TEXT and not (seen.before and seen.after))
     changed = "\n".join((seen.added_text, seen.removed_text))
     if change.kind in kinds.NAMED or (change.kind in ("prompt_section", "section_condition", "request_param") and not change.key.startswith("#")):
         out.key = _CAPTURED_KEY.sub("", change.key)
         out.key_alone = change.status != "changed" or change.kind in ("flag", "limit")
-        if change.kind in kinds.USER_FACING:
+        if change.kind in kinds.USER_FACING and out.key_alone:  # an edited fact's name says which, not what changed
             out.salient.add(out.key)
     if "_" in changed or _CAMEL.search(changed) or _DASHES.search(changed):
         out.names.update(n for n in _NAME.findall(changed) if n not in _PROPER_NOUNS and not _MODEL.fullmatch(n.split("claude-")[-1]))
@@ -475,8 +551,11 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
     if change.kind in ("limit", "prompt_section", "string", "section_condition"):
         out.values |= _numbers(seen.added_text)
         out.old_values |= _numbers(seen.removed_text)
-    if change.kind != "request_code":
-        out.words = (set(_WORDS.findall(changed.lower())) | set(_WORDS.findall(change.key.lower()))) & index.rare
+    if change.kind not in _UNRANKED:
+        sentences = [(s, retrieval.tokens(s)) for s in _changed_sentences(seen)]
+        out.query = [t for _, words in sentences for t in words] + retrieval.tokens(out.key or "")
+        if change.kind in kinds.LONG_TEXT and seen.before and seen.after:
+            out.sentences = [(s, frozenset(words)) for s, words in sentences if len(words) >= _MIN_SENTENCE]
     for name in out.names | ({out.key} if out.key else set()):
         spoken = _spoken(name)
         if spoken:
@@ -484,8 +563,20 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
             out.bigrams.setdefault(" ".join(spoken.split()[:2]), []).append(name)
     out.values_all = out.values | out.old_values
     families = {m.split()[0] for m in out.models}
-    out.probe = frozenset(out.names | out.words | out.models | families | out.values_all | out.bigrams.keys() | ({out.key} if out.key else set()))
+    out.probe = frozenset(out.names | out.models | families | out.values_all | out.bigrams.keys() | ({out.key} if out.key else set()))
     return out
+
+
+# Kinds not ranked against entries: code, and names that are codenames or ids (`tengu_amber_fox`, a
+# model id, a limit's variable), where shared word parts are coincidences; names are matched as names.
+_UNRANKED = frozenset(("request_code", "flag", "model", "limit"))
+
+
+def _changed_sentences(seen: Observed) -> list[str]:
+    """What an entry about this change would speak of: the sentences edited, or all of an added or removed text."""
+    if seen.before and seen.after:
+        return retrieval.changed_sentences(seen.before, seen.after)
+    return [seen.after or seen.before]
 
 
 def _levels(levels: re.Pattern, text: str, folded_text: str) -> set[str]:
@@ -495,12 +586,28 @@ def _levels(levels: re.Pattern, text: str, folded_text: str) -> set[str]:
     return {next(g for g in m.groups() if g).lower() for m in levels.finditer(text)}
 
 
-def _mentions(spec: _Specifics, entry: _Entry, kind: str, weak_needed: int) -> tuple[int, set[str]]:
+def _evidence(rule: Rule | None) -> tuple[re.Pattern, ...]:
+    """What makes an entry speak of a rule's subject: its evidence words, and the words its own text
+    patterns found in the change ("malware" in a removed security check). No rule: any entry."""
+    if rule is None:
+        return ()
+    return rule.evidence + tuple(p for p in (rule.text, rule.added, rule.removed) if p is not None)
+
+
+def _mentions(
+    spec: _Specifics, entry: _Entry, kind: str, weak_needed: int, retrieved: float, evidence: bool, common: frozenset[str], by_words: bool
+) -> tuple[int, set[str]]:
     """How clearly an entry names the change (0: it does not; more is clearer), and which of its
-    names, models and values it names. Without a strong name, `weak_needed` weak signals are needed.
-    Set operations first: most entries share nothing."""
-    names = spec.names & entry.tokens
-    key = spec.key is not None and spec.key in entry.tokens
+    names, models and values it names. Names first: an entry that spells out a distinctive name of the
+    change mentions it whatever its other words. Otherwise weak signals count — a name the rule does
+    not single out, a model, a value, the entry's words ranked against the changed sentences
+    (`retrieved`) — and only in an entry with the deciding rule's evidence words (`evidence`), unless
+    retrieval alone is sure. `weak_needed` weak signals are needed. When the deciding rule matched words
+    in the change (`by_words`), only the names its patterns pick out are its distinctive names: another
+    name in a long edit is one of its side edits. Set operations first: most entries share nothing."""
+    names = set() if spec.whole else spec.names & entry.tokens
+    # A request field many entries spell ("model") says nothing; a tool's own name always does.
+    key = spec.key is not None and spec.key in entry.tokens and (kind in kinds.USER_FACING or spec.key not in common)
     for bigram in spec.bigrams.keys() & entry.bigrams:
         for name in spec.bigrams[bigram]:
             if spec.spoken[name] in entry.spoken:
@@ -510,23 +617,87 @@ def _mentions(spec: _Specifics, entry: _Entry, kind: str, weak_needed: int) -> t
                     names.add(name)
     models = spec.models & entry.models or {m for m in spec.models if m.split()[0] in entry.models}
     values = spec.values_all & entry.values
-    words = spec.words & entry.words
-    if not (names or key or models or values or len(words) >= 2):
+    found = retrieved >= RETRIEVED
+    if not (names or key or models or values or found):
         return 0, set()
-    strong_names = names & spec.salient if spec.salient - {spec.key} else names
+    strong_names = (names & spec.salient if by_words or spec.salient - {spec.key} else names) - common
     key_strong = key and spec.key_alone and (
         bool(spec.key and _DISTINCT.search(spec.key)) or (kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text)))
     )
     strong = bool(strong_names) or key_strong or (spec.models_strong and bool(models))
-    others = bool(names - strong_names) + bool(models) + bool(values) + (len(words) >= 2) + (len(words) >= 4)
     named = names | models | values | ({spec.key} if key and spec.key else set())
-    # Naming an edited fact's key (the Bash tool, a section) says which fact, not what changed in it.
-    if not strong and others < weak_needed and others + (key and not key_strong) < 2:
+    score = 3 * (len(names) + key) + len(models) + len(values) + round(4 * retrieved)
+    if strong:
+        return score, named
+    if spec.key_alone and kind in _CALLED_BY_NAME:  # a switch or tool that came or went: its entry spells it
         return 0, named
-    return 3 * (len(names) + key) + len(models) + len(values) + len(words), named
+    sure = retrieved >= RETRIEVED_ALONE
+    if not evidence and not sure:
+        return 0, named
+    # Ranked near (here: in an entry with the rule's evidence words, or nearer still) is two signals.
+    others = bool(names - strong_names) + bool(models) + bool(values) + 2 * found
+    # Naming an edited fact's key (the Bash tool, a section) says which fact, not what changed in it.
+    if others < weak_needed and others + (key and not key_strong) < 2:
+        return 0, named
+    return score, named
 
 
-def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], index: _Index) -> Finding:
+_UNHEARD = frozenset(("string", "document"))  # kinds whose texts may or may not reach the model
+_SWITCHES = frozenset(("env", "setting"))
+_CALLED_BY_NAME = _SWITCHES | {"tool", "tool_schema"}  # users set them, the model calls them, by name
+# Request code names the query it builds (`querySource:"agent_namer"`); the conversation's own request
+# is the main thread's, the SDK's or compaction's. Others (classifiers, namers, token counts) are side queries.
+_SOURCE = re.compile(r"\b(?:querySource|source)\s*:\s*\"([\w-]+)\"")
+_MAIN_SOURCES = frozenset(("repl_main_thread", "sdk", "compact", "session_memory", "agent"))
+
+
+def _side_query(change: Change) -> str | None:
+    """The side query a request-building function builds (None: not request code, or the main request)."""
+    if change.kind != "request_code":
+        return None
+    sources = {s for v in (change.before, change.after) if isinstance(v, str) for s in _SOURCE.findall(v)}
+    if not sources or sources & _MAIN_SOURCES or any(s.startswith(("repl_main_thread", "agent:")) for s in sources):
+        return None
+    return ", ".join(sorted(sources))  # kinds users set by name, once the changelog tells them of it
+
+
+def _severity(
+    primary: Rule | None,
+    group: list[int],
+    seen: list[Observed],
+    matched: list[list[Rule]],
+    heard: Heard | None,
+    spelled: frozenset[str],
+    told: Container[int] = (),
+) -> tuple[str, str | None]:
+    """The deciding rule's severity, unless what changed reaches neither the model nor users: a
+    rename or move that left the text as it was; env vars and settings no changelog entry ever names
+    (`spelled`: internal switches, which change nothing until someone sets them); prompt strings /
+    documents that no captured request holds and no matching rule marks `reaches_model`. Raised to
+    medium: a switch of a model-relevant category (not "other") that its release's notes tell users
+    of (`told`): a way they were given to change what the model gets. (severity, why it changed)."""
+    severity = primary.severity if primary else "low"
+    changes = [seen[i].change for i in group]
+    if all(c.former is not None and c.before == c.after for c in changes):
+        return "low", "the text was renamed or moved unchanged"
+    if all(c.kind in _SWITCHES and c.key not in spelled for c in changes):
+        return "low", "an internal switch: no changelog entry ever names it, so no user was told to set it"
+    topical = primary is not None and primary.category != "other"
+    if topical and all(i in told for i in group) and severity_rank(severity) < severity_rank("medium"):
+        return "medium", "a switch this release's notes tell users of"
+    sides = {_side_query(c) for c in changes}
+    if None not in sides:
+        return "low", f"a side query ({', '.join(sorted(str(s) for s in sides))}): not the conversation's own request"
+    if heard is None or not all(c.kind in _UNHEARD for c in changes):
+        return severity, None
+    if any(rule.reaches_model for i in group for rule in matched[i]) or any(_heard(c, heard) for c in changes):
+        return severity, None
+    return "low", "not seen in any captured request: UI, telemetry or documentation text"
+
+
+def _finding(
+    group: list[int], seen: list[Observed], matched: list[list[Rule]], index: _Index, heard: Heard | None = None, told: Container[int] = ()
+) -> Finding:
     members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), seen[i].change.key))
     rules = [rule for i in members for rule in matched[i]]
     primary = min(rules, key=_precedence, default=None)
@@ -537,23 +708,29 @@ def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], 
         removed_in = max((c.removed_in for c in changes if c.removed_in), key=vers.parse)
 
     specifics = [_specifics(seen[i], matched[i], index) for i in members]
+    by_words = primary is not None and not primary.structural  # the finding is about words its rule found
     at = sorted({v for c in changes for v in (c.introduced_in, *c.changed_in, c.removed_in) if v}, key=vers.parse)
     relevant: dict[int, _Entry] = {}
+    best_retrieved: dict[int, float] = {}
     mentioning: dict[int, tuple[_Entry, int]] = {}
     covered: set[str] = set()
     unmentioned_members = []
     for i, spec in zip(members, specifics, strict=True):
         # Evidence words are those of the rule that decided this change (all entries when none did).
         deciding = matched[i][0] if matched[i] else None
-        candidates = index.pool(at, deciding.evidence if deciding is not None else ())
+        candidates = index.pool(at, _evidence(deciding))
         relevant.update(candidates.by_id)
         # A rule that matched what the change is, with its evidence words in the entry, is one signal.
         weak_needed = 1 if deciding is not None and deciding.structural and deciding.evidence else 2
+        window = index.spanning(at)
+        retrieved = index.ranked(spec.query, window)
+        best_retrieved.update((k, max(v, best_retrieved.get(k, 0.0))) for k, v in retrieved.items())
         hit = False
-        for entry in candidates.entries:
-            if spec.probe.isdisjoint(entry.features):  # most entries share nothing with the change
+        for entry in window:
+            near = retrieved.get(id(entry), 0.0)
+            if near < RETRIEVED and spec.probe.isdisjoint(entry.features):  # most entries share nothing with the change
                 continue
-            score, named = _mentions(spec, entry, seen[i].change.kind, weak_needed)
+            score, named = _mentions(spec, entry, seen[i].change.kind, weak_needed, near, id(entry) in candidates.by_id, index.common, by_words)
             if score:
                 hit = True
                 covered |= named
@@ -563,13 +740,14 @@ def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], 
             unmentioned_members.append(seen[i].change)
     ranked = sorted(mentioning.values(), key=lambda m: (-m[1], m[0].version not in at))
 
-    verdict, note, missing = _verdict(changes, specifics, seen, members, ranked, covered, unmentioned_members, list(relevant.values()))
+    nearest = max(relevant.values(), key=lambda e: best_retrieved.get(id(e), 0.0), default=None)
+    verdict, note, missing = _verdict(changes, specifics, seen, members, ranked, covered, unmentioned_members, nearest)
     observed = set().union(*(s.salient | s.models | s.values | s.old_values for s in specifics))
     confidence, basis = _confidence(primary, verdict, observed, covered, [e for e, _ in ranked], at, bool(relevant), index)
 
     refs = tuple(ChangelogRef(e.version, e.text) for e, _ in ranked[:_MAX_REFS])
     category = primary.category if primary else "other"
-    severity = primary.severity if primary else "low"
+    severity, lowered = _severity(primary, members, seen, matched, heard, index.spelled, told)
     return Finding(
         id=_finding_id(primary, changes, introduced, removed_in),
         category=category,
@@ -585,6 +763,7 @@ def _finding(group: list[int], seen: list[Observed], matched: list[list[Rule]], 
             "note": note,
             "missing": missing,
             "confidence_basis": basis,
+            **({"severity_note": lowered} if lowered else {}),
         },
         changelog_refs=refs,
         introduced_in=introduced,
@@ -632,12 +811,12 @@ def _verdict(
     mentioning: list[tuple[_Entry, int]],
     covered: set[str],
     unmentioned: list[Change],
-    relevant: list[_Entry],
+    nearest: _Entry | None,
 ) -> tuple[str, str, list[str]]:
-    """(verdict, note, what the changelog leaves out)."""
+    """(verdict, note, what the changelog leaves out); `nearest`: the entry with the evidence words
+    that retrieval ranks closest to the change."""
     if not mentioning:
-        if relevant:
-            nearest = max(relevant, key=lambda e: len(set().union(*(s.words for s in specifics)) & e.words))
+        if nearest is not None:
             return "undocumented", f"no entry names it; nearest entry with the evidence words ({nearest.version}): {short(nearest.text, 140)}", []
         return "undocumented", "no changelog entry near these versions mentions it", []
     missing: list[str] = []
@@ -654,12 +833,37 @@ def _verdict(
         missing.append(f"names: {', '.join(names[:_MAX_SHOWN])}")
     if any(seen[i].condition == "removed" for i in members) and any(e.audience for e, _ in mentioning):
         missing.append("audience: the entry speaks of one model, plan or provider, but the condition that limited the change was removed (it now applies to everyone)")
+    scenarios = sorted({c.scenario for c in changes if c.scenario})
+    limits = {e.limited for e, _ in mentioning}
+    if scenarios and None not in limits:
+        missing.append(
+            f"audience: the entry limits it to {', '.join(sorted(str(x) for x in limits))}, but it was also seen with "
+            f"{CAPTURED_AUDIENCE} ({', '.join(scenarios)})"
+        )
+    untold = [sentence for s in specifics for sentence, words in s.sentences if not _spoken_of(sentence, words, covered, mentioning)]
+    if untold:
+        missing.append(f"edits not mentioned: {len(untold)} changed sentence{'s' if len(untold) > 1 else ''}, e.g. {short(untold[0], 120)!r}")
+    removed = [c for c in changes if c.status == "removed" and c.kind not in _SWITCHES]
+    if removed and not any(_REMOVAL.search(e.text) for e, _ in mentioning):
+        missing.append("that it was removed: the entry does not say so")
     if unmentioned and len(changes) > 1:
         labels = ", ".join(short(c.label, 60) + (f" ({c.scenario})" if c.scenario else "") for c in unmentioned[:_MAX_SHOWN])
         missing.append(f"side effects not mentioned: {labels}")
     if missing:
         return "partial", "the changelog mentions it but says less than observed: " + "; ".join(missing), missing
     return "documented", f"named by {len(mentioning)} changelog entr{'y' if len(mentioning) == 1 else 'ies'}", []
+
+
+_REMOVAL = re.compile(r"\b(?:remov|drop|delet|deprecat|retir|no longer|stop(?:s|ped)?\b|disabl|without\b|replac)", re.IGNORECASE)
+_MIN_SENTENCE = 4  # retrieval tokens: a shorter changed sentence (a number, a word) is no edit of its own
+
+
+def _spoken_of(sentence: str, words: frozenset[str], covered: set[str], mentioning: list[tuple[_Entry, int]]) -> bool:
+    """Whether a changed sentence (its retrieval `words`) is one the mentioning entries speak of: it
+    holds a name they name, or shares two words with one of them."""
+    if any(name in sentence for name in covered):
+        return True
+    return any(len(words & entry.stems) >= 2 for entry, _ in mentioning)
 
 
 def _observation(seen: Observed) -> dict[str, Any]:
@@ -673,6 +877,8 @@ def _observation(seen: Observed) -> dict[str, Any]:
     }
     if change.scenario:
         out["scenario"] = change.scenario
+    if change.former:
+        out["former"] = {"kind": change.former[0], "key": change.former[1]}
     if change.status == "changed" or change.status == "transient" or seen.direction:
         out["before"] = short(change.before, 200)
         out["after"] = short(change.after, 200)
@@ -705,6 +911,9 @@ def _title(primary: Rule | None, changes: list[Change], introduced: str | None) 
     first = changes[0]
     statuses = {c.status for c in changes}
     status = STATUS_WORDS[first.status] if len(statuses) == 1 else "rewritten" if statuses == {"added", "removed"} else "changed"
+    if first.former is not None:
+        kind, key = first.former
+        status = f"renamed from {short(key, 60)}" if kind == first.kind else f"moved from {kinds.NOUNS.get(kind, (kind,))[0]} {short(key, 60)}"
     one, many = kinds.NOUNS.get(first.kind, (first.kind, first.kind))
     if primary is not None and primary.title and not (primary.merge and len(changes) == 1):
         return primary.title.format(

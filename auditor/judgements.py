@@ -15,7 +15,7 @@ import json
 import pickle
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import judge as judging
 from .judge import ChangelogRef, Finding
@@ -35,18 +35,36 @@ def judge(
     rules: Sequence[Rule],
     published: Mapping[str, str | None],
     versions: Sequence[str],
+    heard: Sequence[int] | None = None,
 ) -> list[Finding]:
-    """`judge.judge` of these inputs, from the store when the same inputs were judged before."""
-    key = _key(changes, changelog, rules, published, versions)
+    """`judge.judge` of these inputs, from the store when the same inputs were judged before.
+    `heard`: text ids of what the captured runs sent (read only when judging: the ids are the key)."""
+    key = _key(changes, changelog, rules, published, versions, heard)
     saved = store.judgement(key)
     if saved is not None:
         try:
             return load(saved, changes)
         except (ValueError, KeyError, TypeError, IndexError):  # not what dump wrote: judge again, save over it
             pass
-    findings = judging.judge(changes, changelog.releases, rules, published, changelog.history, versions=versions)
+    sent = None
+    if heard is not None:
+        values = store.values()
+        values.load(heard)
+        sent = judging.Heard([text for ref in heard for text in _texts(values(ref))])
+    findings = judging.judge(changes, changelog.releases, rules, published, changelog.history, versions=versions, heard=sent)
     store.save_judgement(key, dump(findings, changes))
     return findings
+
+
+def _texts(value: Any) -> list[str]:
+    """The strings inside a captured value (a system block's text, a tool's description and schema, messages)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    return []
 
 
 def dump(findings: Sequence[Finding], changes: Sequence[Change]) -> str:
@@ -80,7 +98,8 @@ def load(data: str, changes: Sequence[Change]) -> list[Finding]:
 
 
 def _key(
-    changes: Sequence[Change], changelog: Changelog, rules: Sequence[Rule], published: Mapping[str, str | None], versions: Sequence[str]
+    changes: Sequence[Change], changelog: Changelog, rules: Sequence[Rule], published: Mapping[str, str | None], versions: Sequence[str],
+    heard: Sequence[int] | None = None,
 ) -> str:
     inputs = hashlib.sha256()
     for part in (
@@ -89,6 +108,7 @@ def _key(
         rules_digest(rules),
         json.dumps(published, sort_keys=True),
         json.dumps(list(versions)),
+        json.dumps(None if heard is None else sorted(heard)),
     ):
         inputs.update(part.encode("utf-8", "surrogatepass"))
         inputs.update(b"\0")

@@ -27,7 +27,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from . import kinds
+from . import js, kinds
 from .diff import Change, word_diff
 from .errors import RuleError
 
@@ -53,7 +53,7 @@ TITLE_FIELDS = ("label", "key", "kind", "status", "count", "version")
 _PATTERN_KEYS = ("key", "text", "added", "removed", "context")
 _KEYS = {
     "id", "description", "category", "severity", "title", "kinds", "status", "direction", "condition",
-    "evidence", "merge", "exclude", *_PATTERN_KEYS,
+    "evidence", "merge", "exclude", "reaches_model", *_PATTERN_KEYS,
 }  # fmt: skip
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _RULE_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")
@@ -116,6 +116,7 @@ class Rule:
     condition: str | None = None
     evidence: tuple[re.Pattern, ...] = ()
     merge: bool = False
+    reaches_model: bool = False  # what it matches is sent to the model even where no capture shows it
 
     @property
     def structural(self) -> bool:
@@ -278,15 +279,23 @@ class Matcher:
 def observe(change: Change) -> Observed:
     """The parts of a change rules match against (pure; the diff is the expensive part)."""
     before, after = _text(change.before), _text(change.after)
+    code = change.kind == "request_code"
+    old, new = (_untemplated(before), _untemplated(after)) if code else (before, after)
     added: tuple[str, ...]
     removed: tuple[str, ...]
     if not before:
-        added, removed = ((after,) if after else ()), ()
+        added, removed = ((new,) if new else ()), ()
     elif not after:
-        added, removed = (), (before,)
+        added, removed = (), (old,)
     else:
-        added, removed = text_diff(before, after, code=change.kind == "request_code")
+        added, removed = text_diff(old, new, code=code)
     return Observed(change, before, after, added, removed, _direction(change), _condition(change))
+
+
+def _untemplated(code: str) -> str:
+    """Code with each template literal emptied: what it says is a message or a log line (`[API REQUEST
+    DETAIL] ${…thinking…}`), not the request being built, and request-code rules match the request."""
+    return " ".join("``" if token.startswith("`") else token for token in js.code_tokens(code))
 
 
 def _text(value: Any) -> str:
@@ -518,6 +527,9 @@ def _rule(table: dict, name: str, lines: list[str], span: tuple[int, int], order
     merge = table.get("merge", False)
     if not isinstance(merge, bool):
         raise fail("merge must be true or false", "merge")
+    reaches_model = table.get("reaches_model", False)
+    if not isinstance(reaches_model, bool):
+        raise fail("reaches_model must be true or false", "reaches_model")
     patterns = {key: regex(key, table[key]) for key in _PATTERN_KEYS if key in table}
     exclude = regex("exclude", table["exclude"]) if "exclude" in table else None
     rule = Rule(
@@ -533,6 +545,7 @@ def _rule(table: dict, name: str, lines: list[str], span: tuple[int, int], order
         condition=choice("condition", CONDITIONS),
         evidence=tuple(_evidence(e, lambda e=e: regex("evidence", e[1:-1])) for e in evidence),
         merge=merge,
+        reaches_model=reaches_model,
         exclude=exclude,
         **patterns,
     )

@@ -86,3 +86,40 @@ def test_rules_match_exactly_the_runs_a_report_shows_and_a_rewritten_long_block_
     added, removed = text_diff(before, after)
     assert added == tuple(t.strip() for op, t in runs if op == "+") and removed == tuple(t.strip() for op, t in runs if op == "-")
 
+
+
+# ---------------------------------------------------------------------------------------------- lineage across names and kinds
+
+
+SECTION = PROMPT + " Never push to a shared branch without asking. Check the git status before committing anything."
+
+
+def test_a_renamed_section_is_one_change_with_its_former_name_and_its_condition_follows_it():
+    old = {"prompt_section": {"session_guidance": SECTION}, "section_condition": {"session_guidance": "_(_)"}}
+    new = {"prompt_section": {"# Session guidance": SECTION + " Ask."}, "section_condition": {"# Session guidance": "_(_)"}}
+    (change,) = diff_range(series(old, new))
+    assert (change.kind, change.key, change.status, change.former) == ("prompt_section", "# Session guidance", "changed", ("prompt_section", "session_guidance"))
+    assert (change.before, change.after) == (SECTION, SECTION + " Ask.")
+
+
+def test_a_section_moved_into_a_prompt_string_is_one_change_and_a_different_text_is_not():
+    (change,) = diff_range(series({"prompt_section": {"git_safety": SECTION}}, {"string": {"d1": SECTION}}))
+    assert (change.kind, change.former, change.before, change.after) == ("string", ("prompt_section", "git_safety"), SECTION, SECTION)
+    other = "Completely different words about network sockets and timeouts in the client library, long enough."
+    changes = diff_range(series({"prompt_section": {"git_safety": SECTION}}, {"string": {"d1": other}}))
+    assert sorted((c.kind, c.status, c.former) for c in changes) == [("prompt_section", "removed", None), ("string", "added", None)]
+
+
+def test_a_request_function_rewritten_beyond_recognition_is_one_edit_of_that_function():
+    before = 'function a(q){return{model:q.model,max_tokens:q.max}}'
+    after = 'async function b(r,s){let t=await s(r.session,r.attempt);if(!t)throw Error(r.id);return{model:r.m,max_tokens:t}}'
+    (change,) = diff_range(series({"request_code": {"k1": before}}, {"request_code": {"k2": after}}))
+    assert (change.status, change.before, change.after, change.former) == ("changed", before, after, None)
+
+
+def test_identifiers_renamed_inside_a_template_literal_are_no_edit():
+    before = 'function _(_){_(`[DETAIL] ${yH({model:H.model,thinking:H.thinking})}`,{level:"verbose"})}'
+    after = before.replace("yH", "qZ").replace("H.", "K.")
+    assert [op for op, _ in word_diff(before, after, code=True)] == ["="]
+    edited = word_diff(before, after.replace("thinking:K.thinking", "effort:K.effort"), code=True)
+    assert [t for op, t in edited if op != "="] == ["${_({model:_.model,thinking:_.thinking})}` ", "${_({model:_.model,effort:_.effort})}` "]

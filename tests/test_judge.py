@@ -10,7 +10,7 @@ from auditor import changelog, rules
 from auditor.changelog import ChangelogHistory, Entry, FileVersion, Release
 from auditor.diff import Change
 from auditor.errors import ChangelogError
-from auditor.judge import Finding, judge
+from auditor.judge import Finding, Heard, judge
 
 RULES = rules.parse(
     """
@@ -185,7 +185,7 @@ def test_to_json_has_exactly_the_documented_keys():
 
 def test_most_severe_undocumented_first():
     dropped = change("section_condition", "anti_verbosity", GUARD, "", "1.0.3")
-    findings = judge([FORK, dropped], notes(), RULES, PUBLISHED)
+    findings = judge([FORK, dropped], notes(v1_0_5=["Added CLAUDE_CODE_FORK_SUBAGENT"]), RULES, PUBLISHED)
     assert [f.severity for f in findings] == ["high", "medium"]
 
 
@@ -227,3 +227,104 @@ def test_malformed_changelog_raises_changelog_error_through_the_pipeline():
         judge([FORK], changelog.parse("<html>rate limited</html>"), RULES, PUBLISHED)
     with pytest.raises(ChangelogError, match="format"):
         judge([FORK], notes(), RULES, PUBLISHED, ChangelogHistory.from_dict({"format": 99}))
+
+
+# ---------------------------------------------------------------------------------------------- names, retrieval, who reads it
+
+
+def test_an_entry_naming_the_thing_documents_it_whatever_its_other_words():
+    """No evidence word of the rule ("env", "set…") in the entry: the name alone is enough."""
+    entry = "Removed `CLAUDE_CODE_FORK_SUBAGENT`; forked subagents are now always on"
+    finding = one(judge([FORK], notes(v1_0_2=[entry]), RULES, PUBLISHED))
+    assert finding.verdict == "documented" and finding.changelog_refs[0].entry == entry
+
+
+def test_one_name_one_verdict_a_tool_text_naming_a_setting_is_documented_by_the_setting_entry():
+    description = "Creates a git worktree for the session. "
+    edited = change("tool", "EnterWorktree", description, description + "The base is chosen by the `worktree.baseRef` setting.")
+    setting = change("setting", "worktree.baseRef", None, "")
+    entry = "Added `worktree.baseRef` setting (fresh | head) to choose the base of new worktrees"
+    findings = [f for f in judge([edited, setting], notes(v1_0_2=[entry, "Fixed a crash"]), RULES, PUBLISHED) if f.category != "changelog"]
+    assert {f.verdict for f in findings} == {"documented"}
+
+
+TEXT_RULES = rules.parse(
+    """
+[[rule]]
+id = "context-text"
+category = "context"
+severity = "medium"
+kinds = ["prompt_section", "string"]
+text = 'compact|summar'
+evidence = ["compaction", "context"]
+"""
+)
+COMPACT = "Your task is to create a detailed summary of the conversation so far. Include every file name."
+OTHER_NOTES = ["Fixed a crash when resizing the terminal", "Improved startup time on large repositories", "Fixed Windows paths"]
+
+
+def test_a_paraphrase_is_found_by_retrieval_and_a_coincidental_word_is_not():
+    edited = change("prompt_section", "compact_prompt", COMPACT, COMPACT + " Preserve security-relevant user instructions verbatim so they stay in effect after compaction.")
+    paraphrase = "Compaction prompt now asks the model to preserve sensitive user instructions"
+    found = one(judge([edited], notes(v1_0_2=[paraphrase, *OTHER_NOTES]), TEXT_RULES, PUBLISHED))
+    assert found.verdict == "documented" and found.changelog_refs[0].entry == paraphrase
+    coincidence = "Fixed compaction failing on Bedrock when the region has no inference profile and the terminal is narrow"
+    missed = one(judge([edited], notes(v1_0_2=[coincidence, *OTHER_NOTES]), TEXT_RULES, PUBLISHED))
+    assert missed.verdict == "undocumented"
+
+
+def test_a_prompt_string_no_captured_request_holds_is_low_unless_a_rule_says_it_reaches_the_model():
+    ui = change("string", "s1", None, "Compacting the conversation summary… press esc to cancel and keep working as before.")
+    sent = change("string", "s2", None, "Summarize the conversation for compaction: list files, decisions and ${X} open tasks in order.")
+    heard = Heard(["You are Claude. Summarize the conversation for compaction: list files, decisions and 3 open tasks in order."])
+    findings = {f.changes[0].key: f for f in judge([ui, sent], notes(), TEXT_RULES, PUBLISHED, heard=heard)}
+    assert (findings["s1"].severity, findings["s2"].severity) == ("low", "medium")
+    assert "captured request" in findings["s1"].evidence["severity_note"]
+    assert one(judge([ui], notes(), TEXT_RULES, PUBLISHED)).severity == "medium"  # nothing captured: not judged unheard
+    marked = rules.parse('[[rule]]\nid = "ui"\ncategory = "other"\nseverity = "low"\nkinds = ["string"]\ncontext = "press esc"\nreaches_model = true\n')
+    assert one(judge([ui], notes(), TEXT_RULES + marked, PUBLISHED, heard=heard)).severity == "medium"
+
+
+def test_a_section_renamed_with_its_text_unchanged_is_one_low_finding_saying_so():
+    renamed = Change("prompt_section", "# Session guidance", "# Session guidance", COMPACT, COMPACT, "1.0.2", former=("prompt_section", "session_guidance"))
+    finding = one(judge([renamed], notes(), TEXT_RULES, PUBLISHED))
+    assert finding.severity == "low" and "renamed from session_guidance" in finding.title
+
+
+def test_an_entry_limited_to_a_provider_or_plan_is_partial_for_what_a_captured_run_showed():
+    sent = Change("request_param", "turn 0: context_management", "turn 0: context_management", None, {"edits": ["clear"]}, "1.0.2", scenario="print-default")
+    rules_ = rules.parse('[[rule]]\nid = "cm"\ncategory = "context"\nseverity = "high"\nkinds = ["request_param"]\nkey = "context_management"\nevidence = ["context"]\n')
+    entry = "Enabled context_management tool-result clearing for Max plan users"
+    finding = one(judge([sent], notes(v1_0_2=[entry]), rules_, PUBLISHED))
+    assert finding.verdict == "partial"
+    assert any(m.startswith("audience: the entry limits it to Max plans") and "print-default" in m for m in finding.evidence["missing"])
+    everyone = one(judge([sent], notes(v1_0_2=["Enabled context_management tool-result clearing"]), rules_, PUBLISHED))
+    assert everyone.verdict == "documented"
+
+
+def test_an_env_var_no_entry_ever_names_is_an_internal_switch_reported_low():
+    internal = one(judge([FORK], notes(), RULES, PUBLISHED))
+    assert internal.severity == "low" and "internal switch" in internal.evidence["severity_note"]
+    told = one(judge([FORK], notes(v1_0_5=["Added CLAUDE_CODE_FORK_SUBAGENT to fork subagents"]), RULES, PUBLISHED))
+    assert (told.severity, told.verdict) == ("medium", "undocumented")  # named three releases later: out of the window
+
+
+def test_a_tool_that_came_needs_its_name_spelled_a_paraphrase_of_its_description_is_not_enough():
+    tool = change("tool", "WaitForMcpServers", None, "Wait until the MCP servers connect and list their tools before calling them.")
+    rules_ = rules.parse('[[rule]]\nid = "tools"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool"]\nevidence = ["tools", "MCP"]\n')
+    nearby = "Fixed MCP servers that connect but fail to list their tools silently"
+    assert one(judge([tool], notes(v1_0_2=[nearby, *OTHER_NOTES]), rules_, PUBLISHED)).verdict == "undocumented"
+    assert one(judge([tool], notes(v1_0_2=["Added the WaitForMcpServers tool", *OTHER_NOTES]), rules_, PUBLISHED)).verdict == "documented"
+
+
+def test_a_model_relevant_switch_its_release_notes_name_is_medium_and_its_own_finding():
+    rules_ = rules.parse(
+        '[[rule]]\nid = "sandbox-added"\ncategory = "tools-permissions"\nseverity = "low"\nkinds = ["setting"]\nkey = "sandbox"\nmerge = true\n'
+        '[[rule]]\nid = "settings"\ncategory = "other"\nseverity = "low"\nkinds = ["setting"]\nmerge = true\n'
+    )
+    added = [change("setting", key, None, "") for key in ("sandbox.deniedDomains", "sandbox.bwrapPath", "tuiTheme", "spinnerStyle")]
+    entries = ["Added `sandbox.deniedDomains` setting", "Added `tuiTheme` setting", "Added sandbox.bwrapPath and spinnerStyle later"]
+    findings = {f.title: f for f in judge(added, notes(v1_0_2=entries[:2], v1_0_5=entries[2:]), rules_, PUBLISHED) if f.category != "changelog"}
+    told = [f for f in findings.values() if [c.key for c in f.changes] == ["sandbox.deniedDomains"]]
+    assert [(f.severity, f.verdict) for f in told] == [("medium", "documented")]
+    assert {f.severity for f in findings.values() if f not in told} == {"low"}  # a UI switch, or one told of only later

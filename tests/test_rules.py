@@ -206,3 +206,18 @@ def test_matcher_finds_what_rules_match(text):
     shipped = rules.load()
     seen = observe(change("string", "k", None, text))
     assert rules.Matcher(shipped).matching(seen) == [r for r in shipped if r.matches(seen)]
+
+
+def test_reaches_model_is_read_and_must_be_a_boolean():
+    (rule,) = rules.parse('[[rule]]\nid = "r"\ncategory = "other"\nseverity = "low"\nkinds = ["string"]\nreaches_model = true\n')
+    assert rule.reaches_model
+    with pytest.raises(RuleError, match="reaches_model must be true or false"):
+        rules.parse('[[rule]]\nid = "r"\ncategory = "other"\nseverity = "low"\nkinds = ["string"]\nreaches_model = "yes"\n')
+
+
+def test_request_code_rules_do_not_see_what_a_template_literal_says():
+    logger = 'function _(_){if(_()!=="verbose")return;_(`[API REQUEST DETAIL] ${_({thinking:_.thinking})}`,{level:"verbose"})}'
+    (rule,) = rules.parse('[[rule]]\nid = "t"\ncategory = "reasoning"\nseverity = "high"\nkinds = ["request_code"]\ntext = "thinking"\n')
+    assert not rule.matches(observe(Change("request_code", "k", "sets thinking", None, logger, "1.0.1")))
+    builder = 'function _(_){return{model:_.model,thinking:{type:"adaptive"}}}'
+    assert rule.matches(observe(Change("request_code", "k", "sets thinking", None, builder, "1.0.1")))
