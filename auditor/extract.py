@@ -4,6 +4,11 @@ env vars, feature flags, settings keys, numeric limits and the code that builds 
 Facts are `{kind: {key: value}}` with JSON-able values. Minified identifiers change on every build, so
 no key or value may depend on one: keys come from string literals and property names, code is
 alpha-renamed (`js.normalize_code`), and `${x}` in templates becomes the constant `x` holds or `${…}`.
+
+The minifier writes one program many ways from build to build: a literal inline or bound to a name first
+(`var qn="tengu_x";…gate(qn,!1)`), one bundle or thousands of chunks that import each other's top-level
+names and reuse short ones locally. So a name stands for the literal it is bound to in the chunk that
+declares it (imports followed), and a tool, flag, env var or section is read the same way either way.
 """
 
 from __future__ import annotations
@@ -97,7 +102,8 @@ def from_package(tgz: Path, root: Path, entry_files: tuple[str, ...], target: Ta
 
 
 class _Context:
-    """The source, its scan, and the lookups extraction shares: constants and function bodies."""
+    """The source, its scan, and the lookups extraction shares: chunks and their imports, constants and
+    function bodies."""
 
     def __init__(
         self,
