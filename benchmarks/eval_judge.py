@@ -6,8 +6,8 @@ accuracy, recall of the changelog entries that describe a model-relevant change 
     .venv/bin/python benchmarks/eval_judge.py --db /tmp/me.db [--verbose] [--json] [--range 2.1.121-2.1.140]
         [--holdout]  [--skeleton]
 
-Each range is judged as `audit diff A B` judges it (default scenarios, the store's captures, the
-shipped rules, the changelog of --changelog or $AUDITOR_CHANGELOG), then its findings are scored
+Each range is judged as `audit diff A B` judges it (the store's captures of the scenarios the labels were
+made on — the defaults of that time, LABELLED_SCENARIOS; `--scenario` to change — the shipped rules, the changelog of --changelog or $AUDITOR_CHANGELOG), then its findings are scored
 against tests/eval/<A>-<B>.toml. Ranges whose file says `split = "holdout"` (releases after 2.1.140,
 kept for the generalisation check: never tune on them) are measured only with --holdout, and are not
 part of the tuning total.
@@ -398,12 +398,17 @@ def check_entries(labels: RangeLabels, entries_by_version: dict[str, list[str]])
 # ------------------------------------------------------------------------------------------ running
 
 
-def judge_range(collector: Any, judging: Any, low: str, high: str) -> list[Any]:
-    """The findings `audit diff low high` shows, with the default scenarios (captures from the store)."""
+# The labels were made on these captures; the plan-* scenarios later added to the defaults see changes of
+# their own that no label covers (they would show as unlabelled, not as misses).
+LABELLED_SCENARIOS = ("print-default", "print-opus", "two-turn", "interactive")
+
+
+def judge_range(collector: Any, judging: Any, low: str, high: str, scenario_names: Sequence[str] = LABELLED_SCENARIOS) -> list[Any]:
+    """The findings `audit diff low high --scenario …` shows (captures from the store)."""
     from auditor import audit
     from auditor.capture import load_scenarios
 
-    scenarios = load_scenarios(None, list(audit.DEFAULT_SCENARIOS))
+    scenarios = load_scenarios(None, list(scenario_names))
     return list(audit.run(collector, low, high, scenarios, judging).findings)
 
 
@@ -433,6 +438,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--holdout", action="store_true", help="also measure the holdout ranges (later releases; do not tune on them)")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every miss, one line each")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--scenario", dest="scenarios", action="append", help=f"capture scenario to judge with (default: {', '.join(LABELLED_SCENARIOS)})")
     parser.add_argument("--skeleton", action="store_true", help="print TOML stubs for unlabelled high/medium changes instead")
     args = parser.parse_args(argv)
     if not args.changelog:
@@ -499,7 +505,7 @@ def _measure(args: argparse.Namespace, ranges: Sequence[RangeLabels], parser: ar
             problems = check_entries(labels, entries)
             if problems:
                 parser.error("\n".join(problems))
-            findings = judge_range(collector, judging, labels.low, labels.high)
+            findings = judge_range(collector, judging, labels.low, labels.high, args.scenarios or LABELLED_SCENARIOS)
             if args.skeleton:
                 print(f"# {labels.name}\n{skeleton(findings, labels)}")
                 continue
