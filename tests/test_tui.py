@@ -8,17 +8,21 @@ from contextlib import contextmanager
 import httpx
 import pytest
 from click.testing import CliRunner
+from textual.widgets import Static
 
 from auditor import audit, changelog, pin, rules, targets
 from auditor.cli import cli
 from auditor.collector import Collector
+from auditor.diff import Change
 from auditor.npm import Cache, Registry
 from auditor.store import Store
 from auditor.tui import badges, model
 from auditor.tui.app import AuditorApp
+from auditor.tui.model import Paragraph, lineage
 from auditor.tui.screens.compare import CompareScreen
 from auditor.tui.screens.diff import DiffScreen
 from auditor.tui.screens.empty import EmptyScreen
+from auditor.tui.screens.lineage import LineageScreen
 from auditor.tui.screens.pin import PinScreen
 from auditor.tui.screens.timeline import BADGES_AFTER, TimelineScreen
 from auditor.tui.widgets.change_tree import ChangeTree
@@ -311,3 +315,39 @@ async def test_light_theme_from_the_start_and_T_switches(tui):
         app = AuditorApp(collector, tui.open_collector, tui.judging, light=True)
         async with app.run_test(size=SIZE):
             assert app.theme == "textual-light"
+
+
+def test_lineage_says_which_release_brought_and_took_each_paragraph():
+    change = Change("prompt_section", "tone", "tone", "Be brief.\n\nUse tools.", "Be brief.\n\nAsk first.\n\nBe terse.", "2.1.2",
+                    changed_in=("2.1.2", "2.1.4"),
+                    history=(("2.1.2", "Be brief.\n\nAsk first."), ("2.1.4", "Be brief.\n\nAsk first.\n\nBe terse.")))
+    assert lineage(change) == [
+        Paragraph("Be brief.", None, None),
+        Paragraph("Ask first.", "2.1.2", None),
+        Paragraph("Be terse.", "2.1.4", None),  # after the paragraph it followed when it came
+        Paragraph("Use tools.", None, "2.1.2"),
+    ]
+    back = Change("prompt_string", "k", "k", "A\n\nB", "A\n\nB", "2.1.2", "2.1.3", ("2.1.2", "2.1.3"),
+                  history=(("2.1.2", "A"), ("2.1.3", "A\n\nB")))
+    assert lineage(back) == [Paragraph("A", None, None), Paragraph("B", "2.1.3", None)]  # came back: its last stay
+
+
+@pytest.mark.anyio
+async def test_the_diff_viewer_opens_the_paragraph_lineage_of_a_prompt(tui):
+    prose = Change("prompt_section", "tone", "tone", "Be brief.\n\nUse tools.", "Be brief.\n\nAsk first.", "2.1.2", history=())
+    with tui(compare=("2.1.1", "2.1.114")) as app:
+        async with app.run_test(size=SIZE) as pilot:
+            await loaded(pilot)
+            app.push_screen(DiffScreen([prose]))
+            await diffed(pilot)
+            await pilot.press("l")
+            assert isinstance(app.screen, LineageScreen)
+            for _ in range(50):
+                await pilot.pause(0.05)
+                shown = str(app.screen.query_one("#lineage", Static).render())
+                if "paragraphs" in shown:
+                    break
+            assert "3 paragraphs, 2 came or went" in shown
+            assert "since 2.1.2\nAsk first." in shown and "gone in 2.1.2\nUse tools." in shown and "throughout\nBe brief." in shown
+            await pilot.press("escape")
+            assert isinstance(app.screen, DiffScreen)

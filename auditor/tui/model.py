@@ -13,7 +13,7 @@ from .. import versions
 from ..changelog.history import ChangelogHistory
 from ..changelog.model import Release
 from ..collector import CAPTURE, STATIC, Collector
-from ..diff import word_diff
+from ..diff import Change, word_diff
 from ..judge import Finding
 from ..report import pretty_code as pretty_code  # the diff viewer and the reports pretty-print code alike
 from ..store import Store
@@ -68,6 +68,42 @@ def as_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph some version of a text held in the range: the release it came in (None: there from the
+    start) and the one it went in (None: still there at the end)."""
+
+    text: str
+    came: str | None
+    went: str | None
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in text.split("\n\n") if p.strip()]
+
+
+def lineage(change: Change) -> list[Paragraph]:
+    """Which paragraph of a long text came in which release and went in which, across every step of the
+    range (`Change.history`), so a reader sees which release brought or took a sentence. Paragraphs keep
+    the order of the texts they were in; one that came back is shown with its last stay."""
+    states = [(None, change.before), *(change.history or ((change.introduced_in, change.after),))]
+    order: list[str] = []
+    came: dict[str, str | None] = {}
+    went: dict[str, str | None] = {}
+    held: set[str] = set()
+    for version, value in states:
+        now = paragraphs(as_text(value))
+        for i, para in enumerate(now):
+            if para not in came:
+                order.insert(order.index(now[i - 1]) + 1 if i else 0, para)
+            if para not in held:
+                came[para], went[para] = version, None
+        for para in held - set(now):
+            went[para] = version
+        held = set(now)
+    return [Paragraph(p, came[p], went[p]) for p in order]
 
 
 def diff_lines(before: str, after: str) -> list[list[Segment]]:

@@ -30,6 +30,7 @@ class DiffScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("s", "split", "Split"),
+        Binding("l", "lineage", "Lineage"),
         Binding("full_stop", "step(1)", "Next text", show=False),
         Binding("comma", "step(-1)", "Prev text", show=False),
     ]
@@ -85,7 +86,7 @@ class DiffScreen(Screen):
         self.sub_title = f"{KIND_TITLES.get(change.kind, change.kind)}"
         self.query_one("#diff-title", Static).update(
             f"[b]{scenario}{escape(change.label)}[/b]  {change.status} {escape(when(change))}{many}\n"
-            f"[dim]{position or total} · n/p: next/prev · s: {'unified' if self.split else 'side by side'} · [red strike]removed[/] [green b]added[/][/dim]"
+            f"[dim]{position or total} · n/p: next/prev · s: {'unified' if self.split else 'side by side'} · l: lineage · [red strike]removed[/] [green b]added[/][/dim]"
         )
 
     def on_text_diff_moved(self, event: TextDiff.Moved) -> None:
@@ -94,6 +95,16 @@ class DiffScreen(Screen):
     async def action_split(self) -> None:
         self.split = not self.split
         await self.show_change()
+
+    def action_lineage(self) -> None:
+        """Which release brought or took each paragraph (prose only: code has no paragraphs)."""
+        change = self.changes[self.index]
+        if change.kind == "request_code":
+            self.notify("Request code has no paragraphs: the diff shows its lines.")
+            return
+        from .lineage import LineageScreen
+
+        self.app.push_screen(LineageScreen(change))
 
     async def action_step(self, step: int) -> None:
         if len(self.changes) < 2:
