@@ -10,8 +10,9 @@ How a verdict is reached, for one finding (one change, or several changes of one
    changelog sections (`changelog.entries_near`).
 2. Names first: an entry that spells a distinctive name of the change — its env var, setting, tool,
    flag, beta, section heading, model id, or an identifier, slash command or CLI flag in the changed
-   text — mentions it, whatever its other words. (A name many entries spell, `model`, singles out
-   nothing; inside a long text added or removed whole, a name is one of many and counts for nothing;
+   text — mentions it, whatever its other words; a dotted name names each of its shorter paths
+   (`settings.autoMode.hard_deny` names the setting `autoMode.hard_deny`). (A name many entries
+   spell, `model`, singles out nothing; inside a long text added or removed whole, a name is one of many and counts for nothing;
    when the deciding rule matched words, only the names its patterns pick out are distinctive.)
 3. Otherwise retrieval: the window's entries are ranked with BM25 against the changed sentences
    (`retrieval`); one ranked near (RETRIEVED) counts as two weak signals in an entry with the deciding
@@ -22,7 +23,8 @@ How a verdict is reached, for one finding (one change, or several changes of one
    came or went needs its name spelled. No mentioning entry: **undocumented**.
 4. Coverage: mentioning entries that leave out something observed make it **partial**, and the finding
    says what is missing: a model or value the change involves, a salient name (one the rule's own
-   patterns pick out), a changed sentence of a long text no entry speaks of, a removal the entry does
+   patterns pick out; none in the description of a switch that came or went: it is its key), a
+   changed sentence of a long text no entry speaks of, a removal the entry does
    not call one, a member change of a merged finding, or a wider audience (the change dropped a
    section's model/flag guard while the entry speaks of one model or plan; or a captured run — an API
    key on the first-party API — showed what the entry limits to a provider or plan). Otherwise
@@ -32,6 +34,9 @@ Severity is the deciding rule's, lowered to low where what changed reaches neith
 prompt strings and documents no captured request holds (`Heard`) unless a matching rule marks them
 `reaches_model`; request code of a side query (a classifier, a namer: its querySource); env vars and
 settings no changelog entry ever names (internal switches); a rename or move that left the text as it was.
+Raised to medium: an env var or setting of a model-relevant category (tools/permissions — subagents
+included —, context, reasoning…) that an entry of its window names: users were told how to change
+what the model gets. Such a switch is its own finding, not one of its rule's merged group.
 
 Confidence = (how surely the rule applies) × (how surely the verdict holds), rounded to 0.01:
 - rule: 0.9 when the rule matched on what the change is (kind, key, condition, direction), 0.75 when
@@ -260,6 +265,13 @@ def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int
 
 
 _TOKENS = re.compile(r"--?[A-Za-z][\w-]*|/[a-z][\w-]+|[A-Za-z_$][\w$]*(?:[-.][A-Za-z0-9_$]+)*")
+
+
+def _names(text: str) -> set[str]:
+    """The names an entry spells, with the shorter paths of each dotted one: `settings.autoMode.hard_deny`
+    also names the setting `autoMode.hard_deny` (settings are keyed from the schema's top)."""
+    tokens = set(_TOKENS.findall(text))
+    return tokens | {".".join(parts[i:]) for token in tokens if "." in token for parts in [token.split(".")] for i in range(1, len(parts) - 1)}
 _MODEL = re.compile(
     r"(?<![a-z])(opus|sonnet|haiku)[\s_-]?(\d(?:[.-]\d{1,2}(?!\d))?)((?:\s*(?:/|,|and|or)\s*\d[.-]\d{1,2}(?!\d))*)",
     re.IGNORECASE,
@@ -370,7 +382,7 @@ class _Index:
         self._ranker: retrieval.Ranker | None = None
         df: Counter[str] = Counter()
         for _, entry in self._numbers:
-            df.update(set(_TOKENS.findall(entry.full_text)))
+            df.update(_names(entry.full_text))
         # Names many entries spell (`tool_use`, `--print`, `model`) single out no change.
         self.common = frozenset(token for token, n in df.items() if n > _COMMON)
         self.spelled = frozenset(df)  # every name some entry spells
@@ -388,7 +400,7 @@ class _Index:
             text = entry.full_text
             spoken = re.findall(r"[a-z0-9]+", text.lower())
             models = _models(text)
-            tokens = _TOKENS.findall(text)
+            tokens = _names(text)
             found = self.entries[(version, entry)] = _Entry(
                 version,
                 text,
@@ -536,7 +548,8 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
         out.names.update(_COMMAND.findall(changed))
     out.names.discard(out.key)
     patterns = [p for rule in rules for p in rule.patterns()]
-    out.salient.update(n for n in out.names if any(p.search(n) for p in patterns))
+    if not (change.kind in _SWITCHES and out.key_alone):  # a switch that came or went is its key; its description's names are no side edits
+        out.salient.update(n for n in out.names if any(p.search(n) for p in patterns))
     # A small function or guard (an effort picker, a section condition) is all context: a model it
     # names is part of the change even where the edit did not touch it.
     small = change.kind in ("request_code", "section_condition") and len(seen.before) + len(seen.after) <= _SMALL
