@@ -34,9 +34,12 @@ Severity is the deciding rule's, lowered to low where what changed reaches neith
 prompt strings and documents no captured request holds (`Heard`) unless a matching rule marks them
 `reaches_model`; request code of a side query (a classifier, a namer: its querySource); env vars and
 settings no changelog entry ever names (internal switches); a rename or move that left the text as it was.
-Raised to medium: an env var or setting of a model-relevant category (tools/permissions — subagents
+Raised to medium, and each its own finding rather than one of a catch-all rule's merged group
+(`_told`): an env var or setting of a model-relevant category (tools/permissions — subagents
 included —, context, reasoning…) that an entry of its window names: users were told how to change
-what the model gets. Such a switch is its own finding, not one of its rule's merged group.
+what the model gets; a prompt string the model reads (captured, or marked `reaches_model`) whose
+slash command or CLI flag an entry of its window spells, when that entry also shares the string's
+other words (`/goal` ↔ "Added `/goal` command"): what the model is told for a feature users were told of.
 
 Confidence = (how surely the rule applies) × (how surely the verdict holds), rounded to 0.01:
 - rule: 0.9 when the rule matched on what the change is (kind, key, condition, direction), 0.75 when
@@ -196,7 +199,7 @@ def judge(
     seen = [observe(change) for change in changes]
     matcher = Matcher(rules)
     matched = [_matching(matcher, s) for s in seen]
-    told = {i for i, s in enumerate(seen) if s.change.kind in _SWITCHES and index.told(s.change)}
+    told = {i for i, s in enumerate(seen) if _told(s, matched[i], index, heard)}
     findings = [_finding(group, seen, matched, index, heard, told) for group in _groups(seen, matched, told)]
     span = _span(versions, published, changes)
     if published is not None:
@@ -217,6 +220,28 @@ def _precedence(rule: Rule) -> tuple:
 def _matching(matcher: Matcher, seen: Observed) -> list[Rule]:
     """Rules that match, the deciding one first."""
     return sorted(matcher.matching(seen), key=_precedence)
+
+
+def _told(seen: Observed, rules: list[Rule], index: _Index, heard: Heard | None) -> bool:
+    """Whether the notes of its window tell users of this change by name: an env var or setting they
+    spell; a prompt string the model reads (`_reaches_model`) whose slash command or CLI flag
+    (`/goal`) they spell. Such a change is its own finding, not one of a catch-all rule's group."""
+    change = seen.change
+    if change.kind in _SWITCHES:
+        return bool(index.told(change, {change.key}))
+    if change.kind not in _UNHEARD or not _reaches_model([change], rules, heard):
+        return False
+    changed = seen.added_text + "\n" + seen.removed_text
+    spelling = index.told(change, set(_COMMAND.findall(changed)))
+    # Many entries spell a popular command (`/compact`): the one about this text also shares its other words.
+    words = retrieval.tokens(_COMMAND.sub(" ", changed))
+    return spelling != [] and max(index.ranked(words, spelling).values(), default=0.0) >= RETRIEVED
+
+
+def _reaches_model(changes: Sequence[Change], rules: Sequence[Rule], heard: Heard | None) -> bool:
+    """Whether a prompt string or document reaches the model: a matching rule says so
+    (`reaches_model`), or a captured request held it."""
+    return any(rule.reaches_model for rule in rules) or (heard is not None and any(_heard(c, heard) for c in changes))
 
 
 def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int] = frozenset()) -> list[list[int]]:
@@ -415,10 +440,11 @@ class _Index:
             )
         return found
 
-    def told(self, change: Change) -> bool:
-        """Whether an entry near the change spells its key (an env var or setting named in the notes)."""
+    def told(self, change: Change, names: Container[str]) -> list[_Entry]:
+        """The entries near the change that spell one of these names of it (an env var or setting, a
+        slash command in its text)."""
         at = [v for v in (change.introduced_in, *change.changed_in, change.removed_in) if v]
-        return any(change.key in entry.tokens for entry in self.spanning(vers.sort(set(at))))
+        return [entry for entry in self.spanning(vers.sort(set(at))) if any(t in names for t in entry.tokens)]
 
     def ranked(self, query: Sequence[str], entries: Sequence[_Entry]) -> dict[int, float]:
         """`retrieval.Ranker.relative` of these entries against a query, by entry identity (the ranker,
@@ -688,7 +714,8 @@ def _severity(
     (`spelled`: internal switches, which change nothing until someone sets them); prompt strings /
     documents that no captured request holds and no matching rule marks `reaches_model`. Raised to
     medium: a switch of a model-relevant category (not "other") that its release's notes tell users
-    of (`told`): a way they were given to change what the model gets. (severity, why it changed)."""
+    of (`told`): a way they were given to change what the model gets; a model-facing prompt string
+    for a command they tell users of. (severity, why it changed)."""
     severity = primary.severity if primary else "low"
     changes = [seen[i].change for i in group]
     if all(c.former is not None and c.before == c.after for c in changes):
@@ -696,14 +723,17 @@ def _severity(
     if all(c.kind in _SWITCHES and c.key not in spelled for c in changes):
         return "low", "an internal switch: no changelog entry ever names it, so no user was told to set it"
     topical = primary is not None and primary.category != "other"
-    if topical and all(i in told for i in group) and severity_rank(severity) < severity_rank("medium"):
-        return "medium", "a switch this release's notes tell users of"
+    if all(i in told for i in group) and severity_rank(severity) < severity_rank("medium"):
+        if topical and all(c.kind in _SWITCHES for c in changes):
+            return "medium", "a switch this release's notes tell users of"
+        if all(c.kind in _UNHEARD for c in changes):
+            return "medium", "a prompt the model reads, for a command this release's notes tell users of"
     sides = {_side_query(c) for c in changes}
     if None not in sides:
         return "low", f"a side query ({', '.join(sorted(str(s) for s in sides))}): not the conversation's own request"
     if heard is None or not all(c.kind in _UNHEARD for c in changes):
         return severity, None
-    if any(rule.reaches_model for i in group for rule in matched[i]) or any(_heard(c, heard) for c in changes):
+    if _reaches_model(changes, [rule for i in group for rule in matched[i]], heard):
         return severity, None
     return "low", "not seen in any captured request: UI, telemetry or documentation text"
 

@@ -351,3 +351,26 @@ def test_the_shipped_rules_take_a_subagent_switch_its_notes_name_for_a_tool_swit
     assert (told.category, told.severity, told.verdict) == ("tools-permissions", "medium", "documented")
     untold = one(judge([FORK], notes(v1_0_2=["Added CLAUDE_CODE_OTHER"]), shipped, PUBLISHED))
     assert untold.severity == "low"
+
+
+CATCH_ALL = rules.parse('[[rule]]\nid = "strings"\ncategory = "other"\nseverity = "low"\nkinds = ["string"]\nmerge = true\ntitle = "{count} strings {status}"\n')
+
+
+def test_a_prompt_the_model_reads_for_a_command_the_notes_name_leaves_the_catch_all_group_as_medium():
+    goal = change("string", "g", None, "A Stop hook is now active with condition ${C}. Acknowledge the goal and keep working toward it (clearable via `/goal clear`).")
+    ui = change("string", "u", None, "/goal is only available in trusted workspaces. Restart and accept the trust dialog.")
+    other = change("string", "o", None, "Failed to refresh the marketplace before install; using cached data instead.")
+    heard = Heard(["You are Claude. A Stop hook is now active with condition x. Acknowledge the goal and keep working toward it (clearable via `/goal clear`)."])
+    entries = ["Added `/goal` command", *OTHER_NOTES]
+    findings = judge([goal, ui, other], notes(v1_0_2=entries), CATCH_ALL, PUBLISHED, heard=heard)
+    by_keys = {tuple(sorted(c.key for c in f.changes)): f for f in findings if f.category != "changelog"}
+    assert set(by_keys) == {("g",), ("o", "u")}  # the UI message for the command stays in the group: the model never reads it
+    assert (by_keys[("g",)].severity, by_keys[("g",)].verdict) == ("medium", "documented")
+    assert by_keys[("o", "u")].severity == "low"
+    # A command spelled by an entry about something else (none of the prompt's other words) singles out nothing.
+    compact = change("string", "c", None, "When the context is nearly full, tell the user they can run `/compact` to free space.")
+    heard = Heard(["You are Claude. When the context is nearly full, tell the user they can run `/compact` to free space."])
+    fixed = ["Fixed `/compact` failing on Bedrock", *OTHER_NOTES]
+    assert [len(f.changes) for f in judge([compact, other], notes(v1_0_2=fixed), CATCH_ALL, PUBLISHED, heard=heard) if f.category != "changelog"] == [2]
+    about = ["`/compact` now reminds you when the context is nearly full", *OTHER_NOTES]
+    assert [len(f.changes) for f in judge([compact, other], notes(v1_0_2=about), CATCH_ALL, PUBLISHED, heard=heard) if f.category != "changelog"] == [1, 1]
