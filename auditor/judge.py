@@ -229,13 +229,16 @@ def _told(seen: Observed, rules: list[Rule], index: _Index, heard: Heard | None)
     change = seen.change
     if change.kind in _SWITCHES:
         return bool(index.told(change, {change.key}))
-    if change.kind not in _UNHEARD or not _reaches_model([change], rules, heard):
+    if change.kind not in _UNHEARD:
         return False
     changed = seen.added_text + "\n" + seen.removed_text
-    spelling = index.told(change, set(_COMMAND.findall(changed)))
+    commands = set(_COMMAND.findall(changed)) if "/" in changed or "--" in changed else set()
+    spelling = index.told(change, commands) if commands else []
+    if not spelling or not _reaches_model([change], rules, heard):  # most strings name no command the notes spell
+        return False
     # Many entries spell a popular command (`/compact`): the one about this text also shares its other words.
     words = retrieval.tokens(_COMMAND.sub(" ", changed))
-    return spelling != [] and max(index.ranked(words, spelling).values(), default=0.0) >= RETRIEVED
+    return max(index.ranked(words, spelling).values(), default=0.0) >= RETRIEVED
 
 
 def _reaches_model(changes: Sequence[Change], rules: Sequence[Rule], heard: Heard | None) -> bool:
