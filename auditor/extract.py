@@ -23,7 +23,7 @@ from . import js, kinds
 from .bundle import Bundle, from_directory, unpack
 from .targets import Target
 
-EXTRACTOR_VERSION = "6"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
+EXTRACTOR_VERSION = "7"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
 
 _IDENT = r"[A-Za-z_$][\w$]*"
 _BUILDER_DEF = re.compile(
@@ -66,6 +66,13 @@ _NUMBER_VALUE = re.compile(r":(\d[\d_]*(?:\.\d+)?(?:e\d+)?)(?![\w$.])")
 _LIMIT_KEY = re.compile(r"[Tt]okens?|[Bb]udget|[Tt]hreshold|[Ll]imit|[Tt]urns|[Ww]indow")
 _KEY_BEFORE = re.compile(r"(?<![\w$\"'])[A-Za-z_]+$")
 _SETTINGS_ANCHOR = re.compile(r"apiKeyHelper:(?:\(\)=>)?[\w$]+(?:\.string)?\(\)\.optional\(\)")
+# A settings value that is a zod object, inline (`y.object({`) or a schema bound to a name and called
+# (`sandbox:i9q().optional()`, with `i9q=xH(()=>y.object({…}))`): its keys are settings too.
+_OBJECT_VALUE = re.compile(r"\s*(?:\(\)=>)?[\w$]+\.object\(\{")
+_SCHEMA_CALL = re.compile(r"\s*(?:\(\)=>)?(" + _IDENT + r")\(\)(?![\w$])")
+_GATED_SHAPE = re.compile(r"[,{](permissionsS|s)hape:\(\)=>\(\{")
+_GATE_REACH = 20_000  # characters from a shape back to the brace of the feature that gates it (`{buildGate:…`)
+_NESTED_DEPTH = 3  # `sandbox.network.deniedDomains`
 _GATE_ARG = re.compile(r'^(?:\{safe:)?(!0|!1|null|void 0|-?\d[\d.e]*|"[^"]*"|\[\]|\{\})[),}]')  # `{safe:D,…}`: options
 _IDENT_TAIL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.")
 _FN_LIMIT = 200_000  # a "function" longer than this is a module wrapper, not a unit worth diffing
@@ -635,11 +642,64 @@ def _settings(ctx: _Context) -> dict[str, object]:
             keys = scan.object_keys(brace)
             if len(keys) > len(best):
                 best = keys
-    out: dict[str, object] = {}
-    for key, (start, end) in best.items():
-        described = [lit for lit in scan.literals(start, end) if src[lit.start - 10 : lit.start].endswith("describe(")]
-        out[key] = ctx.text(described[-1]) if described else ""
+    return _described(ctx, best) | _more_settings(ctx, best)
+
+
+def _more_settings(ctx: _Context, top: dict[str, tuple[int, int]]) -> dict[str, object]:
+    """Settings the schema object does not list itself: keys inside its object values, as dotted paths
+    (`sandbox.network.deniedDomains`), and the keys of feature-gated shapes merged into it
+    (`autoMode:{buildGate:…,shape:()=>({…}),permissionsShape:()=>({…})}`), with theirs."""
+    src, scan = ctx.source, ctx.scan
+    out = _nested_settings(ctx, top)
+    for m in _GATED_SHAPE.finditer(src):
+        feature = scan.enclosing_open(m.start(), window=_GATE_REACH)
+        if scan.in_opaque(m.start()) is not None or feature < 0 or src[feature] != "{" or "buildGate" not in scan.object_keys(feature):
+            continue
+        prefix = "permissions." if m.group(1) == "permissionsS" else ""
+        keys = scan.object_keys(m.end() - 1)
+        out |= _described(ctx, keys, prefix) | _nested_settings(ctx, keys, prefix)
     return out
+
+
+def _nested_settings(ctx: _Context, keys: dict[str, tuple[int, int]], prefix: str = "", depth: int = 1) -> dict[str, object]:
+    """Keys of the settings that are objects, as dotted paths (`sandbox.network.deniedDomains`), each
+    with its description: the changelog names them so, and a key added inside `sandbox` is a new setting."""
+    out: dict[str, object] = {}
+    for key, (start, end) in keys.items():
+        brace = _schema_object(ctx, start, end)
+        if brace < 0:
+            continue
+        inner = ctx.scan.object_keys(brace)
+        out |= _described(ctx, inner, f"{prefix}{key}.")
+        if depth < _NESTED_DEPTH:
+            out |= _nested_settings(ctx, inner, f"{prefix}{key}.", depth + 1)
+    return out
+
+
+def _described(ctx: _Context, keys: dict[str, tuple[int, int]], prefix: str = "") -> dict[str, object]:
+    """Each key (with `prefix`) → its value's `.describe("…")` text ("" without one); for an object
+    value, its own description, not one of its keys'."""
+    src, scan = ctx.source, ctx.scan
+    out: dict[str, object] = {}
+    for key, (start, end) in keys.items():
+        inner = _schema_object(ctx, start, end)
+        after = max(start, scan.match_bracket(inner)) if inner >= 0 else start
+        described = [lit for lit in scan.literals(after, end) if src[lit.start - 10 : lit.start].endswith("describe(")]
+        out[prefix + key] = ctx.text(described[-1]) if described else ""
+    return out
+
+
+def _schema_object(ctx: _Context, start: int, end: int) -> int:
+    """Where the zod object a settings value declares opens (its `{`), or -1: the value is no object."""
+    src = ctx.source
+    if m := _OBJECT_VALUE.match(src, start, end):
+        return m.end() - 1
+    if (m := _SCHEMA_CALL.match(src, start, end)) is None:
+        return -1
+    name = re.escape(m.group(1))
+    bound = re.compile(name + r"=(?:[\w$]+\(\(\)=>)?[\w$]+\.object\(\{")  # begins with a literal: fast to search for
+    found = [d.end() - 1 for d in bound.finditer(src) if src[d.start() - 1] not in _IDENT_TAIL and ctx.scan.in_opaque(d.start()) is None]
+    return min(found, key=lambda pos: abs(pos - start), default=-1)  # each module of a native build has its own short names
 
 
 def _limits(ctx: _Context) -> dict[str, object]:

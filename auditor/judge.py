@@ -10,8 +10,9 @@ How a verdict is reached, for one finding (one change, or several changes of one
    changelog sections (`changelog.entries_near`).
 2. Names first: an entry that spells a distinctive name of the change — its env var, setting, tool,
    flag, beta, section heading, model id, or an identifier, slash command or CLI flag in the changed
-   text — mentions it, whatever its other words. (A name many entries spell, `model`, singles out
-   nothing; inside a long text added or removed whole, a name is one of many and counts for nothing;
+   text — mentions it, whatever its other words; a dotted name names each of its shorter paths
+   (`settings.autoMode.hard_deny` names the setting `autoMode.hard_deny`). (A name many entries
+   spell, `model`, singles out nothing; inside a long text added or removed whole, a name is one of many and counts for nothing;
    when the deciding rule matched words, only the names its patterns pick out are distinctive.)
 3. Otherwise retrieval: the window's entries are ranked with BM25 against the changed sentences
    (`retrieval`); one ranked near (RETRIEVED) counts as two weak signals in an entry with the deciding
@@ -22,7 +23,8 @@ How a verdict is reached, for one finding (one change, or several changes of one
    came or went needs its name spelled. No mentioning entry: **undocumented**.
 4. Coverage: mentioning entries that leave out something observed make it **partial**, and the finding
    says what is missing: a model or value the change involves, a salient name (one the rule's own
-   patterns pick out), a changed sentence of a long text no entry speaks of, a removal the entry does
+   patterns pick out; none in the description of a switch that came or went: it is its key), a
+   changed sentence of a long text no entry speaks of, a removal the entry does
    not call one, a member change of a merged finding, or a wider audience (the change dropped a
    section's model/flag guard while the entry speaks of one model or plan; or a captured run — an API
    key on the first-party API — showed what the entry limits to a provider or plan). Otherwise
@@ -32,6 +34,12 @@ Severity is the deciding rule's, lowered to low where what changed reaches neith
 prompt strings and documents no captured request holds (`Heard`) unless a matching rule marks them
 `reaches_model`; request code of a side query (a classifier, a namer: its querySource); env vars and
 settings no changelog entry ever names (internal switches); a rename or move that left the text as it was.
+Raised to medium, and each its own finding rather than one of a catch-all rule's merged group
+(`_told`): an env var or setting of a model-relevant category (tools/permissions — subagents
+included —, context, reasoning…) that an entry of its window names: users were told how to change
+what the model gets; a prompt string the model reads (captured, or marked `reaches_model`) whose
+slash command or CLI flag an entry of its window spells, when that entry also shares the string's
+other words (`/goal` ↔ "Added `/goal` command"): what the model is told for a feature users were told of.
 
 Confidence = (how surely the rule applies) × (how surely the verdict holds), rounded to 0.01:
 - rule: 0.9 when the rule matched on what the change is (kind, key, condition, direction), 0.75 when
@@ -191,7 +199,7 @@ def judge(
     seen = [observe(change) for change in changes]
     matcher = Matcher(rules)
     matched = [_matching(matcher, s) for s in seen]
-    told = {i for i, s in enumerate(seen) if s.change.kind in _SWITCHES and index.told(s.change)}
+    told = {i for i, s in enumerate(seen) if _told(s, matched[i], index, heard)}
     findings = [_finding(group, seen, matched, index, heard, told) for group in _groups(seen, matched, told)]
     span = _span(versions, published, changes)
     if published is not None:
@@ -212,6 +220,31 @@ def _precedence(rule: Rule) -> tuple:
 def _matching(matcher: Matcher, seen: Observed) -> list[Rule]:
     """Rules that match, the deciding one first."""
     return sorted(matcher.matching(seen), key=_precedence)
+
+
+def _told(seen: Observed, rules: list[Rule], index: _Index, heard: Heard | None) -> bool:
+    """Whether the notes of its window tell users of this change by name: an env var or setting they
+    spell; a prompt string the model reads (`_reaches_model`) whose slash command or CLI flag
+    (`/goal`) they spell. Such a change is its own finding, not one of a catch-all rule's group."""
+    change = seen.change
+    if change.kind in _SWITCHES:
+        return bool(index.told(change, {change.key}))
+    if change.kind not in _UNHEARD:
+        return False
+    changed = seen.added_text + "\n" + seen.removed_text
+    commands = set(_COMMAND.findall(changed)) if "/" in changed or "--" in changed else set()
+    spelling = index.told(change, commands) if commands else []
+    if not spelling or not _reaches_model([change], rules, heard):  # most strings name no command the notes spell
+        return False
+    # Many entries spell a popular command (`/compact`): the one about this text also shares its other words.
+    words = retrieval.tokens(_COMMAND.sub(" ", changed))
+    return max(index.ranked(words, spelling).values(), default=0.0) >= RETRIEVED
+
+
+def _reaches_model(changes: Sequence[Change], rules: Sequence[Rule], heard: Heard | None) -> bool:
+    """Whether a prompt string or document reaches the model: a matching rule says so
+    (`reaches_model`), or a captured request held it."""
+    return any(rule.reaches_model for rule in rules) or (heard is not None and any(_heard(c, heard) for c in changes))
 
 
 def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int] = frozenset()) -> list[list[int]]:
@@ -260,6 +293,13 @@ def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int
 
 
 _TOKENS = re.compile(r"--?[A-Za-z][\w-]*|/[a-z][\w-]+|[A-Za-z_$][\w$]*(?:[-.][A-Za-z0-9_$]+)*")
+
+
+def _names(text: str) -> set[str]:
+    """The names an entry spells, with the shorter paths of each dotted one: `settings.autoMode.hard_deny`
+    also names the setting `autoMode.hard_deny` (settings are keyed from the schema's top)."""
+    tokens = set(_TOKENS.findall(text))
+    return tokens | {".".join(parts[i:]) for token in tokens if "." in token for parts in [token.split(".")] for i in range(1, len(parts) - 1)}
 _MODEL = re.compile(
     r"(?<![a-z])(opus|sonnet|haiku)[\s_-]?(\d(?:[.-]\d{1,2}(?!\d))?)((?:\s*(?:/|,|and|or)\s*\d[.-]\d{1,2}(?!\d))*)",
     re.IGNORECASE,
@@ -370,7 +410,7 @@ class _Index:
         self._ranker: retrieval.Ranker | None = None
         df: Counter[str] = Counter()
         for _, entry in self._numbers:
-            df.update(set(_TOKENS.findall(entry.full_text)))
+            df.update(_names(entry.full_text))
         # Names many entries spell (`tool_use`, `--print`, `model`) single out no change.
         self.common = frozenset(token for token, n in df.items() if n > _COMMON)
         self.spelled = frozenset(df)  # every name some entry spells
@@ -388,7 +428,7 @@ class _Index:
             text = entry.full_text
             spoken = re.findall(r"[a-z0-9]+", text.lower())
             models = _models(text)
-            tokens = _TOKENS.findall(text)
+            tokens = _names(text)
             found = self.entries[(version, entry)] = _Entry(
                 version,
                 text,
@@ -403,10 +443,11 @@ class _Index:
             )
         return found
 
-    def told(self, change: Change) -> bool:
-        """Whether an entry near the change spells its key (an env var or setting named in the notes)."""
+    def told(self, change: Change, names: Container[str]) -> list[_Entry]:
+        """The entries near the change that spell one of these names of it (an env var or setting, a
+        slash command in its text)."""
         at = [v for v in (change.introduced_in, *change.changed_in, change.removed_in) if v]
-        return any(change.key in entry.tokens for entry in self.spanning(vers.sort(set(at))))
+        return [entry for entry in self.spanning(vers.sort(set(at))) if any(t in names for t in entry.tokens)]
 
     def ranked(self, query: Sequence[str], entries: Sequence[_Entry]) -> dict[int, float]:
         """`retrieval.Ranker.relative` of these entries against a query, by entry identity (the ranker,
@@ -536,7 +577,8 @@ def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
         out.names.update(_COMMAND.findall(changed))
     out.names.discard(out.key)
     patterns = [p for rule in rules for p in rule.patterns()]
-    out.salient.update(n for n in out.names if any(p.search(n) for p in patterns))
+    if not (change.kind in _SWITCHES and out.key_alone):  # a switch that came or went is its key; its description's names are no side edits
+        out.salient.update(n for n in out.names if any(p.search(n) for p in patterns))
     # A small function or guard (an effort picker, a section condition) is all context: a model it
     # names is part of the change even where the edit did not touch it.
     small = change.kind in ("request_code", "section_condition") and len(seen.before) + len(seen.after) <= _SMALL
@@ -675,7 +717,8 @@ def _severity(
     (`spelled`: internal switches, which change nothing until someone sets them); prompt strings /
     documents that no captured request holds and no matching rule marks `reaches_model`. Raised to
     medium: a switch of a model-relevant category (not "other") that its release's notes tell users
-    of (`told`): a way they were given to change what the model gets. (severity, why it changed)."""
+    of (`told`): a way they were given to change what the model gets; a model-facing prompt string
+    for a command they tell users of. (severity, why it changed)."""
     severity = primary.severity if primary else "low"
     changes = [seen[i].change for i in group]
     if all(c.former is not None and c.before == c.after for c in changes):
@@ -683,14 +726,17 @@ def _severity(
     if all(c.kind in _SWITCHES and c.key not in spelled for c in changes):
         return "low", "an internal switch: no changelog entry ever names it, so no user was told to set it"
     topical = primary is not None and primary.category != "other"
-    if topical and all(i in told for i in group) and severity_rank(severity) < severity_rank("medium"):
-        return "medium", "a switch this release's notes tell users of"
+    if all(i in told for i in group) and severity_rank(severity) < severity_rank("medium"):
+        if topical and all(c.kind in _SWITCHES for c in changes):
+            return "medium", "a switch this release's notes tell users of"
+        if all(c.kind in _UNHEARD for c in changes):
+            return "medium", "a prompt the model reads, for a command this release's notes tell users of"
     sides = {_side_query(c) for c in changes}
     if None not in sides:
         return "low", f"a side query ({', '.join(sorted(str(s) for s in sides))}): not the conversation's own request"
     if heard is None or not all(c.kind in _UNHEARD for c in changes):
         return severity, None
-    if any(rule.reaches_model for i in group for rule in matched[i]) or any(_heard(c, heard) for c in changes):
+    if _reaches_model(changes, [rule for i in group for rule in matched[i]], heard):
         return severity, None
     return "low", "not seen in any captured request: UI, telemetry or documentation text"
 

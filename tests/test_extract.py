@@ -70,3 +70,21 @@ def test_newer_section_lists_and_lazy_settings_schema():
         "tone": "",
     }
     assert f["setting"] == {"$schema": "JSON Schema reference", "apiKeyHelper": "Path to a script that outputs authentication values", "model": ""}
+
+
+NESTED = b"""var net=L(()=>y.object({allowedDomains:y.array(y.string()).optional(),deniedDomains:y.array(y.string()).optional().describe("Domains that are always blocked")}));
+var box=L(()=>y.object({enabled:y.boolean().optional(),network:net().optional().describe("Network rules"),bwrapPath:y.string().optional().describe("Path to bwrap")}));
+var ce=p(()=>y.object({apiKeyHelper:y.string().optional().describe("Path to a script"),sandbox:box().optional(),worktree:y.object({baseRef:y.string().optional().describe("Which ref")}).optional(),skillOverrides:y.record(y.string(),y.object({on:y.boolean()})).optional()}));
+var gates={autoMode:{buildGate:()=>!0,shape:()=>({autoMode:y.object({hard_deny:y.array(y.string()).optional().describe("Hard block rules")}).optional()}),permissionsShape:()=>({disableAutoMode:y.enum(["disable"]).optional().describe("Disable auto mode")})}};
+var unrelated={shape:()=>({notASetting:1})};
+"""
+
+
+def test_nested_and_gated_settings_are_dotted_paths():
+    f = facts(NESTED)["setting"]
+    assert f["sandbox.network.deniedDomains"] == "Domains that are always blocked"
+    assert f["sandbox.network"] == "Network rules"  # its own description, not its last key's
+    assert f["sandbox.bwrapPath"] == "Path to bwrap" and f["worktree.baseRef"] == "Which ref"
+    assert f["autoMode.hard_deny"] == "Hard block rules" and f["permissions.disableAutoMode"] == "Disable auto mode"
+    assert "skillOverrides.on" not in f  # a record's keys are the user's, not settings
+    assert "notASetting" not in f  # a shape with no feature gate is no settings shape

@@ -328,3 +328,49 @@ def test_a_model_relevant_switch_its_release_notes_name_is_medium_and_its_own_fi
     told = [f for f in findings.values() if [c.key for c in f.changes] == ["sandbox.deniedDomains"]]
     assert [(f.severity, f.verdict) for f in told] == [("medium", "documented")]
     assert {f.severity for f in findings.values() if f not in told} == {"low"}  # a UI switch, or one told of only later
+
+
+def test_a_dotted_name_in_an_entry_names_the_setting_at_each_shorter_path():
+    rules_ = rules.parse('[[rule]]\nid = "deny-switches"\ncategory = "tools-permissions"\nseverity = "low"\nkinds = ["setting"]\nkey = "deny"\nmerge = true\n')
+    hard = change("setting", "autoMode.hard_deny", None, "Rules for the HARD BLOCK section")
+    finding = one(judge([hard], notes(v1_0_2=["Added `settings.autoMode.hard_deny`"]), rules_, PUBLISHED))
+    assert (finding.severity, finding.verdict) == ("medium", "documented")  # spelled: no internal switch, and told of
+    other = one(judge([hard], notes(v1_0_2=["Added `settings.autoMode.soft_deny`"]), rules_, PUBLISHED))
+    assert (other.severity, other.verdict) == ("low", "undocumented")
+
+
+def test_a_switch_that_came_is_its_key_names_in_its_description_are_no_side_edits():
+    denied = change("setting", "sandbox.network.deniedDomains", None, "Domains always blocked, even if in allowedDomains, whatever allowManagedDomainsOnly says")
+    finding = one(judge([denied], notes(v1_0_2=["Added `sandbox.network.deniedDomains` setting"]), rules.load(), PUBLISHED))
+    assert (finding.severity, finding.verdict) == ("medium", "documented"), finding.evidence["missing"]
+
+
+def test_the_shipped_rules_take_a_subagent_switch_its_notes_name_for_a_tool_switch():
+    shipped = rules.load()
+    told = one(judge([FORK], notes(v1_0_2=["Forked subagents can now be enabled by setting CLAUDE_CODE_FORK_SUBAGENT=1"]), shipped, PUBLISHED))
+    assert (told.category, told.severity, told.verdict) == ("tools-permissions", "medium", "documented")
+    untold = one(judge([FORK], notes(v1_0_2=["Added CLAUDE_CODE_OTHER"]), shipped, PUBLISHED))
+    assert untold.severity == "low"
+
+
+CATCH_ALL = rules.parse('[[rule]]\nid = "strings"\ncategory = "other"\nseverity = "low"\nkinds = ["string"]\nmerge = true\ntitle = "{count} strings {status}"\n')
+
+
+def test_a_prompt_the_model_reads_for_a_command_the_notes_name_leaves_the_catch_all_group_as_medium():
+    goal = change("string", "g", None, "A Stop hook is now active with condition ${C}. Acknowledge the goal and keep working toward it (clearable via `/goal clear`).")
+    ui = change("string", "u", None, "/goal is only available in trusted workspaces. Restart and accept the trust dialog.")
+    other = change("string", "o", None, "Failed to refresh the marketplace before install; using cached data instead.")
+    heard = Heard(["You are Claude. A Stop hook is now active with condition x. Acknowledge the goal and keep working toward it (clearable via `/goal clear`)."])
+    entries = ["Added `/goal` command", *OTHER_NOTES]
+    findings = judge([goal, ui, other], notes(v1_0_2=entries), CATCH_ALL, PUBLISHED, heard=heard)
+    by_keys = {tuple(sorted(c.key for c in f.changes)): f for f in findings if f.category != "changelog"}
+    assert set(by_keys) == {("g",), ("o", "u")}  # the UI message for the command stays in the group: the model never reads it
+    assert (by_keys[("g",)].severity, by_keys[("g",)].verdict) == ("medium", "documented")
+    assert by_keys[("o", "u")].severity == "low"
+    # A command spelled by an entry about something else (none of the prompt's other words) singles out nothing.
+    compact = change("string", "c", None, "When the context is nearly full, tell the user they can run `/compact` to free space.")
+    heard = Heard(["You are Claude. When the context is nearly full, tell the user they can run `/compact` to free space."])
+    fixed = ["Fixed `/compact` failing on Bedrock", *OTHER_NOTES]
+    assert [len(f.changes) for f in judge([compact, other], notes(v1_0_2=fixed), CATCH_ALL, PUBLISHED, heard=heard) if f.category != "changelog"] == [2]
+    about = ["`/compact` now reminds you when the context is nearly full", *OTHER_NOTES]
+    assert [len(f.changes) for f in judge([compact, other], notes(v1_0_2=about), CATCH_ALL, PUBLISHED, heard=heard) if f.category != "changelog"] == [1, 1]

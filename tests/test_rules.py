@@ -221,3 +221,18 @@ def test_request_code_rules_do_not_see_what_a_template_literal_says():
     assert not rule.matches(observe(Change("request_code", "k", "sets thinking", None, logger, "1.0.1")))
     builder = 'function _(_){return{model:_.model,thinking:{type:"adaptive"}}}'
     assert rule.matches(observe(Change("request_code", "k", "sets thinking", None, builder, "1.0.1")))
+
+
+@pytest.mark.parametrize(
+    ("text", "model_facing"),
+    [
+        ("Briefly acknowledge the goal; do not tell the user to run `/goal clear` after success.", True),
+        ("You are a helpful agent that names sessions.", True),
+        ("Tell us what went wrong so we can fix it.", False),
+        ("Failed to tell the daemon to reload the user settings.", False),
+    ],
+)
+def test_the_shipped_rules_take_a_string_telling_the_model_what_to_say_to_the_user_as_model_facing(text, model_facing):
+    matcher = rules.Matcher(rules.load())
+    seen = observe(Change("string", "s", "s", None, text, "1.0.1", None, ("1.0.1",)))
+    assert any(rule.reaches_model for rule in matcher.matching(seen)) is model_facing
