@@ -3,6 +3,7 @@ made by the same calls as `audit diff` (audit.diff_versions, audit.assess), in a
 
 from __future__ import annotations
 
+import gc
 from typing import ClassVar
 
 from textual import work
@@ -80,6 +81,9 @@ class CompareScreen(AuditorScreen):
     async def show_report(self, report: DiffReport) -> None:
         self.report = report
         self.auditor.reports[(self.a, self.b)] = report
+        # The app keeps the report for the session: out of the garbage collector's walks with it, or a full
+        # collection over its texts stalls a key press (bench_tui: worst key 108 ms → 38 ms).
+        gc.freeze()
         await self.query_one("#loading").remove()
         findings = report.findings
         undocumented = sum(f.verdict == "undocumented" for f in findings)
