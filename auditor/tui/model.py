@@ -81,7 +81,8 @@ class Paragraph:
 
 
 def paragraphs(text: str) -> list[str]:
-    return [p.strip() for p in text.split("\n\n") if p.strip()]
+    """The prompts are not hard-wrapped: a line is a paragraph or a bullet, the unit an edit adds or drops."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def lineage(change: Change) -> list[Paragraph]:
