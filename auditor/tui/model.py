@@ -15,7 +15,6 @@ from ..changelog.model import Release
 from ..collector import CAPTURE, STATIC, Collector
 from ..diff import Change, word_diff
 from ..judge import Finding
-from ..report import pretty_code as pretty_code  # the diff viewer and the reports pretty-print code alike
 from ..store import Store
 
 Segment = tuple[str, str]  # ("=", "-", "+"), text without newlines
