@@ -87,7 +87,7 @@ def assess(
     report.changelog_origin = changelog.origin
     settings, judged = honoured.split(report.changes)  # "setting no longer honoured" is judged by its own module
     report.findings = judgements.judge(collector.store, judged, changelog, rules, published, report.versions, heard(collector, report))
-    report.findings = sorted(report.findings + honoured.findings(settings, changelog.releases, published), key=sort_key)
+    report.findings = sorted(report.findings + honoured.findings(settings, changelog.releases, published, changelog.history), key=sort_key)
     in_range = set(report.versions[1:])
     report.changelog = [(r.version, [e.full_text for e in r.entries]) for r in changelog.releases if r.version in in_range]
     facts = {row.version: collector.store.facts(row.id, kinds=pin.HOLD_KINDS) for row in collector.ensure(report.versions)}  # all stored

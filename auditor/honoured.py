@@ -15,8 +15,8 @@ import itertools
 import re
 from collections.abc import Mapping, Sequence
 
-from . import versions as vers
-from .changelog import Release, entries_near
+from .changelog import ChangelogHistory, Release
+from .changelog.window import Corpus
 from .diff import Change
 from .judge import ChangelogRef, Finding
 
@@ -38,10 +38,13 @@ def is_honours(change: Change) -> bool:
 
 
 def findings(
-    changes: Sequence[Change], releases: Sequence[Release], published: Mapping[str, str | None] | None = None
+    changes: Sequence[Change], releases: Sequence[Release], published: Mapping[str, str | None] | None = None,
+    history: ChangelogHistory | None = None,
 ) -> list[Finding]:
-    """One finding per release in which a setting stopped (or started again) being honoured."""
+    """One finding per release in which a setting stopped (or started again) being honoured; the
+    changelog is read as it stood when that release's window closed (`changelog.window`)."""
     out: list[Finding] = []
+    corpus = Corpus(releases, history) if any(map(is_honours, changes)) else None
     for change in filter(is_honours, changes):
         setting = change.key[len(PREFIX):]
         steps = _steps(change)
@@ -50,7 +53,8 @@ def findings(
             lost = _honoured(before) and not _honoured(after)
             if not lost and not (_honoured(after) and not _honoured(before)):
                 continue
-            refs = _mentions(setting, version, releases, published)
+            assert corpus is not None
+            refs = _mentions(setting, version, corpus, published)
             out.append(_finding(change, setting, version, before, after, lost, refs))
     return out
 
@@ -78,23 +82,10 @@ def _words(setting: str) -> list[re.Pattern[str]]:
     return patterns
 
 
-def _mentions(setting: str, version: str, releases: Sequence[Release], published: Mapping[str, str | None] | None) -> list[ChangelogRef]:
-    """Entries naming the setting in the release's section or its published neighbours' (vendors note a change a release early or late)."""
+def _mentions(setting: str, version: str, corpus: Corpus, published: Mapping[str, str | None] | None) -> list[ChangelogRef]:
+    """Entries naming the setting in the release's window (vendors note a change a release early or late)."""
     patterns = _words(setting)
-    window = _window(version, published) if published else None
-    candidates = (
-        [(r.version, e) for r in releases if r.version in window for e in r.entries] if window is not None
-        else entries_near(releases, version)
-    )
-    return [ChangelogRef(v, e.full_text) for v, e in candidates if all(p.search(e.full_text) for p in patterns)]
-
-
-def _window(version: str, published: Mapping[str, str | None]) -> set[str]:
-    ordered = vers.sort(v for v in published if not vers.is_prerelease(v))
-    if version not in ordered:
-        return {version}
-    at = ordered.index(version)
-    return set(ordered[max(0, at - 1) : at + 2])
+    return [ChangelogRef(t.version, t.entry.full_text) for t in corpus.said(version, published) if all(p.search(t.entry.full_text) for p in patterns)]
 
 
 def _sent(value: str) -> str:

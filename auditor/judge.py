@@ -6,8 +6,12 @@ network, so a judgement can be re-run and tested on small hand-made inputs.
 How a verdict is reached, for one finding (one change, or several changes of one behavior):
 
 1. Window: the changelog sections of every version the change moved in, and one published release on
-   each side (vendors note a change a release early or late). Without publish times, the neighbouring
-   changelog sections (`changelog.entries_near`).
+   each side (vendors note a change a release early or late); without publish times, the neighbouring
+   changelog sections (`changelog.window`). Only what was known: the changelog is read as it stood when
+   the last of those windows closed — sections up to its last release, entries with their wording of
+   then, from the git history where the source has one — and so are the statistics drawn from it (which
+   names are common, which are spelled at all, BM25's word weights). Later sections and rewrites change
+   no verdict: a release judged on its day and in a replay a year later gets the same one.
 2. Names first: an entry that spells a distinctive name of the change — its env var, setting, tool,
    flag, beta, section heading, model id, or an identifier, slash command or CLI flag in the changed
    text — mentions it, whatever its other words; a dotted name names each of its shorter paths
@@ -53,18 +57,16 @@ Confidence = (how surely the rule applies) × (how surely the verdict holds), ro
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import itertools
 import re
-from collections import Counter
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import kinds, retrieval
 from . import versions as vers
-from .changelog import ChangelogHistory, Entry, Release, entries_near, instant, late_entries, missing_versions
+from .changelog import ChangelogHistory, Release, instant, late_entries, missing_versions, window
 from .diff import Change
 from .rules import CATEGORIES, Matcher, Observed, Rule, could_match, folded, observe, prefilter, severity_rank
 from .rules import text_diff as _text_diff
@@ -195,15 +197,15 @@ def judge(
     published versions the changes span. `heard`: what captured runs sent (without it, no prompt
     string is taken for UI text).
     """
-    index = _Index(releases, published)
+    known = _Changelog(releases, history, published)
     seen = [observe(change) for change in changes]
     matcher = Matcher(rules)
     matched = [_matching(matcher, s) for s in seen]
-    told = {i for i, s in enumerate(seen) if _told(s, matched[i], index, heard)}
-    findings = [_finding(group, seen, matched, index, heard, told) for group in _groups(seen, matched, told)]
+    told = {i for i, s in enumerate(seen) if _told(s, matched[i], known.at(_moved(s.change)), heard)}
+    findings = [_finding(group, seen, matched, known, heard, told) for group in _groups(seen, matched, told)]
     span = _span(versions, published, changes)
     if published is not None:
-        findings += _missing_sections(span, releases, index)
+        findings += _missing_sections(span, releases, known.newest)
     if history is not None:
         findings += _rewrites(history, span, published or {}, rules)
         if published:
@@ -374,7 +376,7 @@ def _numbers(text: str) -> set[str]:
 class _Entry:
     version: str
     text: str
-    number: int  # its document number in the ranker
+    number: int  # its text's number in the corpus (and the ranker)
     tokens: frozenset[str]  # names as written (`worktree.baseRef`) and their dotted parts
     models: frozenset[str]
     values: frozenset[str]
@@ -398,49 +400,115 @@ class _Pool:
         self.by_id = {id(e): e for e in entries}
 
 
-class _Index:
-    """The changelog prepared once per judgement: rare words known, entries tokenized when first
-    needed (a judgement reads the windows of a few versions, not the thousands of entries), windows cached."""
+class _Changelog:
+    """The changelog prepared once per judgement: every text an entry ever had (`window.Corpus`), each
+    tokenized and named once, when first needed; `at` gives the index of what was known when a
+    window closed. Statistics (which names are common, which are spelled at all, BM25's word weights)
+    are those of that moment, so a verdict is the same on the release's day and a year later."""
 
-    def __init__(self, releases: Sequence[Release], published: Mapping[str, str | None] | None):
-        self.releases = sorted(releases, key=lambda r: vers.parse(r.version))
-        self.sections = {r.version for r in self.releases}
-        self.entries: dict[tuple[str, Entry], _Entry] = {}
-        self._numbers = {pair: i for i, pair in enumerate(dict.fromkeys((r.version, e) for r in self.releases for e in r.entries))}
+    def __init__(self, releases: Sequence[Release], history: ChangelogHistory | None, published: Mapping[str, str | None] | None):
+        self.corpus = window.Corpus(releases, history)
+        self.published = published
+        self.newest = max((r.version for r in releases), key=vers.parse, default=None)
+        self.entries: dict[int, _Entry] = {}
+        self._spellers: dict[str, list[int]] | None = None
         self._ranker: retrieval.Ranker | None = None
-        df: Counter[str] = Counter()
-        for _, entry in self._numbers:
-            df.update(_names(entry.full_text))
-        # Names many entries spell (`tool_use`, `--print`, `model`) single out no change.
-        self.common = frozenset(token for token, n in df.items() if n > _COMMON)
-        self.spelled = frozenset(df)  # every name some entry spells
-        self.published = vers.sort(v for v in (published or {}) if not vers.is_prerelease(v))
-        self._keys = [vers.parse(v) for v in self.published]
-        self._windows: dict[str, list[_Entry]] = {}
         self._says: dict[tuple[str, int], bool] = {}
-        self._spans: dict[tuple[str, ...], list[_Entry]] = {}
-        self._pools: dict[tuple[tuple[str, ...], tuple[re.Pattern, ...]], _Pool] = {}
+        self._indexes: dict[tuple[str, float], _Index] = {}
 
-    def entry(self, version: str, entry: Entry) -> _Entry:
-        """One entry of `version`'s section, tokenized (once)."""
-        found = self.entries.get((version, entry))
+    def at(self, versions: Sequence[str]) -> _Index:
+        """What the changelog said when the window of the last of `versions` closed."""
+        closing = window.window(max(versions, key=vers.parse), self.published, self.corpus.sections)
+        key = (closing.high, closing.closes)
+        if key not in self._indexes:
+            self._indexes[key] = _Index(self, self.corpus.known(closing))
+        return self._indexes[key]
+
+    def entry(self, number: int) -> _Entry:
+        """One text of the corpus, tokenized (once)."""
+        found = self.entries.get(number)
         if found is None:
-            text = entry.full_text
-            spoken = re.findall(r"[a-z0-9]+", text.lower())
-            models = _models(text)
-            tokens = _names(text)
-            found = self.entries[(version, entry)] = _Entry(
-                version,
-                text,
-                self._numbers[(version, entry)],
+            text = self.corpus.texts[number]
+            full = text.entry.full_text
+            spoken = re.findall(r"[a-z0-9]+", full.lower())
+            models = _models(full)
+            tokens = _names(full)
+            found = self.entries[number] = _Entry(
+                text.version,
+                full,
+                number,
                 frozenset(tokens) | {part for token in tokens if "." in token for part in token.split(".")},
-                frozenset(models | _families(text)),
-                frozenset(v.lower() for v in _EFFORT.findall(text)) | _numbers(text),
-                bool(models) or bool(_AUDIENCE.search(text)),
-                _limited(text),
+                frozenset(models | _families(full)),
+                frozenset(v.lower() for v in _EFFORT.findall(full)) | _numbers(full),
+                bool(models) or bool(_AUDIENCE.search(full)),
+                _limited(full),
                 " " + " ".join(spoken) + " ",
                 frozenset(f"{a} {b}" for a, b in itertools.pairwise(spoken)),
             )
+        return found
+
+    def spellers(self, name: str) -> list[int]:
+        """The texts that spell a name (the name index is built when first asked)."""
+        if self._spellers is None:
+            self._spellers = {}
+            for number, text in enumerate(self.corpus.texts):
+                for token in _names(text.entry.full_text):
+                    self._spellers.setdefault(token, []).append(number)
+        return self._spellers.get(name, [])
+
+    @property
+    def ranker(self) -> retrieval.Ranker:
+        if self._ranker is None:
+            self._ranker = retrieval.Ranker([text.entry.full_text for text in self.corpus.texts])
+        return self._ranker
+
+    def says(self, entry: _Entry, patterns: tuple[re.Pattern, ...]) -> bool:
+        """Whether an entry matches any evidence pattern (each pattern's answer cached: rules share them)."""
+        for pattern in patterns:
+            key = (pattern.pattern, entry.number)
+            hit = self._says.get(key)
+            if hit is None:
+                hit = self._says[key] = pattern.search(entry.text) is not None
+            if hit:
+                return True
+        return False
+
+
+class _Spelled:
+    """The names more than `over` texts known at one time spell (0: spelled at all), asked one by one."""
+
+    def __init__(self, index: _Index, over: int):
+        self._index, self._over = index, over
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._index.df(name) > self._over
+
+
+class _Index:
+    """The changelog as known at one time (texts of `known`): windows, names and ranking, cached."""
+
+    def __init__(self, changelog: _Changelog, known: list[int]):
+        self.changelog = changelog
+        self.known = frozenset(known)
+        self.by_version: dict[str, list[int]] = {}
+        for number in known:
+            self.by_version.setdefault(changelog.corpus.texts[number].version, []).append(number)
+        self.sections = set(self.by_version)
+        self._ordered = vers.sort(self.sections)
+        # Names many entries spell (`tool_use`, `--print`, `model`) single out no change.
+        self.common = _Spelled(self, _COMMON)
+        self.spelled = _Spelled(self, 0)  # every name some entry spells
+        self._df: dict[str, int] = {}
+        self._view: retrieval.RankerView | None = None
+        self._windows: dict[str, list[_Entry]] = {}
+        self._spans: dict[tuple[str, ...], list[_Entry]] = {}
+        self._pools: dict[tuple[tuple[str, ...], tuple[re.Pattern, ...]], _Pool] = {}
+
+    def df(self, name: str) -> int:
+        """How many known texts spell `name`."""
+        found = self._df.get(name)
+        if found is None:
+            found = self._df[name] = sum(1 for number in self.changelog.spellers(name) if number in self.known)
         return found
 
     def told(self, change: Change, names: Container[str]) -> list[_Entry]:
@@ -450,25 +518,17 @@ class _Index:
         return [entry for entry in self.spanning(vers.sort(set(at))) if any(t in names for t in entry.tokens)]
 
     def ranked(self, query: Sequence[str], entries: Sequence[_Entry]) -> dict[int, float]:
-        """`retrieval.Ranker.relative` of these entries against a query, by entry identity (the ranker,
-        over every entry of the changelog, is built when first needed)."""
+        """`retrieval.RankerView.relative` of these entries against a query, by entry identity, with the
+        word weights of the texts known here."""
         if not query or not entries:
             return {}
-        if self._ranker is None:
-            self._ranker = retrieval.Ranker([entry.full_text for _, entry in self._numbers])
-        scores = self._ranker.relative(query, [e.number for e in entries])
+        if self._view is None:
+            self._view = self.changelog.ranker.view(self.known)
+        scores = self._view.relative(query, [e.number for e in entries])
         return {id(e): scores[e.number] for e in entries if e.number in scores}
 
     def says(self, entry: _Entry, patterns: tuple[re.Pattern, ...]) -> bool:
-        """Whether an entry matches any evidence pattern (each pattern's answer cached: rules share them)."""
-        for pattern in patterns:
-            key = (pattern.pattern, id(entry))
-            hit = self._says.get(key)
-            if hit is None:
-                hit = self._says[key] = pattern.search(entry.text) is not None
-            if hit:
-                return True
-        return False
+        return self.changelog.says(entry, patterns)
 
     def spanning(self, versions: Sequence[str]) -> list[_Entry]:
         """The windows of several versions, each entry once (cached: many findings span the same versions)."""
@@ -489,24 +549,12 @@ class _Index:
         return found
 
     def window(self, version: str) -> list[_Entry]:
-        """Entries of `version` and of one published release on each side (every changelog section
-        in between included); without publish times, the neighbouring changelog sections."""
+        """The known entries of `version`'s window (`changelog.window`)."""
         if version not in self._windows:
-            if self.published:
-                at = vers.parse(version)
-                i = bisect.bisect_left(self._keys, at)
-                lo = self._keys[i - 1] if i > 0 else at
-                j = i + 1 if i < len(self._keys) and self._keys[i] == at else i
-                hi = self._keys[j] if j < len(self._keys) else at
-                found = [
-                    self.entry(r.version, e)
-                    for r in self.releases
-                    if lo <= vers.parse(r.version) <= hi
-                    for e in r.entries
-                ]
-            else:
-                found = [self.entry(*pair) for pair in entries_near(self.releases, version)]
-            self._windows[version] = found
+            span = window.window(version, self.changelog.published, self._ordered)
+            self._windows[version] = [
+                self.changelog.entry(number) for v in self._ordered if span.holds(v) for number in self.by_version[v]
+            ]
         return self._windows[version]
 
 
@@ -562,7 +610,7 @@ def _spoken(name: str) -> str | None:
     return " ".join(p.lower() for p in parts) if len(parts) > 1 else None
 
 
-def _specifics(seen: Observed, rules: list[Rule], index: _Index) -> _Specifics:
+def _specifics(seen: Observed, rules: list[Rule]) -> _Specifics:
     change = seen.change
     out = _Specifics(whole=change.kind in kinds.LONG_TEXT and not (seen.before and seen.after))
     changed = "\n".join((seen.added_text, seen.removed_text))
@@ -637,7 +685,7 @@ def _evidence(rule: Rule | None) -> tuple[re.Pattern, ...]:
 
 
 def _mentions(
-    spec: _Specifics, entry: _Entry, kind: str, weak_needed: int, retrieved: float, evidence: bool, common: frozenset[str], by_words: bool
+    spec: _Specifics, entry: _Entry, kind: str, weak_needed: int, retrieved: float, evidence: bool, common: Container[str], by_words: bool
 ) -> tuple[int, set[str]]:
     """How clearly an entry names the change (0: it does not; more is clearer), and which of its
     names, models and values it names. Names first: an entry that spells out a distinctive name of the
@@ -662,7 +710,7 @@ def _mentions(
     found = retrieved >= RETRIEVED
     if not (names or key or models or values or found):
         return 0, set()
-    strong_names = (names & spec.salient if by_words or spec.salient - {spec.key} else names) - common
+    strong_names = {n for n in (names & spec.salient if by_words or spec.salient - {spec.key} else names) if n not in common}
     key_strong = key and spec.key_alone and (
         bool(spec.key and _DISTINCT.search(spec.key)) or (kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text)))
     )
@@ -709,7 +757,7 @@ def _severity(
     seen: list[Observed],
     matched: list[list[Rule]],
     heard: Heard | None,
-    spelled: frozenset[str],
+    spelled: Container[str],
     told: Container[int] = (),
 ) -> tuple[str, str | None]:
     """The deciding rule's severity, unless what changed reaches neither the model nor users: a
@@ -741,8 +789,14 @@ def _severity(
     return "low", "not seen in any captured request: UI, telemetry or documentation text"
 
 
+def _moved(*changes: Change) -> list[str]:
+    """The versions changes moved in, in order: their verdict reads the windows of these, as the
+    changelog stood when the last one closed."""
+    return vers.sort({v for c in changes for v in (c.introduced_in, *c.changed_in, c.removed_in) if v})
+
+
 def _finding(
-    group: list[int], seen: list[Observed], matched: list[list[Rule]], index: _Index, heard: Heard | None = None, told: Container[int] = ()
+    group: list[int], seen: list[Observed], matched: list[list[Rule]], known: _Changelog, heard: Heard | None = None, told: Container[int] = ()
 ) -> Finding:
     members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), seen[i].change.key))
     rules = [rule for i in members for rule in matched[i]]
@@ -753,9 +807,10 @@ def _finding(
     if all(c.removed_in for c in changes):
         removed_in = max((c.removed_in for c in changes if c.removed_in), key=vers.parse)
 
-    specifics = [_specifics(seen[i], matched[i], index) for i in members]
+    specifics = [_specifics(seen[i], matched[i]) for i in members]
     by_words = primary is not None and not primary.structural  # the finding is about words its rule found
-    at = sorted({v for c in changes for v in (c.introduced_in, *c.changed_in, c.removed_in) if v}, key=vers.parse)
+    at = _moved(*changes)
+    index = known.at(at)
     relevant: dict[int, _Entry] = {}
     best_retrieved: dict[int, float] = {}
     mentioning: dict[int, tuple[_Entry, int]] = {}
@@ -1013,8 +1068,7 @@ def _changelog_finding(
     )
 
 
-def _missing_sections(span: list[str], releases: Sequence[Release], index: _Index) -> list[Finding]:
-    newest = index.releases[-1].version if index.releases else None
+def _missing_sections(span: list[str], releases: Sequence[Release], newest: str | None) -> list[Finding]:
     out = []
     for version in missing_versions(span, releases):
         behind = newest is not None and vers.parse(version) > vers.parse(newest)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
 _WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|\d+(?:\.\d+)?")
 _STOP = frozenset(
@@ -62,26 +63,92 @@ def changed_sentences(before: str, after: str) -> list[str]:
 
 
 class Ranker:
-    """BM25 over a fixed set of documents (changelog entries), built once; `relative` scores a query."""
+    """BM25 (Lucene's variant, k1 1.5, b 0.75: what bm25s computes, scores equal) over a fixed set of documents —
+    every text a changelog entry ever had — tokenized and indexed once. Scores are read through a
+    `view` of the documents known at one time: document frequencies, their count and mean length are
+    those of the view, so a verdict weighs words only by what the changelog said by then."""
+
+    K1, B = 1.5, 0.75
 
     def __init__(self, documents: Sequence[str]):
-        import bm25s  # numpy and bm25s load in ~0.1 s: only a judgement needs them, not a warm report
+        import numpy  # ~0.1 s: only a judgement needs it, not a warm report
 
         self.documents = [tokens(d) for d in documents]
-        self._bm25 = bm25s.BM25()
-        self._bm25.index([d or [""] for d in self.documents], show_progress=False)
-        self._vocabulary = frozenset(self._bm25.vocab_dict)
+        postings: dict[str, tuple[list[int], list[int]]] = {}
+        for i, words in enumerate(self.documents):
+            for word, tf in Counter(words).items():
+                docs, tfs = postings.setdefault(word, ([], []))
+                docs.append(i)
+                tfs.append(tf)
+        self._postings = {word: (numpy.array(docs), numpy.array(tfs, dtype=float)) for word, (docs, tfs) in postings.items()}
+        self._lengths = numpy.array([len(words) or 1 for words in self.documents], dtype=float)
+
+    def view(self, known: Iterable[int] | None = None) -> RankerView:
+        """The documents `known` (indexes; all when None), as the collection statistics are drawn from."""
+        import numpy
+
+        mask = numpy.ones(len(self.documents), dtype=bool)
+        if known is not None:
+            mask[:] = False
+            mask[list(known)] = True
+        return RankerView(self, mask)
+
+    def relative(self, query: Sequence[str], wanted: Iterable[int]) -> dict[int, float]:
+        """`RankerView.relative` over every document."""
+        return self.view().relative(query, wanted)
+
+
+class RankerView:
+    """A Ranker's documents as known at one time (see Ranker)."""
+
+    def __init__(self, ranker: Ranker, mask):
+        self._ranker = ranker
+        self._mask = mask
+        self._count = int(mask.sum())
+        self._mean = float(ranker._lengths[mask].mean()) if self._count else 1.0
+        self._norm = ranker.K1 * (1 - ranker.B + ranker.B * ranker._lengths / self._mean)
+        self._known: dict[str, tuple | None] = {}  # word → (its known documents, their weights), when any
         self._own: dict[int, float] = {}
 
-    def relative(self, query: Sequence[str], wanted: Sequence[int]) -> dict[int, float]:
-        """For the documents `wanted` (indexes) that stand out among all documents for this query
-        (among the TOP highest BM25 scores), score(query, doc) / score(doc, doc). A long query (a
-        removed section) shares words with many entries; only those it singles out count."""
-        words = sorted(set(query) & self._vocabulary)
+    def _weights(self, word: str):
+        """The documents in view holding `word` and its BM25 weight in each (None: none holds it)."""
+        if word not in self._known:
+            import math
+
+            found = None
+            posting = self._ranker._postings.get(word)
+            if posting is not None:
+                docs, tfs = posting
+                keep = self._mask[docs]
+                df = int(keep.sum())
+                if df:
+                    docs, tfs = docs[keep], tfs[keep]
+                    idf = math.log(1 + (self._count - df + 0.5) / (df + 0.5))
+                    found = (docs, idf * tfs / (tfs + self._norm[docs]))
+            self._known[word] = found
+        return self._known[word]
+
+    def _scores(self, words: Iterable[str]):
+        import numpy
+
+        scores = numpy.zeros(len(self._mask))
+        for word in words:
+            weighted = self._weights(word)
+            if weighted is not None:
+                scores[weighted[0]] += weighted[1]
+        return scores
+
+    def relative(self, query: Sequence[str], wanted: Iterable[int]) -> dict[int, float]:
+        """For the documents `wanted` (indexes, in view) that stand out among the documents in view for
+        this query (among the TOP highest BM25 scores), score(query, doc) / score(doc, doc). A long
+        query (a removed section) shares words with many entries; only those it singles out count."""
+        words = [w for w in sorted(set(query)) if self._weights(w) is not None]
+        wanted = [i for i in wanted if self._mask[i]]
         if not words or not wanted:
             return {}
         import numpy
-        scores = self._bm25.get_scores(words)
+
+        scores = self._scores(words)
         shared = scores[scores > 0]  # most documents share no word with a query
         bar = float(-numpy.partition(-shared, TOP - 1)[TOP - 1]) if len(shared) > TOP else 0.0  # the TOP-th best
         out = {}
@@ -95,6 +162,5 @@ class Ranker:
         """A document's score against its own words: the most any query can reach."""
         found = self._own.get(i)
         if found is None:
-            words = sorted(set(self.documents[i]) & self._vocabulary)
-            found = self._own[i] = float(self._bm25.get_scores(words)[i]) if words else 1.0
-        return found or 1.0
+            found = self._own[i] = float(self._scores(set(self._ranker.documents[i]))[i]) or 1.0
+        return found

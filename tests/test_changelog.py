@@ -15,6 +15,7 @@ from auditor import changelog
 from auditor.changelog import ChangelogHistory, Entry, Release, page, raw, repository, source
 from auditor.changelog import history as history_module
 from auditor.changelog.model import dump_releases, load_releases
+from auditor.changelog.window import Corpus
 from auditor.errors import ChangelogError
 from auditor.store import Store
 from auditor.targets import ChangelogSource, Target
@@ -506,19 +507,18 @@ RELEASES = changelog.parse(
 )
 
 
-def test_entries_near_a_documented_version() -> None:
-    assert changelog.entries_near(RELEASES, "2.1.9") == [
-        ("2.1.7", Entry("seven")),
-        ("2.1.7", Entry("seven too")),
-        ("2.1.9", Entry("nine")),
-        ("2.1.10", Entry("ten")),
-    ]
-    assert changelog.entries_near(RELEASES, "2.1.10", window=0) == [("2.1.10", Entry("ten"))]
+def _said(version: str) -> list[tuple[str, str]]:
+    return [(t.version, t.entry.full_text) for t in Corpus(RELEASES, None).said(version, None)]
 
 
-def test_entries_near_an_undocumented_version_gives_its_neighbours() -> None:
-    assert [v for v, _ in changelog.entries_near(RELEASES, "2.1.8")] == ["2.1.7", "2.1.7", "2.1.9"]
-    assert [v for v, _ in changelog.entries_near(RELEASES, "2.1.99", window=2)] == ["2.1.9", "2.1.10"]
+def test_without_publish_times_a_window_is_the_neighbouring_sections() -> None:
+    assert sorted(_said("2.1.9")) == [("2.1.10", "ten"), ("2.1.7", "seven"), ("2.1.7", "seven too"), ("2.1.9", "nine")]
+    assert _said("2.1.10") == [("2.1.10", "ten"), ("2.1.9", "nine")]
+
+
+def test_an_undocumented_version_gets_its_neighbours() -> None:
+    assert sorted(v for v, _ in _said("2.1.8")) == ["2.1.7", "2.1.7", "2.1.9"]
+    assert [v for v, _ in _said("2.1.99")] == ["2.1.10"]
 
 
 def test_missing_versions_in_version_order() -> None:

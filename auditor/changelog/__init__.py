@@ -11,12 +11,12 @@ Only the light modules are imported here: a source's module, with gitpython, htt
 is imported when that source is read.
 """
 
-from .history import ChangelogHistory, FileVersion, Late, entries_near, instant, late_entries, missing_versions, update
+from .history import ChangelogHistory, FileVersion, Late, instant, late_entries, missing_versions, update
 from .markdown import parse
 from .model import Changelog, Entry, Release
 from .source import load
 
 __all__ = [
     "Changelog", "ChangelogHistory", "Entry", "FileVersion", "Late", "Release",
-    "entries_near", "instant", "late_entries", "load", "missing_versions", "parse", "update",
+    "instant", "late_entries", "load", "missing_versions", "parse", "update",
 ]  # fmt: skip

@@ -3,7 +3,6 @@ were rewritten, moved or dropped; and the findings drawn from it (missing sectio
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -12,7 +11,7 @@ from typing import ClassVar, NamedTuple
 from .. import versions
 from ..errors import ChangelogError
 from .markdown import parse
-from .model import Entry, Release
+from .model import Release
 
 
 class FileVersion(NamedTuple):
@@ -286,17 +285,3 @@ def instant(stamp: str) -> datetime:
     """An ISO timestamp as an aware datetime (git and npm stamps; naive ones are UTC)."""
     moment = datetime.fromisoformat(stamp)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def entries_near(releases: Iterable[Release], version: str, window: int = 1) -> list[tuple[str, Entry]]:
-    """The entries of `version` and of `window` versions on each side, in version order.
-
-    Vendors often note a change one release early or late, so the judge looks for evidence next door
-    too. A version without a section still gets its neighbours.
-    """
-    ordered = sorted(releases, key=lambda release: versions.parse(release.version))
-    keys = [versions.parse(release.version) for release in ordered]
-    target = versions.parse(version)
-    at = bisect.bisect_left(keys, target)
-    stop = at + window + (1 if at < len(keys) and keys[at] == target else 0)
-    return [(release.version, entry) for release in ordered[max(0, at - window) : stop] for entry in release.entries]

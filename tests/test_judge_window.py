@@ -1,0 +1,118 @@
+"""Only what was known: a verdict on a release reads the changelog as it stood when the release's window
+closed (the next release's publication plus a day), so sections added and entries written or rewritten
+after that change nothing — the verdict of the release's day is the verdict of a replay a year later."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor import rules
+from auditor.changelog import ChangelogHistory, FileVersion, parse, update
+from auditor.changelog.window import Corpus, window
+from auditor.diff import Change
+from auditor.judge import judge
+
+RULES = rules.parse(
+    """
+[[rule]]
+id = "env-vars"
+category = "tools-permissions"
+severity = "medium"
+kinds = ["env"]
+evidence = ["env", "/set(?:ting)?/"]
+
+[[rule]]
+id = "prompt"
+category = "output-length"
+severity = "medium"
+kinds = ["string"]
+reaches_model = true
+evidence = ["prompt", "instruction"]
+"""
+)
+DAY0 = datetime(2026, 4, 1, tzinfo=UTC)
+PUBLISHED = {f"1.0.{i}": (DAY0 + timedelta(days=3 * i)).isoformat() for i in range(8)}
+CHANGES = [
+    Change("env", "CLAUDE_CODE_FORK_SUBAGENT", "CLAUDE_CODE_FORK_SUBAGENT", None, "", "1.0.2", None, ("1.0.2",)),
+    Change("string", "s1", "Keep answers short", "Keep answers short.", "Keep answers short and plain; never use emoji in answers.",
+           "1.0.2", None, ("1.0.2",)),
+]  # fmt: skip
+LATER_WORDS = ["Added CLAUDE_CODE_FORK_SUBAGENT to fork subagents", "The system prompt now forbids emoji in answers",
+               "Fixed a crash", "Improved plain answers", "setting env instruction prompt"]  # fmt: skip
+
+
+def _markdown(sections: dict[str, list[str]]) -> str:
+    return "# Changelog\n\n" + "".join(
+        f"## {v}\n\n" + "".join(f"- {e}\n" for e in sections[v]) + "\n" for v in sorted(sections, key=lambda v: [int(p) for p in v.split(".")], reverse=True)
+    )
+
+
+def _changelog(commits: list[tuple[datetime, dict[str, list[str]]]]):
+    history = ChangelogHistory()
+    update(history, [FileVersion(f"{n:040x}", when, _markdown(sections)) for n, (when, sections) in enumerate(commits, 1)])
+    return parse(_markdown(commits[-1][1])), history
+
+
+ON_TIME = [
+    (DAY0, {"1.0.0": ["Fixed startup"], "1.0.1": ["Fixed a hang"]}),
+    (DAY0 + timedelta(days=6, hours=1), {"1.0.0": ["Fixed startup"], "1.0.1": ["Fixed a hang"], "1.0.2": ["Improved paste handling"]}),
+    (DAY0 + timedelta(days=9, hours=2), {"1.0.0": ["Fixed startup"], "1.0.1": ["Fixed a hang"], "1.0.2": ["Improved paste handling"],
+                                         "1.0.3": ["Fixed a typo"]}),
+]  # fmt: skip
+
+
+def _verdicts(releases, history) -> list[tuple]:
+    findings = judge(CHANGES, releases, RULES, PUBLISHED, history, versions=["1.0.1", "1.0.2"])
+    return [(f.id, f.severity, f.verdict, f.confidence, f.changelog_refs, f.title) for f in findings if f.changes]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    later=st.lists(st.tuples(st.integers(3, 7), st.sampled_from(LATER_WORDS)), min_size=1, max_size=6),
+    rewrite=st.sampled_from([None, *LATER_WORDS]),
+    days=st.integers(2, 40),
+)
+def test_what_the_changelog_says_after_the_window_closed_changes_no_verdict(later, rewrite, days):
+    base = _verdicts(*_changelog(ON_TIME))
+    sections = {v: list(e) for v, e in ON_TIME[-1][1].items()}
+    for minor, text in later:  # later sections, and later entries in the window's own sections
+        sections.setdefault(f"1.0.{minor}", []).append(text)
+    if rewrite:  # the release's own entry rewritten to say what changed
+        sections["1.0.2"] = [rewrite]
+    extended = [*ON_TIME, (DAY0 + timedelta(days=10 + days), sections)]  # 1.0.3 published day 9: the window closed on day 10
+    assert _verdicts(*_changelog(extended)) == base
+
+
+def test_an_entry_written_within_the_window_counts():
+    sections = {**ON_TIME[-1][1], "1.0.3": ["Added CLAUDE_CODE_FORK_SUBAGENT to fork subagents"]}
+    in_time = [*ON_TIME, (DAY0 + timedelta(days=9, hours=20), sections)]
+    fork = next(v for v in _verdicts(*_changelog(in_time)) if "FORK" in v[5])
+    assert fork[2] == "documented"
+    too_late = [*ON_TIME, (DAY0 + timedelta(days=10, hours=1), sections)]  # a day and an hour after 1.0.3
+    fork = next(v for v in _verdicts(*_changelog(too_late)) if "FORK" in v[5])
+    assert fork[2] == "undocumented"
+
+
+def test_the_window_closes_a_day_after_the_next_release_and_stays_open_before_it():
+    w = window("1.0.2", PUBLISHED)
+    assert (w.low, w.high) == ("1.0.1", "1.0.3")
+    assert w.closes == (DAY0 + timedelta(days=10)).timestamp()
+    newest = window("1.0.7", PUBLISHED)
+    assert (newest.low, newest.high, newest.closes) == ("1.0.6", "1.0.7", float("inf"))
+    # No publish times: the neighbouring sections, never closed.
+    assert (lambda w: (w.low, w.high, w.closes))(window("1.0.2", None, ["1.0.0", "1.0.2", "1.0.5"])) == ("1.0.0", "1.0.5", float("inf"))
+
+
+def test_the_corpus_holds_every_wording_with_its_time_and_a_cut_picks_one():
+    sections = {**ON_TIME[-1][1], "1.0.2": ["Improved paste handling of images"]}
+    releases, history = _changelog([*ON_TIME, (DAY0 + timedelta(days=30), sections)])
+    corpus = Corpus(releases, history)
+    wordings = [t.entry.full_text for t in corpus.texts if t.version == "1.0.2"]
+    assert sorted(wordings) == ["Improved paste handling", "Improved paste handling of images"]
+    then = [corpus.texts[i].entry.full_text for i in corpus.known(window("1.0.2", PUBLISHED)) if corpus.texts[i].version == "1.0.2"]
+    now = [corpus.texts[i].entry.full_text for i in corpus.known(window("1.0.7", PUBLISHED)) if corpus.texts[i].version == "1.0.2"]
+    assert then == ["Improved paste handling"] and now == ["Improved paste handling of images"]
+    assert all(corpus.texts[i].version <= "1.0.3" for i in corpus.known(window("1.0.2", PUBLISHED)))
