@@ -11,7 +11,7 @@ from pathlib import Path
 from . import dating, honoured, judgements, pin, rules, versions
 from .capture import Scenario
 from .capture.facts import collapse
-from .changelog import Changelog
+from .changelog import Changelog, window
 from .changelog import load as load_changelog
 from .collector import CAPTURE, STATIC, Collector, Progress
 from .diff import diff_refs
@@ -85,9 +85,16 @@ def assess(
         report.notes.append("changes are listed without verdicts; name a changelog with --changelog or $AUDITOR_CHANGELOG")
         return report
     report.changelog_origin = changelog.origin
+    unjudged = window.beyond(published, changelog.known_until)
     settings, judged = honoured.split(report.changes)  # "setting no longer honoured" is judged by its own module
-    report.findings = judgements.judge(collector.store, judged, changelog, rules, published, report.versions, heard(collector, report))
-    report.findings = sorted(report.findings + honoured.findings(settings, changelog.releases, published, changelog.history), key=sort_key)
+    report.findings = judgements.judge(collector.store, judged, changelog, rules, published, report.versions, heard(collector, report), unjudged)
+    report.findings = sorted(
+        report.findings + honoured.findings(settings, changelog.releases, published, changelog.history, unjudged), key=sort_key
+    )
+    newer = [v for v in report.versions[1:] if v in unjudged]
+    if newer:
+        report.notes.insert(0, f"{len(newer)} release{'s' if len(newer) > 1 else ''} not judged ({newer[0] if len(newer) == 1 else f'{newer[0]} … {newer[-1]}'}): the changelog copy "
+                               f"({changelog.origin}) knows nothing after {changelog.known_until}, so it cannot say whether their notes tell of their changes")
     in_range = set(report.versions[1:])
     report.changelog = [(r.version, [e.full_text for e in r.entries]) for r in changelog.releases if r.version in in_range]
     facts = {row.version: collector.store.facts(row.id, kinds=pin.HOLD_KINDS) for row in collector.ensure(report.versions)}  # all stored

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 
 from .changelog import ChangelogHistory, Release
 from .changelog.window import Corpus
@@ -40,6 +40,7 @@ def is_honours(change: Change) -> bool:
 def findings(
     changes: Sequence[Change], releases: Sequence[Release], published: Mapping[str, str | None] | None = None,
     history: ChangelogHistory | None = None,
+    unjudged: Container[str] = frozenset(),
 ) -> list[Finding]:
     """One finding per release in which a setting stopped (or started again) being honoured; the
     changelog is read as it stood when that release's window closed (`changelog.window`)."""
@@ -55,7 +56,7 @@ def findings(
                 continue
             assert corpus is not None
             refs = _mentions(setting, version, corpus, published)
-            out.append(_finding(change, setting, version, before, after, lost, refs))
+            out.append(_finding(change, setting, version, before, after, lost, refs, version in unjudged))
     return out
 
 
@@ -95,7 +96,7 @@ def _sent(value: str) -> str:
 
 
 def _finding(change: Change, setting: str, version: str, before: str, after: str, lost: bool,
-             refs: list[ChangelogRef]) -> Finding:
+             refs: list[ChangelogRef], unjudged: bool) -> Finding:
     match = _FIELD.match(after) or _FIELD.match(before)
     field = match.group(1) if match else ""
     category = _CATEGORY.get(field.split(".")[-1], "other")
@@ -106,15 +107,15 @@ def _finding(change: Change, setting: str, version: str, before: str, after: str
         id=f"honours-{digest}",
         category=category,
         severity=SEVERITY_LOST if lost else SEVERITY_BACK,
-        verdict="documented" if refs else "undocumented",
+        verdict="unjudged" if unjudged else "documented" if refs else "undocumented",
         title=title,
         evidence={"type": "setting no longer honoured" if lost else "setting honoured again", "setting": setting,
                   "scenario": change.scenario, "before": before, "after": after,
                   "changelog_searched_for": setting},
-        changelog_refs=tuple(refs[:3]),
+        changelog_refs=() if unjudged else tuple(refs[:3]),
         introduced_in=version,
         removed_in=None,
-        confidence=0.95 if not refs else 0.8,
+        confidence=0.0 if unjudged else 0.95 if not refs else 0.8,
         rule=None,
         changes=(change,),
     )

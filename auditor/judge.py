@@ -71,7 +71,8 @@ from .diff import Change
 from .rules import CATEGORIES, Matcher, Observed, Rule, could_match, folded, observe, prefilter, severity_rank
 from .rules import text_diff as _text_diff
 
-VERDICTS = ("undocumented", "partial", "documented")
+VERDICTS = ("undocumented", "partial", "documented", "unjudged")
+UNJUDGED_NOTE = "not judged: the changelog copy is older than this release, so it cannot say whether its notes tell of it"
 CHANGELOG_CATEGORY = "changelog"  # findings about the changelog itself, not about a change
 STATUS_WORDS = {"added": "added", "removed": "removed", "changed": "changed", "transient": "came and went"}
 _CAPTURED_KEY = re.compile(r"^(?:turn|side|subagent) \d+: ")  # captured facts are keyed "turn 0: max_tokens", "subagent 0: model"
@@ -187,6 +188,7 @@ def judge(
     *,
     versions: Sequence[str] | None = None,
     heard: Heard | None = None,
+    unjudged: Container[str] = frozenset(),
 ) -> list[Finding]:
     """Findings for `changes`, most severe first; every change ends in exactly one finding.
 
@@ -195,17 +197,18 @@ def judge(
     changelog's own findings — versions with no section, entries rewritten or added late (`history`) —
     are reported for it, without its first version (the baseline). Without `versions` they cover the
     published versions the changes span. `heard`: what captured runs sent (without it, no prompt
-    string is taken for UI text).
+    string is taken for UI text). `unjudged`: releases newer than the changelog copy can know
+    (`changelog.window.beyond`); a finding whose last release is one gets the verdict "unjudged".
     """
     known = _Changelog(releases, history, published)
     seen = [observe(change) for change in changes]
     matcher = Matcher(rules)
     matched = [_matching(matcher, s) for s in seen]
     told = {i for i, s in enumerate(seen) if _told(s, matched[i], known.at(_moved(s.change)), heard)}
-    findings = [_finding(group, seen, matched, known, heard, told) for group in _groups(seen, matched, told)]
+    findings = [_finding(group, seen, matched, known, heard, told, unjudged) for group in _groups(seen, matched, told)]
     span = _span(versions, published, changes)
     if published is not None:
-        findings += _missing_sections(span, releases, known.newest)
+        findings += _missing_sections([v for v in span if v not in unjudged], releases, known.newest)
     if history is not None:
         findings += _rewrites(history, span, published or {}, rules)
         if published:
@@ -796,7 +799,8 @@ def _moved(*changes: Change) -> list[str]:
 
 
 def _finding(
-    group: list[int], seen: list[Observed], matched: list[list[Rule]], known: _Changelog, heard: Heard | None = None, told: Container[int] = ()
+    group: list[int], seen: list[Observed], matched: list[list[Rule]], known: _Changelog, heard: Heard | None = None, told: Container[int] = (),
+    unjudged: Container[str] = frozenset(),
 ) -> Finding:
     members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), seen[i].change.key))
     rules = [rule for i in members for rule in matched[i]]
@@ -823,11 +827,11 @@ def _finding(
         relevant.update(candidates.by_id)
         # A rule that matched what the change is, with its evidence words in the entry, is one signal.
         weak_needed = 1 if deciding is not None and deciding.structural and deciding.evidence else 2
-        window = index.spanning(at)
-        retrieved = index.ranked(spec.query, window)
+        nearby = index.spanning(at)
+        retrieved = index.ranked(spec.query, nearby)
         best_retrieved.update((k, max(v, best_retrieved.get(k, 0.0))) for k, v in retrieved.items())
         hit = False
-        for entry in window:
+        for entry in nearby:
             near = retrieved.get(id(entry), 0.0)
             if near < RETRIEVED and spec.probe.isdisjoint(entry.features):  # most entries share nothing with the change
                 continue
@@ -845,6 +849,8 @@ def _finding(
     verdict, note, missing = _verdict(changes, specifics, seen, members, ranked, covered, unmentioned_members, nearest)
     observed = set().union(*(s.salient | s.models | s.values | s.old_values for s in specifics))
     confidence, basis = _confidence(primary, verdict, observed, covered, [e for e, _ in ranked], at, bool(relevant), index)
+    if at and at[-1] in unjudged:
+        verdict, note, missing, ranked, confidence, basis = "unjudged", UNJUDGED_NOTE, [], [], 0.0, "not judged"
 
     refs = tuple(ChangelogRef(e.version, e.text) for e, _ in ranked[:_MAX_REFS])
     category = primary.category if primary else "other"

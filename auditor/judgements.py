@@ -36,10 +36,12 @@ def judge(
     published: Mapping[str, str | None],
     versions: Sequence[str],
     heard: Sequence[int] | None = None,
+    unjudged: frozenset[str] = frozenset(),
 ) -> list[Finding]:
     """`judge.judge` of these inputs, from the store when the same inputs were judged before.
-    `heard`: text ids of what the captured runs sent (read only when judging: the ids are the key)."""
-    key = _key(changes, changelog, rules, published, versions, heard)
+    `heard`: text ids of what the captured runs sent (read only when judging: the ids are the key);
+    `unjudged`: releases newer than the changelog copy knows."""
+    key = _key(changes, changelog, rules, published, versions, heard, unjudged)
     saved = store.judgement(key)
     if saved is not None:
         try:
@@ -51,7 +53,7 @@ def judge(
         values = store.values()
         values.load(heard)
         sent = judging.Heard([text for ref in heard for text in _texts(values(ref))])
-    findings = judging.judge(changes, changelog.releases, rules, published, changelog.history, versions=versions, heard=sent)
+    findings = judging.judge(changes, changelog.releases, rules, published, changelog.history, versions=versions, heard=sent, unjudged=unjudged)
     store.save_judgement(key, dump(findings, changes))
     return findings
 
@@ -100,6 +102,7 @@ def load(data: str, changes: Sequence[Change]) -> list[Finding]:
 def _key(
     changes: Sequence[Change], changelog: Changelog, rules: Sequence[Rule], published: Mapping[str, str | None], versions: Sequence[str],
     heard: Sequence[int] | None = None,
+    unjudged: frozenset[str] = frozenset(),
 ) -> str:
     inputs = hashlib.sha256()
     for part in (
@@ -109,6 +112,7 @@ def _key(
         json.dumps(published, sort_keys=True),
         json.dumps(list(versions)),
         json.dumps(None if heard is None else sorted(heard)),
+        json.dumps(sorted(unjudged)),
     ):
         inputs.update(part.encode("utf-8", "surrogatepass"))
         inputs.update(b"\0")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -672,3 +673,16 @@ def test_real_changelog_history(tmp_path: Path) -> None:
     assert newest[0].version == "2.1.240"
     assert len(newest) >= 372
     assert history.edited()
+
+
+def test_a_copy_knows_until_its_newest_commit_its_read_or_its_file(remote, httpserver: HTTPServer, tmp_path: Path) -> None:
+    url, _, _ = remote  # a local repository: a mirror of unknown age knows what its newest commit says
+    assert changelog.instant(_load(Store.memory(), url, tmp_path).known_until) == T0 + timedelta(days=5)
+    httpserver.expect_request("/CHANGELOG.md").respond_with_data(V2)
+    before = datetime.now(UTC)
+    read = changelog.instant(_load(Store.memory(), httpserver.url_for("/CHANGELOG.md"), tmp_path).known_until)
+    assert before <= read <= datetime.now(UTC)  # a remote source: what it said when read
+    path = tmp_path / "CHANGELOG.md"
+    path.write_text(V2)
+    os.utime(path, (T0.timestamp(), T0.timestamp()))
+    assert changelog.instant(_load(Store.memory(), str(path), tmp_path).known_until) == T0

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from auditor import rules
 from auditor.changelog import ChangelogHistory, FileVersion, parse, update
-from auditor.changelog.window import Corpus, window
+from auditor.changelog.window import Corpus, beyond, window
 from auditor.diff import Change
 from auditor.judge import judge
 
@@ -116,3 +116,14 @@ def test_the_corpus_holds_every_wording_with_its_time_and_a_cut_picks_one():
     now = [corpus.texts[i].entry.full_text for i in corpus.known(window("1.0.7", PUBLISHED)) if corpus.texts[i].version == "1.0.2"]
     assert then == ["Improved paste handling"] and now == ["Improved paste handling of images"]
     assert all(corpus.texts[i].version <= "1.0.3" for i in corpus.known(window("1.0.2", PUBLISHED)))
+
+
+def test_releases_newer_than_the_changelog_copy_are_not_judged():
+    assert beyond(PUBLISHED, PUBLISHED["1.0.1"]) == {f"1.0.{i}" for i in range(2, 8)}
+    assert beyond(PUBLISHED, None) == frozenset()
+    releases, history = _changelog(ON_TIME[:1])  # a copy from day 0: 1.0.2 came after it
+    findings = judge(CHANGES, releases, RULES, PUBLISHED, history, versions=["1.0.1", "1.0.2"], unjudged=beyond(PUBLISHED, DAY0.isoformat()))
+    assert {f.verdict for f in findings} == {"unjudged"}  # not undocumented, and no "published with no changelog section"
+    assert all(f.changes and not f.changelog_refs and f.confidence == 0 for f in findings)
+    judged = judge(CHANGES, releases, RULES, PUBLISHED, history, versions=["1.0.1", "1.0.2"])
+    assert "undocumented" in {f.verdict for f in judged} and any(not f.changes for f in judged)  # the missing section

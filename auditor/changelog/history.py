@@ -85,6 +85,12 @@ class ChangelogHistory:
     def last_commit(self) -> str | None:
         return self.commits[-1] if self.commits else None
 
+    def newest_date(self) -> str | None:
+        """The date of the newest commit that changed what the file says (ISO)."""
+        dates = [d for s in self.sections.values() for d in (s.first_date, s.removed_date) if d]
+        dates += [d for records in self.entries.values() for r in records for d in (r.first_date, r.removed_date, *(e.date for e in r.edits)) if d]
+        return max(dates, key=instant, default=None)
+
     def edited(self) -> list[tuple[str, EntryRecord]]:
         """(version, entry) for every entry rewritten after it first appeared."""
         return [(version, record) for version, records in self.entries.items() for record in records if record.edits]

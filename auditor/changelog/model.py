@@ -44,6 +44,9 @@ class Changelog:
     history: ChangelogHistory | None
     origin: str
     warning: str = ""
+    known_until: str | None = None
+    """When this copy last knew what the vendor wrote (ISO): the read of a remote source, a local
+    repository's newest commit, a file's modification. A release published later is not judged."""
 
     @cached_property
     def digest(self) -> str:

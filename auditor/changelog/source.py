@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,11 +50,13 @@ def load(target: Target, store: Store, client: HttpClient, cache_dir: Path, sour
     for candidate in candidates:
         saved = store.changelog(candidate)
         if saved:
+            history = ChangelogHistory.from_dict(saved.history) if saved.history else None
             return Changelog(
                 _parsed(saved.text, saved) or parse(saved.text),
-                ChangelogHistory.from_dict(saved.history) if saved.history else None,
+                history,
                 candidate,
                 warning=f"changelog unreachable ({errors[0]}); using the copy fetched {saved.fetched_at}",
+                known_until=_known_until(candidate, history, saved.fetched_at),
             )
     if source:  # the user named it: failing to read it is an error, not a silent downgrade
         raise ChangelogError(errors[0])
@@ -79,7 +81,8 @@ def _fetch(source: str, target: Target, store: Store, client: HttpClient, cache_
     if saved and _fresh(source, saved.fetched_at):
         releases = _parsed(saved.text, saved)
         if releases is not None:
-            return Changelog(releases, ChangelogHistory.from_dict(saved.history) if saved.history else None, source)
+            history = ChangelogHistory.from_dict(saved.history) if saved.history else None
+            return Changelog(releases, history, source, known_until=_known_until(source, history, saved.fetched_at))
     history = None
     history_changed = False
     match kind(source):
@@ -107,7 +110,21 @@ def _fetch(source: str, target: Target, store: Store, client: HttpClient, cache_
     else:
         releases = parse(text)
         store.save_changelog(source, text, history.to_dict() if history else None, dump_releases(releases), PARSER)
-    return Changelog(releases, history, source)
+    return Changelog(releases, history, source, known_until=_known_until(source, history, datetime.now(UTC).isoformat()))
+
+
+def _known_until(source: str, history: ChangelogHistory | None, read_at: str) -> str | None:
+    """Up to when a copy read at `read_at` knows what the vendor wrote: a remote source, until it was
+    read; a local repository or bundle (a mirror of unknown age), until its newest commit; a local
+    file, until it was last modified."""
+    if _REMOTE.match(source) or kind(source) in ("page", "raw"):
+        return read_at
+    if history is not None:
+        return history.newest_date()
+    try:
+        return datetime.fromtimestamp(Path(source).stat().st_mtime, UTC).isoformat()
+    except OSError:
+        return None
 
 
 def _fresh(source: str, fetched_at: str) -> bool:

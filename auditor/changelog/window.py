@@ -53,6 +53,15 @@ def window(version: str, published: Mapping[str, str | None] | None, sections: S
     return Window(version, low, high, closes)
 
 
+def beyond(published: Mapping[str, str | None], known_until: str | None) -> frozenset[str]:
+    """The releases published after a changelog copy last knew what the vendor wrote: whatever their
+    notes say, this copy cannot, so they are not judged (neither documented nor undocumented)."""
+    if known_until is None:
+        return frozenset()
+    horizon = instant(known_until)
+    return frozenset(v for v, stamp in published.items() if stamp and not vers.is_prerelease(v) and instant(stamp) > horizon)
+
+
 @dataclass(frozen=True)
 class Text:
     """One text an entry had, and when (POSIX times; `since` -inf: already in the history's first

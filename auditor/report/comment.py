@@ -16,9 +16,8 @@ from ..judge import STATUS_WORDS, VERDICTS
 from ..rules import SEVERITIES, severity_rank
 from ..targets import Target
 from . import DiffReport, changelog_summary, changelog_url, evidence_code, hunks, ordered_findings, short, structure_lines, versions_of
-from .markdown import COMMENT_LIMIT, code_block, escape, fenced
+from .markdown import COMMENT_LIMIT, VERDICT_MARK, code_block, escape, fenced
 
-_MARK = {"undocumented": "🔴 undocumented", "partial": "🟡 partial", "documented": "🟢 documented"}
 _MARKER = re.compile(r"<!-- auditor:(?P<target>[\w.-]+):(?P<version>[0-9A-Za-z.+-]+) -->")
 CAPTURE_FAILED = "> **Capture failed:**"
 
@@ -127,12 +126,12 @@ def _table(report: DiffReport) -> list[str]:
     lines = ["| Verdict | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
     for verdict in VERDICTS:
         counts = [sum(1 for f in report.findings if f.verdict == verdict and f.severity == s) for s in columns]
-        lines.append(f"| {_MARK[verdict]} | " + " | ".join(str(n) if n else "·" for n in counts) + " |")
+        lines.append(f"| {VERDICT_MARK[verdict]} | " + " | ".join(str(n) if n else "·" for n in counts) + " |")
     return lines
 
 
 def _finding_lines(report: DiffReport, finding) -> list[str]:
-    head = f"- {_MARK[finding.verdict]} · **{finding.severity}** · {escape(finding.category)} · **{escape(finding.title)}**"
+    head = f"- {VERDICT_MARK[finding.verdict]} · **{finding.severity}** · {escape(finding.category)} · **{escape(finding.title)}**"
     lines = [head + f" ({escape(versions_of(finding))}, confidence {finding.confidence:.2f})"]
     changes = finding.evidence.get("changes", [])
     for change in changes[:3]:

@@ -30,7 +30,7 @@ from . import (
 )
 
 COMMENT_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
-_VERDICT_MARK = {"undocumented": "🔴 undocumented", "partial": "🟡 partial", "documented": "🟢 documented"}
+VERDICT_MARK = {"undocumented": "🔴 undocumented", "partial": "🟡 partial", "documented": "🟢 documented", "unjudged": "⚪ not judged"}
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~!])")
 _REFERENCE = re.compile(r"(#|GH-)(?=\d)", re.IGNORECASE)
 ZWSP = "\u200b"
@@ -62,7 +62,7 @@ def render(report: DiffReport, max_per_release: int = 60) -> str:
     except AuditorError:
         target = None
     lines = [f"### {escape(report.target)} {report.from_version} → {report.to_version}", ""]
-    verdicts = {v: sum(1 for f in report.findings if f.verdict == v) for v in _VERDICT_MARK}
+    verdicts = {v: sum(1 for f in report.findings if f.verdict == v) for v in VERDICT_MARK}
     headline = f"{len(report.versions)} releases compared ({report.platform}); {len(report.changes)} changes"
     if report.findings:
         headline += "; findings: " + ", ".join(f"{n} {v}" for v, n in verdicts.items() if n)
@@ -77,7 +77,7 @@ def render(report: DiffReport, max_per_release: int = 60) -> str:
     shown = [f for f in ordered_findings(report) if f.severity != "low"]
     if shown:
         lines += ["| Verdict | Severity | Category | Finding | Release |", "|---|---|---|---|---|"]
-        rows = [f"| {_VERDICT_MARK[f.verdict]} | {f.severity} | {f.category} | {escape(f.title)} | {versions_of(f)} |" for f in shown]
+        rows = [f"| {VERDICT_MARK[f.verdict]} | {f.severity} | {f.category} | {escape(f.title)} | {versions_of(f)} |" for f in shown]
         while len("\n".join(rows)) > COMMENT_LIMIT // 2:  # the table may take half a comment
             rows.pop()
         lines += rows

@@ -31,7 +31,7 @@ from . import (
     wrap_lines,
 )
 
-_VERDICT_STYLE = {"undocumented": "bold red", "partial": "yellow", "documented": "green"}
+_VERDICT_STYLE = {"undocumented": "bold red", "partial": "yellow", "documented": "green", "unjudged": "dim"}
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
 _MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow"), "transient": ("↺", "magenta")}
 _DIFF_STYLE = {"=": "", "-": "red strike", "+": "green"}

@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 
 from ...judge import Finding
 
-VERDICT_STYLES = {"undocumented": "bold red", "partial": "yellow", "documented": "green"}
+VERDICT_STYLES = {"undocumented": "bold red", "partial": "yellow", "documented": "green", "unjudged": "dim"}
 SEVERITY_STYLES = {"high": "bold red", "medium": "yellow", "low": "dim"}
 TITLE_WIDTH = 60  # the detail pane has the whole title
 
