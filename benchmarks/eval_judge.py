@@ -4,10 +4,11 @@ accuracy, recall of the changelog entries that describe a model-relevant change 
     export AUDITOR_CHANGELOG=/work/shared/data/claude-code-changelog.bundle
     cp /work/data/r2.db /tmp/me.db      # diff saves its judgement in the store: use a copy
     .venv/bin/python benchmarks/eval_judge.py --db /tmp/me.db [--verbose] [--json] [--range 2.1.121-2.1.140]
-        [--holdout]  [--skeleton]
+        [--holdout]  [--skeleton]  [--per-release]
 
-Each range is judged as `audit diff A B` judges it (the store's captures of the scenarios the labels were
-made on — the defaults of that time, LABELLED_SCENARIOS; `--scenario` to change — the shipped rules, the changelog of --changelog or $AUDITOR_CHANGELOG), then its findings are scored
+Each range is judged as `audit diff A B` judges it (the store's captures of every default scenario,
+`--scenario` to change; the shipped rules; the changelog of --changelog or $AUDITOR_CHANGELOG), or with
+--per-release as the Action judges it (each release against the one before, findings pooled), then its findings are scored
 against tests/eval/<A>-<B>.toml. Ranges whose file says `split = "holdout"` (releases after 2.1.140,
 kept for the generalisation check: never tune on them) are measured only with --holdout, and are not
 part of the tuning total.
@@ -70,6 +71,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from auditor.audit import DEFAULT_SCENARIOS
 
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "eval"
 HIGH_MEDIUM = ("high", "medium")
@@ -398,18 +401,25 @@ def check_entries(labels: RangeLabels, entries_by_version: dict[str, list[str]])
 # ------------------------------------------------------------------------------------------ running
 
 
-# The labels were made on these captures; the plan-* scenarios later added to the defaults see changes of
-# their own that no label covers (they would show as unlabelled, not as misses).
-LABELLED_SCENARIOS = ("print-default", "print-opus", "two-turn", "interactive")
+# What users get: `audit diff` and the Action capture these by default. The first three label files were
+# made on the first four; changes only the plan-* scenarios see are unlabelled there (counted and listed with
+# -v, never scored).
 
 
-def judge_range(collector: Any, judging: Any, low: str, high: str, scenario_names: Sequence[str] = LABELLED_SCENARIOS) -> list[Any]:
+def judge_range(collector: Any, judging: Any, low: str, high: str, scenario_names: Sequence[str] = DEFAULT_SCENARIOS) -> list[Any]:
     """The findings `audit diff low high --scenario …` shows (captures from the store)."""
     from auditor import audit
     from auditor.capture import load_scenarios
 
     scenarios = load_scenarios(None, list(scenario_names))
     return list(audit.run(collector, low, high, scenarios, judging).findings)
+
+
+def judge_releases(collector: Any, judging: Any, low: str, high: str, scenario_names: Sequence[str] = DEFAULT_SCENARIOS) -> list[Any]:
+    """The findings of every release of low..high judged against the one before it, as the Action posts
+    them (`audit diff prev V` for each V), pooled."""
+    versions = collector.range(low, high)
+    return [f for prev, version in zip(versions, versions[1:], strict=False) for f in judge_range(collector, judging, prev, version, scenario_names)]
 
 
 def skeleton(findings: Sequence[Any], labels: RangeLabels) -> str:
@@ -438,7 +448,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--holdout", action="store_true", help="also measure the holdout ranges (later releases; do not tune on them)")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every miss, one line each")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--scenario", dest="scenarios", action="append", help=f"capture scenario to judge with (default: {', '.join(LABELLED_SCENARIOS)})")
+    parser.add_argument("--scenario", dest="scenarios", action="append", help=f"capture scenario to judge with (default: {', '.join(DEFAULT_SCENARIOS)})")
+    parser.add_argument("--per-release", action="store_true", help="judge release by release, as the Action does (pooled), not the range at once")
     parser.add_argument("--skeleton", action="store_true", help="print TOML stubs for unlabelled high/medium changes instead")
     args = parser.parse_args(argv)
     if not args.changelog:
@@ -505,7 +516,8 @@ def _measure(args: argparse.Namespace, ranges: Sequence[RangeLabels], parser: ar
             problems = check_entries(labels, entries)
             if problems:
                 parser.error("\n".join(problems))
-            findings = judge_range(collector, judging, labels.low, labels.high, args.scenarios or LABELLED_SCENARIOS)
+            judged = judge_releases if args.per_release else judge_range
+            findings = judged(collector, judging, labels.low, labels.high, args.scenarios or DEFAULT_SCENARIOS)
             if args.skeleton:
                 print(f"# {labels.name}\n{skeleton(findings, labels)}")
                 continue
