@@ -419,7 +419,7 @@ def judge_releases(collector: Any, judging: Any, low: str, high: str, scenario_n
     """The findings of every release of low..high judged against the one before it, as the Action posts
     them (`audit diff prev V` for each V), pooled."""
     versions = collector.range(low, high)
-    return [f for prev, version in zip(versions, versions[1:], strict=False) for f in judge_range(collector, judging, prev, version, scenario_names)]
+    return [f for prev, version in itertools.pairwise(versions) for f in judge_range(collector, judging, prev, version, scenario_names)]
 
 
 def skeleton(findings: Sequence[Any], labels: RangeLabels) -> str:
