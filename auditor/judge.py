@@ -846,6 +846,8 @@ def _finding(
     ranked = sorted(mentioning.values(), key=lambda m: (-m[1], m[0].version not in at))
 
     nearest = max(relevant.values(), key=lambda e: best_retrieved.get(id(e), 0.0), default=None)
+    if nearest is not None and best_retrieved.get(id(nearest), 0.0) < RETRIEVED:
+        nearest = None  # quoted only when retrieval ranks it near the change: one it could mean
     verdict, note, missing = _verdict(changes, specifics, seen, members, ranked, covered, unmentioned_members, nearest)
     observed = set().union(*(s.salient | s.models | s.values | s.old_values for s in specifics))
     confidence, basis = _confidence(primary, verdict, observed, covered, [e for e, _ in ranked], at, bool(relevant), index)
@@ -921,7 +923,7 @@ def _verdict(
     nearest: _Entry | None,
 ) -> tuple[str, str, list[str]]:
     """(verdict, note, what the changelog leaves out); `nearest`: the entry with the evidence words
-    that retrieval ranks closest to the change."""
+    that retrieval ranks closest to the change, when it ranks it near (RETRIEVED)."""
     if not mentioning:
         if nearest is not None:
             return "undocumented", f"no entry names it; nearest entry with the evidence words ({nearest.version}): {short(nearest.text, 140)}", []

@@ -104,9 +104,12 @@ def test_neighbours_are_published_releases_not_changelog_sections():
 
 
 def test_evidence_words_alone_are_not_enough():
-    finding = one(judge([FORK], notes(v1_0_2=["Added a new env var for proxies"]), RULES, PUBLISHED))
+    finding = one(judge([FORK], notes(v1_0_2=["Added a new env var for proxies", "Fixed a crash"]), RULES, PUBLISHED))
     assert finding.verdict == "undocumented"
-    assert "nearest entry" in finding.evidence["note"]
+    assert "nearest entry" not in finding.evidence["note"]  # quoted only when it could be the one meant
+    near = one(judge([FORK], notes(v1_0_2=["Forked subagents start faster (env)", "Fixed a crash"]), RULES, PUBLISHED))
+    assert near.verdict == "undocumented"  # a switch that came needs its name spelled
+    assert "nearest entry with the evidence words (1.0.2): Forked subagents" in near.evidence["note"]
 
 
 def test_partial_when_the_entry_speaks_of_one_model_but_the_guard_was_dropped():

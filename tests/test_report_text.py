@@ -70,8 +70,15 @@ def test_80_columns_fit_and_titles_get_the_room():
 
 def test_a_wide_console_gets_the_table():
     out = printed(160)
-    row = next(line for line in out.splitlines() if "Output-length instruction" in line)
+    row = next(line for line in out.splitlines() if "Output-length instruction" in line and line.startswith("│"))
     assert row.startswith("│ undocumented │ high") and len(max(out.splitlines(), key=len)) <= 160
+
+
+def test_the_report_opens_with_the_undocumented_highs_one_line_each():
+    lines = printed(160).splitlines()
+    lead = lines.index(next(line for line in lines if line.startswith("Undocumented high findings")))
+    assert lead < lines.index(next(line for line in lines if line.startswith("Findings:")))
+    assert "Output-length instruction" in lines[lead + 1]
 
 
 def test_word_diffs_are_marked_where_no_colour_shows():

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from .. import targets
 from ..errors import AuditorError
+from ..rules import severity_rank
 from . import (
     KIND_TITLES,
     STATUS_WORDS,
@@ -52,6 +53,7 @@ def render(report: DiffReport, console: Console, max_per_kind: int = 40) -> None
     if not report.changes:
         console.print("No changes.")
         return
+    _lead(report, console)
     if report.findings:
         _findings(report, console, plain)
         _changelog(report, console)
@@ -70,6 +72,20 @@ def render(report: DiffReport, console: Console, max_per_kind: int = 40) -> None
             _entry(console, change, report.label(change), plain)
         if len(changes) > max_per_kind:
             console.print(Text(f"  … and {len(changes) - max_per_kind} more (use --format json for all)", style="dim"))
+
+
+def _lead(report: DiffReport, console: Console) -> None:
+    """What a reader acts on, first: the recommendation's first line and the undocumented high findings,
+    one line each (the detail follows)."""
+    highs = [f for f in report.findings if f.verdict == "undocumented" and severity_rank(f.severity) >= severity_rank("high")]
+    if report.recommendation:
+        console.print(Text.assemble(("In short: ", "bold"), report.recommendation.lines()[0]))
+    if highs:
+        console.print(Text(f"Undocumented high findings ({len(highs)}):", style="bold red"))
+        for f in highs:
+            line = f"  {f.introduced_in or '':<9} {f.title}"
+            console.print(Text(line if len(line) <= console.width else line[: console.width - 1] + "…"), soft_wrap=True)
+    console.print()
 
 
 def colourless(console: Console) -> bool:
