@@ -189,6 +189,7 @@ def judge(
     versions: Sequence[str] | None = None,
     heard: Heard | None = None,
     unjudged: Container[str] = frozenset(),
+    trace: list[Pair] | None = None,
 ) -> list[Finding]:
     """Findings for `changes`, most severe first; every change ends in exactly one finding.
 
@@ -199,13 +200,14 @@ def judge(
     published versions the changes span. `heard`: what captured runs sent (without it, no prompt
     string is taken for UI text). `unjudged`: releases newer than the changelog copy can know
     (`changelog.window.beyond`); a finding whose last release is one gets the verdict "unjudged".
+    `trace`: a list that receives every change–entry pair the judge weighed (for fitting the match).
     """
     known = _Changelog(releases, history, published)
     seen = [observe(change) for change in changes]
     matcher = Matcher(rules)
     matched = [_matching(matcher, s) for s in seen]
     told = {i for i, s in enumerate(seen) if _told(s, matched[i], known.at(_moved(s.change)), heard)}
-    findings = [_finding(group, seen, matched, known, heard, told, unjudged) for group in _groups(seen, matched, told)]
+    findings = [_finding(group, seen, matched, known, heard, told, unjudged, trace) for group in _groups(seen, matched, told)]
     span = _span(versions, published, changes)
     if published is not None:
         findings += _missing_sections([v for v in span if v not in unjudged], releases, known.newest)
@@ -687,9 +689,29 @@ def _evidence(rule: Rule | None) -> tuple[re.Pattern, ...]:
     return rule.evidence + tuple(p for p in (rule.text, rule.added, rule.removed) if p is not None)
 
 
+FEATURES = (
+    "strong_name", "key_strong", "model_strong", "name", "key", "model", "value", "retrieved", "evidence", "structural",
+    "unspelled_switch", "own_release", "whole", "names", "near", "sure", "top", "retrieved_evidence", "long_text", "user_facing",
+    "captured", "short_entry", "kind_words",
+)  # fmt: skip
+"""What an entry shares with a change (`_mentions`): the features of record linkage between them."""
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A change and an entry of its window that shares something with it, as the judge saw them."""
+
+    change: Change
+    version: str
+    entry: str
+    features: tuple[float, ...]  # in FEATURES order
+    mentions: bool
+
+
 def _mentions(
-    spec: _Specifics, entry: _Entry, kind: str, weak_needed: int, retrieved: float, evidence: bool, common: Container[str], by_words: bool
-) -> tuple[int, set[str]]:
+    spec: _Specifics, entry: _Entry, kind: str, weak_needed: int, retrieved: float, evidence: bool, common: Container[str], by_words: bool,
+    own: bool = False, top: bool = False,
+) -> tuple[int, set[str], tuple[float, ...]]:
     """How clearly an entry names the change (0: it does not; more is clearer), and which of its
     names, models and values it names. Names first: an entry that spells out a distinctive name of the
     change mentions it whatever its other words. Otherwise weak signals count — a name the rule does
@@ -711,28 +733,37 @@ def _mentions(
     models = spec.models & entry.models or {m for m in spec.models if m.split()[0] in entry.models}
     values = spec.values_all & entry.values
     found = retrieved >= RETRIEVED
-    if not (names or key or models or values or found):
-        return 0, set()
     strong_names = {n for n in (names & spec.salient if by_words or spec.salient - {spec.key} else names) if n not in common}
     key_strong = key and spec.key_alone and (
         bool(spec.key and _DISTINCT.search(spec.key)) or (kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text)))
     )
     strong = bool(strong_names) or key_strong or (spec.models_strong and bool(models))
     named = names | models | values | ({spec.key} if key and spec.key else set())
+    unspelled_switch = spec.key_alone and kind in _CALLED_BY_NAME and not strong
+    features = (
+        float(bool(strong_names)), float(key_strong), float(spec.models_strong and bool(models)), float(bool(names - strong_names)),
+        float(key and not key_strong), float(bool(models)), float(bool(values)), retrieved, float(evidence), float(weak_needed == 1),
+        float(unspelled_switch), float(own), float(spec.whole), min(len(names) + key, 3) / 3, float(found),
+        float(retrieved >= RETRIEVED_ALONE), float(top), retrieved * evidence, float(kind in kinds.LONG_TEXT),
+        float(kind in kinds.USER_FACING), float(kind in kinds.CAPTURED), float(len(entry.stems) <= 12),
+        float(bool(kinds.WORDS[kind].search(entry.text))),
+    )  # fmt: skip
+    if not (names or key or models or values or found):
+        return 0, set(), features
     score = 3 * (len(names) + key) + len(models) + len(values) + round(4 * retrieved)
     if strong:
-        return score, named
-    if spec.key_alone and kind in _CALLED_BY_NAME:  # a switch or tool that came or went: its entry spells it
-        return 0, named
+        return score, named, features
+    if unspelled_switch:  # a switch or tool that came or went: its entry spells it
+        return 0, named, features
     sure = retrieved >= RETRIEVED_ALONE
     if not evidence and not sure:
-        return 0, named
+        return 0, named, features
     # Ranked near (here: in an entry with the rule's evidence words, or nearer still) is two signals.
     others = bool(names - strong_names) + bool(models) + bool(values) + 2 * found
     # Naming an edited fact's key (the Bash tool, a section) says which fact, not what changed in it.
     if others < weak_needed and others + (key and not key_strong) < 2:
-        return 0, named
-    return score, named
+        return 0, named, features
+    return score, named, features
 
 
 _UNHEARD = frozenset(("string", "document"))  # kinds whose texts may or may not reach the model
@@ -800,7 +831,7 @@ def _moved(*changes: Change) -> list[str]:
 
 def _finding(
     group: list[int], seen: list[Observed], matched: list[list[Rule]], known: _Changelog, heard: Heard | None = None, told: Container[int] = (),
-    unjudged: Container[str] = frozenset(),
+    unjudged: Container[str] = frozenset(), trace: list[Pair] | None = None,
 ) -> Finding:
     members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), seen[i].change.key))
     rules = [rule for i in members for rule in matched[i]]
@@ -830,12 +861,19 @@ def _finding(
         nearby = index.spanning(at)
         retrieved = index.ranked(spec.query, nearby)
         best_retrieved.update((k, max(v, best_retrieved.get(k, 0.0))) for k, v in retrieved.items())
+        top = max(retrieved.values(), default=0.0)
         hit = False
         for entry in nearby:
             near = retrieved.get(id(entry), 0.0)
-            if near < RETRIEVED and spec.probe.isdisjoint(entry.features):  # most entries share nothing with the change
+            # Most entries share nothing with the change; those of its own release that speak of its kind are weighed too.
+            if near < RETRIEVED and spec.probe.isdisjoint(entry.features) and not (entry.version in at and kinds.WORDS[seen[i].change.kind].search(entry.text)):
                 continue
-            score, named = _mentions(spec, entry, seen[i].change.kind, weak_needed, near, id(entry) in candidates.by_id, index.common, by_words)
+            score, named, features = _mentions(
+                spec, entry, seen[i].change.kind, weak_needed, near, id(entry) in candidates.by_id, index.common, by_words, entry.version in at,
+                near > 0 and near >= top,
+            )
+            if trace is not None and features:
+                trace.append(Pair(seen[i].change, entry.version, entry.text, features, bool(score)))
             if score:
                 hit = True
                 covered |= named

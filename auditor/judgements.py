@@ -48,14 +48,20 @@ def judge(
             return load(saved, changes)
         except (ValueError, KeyError, TypeError, IndexError):  # not what dump wrote: judge again, save over it
             pass
-    sent = None
-    if heard is not None:
-        values = store.values()
-        values.load(heard)
-        sent = judging.Heard([text for ref in heard for text in _texts(values(ref))])
-    findings = judging.judge(changes, changelog.releases, rules, published, changelog.history, versions=versions, heard=sent, unjudged=unjudged)
+    findings = judging.judge(
+        changes, changelog.releases, rules, published, changelog.history, versions=versions, heard=sent(store, heard), unjudged=unjudged
+    )
     store.save_judgement(key, dump(findings, changes))
     return findings
+
+
+def sent(store: Store, heard: Sequence[int] | None) -> judging.Heard | None:
+    """What the captured runs sent, from the text ids `audit.heard` gives (None: nothing captured)."""
+    if heard is None:
+        return None
+    values = store.values()
+    values.load(heard)
+    return judging.Heard([text for ref in heard for text in _texts(values(ref))])
 
 
 def _texts(value: Any) -> list[str]:
