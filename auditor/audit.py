@@ -87,7 +87,9 @@ def assess(
     report.changelog_origin = changelog.origin
     unjudged = window.beyond(published, changelog.known_until)
     settings, judged = honoured.split(report.changes)  # "setting no longer honoured" is judged by its own module
-    report.findings = judgements.judge(collector.store, judged, changelog, rules, published, report.versions, heard(collector, report), unjudged)
+    report.findings = judgements.judge(
+        collector.store, judged, changelog, rules, published, report.versions, heard(collector, report), unjudged, collector.target.vocabulary
+    )
     report.findings = sorted(
         report.findings + honoured.findings(settings, changelog.releases, published, changelog.history, unjudged), key=sort_key
     )

@@ -64,12 +64,14 @@ from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import describe as describing
 from . import kinds, retrieval
 from . import versions as vers
 from .changelog import ChangelogHistory, Release, instant, late_entries, missing_versions, window
 from .diff import Change
 from .rules import CATEGORIES, Matcher, Observed, Rule, could_match, folded, observe, prefilter, severity_rank
 from .rules import text_diff as _text_diff
+from .targets import Vocabulary
 
 VERDICTS = ("undocumented", "partial", "documented", "unjudged")
 UNJUDGED_NOTE = "not judged: the changelog copy is older than this release, so it cannot say whether its notes tell of it"
@@ -190,6 +192,7 @@ def judge(
     heard: Heard | None = None,
     unjudged: Container[str] = frozenset(),
     trace: list[Pair] | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> list[Finding]:
     """Findings for `changes`, most severe first; every change ends in exactly one finding.
 
@@ -201,13 +204,18 @@ def judge(
     string is taken for UI text). `unjudged`: releases newer than the changelog copy can know
     (`changelog.window.beyond`); a finding whose last release is one gets the verdict "unjudged".
     `trace`: a list that receives every change–entry pair the judge weighed (for fitting the match).
+    `vocabulary`: the target's words (`describe`), its main query sources and brand names.
     """
+    vocabulary = vocabulary or Vocabulary()
     known = _Changelog(releases, history, published)
     seen = [observe(change) for change in changes]
     matcher = Matcher(rules)
     matched = [_matching(matcher, s) for s in seen]
     told = {i for i, s in enumerate(seen) if _told(s, matched[i], known.at(_moved(s.change)), heard)}
-    findings = [_finding(group, seen, matched, known, heard, told, unjudged, trace) for group in _groups(seen, matched, told)]
+    # Tools that came or went name the texts that gain or lose their name: one change (Glob and Grep
+    # replaced by bfs/ugrep, and the prompts that stop naming them).
+    tools = frozenset(_CAPTURED_KEY.sub("", c.key) for c in changes if c.kind in ("tool", "tool_schema") and c.status in ("added", "removed"))
+    findings = [_finding(group, seen, matched, known, vocabulary, heard, told, unjudged, trace, tools) for group in _groups(seen, matched, told)]
     span = _span(versions, published, changes)
     if published is not None:
         findings += _missing_sections([v for v in span if v not in unjudged], releases, known.newest)
@@ -585,6 +593,7 @@ class _Specifics:
     bigrams: dict[str, list[str]] = field(default_factory=dict)  # "push notification" → names spoken so
     values_all: set[str] = field(default_factory=set)
     probe: frozenset[str] = frozenset()  # everything an entry could share with it, for a quick skip
+    described: str = ""  # the change in the vendor's words (`describe`)
 
 
 _NAME = re.compile(
@@ -596,7 +605,7 @@ _CAMEL = re.compile(r"[a-z0-9][A-Z]")
 _DASHES = re.compile(r"[a-z0-9]-[a-z0-9]+-[a-z0-9]")
 _COMMAND = re.compile(r"(?<![\w/.:])(?:/[a-z][a-z-]{2,}|--[a-z][a-z-]+)(?![\w/])")
 # Brand names written like identifiers: naming one is not naming a change.
-_PROPER_NOUNS = frozenset("GitHub GitLab JavaScript TypeScript PowerShell VSCode WebFetch WebSearch OpenTelemetry OAuth iTerm macOS".split())
+_PROPER_NOUNS = frozenset("GitHub GitLab JavaScript TypeScript PowerShell VSCode OpenTelemetry OAuth iTerm macOS".split())  # and the target's
 _DISTINCT = re.compile(r"[_\-.]|[a-z][A-Z]|\d")
 _PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _KIND_WORDS = {
@@ -615,9 +624,10 @@ def _spoken(name: str) -> str | None:
     return " ".join(p.lower() for p in parts) if len(parts) > 1 else None
 
 
-def _specifics(seen: Observed, rules: list[Rule]) -> _Specifics:
+def _specifics(seen: Observed, rules: list[Rule], vocabulary: Vocabulary, tools: frozenset[str] = frozenset()) -> _Specifics:
     change = seen.change
-    out = _Specifics(whole=change.kind in kinds.LONG_TEXT and not (seen.before and seen.after))
+    out = _Specifics(whole=change.kind in kinds.LONG_TEXT and not (seen.before and seen.after), described=describing.describe(change, vocabulary))
+    vendor = describing.spoken(change, vocabulary)
     changed = "\n".join((seen.added_text, seen.removed_text))
     if change.kind in kinds.NAMED or (change.kind in ("prompt_section", "section_condition", "request_param") and not change.key.startswith("#")):
         out.key = _CAPTURED_KEY.sub("", change.key)
@@ -625,9 +635,14 @@ def _specifics(seen: Observed, rules: list[Rule]) -> _Specifics:
         if change.kind in kinds.USER_FACING and out.key_alone:  # an edited fact's name says which, not what changed
             out.salient.add(out.key)
     if "_" in changed or _CAMEL.search(changed) or _DASHES.search(changed):
-        out.names.update(n for n in _NAME.findall(changed) if n not in _PROPER_NOUNS and not _MODEL.fullmatch(n.split("claude-")[-1]))
+        out.names.update(
+            n for n in _NAME.findall(changed) if n not in _PROPER_NOUNS and n not in vocabulary.proper_nouns and not _MODEL.fullmatch(n.split("claude-")[-1])
+        )
     if change.kind != "request_code" and ("/" in changed or "--" in changed):
         out.names.update(_COMMAND.findall(changed))
+    named_tools = set() if out.whole else {t for t in tools if t in changed and re.search(rf"(?<![\w$]){re.escape(t)}(?![\w$])", changed)} - {out.key}
+    out.names |= named_tools
+    out.salient |= named_tools  # a tool that came or went, named where this text changed: a distinctive name
     out.names.discard(out.key)
     patterns = [p for rule in rules for p in rule.patterns()]
     if not (change.kind in _SWITCHES and out.key_alone):  # a switch that came or went is its key; its description's names are no side edits
@@ -636,10 +651,11 @@ def _specifics(seen: Observed, rules: list[Rule]) -> _Specifics:
     # names is part of the change even where the edit did not touch it.
     small = change.kind in ("request_code", "section_condition") and len(seen.before) + len(seen.after) <= _SMALL
     whole = seen.before + "\n" + seen.after if small else changed
-    out.models = _models(whole + "\n" + change.key)
+    out.models = _models(whole + "\n" + change.key + "\n" + vendor)
     out.models_strong = change.kind == "model"
     # Prose about effort says `high` bare; elsewhere only a quoted level (or "xhigh") is a value.
-    about = change.kind != "request_code" and could_match(_NEEDS[_ABOUT_EFFORT], folded(changed)) and _ABOUT_EFFORT.search(changed)
+    said = changed + "\n" + vendor
+    about = change.kind != "request_code" and could_match(_NEEDS[_ABOUT_EFFORT], folded(said)) and _ABOUT_EFFORT.search(said)
     levels = _EFFORT if about else _QUOTED_EFFORT
     out.values = _levels(levels, seen.added_text, seen.folded_added)
     out.old_values = _levels(levels, seen.removed_text, seen.folded_removed)
@@ -648,7 +664,7 @@ def _specifics(seen: Observed, rules: list[Rule]) -> _Specifics:
         out.old_values |= _numbers(seen.removed_text)
     if change.kind not in _UNRANKED:
         sentences = [(s, retrieval.tokens(s)) for s in _changed_sentences(seen)]
-        out.query = [t for _, words in sentences for t in words] + retrieval.tokens(out.key or "")
+        out.query = [t for _, words in sentences for t in words] + retrieval.tokens(out.key or "") + retrieval.tokens(vendor)
         if change.kind in kinds.LONG_TEXT and seen.before and seen.after:
             out.sentences = [(s, frozenset(words)) for s, words in sentences if len(words) >= _MIN_SENTENCE]
     for name in out.names | ({out.key} if out.key else set()):
@@ -772,15 +788,14 @@ _CALLED_BY_NAME = _SWITCHES | {"tool", "tool_schema"}  # users set them, the mod
 # Request code names the query it builds (`querySource:"agent_namer"`); the conversation's own request
 # is the main thread's, the SDK's or compaction's. Others (classifiers, namers, token counts) are side queries.
 _SOURCE = re.compile(r"\b(?:querySource|source)\s*:\s*\"([\w-]+)\"")
-_MAIN_SOURCES = frozenset(("repl_main_thread", "sdk", "compact", "session_memory", "agent"))
 
 
-def _side_query(change: Change) -> str | None:
+def _side_query(change: Change, vocabulary: Vocabulary) -> str | None:
     """The side query a request-building function builds (None: not request code, or the main request)."""
     if change.kind != "request_code":
         return None
     sources = {s for v in (change.before, change.after) if isinstance(v, str) for s in _SOURCE.findall(v)}
-    if not sources or sources & _MAIN_SOURCES or any(s.startswith(("repl_main_thread", "agent:")) for s in sources):
+    if not sources or sources & vocabulary.main_sources or any(s.startswith(vocabulary.main_prefixes) for s in sources):
         return None
     return ", ".join(sorted(sources))  # kinds users set by name, once the changelog tells them of it
 
@@ -792,6 +807,7 @@ def _severity(
     matched: list[list[Rule]],
     heard: Heard | None,
     spelled: Container[str],
+    vocabulary: Vocabulary,
     told: Container[int] = (),
 ) -> tuple[str, str | None]:
     """The deciding rule's severity, unless what changed reaches neither the model nor users: a
@@ -813,7 +829,7 @@ def _severity(
             return "medium", "a switch this release's notes tell users of"
         if all(c.kind in _UNHEARD for c in changes):
             return "medium", "a prompt the model reads, for a command this release's notes tell users of"
-    sides = {_side_query(c) for c in changes}
+    sides = {_side_query(c, vocabulary) for c in changes}
     if None not in sides:
         return "low", f"a side query ({', '.join(sorted(str(s) for s in sides))}): not the conversation's own request"
     if heard is None or not all(c.kind in _UNHEARD for c in changes):
@@ -830,8 +846,8 @@ def _moved(*changes: Change) -> list[str]:
 
 
 def _finding(
-    group: list[int], seen: list[Observed], matched: list[list[Rule]], known: _Changelog, heard: Heard | None = None, told: Container[int] = (),
-    unjudged: Container[str] = frozenset(), trace: list[Pair] | None = None,
+    group: list[int], seen: list[Observed], matched: list[list[Rule]], known: _Changelog, vocabulary: Vocabulary, heard: Heard | None = None,
+    told: Container[int] = (), unjudged: Container[str] = frozenset(), trace: list[Pair] | None = None, tools: frozenset[str] = frozenset(),
 ) -> Finding:
     members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), seen[i].change.key))
     rules = [rule for i in members for rule in matched[i]]
@@ -842,7 +858,7 @@ def _finding(
     if all(c.removed_in for c in changes):
         removed_in = max((c.removed_in for c in changes if c.removed_in), key=vers.parse)
 
-    specifics = [_specifics(seen[i], matched[i]) for i in members]
+    specifics = [_specifics(seen[i], matched[i], vocabulary, tools) for i in members]
     by_words = primary is not None and not primary.structural  # the finding is about words its rule found
     at = _moved(*changes)
     index = known.at(at)
@@ -886,7 +902,7 @@ def _finding(
     nearest = max(relevant.values(), key=lambda e: best_retrieved.get(id(e), 0.0), default=None)
     if nearest is not None and best_retrieved.get(id(nearest), 0.0) < RETRIEVED:
         nearest = None  # quoted only when retrieval ranks it near the change: one it could mean
-    verdict, note, missing = _verdict(changes, specifics, seen, members, ranked, covered, unmentioned_members, nearest)
+    verdict, note, missing = _verdict(changes, specifics, seen, members, ranked, covered, unmentioned_members, nearest, vocabulary)
     observed = set().union(*(s.salient | s.models | s.values | s.old_values for s in specifics))
     confidence, basis = _confidence(primary, verdict, observed, covered, [e for e, _ in ranked], at, bool(relevant), index)
     if at and at[-1] in unjudged:
@@ -894,7 +910,7 @@ def _finding(
 
     refs = tuple(ChangelogRef(e.version, e.text) for e, _ in ranked[:_MAX_REFS])
     category = primary.category if primary else "other"
-    severity, lowered = _severity(primary, members, seen, matched, heard, index.spelled, told)
+    severity, lowered = _severity(primary, members, seen, matched, heard, index.spelled, vocabulary, told)
     return Finding(
         id=_finding_id(primary, changes, introduced, removed_in),
         category=category,
@@ -905,7 +921,7 @@ def _finding(
             "rule": primary.id if primary else None,
             "matched_rules": sorted({rule.id for rule in rules}),
             "category_name": CATEGORIES.get(category, category),
-            "changes": [_observation(seen[i]) for i in members[:_MAX_SHOWN]],
+            "changes": [_observation(seen[i], spec.described) for i, spec in zip(members[:_MAX_SHOWN], specifics, strict=False)],
             "more_changes": max(0, len(members) - _MAX_SHOWN),
             "note": note,
             "missing": missing,
@@ -959,6 +975,7 @@ def _verdict(
     covered: set[str],
     unmentioned: list[Change],
     nearest: _Entry | None,
+    vocabulary: Vocabulary,
 ) -> tuple[str, str, list[str]]:
     """(verdict, note, what the changelog leaves out); `nearest`: the entry with the evidence words
     that retrieval ranks closest to the change, when it ranks it near (RETRIEVED)."""
@@ -980,8 +997,9 @@ def _verdict(
         missing.append(f"names: {', '.join(names[:_MAX_SHOWN])}")
     if any(seen[i].condition == "removed" for i in members) and any(e.audience for e, _ in mentioning):
         missing.append("audience: the entry speaks of one model, plan or provider, but the condition that limited the change was removed (it now applies to everyone)")
-    scenarios = sorted({c.scenario for c in changes if c.scenario})
     limits = {e.limited for e, _ in mentioning}
+    # A scenario of the plan the entry names (Pro subscribers ↔ "Pro/Max plans") is inside its audience.
+    scenarios = sorted({c.scenario for c in changes if c.scenario and not _inside(vocabulary.audiences.get(c.scenario), limits)})
     if scenarios and None not in limits:
         missing.append(
             f"audience: the entry limits it to {', '.join(sorted(str(x) for x in limits))}, but it was also seen with "
@@ -1001,6 +1019,12 @@ def _verdict(
     return "documented", f"named by {len(mentioning)} changelog entr{'y' if len(mentioning) == 1 else 'ies'}", []
 
 
+def _inside(audience: str | None, limits: set[str | None]) -> bool:
+    """Whether a scenario's audience ("Pro subscribers") is one the entries limit the change to ("Pro/Max plans")."""
+    names = set(re.findall(r"\b[A-Z]\w+", audience or ""))
+    return bool(names) and all(limit is not None and any(re.search(rf"\b{n}\b", limit) for n in names) for limit in limits)
+
+
 _REMOVAL = re.compile(r"\b(?:remov|drop|delet|deprecat|retir|no longer|stop(?:s|ped)?\b|disabl|without\b|replac)", re.IGNORECASE)
 _MIN_SENTENCE = 4  # retrieval tokens: a shorter changed sentence (a number, a word) is no edit of its own
 
@@ -1013,12 +1037,13 @@ def _spoken_of(sentence: str, words: frozenset[str], covered: set[str], mentioni
     return any(len(words & entry.stems) >= 2 for entry, _ in mentioning)
 
 
-def _observation(seen: Observed) -> dict[str, Any]:
+def _observation(seen: Observed, described: str) -> dict[str, Any]:
     change = seen.change
     out: dict[str, Any] = {
         "kind": change.kind,
         "key": change.key,
         "label": change.label,
+        "described": described,
         "status": change.status,
         "changed_in": list(change.changed_in),
     }

@@ -21,6 +21,7 @@ from . import judge as judging
 from .judge import ChangelogRef, Finding
 from .rules import Rule
 from .rules import digest as rules_digest
+from .targets import Vocabulary
 
 if TYPE_CHECKING:
     from .changelog import Changelog
@@ -37,6 +38,7 @@ def judge(
     versions: Sequence[str],
     heard: Sequence[int] | None = None,
     unjudged: frozenset[str] = frozenset(),
+    vocabulary: Vocabulary | None = None,
 ) -> list[Finding]:
     """`judge.judge` of these inputs, from the store when the same inputs were judged before.
     `heard`: text ids of what the captured runs sent (read only when judging: the ids are the key);
@@ -49,7 +51,8 @@ def judge(
         except (ValueError, KeyError, TypeError, IndexError):  # not what dump wrote: judge again, save over it
             pass
     findings = judging.judge(
-        changes, changelog.releases, rules, published, changelog.history, versions=versions, heard=sent(store, heard), unjudged=unjudged
+        changes, changelog.releases, rules, published, changelog.history, versions=versions, heard=sent(store, heard), unjudged=unjudged,
+        vocabulary=vocabulary,
     )
     store.save_judgement(key, dump(findings, changes))
     return findings

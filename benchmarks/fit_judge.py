@@ -186,7 +186,7 @@ def _rows(args: argparse.Namespace, labels: eval_judge.RangeLabels) -> list[Row]
             trace: list[judging.Pair] = []
             sent = judgements.sent(collector.store, audit.heard(collector, report))
             judging.judge(judged, changelog.releases, loaded, published, changelog.history, versions=report.versions, heard=sent,
-                          unjudged=unjudged, trace=trace)
+                          unjudged=unjudged, trace=trace, vocabulary=collector.target.vocabulary)
             out += rows_of(trace, labels)
     return out
 

@@ -301,6 +301,13 @@ def test_an_entry_limited_to_a_provider_or_plan_is_partial_for_what_a_captured_r
     finding = one(judge([sent], notes(v1_0_2=[entry]), rules_, PUBLISHED))
     assert finding.verdict == "partial"
     assert any(m.startswith("audience: the entry limits it to Max plans") and "print-default" in m for m in finding.evidence["missing"])
+    # Seen as a Max subscriber (the target's audience for the scenario): inside the entry's audience.
+    from auditor.targets.claude_code import CLAUDE_CODE
+
+    as_max = Change("request_param", "turn 0: context_management", "turn 0: context_management", None, {"edits": ["clear"]}, "1.0.2", scenario="plan-max")
+    assert one(judge([as_max], notes(v1_0_2=[entry]), rules_, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary)).verdict == "documented"
+    as_pro = Change("request_param", "turn 0: context_management", "turn 0: context_management", None, {"edits": ["clear"]}, "1.0.2", scenario="plan-pro")
+    assert one(judge([as_pro], notes(v1_0_2=[entry]), rules_, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary)).verdict == "partial"
     everyone = one(judge([sent], notes(v1_0_2=["Enabled context_management tool-result clearing"]), rules_, PUBLISHED))
     assert everyone.verdict == "documented"
 
@@ -381,3 +388,31 @@ def test_a_prompt_the_model_reads_for_a_command_the_notes_name_leaves_the_catch_
     assert [len(f.changes) for f in judge([compact, other], notes(v1_0_2=fixed), CATCH_ALL, PUBLISHED, heard=heard) if f.category != "changelog"] == [2]
     about = ["`/compact` now reminds you when the context is nearly full", *OTHER_NOTES]
     assert [len(f.changes) for f in judge([compact, other], notes(v1_0_2=about), CATCH_ALL, PUBLISHED, heard=heard) if f.category != "changelog"] == [1, 1]
+
+
+def test_request_code_of_a_side_query_is_low_and_the_targets_main_query_keeps_its_severity():
+    from auditor.targets.claude_code import CLAUDE_CODE
+
+    def code(source: str) -> Change:
+        return change("request_code", f"build {source}", f'{{querySource:"{source}",effort:"medium"}}', f'{{querySource:"{source}",effort:"high"}}')
+
+    namer = one(judge([code("agent_namer")], notes(), RULES, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
+    assert namer.severity == "low" and "side query (agent_namer)" in namer.evidence["severity_note"]
+    main = one(judge([code("repl_main_thread")], notes(), RULES, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
+    assert main.severity == "high"
+    # Without the target's vocabulary no query source is known to be the main one.
+    assert one(judge([code("repl_main_thread")], notes(), RULES, PUBLISHED)).severity == "low"
+
+
+def test_texts_that_stop_naming_a_tool_that_went_are_told_by_the_entry_about_that_tool():
+    tool_rules = rules.parse('[[rule]]\nid = "tools"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool_schema", "system_block"]\nevidence = ["tool"]\n')
+    gone = Change("tool_schema", "turn 0: Glob", "turn 0: Glob", "Find files by pattern", None, "1.0.2", scenario="print-default")
+    prompt = Change(
+        "system_block", "turn 0: block 2", "turn 0: block 2", "Use Glob to find files. Keep answers short.", "Use find through Bash. Keep answers short.",
+        "1.0.2", scenario="print-default",
+    )
+    entry = "Native builds: the `Glob` tool is replaced by `bfs` available through the Bash tool"
+    found = judge([gone, prompt], notes(v1_0_2=[entry, *OTHER_NOTES]), tool_rules, PUBLISHED)
+    assert [(f.verdict, f.changelog_refs[0].entry) for f in found] == [("documented", entry)] * 2
+    alone = one(judge([prompt], notes(v1_0_2=[entry, *OTHER_NOTES]), tool_rules, PUBLISHED))  # the tool did not go: no such link
+    assert alone.verdict == "undocumented"

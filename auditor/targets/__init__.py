@@ -28,6 +28,19 @@ class Hold:
 
 
 @dataclass(frozen=True)
+class Vocabulary:
+    """How the vendor's notes speak of what auditor observes: who a capture scenario stands for (its
+    plan, its route), its words for request fields, the query sources of the conversation's own request
+    (every other request-building function is a side query), and brand names spelled like identifiers."""
+
+    audiences: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)
+    main_sources: frozenset[str] = frozenset()
+    main_prefixes: tuple[str, ...] = ()
+    proper_nouns: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Target:
     """One CLI on npm.
 
@@ -53,6 +66,7 @@ class Target:
     hold: Hold = Hold()
     user_agent_version: str = ""  # regex: group 1 is the CLI's version in its requests' User-Agent
     subagent_header: str = ""  # a request header only subagents' requests carry
+    vocabulary: Vocabulary = Vocabulary()
 
     def ships_native(self, version: str) -> bool:
         from ..versions import parse

@@ -1,6 +1,6 @@
 """Anthropic's Claude Code (npm @anthropic-ai/claude-code)."""
 
-from . import ChangelogSource, Hold, Target
+from . import ChangelogSource, Hold, Target, Vocabulary
 
 CLAUDE_CODE = Target(
     name="claude-code",
@@ -32,4 +32,22 @@ CLAUDE_CODE = Target(
     # some releases say claude-code/ instead of claude-cli/
     user_agent_version=r"\bclaude-(?:cli|code)/(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)",
     subagent_header="x-claude-code-agent-id",
+    vocabulary=Vocabulary(
+        audiences={
+            **{f"plan-{plan}": f"{plan.title()} subscribers" for plan in ("pro", "max", "team", "enterprise")},
+            **{f"plan-{plan}-opus": f"{plan.title()} subscribers on Opus" for plan in ("pro", "max", "team", "enterprise")},
+            "print-base-url": "a gateway (ANTHROPIC_BASE_URL)", "interactive-base-url": "a gateway (ANTHROPIC_BASE_URL)",
+            "subagent-haiku": "subagents",
+        },
+        fields={
+            "effort": "effort", "max_tokens": "max output tokens", "thinking.type": "thinking", "budget_tokens": "thinking budget tokens",
+            "context_management": "context management", "temperature": "temperature", "tool_choice": "tool choice", "model": "model",
+            "speed": "fast mode", "service_tier": "service tier",
+        },
+        # The conversation's own request is the main thread's, the SDK's, compaction's or a subagent's;
+        # other request builders (classifiers, namers, token counts) are side queries.
+        main_sources=frozenset(("repl_main_thread", "sdk", "compact", "session_memory", "agent")),
+        main_prefixes=("repl_main_thread", "agent:"),
+        proper_nouns=frozenset(("WebFetch", "WebSearch")),
+    ),
 )

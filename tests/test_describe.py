@@ -1,0 +1,40 @@
+"""Every change in words: the vendor's vocabulary for who got what."""
+
+from auditor.describe import describe, model_name, spoken
+from auditor.diff import Change
+from auditor.targets import Vocabulary
+from auditor.targets.claude_code import CLAUDE_CODE
+
+VOCABULARY = CLAUDE_CODE.vocabulary
+
+
+def change(kind, key, before, after, scenario=None):
+    return Change(kind, key, key, before, after, "2.1.117", None, ("2.1.117",), scenario=scenario)
+
+
+def test_a_request_parameter_in_the_vendors_words_with_its_audience():
+    effort = change("request_param", "turn 0: output_config", {"effort": "medium"}, {"effort": "high"}, "plan-pro")
+    assert describe(effort, VOCABULARY) == "Pro subscribers: effort high (was medium)"
+    model = change("request_param", "turn 0: model", "claude-opus-4-6", "claude-opus-4-7", "plan-max")
+    assert describe(model, VOCABULARY) == "Max subscribers: model Opus 4.7 (was Opus 4.6)"
+    tokens = change("request_param", "turn 0: max_tokens", 32000, 64000)
+    assert describe(tokens, VOCABULARY) == "max output tokens 64000 (was 32000)"
+    budget = change("request_param", "subagent 0: thinking", None, {"type": "enabled", "budget_tokens": 31999}, "subagent-haiku")
+    assert describe(budget, VOCABULARY) == "subagents: thinking enabled (was none); thinking budget tokens 31999 (was none)"
+
+
+def test_a_beta_is_the_feature_it_names_and_other_kinds_their_noun():
+    beta = change("beta", "context-hint-2026-04-09", None, "context-hint-2026-04-09")
+    assert describe(beta, VOCABULARY) == "context hint beta added"
+    env = change("env", "CLAUDE_CODE_FORK_SUBAGENT", None, "")
+    assert describe(env, VOCABULARY) == "env var CLAUDE_CODE_FORK_SUBAGENT added"
+    assert spoken(env, VOCABULARY) == ""  # nothing beyond the changed text to match with
+
+
+def test_without_the_targets_vocabulary_fields_keep_their_own_names():
+    effort = change("request_param", "turn 0: output_config", {"effort": "medium"}, {"effort": "high"}, "plan-pro")
+    assert describe(effort, Vocabulary()) == "effort high (was medium)"
+
+
+def test_model_ids_as_release_notes_write_them():
+    assert model_name("claude-opus-4-7 claude-3-5-haiku-20241022 claude-haiku-4-5-20251001 claude-opus-5") == "Opus 4.7 Haiku 3.5 Haiku 4.5 Opus 5"
