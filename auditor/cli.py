@@ -500,14 +500,17 @@ def _conflicts(conflicts: list[str]) -> None:
 @click.option("--fail-on", type=click.Choice(action_.FAIL_ON), default="never", show_default=True,
               help="Exit 1 after posting when a finding has this verdict (partial: or worse).")
 @click.option("--dry-run", is_flag=True, help="Print the comments it would post; call nothing, save nothing.")
+@click.option("--author", help="The login the token posts as; only its comments and tracking issue are trusted "
+                               "(default: the token's user, else github-actions[bot]; name a GitHub App's <app>[bot]).")
 @_scenario_options
 @_judging_options
 @_shared_options
 @click.pass_context
-def action(ctx, baseline, until, issue, severity, fail_on, dry_run, scenario_names, scenarios_dir, no_capture, plan,
+def action(ctx, baseline, until, issue, severity, fail_on, dry_run, author, scenario_names, scenarios_dir, no_capture, plan,
            changelog_source_, rules_dir, policy_file):
     """The GitHub Action: one comment per new release on a tracking issue (settings from GITHUB_* variables)."""
-    settings = action_.Settings.from_env(baseline=baseline, until=until, issue=issue, severity=severity, fail_on=fail_on, dry_run=dry_run)
+    settings = action_.Settings.from_env(baseline=baseline, until=until, issue=issue, severity=severity, fail_on=fail_on, dry_run=dry_run,
+                                         author=author)
     scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress, _http() as client:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
