@@ -159,9 +159,9 @@ def run(
     me = ""
     if github is not None:
         me = settings.author or github.login()
-        if outcome.issue:
-            github.check_issue(outcome.issue)
-        else:
+        if outcome.issue and not same_login(github.check_issue(outcome.issue), me) and not settings.issue:
+            outcome.issue = None  # remembered by an auditor that took anyone's issue: look again (an issue named is used as it is)
+        if not outcome.issue:
             outcome.issue = github.find_issue(tracking_marker(target.name), me)
         if outcome.issue:
             existing = _marked(github.comments(outcome.issue), target.name, me)

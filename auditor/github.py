@@ -68,11 +68,12 @@ class GitHub:
     def create_issue(self, title: str, body: str) -> int:
         return self._json("POST", f"/repos/{self.repository}/issues", dict, json={"title": title, "body": body})["number"]
 
-    def check_issue(self, number: int) -> None:
-        """Fails with a clear line when the issue is not there (404) or is a pull request."""
+    def check_issue(self, number: int) -> str:
+        """Who opened the issue; fails with a clear line when it is not there (404) or is a pull request."""
         issue = self._json("GET", f"/repos/{self.repository}/issues/{number}", dict, what=f"issue #{number}")
         if "pull_request" in issue:
             raise GitHubError(f"#{number} in {self.repository} is a pull request, not an issue")
+        return _author(issue)
 
     # -- comments ----------------------------------------------------------------------------------
 

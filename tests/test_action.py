@@ -140,6 +140,20 @@ def test_a_strangers_tracking_issue_is_not_used(releases, github, actions_env, m
     assert writes(github) == [f"POST /repos/acme/tools/issues/{ours}/comments"]  # 2.1.114, on the Action's own issue
 
 
+def test_a_strangers_issue_remembered_by_an_older_auditor_is_left(releases, github, actions_env):
+    """An auditor before this one took any issue with the marker and kept its number (and what it said was
+    reported there) in the store."""
+    target = targets.get("claude-code")
+    github.open_issue(action.tracking_title(target.display_name), action.tracking_body(target), login=STRANGER)
+    Store.open(actions_env / "store.db").save_state(action.state_key("acme/tools", "claude-code"), {"issue": 1, "reported": "2.1.114"})
+    assert run().exit_code == 0
+    assert writes(github) == ["POST /repos/acme/tools/issues", "POST /repos/acme/tools/issues/2/comments"]  # its own issue, 2.1.114 on it
+    assert Store.open(actions_env / "store.db").state(action.state_key("acme/tools", "claude-code")) == {"issue": 2, "reported": "2.1.114"}
+    github.calls.clear()
+    assert run("--issue", "1", "--until", "2.1.113").exit_code == 0  # an issue named is used, whoever opened it
+    assert writes(github) == ["POST /repos/acme/tools/issues/1/comments"]
+
+
 def test_a_personal_token_is_the_user_it_names(releases, github, actions_env):
     github.user_token, github.login = True, "octocat"
     assert run("--until", "2.1.113").exit_code == 0
