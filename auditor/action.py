@@ -4,7 +4,8 @@ issue (a hidden marker per release, so a re-run edits its comment instead of add
 
 State (the tracking issue and the last release fully reported) lives in the store, which the workflow
 caches; on a cold cache it is read back from the markers of the issue's comments. The state only moves
-past a release whose comment was posted with every capture done."""
+past a release whose comment was posted with every capture done. Anyone can write a marker on a public
+issue, so only comments (and a tracking issue) written by the identity the token acts as count."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from pathlib import Path
 from . import audit, versions
 from .capture import ERROR, Scenario
 from .collector import Collector, Progress
-from .errors import AuditorError, CaptureError
-from .github import DEFAULT_API_URL, Comment, GitHub
+from .errors import AuditorError, CaptureError, GitHubError
+from .github import DEFAULT_API_URL, Comment, GitHub, same_login
 from .report import DiffReport
 from .report import comment as comment_report
 from .report import json as json_report
@@ -50,6 +51,7 @@ class Settings:
     severity: str = "medium"
     fail_on: str = "never"
     dry_run: bool = False
+    author: str | None = None  # the login the token posts as, when GitHub cannot tell (a GitHub App's token)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **flags) -> Settings:
@@ -154,13 +156,15 @@ def run(
     state = store.state(key) or {}
     outcome = Outcome(issue=settings.issue or state.get("issue"))
     existing: dict[str, Comment] = {}
+    me = ""
     if github is not None:
+        me = settings.author or github.login()
+        if outcome.issue and not same_login(github.check_issue(outcome.issue), me) and not settings.issue:
+            outcome.issue = None  # remembered by an auditor that took anyone's issue: look again (an issue named is used as it is)
+        if not outcome.issue:
+            outcome.issue = github.find_issue(tracking_marker(target.name), me)
         if outcome.issue:
-            github.check_issue(outcome.issue)
-        else:
-            outcome.issue = github.find_issue(tracking_marker(target.name))
-        if outcome.issue:
-            existing = _marked(github.comments(outcome.issue), target.name)
+            existing = _marked(github.comments(outcome.issue), target.name, me)
     published = collector.published()
     until = settings.until or collector.latest(1)[0]
     collector.resolve(until)
@@ -193,6 +197,7 @@ def run(
         posted = (github.update_comment(existing[version].id, body) if version in existing
                   else github.create_comment(outcome.issue, body))
         outcome.posted[version] = posted.url
+        _posted_as(posted, me)
         clean = clean and not failures
         if clean and (reported is None or versions.parse(version) > versions.parse(reported)):
             reported = version
@@ -219,14 +224,23 @@ def _audit(collector: Collector, version: str, scenarios: list[Scenario], judgin
     return report, failures
 
 
-def _marked(comments: list[Comment], target: str) -> dict[str, Comment]:
-    """The issue's release comments by version (the first one per version, should a human copy one)."""
+def _marked(comments: list[Comment], target: str, author: str) -> dict[str, Comment]:
+    """The issue's release comments by version, only those `author` wrote (the first one per version):
+    a marker in anyone else's comment neither stops a release from being reported nor gets edited."""
     out: dict[str, Comment] = {}
     for c in comments:
         version = comment_report.marked_version(c.body, target)
-        if version and versions.is_version(version):
+        if version and versions.is_version(version) and same_login(c.author, author):
             out.setdefault(version, c)
     return out
+
+
+def _posted_as(comment: Comment, author: str) -> None:
+    """A comment posted under another login than the one trusted would be taken for a stranger's by the
+    next run (reported again, never edited): stop and say which login to name."""
+    if comment.author and not same_login(comment.author, author):
+        raise GitHubError(f"the token posts as {comment.author}, not {author}: set the action's `author` input "
+                          f"(audit action --author {comment.author}) so that the next run knows its own comments")
 
 
 def tracking_marker(target: str) -> str:

@@ -217,6 +217,11 @@ def diff(ctx, version_a, version_b, fmt, fail_on, source, scenario_names, scenar
          policy_file):
     """Diff two releases and every release published between them; judge each change against the
     changelog; recommend a version to pin."""
+    if versions.is_version(version_a) and versions.is_version(version_b) and versions.parse(version_a) > versions.parse(version_b):
+        # Refused rather than swapped: a report reads forward in time (what each release brought, judged
+        # by its changelog), so a swapped one says "removed" where the user, reading A → B, expects "added".
+        raise click.UsageError(f"{version_a} is newer than {version_b}: a diff reads forward in time, older release first "
+                               f"(audit diff {version_b} {version_a})")
     if source == "proxy":
         _render(sessions.diff_recorded(Store.open(ctx.obj["db"]), ctx.obj["target"], version_a, version_b), fmt)
         return
@@ -300,7 +305,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 @cli.command()
 @click.argument("version_list", nargs=-1)
 @click.option("--since", help="Every release from this version on.")
-@click.option("--latest", type=int, help="The newest N releases.")
+@click.option("--latest", type=click.IntRange(min=1), help="The newest N releases.")
 @click.option("--shard", type=_shard, help="Only every N-th of those releases, starting with the K-th (K/N; for parallel runners).")
 @_scenario_options
 @_work_options
@@ -500,14 +505,17 @@ def _conflicts(conflicts: list[str]) -> None:
 @click.option("--fail-on", type=click.Choice(action_.FAIL_ON), default="never", show_default=True,
               help="Exit 1 after posting when a finding has this verdict (partial: or worse).")
 @click.option("--dry-run", is_flag=True, help="Print the comments it would post; call nothing, save nothing.")
+@click.option("--author", help="The login the token posts as; only its comments and tracking issue are trusted "
+                               "(default: the token's user, else github-actions[bot]; name a GitHub App's <app>[bot]).")
 @_scenario_options
 @_judging_options
 @_shared_options
 @click.pass_context
-def action(ctx, baseline, until, issue, severity, fail_on, dry_run, scenario_names, scenarios_dir, no_capture, plan,
+def action(ctx, baseline, until, issue, severity, fail_on, dry_run, author, scenario_names, scenarios_dir, no_capture, plan,
            changelog_source_, rules_dir, policy_file):
     """The GitHub Action: one comment per new release on a tracking issue (settings from GITHUB_* variables)."""
-    settings = action_.Settings.from_env(baseline=baseline, until=until, issue=issue, severity=severity, fail_on=fail_on, dry_run=dry_run)
+    settings = action_.Settings.from_env(baseline=baseline, until=until, issue=issue, severity=severity, fail_on=fail_on, dry_run=dry_run,
+                                         author=author)
     scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress, _http() as client:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)

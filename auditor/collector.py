@@ -106,8 +106,9 @@ class Collector:
         return versions.between(self.published(), low, high)
 
     def latest(self, n: int) -> list[str]:
+        """The newest n stable releases (none for n < 1: a slice from -0 or from a negative n would be nearly all)."""
         stable = [v for v in self.published() if not versions.is_prerelease(v)]
-        return versions.sort(stable)[-n:]
+        return versions.sort(stable)[-n:] if n > 0 else []
 
     def platform_for(self, version: str) -> str:
         return self.platform if self.target.ships_native(version) else JS_PLATFORM

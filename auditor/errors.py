@@ -63,7 +63,12 @@ class ProxyError(AuditorError):
 
 class GitHubError(AuditorError):
     """GitHub refused or could not answer: no token, a missing permission (named), no such issue, a rate
-    limit that outlasted its Retry-After, the network down."""
+    limit that outlasted its Retry-After, the network down. `status` is the HTTP status GitHub answered
+    with, when it answered."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class MergeError(StoreError):

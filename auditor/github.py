@@ -1,8 +1,10 @@
-"""A small GitHub REST client for the Action: the tracking issue and its comments. The httpx client is
-passed in (tests point it at a loopback fake); every failure is a GitHubError that names what to fix."""
+"""A small GitHub REST client for the Action: the tracking issue and its comments, with who wrote them
+(the Action trusts only its own). The httpx client is passed in (tests point it at a loopback fake);
+every failure is a GitHubError that names what to fix, with the token never in it."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,6 +16,7 @@ if TYPE_CHECKING:
     import httpx
 
 DEFAULT_API_URL = "https://api.github.com"
+ACTIONS_BOT = "github-actions[bot]"  # who the workflow's own GITHUB_TOKEN posts as
 MAX_RETRY_AFTER = 120  # seconds: a secondary limit asking for longer than this fails at once
 RETRIES = 2
 
@@ -23,6 +26,7 @@ class Comment:
     id: int
     body: str
     url: str
+    author: str = ""  # the login that wrote it ("" for a deleted account)
 
 
 @dataclass
@@ -43,37 +47,51 @@ class GitHub:
 
     # -- issues ------------------------------------------------------------------------------------
 
-    def find_issue(self, marker: str) -> int | None:
-        """The newest open issue whose body carries `marker` (the tracking issue), if any."""
+    def login(self) -> str:
+        """Who the token acts as: the user GET /user names (a personal token); a workflow's GITHUB_TOKEN
+        may not ask (403) and posts as github-actions[bot]."""
+        try:
+            return str(self._json("GET", "/user", dict, what="user of the token")["login"])
+        except GitHubError as exc:
+            if exc.status != 403:
+                raise
+            return ACTIONS_BOT
+
+    def find_issue(self, marker: str, author: str) -> int | None:
+        """The newest open issue that `author` opened with `marker` in its body (the tracking issue), if any:
+        anyone can open an issue that carries the marker."""
         for issue in self._pages(f"/repos/{self.repository}/issues", {"state": "open", "sort": "created", "direction": "desc"}):
-            if "pull_request" not in issue and marker in (issue.get("body") or ""):
+            if "pull_request" not in issue and marker in (issue.get("body") or "") and same_login(_author(issue), author):
                 return issue["number"]
         return None
 
     def create_issue(self, title: str, body: str) -> int:
-        return self._request("POST", f"/repos/{self.repository}/issues", json={"title": title, "body": body}).json()["number"]
+        return self._json("POST", f"/repos/{self.repository}/issues", dict, json={"title": title, "body": body})["number"]
 
-    def check_issue(self, number: int) -> None:
-        """Fails with a clear line when the issue is not there (404) or is a pull request."""
-        issue = self._request("GET", f"/repos/{self.repository}/issues/{number}", what=f"issue #{number}").json()
+    def check_issue(self, number: int) -> str:
+        """Who opened the issue; fails with a clear line when it is not there (404) or is a pull request."""
+        issue = self._json("GET", f"/repos/{self.repository}/issues/{number}", dict, what=f"issue #{number}")
         if "pull_request" in issue:
             raise GitHubError(f"#{number} in {self.repository} is a pull request, not an issue")
+        return _author(issue)
 
     # -- comments ----------------------------------------------------------------------------------
 
     def comments(self, issue: int) -> list[Comment]:
         """Every comment on the issue, oldest first (all pages)."""
-        return [Comment(c["id"], c.get("body") or "", c.get("html_url", ""))
-                for c in self._pages(f"/repos/{self.repository}/issues/{issue}/comments", {}, what=f"issue #{issue}")]
+        return [self._comment(c) for c in self._pages(f"/repos/{self.repository}/issues/{issue}/comments", {}, what=f"issue #{issue}")]
 
     def create_comment(self, issue: int, body: str) -> Comment:
-        c = self._request("POST", f"/repos/{self.repository}/issues/{issue}/comments", json={"body": body}, what=f"issue #{issue}").json()
-        return Comment(c["id"], c.get("body") or body, c.get("html_url", ""))
+        return self._comment(self._json("POST", f"/repos/{self.repository}/issues/{issue}/comments", dict, json={"body": body},
+                                        what=f"issue #{issue}"), body)
 
     def update_comment(self, comment_id: int, body: str) -> Comment:
-        c = self._request("PATCH", f"/repos/{self.repository}/issues/comments/{comment_id}", json={"body": body},
-                          what=f"comment {comment_id}").json()
-        return Comment(c["id"], c.get("body") or body, c.get("html_url", ""))
+        return self._comment(self._json("PATCH", f"/repos/{self.repository}/issues/comments/{comment_id}", dict, json={"body": body},
+                                        what=f"comment {comment_id}"), body)
+
+    def _comment(self, c: dict[str, Any], body: str = "") -> Comment:
+        """A comment as GitHub sent it; its URL is printed, so it is redacted like an error."""
+        return Comment(c["id"], c.get("body") or body, redact(str(c.get("html_url") or ""), self.token), _author(c))
 
     # -- transport ---------------------------------------------------------------------------------
 
@@ -82,8 +100,27 @@ class GitHub:
         query: dict[str, str] | None = {**params, "per_page": "100"}
         while url:
             response = self._request("GET", url, params=query, what=what)
-            yield from response.json()
+            yield from self._document(response, list, "GET", url)
             url, query = response.links.get("next", {}).get("url"), None  # the next link carries the query
+            if url and _origin(url) != _origin(self.api_url):
+                raise GitHubError(redact(f"GitHub's next page of GET {response.url.path} is on another server ({_origin(url)}): "
+                                         "not followed, the token would go there", self.token))
+
+    def _json(self, method: str, path: str, kind: type, what: str | None = None, **kwargs: Any) -> Any:
+        return self._document(self._request(method, path, what=what, **kwargs), kind, method, path)
+
+    def _document(self, response: httpx.Response, kind: type, method: str, url: str) -> Any:
+        """The JSON the API answers with, of the shape expected (an object or a list); anything else (an HTML
+        page from a proxy or a login portal) is one line saying where it came from."""
+        try:
+            doc = response.json()
+        except ValueError:
+            doc = None
+        if not isinstance(doc, kind):
+            kind_of = response.headers.get("content-type", "no content type").split(";")[0]
+            raise GitHubError(redact(f"GitHub answered {method} {_path(url)} with {response.status_code} {kind_of}, not the API's JSON: "
+                                     "check GITHUB_API_URL (on GitHub Enterprise it ends in /api/v3)", self.token), response.status_code)
+        return doc
 
     def _request(self, method: str, path_or_url: str, what: str | None = None, **kwargs: Any) -> httpx.Response:
         import httpx  # where it is used: starting `audit` must not pay for it
@@ -103,15 +140,37 @@ class GitHub:
                     f"GitHub rate limit on {method} {_path(url)}: still limited after {attempt + 1} tries (asked to wait {wait:.0f}s); run again later"
                 )
             self.sleep(wait)
-        if response.status_code >= 400:
-            raise GitHubError(_failure(method, url, response, what, self.repository))
+        if not response.is_success:  # a redirect too: the API never answers with one where auditor calls it
+            raise GitHubError(_failure(method, url, response, what, self.repository, self.token), response.status_code)
         return response
+
+
+def same_login(a: str, b: str) -> bool:
+    """GitHub logins are case-insensitive."""
+    return a.casefold() == b.casefold()
+
+
+def _author(item: dict[str, Any]) -> str:
+    return str((item.get("user") or {}).get("login") or "")
+
+
+def redact(text: str, token: str) -> str:
+    """Text from GitHub made fit to print: the token never (a proxy or server may echo it), no control
+    characters (a terminal would obey them)."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", text.replace(token, "***") if token else text)
 
 
 def _path(url: str) -> str:
     import httpx
 
     return httpx.URL(url).path
+
+
+def _origin(url: str) -> str:
+    import httpx
+
+    parsed = httpx.URL(url)
+    return f"{parsed.scheme}://{parsed.netloc.decode()}"
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -131,14 +190,19 @@ def _retry_after(response: httpx.Response) -> float | None:
     return None
 
 
-def _failure(method: str, url: str, response: httpx.Response, what: str | None, repository: str) -> str:
-    """One line: what failed, and what the user can do about it."""
+def _failure(method: str, url: str, response: httpx.Response, what: str | None, repository: str, token: str) -> str:
+    """One line: what failed, and what the user can do about it; what GitHub said is shortened to one
+    line, redacted before it is cut (a cut must not leave half a token)."""
     try:
-        message = response.json().get("message", "")
-    except ValueError:
-        message = response.text[:200]
+        message = str(response.json().get("message", ""))
+    except (ValueError, AttributeError):
+        message = response.text
+    message = " ".join(redact(message, token).split())[:200]
     status = response.status_code
-    where = f"{method} {_path(url)}"
+    where = redact(f"{method} {_path(url)}", token)  # a next page's URL is GitHub's to choose
+    if response.is_redirect:
+        return (f"GitHub answered {where} with a redirect ({status} to {redact(response.headers['location'], token)}), "
+                "not the API: check GITHUB_API_URL (on GitHub Enterprise it ends in /api/v3)")
     if status == 401:
         return f"GitHub rejected the token (401 {message or 'Bad credentials'}) on {where}: pass a valid token"
     if status == 403:

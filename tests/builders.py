@@ -176,11 +176,15 @@ CHANGELOG = """# Changelog
 class FakeGitHub:
     """GitHub's REST API for one repository's issues and comments on a local HTTP server: pages of
     `per_page` with Link headers, a token check, and `faults` (method + path → [(status, headers, body)])
-    served before the real answer."""
+    served before the real answer. What the token writes is by `login`; GET /user answers 403 as it does
+    for a workflow's GITHUB_TOKEN, or names `login` when `user_token` (a personal token). `post_as`
+    writes as a stranger."""
 
     server: HTTPServer
     repository: str = "acme/tools"
     token: str = "ghs_test_token"
+    login: str = "github-actions[bot]"
+    user_token: bool = False
     per_page: int | None = None  # force small pages (the client asks for 100)
     issues: dict[int, dict] = field(default_factory=dict)
     comments: dict[int, dict] = field(default_factory=dict)
@@ -205,12 +209,12 @@ class FakeGitHub:
             return self._json({"message": "Bad credentials"}, 401)
         prefix = f"/repos/{self.repository}/issues"
         path, body = request.path, request.get_json(silent=True) or {}
+        if path == "/user" and request.method == "GET":
+            return self._json({"login": self.login}) if self.user_token else self._json({"message": "Resource not accessible by integration"}, 403)
         if path == prefix and request.method == "GET":
             return self._page(request, [i for i in sorted(self.issues.values(), key=lambda i: -i["number"]) if i["state"] == "open"])
         if path == prefix and request.method == "POST":
-            number = max([*self.issues, *self.comments, 0]) + 1
-            self.issues[number] = {"number": number, "title": body["title"], "body": body.get("body", ""), "state": "open"}
-            return self._json(self.issues[number], 201)
+            return self._json(self.open_issue(body["title"], body.get("body", "")), 201)
         rest = path.removeprefix(prefix + "/").split("/")
         if rest[0] == "comments" and request.method == "PATCH" and int(rest[1]) in self.comments:
             self.comments[int(rest[1])]["body"] = body["body"]
@@ -222,10 +226,19 @@ class FakeGitHub:
             if rest[1:] == ["comments"] and request.method == "GET":
                 return self._page(request, sorted(self.issue_comments(number), key=lambda c: c["id"]))
             if rest[1:] == ["comments"] and request.method == "POST":
-                cid = max([*self.issues, *self.comments, 0]) + 1000
-                self.comments[cid] = {"id": cid, "issue": number, "body": body["body"], "html_url": f"{self.url}/{self.repository}/issues/{number}#issuecomment-{cid}"}
-                return self._json(self.comments[cid], 201)
+                return self._json(self.post_as(self.login, number, body["body"]), 201)
         return self._json({"message": "Not Found"}, 404)
+
+    def open_issue(self, title: str, body: str, login: str | None = None) -> dict:
+        number = max([*self.issues, *self.comments, 0]) + 1
+        self.issues[number] = {"number": number, "title": title, "body": body, "state": "open", "user": {"login": login or self.login}}
+        return self.issues[number]
+
+    def post_as(self, login: str, issue: int, body: str) -> dict:
+        cid = max([*self.issues, *self.comments, 0]) + 1000
+        self.comments[cid] = {"id": cid, "issue": issue, "body": body, "user": {"login": login},
+                              "html_url": f"{self.url}/{self.repository}/issues/{issue}#issuecomment-{cid}"}
+        return self.comments[cid]
 
     def _page(self, request: Request, items: list[dict]) -> Response:
         size = self.per_page or int(request.args.get("per_page", 30))

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from ruamel.yaml import YAML  # check-jsonschema's YAML reader (YAML 1.2: `on` stays a string)
 
-from auditor import action
+from auditor import action, targets
 from auditor.cli import cli
 from auditor.store import Store
 
@@ -94,6 +94,91 @@ def test_a_cold_cache_recovers_the_state_from_the_comments(releases, github, act
     assert not any(c.startswith(("POST", "PATCH")) for c in github.calls)
 
 
+STRANGER = "mallory"
+
+
+def writes(github) -> list[str]:
+    return [c for c in github.calls if c.startswith(("POST", "PATCH"))]
+
+
+@pytest.mark.parametrize("cache", ["warm", "cold"])
+@pytest.mark.parametrize("marked", [
+    "2.1.1 -->\n> **Capture failed:** before what was reported",  # past: would stop a cold cache's recovery there
+    "2.1.113 -->",  # the next release: would be taken as reported, or its comment edited
+    "2.1.114 -->",  # the latest
+    "9.9.9 -->",  # not yet published
+])
+def test_a_strangers_marker_changes_nothing(releases, github, actions_env, monkeypatch, cache, marked):
+    """Anyone can comment on a public tracking issue: their markers are not the Action's."""
+    assert run("--baseline", "2.1.1", "--until", "2.1.2").exit_code == 0  # issue #1, the bot's comment on 2.1.2
+    theirs = github.post_as(STRANGER, 1, "<!-- auditor:claude-code:" + marked + "\nsee my comment instead")
+    before = dict(theirs)
+    if cache == "cold":
+        monkeypatch.setenv("AUDITOR_DB", str(actions_env / "cold.db"))
+    github.calls.clear()
+    result = run()
+    assert result.exit_code == 0, result.output
+    assert writes(github) == ["POST /repos/acme/tools/issues/1/comments"] * 2  # 2.1.113 and 2.1.114, each its own comment
+    assert github.comments[theirs["id"]] == before
+    mine = [c["body"].split("\n")[0] for c in github.comments.values() if c["user"]["login"] == github.login]
+    assert mine == [f"<!-- auditor:claude-code:{v} -->" for v in ("2.1.2", "2.1.113", "2.1.114")]
+    store = Store.open(Path(str(actions_env / ("cold.db" if cache == "cold" else "store.db"))))
+    assert store.state(action.state_key("acme/tools", "claude-code")) == {"issue": 1, "reported": "2.1.114"}
+
+
+def test_a_strangers_tracking_issue_is_not_used(releases, github, actions_env, monkeypatch):
+    target = targets.get("claude-code")
+    title, body = action.tracking_title(target.display_name), action.tracking_body(target)
+    github.open_issue(title, body, login=STRANGER)  # #1, opened before the Action ever ran
+    assert run("--until", "2.1.113").exit_code == 0
+    (ours,) = [n for n, i in github.issues.items() if i["user"]["login"] == github.login]
+    assert ours != 1 and {c["issue"] for c in github.comments.values()} == {ours}
+    github.open_issue(title, body, login=STRANGER)  # a newer one, for a cold cache to find
+    monkeypatch.setenv("AUDITOR_DB", str(actions_env / "cold.db"))
+    github.calls.clear()
+    assert run().exit_code == 0
+    assert writes(github) == [f"POST /repos/acme/tools/issues/{ours}/comments"]  # 2.1.114, on the Action's own issue
+
+
+def test_a_strangers_issue_remembered_by_an_older_auditor_is_left(releases, github, actions_env):
+    """An auditor before this one took any issue with the marker and kept its number (and what it said was
+    reported there) in the store."""
+    target = targets.get("claude-code")
+    github.open_issue(action.tracking_title(target.display_name), action.tracking_body(target), login=STRANGER)
+    Store.open(actions_env / "store.db").save_state(action.state_key("acme/tools", "claude-code"), {"issue": 1, "reported": "2.1.114"})
+    assert run().exit_code == 0
+    assert writes(github) == ["POST /repos/acme/tools/issues", "POST /repos/acme/tools/issues/2/comments"]  # its own issue, 2.1.114 on it
+    assert Store.open(actions_env / "store.db").state(action.state_key("acme/tools", "claude-code")) == {"issue": 2, "reported": "2.1.114"}
+    github.calls.clear()
+    assert run("--issue", "1", "--until", "2.1.113").exit_code == 0  # an issue named is used, whoever opened it
+    assert writes(github) == ["POST /repos/acme/tools/issues/1/comments"]
+
+
+def test_a_personal_token_is_the_user_it_names(releases, github, actions_env):
+    github.user_token, github.login = True, "octocat"
+    assert run("--until", "2.1.113").exit_code == 0
+    github.post_as(STRANGER, 1, "<!-- auditor:claude-code:2.1.113 -->")
+    github.calls.clear()
+    assert run("--baseline", "2.1.2", "--until", "2.1.113").exit_code == 0  # asked again: its own comment is edited
+    assert writes(github) == ["PATCH /repos/acme/tools/issues/comments/1001"]
+
+
+def test_a_token_that_posts_as_another_login_stops_and_names_it(releases, github, actions_env):
+    """A GitHub App's installation token cannot read /user either, but posts as <app>[bot]: the next run
+    would not know its comments, so the first says which login to name."""
+    github.login = "release-bot[bot]"
+    result = run("--until", "2.1.113")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == ("Error: the token posts as release-bot[bot], not github-actions[bot]: set the action's "
+                                                      "`author` input (audit action --author release-bot[bot]) so that the next run knows its own comments")
+    github.calls.clear()
+    result = run("--until", "2.1.113", "--author", "release-bot[bot]")
+    assert result.exit_code == 0, result.output
+    assert writes(github) == [] and len(github.comments) == 1  # its issue and comment found: 2.1.113 is reported
+    result = run("--author", "release-bot[bot]")
+    assert result.exit_code == 0 and writes(github) == ["POST /repos/acme/tools/issues/1/comments"]
+
+
 def test_dry_run_prints_and_calls_nothing(releases, github, actions_env, monkeypatch):
     monkeypatch.delenv("GITHUB_TOKEN")
     result = run("--until", "2.1.113", "--dry-run")
@@ -114,6 +199,9 @@ def test_failures_are_one_line(releases, github, actions_env, monkeypatch):
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
     assert result.exit_code == 1 and len(errors) == 1 and "needs the `issues: write` permission" in errors[0]
     assert github.comments == {}
+    github.faults["POST /repos/acme/tools/issues"] = [(502, {}, {"message": f"proxy echo: token {github.token}"})]
+    result = run()
+    assert result.exit_code == 1 and github.token not in result.output and "proxy echo: token ***" in result.stderr
 
 
 def test_a_failed_post_leaves_the_state_before_it(releases, github, actions_env):
@@ -209,6 +297,6 @@ def test_action_installs_a_wheel_of_itself_and_maps_every_input():
     script = "\n".join(step.get("run", "") for step in doc["runs"]["steps"])
     assert "pip wheel" in script and "-e " not in script and "audit \"${args[@]}\"" in script
     flags = {o for p in cli.commands["action"].params for o in p.opts}
-    for name in ("baseline", "until", "issue", "severity", "fail-on", "dry-run"):
+    for name in ("baseline", "until", "issue", "severity", "fail-on", "dry-run", "author"):
         assert f"--{name}" in flags and f"--{name}" in script, name
     assert set(doc["outputs"]) == {"new_versions", "undocumented_count", "recommendation", "report_path"}

@@ -358,6 +358,26 @@ def test_bad_work_options(releases, args, words):
     assert result.exit_code == 2 and words in result.output
 
 
+@pytest.mark.parametrize("n", ["-1", "0"])  # were: every release but the oldest, every release
+def test_collect_latest_below_one_is_refused(releases, env, n):
+    result = run("collect", "--latest", n)
+    assert result.exit_code == 2 and result.stdout == ""
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert errors == [f"Error: Invalid value for '--latest': {n} is not in the range x>=1."]
+    assert not (env / "store.db").exists()
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+@pytest.mark.parametrize("source", ["release", "proxy"])
+def test_diff_with_the_ends_swapped_is_refused_before_any_work(releases, env, fmt, source):
+    """A report reads forward in time; swapped silently, it said "removed" to someone reading 2.1.114 → 2.1.1."""
+    result = run("diff", "2.1.114", "2.1.1", "--format", fmt, "--source", source)
+    assert result.exit_code == 2 and result.stdout == ""
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert errors == ["Error: 2.1.114 is newer than 2.1.1: a diff reads forward in time, older release first (audit diff 2.1.1 2.1.114)"]
+    assert not (env / "store.db").exists()  # nothing collected, nothing opened
+
+
 def test_show_prints_data_as_written(npm, env):
     npm.release("2.1.1", cli_js(NAMES_A, terse_text="Usage: /effort [low|medium|high], then [bold]stop[/bold]."), native=False)
     out = run("show", "2.1.1", "--kind", "prompt_section").output + run("show", "2.1.1", "--section", "anti_verbosity").output

@@ -55,6 +55,11 @@ def test_several_jobs_store_exactly_what_one_job_stores(four, client, tmp_path):
     assert three.ensure(wanted) and len(four.hits) == before, "a second run has nothing to do and asks nobody"
 
 
+def test_the_newest_n_releases_are_none_for_n_below_one(four, client, tmp_path):
+    collector = make(four, client, tmp_path, 1)  # a slice from -0 or -1 would be (nearly) the whole history
+    assert collector.latest(2) == ["2.1.113", "2.1.114"] and collector.latest(0) == [] and collector.latest(-1) == []
+
+
 def test_tarballs_are_evicted_only_after_their_facts_are_stored(four, client, tmp_path, monkeypatch):
     collector = make(four, client, tmp_path, 2, cache_max=0)
     version_of = {hashlib.sha512(body).hexdigest()[2:] + ".tgz": path.rsplit("-", 1)[1][:-4] for path, body in four.blobs.items()}

@@ -7,6 +7,8 @@ import dataclasses
 import re
 from datetime import UTC, datetime
 
+import cmarkgfm
+from cmarkgfm.cmark import Options
 from markdown_it import MarkdownIt
 
 from auditor.diff import Change
@@ -97,9 +99,33 @@ def test_vendor_text_renders_harmlessly():
     assert "<img" in text  # shown as text, never as HTML
 
 
+HOSTILE = ("see https://evil.example/x, <https://evil.example/y>, www.evil.example, ftp://evil.example, mail@evil.example; "
+           "\u202egnp.exe\u202c \u2066x\u2069 \u200f \u061c")
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def github_html(body: str) -> str:
+    """The comment as GitHub renders it: cmark-gfm with GitHub's extensions, bare-URL autolinks included."""
+    return cmarkgfm.markdown_to_html_with_extensions(body, options=Options.CMARK_OPT_UNSAFE,
+                                                     extensions=["autolink", "table", "strikethrough", "tagfilter"])
+
+
+def test_bare_urls_and_bidi_controls_in_vendor_text_are_inert():
+    findings = [finding(1, "undocumented", "high", HOSTILE), finding(2, "documented", "medium", HOSTILE)]
+    captured = Change(kind="system_block", key="turn 0: block 2", label=HOSTILE, before=HOSTILE, after=HOSTILE + " new",
+                      introduced_in="2.1.117", changed_in=("2.1.117",), scenario="two-turn")
+    body = render(report(findings, [captured], changelog=(("2.1.117", [HOSTILE]),)), CLAUDE_CODE, summary_url="https://example.test/run/1")
+    links = re.findall(r'<a href="([^"]*)"', github_html(body))
+    assert links == [npm_url(CLAUDE_CODE, "2.1.117"), changelog_url(CLAUDE_CODE, "2.1.117"), "https://example.test/run/1"]  # only ours
+    assert not BIDI.search(body)
+    assert "&lt;U+202E&gt;gnp.exe&lt;U+202C&gt;" in body and "<U+202E>" in body  # shown, in text and in the pin's code block
+    assert "evil.example/x" in text_of(body).replace(ZWSP, "")  # still readable
+
+
 def test_escape_is_one_inert_line():
     assert escape("a\n\n# b | c") == "a # b \\| c"  # one line: a # mid-line is no heading
     assert escape("<b>@x #12</b>") == f"&lt;b&gt;@{ZWSP}x #{ZWSP}12&lt;/b&gt;"
+    assert escape("https://a.example WWW.b.example \u202e") == f"https:{ZWSP}//a.example WWW{ZWSP}.b.example &lt;U+202E&gt;"
 
 
 def test_a_huge_release_fits_and_points_to_the_step_summary():

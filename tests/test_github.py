@@ -35,12 +35,29 @@ def test_issue_and_comments_over_several_pages(github, client):
 
 def test_finds_the_tracking_issue_by_its_marker_not_a_pull_request(github, client):
     github.per_page = 1
-    github.issues[1] = {"number": 1, "title": "pr", "body": "<!-- marker -->", "state": "open", "pull_request": {}}
-    github.issues[2] = {"number": 2, "title": "other", "body": "unrelated", "state": "open"}
-    github.issues[3] = {"number": 3, "title": "tracking", "body": "x <!-- marker --> y", "state": "open"}
+    bot = {"login": "github-actions[bot]"}
+    github.issues[1] = {"number": 1, "title": "pr", "body": "<!-- marker -->", "state": "open", "pull_request": {}, "user": bot}
+    github.issues[2] = {"number": 2, "title": "other", "body": "unrelated", "state": "open", "user": bot}
+    github.issues[3] = {"number": 3, "title": "tracking", "body": "x <!-- marker --> y", "state": "open", "user": bot}
+    github.issues[4] = {"number": 4, "title": "tracking", "body": "<!-- marker -->", "state": "open", "user": {"login": "mallory"}}
+    github.issues[5] = {"number": 5, "title": "tracking", "body": "<!-- marker -->", "state": "open", "user": None}  # a deleted account
     gh = api(github, client)
-    assert gh.find_issue("<!-- marker -->") == 3
-    assert gh.find_issue("<!-- other marker -->") is None
+    assert gh.find_issue("<!-- marker -->", "GitHub-Actions[bot]") == 3  # newer ones are a stranger's; logins ignore case
+    assert gh.find_issue("<!-- marker -->", "mallory") == 4
+    assert gh.find_issue("<!-- other marker -->", "github-actions[bot]") is None
+
+
+def test_who_the_token_acts_as(github, client):
+    gh = api(github, client)
+    assert gh.login() == "github-actions[bot]"  # a workflow's token may not read /user (403)
+    github.user_token, github.login = True, "octocat"
+    assert gh.login() == "octocat"
+    with pytest.raises(GitHubError, match=r"rejected the token \(401"):  # any other failure is one
+        GitHub(client, github.repository, "wrong", github.url).login()
+    number = gh.create_issue("t", "b")
+    github.post_as("mallory", number, "hi")
+    mine = gh.create_comment(number, "mine")
+    assert [(c.author, c.body) for c in gh.comments(number)] == [("mallory", "hi"), ("octocat", "mine")] and mine.author == "octocat"
 
 
 def test_no_token_is_one_clear_line(github, client):
@@ -97,3 +114,55 @@ def test_secondary_rate_limit_that_lasts_is_a_clear_error(github, client):
 def test_network_down_is_one_line(client):
     with pytest.raises(GitHubError, match=r"cannot reach GitHub at http://127\.0\.0\.1:9"):
         GitHub(client, "acme/tools", "t", "http://127.0.0.1:9").comments(1)
+
+
+ECHO = "you sent Authorization: Bearer {token}\n\x1b[2Jand more"
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 422, 500, 502])
+def test_what_github_says_is_printed_without_the_token(github, client, status):
+    """A server or proxy that echoes the request: the token never reaches the message, nor does a control
+    character or a second line; cut messages are cut after the token is replaced."""
+    github.faults["POST /repos/acme/tools/issues"] = [(status, {}, {"message": ECHO.format(token=github.token)})]
+    with pytest.raises(GitHubError) as failure:
+        api(github, client).create_issue("t", "b")
+    line = str(failure.value)
+    assert github.token not in line and "\n" not in line and "\x1b" not in line
+    assert "Bearer ***" in line or status == 404  # a 404 names what is missing instead
+    assert failure.value.status == status
+    github.faults["POST /repos/acme/tools/issues"] = [(500, {}, {"message": "x" * 195 + github.token})]
+    with pytest.raises(GitHubError) as failure:
+        api(github, client).create_issue("t", "b")
+    assert github.token[:5] not in str(failure.value) and "x" * 195 + "***" in str(failure.value)
+
+
+def test_a_comment_url_that_echoes_the_token_is_redacted(github, client):
+    gh = api(github, client)
+    number = gh.create_issue("t", "b")
+    github.faults[f"POST /repos/acme/tools/issues/{number}/comments"] = [
+        (201, {}, {"id": 7, "body": "b", "html_url": f"https://x.test/?{github.token}", "user": {"login": "github-actions[bot]"}})]
+    assert gh.create_comment(number, "b").url == "https://x.test/?***"
+
+
+def test_a_redirect_or_a_page_that_is_not_the_api_is_one_line(github, client):
+    github.faults["GET /repos/acme/tools/issues/1"] = [(302, {"Location": "https://login.example/sso"}, {})]
+    with pytest.raises(GitHubError, match=r"^GitHub answered GET /repos/acme/tools/issues/1 with a redirect \(302 to https://login\.example/sso\), "
+                                          r"not the API: check GITHUB_API_URL"):
+        api(github, client).check_issue(1)
+    for answer in ((200, {}, ["a", "list"]), (200, {}, "<html>portal</html>")):
+        github.faults["POST /repos/acme/tools/issues"] = [answer]
+        with pytest.raises(GitHubError, match=r"^GitHub answered POST /repos/acme/tools/issues with 200 application/json, not the API's JSON"):
+            api(github, client).create_issue("t", "b")
+    github.faults["GET /repos/acme/tools/issues"] = [(200, {}, {"message": "an object, not a page"})]
+    with pytest.raises(GitHubError, match="not the API's JSON"):
+        api(github, client).find_issue("<!-- m -->", "github-actions[bot]")
+
+
+def test_a_next_page_on_another_server_is_not_followed(github, client):
+    gh = api(github, client)
+    number = gh.create_issue("t", "b")
+    github.faults[f"GET /repos/acme/tools/issues/{number}/comments"] = [
+        (200, {"Link": '<https://elsewhere.example/steal?page=2>; rel="next"'}, [])]
+    with pytest.raises(GitHubError, match=r"next page of GET /repos/acme/tools/issues/\d+/comments is on another server "
+                                          r"\(https://elsewhere\.example\): not followed"):
+        gh.comments(number)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 
+import cmarkgfm
 from rich.console import Console
 
 from auditor.diff import Change
@@ -116,6 +117,19 @@ def test_markdown_marks_diffs_escapes_data_and_shows_code_as_a_diff_block():
     assert "```diff" in md and "-     max_tokens: 32000," in md and "+     max_tokens: 64000," in md
     assert "**Changelog** 1.0.1…1.0.2: 4 entries (2 fixes) in 1 of 2 releases; no section: 1.0.2" in md
     assert "Fixed a crash on exit" not in md and "Changelog: 4 entries (2 fixes) · [read it](" in md
+
+
+def test_markdown_makes_no_link_of_a_bare_url_and_shows_bidi_controls():
+    hostile = "go to https://evil.example/x or www.evil.example \u202eexe.txt\u202c"
+    prose = Change(kind="prompt_section", key="tone", label=hostile, before="Keep it short.\n", after=f"Keep it short. {hostile}\n",
+                   introduced_in="1.0.1", changed_in=("1.0.1",))
+    value = Change(kind="env", key="X", label="X", before=hostile, after=hostile + " 2", introduced_in="1.0.1", changed_in=("1.0.1",))
+    report = DiffReport("claude-code", "linux-x64", "1.0.0", "1.0.1", ["1.0.0", "1.0.1"], [prose, value],
+                        findings=[finding(hostile)], changelog=[("1.0.1", [hostile])], changelog_origin="CHANGELOG.md")
+    md = markdown_report.render(report)
+    html = cmarkgfm.markdown_to_html_with_extensions(md, extensions=["autolink", "table", "strikethrough", "tagfilter"])
+    assert "evil" not in " ".join(re.findall(r'<a href="([^"]*)"', html)) and 'href="https://github.com/anthropics/' in html
+    assert not re.search("[\u202a-\u202e\u2066-\u2069]", md) and md.count("U+202E") >= 4  # title, label, diff run, inline code
 
 
 def test_marks_keep_spaces_outside_and_wrapping_keeps_indents():

@@ -2,8 +2,9 @@
 changelog in numbers, a findings table, then collapsible details per release and the pin
 recommendation.
 
-Vendor text goes through `escape` (no HTML, no markdown syntax, no @mention or #123 reference); word
-diffs read without colour as ~~old~~ **new**; request code as a `diff` block of pretty-printed lines."""
+Vendor text goes through `escape` (no HTML, no markdown syntax, no @mention or #123 reference, no live
+URL, no bidirectional-text control obeyed); word diffs read without colour as ~~old~~ **new**; request
+code as a `diff` block of pretty-printed lines."""
 
 from __future__ import annotations
 
@@ -33,20 +34,33 @@ COMMENT_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
 VERDICT_MARK = {"undocumented": "🔴 undocumented", "partial": "🟡 partial", "documented": "🟢 documented", "unjudged": "⚪ not judged"}
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~!])")
 _REFERENCE = re.compile(r"(#|GH-)(?=\d)", re.IGNORECASE)
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)", re.IGNORECASE)  # where GitHub's autolinker sees scheme:// and www.
+# Bidirectional-text controls (embeddings, overrides, isolates, marks): they reorder what a reader sees
+# around them ("Trojan Source"), so they are shown as their code points instead.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 ZWSP = "\u200b"
 
 
 def escape(text: object) -> str:
     """Vendor text as one inert line of markdown: no HTML (entities), no markdown syntax (backslashes),
-    no @mention or #123 / GH-123 reference (a zero-width space after the sign)."""
-    line = " ".join(str(text).split())
+    no @mention or #123 / GH-123 reference, no link made of a bare URL (a zero-width space after the sign,
+    inside `://`, after `www`), bidi controls shown as `<U+202E>`."""
+    line = visible_controls(" ".join(str(text).split()))
     line = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     line = _MARKDOWN.sub(r"\\\1", line)
-    return _REFERENCE.sub(lambda m: m.group(1) + ZWSP, line.replace("@", "@" + ZWSP))
+    line = _AUTOLINK.sub(ZWSP, line.replace("@", "@" + ZWSP))
+    return _REFERENCE.sub(lambda m: m.group(1) + ZWSP, line)
+
+
+def visible_controls(text: str) -> str:
+    """Bidirectional-text controls as `<U+202E>`: code blocks and inline code show text as written, but
+    a reader's screen still obeys these."""
+    return _BIDI.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
 
 
 def fenced(lines: list[str], info: str = "text", indent: str = "") -> list[str]:
     """A fenced code block that no line inside can close (the fence is longer than any backtick run)."""
+    lines = [visible_controls(line) for line in lines]
     fence = "`" * max(3, 1 + max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0))
     return [f"{indent}{fence}{info}", *(f"{indent}{line}" if line else "" for line in lines), f"{indent}{fence}"]
 
@@ -156,4 +170,4 @@ def _md_run(op: str, text: str, previous: str = "=") -> str:
 
 
 def _code(text: str) -> str:
-    return text.replace("`", "'")
+    return visible_controls(text.replace("`", "'"))
