@@ -450,6 +450,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--scenario", dest="scenarios", action="append", help=f"capture scenario to judge with (default: {', '.join(DEFAULT_SCENARIOS)})")
     parser.add_argument("--per-release", action="store_true", help="judge release by release, as the Action does (pooled), not the range at once")
+    parser.add_argument("--cut-check", action="store_true", help="judge each range also with the changelog as it stood when its last window closed: verdicts must not change")
     parser.add_argument("--skeleton", action="store_true", help="print TOML stubs for unlabelled high/medium changes instead")
     args = parser.parse_args(argv)
     if not args.changelog:
@@ -518,11 +519,39 @@ def _measure(args: argparse.Namespace, ranges: Sequence[RangeLabels], parser: ar
                 parser.error("\n".join(problems))
             judged = judge_releases if args.per_release else judge_range
             findings = judged(collector, judging, labels.low, labels.high, args.scenarios or DEFAULT_SCENARIOS)
+            if args.cut_check:
+                cut = as_it_stood(changelog, labels.high, collector.published())
+                if cut is None:
+                    print(f"{labels.name}: cut-check skipped (its last window has not closed, or the changelog has no history)")
+                else:
+                    again = judged(collector, (cut, *judging[1:]), labels.low, labels.high, args.scenarios or DEFAULT_SCENARIOS)
+                    differ = sorted(set(map(_verdict_of, findings)) ^ set(map(_verdict_of, again)))
+                    print(f"{labels.name}: cut-check {'identical' if not differ else 'DIFFERS'} ({len(findings)} findings"
+                          f"{'' if not differ else ': ' + '; '.join(map(str, differ[:6]))})")
             if args.skeleton:
                 print(f"# {labels.name}\n{skeleton(findings, labels)}")
                 continue
             results.append((labels, score(findings, labels)))
     return results
+
+
+def as_it_stood(changelog: Any, version: str, published: dict[str, str | None]) -> Any:
+    """The changelog as it stood when `version`'s window closed (None: still open, or no git history)."""
+    from datetime import UTC, datetime
+
+    from auditor.changelog import Changelog, window
+
+    closes = window.window(version, published).closes
+    if changelog.history is None or closes == float("inf"):
+        return None
+    when = datetime.fromtimestamp(closes, UTC)
+    history, releases = changelog.history.as_of(when)
+    return Changelog(releases, history, changelog.origin, known_until=when.isoformat())
+
+
+def _verdict_of(finding: Any) -> tuple:
+    """What the cut-check compares: a finding about changes, its verdict, severity, confidence and entries."""
+    return (finding.id, finding.verdict, finding.severity, finding.confidence, tuple(r.entry for r in finding.changelog_refs)) if finding.changes else ()
 
 
 def _counts(result: Score) -> dict[str, Any]:

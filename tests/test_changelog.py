@@ -686,3 +686,21 @@ def test_a_copy_knows_until_its_newest_commit_its_read_or_its_file(remote, https
     path.write_text(V2)
     os.utime(path, (T0.timestamp(), T0.timestamp()))
     assert changelog.instant(_load(Store.memory(), str(path), tmp_path).known_until) == T0
+
+
+def test_the_history_as_of_a_day_is_what_folding_the_commits_until_then_gives(remote, tmp_path: Path) -> None:
+    url, work, shas = remote
+    history = ChangelogHistory()
+    repo = git.Repo(url)
+    history_module.update(history, repository.file_versions(repo, "CHANGELOG.md"))
+    for days in (0, 1, 3, 4, 5):
+        when = T0 + timedelta(days=days, hours=1)
+        folded = ChangelogHistory()
+        history_module.update(folded, [v for v in repository.file_versions(repo, "CHANGELOG.md") if v.date <= when])
+        then, releases = history.as_of(when)
+        assert then.sections.keys() == folded.sections.keys()
+        assert {v: [r.text for r in rs] for v, rs in then.entries.items()} == {v: [r.text for r in rs] for v, rs in folded.entries.items()}
+        last = [v for v in repository.file_versions(repo, "CHANGELOG.md") if v.date <= when][-1]
+        assert [(r.version, [e.full_text for e in r.entries]) for r in releases] == [
+            (r.version, [e.full_text for e in r.entries]) for r in changelog.parse(last.text)
+        ]

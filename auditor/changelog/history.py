@@ -11,7 +11,7 @@ from typing import ClassVar, NamedTuple
 from .. import versions
 from ..errors import ChangelogError
 from .markdown import parse
-from .model import Release
+from .model import Entry, Release
 
 
 class FileVersion(NamedTuple):
@@ -90,6 +90,39 @@ class ChangelogHistory:
         dates = [d for s in self.sections.values() for d in (s.first_date, s.removed_date) if d]
         dates += [d for records in self.entries.values() for r in records for d in (r.first_date, r.removed_date, *(e.date for e in r.edits)) if d]
         return max(dates, key=instant, default=None)
+
+    def as_of(self, when: datetime) -> tuple[ChangelogHistory, list[Release]]:
+        """The history as it stood at `when` (commits after it unfolded), and the releases the file held
+        then: what a run on that day knew. Commits are known here by their dates only."""
+        def before(stamp: str | None) -> bool:
+            return stamp is not None and instant(stamp) <= when
+
+        then = ChangelogHistory(baseline=self.baseline)
+        for version, section in self.sections.items():
+            if before(section.first_date):
+                gone = before(section.removed_date)
+                then.sections[version] = SectionRecord(section.first_sha, section.first_date, section.removed_sha if gone else None,
+                                                       section.removed_date if gone else None)
+        releases = []
+        for version, records in self.entries.items():
+            kept = []
+            for record in records:
+                if not before(record.first_date):
+                    continue
+                edits = [e for e in record.edits if before(e.date)]
+                gone = before(record.removed_date)
+                kept.append(EntryRecord(
+                    edits[-1].new if edits else record.original, record.first_sha, record.first_date, edits,
+                    record.removed_sha if gone else None, record.removed_date if gone else None, record.moved_from,
+                    record.moved_to if gone else None,
+                ))
+            if kept:
+                then.entries[version] = kept
+            held = then.sections.get(version)
+            if held is not None and held.removed_sha is None:
+                texts = [r.text for r in kept if r.removed_sha is None]
+                releases.append(Release(version, None, tuple(Entry(text) for text in texts)))
+        return then, sorted(releases, key=lambda r: versions.parse(r.version), reverse=True)
 
     def edited(self) -> list[tuple[str, EntryRecord]]:
         """(version, entry) for every entry rewritten after it first appeared."""
