@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import bundle, extract, versions
+from . import bundle, extract, scratch, versions
 from .capture import Scenario, ScenarioResult, capture
 from .capture.facts import CAPTURE_FORMAT, scenario_facts
 from .errors import AuditorError, Cancelled, CaptureError, StoreError, UnknownVersion
@@ -210,9 +210,14 @@ class Collector:
     def installed(self, version: str) -> Iterator[list[str]]:
         """The release unpacked in a temporary folder; yields the command that runs it."""
         package, _ = self.package_for(version)
-        with self.registry.lease(package, version) as lease, tempfile.TemporaryDirectory(prefix="auditor-run-") as tmp:
-            bundle.unpack(lease.path, Path(tmp))
+        with self.registry.lease(package, version) as lease, self.workdir() as tmp:
+            bundle.unpack(lease.path, Path(tmp), self.registry.limits, label=version)
             yield self.program(version, Path(tmp))
+
+    def workdir(self) -> tempfile.TemporaryDirectory:
+        """A folder for one release's files, in this process's scratch folder inside the cache's root
+        (scratch.py), so a killed run leaves nothing behind that the next run does not remove."""
+        return tempfile.TemporaryDirectory(prefix="run-", dir=scratch.folder(self.registry.cache.root))
 
     def program(self, version: str, root: Path) -> list[str]:
         """The command that runs the release unpacked at `root`."""
@@ -353,15 +358,16 @@ class _Pipeline:
         """One release: unpack and extract in a child process, then run the captures from the same folder."""
         c = self.collector
         _, entry = c.package_for(job.version)
-        with tempfile.TemporaryDirectory(prefix="auditor-run-") as tmp:
+        with c.workdir() as tmp:
             root = Path(tmp)
+            limits = c.registry.limits
             if job.static:
                 self._post("stage", job.version, "extract")
-                found = self._in_child(job.version, extract.from_package, tgz, root, entry, c.target, job.version)
+                found = self._in_child(job.version, extract.from_package, tgz, root, entry, c.target, job.version, limits)
                 self._post("static", job.version, *found)
             else:
                 self._post("stage", job.version, "unpack")
-                self._in_child(job.version, bundle.unpack, tgz, root)
+                self._in_child(job.version, bundle.unpack, tgz, root, limits, job.version)
             if not job.scenarios:
                 return
             argv = c.program(job.version, root)
