@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import bundle, extract, scratch, versions
+from . import bundle, extract, versions
 from .capture import Scenario, ScenarioResult, capture
 from .capture.facts import CAPTURE_FORMAT, scenario_facts
+from .capture.sandbox import stop_runs
 from .errors import AuditorError, Cancelled, CaptureError, StoreError, UnknownVersion
 from .npm import Lease, Registry
 from .store import SnapshotRow, Store
@@ -217,7 +218,7 @@ class Collector:
     def workdir(self) -> tempfile.TemporaryDirectory:
         """A folder for one release's files, in this process's scratch folder inside the cache's root
         (scratch.py), so a killed run leaves nothing behind that the next run does not remove."""
-        return tempfile.TemporaryDirectory(prefix="run-", dir=scratch.folder(self.registry.cache.root))
+        return tempfile.TemporaryDirectory(prefix="run-", dir=self.registry.cache.scratch())
 
     def program(self, version: str, root: Path) -> list[str]:
         """The command that runs the release unpacked at `root`."""
@@ -261,14 +262,16 @@ class _Pipeline:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        """Stop everything: kill extraction children, let captures end their current scenario, and
-        release the tarballs of releases that were not finished."""
+        """Stop everything: kill extraction children and the programs captures are running, and release
+        the tarballs of releases that were not finished."""
         self.stop.set()
         with self.lock:
             for child in self.children:
                 child.kill()
         for thread in self.threads:
-            thread.join()
+            while thread.is_alive():  # again and again: a worker may start a scenario's program just now
+                stop_runs(t.ident for t in self.threads if t.ident is not None)
+                thread.join(_POLL)
         for q in (self.ready, self.events_q):
             while True:
                 try:

@@ -176,10 +176,17 @@ class Cache:
         self.root = Path(root)
         self.max_bytes = DEFAULT_CACHE_MAX if max_bytes is None else max_bytes
 
+    def scratch(self) -> Path:
+        """This process's folder for temporary files inside the cache's root (scratch.py)."""
+        try:
+            return scratch.folder(self.root)
+        except OSError as exc:
+            raise DownloadError(f"cannot write to the download cache {self.root}: {exc.strerror or exc}") from None
+
     def write(self, path: Path) -> AbstractContextManager[BinaryIO]:
-        """Write a file of the cache all-or-nothing, its partial bytes in this process's scratch folder
-        (scratch.py), where a killed run's leftovers are found and removed."""
-        return atomic_write(path, scratch.folder(self.root))
+        """Write a file of the cache all-or-nothing, its partial bytes in this process's scratch folder,
+        where a killed run's leftovers are found and removed."""
+        return atomic_write(path, self.scratch())
 
     def partials(self) -> list[CachedTarball]:
         """Partial downloads beside the cached files: only auditors before scratch.py wrote them there."""

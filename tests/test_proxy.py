@@ -429,7 +429,7 @@ def test_a_killed_proxy_leaves_no_recorder_or_resource_tracker(tmp_path, how):
             kids = children(proc.pid)
             assert len(kids) == 2  # the recorder and the resource tracker
             proc.send_signal(getattr(signal, how))
-            out, err = proc.communicate(timeout=30)
+            _, err = proc.communicate(timeout=30)
         finally:
             proc.kill()
     assert wait_gone(kids) == set()

@@ -46,7 +46,7 @@ class Certificates:
 
     def __enter__(self) -> Certificates:
         try:
-            ca, ca_key, leaf, leaf_key = make(self.hosts, datetime.now(UTC))
+            ca, _, leaf, leaf_key = make(self.hosts, datetime.now(UTC))  # the CA key dies with this frame
             _write(self.ca_file, ca.public_bytes(serialization.Encoding.PEM))
             _write(self.cert_file, leaf.public_bytes(serialization.Encoding.PEM))
             _write(self.key_file, leaf_key.private_bytes(
