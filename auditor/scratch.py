@@ -4,7 +4,7 @@ killed with SIGKILL therefore leaves nothing elsewhere, and the next run removes
 
 A process holds an exclusive flock on its folder while it lives; the kernel drops the lock when the
 process ends, however it ends, so a folder whose lock can be taken belongs to no live process and is
-removed. Making a folder and locking it, and the sweep, each hold a lock on the base folder, so a sweep
+removed, after killing what still works inside it (programs the dead run started in their own session). Making a folder and locking it, and the sweep, each hold a lock on the base folder, so a sweep
 never takes a folder between its creation and its lock. Being on the cache's filesystem, a finished
 download is renamed from here into the cache.
 """
@@ -15,6 +15,7 @@ import atexit
 import fcntl
 import os
 import shutil
+import signal
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -112,6 +113,7 @@ def _folders(root: Path, remove: bool) -> Iterator[tuple[Leftover, bool]]:
             try:
                 left = Leftover(path, _size(path))
                 if remove and not live:
+                    _kill_inside(path)
                     shutil.rmtree(path, ignore_errors=True)
                 yield left, live
             finally:
@@ -126,6 +128,33 @@ def _locked(base: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def _kill_inside(path: Path) -> None:
+    """SIGKILL the processes a killed run left working in its folder (Linux): a captured program or an
+    extraction child runs in its own session, so it outlives its parent, and would keep the deleted
+    files' space (the release's binary is mapped) until it gave up on the fake API."""
+    inside = os.path.realpath(path) + os.sep
+    for pid in filter(str.isdigit, _listdir("/proc")):
+        proc = f"/proc/{pid}"
+        links = [f"{proc}/cwd", f"{proc}/exe", *(f"{proc}/fd/{fd}" for fd in _listdir(f"{proc}/fd"))]
+        if any(_readlink(link).startswith(inside) for link in links):
+            with suppress(OSError):
+                os.kill(int(pid), signal.SIGKILL)
+
+
+def _listdir(path: str) -> list[str]:
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
+
+
+def _readlink(path: str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return ""
 
 
 def _size(path: Path) -> int:

@@ -3,6 +3,7 @@ what killed runs left removed at the next start, SIGTERM taken as Ctrl-C (childr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -112,8 +113,8 @@ def test_sigterm_during_a_capture_stops_it_at_once_and_leaves_nothing(npm, env, 
 
 
 def test_what_a_killed_collect_left_is_removed_at_the_next_start(npm, env):
-    """kill -9 mid-capture leaves the run's folder (unpacked release, sandbox); the next command's start
-    removes it, and `audit cache` says so."""
+    """kill -9 mid-capture leaves the run's folder (unpacked release, sandbox) and the program it was
+    capturing; the next command's start kills that program, removes the folder, and `audit cache` says so."""
     hanging_release(npm)
     proc = collect_in_background(env)
     try:
@@ -123,13 +124,16 @@ def test_what_a_killed_collect_left_is_removed_at_the_next_start(npm, env):
         proc.wait()
         [left] = folders(env / "cache")
         assert any(left.glob("run-*/package/claude")) and any(left.glob("auditor-capture-*"))
+        assert not gone(program)  # the program outlives the run that started it (its own session)
         result = CliRunner().invoke(cli, ["cache"])
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("removed what 1 killed runs left (")
+        assert folders(env / "cache") == []
+        assert wait_for(lambda: [program] if gone(program) else [], 10) == [program]  # killed by the sweep
     finally:
         proc.kill()
-        os.killpg(program, signal.SIGKILL)  # the orphaned program: its sandbox is gone, it is not waited for
-    assert result.exit_code == 0, result.output
-    assert result.output.startswith("removed what 1 killed runs left (")
-    assert folders(env / "cache") == []
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(program, signal.SIGKILL)
 
 
 def test_cache_counts_and_prunes_partial_downloads_of_older_auditors(env):
