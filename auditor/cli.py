@@ -398,7 +398,7 @@ def cache_(ctx, prune, clear):
     cache = _cache(ctx)
     swept = _scratch(ctx, cache.root)
     if swept:
-        click.echo(f"removed what {len(swept)} killed runs left ({format_size(sum(s.size for s in swept))})")
+        click.echo(f"removed the temporary files of {len(swept)} killed run{'s' * (len(swept) != 1)} ({format_size(sum(s.size for s in swept))})")
     if prune or clear:
         deleted = cache.evict(0 if clear else None)
         partials = cache.prune_partials(time.time())

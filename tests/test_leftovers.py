@@ -127,7 +127,7 @@ def test_what_a_killed_collect_left_is_removed_at_the_next_start(npm, env):
         assert not gone(program)  # the program outlives the run that started it (its own session)
         result = CliRunner().invoke(cli, ["cache"])
         assert result.exit_code == 0, result.output
-        assert result.output.startswith("removed what 1 killed runs left (")
+        assert result.output.startswith("removed the temporary files of 1 killed run (")
         assert folders(env / "cache") == []
         assert wait_for(lambda: [program] if gone(program) else [], 10) == [program]  # killed by the sweep
     finally:
