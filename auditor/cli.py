@@ -409,7 +409,8 @@ def cache_(ctx, prune, clear):
     if left := cache.partials():
         line += f"; {len(left)} partial downloads ({format_size(sum(t.size for t in left))}; --prune removes those over 10 minutes old)"
     if running := [s for s in scratch.in_use(cache.root) if s.path != scratch.folder(cache.root)]:
-        line += f"; {len(running)} running audits use {format_size(sum(s.size for s in running))} of temporary files"
+        line += (f"; {len(running)} running audit{'s use' if len(running) != 1 else ' uses'} "
+                 f"{format_size(sum(s.size for s in running))} of temporary files")
     click.echo(line)
 
 

@@ -148,3 +148,18 @@ def test_cache_counts_and_prunes_partial_downloads_of_older_auditors(env):
     result = CliRunner().invoke(cli, ["cache", "--prune"])
     assert result.output.startswith("deleted 0 tarballs (0B) and 1 partial downloads (2.9K)")
     assert not stale.exists() and fresh.exists()
+
+
+def test_cache_counts_the_temporary_files_of_running_audits_and_leaves_them(env):
+    live = subprocess.Popen([sys.executable, "-c", HOLD, str(env / "cache")], stdout=subprocess.PIPE, text=True)
+    try:
+        folder = Path(live.stdout.readline().strip())
+        (folder / "run-x").mkdir()
+        (folder / "run-x" / "claude").write_bytes(b"z" * 4096)
+        result = CliRunner().invoke(cli, ["cache", "--clear"])
+        assert result.exit_code == 0, result.output
+        assert result.output.rstrip().endswith("; 1 running audit uses 4K of temporary files")
+        assert (folder / "run-x" / "claude").exists()
+    finally:
+        live.kill()
+        live.wait()
