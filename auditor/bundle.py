@@ -15,13 +15,16 @@ import re
 import struct
 import tarfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 import zstandard
 
-from .errors import BundleNotFound, DownloadError
+from .errors import BundleNotFound, DownloadError, TooLarge
+from .limits import Limits
+from .npm import format_size
 
 BUN_TRAILER = b"\n---- Bun! ----\n"
 _OFFSETS = struct.Struct("<QIIIIII")  # byte_count, modules(off,len), entry id, argv(off,len), flags
@@ -94,13 +97,28 @@ class Bundle:
         return out
 
 
-def unpack(tgz: Path, dest: Path) -> None:
-    """Unpack a package tarball into `dest` (npm tarballs hold one `package/` folder)."""
+def unpack(tgz: Path, dest: Path, limits: Limits | None = None, label: str = "") -> None:
+    """Unpack a package tarball into `dest` (npm tarballs hold one `package/` folder), stopping with
+    TooLarge as soon as it holds more files or bytes than `limits` allow (the caller removes `dest`)."""
     try:
         with tarfile.open(tgz, "r:gz") as tar:
-            tar.extractall(dest, filter="data")
+            tar.extractall(dest, members=_within(tar, limits or Limits(), label or tgz.name), filter="data")
     except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
         raise DownloadError(f"corrupt package archive {tgz.name}: {exc}") from None
+
+
+def _within(tar: tarfile.TarFile, limits: Limits, label: str) -> Iterator[tarfile.TarInfo]:
+    """The archive's members as they are read, each counted before it is written."""
+    files = size = 0
+    for member in tar:
+        files += 1
+        size += member.size
+        if files > limits.files:
+            raise TooLarge(f"{label}: the package holds more than {limits.files} files (--max-files or $AUDITOR_MAX_FILES raise it)")
+        if size > limits.unpacked:
+            raise TooLarge(f"{label}: the package unpacks to more than {format_size(limits.unpacked)} "
+                           f"(--max-unpacked or $AUDITOR_MAX_UNPACKED raise it)")
+        yield member
 
 
 def from_directory(root: Path, entry_files: tuple[str, ...], binary_names: tuple[str, ...] = (), label: str = "") -> Bundle:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sys
+import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, audit, pin, sessions, targets, versions
+from . import __version__, audit, pin, scratch, sessions, targets, versions
 from . import action as action_
 from . import merge as merging
 from .capture import load_scenarios
@@ -25,6 +28,7 @@ from .capture.user import PLANS
 from .collector import STATIC, Collector, Step, default_jobs
 from .errors import AuditorError
 from .github import GitHub
+from .limits import DEFAULT_MAX_DOWNLOAD, DEFAULT_MAX_FILES, DEFAULT_MAX_UNPACKED, Limits
 from .npm import DEFAULT_CACHE_MAX, DEFAULT_REGISTRY, Cache, LazyClient, Registry, default_cache_dir, format_size, parse_size
 from .report import json as json_report
 from .report import markdown as markdown_report
@@ -34,6 +38,15 @@ from .rules import SEVERITIES
 from .store import Store
 
 DEBUG_ENV = "AUDITOR_DEBUG"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, taken as Ctrl-C is: every `finally` and `with` runs, so children (extraction, capture
+    runs, the proxy's recorder) are stopped and temporary files removed before the exit."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 class AuditGroup(click.Group):
@@ -47,9 +60,10 @@ class AuditGroup(click.Group):
             if os.environ.get(DEBUG_ENV):
                 raise
             raise click.ClickException(str(exc)) from None
-        except KeyboardInterrupt:
-            click.echo("Interrupted; nothing half-written was kept.", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as exc:
+            terminated = isinstance(exc, Terminated)
+            click.echo(f"{'Terminated' if terminated else 'Interrupted'}; nothing half-written was kept.", err=True)
+            sys.exit(128 + (signal.SIGTERM if terminated else signal.SIGINT))
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:
@@ -90,12 +104,18 @@ _SHARED = (
                             help="Download cache (default: the user cache dir).")),
     (("--cache-max",), dict(type=_Size(), default=format_size(DEFAULT_CACHE_MAX), show_default=True, envvar="AUDITOR_CACHE_MAX",
                             help="Keep at most this much in the download cache (least recently used go first), e.g. 10G.")),
+    (("--max-download",), dict(type=_Size(), default=format_size(DEFAULT_MAX_DOWNLOAD), show_default=True, envvar="AUDITOR_MAX_DOWNLOAD",
+                               help="Refuse a release's tarball larger than this (as received).")),
+    (("--max-unpacked",), dict(type=_Size(), default=format_size(DEFAULT_MAX_UNPACKED), show_default=True, envvar="AUDITOR_MAX_UNPACKED",
+                               help="Refuse a release's package that unpacks to more than this.")),
+    (("--max-files",), dict(type=click.IntRange(min=1), default=DEFAULT_MAX_FILES, show_default=True, envvar="AUDITOR_MAX_FILES",
+                            help="Refuse a release's package of more files than this.")),
 )
 
 
 def _shared_options(command):
-    """--db, --target, --platform, --registry, --cache-dir, --cache-max on the group and on every command, so they work
-    wherever people type them (sqlite-utils does the same); values land in ctx.obj."""
+    """--db, --target, --platform, --registry, --cache-dir, --cache-max and the size limits on the group and on every
+    command, so they work wherever people type them (sqlite-utils does the same); values land in ctx.obj."""
     for decls, kwargs in reversed(_SHARED):
         command = click.option(*decls, expose_value=False, callback=_remember, show_envvar=True, **kwargs)(command)
     return command
@@ -104,8 +124,12 @@ def _shared_options(command):
 @click.group(cls=AuditGroup)
 @click.version_option(__version__, prog_name="audit")
 @_shared_options
-def cli():
+@click.pass_context
+def cli(ctx: click.Context):
     """What changed in an AI coding CLI between releases, what the changelog didn't say, what to pin."""
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
+        ctx.call_on_close(lambda: signal.signal(signal.SIGTERM, previous))
 
 
 def _http() -> LazyClient:
@@ -118,13 +142,31 @@ def _http() -> LazyClient:
 def _collector(ctx: click.Context):
     o = ctx.obj
     store = Store.open(o["db"])
+    limits = Limits(o["max_download"], o["max_unpacked"], o["max_files"])
     with _http() as client:
-        registry = Registry(client, _cache(ctx), url=o["registry"])
-        yield Collector(store, registry, targets.get(o["target"]), o["platform"], o.get("jobs") or default_jobs())
+        registry = Registry(client, _cache(ctx), url=o["registry"], limits=limits)
+        try:
+            yield Collector(store, registry, targets.get(o["target"]), o["platform"], o.get("jobs") or default_jobs())
+        finally:
+            for line in registry.malformed:
+                click.echo(f"warning: {line}", err=True)
 
 
 def _cache(ctx: click.Context) -> Cache:
-    return Cache(ctx.obj["cache_dir"] or default_cache_dir(), ctx.obj["cache_max"])
+    cache = Cache(ctx.obj["cache_dir"] or default_cache_dir(), ctx.obj["cache_max"])
+    _scratch(ctx, cache.root)
+    return cache
+
+
+def _scratch(ctx: click.Context, root: Path) -> list[scratch.Leftover]:
+    """Once per command: what killed runs left in the cache's root is removed, and this run's temporary
+    files go to its own folder there (scratch.py). Returns what was removed."""
+    if "swept" not in ctx.obj:
+        try:
+            ctx.obj["swept"] = ctx.with_resource(scratch.using(root))
+        except OSError:  # a cache folder that cannot be written: the error comes, worded, where it is used
+            ctx.obj["swept"] = []
+    return ctx.obj["swept"]
 
 
 def _work_options(command):
@@ -359,11 +401,22 @@ def capture_(ctx, version_list, scenario_names, scenarios_dir):
 def cache_(ctx, prune, clear):
     """The download cache: its size and cap; prune it to the cap, or clear it."""
     cache = _cache(ctx)
+    swept = _scratch(ctx, cache.root)
+    if swept:
+        click.echo(f"removed the temporary files of {len(swept)} killed run{'s' * (len(swept) != 1)} ({format_size(sum(s.size for s in swept))})")
     if prune or clear:
         deleted = cache.evict(0 if clear else None)
-        click.echo(f"deleted {len(deleted)} tarballs ({format_size(sum(t.size for t in deleted))})")
+        partials = cache.prune_partials(time.time())
+        click.echo(f"deleted {len(deleted)} tarballs ({format_size(sum(t.size for t in deleted))})"
+                   + (f" and {len(partials)} partial downloads ({format_size(sum(t.size for t in partials))})" if partials else ""))
     kept = cache.tarballs()
-    click.echo(f"{cache.root}: {len(kept)} tarballs, {format_size(sum(t.size for t in kept))} of {format_size(cache.max_bytes)} cap")
+    line = f"{cache.root}: {len(kept)} tarballs, {format_size(sum(t.size for t in kept))} of {format_size(cache.max_bytes)} cap"
+    if left := cache.partials():
+        line += f"; {len(left)} partial downloads ({format_size(sum(t.size for t in left))}; --prune removes those over 10 minutes old)"
+    if running := [s for s in scratch.in_use(cache.root) if s.path != scratch.folder(cache.root)]:
+        line += (f"; {len(running)} running audit{'s use' if len(running) != 1 else ' uses'} "
+                 f"{format_size(sum(s.size for s in running))} of temporary files")
+    click.echo(line)
 
 
 @cli.command(name="proxy")
@@ -478,6 +531,7 @@ def import_(ctx, source, digest):
     """Start from a published store (URL or file, .db or .db.gz) instead of collecting: verified by its
     sha256, then merged into this store (never overwriting it)."""
     into = Store.open(ctx.obj["db"])
+    _cache(ctx)  # the download goes to this run's scratch folder
     with _http() as client, merging.fetched(client, source, digest) as path, merging.opened(path) as other:
         _conflicts(_merged(into, other, source))
 

@@ -30,6 +30,7 @@ from typing import Any
 from . import bundle, extract, versions
 from .capture import Scenario, ScenarioResult, capture
 from .capture.facts import CAPTURE_FORMAT, scenario_facts
+from .capture.sandbox import stop_runs
 from .errors import AuditorError, Cancelled, CaptureError, StoreError, UnknownVersion
 from .npm import Lease, Registry
 from .store import SnapshotRow, Store
@@ -211,9 +212,14 @@ class Collector:
     def installed(self, version: str) -> Iterator[list[str]]:
         """The release unpacked in a temporary folder; yields the command that runs it."""
         package, _ = self.package_for(version)
-        with self.registry.lease(package, version) as lease, tempfile.TemporaryDirectory(prefix="auditor-run-") as tmp:
-            bundle.unpack(lease.path, Path(tmp))
+        with self.registry.lease(package, version) as lease, self.workdir() as tmp:
+            bundle.unpack(lease.path, Path(tmp), self.registry.limits, label=version)
             yield self.program(version, Path(tmp))
+
+    def workdir(self) -> tempfile.TemporaryDirectory:
+        """A folder for one release's files, in this process's scratch folder inside the cache's root
+        (scratch.py), so a killed run leaves nothing behind that the next run does not remove."""
+        return tempfile.TemporaryDirectory(prefix="run-", dir=self.registry.cache.scratch())
 
     def program(self, version: str, root: Path) -> list[str]:
         """The command that runs the release unpacked at `root`."""
@@ -257,14 +263,16 @@ class _Pipeline:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        """Stop everything: kill extraction children, let captures end their current scenario, and
-        release the tarballs of releases that were not finished."""
+        """Stop everything: kill extraction children and the programs captures are running, and release
+        the tarballs of releases that were not finished."""
         self.stop.set()
         with self.lock:
             for child in self.children:
                 child.kill()
         for thread in self.threads:
-            thread.join()
+            while thread.is_alive():  # again and again: a worker may start a scenario's program just now
+                stop_runs(t.ident for t in self.threads if t.ident is not None)
+                thread.join(_POLL)
         for q in (self.ready, self.events_q):
             while True:
                 try:
@@ -354,15 +362,16 @@ class _Pipeline:
         """One release: unpack and extract in a child process, then run the captures from the same folder."""
         c = self.collector
         _, entry = c.package_for(job.version)
-        with tempfile.TemporaryDirectory(prefix="auditor-run-") as tmp:
+        with c.workdir() as tmp:
             root = Path(tmp)
+            limits = c.registry.limits
             if job.static:
                 self._post("stage", job.version, "extract")
-                found = self._in_child(job.version, extract.from_package, tgz, root, entry, c.target, job.version)
+                found = self._in_child(job.version, extract.from_package, tgz, root, entry, c.target, job.version, limits)
                 self._post("static", job.version, *found)
             else:
                 self._post("stage", job.version, "unpack")
-                self._in_child(job.version, bundle.unpack, tgz, root)
+                self._in_child(job.version, bundle.unpack, tgz, root, limits, job.version)
             if not job.scenarios:
                 return
             argv = c.program(job.version, root)

@@ -25,6 +25,10 @@ class IntegrityError(DownloadError):
     """A download's bytes do not match the registry's dist.integrity."""
 
 
+class TooLarge(DownloadError):
+    """A download, or a package unpacked, exceeds a size limit (limits.py); the message names the option."""
+
+
 class BundleNotFound(AuditorError):
     """No JavaScript bundle could be found in a package or native binary."""
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import js, kinds
 from .bundle import Bundle, from_directory, unpack
+from .limits import Limits
 from .targets import Target
 
 EXTRACTOR_VERSION = "7"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
@@ -101,9 +102,11 @@ def extract(bundle: Bundle, target: Target, version: str) -> Facts:
     return facts
 
 
-def from_package(tgz: Path, root: Path, entry_files: tuple[str, ...], target: Target, version: str) -> tuple[str, Facts]:
-    """Unpack a release's package tarball into `root` and extract its facts: (where the bundle was, facts)."""
-    unpack(tgz, root)
+def from_package(tgz: Path, root: Path, entry_files: tuple[str, ...], target: Target, version: str,
+                 limits: Limits | None = None) -> tuple[str, Facts]:
+    """Unpack a release's package tarball into `root` (within `limits`) and extract its facts: (where the
+    bundle was, facts)."""
+    unpack(tgz, root, limits, label=version)
     found = from_directory(root, entry_files, target.binary_names, label=tgz.name)
     return found.origin, extract(found, target, version)
 

@@ -10,24 +10,29 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import datetime
 import email.utils
 import fcntl
 import hashlib
 import json
 import os
 import re
+import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeAlias, TypeVar
 from urllib.parse import quote
 
+from . import scratch
 from . import versions as semver
-from .errors import DownloadError, IntegrityError, RegistryError, UnknownPackage, UnknownVersion
+from .errors import DownloadError, IntegrityError, RegistryError, TooLarge, UnknownPackage, UnknownVersion
+from .limits import Limits
 
 if TYPE_CHECKING:
     import httpx
@@ -41,6 +46,11 @@ DEFAULT_CACHE_MAX = 4 << 30
 """Bytes of tarballs the cache keeps: about 50 native releases; the whole history is ~15 GB."""
 
 _HASHES = ("sha512", "sha384", "sha256", "sha1")  # strongest first, as npm's ssri picks them
+_HEX = re.compile(r"[0-9a-f]+")
+_STALE = 600.0
+"""Seconds after which a partial download beside the tarballs (left by auditors before scratch.py) is
+dead for sure: every read times out within a minute."""
+_LISTED = 5  # malformed packument entries named one by one; the rest are counted
 _CHUNK = 1 << 16
 
 T = TypeVar("T")
@@ -72,36 +82,73 @@ def format_size(size: int) -> str:
 
 @dataclass(frozen=True)
 class Digest:
-    """An expected content hash of a tarball; it names the tarball's file in the cache."""
+    """An expected content hash of a tarball; it names the tarball's file in the cache, so it is only
+    ever a known algorithm and lowercase hex of that algorithm's exact length (ValueError otherwise):
+    a registry's value never becomes a path of its own making."""
 
     algorithm: str
     hexdigest: str
 
+    def __post_init__(self) -> None:
+        if self.algorithm not in _HASHES:
+            raise ValueError(f"unknown hash algorithm {self.algorithm[:20]!r}")
+        size = hashlib.new(self.algorithm).digest_size * 2
+        if len(self.hexdigest) != size or not _HEX.fullmatch(self.hexdigest):
+            raise ValueError(f"not a {self.algorithm} digest ({size} hex digits): {self.hexdigest[:80]!r}")
+
     @classmethod
     def from_dist(cls, dist: dict) -> Digest | None:
-        """The strongest hash in `dist.integrity` (SRI), else the legacy sha1 `dist.shasum`."""
-        found: dict[str, str] = {}
-        for token in str(dist.get("integrity") or "").split():
-            algorithm, _, b64 = token.partition("-")
-            with suppress(binascii.Error, ValueError):
-                found.setdefault(algorithm, base64.b64decode(b64.split("?")[0], validate=True).hex())
-        for algorithm in _HASHES:
-            if algorithm in found:
-                return cls(algorithm, found[algorithm])
-        shasum = dist.get("shasum")
-        return cls("sha1", shasum.lower()) if isinstance(shasum, str) and shasum else None
+        """The strongest hash in `dist.integrity` (SRI; algorithms it does not know are skipped, as SRI
+        says), else the legacy sha1 `dist.shasum`; None when neither is given, ValueError when the one
+        used is malformed."""
+        integrity, shasum = dist.get("integrity"), dist.get("shasum")
+        if integrity not in (None, ""):
+            if not isinstance(integrity, str):
+                raise ValueError("dist.integrity is not a string")
+            found: dict[str, str] = {}
+            for token in integrity.split():
+                algorithm, _, b64 = token.partition("-")
+                if algorithm in _HASHES:
+                    try:
+                        found.setdefault(algorithm, base64.b64decode(b64.split("?")[0], validate=True).hex())
+                    except (binascii.Error, ValueError):
+                        raise ValueError(f"malformed dist.integrity {token[:80]!r}") from None
+            for algorithm in _HASHES:
+                if algorithm in found:
+                    return cls(algorithm, found[algorithm])
+            raise ValueError(f"dist.integrity {integrity[:80]!r} names no hash auditor knows ({', '.join(_HASHES)})")
+        if shasum in (None, ""):
+            return None
+        if not isinstance(shasum, str):
+            raise ValueError("dist.shasum is not a string")
+        return cls("sha1", shasum.lower())
+
+    def matches(self, path: Path, limit: int) -> bool:
+        """Whether `path` is a regular file (not a link, a device or a folder) of at most `limit` bytes
+        holding exactly these bytes."""
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return False
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            os.close(fd)
+            return False
+        with os.fdopen(fd, "rb") as f:
+            return hashlib.file_digest(f, self.algorithm).hexdigest() == self.hexdigest
 
 
 @contextmanager
-def atomic_write(path: Path) -> Iterator[BinaryIO]:
-    """Write `path` all-or-nothing: a temp file beside it, fsync, rename.
+def atomic_write(path: Path, workdir: Path | None = None) -> Iterator[BinaryIO]:
+    """Write `path` all-or-nothing: a temp file in `workdir` (default: beside it; same filesystem), fsync,
+    rename.
 
     If the body of the `with` raises anything (KeyboardInterrupt included), the temp file is
     removed and `path` is untouched, so readers never see a partial file.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        fd, tmp = tempfile.mkstemp(dir=workdir or path.parent, prefix=f".{path.name}.", suffix=".part")
     except OSError as exc:  # a cache dir that is a file, read-only, full: one line, not a traceback
         raise DownloadError(f"cannot write to the download cache {path.parent}: {exc.strerror or exc}") from None
     try:
@@ -128,6 +175,37 @@ class Cache:
     def __init__(self, root: Path, max_bytes: int | None = None) -> None:
         self.root = Path(root)
         self.max_bytes = DEFAULT_CACHE_MAX if max_bytes is None else max_bytes
+
+    def scratch(self) -> Path:
+        """This process's folder for temporary files inside the cache's root (scratch.py)."""
+        try:
+            return scratch.folder(self.root)
+        except OSError as exc:
+            raise DownloadError(f"cannot write to the download cache {self.root}: {exc.strerror or exc}") from None
+
+    def write(self, path: Path) -> AbstractContextManager[BinaryIO]:
+        """Write a file of the cache all-or-nothing, its partial bytes in this process's scratch folder,
+        where a killed run's leftovers are found and removed."""
+        return atomic_write(path, self.scratch())
+
+    def partials(self) -> list[CachedTarball]:
+        """Partial downloads beside the cached files: only auditors before scratch.py wrote them there."""
+        found = []
+        for path in [*(self.root / "tarballs").glob("*/*/.*.part"), *(self.root / "packuments").glob("*/.*.part")]:
+            with suppress(FileNotFoundError):
+                st = path.stat()
+                found.append(CachedTarball(path, st.st_size, st.st_mtime))
+        return found
+
+    def prune_partials(self, now: float) -> list[CachedTarball]:
+        """Delete the partial downloads no writer can still be finishing (older than _STALE seconds)."""
+        deleted = []
+        for partial in self.partials():
+            if now - partial.used > _STALE:
+                with suppress(FileNotFoundError):
+                    os.unlink(partial.path)
+                    deleted.append(partial)
+        return deleted
 
     def tarball_path(self, digest: Digest) -> Path:
         h = digest.hexdigest
@@ -271,7 +349,8 @@ class Registry:
     Retry-After (capped at MAX_RETRY_AFTER). `max_age` is how many seconds a packument cached on
     disk is used without asking the registry; 0 always revalidates (a cheap 304 when the
     registry sends ETag/Last-Modified), which is what a "look for new releases" run wants.
-    Within one Registry each packument is fetched at most once.
+    Within one Registry each packument is fetched at most once. `limits` caps what a download may be;
+    `malformed` names what was skipped of the packuments read (a bad version, manifest or time).
     """
 
     def __init__(
@@ -283,6 +362,7 @@ class Registry:
         backoff: float = 0.5,
         sleep: Callable[[float], None] | None = None,
         max_age: float = DEFAULT_MAX_AGE,
+        limits: Limits | None = None,
     ) -> None:
         self.client = client
         self.cache = cache
@@ -291,12 +371,19 @@ class Registry:
         self.backoff = backoff
         self.sleep = sleep or time.sleep  # looked up now, so a test's patch of time.sleep takes
         self.max_age = max_age
+        self.limits = limits or Limits()
+        self.malformed: list[str] = []
         self._packuments: dict[str, dict] = {}
 
     def packument(self, package: str) -> dict:
-        """The full packument (`versions`, `time`, `dist-tags`), from memory, disk or the registry."""
+        """The full packument (`versions`, `time`, `dist-tags`), from memory, disk or the registry, without
+        what is malformed in it (named in `malformed`)."""
         if package not in self._packuments:
-            self._packuments[package] = self._load_packument(package)
+            doc, skipped = well_formed(self._load_packument(package))
+            if skipped:
+                more = f" and {len(skipped) - _LISTED} more" if len(skipped) > _LISTED else ""
+                self.malformed.append(f"{package} on {self.url}: skipped what is malformed: {'; '.join(skipped[:_LISTED])}{more}")
+            self._packuments[package] = doc
         return self._packuments[package]
 
     def versions(self, package: str) -> dict[str, str | None]:
@@ -313,12 +400,19 @@ class Registry:
         raise UnknownVersion(f"{package} has no version {version} ({_nearest(version, list(published))})")
 
     def tarball(self, package: str, version: str, on_progress: Progress | None = None) -> Path:
-        """The verified tarball of package@version in the cache, downloading it if needed."""
-        dist = self.manifest(package, version).get("dist") or {}
-        url, digest = dist.get("tarball"), Digest.from_dist(dist)
+        """The verified tarball of package@version in the cache, downloading it if needed. A file found in
+        the cache is hashed before it is used: one that does not match is deleted and downloaded again."""
+        dist = self.manifest(package, version).get("dist")
+        dist = dist if isinstance(dist, dict) else {}
+        try:
+            url, digest = dist.get("tarball"), Digest.from_dist(dist)
+        except ValueError as exc:
+            raise RegistryError(f"{package}@{version}: the registry lists a bad hash for it: {exc}") from None
         if not isinstance(url, str) or not url or digest is None:
             raise RegistryError(f"{package}@{version}: the registry lists no tarball URL or hash for it")
         path = self.cache.tarball_path(digest)
+        if os.path.lexists(path) and not digest.matches(path, self.limits.download):
+            _remove(path)
         if not path.exists():
             self._retry(
                 lambda: self._download(package, version, url, digest, path, on_progress),
@@ -366,7 +460,7 @@ class Registry:
         if not isinstance(doc, dict):
             raise fail("registry sent a packument that is not a JSON object")
         if not isinstance(doc.get("versions"), dict):
-            if "unpublished" in (doc.get("time") or {}):
+            if isinstance(doc.get("time"), dict) and "unpublished" in doc["time"]:
                 raise UnknownPackage(f"{package} was unpublished from {self.url}")
             raise fail("registry sent a packument without versions")
         entry = {
@@ -374,7 +468,7 @@ class Registry:
             "last_modified": response.headers.get("Last-Modified"),
             "packument": doc,
         }
-        with atomic_write(path) as f:
+        with self.cache.write(path) as f:
             f.write(json.dumps(entry).encode())
         return doc
 
@@ -403,9 +497,13 @@ class Registry:
                 if response.status_code != 200:
                     raise DownloadError(f"{what}: tarball answered HTTP {response.status_code} ({url})")
                 total = _content_length(response)
+                if total is not None and total > self.limits.download:
+                    raise self._too_large(what, url)
                 hasher, done = hashlib.new(digest.algorithm), 0
-                with atomic_write(path) as f:
+                with self.cache.write(path) as f:
                     for chunk in response.iter_bytes(_CHUNK):
+                        if done + len(chunk) > self.limits.download:  # counted decoded: a gzip bomb stops here
+                            raise self._too_large(what, url)
                         f.write(chunk)
                         hasher.update(chunk)
                         done += len(chunk)
@@ -422,6 +520,10 @@ class Registry:
             raise DownloadError(f"{what}: download failed: {_describe(exc)} ({url})") from exc
         except httpx.TransportError as exc:
             raise _Transient(_describe(exc)) from exc
+
+    def _too_large(self, what: str, url: str) -> TooLarge:
+        return TooLarge(f"{what}: the tarball is larger than the {format_size(self.limits.download)} download cap "
+                        f"(--max-download or $AUDITOR_MAX_DOWNLOAD raise it) ({url})")
 
     def _retry(self, attempt: Callable[[], T], fail: Callable[[str], RegistryError]) -> T:
         tries = 0
@@ -465,6 +567,53 @@ def _content_length(response: httpx.Response) -> int | None:
         return None
 
 
+def well_formed(doc: dict) -> tuple[dict, list[str]]:
+    """The packument without what cannot be used, and what that was: versions whose key is not a version
+    number or whose manifest is not an object are dropped; a publish time that is not a date becomes
+    unknown. One bad entry must not stop the work on every other release."""
+    skipped: list[str] = []
+    good: dict[str, dict] = {}
+    for version, manifest in doc["versions"].items():
+        if not semver.is_version(version):
+            skipped.append(f"version {version[:60]!r} (not a version number)")
+        elif not isinstance(manifest, dict):
+            skipped.append(f"{version} (its manifest is not an object)")
+        else:
+            good[version] = manifest
+    times = doc.get("time")
+    if not isinstance(times, dict):
+        skipped.append("the publish times (not an object)")
+        times = {}
+    dated: dict[str, Any] = {}
+    for key, value in times.items():
+        if key in good and not _is_date(value):
+            skipped.append(f"the publish time of {key} ({str(value)[:40]!r}, not a date)")
+        else:
+            dated[key] = value
+    if not skipped:
+        return doc, []
+    return {**doc, "versions": good, "time": dated}, skipped
+
+
+def _is_date(value: object) -> bool:
+    try:
+        datetime.datetime.fromisoformat(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _remove(path: Path) -> None:
+    """Delete a file in the cache that is not what its name says (a folder in its place too)."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise DownloadError(f"cannot replace {path} in the download cache: {exc.strerror or exc}") from None
+
+
 def _nearest(version: str, published: list[str]) -> str:
     """The published versions just below and above `version`, for an error message."""
     if not published:
@@ -483,7 +632,8 @@ def _read_json(path: Path) -> dict | None:
         entry = json.loads(path.read_bytes())
     except (OSError, ValueError):
         return None
-    return entry if isinstance(entry, dict) and isinstance(entry.get("packument"), dict) else None
+    usable = isinstance(entry, dict) and isinstance(entry.get("packument"), dict) and isinstance(entry["packument"].get("versions"), dict)
+    return entry if usable else None
 
 
 def _describe(exc: Exception) -> str:

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from auditor import bundle
-from auditor.errors import BundleNotFound, DownloadError
+from auditor.errors import BundleNotFound, DownloadError, TooLarge
+from auditor.limits import Limits
 
 from builders import bun_binary, cli_js, js_package, native_package, tgz
 
@@ -87,3 +88,22 @@ def test_a_damaged_zst_document_is_an_error(tmp_path):
     modules = [("chunk.js", b"var a=1", 1), ("doc-12345678.md.zst", b"\x28\xb5\x2f\xfd" + b"\xff" * 40, 5)]
     with pytest.raises(BundleNotFound, match=r"\.zst document is damaged"):
         bundle.from_binary(write(tmp_path, "claude", bun_binary(modules)))
+
+
+def test_a_package_bomb_stops_at_the_unpacked_cap_with_one_line(tmp_path):
+    """Hostile: a small tarball whose cli.js unpacks to far more (here 32 MB from ~32 KB)."""
+    data = tgz({"package/package.json": b"{}", "package/cli.js": b"\0" * (32 << 20)})
+    assert len(data) < 1 << 20
+    root = tmp_path / "root"
+    with pytest.raises(TooLarge) as exc:
+        bundle.unpack(write(tmp_path, "p.tgz", data), root, Limits(unpacked=8 << 20), label="2.1.999")
+    assert str(exc.value) == "2.1.999: the package unpacks to more than 8M (--max-unpacked or $AUDITOR_MAX_UNPACKED raise it)"
+    assert not (root / "package" / "cli.js").exists()  # refused before it was written
+
+
+def test_a_package_of_too_many_files_stops_at_the_member_cap(tmp_path):
+    data = tgz({f"package/f{i}.js": b"x" for i in range(30)})
+    with pytest.raises(TooLarge, match=r"^p\.tgz: the package holds more than 20 files \(--max-files or \$AUDITOR_MAX_FILES raise it\)$"):
+        bundle.unpack(write(tmp_path, "p.tgz", data), tmp_path / "root", Limits(files=20))
+    assert len(list((tmp_path / "root" / "package").iterdir())) == 20
+    bundle.unpack(write(tmp_path, "p.tgz", data), tmp_path / "ok", Limits(files=30))  # at the cap is fine

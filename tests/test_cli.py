@@ -382,3 +382,39 @@ def test_show_prints_data_as_written(npm, env):
     npm.release("2.1.1", cli_js(NAMES_A, terse_text="Usage: /effort [low|medium|high], then [bold]stop[/bold]."), native=False)
     out = run("show", "2.1.1", "--kind", "prompt_section").output + run("show", "2.1.1", "--section", "anti_verbosity").output
     assert out.count("Usage: /effort [low|medium|high], then [bold]stop[/bold].") == 2
+
+
+def test_malformed_packument_entries_are_named_and_the_rest_collected(releases, env):
+    """Hostile: one malformed version key, publish time or manifest used to end `versions` and `collect`
+    for every release ("failed unexpectedly: ValueError")."""
+    doc = releases.packages[MAIN]
+    doc["versions"]["not-a-version"] = {"name": MAIN}
+    doc["versions"]["2.1.115"] = "not an object"
+    doc["time"]["2.1.2"] = "the day after tomorrow"
+    result = run("versions")
+    assert result.exit_code == 0, result.output
+    assert "2.1.114" in result.stdout and "not-a-version" not in result.stdout
+    [warning] = result.stderr.splitlines()
+    assert warning.startswith(f"warning: {MAIN} on {env_registry()}: skipped what is malformed: version 'not-a-version'")
+    assert "2.1.115 (its manifest is not an object)" in warning and "publish time of 2.1.2" in warning
+    result = run("collect", "--since", "2.1.1")
+    assert result.exit_code == 0, result.output
+    assert {r.version for r in Store.open(env / "store.db").snapshots("claude-code")} == {"2.1.1", "2.1.2", "2.1.113", "2.1.114"}
+
+
+def env_registry() -> str:
+    import os
+
+    return os.environ["AUDITOR_REGISTRY"]
+
+
+@pytest.mark.parametrize(("option", "value", "words"), [
+    ("--max-download", "100", "2.1.1: the tarball is larger than the 100B download cap (--max-download or $AUDITOR_MAX_DOWNLOAD raise it)"),
+    ("--max-unpacked", "100", "2.1.1: the package unpacks to more than 100B (--max-unpacked or $AUDITOR_MAX_UNPACKED raise it)"),
+    ("--max-files", "1", "2.1.1: the package holds more than 1 files (--max-files or $AUDITOR_MAX_FILES raise it)"),
+])
+def test_size_caps_are_options_and_one_line(releases, env, option, value, words):
+    line = one_line_error(run("collect", "2.1.1", option, value))
+    assert words in line
+    assert Store.open(env / "store.db").snapshots("claude-code") == []
+    assert run("collect", "2.1.1").exit_code == 0  # the defaults are far above a real release

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import gzip
 import hashlib
 import io
 import json
@@ -17,7 +18,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from auditor.errors import DownloadError, IntegrityError, RegistryError, UnknownPackage, UnknownVersion
+from auditor.errors import DownloadError, IntegrityError, RegistryError, TooLarge, UnknownPackage, UnknownVersion
+from auditor.limits import Limits
 from auditor.npm import (
     DEFAULT_CACHE_MAX,
     MAX_RETRY_AFTER,
@@ -432,8 +434,70 @@ def test_digest_prefers_the_strongest_hash():
     data = b"tarball"
     sha1 = "sha1-" + base64.b64encode(hashlib.sha1(data).digest()).decode()
     assert Digest.from_dist({"integrity": f"{sha1} {sri(data)}"}) == Digest("sha512", hashlib.sha512(data).hexdigest())
-    assert Digest.from_dist({"shasum": "ABC"}) == Digest("sha1", "abc")
-    assert Digest.from_dist({"integrity": "sha512-!!!"}) is None
+    assert Digest.from_dist({"integrity": f"md5-AAAA {sri(data)}"}) == Digest("sha512", hashlib.sha512(data).hexdigest())  # SRI: unknown skipped
+    assert Digest.from_dist({"shasum": hashlib.sha1(data).hexdigest().upper()}) == Digest("sha1", hashlib.sha1(data).hexdigest())
+    assert Digest.from_dist({}) is None
+
+
+@pytest.mark.parametrize("dist", [
+    {"shasum": "ab/../../../x"},
+    {"shasum": "ABC"},
+    {"shasum": "a" * 39 + "/"},
+    {"shasum": "g" * 40},
+    {"shasum": ["a" * 40]},
+    {"integrity": "sha512-!!!"},
+    {"integrity": "sha512-" + base64.b64encode(b"short").decode()},  # valid base64, not 64 bytes
+    {"integrity": "md5-AAAA"},  # nothing it can check
+    {"integrity": 12},
+    {"integrity": "sha512-!!!", "shasum": "a" * 40},  # a broken integrity is not quietly replaced by the weaker sha1
+])
+def test_a_digest_is_only_hex_of_the_algorithms_exact_length(dist):
+    """Hostile: a mirror's hash names a file in the cache, so anything but exact hex is refused."""
+    with pytest.raises(ValueError):
+        Digest.from_dist(dist)
+    with pytest.raises(ValueError):
+        Digest("sha1", "ab/../../../" + "a" * 28)
+
+
+def test_a_shasum_that_walks_out_of_the_cache_is_refused_and_touches_nothing(fake, registry, tmp_path):
+    """Hostile: `ab/../../../x` used to build a path outside the cache, make its folders, and take a file
+    already there as the release unchecked."""
+    planted = tmp_path / "x.tgz"
+    planted.write_bytes(b"not the release")
+    fake.publish("1.0.0", dist={"integrity": None, "shasum": "ab/../../../../x"})
+    fake.serve_packument()
+    with pytest.raises(RegistryError) as exc:
+        registry.tarball(PKG, "1.0.0")
+    assert "@fake/cli@1.0.0: the registry lists a bad hash for it: not a sha1 digest" in one_line(exc)
+    made = {p.relative_to(tmp_path).parts[:2] for p in tmp_path.rglob("*")}
+    assert made == {("x.tgz",), ("cache",), ("cache", "packuments"), ("cache", "tmp")}  # no tarballs/ folder, nothing outside
+    assert planted.read_bytes() == b"not the release"
+    assert fake.requests_to(fake.tarball_path("1.0.0")) == []
+
+
+@pytest.mark.parametrize("plant", ["other bytes", "truncated", "symlink", "folder"])
+def test_a_file_in_the_cache_is_hashed_before_it_is_used(fake, registry, tmp_path, plant):
+    """Hostile: whatever sits at a tarball's cache path (written by another user, damaged, a link to
+    elsewhere) is used only if its bytes hash to the registry's digest; otherwise it is replaced."""
+    data = fake.publish("1.0.0")
+    fake.serve_packument()
+    path = registry.cache.tarball_path(Digest("sha512", hashlib.sha512(data).hexdigest()))
+    path.parent.mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere.tgz"
+    elsewhere.write_bytes(b"a file the cache must never write to")
+    if plant == "other bytes":
+        path.write_bytes(make_tarball("6.6.6"))
+    elif plant == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif plant == "symlink":
+        path.symlink_to(elsewhere)
+    else:
+        (path / "inside").mkdir(parents=True)
+    assert registry.tarball(PKG, "1.0.0").read_bytes() == data
+    assert not path.is_symlink() and elsewhere.read_bytes() == b"a file the cache must never write to"
+    assert len(fake.requests_to(fake.tarball_path("1.0.0"))) == 1
+    assert registry.tarball(PKG, "1.0.0") == path  # a good file is used as it is
+    assert len(fake.requests_to(fake.tarball_path("1.0.0"))) == 1
 
 
 def test_default_cache_dir_is_the_users_cache(monkeypatch, tmp_path):
@@ -514,3 +578,80 @@ def test_bad_sizes_and_readable_sizes(monkeypatch):
             parse_size(bad)
     assert [format_size(n) for n in (0, 1023, 12 << 10, 3 << 29, 4 << 30)] == ["0B", "1023B", "12K", "1.5G", "4G"]
     assert Cache(Path("x")).max_bytes == DEFAULT_CACHE_MAX == 4 << 30
+
+
+# --- hostile sizes and packuments -------------------------------------------------------------------
+
+
+def test_a_tarball_over_the_download_cap_is_one_line_and_leaves_nothing(fake, client, tmp_path, httpserver, slept):
+    fake.publish("1.0.0")
+    fake.serve_packument()
+    registry = make_registry(client, tmp_path, httpserver, slept, limits=Limits(download=2048))
+    with pytest.raises(TooLarge) as exc:
+        registry.tarball(PKG, "1.0.0")
+    assert "@fake/cli@1.0.0: the tarball is larger than the 2K download cap (--max-download" in one_line(exc)
+    assert slept == [] and cached_tarballs(tmp_path) == []
+    assert list((tmp_path / "cache" / "tmp").glob("*/*")) == []
+
+
+def test_an_http_gzip_bomb_never_writes_past_the_cap(fake, httpserver, client, tmp_path, slept):
+    """Hostile: 64 KB on the wire that httpx would inflate to 64 MB; no Content-Length to refuse up front."""
+    bomb = gzip.compress(b"\0" * (64 << 20), compresslevel=9)
+    fake.publish("1.0.0", serve=False)
+    httpserver.expect_request(fake.tarball_path("1.0.0")).respond_with_data(bomb, headers={"Content-Encoding": "gzip"})
+    fake.serve_packument()
+    registry = make_registry(client, tmp_path, httpserver, slept, limits=Limits(download=1 << 20))
+    written: list[int] = []
+    with pytest.raises(TooLarge, match="larger than the 1M download cap"):
+        registry.tarball(PKG, "1.0.0", on_progress=lambda done, total: written.append(done))
+    assert len(bomb) < 1 << 20 and max(written) <= 1 << 20
+    assert cached_tarballs(tmp_path) == [] and [p for p in (tmp_path / "cache").rglob("*.part")] == []
+
+
+def test_a_partial_download_lives_in_the_process_scratch_folder(fake, registry, tmp_path):
+    fake.publish("1.0.0")
+    fake.serve_packument()
+    seen: list[list[Path]] = []
+    path = registry.tarball(PKG, "1.0.0", on_progress=lambda *a: seen.append(list((tmp_path / "cache" / "tmp").glob("*/*.part"))))
+    assert seen[0] and seen[0][0].parent.name.startswith(f"{os.getpid()}-")
+    assert cached_tarballs(tmp_path) == [path]
+
+
+def test_malformed_versions_times_and_manifests_are_skipped_and_named(fake, registry):
+    """Hostile: one bad entry used to stop `versions` and `collect` for every release (ValueError)."""
+    fake.publish("1.0.0")
+    fake.publish("1.1.0")
+    fake.publish("1.2.0")
+    fake.doc["versions"]["not-a-version"] = {"name": PKG}
+    fake.doc["versions"]["1.3.0"] = "not an object"
+    fake.doc["time"]["1.1.0"] = "last tuesday"
+    fake.doc["time"]["1.2.0"] = 12
+    fake.serve_packument()
+    assert registry.versions(PKG) == {"1.0.0": "2025-01-01T00:00:00.000Z", "1.1.0": None, "1.2.0": None}
+    (line,) = registry.malformed
+    assert line.startswith(f"{PKG} on {registry.url}: skipped what is malformed: ") and "\n" not in line
+    for named in ("'not-a-version' (not a version number)", "1.3.0 (its manifest is not an object)",
+                  "the publish time of 1.1.0 ('last tuesday', not a date)", "the publish time of 1.2.0 ('12', not a date)"):
+        assert named in line
+    assert registry.tarball(PKG, "1.2.0").exists()
+    with pytest.raises(UnknownVersion, match=r"nearest: 1\.2\.0"):
+        registry.manifest(PKG, "1.3.0")
+    registry.versions(PKG)
+    assert len(registry.malformed) == 1  # said once per packument
+
+
+def test_many_malformed_entries_are_counted_not_listed(fake, registry):
+    fake.publish("1.0.0")
+    for i in range(50):
+        fake.doc["versions"][f"bad-{i}"] = {}
+    fake.serve_packument()
+    assert list(registry.versions(PKG)) == ["1.0.0"]
+    assert registry.malformed[0].endswith("and 45 more")
+
+
+def test_a_packument_whose_times_are_not_an_object(fake, registry):
+    fake.publish("1.0.0")
+    fake.doc["time"] = ["2025-01-01"]
+    fake.serve_packument()
+    assert registry.versions(PKG) == {"1.0.0": None}
+    assert "the publish times (not an object)" in registry.malformed[0]

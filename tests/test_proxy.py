@@ -381,3 +381,58 @@ def test_serve_stops_cleanly_on_ctrl_c(tmp_path):
     assert proc.returncode == 0, err
     assert out.strip() == "stopped" and "Traceback" not in err
     assert stored(Store.open(db))["capture"]["main: requests seen"] == 1
+
+
+def children(pid: int) -> set[int]:
+    """The processes `pid` started (Linux /proc), found before it ends: they are reparented after."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(c) for c in (task / "children").read_text().split()}
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def wait_gone(pids: set[int], seconds: float = 20) -> set[int]:
+    deadline = time.monotonic() + seconds
+    while (left := {p for p in pids if alive(p)}) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
+AUDIT = "import sys; from auditor.cli import cli; sys.argv[0] = 'audit'; cli()"
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_a_killed_proxy_leaves_no_recorder_or_resource_tracker(tmp_path, how):
+    """SIGTERM to `audit proxy` alone (as `kill PID`, systemd, docker stop) used to orphan the recorder
+    process and multiprocessing's resource tracker, which kept proxy.db open. Now SIGTERM is Ctrl-C: the
+    request is recorded, both children end, exit 0. Even after SIGKILL the recorder ends by itself."""
+    db = tmp_path / "proxy.db"
+    with FakeAPI() as api:
+        proc = subprocess.Popen([sys.executable, "-c", AUDIT, "proxy", "--port", "0", "--upstream", api.url, "--db", str(db)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            url = ""
+            while not url:
+                line = proc.stderr.readline()
+                assert line, proc.stdout.read()
+                url = line.split("ANTHROPIC_BASE_URL=")[1].split()[0] if "ANTHROPIC_BASE_URL=" in line else ""
+            assert httpx.post(url + "/v1/messages", json=main_body(), headers=UA, timeout=10).status_code == 200
+            assert "· recorded" in proc.stdout.readline()
+            kids = children(proc.pid)
+            assert len(kids) == 2  # the recorder and the resource tracker
+            proc.send_signal(getattr(signal, how))
+            _, err = proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+    assert wait_gone(kids) == set()
+    assert proc.returncode == (0 if how == "SIGTERM" else -signal.SIGKILL), err
+    assert "Traceback" not in err
+    assert stored(Store.open(db))["capture"]["main: requests seen"] == 1

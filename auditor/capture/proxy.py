@@ -76,6 +76,7 @@ _SHAPE_KEYS = frozenset({"type", "cache_control", "signature", "data"})  # what 
 # Streams may pause for minutes while the model thinks; the CLI's own SDK waits 600 s.
 _TIMEOUT = httpx.Timeout(600.0, connect=15.0)
 _GRACE = 3  # seconds Ctrl-C waits for open streams before cutting them
+_PARENT_CHECK = 1.0  # seconds between the recorder's checks that the proxy still lives
 _THREADS = 512  # conversation threads whose last history (digests only) the recorder remembers
 
 Scope = MutableMapping[str, Any]
@@ -351,15 +352,23 @@ class _Recorder:
 def _record_loop(db_path: str, target: str, upstream: str, keep_content: bool, jobs: Any, results: Any) -> None:
     """The worker process: record whatever has queued up as one batch, until the None sentinel.
 
-    Ctrl-C in a terminal reaches the whole process group; the proxy decides when recording ends."""
+    Ctrl-C in a terminal, and a SIGTERM sent to the group, reach this process too; the proxy decides when
+    recording ends. Should the proxy itself die without saying so (SIGKILL), this one ends too."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
     store = Store.open(Path(db_path))
     spec = targets.get(target)
     origin = f"audit proxy → {upstream}"
     threads: Threads = OrderedDict()
     running = True
     while running:
-        batch = [jobs.get()]
+        try:
+            batch = [jobs.get(timeout=_PARENT_CHECK)]
+        except queue.Empty:
+            if parent is not None and not parent.is_alive():
+                break
+            continue
         while batch[-1] is not None:
             try:
                 batch.append(jobs.get_nowait())

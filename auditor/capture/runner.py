@@ -96,7 +96,7 @@ def capture_scenario(
 
     `api_host` is the host the CLI calls when left alone (intercepted on the first-party route);
     `certificates` for that host may be shared between scenarios, else they are made here. Raises
-    CaptureError only when the sandbox itself cannot be set up (no openssl).
+    CaptureError only when the sandbox itself cannot be set up.
     """
     args = scenario.command_args()
     result = partial(ScenarioResult, scenario=scenario.name, mode=scenario.mode, route=scenario.route, args=args)
@@ -175,7 +175,7 @@ def capture(
     """Run every scenario against `program_argv` (e.g. ["node", ".../cli.js"] or [".../claude"]).
 
     `on_progress(name, None)` is called as a scenario starts and `on_progress(name, result)` as it ends.
-    Raises CaptureError only when the sandbox itself cannot be set up (no openssl).
+    Raises CaptureError only when the sandbox itself cannot be set up.
     """
     results: dict[str, ScenarioResult] = {}
     with ExitStack() as stack:

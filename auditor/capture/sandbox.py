@@ -24,7 +24,7 @@ import tempfile
 import termios
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +45,8 @@ PROJECT_FILES = {
 TERMINAL_ROWS, TERMINAL_COLS = 50, 160
 # What a user's terminal says, in both modes (in print mode stdout is still a pipe, as in `claude -p … | cat`).
 TERM = "xterm-256color"
+_running: dict[int, int] = {}  # a program running now (pid, which leads its process group) → the thread that started it
+_running_lock = threading.Lock()
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 # commander.js rejecting a flag or a flag's value: the version does not support what the scenario asks.
@@ -166,6 +168,8 @@ class Sandbox:
             )
         except OSError as e:
             raise CaptureError(f"cannot start {label}: {e.strerror or e}") from None
+        with _running_lock:
+            _running[proc.pid] = threading.get_ident()
         return proc, label
 
     def run_print(self, program: list[str], args: list[str], timeout: float) -> RunOutcome:
@@ -292,9 +296,26 @@ class _PtyReader:
         os.close(self.fd)
 
 
+def stop_runs(threads: Iterable[int]) -> None:
+    """SIGKILL the programs these threads run (by thread ident), with all they started: a collect being
+    stopped (Ctrl-C, SIGTERM, the TUI's Esc) need not wait for a scenario to finish or time out. The
+    scenario then ends as an error, which a stopping collect does not store."""
+    owners = set(threads)
+    with _running_lock:
+        pids = [pid for pid, owner in _running.items() if owner in owners]
+    for pid in pids:
+        _signal_group(pid)
+
+
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     """SIGKILL the child's whole process group (it leads its own session), ignoring one already gone."""
+    with _running_lock:
+        _running.pop(proc.pid, None)
+    _signal_group(proc.pid)
+
+
+def _signal_group(pid: int) -> None:
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass

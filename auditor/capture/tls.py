@@ -5,17 +5,28 @@ then drops first-party-only behaviour (tool search with deferred tools, globally
 prompt blocks, some betas), so such a capture is not what users talking to Anthropic send. The
 first-party route keeps the real host and intercepts it in the proxy instead; the CLI trusts this CA
 through NODE_EXTRA_CA_CERTS (node and Bun builds both read it), and nothing else ever trusts it.
-The stdlib cannot make certificates, so this calls the `openssl` command.
+
+Even so the CA is made to be worth nothing to anyone who finds it: its name constraints allow only the
+hosts it answers for, it is valid for a few hours, and its private key never leaves memory (only the
+CA certificate and the leaf's key and certificate are written, 0600 in a 0700 temporary folder).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
-import subprocess
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ..errors import CaptureError
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+LIFETIME = timedelta(hours=4)
+"""A capture of one release takes minutes; the certificates outlive it by far and a leaked CA by little."""
+_SKEW = timedelta(minutes=5)  # valid from a little before now: the CLI's clock may lag ours
 
 
 class Certificates:
@@ -34,29 +45,55 @@ class Certificates:
         self.key_file = self.directory / "leaf.key"
 
     def __enter__(self) -> Certificates:
-        openssl = shutil.which("openssl")
-        if openssl is None:
-            shutil.rmtree(self.directory, ignore_errors=True)
-            raise CaptureError("the first-party route needs the openssl command to make a throwaway CA; install it or use route = \"base-url\"")
-        d = self.directory
-        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        (d / "leaf.ext").write_text(
-            "subjectAltName=" + ",".join(f"DNS:{h}" for h in self.hosts) + "\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
-        )
-        steps = [
-            ["req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=auditor sandbox CA",
-             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
-            ["req", *ec, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", f"/CN={self.hosts[0]}"],
-            ["x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "1",
-             "-out", "leaf.pem", "-days", "2", "-extfile", "leaf.ext"],
-        ]
-        for step in steps:
-            done = subprocess.run([openssl, *step], cwd=d, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-            if done.returncode != 0:
-                self.__exit__()
-                last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-                raise CaptureError(f"openssl could not make the sandbox certificates: {last}")
+        try:
+            ca, _, leaf, leaf_key = make(self.hosts, datetime.now(UTC))  # the CA key dies with this frame
+            _write(self.ca_file, ca.public_bytes(serialization.Encoding.PEM))
+            _write(self.cert_file, leaf.public_bytes(serialization.Encoding.PEM))
+            _write(self.key_file, leaf_key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def make(hosts: list[str], now: datetime) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey, x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """A CA that may only vouch for `hosts` (critical name constraints) and a server certificate for
+    them, both valid from just before `now` for LIFETIME: (CA, its key, leaf, its key)."""
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "auditor sandbox CA")])
+    names = [x509.DNSName(h) for h in hosts]
+    start, end = now - _SKEW, now + LIFETIME
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.NameConstraints(permitted_subtrees=names, excluded_subtrees=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])])).issuer_name(ca_name)
+        .public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(start).not_valid_after(end)
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return ca, ca_key, leaf, leaf_key
+
+
+def _write(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
