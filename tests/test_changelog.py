@@ -688,8 +688,8 @@ def test_a_copy_knows_until_its_newest_commit_its_read_or_its_file(remote, https
     assert changelog.instant(_load(Store.memory(), str(path), tmp_path).known_until) == T0
 
 
-def test_the_history_as_of_a_day_is_what_folding_the_commits_until_then_gives(remote, tmp_path: Path) -> None:
-    url, work, shas = remote
+def test_the_history_as_of_a_day_is_what_folding_the_commits_until_then_gives(remote) -> None:
+    url, _, _ = remote
     history = ChangelogHistory()
     repo = git.Repo(url)
     history_module.update(history, repository.file_versions(repo, "CHANGELOG.md"))
