@@ -77,14 +77,16 @@ def assess(
     policy: pin.Policy,
     now: datetime | None = None,
 ) -> DiffReport:
-    """Add findings (each change judged against the changelog) and a pin recommendation to a report."""
-    published = collector.published()
+    """Add findings (each change judged against the changelog) and a pin recommendation to a report.
+    Releases are dated as `dating` says (npm's time is wrong for republished releases): the windows a
+    verdict reads, when they closed, and which releases the changelog copy cannot know all follow."""
     if changelog.warning:
         report.notes.append(changelog.warning)
     if not changelog.origin:
         report.notes.append("changes are listed without verdicts; name a changelog with --changelog or $AUDITOR_CHANGELOG")
         return report
     report.changelog_origin = changelog.origin
+    published = release_times(collector, changelog)
     unjudged = window.beyond(published, changelog.known_until)
     settings, judged = honoured.split(report.changes)  # "setting no longer honoured" is judged by its own module
     report.findings = judgements.judge(
@@ -100,12 +102,17 @@ def assess(
     in_range = set(report.versions[1:])
     report.changelog = [(r.version, [e.full_text for e in r.entries]) for r in changelog.releases if r.version in in_range]
     facts = {row.version: collector.store.facts(row.id, kinds=pin.HOLD_KINDS) for row in collector.ensure(report.versions)}  # all stored
-    dated = dating.stamps(dating.date_releases(published, dating.section_dates(changelog.history)), published)
     report.recommendation = pin.recommend(
-        report.findings, dated, report.from_version, policy, now or datetime.now(UTC),
+        report.findings, published, report.from_version, policy, now or datetime.now(UTC),
         audited=report.versions, facts=facts, target=collector.target,
     )
     return report
+
+
+def release_times(collector: Collector, changelog: Changelog) -> dict[str, str | None]:
+    """Every published version's time as `dating` corrects npm's (what the judge and the pin go by)."""
+    npm = collector.published()
+    return dating.stamps(dating.date_releases(npm, dating.section_dates(changelog.history)), npm)
 
 
 SENT = ("system_block", "tool_schema", "history")  # captured kinds that hold what the model was sent
@@ -207,4 +214,4 @@ def around(
 
 
 __all__ = ["CAPTURE", "DEFAULT_SCENARIOS", "STATIC", "Around", "Judging", "around", "assess", "diff_versions", "lead_with",
-           "load_judging", "plan_scenarios", "run"]
+           "load_judging", "plan_scenarios", "release_times", "run"]

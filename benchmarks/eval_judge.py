@@ -520,7 +520,7 @@ def _measure(args: argparse.Namespace, ranges: Sequence[RangeLabels], parser: ar
             judged = judge_releases if args.per_release else judge_range
             findings = judged(collector, judging, labels.low, labels.high, args.scenarios or DEFAULT_SCENARIOS)
             if args.cut_check:
-                cut = as_it_stood(changelog, labels.high, collector.published())
+                cut = as_it_stood(changelog, labels.high, audit.release_times(collector, changelog))
                 if cut is None:
                     print(f"{labels.name}: cut-check skipped (its last window has not closed, or the changelog has no history)")
                 else:

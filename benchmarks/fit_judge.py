@@ -174,7 +174,7 @@ def _rows(args: argparse.Namespace, labels: eval_judge.RangeLabels) -> list[Row]
     with LazyClient(timeout=60.0) as client:
         collector = Collector(Store.open(args.db), Registry(client, Cache(cache_dir, DEFAULT_CACHE_MAX)), targets.get(targets.DEFAULT), "linux-x64", 1)
         changelog, loaded, _ = audit.load_judging(collector, cache_dir, args.changelog)
-        published = collector.published()
+        published = audit.release_times(collector, changelog)
         unjudged = window.beyond(published, changelog.known_until)
         scenarios = load_scenarios(None, list(DEFAULT_SCENARIOS))
         versions = collector.range(labels.low, labels.high)

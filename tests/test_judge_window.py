@@ -127,3 +127,19 @@ def test_releases_newer_than_the_changelog_copy_are_not_judged():
     assert all(f.changes and not f.changelog_refs and f.confidence == 0 for f in findings)
     judged = judge(CHANGES, releases, RULES, PUBLISHED, history, versions=["1.0.1", "1.0.2"])
     assert "undocumented" in {f.verdict for f in judged} and any(not f.changes for f in judged)  # the missing section
+
+
+def test_a_republished_release_is_judged_by_its_real_date_not_npms():
+    from types import SimpleNamespace
+
+    from auditor.audit import release_times
+
+    releases, history = _changelog(ON_TIME)  # 1.0.2's section was committed on day 6
+    npm = {**PUBLISHED, "1.0.2": (DAY0 + timedelta(days=200)).isoformat()}  # republished months later
+    copy = SimpleNamespace(releases=releases, history=history)
+    times = release_times(SimpleNamespace(published=lambda: npm), copy)  # type: ignore[arg-type]
+    assert times["1.0.2"] == (DAY0 + timedelta(days=6, hours=1)).isoformat()
+    june = (DAY0 + timedelta(days=60)).isoformat()
+    assert "1.0.2" in beyond(npm, june) and "1.0.2" not in beyond(times, june)  # npm's time would leave it unjudged
+    assert window("1.0.1", times).closes == (DAY0 + timedelta(days=7, hours=1)).timestamp()  # not day 201, as npm's would
+    assert window("1.0.1", npm).closes == (DAY0 + timedelta(days=201)).timestamp()
