@@ -473,20 +473,21 @@ def import_(ctx, source, digest):
     """Start from a published store (URL or file, .db or .db.gz) instead of collecting: verified by its
     sha256, then merged into this store (never overwriting it)."""
     into = Store.open(ctx.obj["db"])
-    with _http() as client, merging.fetched(client, source, digest) as path, merging.opened(path) as other:
+    with _http() as client, merging.fetched(client, source, digest) as path, merging.opened(path, source) as other:
         _conflicts(_merged(into, other, source))
 
 
 def _merged(into: Store, source: Store, label: str) -> list[str]:
+    """Merge, say what was done; the conflicts and skipped rows, as lines for `_conflicts`."""
     result = merging.merge(into, source)
     click.echo(result.line(label))
-    return result.conflicts
+    return [f"conflict: {line}" for line in result.conflicts] + [f"skipped: {line}" for line in result.skipped]
 
 
-def _conflicts(conflicts: list[str]) -> None:
-    for line in conflicts:
-        click.echo(f"conflict: {line}", err=True)
-    if conflicts:
+def _conflicts(problems: list[str]) -> None:
+    for line in problems:
+        click.echo(line, err=True)
+    if problems:
         sys.exit(1)
 
 
