@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import versions
+from . import retry, versions
 from .errors import MergeError, StoreError
 from .store import SnapshotRow, Store
 
@@ -203,26 +203,30 @@ def fetched(client: httpx.Client, source: str, digest: str | None = None) -> Ite
 
 
 def _get(client: httpx.Client, url: str) -> httpx.Response:
-    import httpx  # where it is used: starting `audit` must not pay for it
-
-    try:
-        response = client.get(url, follow_redirects=True)
-    except httpx.HTTPError as exc:
-        raise MergeError(f"cannot download {url}: {exc}") from None
-    if response.status_code != 200:
-        raise MergeError(f"cannot download {url}: HTTP {response.status_code}")
-    return response
+    return retry.get(client, url, lambda reason: MergeError(f"cannot download {url}: {reason}"))
 
 
 def _download(client: httpx.Client, url: str, dest: Path) -> None:
+    """Stream `url` into `dest`, each try from the start (retry.Policy)."""
     import httpx
 
-    try:
-        with client.stream("GET", url, follow_redirects=True) as response:
-            if response.status_code != 200:
-                raise MergeError(f"cannot download {url}: HTTP {response.status_code}")
-            with open(dest, "wb") as f:
-                for chunk in response.iter_bytes(1 << 20):
-                    f.write(chunk)
-    except httpx.HTTPError as exc:
-        raise MergeError(f"cannot download {url}: {exc}") from None
+    def fail(reason: str) -> MergeError:
+        return MergeError(f"cannot download {url}: {reason}")
+
+    def attempt() -> None:
+        try:
+            with client.stream("GET", url, follow_redirects=True) as response:
+                retry.raise_if_transient(response)
+                if response.status_code != 200:
+                    raise fail(f"HTTP {response.status_code}")
+                with open(dest, "wb") as f:
+                    for chunk in response.iter_bytes(1 << 20):
+                        f.write(chunk)
+        except retry.permanent() as exc:
+            raise fail(retry.describe(exc)) from None
+        except httpx.TransportError as exc:
+            raise retry.Transient(retry.describe(exc)) from None
+        except httpx.HTTPError as exc:
+            raise fail(retry.describe(exc)) from None
+
+    retry.Policy().call(attempt, fail)
