@@ -85,10 +85,10 @@ def _checked(row: SnapshotRow, source: Store) -> dict[str, dict[str, object]]:
     """The row's facts, if the row and its facts have the shapes this auditor writes; a ValueError that
     says what is wrong (values quoted: they may hold terminal escapes) otherwise."""
     fields = {"target": row.target, "version": row.version, "platform": row.platform, "source": row.source,
-              "origin": row.origin, "extractor": row.extractor, "collected_at": row.collected_at}
+              "extractor": row.extractor, "collected_at": row.collected_at}  # origin is free text (a capture's command line)
     wrong = next((name for name, value in fields.items() if not _is_text(value)), None)
-    if wrong:
-        raise ValueError(f"its {wrong} is {fields[wrong]!r}")
+    if wrong or not isinstance(row.origin, str):
+        raise ValueError(f"its {wrong} is {fields[wrong]!r}" if wrong else f"its origin is {row.origin!r}")
     if not _is_version(row.version):
         raise ValueError(f"{row.version!r} is not a version")
     if not _is_time(row.published_at):
