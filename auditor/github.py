@@ -99,7 +99,7 @@ class GitHub:
             except httpx.HTTPError as exc:
                 reason = f"cannot reach GitHub at {self.api_url}: {retry.describe(exc)}"
                 if isinstance(exc, httpx.ConnectError) or (idempotent and isinstance(exc, httpx.TransportError)):
-                    raise retry.Transient(reason) from None
+                    raise retry.Transient(reason) from exc
                 raise GitHubError(reason) from None
             wait = _rate_limited(response)
             if wait is not None:

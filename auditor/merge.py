@@ -225,7 +225,7 @@ def _download(client: httpx.Client, url: str, dest: Path) -> None:
         except retry.permanent() as exc:
             raise fail(retry.describe(exc)) from None
         except httpx.TransportError as exc:
-            raise retry.Transient(retry.describe(exc)) from None
+            raise retry.Transient(retry.describe(exc)) from exc
         except httpx.HTTPError as exc:
             raise fail(retry.describe(exc)) from None
 

@@ -4,12 +4,14 @@ A request that failed in a way another try can help (a transport error, 429, a 5
 repeated, through tenacity, up to `retries` more times. Between tries it waits what the server asked
 for in Retry-After (delta-seconds or an HTTP date), else `backoff * 2**n`. A server that asks for more
 than `max_wait` seconds is not waited for: the call fails at once and says how long it was asked to
-wait, rather than block an audit or hammer a server that said no.
+wait, rather than block an audit or hammer a server that said no. Nor is a host name that does not
+resolve (offline, or a typo): the next source, or the saved copy, answers at once.
 """
 
 from __future__ import annotations
 
 import email.utils
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,7 +68,8 @@ class Policy:
 
     def _stop(self, state: tenacity.RetryCallState) -> bool:
         delay = _delay(state)
-        return state.attempt_number > self.retries or (delay is not None and delay > self.max_wait)
+        exc = state.outcome.exception() if state.outcome else None
+        return state.attempt_number > self.retries or (delay is not None and delay > self.max_wait) or _unknown_host(exc)
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
         delay = _delay(state)
@@ -76,6 +79,15 @@ class Policy:
 def _delay(state: tenacity.RetryCallState) -> float | None:
     exc = state.outcome.exception() if state.outcome else None
     return exc.delay if isinstance(exc, Transient) else None
+
+
+def _unknown_host(exc: BaseException | None) -> bool:
+    """Whether the failure goes back to a name the resolver says does not exist (not "try again")."""
+    while exc is not None:
+        if isinstance(exc, socket.gaierror) and exc.errno == socket.EAI_NONAME:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _tries(n: int) -> str:
@@ -125,7 +137,7 @@ def get(client: HttpClient, url: str, fail: Callable[[str], Exception], policy: 
         except permanent() as exc:
             raise fail(describe(exc)) from None
         except httpx.TransportError as exc:
-            raise Transient(describe(exc)) from None
+            raise Transient(describe(exc)) from exc
         except httpx.HTTPError as exc:
             raise fail(describe(exc)) from None
         raise_if_transient(response)

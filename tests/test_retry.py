@@ -6,6 +6,7 @@ from __future__ import annotations
 import email.utils
 import gzip
 import hashlib
+import socket
 import time
 
 import httpx
@@ -119,3 +120,17 @@ def test_github_retries_a_failed_get_but_never_a_post_that_may_have_been_made(gi
         github.faults[f"POST /repos/acme/tools/issues/{number}/comments"] = [limited]
         assert gh.create_comment(number, "report").body == "report"  # a rate limit said nothing was made: tried again
         assert len(slept) == 2 and 8 <= slept[1] <= 10
+
+
+def test_a_host_name_that_does_not_resolve_is_not_tried_again(monkeypatch, slept):
+    def unknown(request: httpx.Request) -> httpx.Response:
+        try:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        except socket.gaierror as exc:
+            raise httpx.ConnectError("[Errno -2] Name or service not known", request=request) from exc
+
+    with httpx.Client(transport=httpx.MockTransport(unknown)) as client, pytest.raises(ChangelogError) as caught:
+        raw.fetch_text(client, "https://raw.example.invalid/CHANGELOG.md")
+    assert str(caught.value).endswith("Name or service not known, gave up after 1 try") and slept == []
+    attempt, _ = failing(Transient("ConnectError"))  # any other connection failure is tried again
+    assert Policy().call(attempt, RuntimeError) == "ok" and slept == [0.5]
