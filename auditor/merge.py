@@ -222,11 +222,7 @@ def _download(client: httpx.Client, url: str, dest: Path) -> None:
                 with open(dest, "wb") as f:
                     for chunk in response.iter_bytes(1 << 20):
                         f.write(chunk)
-        except retry.permanent() as exc:
-            raise fail(retry.describe(exc)) from None
-        except httpx.TransportError as exc:
-            raise retry.Transient(retry.describe(exc)) from exc
         except httpx.HTTPError as exc:
-            raise fail(retry.describe(exc)) from None
+            raise retry.classified(exc, fail) from exc
 
     retry.Policy().call(attempt, fail)

@@ -121,6 +121,16 @@ def permanent() -> tuple[type[Exception], ...]:
     return (httpx.UnsupportedProtocol, httpx.DecodingError, httpx.TooManyRedirects)
 
 
+def classified(exc: httpx.HTTPError, fail: Callable[[str], Exception]) -> Exception:
+    """What to raise for an httpx error: Transient when another try can help (a transport error that is
+    not `permanent`), else `fail(reason)`."""
+    import httpx
+
+    if isinstance(exc, httpx.TransportError) and not isinstance(exc, permanent()):
+        return Transient(describe(exc))
+    return fail(describe(exc))
+
+
 def describe(exc: Exception) -> str:
     """An httpx exception as one line (some carry multi-line or empty messages)."""
     text = " ".join(str(exc).split())
@@ -134,12 +144,8 @@ def get(client: HttpClient, url: str, fail: Callable[[str], Exception], policy: 
     def attempt() -> httpx.Response:
         try:
             response = client.get(url, follow_redirects=True)
-        except permanent() as exc:
-            raise fail(describe(exc)) from None
-        except httpx.TransportError as exc:
-            raise Transient(describe(exc)) from exc
         except httpx.HTTPError as exc:
-            raise fail(describe(exc)) from None
+            raise classified(exc, fail) from exc
         raise_if_transient(response)
         return response
 

@@ -114,7 +114,7 @@ def test_import_a_file_verified_by_the_digest_beside_it(tmp_path):
         f"{tmp_path / 'auditor.db.gz'}: 0 snapshots added, 1 already here")
 
 
-def test_import_a_url_with_its_published_digest(tmp_path, httpserver):
+def test_import_a_url_with_its_published_digest(tmp_path, httpserver, monkeypatch):
     data, digest = published_store(tmp_path)
     httpserver.expect_request("/store/auditor.db.gz").respond_with_data(data)
     httpserver.expect_request("/store/auditor.db.gz.sha256").respond_with_data(f"{digest}  auditor.db.gz\n")
@@ -123,8 +123,12 @@ def test_import_a_url_with_its_published_digest(tmp_path, httpserver):
     result = CliRunner().invoke(cli, ["import", httpserver.url_for("/store/auditor.db.gz"), "--db", str(tmp_path / "mine.db")])
     assert result.exit_code == 1 and "conflict: claude-code 2.1.1 any static" in result.stderr
     assert mine.facts(mine.find("claude-code", "2.1.1", "any", "static").id) == {"env": {"X": "mine"}}
+    slept: list[float] = []
+    monkeypatch.setattr("time.sleep", slept.append)  # a 5xx is tried again (retry.Policy), not waited for here
     result = CliRunner().invoke(cli, ["import", httpserver.url_for("/missing.db"), "--db", str(tmp_path / "mine.db")])
-    assert result.exit_code == 1 and re.search(r"Error: cannot download http://\S+/missing.db: HTTP 500", result.stderr)
+    assert result.exit_code == 1
+    assert re.search(r"Error: cannot download http://\S+/missing.db: HTTP 500 INTERNAL SERVER ERROR, gave up after 5 tries$", result.stderr)
+    assert slept == [0.5, 1.0, 2.0, 4.0]
 
 
 def test_merge_error_names_a_missing_store(tmp_path):
