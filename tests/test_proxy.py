@@ -390,7 +390,7 @@ def test_serve_stops_cleanly_on_ctrl_c(tmp_path):
 
 def test_headers_outside_the_cli_s_own_are_stored_by_name_only(store):
     gateway_pass = "gw-pass-" + "Hn7t" * 5  # a header name that looks like no credential, so only the allow-list stops it
-    headers = {**UA, "x-gateway-pass": gateway_pass, "x-team": "platform", "anthropic-beta": "oauth-2025-04-20,context-1m",
+    headers = {**UA, "x-gateway-pass": gateway_pass, "x-team": "directory", "anthropic-beta": "oauth-2025-04-20,context-1m",
                "x-stainless-os": "Linux", "x-claude-code-session-id": "6f1c2b7e-1111-4a2b-9c3d-123456789abc"}
     body = main_body(messages=[{"role": "user", "content": [{"type": "text", "text": f"gateway says {gateway_pass}"}]}])
     with FakeAPI() as api, make_app(store, upstream=api.url, keep_content=True) as app, running(app) as url:
@@ -402,6 +402,7 @@ def test_headers_outside_the_cli_s_own_are_stored_by_name_only(store):
     assert stored_headers["anthropic-beta"] == ["context-1m", "oauth-2025-04-20"] and stored_headers["x-stainless-os"] == "Linux"
     assert stored_headers["x-claude-code-session-id"] == "<uuid>" and stored_headers["user-agent"] == "claude-cli/{VERSION} (external, cli)"
     assert gateway_pass.encode() not in database_bytes(store.path)  # nor in the stored content
+    assert "Working directory: <home>/project" in stored(store)["system_block"]["main: block 1"]  # a short value is no secret: words stay
 
 
 def test_a_host_other_than_loopback_needs_allow_remote_and_says_what_it_exposes(tmp_path, monkeypatch):

@@ -23,7 +23,7 @@ Never stored: credentials (any header named like auth/token/key/secret/cookie is
 value is scrubbed from the body wherever it appears, besides the shape-based redaction of
 `normalize`), the value of any header outside an allow-list of what the CLI and its SDK send
 (anthropic-*, x-stainless-*, x-claude-code-*, user-agent, content-type, …: a gateway's password or
-the user's own custom headers are stored by name only, their values scrubbed from the body too),
+the user's own custom headers are stored by name only, a long value scrubbed from the body too),
 and message content — the user's and the model's words. Only the shape of the history
 is kept (`user: text, tool_result`) unless `keep_content`. System blocks and tool definitions are
 kept: they are what this tool audits.
@@ -79,6 +79,7 @@ _STORED_HEADER = re.compile(
     r"anthropic-.*|x-stainless-.*|x-claude-code-.*|user-agent|content-type|accept|accept-encoding|accept-language"
     r"|x-app|sec-fetch-mode|x-client-request-id", re.I)
 NOT_STORED = "<not stored>"
+_MIN_UNKNOWN_SECRET = 16  # another header's value is scrubbed from bodies only when this long: a short one may be a word
 _MIN_SECRET = 8  # shorter header values are redacted in the header only: scrubbing "abc" from prompts would mangle them
 _ROLE_KINDS = tuple(k for k in CAPTURE_KINDS if k != "capture")  # what a role's latest request replaces
 _SHAPE_KEYS = frozenset({"type", "cache_control", "signature", "data"})  # what facts._shape reads of a block
@@ -522,7 +523,7 @@ def _volatiles(headers: list[tuple[str, str]]) -> Volatiles:
         part
         for name, value in headers if _CREDENTIAL_HEADER.search(name)
         for part in [value.strip(), *re.split(r"[\s;,=]+", value)] if len(part) >= _MIN_SECRET
-    } | {value.strip() for name, value in headers if not _STORED_HEADER.fullmatch(name) and len(value.strip()) >= _MIN_SECRET}
+    } | {value.strip() for name, value in headers if not _STORED_HEADER.fullmatch(name) and _MIN_UNKNOWN_SECRET <= len(value.strip())}
     base = Volatiles.for_run(paths={"home": str(Path.home())}, port=0, api_key=REDACTED)
     return Volatiles(base.literals | dict.fromkeys(secrets, REDACTED))
 
