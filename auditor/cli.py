@@ -422,25 +422,28 @@ def cache_(ctx, prune, clear):
 @cli.command(name="proxy")
 @click.option("--port", type=int, default=8787, show_default=True, help="Port to listen on.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it loopback: the proxy has no auth).")
+@click.option("--allow-remote", is_flag=True, help="Allow a --host other than loopback (anyone who reaches it can use the proxy).")
 @click.option("--upstream", default="https://api.anthropic.com", show_default=True, help="The real Messages API.")
 @click.option("--keep-content", is_flag=True, help="Also store message content (your words and the model's).")
 @_shared_options
 @click.pass_context
-def proxy_(ctx, port, host, upstream, keep_content):
+def proxy_(ctx, port, host, allow_remote, upstream, keep_content):
     """Record what Claude Code sends in your real sessions (run: ANTHROPIC_BASE_URL=<url> claude).
 
     Request parameters, system blocks and tools are stored per CLI version; keys and tokens never
-    are, message content only with --keep-content. The system prompt holds your working folder and
-    git status: they are stored with it."""
-    from .capture.proxy import serve  # lazy: only this command needs uvicorn
+    are, message content only with --keep-content, other headers than the CLI's own by name only.
+    The system prompt holds your working folder and git status: they are stored with it."""
+    from .capture.proxy import exposure, serve  # lazy: only this command needs uvicorn
 
     store = Store.open(ctx.obj["db"])
+    if allow_remote and (exposed := exposure(host, upstream)):
+        click.echo(f"warning: {exposed}", err=True)
 
     def ready(url: str) -> None:
         click.echo(f"Recording into {store.path}, forwarding to {upstream}.\nRun:  ANTHROPIC_BASE_URL={url} claude\nCtrl-C stops.", err=True)
 
     serve(store, ctx.obj["target"], host=host, port=port, upstream=upstream, keep_content=keep_content,
-          on_request=lambda event: click.echo(str(event)), on_ready=ready)
+          on_request=lambda event: click.echo(str(event)), on_ready=ready, allow_remote=allow_remote)
 
 
 @cli.command(name="sessions")
@@ -532,20 +535,21 @@ def import_(ctx, source, digest):
     sha256, then merged into this store (never overwriting it)."""
     into = Store.open(ctx.obj["db"])
     _cache(ctx)  # the download goes to this run's scratch folder
-    with _http() as client, merging.fetched(client, source, digest) as path, merging.opened(path) as other:
+    with _http() as client, merging.fetched(client, source, digest) as path, merging.opened(path, source) as other:
         _conflicts(_merged(into, other, source))
 
 
 def _merged(into: Store, source: Store, label: str) -> list[str]:
+    """Merge, say what was done; the conflicts and skipped rows, as lines for `_conflicts`."""
     result = merging.merge(into, source)
     click.echo(result.line(label))
-    return result.conflicts
+    return [f"conflict: {line}" for line in result.conflicts] + [f"skipped: {line}" for line in result.skipped]
 
 
-def _conflicts(conflicts: list[str]) -> None:
-    for line in conflicts:
-        click.echo(f"conflict: {line}", err=True)
-    if conflicts:
+def _conflicts(problems: list[str]) -> None:
+    for line in problems:
+        click.echo(line, err=True)
+    if problems:
         sys.exit(1)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import retry
 from .errors import GitHubError
 
 if TYPE_CHECKING:
@@ -17,8 +18,6 @@ if TYPE_CHECKING:
 
 DEFAULT_API_URL = "https://api.github.com"
 ACTIONS_BOT = "github-actions[bot]"  # who the workflow's own GITHUB_TOKEN posts as
-MAX_RETRY_AFTER = 120  # seconds: a secondary limit asking for longer than this fails at once
-RETRIES = 2
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ class GitHub:
     repository: str  # owner/name
     token: str = field(repr=False)
     api_url: str = DEFAULT_API_URL
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] | None = None  # between tries (retry.Policy); default time.sleep
 
     def __post_init__(self) -> None:
         if not self.token:
@@ -123,23 +122,30 @@ class GitHub:
         return doc
 
     def _request(self, method: str, path_or_url: str, what: str | None = None, **kwargs: Any) -> httpx.Response:
+        """One API call under retry.Policy. A rate limit is tried again whatever the method; a 5xx or a
+        broken connection only for GET (a POST that timed out may have made its comment)."""
         import httpx  # where it is used: starting `audit` must not pay for it
 
         url = path_or_url if path_or_url.startswith("http") else self.api_url.rstrip("/") + path_or_url
         headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
-        for attempt in range(RETRIES + 1):
+        idempotent = method == "GET"
+
+        def attempt() -> httpx.Response:
             try:
                 response = self.client.request(method, url, headers=headers, **kwargs)
             except httpx.HTTPError as exc:
-                raise GitHubError(f"cannot reach GitHub at {self.api_url}: {exc.__class__.__name__}: {exc}") from None
-            wait = _retry_after(response)
-            if wait is None:
-                break
-            if wait > MAX_RETRY_AFTER or attempt == RETRIES:
-                raise GitHubError(
-                    f"GitHub rate limit on {method} {_path(url)}: still limited after {attempt + 1} tries (asked to wait {wait:.0f}s); run again later"
-                )
-            self.sleep(wait)
+                reason = f"cannot reach GitHub at {self.api_url}: {retry.describe(exc)}"
+                if isinstance(exc, httpx.ConnectError) or (idempotent and isinstance(exc, httpx.TransportError)):
+                    raise retry.Transient(reason) from exc
+                raise GitHubError(reason) from None
+            wait = _rate_limited(response)
+            if wait is not None:
+                raise retry.Transient(f"GitHub rate limit on {method} {_path(url)}", wait)
+            if idempotent:
+                retry.raise_if_transient(response)
+            return response
+
+        response = retry.Policy(sleep=self.sleep).call(attempt, lambda reason: GitHubError(f"{reason}; run again later"))
         if not response.is_success:  # a redirect too: the API never answers with one where auditor calls it
             raise GitHubError(_failure(method, url, response, what, self.repository, self.token), response.status_code)
         return response
@@ -173,20 +179,22 @@ def _origin(url: str) -> str:
     return f"{parsed.scheme}://{parsed.netloc.decode()}"
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _rate_limited(response: httpx.Response) -> float | None:
     """Seconds to wait when GitHub says to slow down (a secondary limit: 403/429 with Retry-After, or a
     primary one: x-ratelimit-remaining 0 until x-ratelimit-reset); None when it did not."""
     if response.status_code not in (403, 429):
         return None
-    if "retry-after" in response.headers:
-        try:
-            return max(0.0, float(response.headers["retry-after"]))
-        except ValueError:
-            return 60.0
+    now = time.time()
+    asked = retry.retry_after(response.headers.get("retry-after"), now)
+    if asked is not None:
+        return asked
     if response.headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in response.headers:
-        return max(0.0, float(response.headers["x-ratelimit-reset"]) - time.time())
-    if "secondary rate limit" in response.text.lower():
-        return 60.0  # GitHub's advice when it gives no Retry-After
+        try:
+            return max(0.0, float(response.headers["x-ratelimit-reset"]) - now)
+        except ValueError:
+            return retry.MAX_WAIT
+    if "retry-after" in response.headers or "secondary rate limit" in response.text.lower():
+        return retry.MAX_WAIT  # GitHub's advice when it gives no (usable) Retry-After: a minute
     return None
 
 

@@ -11,7 +11,6 @@ import base64
 import binascii
 import bisect
 import datetime
-import email.utils
 import fcntl
 import hashlib
 import json
@@ -26,20 +25,23 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeAlias
 from urllib.parse import quote
 
 from . import scratch
 from . import versions as semver
 from .errors import DownloadError, IntegrityError, RegistryError, TooLarge, UnknownPackage, UnknownVersion
 from .limits import Limits
+from .retry import Policy
+from .retry import Transient as _Transient
+from .retry import describe as _describe
+from .retry import permanent as _permanent
+from .retry import raise_if_transient as _raise_if_transient
 
 if TYPE_CHECKING:
     import httpx
 
 DEFAULT_REGISTRY = "https://registry.npmjs.org"
-MAX_RETRY_AFTER = 60.0
-"""Seconds; a server asking for a longer pause is not worth blocking an audit for."""
 DEFAULT_MAX_AGE = 600.0
 """Seconds a cached packument is trusted without asking the registry; new releases show up within this."""
 DEFAULT_CACHE_MAX = 4 << 30
@@ -53,7 +55,6 @@ dead for sure: every read times out within a minute."""
 _LISTED = 5  # malformed packument entries named one by one; the rest are counted
 _CHUNK = 1 << 16
 
-T = TypeVar("T")
 Progress = Callable[[int, int | None], None]
 """on_progress(done_bytes, total_bytes); total is None when the server sends no Content-Length."""
 
@@ -294,22 +295,6 @@ class Lease:
         self.close()
 
 
-class _Transient(Exception):
-    """A failure worth another try; `delay` is what the server asked for in Retry-After."""
-
-    def __init__(self, reason: str, delay: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.delay = delay
-
-
-def _permanent() -> tuple[type[Exception], ...]:
-    """Errors retrying cannot help: a bad URL scheme, a broken content-encoding, a redirect loop."""
-    import httpx
-
-    return (httpx.UnsupportedProtocol, httpx.DecodingError, httpx.TooManyRedirects)
-
-
 class LazyClient:
     """An httpx.Client made when first used, with these arguments: a run that the caches answer
     neither imports httpx nor loads the CA certificates (~0.2 s together)."""
@@ -346,8 +331,8 @@ class Registry:
 
     `retries` is how many times a request is repeated after a 429, a 5xx or a transport error
     (so at most `retries + 1` requests), waiting `backoff * 2**n` seconds or the server's
-    Retry-After (capped at MAX_RETRY_AFTER). `max_age` is how many seconds a packument cached on
-    disk is used without asking the registry; 0 always revalidates (a cheap 304 when the
+    Retry-After (retry.Policy: the one policy of every HTTP call). `max_age` is how many seconds a
+    packument cached on disk is used without asking the registry; 0 always revalidates (a cheap 304 when the
     registry sends ETag/Last-Modified), which is what a "look for new releases" run wants.
     Within one Registry each packument is fetched at most once. `limits` caps what a download may be;
     `malformed` names what was skipped of the packuments read (a bad version, manifest or time).
@@ -367,9 +352,7 @@ class Registry:
         self.client = client
         self.cache = cache
         self.url = url.rstrip("/")
-        self.retries = retries
-        self.backoff = backoff
-        self.sleep = sleep or time.sleep  # looked up now, so a test's patch of time.sleep takes
+        self._retry = Policy(retries, backoff, sleep=sleep).call
         self.max_age = max_age
         self.limits = limits or Limits()
         self.malformed: list[str] = []
@@ -525,37 +508,6 @@ class Registry:
         return TooLarge(f"{what}: the tarball is larger than the {format_size(self.limits.download)} download cap "
                         f"(--max-download or $AUDITOR_MAX_DOWNLOAD raise it) ({url})")
 
-    def _retry(self, attempt: Callable[[], T], fail: Callable[[str], RegistryError]) -> T:
-        tries = 0
-        while True:
-            tries += 1
-            try:
-                return attempt()
-            except _Transient as exc:
-                if tries > self.retries:
-                    raise fail(f"{exc.reason}, gave up after {tries} {'try' if tries == 1 else 'tries'}") from None
-                self.sleep(exc.delay if exc.delay is not None else self.backoff * 2 ** (tries - 1))
-
-
-def _raise_if_transient(response: httpx.Response) -> None:
-    if response.status_code == 429 or response.status_code >= 500:
-        delay = retry_after(response.headers.get("Retry-After"), time.time())
-        raise _Transient(f"HTTP {response.status_code} {response.reason_phrase}", delay)
-
-
-def retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait per a Retry-After header (delta-seconds or HTTP-date), capped; None if absent or bad."""
-    if not value:
-        return None
-    if value.strip().isdigit():
-        seconds = float(value)
-    else:
-        try:
-            seconds = email.utils.parsedate_to_datetime(value).timestamp() - now
-        except (TypeError, ValueError):
-            return None
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
-
 
 def _content_length(response: httpx.Response) -> int | None:
     """The size of the decoded body, when the server says it (not under a Content-Encoding)."""
@@ -635,8 +587,3 @@ def _read_json(path: Path) -> dict | None:
     usable = isinstance(entry, dict) and isinstance(entry.get("packument"), dict) and isinstance(entry["packument"].get("versions"), dict)
     return entry if usable else None
 
-
-def _describe(exc: Exception) -> str:
-    """An httpx exception as one line (some carry multi-line or empty messages)."""
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -16,7 +16,8 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -111,18 +112,62 @@ def default_path() -> Path:
     return base / "auditor" / "auditor.db"
 
 
+_COLUMNS = ", ".join(f.name for f in fields(SnapshotRow))
+COPIED_TABLES = ("snapshots", "facts", "texts", "releases")
+"""What another store gives a merge: these tables only, by their columns only."""
+
+
+COLUMNS = {
+    "texts": frozenset({"id", "hash", "text"}),
+    "snapshots": frozenset(f.name for f in fields(SnapshotRow)),
+    "facts": frozenset({"snapshot_id", "kind", "key", "text_id"}),
+    "releases": frozenset({"target", "version", "published_at"}),
+    "changelogs": frozenset({"source", "text", "history", "fetched_at", "parsed", "parser"}),
+    "judgements": frozenset({"key", "findings", "judged_at"}),
+    "state": frozenset({"key", "value", "updated_at"}),
+}
+"""The columns of every table the migrations make (a test holds the two together). Written out, not
+read from a store migrated in memory: that costs every start 10-80 ms."""
+
+
+@cache
+def _migration_names() -> frozenset[str]:
+    return frozenset(m.name for m in migrations.pending(sqlite_utils.Database(memory=True, execute_plugins=False)))
+
+
+def check_schema(db: sqlite_utils.Database, where: Path | str) -> None:
+    """A StoreError if a newer auditor made this store (a migration or a column this one does not know):
+    reading it would misread it, writing it could break it for that newer auditor. Reads only."""
+    known = _migration_names()
+    applied = [m.name for m in migrations.applied(db)]
+    if set(applied) - known:
+        raise StoreError(f"{where} was made by a newer auditor (schema {len(applied)}; this one knows {len(known)}): upgrade auditor")
+    for table, columns in COLUMNS.items():
+        extra = sorted(set(_columns(db, table)) - columns)
+        if extra:
+            raise StoreError(f"{where} was made by a newer auditor (schema {len(applied)} with column {table}.{extra[0]}, "
+                             "unknown to this one): upgrade auditor")
+
+
+def _columns(db: sqlite_utils.Database, table: str) -> list[str]:
+    return [row[1] for row in db.execute(f"PRAGMA table_info([{table}])")]
+
+
 class Store:
     """Snapshots and their facts."""
 
-    def __init__(self, db: sqlite_utils.Database, path: Path | None = None):
+    def __init__(self, db: sqlite_utils.Database, path: Path | None = None, *, migrate: bool = True):
         self.db = db
         self.path = path
-        self.read_only = False  # set by a reader that found a collector writing: it writes nothing, caches included
+        # set by a reader that found a collector writing (it writes nothing, caches included), and for a source
+        self.read_only = not migrate
         try:
-            if path is not None:
-                db.enable_wal()
-            db.execute("PRAGMA busy_timeout = 10000")
-            migrations.apply(db)
+            if migrate:  # a source was checked by `source`
+                check_schema(db, path or ":memory:")  # before anything writes: a newer store stays as it was
+                if path is not None:
+                    db.enable_wal()
+                db.execute("PRAGMA busy_timeout = 10000")
+                migrations.apply(db)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot use the store {path or ':memory:'}: {exc}") from None
 
@@ -135,6 +180,39 @@ class Store:
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot use the store {path}: {getattr(exc, 'strerror', None) or exc}") from None
         return cls(db, path)
+
+    @classmethod
+    def source(cls, path: Path, name: str | None = None) -> Store:
+        """Another store, read as data, never as code (`audit merge`, `audit import`): opened read-only,
+        immutable unless a writer's log (-wal) is beside it (immutable ignores that log), its schema
+        defined functions untrusted, never migrated nor written. Only the tables a merge copies are
+        read, and only their columns: its triggers, views and other tables are never touched. Errors
+        call it `name` (default: its path)."""
+        where = name or path
+        wal = path.with_name(path.name + "-wal")
+        live = wal.is_file() and wal.stat().st_size > 0
+        uri = path.resolve().as_uri() + ("?mode=ro" if live else "?mode=ro&immutable=1")
+        try:
+            conn = sqlite3.connect(uri, uri=True)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{where} is not an auditor store: {exc}") from None
+        try:
+            conn.execute("PRAGMA query_only = ON")
+            conn.execute("PRAGMA trusted_schema = OFF")
+            db = sqlite_utils.Database(conn, execute_plugins=False)  # no sqlite-utils plugin adds functions to it
+            check_schema(db, where)
+            kinds = dict(conn.execute(f"SELECT name, type FROM sqlite_master WHERE name IN ({', '.join('?' * len(COPIED_TABLES))})",
+                                      COPIED_TABLES).fetchall())
+            for table in COPIED_TABLES:
+                if kinds.get(table) != "table":
+                    raise StoreError(f"{where} is not an auditor store: it has no {table} table")
+                missing = sorted(COLUMNS[table] - set(_columns(db, table)))
+                if missing:
+                    raise StoreError(f"{where} is not an auditor store: its {table} table lacks {', '.join(missing)}")
+        except (StoreError, sqlite3.Error) as exc:
+            conn.close()
+            raise exc if isinstance(exc, StoreError) else StoreError(f"{where} is not an auditor store: {exc}") from None
+        return cls(db, path, migrate=False)
 
     @classmethod
     def memory(cls) -> Store:
@@ -267,13 +345,13 @@ class Store:
 
     def find(self, target: str, version: str, platform: str, source: str) -> SnapshotRow | None:
         row = self.db.execute(
-            "SELECT * FROM snapshots WHERE target = ? AND version = ? AND platform = ? AND source = ?",
+            f"SELECT {_COLUMNS} FROM snapshots WHERE target = ? AND version = ? AND platform = ? AND source = ?",
             [target, version, platform, source],
         ).fetchone()
         return SnapshotRow(*row) if row else None
 
     def snapshots(self, target: str, source: str | None = None) -> list[SnapshotRow]:
-        sql = "SELECT * FROM snapshots WHERE target = ?" + (" AND source = ?" if source else "")
+        sql = f"SELECT {_COLUMNS} FROM snapshots WHERE target = ?" + (" AND source = ?" if source else "")
         rows = self.db.execute(sql, [target, source] if source else [target]).fetchall()
         return [SnapshotRow(*r) for r in rows]
 
@@ -369,7 +447,7 @@ class Store:
             self.db.conn.execute("INSERT OR REPLACE INTO state (key, value, updated_at) VALUES (?, ?, ?)", [key, json.dumps(value), now])
 
     def all_snapshots(self) -> list[SnapshotRow]:
-        return [SnapshotRow(*r) for r in self.db.execute("SELECT * FROM snapshots ORDER BY target, version, platform, source")]
+        return [SnapshotRow(*r) for r in self.db.execute(f"SELECT {_COLUMNS} FROM snapshots ORDER BY target, version, platform, source")]
 
     def copy_snapshot(self, row: SnapshotRow, facts: dict[str, dict[str, object]]) -> int:
         """Add another store's snapshot as it was (collected_at kept), in one transaction, reusing the texts

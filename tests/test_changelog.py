@@ -366,16 +366,19 @@ def test_raw_url_404_is_one_line(httpserver: HTTPServer) -> None:
     assert "\n" not in str(caught.value)
 
 
-def test_unreachable_host_is_one_line() -> None:
+def test_unreachable_host_is_one_line(monkeypatch) -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("[Errno 111] Connection refused\nmore detail", request=request)
 
+    slept: list[float] = []
+    monkeypatch.setattr("time.sleep", slept.append)  # retried as every HTTP call is, without waiting here
     with httpx.Client(transport=httpx.MockTransport(refuse)) as client, pytest.raises(ChangelogError) as caught:
         raw.fetch_text(client, "https://raw.githubusercontent.com/x/y/main/CHANGELOG.md")
     assert str(caught.value) == (
         "cannot fetch changelog https://raw.githubusercontent.com/x/y/main/CHANGELOG.md: "
-        "[Errno 111] Connection refused more detail"
+        "ConnectError: [Errno 111] Connection refused more detail, gave up after 5 tries"
     )
+    assert slept == [0.5, 1.0, 2.0, 4.0]
 
 
 # ---------------------------------------------------------------------------------------------- HTML

@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from auditor.errors import GitHubError
-from auditor.github import MAX_RETRY_AFTER, GitHub
+from auditor.github import GitHub
+from auditor.retry import MAX_WAIT
 
 
 @pytest.fixture
@@ -100,20 +101,22 @@ def test_secondary_rate_limit_waits_as_told_then_succeeds(github, client):
 
 def test_secondary_rate_limit_that_lasts_is_a_clear_error(github, client):
     limited = (429, {"Retry-After": "1"}, {"message": "You have exceeded a secondary rate limit"})
-    github.faults["GET /repos/acme/tools/issues/1/comments"] = [limited] * 3
+    github.faults["GET /repos/acme/tools/issues/1/comments"] = [limited] * 5
     sleeps: list[float] = []
-    with pytest.raises(GitHubError, match=r"rate limit on GET /repos/acme/tools/issues/1/comments: still limited after 3 tries"):
+    with pytest.raises(GitHubError, match=r"^GitHub rate limit on GET /repos/acme/tools/issues/1/comments, gave up after 5 tries; run again later$"):
         api(github, client, sleeps).comments(1)
-    assert sleeps == [1.0, 1.0]
-    github.faults["GET /repos/acme/tools/issues/1/comments"] = [(403, {"Retry-After": str(MAX_RETRY_AFTER + 1)}, {"message": "slow down"})]
-    with pytest.raises(GitHubError, match="asked to wait"):
+    assert sleeps == [1.0] * 4
+    github.faults["GET /repos/acme/tools/issues/1/comments"] = [(403, {"Retry-After": str(int(MAX_WAIT) + 1)}, {"message": "slow down"})]
+    with pytest.raises(GitHubError, match=f"asked to wait {int(MAX_WAIT) + 1} s"):
         api(github, client, sleeps).comments(1)
-    assert sleeps == [1.0, 1.0]  # too long a wait is not waited
+    assert sleeps == [1.0] * 4  # too long a wait is not waited
 
 
 def test_network_down_is_one_line(client):
-    with pytest.raises(GitHubError, match=r"cannot reach GitHub at http://127\.0\.0\.1:9"):
-        GitHub(client, "acme/tools", "t", "http://127.0.0.1:9").comments(1)
+    sleeps: list[float] = []
+    with pytest.raises(GitHubError, match=r"^cannot reach GitHub at http://127\.0\.0\.1:9: ConnectError: .*, gave up after 5 tries; run again later$"):
+        GitHub(client, "acme/tools", "t", "http://127.0.0.1:9", sleep=sleeps.append).comments(1)
+    assert sleeps == [0.5, 1.0, 2.0, 4.0]
 
 
 ECHO = "you sent Authorization: Bearer {token}\n\x1b[2Jand more"

@@ -18,9 +18,11 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from auditor.capture import FakeAPI
 from auditor.capture.proxy import ProxyEvent, listen, make_app, running
+from auditor.cli import cli
 from auditor.errors import ProxyError
 from auditor.store import Store
 
@@ -436,3 +438,41 @@ def test_a_killed_proxy_leaves_no_recorder_or_resource_tracker(tmp_path, how):
     assert proc.returncode == (0 if how == "SIGTERM" else -signal.SIGKILL), err
     assert "Traceback" not in err
     assert stored(Store.open(db))["capture"]["main: requests seen"] == 1
+
+
+# -- what is stored of headers, and who may reach the proxy -------------------------------------------
+
+
+def test_headers_outside_the_cli_s_own_are_stored_by_name_only(store):
+    gateway_pass = "gw-pass-" + "Hn7t" * 5  # a header name that looks like no credential, so only the allow-list stops it
+    headers = {**UA, "x-gateway-pass": gateway_pass, "x-team": "directory", "anthropic-beta": "oauth-2025-04-20,context-1m",
+               "x-stainless-os": "Linux", "x-claude-code-session-id": "6f1c2b7e-1111-4a2b-9c3d-123456789abc"}
+    body = main_body(messages=[{"role": "user", "content": [{"type": "text", "text": f"gateway says {gateway_pass}"}]}])
+    with FakeAPI() as api, make_app(store, upstream=api.url, keep_content=True) as app, running(app) as url:
+        assert httpx.post(url + "/v1/messages", json=body, headers=headers, timeout=10).status_code == 200
+        assert api.messages()[0].header("x-gateway-pass") == gateway_pass  # forwarded as is
+        app.flush()
+    stored_headers = {k.removeprefix("main: "): v for k, v in stored(store)["header"].items()}
+    assert stored_headers["x-gateway-pass"] == stored_headers["x-team"] == "<not stored>"
+    assert stored_headers["anthropic-beta"] == ["context-1m", "oauth-2025-04-20"] and stored_headers["x-stainless-os"] == "Linux"
+    assert stored_headers["x-claude-code-session-id"] == "<uuid>" and stored_headers["user-agent"] == "claude-cli/{VERSION} (external, cli)"
+    assert gateway_pass.encode() not in database_bytes(store.path)  # nor in the stored content
+    assert "Working directory: <home>/project" in stored(store)["system_block"]["main: block 1"]  # a short value is no secret: words stay
+
+
+def test_a_host_other_than_loopback_needs_allow_remote_and_says_what_it_exposes(tmp_path, monkeypatch):
+    db = ["--db", str(tmp_path / "proxy.db")]
+    result = CliRunner().invoke(cli, ["proxy", "--host", "0.0.0.0", "--port", "0", *db])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("Error: listening on 0.0.0.0 exposes this proxy to every machine that can reach it: it has no "
+                                     "authentication, relays whatever they send to https://api.anthropic.com and records it into "
+                                     "your store; pass --allow-remote to listen there anyway")
+    served: list[dict[str, Any]] = []
+    monkeypatch.setattr("auditor.capture.proxy.serve", lambda store, target, **kw: served.append(kw))  # nothing listens here
+    result = CliRunner().invoke(cli, ["proxy", "--host", "0.0.0.0", "--allow-remote", *db])
+    assert result.exit_code == 0 and served[0]["host"] == "0.0.0.0" and served[0]["allow_remote"] is True
+    assert result.stderr.splitlines() == ["warning: listening on 0.0.0.0 exposes this proxy to every machine that can reach it: it has "
+                                          "no authentication, relays whatever they send to https://api.anthropic.com and records it "
+                                          "into your store"]
+    for loopback in ("127.0.0.1", "::1", "localhost"):
+        assert CliRunner().invoke(cli, ["proxy", "--host", loopback, *db]).stderr == ""

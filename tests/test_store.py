@@ -127,3 +127,11 @@ def test_busy_names_the_collector_and_a_read_only_store_writes_nothing(tmp_path)
     with pytest.raises(StoreBusy, match="read-only"):
         with reader.writer():
             pass
+
+
+def test_the_declared_columns_are_the_migrations_columns():
+    """store.COLUMNS (what a newer auditor's store is told apart by) is what the migrations make."""
+    from auditor.store import COLUMNS
+
+    db = Store.memory().db
+    assert {t.name: set(t.columns_dict) for t in db.tables if t.name != "_sqlite_migrations"} == {k: set(v) for k, v in COLUMNS.items()}

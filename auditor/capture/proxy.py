@@ -21,7 +21,10 @@ only writes its own snapshots, and may run for hours beside `audit collect`.
 
 Never stored: credentials (any header named like auth/token/key/secret/cookie is redacted, and its
 value is scrubbed from the body wherever it appears, besides the shape-based redaction of
-`normalize`), and message content — the user's and the model's words. Only the shape of the history
+`normalize`), the value of any header outside an allow-list of what the CLI and its SDK send
+(anthropic-*, x-stainless-*, x-claude-code-*, user-agent, content-type, …: a gateway's password or
+the user's own custom headers are stored by name only, a long value scrubbed from the body too),
+and message content — the user's and the model's words. Only the shape of the history
 is kept (`user: text, tool_result`) unless `keep_content`. System blocks and tool definitions are
 kept: they are what this tool audits.
 """
@@ -29,6 +32,7 @@ kept: they are what this tool audits.
 from __future__ import annotations
 
 import errno
+import ipaddress
 import json
 import logging
 import multiprocessing
@@ -70,6 +74,12 @@ _HOP_BY_HOP = frozenset({
     b"te", b"trailer", b"transfer-encoding", b"upgrade", b"host", b"expect",
 })
 _CREDENTIAL_HEADER = re.compile(r"auth|token|secret|key|cookie|credential|signature|password", re.I)
+# Headers whose values are stored: those the CLI and its SDK send, which is what this tool audits.
+_STORED_HEADER = re.compile(
+    r"anthropic-.*|x-stainless-.*|x-claude-code-.*|user-agent|content-type|accept|accept-encoding|accept-language"
+    r"|x-app|sec-fetch-mode|x-client-request-id", re.I)
+NOT_STORED = "<not stored>"
+_MIN_UNKNOWN_SECRET = 16  # another header's value is scrubbed from bodies only when this long: a short one may be a word
 _MIN_SECRET = 8  # shorter header values are redacted in the header only: scrubbing "abc" from prompts would mangle them
 _ROLE_KINDS = tuple(k for k in CAPTURE_KINDS if k != "capture")  # what a role's latest request replaces
 _SHAPE_KEYS = frozenset({"type", "cache_control", "signature", "data"})  # what facts._shape reads of a block
@@ -510,8 +520,9 @@ def _role(path: str, body: dict[str, Any], headers: list[tuple[str, str]], targe
 
 
 def _redacted(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Credential-like headers redacted before anything else sees them (normalize knows only the usual names)."""
-    return [(k, REDACTED if _CREDENTIAL_HEADER.search(k) else v) for k, v in headers]
+    """Headers as they may be stored, before anything else sees them: credential-like ones redacted
+    (normalize knows only the usual names), any the CLI itself does not send by name only."""
+    return [(k, REDACTED if _CREDENTIAL_HEADER.search(k) else v if _STORED_HEADER.fullmatch(k) else NOT_STORED) for k, v in headers]
 
 
 def _volatiles(headers: list[tuple[str, str]]) -> Volatiles:
@@ -521,7 +532,7 @@ def _volatiles(headers: list[tuple[str, str]]) -> Volatiles:
         part
         for name, value in headers if _CREDENTIAL_HEADER.search(name)
         for part in [value.strip(), *re.split(r"[\s;,=]+", value)] if len(part) >= _MIN_SECRET
-    }
+    } | {value.strip() for name, value in headers if not _STORED_HEADER.fullmatch(name) and _MIN_UNKNOWN_SECRET <= len(value.strip())}
     base = Volatiles.for_run(paths={"home": str(Path.home())}, port=0, api_key=REDACTED)
     return Volatiles(base.literals | dict.fromkeys(secrets, REDACTED))
 
@@ -576,6 +587,22 @@ def listen(host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> socket.socket:
         raise ProxyError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
+def exposure(host: str, upstream: str) -> str | None:
+    """None when `host` is a loopback address (or a name for one); else, in one line, what listening
+    there exposes."""
+    try:
+        addresses = {str(info[4][0]).split("%")[0] for info in socket.getaddrinfo(host, None, flags=socket.AI_NUMERICHOST)}
+    except OSError:  # a name: what it resolves to
+        try:
+            addresses = {str(info[4][0]).split("%")[0] for info in socket.getaddrinfo(host, None)}
+        except OSError:
+            addresses = set()  # listen() says what is wrong with it
+    if addresses and all(ipaddress.ip_address(a).is_loopback for a in addresses):
+        return None
+    return (f"listening on {host} exposes this proxy to every machine that can reach it: it has no authentication, "
+            f"relays whatever they send to {upstream} and records it into your store")
+
+
 def _config(app: Any) -> uvicorn.Config:
     # No server/date headers of our own: the client gets the upstream's headers unchanged.
     return uvicorn.Config(
@@ -591,10 +618,15 @@ def _url(sock: socket.socket) -> str:
 
 def serve(store: Store, target: str = targets.DEFAULT, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
           upstream: str = DEFAULT_UPSTREAM, keep_content: bool = False,
-          on_request: Callable[[ProxyEvent], None] | None = None, on_ready: Callable[[str], None] | None = None) -> None:
+          on_request: Callable[[ProxyEvent], None] | None = None, on_ready: Callable[[str], None] | None = None,
+          allow_remote: bool = False) -> None:
     """Run the proxy until Ctrl-C; then let open streams finish (up to a few seconds), record everything
     finished, and return. `on_ready(url)` is called once the port is bound; `on_request(event)` after
-    each request was recorded (from a background thread)."""
+    each request was recorded (from a background thread). A host other than loopback only with
+    `allow_remote` (see `exposure`)."""
+    exposed = exposure(host, upstream)
+    if exposed and not allow_remote:
+        raise ProxyError(f"{exposed}; pass --allow-remote to listen there anyway")
     sock = listen(host, port)
     with sock:
         upstream_url = httpx.URL(_check_upstream(upstream))

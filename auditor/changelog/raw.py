@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING
 
+from .. import retry
 from ..errors import ChangelogError
 from ..npm import HttpClient
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def fetch_text(client: HttpClient, url: str) -> str:
@@ -14,12 +18,6 @@ def fetch_text(client: HttpClient, url: str) -> str:
 
 
 def get(client: HttpClient, url: str) -> httpx.Response:
-    """A 200 response for `url`, redirects followed; anything else is one ChangelogError line."""
-    try:
-        response = client.get(url, follow_redirects=True)
-    except httpx.HTTPError as exc:
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise ChangelogError(f"cannot fetch changelog {url}: {reason}") from exc
-    if response.status_code != 200:
-        raise ChangelogError(f"cannot fetch changelog {url}: HTTP {response.status_code}")
-    return response
+    """A 200 response for `url`, redirects followed, retried as every HTTP call is (retry.Policy);
+    anything else is one ChangelogError line."""
+    return retry.get(client, url, lambda reason: ChangelogError(f"cannot fetch changelog {url}: {reason}"))
