@@ -479,20 +479,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit(f"eval_judge: {exc}") from None
     if args.skeleton:
         return 0
-    total = Score()
+    total, pooled = Score(), Score()
     for labels, result in results:
+        pooled.add(result)
         if labels.split == "tuning":
             total.add(result)
     if args.json:
         doc = {
             "ranges": [{"range": labels.name, "split": labels.split, **_counts(result)} for labels, result in results],
             "tuning_total": _counts(total),
+            "all_ranges": _counts(pooled),
         }
         print(json.dumps(doc, indent=2))
     else:
         for labels, result in results:
             print(f"{labels.name} ({labels.split}): {result.line()}")
         print(f"tuning total: {total.line()}")
+        if len(results) > 1:
+            print(f"all ranges: {pooled.line()}")
         if args.verbose:
             for _, result in results:
                 print("\n".join(result.misses))
