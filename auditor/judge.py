@@ -69,6 +69,7 @@ from . import kinds, retrieval
 from . import versions as vers
 from .changelog import ChangelogHistory, Release, instant, late_entries, missing_versions, window
 from .diff import Change
+from .pretty import same_statements
 from .rules import CATEGORIES, Matcher, Observed, Rule, could_match, folded, observe, prefilter, severity_rank
 from .rules import text_diff as _text_diff
 from .targets import Vocabulary
@@ -829,6 +830,8 @@ def _severity(
             return "medium", "a switch this release's notes tell users of"
         if all(c.kind in _UNHEARD for c in changes):
             return "medium", "a prompt the model reads, for a command this release's notes tell users of"
+    if all(c.kind == "request_code" and isinstance(c.before, str) and isinstance(c.after, str) and same_statements(c.before, c.after) for c in changes):
+        return "low", "request code whose statements are unchanged (reordered or re-punctuated): it sends nothing new"
     sides = {_side_query(c, vocabulary) for c in changes}
     if None not in sides:
         return "low", f"a side query ({', '.join(sorted(str(s) for s in sides))}): not the conversation's own request"

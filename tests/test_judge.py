@@ -416,3 +416,13 @@ def test_texts_that_stop_naming_a_tool_that_went_are_told_by_the_entry_about_tha
     assert [(f.verdict, f.changelog_refs[0].entry) for f in found] == [("documented", entry)] * 2
     alone = one(judge([prompt], notes(v1_0_2=[entry, *OTHER_NOTES]), tool_rules, PUBLISHED))  # the tool did not go: no such link
     assert alone.verdict == "undocumented"
+
+
+def test_request_code_whose_statements_only_moved_is_low():
+    before = 'function q(_){let _=_(_);if(_.effort)_.push("effort");return{model:_.model,max_tokens:32000}}'
+    moved = 'function q(_){if(_.effort)_.push("effort");let _=_(_);return{max_tokens:32000,model:_.model}}'
+    edited = 'function q(_){let _=_(_);if(_.effort)_.push("xhigh");return{model:_.model,max_tokens:64000}}'
+    code = RULES  # the effort-code rule (high) matches both
+    refactor = one(judge([change("request_code", "q", before, moved)], notes(), code, PUBLISHED))
+    assert refactor.severity == "low" and "statements are unchanged" in refactor.evidence["severity_note"]
+    assert one(judge([change("request_code", "q", before, edited)], notes(), code, PUBLISHED)).severity == "high"

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from textual.widgets import Static
 
-from auditor import audit, changelog, pin, report, rules, targets
+from auditor import audit, changelog, pin, pretty, rules, targets
 from auditor.cli import cli
 from auditor.collector import Collector
 from auditor.diff import Change
@@ -260,7 +260,7 @@ def test_diff_lines_mark_changed_lines_and_hunks():
 
 
 def test_pretty_code_puts_one_property_per_line():
-    code = report.pretty_code('function Rq1(q){return{model:q.model,max_tokens:32000}}')
+    code = pretty.pretty_code('function Rq1(q){return{model:q.model,max_tokens:32000}}')
     assert code.splitlines()[2].strip() == "model: q.model,"
 
 

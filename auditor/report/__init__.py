@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import difflib
-import functools
 import re
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-import jsbeautifier
-
 from .. import kinds
 from ..diff import Change, structure_diff, word_diff
 from ..judge import STATUS_WORDS, VERDICTS, short
+from ..pretty import pretty_code
 from ..rules import severity_rank
 from ..targets import Target
 
@@ -99,17 +97,6 @@ def hunks(change: Change, context: int = CONTEXT_CHARS) -> list[tuple[str, str]]
         else:
             out.append(("=", text[:context] + " … " + text[-context:]))
     return out
-
-
-@functools.lru_cache(maxsize=256)
-def pretty_code(text: str, width: int = 100) -> str:
-    """Minified JavaScript as lines of code, so a diff reads as statements rather than a token soup
-    (the reports and the TUI's diff viewer both use it; a report shows a function in a finding and in
-    its change, so each is beautified once)."""
-    options = jsbeautifier.default_options()
-    options.indent_size = 2
-    options.wrap_line_length = width
-    return jsbeautifier.beautify(text, options)
 
 
 def code_diff(change: Change, context: int = 1, limit: int = 40, width: int = 100) -> list[tuple[str, str]]:

@@ -12,7 +12,8 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from ...diff import Change
-from ...report import KIND_TITLES, pretty_code, when  # the diff viewer and the reports pretty-print code alike
+from ...pretty import pretty_code  # the diff viewer, the reports and the judge read code alike
+from ...report import KIND_TITLES, when
 from ..model import Chunks, as_text, chunks
 from ..widgets.footer import KeysFooter
 from ..widgets.text_diff import TextDiff, rendered
