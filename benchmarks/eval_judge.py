@@ -291,11 +291,12 @@ class Score:
     unobservable: int = 0
     stale_labels: int = 0  # change labels no change of the range matches (a key that moved?)
     misses: list[str] = field(default_factory=list)
+    stated: list[tuple[float, bool]] = field(default_factory=list)  # (confidence, verdict right) of each real finding judged
 
     def add(self, other: Score) -> None:
         for name, value in vars(other).items():
-            if name == "misses":
-                self.misses.extend(value)
+            if isinstance(value, list):
+                getattr(self, name).extend(value)
             else:
                 setattr(self, name, getattr(self, name) + value)
 
@@ -318,6 +319,20 @@ class Score:
             f"recall {_pct(self.recalled, self.entries)} (observed {_pct(self.observed, self.entries)}; "
             f"{self.unobservable} unobservable entries not counted); {self.stale_labels} change labels matched nothing"
         )
+
+
+def reliability(stated: Sequence[tuple[float, bool]]) -> list[str]:
+    """Stated confidence against the share of verdicts right, by tenth, and the Brier score: whether a
+    finding's confidence is a probability a reader can take at its word."""
+    if not stated:
+        return []
+    brier = sum((p - right) ** 2 for p, right in stated) / len(stated)
+    lines = [f"calibration: Brier score {brier:.3f} over {len(stated)} real high/medium findings", "  confidence  findings  right"]
+    for k in range(10):
+        inside = [right for p, right in stated if k / 10 <= p < (k + 1) / 10 or (k == 9 and p == 1.0)]
+        if inside:
+            lines.append(f"  {k / 10:.1f}–{(k + 1) / 10:.1f}    {len(inside):8d}  {sum(inside) / len(inside):5.0%}")
+    return lines
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -361,6 +376,7 @@ def score(findings: Sequence[Any], labels: RangeLabels) -> Score:
         right = finding.verdict in allowed and (finding.verdict == "undocumented" or not named or any(cites(finding, e) for e in named))
         result.verdict_total += 1
         result.verdict_right += right
+        result.stated.append((finding.confidence, right))
         if want in DESCRIBED:
             result.described_total += 1
             result.described_right += right
@@ -497,6 +513,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tuning total: {total.line()}")
         if len(results) > 1:
             print(f"all ranges: {pooled.line()}")
+        print("\n".join(reliability(pooled.stated)))
         if args.verbose:
             for _, result in results:
                 print("\n".join(result.misses))
@@ -559,7 +576,7 @@ def _verdict_of(finding: Any) -> tuple:
 
 
 def _counts(result: Score) -> dict[str, Any]:
-    counts = {name: value for name, value in vars(result).items() if name != "misses"}
+    counts = {name: value for name, value in vars(result).items() if name not in ("misses", "stated")}
     return {**counts, **result.ratios(), "misses": result.misses}
 
 

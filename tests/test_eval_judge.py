@@ -209,3 +209,10 @@ def test_a_renamed_change_matches_a_label_of_its_old_name():
     assert ev.matches(match, moved)
     assert not ev.matches(ev.Match(kind="string", key="old_heading"), moved)
     assert ev.matches(ev.Match(kind="string", key="abc123"), moved)
+
+
+def test_reliability_bins_stated_confidence_against_verdicts_right():
+    lines = ev.reliability([(0.95, True), (0.91, False), (0.55, True), (0.5, True)])
+    assert lines[0] == "calibration: Brier score 0.321 over 4 real high/medium findings"
+    assert [line.split() for line in lines[2:]] == [["0.5–0.6", "2", "100%"], ["0.9–1.0", "2", "50%"]]
+    assert ev.reliability([]) == []
