@@ -371,8 +371,9 @@ class Recommendation:
             out += ["", "Why not newer:", *(f"  {line}" for line in self.why_not())]
         out += ["", "Install and hold:"]
         out += [f"  {line}" for key in ("install", "hold_env", "hold_settings") if key in self.commands for line in self.commands[key].splitlines()]
-        out += ["", "Renovate (renovate.json):", *(f"  {row}" for row in self.commands["renovate"].splitlines())]
-        out += ["", "Dependabot (.github/dependabot.yml):", *(f"  {row}" for row in self.commands["dependabot"].splitlines())]
+        out += ["", "Renovate (renovate.json; --format renovate says why too):", *(f"  {row}" for row in renovate_rule(self.package, self.version).splitlines())]
+        out += ["", "Dependabot (.github/dependabot.yml; --format dependabot says why too):",
+                *(f"  {row}" for row in dependabot_config(self.package, self.version).splitlines())]
         out += ["", "Verify the pin holds:", *(f"  {row}" for row in self.commands["verify"].splitlines())]
         if self.notes:
             out += ["", *(f"Note: {n}" for n in self.notes)]
