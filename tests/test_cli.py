@@ -362,3 +362,27 @@ def test_show_prints_data_as_written(npm, env):
     npm.release("2.1.1", cli_js(NAMES_A, terse_text="Usage: /effort [low|medium|high], then [bold]stop[/bold]."), native=False)
     out = run("show", "2.1.1", "--kind", "prompt_section").output + run("show", "2.1.1", "--section", "anti_verbosity").output
     assert out.count("Usage: /effort [low|medium|high], then [bold]stop[/bold].") == 2
+
+
+def test_pin_accept_sets_a_finding_aside_and_candidates_show_what_each_release_brings(releases):
+    before = json.loads(run("pin", "--from", "2.1.1", "--no-capture", "--format", "json").stdout)
+    assert before["blocking"], before
+    first = before["blocking"][-1]["step"]
+    after = json.loads(run("pin", "--from", "2.1.1", "--no-capture", "--format", "json", "--accept", first).stdout)
+    assert [a["finding"] for a in after["accepted"]] == [first] and first not in [b["step"] for b in after["blocking"]]
+    assert after["policy"]["accept"] == {first: "accepted with --accept"}
+    table = run("pin", "--from", "2.1.1", "--no-capture", "--candidates")
+    assert table.exit_code == 0 and table.stdout.startswith("Candidates from 2.1.1, newest first.")
+    assert "2.1.114" in table.stdout and "newest" in table.stdout and "Install and hold" not in table.stdout
+    assert [c["version"] for c in before["candidates"]][0] == "2.1.114"
+
+
+def test_pin_formats_for_the_bots(releases):
+    renovate = json.loads(run("pin", "--from", "2.1.1", "--no-capture", "--format", "renovate").stdout)
+    assert renovate["packageRules"][0]["matchPackageNames"] == ["@anthropic-ai/claude-code"]
+    dependabot = run("pin", "--from", "2.1.1", "--no-capture", "--format", "dependabot").stdout
+    assert dependabot.startswith("version: 2\n") and "      # auditor: " in dependabot
+
+
+def test_pin_refuses_what_is_no_finding_id(releases):
+    assert "is not a finding id" in one_line_error(run("pin", "--from", "2.1.1", "--no-capture", "--accept", "../etc/passwd"))
