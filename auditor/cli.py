@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -281,7 +280,7 @@ def pin_(ctx, baseline, newest, fmt, accepted, candidates, scenario_names, scena
     if rec is None:
         raise click.ClickException(f"{report.notes[0]}, so nothing can be judged; name one with --changelog")
     if fmt == "json":
-        click.echo(json.dumps(rec.to_json(), indent=2, ensure_ascii=False))
+        click.echo(json_report.render_pin(rec))
     elif fmt in ("renovate", "dependabot"):
         click.echo(rec.renovate() if fmt == "renovate" else rec.dependabot())
     else:
@@ -513,14 +512,16 @@ def _conflicts(conflicts: list[str]) -> None:
 @click.option("--fail-on", type=click.Choice(action_.FAIL_ON), default="never", show_default=True,
               help="Exit 1 after posting when a finding has this verdict (partial: or worse).")
 @click.option("--dry-run", is_flag=True, help="Print the comments it would post; call nothing, save nothing.")
+@click.option("--pin-from", help="The version the tracking issue's head recommends from (default: each release's predecessor).")
 @_scenario_options
 @_judging_options
 @_shared_options
 @click.pass_context
-def action(ctx, baseline, until, issue, severity, fail_on, dry_run, scenario_names, scenarios_dir, no_capture, plan,
+def action(ctx, baseline, until, issue, severity, fail_on, dry_run, pin_from, scenario_names, scenarios_dir, no_capture, plan,
            changelog_source_, rules_dir, policy_file):
     """The GitHub Action: one comment per new release on a tracking issue (settings from GITHUB_* variables)."""
-    settings = action_.Settings.from_env(baseline=baseline, until=until, issue=issue, severity=severity, fail_on=fail_on, dry_run=dry_run)
+    settings = action_.Settings.from_env(baseline=baseline, until=until, issue=issue, severity=severity, fail_on=fail_on, dry_run=dry_run,
+                                         pin_from=pin_from)
     scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress, _http() as client:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)

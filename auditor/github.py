@@ -53,6 +53,10 @@ class GitHub:
     def create_issue(self, title: str, body: str) -> int:
         return self._request("POST", f"/repos/{self.repository}/issues", json={"title": title, "body": body}).json()["number"]
 
+    def update_issue(self, number: int, body: str) -> None:
+        """Edit the issue's body in place (the tracking issue's head: the current recommendation)."""
+        self._request("PATCH", f"/repos/{self.repository}/issues/{number}", json={"body": body}, what=f"issue #{number}")
+
     def check_issue(self, number: int) -> None:
         """Fails with a clear line when the issue is not there (404) or is a pull request."""
         issue = self._request("GET", f"/repos/{self.repository}/issues/{number}", what=f"issue #{number}").json()

@@ -495,7 +495,7 @@ def _candidates(
     for v in sorted(why, key=vers.parse, reverse=True):
         stamp = published.get(v)
         age = _as_utc(now) - instant(stamp) if stamp else None
-        old = age is not None and age >= timedelta(days=policy.min_age_days) or (policy.min_age_days <= 0)
+        old = policy.min_age_days <= 0 or (age is not None and age >= timedelta(days=policy.min_age_days))
         out.append(Candidate(v, stamp, age, open_in[v], tuple(why[v]), old))
     return tuple(out)
 

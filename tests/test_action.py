@@ -45,7 +45,7 @@ def comments(github) -> dict[str, str]:
 
 def outputs(env: Path) -> dict[str, str]:
     lines = (env / "output").read_text().splitlines()
-    return dict(line.split("=", 1) for line in lines[-4:])
+    return dict(line.split("=", 1) for line in lines[-5:])
 
 
 def test_first_run_creates_the_issue_and_one_comment_a_rerun_updates_it(releases, github, actions_env):
@@ -56,7 +56,8 @@ def test_first_run_creates_the_issue_and_one_comment_a_rerun_updates_it(releases
     body = comments(github)["2.1.113"]
     assert "Compared with 2.1.2" in body and "changelog section present" in body
     assert outputs(actions_env) == {"new_versions": '["2.1.113"]', "undocumented_count": outputs(actions_env)["undocumented_count"],
-                                    "recommendation": outputs(actions_env)["recommendation"], "report_path": str(actions_env / "auditor-report")}
+                                    "recommendation": outputs(actions_env)["recommendation"], "report_path": str(actions_env / "auditor-report"),
+                                    "pin": "Stay on 2.1.2: no newer release qualifies."}
     assert (actions_env / "auditor-report" / "2.1.113.json").is_file() and (actions_env / "auditor-report" / "2.1.113.md").is_file()
     assert "Claude Code 2.1.113" in (actions_env / "summary.md").read_text()
 
@@ -67,8 +68,39 @@ def test_first_run_creates_the_issue_and_one_comment_a_rerun_updates_it(releases
 
     result = run("--baseline", "2.1.2", "--until", "2.1.113")  # asked again: the comment is edited, not repeated
     assert result.exit_code == 0, result.output
-    assert [c for c in github.calls if c.startswith(("POST", "PATCH"))] == ["PATCH /repos/acme/tools/issues/comments/1001"]
+    assert [c for c in github.calls if c.startswith(("POST", "PATCH"))] == ["PATCH /repos/acme/tools/issues/comments/1001", "PATCH /repos/acme/tools/issues/1"]
     assert len(github.comments) == 1 and len(github.issues) == 1
+
+
+def test_the_issue_leads_with_the_recommendation_edited_in_place(releases, github, actions_env):
+    """The tracking issue's first lines are the current pin from its baseline (`--pin-from`): each run
+    that reports a release edits the body; no comment is added for it; the `pin` output says it."""
+    assert run("--until", "2.1.113", "--pin-from", "2.1.1").exit_code == 0
+    body = github.issues[1]["body"]
+    assert body.startswith("<!-- auditor:claude-code tracking issue -->\n**")
+    assert "(from 2.1.1, releases up to 2.1.113 audited)" in body and "`npm install -g @anthropic-ai/claude-code@" in body
+    first = outputs(actions_env)["pin"]
+    assert first.startswith(("Pin @anthropic-ai/claude-code@", "Stay on ")) and "from 2.1.1" in body
+    assert run("--until", "2.1.114", "--pin-from", "2.1.1").exit_code == 0
+    assert len(github.issues) == 1 and list(comments(github)) == ["2.1.113", "2.1.114"]
+    assert "releases up to 2.1.114 audited" in github.issues[1]["body"] and "up to 2.1.113" not in github.issues[1]["body"]
+    assert action.tracking_marker("claude-code") in github.issues[1]["body"]  # still found by its marker
+
+
+def test_a_comment_another_run_posted_meanwhile_is_edited_not_doubled(github):
+    """Two runs that overlap (a manual one beside the scheduled one): the second asks again just before
+    posting and edits what the first posted."""
+    import httpx
+
+    from auditor.github import GitHub
+
+    github.issues[1] = {"number": 1, "title": "t", "body": action.tracking_marker("claude-code"), "state": "open"}
+    github.comments[1001] = {"id": 1001, "issue": 1, "body": "<!-- auditor:claude-code:2.1.113 -->\nfirst", "html_url": "u"}
+    with httpx.Client() as client:
+        gh = GitHub(client, github.repository, github.token, github.url)
+        posted = action._post(gh, 1, "claude-code", "2.1.113", "<!-- auditor:claude-code:2.1.113 -->\nsecond", existing={})
+    assert posted.id == 1001 and len(github.comments) == 1 and github.comments[1001]["body"].endswith("second")
+    assert "POST /repos/acme/tools/issues/1/comments" not in github.calls
 
 
 def test_a_newer_release_adds_its_own_comment(releases, github, actions_env):
@@ -146,7 +178,7 @@ def test_a_release_that_fails_to_capture_is_posted_saying_so_and_retried(release
     result = CliRunner().invoke(cli, ["action", "--until", "2.1.114", "--no-capture"])
     assert result.exit_code == 0, result.output
     (failed_id,) = [c["id"] for c in github.comments.values() if c["body"].startswith("<!-- auditor:claude-code:2.1.114 -->")]
-    assert [c for c in github.calls if c.startswith(("POST", "PATCH"))] == [f"PATCH /repos/acme/tools/issues/comments/{failed_id}"]
+    assert [c for c in github.calls if c.startswith(("POST", "PATCH"))] == [f"PATCH /repos/acme/tools/issues/comments/{failed_id}", "PATCH /repos/acme/tools/issues/1"]
     assert "Capture failed" not in comments(github)["2.1.114"]
 
 
@@ -203,12 +235,24 @@ def test_release_workflow_is_scheduled_off_the_hour_with_least_permissions():
     assert "--shard" in str(backfill["jobs"]["collect"]) and "merge" in str(backfill["jobs"]["merge"])
 
 
+def test_release_watcher_asks_npm_every_10_minutes_and_starts_the_auditor_only_for_something_new():
+    doc = _yaml((ROOT / ".github/workflows/audit-releases.yml").read_text())
+    assert [c["cron"] for c in doc["on"]["schedule"]] == ["3-59/10 * * * *"]
+    steps = doc["jobs"]["audit"]["steps"]
+    look, seen, *rest = steps
+    assert "curl" in look["run"] and "pip" not in look["run"] and "audit" not in look["run"].replace("auditor", "")
+    assert seen["with"]["lookup-only"] is True and "steps.look.outputs.fingerprint" in seen["with"]["key"]
+    assert all("steps.seen.outputs.cache-hit != 'true'" in step["if"] for step in rest)  # nothing else runs when nothing is new
+    remember = [s for s in rest if ".auditor-seen" in str(s)]
+    assert remember and all(s["if"].startswith("success()") for s in remember)  # a failed report is tried again
+
+
 def test_action_installs_a_wheel_of_itself_and_maps_every_input():
     doc = _yaml((ROOT / "action.yml").read_text())
     assert doc["runs"]["using"] == "composite"
     script = "\n".join(step.get("run", "") for step in doc["runs"]["steps"])
     assert "pip wheel" in script and "-e " not in script and "audit \"${args[@]}\"" in script
     flags = {o for p in cli.commands["action"].params for o in p.opts}
-    for name in ("baseline", "until", "issue", "severity", "fail-on", "dry-run"):
+    for name in ("baseline", "until", "issue", "severity", "fail-on", "dry-run", "pin-from"):
         assert f"--{name}" in flags and f"--{name}" in script, name
-    assert set(doc["outputs"]) == {"new_versions", "undocumented_count", "recommendation", "report_path"}
+    assert set(doc["outputs"]) == {"new_versions", "undocumented_count", "recommendation", "report_path", "pin"}

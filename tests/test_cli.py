@@ -374,7 +374,7 @@ def test_pin_accept_sets_a_finding_aside_and_candidates_show_what_each_release_b
     table = run("pin", "--from", "2.1.1", "--no-capture", "--candidates")
     assert table.exit_code == 0 and table.stdout.startswith("Candidates from 2.1.1, newest first.")
     assert "2.1.114" in table.stdout and "newest" in table.stdout and "Install and hold" not in table.stdout
-    assert [c["version"] for c in before["candidates"]][0] == "2.1.114"
+    assert before["candidates"][0]["version"] == "2.1.114"
 
 
 def test_pin_formats_for_the_bots(releases):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 import pytest
@@ -393,7 +394,7 @@ def test_a_finding_has_the_id_of_each_release_it_moved_in_whatever_the_range():
     ranged = judge(diff_range(series), notes(), RULES, PUBLISHED)
     steps = {(v, i) for f in ranged for v, i in f.steps}
     assert all(f.steps[0] == (f.introduced_in, f.id) for f in ranged)
-    for low, high in zip(series, series[1:], strict=False):
+    for low, high in itertools.pairwise(series):
         single = judge(diff_range([low, high]), notes(), RULES, PUBLISHED)
         assert {(f.introduced_in, f.id) for f in single if f.category != "changelog"} <= steps
     assert {f.changes[0].kind for f in ranged} == {"string", "request_code", "flag"}
