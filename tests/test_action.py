@@ -247,6 +247,25 @@ def test_release_watcher_asks_npm_every_10_minutes_and_starts_the_auditor_only_f
     assert remember and all(s["if"].startswith("success()") for s in remember)  # a failed report is tried again
 
 
+def test_the_look_step_fingerprints_the_registry_state_and_sees_a_new_release(releases, tmp_path):
+    """The watcher's first step, run as the runner runs it (bash, curl, python3 without the auditor),
+    against the fake registry: the same state twice gives one fingerprint, a new release another."""
+    look = _yaml((ROOT / ".github/workflows/audit-releases.yml").read_text())["jobs"]["audit"]["steps"][0]["run"]
+
+    def fingerprint() -> str:
+        out = tmp_path / "output"
+        out.write_text("")
+        env = {"PATH": "/usr/bin:/bin", "PACKAGE": "@anthropic-ai/claude-code", "REGISTRY": releases.url, "GITHUB_OUTPUT": str(out)}
+        done = subprocess.run(["bash", "-euo", "pipefail", "-c", look], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return out.read_text().strip()
+
+    first = fingerprint()
+    assert re.fullmatch(r"fingerprint=[0-9a-f]{16}", first) and fingerprint() == first
+    releases.release("2.1.115", cli_js(NAMES_A), native=False)
+    assert fingerprint() != first
+
+
 def test_action_installs_a_wheel_of_itself_and_maps_every_input():
     doc = _yaml((ROOT / "action.yml").read_text())
     assert doc["runs"]["using"] == "composite"
