@@ -90,6 +90,12 @@ def assess(
     report.findings = sorted(report.findings + honoured.findings(settings, changelog.releases, published), key=sort_key)
     in_range = set(report.versions[1:])
     report.changelog = [(r.version, [e.full_text for e in r.entries]) for r in changelog.releases if r.version in in_range]
+    return repin(report, collector, changelog, policy, now)
+
+
+def repin(report: DiffReport, collector: Collector, changelog: Changelog, policy: pin.Policy, now: datetime | None = None) -> DiffReport:
+    """The report's recommendation under `policy` (again, after a finding was accepted in the TUI)."""
+    published = collector.published()
     facts = {row.version: collector.store.facts(row.id, kinds=pin.HOLD_KINDS) for row in collector.ensure(report.versions)}  # all stored
     dated = dating.stamps(dating.date_releases(published, dating.section_dates(changelog.history)), published)
     report.recommendation = pin.recommend(
@@ -198,4 +204,4 @@ def around(
 
 
 __all__ = ["CAPTURE", "DEFAULT_SCENARIOS", "STATIC", "Around", "Judging", "around", "assess", "diff_versions", "lead_with",
-           "load_judging", "plan_scenarios", "run"]
+           "load_judging", "plan_scenarios", "repin", "run"]

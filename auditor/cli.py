@@ -564,5 +564,6 @@ def tui(ctx, version_a, version_b, metric_file, theme, scenario_names, scenarios
         app = AuditorApp(
             collector, lambda: _collector(ctx), lambda c: _judging(ctx, c, changelog_source_, rules_dir, policy_file),
             compare=(version_a, version_b) if version_a else None, scenarios=_scenarios(scenario_names, scenarios_dir, no_capture, plan), metric=metric, light=theme == "light",
+            policy_file=policy_file,
         )
         sys.exit(run(app))

@@ -156,6 +156,26 @@ def _accepted(value: Any, fail: Callable[[str, str], PolicyError]) -> dict[str, 
     return out
 
 
+def remember(path: Path, ids: Sequence[str], reason: str) -> None:
+    """Add findings to a policy file's accept list (`a` in the TUI), keeping the file's comments and
+    layout; the file is checked first and replaced whole, so a bad file is refused and left as it was."""
+    import tomlkit  # only when a finding is accepted
+
+    policy = Policy.load(path).accepting(ids, reason)  # a bad file or id: one PolicyError, nothing written
+    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    listed = doc.setdefault("accept", tomlkit.array())
+    known = {item if isinstance(item, str) else item.get("id") for item in listed}
+    for i in ids:
+        if i not in known:
+            entry = tomlkit.inline_table()
+            entry.update({"id": i, "reason": policy.accept[i]} if policy.accept[i] else {"id": i})
+            listed.append(entry)
+    listed.multiline(True)
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    temp.replace(path)
+
+
 @dataclass(frozen=True)
 class Skipped:
     """A release newer than the recommendation, and why it was not chosen."""
@@ -323,7 +343,7 @@ class Recommendation:
             worst = c.worst
             rows.append((
                 c.version + ("" if c.old_enough else " *"),
-                "?" if c.age is None else _age(c.age),
+                "?" if c.age is None else age_text(c.age),
                 str(len(c.findings)),
                 ", ".join(c.why),
                 ", ".join(f"{n} {cat}" for cat, n in c.by_category().items()) or "—",
@@ -520,7 +540,7 @@ def _why_not(version: str, stamp: str | None, blocking: list[Finding], policy: P
         else:
             age = _as_utc(now) - instant(stamp)
             if age < timedelta(days=policy.min_age_days):
-                conditions.append(f"published {_age(age)} ago (policy: at least {policy.min_age_days:g} days)")
+                conditions.append(f"published {age_text(age)} ago (policy: at least {policy.min_age_days:g} days)")
     return conditions, [f for f in blocking if open_step(f, version, policy.accept)]
 
 
@@ -602,6 +622,7 @@ def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _age(delta: timedelta) -> str:
+def age_text(delta: timedelta) -> str:
+    """An age as people say it: hours under two days, then days."""
     hours = delta.total_seconds() / 3600
     return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.1f} days"

@@ -305,3 +305,19 @@ def test_accepting_a_finding_moves_the_candidates_counts():
     findings = [finding("2.1.5", title="A"), finding("2.1.8", title="B")]
     rec = recommend(findings, PUBLISHED, "2.1.3", Policy().accepting(["id-2.1.5-high-undocumented-0.8"]), NOW, target=CLAUDE_CODE)
     assert [(c.version, len(c.findings)) for c in rec.candidates] == [("2.1.10", 1), ("2.1.7", 0)]
+
+
+def test_remembering_an_acceptance_keeps_the_policy_file_as_written(tmp_path):
+    path = tmp_path / "policy.toml"
+    path.write_text('# ours\nseverity = "medium"  # we care about medium too\naccept = ["0123456789ab"]\n')
+    from auditor.pin import remember
+
+    remember(path, ["fedcba987654"], "read it in the TUI")
+    remember(path, ["fedcba987654"], "again")  # once
+    text = path.read_text()
+    assert text.startswith("# ours\nseverity = \"medium\"  # we care about medium too\n")
+    assert Policy.load(path).accept == {"0123456789ab": "", "fedcba987654": "read it in the TUI"}
+    path.write_text("severity = \n")
+    with pytest.raises(PolicyError):
+        remember(path, ["fedcba987654"], "x")
+    assert path.read_text() == "severity = \n"
