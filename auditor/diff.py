@@ -387,7 +387,7 @@ def word_diff(before: str, after: str, code: bool = False) -> list[tuple[str, st
 LARGE_ALIGNMENT = 4_000_000  # units × units: above it, lines are aligned by rapidfuzz's LCS instead of difflib
 
 
-def _opcodes(a: list, b: list) -> list[tuple[str, int, int, int, int]]:
+def _opcodes(a: list, b: list) -> Sequence[tuple[str, int, int, int, int]]:
     """difflib's opcodes of two unit lists; for very long ones (documents of tens of thousands of lines,
     edited throughout: difflib took 9–13 s on one) a bit-parallel LCS, a delete beside an insert joined
     into a replace as difflib would say it. Prompts and code stay on difflib, whose alignment the rules
