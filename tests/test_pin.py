@@ -321,3 +321,17 @@ def test_remembering_an_acceptance_keeps_the_policy_file_as_written(tmp_path):
     with pytest.raises(PolicyError):
         remember(path, ["fedcba987654"], "x")
     assert path.read_text() == "severity = \n"
+
+
+def test_pin_json_has_exactly_the_documented_keys():
+    """`audit pin --format json` is a contract (README, "Pin JSON"): keys are added, never renamed."""
+    from auditor.report.json import render_pin
+
+    rec = recommend([finding("2.1.8")], PUBLISHED, "2.1.3", Policy().accepting(["0123456789ab"]), NOW, target=CLAUDE_CODE)
+    doc = json.loads(render_pin(rec))
+    assert list(doc) == ["schema_version", "package", "baseline", "recommended", "stays_on_baseline", "policy", "skipped", "blocking",
+                         "below_confidence", "accepted", "candidates", "commands", "notes"]
+    assert list(doc["policy"]) == ["severity", "min_age_days", "ignore_categories", "verdicts", "min_confidence", "accept"]
+    assert list(doc["blocking"][0]) == ["finding", "step", "title", "verdict", "severity", "category", "confidence", "first", "last", "to_newest"]
+    assert list(doc["candidates"][0]) == ["version", "published", "age_days", "old_enough", "why", "blocking", "by_category", "worst", "findings"]
+    assert set(doc["commands"]) >= {"install", "renovate", "dependabot", "verify"}
