@@ -21,6 +21,7 @@ from .capture import ERROR, Scenario
 from .collector import Collector, Progress
 from .errors import AuditorError, CaptureError, GitHubError
 from .github import DEFAULT_API_URL, Comment, GitHub, same_login
+from .pin import Recommendation
 from .report import DiffReport
 from .report import comment as comment_report
 from .report import json as json_report
@@ -52,6 +53,7 @@ class Settings:
     fail_on: str = "never"
     dry_run: bool = False
     author: str | None = None  # the login the token posts as, when GitHub cannot tell (a GitHub App's token)
+    pin_from: str | None = None  # the baseline the issue's head recommends from (default: each release's predecessor)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **flags) -> Settings:
@@ -89,6 +91,12 @@ class Outcome:
     failures: dict[str, list[str]] = field(default_factory=dict)  # version → capture failures
     issue: int | None = None
     report_path: Path | None = None
+    pin: Recommendation | None = None  # what the tracking issue's head says
+
+    @property
+    def pin_line(self) -> str:
+        """The recommendation in one line (the `pin` output)."""
+        return self.pin.lines()[0] if self.pin else ""
 
     def undocumented(self, severity: str = "low") -> int:
         return sum(1 for r in self.reports for f in r.findings
@@ -96,7 +104,7 @@ class Outcome:
 
     @property
     def recommendation(self) -> str:
-        last = self.reports[-1].recommendation if self.reports else None
+        last = self.pin or (self.reports[-1].recommendation if self.reports else None)
         return last.version if last else ""
 
     def failing(self, fail_on: str, severity: str) -> bool:
@@ -157,10 +165,12 @@ def run(
     outcome = Outcome(issue=settings.issue or state.get("issue"))
     existing: dict[str, Comment] = {}
     me = ""
+    ours = True  # the tracking issue is one the Action's identity opened: its head is the Action's to edit
     if github is not None:
         me = settings.author or github.login()
-        if outcome.issue and not same_login(github.check_issue(outcome.issue), me) and not settings.issue:
-            outcome.issue = None  # remembered by an auditor that took anyone's issue: look again (an issue named is used as it is)
+        ours = not outcome.issue or same_login(github.check_issue(outcome.issue), me)
+        if not ours and not settings.issue:
+            outcome.issue, ours = None, True  # remembered by an auditor that took anyone's issue: look again (an issue named is used as it is)
         if not outcome.issue:
             outcome.issue = github.find_issue(tracking_marker(target.name), me)
         if outcome.issue:
@@ -193,17 +203,40 @@ def run(
             echo(body)
             continue
         if outcome.issue is None:
-            outcome.issue = github.create_issue(tracking_title(target.display_name), tracking_body(target))
-        posted = (github.update_comment(existing[version].id, body) if version in existing
-                  else github.create_comment(outcome.issue, body))
+            outcome.issue = github.find_issue(tracking_marker(target.name), me) or github.create_issue(tracking_title(target.display_name), tracking_body(target))
+        posted = _post(github, outcome.issue, target.name, version, body, existing, me)
         outcome.posted[version] = posted.url
         _posted_as(posted, me)
         clean = clean and not failures
         if clean and (reported is None or versions.parse(version) > versions.parse(reported)):
             reported = version
         store.save_state(key, {"issue": outcome.issue, "reported": reported})
+    if outcome.reports:
+        outcome.pin = _pin(settings, collector, judging, scenarios, outcome.reports[-1], progress)
+        head = tracking_body(target, outcome.pin, outcome.reports[-1].to_version)
+        if github is None:
+            echo(head)
+        elif outcome.issue is not None and ours:  # someone else's issue, named with --issue, keeps its own words
+            github.update_issue(outcome.issue, head)
     _publish(settings, outcome)
     return outcome
+
+
+def _post(github: GitHub, issue: int, target: str, version: str, body: str, existing: Mapping[str, Comment], me: str) -> Comment:
+    """Edit the release's comment, or add it; asked again just before adding, so that a run that
+    overlapped this one (another workflow, a manual run) and posted first is edited, not doubled."""
+    if version not in existing:
+        existing = _marked(github.comments(issue), target, me)
+    return github.update_comment(existing[version].id, body) if version in existing else github.create_comment(issue, body)
+
+
+def _pin(settings: Settings, collector: Collector, judging: audit.Judging, scenarios: list[Scenario], newest: DiffReport,
+         progress: Progress | None) -> Recommendation | None:
+    """The recommendation the tracking issue leads with: from `pin_from` over every release since (the
+    store holds them: each run collects what it reports), else the newest release's own."""
+    if not settings.pin_from or versions.parse(settings.pin_from) >= versions.parse(newest.to_version):
+        return newest.recommendation
+    return audit.run(collector, settings.pin_from, newest.to_version, scenarios, judging, progress).recommendation
 
 
 def _audit(collector: Collector, version: str, scenarios: list[Scenario], judging: audit.Judging,
@@ -251,9 +284,14 @@ def tracking_title(display_name: str) -> str:
     return f"{display_name} releases: what changed, and what the changelog didn't say"
 
 
-def tracking_body(target: Target) -> str:
-    return (f"{tracking_marker(target.name)}\nThe auditor Action comments here on every new release of "
-            f"`{target.npm_package}`: one comment per release, edited when it runs again.\n")
+def tracking_body(target: Target, rec: Recommendation | None = None, newest: str | None = None) -> str:
+    """The issue's body: its marker, then the current recommendation (edited in place on every run that
+    reports a release), then what the issue is."""
+    head = [tracking_marker(target.name)]
+    if rec is not None:
+        head += [comment_report.pin_head(rec, newest), ""]
+    return "\n".join(head) + (f"\nThe auditor Action comments here on every new release of "
+                              f"`{target.npm_package}`: one comment per release, edited when it runs again.\n")
 
 
 def _publish(settings: Settings, outcome: Outcome) -> None:
@@ -263,6 +301,7 @@ def _publish(settings: Settings, outcome: Outcome) -> None:
             f.write(f"new_versions={json.dumps(outcome.new_versions)}\n")
             f.write(f"undocumented_count={outcome.undocumented(settings.severity)}\n")
             f.write(f"recommendation={outcome.recommendation}\n")
+            f.write(f"pin={outcome.pin_line}\n")
             f.write(f"report_path={outcome.report_path}\n")
     if settings.step_summary:
         with open(settings.step_summary, "a", encoding="utf-8") as f:

@@ -101,6 +101,12 @@ def assess(
                                f"({changelog.origin}) knows nothing after {changelog.known_until}, so it cannot say whether their notes tell of their changes")
     in_range = set(report.versions[1:])
     report.changelog = [(r.version, [e.full_text for e in r.entries]) for r in changelog.releases if r.version in in_range]
+    return repin(report, collector, changelog, policy, now)
+
+
+def repin(report: DiffReport, collector: Collector, changelog: Changelog, policy: pin.Policy, now: datetime | None = None) -> DiffReport:
+    """The report's recommendation under `policy` (again, after a finding was accepted in the TUI)."""
+    published = collector.published()
     facts = {row.version: collector.store.facts(row.id, kinds=pin.HOLD_KINDS) for row in collector.ensure(report.versions)}  # all stored
     report.recommendation = pin.recommend(
         report.findings, published, report.from_version, policy, now or datetime.now(UTC),
@@ -214,4 +220,4 @@ def around(
 
 
 __all__ = ["CAPTURE", "DEFAULT_SCENARIOS", "STATIC", "Around", "Judging", "around", "assess", "diff_versions", "lead_with",
-           "load_judging", "plan_scenarios", "release_times", "run"]
+           "load_judging", "plan_scenarios", "release_times", "repin", "run"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -306,26 +305,39 @@ def around(ctx, day, days, metric_file, scenario_names, scenarios_dir, no_captur
 @cli.command(name="pin")
 @click.option("--from", "baseline", required=True, help="The version you trust now.")
 @click.option("--to", "newest", help="Newest release to consider (default: the latest).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "renovate", "dependabot"]), default="text", show_default=True,
+              help="json: the recommendation (a contract, see README); renovate: a packageRules entry; dependabot: a dependabot.yml with its ignore block.")
+@click.option("--accept", "accepted", multiple=True, metavar="ID",
+              help="A finding you read and accept (repeat, or commas): it no longer blocks; a later change of it does. Adds to the policy's accept list.")
+@click.option("--candidates", is_flag=True, help="List the releases worth considering and the blocking findings each would bring.")
 @_scenario_options
 @_judging_options
 @_work_options
 @_shared_options
 @click.pass_context
-def pin_(ctx, baseline, newest, fmt, scenario_names, scenarios_dir, no_capture, plan, changelog_source_, rules_dir, policy_file):
+def pin_(ctx, baseline, newest, fmt, accepted, candidates, scenario_names, scenarios_dir, no_capture, plan, changelog_source_, rules_dir, policy_file):
     """The newest release you can trust from your baseline, why not newer, and how to hold it."""
     scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
-        judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
+        changelog, rules, policy = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
+        ids = [i.strip() for value in accepted for i in value.split(",") if i.strip()]
+        judging = (changelog, rules, policy.accepting(ids, "accepted with --accept") if ids else policy)
         report = audit.run(collector, baseline, newest or collector.latest(1)[0], scenarios, judging, progress, plan=plan)
-    if report.recommendation is None:
+    rec = report.recommendation
+    if rec is None:
         raise click.ClickException(f"{report.notes[0]}, so nothing can be judged; name one with --changelog")
     if fmt == "json":
-        click.echo(json.dumps(report.recommendation.to_json(), indent=2))
+        click.echo(json_report.render_pin(rec))
+    elif fmt in ("renovate", "dependabot"):
+        click.echo(rec.renovate() if fmt == "renovate" else rec.dependabot())
     else:
         for note in report.notes:
             click.echo(f"note: {note}", err=True)
-        click.echo("\n".join(wrap_lines(report.recommendation.lines(), shutil.get_terminal_size().columns)))
+        width = shutil.get_terminal_size().columns
+        if candidates:  # a table: its rows are not wrapped
+            click.echo("\n".join([*rec.candidate_lines(), "", *wrap_lines([*rec.lines()[:2], *rec.accepted_lines()], width)]))
+        else:
+            click.echo("\n".join(wrap_lines(rec.lines(), width)))
 
 
 def _render(report, fmt: str) -> None:
@@ -565,15 +577,16 @@ def _conflicts(problems: list[str]) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the comments it would post; call nothing, save nothing.")
 @click.option("--author", help="The login the token posts as; only its comments and tracking issue are trusted "
                                "(default: the token's user, else github-actions[bot]; name a GitHub App's <app>[bot]).")
+@click.option("--pin-from", help="The version the tracking issue's head recommends from (default: each release's predecessor).")
 @_scenario_options
 @_judging_options
 @_shared_options
 @click.pass_context
-def action(ctx, baseline, until, issue, severity, fail_on, dry_run, author, scenario_names, scenarios_dir, no_capture, plan,
+def action(ctx, baseline, until, issue, severity, fail_on, dry_run, author, pin_from, scenario_names, scenarios_dir, no_capture, plan,
            changelog_source_, rules_dir, policy_file):
     """The GitHub Action: one comment per new release on a tracking issue (settings from GITHUB_* variables)."""
     settings = action_.Settings.from_env(baseline=baseline, until=until, issue=issue, severity=severity, fail_on=fail_on, dry_run=dry_run,
-                                         author=author)
+                                         author=author, pin_from=pin_from)
     scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress, _http() as client:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
@@ -616,5 +629,6 @@ def tui(ctx, version_a, version_b, metric_file, theme, scenario_names, scenarios
         app = AuditorApp(
             collector, lambda: _collector(ctx), lambda c: _judging(ctx, c, changelog_source_, rules_dir, policy_file),
             compare=(version_a, version_b) if version_a else None, scenarios=_scenarios(scenario_names, scenarios_dir, no_capture, plan), metric=metric, light=theme == "light",
+            policy_file=policy_file,
         )
         sys.exit(run(app))

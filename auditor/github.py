@@ -67,6 +67,10 @@ class GitHub:
     def create_issue(self, title: str, body: str) -> int:
         return self._json("POST", f"/repos/{self.repository}/issues", dict, json={"title": title, "body": body})["number"]
 
+    def update_issue(self, number: int, body: str) -> None:
+        """Edit the issue's body in place (the tracking issue's head: the current recommendation)."""
+        self._request("PATCH", f"/repos/{self.repository}/issues/{number}", json={"body": body}, what=f"issue #{number}")
+
     def check_issue(self, number: int) -> str:
         """Who opened the issue; fails with a clear line when it is not there (404) or is a pull request."""
         issue = self._json("GET", f"/repos/{self.repository}/issues/{number}", dict, what=f"issue #{number}")

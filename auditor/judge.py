@@ -68,7 +68,7 @@ from . import describe as describing
 from . import kinds, retrieval
 from . import versions as vers
 from .changelog import ChangelogHistory, Release, instant, late_entries, missing_versions, window
-from .diff import Change
+from .diff import FUZZY_KINDS, Change
 from .pretty import same_statements
 from .rules import CATEGORIES, Matcher, Observed, Rule, could_match, folded, observe, prefilter, severity_rank
 from .rules import text_diff as _text_diff
@@ -121,6 +121,7 @@ class Finding:
     confidence: float
     rule: str | None = None
     changes: tuple[Change, ...] = field(default=(), repr=False, compare=False)
+    steps: tuple[tuple[str, str], ...] = field(default=(), compare=False)  # (release, id) of each release it moved in: _steps
 
     def present_in(self, version: str) -> bool:
         """Whether the behavior is in `version`: introduced at or before it and not reverted by then."""
@@ -143,6 +144,7 @@ class Finding:
             "introduced_in": self.introduced_in,
             "removed_in": self.removed_in,
             "confidence": self.confidence,
+            "steps": [{"version": v, "id": i} for v, i in self.steps],
         }
 
 
@@ -914,8 +916,9 @@ def _finding(
     refs = tuple(ChangelogRef(e.version, e.text) for e, _ in ranked[:_MAX_REFS])
     category = primary.category if primary else "other"
     severity, lowered = _severity(primary, members, seen, matched, heard, index.spelled, vocabulary, told)
+    steps = _steps(primary, changes, introduced, removed_in)
     return Finding(
-        id=_finding_id(primary, changes, introduced, removed_in),
+        id=steps[0][1],
         category=category,
         severity=severity,
         verdict=verdict,
@@ -937,6 +940,7 @@ def _finding(
         confidence=confidence,
         rule=primary.id if primary else None,
         changes=tuple(changes),
+        steps=steps,
     )
 
 
@@ -1072,14 +1076,50 @@ def _observation(seen: Observed, described: str) -> dict[str, Any]:
     return out
 
 
-def _finding_id(primary: Rule | None, changes: list[Change], introduced: str | None, removed_in: str | None) -> str:
-    """Stable across runs: kind + key + introduced_in of the change (merged groups: the rule and versions)."""
-    if primary is not None and primary.merge and len(changes) > 1:
-        basis = f"merge\0{primary.id}\0{introduced}\0{removed_in}\0{changes[0].status}"
-    else:
-        first = changes[0]
-        basis = f"{first.kind}\0{first.key}\0{first.introduced_in}"
-    return hashlib.sha1(basis.encode()).hexdigest()[:12]
+def _steps(primary: Rule | None, changes: list[Change], introduced: str | None, removed_in: str | None) -> tuple[tuple[str, str], ...]:
+    """(release, id) for each release the finding's changes moved in, oldest first; the first id is the
+    finding's. Each id is what a diff of that one release calls its change — the change's identity and
+    the release, never the wording or the range — so one finding has one id in a range diff, a release's
+    diff, the TUI and the Action's comment, and accepting it (auditor.pin) accepts that step only."""
+    at = sorted({v for c in changes for v in c.changed_in} | ({introduced} if introduced else set()), key=vers.parse)
+    merged = primary is not None and primary.merge and len(changes) > 1
+    out = []
+    for n, version in enumerate(at):
+        moving = [c for c in changes if version in c.changed_in] or changes
+        if merged and primary is not None:  # a merged group is the rule's changes of one release
+            status = changes[0].status if n == 0 else _step_status(moving[0], version)
+            basis = f"merge\0{primary.id}\0{version}\0{removed_in if n == 0 else None}\0{status}"
+        else:
+            basis = f"{_identity(moving[0], version)}\0{version}"
+        out.append((version, hashlib.sha1(basis.encode()).hexdigest()[:12]))
+    return tuple(out)
+
+
+def _identity(change: Change, version: str) -> str:
+    """A change's identity just before `version`: kind and key (before a rename: the old ones); for texts
+    keyed by digest (prompt strings, request code), the digest of the text then (or after, for one
+    added), since a lineage keeps the key it was first seen under, which a longer range sees earlier."""
+    kind, key = change.former or (change.kind, change.key)
+    if kind in FUZZY_KINDS:
+        before, after = _around(change, version)
+        text = before if before is not None else after
+        if isinstance(text, str):
+            key = hashlib.sha1(text.encode()).hexdigest()[:12]
+    return f"{kind}\0{key}"
+
+
+def _around(change: Change, version: str) -> tuple[Any, Any]:
+    """The change's value just before and just after its step in `version`."""
+    if not change.history:
+        return change.before, change.after
+    values = [change.before, *(value for _, value in change.history)]
+    i = next((i for i, (v, _) in enumerate(change.history) if v == version), 0)
+    return values[i], values[i + 1]
+
+
+def _step_status(change: Change, version: str) -> str:
+    before, after = _around(change, version)
+    return "added" if before is None else "removed" if after is None else "changed"
 
 
 def _title(primary: Rule | None, changes: list[Change], introduced: str | None) -> str:

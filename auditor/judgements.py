@@ -103,6 +103,7 @@ def load(data: str, changes: Sequence[Change]) -> list[Finding]:
             confidence=f["confidence"],
             rule=f["rule"],
             changes=tuple(changes[i] for i in f["change_indexes"]),
+            steps=tuple((s["version"], s["id"]) for s in f["steps"]),
         )
         for f in json.loads(data)
     ]

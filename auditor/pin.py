@@ -19,9 +19,10 @@ findings above the line even with the weakest verdict (0.68). 0.7 would drop tho
 from __future__ import annotations
 
 import json
+import re
 import tomllib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,12 @@ from typing import Any
 from . import versions as vers
 from .changelog import instant
 from .errors import PolicyError, UnknownVersion
-from .judge import CHANGELOG_CATEGORY, VERDICTS, Finding, sort_key
+from .judge import CHANGELOG_CATEGORY, VERDICTS, Finding, short, sort_key
 from .rules import CATEGORIES, SEVERITIES, severity_rank
 from .targets import Target
 
-_POLICY_KEYS = {"severity", "min_age_days", "ignore_categories", "verdicts", "min_confidence"}
+_POLICY_KEYS = {"severity", "min_age_days", "ignore_categories", "verdicts", "min_confidence", "accept"}
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # a finding id: 12 hex digits (judge), `honours-…`
 _MAX_LISTED = 3  # findings named per skipped release (JSON reasons)
 _MAX_BLOCKERS = 12  # blocking findings named in the text, each once
 DEFAULT_MIN_CONFIDENCE = 0.6  # see the module docstring
@@ -49,6 +51,14 @@ class Policy:
     ignore_categories: frozenset[str] = frozenset()
     verdicts: frozenset[str] = frozenset({"undocumented"})
     min_confidence: float = DEFAULT_MIN_CONFIDENCE
+    accept: Mapping[str, str] = field(default_factory=dict)  # finding (step) id → why it was accepted ("" if not said)
+
+    def accepting(self, ids: Sequence[str], reason: str = "") -> Policy:
+        """This policy with more findings accepted (`audit pin --accept`, `a` in the TUI)."""
+        for i in ids:
+            if not _ID.fullmatch(i):
+                raise PolicyError(f"{i!r} is not a finding id (the 12 hex digits `audit diff` and `audit pin` show)")
+        return replace(self, accept={**self.accept, **{i: self.accept.get(i) or reason for i in ids}})
 
     def would_block(self, finding: Finding) -> bool:
         """The finding is of a kind the policy blocks (whatever its confidence)."""
@@ -115,6 +125,7 @@ class Policy:
         return cls(
             severity=severity,
             min_age_days=float(age),
+            accept=_accepted(doc.get("accept", []), fail),
             ignore_categories=names("ignore_categories", [*CATEGORIES, CHANGELOG_CATEGORY], frozenset()),
             verdicts=names("verdicts", VERDICTS, cls.verdicts),
             min_confidence=float(confidence),
@@ -127,7 +138,42 @@ class Policy:
             "ignore_categories": sorted(self.ignore_categories),
             "verdicts": sorted(self.verdicts),
             "min_confidence": self.min_confidence,
+            "accept": dict(self.accept),
         }
+
+
+def _accepted(value: Any, fail: Callable[[str, str], PolicyError]) -> dict[str, str]:
+    """`accept = ["id", {id = "id", reason = "why"}, …]` → {id: reason}."""
+    if not isinstance(value, list):
+        raise fail("accept", 'accept must be a list of finding ids or {id = "…", reason = "…"} tables')
+    out: dict[str, str] = {}
+    for item in value:
+        ident, reason = (item, "") if isinstance(item, str) else (item.get("id"), item.get("reason", "")) if isinstance(item, dict) else (None, "")
+        extra = set(item) - {"id", "reason"} if isinstance(item, dict) else set()
+        if not isinstance(ident, str) or not _ID.fullmatch(ident) or not isinstance(reason, str) or extra:
+            raise fail("accept", f"accept: {item!r} is not a finding id or an {{id = \"…\", reason = \"…\"}} table")
+        out[ident] = reason
+    return out
+
+
+def remember(path: Path, ids: Sequence[str], reason: str) -> None:
+    """Add findings to a policy file's accept list (`a` in the TUI), keeping the file's comments and
+    layout; the file is checked first and replaced whole, so a bad file is refused and left as it was."""
+    import tomlkit  # only when a finding is accepted
+
+    policy = Policy.load(path).accepting(ids, reason)  # a bad file or id: one PolicyError, nothing written
+    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    listed = doc.setdefault("accept", tomlkit.array())
+    known = {item if isinstance(item, str) else item.get("id") for item in listed}
+    for i in ids:
+        if i not in known:
+            entry = tomlkit.inline_table()
+            entry.update({"id": i, "reason": policy.accept[i]} if policy.accept[i] else {"id": i})
+            listed.append(entry)
+    listed.multiline(True)
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    temp.replace(path)
 
 
 @dataclass(frozen=True)
@@ -149,12 +195,15 @@ class Skipped:
 @dataclass(frozen=True)
 class Blocker:
     """A blocking finding and the skipped releases it is in: one introduced in X blocks X and every
-    later release until it is reverted, so it is said once, with that span."""
+    later release until it is reverted, so it is said once, with that span. `step` is the id of its
+    first step not accepted: the finding's own, or — when you accepted it and it changed again — the
+    later change's, which accepting the finding did not accept."""
 
     finding: Finding
     first: str
     last: str
     to_newest: bool  # still present in the newest audited release
+    step: str = ""
 
     @property
     def span(self) -> str:
@@ -162,14 +211,73 @@ class Blocker:
             return f"from {self.first} on" if self.first != self.last else f"in {self.first}"
         return f"{self.first}–{self.last} (reverted in {self.finding.removed_in})" if self.finding.removed_in else f"{self.first}–{self.last}"
 
+    @property
+    def reopened(self) -> bool:
+        """Accepted, then changed again (the new change blocks)."""
+        return bool(self.step) and self.step != self.finding.id
+
     def describe(self) -> str:
         f = self.finding
-        return f"{f.verdict} {f.severity} [{f.category}] {f.title} (confidence {f.confidence:.2f})"
+        again = f"; changed again in {self.first} after you accepted {f.id}: accept {self.step} too to set it aside" if self.reopened else ""
+        return f"{f.verdict} {f.severity} [{f.category}] {f.title} (id {self.step or f.id}, confidence {f.confidence:.2f}{again})"
 
     def to_json(self) -> dict[str, Any]:
         f = self.finding
-        return {"finding": f.id, "title": f.title, "verdict": f.verdict, "severity": f.severity, "category": f.category,
+        return {"finding": f.id, "step": self.step or f.id, "title": f.title, "verdict": f.verdict, "severity": f.severity, "category": f.category,
                 "confidence": f.confidence, "first": self.first, "last": self.last, "to_newest": self.to_newest}
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A finding the policy would block on that you accepted (the steps you accepted, and why)."""
+
+    finding: Finding
+    steps: tuple[str, ...]
+    reason: str
+
+    def line(self) -> str:
+        f = self.finding
+        why = f" — {self.reason}" if self.reason else ""
+        return f"{f.id} {f.severity} [{f.category}] {f.title} (since {f.introduced_in}){why}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"finding": self.finding.id, "steps": list(self.steps), "title": self.finding.title, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A release worth considering from the baseline, and the blocking findings you would take on with it."""
+
+    version: str
+    published: str | None
+    age: timedelta | None  # since its (earliest trustworthy) publish date; None: unknown
+    findings: tuple[Finding, ...]  # the open blocking findings in it, most severe first
+    why: tuple[str, ...]  # newest, newest of its minor line, fewer blocking findings, recommended
+    old_enough: bool
+
+    def by_category(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for f in self.findings:
+            counts[f.category] = counts.get(f.category, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    @property
+    def worst(self) -> Finding | None:
+        return self.findings[0] if self.findings else None
+
+    def to_json(self) -> dict[str, Any]:
+        worst = self.worst
+        return {
+            "version": self.version,
+            "published": self.published,
+            "age_days": None if self.age is None else round(self.age.total_seconds() / 86400, 2),
+            "old_enough": self.old_enough,
+            "why": list(self.why),
+            "blocking": len(self.findings),
+            "by_category": self.by_category(),
+            "worst": None if worst is None else {"finding": worst.id, "title": worst.title, "severity": worst.severity, "category": worst.category},
+            "findings": [f.id for f in self.findings],
+        }
 
 
 @dataclass(frozen=True)
@@ -185,6 +293,8 @@ class Recommendation:
     notes: tuple[str, ...] = ()
     blockers: tuple[Blocker, ...] = ()  # newest first
     below_confidence: tuple[str, ...] = ()  # ids of findings that would block but for their confidence
+    set_aside: tuple[SetAside, ...] = ()  # blocking findings you accepted
+    candidates: tuple[Candidate, ...] = ()  # newest first
 
     @property
     def stays(self) -> bool:
@@ -195,7 +305,56 @@ class Recommendation:
         n = len(self.below_confidence)
         aside = f"; {n} such finding{'s' if n != 1 else ''} below it not counted (--min-confidence 0 counts them)" if n else ""
         basis = self.policy.basis()
-        return basis[0].upper() + basis[1:] + aside + "."
+        n = len(self.set_aside)
+        accepted = f"; {n} accepted finding{'s' if n != 1 else ''} set aside" if n else ""
+        return basis[0].upper() + basis[1:] + aside + accepted + "."
+
+    def why(self) -> str:
+        """One line for a bot's config: what was chosen, on what basis, and what newer releases bring."""
+        head = f"auditor: {self.package} stays on {self.version}" if self.stays else f"auditor: hold {self.package} at {self.version} (from {self.baseline})"
+        basis = self.policy.basis()
+        if not self.blockers:
+            return f"{head}, {basis}."
+        first = self.blockers[-1]
+        n = len(self.blockers)
+        f = first.finding
+        return (f"{head}, {basis}; newer releases bring {n} blocking finding{'s' if n != 1 else ''}, the first in {first.first}: "
+                f"{f.verdict} {f.severity} {f.category}, id {first.step or f.id} (audit pin --from {self.baseline} names them).")
+
+    def renovate(self) -> str:
+        """`--format renovate`: the packageRules entry, with why as its description."""
+        return renovate_rule(self.package, self.version, self.why())
+
+    def dependabot(self) -> str:
+        """`--format dependabot`: the dependabot.yml with the matching ignore block, with why as a comment."""
+        return dependabot_config(self.package, self.version, self.why())
+
+    def accepted_lines(self) -> list[str]:
+        """Which accepted findings were set aside, and why."""
+        if not self.set_aside:
+            return []
+        return [f"Set aside ({len(self.set_aside)} accepted):", *(f"  {a.line()}" for a in self.set_aside)]
+
+    def candidate_lines(self) -> list[str]:
+        """The candidates as a table: release, age, the blocking findings you would take on (by
+        category, the worst named), and why it is listed."""
+        rows = [("release", "age", "blocking", "why listed", "by category", "worst")]
+        for c in self.candidates:
+            worst = c.worst
+            rows.append((
+                c.version + ("" if c.old_enough else " *"),
+                "?" if c.age is None else age_text(c.age),
+                str(len(c.findings)),
+                ", ".join(c.why),
+                ", ".join(f"{n} {cat}" for cat, n in c.by_category().items()) or "—",
+                f"{worst.id} {worst.severity}: {short(worst.title, 70)}" if worst else "—",
+            ))
+        widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        out = [f"Candidates from {self.baseline}, newest first. {self.basis()}"]
+        out += ["  " + "  ".join(r[i].ljust(widths[i]) for i in range(5)) + f"  {r[5]}" for r in rows]
+        if any(not c.old_enough for c in self.candidates):
+            out.append(f"  * younger than the policy's {self.policy.min_age_days:g} days, or its publish time is unknown")
+        return out
 
     def why_not(self) -> list[str]:
         """Why each newer release was not chosen, each reason said once: releases outside the range and
@@ -226,12 +385,15 @@ class Recommendation:
             else f"Pin {self.package}@{self.version} (from {self.baseline})."
         )
         out = [head, self.basis()]
+        if self.set_aside:
+            out += ["", *self.accepted_lines()]
         if self.skipped:
             out += ["", "Why not newer:", *(f"  {line}" for line in self.why_not())]
         out += ["", "Install and hold:"]
         out += [f"  {line}" for key in ("install", "hold_env", "hold_settings") if key in self.commands for line in self.commands[key].splitlines()]
-        out += ["", "Renovate (renovate.json):", *(f"  {row}" for row in self.commands["renovate"].splitlines())]
-        out += ["", "Dependabot (.github/dependabot.yml):", *(f"  {row}" for row in self.commands["dependabot"].splitlines())]
+        out += ["", "Renovate (renovate.json; --format renovate says why too):", *(f"  {row}" for row in renovate_rule(self.package, self.version).splitlines())]
+        out += ["", "Dependabot (.github/dependabot.yml; --format dependabot says why too):",
+                *(f"  {row}" for row in dependabot_config(self.package, self.version).splitlines())]
         out += ["", "Verify the pin holds:", *(f"  {row}" for row in self.commands["verify"].splitlines())]
         if self.notes:
             out += ["", *(f"Note: {n}" for n in self.notes)]
@@ -247,6 +409,8 @@ class Recommendation:
             "skipped": [s.to_json() for s in self.skipped],
             "blocking": [b.to_json() for b in self.blockers],
             "below_confidence": list(self.below_confidence),
+            "accepted": [a.to_json() for a in self.set_aside],
+            "candidates": [c.to_json() for c in self.candidates],
             "commands": dict(self.commands),
             "notes": list(self.notes),
         }
@@ -294,20 +458,76 @@ def recommend(
     ordered = sorted(skipped, key=lambda s: vers.parse(s.version.split("…")[-1].split(" ")[0]), reverse=True)
     passed = [v for v in newer if v in covered and vers.parse(v) > vers.parse(chosen)]
     below = tuple(f.id for f in sorted(after, key=sort_key) if policy.would_block(f) and not policy.blocks(f) and any(f.present_in(v) for v in covered))
+    aside = tuple(
+        SetAside(f, tuple(i for _, i in steps(f) if i in policy.accept), next((policy.accept[i] for _, i in steps(f) if policy.accept.get(i)), ""))
+        for f in blocking if any(i in policy.accept for _, i in steps(f))
+    )
     commands, notes = _commands(target, chosen, (facts or {}).get(chosen))
     if chosen == baseline:
         notes = (f"no release after {baseline} passes the policy; staying on it.", *notes)
-    return Recommendation(target.npm_package, baseline, chosen, policy, tuple(ordered), commands, notes, _blockers(blocking, passed), below)
+    picks = _candidates([v for v in newer if v in covered], published, blocking, policy, now, chosen)
+    rec = Recommendation(target.npm_package, baseline, chosen, policy, tuple(ordered), commands, notes, _blockers(blocking, passed, policy),
+                         below, aside, picks)
+    commands.update(renovate=rec.renovate(), dependabot=rec.dependabot())  # with why, now that it is known
+    return rec
 
 
-def _blockers(blocking: list[Finding], passed: list[str]) -> tuple[Blocker, ...]:
-    """Each blocking finding once, with the first and last of the passed-over releases it is in; newest
-    first, then in the findings' order."""
+def steps(finding: Finding) -> tuple[tuple[str, str], ...]:
+    """(release, id) of each release the finding moved in (judge._steps); a finding made without them,
+    one step: its own."""
+    if finding.steps:
+        return finding.steps
+    return ((finding.introduced_in, finding.id),) if finding.introduced_in else ()
+
+
+def open_step(finding: Finding, version: str, accept: Mapping[str, str]) -> str | None:
+    """The id of the finding's first step at or before `version` that is not accepted, if the finding is
+    present in `version` (None: absent, or every step so far accepted). Accepting a finding accepts the
+    change you read; a later change of the same thing is a step of its own."""
+    if not finding.present_in(version):
+        return None
+    key = vers.parse(version)
+    return next((i for v, i in steps(finding) if i not in accept and vers.parse(v) <= key), None)
+
+
+def _candidates(
+    audited: list[str], published: Mapping[str, str | None], blocking: list[Finding], policy: Policy, now: datetime, chosen: str
+) -> tuple[Candidate, ...]:
+    """The releases worth considering, newest first: the newest, the newest of each minor line, every
+    one where the count of open blocking findings drops, and the recommendation."""
+    why: dict[str, list[str]] = {}
+    if audited:
+        why.setdefault(audited[-1], []).append("newest")
+    lines: dict[tuple[int, ...], str] = {}
+    for v in audited:
+        lines[vers.parse(v)[:2]] = v
+    for line, v in lines.items():
+        why.setdefault(v, []).append(f"newest {'.'.join(map(str, line))}.x")
+    open_in = {v: tuple(f for f in blocking if open_step(f, v, policy.accept)) for v in audited}
+    previous = 0
+    for v in audited:
+        if len(open_in[v]) < previous:
+            why.setdefault(v, []).append(f"fewer blocking ({previous} → {len(open_in[v])})")
+        previous = len(open_in[v])
+    if chosen in open_in:
+        why.setdefault(chosen, []).insert(0, "recommended")
+    out = []
+    for v in sorted(why, key=vers.parse, reverse=True):
+        stamp = published.get(v)
+        age = _as_utc(now) - instant(stamp) if stamp else None
+        old = policy.min_age_days <= 0 or (age is not None and age >= timedelta(days=policy.min_age_days))
+        out.append(Candidate(v, stamp, age, open_in[v], tuple(why[v]), old))
+    return tuple(out)
+
+
+def _blockers(blocking: list[Finding], passed: list[str], policy: Policy) -> tuple[Blocker, ...]:
+    """Each blocking finding once, with the first and last of the passed-over releases it is open in;
+    newest first, then in the findings' order."""
     out = []
     for f in blocking:
-        present = [v for v in passed if f.present_in(v)]
+        present = [(v, i) for v in passed if (i := open_step(f, v, policy.accept))]
         if present:
-            out.append(Blocker(f, present[0], present[-1], present[-1] == passed[-1]))
+            out.append(Blocker(f, present[0][0], present[-1][0], present[-1][0] == passed[-1], present[0][1]))
     return tuple(sorted(out, key=lambda b: vers.parse(b.first), reverse=True))
 
 
@@ -320,8 +540,8 @@ def _why_not(version: str, stamp: str | None, blocking: list[Finding], policy: P
         else:
             age = _as_utc(now) - instant(stamp)
             if age < timedelta(days=policy.min_age_days):
-                conditions.append(f"published {_age(age)} ago (policy: at least {policy.min_age_days:g} days)")
-    return conditions, [f for f in blocking if f.present_in(version)]
+                conditions.append(f"published {age_text(age)} ago (policy: at least {policy.min_age_days:g} days)")
+    return conditions, [f for f in blocking if open_step(f, version, policy.accept)]
 
 
 def _listed(present: list[Finding]) -> list[str]:
@@ -357,20 +577,8 @@ def _commands(target: Target, version: str, facts: Mapping[str, Mapping[str, Any
         commands["hold_settings"] = commands.get("hold_settings", "") + f'\n# and: "{hold.setting}": false'
     elif hold.setting and settings is not None:
         notes.append(f"`{hold.setting}` is not a {hold.settings_file} key in {version}; the env var is what holds it.")
-    commands["renovate"] = json.dumps({"packageRules": [{"matchPackageNames": [package], "allowedVersions": f"<={version}"}]}, indent=2)
-    commands["dependabot"] = "\n".join(
-        [
-            "version: 2",
-            "updates:",
-            "  - package-ecosystem: npm",
-            '    directory: "/"',
-            "    schedule:",
-            "      interval: weekly",
-            "    ignore:",
-            f'      - dependency-name: "{package}"',
-            f'        versions: [">{version}"]',
-        ]
-    )
+    commands["renovate"] = renovate_rule(package, version)
+    commands["dependabot"] = dependabot_config(package, version)
     commands["verify"] = f"{target.command} --version   # expect: {version} ({target.display_name})\nnpm ls -g {package}"
     notes.append(
         f"check `{target.command} --version` after a restart and again in a few days: a native install or another global copy on PATH can update itself past an npm pin."
@@ -378,10 +586,43 @@ def _commands(target: Target, version: str, facts: Mapping[str, Mapping[str, Any
     return commands, tuple(notes)
 
 
+def renovate_rule(package: str, version: str, why: str = "") -> str:
+    """renovate.json's `packageRules` entry that holds the package at `version` (Renovate's JSON takes
+    no comments: its `description` is the place for why)."""
+    rule: dict[str, Any] = {"matchPackageNames": [package], "allowedVersions": f"<={version}"}
+    if why:
+        rule = {"description": _one_line(why), **rule}
+    return json.dumps({"packageRules": [rule]}, indent=2, ensure_ascii=False)
+
+
+def dependabot_config(package: str, version: str, why: str = "") -> str:
+    """A .github/dependabot.yml holding the package at `version`: its `ignore` block, in the smallest
+    whole file GitHub accepts (version, one npm update with a schedule), with why as a comment."""
+    comment = [f"      # {_one_line(why)}"] if why else []
+    return "\n".join([
+        "version: 2",
+        "updates:",
+        "  - package-ecosystem: npm",
+        '    directory: "/"',
+        "    schedule:",
+        "      interval: weekly",
+        "    ignore:",
+        *comment,
+        f"      - dependency-name: {json.dumps(package)}",
+        f"        versions: [{json.dumps('>' + version)}]",
+    ])
+
+
+def _one_line(text: str) -> str:
+    """Text for a comment or a description: one line (vendor titles never break out of a YAML comment)."""
+    return " ".join(text.split())
+
+
 def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _age(delta: timedelta) -> str:
+def age_text(delta: timedelta) -> str:
+    """An age as people say it: hours under two days, then days."""
     hours = delta.total_seconds() / 3600
     return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.1f} days"

@@ -223,6 +223,9 @@ class FakeGitHub:
             number = int(rest[0])
             if len(rest) == 1 and request.method == "GET":
                 return self._json(self.issues[number])
+            if len(rest) == 1 and request.method == "PATCH":
+                self.issues[number]["body"] = body["body"]
+                return self._json(self.issues[number])
             if rest[1:] == ["comments"] and request.method == "GET":
                 return self._page(request, sorted(self.issue_comments(number), key=lambda c: c["id"]))
             if rest[1:] == ["comments"] and request.method == "POST":

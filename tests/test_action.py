@@ -45,7 +45,7 @@ def comments(github) -> dict[str, str]:
 
 def outputs(env: Path) -> dict[str, str]:
     lines = (env / "output").read_text().splitlines()
-    return dict(line.split("=", 1) for line in lines[-4:])
+    return dict(line.split("=", 1) for line in lines[-5:])
 
 
 def test_first_run_creates_the_issue_and_one_comment_a_rerun_updates_it(releases, github, actions_env):
@@ -56,7 +56,8 @@ def test_first_run_creates_the_issue_and_one_comment_a_rerun_updates_it(releases
     body = comments(github)["2.1.113"]
     assert "Compared with 2.1.2" in body and "changelog section present" in body
     assert outputs(actions_env) == {"new_versions": '["2.1.113"]', "undocumented_count": outputs(actions_env)["undocumented_count"],
-                                    "recommendation": outputs(actions_env)["recommendation"], "report_path": str(actions_env / "auditor-report")}
+                                    "recommendation": outputs(actions_env)["recommendation"], "report_path": str(actions_env / "auditor-report"),
+                                    "pin": "Stay on 2.1.2: no newer release qualifies."}
     assert (actions_env / "auditor-report" / "2.1.113.json").is_file() and (actions_env / "auditor-report" / "2.1.113.md").is_file()
     assert "Claude Code 2.1.113" in (actions_env / "summary.md").read_text()
 
@@ -67,8 +68,40 @@ def test_first_run_creates_the_issue_and_one_comment_a_rerun_updates_it(releases
 
     result = run("--baseline", "2.1.2", "--until", "2.1.113")  # asked again: the comment is edited, not repeated
     assert result.exit_code == 0, result.output
-    assert [c for c in github.calls if c.startswith(("POST", "PATCH"))] == ["PATCH /repos/acme/tools/issues/comments/1001"]
+    assert [c for c in github.calls if c.startswith(("POST", "PATCH"))] == ["PATCH /repos/acme/tools/issues/comments/1001", "PATCH /repos/acme/tools/issues/1"]
     assert len(github.comments) == 1 and len(github.issues) == 1
+
+
+def test_the_issue_leads_with_the_recommendation_edited_in_place(releases, github, actions_env):
+    """The tracking issue's first lines are the current pin from its baseline (`--pin-from`): each run
+    that reports a release edits the body; no comment is added for it; the `pin` output says it."""
+    assert run("--until", "2.1.113", "--pin-from", "2.1.1").exit_code == 0
+    body = github.issues[1]["body"]
+    assert body.startswith("<!-- auditor:claude-code tracking issue -->\n**")
+    assert "(from 2.1.1, releases up to 2.1.113 audited)" in body and "`npm install -g @anthropic-ai/claude-code@" in body
+    first = outputs(actions_env)["pin"]
+    assert first.startswith(("Pin @anthropic-ai/claude-code@", "Stay on ")) and "from 2.1.1" in body
+    assert run("--until", "2.1.114", "--pin-from", "2.1.1").exit_code == 0
+    assert len(github.issues) == 1 and list(comments(github)) == ["2.1.113", "2.1.114"]
+    assert "releases up to 2.1.114 audited" in github.issues[1]["body"] and "up to 2.1.113" not in github.issues[1]["body"]
+    assert action.tracking_marker("claude-code") in github.issues[1]["body"]  # still found by its marker
+
+
+def test_a_comment_another_run_posted_meanwhile_is_edited_not_doubled(github):
+    """Two runs that overlap (a manual one beside the scheduled one): the second asks again just before
+    posting and edits what the first posted."""
+    import httpx
+
+    from auditor.github import GitHub
+
+    bot = "github-actions[bot]"
+    github.issues[1] = {"number": 1, "title": "t", "body": action.tracking_marker("claude-code"), "state": "open", "user": {"login": bot}}
+    github.comments[1001] = {"id": 1001, "issue": 1, "body": "<!-- auditor:claude-code:2.1.113 -->\nfirst", "html_url": "u", "user": {"login": bot}}
+    with httpx.Client() as client:
+        gh = GitHub(client, github.repository, github.token, github.url)
+        posted = action._post(gh, 1, "claude-code", "2.1.113", "<!-- auditor:claude-code:2.1.113 -->\nsecond", existing={}, me=bot)
+    assert posted.id == 1001 and len(github.comments) == 1 and github.comments[1001]["body"].endswith("second")
+    assert "POST /repos/acme/tools/issues/1/comments" not in github.calls
 
 
 def test_a_newer_release_adds_its_own_comment(releases, github, actions_env):
@@ -118,7 +151,8 @@ def test_a_strangers_marker_changes_nothing(releases, github, actions_env, monke
     github.calls.clear()
     result = run()
     assert result.exit_code == 0, result.output
-    assert writes(github) == ["POST /repos/acme/tools/issues/1/comments"] * 2  # 2.1.113 and 2.1.114, each its own comment
+    # 2.1.113 and 2.1.114, each its own comment, then the head of the Action's own issue (the pin)
+    assert writes(github) == ["POST /repos/acme/tools/issues/1/comments"] * 2 + ["PATCH /repos/acme/tools/issues/1"]
     assert github.comments[theirs["id"]] == before
     mine = [c["body"].split("\n")[0] for c in github.comments.values() if c["user"]["login"] == github.login]
     assert mine == [f"<!-- auditor:claude-code:{v} -->" for v in ("2.1.2", "2.1.113", "2.1.114")]
@@ -137,7 +171,7 @@ def test_a_strangers_tracking_issue_is_not_used(releases, github, actions_env, m
     monkeypatch.setenv("AUDITOR_DB", str(actions_env / "cold.db"))
     github.calls.clear()
     assert run().exit_code == 0
-    assert writes(github) == [f"POST /repos/acme/tools/issues/{ours}/comments"]  # 2.1.114, on the Action's own issue
+    assert writes(github) == [f"POST /repos/acme/tools/issues/{ours}/comments", f"PATCH /repos/acme/tools/issues/{ours}"]  # on the Action's own issue
 
 
 def test_a_strangers_issue_remembered_by_an_older_auditor_is_left(releases, github, actions_env):
@@ -147,11 +181,11 @@ def test_a_strangers_issue_remembered_by_an_older_auditor_is_left(releases, gith
     github.open_issue(action.tracking_title(target.display_name), action.tracking_body(target), login=STRANGER)
     Store.open(actions_env / "store.db").save_state(action.state_key("acme/tools", "claude-code"), {"issue": 1, "reported": "2.1.114"})
     assert run().exit_code == 0
-    assert writes(github) == ["POST /repos/acme/tools/issues", "POST /repos/acme/tools/issues/2/comments"]  # its own issue, 2.1.114 on it
+    assert writes(github) == ["POST /repos/acme/tools/issues", "POST /repos/acme/tools/issues/2/comments", "PATCH /repos/acme/tools/issues/2"]  # its own
     assert Store.open(actions_env / "store.db").state(action.state_key("acme/tools", "claude-code")) == {"issue": 2, "reported": "2.1.114"}
     github.calls.clear()
     assert run("--issue", "1", "--until", "2.1.113").exit_code == 0  # an issue named is used, whoever opened it
-    assert writes(github) == ["POST /repos/acme/tools/issues/1/comments"]
+    assert writes(github) == ["POST /repos/acme/tools/issues/1/comments"]  # its body, the stranger's words, is not edited
 
 
 def test_a_personal_token_is_the_user_it_names(releases, github, actions_env):
@@ -160,7 +194,7 @@ def test_a_personal_token_is_the_user_it_names(releases, github, actions_env):
     github.post_as(STRANGER, 1, "<!-- auditor:claude-code:2.1.113 -->")
     github.calls.clear()
     assert run("--baseline", "2.1.2", "--until", "2.1.113").exit_code == 0  # asked again: its own comment is edited
-    assert writes(github) == ["PATCH /repos/acme/tools/issues/comments/1001"]
+    assert writes(github) == ["PATCH /repos/acme/tools/issues/comments/1001", "PATCH /repos/acme/tools/issues/1"]
 
 
 def test_a_token_that_posts_as_another_login_stops_and_names_it(releases, github, actions_env):
@@ -176,7 +210,7 @@ def test_a_token_that_posts_as_another_login_stops_and_names_it(releases, github
     assert result.exit_code == 0, result.output
     assert writes(github) == [] and len(github.comments) == 1  # its issue and comment found: 2.1.113 is reported
     result = run("--author", "release-bot[bot]")
-    assert result.exit_code == 0 and writes(github) == ["POST /repos/acme/tools/issues/1/comments"]
+    assert result.exit_code == 0 and writes(github) == ["POST /repos/acme/tools/issues/1/comments", "PATCH /repos/acme/tools/issues/1"]
 
 
 def test_dry_run_prints_and_calls_nothing(releases, github, actions_env, monkeypatch):
@@ -234,7 +268,7 @@ def test_a_release_that_fails_to_capture_is_posted_saying_so_and_retried(release
     result = CliRunner().invoke(cli, ["action", "--until", "2.1.114", "--no-capture"])
     assert result.exit_code == 0, result.output
     (failed_id,) = [c["id"] for c in github.comments.values() if c["body"].startswith("<!-- auditor:claude-code:2.1.114 -->")]
-    assert [c for c in github.calls if c.startswith(("POST", "PATCH"))] == [f"PATCH /repos/acme/tools/issues/comments/{failed_id}"]
+    assert [c for c in github.calls if c.startswith(("POST", "PATCH"))] == [f"PATCH /repos/acme/tools/issues/comments/{failed_id}", "PATCH /repos/acme/tools/issues/1"]
     assert "Capture failed" not in comments(github)["2.1.114"]
 
 
@@ -291,12 +325,43 @@ def test_release_workflow_is_scheduled_off_the_hour_with_least_permissions():
     assert "--shard" in str(backfill["jobs"]["collect"]) and "merge" in str(backfill["jobs"]["merge"])
 
 
+def test_release_watcher_asks_npm_every_10_minutes_and_starts_the_auditor_only_for_something_new():
+    doc = _yaml((ROOT / ".github/workflows/audit-releases.yml").read_text())
+    assert [c["cron"] for c in doc["on"]["schedule"]] == ["3-59/10 * * * *"]
+    steps = doc["jobs"]["audit"]["steps"]
+    look, seen, *rest = steps
+    assert "curl" in look["run"] and "pip " not in look["run"] and "audit " not in look["run"]  # no install, no auditor
+    assert seen["with"]["lookup-only"] is True and "steps.look.outputs.fingerprint" in seen["with"]["key"]
+    assert all("steps.seen.outputs.cache-hit != 'true'" in step["if"] for step in rest)  # nothing else runs when nothing is new
+    remember = [s for s in rest if ".auditor-seen" in str(s)]
+    assert remember and all(s["if"].startswith("success()") for s in remember)  # a failed report is tried again
+
+
+def test_the_look_step_fingerprints_the_registry_state_and_sees_a_new_release(releases, tmp_path):
+    """The watcher's first step, run as the runner runs it (bash, curl, python3 without the auditor),
+    against the fake registry: the same state twice gives one fingerprint, a new release another."""
+    look = _yaml((ROOT / ".github/workflows/audit-releases.yml").read_text())["jobs"]["audit"]["steps"][0]["run"]
+
+    def fingerprint() -> str:
+        out = tmp_path / "output"
+        out.write_text("")
+        env = {"PATH": "/usr/bin:/bin", "PACKAGE": "@anthropic-ai/claude-code", "REGISTRY": releases.url, "GITHUB_OUTPUT": str(out)}
+        done = subprocess.run(["bash", "-euo", "pipefail", "-c", look], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return out.read_text().strip()
+
+    first = fingerprint()
+    assert re.fullmatch(r"fingerprint=[0-9a-f]{16}", first) and fingerprint() == first
+    releases.release("2.1.115", cli_js(NAMES_A), native=False)
+    assert fingerprint() != first
+
+
 def test_action_installs_a_wheel_of_itself_and_maps_every_input():
     doc = _yaml((ROOT / "action.yml").read_text())
     assert doc["runs"]["using"] == "composite"
     script = "\n".join(step.get("run", "") for step in doc["runs"]["steps"])
     assert "pip wheel" in script and "-e " not in script and "audit \"${args[@]}\"" in script
     flags = {o for p in cli.commands["action"].params for o in p.opts}
-    for name in ("baseline", "until", "issue", "severity", "fail-on", "dry-run", "author"):
+    for name in ("baseline", "until", "issue", "severity", "fail-on", "dry-run", "author", "pin-from"):
         assert f"--{name}" in flags and f"--{name}" in script, name
-    assert set(doc["outputs"]) == {"new_versions", "undocumented_count", "recommendation", "report_path"}
+    assert set(doc["outputs"]) == {"new_versions", "undocumented_count", "recommendation", "report_path", "pin"}

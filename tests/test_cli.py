@@ -418,3 +418,27 @@ def test_size_caps_are_options_and_one_line(releases, env, option, value, words)
     assert words in line
     assert Store.open(env / "store.db").snapshots("claude-code") == []
     assert run("collect", "2.1.1").exit_code == 0  # the defaults are far above a real release
+
+
+def test_pin_accept_sets_a_finding_aside_and_candidates_show_what_each_release_brings(releases):
+    before = json.loads(run("pin", "--from", "2.1.1", "--no-capture", "--format", "json").stdout)
+    assert before["blocking"], before
+    first = before["blocking"][-1]["step"]
+    after = json.loads(run("pin", "--from", "2.1.1", "--no-capture", "--format", "json", "--accept", first).stdout)
+    assert [a["finding"] for a in after["accepted"]] == [first] and first not in [b["step"] for b in after["blocking"]]
+    assert after["policy"]["accept"] == {first: "accepted with --accept"}
+    table = run("pin", "--from", "2.1.1", "--no-capture", "--candidates")
+    assert table.exit_code == 0 and table.stdout.startswith("Candidates from 2.1.1, newest first.")
+    assert "2.1.114" in table.stdout and "newest" in table.stdout and "Install and hold" not in table.stdout
+    assert before["candidates"][0]["version"] == "2.1.114"
+
+
+def test_pin_formats_for_the_bots(releases):
+    renovate = json.loads(run("pin", "--from", "2.1.1", "--no-capture", "--format", "renovate").stdout)
+    assert renovate["packageRules"][0]["matchPackageNames"] == ["@anthropic-ai/claude-code"]
+    dependabot = run("pin", "--from", "2.1.1", "--no-capture", "--format", "dependabot").stdout
+    assert dependabot.startswith("version: 2\n") and "      # auditor: " in dependabot
+
+
+def test_pin_refuses_what_is_no_finding_id(releases):
+    assert "is not a finding id" in one_line_error(run("pin", "--from", "2.1.1", "--no-capture", "--accept", "../etc/passwd"))

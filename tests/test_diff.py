@@ -123,3 +123,21 @@ def test_identifiers_renamed_inside_a_template_literal_are_no_edit():
     assert [op for op, _ in word_diff(before, after, code=True)] == ["="]
     edited = word_diff(before, after.replace("thinking:K.thinking", "effort:K.effort"), code=True)
     assert [t for op, t in edited if op != "="] == ["${_({model:_.model,thinking:_.thinking})}` ", "${_({model:_.model,effort:_.effort})}` "]
+
+
+def test_word_diff_of_a_long_document_edited_throughout_keeps_both_texts():
+    """Past LARGE_ALIGNMENT the lines are aligned by an LCS (difflib took seconds on such a document): the
+    runs still give back both texts exactly, and an edit is still a word run."""
+    from auditor.diff import LARGE_ALIGNMENT, word_diff
+
+    lines = [f"Line {i} of the manual: keep answers short.\n" if i % 7 else "\n" for i in range(3000)]
+    edited = list(lines)
+    for i in range(5, 3000, 400):
+        edited[i] = edited[i].replace("short", "brief")
+    edited[1200:1200] = ["A new paragraph about tools.\n"]
+    del edited[2500:2503]
+    assert len(lines) * len(edited) > LARGE_ALIGNMENT
+    runs = word_diff("".join(lines), "".join(edited))
+    assert "".join(t for op, t in runs if op != "+") == "".join(lines)
+    assert "".join(t for op, t in runs if op != "-") == "".join(edited)
+    assert ("-", "short") in runs and ("+", "brief") in runs and sum(op == "+" for op, _ in runs) <= 12

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 import pytest
@@ -183,7 +184,7 @@ def test_ids_are_stable_and_follow_kind_key_and_version():
 
 def test_to_json_has_exactly_the_documented_keys():
     doc = one(judge([FORK], notes(), RULES, PUBLISHED)).to_json()
-    assert list(doc) == ["id", "category", "severity", "verdict", "title", "evidence", "changelog_refs", "introduced_in", "removed_in", "confidence"]
+    assert list(doc) == ["id", "category", "severity", "verdict", "title", "evidence", "changelog_refs", "introduced_in", "removed_in", "confidence", "steps"]
 
 
 def test_most_severe_undocumented_first():
@@ -426,3 +427,28 @@ def test_request_code_whose_statements_only_moved_is_low():
     refactor = one(judge([change("request_code", "q", before, moved)], notes(), code, PUBLISHED))
     assert refactor.severity == "low" and "statements are unchanged" in refactor.evidence["severity_note"]
     assert one(judge([change("request_code", "q", before, edited)], notes(), code, PUBLISHED)).severity == "high"
+
+
+def test_a_finding_has_the_id_of_each_release_it_moved_in_whatever_the_range():
+    """The ids of a range's findings are those of the same steps diffed one release at a time: an edit
+    of a text in 1.0.2 and again in 1.0.4, a code function whose key at the start of a longer range is
+    not the one a shorter range sees, and a flag; only the wording-free identity and the release count."""
+    from auditor.diff import diff_range
+
+    text = "You are terse. Answer in one short paragraph and never more than that, please, always."
+    code = 'function f(_){return{model:_.m,effort:"high",max_tokens:_.n}}'
+    series = [
+        ("1.0.1", {"string": {"k1": text}, "request_code": {"c1": code}, "flag": {}}),
+        ("1.0.2", {"string": {"k2": text + " Use lists."}, "request_code": {"c1b": code}, "flag": {"tengu_x": "true"}}),
+        ("1.0.3", {"string": {"k2": text + " Use lists."}, "request_code": {"c2": code.replace("high", "low")}, "flag": {"tengu_x": "true"}}),
+        ("1.0.4", {"string": {"k3": text + " Use tables."}, "request_code": {"c2": code.replace("high", "low")}, "flag": {"tengu_x": "true"}}),
+    ]
+    ranged = judge(diff_range(series), notes(), RULES, PUBLISHED)
+    steps = {(v, i) for f in ranged for v, i in f.steps}
+    assert all(f.steps[0] == (f.introduced_in, f.id) for f in ranged)
+    for low, high in itertools.pairwise(series):
+        single = judge(diff_range([low, high]), notes(), RULES, PUBLISHED)
+        assert {(f.introduced_in, f.id) for f in single if f.category != "changelog"} <= steps
+    assert {f.changes[0].kind for f in ranged} == {"string", "request_code", "flag"}
+    text_finding = next(f for f in ranged if f.changes[0].kind == "string")
+    assert [v for v, _ in text_finding.steps] == ["1.0.2", "1.0.4"] and len({i for _, i in text_finding.steps}) == 2

@@ -47,8 +47,8 @@ def test_a_blocking_finding_is_named_once_with_the_releases_it_blocks():
     assert rec.version == "2.1.4" and len(rec.skipped) == 6
     assert text.count("Terse-output instruction now unconditional") == 1 and text.count("Effort lowered") == 1
     assert rec.why_not() == [
-        "from 2.1.8 on: undocumented high [reasoning] Effort lowered (confidence 0.80)",
-        "from 2.1.5 on: undocumented high [output-length] Terse-output instruction now unconditional (confidence 0.80)",
+        "from 2.1.8 on: undocumented high [reasoning] Effort lowered (id id-2.1.8-high-undocumented-0.8, confidence 0.80)",
+        "from 2.1.5 on: undocumented high [output-length] Terse-output instruction now unconditional (id id-2.1.5-high-undocumented-0.8, confidence 0.80)",
     ]
     assert [b["first"] for b in rec.to_json()["blocking"]] == ["2.1.8", "2.1.5"]
 
@@ -60,9 +60,9 @@ def test_findings_of_one_span_are_listed_under_it_and_a_reverted_one_says_when()
     assert rec.version == "2.1.4"
     assert rec.why_not() == [
         "from 2.1.7 on:",
-        "  undocumented critical [output-length] B (confidence 0.80)",
-        "  undocumented high [output-length] A (confidence 0.80)",
-        "2.1.5–2.1.6 (reverted in 2.1.7): undocumented high [output-length] Came and went (confidence 0.80)",
+        "  undocumented critical [output-length] B (id id-2.1.7-critical-undocumented-0.8, confidence 0.80)",
+        "  undocumented high [output-length] A (id id-2.1.7-high-undocumented-0.8, confidence 0.80)",
+        "2.1.5–2.1.6 (reverted in 2.1.7): undocumented high [output-length] Came and went (id id-2.1.5-high-undocumented-0.8, confidence 0.80)",
     ]
 
 
@@ -73,7 +73,7 @@ def test_age_reasons_stay_per_release_and_are_not_mixed_with_findings():
         "2.1.10: published 12 h ago (policy: at least 3 days)",
         "2.1.9: published 36 h ago (policy: at least 3 days)",
         "2.1.8: published 2.5 days ago (policy: at least 3 days)",
-        "from 2.1.9 on: undocumented high [output-length] Terse-output instruction now unconditional (confidence 0.80)",
+        "from 2.1.9 on: undocumented high [output-length] Terse-output instruction now unconditional (id id-2.1.9-high-undocumented-0.8, confidence 0.80)",
     ]
 
 
@@ -161,7 +161,9 @@ def test_commands_use_the_keys_the_release_has():
     assert settings == {"env": {"DISABLE_AUTOUPDATER": "1", "DISABLE_UPDATES": "1"}}
     assert any("autoUpdates" in note for note in rec.notes)
     renovate = json.loads(rec.commands["renovate"])
-    assert renovate["packageRules"][0] == {"matchPackageNames": ["@anthropic-ai/claude-code"], "allowedVersions": "<=2.1.10"}
+    assert renovate["packageRules"][0] == {"description": "auditor: hold @anthropic-ai/claude-code at 2.1.10 (from 2.1.3), based on undocumented "
+                                           "findings, high or worse, with confidence ≥ 0.60.",
+                                           "matchPackageNames": ["@anthropic-ai/claude-code"], "allowedVersions": "<=2.1.10"}
     assert 'versions: [">2.1.10"]' in rec.commands["dependabot"]
     assert rec.commands["verify"].startswith("claude --version")
     doc = rec.to_json()
@@ -194,6 +196,11 @@ def test_empty_policy_file_is_the_default(tmp_path):
         ('verdicts = "undocumented"\n', 1, "must be a list"),
         ('severity = "high"\nmin_confidence = 1.5\n', 2, "min_confidence must be a number from 0 to 1"),
         ('min_confidence = "high"\n', 1, "min_confidence"),
+        ('severity = "high"\naccept = "abc"\n', 2, "accept must be a list"),
+        ('accept = ["../../etc"]\n', 1, "is not a finding id"),
+        ('accept = [{id = "0123456789ab", why = "x"}]\n', 1, "is not a finding id"),
+        ('accept = [{reason = "no id"}]\n', 1, "is not a finding id"),
+        ('accept = [7]\n', 1, "is not a finding id"),
     ],
 )
 def test_bad_policy_names_file_and_line(tmp_path, text, line, words):
@@ -221,3 +228,110 @@ def test_commands_come_from_the_target_not_from_claude_code():
     assert rec.commands["hold_env"] == "export OTHER_NO_UPDATE=1  # in ~/.bashrc or ~/.zshrc"
     assert rec.commands["verify"].startswith("other --version   # expect: 2.1.10 (Other CLI)")
     assert "claude" not in json.dumps([rec.commands, rec.notes]).lower()
+
+
+# ---------------------------------------------------------------------------------------------- accepted findings
+
+
+def stepped(steps, **kwargs) -> Finding:
+    """A finding that moved in several releases, each step with its own id (judge._steps)."""
+    f = finding(steps[0][0], **kwargs)
+    return Finding(**{**f.__dict__, "id": steps[0][1], "steps": tuple(steps)})
+
+
+def test_an_accepted_finding_no_longer_blocks_and_the_pin_says_which_it_set_aside():
+    findings = [finding("2.1.5", title="Read and fine"), finding("2.1.9", title="Still open")]
+    accepted = Policy().accepting(["id-2.1.5-high-undocumented-0.8"], "only the UI wording")
+    rec = recommend(findings, PUBLISHED, "2.1.3", accepted, NOW, target=CLAUDE_CODE)
+    assert rec.version == "2.1.8"
+    assert recommend(findings, PUBLISHED, "2.1.3", Policy(), NOW, target=CLAUDE_CODE).version == "2.1.4"
+    text = "\n".join(rec.lines())
+    assert "1 accepted finding set aside" in rec.basis()
+    assert "id-2.1.5-high-undocumented-0.8 high [output-length] Read and fine (since 2.1.5) — only the UI wording" in text
+    assert rec.to_json()["accepted"] == [{"finding": "id-2.1.5-high-undocumented-0.8", "steps": ["id-2.1.5-high-undocumented-0.8"],
+                                          "title": "Read and fine", "reason": "only the UI wording"}]
+    assert rec.to_json()["policy"]["accept"] == {"id-2.1.5-high-undocumented-0.8": "only the UI wording"}
+
+
+def test_accepting_a_finding_does_not_accept_its_next_change():
+    edited_twice = stepped([("2.1.5", "aaaaaaaaaaaa"), ("2.1.8", "bbbbbbbbbbbb")], title="Effort text")
+    rec = recommend([edited_twice], PUBLISHED, "2.1.3", Policy().accepting(["aaaaaaaaaaaa"]), NOW, target=CLAUDE_CODE)
+    assert rec.version == "2.1.7"
+    assert rec.why_not() == [
+        "from 2.1.8 on: undocumented high [output-length] Effort text (id bbbbbbbbbbbb, confidence 0.80; "
+        "changed again in 2.1.8 after you accepted aaaaaaaaaaaa: accept bbbbbbbbbbbb too to set it aside)"
+    ]
+    assert rec.to_json()["blocking"][0]["step"] == "bbbbbbbbbbbb" and rec.to_json()["blocking"][0]["finding"] == "aaaaaaaaaaaa"
+    both = recommend([edited_twice], PUBLISHED, "2.1.3", Policy().accepting(["aaaaaaaaaaaa", "bbbbbbbbbbbb"]), NOW, target=CLAUDE_CODE)
+    assert both.version == "2.1.10" and both.to_json()["accepted"][0]["steps"] == ["aaaaaaaaaaaa", "bbbbbbbbbbbb"]
+    later_only = recommend([edited_twice], PUBLISHED, "2.1.3", Policy().accepting(["bbbbbbbbbbbb"]), NOW, target=CLAUDE_CODE)
+    assert later_only.version == "2.1.4"  # the first change was never accepted
+
+
+def test_policy_file_accept_list_with_and_without_reasons(tmp_path):
+    path = tmp_path / "policy.toml"
+    path.write_text('accept = ["0123456789ab", {id = "honours-abc", reason = "we set effort per request"}, {id = "fedcba987654"}]\n')
+    assert Policy.load(path).accept == {"0123456789ab": "", "honours-abc": "we set effort per request", "fedcba987654": ""}
+    assert Policy.load(path).accepting(["0123456789ab", "aaaaaaaaaaaa"], "read").accept["aaaaaaaaaaaa"] == "read"
+    with pytest.raises(PolicyError, match="is not a finding id"):
+        Policy().accepting(["$(rm -rf /)"])
+
+
+# ---------------------------------------------------------------------------------------------- candidates
+
+
+def test_candidates_are_the_newest_each_minor_line_and_every_drop_with_what_each_costs():
+    published = {**PUBLISHED, "2.0.9": "2026-03-30T12:00:00+00:00", "2.0.10": "2026-03-31T12:00:00+00:00"}
+    findings = [
+        finding("2.1.4", title="Gone in 6", removed_in="2.1.6", category="context"),
+        finding("2.1.5", title="Came in 5", category="reasoning"),
+        finding("2.1.8", title="Worse", severity="critical", category="reasoning"),
+        finding("2.1.9", title="Reverted", removed_in="2.1.10", category="context"),
+    ]
+    rec = recommend(findings, published, "2.0.9", Policy(), NOW, target=CLAUDE_CODE)
+    rows = {c.version: c for c in rec.candidates}
+    assert list(rows) == ["2.1.10", "2.1.6", "2.1.3", "2.0.10"]
+    assert rows["2.1.10"].why == ("newest", "newest 2.1.x", "fewer blocking (3 → 2)")
+    assert rows["2.1.6"].why == ("fewer blocking (2 → 1)",) and rows["2.1.3"].why == ("recommended",)
+    assert rows["2.0.10"].why == ("newest 2.0.x",) and rec.version == "2.1.3"
+    assert rows["2.1.10"].by_category() == {"reasoning": 2} and rows["2.1.10"].worst.title == "Worse"
+    assert rows["2.1.6"].by_category() == {"reasoning": 1} and [f.title for f in rows["2.1.6"].findings] == ["Came in 5"]
+    assert rows["2.1.10"].to_json()["age_days"] == 19.5 and rows["2.1.10"].old_enough
+    table = "\n".join(rec.candidate_lines())
+    assert "2.1.10" in table and "id-2.1.8-critical-undocumented-0.8 critical: Worse" in table and "2 reasoning" in table
+
+
+def test_accepting_a_finding_moves_the_candidates_counts():
+    findings = [finding("2.1.5", title="A"), finding("2.1.8", title="B")]
+    rec = recommend(findings, PUBLISHED, "2.1.3", Policy().accepting(["id-2.1.5-high-undocumented-0.8"]), NOW, target=CLAUDE_CODE)
+    assert [(c.version, len(c.findings)) for c in rec.candidates] == [("2.1.10", 1), ("2.1.7", 0)]
+
+
+def test_remembering_an_acceptance_keeps_the_policy_file_as_written(tmp_path):
+    path = tmp_path / "policy.toml"
+    path.write_text('# ours\nseverity = "medium"  # we care about medium too\naccept = ["0123456789ab"]\n')
+    from auditor.pin import remember
+
+    remember(path, ["fedcba987654"], "read it in the TUI")
+    remember(path, ["fedcba987654"], "again")  # once
+    text = path.read_text()
+    assert text.startswith("# ours\nseverity = \"medium\"  # we care about medium too\n")
+    assert Policy.load(path).accept == {"0123456789ab": "", "fedcba987654": "read it in the TUI"}
+    path.write_text("severity = \n")
+    with pytest.raises(PolicyError):
+        remember(path, ["fedcba987654"], "x")
+    assert path.read_text() == "severity = \n"
+
+
+def test_pin_json_has_exactly_the_documented_keys():
+    """`audit pin --format json` is a contract (README, "Pin JSON"): keys are added, never renamed."""
+    from auditor.report.json import render_pin
+
+    rec = recommend([finding("2.1.8")], PUBLISHED, "2.1.3", Policy().accepting(["0123456789ab"]), NOW, target=CLAUDE_CODE)
+    doc = json.loads(render_pin(rec))
+    assert list(doc) == ["schema_version", "package", "baseline", "recommended", "stays_on_baseline", "policy", "skipped", "blocking",
+                         "below_confidence", "accepted", "candidates", "commands", "notes"]
+    assert list(doc["policy"]) == ["severity", "min_age_days", "ignore_categories", "verdicts", "min_confidence", "accept"]
+    assert list(doc["blocking"][0]) == ["finding", "step", "title", "verdict", "severity", "category", "confidence", "first", "last", "to_newest"]
+    assert list(doc["candidates"][0]) == ["version", "published", "age_days", "old_enough", "why", "blocking", "by_category", "worst", "findings"]
+    assert set(doc["commands"]) >= {"install", "renovate", "dependabot", "verify"}

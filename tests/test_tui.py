@@ -23,8 +23,9 @@ from auditor.tui.screens.compare import CompareScreen
 from auditor.tui.screens.diff import DiffScreen
 from auditor.tui.screens.empty import EmptyScreen
 from auditor.tui.screens.lineage import LineageScreen
-from auditor.tui.screens.pin import PinScreen
+from auditor.tui.screens.pin import CandidateScreen, PinScreen
 from auditor.tui.screens.timeline import BADGES_AFTER, TimelineScreen
+from auditor.tui.widgets.candidates_table import CandidatesTable
 from auditor.tui.widgets.change_tree import ChangeTree
 from auditor.tui.widgets.finding_detail import FindingDetail
 from auditor.tui.widgets.findings_table import FindingsTable
@@ -201,6 +202,50 @@ async def test_pin_panel_copies_the_install_command(tui):
             assert app.clipboard == rec.commands["install"] and app.clipboard.startswith("npm install -g @anthropic-ai/claude-code@")
             await pilot.press("h")
             assert app.clipboard.splitlines()[0] == rec.commands["install"]
+
+
+@pytest.mark.anyio
+async def test_pin_panel_lists_the_candidates_and_enter_opens_what_one_brings(tui):
+    with tui(compare=("2.1.1", "2.1.114")) as app:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await loaded(pilot)
+            await pilot.press("p")
+            rec = screen.report.recommendation
+            table = app.screen.query_one(CandidatesTable)
+            assert [table.get_row_at(i)[0].plain.rstrip(" *") for i in range(table.row_count)] == [c.version for c in rec.candidates]
+            costly = next(i for i, c in enumerate(rec.candidates) if c.findings)
+            table.move_cursor(row=costly)
+            await pilot.press("enter")
+            assert isinstance(app.screen, CandidateScreen)
+            shown = app.screen.query_one(FindingsTable).findings
+            assert [f.id for f in shown] == [f.id for f in rec.candidates[costly].findings]
+            await pilot.press("escape")
+            assert isinstance(app.screen, PinScreen)
+
+
+@pytest.mark.anyio
+async def test_a_accepts_the_finding_records_it_in_the_policy_file_and_pins_again(tui, env):
+    policy = env / "policy.toml"
+    policy.write_text("# team policy\n")
+    with tui(compare=("2.1.1", "2.1.114")) as app:
+        app.policy_file = policy
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await loaded(pilot)
+            before = screen.report.recommendation
+            blocker = before.blockers[-1].finding
+            table = screen.query_one(FindingsTable)
+            table.move_cursor(row=table.findings.index(blocker))
+            await pilot.press("a")
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if screen.report.recommendation is not before:
+                    break
+            after = screen.report.recommendation
+            assert [a.finding.id for a in after.set_aside] == [blocker.id]
+            assert blocker.id not in [b.step for b in after.blockers]
+            assert pin.Policy.load(policy).accept == {blocker.id: "accepted in audit tui"}
+            assert policy.read_text().startswith("# team policy\n")
+            assert f"id {blocker.id}" in str(screen.query_one(FindingDetail).render())
 
 
 @pytest.mark.anyio

@@ -4,9 +4,12 @@ request-code diff and the pin panel on the fixture store. Update after a deliber
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from test_tui import SIZE, badges_done, tui  # noqa: F401  (the fixture store and app factory; tests/ is on sys.path)
 from test_tui_requests import captured, tree_of  # noqa: F401  (that store with captures)
 
+from auditor import audit
 from auditor.tui.screens.compare import CompareScreen
 
 
@@ -56,7 +59,16 @@ def after_compare(*keys: str):
     return run
 
 
-def test_pin_panel(tui, snap_compare):  # noqa: F811
+class _Frozen(datetime):
+    """`now` for the pin's ages: the candidates table says how old each release is."""
+
+    @classmethod
+    def now(cls, tz=None):
+        return cls(2026, 12, 1, tzinfo=tz)
+
+
+def test_pin_panel(tui, snap_compare, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(audit, "datetime", _Frozen)
     with tui(compare=("2.1.1", "2.1.114")) as app:
         assert snap_compare(app, run_before=after_compare("p"), terminal_size=SIZE)
 

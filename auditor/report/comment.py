@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from ..judge import STATUS_WORDS, VERDICTS
+from ..pin import Recommendation
 from ..rules import SEVERITIES, severity_rank
 from ..targets import Target
 from . import DiffReport, changelog_summary, changelog_url, evidence_code, hunks, ordered_findings, short, structure_lines, versions_of
@@ -132,7 +133,7 @@ def _table(report: DiffReport) -> list[str]:
 
 def _finding_lines(report: DiffReport, finding) -> list[str]:
     head = f"- {VERDICT_MARK[finding.verdict]} · **{finding.severity}** · {escape(finding.category)} · **{escape(finding.title)}**"
-    lines = [head + f" ({escape(versions_of(finding))}, confidence {finding.confidence:.2f})"]
+    lines = [head + f" ({escape(versions_of(finding))}, confidence {finding.confidence:.2f}, id `{escape(finding.id)}`)"]
     changes = finding.evidence.get("changes", [])
     for change in changes[:3]:
         code = evidence_code(report, change, 16)
@@ -189,6 +190,18 @@ def _pin(report: DiffReport) -> list[str]:
         return []
     summary = f"Pin recommendation: {'stay on' if r.stays else 'pin'} {escape(r.version)}"
     return ["", f"<details><summary>{summary}</summary>", "", *fenced(r.lines()), "", "</details>"]
+
+
+def pin_head(rec: Recommendation, newest: str | None = None) -> str:
+    """The tracking issue's first lines: the current recommendation from its baseline, what it rests on,
+    what was set aside, and why not newer (folded)."""
+    verb = f"**Stay on `{rec.package}@{rec.version}`**" if rec.stays else f"**Pin `{rec.package}@{rec.version}`**"
+    upto = f", releases up to {escape(newest)} audited" if newest else ""
+    lines = [f"{verb} (from {escape(rec.baseline)}{upto}). {escape(rec.basis())}", "", f"`{rec.commands['install']}`"]
+    why = [*rec.accepted_lines(), *(["Why not newer:", *(f"  {line}" for line in rec.why_not())] if rec.skipped else [])]
+    if why:
+        lines += ["", "<details><summary>Why not newer, and what was set aside</summary>", "", *fenced(why), "", "</details>"]
+    return "\n".join(lines)
 
 
 def _links(report: DiffReport, target: Target, summary_url: str | None) -> str:

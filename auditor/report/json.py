@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json as _json
 
+from ..pin import Recommendation
 from . import SCHEMA_VERSION, DiffReport
 
 
@@ -24,3 +25,9 @@ def render(report: DiffReport) -> str:
         "changes": [c.to_json() for c in report.changes],
     }
     return _json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def render_pin(rec: Recommendation) -> str:
+    """`audit pin --format json`: the recommendation object of the report's JSON, versioned on its own
+    (a contract: see README, "Pin JSON")."""
+    return _json.dumps({"schema_version": SCHEMA_VERSION, **rec.to_json()}, indent=2, ensure_ascii=False)

@@ -102,7 +102,7 @@ def render(report: DiffReport, max_per_release: int = 60) -> str:
         lines += ["", "<details><summary>Evidence for high-severity findings</summary>", ""]
         for f in shown:
             if f.severity in ("critical", "high"):
-                lines.append(f"- **{escape(f.title)}** ({f.verdict}, {versions_of(f)}, confidence {f.confidence:.2f})")
+                lines.append(f"- **{escape(f.title)}** ({f.verdict}, {versions_of(f)}, confidence {f.confidence:.2f}, id `{f.id}`)")
                 for line, code in seen(f, report):
                     lines.append(f"  - {escape(line)}")
                     lines += ["", *code_block(code, "    "), ""] if code else []

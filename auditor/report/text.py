@@ -130,7 +130,7 @@ def _findings(report: DiffReport, console: Console, plain: bool) -> None:
         console.print(_indent(console, Text(f.title, style="bold"), 3, first=Text(" ● ", style=_SEVERITY_STYLE[f.severity])))
         facts = Text.assemble(
             (f.verdict, _VERDICT_STYLE[f.verdict]), " · ", (f.severity, _SEVERITY_STYLE[f.severity]), " · ", f.category,
-            f" · {versions_of(f)} · confidence {f.confidence:.2f}",
+            f" · {versions_of(f)} · confidence {f.confidence:.2f} · id {f.id}",
         )
         console.print(_indent(console, facts, 3))
         if f.severity in ("critical", "high"):
@@ -144,10 +144,11 @@ def _findings_table(shown: list) -> Table:
     table.add_column("finding", ratio=1, min_width=TITLE_MIN)
     table.add_column("in", no_wrap=True)
     table.add_column("conf.", no_wrap=True)
+    table.add_column("id", no_wrap=True)  # what `audit pin --accept` takes
     for f in shown:
         table.add_row(
             Text(f.verdict, style=_VERDICT_STYLE[f.verdict]), Text(f.severity, style=_SEVERITY_STYLE[f.severity]),
-            Text(f.category), Text(f.title), Text(versions_of(f)), Text(f"{f.confidence:.2f}"),
+            Text(f.category), Text(f.title), Text(versions_of(f)), Text(f"{f.confidence:.2f}"), Text(f.id, style="dim"),
         )
     return table
 
@@ -157,9 +158,9 @@ def _title_room(shown: list, width: int) -> int:
     cell) and the table's borders and padding."""
     columns = [
         ["verdict", *(f.verdict for f in shown)], ["severity", *(f.severity for f in shown)], ["category", *(f.category for f in shown)],
-        ["in", *(versions_of(f) for f in shown)], ["conf."],
+        ["in", *(versions_of(f) for f in shown)], ["conf."], ["id", *(f.id for f in shown)],
     ]
-    return width - sum(max(len(c) for c in column) for column in columns) - 4 - 3 * 6 - 1
+    return width - sum(max(len(c) for c in column) for column in columns) - 4 - 3 * 7 - 1
 
 
 def _detail(console: Console, report: DiffReport, f, indent: int) -> None:

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 from textual import work
@@ -18,11 +19,12 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from .. import audit
+from .. import audit, pin
 from ..capture import Scenario, load_scenarios
 from ..changelog import Changelog
 from ..collector import Collector, Progress, Step
 from ..errors import AuditorError
+from ..judge import Finding
 from ..report import DiffReport
 from . import badges
 from .model import ReleaseRow, release_rows, shared_scenarios
@@ -57,7 +59,8 @@ class AuditorApp(App):
         error: str | None
 
     def __init__(self, collector: Collector, open_collector: OpenCollector, judging: Judging, compare: tuple[str, str] | None = None,
-                 scenarios: Sequence[Scenario] | None = None, metric: dict[str, float] | None = None, light: bool = False) -> None:
+                 scenarios: Sequence[Scenario] | None = None, metric: dict[str, float] | None = None, light: bool = False,
+                 policy_file: Path | None = None) -> None:
         super().__init__()
         self.theme = THEMES[light]
         self.metric = metric  # the user's daily series, overlaid on the timeline
@@ -72,6 +75,7 @@ class AuditorApp(App):
         self.reports: dict[tuple[str, str], DiffReport] = {}
         self._judged: tuple | None = None
         self._lock = threading.Lock()
+        self.policy_file = policy_file  # where `a` on a finding records it (None: for this session only)
 
     @contextmanager
     def open_collector(self) -> Iterator[Collector]:
@@ -170,6 +174,22 @@ class AuditorApp(App):
             if self._judged is None:
                 self._judged = self.judging(collector)
             return self._judged
+
+    def accept(self, collector: Collector, report: DiffReport, finding: Finding) -> str:
+        """`a` on a finding (call from a worker): add it to the policy's accept list — in the policy file
+        when there is one — and pin the report again. Returns what to tell the user."""
+        changelog, rules, policy = self.judged(collector)
+        reason = "accepted in audit tui"
+        if self.policy_file is not None:
+            pin.remember(self.policy_file, [finding.id], reason)
+        with self._lock:
+            policy = policy.accepting([finding.id], reason)
+            self._judged = (changelog, rules, policy)
+        audit.repin(report, collector, changelog, policy)
+        kept = f"recorded in {self.policy_file}" if self.policy_file else "for this session (start with --policy FILE to keep it)"
+        rec = report.recommendation
+        now = f"; the pin from {rec.baseline} is now {rec.version}" if rec else ""
+        return f"Accepted {finding.id}, {kept}{now}."
 
     def changelog(self) -> Changelog | None:
         """The changelog the compares were judged with, once one was loaded."""

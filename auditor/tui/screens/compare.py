@@ -15,6 +15,7 @@ from textual.widgets import Header, LoadingIndicator, Static, TabbedContent, Tab
 
 from ...collector import Step
 from ...errors import AuditorError
+from ...judge import Finding
 from ...report import LONG_TEXT_KINDS, DiffReport
 from ..model import changelog_view
 from ..widgets.change_tree import ChangeTree
@@ -35,6 +36,7 @@ class CompareScreen(AuditorScreen):
         Binding("g", "tab('changes')", "Changes"),
         Binding("l", "tab('changelog')", "Log"),
         Binding("p", "pin", "Pin"),
+        Binding("a", "accept", "Accept finding"),
         Binding("r", "requests", "Requests"),
     ]
 
@@ -147,6 +149,25 @@ class CompareScreen(AuditorScreen):
             self.notify("No recommendation: the changelog could not be read (set AUDITOR_CHANGELOG).", severity="warning")
             return
         self.app.push_screen(PinScreen(self.report.recommendation))
+
+    def action_accept(self) -> None:
+        """Accept the finding under the cursor: it no longer blocks the pin (a later change of it does)."""
+        if self.report is None or not self.query(FindingsTable) or not self.report.findings:
+            return
+        table = self.query_one(FindingsTable)
+        self.accept(table.findings[table.cursor_row])
+
+    @work(thread=True, exclusive=True, group="accept", exit_on_error=False)
+    def accept(self, finding: Finding) -> None:
+        """Recording it and pinning again read the store and may write the policy file: off the UI thread."""
+        assert self.report is not None
+        try:
+            with self.auditor.open_collector() as collector:
+                told = self.auditor.accept(collector, self.report, finding)
+        except AuditorError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self.notify, told, timeout=8)
 
     def action_requests(self) -> None:
         """What each capture scenario sent in A and in B, field by field."""

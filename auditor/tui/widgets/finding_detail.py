@@ -17,7 +17,8 @@ def render_finding(finding: Finding) -> Text:
         (finding.severity, SEVERITY_STYLES.get(finding.severity, "")), "  ",
         (ev.get("category_name") or finding.category, "italic"), "  ",
         (f"in {versions_of(finding)}" if finding.introduced_in else "", ""), "  ",
-        (f"confidence {finding.confidence:.2f}", "dim"),
+        (f"confidence {finding.confidence:.2f}", "dim"), "  ",
+        (f"id {finding.id}", "dim"),
     )
     parts: list = [Text(finding.title, style="bold"), head, Text("")]
     lines = observed(finding, limit=6)
@@ -35,7 +36,7 @@ def render_finding(finding: Finding) -> Text:
     if rules:
         parts.append(Text("  rules: " + ", ".join(rules), style="dim"))
     if finding.changes:
-        parts += [Text(""), Text("Enter: open the changed text in the diff viewer", style="dim")]
+        parts += [Text(""), Text("Enter: open the changed text in the diff viewer · a: accept it (it no longer blocks the pin)", style="dim")]
     return Text("\n").join(parts)
 
 
