@@ -105,12 +105,14 @@ def assess(
 
 
 def repin(report: DiffReport, collector: Collector, changelog: Changelog, policy: pin.Policy, now: datetime | None = None) -> DiffReport:
-    """The report's recommendation under `policy` (again, after a finding was accepted in the TUI)."""
-    published = collector.published()
+    """The report's recommendation under `policy` (again, after a finding was accepted in the TUI), with
+    releases dated as the judge dated them and those the changelog copy cannot know set aside."""
+    published = release_times(collector, changelog)
+    unjudged = window.beyond(published, changelog.known_until)
     facts = {row.version: collector.store.facts(row.id, kinds=pin.HOLD_KINDS) for row in collector.ensure(report.versions)}  # all stored
     report.recommendation = pin.recommend(
         report.findings, published, report.from_version, policy, now or datetime.now(UTC),
-        audited=report.versions, facts=facts, target=collector.target,
+        audited=report.versions, facts=facts, target=collector.target, unjudged=unjudged,
     )
     return report
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -426,6 +426,7 @@ def recommend(
     audited: Sequence[str] | None = None,
     facts: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
     target: Target,
+    unjudged: Collection[str] = frozenset(),
 ) -> Recommendation:
     """The newest release after `baseline` that the policy lets through, with a line per newer release.
 
@@ -433,19 +434,23 @@ def recommend(
     evidence; npm's own time is wrong for some releases), so the minimum age is counted from those.
     `audited` is the range the findings cover (DiffReport.versions): releases beyond it are not
     recommended, since nothing is known about them. `facts` (version → snapshot facts) lets the hold
-    commands use only the env vars and settings keys the chosen release really has.
+    commands use only the env vars and settings keys the chosen release really has. `unjudged`: releases
+    newer than the changelog copy knows (`changelog.window.beyond`): never recommended, never blocking.
     """
     if baseline not in published:
         raise UnknownVersion(f"{target.npm_package} has no published version {baseline}")
     floor = vers.parse(baseline)
     newer = [v for v in vers.sort(published) if vers.parse(v) > floor and not vers.is_prerelease(v)]
     covered = set(audited) if audited is not None else set(newer)
-    unaudited = [v for v in newer if v not in covered]
     skipped: list[Skipped] = []
-    if unaudited:
-        span = unaudited[0] if len(unaudited) == 1 else f"{unaudited[0]}…{unaudited[-1]} ({len(unaudited)} releases)"
-        reason = "not audited: outside the diffed range, nothing is known about it"
-        skipped.append(Skipped(span, (reason,), conditions=(reason,)))
+    for left, reason in (
+        ([v for v in newer if v not in covered], "not audited: outside the diffed range, nothing is known about it"),
+        ([v for v in newer if v in covered and v in unjudged], "not judged: the changelog copy is older than it, so its notes are unknown"),
+    ):
+        if left:
+            span = left[0] if len(left) == 1 else f"{left[0]}…{left[-1]} ({len(left)} releases)"
+            skipped.append(Skipped(span, (reason,), conditions=(reason,)))
+            covered -= set(left)
     after = [f for f in findings if f.introduced_in and vers.parse(f.introduced_in) > floor]
     blocking = sorted((f for f in after if policy.blocks(f)), key=sort_key)
     chosen = baseline

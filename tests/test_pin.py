@@ -335,3 +335,13 @@ def test_pin_json_has_exactly_the_documented_keys():
     assert list(doc["blocking"][0]) == ["finding", "step", "title", "verdict", "severity", "category", "confidence", "first", "last", "to_newest"]
     assert list(doc["candidates"][0]) == ["version", "published", "age_days", "old_enough", "why", "blocking", "by_category", "worst", "findings"]
     assert set(doc["commands"]) >= {"install", "renovate", "dependabot", "verify"}
+
+
+def test_releases_the_changelog_copy_cannot_know_are_never_recommended_and_never_block():
+    unjudged = {"2.1.9", "2.1.10"}
+    findings = [finding("2.1.6", verdict="documented"), finding("2.1.9", verdict="unjudged")]
+    rec = recommend(findings, PUBLISHED, "2.1.3", Policy(), NOW, target=CLAUDE_CODE, unjudged=unjudged)
+    assert rec.version == "2.1.8"  # not 2.1.10, newer than the changelog copy; 2.1.9's finding blocks nothing
+    assert rec.skipped[0].version == "2.1.9…2.1.10 (2 releases)"
+    assert rec.skipped[0].conditions == ("not judged: the changelog copy is older than it, so its notes are unknown",)
+    assert not rec.blockers
