@@ -597,6 +597,7 @@ class _Specifics:
     values_all: set[str] = field(default_factory=set)
     probe: frozenset[str] = frozenset()  # everything an entry could share with it, for a quick skip
     described: str = ""  # the change in the vendor's words (`describe`)
+    tools: set[str] = field(default_factory=set)  # tools that came or went in the range, named where the text changed
 
 
 _NAME = re.compile(
@@ -643,9 +644,8 @@ def _specifics(seen: Observed, rules: list[Rule], vocabulary: Vocabulary, tools:
         )
     if change.kind != "request_code" and ("/" in changed or "--" in changed):
         out.names.update(_COMMAND.findall(changed))
-    named_tools = set() if out.whole else {t for t in tools if t in changed and re.search(rf"(?<![\w$]){re.escape(t)}(?![\w$])", changed)} - {out.key}
-    out.names |= named_tools
-    out.salient |= named_tools  # a tool that came or went, named where this text changed: a distinctive name
+    if not out.whole:  # a tool that came or went, named where this text changed
+        out.tools = {t for t in tools if t in changed and re.search(rf"(?<![\w$]){re.escape(t)}(?![\w$])", changed)} - {out.key}
     out.names.discard(out.key)
     patterns = [p for rule in rules for p in rule.patterns()]
     if not (change.kind in _SWITCHES and out.key_alone):  # a switch that came or went is its key; its description's names are no side edits
@@ -677,7 +677,7 @@ def _specifics(seen: Observed, rules: list[Rule], vocabulary: Vocabulary, tools:
             out.bigrams.setdefault(" ".join(spoken.split()[:2]), []).append(name)
     out.values_all = out.values | out.old_values
     families = {m.split()[0] for m in out.models}
-    out.probe = frozenset(out.names | out.models | families | out.values_all | out.bigrams.keys() | ({out.key} if out.key else set()))
+    out.probe = frozenset(out.names | out.tools | out.models | families | out.values_all | out.bigrams.keys() | ({out.key} if out.key else set()))
     return out
 
 
@@ -753,6 +753,10 @@ def _mentions(
     values = spec.values_all & entry.values
     found = retrieved >= RETRIEVED
     strong_names = {n for n in (names & spec.salient if by_words or spec.salient - {spec.key} else names) if n not in common}
+    # An entry that spells a tool which came or went (one few entries spell) tells of the texts that
+    # stopped or started naming it; a tool every other entry names (Bash) tells of nothing.
+    strong_names |= {t for t in spec.tools & entry.tokens if t not in common}
+    names |= strong_names
     key_strong = key and spec.key_alone and (
         bool(spec.key and _DISTINCT.search(spec.key)) or (kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text)))
     )
