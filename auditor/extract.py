@@ -69,8 +69,10 @@ _SETTINGS_ANCHOR = re.compile(r"apiKeyHelper:(?:\(\)=>)?[\w$]+(?:\.string)?\(\)\
 # A settings value that is a zod object, inline (`y.object({`) or a schema bound to a name and called
 # (`sandbox:i9q().optional()`, with `i9q=xH(()=>y.object({…}))`): its keys are settings too.
 _OBJECT_VALUE = re.compile(r"\s*(?:\(\)=>)?[\w$]+\.object\(\{")
+_ZOD_OBJECT = re.compile(r"\.object\(\{")
+_SCHEMA_BINDING = re.compile(r"(?<![\w$.])(" + _IDENT + r")=(?:[\w$]+\(\(\)=>)?[\w$]+$")
 _SCHEMA_CALL = re.compile(r"\s*(?:\(\)=>)?(" + _IDENT + r")\(\)(?![\w$])")
-_GATED_SHAPE = re.compile(r"[,{](permissionsS|s)hape:\(\)=>\(\{")
+_GATED_SHAPE = re.compile(r"hape:\(\)=>\(\{")  # of `,shape:` / `{permissionsShape:` (begins with a literal: fast to search for)
 _GATE_REACH = 20_000  # characters from a shape back to the brace of the feature that gates it (`{buildGate:…`)
 _NESTED_DEPTH = 3  # `sandbox.network.deniedDomains`
 _GATE_ARG = re.compile(r'^(?:\{safe:)?(!0|!1|null|void 0|-?\d[\d.e]*|"[^"]*"|\[\]|\{\})[),}]')  # `{safe:D,…}`: options
@@ -131,6 +133,7 @@ class _Context:
         self.scan = scan
         self.version = version
         self._bindings: dict[str, list[int]] | None = None
+        self._schemas: dict[str, list[int]] | None = None
         self._values: dict[int, str] = {}
         self._functions: tuple[list[int], list[str]] | None = None
         self._by_name: dict[str, list[int]] | None = None
@@ -148,6 +151,20 @@ class _Context:
                     found[m.group(1)].append(start)
             self._bindings = found
         return self._bindings
+
+    @property
+    def schemas(self) -> dict[str, list[int]]:
+        """Every zod object bound to a name in code (`X=y.object({`, `X=lazy(()=>y.object({`): name →
+        where its `{` opens. Found from `.object({` (a literal: fast to search for), one pass."""
+        if self._schemas is None:
+            found: dict[str, list[int]] = defaultdict(list)
+            src = self.source
+            for m in _ZOD_OBJECT.finditer(src):
+                bound = _SCHEMA_BINDING.search(src, max(0, m.start() - 80), m.start())
+                if bound and self.scan.in_opaque(bound.start()) is None:
+                    found[bound.group(1)].append(m.end() - 1)
+            self._schemas = found
+        return self._schemas
 
     def _value(self, start: int) -> str:
         """The text of the literal at start (cooked once)."""
@@ -652,10 +669,14 @@ def _more_settings(ctx: _Context, top: dict[str, tuple[int, int]]) -> dict[str, 
     src, scan = ctx.source, ctx.scan
     out = _nested_settings(ctx, top)
     for m in _GATED_SHAPE.finditer(src):
-        feature = scan.enclosing_open(m.start(), window=_GATE_REACH)
-        if scan.in_opaque(m.start()) is not None or feature < 0 or src[feature] != "{" or "buildGate" not in scan.object_keys(feature):
+        permissions = src[m.start() - 12 : m.start()] == "permissionsS"
+        key = m.start() - (12 if permissions else 1)
+        if src[key - 1] not in ",{" or src[key] not in "ps" or scan.in_opaque(key) is not None:
             continue
-        prefix = "permissions." if m.group(1) == "permissionsS" else ""
+        feature = scan.enclosing_open(key, window=_GATE_REACH)
+        if feature < 0 or src[feature] != "{" or "buildGate" not in scan.object_keys(feature):
+            continue
+        prefix = "permissions." if permissions else ""
         keys = scan.object_keys(m.end() - 1)
         out |= _described(ctx, keys, prefix) | _nested_settings(ctx, keys, prefix)
     return out
@@ -696,9 +717,7 @@ def _schema_object(ctx: _Context, start: int, end: int) -> int:
         return m.end() - 1
     if (m := _SCHEMA_CALL.match(src, start, end)) is None:
         return -1
-    name = re.escape(m.group(1))
-    bound = re.compile(name + r"=(?:[\w$]+\(\(\)=>)?[\w$]+\.object\(\{")  # begins with a literal: fast to search for
-    found = [d.end() - 1 for d in bound.finditer(src) if src[d.start() - 1] not in _IDENT_TAIL and ctx.scan.in_opaque(d.start()) is None]
+    found = ctx.schemas.get(m.group(1), [])
     return min(found, key=lambda pos: abs(pos - start), default=-1)  # each module of a native build has its own short names
 
 
