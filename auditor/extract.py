@@ -41,6 +41,7 @@ _MEMBER = re.compile(r"(?<![\w$.])(" + _IDENT + r")\.(" + _IDENT + r")(?![\w$(])
 _REFERENCE = re.compile(r"(?<![\w$.])(" + _IDENT + r")(?![\w$]|=>|\s*=>)")
 _ARROW_PARAMS = re.compile(r"\(([^()]*)\)=>|(" + _IDENT + r")=>")
 _IMPORT = re.compile(r"import\{([^{}]*)\}from\s*\"([^\"]+)\"")
+_IMPORTED_NAME = re.compile(r"([\w$]+)(?:\s+as\s+([\w$]+))?")
 _EXPORT = re.compile(r"export\{([^{}]*)\}")
 _SECTION_PAIR = re.compile(r"\[\"([a-z][a-z0-9_-]{1,40})\",")
 _CALL = re.compile(r"(?<![\w$.])(" + _IDENT + r")\(")
@@ -71,6 +72,11 @@ _SETTINGS_ANCHOR = re.compile(r"apiKeyHelper:(?:\(\)=>)?[\w$]+(?:\.string)?\(\)\
 _OBJECT_VALUE = re.compile(r"\s*(?:\(\)=>)?[\w$]+\.object\(\{")
 _ZOD_OBJECT = re.compile(r"\.object\(\{")
 _SCHEMA_BINDING = re.compile(r"(?<![\w$.])(" + _IDENT + r")=(?:[\w$]+\(\(\)=>)?[\w$]+$")
+_JOIN = re.compile(r"\]\.join\([\"'`]")
+_JOIN_REACH = 20_000  # characters from `].join(` back to its `[`: longer arrays are data, not lines of a text
+_WHOLE_NAME = re.compile(_IDENT)
+_META_MESSAGE = re.compile(r"isMeta:!0")
+_REMINDER_REACH = 4_000  # characters from `isMeta:!0` back to the `{` of its message
 _SCHEMA_CALL = re.compile(r"\s*(?:\(\)=>)?(" + _IDENT + r")\(\)(?![\w$])")
 _GATED_SHAPE = re.compile(r"hape:\(\)=>\(\{")  # of `,shape:` / `{permissionsShape:` (begins with a literal: fast to search for)
 _GATE_REACH = 20_000  # characters from a shape back to the brace of the feature that gates it (`{buildGate:…`)
@@ -78,6 +84,8 @@ _NESTED_DEPTH = 3  # `sandbox.network.deniedDomains`
 _GATE_ARG = re.compile(r'^(?:\{safe:)?(!0|!1|null|void 0|-?\d[\d.e]*|"[^"]*"|\[\]|\{\})[),}]')  # `{safe:D,…}`: options
 _IDENT_TAIL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.")
 _FN_LIMIT = 200_000  # a "function" longer than this is a module wrapper, not a unit worth diffing
+_FOLLOW_LIMIT = 30_000  # a called function longer than this is a program, not a text builder
+_TOOL_FOLLOW = 3  # calls followed from a tool's prompt(): `prompt(){return a(m)}`, `a(m){return b(m)}`, …
 _FN_WALK = 40  # nearest named functions tried as the enclosing one; text at module level has none
 
 
@@ -134,6 +142,7 @@ class _Context:
         self.version = version
         self._bindings: dict[str, list[int]] | None = None
         self._schemas: dict[str, list[int]] | None = None
+        self._arrays: dict[int, tuple[str, int]] | None = None
         self._values: dict[int, str] = {}
         self._functions: tuple[list[int], list[str]] | None = None
         self._by_name: dict[str, list[int]] | None = None
@@ -146,7 +155,8 @@ class _Context:
             found: dict[str, list[int]] = defaultdict(list)
             src = self.source
             templates = [start for start in self.scan.templates if src[start - 1] == "="]
-            for start in sorted([*self.scan.assigned, *templates]):
+            arrays = [start for start in self.arrays if src[start - 1] == "="]  # `X=[…].join("\n")`
+            for start in sorted([*self.scan.assigned, *templates, *arrays]):
                 if src[start - 2] not in "=!<>" and (m := _CONST_BEFORE.search(src, max(0, start - 40), start)):
                     found[m.group(1)].append(start)
             self._bindings = found
@@ -166,12 +176,48 @@ class _Context:
             self._schemas = found
         return self._schemas
 
+    @property
+    def arrays(self) -> dict[int, tuple[str, int]]:
+        """Arrays of lines joined into one text, `[…].join("\n")` (the separator a literal): where each
+        `[` opens → (the separator, where the `.join(…)` call ends). Found from `].join(`, one pass."""
+        if self._arrays is None:
+            src, scan, found = self.source, self.scan, {}
+            for m in _JOIN.finditer(src):
+                sep = scan.literal_at(m.end() - 1)
+                if sep is None or sep.expressions or src[sep.end : sep.end + 1] != ")" or scan.in_opaque(m.start()) is not None:
+                    continue
+                bracket = scan.enclosing_open(m.start(), window=_JOIN_REACH)
+                if bracket >= 0 and src[bracket] == "[":
+                    found[bracket] = (sep.text, sep.end + 1)
+            self._arrays = found
+        return self._arrays
+
     def _value(self, start: int) -> str:
-        """The text of the literal at start (cooked once)."""
+        """The text of the literal (or joined array) at start (cooked once)."""
         if start not in self._values:
-            lit = self.scan.literal_at(start)
-            self._values[start] = lit.text if lit else ""
+            self._values[start] = js.PLACEHOLDER  # an array that names itself is not followed round
+            if start in self.arrays:
+                self._values[start] = self._joined(start)
+            else:
+                lit = self.scan.literal_at(start)
+                self._values[start] = lit.text if lit else ""
         return self._values[start]
+
+    def _joined(self, bracket: int) -> str:
+        """The text `[…].join(sep)` makes: literal items as they are, names of constants as their text,
+        other items (spreads, calls) as `${…}`, or the prose they hold."""
+        src, parts = self.source, []
+        for a, b in self.scan.elements(bracket):
+            while a < b and src[a].isspace():
+                a += 1
+            lit = self.scan.literal_at(a)
+            if lit is not None and lit.end == b:
+                parts.append(lit.text)
+            elif _WHOLE_NAME.fullmatch(src, a, b) and (value := self.constant(src[a:b], a)) is not None:
+                parts.append(value)
+            else:
+                parts.append(self.prose(a, b) or js.PLACEHOLDER)
+        return self.arrays[bracket][0].join(parts)
 
     def module_index(self, pos: int) -> int:
         """Which code module holds pos (cli.js is one module)."""
@@ -225,12 +271,17 @@ class _Context:
 
     def importers(self, module: int, name: str) -> list[tuple[int, str]]:
         """Modules that import `name` from `module` (under any local name): [(module, local name)]."""
-        if self._importers is None:
+        if self._importers is None:  # by the name exported: the local name behind it is looked up for the modules asked
             self._importers = defaultdict(list)
             for i, table in enumerate(self.imports):
                 for local, (origin, exported) in table.items():
-                    self._importers[(origin, self.exported(origin, exported))].append((i, local))
-        return self._importers.get((module, name), [])
+                    self._importers[(origin, exported)].append((i, local))
+        self.exported(module, name)
+        exports = self._exports[module]
+        names = [exported for exported, local in exports.items() if local == name]
+        if name not in exports:
+            names.append(name)
+        return [found for exported in names for found in self._importers.get((module, exported), [])]
 
     def constant(self, name: str, pos: int) -> str | None:
         """The literal `name` stands for at pos: the one value it is bound to in the module that declares
@@ -335,9 +386,44 @@ class _Context:
             i -= 1
         return None
 
-    def prose(self, start: int, end: int) -> str:
-        """The natural-language literals of a code span joined: the text a prompt function produces."""
-        return "\n".join(t for t in (self.text(lit) for lit in self.scan.literals(start, end)) if _is_prose(t, 3))
+    def prose(self, start: int, end: int, follow: int = 0, seen: set[int] | None = None) -> str:
+        """The text a code span produces, in source order: its natural-language literals, the constants
+        it names that hold such text (`[...lines, NOTE]` with `var NOTE="…"` at module level), and with
+        `follow`, the text of the functions it calls, that many calls deep (`prompt(){return build(m)}`)."""
+        src, scan = self.source, self.scan
+        pieces = [(lit.start, t) for lit in scan.literals(start, end) if _is_prose(t := self.text(lit), 3)]
+        bindings, named = self.bindings, set()
+        for m in _REFERENCE.finditer(src, start, end):
+            name, at = m.group(1), m.start()
+            if name in bindings and scan.in_opaque(at) is None and not _declared_or_key(src, at, m.end()):
+                value = self.constant(name, at)
+                if value is not None and value not in named and _is_prose(value, 3):  # once: `a?[X,…]:[X]`
+                    named.add(value)
+                    pieces.append((at, self.clean(value)))
+        if follow > 0:
+            seen = seen if seen is not None else {start}
+            for m in _CALL.finditer(src, start, end):
+                name, at = m.group(1), m.start()
+                if name in js.JS_WORDS or scan.in_opaque(at) is not None or not (span := self.called(name, at)) or span[0] in seen:
+                    continue
+                seen.add(span[0])
+                if text := self.prose(*span, follow - 1, seen):
+                    pieces.append((at, text))
+        pieces.sort(key=lambda piece: piece[0])
+        return "\n".join(text for _, text in pieces)
+
+    def called(self, name: str, pos: int) -> tuple[int, int] | None:
+        """The body of the function a call at pos reaches: declared in the module that binds the name
+        (imports followed), the definition nearest the call there; None for a large one (a module
+        wrapper or a program, not a text builder)."""
+        module, local = self.origin(name, pos)
+        lo, hi = self.module_range(module)
+        starts = self.function_starts(local)
+        here = starts[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]
+        if not here:
+            return None
+        span = self.body(min(here, key=lambda s: abs(s - pos)))
+        return span if span and span[1] - span[0] <= _FOLLOW_LIMIT else None
 
     def resolve_text(self, expr: str, start: int, end: int) -> tuple[str, tuple[int, int] | None]:
         """Text produced by an expression such as `()=>fn(K)`, `()=>CONST` or `()=>"literal"`."""
@@ -366,12 +452,7 @@ class _Context:
 
 def _names(clause: str) -> list[tuple[str, str]]:
     """`a,b as c` → [(a, a), (b, c)]."""
-    pairs = []
-    for item in clause.split(","):
-        parts = item.split(" as ")
-        if len(parts) <= 2 and parts[0].strip():
-            pairs.append((parts[0].strip(), parts[-1].strip()))
-    return pairs
+    return [(name, alias or name) for name, alias in _IMPORTED_NAME.findall(clause)]
 
 
 def _env_reads(ctx: _Context, target: Target) -> set[str]:
@@ -387,13 +468,20 @@ def _env_reads(ctx: _Context, target: Target) -> set[str]:
     return found
 
 
+def _declared_or_key(src: str, start: int, end: int) -> bool:
+    """`name=` (assigned here, not read) or `{name:` (an object key, not a value)."""
+    after = src[end : end + 2]
+    return (after[:1] == "=" and after != "==") or (after[:1] == ":" and src[start - 1] in "{,")
+
+
 def _is_prose(text: str, min_words: int) -> bool:
-    if len(text) < 12 or text.count(" ") < min_words - 1:
+    gaps = text.count(" ") + text.count("\n")  # words end at line breaks too: `<tag>Text…\n\n${…}</tag>`
+    if len(text) < 12 or gaps < min_words - 1:
         return False
     words = _WORD.findall(text)
     if len(words) < min_words:
         return False
-    letters = sum(map(len, words)) + text.count(" ")
+    letters = sum(map(len, words)) + gaps
     return letters >= 0.6 * len(text)
 
 
@@ -581,10 +669,33 @@ def _literal_facts(ctx: _Context, target: Target, facts: dict, skip_spans: list[
                     read(value, pos, pos + len(local))
     facts["flag"].update(_flags(gates))
     skip = sorted(skip_spans)
+    joined = []  # an array of lines joined into one text is that text, not its lines
+    for bracket, (_, end) in ctx.arrays.items():
+        text = ctx.clean(ctx._value(bracket))
+        if _is_prose(text, 8) and not _inside(bracket, skip):
+            facts["string"][_digest(text)] = text
+            joined.append((bracket, end))
+    skip = sorted(skip + joined)
     for lit in scan.literals(min_length=60):
         text = ctx.text(lit)
         if _is_prose(text, 8) and not _inside(lit.start, skip):
             facts["string"][_digest(text)] = text
+    for text in _reminders(ctx):
+        facts["string"][_digest(text)] = text
+
+
+def _reminders(ctx: _Context) -> list[str]:
+    """Texts the model is sent as a meta message (a system reminder), `{content:TEXT,isMeta:!0}`, however
+    short or unlike prose: each is read by the model every time its event fires."""
+    src, scan, out = ctx.source, ctx.scan, []
+    for m in _META_MESSAGE.finditer(src):
+        brace = scan.enclosing_open(m.start(), window=_REMINDER_REACH)
+        if brace < 0 or src[brace] != "{" or scan.in_opaque(m.start()) is not None:
+            continue
+        if value := scan.object_keys(brace).get("content"):
+            texts = [text for lit in scan.literals(*value) if " " in (text := ctx.text(lit)) and len(_WORD.findall(text)) > 1]
+            out.extend(texts or [ctx.prose(*value, follow=1)])
+    return [text for text in out if text]
 
 
 def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
@@ -633,16 +744,7 @@ def _tools(ctx: _Context) -> dict[str, object]:
         end = ctx.scan.match_bracket(brace)
         if end < 0:
             continue
-        body = src[brace:end]
-        text = ctx.prose(brace, end)
-        if not text:
-            call = re.search(r"return\s*(" + _IDENT + r")\s*(\()?", body)
-            if call and call.group(2):
-                span = ctx.function_named(call.group(1), near=m.start())
-                text = ctx.prose(*span) if span else ""
-            elif call:
-                text = ctx.constant(call.group(1), m.start()) or ""
-        tools.setdefault(name, text)
+        tools.setdefault(name, ctx.prose(brace, end, follow=_TOOL_FOLLOW))
     return tools
 
 
