@@ -23,7 +23,7 @@ from . import js, kinds
 from .bundle import Bundle, from_directory, unpack
 from .targets import Target
 
-EXTRACTOR_VERSION = "7"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
+EXTRACTOR_VERSION = "8"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
 
 _IDENT = r"[A-Za-z_$][\w$]*"
 _BUILDER_DEF = re.compile(
@@ -386,14 +386,14 @@ class _Context:
             i -= 1
         return None
 
-    def prose(self, start: int, end: int, follow: int = 0, seen: set[int] | None = None) -> str:
+    def prose(self, start: int, end: int, follow: int = 0, seen: set[int] | None = None, names: bool = True) -> str:
         """The text a code span produces, in source order: its natural-language literals, the constants
         it names that hold such text (`[...lines, NOTE]` with `var NOTE="…"` at module level), and with
         `follow`, the text of the functions it calls, that many calls deep (`prompt(){return build(m)}`)."""
         src, scan = self.source, self.scan
         pieces = [(lit.start, t) for lit in scan.literals(start, end) if _is_prose(t := self.text(lit), 3)]
-        bindings, named = self.bindings, set()
-        for m in _REFERENCE.finditer(src, start, end):
+        bindings, named = self.bindings if names else {}, set()
+        for m in _REFERENCE.finditer(src, start, end) if names else ():
             name, at = m.group(1), m.start()
             if name in bindings and scan.in_opaque(at) is None and not _declared_or_key(src, at, m.end()):
                 value = self.constant(name, at)
@@ -518,7 +518,8 @@ def _sections(ctx: _Context) -> tuple[dict[str, tuple[str, str]], list[tuple[int
         if fn is None or any(a <= fn[0] < b or a <= lit.start < b for a, b in spans) or _script(lit.text):
             continue
         name = "# " + h.group(1).strip()
-        if name not in sections and not _script(text := ctx.prose(*fn)):
+        if name not in sections and not _script(ctx.prose(*fn, names=False)):  # a shell script's lines are its own
+            text = ctx.prose(*fn)
             sections[name] = (text, "")
             spans.append(fn)
     return sections, spans

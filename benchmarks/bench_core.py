@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import httpx
+from bench_extract import export
 
 from auditor import bundle, extract, targets
 from auditor.collector import Collector
@@ -111,11 +112,7 @@ def bench_against(reg: Registry, rounds: int, version: str, revision: str) -> No
     """This extractor and the one at a git revision, alternating in the same rounds (best of each)."""
     with tempfile.TemporaryDirectory() as tmp:
         root = unpacked(reg, version, tmp)
-        old_code = Path(tmp) / "old"
-        old_code.mkdir()
-        repo = Path(__file__).resolve().parent.parent
-        archive = subprocess.run(["git", "-C", str(repo), "archive", revision, "auditor"], capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(old_code)], input=archive, check=True)
+        old_code = export(revision, Path(tmp) / "old")
         best_of: dict[str, dict[str, list[float]]] = {"old": {}, "new": {}}
         peaks: dict[str, float] = {}
         outs = {"old": Path(tmp) / "old.json", "new": Path(tmp) / "new.json"}
