@@ -31,7 +31,6 @@ _BUILDER_DEF = re.compile(
 )
 # a named `function` keyword that is not the tail of another identifier or a property (`x.function`)
 _NAMED_FUNCTION = re.compile(r"function(?<![A-Za-z0-9_$.]function)\*?\s*(" + _IDENT + r")\s*\(")
-_CONST_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")=$")
 _METHOD_BEFORE = re.compile(r"[)\]]\??(\." + _IDENT + r")\($")
 _ENV_CODE_PIECE = re.compile(r"_[A-Z][A-Z0-9_]*(?![\w$])")
 _ENV_HEAD = re.compile(r"(?<![\w$])[A-Z][A-Z0-9]*$")
@@ -82,6 +81,7 @@ _GATED_SHAPE = re.compile(r"hape:\(\)=>\(\{")  # of `,shape:` / `{permissionsSha
 _GATE_REACH = 20_000  # characters from a shape back to the brace of the feature that gates it (`{buildGate:…`)
 _NESTED_DEPTH = 3  # `sandbox.network.deniedDomains`
 _GATE_ARG = re.compile(r'^(?:\{safe:)?(!0|!1|null|void 0|-?\d[\d.e]*|"[^"]*"|\[\]|\{\})[),}]')  # `{safe:D,…}`: options
+_IDENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 _IDENT_TAIL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.")
 _FN_LIMIT = 200_000  # a "function" longer than this is a module wrapper, not a unit worth diffing
 _FOLLOW_LIMIT = 30_000  # a called function longer than this is a program, not a text builder
@@ -157,8 +157,8 @@ class _Context:
             templates = [start for start in self.scan.templates if src[start - 1] == "="]
             arrays = [start for start in self.arrays if src[start - 1] == "="]  # `X=[…].join("\n")`
             for start in sorted([*self.scan.assigned, *templates, *arrays]):
-                if src[start - 2] not in "=!<>" and (m := _CONST_BEFORE.search(src, max(0, start - 40), start)):
-                    found[m.group(1)].append(start)
+                if src[start - 2] not in "=!<>" and (name := _name_before(src, start - 1)):
+                    found[name].append(start)
             self._bindings = found
         return self._bindings
 
@@ -466,6 +466,15 @@ def _env_reads(ctx: _Context, target: Target) -> set[str]:
             if name.startswith(target.identifier_prefixes) and _ENV.match(name) and ctx.scan.in_opaque(m.start()) is None:
                 found.add(name)
     return found
+
+
+def _name_before(src: str, equals: int) -> str:
+    """The identifier assigned by the `=` at `equals` (`X=`, not `a.X=` nor `X==`), or ""."""
+    start = equals
+    while start > 0 and src[start - 1] in _IDENT_CHARS:
+        start -= 1
+    name = src[start:equals]
+    return name if name and not name[0].isdigit() and src[start - 1 : start] != "." else ""
 
 
 def _declared_or_key(src: str, start: int, end: int) -> bool:

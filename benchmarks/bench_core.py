@@ -63,7 +63,7 @@ def unpacked(reg: Registry, version: str, tmp: str) -> Path:
 
 
 _ROUND = """
-import json, re, sys, time
+import json, re, resource, sys, time
 from pathlib import Path
 from auditor import bundle, extract, targets
 root, version, out = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -72,27 +72,26 @@ found = bundle.from_directory(root, t.entry_files, t.binary_names)
 source = found.code
 pattern = re.compile(sys.argv[4], re.S)
 times = {}
-for name, fn in (("scan", lambda: [m.group() for m in pattern.finditer(source)]), ("extract", lambda: extract.extract(found, t, version))):
+for name, fn in (("extract", lambda: extract.extract(found, t, version)), ("scan", lambda: [m.group() for m in pattern.finditer(source)])):
     wall, cpu = time.perf_counter(), time.process_time()
     result = fn()
     times[name] = (time.perf_counter() - wall, time.process_time() - cpu)
-Path(out).write_text(json.dumps(result, sort_keys=True))
-print(json.dumps(times))
+    if name == "extract":
+        Path(out).write_text(json.dumps(result, sort_keys=True))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the bundle read and extracted
+    del result
+print(json.dumps([times, peak]))
 """
 
 
 def _round(code: Path | None, root: Path, version: str, out: Path) -> tuple[dict[str, tuple[float, float]], float]:
-    """One scan and one extraction in a fresh process, with the extractor at `code` (None: this
-    checkout's): their (wall, CPU) times and the process's peak RSS in MB."""
+    """One extraction, then one scan, in a fresh process, with the extractor at `code` (None: this
+    checkout's): their (wall, CPU) times and the peak RSS in MB of reading the bundle and extracting."""
     env = {**os.environ, "PYTHONPATH": str(code)} if code else None
-    proc = subprocess.Popen([sys.executable, "-c", _ROUND, str(root), version, str(out), STRING_LITERALS.pattern],
-                            stdout=subprocess.PIPE, env=env)
-    assert proc.stdout is not None
-    output = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise SystemExit(f"extraction of {version} failed ({'this checkout' if code is None else code})")
-    return json.loads(output), usage.ru_maxrss / 1024
+    done = subprocess.run([sys.executable, "-P", "-c", _ROUND, str(root), version, str(out), STRING_LITERALS.pattern],
+                          stdout=subprocess.PIPE, env=env, check=True)
+    times, peak = json.loads(done.stdout)
+    return times, peak
 
 
 def _facts_compared(old: Path, new: Path) -> str:
