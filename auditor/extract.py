@@ -134,9 +134,9 @@ class _Context:
         self.source = source
         self.module_starts = module_starts or [0]
         self.module_files = module_files or [""]
-        self._imports: list[dict[str, tuple[int, str]]] | None = None
+        self._clauses: tuple[list[list[tuple[int, str]]], dict[int, list[tuple[int, str]]]] | None = None
+        self._imports: dict[int, dict[str, tuple[int, str]]] = {}
         self._exports: dict[int, dict[str, str]] = {}
-        self._importers: dict[tuple[int, str], list[tuple[int, str]]] | None = None
         self.anchors = anchors
         self.scan = scan
         self.version = version
@@ -229,25 +229,37 @@ class _Context:
         return self.module_starts[module], end
 
     @property
-    def imports(self) -> list[dict[str, tuple[int, str]]]:
-        """Per module: local name → (module it comes from, name exported there), from
-        `import{a,b as c}from"/$bunfs/root/chunk-….js"` (a native build's chunks share top-level names)."""
-        if self._imports is None:
+    def clauses(self) -> tuple[list[list[tuple[int, str]]], dict[int, list[tuple[int, str]]]]:
+        """Every `import{a,b as c}from"/$bunfs/root/chunk-….js"` (a native build's chunks share top-level
+        names), unparsed: per module, (module imported from, `a,b as c`); per module imported from,
+        (importing module, `a,b as c`). A clause is parsed when a name in it is asked for."""
+        if self._clauses is None:
             by_file = {f: i for i, f in enumerate(self.module_files) if f}
-            self._imports = [{} for _ in self.module_starts]
+            per_module: list[list[tuple[int, str]]] = [[] for _ in self.module_starts]
+            by_origin: dict[int, list[tuple[int, str]]] = defaultdict(list)
             for m in _IMPORT.finditer(self.source):
-                origin = by_file.get(re.split(r"[/\\]", m.group(2))[-1])
+                names, path = m.groups()
+                origin = by_file.get(path[max(path.rfind("/"), path.rfind("\\")) + 1 :])
                 if origin is not None and self.scan.in_opaque(m.start()) is None:
-                    table = self._imports[self.module_index(m.start())]
-                    for exported, local in _names(m.group(1)):
-                        table[local] = (origin, exported)
-        return self._imports
+                    module = self.module_index(m.start())
+                    per_module[module].append((origin, names))
+                    by_origin[origin].append((module, names))
+            self._clauses = (per_module, by_origin)
+        return self._clauses
+
+    def imports(self, module: int) -> dict[str, tuple[int, str]]:
+        """A module's imports: local name → (module it comes from, name exported there)."""
+        if module not in self._imports:
+            self._imports[module] = {
+                alias or name: (origin, name) for origin, names in self.clauses[0][module] for name, alias in _IMPORTED_NAME.findall(names)
+            }
+        return self._imports[module]
 
     def exported(self, module: int, name: str) -> str:
         """The local name behind `name` in a module's `export{local as name}`."""
         if module not in self._exports:
             self._exports[module] = {
-                exported: local for m in _EXPORT.finditer(self.source, *self.module_range(module)) for local, exported in _names(m.group(1))
+                alias or local: local for m in _EXPORT.finditer(self.source, *self.module_range(module)) for local, alias in _IMPORTED_NAME.findall(m.group(1))
             }
         return self._exports[module].get(name, name)
 
@@ -256,9 +268,9 @@ class _Context:
         `import{x as name}` (and re-exports) to the module that binds it."""
         module = self.module_index(pos)
         for _ in range(4):  # re-exports: a → b → c
-            if name not in self.imports[module] or self._binds(module, name):
+            if name not in (table := self.imports(module)) or self._binds(module, name):
                 break
-            module, exported = self.imports[module][name]
+            module, exported = table[name]
             name = self.exported(module, exported)
         return module, name
 
@@ -271,17 +283,18 @@ class _Context:
 
     def importers(self, module: int, name: str) -> list[tuple[int, str]]:
         """Modules that import `name` from `module` (under any local name): [(module, local name)]."""
-        if self._importers is None:  # by the name exported: the local name behind it is looked up for the modules asked
-            self._importers = defaultdict(list)
-            for i, table in enumerate(self.imports):
-                for local, (origin, exported) in table.items():
-                    self._importers[(origin, exported)].append((i, local))
         self.exported(module, name)
         exports = self._exports[module]
-        names = [exported for exported, local in exports.items() if local == name]
+        names = {exported for exported, local in exports.items() if local == name}
         if name not in exports:
-            names.append(name)
-        return [found for exported in names for found in self._importers.get((module, exported), [])]
+            names.add(name)
+        return list(dict.fromkeys(
+            (importer, alias or exported)
+            for importer, clause in self.clauses[1].get(module, [])
+            if any(n in clause for n in names)  # the clause may name it: parse it
+            for exported, alias in _IMPORTED_NAME.findall(clause)
+            if exported in names
+        ))
 
     def constant(self, name: str, pos: int) -> str | None:
         """The literal `name` stands for at pos: the one value it is bound to in the module that declares
@@ -448,11 +461,6 @@ class _Context:
             if span and span[1] - span[0] <= 600:
                 parts.append("where " + js.normalize_code(self.source[span[0] : span[1]]))
         return " ".join(parts)
-
-
-def _names(clause: str) -> list[tuple[str, str]]:
-    """`a,b as c` → [(a, a), (b, c)]."""
-    return [(name, alias or name) for name, alias in _IMPORTED_NAME.findall(clause)]
 
 
 def _env_reads(ctx: _Context, target: Target) -> set[str]:

@@ -26,7 +26,7 @@ from auditor.store import Store
 
 BUCKETS = ((0, 60, "<60"), (60, 200, "60-200"), (200, 1000, "200-1k"), (1000, 1 << 40, "≥1k"))
 _HEADER = re.compile(r"\A\s*<!--(.*?)-->\s*", re.S)
-_NAME = re.compile(r'^name:\s*"?([^":]+):', re.M)
+_NAME = re.compile(r"^name:\s*[\"']?([^\"':]+):", re.M)
 _SPACE = re.compile(r"\s+")
 TEXT_KINDS = (*(k for k in kinds.STATIC if k in kinds.LONG_TEXT), "setting")
 
