@@ -73,6 +73,7 @@ _ZOD_OBJECT = re.compile(r"\.object\(\{")
 _SCHEMA_BINDING = re.compile(r"(?<![\w$.])(" + _IDENT + r")=(?:[\w$]+\(\(\)=>)?[\w$]+$")
 _JOIN = re.compile(r"\]\.join\([\"'`]")
 _JOIN_REACH = 20_000  # characters from `].join(` back to its `[`: longer arrays are data, not lines of a text
+_JOIN_DEPTH = 8  # joined arrays read inside one another: a deeper chain is a hostile program, not a prompt
 _WHOLE_NAME = re.compile(_IDENT)
 _META_MESSAGE = re.compile(r"isMeta:!0")
 _REMINDER_REACH = 4_000  # characters from `isMeta:!0` back to the `{` of its message
@@ -143,6 +144,7 @@ class _Context:
         self._bindings: dict[str, list[int]] | None = None
         self._schemas: dict[str, list[int]] | None = None
         self._arrays: dict[int, tuple[str, int]] | None = None
+        self._joining = 0  # joined arrays being read, one inside another
         self._values: dict[int, str] = {}
         self._functions: tuple[list[int], list[str]] | None = None
         self._by_name: dict[str, list[int]] | None = None
@@ -197,7 +199,12 @@ class _Context:
         if start not in self._values:
             self._values[start] = js.PLACEHOLDER  # an array that names itself is not followed round
             if start in self.arrays:
-                self._values[start] = self._joined(start)
+                if self._joining < _JOIN_DEPTH:
+                    self._joining += 1
+                    try:
+                        self._values[start] = self._joined(start)
+                    finally:
+                        self._joining -= 1
             else:
                 lit = self.scan.literal_at(start)
                 self._values[start] = lit.text if lit else ""

@@ -141,3 +141,11 @@ def test_hostile_joins_and_self_references_end():
     source = 'var A=[A,"Some words that go on for a while, then stop here."].join("\\n");function f(){return f()+A}var t={name:"T",async prompt(){return f()}};[1,2].join('
     f = facts(source.encode())
     assert f["tool"]["T"] == "${…}\nSome words that go on for a while, then stop here."
+
+
+def test_a_long_chain_of_joined_arrays_is_cut_not_a_crash():
+    # each array names the next one declared, so reading the first would go 3,000 deep
+    chain = ";".join(f'var a{i}=[a{i + 1},"one more line of words in a long chain"].join("\\n")' for i in range(3000))
+    source = f'{chain};var a3000="The last line of the chain of many words";var t={{name:"T",async prompt(){{return a0}}}};'
+    text = facts(source.encode())["tool"]["T"]
+    assert text.startswith("${…}\none more line") and 1 <= text.count("one more line") <= 9
