@@ -24,7 +24,7 @@ from .bundle import Bundle, from_directory, unpack
 from .limits import Limits
 from .targets import Target
 
-EXTRACTOR_VERSION = "7"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
+EXTRACTOR_VERSION = "8"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
 
 _IDENT = r"[A-Za-z_$][\w$]*"
 _BUILDER_DEF = re.compile(
@@ -32,7 +32,6 @@ _BUILDER_DEF = re.compile(
 )
 # a named `function` keyword that is not the tail of another identifier or a property (`x.function`)
 _NAMED_FUNCTION = re.compile(r"function(?<![A-Za-z0-9_$.]function)\*?\s*(" + _IDENT + r")\s*\(")
-_CONST_BEFORE = re.compile(r"(?<![\w$.])(" + _IDENT + r")=$")
 _METHOD_BEFORE = re.compile(r"[)\]]\??(\." + _IDENT + r")\($")
 _ENV_CODE_PIECE = re.compile(r"_[A-Z][A-Z0-9_]*(?![\w$])")
 _ENV_HEAD = re.compile(r"(?<![\w$])[A-Z][A-Z0-9]*$")
@@ -42,6 +41,7 @@ _MEMBER = re.compile(r"(?<![\w$.])(" + _IDENT + r")\.(" + _IDENT + r")(?![\w$(])
 _REFERENCE = re.compile(r"(?<![\w$.])(" + _IDENT + r")(?![\w$]|=>|\s*=>)")
 _ARROW_PARAMS = re.compile(r"\(([^()]*)\)=>|(" + _IDENT + r")=>")
 _IMPORT = re.compile(r"import\{([^{}]*)\}from\s*\"([^\"]+)\"")
+_IMPORTED_NAME = re.compile(r"([\w$]+)(?:\s+as\s+([\w$]+))?")
 _EXPORT = re.compile(r"export\{([^{}]*)\}")
 _SECTION_PAIR = re.compile(r"\[\"([a-z][a-z0-9_-]{1,40})\",")
 _CALL = re.compile(r"(?<![\w$.])(" + _IDENT + r")\(")
@@ -70,13 +70,24 @@ _SETTINGS_ANCHOR = re.compile(r"apiKeyHelper:(?:\(\)=>)?[\w$]+(?:\.string)?\(\)\
 # A settings value that is a zod object, inline (`y.object({`) or a schema bound to a name and called
 # (`sandbox:i9q().optional()`, with `i9q=xH(()=>y.object({…}))`): its keys are settings too.
 _OBJECT_VALUE = re.compile(r"\s*(?:\(\)=>)?[\w$]+\.object\(\{")
+_ZOD_OBJECT = re.compile(r"\.object\(\{")
+_SCHEMA_BINDING = re.compile(r"(?<![\w$.])(" + _IDENT + r")=(?:[\w$]+\(\(\)=>)?[\w$]+$")
+_JOIN = re.compile(r"\]\.join\([\"'`]")
+_JOIN_REACH = 20_000  # characters from `].join(` back to its `[`: longer arrays are data, not lines of a text
+_JOIN_DEPTH = 8  # joined arrays read inside one another: a deeper chain is a hostile program, not a prompt
+_WHOLE_NAME = re.compile(_IDENT)
+_META_MESSAGE = re.compile(r"isMeta:!0")
+_REMINDER_REACH = 4_000  # characters from `isMeta:!0` back to the `{` of its message
 _SCHEMA_CALL = re.compile(r"\s*(?:\(\)=>)?(" + _IDENT + r")\(\)(?![\w$])")
-_GATED_SHAPE = re.compile(r"[,{](permissionsS|s)hape:\(\)=>\(\{")
+_GATED_SHAPE = re.compile(r"hape:\(\)=>\(\{")  # of `,shape:` / `{permissionsShape:` (begins with a literal: fast to search for)
 _GATE_REACH = 20_000  # characters from a shape back to the brace of the feature that gates it (`{buildGate:…`)
 _NESTED_DEPTH = 3  # `sandbox.network.deniedDomains`
 _GATE_ARG = re.compile(r'^(?:\{safe:)?(!0|!1|null|void 0|-?\d[\d.e]*|"[^"]*"|\[\]|\{\})[),}]')  # `{safe:D,…}`: options
+_IDENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 _IDENT_TAIL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.")
 _FN_LIMIT = 200_000  # a "function" longer than this is a module wrapper, not a unit worth diffing
+_FOLLOW_LIMIT = 30_000  # a called function longer than this is a program, not a text builder
+_TOOL_FOLLOW = 3  # calls followed from a tool's prompt(): `prompt(){return a(m)}`, `a(m){return b(m)}`, …
 _FN_WALK = 40  # nearest named functions tried as the enclosing one; text at module level has none
 
 
@@ -127,13 +138,16 @@ class _Context:
         self.source = source
         self.module_starts = module_starts or [0]
         self.module_files = module_files or [""]
-        self._imports: list[dict[str, tuple[int, str]]] | None = None
+        self._clauses: tuple[list[list[tuple[int, str]]], dict[int, list[tuple[int, str]]]] | None = None
+        self._imports: dict[int, dict[str, tuple[int, str]]] = {}
         self._exports: dict[int, dict[str, str]] = {}
-        self._importers: dict[tuple[int, str], list[tuple[int, str]]] | None = None
         self.anchors = anchors
         self.scan = scan
         self.version = version
         self._bindings: dict[str, list[int]] | None = None
+        self._schemas: dict[str, list[int]] | None = None
+        self._arrays: dict[int, tuple[str, int]] | None = None
+        self._joining = 0  # joined arrays being read, one inside another
         self._values: dict[int, str] = {}
         self._functions: tuple[list[int], list[str]] | None = None
         self._by_name: dict[str, list[int]] | None = None
@@ -146,18 +160,74 @@ class _Context:
             found: dict[str, list[int]] = defaultdict(list)
             src = self.source
             templates = [start for start in self.scan.templates if src[start - 1] == "="]
-            for start in sorted([*self.scan.assigned, *templates]):
-                if src[start - 2] not in "=!<>" and (m := _CONST_BEFORE.search(src, max(0, start - 40), start)):
-                    found[m.group(1)].append(start)
+            arrays = [start for start in self.arrays if src[start - 1] == "="]  # `X=[…].join("\n")`
+            for start in sorted([*self.scan.assigned, *templates, *arrays]):
+                if src[start - 2] not in "=!<>" and (name := _name_before(src, start - 1)):
+                    found[name].append(start)
             self._bindings = found
         return self._bindings
 
+    @property
+    def schemas(self) -> dict[str, list[int]]:
+        """Every zod object bound to a name in code (`X=y.object({`, `X=lazy(()=>y.object({`): name →
+        where its `{` opens. Found from `.object({` (a literal: fast to search for), one pass."""
+        if self._schemas is None:
+            found: dict[str, list[int]] = defaultdict(list)
+            src = self.source
+            for m in _ZOD_OBJECT.finditer(src):
+                bound = _SCHEMA_BINDING.search(src, max(0, m.start() - 80), m.start())
+                if bound and self.scan.in_opaque(bound.start()) is None:
+                    found[bound.group(1)].append(m.end() - 1)
+            self._schemas = found
+        return self._schemas
+
+    @property
+    def arrays(self) -> dict[int, tuple[str, int]]:
+        """Arrays of lines joined into one text, `[…].join("\n")` (the separator a literal): where each
+        `[` opens → (the separator, where the `.join(…)` call ends). Found from `].join(`, one pass."""
+        if self._arrays is None:
+            src, scan, found = self.source, self.scan, {}
+            for m in _JOIN.finditer(src):
+                sep = scan.literal_at(m.end() - 1)
+                if sep is None or sep.expressions or src[sep.end : sep.end + 1] != ")" or scan.in_opaque(m.start()) is not None:
+                    continue
+                bracket = scan.enclosing_open(m.start(), window=_JOIN_REACH)
+                if bracket >= 0 and src[bracket] == "[":
+                    found[bracket] = (sep.text, sep.end + 1)
+            self._arrays = found
+        return self._arrays
+
     def _value(self, start: int) -> str:
-        """The text of the literal at start (cooked once)."""
+        """The text of the literal (or joined array) at start (cooked once)."""
         if start not in self._values:
-            lit = self.scan.literal_at(start)
-            self._values[start] = lit.text if lit else ""
+            self._values[start] = js.PLACEHOLDER  # an array that names itself is not followed round
+            if start in self.arrays:
+                if self._joining < _JOIN_DEPTH:
+                    self._joining += 1
+                    try:
+                        self._values[start] = self._joined(start)
+                    finally:
+                        self._joining -= 1
+            else:
+                lit = self.scan.literal_at(start)
+                self._values[start] = lit.text if lit else ""
         return self._values[start]
+
+    def _joined(self, bracket: int) -> str:
+        """The text `[…].join(sep)` makes: literal items as they are, names of constants as their text,
+        other items (spreads, calls) as `${…}`, or the prose they hold."""
+        src, parts = self.source, []
+        for a, b in self.scan.elements(bracket):
+            while a < b and src[a].isspace():
+                a += 1
+            lit = self.scan.literal_at(a)
+            if lit is not None and lit.end == b:
+                parts.append(lit.text)
+            elif _WHOLE_NAME.fullmatch(src, a, b) and (value := self.constant(src[a:b], a)) is not None:
+                parts.append(value)
+            else:
+                parts.append(self.prose(a, b) or js.PLACEHOLDER)
+        return self.arrays[bracket][0].join(parts)
 
     def module_index(self, pos: int) -> int:
         """Which code module holds pos (cli.js is one module)."""
@@ -169,25 +239,37 @@ class _Context:
         return self.module_starts[module], end
 
     @property
-    def imports(self) -> list[dict[str, tuple[int, str]]]:
-        """Per module: local name → (module it comes from, name exported there), from
-        `import{a,b as c}from"/$bunfs/root/chunk-….js"` (a native build's chunks share top-level names)."""
-        if self._imports is None:
+    def clauses(self) -> tuple[list[list[tuple[int, str]]], dict[int, list[tuple[int, str]]]]:
+        """Every `import{a,b as c}from"/$bunfs/root/chunk-….js"` (a native build's chunks share top-level
+        names), unparsed: per module, (module imported from, `a,b as c`); per module imported from,
+        (importing module, `a,b as c`). A clause is parsed when a name in it is asked for."""
+        if self._clauses is None:
             by_file = {f: i for i, f in enumerate(self.module_files) if f}
-            self._imports = [{} for _ in self.module_starts]
+            per_module: list[list[tuple[int, str]]] = [[] for _ in self.module_starts]
+            by_origin: dict[int, list[tuple[int, str]]] = defaultdict(list)
             for m in _IMPORT.finditer(self.source):
-                origin = by_file.get(re.split(r"[/\\]", m.group(2))[-1])
+                names, path = m.groups()
+                origin = by_file.get(path[max(path.rfind("/"), path.rfind("\\")) + 1 :])
                 if origin is not None and self.scan.in_opaque(m.start()) is None:
-                    table = self._imports[self.module_index(m.start())]
-                    for exported, local in _names(m.group(1)):
-                        table[local] = (origin, exported)
-        return self._imports
+                    module = self.module_index(m.start())
+                    per_module[module].append((origin, names))
+                    by_origin[origin].append((module, names))
+            self._clauses = (per_module, by_origin)
+        return self._clauses
+
+    def imports(self, module: int) -> dict[str, tuple[int, str]]:
+        """A module's imports: local name → (module it comes from, name exported there)."""
+        if module not in self._imports:
+            self._imports[module] = {
+                alias or name: (origin, name) for origin, names in self.clauses[0][module] for name, alias in _IMPORTED_NAME.findall(names)
+            }
+        return self._imports[module]
 
     def exported(self, module: int, name: str) -> str:
         """The local name behind `name` in a module's `export{local as name}`."""
         if module not in self._exports:
             self._exports[module] = {
-                exported: local for m in _EXPORT.finditer(self.source, *self.module_range(module)) for local, exported in _names(m.group(1))
+                alias or local: local for m in _EXPORT.finditer(self.source, *self.module_range(module)) for local, alias in _IMPORTED_NAME.findall(m.group(1))
             }
         return self._exports[module].get(name, name)
 
@@ -196,9 +278,9 @@ class _Context:
         `import{x as name}` (and re-exports) to the module that binds it."""
         module = self.module_index(pos)
         for _ in range(4):  # re-exports: a → b → c
-            if name not in self.imports[module] or self._binds(module, name):
+            if name not in (table := self.imports(module)) or self._binds(module, name):
                 break
-            module, exported = self.imports[module][name]
+            module, exported = table[name]
             name = self.exported(module, exported)
         return module, name
 
@@ -211,12 +293,18 @@ class _Context:
 
     def importers(self, module: int, name: str) -> list[tuple[int, str]]:
         """Modules that import `name` from `module` (under any local name): [(module, local name)]."""
-        if self._importers is None:
-            self._importers = defaultdict(list)
-            for i, table in enumerate(self.imports):
-                for local, (origin, exported) in table.items():
-                    self._importers[(origin, self.exported(origin, exported))].append((i, local))
-        return self._importers.get((module, name), [])
+        self.exported(module, name)
+        exports = self._exports[module]
+        names = {exported for exported, local in exports.items() if local == name}
+        if name not in exports:
+            names.add(name)
+        return list(dict.fromkeys(
+            (importer, alias or exported)
+            for importer, clause in self.clauses[1].get(module, [])
+            if any(n in clause for n in names)  # the clause may name it: parse it
+            for exported, alias in _IMPORTED_NAME.findall(clause)
+            if exported in names
+        ))
 
     def constant(self, name: str, pos: int) -> str | None:
         """The literal `name` stands for at pos: the one value it is bound to in the module that declares
@@ -321,9 +409,44 @@ class _Context:
             i -= 1
         return None
 
-    def prose(self, start: int, end: int) -> str:
-        """The natural-language literals of a code span joined: the text a prompt function produces."""
-        return "\n".join(t for t in (self.text(lit) for lit in self.scan.literals(start, end)) if _is_prose(t, 3))
+    def prose(self, start: int, end: int, follow: int = 0, seen: set[int] | None = None, names: bool = True) -> str:
+        """The text a code span produces, in source order: its natural-language literals, the constants
+        it names that hold such text (`[...lines, NOTE]` with `var NOTE="…"` at module level), and with
+        `follow`, the text of the functions it calls, that many calls deep (`prompt(){return build(m)}`)."""
+        src, scan = self.source, self.scan
+        pieces = [(lit.start, t) for lit in scan.literals(start, end) if _is_prose(t := self.text(lit), 3)]
+        bindings, named = self.bindings if names else {}, set()
+        for m in _REFERENCE.finditer(src, start, end) if names else ():
+            name, at = m.group(1), m.start()
+            if name in bindings and scan.in_opaque(at) is None and not _declared_or_key(src, at, m.end()):
+                value = self.constant(name, at)
+                if value is not None and value not in named and _is_prose(value, 3):  # once: `a?[X,…]:[X]`
+                    named.add(value)
+                    pieces.append((at, self.clean(value)))
+        if follow > 0:
+            seen = seen if seen is not None else {start}
+            for m in _CALL.finditer(src, start, end):
+                name, at = m.group(1), m.start()
+                if name in js.JS_WORDS or scan.in_opaque(at) is not None or not (span := self.called(name, at)) or span[0] in seen:
+                    continue
+                seen.add(span[0])
+                if text := self.prose(*span, follow - 1, seen):
+                    pieces.append((at, text))
+        pieces.sort(key=lambda piece: piece[0])
+        return "\n".join(text for _, text in pieces)
+
+    def called(self, name: str, pos: int) -> tuple[int, int] | None:
+        """The body of the function a call at pos reaches: declared in the module that binds the name
+        (imports followed), the definition nearest the call there; None for a large one (a module
+        wrapper or a program, not a text builder)."""
+        module, local = self.origin(name, pos)
+        lo, hi = self.module_range(module)
+        starts = self.function_starts(local)
+        here = starts[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]
+        if not here:
+            return None
+        span = self.body(min(here, key=lambda s: abs(s - pos)))
+        return span if span and span[1] - span[0] <= _FOLLOW_LIMIT else None
 
     def resolve_text(self, expr: str, start: int, end: int) -> tuple[str, tuple[int, int] | None]:
         """Text produced by an expression such as `()=>fn(K)`, `()=>CONST` or `()=>"literal"`."""
@@ -350,16 +473,6 @@ class _Context:
         return " ".join(parts)
 
 
-def _names(clause: str) -> list[tuple[str, str]]:
-    """`a,b as c` → [(a, a), (b, c)]."""
-    pairs = []
-    for item in clause.split(","):
-        parts = item.split(" as ")
-        if len(parts) <= 2 and parts[0].strip():
-            pairs.append((parts[0].strip(), parts[-1].strip()))
-    return pairs
-
-
 def _env_reads(ctx: _Context, target: Target) -> set[str]:
     """Env var names used in code: `process.env.X`, and from 2.1.160 on `env.X` of a typed env object
     (`y8.CLAUDE_CODE_X`, whose schema lists `CLAUDE_CODE_X:()=>…`) — any receiver, any key."""
@@ -373,13 +486,29 @@ def _env_reads(ctx: _Context, target: Target) -> set[str]:
     return found
 
 
+def _name_before(src: str, equals: int) -> str:
+    """The identifier assigned by the `=` at `equals` (`X=`, not `a.X=` nor `X==`), or ""."""
+    start = equals
+    while start > 0 and src[start - 1] in _IDENT_CHARS:
+        start -= 1
+    name = src[start:equals]
+    return name if name and not name[0].isdigit() and src[start - 1 : start] != "." else ""
+
+
+def _declared_or_key(src: str, start: int, end: int) -> bool:
+    """`name=` (assigned here, not read) or `{name:` (an object key, not a value)."""
+    after = src[end : end + 2]
+    return (after[:1] == "=" and after != "==") or (after[:1] == ":" and src[start - 1] in "{,")
+
+
 def _is_prose(text: str, min_words: int) -> bool:
-    if len(text) < 12 or text.count(" ") < min_words - 1:
+    gaps = text.count(" ") + text.count("\n")  # words end at line breaks too: `<tag>Text…\n\n${…}</tag>`
+    if len(text) < 12 or gaps < min_words - 1:
         return False
     words = _WORD.findall(text)
     if len(words) < min_words:
         return False
-    letters = sum(map(len, words)) + text.count(" ")
+    letters = sum(map(len, words)) + gaps
     return letters >= 0.6 * len(text)
 
 
@@ -416,7 +545,8 @@ def _sections(ctx: _Context) -> tuple[dict[str, tuple[str, str]], list[tuple[int
         if fn is None or any(a <= fn[0] < b or a <= lit.start < b for a, b in spans) or _script(lit.text):
             continue
         name = "# " + h.group(1).strip()
-        if name not in sections and not _script(text := ctx.prose(*fn)):
+        if name not in sections and not _script(ctx.prose(*fn, names=False)):  # a shell script's lines are its own
+            text = ctx.prose(*fn)
             sections[name] = (text, "")
             spans.append(fn)
     return sections, spans
@@ -567,10 +697,33 @@ def _literal_facts(ctx: _Context, target: Target, facts: dict, skip_spans: list[
                     read(value, pos, pos + len(local))
     facts["flag"].update(_flags(gates))
     skip = sorted(skip_spans)
+    joined = []  # an array of lines joined into one text is that text, not its lines
+    for bracket, (_, end) in ctx.arrays.items():
+        text = ctx.clean(ctx._value(bracket))
+        if _is_prose(text, 8) and not _inside(bracket, skip):
+            facts["string"][_digest(text)] = text
+            joined.append((bracket, end))
+    skip = sorted(skip + joined)
     for lit in scan.literals(min_length=60):
         text = ctx.text(lit)
         if _is_prose(text, 8) and not _inside(lit.start, skip):
             facts["string"][_digest(text)] = text
+    for text in _reminders(ctx):
+        facts["string"][_digest(text)] = text
+
+
+def _reminders(ctx: _Context) -> list[str]:
+    """Texts the model is sent as a meta message (a system reminder), `{content:TEXT,isMeta:!0}`, however
+    short or unlike prose: each is read by the model every time its event fires."""
+    src, scan, out = ctx.source, ctx.scan, []
+    for m in _META_MESSAGE.finditer(src):
+        brace = scan.enclosing_open(m.start(), window=_REMINDER_REACH)
+        if brace < 0 or src[brace] != "{" or scan.in_opaque(m.start()) is not None:
+            continue
+        if value := scan.object_keys(brace).get("content"):
+            texts = [text for lit in scan.literals(*value) if " " in (text := ctx.text(lit)) and len(_WORD.findall(text)) > 1]
+            out.extend(texts or [ctx.prose(*value, follow=1)])
+    return [text for text in out if text]
 
 
 def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
@@ -619,16 +772,7 @@ def _tools(ctx: _Context) -> dict[str, object]:
         end = ctx.scan.match_bracket(brace)
         if end < 0:
             continue
-        body = src[brace:end]
-        text = ctx.prose(brace, end)
-        if not text:
-            call = re.search(r"return\s*(" + _IDENT + r")\s*(\()?", body)
-            if call and call.group(2):
-                span = ctx.function_named(call.group(1), near=m.start())
-                text = ctx.prose(*span) if span else ""
-            elif call:
-                text = ctx.constant(call.group(1), m.start()) or ""
-        tools.setdefault(name, text)
+        tools.setdefault(name, ctx.prose(brace, end, follow=_TOOL_FOLLOW))
     return tools
 
 
@@ -655,10 +799,14 @@ def _more_settings(ctx: _Context, top: dict[str, tuple[int, int]]) -> dict[str, 
     src, scan = ctx.source, ctx.scan
     out = _nested_settings(ctx, top)
     for m in _GATED_SHAPE.finditer(src):
-        feature = scan.enclosing_open(m.start(), window=_GATE_REACH)
-        if scan.in_opaque(m.start()) is not None or feature < 0 or src[feature] != "{" or "buildGate" not in scan.object_keys(feature):
+        permissions = src[m.start() - 12 : m.start()] == "permissionsS"
+        key = m.start() - (12 if permissions else 1)
+        if src[key - 1] not in ",{" or src[key] not in "ps" or scan.in_opaque(key) is not None:
             continue
-        prefix = "permissions." if m.group(1) == "permissionsS" else ""
+        feature = scan.enclosing_open(key, window=_GATE_REACH)
+        if feature < 0 or src[feature] != "{" or "buildGate" not in scan.object_keys(feature):
+            continue
+        prefix = "permissions." if permissions else ""
         keys = scan.object_keys(m.end() - 1)
         out |= _described(ctx, keys, prefix) | _nested_settings(ctx, keys, prefix)
     return out
@@ -699,9 +847,7 @@ def _schema_object(ctx: _Context, start: int, end: int) -> int:
         return m.end() - 1
     if (m := _SCHEMA_CALL.match(src, start, end)) is None:
         return -1
-    name = re.escape(m.group(1))
-    bound = re.compile(name + r"=(?:[\w$]+\(\(\)=>)?[\w$]+\.object\(\{")  # begins with a literal: fast to search for
-    found = [d.end() - 1 for d in bound.finditer(src) if src[d.start() - 1] not in _IDENT_TAIL and ctx.scan.in_opaque(d.start()) is None]
+    found = ctx.schemas.get(m.group(1), [])
     return min(found, key=lambda pos: abs(pos - start), default=-1)  # each module of a native build has its own short names
 
 

@@ -127,10 +127,17 @@ class Scan:
                 yield Literal(a, b, unescape(src[a + 1 : b - 1]))
 
     def enclosing_open(self, pos: int, window: int = 400_000) -> int:
-        """Position of the innermost unclosed `(`, `[` or `{` before `pos` (skipping literals); -1 if none."""
-        src = self.source
-        start = max(0, pos - window)
-        found = [m for m in _BRACKETS.finditer(src, start, pos) if self.in_opaque(m.start()) is None]
+        """Position of the innermost unclosed `(`, `[` or `{` within `window` characters before `pos`
+        (skipping literals); -1 if none. Looked for close first: a wider reach only when needed."""
+        reach = min(window, 1024)
+        while True:
+            found = self._open_within(max(0, pos - reach), pos)
+            if found >= 0 or reach >= window or reach >= pos:
+                return found
+            reach = min(window, reach * 8)
+
+    def _open_within(self, start: int, pos: int) -> int:
+        found = [m for m in _BRACKETS.finditer(self.source, start, pos) if self.in_opaque(m.start()) is None]
         depth = 0
         for m in reversed(found):
             if m.group() in ")]}":
@@ -154,6 +161,17 @@ class Scan:
                 keys[m.group(1) or m.group(2)] = (m.end(), stop)
             pos = stop + 1
         return keys
+
+    def elements(self, bracket: int) -> list[tuple[int, int]]:
+        """Spans of the top-level items of the array literal opening at `bracket`."""
+        end = self.match_bracket(bracket) - 1
+        items: list[tuple[int, int]] = []
+        pos = bracket + 1
+        while 0 < pos < end:
+            stop = self._next_top_level_comma(pos, end)
+            items.append((pos, stop))
+            pos = stop + 1
+        return items
 
     def _next_top_level_comma(self, pos: int, end: int) -> int:
         src = self.source

@@ -49,7 +49,7 @@ def export(revision: str, into: Path) -> Path:
 
 def cpu_seconds(path: Path, pickled: Path, version: str) -> float:
     env = {**os.environ, "PYTHONPATH": str(path)}
-    done = subprocess.run([sys.executable, "-c", TIME_ONE, str(pickled), version], env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-P", "-c", TIME_ONE, str(pickled), version], env=env, capture_output=True, text=True, check=True)
     return float(done.stdout)
 
 

@@ -88,3 +88,64 @@ def test_nested_and_gated_settings_are_dotted_paths():
     assert f["autoMode.hard_deny"] == "Hard block rules" and f["permissions.disableAutoMode"] == "Disable auto mode"
     assert "skillOverrides.on" not in f  # a record's keys are the user's, not settings
     assert "notASetting" not in f  # a shape with no feature gate is no settings shape
+
+
+# What a text is made of, followed as the bundle builds it (issue 17): a line held in a module-level
+# constant, a tool description behind calls and constants, lines joined into one text, system reminders.
+FOLLOWED = """var COMM="Communication: Output text directly (NOT echo/printf)",EDIT="Edit",TODO="TodoWrite",MEM="memory_list";
+function bul(e){return e.map((t)=>"  - "+t)}
+function inst(){return["# Instructions","Use the dedicated tools whenever they can do the job for you.",...bul([COMM])].join(`
+`)}
+function edb(m){return`Performs exact string replacement in a file.
+- You must read the file in this conversation before editing it.`}
+function edf(m){return edb(m)}
+var TA='Create and update a task list for the current session, rendered as your plan.',TB="Update the todo list for the current session to track your progress.";
+function pick(m){return m?TA:TB}
+var MEMD=[`List the memory documents in a memory store, sorted by their path.`,"",`Call ${MEM} early when context about the project would help.`].join(`
+`);
+var tools=[{name:EDIT,async prompt({model:e}){return edf(e)}},{name:TODO,async prompt({model:e}){return pick(e)}},{name:MEM,async prompt(){return MEMD}}];
+function sbx(){return["Evidence of sandbox-caused failures includes:","Access denied to specific paths","Network connection failures","Unix socket connection errors"].join(`
+`)}
+var att={hook_success:(e)=>[msg({content:`${e.hookName} hook success: ${e.content}`,isMeta:!0})],ui_note:(e)=>[msg({content:"just a label here",isMeta:!1})],
+diag:(e)=>`<new-diagnostics>The following new diagnostic issues were detected:
+
+${e.summary}</new-diagnostics>`};
+"""
+
+
+def test_constants_calls_joined_lines_and_reminders_are_followed():
+    f = facts(FOLLOWED.encode())
+    assert "Communication: Output text directly (NOT echo/printf)" in f["prompt_section"]["# Instructions"]
+    assert f["tool"]["Edit"].startswith("Performs exact string replacement in a file.")
+    assert "Create and update a task list" in f["tool"]["TodoWrite"] and "Update the todo list" in f["tool"]["TodoWrite"]
+    assert f["tool"]["memory_list"] == (
+        "List the memory documents in a memory store, sorted by their path.\n\nCall ${…} early when context about the project would help."
+    )
+    strings = set(f["string"].values())
+    evidence = "Evidence of sandbox-caused failures includes:\nAccess denied to specific paths\nNetwork connection failures\nUnix socket connection errors"
+    assert evidence in strings  # one text, not four fragments
+    assert not any(s.startswith("Access denied") for s in strings)
+    assert "${…} hook success: ${…}" in strings  # a reminder, however short
+    assert "just a label here" not in strings  # not a meta message
+    assert "<new-diagnostics>The following new diagnostic issues were detected:\n\n${…}</new-diagnostics>" in strings
+
+
+def test_followed_texts_do_not_depend_on_minified_names():
+    renamed = FOLLOWED
+    for old, new in (("COMM", "Qx"), ("edb", "k9"), ("edf", "zz"), ("pick", "Pp"), ("MEMD", "m1"), ("TA", "Ab"), ("TB", "Bc"), ("bul", "Gq")):
+        renamed = renamed.replace(old, new)
+    assert facts(renamed.encode()) == facts(FOLLOWED.encode())
+
+
+def test_hostile_joins_and_self_references_end():
+    source = 'var A=[A,"Some words that go on for a while, then stop here."].join("\\n");function f(){return f()+A}var t={name:"T",async prompt(){return f()}};[1,2].join('
+    f = facts(source.encode())
+    assert f["tool"]["T"] == "${…}\nSome words that go on for a while, then stop here."
+
+
+def test_a_long_chain_of_joined_arrays_is_cut_not_a_crash():
+    # each array names the next one declared, so reading the first would go 3,000 deep
+    chain = ";".join(f'var a{i}=[a{i + 1},"one more line of words in a long chain"].join("\\n")' for i in range(3000))
+    source = f'{chain};var a3000="The last line of the chain of many words";var t={{name:"T",async prompt(){{return a0}}}};'
+    text = facts(source.encode())["tool"]["T"]
+    assert text.startswith("${…}\none more line") and 1 <= text.count("one more line") <= 9

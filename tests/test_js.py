@@ -44,3 +44,12 @@ def test_a_regex_after_a_spread_is_a_regex():
     # 2.1.331: `[...\/^[\\/]{2}\/.test(p)?…]` read as division put 400 KB of code into "strings"
     src = r"""l=[o,...//^[\\/]{2}/.test(p)?x.map((d)=>d.replace(/[\\/]+/g,"/")):[]];y="after" """.replace("//^", "/^")
     assert texts(src) == ["/", "after"]
+
+
+def test_enclosing_open_reaches_further_only_when_needed_and_elements_split_at_top_level():
+    far = "f([" + '"x(",' * 600 + "g(1,2),3])"
+    s = js.scan(far)
+    assert s.enclosing_open(far.index("g(1")) == 2  # 3,000 characters back, past brackets inside strings
+    assert s.enclosing_open(far.index("g(1"), window=100) == -1
+    items = s.elements(2)
+    assert len(items) == 602 and far[slice(*items[-2])] == "g(1,2)"
