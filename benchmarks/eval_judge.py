@@ -292,6 +292,7 @@ class Score:
     stale_labels: int = 0  # change labels no change of the range matches (a key that moved?)
     misses: list[str] = field(default_factory=list)
     stated: list[tuple[float, bool]] = field(default_factory=list)  # (confidence, verdict right) of each real finding judged
+    keyed: list[tuple[str, str, bool]] = field(default_factory=list)  # (range, basis_key, verdict right): for calibrating
 
     def add(self, other: Score) -> None:
         for name, value in vars(other).items():
@@ -333,6 +334,39 @@ def reliability(stated: Sequence[tuple[float, bool]]) -> list[str]:
         if inside:
             lines.append(f"  {k / 10:.1f}–{(k + 1) / 10:.1f}    {len(inside):8d}  {sum(inside) / len(inside):5.0%}")
     return lines
+
+
+_FRACTION = re.compile(r"(\d+)/(\d+) observed")
+
+
+def basis_key(finding: Any) -> str:
+    """What a finding's confidence was computed from, without its numbers: its verdict, how its rule
+    matched, and for a mention how much of what was observed the entries name (all, some, none)."""
+    basis = str(finding.evidence.get("confidence_basis", ""))
+    named = _FRACTION.search(basis)
+    share = "" if not named else "all" if named.group(1) == named.group(2) else "none" if named.group(1) == "0" else "some"
+    return f"{finding.verdict}|{re.sub(r'[0-9./]+', '', basis)}|{share}"
+
+
+def loro_calibration(keyed: Sequence[tuple[str, str, bool]]) -> list[str]:
+    """What calibrating the confidence on the labels would give, measured leave-one-range-out: each
+    range's findings get the share right of their basis in the other ranges (Laplace-smoothed; the
+    verdict's share where the basis is unseen). The Brier score of those held-out probabilities."""
+    if not keyed:
+        return []
+    held: list[tuple[float, bool]] = []
+    for name in {r for r, _, _ in keyed}:
+        train = [(k, right) for r, k, right in keyed if r != name]
+        by_key: dict[str, list[bool]] = {}
+        by_verdict: dict[str, list[bool]] = {}
+        for k, right in train:
+            by_key.setdefault(k, []).append(right)
+            by_verdict.setdefault(k.split("|")[0], []).append(right)
+        for r, k, right in keyed:
+            if r == name:
+                seen = by_key.get(k) or by_verdict.get(k.split("|")[0]) or []
+                held.append(((sum(seen) + 1) / (len(seen) + 2), right))
+    return ["leave-one-range-out " + line for line in reliability(held)[:1]] + reliability(held)[1:]
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -377,6 +411,7 @@ def score(findings: Sequence[Any], labels: RangeLabels) -> Score:
         result.verdict_total += 1
         result.verdict_right += right
         result.stated.append((finding.confidence, right))
+        result.keyed.append((labels.name, basis_key(finding), right))
         if want in DESCRIBED:
             result.described_total += 1
             result.described_right += right
@@ -514,6 +549,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if len(results) > 1:
             print(f"all ranges: {pooled.line()}")
         print("\n".join(reliability(pooled.stated)))
+        print("\n".join(loro_calibration(pooled.keyed)))
         if args.verbose:
             for _, result in results:
                 print("\n".join(result.misses))
@@ -576,7 +612,7 @@ def _verdict_of(finding: Any) -> tuple:
 
 
 def _counts(result: Score) -> dict[str, Any]:
-    counts = {name: value for name, value in vars(result).items() if name not in ("misses", "stated")}
+    counts = {name: value for name, value in vars(result).items() if name not in ("misses", "stated", "keyed")}
     return {**counts, **result.ratios(), "misses": result.misses}
 
 

@@ -216,3 +216,21 @@ def test_reliability_bins_stated_confidence_against_verdicts_right():
     assert lines[0] == "calibration: Brier score 0.321 over 4 real high/medium findings"
     assert [line.split() for line in lines[2:]] == [["0.5–0.6", "2", "100%"], ["0.9–1.0", "2", "50%"]]
     assert ev.reliability([]) == []
+
+
+def test_calibration_on_the_labels_is_measured_leaving_each_range_out():
+    keyed = [("a", "undocumented|x|", True)] * 3 + [("b", "undocumented|x|", True), ("b", "documented|y|all", False)]
+    lines = ev.loro_calibration(keyed)
+    # range a: undocumented|x| seen once right in b → 2/3; b's undocumented: 3 right in a → 4/5; b's documented: unseen, no verdict → 1/2
+    brier = ((2 / 3 - 1) ** 2 * 3 + (4 / 5 - 1) ** 2 + (1 / 2) ** 2) / 5
+    assert lines[0] == f"leave-one-range-out calibration: Brier score {brier:.3f} over 5 real high/medium findings"
+    assert ev.loro_calibration([]) == []
+
+
+def test_a_findings_basis_key_drops_its_numbers_and_classes_what_the_entries_name():
+    from dataclasses import replace
+
+    some = replace(finding("high", "partial"), evidence={"confidence_basis": "rule matched words in the change (0.75) × entries name 2/3 observed names"})
+    every = replace(some, evidence={"confidence_basis": "rule matched words in the change (0.9) × entries name 3/3 observed names"})
+    assert ev.basis_key(some).endswith("|some") and ev.basis_key(every).endswith("|all")
+    assert ev.basis_key(some).split("|")[:2] == ev.basis_key(every).split("|")[:2]  # the numbers are not the key
