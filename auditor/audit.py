@@ -87,7 +87,7 @@ def assess(
         return report
     report.changelog_origin = changelog.origin
     published = release_times(collector, changelog)
-    unjudged = window.beyond(published, changelog.known_until)
+    unjudged = window.beyond(published, changelog)
     settings, judged = honoured.split(report.changes)  # "setting no longer honoured" is judged by its own module
     report.findings = judgements.judge(
         collector.store, judged, changelog, rules, published, report.versions, heard(collector, report), unjudged, collector.target.vocabulary
@@ -108,7 +108,7 @@ def repin(report: DiffReport, collector: Collector, changelog: Changelog, policy
     """The report's recommendation under `policy` (again, after a finding was accepted in the TUI), with
     releases dated as the judge dated them and those the changelog copy cannot know set aside."""
     published = release_times(collector, changelog)
-    unjudged = window.beyond(published, changelog.known_until)
+    unjudged = window.beyond(published, changelog)
     facts = {row.version: collector.store.facts(row.id, kinds=pin.HOLD_KINDS) for row in collector.ensure(report.versions)}  # all stored
     report.recommendation = pin.recommend(
         report.findings, published, report.from_version, policy, now or datetime.now(UTC),

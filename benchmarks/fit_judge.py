@@ -175,7 +175,7 @@ def _rows(args: argparse.Namespace, labels: eval_judge.RangeLabels) -> list[Row]
         collector = Collector(Store.open(args.db), Registry(client, Cache(cache_dir, DEFAULT_CACHE_MAX)), targets.get(targets.DEFAULT), "linux-x64", 1)
         changelog, loaded, _ = audit.load_judging(collector, cache_dir, args.changelog)
         published = audit.release_times(collector, changelog)
-        unjudged = window.beyond(published, changelog.known_until)
+        unjudged = window.beyond(published, changelog)
         scenarios = load_scenarios(None, list(DEFAULT_SCENARIOS))
         versions = collector.range(labels.low, labels.high)
         spans = [(labels.low, labels.high)] + (list(itertools.pairwise(versions)) if args.per_release else [])

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor import rules
-from auditor.changelog import ChangelogHistory, FileVersion, parse, update
+from auditor.changelog import Changelog, ChangelogHistory, FileVersion, parse, update
 from auditor.changelog.window import Corpus, beyond, window
 from auditor.diff import Change
 from auditor.judge import judge
@@ -119,10 +119,13 @@ def test_the_corpus_holds_every_wording_with_its_time_and_a_cut_picks_one():
 
 
 def test_releases_newer_than_the_changelog_copy_are_not_judged():
-    assert beyond(PUBLISHED, PUBLISHED["1.0.1"]) == {f"1.0.{i}" for i in range(2, 8)}
-    assert beyond(PUBLISHED, None) == frozenset()
-    releases, history = _changelog(ON_TIME[:1])  # a copy from day 0: 1.0.2 came after it
-    findings = judge(CHANGES, releases, RULES, PUBLISHED, history, versions=["1.0.1", "1.0.2"], unjudged=beyond(PUBLISHED, DAY0.isoformat()))
+    releases, history = _changelog(ON_TIME[:1])  # a copy from day 0 (sections 1.0.0 and 1.0.1): 1.0.2 came after it
+    copy = Changelog(releases, history, "copy", known_until=PUBLISHED["1.0.1"])
+    assert beyond(PUBLISHED, copy) == {f"1.0.{i}" for i in range(2, 8)}
+    assert beyond(PUBLISHED, Changelog(releases, history, "copy")) == frozenset()  # no horizon known: all judged
+    early = Changelog(releases, history, "copy", known_until=PUBLISHED["1.0.0"])
+    assert "1.0.1" not in beyond(PUBLISHED, early)  # its section was written before npm published it: known
+    findings = judge(CHANGES, releases, RULES, PUBLISHED, history, versions=["1.0.1", "1.0.2"], unjudged=beyond(PUBLISHED, copy))
     assert {f.verdict for f in findings} == {"unjudged"}  # not undocumented, and no "published with no changelog section"
     assert all(f.changes and not f.changelog_refs and f.confidence == 0 for f in findings)
     judged = judge(CHANGES, releases, RULES, PUBLISHED, history, versions=["1.0.1", "1.0.2"])
@@ -139,7 +142,7 @@ def test_a_republished_release_is_judged_by_its_real_date_not_npms():
     copy = SimpleNamespace(releases=releases, history=history)
     times = release_times(SimpleNamespace(published=lambda: npm), copy)  # type: ignore[arg-type]
     assert times["1.0.2"] == (DAY0 + timedelta(days=6, hours=1)).isoformat()
-    june = (DAY0 + timedelta(days=60)).isoformat()
+    june = Changelog([r for r in releases if r.version != "1.0.2"], history, "copy", known_until=(DAY0 + timedelta(days=60)).isoformat())
     assert "1.0.2" in beyond(npm, june) and "1.0.2" not in beyond(times, june)  # npm's time would leave it unjudged
     assert window("1.0.1", times).closes == (DAY0 + timedelta(days=7, hours=1)).timestamp()  # not day 201, as npm's would
     assert window("1.0.1", npm).closes == (DAY0 + timedelta(days=201)).timestamp()

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from .. import versions as vers
 from .history import ChangelogHistory, EntryRecord, instant
-from .model import Entry, Release
+from .model import Changelog, Entry, Release
 
 GRACE = timedelta(hours=24)
 """An entry written within a day of the window's last release still belongs to it (late_entries' bound)."""
@@ -53,13 +53,18 @@ def window(version: str, published: Mapping[str, str | None] | None, sections: S
     return Window(version, low, high, closes)
 
 
-def beyond(published: Mapping[str, str | None], known_until: str | None) -> frozenset[str]:
-    """The releases published after a changelog copy last knew what the vendor wrote: whatever their
-    notes say, this copy cannot, so they are not judged (neither documented nor undocumented)."""
-    if known_until is None:
+def beyond(published: Mapping[str, str | None], copy: Changelog) -> frozenset[str]:
+    """The releases a changelog copy cannot know: published after it last knew what the vendor wrote,
+    with no section of their own in it. Whatever their notes say, this copy cannot, so they are not
+    judged (neither documented nor undocumented). A release whose section it has is judged, though the
+    notes were often committed an hour before npm published it."""
+    if copy.known_until is None:
         return frozenset()
-    horizon = instant(known_until)
-    return frozenset(v for v, stamp in published.items() if stamp and not vers.is_prerelease(v) and instant(stamp) > horizon)
+    horizon = instant(copy.known_until)
+    sections = {release.version for release in copy.releases}
+    return frozenset(
+        v for v, stamp in published.items() if stamp and not vers.is_prerelease(v) and instant(stamp) > horizon and v not in sections
+    )
 
 
 @dataclass(frozen=True)
