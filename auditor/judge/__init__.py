@@ -64,15 +64,15 @@ from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import kinds, retrieval
+from .. import versions as vers
+from ..changelog import ChangelogHistory, Release, instant, late_entries, missing_versions, window
+from ..diff import FUZZY_KINDS, Change
+from ..pretty import same_statements
+from ..rules import CATEGORIES, Matcher, Observed, Rule, could_match, folded, observe, prefilter, severity_rank
+from ..rules import text_diff as _text_diff
+from ..targets import Vocabulary
 from . import describe as describing
-from . import kinds, retrieval
-from . import versions as vers
-from .changelog import ChangelogHistory, Release, instant, late_entries, missing_versions, window
-from .diff import FUZZY_KINDS, Change
-from .pretty import same_statements
-from .rules import CATEGORIES, Matcher, Observed, Rule, could_match, folded, observe, prefilter, severity_rank
-from .rules import text_diff as _text_diff
-from .targets import Vocabulary
 
 VERDICTS = ("undocumented", "partial", "documented", "unjudged")
 UNJUDGED_NOTE = "not judged: the changelog copy is older than this release, so it cannot say whether its notes tell of it"
