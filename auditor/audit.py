@@ -16,7 +16,7 @@ from .changelog import load as load_changelog
 from .collector import CAPTURE, STATIC, Collector, Progress
 from .diff import diff_refs
 from .errors import UnknownVersion
-from .judge import Finding, sort_key
+from .judge.finding import Finding, sort_key
 from .report import DiffReport
 from .rules import Rule
 

@@ -30,7 +30,7 @@ from typing import Any
 from . import versions as vers
 from .changelog import instant
 from .errors import PolicyError, UnknownVersion
-from .judge import CHANGELOG_CATEGORY, VERDICTS, Finding, short, sort_key
+from .judge.finding import CHANGELOG_CATEGORY, VERDICTS, Finding, short, sort_key
 from .rules import CATEGORIES, SEVERITIES, severity_rank
 from .targets import Target
 

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import eval_judge
 
 from auditor.audit import DEFAULT_SCENARIOS
-from auditor.judge import FEATURES
+from auditor.judge.features import FEATURES
 
 L2 = 1.0  # the penalty on the weights (not the intercept): a few hundred pairs, a dozen features
 

@@ -1,7 +1,7 @@
 """Every change in words: the vendor's vocabulary for who got what."""
 
-from auditor.describe import describe, model_name, spoken
 from auditor.diff import Change
+from auditor.judge.describe import describe, model_name, spoken
 from auditor.targets import Vocabulary
 from auditor.targets.claude_code import CLAUDE_CODE
 

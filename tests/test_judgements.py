@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from auditor import judge, judgements, rules
-from auditor.changelog import Changelog, ChangelogHistory, Entry, FileVersion, Release, update
+from auditor.changelog import Changelog, ChangelogHistory, Entry, FileVersion, Release, instant, update
 from auditor.diff import Change
 from auditor.store import JUDGEMENTS_KEPT, Store
 
@@ -48,7 +48,7 @@ RELEASES = [
 
 def changelog(releases: list[Release] = RELEASES, commits: int = 0) -> Changelog:
     history = ChangelogHistory()
-    update(history, [FileVersion(f"{i:040x}", judge.instant(PUBLISHED["1.0.0"]), "## 1.0.1\n\n- Faster startup\n") for i in range(commits)])
+    update(history, [FileVersion(f"{i:040x}", instant(PUBLISHED["1.0.0"]), "## 1.0.1\n\n- Faster startup\n") for i in range(commits)])
     return Changelog(releases, history if commits else None, "test")
 
 

@@ -1,6 +1,6 @@
 """Ranking changelog entries against changed sentences (BM25, read relative to each entry's own score)."""
 
-from auditor.judge import RETRIEVED
+from auditor.judge.features import RETRIEVED
 from auditor.retrieval import Ranker, changed_sentences, tokens
 
 ENTRIES = [

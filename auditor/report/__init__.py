@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from .. import kinds
 from ..diff import Change, structure_diff, word_diff
-from ..judge import STATUS_WORDS, VERDICTS, short
+from ..judge.finding import STATUS_WORDS, VERDICTS, short
 from ..pretty import pretty_code
 from ..rules import severity_rank
 from ..targets import Target

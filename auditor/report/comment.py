@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..judge import STATUS_WORDS, VERDICTS
+from ..judge.finding import STATUS_WORDS, VERDICTS
 from ..pin import Recommendation
 from ..rules import SEVERITIES, severity_rank
 from ..targets import Target

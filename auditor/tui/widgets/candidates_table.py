@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
-from ...judge import short
+from ...judge.finding import short
 from ...pin import Candidate, age_text
 
 

@@ -9,7 +9,7 @@ from textual.message import Message
 from textual.widgets import Tree
 
 from ...diff import Change
-from ...judge import STATUS_WORDS, short
+from ...judge.finding import STATUS_WORDS, short
 from ...report import KIND_TITLES, LONG_TEXT_KINDS, DiffReport, when
 
 STATUS_STYLES = {"added": "green", "removed": "red", "changed": "yellow", "transient": "magenta"}

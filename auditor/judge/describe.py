@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import kinds
-from .diff import Change
-from .targets import Vocabulary
+from .. import kinds
+from ..diff import Change
+from ..targets import Vocabulary
 
 _CAPTURED = re.compile(r"^(?:turn|side|subagent) \d+: ")
 _MODEL_ID = re.compile(r"claude-(?:(opus|sonnet|haiku)-(\d+)(?:-(\d{1,2})(?!\d))?|(\d+)(?:-(\d)(?!\d))?-(opus|sonnet|haiku))(?:-\d{8})?", re.IGNORECASE)

@@ -1,0 +1,273 @@
+"""Changes + rules + changelog → findings, each with a verdict: documented, partial or undocumented.
+
+Pure functions: the caller loads rules, changelog and publish times; nothing here reads files or the
+network, so a judgement can be re-run and tested on small hand-made inputs.
+
+How a verdict is reached, for one finding (one change, or several changes of one behavior):
+
+1. Window: the changelog sections of every version the change moved in, and one published release on
+   each side (vendors note a change a release early or late); without publish times, the neighbouring
+   changelog sections (`changelog.window`). Only what was known: the changelog is read as it stood when
+   the last of those windows closed — sections up to its last release, entries with their wording of
+   then, from the git history where the source has one — and so are the statistics drawn from it (which
+   names are common, which are spelled at all, BM25's word weights). Later sections and rewrites change
+   no verdict: a release judged on its day and in a replay a year later gets the same one.
+2. Names first: an entry that spells a distinctive name of the change — its env var, setting, tool,
+   flag, beta, section heading, model id, or an identifier, slash command or CLI flag in the changed
+   text — mentions it, whatever its other words; a dotted name names each of its shorter paths
+   (`settings.autoMode.hard_deny` names the setting `autoMode.hard_deny`). (A name many entries
+   spell, `model`, singles out nothing; inside a long text added or removed whole, a name is one of many and counts for nothing;
+   when the deciding rule matched words, only the names its patterns pick out are distinctive.)
+3. Otherwise retrieval: the window's entries are ranked with BM25 against the changed sentences
+   (`retrieval`); one ranked near (RETRIEVED) counts as two weak signals in an entry with the deciding
+   rule's evidence words or the words it found in the change, and alone when nearer still
+   (RETRIEVED_ALONE). Weak signals besides: a model it involves ("Opus 4.7"), a value it sets
+   (`xhigh`, a number), a name the rule's patterns do not single out. Two are needed, or one when the
+   deciding rule matched what the change is (kind, key, condition, direction). A switch or tool that
+   came or went needs its name spelled. No mentioning entry: **undocumented**.
+4. Coverage: mentioning entries that leave out something observed make it **partial**, and the finding
+   says what is missing: a model or value the change involves, a salient name (one the rule's own
+   patterns pick out; none in the description of a switch that came or went: it is its key), a
+   changed sentence of a long text no entry speaks of, a removal the entry does
+   not call one, a member change of a merged finding, or a wider audience (the change dropped a
+   section's model/flag guard while the entry speaks of one model or plan; or a captured run — an API
+   key on the first-party API — showed what the entry limits to a provider or plan). Otherwise
+   **documented**.
+
+Severity is the deciding rule's, lowered to low where what changed reaches neither the model nor users:
+prompt strings and documents no captured request holds (`Heard`) unless a matching rule marks them
+`reaches_model`; request code of a side query (a classifier, a namer: its querySource); env vars and
+settings no changelog entry ever names (internal switches); a rename or move that left the text as it was.
+Raised to medium, and each its own finding rather than one of a catch-all rule's merged group
+(`_told`): an env var or setting of a model-relevant category (tools/permissions — subagents
+included —, context, reasoning…) that an entry of its window names: users were told how to change
+what the model gets; a prompt string the model reads (captured, or marked `reaches_model`) whose
+slash command or CLI flag an entry of its window spells, when that entry also shares the string's
+other words (`/goal` ↔ "Added `/goal` command"): what the model is told for a feature users were told of.
+
+Confidence = (how surely the rule applies) × (how surely the verdict holds), rounded to 0.01:
+- rule: 0.9 when the rule matched on what the change is (kind, key, condition, direction), 0.75 when
+  only on words in its text, 0.6 for "other";
+- verdict: undocumented 0.95 when the version has no changelog section, 0.9 when no entry nearby
+  matched the evidence words, 0.75 when some did but none mentioned the change (a vaguer wording may
+  still mean it); documented 0.6 + 0.3·coverage + 0.1 if an entry of the version itself mentions it;
+  partial 0.55 + 0.25·coverage + 0.1 likewise — coverage being the share of the observed names,
+  models and values that the entries mention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Mapping, Sequence
+
+from .. import kinds
+from .. import versions as vers
+from ..changelog import ChangelogHistory, Release
+from ..diff import Change
+from ..rules import CATEGORIES, Matcher, Observed, Rule, observe, severity_rank
+from ..targets import Vocabulary
+from .features import _CAPTURED_KEY, RETRIEVED, Pair, _evidence, _mentions, _specifics
+from .finding import _MAX_SHOWN, UNJUDGED_NOTE, ChangelogRef, Finding, _observation, _steps, _title, sort_key
+from .index import _Changelog, _Entry
+from .notes import _late, _missing_sections, _rewrites, _span
+from .severity import Heard, _severity, _told
+from .verdict import _confidence, _verdict
+
+_MAX_REFS = 3
+
+
+def judge(
+    changes: Sequence[Change],
+    releases: Sequence[Release],
+    rules: Sequence[Rule],
+    published: Mapping[str, str | None] | None = None,
+    history: ChangelogHistory | None = None,
+    *,
+    versions: Sequence[str] | None = None,
+    heard: Heard | None = None,
+    unjudged: Container[str] = frozenset(),
+    trace: list[Pair] | None = None,
+    vocabulary: Vocabulary | None = None,
+) -> list[Finding]:
+    """Findings for `changes`, most severe first; every change ends in exactly one finding.
+
+    `published` maps npm versions to publish times (the packument's `time`; the full map is best: it
+    defines the neighbouring releases). `versions` is the audited range (DiffReport.versions); the
+    changelog's own findings — versions with no section, entries rewritten or added late (`history`) —
+    are reported for it, without its first version (the baseline). Without `versions` they cover the
+    published versions the changes span. `heard`: what captured runs sent (without it, no prompt
+    string is taken for UI text). `unjudged`: releases newer than the changelog copy can know
+    (`changelog.window.beyond`); a finding whose last release is one gets the verdict "unjudged".
+    `trace`: a list that receives every change–entry pair the judge weighed (for fitting the match).
+    `vocabulary`: the target's words (`describe`), its main query sources and brand names.
+    """
+    vocabulary = vocabulary or Vocabulary()
+    known = _Changelog(releases, history, published)
+    seen = [observe(change) for change in changes]
+    matcher = Matcher(rules)
+    matched = [_matching(matcher, s) for s in seen]
+    told = {i for i, s in enumerate(seen) if _told(s, matched[i], known.at(_moved(s.change)), heard)}
+    # Tools that came or went name the texts that gain or lose their name: one change (Glob and Grep
+    # replaced by bfs/ugrep, and the prompts that stop naming them).
+    tools = frozenset(_CAPTURED_KEY.sub("", c.key) for c in changes if c.kind in ("tool", "tool_schema") and c.status in ("added", "removed"))
+    findings = [_finding(group, seen, matched, known, vocabulary, heard, told, unjudged, trace, tools) for group in _groups(seen, matched, told)]
+    span = _span(versions, published, changes)
+    if published is not None:
+        findings += _missing_sections([v for v in span if v not in unjudged], releases, known.newest)
+    if history is not None:
+        findings += _rewrites(history, span, published or {}, rules)
+        if published:
+            findings += _late(history, span, published)
+    return sorted(findings, key=sort_key)
+
+
+def _precedence(rule: Rule) -> tuple:
+    """Which rule decides: the most severe; among equals, one that picks out particular facts (key,
+    condition, direction) over one that matches a whole kind or words; then the first loaded."""
+    return (-severity_rank(rule.severity), not rule.specific, rule.order)
+
+
+def _matching(matcher: Matcher, seen: Observed) -> list[Rule]:
+    """Rules that match, the deciding one first."""
+    return sorted(matcher.matching(seen), key=_precedence)
+
+
+def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int] = frozenset()) -> list[list[int]]:
+    """Changes that are one behavior: the same captured fact changing in several scenarios; a section
+    and its condition changed in one release; a request function rewritten beyond recognition (gone
+    and a same-labelled one new in one release); all changes of a `merge = true` rule in one release,
+    except switches users were `told` of (their entry is about that one switch)."""
+    parent = list(range(len(seen)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(keys: dict[tuple, int], key: tuple, i: int) -> None:
+        if key in keys:
+            parent[find(i)] = find(keys[key])
+        else:
+            keys[key] = i
+
+    by_key: dict[tuple, int] = {}
+    gone: dict[tuple, list[int]] = {}
+    for i, s in enumerate(seen):
+        c = s.change
+        if c.scenario is not None:  # one captured fact seen by several scenarios is one behavior
+            union(by_key, ("captured", c.kind, c.key, c.introduced_in), i)
+        if matched[i] and matched[i][0].merge and i not in told:
+            union(by_key, ("merge", matched[i][0].id, c.introduced_in, c.removed_in, c.status), i)
+        elif c.kind in ("prompt_section", "section_condition"):
+            union(by_key, ("section", c.key, c.introduced_in), i)
+        if c.kind == "request_code" and c.status == "removed":
+            gone.setdefault((c.label, c.changed_in[-1]), []).append(i)
+    for i, s in enumerate(seen):
+        c = s.change
+        if c.kind == "request_code" and c.status == "added" and gone.get((c.label, c.introduced_in)):
+            j = gone[(c.label, c.introduced_in)].pop(0)
+            parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(seen)):
+        groups.setdefault(find(i), []).append(i)
+    return list(groups.values())
+
+
+def _moved(*changes: Change) -> list[str]:
+    """The versions changes moved in, in order: their verdict reads the windows of these, as the
+    changelog stood when the last one closed."""
+    return vers.sort({v for c in changes for v in (c.introduced_in, *c.changed_in, c.removed_in) if v})
+
+
+def _finding(
+    group: list[int], seen: list[Observed], matched: list[list[Rule]], known: _Changelog, vocabulary: Vocabulary, heard: Heard | None = None,
+    told: Container[int] = (), unjudged: Container[str] = frozenset(), trace: list[Pair] | None = None, tools: frozenset[str] = frozenset(),
+) -> Finding:
+    members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), seen[i].change.key))
+    rules = [rule for i in members for rule in matched[i]]
+    primary = min(rules, key=_precedence, default=None)
+    changes = [seen[i].change for i in members]
+    introduced = min((c.introduced_in for c in changes if c.introduced_in), key=vers.parse, default=None)
+    removed_in = None
+    if all(c.removed_in for c in changes):
+        removed_in = max((c.removed_in for c in changes if c.removed_in), key=vers.parse)
+
+    specifics = [_specifics(seen[i], matched[i], vocabulary, tools) for i in members]
+    by_words = primary is not None and not primary.structural  # the finding is about words its rule found
+    at = _moved(*changes)
+    index = known.at(at)
+    relevant: dict[int, _Entry] = {}
+    best_retrieved: dict[int, float] = {}
+    mentioning: dict[int, tuple[_Entry, int]] = {}
+    covered: set[str] = set()
+    unmentioned_members = []
+    for i, spec in zip(members, specifics, strict=True):
+        # Evidence words are those of the rule that decided this change (all entries when none did).
+        deciding = matched[i][0] if matched[i] else None
+        candidates = index.pool(at, _evidence(deciding))
+        relevant.update(candidates.by_id)
+        # A rule that matched what the change is, with its evidence words in the entry, is one signal.
+        weak_needed = 1 if deciding is not None and deciding.structural and deciding.evidence else 2
+        nearby = index.spanning(at)
+        retrieved = index.ranked(spec.query, nearby)
+        best_retrieved.update((k, max(v, best_retrieved.get(k, 0.0))) for k, v in retrieved.items())
+        top = max(retrieved.values(), default=0.0)
+        hit = False
+        for entry in nearby:
+            near = retrieved.get(id(entry), 0.0)
+            # Most entries share nothing with the change; those of its own release that speak of its kind are weighed too.
+            if near < RETRIEVED and spec.probe.isdisjoint(entry.features) and not (entry.version in at and kinds.WORDS[seen[i].change.kind].search(entry.text)):
+                continue
+            score, named, features = _mentions(
+                spec, entry, seen[i].change.kind, weak_needed, near, id(entry) in candidates.by_id, index.common, by_words, entry.version in at,
+                near > 0 and near >= top,
+            )
+            if trace is not None and features:
+                trace.append(Pair(seen[i].change, entry.version, entry.text, features, bool(score)))
+            if score:
+                hit = True
+                covered |= named
+                best = mentioning.get(id(entry), (entry, 0))[1]
+                mentioning[id(entry)] = (entry, max(best, score))
+        if not hit:
+            unmentioned_members.append(seen[i].change)
+    ranked = sorted(mentioning.values(), key=lambda m: (-m[1], m[0].version not in at))
+
+    nearest = max(relevant.values(), key=lambda e: best_retrieved.get(id(e), 0.0), default=None)
+    if nearest is not None and best_retrieved.get(id(nearest), 0.0) < RETRIEVED:
+        nearest = None  # quoted only when retrieval ranks it near the change: one it could mean
+    verdict, note, missing = _verdict(changes, specifics, seen, members, ranked, covered, unmentioned_members, nearest, vocabulary)
+    observed = set().union(*(s.salient | s.models | s.values | s.old_values for s in specifics))
+    confidence, basis = _confidence(primary, verdict, observed, covered, [e for e, _ in ranked], at, bool(relevant), index)
+    if at and at[-1] in unjudged:
+        verdict, note, missing, ranked, confidence, basis = "unjudged", UNJUDGED_NOTE, [], [], 0.0, "not judged"
+
+    refs = tuple(ChangelogRef(e.version, e.text) for e, _ in ranked[:_MAX_REFS])
+    category = primary.category if primary else "other"
+    severity, lowered = _severity(primary, members, seen, matched, heard, index.spelled, vocabulary, told)
+    steps = _steps(primary, changes, introduced, removed_in)
+    return Finding(
+        id=steps[0][1],
+        category=category,
+        severity=severity,
+        verdict=verdict,
+        title=_title(primary, changes, introduced),
+        evidence={
+            "rule": primary.id if primary else None,
+            "matched_rules": sorted({rule.id for rule in rules}),
+            "category_name": CATEGORIES.get(category, category),
+            "changes": [_observation(seen[i], spec.described) for i, spec in zip(members[:_MAX_SHOWN], specifics, strict=False)],
+            "more_changes": max(0, len(members) - _MAX_SHOWN),
+            "note": note,
+            "missing": missing,
+            "confidence_basis": basis,
+            **({"severity_note": lowered} if lowered else {}),
+        },
+        changelog_refs=refs,
+        introduced_in=introduced,
+        removed_in=removed_in,
+        confidence=confidence,
+        rule=primary.id if primary else None,
+        changes=tuple(changes),
+        steps=steps,
+    )

@@ -1,0 +1,240 @@
+"""What identifies a change in prose (`_specifics`: its names, the models and values it involves, its
+changed sentences, the change in the vendor's words) and what an entry shares with it (`_mentions`):
+the signals of the change ↔ entry match, `FEATURES`, and the pairs the judge weighed (`Pair`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container
+from dataclasses import dataclass, field
+
+from .. import kinds, retrieval
+from ..diff import Change
+from ..rules import Observed, Rule, could_match, folded
+from ..targets import Vocabulary
+from . import describe as describing
+from .index import _ABOUT_EFFORT, _EFFORT, _MODEL, _NEEDS, _QUOTED_EFFORT, _Entry, _models, _numbers
+
+_CAPTURED_KEY = re.compile(r"^(?:turn|side|subagent) \d+: ")  # captured facts are keyed "turn 0: max_tokens", "subagent 0: model"
+# An entry is near a text change when the share of its BM25 weight that the changed sentences match
+# (`retrieval.Ranker.relative`) reaches RETRIEVED (two weak signals, with the rule's evidence words) or
+# RETRIEVED_ALONE (enough alone). Chosen on the labelled releases ≤ 2.1.140 (benchmarks/eval_judge.py):
+# verdicts and recall are flat from 0.05 to 0.3 and fall above it (at 0.35: described verdicts
+# 23/25 → 21/25, recall 14/20 → 12/20); 0.3 is the most demanding of the best.
+RETRIEVED, RETRIEVED_ALONE = 0.3, 0.8
+_SMALL = 1000  # characters (before + after) up to which a function or guard is the context of its edit
+_MIN_SENTENCE = 4  # retrieval tokens: a shorter changed sentence (a number, a word) is no edit of its own
+_SWITCHES = frozenset(("env", "setting"))
+_CALLED_BY_NAME = _SWITCHES | {"tool", "tool_schema"}  # users set them, the model calls them, by name
+
+
+@dataclass
+class _Specifics:
+    """What identifies a change in prose: its names, the models and values it involves, rare words."""
+
+    key: str | None = None  # the fact's own name (env var, flag, section…), if it has one
+    key_alone: bool = False  # whether naming the key is enough (it was added/removed, not edited)
+    whole: bool = False  # a long text added or removed whole: a name inside it is one of many, no sign of the change
+    names: set[str] = field(default_factory=set)  # identifiers in the changed text
+    salient: set[str] = field(default_factory=set)  # names the matched rules' patterns pick out
+    models: set[str] = field(default_factory=set)
+    models_strong: bool = False  # a model id change: naming the model is naming the thing
+    values: set[str] = field(default_factory=set)  # values it sets (added), which an entry should state
+    old_values: set[str] = field(default_factory=set)
+    query: list[str] = field(default_factory=list)  # retrieval tokens of the changed sentences
+    sentences: list[tuple[str, frozenset[str]]] = field(default_factory=list)  # an edited long text's changed sentences (and their words): each an edit an entry may leave out
+    spoken: dict[str, str] = field(default_factory=dict)  # name → " push notification "
+    bigrams: dict[str, list[str]] = field(default_factory=dict)  # "push notification" → names spoken so
+    values_all: set[str] = field(default_factory=set)
+    probe: frozenset[str] = frozenset()  # everything an entry could share with it, for a quick skip
+    described: str = ""  # the change in the vendor's words (`describe`)
+    tools: set[str] = field(default_factory=set)  # tools that came or went in the range, named where the text changed
+
+
+_NAME = re.compile(
+    r"(?<![\w$])(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+[A-Z][A-Za-z0-9]*|"
+    r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+|[a-z][a-z0-9]*(?:-[a-z0-9]+){2,})(?![\w$])"
+)
+# Every _NAME has "_", a camel hump or two inner dashes: a quick first test (its lookbehind defeats re's own).
+_CAMEL = re.compile(r"[a-z0-9][A-Z]")
+_DASHES = re.compile(r"[a-z0-9]-[a-z0-9]+-[a-z0-9]")
+_COMMAND = re.compile(r"(?<![\w/.:])(?:/[a-z][a-z-]{2,}|--[a-z][a-z-]+)(?![\w/])")
+# Brand names written like identifiers: naming one is not naming a change.
+_PROPER_NOUNS = frozenset("GitHub GitLab JavaScript TypeScript PowerShell VSCode OpenTelemetry OAuth iTerm macOS".split())  # and the target's
+_DISTINCT = re.compile(r"[_\-.]|[a-z][A-Z]|\d")
+_PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_KIND_WORDS = {
+    "env": re.compile(r"\benv(?:ironment)?\b|\bvariable", re.I),
+    "setting": re.compile(r"\bsettings?\b|\bconfig", re.I),
+    "tool": re.compile(r"\btools?\b", re.I),
+    "tool_schema": re.compile(r"\btools?\b", re.I),
+    "flag": re.compile(r"\bflags?\b|\bfeature", re.I),
+    "beta": re.compile(r"\bbeta\b|\bheader", re.I),
+}
+
+
+def _spoken(name: str) -> str | None:
+    """`PushNotification` → "push notification": how prose writes an identifier (two words or more)."""
+    parts = _PARTS.findall(name)
+    return " ".join(p.lower() for p in parts) if len(parts) > 1 else None
+
+
+def _specifics(seen: Observed, rules: list[Rule], vocabulary: Vocabulary, tools: frozenset[str] = frozenset()) -> _Specifics:
+    change = seen.change
+    out = _Specifics(whole=change.kind in kinds.LONG_TEXT and not (seen.before and seen.after), described=describing.describe(change, vocabulary))
+    vendor = describing.spoken(change, vocabulary)
+    changed = "\n".join((seen.added_text, seen.removed_text))
+    if change.kind in kinds.NAMED or (change.kind in ("prompt_section", "section_condition", "request_param") and not change.key.startswith("#")):
+        out.key = _CAPTURED_KEY.sub("", change.key)
+        out.key_alone = change.status != "changed" or change.kind in ("flag", "limit")
+        if change.kind in kinds.USER_FACING and out.key_alone:  # an edited fact's name says which, not what changed
+            out.salient.add(out.key)
+    if "_" in changed or _CAMEL.search(changed) or _DASHES.search(changed):
+        out.names.update(
+            n for n in _NAME.findall(changed) if n not in _PROPER_NOUNS and n not in vocabulary.proper_nouns and not _MODEL.fullmatch(n.split("claude-")[-1])
+        )
+    if change.kind != "request_code" and ("/" in changed or "--" in changed):
+        out.names.update(_COMMAND.findall(changed))
+    if not out.whole:  # a tool that came or went, named where this text changed
+        out.tools = {t for t in tools if t in changed and re.search(rf"(?<![\w$]){re.escape(t)}(?![\w$])", changed)} - {out.key}
+    out.names.discard(out.key)
+    patterns = [p for rule in rules for p in rule.patterns()]
+    if not (change.kind in _SWITCHES and out.key_alone):  # a switch that came or went is its key; its description's names are no side edits
+        out.salient.update(n for n in out.names if any(p.search(n) for p in patterns))
+    # A small function or guard (an effort picker, a section condition) is all context: a model it
+    # names is part of the change even where the edit did not touch it.
+    small = change.kind in ("request_code", "section_condition") and len(seen.before) + len(seen.after) <= _SMALL
+    whole = seen.before + "\n" + seen.after if small else changed
+    out.models = _models(whole + "\n" + change.key + "\n" + vendor)
+    out.models_strong = change.kind == "model"
+    # Prose about effort says `high` bare; elsewhere only a quoted level (or "xhigh") is a value.
+    said = changed + "\n" + vendor
+    about = change.kind != "request_code" and could_match(_NEEDS[_ABOUT_EFFORT], folded(said)) and _ABOUT_EFFORT.search(said)
+    levels = _EFFORT if about else _QUOTED_EFFORT
+    out.values = _levels(levels, seen.added_text, seen.folded_added)
+    out.old_values = _levels(levels, seen.removed_text, seen.folded_removed)
+    if change.kind in ("limit", "prompt_section", "string", "section_condition"):
+        out.values |= _numbers(seen.added_text)
+        out.old_values |= _numbers(seen.removed_text)
+    if change.kind not in _UNRANKED:
+        sentences = [(s, retrieval.tokens(s)) for s in _changed_sentences(seen)]
+        out.query = [t for _, words in sentences for t in words] + retrieval.tokens(out.key or "") + retrieval.tokens(vendor)
+        if change.kind in kinds.LONG_TEXT and seen.before and seen.after:
+            out.sentences = [(s, frozenset(words)) for s, words in sentences if len(words) >= _MIN_SENTENCE]
+    for name in out.names | ({out.key} if out.key else set()):
+        spoken = _spoken(name)
+        if spoken:
+            out.spoken[name] = f" {spoken} "
+            out.bigrams.setdefault(" ".join(spoken.split()[:2]), []).append(name)
+    out.values_all = out.values | out.old_values
+    families = {m.split()[0] for m in out.models}
+    out.probe = frozenset(out.names | out.tools | out.models | families | out.values_all | out.bigrams.keys() | ({out.key} if out.key else set()))
+    return out
+
+
+# Kinds not ranked against entries: code, and names that are codenames or ids (`tengu_amber_fox`, a
+# model id, a limit's variable), where shared word parts are coincidences; names are matched as names.
+_UNRANKED = frozenset(("request_code", "flag", "model", "limit"))
+
+
+def _changed_sentences(seen: Observed) -> list[str]:
+    """What an entry about this change would speak of: the sentences edited, or all of an added or removed text."""
+    if seen.before and seen.after:
+        return retrieval.changed_sentences(seen.before, seen.after)
+    return [seen.after or seen.before]
+
+
+def _levels(levels: re.Pattern, text: str, folded_text: str) -> set[str]:
+    """The effort levels `levels` finds in a text."""
+    if not could_match(_NEEDS[levels], folded_text):
+        return set()
+    return {next(g for g in m.groups() if g).lower() for m in levels.finditer(text)}
+
+
+def _evidence(rule: Rule | None) -> tuple[re.Pattern, ...]:
+    """What makes an entry speak of a rule's subject: its evidence words, and the words its own text
+    patterns found in the change ("malware" in a removed security check). No rule: any entry."""
+    if rule is None:
+        return ()
+    return rule.evidence + tuple(p for p in (rule.text, rule.added, rule.removed) if p is not None)
+
+
+FEATURES = (
+    "strong_name", "key_strong", "model_strong", "name", "key", "model", "value", "retrieved", "evidence", "structural",
+    "unspelled_switch", "own_release", "whole", "names", "near", "sure", "top", "retrieved_evidence", "long_text", "user_facing",
+    "captured", "short_entry", "kind_words",
+)  # fmt: skip
+"""What an entry shares with a change (`_mentions`): the features of record linkage between them."""
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A change and an entry of its window that shares something with it, as the judge saw them."""
+
+    change: Change
+    version: str
+    entry: str
+    features: tuple[float, ...]  # in FEATURES order
+    mentions: bool
+
+
+def _mentions(
+    spec: _Specifics, entry: _Entry, kind: str, weak_needed: int, retrieved: float, evidence: bool, common: Container[str], by_words: bool,
+    own: bool = False, top: bool = False,
+) -> tuple[int, set[str], tuple[float, ...]]:
+    """How clearly an entry names the change (0: it does not; more is clearer), and which of its
+    names, models and values it names. Names first: an entry that spells out a distinctive name of the
+    change mentions it whatever its other words. Otherwise weak signals count — a name the rule does
+    not single out, a model, a value, the entry's words ranked against the changed sentences
+    (`retrieved`) — and only in an entry with the deciding rule's evidence words (`evidence`), unless
+    retrieval alone is sure. `weak_needed` weak signals are needed. When the deciding rule matched words
+    in the change (`by_words`), only the names its patterns pick out are its distinctive names: another
+    name in a long edit is one of its side edits. Set operations first: most entries share nothing."""
+    names = set() if spec.whole else spec.names & entry.tokens
+    # A request field many entries spell ("model") says nothing; a tool's own name always does.
+    key = spec.key is not None and spec.key in entry.tokens and (kind in kinds.USER_FACING or spec.key not in common)
+    for bigram in spec.bigrams.keys() & entry.bigrams:
+        for name in spec.bigrams[bigram]:
+            if spec.spoken[name] in entry.spoken:
+                if name == spec.key:
+                    key = True
+                else:
+                    names.add(name)
+    models = spec.models & entry.models or {m for m in spec.models if m.split()[0] in entry.models}
+    values = spec.values_all & entry.values
+    found = retrieved >= RETRIEVED
+    strong_names = {n for n in (names & spec.salient if by_words or spec.salient - {spec.key} else names) if n not in common}
+    # An entry that spells a tool which came or went (one few entries spell) tells of the texts that
+    # stopped or started naming it; a tool every other entry names (Bash) tells of nothing.
+    strong_names |= {t for t in spec.tools & entry.tokens if t not in common}
+    names |= strong_names
+    key_strong = key and spec.key_alone and (
+        bool(spec.key and _DISTINCT.search(spec.key)) or (kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text)))
+    )
+    strong = bool(strong_names) or key_strong or (spec.models_strong and bool(models))
+    named = names | models | values | ({spec.key} if key and spec.key else set())
+    unspelled_switch = spec.key_alone and kind in _CALLED_BY_NAME and not strong
+    features = (
+        float(bool(strong_names)), float(key_strong), float(spec.models_strong and bool(models)), float(bool(names - strong_names)),
+        float(key and not key_strong), float(bool(models)), float(bool(values)), retrieved, float(evidence), float(weak_needed == 1),
+        float(unspelled_switch), float(own), float(spec.whole), min(len(names) + key, 3) / 3, float(found),
+        float(retrieved >= RETRIEVED_ALONE), float(top), retrieved * evidence, float(kind in kinds.LONG_TEXT),
+        float(kind in kinds.USER_FACING), float(kind in kinds.CAPTURED), float(len(entry.stems) <= 12),
+        float(bool(kinds.WORDS[kind].search(entry.text))),
+    )  # fmt: skip
+    if not (names or key or models or values or found):
+        return 0, set(), features
+    score = 3 * (len(names) + key) + len(models) + len(values) + round(4 * retrieved)
+    if strong:
+        return score, named, features
+    if unspelled_switch:  # a switch or tool that came or went: its entry spells it
+        return 0, named, features
+    sure = retrieved >= RETRIEVED_ALONE
+    if not evidence and not sure:
+        return 0, named, features
+    # Ranked near (here: in an entry with the rule's evidence words, or nearer still) is two signals.
+    others = bool(names - strong_names) + bool(models) + bool(values) + 2 * found
+    # Naming an edited fact's key (the Bash tool, a section) says which fact, not what changed in it.
+    if others < weak_needed and others + (key and not key_strong) < 2:
+        return 0, named, features
+    return score, named, features

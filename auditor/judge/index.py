@@ -1,0 +1,283 @@
+"""What the changelog said, as known at one time: every text an entry ever had, tokenized and named
+once (`_Changelog`), and the index of the texts known when a window closed (`_Index`: windows, which
+names are common or spelled at all, BM25 ranking with that time's word weights). Also the names,
+models, effort levels and numbers a text spells, read alike from entries and changed text."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Container, Mapping, Sequence
+from dataclasses import dataclass
+
+from .. import retrieval
+from .. import versions as vers
+from ..changelog import ChangelogHistory, Release, window
+from ..diff import Change
+from ..rules import could_match, folded, prefilter
+
+_COMMON = 8  # entries: a name spelled in more of them is no name of one change
+
+
+_TOKENS = re.compile(r"--?[A-Za-z][\w-]*|/[a-z][\w-]+|[A-Za-z_$][\w$]*(?:[-.][A-Za-z0-9_$]+)*")
+
+
+def _names(text: str) -> set[str]:
+    """The names an entry spells, with the shorter paths of each dotted one: `settings.autoMode.hard_deny`
+    also names the setting `autoMode.hard_deny` (settings are keyed from the schema's top)."""
+    tokens = set(_TOKENS.findall(text))
+    return tokens | {".".join(parts[i:]) for token in tokens if "." in token for parts in [token.split(".")] for i in range(1, len(parts) - 1)}
+_MODEL = re.compile(
+    r"(?<![a-z])(opus|sonnet|haiku)[\s_-]?(\d(?:[.-]\d{1,2}(?!\d))?)((?:\s*(?:/|,|and|or)\s*\d[.-]\d{1,2}(?!\d))*)",
+    re.IGNORECASE,
+)
+_EFFORT = re.compile(r"(?<![\w-])(low|medium|high|xhigh|max)(?![\w-])", re.IGNORECASE)
+_QUOTED_EFFORT = re.compile(r"[\"'`](low|medium|high|xhigh|max)[\"'`]|(?<![\w-])(xhigh)(?![\w-])", re.IGNORECASE)
+_ABOUT_EFFORT = re.compile(r"\beffort|\breasoning\b", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")  # in every _NUM: a quick first test (its lookbehind defeats re's own)
+_NUM = re.compile(r"(?<![\w.$])(\d[\d,_]*(?:\.\d+)?)\s*([kKmM])?(?![\w.])")
+# Who a captured run is: an API key on the first-party API. An entry that limits a change to a provider
+# or a plan does not cover what such a run showed.
+_LIMITED = re.compile(
+    r"\b(?:on|for|with|via|using)\s+(?:Amazon\s+|Google\s+|Microsoft\s+|AWS\s+)?(bedrock|vertex(?:\s+ai)?|foundry)\b|"
+    r"\b((?:pro|max|team|enterprise|free)(?:\s*(?:/|,|and|or)\s*(?:pro|max|team|enterprise|free))*)\s+(?:plan\s+)?(?:users|subscribers|plans?|accounts)\b",
+    re.IGNORECASE,
+)
+CAPTURED_AUDIENCE = "an API key on the Anthropic API"
+_AUDIENCE = re.compile(
+    r"\b(?:pro|max|team|enterprise|free)\b(?:\s*/\s*\w+)?\s+(?:users|subscribers|plans?|accounts)|"
+    r"\bfor\s+(?:\w+\s+){0,3}(?:users|subscribers|accounts|customers)\b|\bon\s+(?:bedrock|vertex|foundry)\b",
+    re.IGNORECASE,
+)
+# Searched only in texts that hold one of their literals (see rules.literals): most changed text names no model or level.
+_NEEDS = {pattern: prefilter(pattern) for pattern in (_MODEL, _EFFORT, _QUOTED_EFFORT, _ABOUT_EFFORT)}
+
+
+_FAMILY = re.compile(r"(?<![a-z])(opus|sonnet|haiku)(?![\s_-]?\d)", re.IGNORECASE)
+
+
+def _limited(text: str) -> str | None:
+    """The provider or plan an entry limits its change to ("Bedrock", "Max users"), if any."""
+    found = _LIMITED.search(text)
+    if found is None:
+        return None
+    return found.group(1).title() if found.group(1) else f"{found.group(2)} plans"
+
+
+def _families(text: str) -> set[str]:
+    """Model families named without a version ("an extra Haiku request")."""
+    return {family.lower() for family in _FAMILY.findall(text)}
+
+
+def _models(text: str) -> set[str]:
+    """Model families and versions named in a text: "claude-opus-4-7", "Opus 4.7" → "opus 4.7"."""
+    out: set[str] = set()
+    if not could_match(_NEEDS[_MODEL], folded(text)):
+        return out
+    for family, version, more in _MODEL.findall(text):
+        family = family.lower()
+        out.add(f"{family} {version.replace('-', '.')}")
+        out.update(f"{family} {v.replace('-', '.')}" for v in re.findall(r"\d[.-]\d{1,2}", more))
+    return out
+
+
+def _numbers(text: str) -> set[str]:
+    """Numbers of two or more digits, also as the K/M round figures a changelog would write."""
+    out = set()
+    for digits, suffix in _NUM.findall(text) if _DIGIT.search(text) else ():
+        try:
+            value = float(digits.replace(",", "").replace("_", ""))
+        except ValueError:
+            continue
+        value *= {"k": 1e3, "m": 1e6}.get(suffix.lower(), 1)
+        if value >= 10:
+            out.add(f"{value:g}")
+            if value >= 1024 and value % 1024 == 0:
+                out.add(f"{value / 1024 * 1000:g}")
+    return out
+
+
+@dataclass(eq=False)
+class _Entry:
+    version: str
+    text: str
+    number: int  # its text's number in the corpus (and the ranker)
+    tokens: frozenset[str]  # names as written (`worktree.baseRef`) and their dotted parts
+    models: frozenset[str]
+    values: frozenset[str]
+    audience: bool
+    limited: str | None  # the provider or plan it limits the change to
+    spoken: str  # lower-case words between spaces, for multi-word names
+    bigrams: frozenset[str]  # its pairs of adjacent words: a cheap first test for a spoken name
+    features: frozenset[str] = frozenset()  # all of the above in one set
+    stems: frozenset[str] = frozenset()  # its retrieval tokens
+
+    def __post_init__(self) -> None:
+        self.features = self.tokens | self.models | self.values | self.bigrams
+        self.stems = frozenset(retrieval.tokens(self.text))
+
+
+class _Pool:
+    """Changelog entries a change is checked against, also keyed by identity (for the finding's union)."""
+
+    def __init__(self, entries: list[_Entry]):
+        self.entries = entries
+        self.by_id = {id(e): e for e in entries}
+
+
+class _Changelog:
+    """The changelog prepared once per judgement: every text an entry ever had (`window.Corpus`), each
+    tokenized and named once, when first needed; `at` gives the index of what was known when a
+    window closed. Statistics (which names are common, which are spelled at all, BM25's word weights)
+    are those of that moment, so a verdict is the same on the release's day and a year later."""
+
+    def __init__(self, releases: Sequence[Release], history: ChangelogHistory | None, published: Mapping[str, str | None] | None):
+        self.corpus = window.Corpus(releases, history)
+        self.published = published
+        self.newest = max((r.version for r in releases), key=vers.parse, default=None)
+        self.entries: dict[int, _Entry] = {}
+        self._spellers: dict[str, list[int]] | None = None
+        self._ranker: retrieval.Ranker | None = None
+        self._says: dict[tuple[str, int], bool] = {}
+        self._indexes: dict[tuple[str, float], _Index] = {}
+
+    def at(self, versions: Sequence[str]) -> _Index:
+        """What the changelog said when the window of the last of `versions` closed."""
+        closing = window.window(max(versions, key=vers.parse), self.published, self.corpus.sections)
+        key = (closing.high, closing.closes)
+        if key not in self._indexes:
+            self._indexes[key] = _Index(self, self.corpus.known(closing))
+        return self._indexes[key]
+
+    def entry(self, number: int) -> _Entry:
+        """One text of the corpus, tokenized (once)."""
+        found = self.entries.get(number)
+        if found is None:
+            text = self.corpus.texts[number]
+            full = text.entry.full_text
+            spoken = re.findall(r"[a-z0-9]+", full.lower())
+            models = _models(full)
+            tokens = _names(full)
+            found = self.entries[number] = _Entry(
+                text.version,
+                full,
+                number,
+                frozenset(tokens) | {part for token in tokens if "." in token for part in token.split(".")},
+                frozenset(models | _families(full)),
+                frozenset(v.lower() for v in _EFFORT.findall(full)) | _numbers(full),
+                bool(models) or bool(_AUDIENCE.search(full)),
+                _limited(full),
+                " " + " ".join(spoken) + " ",
+                frozenset(f"{a} {b}" for a, b in itertools.pairwise(spoken)),
+            )
+        return found
+
+    def spellers(self, name: str) -> list[int]:
+        """The texts that spell a name (the name index is built when first asked)."""
+        if self._spellers is None:
+            self._spellers = {}
+            for number, text in enumerate(self.corpus.texts):
+                for token in _names(text.entry.full_text):
+                    self._spellers.setdefault(token, []).append(number)
+        return self._spellers.get(name, [])
+
+    @property
+    def ranker(self) -> retrieval.Ranker:
+        if self._ranker is None:
+            self._ranker = retrieval.Ranker([text.entry.full_text for text in self.corpus.texts])
+        return self._ranker
+
+    def says(self, entry: _Entry, patterns: tuple[re.Pattern, ...]) -> bool:
+        """Whether an entry matches any evidence pattern (each pattern's answer cached: rules share them)."""
+        for pattern in patterns:
+            key = (pattern.pattern, entry.number)
+            hit = self._says.get(key)
+            if hit is None:
+                hit = self._says[key] = pattern.search(entry.text) is not None
+            if hit:
+                return True
+        return False
+
+
+class _Spelled:
+    """The names more than `over` texts known at one time spell (0: spelled at all), asked one by one."""
+
+    def __init__(self, index: _Index, over: int):
+        self._index, self._over = index, over
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._index.df(name) > self._over
+
+
+class _Index:
+    """The changelog as known at one time (texts of `known`): windows, names and ranking, cached."""
+
+    def __init__(self, changelog: _Changelog, known: list[int]):
+        self.changelog = changelog
+        self.known = frozenset(known)
+        self.by_version: dict[str, list[int]] = {}
+        for number in known:
+            self.by_version.setdefault(changelog.corpus.texts[number].version, []).append(number)
+        self.sections = set(self.by_version)
+        self._ordered = vers.sort(self.sections)
+        # Names many entries spell (`tool_use`, `--print`, `model`) single out no change.
+        self.common = _Spelled(self, _COMMON)
+        self.spelled = _Spelled(self, 0)  # every name some entry spells
+        self._df: dict[str, int] = {}
+        self._view: retrieval.RankerView | None = None
+        self._windows: dict[str, list[_Entry]] = {}
+        self._spans: dict[tuple[str, ...], list[_Entry]] = {}
+        self._pools: dict[tuple[tuple[str, ...], tuple[re.Pattern, ...]], _Pool] = {}
+
+    def df(self, name: str) -> int:
+        """How many known texts spell `name`."""
+        found = self._df.get(name)
+        if found is None:
+            found = self._df[name] = sum(1 for number in self.changelog.spellers(name) if number in self.known)
+        return found
+
+    def told(self, change: Change, names: Container[str]) -> list[_Entry]:
+        """The entries near the change that spell one of these names of it (an env var or setting, a
+        slash command in its text)."""
+        at = [v for v in (change.introduced_in, *change.changed_in, change.removed_in) if v]
+        return [entry for entry in self.spanning(vers.sort(set(at))) if any(t in names for t in entry.tokens)]
+
+    def ranked(self, query: Sequence[str], entries: Sequence[_Entry]) -> dict[int, float]:
+        """`retrieval.RankerView.relative` of these entries against a query, by entry identity, with the
+        word weights of the texts known here."""
+        if not query or not entries:
+            return {}
+        if self._view is None:
+            self._view = self.changelog.ranker.view(self.known)
+        scores = self._view.relative(query, [e.number for e in entries])
+        return {id(e): scores[e.number] for e in entries if e.number in scores}
+
+    def says(self, entry: _Entry, patterns: tuple[re.Pattern, ...]) -> bool:
+        return self.changelog.says(entry, patterns)
+
+    def spanning(self, versions: Sequence[str]) -> list[_Entry]:
+        """The windows of several versions, each entry once (cached: many findings span the same versions)."""
+        key = tuple(versions)
+        found = self._spans.get(key)
+        if found is None:
+            found = self._spans[key] = list({id(e): e for version in versions for e in self.window(version)}.values())
+        return found
+
+    def pool(self, versions: Sequence[str], evidence: tuple[re.Pattern, ...]) -> _Pool:
+        """The entries of `spanning(versions)` that match any evidence pattern (all of them without
+        evidence); cached per versions and rule's patterns, since many changes share both."""
+        key = (tuple(versions), evidence)
+        found = self._pools.get(key)
+        if found is None:
+            spanned = self.spanning(versions)
+            found = self._pools[key] = _Pool(spanned if not evidence else [e for e in spanned if self.says(e, evidence)])
+        return found
+
+    def window(self, version: str) -> list[_Entry]:
+        """The known entries of `version`'s window (`changelog.window`)."""
+        if version not in self._windows:
+            span = window.window(version, self.changelog.published, self._ordered)
+            self._windows[version] = [
+                self.changelog.entry(number) for v in self._ordered if span.holds(v) for number in self.by_version[v]
+            ]
+        return self._windows[version]

@@ -1,0 +1,121 @@
+"""How much a change weighs: the deciding rule's severity, lowered where what changed reaches neither
+the model nor users (a prompt string no captured request holds, `Heard`; a side query; an internal
+switch; a move), raised where its window's notes tell users of it by name (`_told`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container, Sequence
+
+from .. import retrieval
+from ..diff import Change
+from ..pretty import same_statements
+from ..rules import Observed, Rule, severity_rank
+from ..targets import Vocabulary
+from .features import _COMMAND, _SWITCHES, RETRIEVED
+from .index import _Index
+
+_UNHEARD = frozenset(("string", "document"))  # kinds whose texts may or may not reach the model
+# Request code names the query it builds (`querySource:"agent_namer"`); the conversation's own request
+# is the main thread's, the SDK's or compaction's. Others (classifiers, namers, token counts) are side queries.
+_SOURCE = re.compile(r"\b(?:querySource|source)\s*:\s*\"([\w-]+)\"")
+
+
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\n+")
+_FRAGMENT = 40  # characters: a piece of a prompt string this long found in a request is that string sent
+
+
+class Heard:
+    """What the captured runs sent the model (system blocks, tool descriptions, messages), to tell a
+    model-facing prompt string from a UI, telemetry or documentation one by where it went, not by its words."""
+
+    def __init__(self, texts: Sequence[str]):
+        self._sent = "\n".join(" ".join(t.split()) for t in texts)
+
+    def holds(self, text: str) -> bool:
+        """Whether a piece of `text` (between its `${…}` placeholders) was sent: its longest piece,
+        or one of _FRAGMENT characters or more."""
+        pieces = sorted((" ".join(p.split()) for p in _PLACEHOLDER.split(text)), key=len, reverse=True)
+        long = [p for p in pieces if len(p) >= _FRAGMENT] or pieces[:1]
+        return any(p and p in self._sent for p in long)
+
+
+def _heard(change: Change, heard: Heard) -> bool:
+    """Whether a prompt string or document's text (before or after) was seen in a captured request."""
+    return any(isinstance(v, str) and heard.holds(v) for v in (change.before, change.after))
+
+
+def _told(seen: Observed, rules: list[Rule], index: _Index, heard: Heard | None) -> bool:
+    """Whether the notes of its window tell users of this change by name: an env var or setting they
+    spell; a prompt string the model reads (`_reaches_model`) whose slash command or CLI flag
+    (`/goal`) they spell. Such a change is its own finding, not one of a catch-all rule's group."""
+    change = seen.change
+    if change.kind in _SWITCHES:
+        return bool(index.told(change, {change.key}))
+    if change.kind not in _UNHEARD:
+        return False
+    changed = seen.added_text + "\n" + seen.removed_text
+    commands = set(_COMMAND.findall(changed)) if "/" in changed or "--" in changed else set()
+    spelling = index.told(change, commands) if commands else []
+    if not spelling or not _reaches_model([change], rules, heard):  # most strings name no command the notes spell
+        return False
+    # Many entries spell a popular command (`/compact`): the one about this text also shares its other words.
+    words = retrieval.tokens(_COMMAND.sub(" ", changed))
+    return max(index.ranked(words, spelling).values(), default=0.0) >= RETRIEVED
+
+
+def _reaches_model(changes: Sequence[Change], rules: Sequence[Rule], heard: Heard | None) -> bool:
+    """Whether a prompt string or document reaches the model: a matching rule says so
+    (`reaches_model`), or a captured request held it."""
+    return any(rule.reaches_model for rule in rules) or (heard is not None and any(_heard(c, heard) for c in changes))
+
+
+def _side_query(change: Change, vocabulary: Vocabulary) -> str | None:
+    """The side query a request-building function builds (None: not request code, or the main request)."""
+    if change.kind != "request_code":
+        return None
+    sources = {s for v in (change.before, change.after) if isinstance(v, str) for s in _SOURCE.findall(v)}
+    if not sources or sources & vocabulary.main_sources or any(s.startswith(vocabulary.main_prefixes) for s in sources):
+        return None
+    return ", ".join(sorted(sources))  # kinds users set by name, once the changelog tells them of it
+
+
+def _severity(
+    primary: Rule | None,
+    group: list[int],
+    seen: list[Observed],
+    matched: list[list[Rule]],
+    heard: Heard | None,
+    spelled: Container[str],
+    vocabulary: Vocabulary,
+    told: Container[int] = (),
+) -> tuple[str, str | None]:
+    """The deciding rule's severity, unless what changed reaches neither the model nor users: a
+    rename or move that left the text as it was; env vars and settings no changelog entry ever names
+    (`spelled`: internal switches, which change nothing until someone sets them); prompt strings /
+    documents that no captured request holds and no matching rule marks `reaches_model`. Raised to
+    medium: a switch of a model-relevant category (not "other") that its release's notes tell users
+    of (`told`): a way they were given to change what the model gets; a model-facing prompt string
+    for a command they tell users of. (severity, why it changed)."""
+    severity = primary.severity if primary else "low"
+    changes = [seen[i].change for i in group]
+    if all(c.former is not None and c.before == c.after for c in changes):
+        return "low", "the text was renamed or moved unchanged"
+    if all(c.kind in _SWITCHES and c.key not in spelled for c in changes):
+        return "low", "an internal switch: no changelog entry ever names it, so no user was told to set it"
+    topical = primary is not None and primary.category != "other"
+    if all(i in told for i in group) and severity_rank(severity) < severity_rank("medium"):
+        if topical and all(c.kind in _SWITCHES for c in changes):
+            return "medium", "a switch this release's notes tell users of"
+        if all(c.kind in _UNHEARD for c in changes):
+            return "medium", "a prompt the model reads, for a command this release's notes tell users of"
+    if all(c.kind == "request_code" and isinstance(c.before, str) and isinstance(c.after, str) and same_statements(c.before, c.after) for c in changes):
+        return "low", "request code whose statements are unchanged (reordered or re-punctuated): it sends nothing new"
+    sides = {_side_query(c, vocabulary) for c in changes}
+    if None not in sides:
+        return "low", f"a side query ({', '.join(sorted(str(s) for s in sides))}): not the conversation's own request"
+    if heard is None or not all(c.kind in _UNHEARD for c in changes):
+        return severity, None
+    if _reaches_model(changes, [rule for i in group for rule in matched[i]], heard):
+        return severity, None
+    return "low", "not seen in any captured request: UI, telemetry or documentation text"

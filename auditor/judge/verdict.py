@@ -1,0 +1,112 @@
+"""The verdict on one finding and how sure it is: documented, partial (saying what the entries leave
+out) or undocumented (`_verdict`), and its confidence (`_confidence`); see the package's docstring."""
+
+from __future__ import annotations
+
+import re
+
+from ..diff import Change
+from ..rules import Observed, Rule
+from ..targets import Vocabulary
+from .features import _SWITCHES, _Specifics
+from .finding import _MAX_SHOWN, short
+from .index import CAPTURED_AUDIENCE, _Entry, _Index
+
+
+def _confidence(
+    primary: Rule | None,
+    verdict: str,
+    observed: set[str],
+    covered: set[str],
+    mentioning: list[_Entry],
+    at: list[str],
+    any_evidence: bool,
+    index: _Index,
+) -> tuple[float, str]:
+    """(confidence, how it was computed): see the module docstring."""
+    rule_conf = 0.6 if primary is None else 0.9 if primary.structural else 0.75
+    rule_basis = "no rule (other)" if primary is None else "rule matched what the change is" if primary.structural else "rule matched words in the change"
+    if verdict == "undocumented":
+        if all(v not in index.sections for v in at):
+            verdict_conf, basis = 0.95, "no changelog section"
+        elif not any_evidence:
+            verdict_conf, basis = 0.9, "no nearby entry has the evidence words"
+        else:
+            verdict_conf, basis = 0.75, "nearby entries have the evidence words but do not name the change"
+    else:
+        coverage = len(observed & covered) / len(observed) if observed else 1.0
+        own = any(e.version in at for e in mentioning)
+        base, span = (0.6, 0.3) if verdict == "documented" else (0.55, 0.25)
+        verdict_conf = base + span * coverage + (0.1 if own else 0)
+        basis = f"entries name {len(observed & covered)}/{len(observed)} observed names/models/values" + ("" if own else "; only a neighbouring release's notes")
+    return round(rule_conf * verdict_conf, 2), f"{rule_basis} ({rule_conf}) × {basis} ({round(verdict_conf, 2)})"
+
+
+def _verdict(
+    changes: list[Change],
+    specifics: list[_Specifics],
+    seen: list[Observed],
+    members: list[int],
+    mentioning: list[tuple[_Entry, int]],
+    covered: set[str],
+    unmentioned: list[Change],
+    nearest: _Entry | None,
+    vocabulary: Vocabulary,
+) -> tuple[str, str, list[str]]:
+    """(verdict, note, what the changelog leaves out); `nearest`: the entry with the evidence words
+    that retrieval ranks closest to the change, when it ranks it near (RETRIEVED)."""
+    if not mentioning:
+        if nearest is not None:
+            return "undocumented", f"no entry names it; nearest entry with the evidence words ({nearest.version}): {short(nearest.text, 140)}", []
+        return "undocumented", "no changelog entry near these versions mentions it", []
+    missing: list[str] = []
+    entry_models = set().union(*(e.models for e, _ in mentioning))
+    models = set().union(*(s.models for s in specifics)) - covered
+    if models:
+        said = f" (the entry names {', '.join(sorted(entry_models))})" if entry_models else ""
+        missing.append(f"models involved: {', '.join(sorted(models))}{said}")
+    values = set().union(*(s.values for s in specifics)) - covered
+    if values:
+        missing.append(f"values set: {', '.join(sorted(values)[:_MAX_SHOWN])}")
+    names = sorted(set().union(*(s.salient for s in specifics)) - covered)
+    if names:
+        missing.append(f"names: {', '.join(names[:_MAX_SHOWN])}")
+    if any(seen[i].condition == "removed" for i in members) and any(e.audience for e, _ in mentioning):
+        missing.append("audience: the entry speaks of one model, plan or provider, but the condition that limited the change was removed (it now applies to everyone)")
+    limits = {e.limited for e, _ in mentioning}
+    # A scenario of the plan the entry names (Pro subscribers ↔ "Pro/Max plans") is inside its audience.
+    scenarios = sorted({c.scenario for c in changes if c.scenario and not _inside(vocabulary.audiences.get(c.scenario), limits)})
+    if scenarios and None not in limits:
+        missing.append(
+            f"audience: the entry limits it to {', '.join(sorted(str(x) for x in limits))}, but it was also seen with "
+            f"{CAPTURED_AUDIENCE} ({', '.join(scenarios)})"
+        )
+    untold = [sentence for s in specifics for sentence, words in s.sentences if not _spoken_of(sentence, words, covered, mentioning)]
+    if untold:
+        missing.append(f"edits not mentioned: {len(untold)} changed sentence{'s' if len(untold) > 1 else ''}, e.g. {short(untold[0], 120)!r}")
+    removed = [c for c in changes if c.status == "removed" and c.kind not in _SWITCHES]
+    if removed and not any(_REMOVAL.search(e.text) for e, _ in mentioning):
+        missing.append("that it was removed: the entry does not say so")
+    if unmentioned and len(changes) > 1:
+        labels = ", ".join(short(c.label, 60) + (f" ({c.scenario})" if c.scenario else "") for c in unmentioned[:_MAX_SHOWN])
+        missing.append(f"side effects not mentioned: {labels}")
+    if missing:
+        return "partial", "the changelog mentions it but says less than observed: " + "; ".join(missing), missing
+    return "documented", f"named by {len(mentioning)} changelog entr{'y' if len(mentioning) == 1 else 'ies'}", []
+
+
+def _inside(audience: str | None, limits: set[str | None]) -> bool:
+    """Whether a scenario's audience ("Pro subscribers") is one the entries limit the change to ("Pro/Max plans")."""
+    names = set(re.findall(r"\b[A-Z]\w+", audience or ""))
+    return bool(names) and all(limit is not None and any(re.search(rf"\b{n}\b", limit) for n in names) for limit in limits)
+
+
+_REMOVAL = re.compile(r"\b(?:remov|drop|delet|deprecat|retir|no longer|stop(?:s|ped)?\b|disabl|without\b|replac)", re.IGNORECASE)
+
+
+def _spoken_of(sentence: str, words: frozenset[str], covered: set[str], mentioning: list[tuple[_Entry, int]]) -> bool:
+    """Whether a changed sentence (its retrieval `words`) is one the mentioning entries speak of: it
+    holds a name they name, or shares two words with one of them."""
+    if any(name in sentence for name in covered):
+        return True
+    return any(len(words & entry.stems) >= 2 for entry, _ in mentioning)
