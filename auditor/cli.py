@@ -283,7 +283,7 @@ def pin_(ctx, baseline, newest, fmt, scenario_names, scenarios_dir, no_capture, 
 
 def _render(report, fmt: str) -> None:
     if fmt == "json":
-        click.echo(json_report.render(report))
+        json_report.write(report, sys.stdout)
     elif fmt == "markdown":
         click.echo(markdown_report.render(report))
     else:

@@ -252,3 +252,30 @@ def capture_result(model: str = "claude-sonnet-4-6", max_tokens: int = 32000, ef
     if effort:
         body["output_config"] = {"effort": effort}
     return {"status": "ok", "requests": [{"body": body, "headers": {"anthropic-beta": list(betas)}}]}
+
+
+REPORT_SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "report.schema.json").read_text())
+
+
+def read_report(text: str) -> dict:
+    """A JSON report as a reader of docs/json.md sees it: valid against docs/report.schema.json, every text
+    reference resolving and every text referred to, then resolved in place (`before`, `after`, each history
+    step's `value`), so a test asserts on values whether they were written in place or once in `texts`."""
+    import jsonschema  # a dependency of check-jsonschema (the test extra)
+
+    doc = json.loads(text)
+    jsonschema.validate(doc, REPORT_SCHEMA, cls=jsonschema.Draft202012Validator)
+    texts, used = doc["texts"], set()
+
+    def resolve(item: dict, name: str, ref: str) -> None:
+        if ref in item:
+            used.add(item[ref])
+            item[name] = texts[item.pop(ref)]
+
+    for change in doc["changes"]:
+        resolve(change, "before", "before_text")
+        resolve(change, "after", "after_text")
+        for step in change["history"]:
+            resolve(step, "value", "text")
+    assert used == set(texts), "texts holds texts nothing refers to"
+    return doc

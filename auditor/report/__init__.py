@@ -18,7 +18,7 @@ from ..judge import STATUS_WORDS, VERDICTS, short
 from ..rules import severity_rank
 from ..targets import Target
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: long texts written once, in `texts`, by digest (docs/json.md)
 
 KIND_TITLES = kinds.TITLES
 LONG_TEXT_KINDS = kinds.LONG_TEXT
