@@ -28,7 +28,7 @@ class Texts:
 
     def __init__(self) -> None:
         self.by_digest: dict[str, str] = {}
-        self._digests: dict[int, str] = {}
+        self._digests: dict[int, tuple[str, str]] = {}  # id -> (the text, kept alive so its id is not reused; digest)
 
     def ref(self, value: Any) -> str | None:
         """The digest `value` is written as, or None when it is written as itself."""
@@ -36,9 +36,9 @@ class Texts:
             return None
         known = self._digests.get(id(value))
         if known is None:
-            known = self._digests[id(value)] = digest(value)
-            self.by_digest.setdefault(known, value)
-        return known
+            known = self._digests[id(value)] = (value, digest(value))
+            self.by_digest.setdefault(known[1], value)
+        return known[1]
 
     def add(self, changes: Iterable[Change]) -> None:
         for change in changes:
