@@ -91,3 +91,18 @@ def test_json_of_a_lone_surrogate_is_valid_utf8():
     text.encode("utf-8")  # strict: no surrogate left in the output
     assert (doc["changes"][0]["before"], doc["changes"][0]["after"]) == ("\udfff", lone)
     assert doc["texts"] == {hashlib.sha256(lone.encode("utf-8", "surrogatepass")).hexdigest(): lone}
+
+
+def test_json_writes_an_edited_document_as_the_lines_it_changes():
+    lines = [f"{i}. Use the tool named in step {i} when the user asks for it, and say so.\r" for i in range(200)]
+    steps = ["\n".join(lines)]
+    for n in range(1, 6):  # five releases, each editing two lines and adding one
+        lines = [*lines[:n], f"new line {n}", *lines[n + 1 : 150], f"{lines[150]} (edited {n})", *lines[151:]]
+        steps.append("\n".join(lines) + "\n" * (n % 2))
+    doc_change = Change(kind="document", key="guide.md", label="guide.md", before=steps[0], after=steps[-1], introduced_in="1.0.1",
+                        changed_in=tuple(f"1.0.{n}" for n in range(1, 6)), history=tuple((f"1.0.{n}", steps[n]) for n in range(1, 6)))
+    text, doc = _json_report([doc_change])
+    assert [s["value"] for s in doc["changes"][0]["history"]] == steps[1:] and doc["changes"][0]["before"] == steps[0]
+    written = list(json.loads(text)["texts"].values())
+    assert written[0] == steps[0] and all(set(entry) == {"base", "lines"} for entry in written[1:])
+    assert len(text) < 1.5 * len(steps[0])  # six versions of the document, hardly bigger than one

@@ -1,10 +1,13 @@
 """Versioned JSON, written as it goes: the whole history is ~20,000 changes whose long texts recur in
 `before`, `after` and every step of `history` (and in other changes), so each long text is written once,
-in `texts`, keyed by its digest, and nothing holds the whole document in memory. The format is a
-contract: docs/json.md says what every field means and how a text reference resolves."""
+in `texts`, keyed by its digest, and nothing holds the whole document in memory. A text that is the next
+step of another (an embedded document edited release after release) is written as the lines it
+changes in that one, when that is less than half its size. The format is a contract: docs/json.md says
+what every field means and how a text reference resolves."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json as _json
 import re
@@ -22,28 +25,64 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+Edit = tuple[int, int, list[str]]  # base lines [start, end) replaced by these lines
+
+
+def line_edits(base: str, text: str) -> list[Edit]:
+    """`text` as edits of `base`, both split into lines at "\\n" (and nothing else, so that every
+    language splits them alike), in order: applied from the last to the first, each replacing base lines
+    [start, end) by its lines, they turn `base` into `text`. Common first and last lines are set aside
+    before difflib aligns the rest: an edited document is mostly both."""
+    a, b = base.split("\n"), text.split("\n")
+    head, most = 0, min(len(a), len(b))
+    while head < most and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < most - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    middle = difflib.SequenceMatcher(None, a[head : len(a) - tail], b[head : len(b) - tail])
+    return [(head + i1, head + i2, b[head + j1 : head + j2]) for op, i1, i2, j1, j2 in middle.get_opcodes() if op != "equal"]
+
+
 class Texts:
     """The long texts of a report's changes by digest, each hashed once (a text shared by many changes
-    and steps is one object in memory, so it is known by its identity)."""
+    and steps is one object in memory, so it is known by its identity), as they are written: the text,
+    or {"base": digest, "lines": edits} for one written as the lines it changes in an earlier text."""
 
     def __init__(self) -> None:
-        self.by_digest: dict[str, str] = {}
+        self.by_digest: dict[str, str | dict[str, Any]] = {}
         self._digests: dict[int, tuple[str, str]] = {}  # id -> (the text, kept alive so its id is not reused; digest)
 
-    def ref(self, value: Any) -> str | None:
-        """The digest `value` is written as, or None when it is written as itself."""
+    def ref(self, value: Any, base: tuple[str, str] | None = None) -> str | None:
+        """The digest `value` is written as, or None when it is written as itself. A text not seen
+        before is kept as its edits of `base` (digest, text: one already kept) when they are less than
+        half its size."""
         if not isinstance(value, str) or len(value) < TEXT_MIN:
             return None
         known = self._digests.get(id(value))
         if known is None:
             known = self._digests[id(value)] = (value, digest(value))
-            self.by_digest.setdefault(known[1], value)
+            if known[1] not in self.by_digest:
+                self.by_digest[known[1]] = self._written(value, base)
         return known[1]
 
+    @staticmethod
+    def _written(text: str, base: tuple[str, str] | None) -> str | dict[str, Any]:
+        if base is None or "\n" not in text:
+            return text
+        edits = line_edits(base[1], text)
+        size = sum(16 + sum(len(line) + 4 for line in new) for _, _, new in edits)
+        return {"base": base[0], "lines": edits} if size < len(text) // 2 else text
+
     def add(self, changes: Iterable[Change]) -> None:
+        """Every long text of these changes, a change's steps in order (each may be kept as its edits of
+        the one before)."""
         for change in changes:
-            for value in (change.before, change.after, *(v for _, v in change.history)):
-                self.ref(value)
+            previous = None
+            for value in (change.before, *(v for _, v in change.history), change.after):
+                ref = self.ref(value, previous)
+                if ref is not None:
+                    previous = (ref, value)
 
 
 def change_json(change: Change, texts: Texts) -> dict[str, Any]:
@@ -89,8 +128,9 @@ def _write_block(out: TextIO, name: str, brackets: str, lines: Iterator[str], la
 
 
 def write(report: DiffReport, out: TextIO) -> None:
-    """The report as JSON on `out`, written as it goes: the header, `findings`, `texts` (before anything
-    refers to them, so a streaming reader can resolve as it reads), then `changes`."""
+    """The report as JSON on `out`, written as it goes: the header, `findings`, `texts` (each text after
+    the one it edits, and all before anything refers to them, so a streaming reader can resolve as it
+    reads), then `changes`."""
     texts = Texts()
     texts.add(report.changes)
     header = {
