@@ -1,4 +1,4 @@
-"""Versioned JSON, written as it goes: the whole history is ~20,000 changes whose long texts recur in
+"""Versioned JSON, written as it goes: the whole history is ~47,000 changes whose long texts recur in
 `before`, `after` and every step of `history` (and in other changes), so each long text is written once,
 in `texts`, keyed by its digest, and nothing holds the whole document in memory. A text that is the next
 step of another (an embedded document edited release after release) is written as the lines it
