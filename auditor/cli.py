@@ -38,7 +38,8 @@ DEBUG_ENV = "AUDITOR_DEBUG"
 
 class AuditGroup(click.Group):
     """Every failure ends as one line and a non-zero exit: library errors as themselves, Ctrl-C as exit
-    130, and anything unexpected as one line naming the command (AUDITOR_DEBUG=1 shows the traceback)."""
+    130, a closed output pipe as exit 141 without a word, and anything unexpected as one line naming the
+    command (AUDITOR_DEBUG=1 shows the traceback)."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -50,6 +51,12 @@ class AuditGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted; nothing half-written was kept.", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # the reader stopped reading (`| head`): a streamed report ends there, quietly
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+            except (OSError, ValueError):
+                pass
+            sys.exit(141)  # 128 + SIGPIPE, as the shell reports any program the closed pipe stopped
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:

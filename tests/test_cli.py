@@ -3,6 +3,8 @@
 import dataclasses
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -362,3 +364,13 @@ def test_show_prints_data_as_written(npm, env):
     npm.release("2.1.1", cli_js(NAMES_A, terse_text="Usage: /effort [low|medium|high], then [bold]stop[/bold]."), native=False)
     out = run("show", "2.1.1", "--kind", "prompt_section").output + run("show", "2.1.1", "--section", "anti_verbosity").output
     assert out.count("Usage: /effort [low|medium|high], then [bold]stop[/bold].") == 2
+
+
+def test_a_reader_that_stops_reading_ends_the_run_quietly():
+    code = ("import click\nfrom auditor.cli import AuditGroup\n@click.group(cls=AuditGroup)\ndef group(): pass\n"
+            "@group.command()\ndef spill():\n    while True: click.echo('x' * 1000)\ngroup()")
+    proc = subprocess.Popen([sys.executable, "-c", code, "spill"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout and proc.stderr
+    proc.stdout.read(10)
+    proc.stdout.close()  # as `| head` does
+    assert proc.wait(timeout=120) == 141 and proc.stderr.read() == b""
