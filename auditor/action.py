@@ -197,7 +197,8 @@ def run(
                                                      severity=settings.severity, summary_url=None, limit=share))
         if failures:
             outcome.failures[version] = failures
-        (outcome.report_path / f"{version}.json").write_text(json_report.render(report), encoding="utf-8")
+        with (outcome.report_path / f"{version}.json").open("w", encoding="utf-8") as out:
+            json_report.write(report, out)
         (outcome.report_path / f"{version}.md").write_text(markdown_report.render(report), encoding="utf-8")
         if github is None:
             echo(body)

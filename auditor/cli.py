@@ -50,7 +50,8 @@ def _terminate(signum: int, frame: object) -> None:
 
 class AuditGroup(click.Group):
     """Every failure ends as one line and a non-zero exit: library errors as themselves, Ctrl-C as exit
-    130, and anything unexpected as one line naming the command (AUDITOR_DEBUG=1 shows the traceback)."""
+    130, a closed output pipe as exit 141 without a word, and anything unexpected as one line naming the
+    command (AUDITOR_DEBUG=1 shows the traceback)."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -63,6 +64,12 @@ class AuditGroup(click.Group):
             terminated = isinstance(exc, Terminated)
             click.echo(f"{'Terminated' if terminated else 'Interrupted'}; nothing half-written was kept.", err=True)
             sys.exit(128 + (signal.SIGTERM if terminated else signal.SIGINT))
+        except BrokenPipeError:  # the reader stopped reading (`| head`): a streamed report ends there, quietly
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+            except (OSError, ValueError):
+                pass
+            sys.exit(141)  # 128 + SIGPIPE, as the shell reports any program the closed pipe stopped
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:
@@ -342,7 +349,7 @@ def pin_(ctx, baseline, newest, fmt, accepted, candidates, scenario_names, scena
 
 def _render(report, fmt: str) -> None:
     if fmt == "json":
-        click.echo(json_report.render(report))
+        json_report.write(report, sys.stdout)
     elif fmt == "markdown":
         click.echo(markdown_report.render(report))
     else:

@@ -2,7 +2,7 @@
 every release of the range, timed as the user runs them (a child process each, `/usr/bin/time -v`).
 
     .venv/bin/python benchmarks/bench_range.py --db /path/to/full.db [--from 2.1.109] [--to 2.1.332]
-        [--rounds 3] [--profile]
+        [--rounds 3] [--profile] [--json] [--against OTHER_VENV/bin/python]
 
 Targets (issue 7, part 4): the 200-release diff 2.1.109 → 2.1.332 in ≤ 20 s and ≤ 1 GB peak RSS, and
 memory that grows with the changes, not with releases × facts. The machines are shared and noisy, so
@@ -11,12 +11,16 @@ interpreter with auditor imported, and the diff of the range's first 10 releases
 afresh before every run: a diff saves its judgement in the store, and a warm run would hide the
 judge's cost (and may save the registry's release list). --profile adds a cProfile of the long
 diff in this process: where the time goes (diff, judge, rendering), top 10 by own time.
+--json also times the long diff with `--format json` (issue 16: ≤ 1 GB peak, a fraction of schema 1's
+193 MB), with the size of what it wrote; --against runs that JSON diff with another installation too
+(e.g. a wheel of main), in the same run, each round alternating between them.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import io
 import os
 import pstats
@@ -42,21 +46,26 @@ class Run:
     wall: float  # seconds
     cpu: float  # user + system seconds
     peak_mb: float
+    out_mb: float = 0.0  # what it wrote on stdout
 
     def __str__(self) -> str:
-        return f"{self.wall:6.1f} s wall, {self.cpu:6.1f} s cpu, peak RSS {self.peak_mb:6.0f} MB"
+        return f"{self.wall:6.1f} s wall, {self.cpu:6.1f} s cpu, peak RSS {self.peak_mb:6.0f} MB, output {self.out_mb:6.1f} MB"
 
 
 def measure(argv: list[str], rounds: int, env: dict[str, str], before: Callable[[], None] = lambda: None) -> Run:
     """Best of `rounds` (by wall time) of one command, `before` run before each; fails loudly if the command does."""
-    runs = []
-    for _ in range(rounds):
-        before()
-        done = subprocess.run([TIME, "-v", *argv], capture_output=True, text=True, env=env)
-        if done.returncode not in (0, 1):  # 1: --fail-on style verdicts are not failures here
-            raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-        runs.append(_parse(done.stderr))
-    return min(runs, key=lambda r: r.wall)
+    return min((measure_once(argv, env, before) for _ in range(rounds)), key=lambda r: r.wall)
+
+
+def measure_once(argv: list[str], env: dict[str, str], before: Callable[[], None] = lambda: None) -> Run:
+    """One run under `/usr/bin/time -v`, its output written to a file (never held here) and weighed."""
+    before()
+    with tempfile.TemporaryFile() as out:
+        done = subprocess.run([TIME, "-v", *argv], stdout=out, stderr=subprocess.PIPE, text=True, env=env)
+        size = out.seek(0, os.SEEK_END)
+    if done.returncode not in (0, 1):  # 1: --fail-on style verdicts are not failures here
+        raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return dataclasses.replace(_parse(done.stderr), out_mb=size / 1e6)
 
 
 def _parse(report: str) -> Run:
@@ -99,6 +108,11 @@ def profile(db: Path, low: str, high: str) -> str:
     return out.getvalue()
 
 
+def _audit(python: Path) -> str:
+    """The `audit` installed beside an interpreter."""
+    return shutil.which("audit", path=str(python.parent)) or "audit"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, required=True, help="a store holding every release of the range (copied first)")
@@ -106,6 +120,9 @@ def main() -> None:
     parser.add_argument("--to", dest="high", help="default: the newest stored release")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--json", action="store_true", help="also the long diff with --format json")
+    parser.add_argument("--against", type=Path, action="append", default=[], metavar="PYTHON",
+                        help="another installation's python: its long JSON diff too, rounds alternating (implies --json)")
     args = parser.parse_args()
     stored = stored_versions(args.db)
     high = args.high or max(stored, key=parse)
@@ -122,7 +139,7 @@ def main() -> None:
                 source.backup(copy)
 
         fresh()
-        audit = [shutil.which("audit", path=str(Path(sys.executable).parent)) or "audit", "--db", str(db)]
+        audit = [_audit(Path(sys.executable)), "--db", str(db)]
         short, long = (versions[0], versions[10]), (versions[0], high)
         print(f"store {args.db}: {len(versions)} releases {versions[0]} … {high}; best of {args.rounds}")
         start = measure([sys.executable, "-c", "import auditor.cli, auditor.audit, auditor.judge"], args.rounds, env)
@@ -138,6 +155,15 @@ def main() -> None:
             f"long vs 11-release diff: {span:.1f}x the releases, {whole.cpu / ten.cpu:.1f}x the cpu, "
             f"{(whole.peak_mb - start.peak_mb) / max(ten.peak_mb - start.peak_mb, 1):.1f}x the memory above import"
         )
+        if args.json or args.against:
+            installs = [Path(sys.executable), *args.against]
+            runs: dict[Path, list[Run]] = {python: [] for python in installs}
+            for _ in range(args.rounds):  # alternating, so that each sees the same moments of the machine's load
+                for python in installs:
+                    argv = [_audit(python), "--db", str(db), "diff", *long, "--no-capture", "--format", "json"]
+                    runs[python].append(measure_once(argv, env, fresh))
+            for python, done in runs.items():
+                print(f"diff {long[0]} {long[1]} --format json   {min(done, key=lambda r: r.wall)}   ({python})")
         if args.profile:
             fresh()
             print(profile(db, *long))

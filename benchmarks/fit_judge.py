@@ -6,7 +6,7 @@ paired with each entry of its window that shares something with it (`judge.Pair`
 logistic regression with an L2 penalty gives the probability that an entry describes the change.
 
     export AUDITOR_CHANGELOG=/work/shared/data/claude-code-changelog.bundle
-    .venv/bin/python benchmarks/fit_judge.py --db /tmp/me.db [--per-release] [--write rules/linkage.json]
+    .venv/bin/python benchmarks/fit_judge.py --db /tmp/me.db [--per-release] [--write /tmp/linkage.json]
 
 For each range held out in turn, the model is fitted on the others and scored on it, beside the judge's
 hand-made rule on the very same pairs (same run): per labelled real change, whether the verdict is

@@ -268,3 +268,41 @@ def capture_result(model: str = "claude-sonnet-4-6", max_tokens: int = 32000, ef
     if effort:
         body["output_config"] = {"effort": effort}
     return {"status": "ok", "requests": [{"body": body, "headers": {"anthropic-beta": list(betas)}}]}
+
+
+REPORT_SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "report.schema.json").read_text())
+
+
+def read_report(text: str) -> dict:
+    """A JSON report as a reader of docs/json.md sees it: valid against docs/report.schema.json, each text
+    (written whole or as line edits of an earlier one) matching its digest, every text reference resolving
+    and every text referred to, then resolved in place (`before`, `after`, each history step's `value`),
+    so a test asserts on values whether they were written in place or once in `texts`."""
+    import jsonschema  # a dependency of check-jsonschema (the test extra)
+
+    doc = json.loads(text)
+    jsonschema.validate(doc, REPORT_SCHEMA, cls=jsonschema.Draft202012Validator)
+    texts: dict[str, str] = {}
+    for key, entry in doc["texts"].items():  # each after the one it edits
+        if isinstance(entry, dict):
+            assert entry["base"] in texts, "a text edits one written after it"
+            lines = texts[entry["base"]].split("\n")
+            for start, end, new in reversed(entry["lines"]):
+                lines[start:end] = new
+            entry = "\n".join(lines)
+        assert hashlib.sha256(entry.encode("utf-8", "surrogatepass")).hexdigest() == key
+        texts[key] = entry
+    used = set()
+
+    def resolve(item: dict, name: str, ref: str) -> None:
+        if ref in item:
+            used.add(item[ref])
+            item[name] = texts[item.pop(ref)]
+
+    for change in doc["changes"]:
+        resolve(change, "before", "before_text")
+        resolve(change, "after", "after_text")
+        for step in change["history"]:
+            resolve(step, "value", "text")
+    assert used == set(texts), "texts holds texts nothing refers to"
+    return doc

@@ -17,7 +17,7 @@ from auditor import action, targets
 from auditor.cli import cli
 from auditor.store import Store
 
-from builders import LINUX, NAMES_A, cli_js, fake_program
+from builders import LINUX, NAMES_A, cli_js, fake_program, read_report
 
 ROOT = Path(__file__).parent.parent
 
@@ -58,7 +58,8 @@ def test_first_run_creates_the_issue_and_one_comment_a_rerun_updates_it(releases
     assert outputs(actions_env) == {"new_versions": '["2.1.113"]', "undocumented_count": outputs(actions_env)["undocumented_count"],
                                     "recommendation": outputs(actions_env)["recommendation"], "report_path": str(actions_env / "auditor-report"),
                                     "pin": "Stay on 2.1.2: no newer release qualifies."}
-    assert (actions_env / "auditor-report" / "2.1.113.json").is_file() and (actions_env / "auditor-report" / "2.1.113.md").is_file()
+    assert read_report((actions_env / "auditor-report" / "2.1.113.json").read_text())["to"] == "2.1.113"
+    assert (actions_env / "auditor-report" / "2.1.113.md").is_file()
     assert "Claude Code 2.1.113" in (actions_env / "summary.md").read_text()
 
     github.calls.clear()

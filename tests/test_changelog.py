@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -195,8 +196,8 @@ def _push(work: git.Repo, files: dict[str, str], when: datetime) -> str:
 def test_git_walk_is_oldest_first_and_only_commits_touching_the_file(remote, tmp_path: Path) -> None:
     url, _, shas = remote
     repo = repository.sync(url, tmp_path / "cache")
-    assert Path(repo.git_dir).parent == tmp_path / "cache" / "changelog"
-    assert repo.bare
+    assert repo.parent == tmp_path / "cache" / "changelog"
+    assert git.Repo(repo).bare
     walk = list(repository.file_versions(repo, "CHANGELOG.md"))
     assert [v.sha for v in walk] == shas
     assert [v.text for v in walk] == [V1, V2, V3, V4]
@@ -270,6 +271,30 @@ def test_second_run_does_no_work(remote, tmp_path: Path, monkeypatch: pytest.Mon
     assert len(calls) == 1
     assert history.last_commit == newest
     assert history.sections["1.0.3"].first_sha == newest
+
+
+def test_a_warm_read_needs_no_gitpython(remote, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url, work, _ = remote
+    history = ChangelogHistory()
+    text, folded = repository.read(url, "CHANGELOG.md", tmp_path, history)
+    assert folded == 4 and text == V4.removesuffix("\n")  # the file at HEAD, as gitpython gave it
+    with monkeypatch.context() as hidden:
+        hidden.setitem(sys.modules, "git", None)  # `import git` fails in here
+        assert repository.read(url, "CHANGELOG.md", tmp_path, history, known=text) == (text, 0)
+    _push(work, {"CHANGELOG.md": "## 1.0.3\n\n- New\n\n" + V4}, T0 + timedelta(days=6))
+    with monkeypatch.context() as hidden, pytest.raises(ImportError):  # a new commit to fold: that walk is gitpython's
+        hidden.setitem(sys.modules, "git", None)
+        repository.read(url, "CHANGELOG.md", tmp_path, history, known=text)
+
+
+def test_a_repository_url_is_never_an_option_to_git(tmp_path: Path) -> None:
+    planted = tmp_path / "planted"
+    with pytest.raises(ChangelogError) as caught:
+        repository.sync(f"--upload-pack=touch {planted}", tmp_path / "cache")
+    assert "\n" not in str(caught.value) and not planted.exists()
+    with pytest.raises(ChangelogError):
+        repository.sync(f"ext::sh -c touch% {planted}", tmp_path / "cache")
+    assert not planted.exists()
 
 
 def test_force_pushed_history_is_walked_again(remote, tmp_path: Path) -> None:
@@ -672,7 +697,7 @@ def test_real_changelog_history(tmp_path: Path) -> None:
     repo = repository.sync(str(BUNDLE), tmp_path)
     history = ChangelogHistory()
     assert changelog.update(history, repository.file_versions(repo, "CHANGELOG.md")) == 414
-    newest = changelog.parse(repo.commit("HEAD").tree["CHANGELOG.md"].data_stream.read().decode())
+    newest = changelog.parse(repository.run_git(repo, "show", "HEAD:CHANGELOG.md"))
     assert newest[0].version == "2.1.240"
     assert len(newest) >= 372
     assert history.edited()
@@ -694,7 +719,7 @@ def test_a_copy_knows_until_its_newest_commit_its_read_or_its_file(remote, https
 def test_the_history_as_of_a_day_is_what_folding_the_commits_until_then_gives(remote) -> None:
     url, _, _ = remote
     history = ChangelogHistory()
-    repo = git.Repo(url)
+    repo = Path(url)
     history_module.update(history, repository.file_versions(repo, "CHANGELOG.md"))
     for days in (0, 1, 3, 4, 5):
         when = T0 + timedelta(days=days, hours=1)

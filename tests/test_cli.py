@@ -3,6 +3,8 @@
 import dataclasses
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from auditor.cli import cli
 from auditor.store import Store
 from auditor.targets import ChangelogSource
 
-from builders import LINUX, MAIN, NAMES_A, cli_js, fake_program, js_package, sri, tgz
+from builders import LINUX, MAIN, NAMES_A, cli_js, fake_program, js_package, read_report, sri, tgz
 
 
 def run(*args, capture: bool = False):
@@ -93,8 +95,8 @@ def test_renames_only_release_has_no_changes(releases):
 def test_diff_across_the_packaging_switch_json(releases):
     result = run("diff", "2.1.1", "2.1.114", "--format", "json")
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.stdout)
-    assert doc["schema_version"] == 1 and doc["from"] == "2.1.1" and doc["to"] == "2.1.114"
+    doc = read_report(result.stdout)
+    assert doc["schema_version"] == 2 and doc["from"] == "2.1.1" and doc["to"] == "2.1.114"
     assert doc["versions"] == ["2.1.1", "2.1.2", "2.1.113", "2.1.114"]
     got = {(c["kind"], c["key"]): c for c in doc["changes"]}
     cond = got[("section_condition", "anti_verbosity")]
@@ -202,7 +204,7 @@ def test_diff_captures_what_each_release_sends(npm, env, tmp_path):
     (scenarios / "hello.toml").write_text('mode = "print"\nprompt = "Say hello."\nroute = "base-url"\n')
     result = run("diff", "2.1.113", "2.1.114", "--format", "json", "--scenario", "hello", "--scenarios-dir", str(scenarios), capture=True)
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.stdout)
+    doc = read_report(result.stdout)
     assert doc["scenarios"] == ["hello"]
     (change,) = [c for c in doc["changes"] if c["kind"] == "request_param"]
     assert change["key"] == "turn 0: output_config" and change["after"] == {"effort": "low"}
@@ -212,7 +214,7 @@ def test_diff_captures_what_each_release_sends(npm, env, tmp_path):
 
 
 def test_findings_lead_the_report_and_fail_on_sets_the_exit_code(releases):
-    doc = json.loads(run("diff", "2.1.1", "2.1.114", "--format", "json").stdout)
+    doc = read_report(run("diff", "2.1.1", "2.1.114", "--format", "json").stdout)
     verdicts = {f["title"]: f["verdict"] for f in doc["findings"]}
     guard = next(t for t in verdicts if "anti_verbosity" in t and "unconditional" in t)
     assert verdicts[guard] == "undocumented"
@@ -269,7 +271,7 @@ def test_unreachable_changelog_still_reports_changes(releases, monkeypatch, tmp_
     )
     monkeypatch.setattr(targets, "get", lambda name: offline)
     result = run("diff", "2.1.1", "2.1.114", "--format", "json")
-    doc = json.loads(result.stdout)
+    doc = read_report(result.stdout)
     assert result.exit_code == 0 and doc["findings"] == [] and doc["changes"]
     assert any(note.startswith("no changelog could be read (") for note in doc["notes"])
     assert "nothing can be judged" in one_line_error(run("pin", "--from", "2.1.1", "--no-capture"))
@@ -281,7 +283,7 @@ def test_changelog_from_a_releases_page(releases, monkeypatch):
     page = _releases_page([_release_section("2.1.114", "2026-04-04T00:00:00Z", "<ul><li>Feature flag tengu_quiet_flag is on by default</li></ul>")])
     releases.blobs["/owner/repo/releases"] = page.encode()
     monkeypatch.setenv("AUDITOR_CHANGELOG", releases.url + "/owner/repo/releases")
-    doc = json.loads(run("diff", "2.1.113", "2.1.114", "--format", "json").stdout)
+    doc = read_report(run("diff", "2.1.113", "2.1.114", "--format", "json").stdout)
     assert doc["changelog"].endswith("/owner/repo/releases")
     flag = next(f for f in doc["findings"] if "tengu_quiet_flag" in f["title"])
     assert flag["verdict"] in ("documented", "partial") and flag["changelog_refs"][0]["version"] == "2.1.114"
@@ -442,3 +444,13 @@ def test_pin_formats_for_the_bots(releases):
 
 def test_pin_refuses_what_is_no_finding_id(releases):
     assert "is not a finding id" in one_line_error(run("pin", "--from", "2.1.1", "--no-capture", "--accept", "../etc/passwd"))
+
+
+def test_a_reader_that_stops_reading_ends_the_run_quietly():
+    code = ("import click\nfrom auditor.cli import AuditGroup\n@click.group(cls=AuditGroup)\ndef group(): pass\n"
+            "@group.command()\ndef spill():\n    while True: click.echo('x' * 1000)\ngroup()")
+    proc = subprocess.Popen([sys.executable, "-c", code, "spill"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout and proc.stderr
+    proc.stdout.read(10)
+    proc.stdout.close()  # as `| head` does
+    assert proc.wait(timeout=120) == 141 and proc.stderr.read() == b""

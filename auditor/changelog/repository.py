@@ -1,8 +1,9 @@
 """The git source: CHANGELOG.md in a repository (URL, clone or bundle), whose history tells when each
 line appeared and whether it was rewritten later.
 
-gitpython is imported only here, when a repository is read: a warm run whose file did not change
-asks git one question (the newest commit that touched the file) after its fetch.
+The clone, fetch and the questions a warm run asks (the newest commit that touched the file, the file at
+HEAD) are plain `git` commands; gitpython is imported only to walk commits the history lacks, so a warm
+run whose file did not change does not pay for importing it.
 """
 
 from __future__ import annotations
@@ -11,33 +12,46 @@ import hashlib
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..errors import ChangelogError
 from .history import ChangelogHistory, FileVersion, update
 
-if TYPE_CHECKING:
-    import git
-
 _NO_PROMPT = {"GIT_TERMINAL_PROMPT": "0"}  # a wrong GitHub URL asks for a password; fail instead of hanging
+
+
+class GitFailed(Exception):
+    """A git command failed; the message is git's last words."""
+
+
+def run_git(repo: Path | None, *args: str) -> str:
+    """Run git (in the bare repository `repo`, when given) without prompting; its output, less the final
+    newline (as gitpython gives it)."""
+    where = [f"--git-dir={repo}"] if repo is not None else []  # never a repository found above `repo`
+    try:
+        done = subprocess.run(["git", "-c", "protocol.ext.allow=never", *where, *args], capture_output=True,
+                              env={**os.environ, **_NO_PROMPT}, check=False)
+    except OSError as exc:
+        raise GitFailed(f"cannot run git: {exc.strerror or exc}") from exc
+    if done.returncode != 0:
+        raise GitFailed(_last_line(done.stderr))
+    return done.stdout.decode("utf-8", "replace").removesuffix("\n")
 
 
 def read(url: str, path: str, cache_dir: Path, history: ChangelogHistory, known: str | None = None) -> tuple[str, int]:
     """The file's text at HEAD, after folding the commits `history` lacks into it (in place); and how
     many commits were folded. `known` is the text as `history`'s last commit left it: when no commit
     since touched the file, it is the answer."""
-    import git
-
     repo = sync(url, cache_dir)
     try:
-        if known is not None and history.last_commit is not None and repo.git.rev_list("-1", "HEAD", "--", path) == history.last_commit:
+        if known is not None and history.last_commit is not None and run_git(repo, "rev-list", "-1", "HEAD", "--", path) == history.last_commit:
             return known, 0
         folded = update(history, file_versions(repo, path, after=history.last_commit))
-        return repo.git.show(f"HEAD:{path}"), folded
-    except git.GitCommandError as exc:
-        raise ChangelogError(f"{url} has no {path}: {_last_line(exc.stderr)}") from exc
+        return run_git(repo, "show", f"HEAD:{path}"), folded
+    except GitFailed as exc:
+        raise ChangelogError(f"{url} has no {path}: {exc}") from exc
 
 
 def safe_name(url: str) -> str:
@@ -46,59 +60,58 @@ def safe_name(url: str) -> str:
     return f"{slug}-{hashlib.sha256(url.encode()).hexdigest()[:10]}"
 
 
-def sync(url: str, cache_dir: Path) -> git.Repo:
-    """A bare clone of `url` under `cache_dir/changelog/`, cloned the first time and fetched after.
+def sync(url: str, cache_dir: Path) -> Path:
+    """A bare clone of `url` under `cache_dir/changelog/` (its path), cloned the first time and fetched after.
 
     The clone is made beside its final place and renamed in, so an interrupted clone never leaves a
     half repository that later runs would trust.
     """
-    import git
-
     dest = Path(cache_dir) / "changelog" / safe_name(url)
     try:
         if dest.exists():
             try:
-                repo = git.Repo(dest)
-            except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+                run_git(dest, "rev-parse", "--git-dir")
+            except GitFailed:  # not a repository (any more): cloned again
                 shutil.rmtree(dest)
             else:
-                with repo.git.custom_environment(**_NO_PROMPT):
-                    repo.git.fetch("origin", "+refs/heads/*:refs/heads/*", "--prune")
-                return repo
+                run_git(dest, "fetch", "origin", "+refs/heads/*:refs/heads/*", "--prune")
+                return dest
         dest.parent.mkdir(parents=True, exist_ok=True)
         partial = dest.with_name(f"{dest.name}.partial-{os.getpid()}")
         shutil.rmtree(partial, ignore_errors=True)
         try:
-            git.Repo.clone_from(url, partial, bare=True, env=_NO_PROMPT)
-        except git.GitCommandError:
+            run_git(None, "clone", "--bare", "--", url, str(partial))
+        except GitFailed:
             shutil.rmtree(partial, ignore_errors=True)
             raise
         try:
             partial.rename(dest)
         except OSError:  # another process finished its clone first: use theirs
             shutil.rmtree(partial, ignore_errors=True)
-        return git.Repo(dest)
-    except git.GitCommandError as exc:
-        raise ChangelogError(f"cannot get changelog repository {url}: {_last_line(exc.stderr)}") from exc
+        return dest
+    except GitFailed as exc:
+        raise ChangelogError(f"cannot get changelog repository {url}: {exc}") from exc
 
 
-def file_versions(repo: git.Repo, path: str, after: str | None = None, rev: str = "HEAD") -> Iterator[FileVersion]:
-    """Every commit that touched `path`, oldest first, with the file's text at that commit.
+def file_versions(repo: Path, path: str, after: str | None = None, rev: str = "HEAD") -> Iterator[FileVersion]:
+    """Every commit that touched `path` in the bare repository `repo` (from `sync`), oldest first, with
+    the file's text at that commit.
 
     With `after` (the last commit already folded) only newer commits are read, so a rerun costs nothing;
     if `after` is not in the history any more (a force-push), the whole history is walked again.
     """
     import git
 
+    walk = git.Repo(repo)
     revs = rev
     if after is not None:
         try:
-            repo.git.merge_base("--is-ancestor", after, rev)  # fails when it is not (or is unknown here)
+            walk.git.merge_base("--is-ancestor", after, rev)  # fails when it is not (or is unknown here)
             revs = f"{after}..{rev}"
         except git.GitCommandError:
             pass
     try:
-        for commit in repo.iter_commits(revs, paths=path, reverse=True):
+        for commit in walk.iter_commits(revs, paths=path, reverse=True):
             try:
                 blob = commit.tree / path
             except KeyError:  # the commit deleted the file

@@ -16,7 +16,7 @@ from ..pretty import pretty_code
 from ..rules import severity_rank
 from ..targets import Target
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: long texts written once, in `texts`, by digest (docs/json.md)
 
 KIND_TITLES = kinds.TITLES
 LONG_TEXT_KINDS = kinds.LONG_TEXT
