@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _SEMVER = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a long range's judgement orders the same few hundred versions millions of times
 def parse(version: str) -> tuple:
     """A sort key for a version string; raises ValueError on anything that is not semver."""
     m = _SEMVER.match(version.strip())

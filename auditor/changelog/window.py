@@ -41,16 +41,31 @@ class Window:
 def window(version: str, published: Mapping[str, str | None] | None, sections: Sequence[str] = ()) -> Window:
     """`version`'s window: one published release on each side (stable releases only); without publish
     times, the neighbouring changelog sections, and never closed."""
-    ordered = vers.sort(v for v in (published or {}) if not vers.is_prerelease(v)) or vers.sort(set(sections) | {version})
-    keys = [vers.parse(v) for v in ordered]
-    at = vers.parse(version)
-    i = bisect.bisect_left(keys, at)
-    j = i + 1 if i < len(keys) and keys[i] == at else i
-    low = ordered[i - 1] if i > 0 else version
-    high = ordered[j] if j < len(ordered) else version
-    stamp = (published or {}).get(high) if high != version else None
-    closes = (instant(stamp) + GRACE).timestamp() if stamp else math.inf
-    return Window(version, low, high, closes)
+    return Calendar(published, sections).window(version)
+
+
+class Calendar:
+    """The releases in order, sorted once: a judgement asks for the windows of thousands of changes."""
+
+    def __init__(self, published: Mapping[str, str | None] | None, sections: Sequence[str] = ()):
+        self.published = published or {}
+        self._ordered = vers.sort(v for v in self.published if not vers.is_prerelease(v))
+        self._sections = sections
+        self._keys = [vers.parse(v) for v in self._ordered]
+
+    def window(self, version: str) -> Window:
+        ordered, keys = self._ordered, self._keys
+        if not ordered:
+            ordered = vers.sort(set(self._sections) | {version})
+            keys = [vers.parse(v) for v in ordered]
+        at = vers.parse(version)
+        i = bisect.bisect_left(keys, at)
+        j = i + 1 if i < len(keys) and keys[i] == at else i
+        low = ordered[i - 1] if i > 0 else version
+        high = ordered[j] if j < len(ordered) else version
+        stamp = self.published.get(high) if high != version else None
+        closes = (instant(stamp) + GRACE).timestamp() if stamp else math.inf
+        return Window(version, low, high, closes)
 
 
 def beyond(published: Mapping[str, str | None], copy: Changelog) -> frozenset[str]:

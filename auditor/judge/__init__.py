@@ -215,8 +215,7 @@ def _finding(
         hit = False
         for entry in nearby:
             near = retrieved.get(id(entry), 0.0)
-            # Most entries share nothing with the change; those of its own release that speak of its kind are weighed too.
-            if near < RETRIEVED and spec.probe.isdisjoint(entry.features) and not (entry.version in at and kinds.WORDS[seen[i].change.kind].search(entry.text)):
+            if near < RETRIEVED and spec.probe.isdisjoint(entry.features):  # most entries share nothing with the change
                 continue
             score, named, features = _mentions(
                 spec, entry, seen[i].change.kind, weak_needed, near, id(entry) in candidates.by_id, index.common, by_words, entry.version in at,

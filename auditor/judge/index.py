@@ -140,10 +140,11 @@ class _Changelog:
         self._ranker: retrieval.Ranker | None = None
         self._says: dict[tuple[str, int], bool] = {}
         self._indexes: dict[tuple[str, float], _Index] = {}
+        self.calendar = window.Calendar(published, self.corpus.sections)
 
     def at(self, versions: Sequence[str]) -> _Index:
         """What the changelog said when the window of the last of `versions` closed."""
-        closing = window.window(max(versions, key=vers.parse), self.published, self.corpus.sections)
+        closing = self.calendar.window(max(versions, key=vers.parse))
         key = (closing.high, closing.closes)
         if key not in self._indexes:
             self._indexes[key] = _Index(self, self.corpus.known(closing))
@@ -220,6 +221,8 @@ class _Index:
             self.by_version.setdefault(changelog.corpus.texts[number].version, []).append(number)
         self.sections = set(self.by_version)
         self._ordered = vers.sort(self.sections)
+        # Its windows: the published releases' (the judgement's calendar), else its own sections'.
+        self._calendar = changelog.calendar if changelog.published else window.Calendar(None, self._ordered)
         # Names many entries spell (`tool_use`, `--print`, `model`) single out no change.
         self.common = _Spelled(self, _COMMON)
         self.spelled = _Spelled(self, 0)  # every name some entry spells
@@ -276,7 +279,7 @@ class _Index:
     def window(self, version: str) -> list[_Entry]:
         """The known entries of `version`'s window (`changelog.window`)."""
         if version not in self._windows:
-            span = window.window(version, self.changelog.published, self._ordered)
+            span = self._calendar.window(version)
             self._windows[version] = [
                 self.changelog.entry(number) for v in self._ordered if span.holds(v) for number in self.by_version[v]
             ]
