@@ -306,3 +306,14 @@ def read_report(text: str) -> dict:
             resolve(step, "value", "text")
     assert used == set(texts), "texts holds texts nothing refers to"
     return doc
+
+
+ENV_VARS_RULE = """
+[[rule]]
+id = "env-vars"
+category = "tools-permissions"
+severity = "medium"
+kinds = ["env"]
+evidence = ["env", "/set(?:ting)?/"]
+"""
+"""A rule the judge tests share: env vars that change what the model gets (tools and permissions)."""

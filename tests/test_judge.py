@@ -13,6 +13,8 @@ from auditor.diff import Change
 from auditor.errors import ChangelogError
 from auditor.judge import Finding, Heard, judge
 
+from builders import ENV_VARS_RULE
+
 RULES = rules.parse(
     """
 [[rule]]
@@ -32,13 +34,7 @@ kinds = ["request_code"]
 text = '"(?:low|medium|high|xhigh|max)"'
 evidence = ["effort"]
 
-[[rule]]
-id = "env-vars"
-category = "tools-permissions"
-severity = "medium"
-kinds = ["env"]
-evidence = ["env", "/set(?:ting)?/"]
-
+""" + ENV_VARS_RULE + """
 [[rule]]
 id = "flags"
 category = "other"

@@ -15,15 +15,11 @@ from auditor.changelog.window import Corpus, beyond, window
 from auditor.diff import Change
 from auditor.judge import judge
 
+from builders import ENV_VARS_RULE
+
 RULES = rules.parse(
     """
-[[rule]]
-id = "env-vars"
-category = "tools-permissions"
-severity = "medium"
-kinds = ["env"]
-evidence = ["env", "/set(?:ting)?/"]
-
+""" + ENV_VARS_RULE + """
 [[rule]]
 id = "prompt"
 category = "output-length"
