@@ -54,6 +54,7 @@ class Calendar:
         self._keys = [vers.parse(v) for v in self._ordered]
 
     def window(self, version: str) -> Window:
+        """`version`'s window (see `window`)."""
         ordered, keys = self._ordered, self._keys
         if not ordered:
             ordered = vers.sort(set(self._sections) | {version})
@@ -107,12 +108,13 @@ class Corpus:
         for release in releases:
             for entry in release.entries:
                 same = records.get((release.version, entry.full_text))
-                if same:
-                    self.texts += _texts(history, release.version, same.pop(0), entry)  # type: ignore[arg-type]
+                if same and history is not None:
+                    self.texts += _texts(history, release.version, same.pop(0), entry)
                 else:
                     self.texts.append(Text(release.version, entry, -math.inf, math.inf))
-        for (version, _), rest in records.items():  # removed since, or moved to another section
-            self.texts += [text for record in rest for text in _texts(history, version, record, None)]  # type: ignore[arg-type]
+        if history is not None:
+            for (version, _), rest in records.items():  # removed since, or moved to another section
+                self.texts += [text for record in rest for text in _texts(history, version, record, None)]
         self._keys = [vers.parse(text.version) for text in self.texts]
         self.sections = vers.sort({text.version for text in self.texts})
 
