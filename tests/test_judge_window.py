@@ -142,3 +142,15 @@ def test_a_republished_release_is_judged_by_its_real_date_not_npms():
     assert "1.0.2" in beyond(npm, june) and "1.0.2" not in beyond(times, june)  # npm's time would leave it unjudged
     assert window("1.0.1", times).closes == (DAY0 + timedelta(days=7, hours=1)).timestamp()  # not day 201, as npm's would
     assert window("1.0.1", npm).closes == (DAY0 + timedelta(days=201)).timestamp()
+
+
+def test_a_change_that_moved_again_after_what_the_copy_knows_is_judged_on_what_it_knows():
+    releases, history = _changelog([(DAY0 + timedelta(days=6, hours=2), {"1.0.2": ["Added CLAUDE_CODE_FORK_SUBAGENT to fork subagents"]})])
+    copy = Changelog(releases, history, "copy", known_until=PUBLISHED["1.0.3"])
+    fork = Change("env", "CLAUDE_CODE_FORK_SUBAGENT", "CLAUDE_CODE_FORK_SUBAGENT", None, "1", "1.0.2", None, ("1.0.2", "1.0.5"),
+                  history=(("1.0.2", ""), ("1.0.5", "1")))
+    [finding] = [f for f in judge([fork], releases, RULES, PUBLISHED, history, unjudged=beyond(PUBLISHED, copy)) if f.changes]
+    assert finding.verdict == "documented" and "changed again in 1.0.5, newer than the changelog copy" in finding.evidence["note"]
+    found = judge([Change("env", "X_Y", "X_Y", None, "1", "1.0.5", None, ("1.0.5",))], releases, RULES, PUBLISHED, history, unjudged=beyond(PUBLISHED, copy))
+    [later] = [f for f in found if f.changes]
+    assert later.verdict == "unjudged"

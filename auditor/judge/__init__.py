@@ -194,7 +194,8 @@ def _finding(
 
     specifics = [_specifics(seen[i], matched[i], vocabulary, tools) for i in members]
     by_words = primary is not None and not primary.structural  # the finding is about words its rule found
-    at = _moved(*changes)
+    moved = _moved(*changes)
+    at = [v for v in moved if v not in unjudged] or moved  # judged on the releases the changelog copy can know
     index = known.at(at)
     relevant: dict[int, _Entry] = {}
     best_retrieved: dict[int, float] = {}
@@ -238,8 +239,11 @@ def _finding(
     verdict, note, missing = _verdict(changes, specifics, seen, members, ranked, covered, unmentioned_members, nearest, vocabulary)
     observed = set().union(*(s.salient | s.models | s.values | s.old_values for s in specifics))
     confidence, basis = _confidence(primary, verdict, observed, covered, [e for e, _ in ranked], at, bool(relevant), index)
-    if at and at[-1] in unjudged:
+    if moved and all(v in unjudged for v in moved):
         verdict, note, missing, ranked, confidence, basis = "unjudged", UNJUDGED_NOTE, [], [], 0.0, "not judged"
+    elif len(at) < len(moved):
+        later = [v for v in moved if v in unjudged]
+        note += f"; it changed again in {', '.join(later)}, newer than the changelog copy: not judged there"
 
     refs = tuple(ChangelogRef(e.version, e.text) for e, _ in ranked[:_MAX_REFS])
     category = primary.category if primary else "other"
