@@ -85,7 +85,8 @@ def _lead(report: DiffReport, console: Console) -> None:
         for f in highs:
             line = f"  {f.introduced_in or '':<9} {f.title}"
             console.print(Text(line if len(line) <= console.width else line[: console.width - 1] + "…"), soft_wrap=True)
-    console.print()
+    if report.recommendation or highs:
+        console.print()
 
 
 def colourless(console: Console) -> bool:
