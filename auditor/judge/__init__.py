@@ -65,7 +65,8 @@ from ..changelog import ChangelogHistory, Release
 from ..diff import Change
 from ..rules import CATEGORIES, Matcher, Observed, Rule, observe, severity_rank
 from ..targets import Vocabulary
-from .features import _CAPTURED_KEY, RETRIEVED, Pair, _evidence, _mentions, _specifics
+from .describe import _CAPTURED_KEY
+from .features import RETRIEVED, Pair, _evidence, _mentions, _specifics
 from .finding import _MAX_SHOWN, UNJUDGED_NOTE, ChangelogRef, Finding, _observation, _steps, _title, sort_key
 from .index import _Changelog, _Entry
 from .notes import _late, _missing_sections, _rewrites, _span

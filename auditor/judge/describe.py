@@ -12,7 +12,7 @@ from .. import kinds
 from ..diff import Change
 from ..targets import Vocabulary
 
-_CAPTURED = re.compile(r"^(?:turn|side|subagent) \d+: ")
+_CAPTURED_KEY = re.compile(r"^(?:turn|side|subagent) \d+: ")  # captured facts are keyed "turn 0: max_tokens", "subagent 0: model"
 _MODEL_ID = re.compile(r"claude-(?:(opus|sonnet|haiku)-(\d+)(?:-(\d{1,2})(?!\d))?|(\d+)(?:-(\d)(?!\d))?-(opus|sonnet|haiku))(?:-\d{8})?", re.IGNORECASE)
 _DATE = re.compile(r"-?\d{4}-\d{2}-\d{2}$|-?\d{8}$")
 
@@ -33,7 +33,7 @@ def spoken(change: Change, vocabulary: Vocabulary) -> str:
 
 
 def _vendor_words(change: Change, vocabulary: Vocabulary) -> str:
-    key = _CAPTURED.sub("", change.key)
+    key = _CAPTURED_KEY.sub("", change.key)
     if change.kind == "request_param":
         return "; ".join(_fields(key, change.before, change.after, vocabulary)) or f"{_words(key, vocabulary)} changed"
     if change.kind == "beta":

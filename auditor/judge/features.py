@@ -13,9 +13,9 @@ from ..diff import Change
 from ..rules import Observed, Rule, could_match, folded
 from ..targets import Vocabulary
 from . import describe as describing
+from .describe import _CAPTURED_KEY
 from .index import _ABOUT_EFFORT, _EFFORT, _MODEL, _NEEDS, _QUOTED_EFFORT, _Entry, _models, _numbers
 
-_CAPTURED_KEY = re.compile(r"^(?:turn|side|subagent) \d+: ")  # captured facts are keyed "turn 0: max_tokens", "subagent 0: model"
 # An entry is near a text change when the share of its BM25 weight that the changed sentences match
 # (`retrieval.Ranker.relative`) reaches RETRIEVED (two weak signals, with the rule's evidence words) or
 # RETRIEVED_ALONE (enough alone). Chosen on the labelled releases ≤ 2.1.140 (benchmarks/eval_judge.py):
