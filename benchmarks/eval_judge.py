@@ -60,6 +60,7 @@ Scoring (pure functions below, tested in tests/test_eval_judge.py):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import itertools
 import json
@@ -67,7 +68,7 @@ import os
 import re
 import sys
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -556,8 +557,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _measure(args: argparse.Namespace, ranges: Sequence[RangeLabels], parser: argparse.ArgumentParser) -> list[tuple[RangeLabels, Score]]:
-    """Judge each range from the store and score it (or print its skeleton)."""
+@contextlib.contextmanager
+def opened(db: Path, changelog: str) -> Iterator[tuple[Any, Any]]:
+    """(collector, judging) over a store, as `audit diff` makes them: the default target, the shipped
+    rules, the changelog named (eval_judge and fit_judge judge alike)."""
     from auditor import audit, targets
     from auditor.collector import Collector
     from auditor.npm import DEFAULT_CACHE_MAX, Cache, LazyClient, Registry, default_cache_dir
@@ -565,8 +568,15 @@ def _measure(args: argparse.Namespace, ranges: Sequence[RangeLabels], parser: ar
 
     cache_dir = default_cache_dir()
     with LazyClient(timeout=60.0) as client:
-        collector = Collector(Store.open(args.db), Registry(client, Cache(cache_dir, DEFAULT_CACHE_MAX)), targets.get(targets.DEFAULT), "linux-x64", 1)
-        judging = audit.load_judging(collector, cache_dir, args.changelog)
+        collector = Collector(Store.open(db), Registry(client, Cache(cache_dir, DEFAULT_CACHE_MAX)), targets.get(targets.DEFAULT), "linux-x64", 1)
+        yield collector, audit.load_judging(collector, cache_dir, changelog)
+
+
+def _measure(args: argparse.Namespace, ranges: Sequence[RangeLabels], parser: argparse.ArgumentParser) -> list[tuple[RangeLabels, Score]]:
+    """Judge each range from the store and score it (or print its skeleton)."""
+    from auditor import audit
+
+    with opened(args.db, args.changelog) as (collector, judging):
         changelog = judging[0]
         entries = {r.version: [e.full_text for e in r.entries] for r in changelog.releases}
         results: list[tuple[RangeLabels, Score]] = []

@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.changelog:
         parser.error("name the changelog with --changelog or $AUDITOR_CHANGELOG")
     ranges = [eval_judge.load_labels(path) for path in sorted(args.labels.glob("*.toml"))]
-    rows = [row for labels in ranges for row in _rows(args, labels)]
+    rows = _rows(args, ranges)
     names = [r.name for r in ranges]
     x = numpy.array([r.features for r in rows], dtype=float)
     y = numpy.array([r.match for r in rows], dtype=float)
@@ -160,36 +160,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _rows(args: argparse.Namespace, labels: eval_judge.RangeLabels) -> list[Row]:
-    """The pairs the judge weighs over one labelled range (and release by release with --per-release)."""
-    from auditor import audit, honoured, judgements, targets
+def _rows(args: argparse.Namespace, ranges: Sequence[eval_judge.RangeLabels]) -> list[Row]:
+    """The pairs the judge weighs over each labelled range (and release by release with --per-release)."""
+    from auditor import audit, honoured, judgements
     from auditor import judge as judging
     from auditor.capture import load_scenarios
     from auditor.changelog import window
-    from auditor.collector import Collector
-    from auditor.npm import DEFAULT_CACHE_MAX, Cache, LazyClient, Registry, default_cache_dir
-    from auditor.store import Store
 
-    cache_dir = default_cache_dir()
-    with LazyClient(timeout=60.0) as client:
-        collector = Collector(Store.open(args.db), Registry(client, Cache(cache_dir, DEFAULT_CACHE_MAX)), targets.get(targets.DEFAULT), "linux-x64", 1)
-        changelog, loaded, _ = audit.load_judging(collector, cache_dir, args.changelog)
+    out: list[Row] = []
+    with eval_judge.opened(args.db, args.changelog) as (collector, (changelog, loaded, _)):
         published = audit.release_times(collector, changelog)
         unjudged = window.beyond(published, changelog)
         scenarios = load_scenarios(None, list(DEFAULT_SCENARIOS))
-        versions = collector.range(labels.low, labels.high)
-        spans = [(labels.low, labels.high)] + (list(itertools.pairwise(versions)) if args.per_release else [])
-        out: list[Row] = []
-        for low, high in spans:
-            report = audit.diff_versions(collector, low, high, scenarios)
-            _, judged = honoured.split(report.changes)
-            trace: list[judging.Pair] = []
-            sent = judgements.sent(collector.store, audit.heard(collector, report))
-            judging.judge(judged, changelog.releases, loaded, published, changelog.history, versions=report.versions, heard=sent,
-                          unjudged=unjudged, trace=trace, vocabulary=collector.target.vocabulary)
-            out += rows_of(trace, labels)
+        for labels in ranges:
+            versions = collector.range(labels.low, labels.high)
+            spans = [(labels.low, labels.high)] + (list(itertools.pairwise(versions)) if args.per_release else [])
+            for low, high in spans:
+                report = audit.diff_versions(collector, low, high, scenarios)
+                _, judged = honoured.split(report.changes)
+                trace: list[judging.Pair] = []
+                sent = judgements.sent(collector.store, audit.heard(collector, report))
+                judging.judge(judged, changelog.releases, loaded, published, changelog.history, versions=report.versions, heard=sent,
+                              unjudged=unjudged, trace=trace, vocabulary=collector.target.vocabulary)
+                out += rows_of(trace, labels)
     return out
-
 
 if __name__ == "__main__":
     sys.exit(main())
