@@ -93,10 +93,6 @@ class Ranker:
             mask[list(known)] = True
         return RankerView(self, mask)
 
-    def relative(self, query: Sequence[str], wanted: Iterable[int]) -> dict[int, float]:
-        """`RankerView.relative` over every document."""
-        return self.view().relative(query, wanted)
-
 
 class RankerView:
     """A Ranker's documents as known at one time (see Ranker)."""

@@ -21,5 +21,5 @@ def test_starting_the_cli_imports_no_heavy_library() -> None:
 
 def test_numpy_hidden_from_sqlite_utils_still_imports_where_it_is_used() -> None:
     code = ("import sys, auditor.store, numpy; from auditor.retrieval import Ranker, tokens; "
-            "print(numpy.zeros(2).sum(), 'numpy' in sys.modules, list(Ranker(['a compact summary', 'other']).relative(tokens('compact'), [0, 1])))")
+            "print(numpy.zeros(2).sum(), 'numpy' in sys.modules, list(Ranker(['a compact summary', 'other']).view().relative(tokens('compact'), [0, 1])))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split() == ["0.0", "True", "[0]"]

@@ -29,14 +29,24 @@ def test_a_paraphrase_ranks_high_and_a_coincidental_word_stays_low():
     ranker = Ranker(ENTRIES)
     paraphrase = tokens("When summarizing, preserve security-relevant user instructions and constraints verbatim so they remain in effect after compaction.")
     coincidence = tokens("debug: bedrock request logger flushed")
-    near = ranker.relative(paraphrase, range(len(ENTRIES)))
+    near = ranker.view().relative(paraphrase, range(len(ENTRIES)))
     assert max(near, key=near.get) == 0 and near[0] >= RETRIEVED
-    assert ranker.relative(coincidence, range(len(ENTRIES))).get(1, 0) < RETRIEVED
-    assert ranker.relative(tokens("nothing shared here"), range(len(ENTRIES))) == {}
+    assert ranker.view().relative(coincidence, range(len(ENTRIES))).get(1, 0) < RETRIEVED
+    assert ranker.view().relative(tokens("nothing shared here"), range(len(ENTRIES))) == {}
 
 
 def test_only_documents_that_stand_out_for_the_query_are_scored():
     many = [f"Fixed tool call handling {' padding' * i}" for i in range(20)] + ["Tool calls now stream their output"]
     ranker = Ranker(many)
-    scores = ranker.relative(tokens("tool call"), range(len(many)))
+    scores = ranker.view().relative(tokens("tool call"), range(len(many)))
     assert 0 < len(scores) <= 5  # among the TOP best of the whole set, not every document sharing a word
+
+
+def test_a_view_weighs_words_by_the_documents_it_knows_only():
+    docs = ["Fixed compaction losing the summary", "Improved startup", *(f"Improved compaction speed, case {i}" for i in range(8))]
+    ranker = Ranker(docs)
+    query = tokens("compaction losing context")
+    everything = ranker.view().relative(query, [0])
+    then = ranker.view([0, 1]).relative(query, [0])  # before the eight later compaction fixes were written
+    assert then[0] > everything.get(0, 0)  # "compaction" was a rare word then: it counted for more
+    assert ranker.view([1]).relative(query, [0]) == {}  # a document not known is never scored
