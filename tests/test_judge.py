@@ -12,6 +12,7 @@ from auditor.changelog import ChangelogHistory, Entry, FileVersion, Release
 from auditor.diff import Change
 from auditor.errors import ChangelogError
 from auditor.judge import Finding, Heard, judge
+from auditor.targets.claude_code import CLAUDE_CODE
 
 from builders import ENV_VARS_RULE
 
@@ -112,7 +113,7 @@ def test_evidence_words_alone_are_not_enough():
 def test_partial_when_the_entry_speaks_of_one_model_but_the_guard_was_dropped():
     dropped = change("section_condition", "anti_verbosity", GUARD, "", "1.0.3")
     releases = notes(v1_0_3=["Responses on Opus 4.6 are now more concise"])
-    finding = one(judge([dropped], releases, RULES, PUBLISHED))
+    finding = one(judge([dropped], releases, RULES, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))  # the target knows its model families
     assert finding.verdict == "partial"
     assert any("audience" in m for m in finding.evidence["missing"])
     assert finding.changelog_refs[0].entry == "Responses on Opus 4.6 are now more concise"
@@ -123,7 +124,7 @@ def test_partial_when_the_entry_gives_a_different_value():
     after = 'function _(_){if(_.includes("opus-4-6"))return"xhigh";return"high"}'
     code = change("request_code", "f1", before, after)
     releases = notes(v1_0_2=["Default effort on Opus 4.6 is now `high` (was `medium`)"])
-    finding = one(judge([code], releases, RULES, PUBLISHED))
+    finding = one(judge([code], releases, RULES, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))  # the target knows its model families
     assert finding.verdict == "partial"
     assert finding.evidence["missing"] == ["values set: xhigh"]
 
@@ -299,8 +300,6 @@ def test_an_entry_limited_to_a_provider_or_plan_is_partial_for_what_a_captured_r
     assert finding.verdict == "partial"
     assert any(m.startswith("audience: the entry limits it to Max plans") and "print-default" in m for m in finding.evidence["missing"])
     # Seen as a Max subscriber (the target's audience for the scenario): inside the entry's audience.
-    from auditor.targets.claude_code import CLAUDE_CODE
-
     as_max = Change("request_param", "turn 0: context_management", "turn 0: context_management", None, {"edits": ["clear"]}, "1.0.2", scenario="plan-max")
     assert one(judge([as_max], notes(v1_0_2=[entry]), rules_, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary)).verdict == "documented"
     as_pro = Change("request_param", "turn 0: context_management", "turn 0: context_management", None, {"edits": ["clear"]}, "1.0.2", scenario="plan-pro")
@@ -388,8 +387,6 @@ def test_a_prompt_the_model_reads_for_a_command_the_notes_name_leaves_the_catch_
 
 
 def test_request_code_of_a_side_query_is_low_and_the_targets_main_query_keeps_its_severity():
-    from auditor.targets.claude_code import CLAUDE_CODE
-
     def code(source: str) -> Change:
         return change("request_code", f"build {source}", f'{{querySource:"{source}",effort:"medium"}}', f'{{querySource:"{source}",effort:"high"}}')
 
@@ -448,3 +445,12 @@ def test_a_finding_has_the_id_of_each_release_it_moved_in_whatever_the_range():
     assert {f.changes[0].kind for f in ranged} == {"string", "request_code", "flag"}
     text_finding = next(f for f in ranged if f.changes[0].kind == "string")
     assert [v for v, _ in text_finding.steps] == ["1.0.2", "1.0.4"] and len({i for _, i in text_finding.steps}) == 2
+
+
+def test_a_model_of_a_family_launched_after_this_code_is_linked_to_its_launch_entry():
+    """No family list names Fable: the model id in the change brings it, and the entry names it in prose."""
+    switched = Change("request_param", "turn 0: model", "turn 0: model", "claude-opus-4-8", "claude-fable-5", "1.0.2", scenario="print-default")
+    launch = "Introducing Claude Fable 5: our most capable model, now the default"
+    finding = one(judge([switched], notes(v1_0_2=[launch, "Fixed a crash"]), rules.load(), PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
+    assert finding.verdict in ("documented", "partial") and finding.changelog_refs[0].entry == launch
+    assert "Fable 5 (was Opus 4.8)" in finding.evidence["changes"][0]["described"]

@@ -69,6 +69,7 @@ from .describe import _CAPTURED_KEY
 from .features import RETRIEVED, Pair, _evidence, _mentions, _specifics
 from .finding import _MAX_SHOWN, UNJUDGED_NOTE, ChangelogRef, Finding, _observation, _steps, _title, sort_key
 from .index import _Changelog, _Entry
+from .models import ModelNames
 from .notes import _late, _missing_sections, _rewrites, _span
 from .severity import Heard, _severity, _told
 from .verdict import _confidence, _verdict
@@ -102,15 +103,16 @@ def judge(
     `vocabulary`: the target's words (`describe`), its main query sources and brand names.
     """
     vocabulary = vocabulary or Vocabulary()
-    known = _Changelog(releases, history, published)
     seen = [observe(change) for change in changes]
+    models = ModelNames.of(vocabulary, tuple(text for s in seen for text in (s.change.key, s.before, s.after)))
+    known = _Changelog(releases, history, published, models)
     matcher = Matcher(rules)
     matched = [_matching(matcher, s) for s in seen]
     told = {i for i, s in enumerate(seen) if _told(s, matched[i], known.at(_moved(s.change)), heard)}
     # Tools that came or went name the texts that gain or lose their name: one change (Glob and Grep
     # replaced by bfs/ugrep, and the prompts that stop naming them).
     tools = frozenset(_CAPTURED_KEY.sub("", c.key) for c in changes if c.kind in ("tool", "tool_schema") and c.status in ("added", "removed"))
-    findings = [_finding(group, seen, matched, known, vocabulary, heard, told, unjudged, trace, tools) for group in _groups(seen, matched, told)]
+    findings = [_finding(group, seen, matched, known, vocabulary, models, heard, told, unjudged, trace, tools) for group in _groups(seen, matched, told)]
     span = _span(versions, published, changes)
     if published is not None:
         findings += _missing_sections([v for v in span if v not in unjudged], releases, known.newest)
@@ -181,7 +183,8 @@ def _moved(*changes: Change) -> list[str]:
 
 
 def _finding(
-    group: list[int], seen: list[Observed], matched: list[list[Rule]], known: _Changelog, vocabulary: Vocabulary, heard: Heard | None = None,
+    group: list[int], seen: list[Observed], matched: list[list[Rule]], known: _Changelog, vocabulary: Vocabulary, models: ModelNames,
+    heard: Heard | None = None,
     told: Container[int] = (), unjudged: Container[str] = frozenset(), trace: list[Pair] | None = None, tools: frozenset[str] = frozenset(),
 ) -> Finding:
     members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), seen[i].change.key))
@@ -193,7 +196,7 @@ def _finding(
     if all(c.removed_in for c in changes):
         removed_in = max((c.removed_in for c in changes if c.removed_in), key=vers.parse)
 
-    specifics = [_specifics(seen[i], matched[i], vocabulary, tools) for i in members]
+    specifics = [_specifics(seen[i], matched[i], vocabulary, models, tools) for i in members]
     by_words = primary is not None and not primary.structural  # the finding is about words its rule found
     moved = _moved(*changes)
     at = [v for v in moved if v not in unjudged] or moved  # judged on the releases the changelog copy can know

@@ -14,7 +14,8 @@ from ..rules import Observed, Rule, could_match, folded
 from ..targets import Vocabulary
 from . import describe as describing
 from .describe import _CAPTURED_KEY
-from .index import _ABOUT_EFFORT, _EFFORT, _MODEL, _NEEDS, _QUOTED_EFFORT, _Entry, _models, _numbers
+from .index import _ABOUT_EFFORT, _EFFORT, _NEEDS, _QUOTED_EFFORT, _Entry, _numbers
+from .models import ModelNames
 
 # An entry is near a text change when the share of its BM25 weight that the changed sentences match
 # (`retrieval.Ranker.relative`) reaches RETRIEVED (two weak signals, with the rule's evidence words) or
@@ -79,10 +80,11 @@ def _spoken(name: str) -> str | None:
     return " ".join(p.lower() for p in parts) if len(parts) > 1 else None
 
 
-def _specifics(seen: Observed, rules: list[Rule], vocabulary: Vocabulary, tools: frozenset[str] = frozenset()) -> _Specifics:
+def _specifics(seen: Observed, rules: list[Rule], vocabulary: Vocabulary, models: ModelNames, tools: frozenset[str] = frozenset()) -> _Specifics:
     change = seen.change
-    out = _Specifics(whole=change.kind in kinds.LONG_TEXT and not (seen.before and seen.after), described=describing.describe(change, vocabulary))
-    vendor = describing.spoken(change, vocabulary)
+    whole_text = change.kind in kinds.LONG_TEXT and not (seen.before and seen.after)
+    out = _Specifics(whole=whole_text, described=describing.describe(change, vocabulary, models))
+    vendor = describing.spoken(change, vocabulary, models)
     changed = "\n".join((seen.added_text, seen.removed_text))
     if change.kind in kinds.NAMED or (change.kind in ("prompt_section", "section_condition", "request_param") and not change.key.startswith("#")):
         out.key = _CAPTURED_KEY.sub("", change.key)
@@ -91,7 +93,7 @@ def _specifics(seen: Observed, rules: list[Rule], vocabulary: Vocabulary, tools:
             out.salient.add(out.key)
     if "_" in changed or _CAMEL.search(changed) or _DASHES.search(changed):
         out.names.update(
-            n for n in _NAME.findall(changed) if n not in _PROPER_NOUNS and n not in vocabulary.proper_nouns and not _MODEL.fullmatch(n.split("claude-")[-1])
+            n for n in _NAME.findall(changed) if n not in _PROPER_NOUNS and n not in vocabulary.proper_nouns and not models.is_model(n)
         )
     if change.kind != "request_code" and ("/" in changed or "--" in changed):
         out.names.update(_COMMAND.findall(changed))
@@ -105,7 +107,7 @@ def _specifics(seen: Observed, rules: list[Rule], vocabulary: Vocabulary, tools:
     # names is part of the change even where the edit did not touch it.
     small = change.kind in ("request_code", "section_condition") and len(seen.before) + len(seen.after) <= _SMALL
     whole = seen.before + "\n" + seen.after if small else changed
-    out.models = _models(whole + "\n" + change.key + "\n" + vendor)
+    out.models = models.models(whole + "\n" + change.key + "\n" + vendor)
     out.models_strong = change.kind == "model"
     # Prose about effort says `high` bare; elsewhere only a quoted level (or "xhigh") is a value.
     said = changed + "\n" + vendor

@@ -14,7 +14,8 @@ from .. import retrieval
 from .. import versions as vers
 from ..changelog import ChangelogHistory, Release, window
 from ..diff import Change
-from ..rules import could_match, folded, prefilter
+from ..rules import prefilter
+from .models import ModelNames
 
 _COMMON = 8  # entries: a name spelled in more of them is no name of one change
 
@@ -27,10 +28,6 @@ def _names(text: str) -> set[str]:
     also names the setting `autoMode.hard_deny` (settings are keyed from the schema's top)."""
     tokens = set(_TOKENS.findall(text))
     return tokens | {".".join(parts[i:]) for token in tokens if "." in token for parts in [token.split(".")] for i in range(1, len(parts) - 1)}
-_MODEL = re.compile(
-    r"(?<![a-z])(opus|sonnet|haiku)[\s_-]?(\d(?:[.-]\d{1,2}(?!\d))?)((?:\s*(?:/|,|and|or)\s*\d[.-]\d{1,2}(?!\d))*)",
-    re.IGNORECASE,
-)
 _EFFORT = re.compile(r"(?<![\w-])(low|medium|high|xhigh|max)(?![\w-])", re.IGNORECASE)
 _QUOTED_EFFORT = re.compile(r"[\"'`](low|medium|high|xhigh|max)[\"'`]|(?<![\w-])(xhigh)(?![\w-])", re.IGNORECASE)
 _ABOUT_EFFORT = re.compile(r"\beffort|\breasoning\b", re.IGNORECASE)
@@ -50,10 +47,7 @@ _AUDIENCE = re.compile(
     re.IGNORECASE,
 )
 # Searched only in texts that hold one of their literals (see rules.literals): most changed text names no model or level.
-_NEEDS = {pattern: prefilter(pattern) for pattern in (_MODEL, _EFFORT, _QUOTED_EFFORT, _ABOUT_EFFORT)}
-
-
-_FAMILY = re.compile(r"(?<![a-z])(opus|sonnet|haiku)(?![\s_-]?\d)", re.IGNORECASE)
+_NEEDS = {pattern: prefilter(pattern) for pattern in (_EFFORT, _QUOTED_EFFORT, _ABOUT_EFFORT)}
 
 
 def _limited(text: str) -> str | None:
@@ -62,23 +56,6 @@ def _limited(text: str) -> str | None:
     if found is None:
         return None
     return found.group(1).title() if found.group(1) else f"{found.group(2)} plans"
-
-
-def _families(text: str) -> set[str]:
-    """Model families named without a version ("an extra Haiku request")."""
-    return {family.lower() for family in _FAMILY.findall(text)}
-
-
-def _models(text: str) -> set[str]:
-    """Model families and versions named in a text: "claude-opus-4-7", "Opus 4.7" → "opus 4.7"."""
-    out: set[str] = set()
-    if not could_match(_NEEDS[_MODEL], folded(text)):
-        return out
-    for family, version, more in _MODEL.findall(text):
-        family = family.lower()
-        out.add(f"{family} {version.replace('-', '.')}")
-        out.update(f"{family} {v.replace('-', '.')}" for v in re.findall(r"\d[.-]\d{1,2}", more))
-    return out
 
 
 def _numbers(text: str) -> set[str]:
@@ -131,7 +108,10 @@ class _Changelog:
     window closed. Statistics (which names are common, which are spelled at all, BM25's word weights)
     are those of that moment, so a verdict is the same on the release's day and a year later."""
 
-    def __init__(self, releases: Sequence[Release], history: ChangelogHistory | None, published: Mapping[str, str | None] | None):
+    def __init__(
+        self, releases: Sequence[Release], history: ChangelogHistory | None, published: Mapping[str, str | None] | None, models: ModelNames
+    ):
+        self.models = models
         self.corpus = window.Corpus(releases, history)
         self.published = published
         self.newest = max((r.version for r in releases), key=vers.parse, default=None)
@@ -157,14 +137,14 @@ class _Changelog:
             text = self.corpus.texts[number]
             full = text.entry.full_text
             spoken = re.findall(r"[a-z0-9]+", full.lower())
-            models = _models(full)
+            models = self.models.models(full)
             tokens = _names(full)
             found = self.entries[number] = _Entry(
                 text.version,
                 full,
                 number,
                 frozenset(tokens) | {part for token in tokens if "." in token for part in token.split(".")},
-                frozenset(models | _families(full)),
+                frozenset(models | self.models.bare_families(full)),
                 frozenset(v.lower() for v in _EFFORT.findall(full)) | _numbers(full),
                 bool(models) or bool(_AUDIENCE.search(full)),
                 _limited(full),
