@@ -10,7 +10,7 @@ import pytest
 from auditor import changelog, rules
 from auditor.changelog import ChangelogHistory, Entry, FileVersion, Release
 from auditor.diff import Change
-from auditor.errors import ChangelogError
+from auditor.errors import AuditorError, ChangelogError
 from auditor.judge import Finding, Heard, judge
 from auditor.targets.claude_code import CLAUDE_CODE
 
@@ -80,7 +80,7 @@ def test_documented_when_an_entry_of_that_release_names_it():
     assert finding.verdict == "documented"
     assert [(r.version, r.entry) for r in finding.changelog_refs] == [("1.0.2", entry)]
     assert (finding.category, finding.severity, finding.introduced_in) == ("tools-permissions", "medium", "1.0.2")
-    assert 0.8 < finding.confidence <= 1
+    assert finding.evidence["basis_key"] == "documented|structural|all|own"
 
 
 def test_neighbouring_release_counts_as_evidence_but_two_away_does_not():
@@ -89,7 +89,7 @@ def test_neighbouring_release_counts_as_evidence_but_two_away_does_not():
     own = one(judge([FORK], notes(v1_0_2=[entry]), RULES, PUBLISHED))
     far = one(judge([FORK], notes(v1_0_4=[entry]), RULES, PUBLISHED))
     assert next_door.verdict == "documented" and next_door.changelog_refs[0].version == "1.0.3"
-    assert next_door.confidence < own.confidence
+    assert own.evidence["basis_key"].endswith("|own") and next_door.evidence["basis_key"].endswith("|neighbour")
     assert far.verdict == "undocumented" and far.changelog_refs == ()
 
 
@@ -134,7 +134,7 @@ def test_undocumented_when_nothing_near_mentions_it():
     finding = one(judge([dropped], notes(v1_0_3=["Fixed a crash"]), RULES, PUBLISHED))
     assert (finding.verdict, finding.severity, finding.category) == ("undocumented", "high", "output-length")
     assert finding.evidence["changes"][0]["condition"] == "removed"
-    assert finding.confidence == pytest.approx(0.81)  # structural rule 0.9 × no evidence words nearby 0.9
+    assert finding.evidence["basis_key"] == "undocumented|structural|no-evidence"
 
 
 def test_unmatched_change_is_an_other_low_finding():
@@ -454,3 +454,39 @@ def test_a_model_of_a_family_launched_after_this_code_is_linked_to_its_launch_en
     finding = one(judge([switched], notes(v1_0_2=[launch, "Fixed a crash"]), rules.load(), PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
     assert finding.verdict in ("documented", "partial") and finding.changelog_refs[0].entry == launch
     assert "Fable 5 (was Opus 4.8)" in finding.evidence["changes"][0]["described"]
+
+
+def test_a_findings_confidence_is_the_calibrated_share_right_of_its_basis():
+    from auditor.judge.calibration import Calibration, shipped
+
+    dropped = change("section_condition", "anti_verbosity", GUARD, "", "1.0.3")
+    table = Calibration({"undocumented|structural|no-evidence": (17, 18)})
+    finding = one(judge([dropped], notes(v1_0_3=["Fixed a crash"]), RULES, PUBLISHED, calibration=table))
+    assert finding.evidence["basis_key"] == "undocumented|structural|no-evidence"
+    assert finding.confidence == 0.9 and "17 of 18 findings with this basis right" in finding.evidence["confidence_basis"]
+    shipped_table = shipped()  # the shipped table is what judge() uses by default
+    assert one(judge([dropped], notes(v1_0_3=["Fixed a crash"]), RULES, PUBLISHED)).confidence == shipped_table.probability(finding.evidence["basis_key"])[0]
+
+
+@pytest.mark.parametrize("doc", [{}, {"by_basis": {"a": [3, 2]}}, {"by_basis": {"a": "x"}}, {"by_basis": []}])
+def test_a_malformed_calibration_table_is_one_clear_error(doc):
+    from auditor.judge.calibration import Calibration
+
+    with pytest.raises(AuditorError, match="calibration table is malformed"):
+        Calibration.parse(doc)
+
+
+def test_a_request_parameters_new_number_is_a_value_the_entry_can_state():
+    """max_tokens 32000 → 64000 and "… output token limits … to 64k tokens" (singular "token", 64k = 64000)."""
+    raised = Change("request_param", "turn 0: max_tokens", "turn 0: max_tokens", 32000, 64000, "1.0.2", scenario="print-default")
+    entry = "Increased default maximum output token limits for Claude Opus 4.6 to 64k tokens"
+    finding = one(judge([raised], notes(v1_0_2=[entry, "Fixed a crash"]), rules.load(), PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
+    assert finding.verdict in ("documented", "partial") and finding.changelog_refs[0].entry == entry
+
+
+def test_an_entry_that_says_a_value_was_removed_names_the_code_that_handles_it():
+    code = change("request_code", "f1", None, 'function _(_,_){let _=_();if(_==="max"&&!_(_))return"high";return _}')
+    removed = one(judge([code], notes(v1_0_2=["Simplified effort levels to low/medium/high (removed max)"]), RULES, PUBLISHED))
+    assert removed.verdict == "documented"
+    silent = one(judge([code], notes(v1_0_2=["Simplified effort levels to low/medium/high"]), RULES, PUBLISHED))
+    assert silent.verdict == "undocumented"  # the levels alone are one weak signal

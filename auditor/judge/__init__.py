@@ -45,14 +45,12 @@ what the model gets; a prompt string the model reads (captured, or marked `reach
 slash command or CLI flag an entry of its window spells, when that entry also shares the string's
 other words (`/goal` ↔ "Added `/goal` command"): what the model is told for a feature users were told of.
 
-Confidence = (how surely the rule applies) × (how surely the verdict holds), rounded to 0.01:
-- rule: 0.9 when the rule matched on what the change is (kind, key, condition, direction), 0.75 when
-  only on words in its text, 0.6 for "other";
-- verdict: undocumented 0.95 when the version has no changelog section, 0.9 when no entry nearby
-  matched the evidence words, 0.75 when some did but none mentioned the change (a vaguer wording may
-  still mean it); documented 0.6 + 0.3·coverage + 0.1 if an entry of the version itself mentions it;
-  partial 0.55 + 0.25·coverage + 0.1 likewise — coverage being the share of the observed names,
-  models and values that the entries mention.
+Confidence is the probability that the verdict is right (`calibration`): among the findings of the
+labelled ranges whose verdict rested on the same basis — the verdict; how its rule matched (what the
+change is, or only words in its text, or no rule); for undocumented, whether the versions had a
+changelog section and whether nearby entries had the rule's evidence words; for a mention, whether the
+entries name all, some or none of the observed names, models and values, and whether the release's
+own notes do (`verdict.basis`) — the share that was right, Laplace-smoothed.
 """
 
 from __future__ import annotations
@@ -65,6 +63,7 @@ from ..changelog import ChangelogHistory, Release
 from ..diff import Change
 from ..rules import CATEGORIES, Matcher, Observed, Rule, observe, severity_rank
 from ..targets import Vocabulary
+from .calibration import Calibration, shipped
 from .describe import _CAPTURED_KEY
 from .features import RETRIEVED, Pair, _evidence, _mentions, _specifics
 from .finding import _MAX_SHOWN, UNJUDGED_NOTE, ChangelogRef, Finding, _observation, _steps, _title, sort_key
@@ -72,7 +71,7 @@ from .index import _Changelog, _Entry
 from .models import ModelNames
 from .notes import _late, _missing_sections, _rewrites, _span
 from .severity import Heard, _severity, _told
-from .verdict import _confidence, _verdict
+from .verdict import _verdict, basis
 
 _MAX_REFS = 3
 
@@ -89,6 +88,7 @@ def judge(
     unjudged: Container[str] = frozenset(),
     trace: list[Pair] | None = None,
     vocabulary: Vocabulary | None = None,
+    calibration: Calibration | None = None,
 ) -> list[Finding]:
     """Findings for `changes`, most severe first; every change ends in exactly one finding.
 
@@ -101,8 +101,11 @@ def judge(
     (`changelog.window.beyond`); a finding whose last release is one gets the verdict "unjudged".
     `trace`: a list that receives every change–entry pair the judge weighed (for fitting the match).
     `vocabulary`: the target's words (`describe`), its main query sources and brand names.
+    `calibration`: how often verdicts on each basis were right (default: the table shipped, fitted on
+    the labelled ranges); a finding's confidence is that probability.
     """
     vocabulary = vocabulary or Vocabulary()
+    calibration = calibration or shipped()
     seen = [observe(change) for change in changes]
     models = ModelNames.of(vocabulary, tuple(text for s in seen for text in (s.change.key, s.before, s.after)))
     known = _Changelog(releases, history, published, models)
@@ -112,7 +115,7 @@ def judge(
     # Tools that came or went name the texts that gain or lose their name: one change (Glob and Grep
     # replaced by bfs/ugrep, and the prompts that stop naming them).
     tools = frozenset(_CAPTURED_KEY.sub("", c.key) for c in changes if c.kind in ("tool", "tool_schema") and c.status in ("added", "removed"))
-    findings = [_finding(group, seen, matched, known, vocabulary, models, heard, told, unjudged, trace, tools) for group in _groups(seen, matched, told)]
+    findings = [_finding(group, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, trace, tools) for group in _groups(seen, matched, told)]
     span = _span(versions, published, changes)
     if published is not None:
         findings += _missing_sections([v for v in span if v not in unjudged], releases, known.newest)
@@ -184,7 +187,7 @@ def _moved(*changes: Change) -> list[str]:
 
 def _finding(
     group: list[int], seen: list[Observed], matched: list[list[Rule]], known: _Changelog, vocabulary: Vocabulary, models: ModelNames,
-    heard: Heard | None = None,
+    calibration: Calibration, heard: Heard | None = None,
     told: Container[int] = (), unjudged: Container[str] = frozenset(), trace: list[Pair] | None = None, tools: frozenset[str] = frozenset(),
 ) -> Finding:
     members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), seen[i].change.key))
@@ -242,9 +245,11 @@ def _finding(
         nearest = None  # quoted only when retrieval ranks it near the change: one it could mean
     verdict, note, missing = _verdict(changes, specifics, seen, members, ranked, covered, unmentioned_members, nearest, vocabulary)
     observed = set().union(*(s.salient | s.models | s.values | s.old_values for s in specifics))
-    confidence, basis = _confidence(primary, verdict, observed, covered, [e for e, _ in ranked], at, bool(relevant), index)
+    key, rests = basis(primary, verdict, observed, covered, [e for e, _ in ranked], at, bool(relevant), index)
+    confidence, counted = calibration.probability(key)
+    grounds = f"{rests} ({counted})"
     if moved and all(v in unjudged for v in moved):
-        verdict, note, missing, ranked, confidence, basis = "unjudged", UNJUDGED_NOTE, [], [], 0.0, "not judged"
+        verdict, note, missing, ranked, confidence, key, grounds = "unjudged", UNJUDGED_NOTE, [], [], 0.0, "unjudged", "not judged"
     elif len(at) < len(moved):
         later = [v for v in moved if v in unjudged]
         note += f"; it changed again in {', '.join(later)}, newer than the changelog copy: not judged there"
@@ -267,7 +272,8 @@ def _finding(
             "more_changes": max(0, len(members) - _MAX_SHOWN),
             "note": note,
             "missing": missing,
-            "confidence_basis": basis,
+            "confidence_basis": grounds,
+            "basis_key": key,
             **({"severity_note": lowered} if lowered else {}),
         },
         changelog_refs=refs,

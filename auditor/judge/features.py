@@ -115,7 +115,7 @@ def _specifics(seen: Observed, rules: list[Rule], vocabulary: Vocabulary, models
     levels = _EFFORT if about else _QUOTED_EFFORT
     out.values = _levels(levels, seen.added_text, seen.folded_added)
     out.old_values = _levels(levels, seen.removed_text, seen.folded_removed)
-    if change.kind in ("limit", "prompt_section", "string", "section_condition"):
+    if change.kind in ("limit", "prompt_section", "string", "section_condition", "request_param"):
         out.values |= _numbers(seen.added_text)
         out.old_values |= _numbers(seen.removed_text)
     if change.kind not in _UNRANKED:
@@ -164,7 +164,7 @@ def _evidence(rule: Rule | None) -> tuple[re.Pattern, ...]:
 FEATURES = (
     "strong_name", "key_strong", "model_strong", "name", "key", "model", "value", "retrieved", "evidence", "structural",
     "unspelled_switch", "own_release", "whole", "names", "near", "sure", "top", "retrieved_evidence", "long_text", "user_facing",
-    "captured", "short_entry", "kind_words",
+    "captured", "short_entry", "kind_words", "removal",
 )  # fmt: skip
 """What an entry shares with a change (`_mentions`): the features of record linkage between them."""
 
@@ -204,6 +204,9 @@ def _mentions(
                     names.add(name)
     models = spec.models & entry.models or {m for m in spec.models if m.split()[0] in entry.models}
     values = spec.values_all & entry.values
+    # A value the change involves that the entry says was removed ("(removed max)", with the rule's
+    # evidence words): the entry names the value and what became of it.
+    removal = bool(spec.values_all & entry.removes) and evidence
     found = retrieved >= RETRIEVED
     strong_names = {n for n in (names & spec.salient if by_words or spec.salient - {spec.key} else names) if n not in common}
     # An entry that spells a tool which came or went (one few entries spell) tells of the texts that
@@ -213,7 +216,7 @@ def _mentions(
     key_strong = key and spec.key_alone and (
         bool(spec.key and _DISTINCT.search(spec.key)) or (kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text)))
     )
-    strong = bool(strong_names) or key_strong or (spec.models_strong and bool(models))
+    strong = bool(strong_names) or key_strong or (spec.models_strong and bool(models)) or removal
     named = names | models | values | ({spec.key} if key and spec.key else set())
     unspelled_switch = spec.key_alone and kind in _CALLED_BY_NAME and not strong
     features = (
@@ -222,7 +225,7 @@ def _mentions(
         float(unspelled_switch), float(own), float(spec.whole), min(len(names) + key, 3) / 3, float(found),
         float(retrieved >= RETRIEVED_ALONE), float(top), retrieved * evidence, float(kind in kinds.LONG_TEXT),
         float(kind in kinds.USER_FACING), float(kind in kinds.CAPTURED), float(len(entry.stems) <= 12),
-        float(bool(kinds.WORDS[kind].search(entry.text))),
+        float(bool(kinds.WORDS[kind].search(entry.text))), float(removal),
     )  # fmt: skip
     if not (names or key or models or values or found):
         return 0, set(), features

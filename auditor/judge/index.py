@@ -58,6 +58,24 @@ def _limited(text: str) -> str | None:
     return found.group(1).title() if found.group(1) else f"{found.group(2)} plans"
 
 
+_REMOVES = re.compile(
+    r"\b(?:remov(?:ed?|es|ing)|dropp(?:ed|ing)|drops?)\s+(?:the\s+)?[`'\"]?([\w.]+)|"
+    r"[`'\"]?([\w.]+)[`'\"]?\s+(?:\w+\s+)?(?:is|was|were|has\s+been|are)\s+(?:no\s+longer\b|removed|dropped)",
+    re.IGNORECASE,
+)
+
+
+def _removes(text: str) -> frozenset[str]:
+    """Values an entry says were taken away, as `values` spells them: "(removed max)" → max."""
+    if not _REMOVAL_WORD.search(text):  # a quick first test: most entries remove nothing
+        return frozenset()
+    said = [a or b for a, b in _REMOVES.findall(text)]
+    return frozenset(w.lower() for w in said if not _DIGIT.search(w)) | _numbers(" ".join(said))
+
+
+_REMOVAL_WORD = re.compile(r"remov|drop|no longer", re.IGNORECASE)
+
+
 def _numbers(text: str) -> set[str]:
     """Numbers of two or more digits, also as the K/M round figures a changelog would write."""
     out = set()
@@ -86,6 +104,7 @@ class _Entry:
     limited: str | None  # the provider or plan it limits the change to
     spoken: str  # lower-case words between spaces, for multi-word names
     bigrams: frozenset[str]  # its pairs of adjacent words: a cheap first test for a spoken name
+    removes: frozenset[str]  # values it says were removed ("(removed max)", "`512` is no longer accepted")
     features: frozenset[str] = frozenset()  # all of the above in one set
     stems: frozenset[str] = frozenset()  # its retrieval tokens
 
@@ -150,6 +169,7 @@ class _Changelog:
                 _limited(full),
                 " " + " ".join(spoken) + " ",
                 frozenset(f"{a} {b}" for a, b in itertools.pairwise(spoken)),
+                _removes(full),
             )
         return found
 
