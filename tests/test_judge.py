@@ -490,3 +490,15 @@ def test_an_entry_that_says_a_value_was_removed_names_the_code_that_handles_it()
     assert removed.verdict == "documented"
     silent = one(judge([code], notes(v1_0_2=["Simplified effort levels to low/medium/high"]), RULES, PUBLISHED))
     assert silent.verdict == "undocumented"  # the levels alone are one weak signal
+
+
+def test_a_tool_that_came_is_named_by_the_first_word_of_its_name_beside_the_kinds_word():
+    tool_rules = rules.parse('[[rule]]\nid = "tools"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool"]\nstatus = "added"\nevidence = ["tool"]\n')
+    cron = [change("tool", name, None, f"{name} a scheduled prompt") for name in ("CronCreate", "CronList")]
+    entry = "Added cron scheduling tools for recurring prompts within a session"
+    assert {f.verdict for f in judge(cron, notes(v1_0_2=[entry]), tool_rules, PUBLISHED)} == {"documented"}
+    assert {f.verdict for f in judge(cron, notes(v1_0_2=["Added cron scheduling for recurring prompts"]), tool_rules, PUBLISHED)} == {"undocumented"}
+    # A first word many entries spell ("task") names no tool of its own.
+    task = change("tool", "TaskStop", None, "Stop a task")
+    many = notes(v1_0_0=[f"Fixed task {i}" for i in range(9)], v1_0_2=["Improved the task tools"])
+    assert one(judge([task], many, tool_rules, PUBLISHED)).verdict == "undocumented"

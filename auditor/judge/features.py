@@ -26,6 +26,7 @@ RETRIEVED, RETRIEVED_ALONE = 0.3, 0.8
 _SMALL = 1000  # characters (before + after) up to which a function or guard is the context of its edit
 _MIN_SENTENCE = 4  # retrieval tokens: a shorter changed sentence (a number, a word) is no edit of its own
 _SWITCHES = frozenset(("env", "setting"))
+_HEAD = 4  # letters: a shorter first word of a name ("Web" of WebFetch) is no word of its own
 _CALLED_BY_NAME = _SWITCHES | {"tool", "tool_schema"}  # users set them, the model calls them, by name
 
 
@@ -50,6 +51,7 @@ class _Specifics:
     probe: frozenset[str] = frozenset()  # everything an entry could share with it, for a quick skip
     described: str = ""  # the change in the vendor's words (`describe`)
     tools: set[str] = field(default_factory=set)  # tools that came or went in the range, named where the text changed
+    head: str | None = None  # a switch or tool that came or went: the first word of its name ("cron" of CronCreate)
 
 
 _NAME = re.compile(
@@ -91,6 +93,9 @@ def _specifics(seen: Observed, rules: list[Rule], vocabulary: Vocabulary, models
         out.key_alone = change.status != "changed" or change.kind in ("flag", "limit")
         if change.kind in kinds.USER_FACING and out.key_alone:  # an edited fact's name says which, not what changed
             out.salient.add(out.key)
+        parts = _PARTS.findall(out.key)
+        if out.key_alone and change.kind in _CALLED_BY_NAME and len(parts) > 1 and len(parts[0]) >= _HEAD:
+            out.head = parts[0].lower()
     if "_" in changed or _CAMEL.search(changed) or _DASHES.search(changed):
         out.names.update(
             n for n in _NAME.findall(changed) if n not in _PROPER_NOUNS and n not in vocabulary.proper_nouns and not models.is_model(n)
@@ -195,6 +200,10 @@ def _mentions(
     names = set() if spec.whole else spec.names & entry.tokens
     # A request field many entries spell ("model") says nothing; a tool's own name always does.
     key = spec.key is not None and spec.key in entry.tokens and (kind in kinds.USER_FACING or spec.key not in common)
+    # "cron scheduling tools" for CronCreate, CronDelete and CronList: the first word of the name, one few
+    # entries spell, beside the kind's word, names a switch or tool that came or went.
+    if not key and spec.head and f" {spec.head} " in entry.spoken and spec.head not in common and spec.head.title() not in common:
+        key = kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text))
     for bigram in spec.bigrams.keys() & entry.bigrams:
         for name in spec.bigrams[bigram]:
             if spec.spoken[name] in entry.spoken:
