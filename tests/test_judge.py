@@ -502,3 +502,21 @@ def test_a_tool_that_came_is_named_by_the_first_word_of_its_name_beside_the_kind
     task = change("tool", "TaskStop", None, "Stop a task")
     many = notes(v1_0_0=[f"Fixed task {i}" for i in range(9)], v1_0_2=["Improved the task tools"])
     assert one(judge([task], many, tool_rules, PUBLISHED)).verdict == "undocumented"
+
+
+def test_an_entry_of_the_release_about_the_system_prompt_tells_of_a_rewrite_that_came_with_a_model_switch():
+    """A new default model brings its own prompt: the entry says "system prompt" and names the models."""
+    block_rules = rules.parse('[[rule]]\nid = "prompt"\ncategory = "output-length"\nseverity = "high"\nkinds = ["system_block"]\nevidence = ["concise"]\n')
+    switch = Change("request_param", "turn 0: model", "turn 0: model", "claude-opus-4-7", "claude-opus-4-8", "1.0.2", scenario="print-default")
+    block = Change("system_block", "turn 0: block 2", "turn 0: block 2", "You are an agent. Be thorough.", "You are an agent.\n# Harness\nBe brief.", "1.0.2",
+                   scenario="print-default")
+    lean = "The lean system prompt is now the default for all models except Haiku, Sonnet, and Opus 4.7 and earlier"
+
+    def verdict(changes, sections):
+        found = judge(changes, notes(**sections), block_rules, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary)
+        return next((f.verdict, [r.entry for r in f.changelog_refs]) for f in found if f.changes[0].kind == "system_block")
+
+    said, cited = verdict([switch, block], {"v1_0_2": [lean]})
+    assert said in ("documented", "partial") and cited == [lean]
+    assert verdict([block], {"v1_0_2": [lean]})[0] == "undocumented"  # no model switch: "system prompt" alone is one signal
+    assert verdict([switch, block], {"v1_0_3": [lean]})[0] == "undocumented"  # a neighbour's entry must share the rule's words

@@ -115,7 +115,8 @@ def judge(
     # Tools that came or went name the texts that gain or lose their name: one change (Glob and Grep
     # replaced by bfs/ugrep, and the prompts that stop naming them).
     tools = frozenset(_CAPTURED_KEY.sub("", c.key) for c in changes if c.kind in ("tool", "tool_schema") and c.status in ("added", "removed"))
-    findings = [_finding(group, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, trace, tools) for group in _groups(seen, matched, told)]
+    switched = _switched(changes, models)
+    findings = [_finding(group, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, trace, tools, switched) for group in _groups(seen, matched, told)]
     span = _span(versions, published, changes)
     if published is not None:
         findings += _missing_sections([v for v in span if v not in unjudged], releases, known.newest)
@@ -179,6 +180,25 @@ def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int
     return list(groups.values())
 
 
+def _switched(changes: Sequence[Change], models: ModelNames) -> dict[tuple[str, str], frozenset[str]]:
+    """(scenario, release) → the models its requests switched between there: what changed with them in
+    that scenario and release came with the switch (a new default model brings its own prompt), so an
+    entry about those models may be about it."""
+    out: dict[tuple[str, str], frozenset[str]] = {}
+    for c in changes:
+        if c.kind == "request_param" and c.scenario and _CAPTURED_KEY.sub("", c.key) == "model":
+            named = frozenset(models.models(models.display(f"{c.before} {c.after}")))
+            for version in _moved(c):
+                out[(c.scenario, version)] = out.get((c.scenario, version), frozenset()) | named
+    return out
+
+
+def _switched_with(change: Change, switched: Mapping[tuple[str, str], frozenset[str]]) -> frozenset[str]:
+    if not change.scenario:
+        return frozenset()
+    return frozenset().union(*(switched.get((change.scenario, v), frozenset()) for v in _moved(change)))
+
+
 def _moved(*changes: Change) -> list[str]:
     """The versions changes moved in, in order: their verdict reads the windows of these, as the
     changelog stood when the last one closed."""
@@ -189,6 +209,7 @@ def _finding(
     group: list[int], seen: list[Observed], matched: list[list[Rule]], known: _Changelog, vocabulary: Vocabulary, models: ModelNames,
     calibration: Calibration, heard: Heard | None = None,
     told: Container[int] = (), unjudged: Container[str] = frozenset(), trace: list[Pair] | None = None, tools: frozenset[str] = frozenset(),
+    switched: Mapping[tuple[str, str], frozenset[str]] | None = None,
 ) -> Finding:
     members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), seen[i].change.key))
     rules = [rule for i in members for rule in matched[i]]
@@ -199,7 +220,7 @@ def _finding(
     if all(c.removed_in for c in changes):
         removed_in = max((c.removed_in for c in changes if c.removed_in), key=vers.parse)
 
-    specifics = [_specifics(seen[i], matched[i], vocabulary, models, tools) for i in members]
+    specifics = [_specifics(seen[i], matched[i], vocabulary, models, tools, _switched_with(seen[i].change, switched or {})) for i in members]
     by_words = primary is not None and not primary.structural  # the finding is about words its rule found
     moved = _moved(*changes)
     at = [v for v in moved if v not in unjudged] or moved  # judged on the releases the changelog copy can know

@@ -41,6 +41,7 @@ class _Specifics:
     salient: set[str] = field(default_factory=set)  # names the matched rules' patterns pick out
     models: set[str] = field(default_factory=set)
     models_strong: bool = False  # a model id change: naming the model is naming the thing
+    switched: set[str] = field(default_factory=set)  # models its scenario's requests switched between in its release: a cause, not a part
     values: set[str] = field(default_factory=set)  # values it sets (added), which an entry should state
     old_values: set[str] = field(default_factory=set)
     query: list[str] = field(default_factory=list)  # retrieval tokens of the changed sentences
@@ -76,13 +77,26 @@ _KIND_WORDS = {
 }
 
 
+# What the model is told, as notes name it: an entry of the very release that changed it, saying "system
+# prompt" ("The lean system prompt is now the default…"), speaks of that change's subject, whatever the
+# deciding rule's evidence words; one weak signal more (a model, a value, a near rank) makes it a mention.
+_TOLD = re.compile(r"\bsystem[\s-]prompts?\b", re.I)
+_KIND_PHRASE = {
+    "system_block": _TOLD, "prompt_section": _TOLD, "section_condition": _TOLD,
+    "tool": re.compile(r"\btool (?:descriptions?|prompts?)\b", re.I),
+    "tool_schema": re.compile(r"\bsystem[\s-]prompts?\b|\btool (?:descriptions?|prompts?|schemas?)\b", re.I),
+}
+
+
 def _spoken(name: str) -> str | None:
     """`PushNotification` → "push notification": how prose writes an identifier (two words or more)."""
     parts = _PARTS.findall(name)
     return " ".join(p.lower() for p in parts) if len(parts) > 1 else None
 
 
-def _specifics(seen: Observed, rules: list[Rule], vocabulary: Vocabulary, models: ModelNames, tools: frozenset[str] = frozenset()) -> _Specifics:
+def _specifics(
+    seen: Observed, rules: list[Rule], vocabulary: Vocabulary, models: ModelNames, tools: frozenset[str] = frozenset(), switched: frozenset[str] = frozenset()
+) -> _Specifics:
     change = seen.change
     whole_text = change.kind in kinds.LONG_TEXT and not (seen.before and seen.after)
     out = _Specifics(whole=whole_text, described=describing.describe(change, vocabulary, models))
@@ -114,6 +128,7 @@ def _specifics(seen: Observed, rules: list[Rule], vocabulary: Vocabulary, models
     whole = seen.before + "\n" + seen.after if small else changed
     out.models = models.models(whole + "\n" + change.key + "\n" + vendor)
     out.models_strong = change.kind == "model"
+    out.switched = set(switched - out.models)
     # Prose about effort says `high` bare; elsewhere only a quoted level (or "xhigh") is a value.
     said = changed + "\n" + vendor
     about = change.kind != "request_code" and could_match(_NEEDS[_ABOUT_EFFORT], folded(said)) and _ABOUT_EFFORT.search(said)
@@ -134,8 +149,8 @@ def _specifics(seen: Observed, rules: list[Rule], vocabulary: Vocabulary, models
             out.spoken[name] = f" {spoken} "
             out.bigrams.setdefault(" ".join(spoken.split()[:2]), []).append(name)
     out.values_all = out.values | out.old_values
-    families = {m.split()[0] for m in out.models}
-    out.probe = frozenset(out.names | out.tools | out.models | families | out.values_all | out.bigrams.keys() | ({out.key} if out.key else set()))
+    families = {m.split()[0] for m in out.models | out.switched}
+    out.probe = frozenset(out.names | out.tools | out.models | out.switched | families | out.values_all | out.bigrams.keys() | ({out.key} if out.key else set()))
     return out
 
 
@@ -169,7 +184,7 @@ def _evidence(rule: Rule | None) -> tuple[re.Pattern, ...]:
 FEATURES = (
     "strong_name", "key_strong", "model_strong", "name", "key", "model", "value", "retrieved", "evidence", "structural",
     "unspelled_switch", "own_release", "whole", "names", "near", "sure", "top", "retrieved_evidence", "long_text", "user_facing",
-    "captured", "short_entry", "kind_words", "removal",
+    "captured", "short_entry", "kind_words", "removal", "kind_phrase",
 )  # fmt: skip
 """What an entry shares with a change (`_mentions`): the features of record linkage between them."""
 
@@ -211,12 +226,13 @@ def _mentions(
                     key = True
                 else:
                     names.add(name)
-    models = spec.models & entry.models or {m for m in spec.models if m.split()[0] in entry.models}
+    models = spec.models & entry.models or {m for m in spec.models if m.split()[0] in entry.models} or spec.switched & entry.models
     values = spec.values_all & entry.values
     # A value the change involves that the entry says was removed ("(removed max)", with the rule's
     # evidence words): the entry names the value and what became of it.
     removal = bool(spec.values_all & entry.removes) and evidence
     found = retrieved >= RETRIEVED
+    phrase = own and kind in _KIND_PHRASE and bool(_KIND_PHRASE[kind].search(entry.text))
     strong_names = {n for n in (names & spec.salient if by_words or spec.salient - {spec.key} else names) if n not in common}
     # An entry that spells a tool which came or went (one few entries spell) tells of the texts that
     # stopped or started naming it; a tool every other entry names (Bash) tells of nothing.
@@ -234,7 +250,7 @@ def _mentions(
         float(unspelled_switch), float(own), float(spec.whole), min(len(names) + key, 3) / 3, float(found),
         float(retrieved >= RETRIEVED_ALONE), float(top), retrieved * evidence, float(kind in kinds.LONG_TEXT),
         float(kind in kinds.USER_FACING), float(kind in kinds.CAPTURED), float(len(entry.stems) <= 12),
-        float(bool(kinds.WORDS[kind].search(entry.text))), float(removal),
+        float(bool(kinds.WORDS[kind].search(entry.text))), float(removal), float(phrase),
     )  # fmt: skip
     if not (names or key or models or values or found):
         return 0, set(), features
@@ -244,10 +260,10 @@ def _mentions(
     if unspelled_switch:  # a switch or tool that came or went: its entry spells it
         return 0, named, features
     sure = retrieved >= RETRIEVED_ALONE
-    if not evidence and not sure:
+    if not evidence and not sure and not phrase:
         return 0, named, features
     # Ranked near (here: in an entry with the rule's evidence words, or nearer still) is two signals.
-    others = bool(names - strong_names) + bool(models) + bool(values) + 2 * found
+    others = bool(names - strong_names) + bool(models) + bool(values) + 2 * found + phrase
     # Naming an edited fact's key (the Bash tool, a section) says which fact, not what changed in it.
     if others < weak_needed and others + (key and not key_strong) < 2:
         return 0, named, features
