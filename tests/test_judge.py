@@ -520,3 +520,20 @@ def test_an_entry_of_the_release_about_the_system_prompt_tells_of_a_rewrite_that
     assert said in ("documented", "partial") and cited == [lean]
     assert verdict([block], {"v1_0_2": [lean]})[0] == "undocumented"  # no model switch: "system prompt" alone is one signal
     assert verdict([switch, block], {"v1_0_3": [lean]})[0] == "undocumented"  # a neighbour's entry must share the rule's words
+
+
+def test_the_releases_entry_about_a_model_the_change_names_for_the_first_time_tells_of_it():
+    """The Agent tool's model choices gained `fable`: "Introducing Claude Fable 5" of that release is about it."""
+    tool_rules = rules.parse('[[rule]]\nid = "tools"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool_schema"]\nevidence = ["agent"]\n')
+    agent = Change("tool_schema", "turn 0: Agent", "turn 0: Agent", "model.enum: opus\nmodel.enum: sonnet", "model.enum: opus\nmodel.enum: sonnet\nmodel.enum: fable",
+                   "1.0.2", scenario="print-default")
+    model = Change("model", "claude-fable-5", "claude-fable-5", None, "claude-fable-5", "1.0.2")
+    launch = "Introducing Claude Fable 5: our most capable model"
+
+    def verdict(sections):
+        found = judge([agent, model], notes(**sections), tool_rules, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary)
+        return next((f.verdict, [r.entry for r in f.changelog_refs]) for f in found if f.changes[0].kind == "tool_schema")
+
+    said, cited = verdict({"v1_0_2": [launch]})
+    assert said in ("documented", "partial") and cited == [launch]
+    assert verdict({"v1_0_3": [launch]})[0] == "undocumented"  # a neighbour's launch: the model alone is one weak signal

@@ -41,6 +41,7 @@ class _Specifics:
     salient: set[str] = field(default_factory=set)  # names the matched rules' patterns pick out
     models: set[str] = field(default_factory=set)
     models_strong: bool = False  # a model id change: naming the model is naming the thing
+    new_models: set[str] = field(default_factory=set)  # models its text names after and not before: one it was changed for
     switched: set[str] = field(default_factory=set)  # models its scenario's requests switched between in its release: a cause, not a part
     values: set[str] = field(default_factory=set)  # values it sets (added), which an entry should state
     old_values: set[str] = field(default_factory=set)
@@ -129,6 +130,9 @@ def _specifics(
     out.models = models.models(whole + "\n" + change.key + "\n" + vendor)
     out.models_strong = change.kind == "model"
     out.switched = set(switched - out.models)
+    if change.kind != "model":  # a model id is its model: naming it is already strong
+        named_after = models.models(seen.after) | models.bare_families(seen.after)
+        out.new_models = named_after - models.models(seen.before) - models.bare_families(seen.before)
     # Prose about effort says `high` bare; elsewhere only a quoted level (or "xhigh") is a value.
     said = changed + "\n" + vendor
     about = change.kind != "request_code" and could_match(_NEEDS[_ABOUT_EFFORT], folded(said)) and _ABOUT_EFFORT.search(said)
@@ -150,7 +154,7 @@ def _specifics(
             out.bigrams.setdefault(" ".join(spoken.split()[:2]), []).append(name)
     out.values_all = out.values | out.old_values
     families = {m.split()[0] for m in out.models | out.switched}
-    out.probe = frozenset(out.names | out.tools | out.models | out.switched | families | out.values_all | out.bigrams.keys() | ({out.key} if out.key else set()))
+    out.probe = frozenset(out.names | out.tools | out.models | out.switched | out.new_models | families | out.values_all | out.bigrams.keys() | ({out.key} if out.key else set()))
     return out
 
 
@@ -184,7 +188,7 @@ def _evidence(rule: Rule | None) -> tuple[re.Pattern, ...]:
 FEATURES = (
     "strong_name", "key_strong", "model_strong", "name", "key", "model", "value", "retrieved", "evidence", "structural",
     "unspelled_switch", "own_release", "whole", "names", "near", "sure", "top", "retrieved_evidence", "long_text", "user_facing",
-    "captured", "short_entry", "kind_words", "removal", "kind_phrase",
+    "captured", "short_entry", "kind_words", "removal", "kind_phrase", "launch",
 )  # fmt: skip
 """What an entry shares with a change (`_mentions`): the features of record linkage between them."""
 
@@ -241,7 +245,11 @@ def _mentions(
     key_strong = key and spec.key_alone and (
         bool(spec.key and _DISTINCT.search(spec.key)) or (kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text)))
     )
-    strong = bool(strong_names) or key_strong or (spec.models_strong and bool(models)) or removal
+    # The release's own entry about a model the change now names for the first time ("Introducing Claude
+    # Fable 5" for a prompt or effort table that gained it): the change was made for that model.
+    launched = {m for m in spec.new_models if m in entry.models or (" " not in m and any(e.split()[0] == m for e in entry.models))}
+    launch = own and bool(launched)
+    strong = bool(strong_names) or key_strong or (spec.models_strong and bool(models)) or removal or launch
     named = names | models | values | ({spec.key} if key and spec.key else set())
     unspelled_switch = spec.key_alone and kind in _CALLED_BY_NAME and not strong
     features = (
@@ -250,8 +258,10 @@ def _mentions(
         float(unspelled_switch), float(own), float(spec.whole), min(len(names) + key, 3) / 3, float(found),
         float(retrieved >= RETRIEVED_ALONE), float(top), retrieved * evidence, float(kind in kinds.LONG_TEXT),
         float(kind in kinds.USER_FACING), float(kind in kinds.CAPTURED), float(len(entry.stems) <= 12),
-        float(bool(kinds.WORDS[kind].search(entry.text))), float(removal), float(phrase),
+        float(bool(kinds.WORDS[kind].search(entry.text))), float(removal), float(phrase), float(launch),
     )  # fmt: skip
+    if launch:
+        models |= launched
     if not (names or key or models or values or found):
         return 0, set(), features
     score = 3 * (len(names) + key) + len(models) + len(values) + round(4 * retrieved)

@@ -109,7 +109,7 @@ class _Entry:
     stems: frozenset[str] = frozenset()  # its retrieval tokens
 
     def __post_init__(self) -> None:
-        self.features = self.tokens | self.models | self.values | self.bigrams
+        self.features = self.tokens | self.models | {m.split()[0] for m in self.models} | self.values | self.bigrams
         self.stems = frozenset(retrieval.tokens(self.text))
 
 
