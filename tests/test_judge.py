@@ -537,3 +537,15 @@ def test_the_releases_entry_about_a_model_the_change_names_for_the_first_time_te
     said, cited = verdict({"v1_0_2": [launch]})
     assert said in ("documented", "partial") and cited == [launch]
     assert verdict({"v1_0_3": [launch]})[0] == "undocumented"  # a neighbour's launch: the model alone is one weak signal
+
+
+def test_a_fix_in_a_tool_is_no_note_that_the_tool_came_or_went():
+    tool_rules = rules.parse('[[rule]]\nid = "tools"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool_schema"]\nevidence = ["tool"]\n')
+    gone = Change("tool_schema", "turn 0: AskUserQuestion", "turn 0: AskUserQuestion", "Ask the user", None, "1.0.2", scenario="print-default")
+    fix = "Fixed interactive tools (e.g., AskUserQuestion) being silently auto-allowed"
+    assert one(judge([gone], notes(v1_0_2=[fix]), tool_rules, PUBLISHED)).verdict == "undocumented"
+    told = "AskUserQuestion is no longer sent to the model in print mode"
+    assert one(judge([gone], notes(v1_0_2=[told]), tool_rules, PUBLISHED)).verdict == "documented"
+    # An env var is no tool: a fix that names one that just came tells of it.
+    env = change("env", "CLAUDE_CODE_MAX_CONTEXT_TOKENS", None, "")
+    assert one(judge([env], notes(v1_0_2=["Fixed `CLAUDE_CODE_MAX_CONTEXT_TOKENS` to honor `DISABLE_COMPACT`"]), RULES, PUBLISHED)).verdict != "undocumented"

@@ -27,7 +27,8 @@ _SMALL = 1000  # characters (before + after) up to which a function or guard is 
 _MIN_SENTENCE = 4  # retrieval tokens: a shorter changed sentence (a number, a word) is no edit of its own
 _SWITCHES = frozenset(("env", "setting"))
 _HEAD = 4  # letters: a shorter first word of a name ("Web" of WebFetch) is no word of its own
-_CALLED_BY_NAME = _SWITCHES | {"tool", "tool_schema"}  # users set them, the model calls them, by name
+_TOOLS = frozenset(("tool", "tool_schema"))
+_CALLED_BY_NAME = _SWITCHES | _TOOLS  # users set them, the model calls them, by name
 
 
 @dataclass
@@ -240,9 +241,11 @@ def _mentions(
     strong_names = {n for n in (names & spec.salient if by_words or spec.salient - {spec.key} else names) if n not in common}
     # An entry that spells a tool which came or went (one few entries spell) tells of the texts that
     # stopped or started naming it; a tool every other entry names (Bash) tells of nothing.
-    strong_names |= {t for t in spec.tools & entry.tokens if t not in common}
+    if not entry.fix_only:
+        strong_names |= {t for t in spec.tools & entry.tokens if t not in common}
     names |= strong_names
-    key_strong = key and spec.key_alone and (
+    # A fix in a tool that came or went ("Fixed AskUserQuestion being auto-allowed") says where a bug was, not that it came.
+    key_strong = key and spec.key_alone and not (entry.fix_only and kind in _TOOLS) and (
         bool(spec.key and _DISTINCT.search(spec.key)) or (kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text)))
     )
     # The release's own entry about a model the change now names for the first time ("Introducing Claude

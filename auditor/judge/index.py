@@ -74,6 +74,8 @@ def _removes(text: str) -> frozenset[str]:
 
 
 _REMOVAL_WORD = re.compile(r"remov|drop|no longer", re.IGNORECASE)
+_FIX = re.compile(r"\s*fix(?:ed|es)?\b", re.IGNORECASE)
+_CAME_OR_WENT = re.compile(r"\b(?:add|new\b|introduc|remov|drop|no longer|now (?:sent|included|available|offered|loaded)|deferr|replac)", re.IGNORECASE)
 
 
 def _numbers(text: str) -> set[str]:
@@ -105,6 +107,7 @@ class _Entry:
     spoken: str  # lower-case words between spaces, for multi-word names
     bigrams: frozenset[str]  # its pairs of adjacent words: a cheap first test for a spoken name
     removes: frozenset[str]  # values it says were removed ("(removed max)", "`512` is no longer accepted")
+    fix_only: bool  # a bug fix that says nothing came or went: naming a tool is naming where the bug was
     features: frozenset[str] = frozenset()  # all of the above in one set
     stems: frozenset[str] = frozenset()  # its retrieval tokens
 
@@ -170,6 +173,7 @@ class _Changelog:
                 " " + " ".join(spoken) + " ",
                 frozenset(f"{a} {b}" for a, b in itertools.pairwise(spoken)),
                 _removes(full),
+                bool(_FIX.match(full)) and not _CAME_OR_WENT.search(full),
             )
         return found
 
