@@ -549,3 +549,12 @@ def test_a_fix_in_a_tool_is_no_note_that_the_tool_came_or_went():
     # An env var is no tool: a fix that names one that just came tells of it.
     env = change("env", "CLAUDE_CODE_MAX_CONTEXT_TOKENS", None, "")
     assert one(judge([env], notes(v1_0_2=["Fixed `CLAUDE_CODE_MAX_CONTEXT_TOKENS` to honor `DISABLE_COMPACT`"]), RULES, PUBLISHED)).verdict != "undocumented"
+
+
+def test_a_limit_that_is_only_ever_zero_is_a_count_not_a_cap():
+    budget_rules = rules.parse('[[rule]]\nid = "budgets"\ncategory = "cost"\nseverity = "medium"\nkinds = ["limit"]\nkey = "Tokens$"\n')
+    counter = change("limit", "callTokens", None, "0")
+    found = one(judge([counter], notes(), budget_rules, PUBLISHED))
+    assert found.severity == "low" and "not a cap" in found.evidence["severity_note"]
+    cap = change("limit", "maxTokens", "0, 4096", "0, 2048")
+    assert one(judge([cap], notes(), budget_rules, PUBLISHED)).severity == "medium"
