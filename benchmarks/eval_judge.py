@@ -499,7 +499,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--per-release", action="store_true", help="judge release by release, as the Action does (pooled), not the range at once")
     parser.add_argument("--cut-check", action="store_true", help="judge each range also with the changelog as it stood when its last window closed: verdicts must not change")
     parser.add_argument("--skeleton", action="store_true", help="print TOML stubs for unlabelled high/medium changes instead")
-    parser.add_argument("--write-calibration", type=Path, help="write the calibration table counted on the ranges measured (the judge ships auditor/judge/calibration.json)")
+    parser.add_argument("--write-calibration", type=Path, help="write the calibration table counted on the ranges measured, as this way of judging's part (range, or release with --per-release) of the file (the judge ships auditor/judge/calibration.json)")
     args = parser.parse_args(argv)
     if not args.changelog:
         parser.error("name the changelog with --changelog or $AUDITOR_CHANGELOG")
@@ -551,7 +551,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             for _, result in results:
                 print("\n".join(result.misses))
     if args.write_calibration:
-        args.write_calibration.write_text(calibration(pooled.keyed).to_json())
+        path = args.write_calibration
+        doc = json.loads(path.read_text()) if path.is_file() else {}
+        modes = doc.get("by_mode", {})
+        modes["release" if args.per_release else "range"] = calibration(pooled.keyed).as_json()
+        path.write_text(json.dumps({"by_mode": modes}, indent=1, sort_keys=True) + "\n")
     return 0
 
 

@@ -238,5 +238,7 @@ def test_the_calibration_table_counts_each_basis_and_round_trips_as_the_judge_re
     assert table.probability("partial|words|some|own") == (0.5, "1 of 2 findings with this basis right on labelled ranges")
     assert table.probability("partial|structural|all|own")[0] == 0.5  # unseen: its verdict's share
     assert table.probability("undocumented|words|unnamed") == (0.67, "1 of 1 undocumented findings right on labelled ranges")
-    assert Calibration.parse(__import__("json").loads(table.to_json())) == table
+    assert Calibration.parse(table.as_json()) == table
+    both = Calibration.parse({"by_mode": {"range": table.as_json(), "release": table.as_json()}})
+    assert both.by_basis["partial|words|some|own"] == (2, 4) and both.fitted_on == ("a", "b")
     assert ev.basis_key(replace(finding("high", "partial"), evidence={"basis_key": "partial|words|some|own"})) == "partial|words|some|own"

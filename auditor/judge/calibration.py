@@ -1,8 +1,9 @@
 """A finding's confidence as a probability: the share of verdicts that were right, on the labelled
 ranges, among findings whose verdict rests on the same basis (its verdict, how its rule matched, what
-the entries said). The counts are fitted by `benchmarks/eval_judge.py --write-calibration` and ship
-beside the judge as data (`calibration.json`); held out range by range, the same table is what
-eval_judge's leave-one-range-out reliability table measures."""
+the entries said). The counts are fitted by `benchmarks/eval_judge.py --holdout --write-calibration
+auditor/judge/calibration.json`, run once for ranges and once `--per-release` (as the Action judges),
+and ship beside the judge as data; held out range by range, the same counting is what eval_judge's
+leave-one-range-out reliability table measures."""
 
 from __future__ import annotations
 
@@ -34,7 +35,16 @@ class Calibration:
 
     @classmethod
     def parse(cls, doc: Any) -> Calibration:
+        """A table, or (as shipped) one per way of judging — ranges at once, release by release as the
+        Action does — whose counts add up."""
         try:
+            if "by_mode" in doc:
+                parts = [cls.parse(part) for part in doc["by_mode"].values()]
+                table: dict[str, tuple[int, int]] = {}
+                for part in parts:
+                    for key, (r, t) in part.by_basis.items():
+                        table[key] = (table.get(key, (0, 0))[0] + r, table.get(key, (0, 0))[1] + t)
+                return cls(table, tuple(sorted({name for part in parts for name in part.fitted_on})))
             table = {str(k): (int(v[0]), int(v[1])) for k, v in doc["by_basis"].items()}
             if any(not 0 <= r <= t for r, t in table.values()):
                 raise ValueError("a count right exceeds its findings")
@@ -42,9 +52,8 @@ class Calibration:
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
             raise AuditorError(f"judge calibration table is malformed: {exc}") from None
 
-    def to_json(self) -> str:
-        body = {"fitted_on": list(self.fitted_on), "by_basis": {k: list(v) for k, v in sorted(self.by_basis.items())}}
-        return json.dumps(body, indent=1) + "\n"
+    def as_json(self) -> dict[str, Any]:
+        return {"fitted_on": list(self.fitted_on), "by_basis": {k: list(v) for k, v in sorted(self.by_basis.items())}}
 
 
 @cache
