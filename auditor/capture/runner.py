@@ -7,13 +7,14 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from ..errors import CaptureError
 from ..targets import Target
-from . import session
+from . import clock, session
 from .normalize import normalize_request
-from .sandbox import Sandbox, ScenarioUnsupported
+from .sandbox import RunOutcome, Sandbox, ScenarioUnsupported
 from .scenarios import Scenario
 from .server import MESSAGES_PATH, FakeAPI, RecordedRequest, turn_index
 from .tls import Certificates
@@ -101,9 +102,13 @@ def capture_scenario(
     args = scenario.command_args()
     result = partial(ScenarioResult, scenario=scenario.name, mode=scenario.mode, route=scenario.route, args=args)
     subagent = _subagent_test(target, scenario)
+    later = scenario.session.later if scenario.session is not None else ()
+    faketime = clock.library() if later else None
     with ExitStack() as stack:
         ca_file = None
         if scenario.route == "first-party":
+            if faketime is not None:  # its own, valid from now: shared ones aged through the scenarios before it
+                certificates = None
             certificates = certificates or stack.enter_context(Certificates([api_host]))
             ca_file = certificates.ca_file
             api = FakeAPI(intercept=[api_host], certificate=(str(certificates.cert_file), str(certificates.key_file)),
@@ -117,7 +122,9 @@ def capture_scenario(
         if scenario.session is not None:
             session.prepare(sandbox.project, scenario.session)
         try:
-            if scenario.mode == "print":
+            if faketime is not None:
+                outcome = _idle_run(sandbox, program_argv, scenario, faketime, timeout)
+            elif scenario.mode == "print":
                 outcome = sandbox.run_print(program_argv, args, timeout)
             else:
                 outcome = sandbox.run_interactive(program_argv, args, scenario.prompt, timeout, lambda: _main_loop_finished(api))
@@ -145,6 +152,21 @@ def capture_scenario(
             egress=_egress(api),
             duration=round(outcome.duration, 2),
         )
+
+
+def _idle_run(sandbox: Sandbox, program_argv: list[str], scenario: Scenario, faketime: Path, timeout: float) -> RunOutcome:
+    """One run given every prompt in turn, its clock moved forward before each `later` prompt; then checked
+    against the times the program wrote in its transcript, so a clock it did not follow is an error, not a
+    capture claiming the release ignored the idle time."""
+    assert scenario.session is not None
+    later = scenario.session.later
+    moves = clock.Clock(faketime, sandbox.root, scenario.session.idle_later)
+    sandbox.extra_env.update(moves.env())
+    outcome = sandbox.run_stream(program_argv, scenario.command_args(), scenario.prompts(), timeout,
+                                 lambda i: moves.advance(later[i - 1].idle_minutes) if i else None, moves.release)
+    if outcome.exit_code == 0:
+        moves.check(session.latest(sandbox.home), outcome.label)
+    return outcome
 
 
 def _follow_up(sandbox: Sandbox, program_argv: list[str], scenario: Scenario, plan: session.Session, timeout: float, api: FakeAPI) -> float:
