@@ -61,6 +61,8 @@ def test_the_clock_moves_between_turns_of_one_process_and_the_facts_show_it():
     # 10 minutes before turn 2 is no idle hour; 70 before turn 4 is, and the latch holds through turn 7.
     assert context_management(facts) == [KEEP_ALL] * 4 + [KEEP_LAST] * 4
     assert facts["history"]["turn 6: resent"].startswith("13 messages; thinking 3 ")  # the client itself still resends it all
+    assert facts["capture"]["idle"] == ["turn 2: prompt 2, after 10 idle minutes", "turn 4: prompt 3, after 70 idle minutes",
+                                        "turn 6: prompt 4, after 0 idle minutes"]
     assert facts_of(idle(10, 70, 0)) == facts  # captured twice: zero changes
 
 

@@ -44,6 +44,7 @@ class ScenarioResult:
     egress: list[str] = field(default_factory=list)
     duration: float = 0.0
     honoured: dict[str, str] = field(default_factory=dict)  # setting → whether the requests reflect it (user.py)
+    idle: list[str] = field(default_factory=list)  # at which turn each later prompt came, after how long (clock.py)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -121,9 +122,10 @@ def capture_scenario(
                       estimate_usage=bool(scenario.session and scenario.session.estimate_usage))
         if scenario.session is not None:
             session.prepare(sandbox.project, scenario.session)
+        idle: list[str] = []
         try:
             if faketime is not None:
-                outcome = _idle_run(sandbox, program_argv, scenario, faketime, timeout)
+                outcome = _idle_run(sandbox, program_argv, scenario, faketime, timeout, partial(_main_turns, api, subagent), idle)
             elif scenario.mode == "print":
                 outcome = sandbox.run_print(program_argv, args, timeout)
             else:
@@ -148,22 +150,35 @@ def capture_scenario(
             status=OK,
             requests=requests,
             honoured=scenario.user.honoured(requests),
+            idle=idle,
             other_calls=sorted({f"{r.method} {r.path}" for r in api.requests if (r.method, r.path) != ("POST", MESSAGES_PATH)}),
             egress=_egress(api),
             duration=round(outcome.duration, 2),
         )
 
 
-def _idle_run(sandbox: Sandbox, program_argv: list[str], scenario: Scenario, faketime: Path, timeout: float) -> RunOutcome:
-    """One run given every prompt in turn, its clock moved forward before each `later` prompt; then checked
-    against the times the program wrote in its transcript, so a clock it did not follow is an error, not a
-    capture claiming the release ignored the idle time."""
+def _main_turns(api: FakeAPI, subagent: Callable[[RecordedRequest], bool]) -> int:
+    """How many requests of the main loop (offering tools, not a subagent's) the program has made so far."""
+    return sum(1 for r in api.messages() if isinstance(r.body, dict) and r.body.get("tools") and not subagent(r))
+
+
+def _idle_run(sandbox: Sandbox, program_argv: list[str], scenario: Scenario, faketime: Path, timeout: float,
+              turns: Callable[[], int], idle: list[str]) -> RunOutcome:
+    """One run given every prompt in turn, its clock moved forward before each `later` prompt (noted in `idle`
+    with the turn it starts: `turns()` counts the main loop's requests so far); then checked against the times
+    the program wrote in its transcript, so a clock it did not follow is an error, not a capture claiming the
+    release ignored the idle time."""
     assert scenario.session is not None
     later = scenario.session.later
     moves = clock.Clock(faketime, sandbox.root, scenario.session.idle_later)
     sandbox.extra_env.update(moves.env())
-    outcome = sandbox.run_stream(program_argv, scenario.command_args(), scenario.prompts(), timeout,
-                                 lambda i: moves.advance(later[i - 1].idle_minutes) if i else None, moves.release)
+
+    def before(i: int) -> None:
+        if i:
+            moves.advance(later[i - 1].idle_minutes)
+            idle.append(f"turn {turns()}: prompt {i + 1}, after {later[i - 1].idle_minutes} idle minutes")
+
+    outcome = sandbox.run_stream(program_argv, scenario.command_args(), scenario.prompts(), timeout, before, moves.release)
     if outcome.exit_code == 0:
         moves.check(session.latest(sandbox.home), outcome.label)
     return outcome
