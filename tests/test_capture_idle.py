@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.capture import ERROR, OK, Scenario, Turn, capture_scenario, clock, load_scenario, load_scenarios
+from auditor.capture import ERROR, OK, Scenario, Turn, capture, capture_scenario, clock, load_scenario, load_scenarios
 from auditor.capture.facts import scenario_facts
 from auditor.capture.scenarios import STREAM_JSON
 from auditor.capture.session import Later, Session, SessionError
@@ -92,6 +92,11 @@ def test_no_libfaketime_stops_the_capture_before_anything_runs(monkeypatch, tmp_
     monkeypatch.setenv(clock.ENV, str(tmp_path / "missing.so"))
     with pytest.raises(clock.ClockError, match=r"AUDITOR_FAKETIME names .*missing\.so, which is not a file"):
         capture_scenario(FAKE_CLI, TARGET, idle(70), timeout=30)
+    started = []
+    plain = Scenario(name="plain", mode="print", prompt="Say hello.", route="base-url")
+    with pytest.raises(clock.ClockError):
+        capture(FAKE_CLI, TARGET, [plain, idle(70)], timeout=30, on_progress=lambda name, result: started.append(name))
+    assert started == []
 
 
 def test_the_library_is_found_by_name_on_the_system_or_in_the_pypi_package(monkeypatch, tmp_path):

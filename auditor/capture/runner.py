@@ -215,6 +215,8 @@ def capture(
     Raises CaptureError only when the sandbox itself cannot be set up.
     """
     results: dict[str, ScenarioResult] = {}
+    if any(s.session is not None and s.session.later for s in scenarios):
+        clock.library()  # no libfaketime: stop before any scenario runs, not in the middle
     with ExitStack() as stack:
         certificates = None
         if any(s.route == "first-party" for s in scenarios):
