@@ -6,14 +6,18 @@ against the fake server (both measured in this run, interleaved; best and median
 "By hand" is what a developer would do: the fake API and a prepared HOME are already up (for a plan or
 settings scenario: its credentials, settings and files seeded, the profile answered), and only the
 program's runs are timed — for a session scenario (resume-stale, long-session) the first run and each
-follow-up with --continue/--resume, its large files written and its transcript aged in between, untimed.
-The capture adds everything it needs on top: a fresh sandbox and fake server per scenario, the runs,
-normalizing what was recorded and turning it into facts (history-integrity comparisons included).
+follow-up with --continue/--resume, its large files written and its transcript aged in between, untimed;
+for one with `later` prompts (idle-session) the one stream-json run, each prompt written once the turn
+before has its result, with nothing preloaded (the bare program: its clock cannot move). The capture
+adds everything it needs on top: a fresh sandbox and fake server per scenario, the runs (libfaketime
+preloaded and its file rewritten between turns, for `later` prompts), normalizing what was recorded and
+turning it into facts (history-integrity comparisons included).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import time
@@ -21,7 +25,7 @@ import time
 import httpx
 
 from auditor import targets
-from auditor.capture import Certificates, FakeAPI, Sandbox, Scenario, capture_scenario, load_scenarios, session
+from auditor.capture import Certificates, FakeAPI, Sandbox, Scenario, capture_scenario, clock, load_scenarios, session
 from auditor.capture.facts import scenario_facts
 from auditor.capture.runner import DEFAULT_API_HOST
 from auditor.collector import Collector
@@ -31,13 +35,16 @@ from auditor.store import Store
 TARGET = targets.get("claude-code")
 
 
-def by_hand(argv: list[str], scenario: Scenario, certs: Certificates) -> float:
-    """The scenario's runs in a prepared sandbox, timed alone."""
+def by_hand(argv: list[str], scenario: Scenario, certs: Certificates, clocked: bool = False) -> float:
+    """The scenario's runs in a prepared sandbox, timed alone (`clocked`: libfaketime preloaded and moved as a capture does)."""
     plan = scenario.session or session.Session()
     api = FakeAPI(intercept=[DEFAULT_API_HOST], certificate=(str(certs.cert_file), str(certs.key_file)), answers=scenario.user.answers())
     with api, Sandbox(TARGET, api, certs.ca_file, scenario.user) as sandbox:
         api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}), estimate_usage=plan.estimate_usage)
         session.prepare(sandbox.project, plan)
+        if plan.later:
+            moves = clock.Clock(clock.library(), sandbox.root, plan.idle_later) if clocked else None
+            return stream_by_hand(argv, scenario, sandbox, moves)
         spent = 0.0
         for i, prompt in enumerate((None, *plan.followups)):
             command = [*argv, *scenario.command_args()]
@@ -51,6 +58,30 @@ def by_hand(argv: list[str], scenario: Scenario, certs: Certificates) -> float:
         return spent
 
 
+def stream_by_hand(argv: list[str], scenario: Scenario, sandbox: Sandbox, moves: clock.Clock | None) -> float:
+    """One stream-json run given the scenario's prompts in turn, each once the turn before has its result
+    (and, with `moves`, the clock moved before each later one)."""
+    assert scenario.session is not None
+    sandbox.extra_env.update(moves.env() if moves else {})
+    start = time.perf_counter()
+    proc = subprocess.Popen([*argv, *scenario.command_args()], env=sandbox.env(argv[0]), cwd=sandbox.project,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdin is not None and proc.stdout is not None
+    for i, prompt in enumerate(scenario.prompts()):
+        if moves and i:
+            moves.advance(scenario.session.later[i - 1].idle_minutes)
+        proc.stdin.write(json.dumps({"type": "user", "message": {"role": "user", "content": prompt}}).encode() + b"\n")
+        proc.stdin.flush()
+        while json.loads(proc.stdout.readline() or b'{"type": "result"}').get("type") != "result":
+            pass
+    proc.stdin.close()
+    proc.wait(timeout=300)
+    spent = time.perf_counter() - start
+    if moves:
+        moves.release(proc.pid)
+    return spent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--version", default="2.1.117")
@@ -58,19 +89,27 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     opts = parser.parse_args()
     (scenario,) = load_scenarios(names=[opts.scenario])
-    hand, captured = [], []
+    hand: list[float] = []
+    captured: list[float] = []
+    clocked: list[float] = []  # sessions with `later` prompts: by hand, with the clock preloaded and moved
     with httpx.Client(timeout=120) as client:
         collector = Collector(Store.memory(), Registry(client, Cache(default_cache_dir())), TARGET)
         with collector.installed(opts.version) as argv, Certificates([DEFAULT_API_HOST]) as certs:
             for _ in range(opts.rounds):  # interleaved, so both see the same machine load
                 hand.append(by_hand(argv, scenario, certs))
+                if scenario.session and scenario.session.later:
+                    clocked.append(by_hand(argv, scenario, certs, clocked=True))
                 start = time.perf_counter()
                 result = capture_scenario(argv, TARGET, scenario, timeout=300, certificates=certs)
                 scenario_facts(result.to_dict(), opts.version)
                 captured.append(time.perf_counter() - start)
                 assert result.status == "ok", result.reason
-    for name, times in (("by hand", hand), ("capture", captured)):
-        print(f"{name:8} best {min(times):.3f} s  median {statistics.median(times):.3f} s")
+    for name, times in (("by hand", hand), ("clocked", clocked), ("capture", captured)):
+        if times:
+            print(f"{name:8} best {min(times):.3f} s  median {statistics.median(times):.3f} s")
+    if clocked:
+        print(f"by hand with the clock moved / bare: best {min(clocked) / min(hand):.2f}x, median "
+              f"{statistics.median(clocked) / statistics.median(hand):.2f}x (what libfaketime costs)")
     print(f"capture / by hand: best {min(captured) / min(hand):.2f}x, median "
           f"{statistics.median(captured) / statistics.median(hand):.2f}x (target ≤ 1.3x) — {opts.version}, {opts.scenario}")
 
