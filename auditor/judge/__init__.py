@@ -18,11 +18,20 @@ How a verdict is reached, for one finding (one change, or several changes of one
    (`settings.autoMode.hard_deny` names the setting `autoMode.hard_deny`). (A name many entries
    spell, `model`, singles out nothing; inside a long text added or removed whole, a name is one of many and counts for nothing;
    when the deciding rule matched words, only the names its patterns pick out are distinctive.)
+   Named alike: a switch or tool that came or went by the first word of its name, one few entries
+   spell, beside the kind's word ("cron scheduling tools" for CronCreate); a value the change
+   involves that the entry says was removed ("(removed max)"); a model the change names for the first
+   time, by the entry of its own release about that model ("Introducing Claude Fable 5"; model
+   families are the target's and those its model ids name, `models`). A bug fix that names a tool
+   ("Fixed AskUserQuestion being auto-allowed") is no note that the tool came or went.
 3. Otherwise retrieval: the window's entries are ranked with BM25 against the changed sentences
    (`retrieval`); one ranked near (RETRIEVED) counts as two weak signals in an entry with the deciding
    rule's evidence words or the words it found in the change, and alone when nearer still
    (RETRIEVED_ALONE). Weak signals besides: a model it involves ("Opus 4.7"), a value it sets
-   (`xhigh`, a number), a name the rule's patterns do not single out. Two are needed, or one when the
+   (`xhigh`, a number), a name the rule's patterns do not single out, a model its scenario's
+   requests switched to or from in that release (a new default model brings its own prompt), and an
+   entry of the very release saying "system prompt" (or "tool description") for what the model is
+   told — which also stands in for the rule's evidence words. Two are needed, or one when the
    deciding rule matched what the change is (kind, key, condition, direction). A switch or tool that
    came or went needs its name spelled. No mentioning entry: **undocumented**.
 4. Coverage: mentioning entries that leave out something observed make it **partial**, and the finding

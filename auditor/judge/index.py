@@ -17,7 +17,7 @@ from ..diff import Change
 from ..rules import prefilter
 from .models import ModelNames
 
-_COMMON = 8  # entries: a name spelled in more of them is no name of one change
+_COMMON = 8  # entries: a name spelled in more of them is no name of one change (4–16 alike held out, sweep_judge)
 
 
 _TOKENS = re.compile(r"--?[A-Za-z][\w-]*|/[a-z][\w-]+|[A-Za-z_$][\w$]*(?:[-.][A-Za-z0-9_$]+)*")
