@@ -41,3 +41,12 @@ def test_a_change_to_a_new_familys_model_in_the_vendors_words():
 def test_a_target_without_model_vocabulary_reads_no_models():
     names = ModelNames.of(Vocabulary(), ("claude-opus-4-7",))
     assert names.models("Opus 4.7") == set() and names.display("claude-opus-4-7") == "claude-opus-4-7"
+
+
+def test_an_entry_announces_a_model_only_when_it_opens_with_it():
+    names = ModelNames.of(VOCABULARY, ("claude-fable-5",))
+    assert names.launched("Introducing Claude Fable 5: a Mythos-class model") == {"fable 5"}
+    assert names.launched("Added Claude Opus 5 (`claude-opus-5`), now the default Opus model") == {"opus 5"}
+    assert names.launched("Opus 4.8 is here! Now defaults to high effort") == {"opus 4.8"}
+    assert names.launched("Added xhigh effort level for Opus 4.7") == set()  # names a model, announces a level
+    assert names.launched("Claude Opus 4.7 xhigh is now available!") == set()

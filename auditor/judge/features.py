@@ -249,9 +249,9 @@ def _mentions(
     key_strong = key and spec.key_alone and not (entry.fix_only and kind in _TOOLS) and (
         bool(spec.key and _DISTINCT.search(spec.key)) or (kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text)))
     )
-    # The release's own entry about a model the change now names for the first time ("Introducing Claude
-    # Fable 5" for a prompt or effort table that gained it): the change was made for that model.
-    launched = {m for m in spec.new_models if m in entry.models or (" " not in m and any(e.split()[0] == m for e in entry.models))}
+    # The release's own entry announcing a model the change now names for the first time ("Introducing
+    # Claude Fable 5" for a prompt or effort table that gained it): the change was made for that model.
+    launched = {m for m in spec.new_models if m in entry.launches or (" " not in m and any(e.split()[0] == m for e in entry.launches))}
     launch = own and bool(launched)
     strong = bool(strong_names) or key_strong or (spec.models_strong and bool(models)) or removal or launch
     named = names | models | values | ({spec.key} if key and spec.key else set())

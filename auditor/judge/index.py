@@ -108,6 +108,7 @@ class _Entry:
     bigrams: frozenset[str]  # its pairs of adjacent words: a cheap first test for a spoken name
     removes: frozenset[str]  # values it says were removed ("(removed max)", "`512` is no longer accepted")
     fix_only: bool  # a bug fix that says nothing came or went: naming a tool is naming where the bug was
+    launches: frozenset[str]  # the model it announces ("Introducing Claude Fable 5")
     features: frozenset[str] = frozenset()  # all of the above in one set
     stems: frozenset[str] = frozenset()  # its retrieval tokens
 
@@ -174,6 +175,7 @@ class _Changelog:
                 frozenset(f"{a} {b}" for a, b in itertools.pairwise(spoken)),
                 _removes(full),
                 bool(_FIX.match(full)) and not _CAME_OR_WENT.search(full),
+                frozenset(self.models.launched(full)),
             )
         return found
 

@@ -63,6 +63,20 @@ class ModelNames:
             out.update(f"{family} {v.replace('-', '.')}" for v in re.findall(r"\d[.-]\d{1,2}", more))
         return out
 
+    @cached_property
+    def _launch(self) -> re.Pattern:
+        model = rf"(?:claude\s+)?(?:{self._alternatives})[\s_-]?\d(?:[.-]\d{{1,2}})?"
+        return re.compile(
+            rf"^\s*(?:(?:introducing|announcing|adds?|added)\s+(?:support\s+for\s+)?({model})|({model})\s+(?:is\s+here|is\s+now\s+available))\b",
+            re.IGNORECASE,
+        )
+
+    def launched(self, text: str) -> set[str]:
+        """The model an entry announces ("Introducing Claude Fable 5", "Added Claude Opus 5 (…)", "Opus
+        4.8 is here!"), not one it merely names ("Added xhigh effort level for Opus 4.7")."""
+        found = self._launch.match(text) if self.families else None
+        return self.models(found.group(1) or found.group(2)) if found else set()
+
     def bare_families(self, text: str) -> set[str]:
         """Families named without a version ("an extra Haiku request")."""
         return {family.lower() for family in self._family.findall(text)} if self.families else set()
