@@ -268,7 +268,7 @@ def _mentions(
         models |= launched
     if not (names or key or models or values or found):
         return 0, set(), features
-    score = 3 * (len(names) + key) + len(models) + len(values) + round(4 * retrieved)
+    score = 3 * (len(names) + key + launch + removal) + len(models) + len(values) + round(4 * retrieved)
     if strong:
         return score, named, features
     if unspelled_switch:  # a switch or tool that came or went: its entry spells it
