@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import ssl
 import threading
 import time
@@ -63,7 +64,8 @@ class RecordedRequest:
 
 @dataclass(frozen=True)
 class Egress:
-    """An attempt to reach a non-loopback address through the proxy."""
+    """An attempt to reach a non-loopback address: through the proxy (CONNECT, an absolute URI), or seen by
+    the seal (DNS, TCP, UDP, SSH)."""
 
     method: str
     target: str
@@ -394,6 +396,14 @@ class FakeAPI:
     def egress(self) -> list[Egress]:
         with self._server.lock:
             return list(self._server.egress)
+
+    def serve(self, conn: socket.socket) -> None:
+        """Serve a connection accepted elsewhere (a sealed run's own loopback, seal.py) as if it came here."""
+        self._server.process_request(conn, ("127.0.0.1", 0))
+
+    def record_egress(self, method: str, target: str) -> None:
+        """Record an attempt to leave the machine seen outside the proxy (a name looked up, a connection, ssh)."""
+        self._server.add_egress(Egress(method, target))
 
     def messages(self) -> list[RecordedRequest]:
         """The recorded POST /v1/messages requests, in arrival order."""
