@@ -1,5 +1,7 @@
 """One capture ≤ 1.3× the time the same program takes to answer the same requests when run by hand
 against the fake server (both measured in this run, interleaved; best and median of several rounds).
+The capture is sealed (seal.py: own network and mount namespaces) where the machine allows; the same
+capture unsealed is timed beside it, so what the seal costs shows on its own.
 
     .venv/bin/python benchmarks/bench_capture.py [--version 2.1.117] [--scenario print-default] [--rounds 7]
 
@@ -21,7 +23,7 @@ import time
 import httpx
 
 from auditor import targets
-from auditor.capture import Certificates, FakeAPI, Sandbox, Scenario, capture_scenario, load_scenarios, session
+from auditor.capture import Certificates, FakeAPI, Sandbox, Scenario, capture_scenario, load_scenarios, seal, session
 from auditor.capture.facts import scenario_facts
 from auditor.capture.runner import DEFAULT_API_HOST
 from auditor.collector import Collector
@@ -51,6 +53,23 @@ def by_hand(argv: list[str], scenario: Scenario, certs: Certificates) -> float:
         return spent
 
 
+def timed_capture(argv: list[str], scenario: Scenario, certs: Certificates, version: str, sealed: bool) -> float:
+    """A whole capture (sandbox, runs, facts); unsealed as on a machine without namespaces."""
+    probe = seal.isolation
+    if not sealed:
+        seal.isolation = lambda: f"{seal.OPEN}: benchmark"
+    try:
+        start = time.perf_counter()
+        result = capture_scenario(argv, TARGET, scenario, timeout=300, certificates=certs)
+        scenario_facts(result.to_dict(), version)
+        spent = time.perf_counter() - start
+    finally:
+        seal.isolation = probe
+    assert result.status == "ok", result.reason
+    assert result.sandbox.startswith(seal.OPEN) != sealed, result.sandbox
+    return spent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--version", default="2.1.117")
@@ -58,21 +77,24 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     opts = parser.parse_args()
     (scenario,) = load_scenarios(names=[opts.scenario])
-    hand, captured = [], []
+    hand: list[float] = []
+    captured: list[float] = []
+    unsealed: list[float] = []
+    if seal.isolation() != seal.SEALED:
+        print(f"this machine cannot seal a run ({seal.isolation()}): both captures below are open")
     with httpx.Client(timeout=120) as client:
         collector = Collector(Store.memory(), Registry(client, Cache(default_cache_dir())), TARGET)
         with collector.installed(opts.version) as argv, Certificates([DEFAULT_API_HOST]) as certs:
-            for _ in range(opts.rounds):  # interleaved, so both see the same machine load
+            for _ in range(opts.rounds):  # interleaved, so all see the same machine load
                 hand.append(by_hand(argv, scenario, certs))
-                start = time.perf_counter()
-                result = capture_scenario(argv, TARGET, scenario, timeout=300, certificates=certs)
-                scenario_facts(result.to_dict(), opts.version)
-                captured.append(time.perf_counter() - start)
-                assert result.status == "ok", result.reason
-    for name, times in (("by hand", hand), ("capture", captured)):
+                captured.append(timed_capture(argv, scenario, certs, opts.version, sealed=seal.isolation() == seal.SEALED))
+                unsealed.append(timed_capture(argv, scenario, certs, opts.version, sealed=False))
+    for name, times in (("by hand", hand), ("capture", captured), ("unsealed", unsealed)):
         print(f"{name:8} best {min(times):.3f} s  median {statistics.median(times):.3f} s")
     print(f"capture / by hand: best {min(captured) / min(hand):.2f}x, median "
           f"{statistics.median(captured) / statistics.median(hand):.2f}x (target ≤ 1.3x) — {opts.version}, {opts.scenario}")
+    print(f"sealed / unsealed capture: best {min(captured) / min(unsealed):.2f}x, median "
+          f"{statistics.median(captured) / statistics.median(unsealed):.2f}x (what the seal costs)")
 
 
 if __name__ == "__main__":

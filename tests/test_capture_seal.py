@@ -91,6 +91,13 @@ def test_attempts_racing_the_turn_are_recorded_the_same_every_time():
     assert first.egress == second.egress and set(REACHED) <= set(first.egress)
 
 
+def test_a_startup_call_racing_the_first_answer_is_recorded_every_time():
+    """The program exits the moment its request is answered; its profile call, made beside it, is there in
+    every capture all the same (the answer waits for calls under way)."""
+    results = [run("--racing-call") for _ in range(5)]
+    assert [r.other_calls for r in results] == [["GET /api/oauth/profile"]] * 5, [r.reason for r in results]
+
+
 def test_without_namespaces_a_planted_file_refuses_the_run_naming_it(shared_tmp, unsealable):
     with pytest.raises(CaptureError, match=rf"^refusing to capture: {shared_tmp}/(CLAUDE\.md|\.claude/agents) would reach the run"):
         run()

@@ -278,16 +278,22 @@ class Seal:
                 os.close(fd)
             return
         proxy, resolver, sniffer = (socket.socket(fileno=fd) for fd in fds)
+        exited = _pidfd(proc)
         with selectors.DefaultSelector() as selector, proxy, resolver, sniffer:
             for s in (proxy, resolver, sniffer):
                 s.setblocking(False)
                 selector.register(s, selectors.EVENT_READ)
+            if exited is not None:
+                selector.register(exited, selectors.EVENT_READ)
             ended = False
             while not ended:
                 ended = proc.poll() is not None
-                for key, _ in selector.select(0 if ended else 0.1):
-                    self._ready(key.fileobj, proxy, resolver, drain=ended)  # type: ignore[arg-type]
+                for key, _ in selector.select(0 if ended else 0.25 if exited is not None else 0.05):
+                    if key.fileobj is not exited:
+                        self._ready(key.fileobj, proxy, resolver, drain=ended)  # type: ignore[arg-type]
                 self._read_ssh_log()
+        if exited is not None:
+            os.close(exited)
 
     def _ready(self, s: socket.socket, proxy: socket.socket, resolver: socket.socket, drain: bool) -> None:
         while True:
@@ -313,6 +319,15 @@ class Seal:
                 return
             except OSError:
                 return
+
+
+def _pidfd(proc: subprocess.Popen[bytes]) -> int | None:
+    """A descriptor readable once `proc` has exited, so recording ends the moment its program does; None where
+    the kernel has none (the loop then polls)."""
+    try:
+        return os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):
+        return None
 
 
 @dataclass

@@ -15,7 +15,6 @@ import os
 import socket
 import struct
 import sys
-import tempfile
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
 MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x1000, 0x4000, 0x40000
@@ -141,6 +140,8 @@ def sockets(port: int) -> list[socket.socket]:
 
 def probe() -> None:
     """Everything a run does that needs privilege, on nothing that matters (the process then ends)."""
+    import tempfile  # here only: a run need not pay for it
+
     enter()
     hide(tempfile.gettempdir(), [])
     loopback_only()
