@@ -5,8 +5,9 @@ capture unsealed is timed beside it, so what the seal costs shows on its own.
 
     .venv/bin/python benchmarks/bench_capture.py [--version 2.1.117] [--scenario print-default] [--rounds 7]
 
-"By hand" is what a developer would do: the fake API and a prepared HOME are already up (for a plan or
-settings scenario: its credentials, settings and files seeded, the profile answered), and only the
+"By hand" is what a developer would do: the fake API (answering at once: no settling of startup calls)
+and a prepared HOME are already up (for a plan or settings scenario: its credentials, settings and files
+seeded, the profile answered), and only the
 program's runs are timed — for a session scenario (resume-stale, long-session) the first run and each
 follow-up with --continue/--resume, its large files written and its transcript aged in between, untimed.
 The capture adds everything it needs on top: a fresh sandbox and fake server per scenario, the runs,
@@ -23,7 +24,7 @@ import time
 import httpx
 
 from auditor import targets
-from auditor.capture import Certificates, FakeAPI, Sandbox, Scenario, capture_scenario, load_scenarios, seal, session
+from auditor.capture import Certificates, FakeAPI, Sandbox, Scenario, capture_scenario, load_scenarios, seal, server, session
 from auditor.capture.facts import scenario_facts
 from auditor.capture.runner import DEFAULT_API_HOST
 from auditor.collector import Collector
@@ -34,7 +35,16 @@ TARGET = targets.get("claude-code")
 
 
 def by_hand(argv: list[str], scenario: Scenario, certs: Certificates) -> float:
-    """The scenario's runs in a prepared sandbox, timed alone."""
+    """The scenario's runs in a prepared sandbox, timed alone, answered without waiting."""
+    settle = server.SETTLE_QUIET, server.SETTLE_MAX
+    server.SETTLE_QUIET = server.SETTLE_MAX = 0.0
+    try:
+        return _by_hand(argv, scenario, certs)
+    finally:
+        server.SETTLE_QUIET, server.SETTLE_MAX = settle
+
+
+def _by_hand(argv: list[str], scenario: Scenario, certs: Certificates) -> float:
     plan = scenario.session or session.Session()
     api = FakeAPI(intercept=[DEFAULT_API_HOST], certificate=(str(certs.cert_file), str(certs.key_file)), answers=scenario.user.answers())
     with api, Sandbox(TARGET, api, certs.ca_file, scenario.user) as sandbox:

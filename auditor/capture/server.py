@@ -29,7 +29,7 @@ SUMMARY = "<analysis>The user asked for files to be read.</analysis>\n<summary>T
 _RESULT_ID = re.compile(r'"tool_use_id":\s*"(toolu_auditor_\d+)"')
 # A Messages answer waits for the program's calls under way (FakeAPI docstring): this long without a new
 # connection, and at most SETTLE_MAX in all.
-SETTLE_QUIET, SETTLE_MAX = 0.05, 0.5
+SETTLE_QUIET, SETTLE_MAX = 0.02, 0.5
 
 
 @dataclass(frozen=True)
