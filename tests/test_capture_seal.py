@@ -191,6 +191,7 @@ def test_report_notes_open_captures_and_never_calls_the_seal_a_change(npm, env, 
 
     from auditor.cli import cli
     from auditor.store import Store
+
     from builders import LINUX, MAIN, cli_js, fake_program, read_report, tgz
 
     for version in ("2.1.113", "2.1.114"):

@@ -220,8 +220,9 @@ class Seal:
         binds = {"/etc/resolv.conf": str(self.dir / "resolv.conf")} if os.path.exists("/etc/resolv.conf") else {}
         if (self.dir / "nsswitch.conf").exists():
             binds["/etc/nsswitch.conf"] = str(self.dir / "nsswitch.conf")
-        for found in {os.path.realpath(p) for p in (shutil.which("ssh", path="/usr/local/bin:/usr/bin:/bin"),) if p}:
-            binds[found] = str(self.ssh)
+        real_ssh = shutil.which("ssh", path="/usr/local/bin:/usr/bin:/bin")
+        if real_ssh:  # called by its full path too
+            binds[os.path.realpath(real_ssh)] = str(self.ssh)
         config = {
             "port": self.api.port, "fd": child.fileno(), "cwd": str(cwd), "bind": binds,
             "hide": [str(self.covered)] if self.covered else [],
