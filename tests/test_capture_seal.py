@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import struct
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -215,3 +217,33 @@ def test_report_notes_open_captures_and_never_calls_the_seal_a_change(npm, env, 
     stored = Store.open(env / "store.db")
     states = {r.version: stored.facts(r.id)["capture"]["sandbox"] for r in stored.snapshots("claude-code", "capture:hello")}
     assert states["2.1.114"].startswith("open: ") and states["2.1.113"] == HERE
+
+
+def _unprivileged_namespaces() -> bool:
+    """Whether this kernel lets a user without privileges make user namespaces: Debian's switch, the limit,
+    and Ubuntu's AppArmor restriction."""
+    refusing = {"/proc/sys/kernel/unprivileged_userns_clone": "0", "/proc/sys/user/max_user_namespaces": "0",
+                "/proc/sys/kernel/apparmor_restrict_unprivileged_userns": "1"}
+    return not any(os.path.exists(path) and Path(path).read_text().strip() == value for path, value in refusing.items())
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="switching to another user needs root")
+def test_an_unprivileged_user_is_sealed_through_a_user_namespace_or_told_why_not():
+    """The launcher's other path: not root, it maps only itself in a new user namespace. Run as nobody, with
+    a system python, from a copy nobody can read."""
+    python = next((p for p in ("/usr/bin/python3", "/bin/python3") if os.path.exists(p)), None)
+    if python is None:
+        pytest.skip("no system python3 for another user to run")
+    folder = Path(tempfile.mkdtemp(prefix="seal-exec-", dir="/tmp"))
+    try:
+        folder.chmod(0o755)
+        launcher = folder / "seal_exec.py"
+        launcher.write_text(seal.LAUNCHER.read_text())
+        launcher.chmod(0o644)
+        done = subprocess.run([python, "-I", "-S", str(launcher), "--probe"], user="nobody", cwd=folder, capture_output=True, text=True, timeout=30)
+    finally:
+        shutil.rmtree(folder)
+    if _unprivileged_namespaces():
+        assert (done.returncode, done.stderr) == (0, "")
+    else:
+        assert done.returncode == 125 and done.stderr.startswith("auditor seal: ") and done.stderr.count("\n") == 1
