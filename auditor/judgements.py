@@ -134,10 +134,14 @@ def _key(
 
 @functools.cache
 def code_digest() -> str:
-    """A digest of the package's Python source: which code a judgement was made by."""
-    package = Path(__file__).resolve().parent
+    """A digest of the package's Python source and the judge's data (its calibration table): which code a
+    judgement was made by."""
+    return source_digest(Path(__file__).resolve().parent)
+
+
+def source_digest(package: Path) -> str:
     code = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted([*package.rglob("*.py"), *package.rglob("judge/*.json")]):
         code.update(str(path.relative_to(package)).encode())
         code.update(path.read_bytes())
     return code.hexdigest()

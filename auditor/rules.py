@@ -555,8 +555,17 @@ def _rule(table: dict, name: str, lines: list[str], span: tuple[int, int], order
 
 
 def _evidence(term: str, as_regex) -> re.Pattern:
-    """`/…/` is a regular expression; anything else is a word or phrase matched whole, any case."""
+    """`/…/` is a regular expression; anything else is a word or phrase matched whole, any case, each
+    plain word singular or plural ("output tokens" is said "output token limits" too)."""
     if len(term) > 2 and term.startswith("/") and term.endswith("/"):
         return as_regex()
-    words = r"\s+".join(re.escape(word) for word in term.split())
+    words = r"\s+".join(_number_free(word) for word in term.split())
     return re.compile(r"(?<![\w])" + words + r"(?![\w])", re.IGNORECASE)
+
+
+def _number_free(word: str) -> str:
+    """A plain word in singular or plural (`tokens` → token, tokens); an identifier as it is spelled."""
+    if not word.isalpha() or len(word) < 4:
+        return re.escape(word)
+    stem = word[:-1] if word.endswith("s") and not word.endswith(("ss", "us", "is")) else word
+    return re.escape(stem) + "(?:s|es)?"

@@ -9,14 +9,18 @@ capture unsealed is timed beside it, so what the seal costs shows on its own.
 and a prepared HOME are already up (for a plan or settings scenario: its credentials, settings and files
 seeded, the profile answered), and only the
 program's runs are timed — for a session scenario (resume-stale, long-session) the first run and each
-follow-up with --continue/--resume, its large files written and its transcript aged in between, untimed.
-The capture adds everything it needs on top: a fresh sandbox and fake server per scenario, the runs,
-normalizing what was recorded and turning it into facts (history-integrity comparisons included).
+follow-up with --continue/--resume, its large files written and its transcript aged in between, untimed;
+for one with `later` prompts (idle-session) the one stream-json run, each prompt written once the turn
+before has its result, with nothing preloaded (the bare program: its clock cannot move). The capture
+adds everything it needs on top: a fresh sandbox and fake server per scenario, the runs (libfaketime
+preloaded and its file rewritten between turns, for `later` prompts), normalizing what was recorded and
+turning it into facts (history-integrity comparisons included).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import time
@@ -24,7 +28,7 @@ import time
 import httpx
 
 from auditor import targets
-from auditor.capture import Certificates, FakeAPI, Sandbox, Scenario, capture_scenario, load_scenarios, seal, server, session
+from auditor.capture import Certificates, FakeAPI, Sandbox, Scenario, capture_scenario, clock, load_scenarios, seal, server, session
 from auditor.capture.facts import scenario_facts
 from auditor.capture.runner import DEFAULT_API_HOST
 from auditor.collector import Collector
@@ -34,22 +38,26 @@ from auditor.store import Store
 TARGET = targets.get("claude-code")
 
 
-def by_hand(argv: list[str], scenario: Scenario, certs: Certificates) -> float:
-    """The scenario's runs in a prepared sandbox, timed alone, answered without waiting."""
+def by_hand(argv: list[str], scenario: Scenario, certs: Certificates, clocked: bool = False) -> float:
+    """The scenario's runs in a prepared sandbox, timed alone, answered without waiting (`clocked`: libfaketime
+    preloaded and moved as a capture does)."""
     settle = server.SETTLE_QUIET, server.SETTLE_MAX
     server.SETTLE_QUIET = server.SETTLE_MAX = 0.0
     try:
-        return _by_hand(argv, scenario, certs)
+        return _by_hand(argv, scenario, certs, clocked)
     finally:
         server.SETTLE_QUIET, server.SETTLE_MAX = settle
 
 
-def _by_hand(argv: list[str], scenario: Scenario, certs: Certificates) -> float:
+def _by_hand(argv: list[str], scenario: Scenario, certs: Certificates, clocked: bool) -> float:
     plan = scenario.session or session.Session()
     api = FakeAPI(intercept=[DEFAULT_API_HOST], certificate=(str(certs.cert_file), str(certs.key_file)), answers=scenario.user.answers())
     with api, Sandbox(TARGET, api, certs.ca_file, scenario.user) as sandbox:
         api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}), estimate_usage=plan.estimate_usage)
         session.prepare(sandbox.project, plan)
+        if plan.later:
+            moves = clock.Clock(clock.library(), sandbox.root, plan.idle_later) if clocked else None
+            return stream_by_hand(argv, scenario, sandbox, moves)
         spent = 0.0
         for i, prompt in enumerate((None, *plan.followups)):
             command = [*argv, *scenario.command_args()]
@@ -61,6 +69,30 @@ def _by_hand(argv: list[str], scenario: Scenario, certs: Certificates) -> float:
             subprocess.run(command, env=sandbox.env(argv[0]), cwd=sandbox.project, capture_output=True, check=True, timeout=300)
             spent += time.perf_counter() - start
         return spent
+
+
+def stream_by_hand(argv: list[str], scenario: Scenario, sandbox: Sandbox, moves: clock.Clock | None) -> float:
+    """One stream-json run given the scenario's prompts in turn, each once the turn before has its result
+    (and, with `moves`, the clock moved before each later one)."""
+    assert scenario.session is not None
+    sandbox.extra_env.update(moves.env() if moves else {})
+    start = time.perf_counter()
+    proc = subprocess.Popen([*argv, *scenario.command_args()], env=sandbox.env(argv[0]), cwd=sandbox.project,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdin is not None and proc.stdout is not None
+    for i, prompt in enumerate(scenario.prompts()):
+        if moves and i:
+            moves.advance(scenario.session.later[i - 1].idle_minutes)
+        proc.stdin.write(json.dumps({"type": "user", "message": {"role": "user", "content": prompt}}).encode() + b"\n")
+        proc.stdin.flush()
+        while json.loads(proc.stdout.readline() or b'{"type": "result"}').get("type") != "result":
+            pass
+    proc.stdin.close()
+    proc.wait(timeout=300)
+    spent = time.perf_counter() - start
+    if moves:
+        moves.release(proc.pid)
+    return spent
 
 
 def timed_capture(argv: list[str], scenario: Scenario, certs: Certificates, version: str, sealed: bool) -> float:
@@ -89,6 +121,7 @@ def main() -> None:
     (scenario,) = load_scenarios(names=[opts.scenario])
     hand: list[float] = []
     captured: list[float] = []
+    clocked: list[float] = []  # sessions with `later` prompts: by hand, with the clock preloaded and moved
     unsealed: list[float] = []
     if seal.isolation() != seal.SEALED:
         print(f"this machine cannot seal a run ({seal.isolation()}): both captures below are open")
@@ -97,10 +130,16 @@ def main() -> None:
         with collector.installed(opts.version) as argv, Certificates([DEFAULT_API_HOST]) as certs:
             for _ in range(opts.rounds):  # interleaved, so all see the same machine load
                 hand.append(by_hand(argv, scenario, certs))
+                if scenario.session and scenario.session.later:
+                    clocked.append(by_hand(argv, scenario, certs, clocked=True))
                 captured.append(timed_capture(argv, scenario, certs, opts.version, sealed=seal.isolation() == seal.SEALED))
                 unsealed.append(timed_capture(argv, scenario, certs, opts.version, sealed=False))
-    for name, times in (("by hand", hand), ("capture", captured), ("unsealed", unsealed)):
-        print(f"{name:8} best {min(times):.3f} s  median {statistics.median(times):.3f} s")
+    for name, times in (("by hand", hand), ("clocked", clocked), ("capture", captured), ("unsealed", unsealed)):
+        if times:
+            print(f"{name:8} best {min(times):.3f} s  median {statistics.median(times):.3f} s")
+    if clocked:
+        print(f"by hand with the clock moved / bare: best {min(clocked) / min(hand):.2f}x, median "
+              f"{statistics.median(clocked) / statistics.median(hand):.2f}x (what libfaketime costs)")
     print(f"capture / by hand: best {min(captured) / min(hand):.2f}x, median "
           f"{statistics.median(captured) / statistics.median(hand):.2f}x (target ≤ 1.3x) — {opts.version}, {opts.scenario}")
     print(f"sealed / unsealed capture: best {min(captured) / min(unsealed):.2f}x, median "

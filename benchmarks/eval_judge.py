@@ -337,36 +337,31 @@ def reliability(stated: Sequence[tuple[float, bool]]) -> list[str]:
     return lines
 
 
-_FRACTION = re.compile(r"(\d+)/(\d+) observed")
-
-
 def basis_key(finding: Any) -> str:
-    """What a finding's confidence was computed from, without its numbers: its verdict, how its rule
-    matched, and for a mention how much of what was observed the entries name (all, some, none)."""
-    basis = str(finding.evidence.get("confidence_basis", ""))
-    named = _FRACTION.search(basis)
-    share = "" if not named else "all" if named.group(1) == named.group(2) else "none" if named.group(1) == "0" else "some"
-    return f"{finding.verdict}|{re.sub(r'[0-9./]+', '', basis)}|{share}"
+    """What a finding's verdict rested on (the judge's `verdict.basis`): the key its confidence is counted under."""
+    return str(finding.evidence.get("basis_key", finding.verdict))
+
+
+def calibration(keyed: Sequence[tuple[str, str, bool]]) -> Any:
+    """The judge's calibration table counted from scored findings: per basis, how many were right."""
+    from auditor.judge.calibration import Calibration
+
+    counts: dict[str, tuple[int, int]] = {}
+    for _, key, right in keyed:
+        r, t = counts.get(key, (0, 0))
+        counts[key] = (r + right, t + 1)
+    return Calibration(counts, tuple(sorted({r for r, _, _ in keyed})))
 
 
 def loro_calibration(keyed: Sequence[tuple[str, str, bool]]) -> list[str]:
-    """What calibrating the confidence on the labels would give, measured leave-one-range-out: each
-    range's findings get the share right of their basis in the other ranges (Laplace-smoothed; the
-    verdict's share where the basis is unseen). The Brier score of those held-out probabilities."""
+    """The shipped calibration measured leave-one-range-out: each range's findings get the probability
+    of their basis in a table counted on the other ranges. The Brier score of those held-out probabilities."""
     if not keyed:
         return []
     held: list[tuple[float, bool]] = []
     for name in {r for r, _, _ in keyed}:
-        train = [(k, right) for r, k, right in keyed if r != name]
-        by_key: dict[str, list[bool]] = {}
-        by_verdict: dict[str, list[bool]] = {}
-        for k, right in train:
-            by_key.setdefault(k, []).append(right)
-            by_verdict.setdefault(k.split("|")[0], []).append(right)
-        for r, k, right in keyed:
-            if r == name:
-                seen = by_key.get(k) or by_verdict.get(k.split("|")[0]) or []
-                held.append(((sum(seen) + 1) / (len(seen) + 2), right))
+        table = calibration([k for k in keyed if k[0] != name])
+        held += [(table.probability(key)[0], right) for r, key, right in keyed if r == name]
     return ["leave-one-range-out " + line for line in reliability(held)[:1]] + reliability(held)[1:]
 
 
@@ -504,6 +499,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--per-release", action="store_true", help="judge release by release, as the Action does (pooled), not the range at once")
     parser.add_argument("--cut-check", action="store_true", help="judge each range also with the changelog as it stood when its last window closed: verdicts must not change")
     parser.add_argument("--skeleton", action="store_true", help="print TOML stubs for unlabelled high/medium changes instead")
+    parser.add_argument("--write-calibration", type=Path, help="write the calibration table counted on the ranges measured, as this way of judging's part (range, or release with --per-release) of the file (the judge ships auditor/judge/calibration.json)")
     args = parser.parse_args(argv)
     if not args.changelog:
         parser.error("name the changelog with --changelog or $AUDITOR_CHANGELOG")
@@ -554,6 +550,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             for _, result in results:
                 print("\n".join(result.misses))
+    if args.write_calibration:
+        path = args.write_calibration
+        doc = json.loads(path.read_text()) if path.is_file() else {}
+        modes = doc.get("by_mode", {})
+        modes["release" if args.per_release else "range"] = calibration(pooled.keyed).as_json()
+        path.write_text(json.dumps({"by_mode": modes}, indent=1, sort_keys=True) + "\n")
     return 0
 
 

@@ -12,7 +12,7 @@ BUILTINS = {"interactive", "interactive-base-url", "print-base-url", "print-defa
             "print-effort-xhigh", "print-haiku", "print-opus", "print-sonnet", "two-turn"}
 BUILTINS |= {f"plan-{p}{o}" for p in ("pro", "max", "team", "enterprise") for o in ("", "-opus")}
 BUILTINS |= {"settings-effort", "env-effort", "settings-model", "subagent-haiku"}
-BUILTINS |= {"resume-stale", "resume-stale-id", "long-session"}  # sessions over time
+BUILTINS |= {"resume-stale", "resume-stale-id", "long-session", "idle-session"}  # sessions over time
 
 
 def test_builtins_load():

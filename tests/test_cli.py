@@ -236,7 +236,7 @@ def test_pin_recommends_with_reasons_and_commands(releases):
     result = run("pin", "--from", "2.1.1", "--no-capture")
     assert result.exit_code == 0, result.output
     assert "npm install -g @anthropic-ai/claude-code@" in result.stdout and "Why not newer" in result.stdout
-    assert "with confidence ≥ 0.60" in result.stdout.splitlines()[1]
+    assert "with confidence ≥ 0.50" in result.stdout.splitlines()[1]
 
 
 def test_pin_min_confidence_overrides_the_policy(releases, tmp_path):

@@ -1,7 +1,7 @@
 """Every change in words: the vendor's vocabulary for who got what."""
 
 from auditor.diff import Change
-from auditor.judge.describe import describe, model_name, spoken
+from auditor.judge.describe import describe, spoken
 from auditor.targets import Vocabulary
 from auditor.targets.claude_code import CLAUDE_CODE
 
@@ -34,7 +34,3 @@ def test_a_beta_is_the_feature_it_names_and_other_kinds_their_noun():
 def test_without_the_targets_vocabulary_fields_keep_their_own_names():
     effort = change("request_param", "turn 0: output_config", {"effort": "medium"}, {"effort": "high"}, "plan-pro")
     assert describe(effort, Vocabulary()) == "effort high (was medium)"
-
-
-def test_model_ids_as_release_notes_write_them():
-    assert model_name("claude-opus-4-7 claude-3-5-haiku-20241022 claude-haiku-4-5-20251001 claude-opus-5") == "Opus 4.7 Haiku 3.5 Haiku 4.5 Opus 5"

@@ -222,15 +222,23 @@ def test_calibration_on_the_labels_is_measured_leaving_each_range_out():
     keyed = [("a", "undocumented|x|", True)] * 3 + [("b", "undocumented|x|", True), ("b", "documented|y|all", False)]
     lines = ev.loro_calibration(keyed)
     # range a: undocumented|x| seen once right in b → 2/3; b's undocumented: 3 right in a → 4/5; b's documented: unseen, no verdict → 1/2
-    brier = ((2 / 3 - 1) ** 2 * 3 + (4 / 5 - 1) ** 2 + (1 / 2) ** 2) / 5
+    brier = ((0.67 - 1) ** 2 * 3 + (0.8 - 1) ** 2 + (1 / 2) ** 2) / 5
     assert lines[0] == f"leave-one-range-out calibration: Brier score {brier:.3f} over 5 real high/medium findings"
     assert ev.loro_calibration([]) == []
 
 
-def test_a_findings_basis_key_drops_its_numbers_and_classes_what_the_entries_name():
+def test_the_calibration_table_counts_each_basis_and_round_trips_as_the_judge_reads_it():
     from dataclasses import replace
 
-    some = replace(finding("high", "partial"), evidence={"confidence_basis": "rule matched words in the change (0.75) × entries name 2/3 observed names"})
-    every = replace(some, evidence={"confidence_basis": "rule matched words in the change (0.9) × entries name 3/3 observed names"})
-    assert ev.basis_key(some).endswith("|some") and ev.basis_key(every).endswith("|all")
-    assert ev.basis_key(some).split("|")[:2] == ev.basis_key(every).split("|")[:2]  # the numbers are not the key
+    from auditor.judge.calibration import Calibration
+
+    keyed = [("a", "partial|words|some|own", True), ("b", "partial|words|some|own", False), ("b", "undocumented|none|no-section", True)]
+    table = ev.calibration(keyed)
+    assert table.by_basis == {"partial|words|some|own": (1, 2), "undocumented|none|no-section": (1, 1)} and table.fitted_on == ("a", "b")
+    assert table.probability("partial|words|some|own") == (0.5, "1 of 2 findings with this basis right on labelled ranges")
+    assert table.probability("partial|structural|all|own")[0] == 0.5  # unseen: its verdict's share
+    assert table.probability("undocumented|words|unnamed") == (0.67, "1 of 1 undocumented findings right on labelled ranges")
+    assert Calibration.parse(table.as_json()) == table
+    both = Calibration.parse({"by_mode": {"range": table.as_json(), "release": table.as_json()}})
+    assert both.by_basis["partial|words|some|own"] == (2, 4) and both.fitted_on == ("a", "b")
+    assert ev.basis_key(replace(finding("high", "partial"), evidence={"basis_key": "partial|words|some|own"})) == "partial|words|some|own"

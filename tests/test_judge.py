@@ -10,8 +10,9 @@ import pytest
 from auditor import changelog, rules
 from auditor.changelog import ChangelogHistory, Entry, FileVersion, Release
 from auditor.diff import Change
-from auditor.errors import ChangelogError
+from auditor.errors import AuditorError, ChangelogError
 from auditor.judge import Finding, Heard, judge
+from auditor.targets.claude_code import CLAUDE_CODE
 
 from builders import ENV_VARS_RULE
 
@@ -79,7 +80,7 @@ def test_documented_when_an_entry_of_that_release_names_it():
     assert finding.verdict == "documented"
     assert [(r.version, r.entry) for r in finding.changelog_refs] == [("1.0.2", entry)]
     assert (finding.category, finding.severity, finding.introduced_in) == ("tools-permissions", "medium", "1.0.2")
-    assert 0.8 < finding.confidence <= 1
+    assert finding.evidence["basis_key"] == "documented|structural|all|own"
 
 
 def test_neighbouring_release_counts_as_evidence_but_two_away_does_not():
@@ -88,7 +89,7 @@ def test_neighbouring_release_counts_as_evidence_but_two_away_does_not():
     own = one(judge([FORK], notes(v1_0_2=[entry]), RULES, PUBLISHED))
     far = one(judge([FORK], notes(v1_0_4=[entry]), RULES, PUBLISHED))
     assert next_door.verdict == "documented" and next_door.changelog_refs[0].version == "1.0.3"
-    assert next_door.confidence < own.confidence
+    assert own.evidence["basis_key"].endswith("|own") and next_door.evidence["basis_key"].endswith("|neighbour")
     assert far.verdict == "undocumented" and far.changelog_refs == ()
 
 
@@ -112,7 +113,7 @@ def test_evidence_words_alone_are_not_enough():
 def test_partial_when_the_entry_speaks_of_one_model_but_the_guard_was_dropped():
     dropped = change("section_condition", "anti_verbosity", GUARD, "", "1.0.3")
     releases = notes(v1_0_3=["Responses on Opus 4.6 are now more concise"])
-    finding = one(judge([dropped], releases, RULES, PUBLISHED))
+    finding = one(judge([dropped], releases, RULES, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))  # the target knows its model families
     assert finding.verdict == "partial"
     assert any("audience" in m for m in finding.evidence["missing"])
     assert finding.changelog_refs[0].entry == "Responses on Opus 4.6 are now more concise"
@@ -123,7 +124,7 @@ def test_partial_when_the_entry_gives_a_different_value():
     after = 'function _(_){if(_.includes("opus-4-6"))return"xhigh";return"high"}'
     code = change("request_code", "f1", before, after)
     releases = notes(v1_0_2=["Default effort on Opus 4.6 is now `high` (was `medium`)"])
-    finding = one(judge([code], releases, RULES, PUBLISHED))
+    finding = one(judge([code], releases, RULES, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))  # the target knows its model families
     assert finding.verdict == "partial"
     assert finding.evidence["missing"] == ["values set: xhigh"]
 
@@ -133,7 +134,7 @@ def test_undocumented_when_nothing_near_mentions_it():
     finding = one(judge([dropped], notes(v1_0_3=["Fixed a crash"]), RULES, PUBLISHED))
     assert (finding.verdict, finding.severity, finding.category) == ("undocumented", "high", "output-length")
     assert finding.evidence["changes"][0]["condition"] == "removed"
-    assert finding.confidence == pytest.approx(0.81)  # structural rule 0.9 × no evidence words nearby 0.9
+    assert finding.evidence["basis_key"] == "undocumented|structural|no-evidence"
 
 
 def test_unmatched_change_is_an_other_low_finding():
@@ -299,8 +300,6 @@ def test_an_entry_limited_to_a_provider_or_plan_is_partial_for_what_a_captured_r
     assert finding.verdict == "partial"
     assert any(m.startswith("audience: the entry limits it to Max plans") and "print-default" in m for m in finding.evidence["missing"])
     # Seen as a Max subscriber (the target's audience for the scenario): inside the entry's audience.
-    from auditor.targets.claude_code import CLAUDE_CODE
-
     as_max = Change("request_param", "turn 0: context_management", "turn 0: context_management", None, {"edits": ["clear"]}, "1.0.2", scenario="plan-max")
     assert one(judge([as_max], notes(v1_0_2=[entry]), rules_, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary)).verdict == "documented"
     as_pro = Change("request_param", "turn 0: context_management", "turn 0: context_management", None, {"edits": ["clear"]}, "1.0.2", scenario="plan-pro")
@@ -388,8 +387,6 @@ def test_a_prompt_the_model_reads_for_a_command_the_notes_name_leaves_the_catch_
 
 
 def test_request_code_of_a_side_query_is_low_and_the_targets_main_query_keeps_its_severity():
-    from auditor.targets.claude_code import CLAUDE_CODE
-
     def code(source: str) -> Change:
         return change("request_code", f"build {source}", f'{{querySource:"{source}",effort:"medium"}}', f'{{querySource:"{source}",effort:"high"}}')
 
@@ -448,3 +445,116 @@ def test_a_finding_has_the_id_of_each_release_it_moved_in_whatever_the_range():
     assert {f.changes[0].kind for f in ranged} == {"string", "request_code", "flag"}
     text_finding = next(f for f in ranged if f.changes[0].kind == "string")
     assert [v for v, _ in text_finding.steps] == ["1.0.2", "1.0.4"] and len({i for _, i in text_finding.steps}) == 2
+
+
+def test_a_model_of_a_family_launched_after_this_code_is_linked_to_its_launch_entry():
+    """No family list names Fable: the model id in the change brings it, and the entry names it in prose."""
+    switched = Change("request_param", "turn 0: model", "turn 0: model", "claude-opus-4-8", "claude-fable-5", "1.0.2", scenario="print-default")
+    launch = "Introducing Claude Fable 5: our most capable model, now the default"
+    finding = one(judge([switched], notes(v1_0_2=[launch, "Fixed a crash"]), rules.load(), PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
+    assert finding.verdict in ("documented", "partial") and finding.changelog_refs[0].entry == launch
+    assert "Fable 5 (was Opus 4.8)" in finding.evidence["changes"][0]["described"]
+
+
+def test_a_findings_confidence_is_the_calibrated_share_right_of_its_basis():
+    from auditor.judge.calibration import Calibration, shipped
+
+    dropped = change("section_condition", "anti_verbosity", GUARD, "", "1.0.3")
+    table = Calibration({"undocumented|structural|no-evidence": (17, 18)})
+    finding = one(judge([dropped], notes(v1_0_3=["Fixed a crash"]), RULES, PUBLISHED, calibration=table))
+    assert finding.evidence["basis_key"] == "undocumented|structural|no-evidence"
+    assert finding.confidence == 0.9 and "17 of 18 findings with this basis right" in finding.evidence["confidence_basis"]
+    shipped_table = shipped()  # the shipped table is what judge() uses by default
+    assert one(judge([dropped], notes(v1_0_3=["Fixed a crash"]), RULES, PUBLISHED)).confidence == shipped_table.probability(finding.evidence["basis_key"])[0]
+
+
+@pytest.mark.parametrize("doc", [{}, {"by_basis": {"a": [3, 2]}}, {"by_basis": {"a": "x"}}, {"by_basis": []}])
+def test_a_malformed_calibration_table_is_one_clear_error(doc):
+    from auditor.judge.calibration import Calibration
+
+    with pytest.raises(AuditorError, match="calibration table is malformed"):
+        Calibration.parse(doc)
+
+
+def test_a_request_parameters_new_number_is_a_value_the_entry_can_state():
+    """max_tokens 32000 → 64000 and "… output token limits … to 64k tokens" (singular "token", 64k = 64000)."""
+    raised = Change("request_param", "turn 0: max_tokens", "turn 0: max_tokens", 32000, 64000, "1.0.2", scenario="print-default")
+    entry = "Increased default maximum output token limits for Claude Opus 4.6 to 64k tokens"
+    finding = one(judge([raised], notes(v1_0_2=[entry, "Fixed a crash"]), rules.load(), PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
+    assert finding.verdict in ("documented", "partial") and finding.changelog_refs[0].entry == entry
+
+
+def test_an_entry_that_says_a_value_was_removed_names_the_code_that_handles_it():
+    code = change("request_code", "f1", None, 'function _(_,_){let _=_();if(_==="max"&&!_(_))return"high";return _}')
+    removed = one(judge([code], notes(v1_0_2=["Simplified effort levels to low/medium/high (removed max)"]), RULES, PUBLISHED))
+    assert removed.verdict == "documented"
+    silent = one(judge([code], notes(v1_0_2=["Simplified effort levels to low/medium/high"]), RULES, PUBLISHED))
+    assert silent.verdict == "undocumented"  # the levels alone are one weak signal
+
+
+def test_a_tool_that_came_is_named_by_the_first_word_of_its_name_beside_the_kinds_word():
+    tool_rules = rules.parse('[[rule]]\nid = "tools"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool"]\nstatus = "added"\nevidence = ["tool"]\n')
+    cron = [change("tool", name, None, f"{name} a scheduled prompt") for name in ("CronCreate", "CronList")]
+    entry = "Added cron scheduling tools for recurring prompts within a session"
+    assert {f.verdict for f in judge(cron, notes(v1_0_2=[entry]), tool_rules, PUBLISHED)} == {"documented"}
+    assert {f.verdict for f in judge(cron, notes(v1_0_2=["Added cron scheduling for recurring prompts"]), tool_rules, PUBLISHED)} == {"undocumented"}
+    # A first word many entries spell ("task") names no tool of its own.
+    task = change("tool", "TaskStop", None, "Stop a task")
+    many = notes(v1_0_0=[f"Fixed task {i}" for i in range(9)], v1_0_2=["Improved the task tools"])
+    assert one(judge([task], many, tool_rules, PUBLISHED)).verdict == "undocumented"
+
+
+def test_an_entry_of_the_release_about_the_system_prompt_tells_of_a_rewrite_that_came_with_a_model_switch():
+    """A new default model brings its own prompt: the entry says "system prompt" and names the models."""
+    block_rules = rules.parse('[[rule]]\nid = "prompt"\ncategory = "output-length"\nseverity = "high"\nkinds = ["system_block"]\nevidence = ["concise"]\n')
+    switch = Change("request_param", "turn 0: model", "turn 0: model", "claude-opus-4-7", "claude-opus-4-8", "1.0.2", scenario="print-default")
+    block = Change("system_block", "turn 0: block 2", "turn 0: block 2", "You are an agent. Be thorough.", "You are an agent.\n# Harness\nBe brief.", "1.0.2",
+                   scenario="print-default")
+    lean = "The lean system prompt is now the default for all models except Haiku, Sonnet, and Opus 4.7 and earlier"
+
+    def verdict(changes, sections):
+        found = judge(changes, notes(**sections), block_rules, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary)
+        return next((f.verdict, [r.entry for r in f.changelog_refs]) for f in found if f.changes[0].kind == "system_block")
+
+    said, cited = verdict([switch, block], {"v1_0_2": [lean]})
+    assert said in ("documented", "partial") and cited == [lean]
+    assert verdict([block], {"v1_0_2": [lean]})[0] == "undocumented"  # no model switch: "system prompt" alone is one signal
+    assert verdict([switch, block], {"v1_0_3": [lean]})[0] == "undocumented"  # a neighbour's entry must share the rule's words
+
+
+def test_the_releases_entry_about_a_model_the_change_names_for_the_first_time_tells_of_it():
+    """The Agent tool's model choices gained `fable`: "Introducing Claude Fable 5" of that release is about it."""
+    tool_rules = rules.parse('[[rule]]\nid = "tools"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool_schema"]\nevidence = ["agent"]\n')
+    agent = Change("tool_schema", "turn 0: Agent", "turn 0: Agent", "model.enum: opus\nmodel.enum: sonnet", "model.enum: opus\nmodel.enum: sonnet\nmodel.enum: fable",
+                   "1.0.2", scenario="print-default")
+    model = Change("model", "claude-fable-5", "claude-fable-5", None, "claude-fable-5", "1.0.2")
+    launch = "Introducing Claude Fable 5: our most capable model"
+
+    def verdict(sections):
+        found = judge([agent, model], notes(**sections), tool_rules, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary)
+        return next((f.verdict, [r.entry for r in f.changelog_refs]) for f in found if f.changes[0].kind == "tool_schema")
+
+    said, cited = verdict({"v1_0_2": [launch]})
+    assert said in ("documented", "partial") and cited == [launch]
+    assert verdict({"v1_0_3": [launch]})[0] == "undocumented"  # a neighbour's launch: the model alone is one weak signal
+
+
+def test_a_fix_in_a_tool_is_no_note_that_the_tool_came_or_went():
+    tool_rules = rules.parse('[[rule]]\nid = "tools"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool_schema"]\nevidence = ["tool"]\n')
+    gone = Change("tool_schema", "turn 0: AskUserQuestion", "turn 0: AskUserQuestion", "Ask the user", None, "1.0.2", scenario="print-default")
+    fix = "Fixed interactive tools (e.g., AskUserQuestion) being silently auto-allowed"
+    assert one(judge([gone], notes(v1_0_2=[fix]), tool_rules, PUBLISHED)).verdict == "undocumented"
+    told = "AskUserQuestion is no longer sent to the model in print mode"
+    assert one(judge([gone], notes(v1_0_2=[told]), tool_rules, PUBLISHED)).verdict == "documented"
+    # An env var is no tool: a fix that names one that just came tells of it.
+    env = change("env", "CLAUDE_CODE_MAX_CONTEXT_TOKENS", None, "")
+    assert one(judge([env], notes(v1_0_2=["Fixed `CLAUDE_CODE_MAX_CONTEXT_TOKENS` to honor `DISABLE_COMPACT`"]), RULES, PUBLISHED)).verdict != "undocumented"
+
+
+def test_a_limit_that_is_only_ever_zero_is_a_count_not_a_cap():
+    budget_rules = rules.parse('[[rule]]\nid = "budgets"\ncategory = "cost"\nseverity = "medium"\nkinds = ["limit"]\nkey = "Tokens$"\n')
+    counter = change("limit", "callTokens", None, "0")
+    found = one(judge([counter], notes(), budget_rules, PUBLISHED))
+    assert found.severity == "low" and "not a cap" in found.evidence["severity_note"]
+    cap = change("limit", "maxTokens", "0, 4096", "0, 2048")
+    assert one(judge([cap], notes(), budget_rules, PUBLISHED)).severity == "medium"

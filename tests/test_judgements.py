@@ -127,10 +127,16 @@ def test_only_the_newest_judgements_are_kept() -> None:
     assert store.db["judgements"].count == JUDGEMENTS_KEPT
 
 
-def test_code_digest_follows_the_source() -> None:
+def test_code_digest_follows_the_source_and_the_judges_calibration(tmp_path) -> None:
     judgements.code_digest.cache_clear()
     assert judgements.code_digest() == judgements.code_digest()
     assert len(judgements.code_digest()) == 64
+    (tmp_path / "judge").mkdir()
+    (tmp_path / "judge" / "__init__.py").write_text("x = 1\n")
+    (tmp_path / "judge" / "calibration.json").write_text('{"by_mode": {}}')
+    before = judgements.source_digest(tmp_path)
+    (tmp_path / "judge" / "calibration.json").write_text('{"by_mode": {"range": {}}}')
+    assert judgements.source_digest(tmp_path) != before  # a new table judges afresh
 
 
 def test_the_key_is_the_same_in_every_process() -> None:

@@ -78,18 +78,18 @@ def test_age_reasons_stay_per_release_and_are_not_mixed_with_findings():
 
 
 def test_only_findings_at_the_confidence_threshold_or_above_block_and_the_threshold_is_stated():
-    weak, strong = finding("2.1.6", confidence=0.56, title="Weak"), finding("2.1.9", confidence=0.6, title="Strong")
+    weak, strong = finding("2.1.6", confidence=0.46, title="Weak"), finding("2.1.9", confidence=0.5, title="Strong")
     rec = recommend([weak, strong], PUBLISHED, "2.1.3", Policy(), NOW, target=CLAUDE_CODE)
     assert rec.version == "2.1.8" and rec.below_confidence == (weak.id,)
     assert rec.lines()[1] == (
-        "Based on undocumented findings, high or worse, with confidence ≥ 0.60; "
+        "Based on undocumented findings, high or worse, with confidence ≥ 0.50; "
         "1 such finding below it not counted (--min-confidence 0 counts them)."
     )
     assert "Weak" not in "\n".join(rec.lines())
-    assert rec.to_json()["policy"]["min_confidence"] == 0.6 and rec.to_json()["below_confidence"] == [weak.id]
-    counted = recommend([weak, strong], PUBLISHED, "2.1.3", Policy(min_confidence=0.5), NOW, target=CLAUDE_CODE)
+    assert rec.to_json()["policy"]["min_confidence"] == 0.5 and rec.to_json()["below_confidence"] == [weak.id]
+    counted = recommend([weak, strong], PUBLISHED, "2.1.3", Policy(min_confidence=0.4), NOW, target=CLAUDE_CODE)
     assert counted.version == "2.1.5" and counted.below_confidence == ()
-    assert counted.lines()[1] == "Based on undocumented findings, high or worse, with confidence ≥ 0.50."
+    assert counted.lines()[1] == "Based on undocumented findings, high or worse, with confidence ≥ 0.40."
 
 
 def test_findings_the_policy_does_not_block_are_not_counted_as_below_the_threshold():
@@ -162,7 +162,7 @@ def test_commands_use_the_keys_the_release_has():
     assert any("autoUpdates" in note for note in rec.notes)
     renovate = json.loads(rec.commands["renovate"])
     assert renovate["packageRules"][0] == {"description": "auditor: hold @anthropic-ai/claude-code at 2.1.10 (from 2.1.3), based on undocumented "
-                                           "findings, high or worse, with confidence ≥ 0.60.",
+                                           "findings, high or worse, with confidence ≥ 0.50.",
                                            "matchPackageNames": ["@anthropic-ai/claude-code"], "allowedVersions": "<=2.1.10"}
     assert 'versions: [">2.1.10"]' in rec.commands["dependabot"]
     assert rec.commands["verify"].startswith("claude --version")

@@ -157,10 +157,13 @@ def test_key_status_kinds_and_exclude():
     assert not rule('kinds = ["env"]\nexclude = "^CLAUDE_"').matches(env)
 
 
-def test_evidence_words_match_whole_words_any_case_and_regexes_as_written():
-    r = rule('kinds = ["env"]\nevidence = ["effort level", "/x?high/"]')
-    words, regex = r.evidence
-    assert words.search("Default Effort  Level is now high") and not words.search("efforts levels")
+def test_evidence_words_match_whole_words_any_case_singular_or_plural_and_regexes_as_written():
+    r = rule('kinds = ["env"]\nevidence = ["effort level", "/x?high/", "output tokens", "MAX_TOKENS"]')
+    words, regex, tokens, name = r.evidence
+    assert words.search("Default Effort  Level is now high") and words.search("effort levels")
+    assert not words.search("effortless level") and not words.search("effort leveling")
+    assert tokens.search("maximum output token limits") and tokens.search("Output tokens") and not tokens.search("output tokenizer")
+    assert name.search("max_tokens") and not name.search("MAX_TOKENSS")  # an identifier is spelled as it is
     assert regex.search("now xhigh")
 
 

@@ -35,6 +35,8 @@ def scenario_facts(result: dict[str, Any], version: str) -> dict[str, dict[str, 
     facts["capture"]["off-machine attempts"] = result.get("egress", [])
     if result.get("sandbox"):
         facts["capture"][SANDBOX] = result["sandbox"]
+    if result.get("idle"):
+        facts["capture"]["idle"] = result["idle"]
     for setting, honoured in result.get("honoured", {}).items():
         facts["capture"][f"honours {setting}"] = honoured
     counts = {"turn": 0, "side": 0, "subagent": 0}

@@ -7,13 +7,14 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from ..errors import CaptureError
 from ..targets import Target
-from . import session
+from . import clock, session
 from .normalize import normalize_request
-from .sandbox import Sandbox, ScenarioUnsupported
+from .sandbox import RunOutcome, Sandbox, ScenarioUnsupported
 from .scenarios import Scenario
 from .server import MESSAGES_PATH, FakeAPI, RecordedRequest, turn_index
 from .tls import Certificates
@@ -45,6 +46,7 @@ class ScenarioResult:
     duration: float = 0.0
     honoured: dict[str, str] = field(default_factory=dict)  # setting → whether the requests reflect it (user.py)
     sandbox: str = ""
+    idle: list[str] = field(default_factory=list)  # at which turn each later prompt came, after how long (clock.py)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,9 +105,13 @@ def capture_scenario(
     args = scenario.command_args()
     result = partial(ScenarioResult, scenario=scenario.name, mode=scenario.mode, route=scenario.route, args=args)
     subagent = _subagent_test(target, scenario)
+    later = scenario.session.later if scenario.session is not None else ()
+    faketime = clock.library() if later else None
     with ExitStack() as stack:
         ca_file = None
         if scenario.route == "first-party":
+            if faketime is not None:  # its own, valid from now: shared ones aged through the scenarios before it
+                certificates = None
             certificates = certificates or stack.enter_context(Certificates([api_host]))
             ca_file = certificates.ca_file
             api = FakeAPI(intercept=[api_host], certificate=(str(certificates.cert_file), str(certificates.key_file)),
@@ -119,8 +125,11 @@ def capture_scenario(
                       estimate_usage=bool(scenario.session and scenario.session.estimate_usage))
         if scenario.session is not None:
             session.prepare(sandbox.project, scenario.session)
+        idle: list[str] = []
         try:
-            if scenario.mode == "print":
+            if faketime is not None:
+                outcome = _idle_run(sandbox, program_argv, scenario, faketime, timeout, partial(_main_turns, api, subagent), idle)
+            elif scenario.mode == "print":
                 outcome = sandbox.run_print(program_argv, args, timeout)
             else:
                 outcome = sandbox.run_interactive(program_argv, args, scenario.prompt, timeout, lambda: _main_loop_finished(api))
@@ -144,10 +153,38 @@ def capture_scenario(
             status=OK,
             requests=requests,
             honoured=scenario.user.honoured(requests),
+            idle=idle,
             other_calls=sorted({f"{r.method} {r.path}" for r in api.requests if (r.method, r.path) != ("POST", MESSAGES_PATH)}),
             egress=sandbox.attempts(),
             duration=round(outcome.duration, 2),
         )
+
+
+def _main_turns(api: FakeAPI, subagent: Callable[[RecordedRequest], bool]) -> int:
+    """How many requests of the main loop (offering tools, not a subagent's) the program has made so far."""
+    return sum(1 for r in api.messages() if isinstance(r.body, dict) and r.body.get("tools") and not subagent(r))
+
+
+def _idle_run(sandbox: Sandbox, program_argv: list[str], scenario: Scenario, faketime: Path, timeout: float,
+              turns: Callable[[], int], idle: list[str]) -> RunOutcome:
+    """One run given every prompt in turn, its clock moved forward before each `later` prompt (noted in `idle`
+    with the turn it starts: `turns()` counts the main loop's requests so far); then checked against the times
+    the program wrote in its transcript, so a clock it did not follow is an error, not a capture claiming the
+    release ignored the idle time."""
+    assert scenario.session is not None
+    later = scenario.session.later
+    moves = clock.Clock(faketime, sandbox.root, scenario.session.idle_later)
+    sandbox.extra_env.update(moves.env())
+
+    def before(i: int) -> None:
+        if i:
+            moves.advance(later[i - 1].idle_minutes)
+            idle.append(f"turn {turns()}: prompt {i + 1}, after {later[i - 1].idle_minutes} idle minutes")
+
+    outcome = sandbox.run_stream(program_argv, scenario.command_args(), scenario.prompts(), timeout, before, moves.release)
+    if outcome.exit_code == 0:
+        moves.check(session.latest(sandbox.home), outcome.label)
+    return outcome
 
 
 def _follow_up(sandbox: Sandbox, program_argv: list[str], scenario: Scenario, plan: session.Session, timeout: float, api: FakeAPI) -> float:
@@ -177,6 +214,8 @@ def capture(
     Raises CaptureError only when the sandbox itself cannot be set up.
     """
     results: dict[str, ScenarioResult] = {}
+    if any(s.session is not None and s.session.later for s in scenarios):
+        clock.library()  # no libfaketime: stop before any scenario runs, not in the middle
     with ExitStack() as stack:
         certificates = None
         if any(s.route == "first-party" for s in scenarios):

@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from ..errors import CaptureError
 from ..targets import Target
@@ -107,6 +108,7 @@ class Sandbox:
         self.project = self.root / "project"
         self.tmp = self.root / "tmp"
         self.seal = Seal(self.root, api, target.parent_files)
+        self.extra_env: dict[str, str] = {}  # what a scenario adds for its runs (a moved clock: clock.py)
 
     def __enter__(self) -> Sandbox:
         try:
@@ -168,6 +170,7 @@ class Sandbox:
         for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"):
             env[name] = env[name.lower()] = self.api.url
         env["NO_PROXY"] = env["no_proxy"] = LOOPBACK
+        env.update(self.extra_env)
         return env
 
     def _spawn(self, program: list[str], args: list[str], stdin: int, stdout: int, stderr: int) -> tuple[subprocess.Popen[bytes], str]:
@@ -205,6 +208,46 @@ class Sandbox:
         finally:
             _kill_group(proc)
         return RunOutcome(label, proc.returncode, out.decode(errors="replace"), err.decode(errors="replace"), time.monotonic() - started)
+
+    def run_stream(self, program: list[str], args: list[str], prompts: list[str], timeout: float,
+                   before: Callable[[int], None], after: Callable[[int], None]) -> RunOutcome:
+        """One run, several turns: each prompt goes in as a stream-json user message once the turn before has
+        ended in a `result` event (`before(i)` runs just before prompt i is sent); then stdin closes and the
+        program ends on its own. `after(pid)` runs once the program and all it started are gone."""
+        started = time.monotonic()
+        deadline = started + timeout
+        with tempfile.TemporaryFile(dir=self.root) as err:
+            proc, label = self._spawn(program, args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err.fileno())
+            assert proc.stdin is not None and proc.stdout is not None
+            events = _Events(proc.stdout)
+            ended = 0
+            try:
+                for i, prompt in enumerate(prompts):
+                    before(i)
+                    message = {"type": "user", "message": {"role": "user", "content": prompt}}
+                    try:
+                        proc.stdin.write(json.dumps(message).encode() + b"\n")
+                        proc.stdin.flush()
+                    except BrokenPipeError:
+                        break
+                    if not events.wait_result(ended + 1, deadline):
+                        break
+                    ended += 1
+                proc.stdin.close()
+                try:
+                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    raise CaptureError(self._hang_message(label, timeout, f" after {ended} of {len(prompts)} turns", events.text())) from None
+            finally:
+                _kill_group(proc)
+                proc.wait()
+                events.close()
+                after(proc.pid)
+            err.seek(0)
+            stderr = err.read().decode(errors="replace")
+        if proc.returncode == 0 and ended < len(prompts):
+            raise CaptureError(f"{label} answered {ended} of {len(prompts)} prompts: {_last_line(stderr or events.text())}")
+        return RunOutcome(label, proc.returncode, events.text(), stderr, time.monotonic() - started)
 
     def run_interactive(self, program: list[str], args: list[str], prompt: str, timeout: float, done: Callable[[], bool],
                         settle: float = 1.0, quiet: float = 1.5) -> RunOutcome:
@@ -317,6 +360,51 @@ class _PtyReader:
         self._stop.set()
         self._thread.join()
         os.close(self.fd)
+
+
+class _Events:
+    """Reads a stream-json stdout on a thread, counting the `result` events that end each turn."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self._lines: list[bytes] = []
+        self._results = 0
+        self._ended = False
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, name="auditor-stream", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        for line in iter(self.stream.readline, b""):
+            try:
+                result = json.loads(line).get("type") == "result"
+            except (ValueError, AttributeError):
+                result = False
+            with self._changed:
+                self._lines.append(line)
+                self._results += result
+                self._changed.notify_all()
+        with self._changed:
+            self._ended = True
+            self._changed.notify_all()
+
+    def wait_result(self, count: int, deadline: float) -> bool:
+        """Wait for the `count`-th result event; False if stdout ended first or the deadline passed."""
+        with self._changed:
+            while self._results < count and not self._ended:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(left)
+            return self._results >= count
+
+    def text(self) -> str:
+        with self._changed:
+            return b"".join(self._lines).decode(errors="replace")
+
+    def close(self) -> None:
+        self._thread.join(timeout=5)
+        self.stream.close()
 
 
 def stop_runs(threads: Iterable[int]) -> None:

@@ -21,7 +21,8 @@ names of its tool in other releases (`tool = "Agent"`, `also = ["Task"]`): the f
 Who the user is and what they chose (a subscription plan, settings, env, project files, and what the
 requests must honour) are the keys of user.py.
 A `[session]` table makes the
-scenario a session over time (resumed after a break, or long enough to be trimmed): see session.py.
+scenario a session over time (resumed after a break, left idle while it runs, or long enough to be
+trimmed): see session.py.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ ROUTES = ("first-party", "base-url")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _KEYS = {"description", "mode", "prompt", "args", "route", "turns", session_.KEY} | user.KEYS
 _TURN_KEYS = {"text", "thinking", "tool", "tool_input", "also"}
+# One process, many turns: user messages in on stdin, each turn's `result` event out on stdout.
+STREAM_JSON = ("--input-format", "stream-json", "--output-format", "stream-json", "--verbose")
 
 
 class ScenarioError(CaptureError):
@@ -64,8 +67,15 @@ class Scenario:
     session: session_.Session | None = None  # sessions over time: follow-up runs, idle time, large files (session.py)
 
     def command_args(self) -> list[str]:
-        """The arguments after the program: print mode adds `-p <prompt>`, interactive mode types the prompt instead."""
+        """The arguments after the program: print mode adds `-p <prompt>`, interactive mode types the prompt instead,
+        and a session with `later` prompts reads them all, the first one too, as stream-json on stdin."""
+        if self.session is not None and self.session.later:
+            return [*self.args, "-p", *STREAM_JSON]
         return [*self.args, "-p", self.prompt] if self.mode == "print" else list(self.args)
+
+    def prompts(self) -> list[str]:
+        """Every prompt one run is given: the scenario's, then its session's `later` ones."""
+        return [self.prompt, *(p.prompt for p in self.session.later)] if self.session is not None else [self.prompt]
 
     def script(self, folders: dict[str, str]) -> list[Turn]:
         """The turns with `{project}`/`{home}` filled in for one sandbox."""

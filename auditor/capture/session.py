@@ -8,10 +8,15 @@
     file_kb = 48
     estimate_usage = true                      # the fake API reports input tokens ≈ request bytes / 4
 
+    [[session.later]]                          # more prompts to the same running process (print mode:
+    prompt = "Now read hello.py."              # stream-json on stdin), each once the turn before is answered
+    idle_minutes = 70                          # and the process's clock has been moved this far (clock.py)
+
 The transcript is the CLI's own (it writes it while the first run works); making it old rewrites its
 timestamps and file times, as if the user had walked away, so the release decides from its own clock
 what an idle session keeps. Every request of every run is captured; the scripted turns continue across
-runs (the fake API numbers turns by the history the CLI resends).
+runs (the fake API numbers turns by the history the CLI resends). `later` prompts are the other way
+to let time pass: inside one process, where a release keeps what it knows of its own last call.
 """
 
 from __future__ import annotations
@@ -24,15 +29,25 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CaptureError
+from . import clock
 
 KEY = "session"
 RESUMES = ("continue", "resume")
-_KEYS = {"followups", "resume", "idle_minutes", "large_files", "file_kb", "estimate_usage"}
+_KEYS = {"followups", "resume", "idle_minutes", "large_files", "file_kb", "estimate_usage", "later"}
+_LATER_KEYS = {"prompt", "idle_minutes"}
 _LINE = 80  # characters per line of a large file (the Read tool stops at 2000 lines)
 
 
 class SessionError(CaptureError):
     """A [session] table is invalid; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Later:
+    """A prompt to the running process, after its clock moved `idle_minutes` forward."""
+
+    prompt: str
+    idle_minutes: int = 0
 
 
 @dataclass(frozen=True)
@@ -43,6 +58,12 @@ class Session:
     large_files: int = 0
     file_kb: int = 48
     estimate_usage: bool = False
+    later: tuple[Later, ...] = ()
+
+    @property
+    def idle_later(self) -> int:
+        """Minutes the `later` prompts move the clock in all."""
+        return sum(p.idle_minutes for p in self.later)
 
 
 def parse(path: Path, raw: Any, mode: str) -> Session:
@@ -69,7 +90,31 @@ def parse(path: Path, raw: Any, mode: str) -> Session:
     estimate = raw.get("estimate_usage", False)
     if not isinstance(estimate, bool):
         raise SessionError(f"{path}: {KEY}.estimate_usage must be true or false")
-    return Session(followups=tuple(followups), resume=resume, estimate_usage=estimate, **numbers)
+    later = _later(path, raw.get("later", []))
+    if later and (mode != "print" or followups):
+        raise SessionError(f"{path}: {KEY}.later prompts go to one print-mode run (stream-json): set mode = \"print\", and no followups")
+    session = Session(followups=tuple(followups), resume=resume, estimate_usage=estimate, later=later, **numbers)
+    if session.idle_later > clock.MAX_MINUTES:
+        raise SessionError(f"{path}: {KEY}.later may move the clock {clock.MAX_MINUTES} minutes in all (the fake API's certificate expires)")
+    return session
+
+
+def _later(path: Path, raw: Any) -> tuple[Later, ...]:
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise SessionError(f"{path}: {KEY}.later must be an array of tables ([[{KEY}.later]])")
+    out = []
+    for i, table in enumerate(raw):
+        where = f"{KEY}.later[{i}]"
+        unknown = sorted(set(table) - _LATER_KEYS)
+        if unknown:
+            raise SessionError(f"{path}: {where} has unknown key {unknown[0]!r} (allowed: {', '.join(sorted(_LATER_KEYS))})")
+        prompt, idle = table.get("prompt"), table.get("idle_minutes", 0)
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise SessionError(f"{path}: {where}.prompt must be a non-empty string")
+        if not isinstance(idle, int) or isinstance(idle, bool) or idle < 0:
+            raise SessionError(f"{path}: {where}.idle_minutes must be a whole number ≥ 0")
+        out.append(Later(prompt, idle))
+    return tuple(out)
 
 
 def large_file(name: str, kb: int) -> str:
@@ -108,6 +153,19 @@ def age(home: Path, minutes: int) -> int:
         then = path.stat().st_mtime - shift.total_seconds()
         os.utime(path, (then, then))
     return len(found)
+
+
+def latest(home: Path) -> dt.datetime | None:
+    """The newest `timestamp` the transcripts hold: the program's own clock, as it last wrote it down."""
+    found = []
+    for path in transcripts(home):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+                found.append(dt.datetime.fromisoformat(entry["timestamp"].replace("Z", "+00:00")))
+            except (ValueError, KeyError, TypeError, AttributeError):
+                continue
+    return max(found, default=None)
 
 
 def _shifted(value: Any, shift: dt.timedelta) -> Any:

@@ -18,11 +18,20 @@ How a verdict is reached, for one finding (one change, or several changes of one
    (`settings.autoMode.hard_deny` names the setting `autoMode.hard_deny`). (A name many entries
    spell, `model`, singles out nothing; inside a long text added or removed whole, a name is one of many and counts for nothing;
    when the deciding rule matched words, only the names its patterns pick out are distinctive.)
+   Named alike: a switch or tool that came or went by the first word of its name, one few entries
+   spell, beside the kind's word ("cron scheduling tools" for CronCreate); a value the change
+   involves that the entry says was removed ("(removed max)"); a model the change names for the first
+   time, by the entry of its own release about that model ("Introducing Claude Fable 5"; model
+   families are the target's and those its model ids name, `models`). A bug fix that names a tool
+   ("Fixed AskUserQuestion being auto-allowed") is no note that the tool came or went.
 3. Otherwise retrieval: the window's entries are ranked with BM25 against the changed sentences
    (`retrieval`); one ranked near (RETRIEVED) counts as two weak signals in an entry with the deciding
    rule's evidence words or the words it found in the change, and alone when nearer still
    (RETRIEVED_ALONE). Weak signals besides: a model it involves ("Opus 4.7"), a value it sets
-   (`xhigh`, a number), a name the rule's patterns do not single out. Two are needed, or one when the
+   (`xhigh`, a number), a name the rule's patterns do not single out, a model its scenario's
+   requests switched to or from in that release (a new default model brings its own prompt), and an
+   entry of the very release saying "system prompt" (or "tool description") for what the model is
+   told — which also stands in for the rule's evidence words. Two are needed, or one when the
    deciding rule matched what the change is (kind, key, condition, direction). A switch or tool that
    came or went needs its name spelled. No mentioning entry: **undocumented**.
 4. Coverage: mentioning entries that leave out something observed make it **partial**, and the finding
@@ -45,14 +54,12 @@ what the model gets; a prompt string the model reads (captured, or marked `reach
 slash command or CLI flag an entry of its window spells, when that entry also shares the string's
 other words (`/goal` ↔ "Added `/goal` command"): what the model is told for a feature users were told of.
 
-Confidence = (how surely the rule applies) × (how surely the verdict holds), rounded to 0.01:
-- rule: 0.9 when the rule matched on what the change is (kind, key, condition, direction), 0.75 when
-  only on words in its text, 0.6 for "other";
-- verdict: undocumented 0.95 when the version has no changelog section, 0.9 when no entry nearby
-  matched the evidence words, 0.75 when some did but none mentioned the change (a vaguer wording may
-  still mean it); documented 0.6 + 0.3·coverage + 0.1 if an entry of the version itself mentions it;
-  partial 0.55 + 0.25·coverage + 0.1 likewise — coverage being the share of the observed names,
-  models and values that the entries mention.
+Confidence is the probability that the verdict is right (`calibration`): among the findings of the
+labelled ranges whose verdict rested on the same basis — the verdict; how its rule matched (what the
+change is, or only words in its text, or no rule); for undocumented, whether the versions had a
+changelog section and whether nearby entries had the rule's evidence words; for a mention, whether the
+entries name all, some or none of the observed names, models and values, and whether the release's
+own notes do (`verdict.basis`) — the share that was right, Laplace-smoothed.
 """
 
 from __future__ import annotations
@@ -65,13 +72,15 @@ from ..changelog import ChangelogHistory, Release
 from ..diff import Change
 from ..rules import CATEGORIES, Matcher, Observed, Rule, observe, severity_rank
 from ..targets import Vocabulary
+from .calibration import Calibration, shipped
 from .describe import _CAPTURED_KEY
 from .features import RETRIEVED, Pair, _evidence, _mentions, _specifics
 from .finding import _MAX_SHOWN, UNJUDGED_NOTE, ChangelogRef, Finding, _observation, _steps, _title, sort_key
 from .index import _Changelog, _Entry
+from .models import ModelNames
 from .notes import _late, _missing_sections, _rewrites, _span
 from .severity import Heard, _severity, _told
-from .verdict import _confidence, _verdict
+from .verdict import _verdict, basis
 
 _MAX_REFS = 3
 
@@ -88,6 +97,7 @@ def judge(
     unjudged: Container[str] = frozenset(),
     trace: list[Pair] | None = None,
     vocabulary: Vocabulary | None = None,
+    calibration: Calibration | None = None,
 ) -> list[Finding]:
     """Findings for `changes`, most severe first; every change ends in exactly one finding.
 
@@ -100,17 +110,22 @@ def judge(
     (`changelog.window.beyond`); a finding whose last release is one gets the verdict "unjudged".
     `trace`: a list that receives every change–entry pair the judge weighed (for fitting the match).
     `vocabulary`: the target's words (`describe`), its main query sources and brand names.
+    `calibration`: how often verdicts on each basis were right (default: the table shipped, fitted on
+    the labelled ranges); a finding's confidence is that probability.
     """
     vocabulary = vocabulary or Vocabulary()
-    known = _Changelog(releases, history, published)
+    calibration = calibration or shipped()
     seen = [observe(change) for change in changes]
+    models = ModelNames.of(vocabulary, tuple(text for s in seen for text in (s.change.key, s.before, s.after)))
+    known = _Changelog(releases, history, published, models)
     matcher = Matcher(rules)
     matched = [_matching(matcher, s) for s in seen]
     told = {i for i, s in enumerate(seen) if _told(s, matched[i], known.at(_moved(s.change)), heard)}
     # Tools that came or went name the texts that gain or lose their name: one change (Glob and Grep
     # replaced by bfs/ugrep, and the prompts that stop naming them).
     tools = frozenset(_CAPTURED_KEY.sub("", c.key) for c in changes if c.kind in ("tool", "tool_schema") and c.status in ("added", "removed"))
-    findings = [_finding(group, seen, matched, known, vocabulary, heard, told, unjudged, trace, tools) for group in _groups(seen, matched, told)]
+    switched = _switched(changes, models)
+    findings = [_finding(group, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, trace, tools, switched) for group in _groups(seen, matched, told)]
     span = _span(versions, published, changes)
     if published is not None:
         findings += _missing_sections([v for v in span if v not in unjudged], releases, known.newest)
@@ -174,6 +189,25 @@ def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int
     return list(groups.values())
 
 
+def _switched(changes: Sequence[Change], models: ModelNames) -> dict[tuple[str, str], frozenset[str]]:
+    """(scenario, release) → the models its requests switched between there: what changed with them in
+    that scenario and release came with the switch (a new default model brings its own prompt), so an
+    entry about those models may be about it."""
+    out: dict[tuple[str, str], frozenset[str]] = {}
+    for c in changes:
+        if c.kind == "request_param" and c.scenario and _CAPTURED_KEY.sub("", c.key) == "model":
+            named = frozenset(models.models(models.display(f"{c.before} {c.after}")))
+            for version in _moved(c):
+                out[(c.scenario, version)] = out.get((c.scenario, version), frozenset()) | named
+    return out
+
+
+def _switched_with(change: Change, switched: Mapping[tuple[str, str], frozenset[str]]) -> frozenset[str]:
+    if not change.scenario:
+        return frozenset()
+    return frozenset().union(*(switched.get((change.scenario, v), frozenset()) for v in _moved(change)))
+
+
 def _moved(*changes: Change) -> list[str]:
     """The versions changes moved in, in order: their verdict reads the windows of these, as the
     changelog stood when the last one closed."""
@@ -181,8 +215,10 @@ def _moved(*changes: Change) -> list[str]:
 
 
 def _finding(
-    group: list[int], seen: list[Observed], matched: list[list[Rule]], known: _Changelog, vocabulary: Vocabulary, heard: Heard | None = None,
+    group: list[int], seen: list[Observed], matched: list[list[Rule]], known: _Changelog, vocabulary: Vocabulary, models: ModelNames,
+    calibration: Calibration, heard: Heard | None = None,
     told: Container[int] = (), unjudged: Container[str] = frozenset(), trace: list[Pair] | None = None, tools: frozenset[str] = frozenset(),
+    switched: Mapping[tuple[str, str], frozenset[str]] | None = None,
 ) -> Finding:
     members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), seen[i].change.key))
     rules = [rule for i in members for rule in matched[i]]
@@ -193,7 +229,7 @@ def _finding(
     if all(c.removed_in for c in changes):
         removed_in = max((c.removed_in for c in changes if c.removed_in), key=vers.parse)
 
-    specifics = [_specifics(seen[i], matched[i], vocabulary, tools) for i in members]
+    specifics = [_specifics(seen[i], matched[i], vocabulary, models, tools, _switched_with(seen[i].change, switched or {})) for i in members]
     by_words = primary is not None and not primary.structural  # the finding is about words its rule found
     moved = _moved(*changes)
     at = [v for v in moved if v not in unjudged] or moved  # judged on the releases the changelog copy can know
@@ -239,9 +275,11 @@ def _finding(
         nearest = None  # quoted only when retrieval ranks it near the change: one it could mean
     verdict, note, missing = _verdict(changes, specifics, seen, members, ranked, covered, unmentioned_members, nearest, vocabulary)
     observed = set().union(*(s.salient | s.models | s.values | s.old_values for s in specifics))
-    confidence, basis = _confidence(primary, verdict, observed, covered, [e for e, _ in ranked], at, bool(relevant), index)
+    key, rests = basis(primary, verdict, observed, covered, [e for e, _ in ranked], at, bool(relevant), index)
+    confidence, counted = calibration.probability(key)
+    grounds = f"{rests} ({counted})"
     if moved and all(v in unjudged for v in moved):
-        verdict, note, missing, ranked, confidence, basis = "unjudged", UNJUDGED_NOTE, [], [], 0.0, "not judged"
+        verdict, note, missing, ranked, confidence, key, grounds = "unjudged", UNJUDGED_NOTE, [], [], 0.0, "unjudged", "not judged"
     elif len(at) < len(moved):
         later = [v for v in moved if v in unjudged]
         note += f"; it changed again in {', '.join(later)}, newer than the changelog copy: not judged there"
@@ -264,7 +302,8 @@ def _finding(
             "more_changes": max(0, len(members) - _MAX_SHOWN),
             "note": note,
             "missing": missing,
-            "confidence_basis": basis,
+            "confidence_basis": grounds,
+            "basis_key": key,
             **({"severity_note": lowered} if lowered else {}),
         },
         changelog_refs=refs,

@@ -14,9 +14,10 @@ from .. import retrieval
 from .. import versions as vers
 from ..changelog import ChangelogHistory, Release, window
 from ..diff import Change
-from ..rules import could_match, folded, prefilter
+from ..rules import prefilter
+from .models import ModelNames
 
-_COMMON = 8  # entries: a name spelled in more of them is no name of one change
+_COMMON = 8  # entries: a name spelled in more of them is no name of one change (4–16 alike held out, sweep_judge)
 
 
 _TOKENS = re.compile(r"--?[A-Za-z][\w-]*|/[a-z][\w-]+|[A-Za-z_$][\w$]*(?:[-.][A-Za-z0-9_$]+)*")
@@ -27,10 +28,6 @@ def _names(text: str) -> set[str]:
     also names the setting `autoMode.hard_deny` (settings are keyed from the schema's top)."""
     tokens = set(_TOKENS.findall(text))
     return tokens | {".".join(parts[i:]) for token in tokens if "." in token for parts in [token.split(".")] for i in range(1, len(parts) - 1)}
-_MODEL = re.compile(
-    r"(?<![a-z])(opus|sonnet|haiku)[\s_-]?(\d(?:[.-]\d{1,2}(?!\d))?)((?:\s*(?:/|,|and|or)\s*\d[.-]\d{1,2}(?!\d))*)",
-    re.IGNORECASE,
-)
 _EFFORT = re.compile(r"(?<![\w-])(low|medium|high|xhigh|max)(?![\w-])", re.IGNORECASE)
 _QUOTED_EFFORT = re.compile(r"[\"'`](low|medium|high|xhigh|max)[\"'`]|(?<![\w-])(xhigh)(?![\w-])", re.IGNORECASE)
 _ABOUT_EFFORT = re.compile(r"\beffort|\breasoning\b", re.IGNORECASE)
@@ -50,10 +47,7 @@ _AUDIENCE = re.compile(
     re.IGNORECASE,
 )
 # Searched only in texts that hold one of their literals (see rules.literals): most changed text names no model or level.
-_NEEDS = {pattern: prefilter(pattern) for pattern in (_MODEL, _EFFORT, _QUOTED_EFFORT, _ABOUT_EFFORT)}
-
-
-_FAMILY = re.compile(r"(?<![a-z])(opus|sonnet|haiku)(?![\s_-]?\d)", re.IGNORECASE)
+_NEEDS = {pattern: prefilter(pattern) for pattern in (_EFFORT, _QUOTED_EFFORT, _ABOUT_EFFORT)}
 
 
 def _limited(text: str) -> str | None:
@@ -64,21 +58,24 @@ def _limited(text: str) -> str | None:
     return found.group(1).title() if found.group(1) else f"{found.group(2)} plans"
 
 
-def _families(text: str) -> set[str]:
-    """Model families named without a version ("an extra Haiku request")."""
-    return {family.lower() for family in _FAMILY.findall(text)}
+_REMOVES = re.compile(
+    r"\b(?:remov(?:ed?|es|ing)|dropp(?:ed|ing)|drops?)\s+(?:the\s+)?[`'\"]?([\w.]+)|"
+    r"[`'\"]?([\w.]+)[`'\"]?\s+(?:\w+\s+)?(?:is|was|were|has\s+been|are)\s+(?:no\s+longer\b|removed|dropped)",
+    re.IGNORECASE,
+)
 
 
-def _models(text: str) -> set[str]:
-    """Model families and versions named in a text: "claude-opus-4-7", "Opus 4.7" → "opus 4.7"."""
-    out: set[str] = set()
-    if not could_match(_NEEDS[_MODEL], folded(text)):
-        return out
-    for family, version, more in _MODEL.findall(text):
-        family = family.lower()
-        out.add(f"{family} {version.replace('-', '.')}")
-        out.update(f"{family} {v.replace('-', '.')}" for v in re.findall(r"\d[.-]\d{1,2}", more))
-    return out
+def _removes(text: str) -> frozenset[str]:
+    """Values an entry says were taken away, as `values` spells them: "(removed max)" → max."""
+    if not _REMOVAL_WORD.search(text):  # a quick first test: most entries remove nothing
+        return frozenset()
+    said = [a or b for a, b in _REMOVES.findall(text)]
+    return frozenset(w.lower() for w in said if not _DIGIT.search(w)) | _numbers(" ".join(said))
+
+
+_REMOVAL_WORD = re.compile(r"remov|drop|no longer", re.IGNORECASE)
+_FIX = re.compile(r"\s*fix(?:ed|es)?\b", re.IGNORECASE)
+_CAME_OR_WENT = re.compile(r"\b(?:add|new\b|introduc|remov|drop|no longer|now (?:sent|included|available|offered|loaded)|deferr|replac)", re.IGNORECASE)
 
 
 def _numbers(text: str) -> set[str]:
@@ -109,11 +106,13 @@ class _Entry:
     limited: str | None  # the provider or plan it limits the change to
     spoken: str  # lower-case words between spaces, for multi-word names
     bigrams: frozenset[str]  # its pairs of adjacent words: a cheap first test for a spoken name
+    removes: frozenset[str]  # values it says were removed ("(removed max)", "`512` is no longer accepted")
+    fix_only: bool  # a bug fix that says nothing came or went: naming a tool is naming where the bug was
     features: frozenset[str] = frozenset()  # all of the above in one set
     stems: frozenset[str] = frozenset()  # its retrieval tokens
 
     def __post_init__(self) -> None:
-        self.features = self.tokens | self.models | self.values | self.bigrams
+        self.features = self.tokens | self.models | {m.split()[0] for m in self.models} | self.values | self.bigrams
         self.stems = frozenset(retrieval.tokens(self.text))
 
 
@@ -131,7 +130,10 @@ class _Changelog:
     window closed. Statistics (which names are common, which are spelled at all, BM25's word weights)
     are those of that moment, so a verdict is the same on the release's day and a year later."""
 
-    def __init__(self, releases: Sequence[Release], history: ChangelogHistory | None, published: Mapping[str, str | None] | None):
+    def __init__(
+        self, releases: Sequence[Release], history: ChangelogHistory | None, published: Mapping[str, str | None] | None, models: ModelNames
+    ):
+        self.models = models
         self.corpus = window.Corpus(releases, history)
         self.published = published
         self.newest = max((r.version for r in releases), key=vers.parse, default=None)
@@ -157,19 +159,21 @@ class _Changelog:
             text = self.corpus.texts[number]
             full = text.entry.full_text
             spoken = re.findall(r"[a-z0-9]+", full.lower())
-            models = _models(full)
+            models = self.models.models(full)
             tokens = _names(full)
             found = self.entries[number] = _Entry(
                 text.version,
                 full,
                 number,
                 frozenset(tokens) | {part for token in tokens if "." in token for part in token.split(".")},
-                frozenset(models | _families(full)),
+                frozenset(models | self.models.bare_families(full)),
                 frozenset(v.lower() for v in _EFFORT.findall(full)) | _numbers(full),
                 bool(models) or bool(_AUDIENCE.search(full)),
                 _limited(full),
                 " " + " ".join(spoken) + " ",
                 frozenset(f"{a} {b}" for a, b in itertools.pairwise(spoken)),
+                _removes(full),
+                bool(_FIX.match(full)) and not _CAME_OR_WENT.search(full),
             )
         return found
 

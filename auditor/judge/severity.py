@@ -1,6 +1,6 @@
 """How much a change weighs: the deciding rule's severity, lowered where what changed reaches neither
 the model nor users (a prompt string no captured request holds, `Heard`; a side query; an internal
-switch; a move), raised where its window's notes tell users of it by name (`_told`)."""
+switch; a move; a "limit" that is only ever 0, a count), raised where its window's notes tell users of it by name (`_told`)."""
 
 from __future__ import annotations
 
@@ -70,6 +70,11 @@ def _reaches_model(changes: Sequence[Change], rules: Sequence[Rule], heard: Hear
     return any(rule.reaches_model for rule in rules) or (heard is not None and any(_heard(c, heard) for c in changes))
 
 
+def _zero(values: object) -> bool:
+    """Whether a limit's values (a comma-separated list, or absent) are 0 alone."""
+    return values is None or (isinstance(values, str) and all(v.strip() in ("0", "") for v in values.split(",")))
+
+
 def _side_query(change: Change, vocabulary: Vocabulary) -> str | None:
     """The side query a request-building function builds (None: not request code, or the main request)."""
     if change.kind != "request_code":
@@ -109,6 +114,8 @@ def _severity(
             return "medium", "a switch this release's notes tell users of"
         if all(c.kind in _UNHEARD for c in changes):
             return "medium", "a prompt the model reads, for a command this release's notes tell users of"
+    if all(c.kind == "limit" and _zero(c.before) and _zero(c.after) for c in changes):
+        return "low", "a count that starts at 0, not a cap: it limits nothing"
     if all(c.kind == "request_code" and isinstance(c.before, str) and isinstance(c.after, str) and same_statements(c.before, c.after) for c in changes):
         return "low", "request code whose statements are unchanged (reordered or re-punctuated): it sends nothing new"
     sides = {_side_query(c, vocabulary) for c in changes}

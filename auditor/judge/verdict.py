@@ -1,5 +1,6 @@
 """The verdict on one finding and how sure it is: documented, partial (saying what the entries leave
-out) or undocumented (`_verdict`), and its confidence (`_confidence`); see the package's docstring."""
+out) or undocumented (`_verdict`), and what it rests on (`basis`, which `calibration` makes a
+probability); see the package's docstring."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from .finding import _MAX_SHOWN, short
 from .index import CAPTURED_AUDIENCE, _Entry, _Index
 
 
-def _confidence(
+def basis(
     primary: Rule | None,
     verdict: str,
     observed: set[str],
@@ -22,24 +23,26 @@ def _confidence(
     at: list[str],
     any_evidence: bool,
     index: _Index,
-) -> tuple[float, str]:
-    """(confidence, how it was computed): see the module docstring."""
-    rule_conf = 0.6 if primary is None else 0.9 if primary.structural else 0.75
-    rule_basis = "no rule (other)" if primary is None else "rule matched what the change is" if primary.structural else "rule matched words in the change"
+) -> tuple[str, str]:
+    """(key, words): what a verdict rests on — how its rule matched; for undocumented, whether the
+    versions had a changelog section and whether nearby entries had the rule's evidence words; for a
+    mention, how much of what was observed the entries name and whether the release's own notes do."""
+    rule = "none" if primary is None else "structural" if primary.structural else "words"
+    rule_words = {"none": "no rule (other)", "structural": "rule matched what the change is", "words": "rule matched words in the change"}[rule]
     if verdict == "undocumented":
         if all(v not in index.sections for v in at):
-            verdict_conf, basis = 0.95, "no changelog section"
+            tag, words = "no-section", "no changelog section"
         elif not any_evidence:
-            verdict_conf, basis = 0.9, "no nearby entry has the evidence words"
+            tag, words = "no-evidence", "no nearby entry has the evidence words"
         else:
-            verdict_conf, basis = 0.75, "nearby entries have the evidence words but do not name the change"
+            tag, words = "unnamed", "nearby entries have the evidence words but do not name the change"
     else:
-        coverage = len(observed & covered) / len(observed) if observed else 1.0
+        named = len(observed & covered)
+        share = "all" if named == len(observed) else "none" if not named else "some"
         own = any(e.version in at for e in mentioning)
-        base, span = (0.6, 0.3) if verdict == "documented" else (0.55, 0.25)
-        verdict_conf = base + span * coverage + (0.1 if own else 0)
-        basis = f"entries name {len(observed & covered)}/{len(observed)} observed names/models/values" + ("" if own else "; only a neighbouring release's notes")
-    return round(rule_conf * verdict_conf, 2), f"{rule_basis} ({rule_conf}) × {basis} ({round(verdict_conf, 2)})"
+        tag = f"{share}|{'own' if own else 'neighbour'}"
+        words = f"entries name {named}/{len(observed)} observed names/models/values" + ("" if own else "; only a neighbouring release's notes")
+    return f"{verdict}|{rule}|{tag}", f"{rule_words}; {words}"
 
 
 def _verdict(

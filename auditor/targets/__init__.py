@@ -30,14 +30,17 @@ class Hold:
 @dataclass(frozen=True)
 class Vocabulary:
     """How the vendor's notes speak of what auditor observes: who a capture scenario stands for (its
-    plan, its route), its words for request fields, the query sources of the conversation's own request
-    (every other request-building function is a side query), and brand names spelled like identifiers."""
+    plan, its route), its words for request fields, its model ids and families, the query sources of
+    the conversation's own request (every other request-building function is a side query), and brand
+    names spelled like identifiers."""
 
     audiences: dict[str, str] = field(default_factory=dict)
     fields: dict[str, str] = field(default_factory=dict)
     main_sources: frozenset[str] = frozenset()
     main_prefixes: tuple[str, ...] = ()
     proper_nouns: frozenset[str] = frozenset()
+    model_prefix: str = ""  # every model id starts with it ("claude-"): the ids name the families
+    model_families: frozenset[str] = frozenset()  # those prose names without an id in sight
 
 
 @dataclass(frozen=True)

@@ -50,5 +50,7 @@ CLAUDE_CODE = Target(
         main_sources=frozenset(("repl_main_thread", "sdk", "compact", "session_memory", "agent")),
         main_prefixes=("repl_main_thread", "agent:"),
         proper_nouns=frozenset(("WebFetch", "WebSearch")),
+        model_prefix="claude",
+        model_families=frozenset(("opus", "sonnet", "haiku")),
     ),
 )

@@ -1,0 +1,62 @@
+"""A finding's confidence as a probability: the share of verdicts that were right, on the labelled
+ranges, among findings whose verdict rests on the same basis (its verdict, how its rule matched, what
+the entries said). The counts are fitted by `benchmarks/eval_judge.py --holdout --write-calibration
+auditor/judge/calibration.json`, run once for ranges and once `--per-release` (as the Action judges),
+and ship beside the judge as data; held out range by range, the same counting is what eval_judge's
+leave-one-range-out reliability table measures."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from ..errors import AuditorError
+
+
+@dataclass(frozen=True)
+class Calibration:
+    by_basis: dict[str, tuple[int, int]]  # basis key → (right, findings)
+    fitted_on: tuple[str, ...] = ()  # the labelled ranges counted
+
+    def probability(self, key: str) -> tuple[float, str]:
+        """(probability the verdict is right, how it was counted): the basis's share right, Laplace-smoothed;
+        for a basis no labelled finding had, the share of its verdict's findings."""
+        verdict = key.split("|")[0]
+        right, total = self.by_basis.get(key, (0, 0))
+        said = "findings with this basis"
+        if not total:
+            right = sum(r for k, (r, _) in self.by_basis.items() if k.split("|")[0] == verdict)
+            total = sum(t for k, (_, t) in self.by_basis.items() if k.split("|")[0] == verdict)
+            said = f"{verdict} findings"
+        return round((right + 1) / (total + 2), 2), f"{right} of {total} {said} right on labelled ranges"
+
+    @classmethod
+    def parse(cls, doc: Any) -> Calibration:
+        """A table, or (as shipped) one per way of judging — ranges at once, release by release as the
+        Action does — whose counts add up."""
+        try:
+            if "by_mode" in doc:
+                parts = [cls.parse(part) for part in doc["by_mode"].values()]
+                table: dict[str, tuple[int, int]] = {}
+                for part in parts:
+                    for key, (r, t) in part.by_basis.items():
+                        table[key] = (table.get(key, (0, 0))[0] + r, table.get(key, (0, 0))[1] + t)
+                return cls(table, tuple(sorted({name for part in parts for name in part.fitted_on})))
+            table = {str(k): (int(v[0]), int(v[1])) for k, v in doc["by_basis"].items()}
+            if any(not 0 <= r <= t for r, t in table.values()):
+                raise ValueError("a count right exceeds its findings")
+            return cls(table, tuple(str(r) for r in doc.get("fitted_on", ())))
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise AuditorError(f"judge calibration table is malformed: {exc}") from None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"fitted_on": list(self.fitted_on), "by_basis": {k: list(v) for k, v in sorted(self.by_basis.items())}}
+
+
+@cache
+def shipped() -> Calibration:
+    """The table fitted on every labelled range, shipped with the package."""
+    return Calibration.parse(json.loads(files(__package__).joinpath("calibration.json").read_text()))
