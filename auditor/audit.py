@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import dating, honoured, judgements, pin, rules, versions
 from .capture import Scenario
-from .capture.facts import collapse
+from .capture.facts import SANDBOX, collapse, open_runs
 from .changelog import Changelog, window
 from .changelog import load as load_changelog
 from .collector import CAPTURE, STATIC, Collector, Progress
@@ -54,18 +54,21 @@ def diff_versions(
     store = collector.store
     values = store.values()  # one reader for the whole report: a text shared by many releases is read once
     changes = diff_refs(((row.version, store.fact_refs(row.id)) for row in rows), values)
+    states = []
     for scenario in scenarios:
-        captured = ((v, collector.captured(v, scenario.name)) for v in versions)
-        series = ((v, store.fact_refs(row.id)) for v, row in captured if row)
-        changes += collapse(diff_refs(series, values, scenario=scenario.name))
+        captured = [(v, row) for v in versions if (row := collector.captured(v, scenario.name))]
+        states += [(v, scenario.name, str(store.facts(row.id, ("capture",)).get("capture", {}).get(SANDBOX, ""))) for v, row in captured]
+        changes += collapse(diff_refs(((v, store.fact_refs(row.id)) for v, row in captured), values, scenario=scenario.name))
+    notes, of_the_machine = open_runs(states)
     return DiffReport(
         target=collector.target.name,
         platform=collector.platform,
         from_version=versions[0],
         to_version=versions[-1],
         versions=versions,
-        changes=changes,
+        changes=[c for c in changes if not of_the_machine(c)],
         scenarios=[s.name for s in scenarios],
+        notes=notes,
     )
 
 

@@ -1,10 +1,13 @@
 """One capture ≤ 1.3× the time the same program takes to answer the same requests when run by hand
 against the fake server (both measured in this run, interleaved; best and median of several rounds).
+The capture is sealed (seal.py: own network and mount namespaces) where the machine allows; the same
+capture unsealed is timed beside it, so what the seal costs shows on its own.
 
     .venv/bin/python benchmarks/bench_capture.py [--version 2.1.117] [--scenario print-default] [--rounds 7]
 
-"By hand" is what a developer would do: the fake API and a prepared HOME are already up (for a plan or
-settings scenario: its credentials, settings and files seeded, the profile answered), and only the
+"By hand" is what a developer would do: the fake API (answering at once: no settling of startup calls)
+and a prepared HOME are already up (for a plan or settings scenario: its credentials, settings and files
+seeded, the profile answered), and only the
 program's runs are timed — for a session scenario (resume-stale, long-session) the first run and each
 follow-up with --continue/--resume, its large files written and its transcript aged in between, untimed;
 for one with `later` prompts (idle-session) the one stream-json run, each prompt written once the turn
@@ -25,7 +28,7 @@ import time
 import httpx
 
 from auditor import targets
-from auditor.capture import Certificates, FakeAPI, Sandbox, Scenario, capture_scenario, clock, load_scenarios, session
+from auditor.capture import Certificates, FakeAPI, Sandbox, Scenario, capture_scenario, clock, load_scenarios, seal, server, session
 from auditor.capture.facts import scenario_facts
 from auditor.capture.runner import DEFAULT_API_HOST
 from auditor.collector import Collector
@@ -36,7 +39,17 @@ TARGET = targets.get("claude-code")
 
 
 def by_hand(argv: list[str], scenario: Scenario, certs: Certificates, clocked: bool = False) -> float:
-    """The scenario's runs in a prepared sandbox, timed alone (`clocked`: libfaketime preloaded and moved as a capture does)."""
+    """The scenario's runs in a prepared sandbox, timed alone, answered without waiting (`clocked`: libfaketime
+    preloaded and moved as a capture does)."""
+    settle = server.SETTLE_QUIET, server.SETTLE_MAX
+    server.SETTLE_QUIET = server.SETTLE_MAX = 0.0
+    try:
+        return _by_hand(argv, scenario, certs, clocked)
+    finally:
+        server.SETTLE_QUIET, server.SETTLE_MAX = settle
+
+
+def _by_hand(argv: list[str], scenario: Scenario, certs: Certificates, clocked: bool) -> float:
     plan = scenario.session or session.Session()
     api = FakeAPI(intercept=[DEFAULT_API_HOST], certificate=(str(certs.cert_file), str(certs.key_file)), answers=scenario.user.answers())
     with api, Sandbox(TARGET, api, certs.ca_file, scenario.user) as sandbox:
@@ -82,6 +95,23 @@ def stream_by_hand(argv: list[str], scenario: Scenario, sandbox: Sandbox, moves:
     return spent
 
 
+def timed_capture(argv: list[str], scenario: Scenario, certs: Certificates, version: str, sealed: bool) -> float:
+    """A whole capture (sandbox, runs, facts); unsealed as on a machine without namespaces."""
+    probe = seal.isolation
+    if not sealed:
+        seal.isolation = lambda: f"{seal.OPEN}: benchmark"
+    try:
+        start = time.perf_counter()
+        result = capture_scenario(argv, TARGET, scenario, timeout=300, certificates=certs)
+        scenario_facts(result.to_dict(), version)
+        spent = time.perf_counter() - start
+    finally:
+        seal.isolation = probe
+    assert result.status == "ok", result.reason
+    assert result.sandbox.startswith(seal.OPEN) != sealed, result.sandbox
+    return spent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--version", default="2.1.117")
@@ -92,19 +122,19 @@ def main() -> None:
     hand: list[float] = []
     captured: list[float] = []
     clocked: list[float] = []  # sessions with `later` prompts: by hand, with the clock preloaded and moved
+    unsealed: list[float] = []
+    if seal.isolation() != seal.SEALED:
+        print(f"this machine cannot seal a run ({seal.isolation()}): both captures below are open")
     with httpx.Client(timeout=120) as client:
         collector = Collector(Store.memory(), Registry(client, Cache(default_cache_dir())), TARGET)
         with collector.installed(opts.version) as argv, Certificates([DEFAULT_API_HOST]) as certs:
-            for _ in range(opts.rounds):  # interleaved, so both see the same machine load
+            for _ in range(opts.rounds):  # interleaved, so all see the same machine load
                 hand.append(by_hand(argv, scenario, certs))
                 if scenario.session and scenario.session.later:
                     clocked.append(by_hand(argv, scenario, certs, clocked=True))
-                start = time.perf_counter()
-                result = capture_scenario(argv, TARGET, scenario, timeout=300, certificates=certs)
-                scenario_facts(result.to_dict(), opts.version)
-                captured.append(time.perf_counter() - start)
-                assert result.status == "ok", result.reason
-    for name, times in (("by hand", hand), ("clocked", clocked), ("capture", captured)):
+                captured.append(timed_capture(argv, scenario, certs, opts.version, sealed=seal.isolation() == seal.SEALED))
+                unsealed.append(timed_capture(argv, scenario, certs, opts.version, sealed=False))
+    for name, times in (("by hand", hand), ("clocked", clocked), ("capture", captured), ("unsealed", unsealed)):
         if times:
             print(f"{name:8} best {min(times):.3f} s  median {statistics.median(times):.3f} s")
     if clocked:
@@ -112,6 +142,8 @@ def main() -> None:
               f"{statistics.median(clocked) / statistics.median(hand):.2f}x (what libfaketime costs)")
     print(f"capture / by hand: best {min(captured) / min(hand):.2f}x, median "
           f"{statistics.median(captured) / statistics.median(hand):.2f}x (target ≤ 1.3x) — {opts.version}, {opts.scenario}")
+    print(f"sealed / unsealed capture: best {min(captured) / min(unsealed):.2f}x, median "
+          f"{statistics.median(captured) / statistics.median(unsealed):.2f}x (what the seal costs)")
 
 
 if __name__ == "__main__":

@@ -167,7 +167,7 @@ def test_environment_is_scrubbed(tmp_path, monkeypatch):
     assert set(env) - set(TARGET.extra_env) <= {
         "PATH", "HOME", "TMPDIR", "LANG", "TERM", "SHELL", "GIT_CEILING_DIRECTORIES", "ANTHROPIC_API_KEY",
         "ANTHROPIC_BASE_URL", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
-        "NO_PROXY", "no_proxy", "LC_CTYPE",  # LC_CTYPE: Python's own UTF-8 coercion in the child
+        "NO_PROXY", "no_proxy", "GIT_SSH_COMMAND", "LC_CTYPE",  # LC_CTYPE: Python's own UTF-8 coercion in the child
     }
 
 

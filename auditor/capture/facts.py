@@ -9,13 +9,15 @@ recorded for the first request of each role only: later turns repeat them. A sub
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from .. import kinds
 from . import history
 
-CAPTURE_FORMAT = "2"  # bump when these facts change shape: stored captures are redone
+CAPTURE_FORMAT = "3"  # bump when these facts change shape: stored captures are redone (3: sealed runs, DNS/TCP/SSH attempts)
 CAPTURE_KINDS = kinds.CAPTURED
+SANDBOX = "sandbox"  # sealed, or why the run was open: a fact of the machine, not of the release (a note, never a change)
 HISTORY_CHANGES = "history changes"  # what a request dropped or altered of the previous one's messages (history.py)
 # From this turn on, a turn's facts say how much it resends (sessions long enough to be trimmed); earlier
 # turns don't, so captures stored before this fact existed (two turns at most) stay comparable.
@@ -31,6 +33,8 @@ def scenario_facts(result: dict[str, Any], version: str) -> dict[str, dict[str, 
     facts["capture"]["status"] = result["status"] + (f": {result['reason']}" if result.get("reason") else "")
     facts["capture"]["other calls"] = result.get("other_calls", [])
     facts["capture"]["off-machine attempts"] = result.get("egress", [])
+    if result.get("sandbox"):
+        facts["capture"][SANDBOX] = result["sandbox"]
     if result.get("idle"):
         facts["capture"]["idle"] = result["idle"]
     for setting, honoured in result.get("honoured", {}).items():
@@ -64,6 +68,24 @@ def collapse(changes: list) -> list:
             gone |= {(change.scenario, role, "removed") for role in before - after}
             gone |= {(change.scenario, role, "added") for role in after - before}
     return [c for c in changes if (c.scenario, c.key.split(": ")[0], c.status) not in gone or c.kind == "capture"]
+
+
+def open_runs(states: list[tuple[str, str, str]]) -> tuple[list[str], Callable[[Any], bool]]:
+    """Notes for the captures that ran open, from (version, scenario, sandbox fact) — one per reason — and a
+    test of the changes to drop: whether a run was sealed says what the machine allowed, not what a release does."""
+    reasons: dict[str, list[tuple[str, str]]] = {}
+    for version, scenario, state in states:
+        if state.startswith("open"):
+            reasons.setdefault(state.removeprefix("open: "), []).append((version, scenario))
+    notes = []
+    for reason, runs in reasons.items():
+        versions = sorted({v for v, _ in runs}, key=lambda v: [int(p) if p.isdigit() else p for p in v.split(".")])
+        names = sorted({s for _, s in runs})
+        notes.append(f"{len(runs)} capture{'s' * (len(runs) != 1)} ran unsealed ({reason}): {', '.join(versions[:3])}"
+                     f"{' …' if len(versions) > 3 else ''} ({', '.join(names)}); there, only the proxy and ssh saw attempts to reach"
+                     f" other hosts (a name looked up or a direct connection went unseen, and was not blocked), and the folders"
+                     f" above the sandbox were checked, not hidden")
+    return notes, lambda change: change.kind == "capture" and change.key == SANDBOX
 
 
 def request_facts(request: dict[str, Any], role: str, facts: dict[str, dict[str, Any]], version: str) -> dict[str, dict[str, Any]]:

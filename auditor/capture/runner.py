@@ -30,7 +30,8 @@ class ScenarioResult:
 
     `requests` (normalized POST /v1/messages, ordered by turn and then content, since side
     requests race the main one) is identical across captures of one version. `other_calls` and
-    `egress` are sorted sets; `duration` is wall time and the only volatile field.
+    `egress` are sorted sets; `duration` is wall time and the only volatile field. `sandbox` says whether
+    the run was sealed (seal.py) or why it was open.
     """
 
     scenario: str
@@ -44,6 +45,7 @@ class ScenarioResult:
     egress: list[str] = field(default_factory=list)
     duration: float = 0.0
     honoured: dict[str, str] = field(default_factory=dict)  # setting → whether the requests reflect it (user.py)
+    sandbox: str = ""
     idle: list[str] = field(default_factory=list)  # at which turn each later prompt came, after how long (clock.py)
 
     def to_dict(self) -> dict[str, Any]:
@@ -118,6 +120,7 @@ def capture_scenario(
             api = FakeAPI(answers=scenario.user.answers(), subagent=subagent)
         stack.enter_context(api)
         sandbox = stack.enter_context(Sandbox(target, api, ca_file, scenario.user))
+        result = partial(result, sandbox=sandbox.seal.state)
         api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}),
                       estimate_usage=bool(scenario.session and scenario.session.estimate_usage))
         if scenario.session is not None:
@@ -137,7 +140,7 @@ def capture_scenario(
             return result(status=UNSUPPORTED, reason=str(e))
         except CaptureError as e:
             who = f"as a {scenario.user.plan.name} subscriber: " if scenario.user.plan else ""
-            return result(status=ERROR, reason=f"{who}{e}", egress=_egress(api))
+            return result(status=ERROR, reason=f"{who}{e}", egress=sandbox.attempts())
         volatiles = sandbox.volatiles()
         messages = api.messages()
         normalized = [normalize_request(r, volatiles) for r in messages]
@@ -152,7 +155,7 @@ def capture_scenario(
             honoured=scenario.user.honoured(requests),
             idle=idle,
             other_calls=sorted({f"{r.method} {r.path}" for r in api.requests if (r.method, r.path) != ("POST", MESSAGES_PATH)}),
-            egress=_egress(api),
+            egress=sandbox.attempts(),
             duration=round(outcome.duration, 2),
         )
 
@@ -195,10 +198,6 @@ def _follow_up(sandbox: Sandbox, program_argv: list[str], scenario: Scenario, pl
         outcome.raise_for_failure(len(api.messages()) - calls)
         spent += outcome.duration
     return spent
-
-
-def _egress(api: FakeAPI) -> list[str]:
-    return sorted({f"{e.method} {e.target}" for e in api.egress})
 
 
 def capture(

@@ -5,12 +5,14 @@ Why each piece exists:
 - HTTP(S)_PROXY points at the fake API, which answers for the API host (first-party route, see tls.py)
   and refuses and records anything else bound off the machine;
 - the child gets its own session (process group), so a timeout kills it and every helper it spawned;
+- it runs sealed (seal.py): loopback-only network, ssh stubbed, the folders above the sandbox controlled;
 - interactive mode needs a real terminal (a pty) and a pre-seeded ~/.claude.json, or it stops at the
   onboarding, API-key and folder-trust dialogs.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -32,6 +34,7 @@ from typing import IO
 from ..errors import CaptureError
 from ..targets import Target
 from .normalize import Volatiles
+from .seal import Seal
 from .server import FakeAPI
 from .user import API_KEY_USER, UserSetup
 
@@ -104,18 +107,25 @@ class Sandbox:
         self.home = self.root / "home"
         self.project = self.root / "project"
         self.tmp = self.root / "tmp"
+        self.seal = Seal(self.root, api, target.parent_files)
         self.extra_env: dict[str, str] = {}  # what a scenario adds for its runs (a moved clock: clock.py)
 
     def __enter__(self) -> Sandbox:
-        for d in (self.home, self.project, self.tmp):
-            d.mkdir()
-        for name, text in PROJECT_FILES.items():
-            (self.project / name).write_text(text)
-        self._seed_config()
-        self.user.seed(self.home, self.project)
+        try:
+            for d in (self.home, self.project, self.tmp):
+                d.mkdir()
+            for name, text in PROJECT_FILES.items():
+                (self.project / name).write_text(text)
+            self._seed_config()
+            self.user.seed(self.home, self.project)
+            self.seal.__enter__()
+        except BaseException:
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.seal.__exit__()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def _seed_config(self) -> None:
@@ -137,6 +147,7 @@ class Sandbox:
         program_dir = os.path.dirname(program)
         if program_dir and program_dir not in path.split(":"):
             path = f"{program_dir}:{path}"
+        path = f"{self.seal.bin}:{path}"  # its ssh first
         env = {
             "PATH": path,
             "HOME": str(self.home),
@@ -144,6 +155,7 @@ class Sandbox:
             "LANG": "C.UTF-8",
             "TERM": TERM,
             "GIT_CEILING_DIRECTORIES": str(self.root),
+            **self.seal.env(),
             **self.target.extra_env,
             **self.user.env,
         }
@@ -164,13 +176,18 @@ class Sandbox:
     def _spawn(self, program: list[str], args: list[str], stdin: int, stdout: int, stderr: int) -> tuple[subprocess.Popen[bytes], str]:
         executable = shutil.which(program[0]) or program[0]
         label = " ".join(os.path.basename(a) for a in program)
+        if not os.access(executable, os.X_OK):  # a sealed run would only learn it inside, after the launcher
+            raise CaptureError(f"cannot start {label}: {os.strerror(errno.EACCES if os.path.exists(executable) else errno.ENOENT)}")
+        launch = self.seal.launch([executable, *program[1:], *args], self.project, [self.ca_file] if self.ca_file else [])
         try:
             proc = subprocess.Popen(
-                [executable, *program[1:], *args], env=self.env(executable), cwd=self.project, start_new_session=True,
-                stdin=stdin, stdout=stdout, stderr=stderr,
+                launch.argv, env=self.env(executable), cwd=self.project, start_new_session=True,
+                stdin=stdin, stdout=stdout, stderr=stderr, pass_fds=launch.pass_fds,
             )
         except OSError as e:
+            self.seal.started(None, launch)
             raise CaptureError(f"cannot start {label}: {e.strerror or e}") from None
+        self.seal.started(proc, launch)
         with _running_lock:
             _running[proc.pid] = threading.get_ident()
         return proc, label
@@ -275,6 +292,12 @@ class Sandbox:
             _kill_group(proc)
             proc.wait()
             screen.close()
+
+    def attempts(self) -> list[str]:
+        """Every attempt its runs made to reach another host, once their recording has settled: what the proxy
+        refused (`CONNECT host:port`, `GET host`) and what the seal saw (`DNS`, `TCP`, `UDP`, `SSH`)."""
+        self.seal.wait()
+        return sorted({f"{e.method} {e.target}" for e in self.api.egress})
 
     def _wait_finished(self, proc: subprocess.Popen[bytes], done: Callable[[], bool], quiet: float, deadline: float) -> bool:
         while time.monotonic() < deadline:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import ssl
 import threading
 import time
@@ -26,6 +27,9 @@ CALL_ID, SEARCH_ID = "toolu_auditor_", "toolu_auditor_search_"
 COMPACTION_PROMPT = "create a detailed summary"
 SUMMARY = "<analysis>The user asked for files to be read.</analysis>\n<summary>The user asked for files to be read; they were read.</summary>"
 _RESULT_ID = re.compile(r'"tool_use_id":\s*"(toolu_auditor_\d+)"')
+# A Messages answer waits for the program's calls under way (FakeAPI docstring): this long without a new
+# connection, and at most SETTLE_MAX in all.
+SETTLE_QUIET, SETTLE_MAX = 0.02, 0.5
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,8 @@ class RecordedRequest:
 
 @dataclass(frozen=True)
 class Egress:
-    """An attempt to reach a non-loopback address through the proxy."""
+    """An attempt to reach a non-loopback address: through the proxy (CONNECT, an absolute URI), or seen by
+    the seal (DNS, TCP, UDP, SSH)."""
 
     method: str
     target: str
@@ -216,7 +221,25 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":  # a body after a HEAD answer would corrupt the kept-alive connection
             self.wfile.write(payload)
 
+    def setup(self) -> None:
+        """Count the connection as under way until its first request; a tunnel's TLS inside holds the count
+        its CONNECT took (`_intercept`)."""
+        super().setup()
+        self._first = True
+        if not isinstance(self.connection, ssl.SSLSocket):
+            self.server.opened()
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            if self._first:  # closed without a request
+                self.server.delivered()
+
     def _handle(self) -> None:
+        if self._first:
+            self._first = False
+            self.server.delivered()
         raw = self._read_body()
         url = urlsplit(self.path)
         if self.command == "CONNECT" and self.server.tls is not None and self.path.partition(":")[0] in self.server.intercept:
@@ -252,15 +275,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self.close_connection = True
         assert self.server.tls is not None
+        self.server.opened()  # the request inside is under way through the handshake
         try:
             inner = self.server.tls.wrap_socket(self.connection, server_side=True)
         except (ssl.SSLError, OSError):
+            self.server.delivered()
             return  # the client refused our certificate; it will report that itself
         _Handler(inner, self.client_address, self.server)
 
     def _answer(self, record: RecordedRequest) -> None:
         """Reply, setting `record.reply` first so whoever sees the response also sees what it was."""
         if record.method == "POST" and record.path == MESSAGES_PATH:
+            self.server.settle()
             delegated = self.server.subagent is not None and self.server.subagent(record)
             # A subagent answers its task in text: scripted tool calls are the main loop's (or a subagent offered
             # the agent tool would spawn another, and that one another).
@@ -316,6 +342,27 @@ class _Server(ThreadingHTTPServer):
         self.egress: list[Egress] = []
         self.lock = threading.Lock()
         self.last_activity = time.monotonic()
+        self.undelivered = 0  # connections open that have not sent their first request yet
+        self.last_opened = 0.0
+
+    def opened(self) -> None:
+        with self.lock:
+            self.undelivered += 1
+            self.last_opened = time.monotonic()
+
+    def delivered(self) -> None:
+        with self.lock:
+            self.undelivered -= 1
+
+    def settle(self) -> None:
+        """Wait until no connection is open without its first request and none opened for SETTLE_QUIET
+        (at most SETTLE_MAX)."""
+        deadline = time.monotonic() + SETTLE_MAX
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.undelivered <= 0 and time.monotonic() - self.last_opened >= SETTLE_QUIET:
+                    return
+            time.sleep(0.005)
 
     def add_request(self, record: RecordedRequest) -> None:
         with self.lock:
@@ -347,6 +394,11 @@ class FakeAPI:
     """Context manager running the fake API on 127.0.0.1 with an OS-chosen port.
 
     `requests` lists every request in arrival order; `egress` every refused off-machine attempt.
+    Startup calls settle: a program makes some calls (its profile, settings) beside its first Messages
+    request and exits once that is answered, so whether they were sent would be a race. A Messages answer
+    therefore waits until every connection opened so far has sent its request and none opened for a moment
+    (SETTLE_QUIET; SETTLE_MAX at most, for a connection opened and left idle): two captures of one release
+    record the same calls.
     """
 
     def __init__(self, turns: list[Turn] | None = None, intercept: Iterable[str] = (), certificate: tuple[str, str] | None = None,
@@ -394,6 +446,14 @@ class FakeAPI:
     def egress(self) -> list[Egress]:
         with self._server.lock:
             return list(self._server.egress)
+
+    def serve(self, conn: socket.socket) -> None:
+        """Serve a connection accepted elsewhere (a sealed run's own loopback, seal.py) as if it came here."""
+        self._server.process_request(conn, ("127.0.0.1", 0))
+
+    def record_egress(self, method: str, target: str) -> None:
+        """Record an attempt to leave the machine seen outside the proxy (a name looked up, a connection, ssh)."""
+        self._server.add_egress(Egress(method, target))
 
     def messages(self) -> list[RecordedRequest]:
         """The recorded POST /v1/messages requests, in arrival order."""

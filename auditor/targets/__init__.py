@@ -69,6 +69,7 @@ class Target:
     hold: Hold = Hold()
     user_agent_version: str = ""  # regex: group 1 is the CLI's version in its requests' User-Agent
     subagent_header: str = ""  # a request header only subagents' requests carry
+    parent_files: tuple[str, ...] = ()  # what the CLI loads from every folder above its project (seal.py keeps them out)
     vocabulary: Vocabulary = Vocabulary()
 
     def ships_native(self, version: str) -> bool:

@@ -32,6 +32,7 @@ CLAUDE_CODE = Target(
     # some releases say claude-code/ instead of claude-cli/
     user_agent_version=r"\bclaude-(?:cli|code)/(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)",
     subagent_header="x-claude-code-agent-id",
+    parent_files=("CLAUDE.md", "CLAUDE.local.md", ".mcp.json", ".claude/agents", ".claude/skills", ".claude/commands", ".claude/rules"),
     vocabulary=Vocabulary(
         audiences={
             **{f"plan-{plan}": f"{plan.title()} subscribers" for plan in ("pro", "max", "team", "enterprise")},
