@@ -53,3 +53,5 @@ CLAUDE_CODE = Target(
         model_families=frozenset(("opus", "sonnet", "haiku")),
     ),
 )
+
+TARGET = CLAUDE_CODE
