@@ -60,14 +60,13 @@ def find(data: bytes | mmap.mmap, spec: Catalog, label: str = "binary") -> list[
     for tries, m in enumerate(re.finditer(spec.anchor, data)):
         if tries == MAX_TRIES:
             break
-        chunk = bytes(data[m.start() : m.start() + MAX_BYTES]).decode("utf-8", "replace")
         try:
-            doc, _ = json.JSONDecoder().raw_decode(chunk)
+            doc = _decode(data, m.start())
         except RecursionError:
             problem = "it is nested too deeply"
             continue
         except json.JSONDecodeError as exc:
-            problem = f"it is not JSON ({exc.msg} at byte {exc.pos})" + (f" or larger than {MAX_BYTES >> 20} MB" if len(chunk) >= MAX_BYTES else "")
+            problem = f"it is not JSON ({exc.msg} at byte {exc.pos})" + (f" or larger than {MAX_BYTES >> 20} MB" if exc.pos >= MAX_BYTES >> 1 else "")
             continue
         models = doc.get(spec.list_key) if isinstance(doc, dict) else None
         if not isinstance(models, list) or not models:
@@ -75,6 +74,20 @@ def find(data: bytes | mmap.mmap, spec: Catalog, label: str = "binary") -> list[
             continue
         return models
     raise CatalogError(f"{label}: no model catalogue could be read ({problem})")
+
+
+def _decode(data: bytes | mmap.mmap, start: int) -> Any:
+    """The JSON value at `start`, decoded from a window that grows (1 MB, 4 MB, MAX_BYTES) while it cuts the
+    value short: decoding the largest window first would cost more than the catalogue."""
+    size = 1 << 20
+    while True:
+        window = bytes(data[start : start + size])
+        try:
+            return json.JSONDecoder().raw_decode(window.decode("utf-8", "replace"))[0]
+        except json.JSONDecodeError:
+            if size >= MAX_BYTES or len(window) < size:  # as far as it may go, or to the end of the file
+                raise
+            size = min(size * 4, MAX_BYTES)
 
 
 def facts(models: list[Any], spec: Catalog) -> Facts:

@@ -127,3 +127,9 @@ def test_a_release_without_a_catalogue_fails_the_diff_in_one_line(npm, env, monk
     result = run("diff", "0.170.0", "0.171.0")
     assert result.exit_code == 1 and result.output.splitlines()[-1] == (
         'Error: @openai/codex@0.171.0: no model catalogue could be read (no embedded {"models": [...]} in it)')
+
+
+def test_a_catalogue_larger_than_the_first_window_is_read_whole():
+    long = "Be careful.\n" * 200_000  # 2.4 MB: beyond the first 1 MB window
+    found = catalog.facts(catalog.find(codex_binary([codex_model("gpt-a", prompt=long)]), TARGET.catalog), TARGET.catalog)
+    assert found["prompt_section"]["gpt-a"] == long
