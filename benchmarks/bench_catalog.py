@@ -58,11 +58,11 @@ def main() -> None:
             package = collector.package_for(version)
             tgz = collector.registry.tarball(package.name, package.version)
             root = Path(tmp) / version
-            unpack = best(1, lambda: bundle.unpack(tgz, root))
+            unpack = best(1, lambda tgz=tgz, root=root: bundle.unpack(tgz, root))
             origin, facts = catalog.from_directory(root, TARGET.binary_names, TARGET.catalog)
             binary = root / origin
-            read = best(opts.rounds, lambda: catalog.from_directory(root, TARGET.binary_names, TARGET.catalog))  # noqa: B023
-            scan = best(opts.rounds, lambda: one_pass(binary))  # noqa: B023
+            read = best(opts.rounds, lambda root=root: catalog.from_directory(root, TARGET.binary_names, TARGET.catalog))
+            scan = best(opts.rounds, lambda binary=binary: one_pass(binary))
             print(f"{version}: binary {binary.stat().st_size / 1e6:.0f} MB, {len(facts['model'])} models, "
                   f"{sum(map(len, facts.values()))} facts; unpack {unpack:.2f} s; catalogue {read:.3f} s; "
                   f"one pass over the binary {scan:.3f} s; catalogue / one pass = {read / scan:.2f}x")
