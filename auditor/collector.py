@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import bundle, extract, versions
 from .capture import Scenario, ScenarioResult, capture
@@ -58,6 +58,18 @@ class Step:
 Progress = Callable[[Step], None]
 
 
+class Package(NamedTuple):
+    """An npm package version holding a release's program, and the JS entry files in it (none: a native build)."""
+
+    name: str
+    version: str
+    entry_files: tuple[str, ...]
+
+    @property
+    def spec(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
 @dataclass(frozen=True)
 class Job:
     """What one release still needs: its static facts, and which scenarios' captures."""
@@ -87,14 +99,18 @@ class Collector:
     _published: dict[str, str | None] | None = field(default=None, init=False, repr=False)
 
     def published(self) -> dict[str, str | None]:
-        """Published versions and their publish times (remembered in the store for offline use, once)."""
+        """Published versions and their publish times (remembered in the store for offline use, once);
+        a platform build published as a version of the main package is no release and is left out."""
         if self._published is None:
-            self._published = self.registry.versions(self.target.npm_package)
+            found = self.registry.versions(self.target.npm_package)
+            self._published = {v: t for v, t in found.items() if not self.target.is_build(v)}
             self.store.save_releases(self.target.name, self._published)
         return self._published
 
     def resolve(self, version: str) -> str:
         """Check a version exists; UnknownVersion names the nearest ones otherwise."""
+        if self.target.is_build(version):
+            raise UnknownVersion(f"{self.target.npm_package}@{version} is a platform build of a release, not a release; name the release")
         self.registry.manifest(self.target.npm_package, version)
         return version
 
@@ -184,7 +200,7 @@ class Collector:
             version=version,
             platform=self.platform_for(version),
             source=STATIC,
-            origin=f"{self.package_for(version)[0]}@{version}:{origin}",
+            origin=f"{self.package_for(version).spec}:{origin}",
             extractor=extract.EXTRACTOR_VERSION,
             published_at=published_at,
             facts=facts,
@@ -202,17 +218,20 @@ class Collector:
             facts=scenario_facts(result.to_dict(), version),
         )
 
-    def package_for(self, version: str) -> tuple[str, tuple[str, ...]]:
-        """The npm package holding the program of this version, and the JS entry files to look for."""
-        if self.target.ships_native(version) and self.target.platform_package:
-            return self.target.platform_package.format(platform=self.platform), ()
-        return self.target.npm_package, self.target.entry_files
+    def package_for(self, version: str) -> Package:
+        """The npm package and version holding the program of this release, and the JS entry files to look for."""
+        name, build = self.target.build(version, self.platform)
+        return Package(name, build, () if self.target.ships_native(version) else self.target.entry_files)
+
+    def lease(self, version: str, on_progress: Callable[[int, int | None], None] | None = None) -> Lease:
+        """The verified tarball of this release's program, held in the cache (npm.Registry.lease)."""
+        package = self.package_for(version)
+        return self.registry.lease(package.name, package.version, on_progress)
 
     @contextmanager
     def installed(self, version: str) -> Iterator[list[str]]:
         """The release unpacked in a temporary folder; yields the command that runs it."""
-        package, _ = self.package_for(version)
-        with self.registry.lease(package, version) as lease, self.workdir() as tmp:
+        with self.lease(version) as lease, self.workdir() as tmp:
             bundle.unpack(lease.path, Path(tmp), self.registry.limits, label=version)
             yield self.program(version, Path(tmp))
 
@@ -223,7 +242,7 @@ class Collector:
 
     def program(self, version: str, root: Path) -> list[str]:
         """The command that runs the release unpacked at `root`."""
-        package, entry = self.package_for(version)
+        package, _, entry = self.package_for(version)
         if entry:
             node = shutil.which("node")
             if node is None:
@@ -315,7 +334,6 @@ class _Pipeline:
         """Lease tarballs in version order, at most `width` ahead of the workers."""
         c = self.collector
         for job in self.jobs:
-            package, _ = c.package_for(job.version)
             announced: list[bool] = []
 
             def on_bytes(done: int, total: int | None, version: str = job.version, announced: list[bool] = announced) -> None:
@@ -323,7 +341,7 @@ class _Pipeline:
                     announced.append(True)
                     self._post("stage", version, "download")
 
-            lease = c.registry.lease(package, job.version, on_progress=on_bytes)
+            lease = c.lease(job.version, on_progress=on_bytes)
             if announced:
                 self._post("stage", job.version, "waiting")  # downloaded, until a worker is free
             if not self._hand_over((job, lease)):
@@ -361,7 +379,7 @@ class _Pipeline:
     def _release(self, job: Job, tgz: Path) -> None:
         """One release: unpack and extract in a child process, then run the captures from the same folder."""
         c = self.collector
-        _, entry = c.package_for(job.version)
+        entry = c.package_for(job.version).entry_files
         with c.workdir() as tmp:
             root = Path(tmp)
             limits = c.registry.limits

@@ -28,6 +28,7 @@ Facts = dict[str, dict[str, Any]]
 # kind -> minimum similarity (0–100) for two texts to be one fact edited between releases; long texts
 # may differ more (a rewritten paragraph in a long prompt is still that prompt)
 FUZZY_KINDS = {"string": 75.0, "request_code": 60.0}
+_CONTENT_KEY = re.compile(r"[0-9a-f]{12}")  # extract._digest: a key that names nothing but the text
 LONG_TEXT, LONG_TEXT_CUTOFF = 200, 60.0
 QUICK_EDGE, QUICK_MARGIN = 500, 20.0  # pairing's first pass: signature edge, and how far below the cutoff it keeps a pair
 BLOCK_CHARS = 4000  # word_diff: an edited block larger than this is shown whole, not refined word by word
@@ -339,10 +340,10 @@ def _change(kind: str, lineage: _Lineage, versions: list[str], resolve: Resolve,
 
 
 def label(kind: str, key: str, value: Any) -> str:
-    """A short human name for a fact."""
+    """A short human name for a fact: its key, unless the key is only a digest of its text (then the text's start)."""
     if kind == "request_code" and isinstance(value, str):
         return request_label(value)
-    if kind in FUZZY_KINDS and isinstance(value, str):
+    if kind in FUZZY_KINDS and isinstance(value, str) and _CONTENT_KEY.fullmatch(key):
         text = " ".join(value.split())
         return text[:72] + ("…" if len(text) > 72 else "")
     return key

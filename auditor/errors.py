@@ -33,6 +33,10 @@ class BundleNotFound(AuditorError):
     """No JavaScript bundle could be found in a package or native binary."""
 
 
+class CatalogError(AuditorError):
+    """A native binary holds no model catalogue auditor can read (missing, malformed, or beyond a bound)."""
+
+
 class StoreError(AuditorError):
     """The snapshot store is unusable (locked by another collector, corrupt, wrong schema)."""
 

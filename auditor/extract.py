@@ -19,7 +19,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from . import js, kinds
+from . import catalog, js, kinds
 from .bundle import Bundle, from_directory, unpack
 from .limits import Limits
 from .targets import Target
@@ -116,8 +116,10 @@ def extract(bundle: Bundle, target: Target, version: str) -> Facts:
 def from_package(tgz: Path, root: Path, entry_files: tuple[str, ...], target: Target, version: str,
                  limits: Limits | None = None) -> tuple[str, Facts]:
     """Unpack a release's package tarball into `root` (within `limits`) and extract its facts: (where the
-    bundle was, facts)."""
+    bundle was, facts). A target with a model catalogue is read from that (catalog.py)."""
     unpack(tgz, root, limits, label=version)
+    if target.catalog is not None:
+        return catalog.from_directory(root, target.binary_names, target.catalog, label=f"{target.npm_package}@{version}")
     found = from_directory(root, entry_files, target.binary_names, label=tgz.name)
     return found.origin, extract(found, target, version)
 

@@ -125,8 +125,8 @@ def warm_cache(shared: Cache, private: Path, collector: Collector, wanted: list[
     shutil.rmtree(private, ignore_errors=True)
     shutil.copytree(shared.root / "packuments", private / "packuments")
     for version in wanted:
-        package, _ = collector.package_for(version)
-        source = collector.registry.tarball(package, version)
+        package = collector.package_for(version)
+        source = collector.registry.tarball(package.name, package.version)
         link = private / source.relative_to(shared.root)
         link.parent.mkdir(parents=True, exist_ok=True)
         os.link(source, link)

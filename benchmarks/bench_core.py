@@ -56,9 +56,9 @@ def registry(client: httpx.Client) -> Registry:
 
 def unpacked(reg: Registry, version: str, tmp: str) -> Path:
     collector = Collector(Store.memory(), reg, TARGET)
-    package, _ = collector.package_for(version)
+    package = collector.package_for(version)
     root = Path(tmp) / version
-    bundle.unpack(reg.tarball(package, version), root)
+    bundle.unpack(reg.tarball(package.name, package.version), root)
     return root
 
 

@@ -63,10 +63,10 @@ def main() -> None:
         baseline = export(opts.baseline, Path(tmp) / "baseline")
         collector = Collector(Store.memory(), Registry(client, Cache(Path(os.environ.get("AUDITOR_CACHE") or default_cache_dir()))), TARGET)
         for version in opts.extract:
-            package, entries = collector.package_for(version)
+            package = collector.package_for(version)
             root = Path(tmp) / version
-            bundle.unpack(collector.registry.tarball(package, version), root)
-            program = bundle.from_directory(root, entries, TARGET.binary_names)
+            bundle.unpack(collector.registry.tarball(package.name, package.version), root)
+            program = bundle.from_directory(root, package.entry_files, TARGET.binary_names)
             pickled = Path(tmp) / f"{version}.pickle"
             pickled.write_bytes(pickle.dumps(bundle.Bundle(program.origin, program.modules)))
             best = {"baseline": float("inf"), "this": float("inf")}

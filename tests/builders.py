@@ -95,6 +95,36 @@ def fake_program(extra_args: str, js: bytes) -> bytes:
     return tgz({"package/claude": script + bun_binary([("cli.js", js, 1)])})
 
 
+CODEX = "@openai/codex"
+CODEX_BINARY = "package/vendor/x86_64-unknown-linux-musl/bin/codex"
+
+
+def codex_model(slug: str, prompt: str = "You are Codex, a coding agent.\nWork in the user's workspace.", verbosity: str = "low",
+                context_window: int = 272000, mode: str = "# Collaboration Mode: Default\nAsk before big changes.") -> dict:
+    """One model of a Codex catalogue, shaped like the real `models.json` entries (fewer fields)."""
+    return {
+        "slug": slug, "display_name": slug.upper(), "default_verbosity": verbosity, "tool_mode": "code_mode_only",
+        "truncation_policy": {"mode": "tokens", "limit": 10000}, "context_window": context_window, "use_responses_lite": True,
+        "supported_reasoning_levels": [{"effort": "low", "description": "Fast"}, {"effort": "high", "description": "Deep"}],
+        "guardian": None,
+        "model_messages": {"instructions_template": prompt, "collaboration_modes": {"default": mode}},
+    }
+
+
+def codex_binary(models: list[dict] | None, junk: bytes = b"") -> bytes:
+    """A Rust-binary-shaped file: bytes around an embedded, pretty-printed `{"models": [...]}` (as Codex embeds it)."""
+    catalogue = b"" if models is None else json.dumps({"models": models}, indent=2).encode()
+    return b"\x7fELF" + b"\0" * 4092 + b"models cache: cache hit" + catalogue + junk + b"\0\xff\xfe rust strings after"
+
+
+def codex_release(npm: FakeNpm, version: str, binary: bytes, platforms: tuple[str, ...] = ("linux-x64", "darwin-arm64")) -> None:
+    """A Codex release as npm has it: the launcher aliasing its platform builds, which are versions of the same package."""
+    aliases = {f"{CODEX}-{p}": f"npm:{CODEX}@{version}-{p}" for p in platforms}
+    npm.publish(CODEX, version, tgz({"package/bin/codex.js": b"// launcher", "package/package.json": b"{}"}), optional=aliases)
+    for platform in platforms:
+        npm.publish(CODEX, f"{version}-{platform}", tgz({CODEX_BINARY: binary, "package/package.json": b"{}"}), latest=False)
+
+
 def js_package(js: bytes) -> bytes:
     return tgz({"package/cli.js": js, "package/package.json": b"{}"})
 
@@ -118,7 +148,8 @@ class FakeNpm:
     def url(self) -> str:
         return self.server.url_for("").rstrip("/")
 
-    def publish(self, package: str, version: str, body: bytes, *, integrity: str | None = None, when: str | None = None, served: bytes | None = None) -> None:
+    def publish(self, package: str, version: str, body: bytes, *, integrity: str | None = None, when: str | None = None, served: bytes | None = None,
+                optional: dict[str, str] | None = None, latest: bool = True) -> None:
         doc = self.packages.setdefault(package, {"name": package, "versions": {}, "time": {}, "dist-tags": {}})
         path = f"/tarballs/{package.replace('/', '_')}-{version}.tgz"
         self.blobs[path] = body if served is None else served
@@ -127,8 +158,11 @@ class FakeNpm:
             "version": version,
             "dist": {"tarball": self.url + path, "integrity": integrity or sri(body)},
         }
+        if optional:
+            doc["versions"][version]["optionalDependencies"] = optional
         doc["time"][version] = when or f"2026-04-{len(doc['versions']):02d}T00:00:00.000Z"
-        doc["dist-tags"]["latest"] = version
+        if latest:
+            doc["dist-tags"]["latest"] = version
 
     def release(self, version: str, js: bytes, native: bool) -> None:
         """Publish a Claude-Code-like release: the JS package, or a launcher plus a linux-x64 binary package."""

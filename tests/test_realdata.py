@@ -112,10 +112,10 @@ def test_consecutive_releases_agree_on_what_both_binaries_contain(real, tmp_path
         collector = Collector(Store.memory(), Registry(client, cache), target)
         found = {}
         for version in pair.split(":"):
-            package, entries = collector.package_for(version)
+            package = collector.package_for(version)
             root = tmp_path / version
-            bundle.unpack(collector.registry.tarball(package, version), root)
-            program = bundle.from_directory(root, entries, target.binary_names)
+            bundle.unpack(collector.registry.tarball(package.name, package.version), root)
+            program = bundle.from_directory(root, package.entry_files, target.binary_names)
             found[version] = (extract.extract(program, target, version), program.code)
     (a, (facts_a, code_a)), (b, (facts_b, code_b)) = found.items()
     wrong = []

@@ -1,6 +1,6 @@
 """Where a target's changelog comes from, in order: what the user named (`--changelog` or
-`$AUDITOR_CHANGELOG`), else the vendor's git repository, else its raw URL, else the copy fetched last
-time. Git sources also give the history of every entry, folded incrementally and kept in the store.
+`$AUDITOR_CHANGELOG`), else the vendor's git repository, else its raw URL (a vendor with neither: its
+releases page), else the copy fetched last time. Git sources also give the history of every entry, folded incrementally and kept in the store.
 A remote source (a URL) is asked at most every FRESH_FOR seconds.
 
 The store keeps the text last read from each source with its parsed releases, so a run whose source
@@ -40,7 +40,9 @@ def load(target: Target, store: Store, client: HttpClient, cache_dir: Path, sour
     """The changelog from the first source that answers. When none does, an empty one whose warning
     says why: changes can still be reported, just not judged."""
     source = source or os.environ.get(ENV)
-    candidates = [source] if source else [s for s in (target.changelog.git_url, target.changelog.raw_url) if s]
+    where = target.changelog
+    # a vendor that keeps no changelog file publishes its notes only on a releases page
+    candidates = [source] if source else [s for s in (where.git_url, where.raw_url) if s] or [s for s in (where.html_url,) if s]
     errors = []
     for candidate in candidates:
         try:

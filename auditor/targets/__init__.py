@@ -1,7 +1,13 @@
-"""What each audited CLI is. Adding a CLI means adding a module here and a line in TARGETS; nothing else."""
+"""What each audited CLI is. Adding a CLI means adding a module here and a line in TARGETS; nothing else.
+
+A target's module is imported only when `get` asks for it: the rest of auditor reads a target through
+the `Target` it is handed, never by importing a product's module.
+"""
 
 from __future__ import annotations
 
+import importlib
+import re
 from dataclasses import dataclass, field
 
 from ..errors import AuditorError
@@ -44,11 +50,28 @@ class Vocabulary:
 
 
 @dataclass(frozen=True)
+class Catalog:
+    """A model catalogue embedded in a native binary as JSON: found at the first match of `anchor` (a
+    regex over bytes), a list of models under `list_key`, each named by its `id_key` (shown as its
+    `name_key`); the text at `prompt_path` (dotted) is the model's system prompt."""
+
+    anchor: bytes
+    list_key: str
+    id_key: str
+    name_key: str = ""
+    prompt_path: str = ""
+
+
+@dataclass(frozen=True)
 class Target:
     """One CLI on npm.
 
-    `native_since` is the first version whose main package is only a launcher and whose real
-    program is a native executable in a per-platform package named `platform_package.format(platform=…)`.
+    `native_since` is the first version whose main package is only a launcher and whose real program is
+    a native executable in a per-platform build: package `platform_package`, version `platform_version`
+    (both formatted with `platform=` and `version=`). Claude Code publishes builds as packages of their
+    own (`@anthropic-ai/claude-code-linux-x64@2.1.113`); Codex as prerelease-suffixed versions of the
+    main package (`@openai/codex@0.171.0-linux-x64`), which are builds of a release, never releases.
+    A target with a `catalog` has its static facts read from that (catalog.py), not from JavaScript.
     """
 
     name: str
@@ -57,6 +80,7 @@ class Target:
     command: str  # what users type to run it
     entry_files: tuple[str, ...]
     platform_package: str | None = None
+    platform_version: str = "{version}"
     native_since: str | None = None
     binary_names: tuple[str, ...] = ()
     base_url_env: str = ""
@@ -71,21 +95,44 @@ class Target:
     subagent_header: str = ""  # a request header only subagents' requests carry
     parent_files: tuple[str, ...] = ()  # what the CLI loads from every folder above its project (seal.py keeps them out)
     vocabulary: Vocabulary = Vocabulary()
+    catalog: Catalog | None = None
 
     def ships_native(self, version: str) -> bool:
         from ..versions import parse
 
         return self.native_since is not None and parse(version) >= parse(self.native_since)
 
+    def build(self, version: str, platform: str) -> tuple[str, str]:
+        """The npm package and version holding the program of this release on `platform`."""
+        if self.ships_native(version) and self.platform_package:
+            return (self.platform_package.format(platform=platform, version=version),
+                    self.platform_version.format(platform=platform, version=version))
+        return self.npm_package, version
+
+    def is_build(self, version: str) -> bool:
+        """Whether a version published under the main package is a platform build of a release (Codex's
+        `0.171.0-linux-x64`, `0.162.0-alpha.15-win32-arm64`), not a release of its own."""
+        if self.platform_package != self.npm_package:
+            return False
+        pattern = re.escape(self.platform_version).replace(r"\{version\}", _VERSION).replace(r"\{platform\}", _PLATFORM)
+        return re.fullmatch(pattern, version) is not None
+
+
+_VERSION = r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?"  # a prerelease's own tag has no "-": what follows it is the platform
+_PLATFORM = r"[a-z0-9]+-[a-z0-9]+"
+
+
+TARGETS = {"claude-code": "claude_code", "codex": "codex"}
+"""Target name → its module in this package (which defines TARGET)."""
+
 
 def get(name: str) -> Target:
-    from .claude_code import CLAUDE_CODE
-
-    targets = {CLAUDE_CODE.name: CLAUDE_CODE}
     try:
-        return targets[name]
+        module = TARGETS[name]
     except KeyError:
-        raise AuditorError(f"unknown target {name!r}; known: {', '.join(sorted(targets))}") from None
+        raise AuditorError(f"unknown target {name!r}; known: {', '.join(sorted(TARGETS))}") from None
+    target: Target = importlib.import_module(f"{__name__}.{module}").TARGET
+    return target
 
 
 DEFAULT = "claude-code"

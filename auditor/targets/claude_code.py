@@ -54,3 +54,5 @@ CLAUDE_CODE = Target(
         model_families=frozenset(("opus", "sonnet", "haiku")),
     ),
 )
+
+TARGET = CLAUDE_CODE

@@ -1,0 +1,47 @@
+"""OpenAI's Codex CLI (npm @openai/codex).
+
+The main package is a small JavaScript launcher; since 0.99.0 its `optionalDependencies` alias builds
+of the same package (`@openai/codex-linux-x64` → `npm:@openai/codex@0.171.0-linux-x64`), each holding
+a static Rust binary under the platform's Rust target triple. Its richest static source is the model
+catalogue it embeds as JSON (`{"models": [...]}`): per model the instructions template, the other
+texts the model is told, and the fields that shape its requests.
+"""
+
+from . import Catalog, ChangelogSource, Target, Vocabulary
+
+_TRIPLES = ("x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl", "x86_64-apple-darwin", "aarch64-apple-darwin")
+_WINDOWS = ("x86_64-pc-windows-msvc", "aarch64-pc-windows-msvc")
+
+CODEX = Target(
+    name="codex",
+    display_name="Codex CLI",
+    npm_package="@openai/codex",
+    command="codex",
+    entry_files=("package/bin/codex.js",),
+    platform_package="@openai/codex",
+    platform_version="{version}-{platform}",
+    native_since="0.99.0",
+    binary_names=(*(f"package/vendor/{t}/bin/codex" for t in _TRIPLES), *(f"package/vendor/{t}/bin/codex.exe" for t in _WINDOWS)),
+    base_url_env="OPENAI_BASE_URL",
+    api_key_env="OPENAI_API_KEY",
+    # Release notes are GitHub Releases (tags rust-vX.Y.Z); the repository's CHANGELOG.md only points there.
+    changelog=ChangelogSource(html_url="https://github.com/openai/codex/releases"),
+    identifier_prefixes=("CODEX_", "OPENAI_"),
+    vocabulary=Vocabulary(
+        fields={
+            "default_reasoning_level": "default reasoning effort", "supported_reasoning_levels": "reasoning efforts",
+            "default_verbosity": "verbosity", "truncation_policy": "truncation", "context_window": "context window",
+            "max_context_window": "maximum context window", "tool_mode": "tool mode", "apply_patch_tool_type": "apply_patch tool",
+            "service_tiers": "service tiers",
+        },
+    ),
+    catalog=Catalog(
+        anchor=rb'\{\s*"models"\s*:\s*\[',
+        list_key="models",
+        id_key="slug",
+        name_key="display_name",
+        prompt_path="model_messages.instructions_template",
+    ),
+)
+
+TARGET = CODEX
