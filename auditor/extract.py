@@ -24,7 +24,7 @@ from .bundle import Bundle, from_directory, unpack
 from .limits import Limits
 from .targets import Target
 
-EXTRACTOR_VERSION = "8"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
+EXTRACTOR_VERSION = "9"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
 
 _IDENT = r"[A-Za-z_$][\w$]*"
 _BUILDER_DEF = re.compile(
@@ -67,18 +67,25 @@ _NUMBER_VALUE = re.compile(r":(\d[\d_]*(?:\.\d+)?(?:e\d+)?)(?![\w$.])")
 _LIMIT_KEY = re.compile(r"[Tt]okens?|[Bb]udget|[Tt]hreshold|[Ll]imit|[Tt]urns|[Ww]indow")
 _KEY_BEFORE = re.compile(r"(?<![\w$\"'])[A-Za-z_]+$")
 _SETTINGS_ANCHOR = re.compile(r"apiKeyHelper:(?:\(\)=>)?[\w$]+(?:\.string)?\(\)\.optional\(\)")
-# A settings value that is a zod object, inline (`y.object({`) or a schema bound to a name and called
-# (`sandbox:i9q().optional()`, with `i9q=xH(()=>y.object({…}))`): its keys are settings too.
-_OBJECT_VALUE = re.compile(r"\s*(?:\(\)=>)?[\w$]+\.object\(\{")
-_ZOD_OBJECT = re.compile(r"\.object\(\{")
-_SCHEMA_BINDING = re.compile(r"(?<![\w$.])(" + _IDENT + r")=(?:[\w$]+\(\(\)=>)?[\w$]+$")
+# A settings value that is a zod object, inline (`y.object({`, or `Se({` where zod's functions are imported
+# one by one; in a thunk, `()=>u({`, `()=>{let l=u({…});return …}`) or named (`sandbox:i9q().optional()`,
+# with `i9q=xH(()=>y.object({…}))`, `permissions:igc(e)` with `function igc(e){return y.object({…})}`): its
+# keys are settings too, if the object is built by the function that builds the schema's objects.
+_OBJECT_VALUE = re.compile(r"\s*(?:\(\)=>)?(?:\{(?:let|const|var) " + _IDENT + r"=)?(" + _IDENT + r")(\." + _IDENT + r")?\(\{")
+_RETURNED_OBJECT = re.compile(r"\{return\s*(" + _IDENT + r")(\." + _IDENT + r")?\(\{")
+_SCHEMA_BINDING = re.compile(r"(?<![\w$.])(" + _IDENT + r")=(?:[\w$]+\(\(\)=>)?(" + _IDENT + r")(\." + _IDENT + r")?$")
 _JOIN = re.compile(r"\]\.join\([\"'`]")
 _JOIN_REACH = 20_000  # characters from `].join(` back to its `[`: longer arrays are data, not lines of a text
 _JOIN_DEPTH = 8  # joined arrays read inside one another: a deeper chain is a hostile program, not a prompt
 _WHOLE_NAME = re.compile(_IDENT)
 _META_MESSAGE = re.compile(r"isMeta:!0")
 _REMINDER_REACH = 4_000  # characters from `isMeta:!0` back to the `{` of its message
-_SCHEMA_CALL = re.compile(r"\s*(?:\(\)=>)?(" + _IDENT + r")\(\)(?![\w$])")
+# `sandbox:i9q()`, `sandbox:()=>i9q()`, `permissions:igc(e)`, in a wrapper that takes a thunk
+# (`()=>deferred(()=>i9q())`) or the setting's optional value (`catching(i9q().optional(),…)`; an array's
+# items, `array(i9q())`, are the user's)
+_SCHEMA_CALL = re.compile(
+    r"\s*(?:\(\)=>)?(?:[\w$]+\(\(\)=>|[\w$]+\((?=[\w$]+\([^()]*\)\.optional\(\)))?(" + _IDENT + r")\(([^()]*)\)(?![\w$])"
+)
 _GATED_SHAPE = re.compile(r"hape:\(\)=>\(\{")  # of `,shape:` / `{permissionsShape:` (begins with a literal: fast to search for)
 _GATE_REACH = 20_000  # characters from a shape back to the brace of the feature that gates it (`{buildGate:…`)
 _NESTED_DEPTH = 3  # `sandbox.network.deniedDomains`
@@ -147,7 +154,7 @@ class _Context:
         self.scan = scan
         self.version = version
         self._bindings: dict[str, list[int]] | None = None
-        self._schemas: dict[str, list[int]] | None = None
+        self._schemas: dict[tuple[int, str], dict[str, list[int]]] = {}
         self._arrays: dict[int, tuple[str, int]] | None = None
         self._joining = 0  # joined arrays being read, one inside another
         self._values: dict[int, str] = {}
@@ -169,19 +176,30 @@ class _Context:
             self._bindings = found
         return self._bindings
 
-    @property
-    def schemas(self) -> dict[str, list[int]]:
-        """Every zod object bound to a name in code (`X=y.object({`, `X=lazy(()=>y.object({`): name →
-        where its `{` opens. Found from `.object({` (a literal: fast to search for), one pass."""
-        if self._schemas is None:
+    def maker(self, call: re.Match[str], group: int = 1) -> tuple[int, str]:
+        """The function a call `name(…)` or `name.member(…)` calls (the name and `.member` matched as
+        `group` and the next), the same however each chunk names it: a namespace's method by its name
+        (`y.object`), a function by where it is declared (`Se`, imported as `c` elsewhere)."""
+        member = call.group(group + 1)
+        return (-1, member) if member else self.origin(call.group(group), call.start(group))
+
+    def schemas(self, maker: tuple[int, str]) -> dict[str, list[int]]:
+        """Every object a maker builds bound to a name in code (`X=y.object({`, `X=lazy(()=>Se({`): name
+        → where its `{` opens. Found from the maker's calls under each of its names (`.object({`, `Se({`:
+        literals, fast to search for), one pass."""
+        if maker not in self._schemas:
+            module, name = maker
+            names = {name} if module < 0 else {name, *(local for _, local in self.importers(module, name))}
+            calls = re.compile("(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\(\{")
             found: dict[str, list[int]] = defaultdict(list)
             src = self.source
-            for m in _ZOD_OBJECT.finditer(src):
-                bound = _SCHEMA_BINDING.search(src, max(0, m.start() - 80), m.start())
-                if bound and self.scan.in_opaque(bound.start()) is None:
+            for m in calls.finditer(src):
+                bound = _SCHEMA_BINDING.search(src, max(0, m.start() - 80), m.end() - 2)
+                if (bound and self.scan.in_opaque(bound.start()) is None
+                        and self.maker(bound, 2) == maker):
                     found[bound.group(1)].append(m.end() - 1)
-            self._schemas = found
-        return self._schemas
+            self._schemas[maker] = found
+        return self._schemas[maker]
 
     @property
     def arrays(self) -> dict[int, tuple[str, int]]:
@@ -783,6 +801,7 @@ def _settings(ctx: _Context) -> dict[str, object]:
     the one that declares `apiKeyHelper` as an optional zod value; the largest such object wins."""
     src, scan = ctx.source, ctx.scan
     best: dict[str, tuple[int, int]] = {}
+    where = -1
     for m in _SETTINGS_ANCHOR.finditer(src):
         if scan.in_opaque(m.start()) is not None:
             continue
@@ -790,16 +809,28 @@ def _settings(ctx: _Context) -> dict[str, object]:
         if brace >= 0 and src[brace] == "{":
             keys = scan.object_keys(brace)
             if len(keys) > len(best):
-                best = keys
-    return _described(ctx, best) | _more_settings(ctx, best)
+                best, where = keys, brace
+    maker = _object_maker(ctx, where, best)
+    return _described(ctx, best, maker) | _more_settings(ctx, best, maker)
 
 
-def _more_settings(ctx: _Context, top: dict[str, tuple[int, int]]) -> dict[str, object]:
+def _object_maker(ctx: _Context, brace: int, keys: dict[str, tuple[int, int]]) -> tuple[int, str] | None:
+    """The function that builds zod objects (`y.object`, `Se`, `u`), whatever zod is called in this build:
+    the one that builds most of the schema's objects, itself (`Se({…apiKeyHelper…})`) and its values
+    (`sandbox:Se({…})`, `sandbox:()=>u({…})` in a schema of thunks, itself passed to no call)."""
+    src = ctx.source
+    called = [_CALLEE_BEFORE.search(src, max(0, brace - 60), brace)] if brace >= 0 else []
+    called += [_OBJECT_VALUE.match(src, start, end) for start, end in keys.values()]
+    makers = Counter(ctx.maker(m) for m in called if m)
+    return makers.most_common(1)[0][0] if makers else None
+
+
+def _more_settings(ctx: _Context, top: dict[str, tuple[int, int]], maker: tuple[int, str] | None) -> dict[str, object]:
     """Settings the schema object does not list itself: keys inside its object values, as dotted paths
     (`sandbox.network.deniedDomains`), and the keys of feature-gated shapes merged into it
     (`autoMode:{buildGate:…,shape:()=>({…}),permissionsShape:()=>({…})}`), with theirs."""
     src, scan = ctx.source, ctx.scan
-    out = _nested_settings(ctx, top)
+    out = _nested_settings(ctx, top, maker)
     for m in _GATED_SHAPE.finditer(src):
         permissions = src[m.start() - 12 : m.start()] == "permissionsS"
         key = m.start() - (12 if permissions else 1)
@@ -810,47 +841,63 @@ def _more_settings(ctx: _Context, top: dict[str, tuple[int, int]]) -> dict[str, 
             continue
         prefix = "permissions." if permissions else ""
         keys = scan.object_keys(m.end() - 1)
-        out |= _described(ctx, keys, prefix) | _nested_settings(ctx, keys, prefix)
+        out |= _described(ctx, keys, maker, prefix) | _nested_settings(ctx, keys, maker, prefix)
     return out
 
 
-def _nested_settings(ctx: _Context, keys: dict[str, tuple[int, int]], prefix: str = "", depth: int = 1) -> dict[str, object]:
+def _nested_settings(
+    ctx: _Context, keys: dict[str, tuple[int, int]], maker: tuple[int, str] | None, prefix: str = "", depth: int = 1
+) -> dict[str, object]:
     """Keys of the settings that are objects, as dotted paths (`sandbox.network.deniedDomains`), each
     with its description: the changelog names them so, and a key added inside `sandbox` is a new setting."""
     out: dict[str, object] = {}
     for key, (start, end) in keys.items():
-        brace = _schema_object(ctx, start, end)
+        brace = _schema_object(ctx, start, end, maker)
         if brace < 0:
             continue
         inner = ctx.scan.object_keys(brace)
-        out |= _described(ctx, inner, f"{prefix}{key}.")
+        out |= _described(ctx, inner, maker, f"{prefix}{key}.")
         if depth < _NESTED_DEPTH:
-            out |= _nested_settings(ctx, inner, f"{prefix}{key}.", depth + 1)
+            out |= _nested_settings(ctx, inner, maker, f"{prefix}{key}.", depth + 1)
     return out
 
 
-def _described(ctx: _Context, keys: dict[str, tuple[int, int]], prefix: str = "") -> dict[str, object]:
+def _described(ctx: _Context, keys: dict[str, tuple[int, int]], maker: tuple[int, str] | None, prefix: str = "") -> dict[str, object]:
     """Each key (with `prefix`) → its value's `.describe("…")` text ("" without one); for an object
     value, its own description, not one of its keys'."""
     src, scan = ctx.source, ctx.scan
     out: dict[str, object] = {}
     for key, (start, end) in keys.items():
-        inner = _schema_object(ctx, start, end)
-        after = max(start, scan.match_bracket(inner)) if inner >= 0 else start
+        inner = _schema_object(ctx, start, end, maker)
+        after = max(start, scan.match_bracket(inner)) if start <= inner < end else start  # inline: after it
         described = [lit for lit in scan.literals(after, end) if src[lit.start - 10 : lit.start].endswith("describe(")]
         out[prefix + key] = ctx.text(described[-1]) if described else ""
     return out
 
 
-def _schema_object(ctx: _Context, start: int, end: int) -> int:
-    """Where the zod object a settings value declares opens (its `{`), or -1: the value is no object."""
+def _schema_object(ctx: _Context, start: int, end: int, maker: tuple[int, str] | None) -> int:
+    """Where the zod object a settings value declares opens (its `{`), or -1: the value is no object
+    built by `maker`, inline, bound to a name or returned by a function."""
     src = ctx.source
+    if maker is None:
+        return -1
     if m := _OBJECT_VALUE.match(src, start, end):
-        return m.end() - 1
+        return m.end() - 1 if ctx.maker(m) == maker else -1
     if (m := _SCHEMA_CALL.match(src, start, end)) is None:
         return -1
-    found = ctx.schemas.get(m.group(1), [])
-    return min(found, key=lambda pos: abs(pos - start), default=-1)  # each module of a native build has its own short names
+    module, name = ctx.origin(m.group(1), m.start(1))  # the chunk that binds it (each has its own short names)
+    lo, hi = ctx.module_range(module)
+    if not m.group(2) and (bound := _nearest([pos for pos in ctx.schemas(maker).get(name, []) if lo <= pos < hi], start)) >= 0:
+        return bound  # a schema bound to a name is called with no arguments
+    functions = [pos for pos in ctx.function_starts(name) if lo <= pos < hi]
+    body = ctx.body(functions[0]) if len(functions) == 1 else None  # a local function's short name is reused
+    returned = _RETURNED_OBJECT.match(src, body[0]) if body else None
+    return returned.end() - 1 if returned and ctx.maker(returned) == maker else -1
+
+
+def _nearest(positions: list[int], pos: int) -> int:
+    """The position nearest pos, or -1: a module's scopes reuse its short names."""
+    return min(positions, key=lambda at: abs(at - pos), default=-1)
 
 
 def _limits(ctx: _Context) -> dict[str, object]:

@@ -113,3 +113,63 @@ def test_a_tool_description_held_by_a_long_constant():
     description = "Replaces, inserts, or deletes a single cell in a Jupyter notebook. " * 5  # longer than 200 characters
     src = f'var Ks="NotebookEdit",Dx=`{description}`;var T={{name:Ks,async prompt(){{return Dx}}}};'
     assert one(src)["tool"] == {"NotebookEdit": description}
+
+
+# The settings schema written with zod's namespace (`y.object({…})`, to 2.1.223), with its functions
+# imported one by one (`Se({…})`, `$()`, 2.1.224 on), or as an object of thunks passed to no call
+# (`{sandbox:()=>ue(()=>box()),…}`, 2.1.332), in one chunk or several: the same settings.
+SETTINGS = (
+    'var net=L(()=>y.object({deniedDomains:y.array(y.string()).optional().describe("Domains that are always blocked")}));'
+    'var box=L(()=>y.object({enabled:y.boolean().optional(),network:net().optional().describe("Network rules")}));'
+    'function cfg(e){return y.object({apiKeyHelper:y.string().optional().describe("Path to a script"),sandbox:box().optional(),'
+    'permissions:rules(e).optional().describe("Permission rules"),'
+    'worktree:y.object({baseRef:y.string().optional().describe("Which ref")}).optional(),'
+    "skillOverrides:y.record(y.string(),y.object({on:y.boolean()})).optional()})}"
+    'function rules(e){return y.object({allow:y.array(y.string()).optional().describe("Allowed rules")})}'
+)
+THUNKS = (
+    'import{o as u,s as r,a as O,b as M,r as Te}from"/$bunfs/root/chunk-00000000.js";function ue(e){let n;return new Tt(()=>n??=e())}'
+    'var net=p(()=>u({deniedDomains:O(r()).optional().describe("Domains that are always blocked")}));'
+    'var box=p(()=>u({enabled:M().optional(),network:ue(()=>net()).describe("Network rules")}));'
+    'function cfg(e){return{apiKeyHelper:()=>r().optional().describe("Path to a script"),sandbox:()=>ue(()=>box()),'
+    'permissions:()=>ue(()=>rules(e)).describe("Permission rules"),'
+    'worktree:()=>{let l=u({baseRef:r().optional().describe("Which ref")});return l.optional()},'
+    "skillOverrides:()=>Te(r(),u({on:M()})).optional()}}"
+    'function rules(e){return u({allow:O(r()).optional().describe("Allowed rules")})}'
+)
+GATED = 'var gates={autoMode:{buildGate:()=>!0,shape:()=>({autoMode:y.object({hard_deny:y.array(y.string()).optional().describe("Hard rules")}).optional()})}};'
+ZOD = 'function Se(e,t){return new Zo({type:"object",shape:e,...t})}function $(){return new Zs}function dt(e){return new Za(e)}function Ot(){return new Zb}function Pn(e,t){return new Zr(e,t)}export{Se as o,$ as s,dt as a,Ot as b,Pn as r}'
+
+
+def functions(text: str, obj: str) -> str:
+    """The schema written with imported functions: `obj({…})` for `y.object({…})`, and so on."""
+    for method, name in (("object", obj), ("string", "$"), ("array", "dt"), ("boolean", "Ot"), ("record", "Pn")):
+        text = text.replace(f"y.{method}(", f"{name}(")
+    return f'import{{o as {obj},s as $,a as dt,b as Ot,r as Pn}}from"/$bunfs/root/chunk-00000000.js";{text}'
+
+
+EXPECTED = {
+    "apiKeyHelper": "Path to a script", "sandbox": "", "sandbox.enabled": "", "sandbox.network": "Network rules",
+    "sandbox.network.deniedDomains": "Domains that are always blocked", "permissions": "Permission rules",
+    "permissions.allow": "Allowed rules", "worktree": "", "worktree.baseRef": "Which ref", "skillOverrides": "",
+    "autoMode": "", "autoMode.hard_deny": "Hard rules",
+}
+
+
+def test_settings_in_objects_built_by_an_imported_function_are_found():
+    namespace = one(SETTINGS + GATED)["setting"]
+    # the object function is `Se` where the schema is and `c` where the feature-gated shape is
+    imported = facts_of(chunks(ZOD, functions(SETTINGS, "Se"), functions(GATED, "c")))["setting"]
+    assert imported == namespace and "sandbox.network.deniedDomains" in imported
+    # a value built by another function than the schema's is no object of settings
+    other = functions(SETTINGS, "Se").replace("sandbox:box()", "sandbox:Ye({enabled:Ot()})")
+    assert "sandbox.enabled" not in facts_of(chunks(ZOD, other))["setting"]
+
+
+def test_settings_in_a_schema_of_thunks():
+    assert facts_of(chunks(ZOD, THUNKS, functions(GATED, "c")))["setting"] == one(SETTINGS + GATED)["setting"]
+
+
+def test_settings_in_an_object_a_function_returns():
+    """`permissions:rules(e)`, the object declared after the schema: its keys, and its own description."""
+    assert one(SETTINGS + GATED)["setting"] == EXPECTED
