@@ -121,7 +121,9 @@ def test_a_tool_description_held_by_a_long_constant():
 SETTINGS = (
     'var net=L(()=>y.object({deniedDomains:y.array(y.string()).optional().describe("Domains that are always blocked")}));'
     'var box=L(()=>y.object({enabled:y.boolean().optional(),network:net().optional().describe("Network rules")}));'
+    'var helper=L(()=>y.object({path:y.string().describe("Helper path")}));'
     'function cfg(e){return y.object({apiKeyHelper:y.string().optional().describe("Path to a script"),sandbox:box().optional(),'
+    "policyHelper:helper().optional(),"
     'permissions:rules(e).optional().describe("Permission rules"),'
     'worktree:y.object({baseRef:y.string().optional().describe("Which ref")}).optional(),'
     "skillOverrides:y.record(y.string(),y.object({on:y.boolean()})).optional()})}"
@@ -131,7 +133,9 @@ THUNKS = (
     'import{o as u,s as r,a as O,b as M,r as Te}from"/$bunfs/root/chunk-00000000.js";function ue(e){let n;return new Tt(()=>n??=e())}'
     'var net=p(()=>u({deniedDomains:O(r()).optional().describe("Domains that are always blocked")}));'
     'var box=p(()=>u({enabled:M().optional(),network:ue(()=>net()).describe("Network rules")}));'
-    'function cfg(e){return{apiKeyHelper:()=>r().optional().describe("Path to a script"),sandbox:()=>ue(()=>box()),'
+    'var helper=p(()=>u({path:r().describe("Helper path")}));'
+    'function cfg(e){let a=(l,c)=>l.catch(void 0);return{apiKeyHelper:()=>r().optional().describe("Path to a script"),'
+    "sandbox:()=>ue(()=>box()),policyHelper:()=>a(helper().optional(),(l)=>l),"
     'permissions:()=>ue(()=>rules(e)).describe("Permission rules"),'
     'worktree:()=>{let l=u({baseRef:r().optional().describe("Which ref")});return l.optional()},'
     "skillOverrides:()=>Te(r(),u({on:M()})).optional()}}"
@@ -150,7 +154,8 @@ def functions(text: str, obj: str) -> str:
 
 EXPECTED = {
     "apiKeyHelper": "Path to a script", "sandbox": "", "sandbox.enabled": "", "sandbox.network": "Network rules",
-    "sandbox.network.deniedDomains": "Domains that are always blocked", "permissions": "Permission rules",
+    "sandbox.network.deniedDomains": "Domains that are always blocked", "policyHelper": "", "policyHelper.path": "Helper path",
+    "permissions": "Permission rules",
     "permissions.allow": "Allowed rules", "worktree": "", "worktree.baseRef": "Which ref", "skillOverrides": "",
     "autoMode": "", "autoMode.hard_deny": "Hard rules",
 }
@@ -161,9 +166,12 @@ def test_settings_in_objects_built_by_an_imported_function_are_found():
     # the object function is `Se` where the schema is and `c` where the feature-gated shape is
     imported = facts_of(chunks(ZOD, functions(SETTINGS, "Se"), functions(GATED, "c")))["setting"]
     assert imported == namespace and "sandbox.network.deniedDomains" in imported
-    # a value built by another function than the schema's is no object of settings
-    other = functions(SETTINGS, "Se").replace("sandbox:box()", "sandbox:Ye({enabled:Ot()})")
-    assert "sandbox.enabled" not in facts_of(chunks(ZOD, other))["setting"]
+    # a value built by another function than the schema's is no object of settings, nor one that calls a
+    # short name with arguments that is a schema or more than one function elsewhere in its chunk
+    other = functions(SETTINGS, "Se").replace("sandbox:box()", 'sandbox:Ye({enabled:Ot()}),market:o("m").optional()')
+    other += "var o=L(()=>Se({type:$()}));function o(e){return Se({tool:$()})}function o(e){return Pn($(),$())}"
+    found = facts_of(chunks(ZOD, other))["setting"]
+    assert "market" in found and not [key for key in found if key.startswith(("sandbox.", "market."))]
 
 
 def test_settings_in_a_schema_of_thunks():
