@@ -185,19 +185,19 @@ class _Context:
 
     def schemas(self, maker: tuple[int, str]) -> dict[str, list[int]]:
         """Every object a maker builds bound to a name in code (`X=y.object({`, `X=lazy(()=>Se({`): name
-        → where its `{` opens. Found from the maker's calls under each of its names (`.object({`, `Se({`:
-        literals, fast to search for), one pass."""
+        → where its `{` opens. Found from the maker's calls (`.object({` anywhere, `Se({` in each chunk that
+        declares or imports it, under its name there: literals, fast to search for), one pass."""
         if maker not in self._schemas:
             module, name = maker
-            names = {name} if module < 0 else {name, *(local for _, local in self.importers(module, name))}
-            calls = re.compile("(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\(\{")
+            places = [(-1, name)] if module < 0 else [(module, name), *self.importers(module, name)]
             found: dict[str, list[int]] = defaultdict(list)
             src = self.source
-            for m in calls.finditer(src):
-                bound = _SCHEMA_BINDING.search(src, max(0, m.start() - 80), m.end() - 2)
-                if (bound and self.scan.in_opaque(bound.start()) is None
-                        and self.maker(bound, 2) == maker):
-                    found[bound.group(1)].append(m.end() - 1)
+            for where, local in places:
+                lo, hi = (0, len(src)) if where < 0 else self.module_range(where)
+                for m in re.compile(re.escape(local) + r"\(\{").finditer(src, lo, hi):
+                    bound = _SCHEMA_BINDING.search(src, max(lo, m.start() - 80), m.end() - 2)
+                    if bound and (bound.group(3) or bound.group(2)) == local and self.scan.in_opaque(bound.start()) is None:
+                        found[bound.group(1)].append(m.end() - 1)
             self._schemas[maker] = found
         return self._schemas[maker]
 
