@@ -72,6 +72,7 @@ _SETTINGS_ANCHOR = re.compile(r"apiKeyHelper:(?:\(\)=>)?[\w$]+(?:\.string)?\(\)\
 # with `i9q=xH(()=>y.object({…}))`, `permissions:igc(e)` with `function igc(e){return y.object({…})}`): its
 # keys are settings too, if the object is built by the function that builds the schema's objects.
 _OBJECT_VALUE = re.compile(r"\s*(?:\(\)=>)?(?:\{(?:let|const|var) " + _IDENT + r"=)?(" + _IDENT + r")(\." + _IDENT + r")?\(\{")
+_SPREAD_OBJECT = re.compile(r"(?:\.\.\.|&&|\?|:)\{")  # `...{`, `...COND&&{`, `...COND?{…}:{`
 _RETURNED_OBJECT = re.compile(r"\{return\s*(" + _IDENT + r")(\." + _IDENT + r")?\(\{")
 _SCHEMA_BINDING = re.compile(r"(?<![\w$.])(" + _IDENT + r")=(?:[\w$]+\(\(\)=>)?(" + _IDENT + r")(\." + _IDENT + r")?$")
 _JOIN = re.compile(r"\]\.join\([\"'`]")
@@ -810,8 +811,25 @@ def _settings(ctx: _Context) -> dict[str, object]:
             keys = scan.object_keys(brace)
             if len(keys) > len(best):
                 best, where = keys, brace
+    if where >= 0:
+        best = _schema_keys(ctx, where)
     maker = _object_maker(ctx, where, best)
     return _described(ctx, best, maker) | _more_settings(ctx, best, maker)
+
+
+def _schema_keys(ctx: _Context, brace: int) -> dict[str, tuple[int, int]]:
+    """A schema object's keys, and those of the object literals it spreads in, as they are or under a
+    condition (`...{voiceEnabled:…}`, `...env.X&&{xaaIdp:…}`): settings all the same."""
+    src, scan = ctx.source, ctx.scan
+    keys = scan.object_keys(brace)
+    for start, end in scan.elements(brace):
+        if not src.startswith("...", start):
+            continue
+        for m in _SPREAD_OBJECT.finditer(src, start, end):
+            inner = m.end() - 1
+            if scan.in_opaque(inner) is None and scan.enclosing_open(inner, window=inner - brace) == brace:
+                keys |= _schema_keys(ctx, inner)
+    return keys
 
 
 def _object_maker(ctx: _Context, brace: int, keys: dict[str, tuple[int, int]]) -> tuple[int, str] | None:
@@ -840,7 +858,7 @@ def _more_settings(ctx: _Context, top: dict[str, tuple[int, int]], maker: tuple[
         if feature < 0 or src[feature] != "{" or "buildGate" not in scan.object_keys(feature):
             continue
         prefix = "permissions." if permissions else ""
-        keys = scan.object_keys(m.end() - 1)
+        keys = _schema_keys(ctx, m.end() - 1)
         out |= _described(ctx, keys, maker, prefix) | _nested_settings(ctx, keys, maker, prefix)
     return out
 
@@ -855,7 +873,7 @@ def _nested_settings(
         brace = _schema_object(ctx, start, end, maker)
         if brace < 0:
             continue
-        inner = ctx.scan.object_keys(brace)
+        inner = _schema_keys(ctx, brace)
         out |= _described(ctx, inner, maker, f"{prefix}{key}.")
         if depth < _NESTED_DEPTH:
             out |= _nested_settings(ctx, inner, maker, f"{prefix}{key}.", depth + 1)

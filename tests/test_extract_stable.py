@@ -181,3 +181,10 @@ def test_settings_in_a_schema_of_thunks():
 def test_settings_in_an_object_a_function_returns():
     """`permissions:rules(e)`, the object declared after the schema: its keys, and its own description."""
     assert one(SETTINGS + GATED)["setting"] == EXPECTED
+
+
+def test_settings_spread_into_the_schema():
+    """`...{…}` and `...COND&&{…}` (a feature or env gate of the build) add their keys to the schema's."""
+    spread = '...!1,...{voiceEnabled:y.boolean().optional()},...env.X&&{xaaIdp:y.object({issuer:y.string().describe("Issuer")})},'
+    found = one(SETTINGS.replace("sandbox:box().optional(),", "sandbox:box().optional()," + spread) + GATED)["setting"]
+    assert found == EXPECTED | {"voiceEnabled": "", "xaaIdp": "", "xaaIdp.issuer": "Issuer"}
