@@ -15,10 +15,13 @@ from ..errors import AuditorError
 
 @dataclass(frozen=True)
 class ChangelogSource:
-    """Where the vendor publishes its changelog: a git repository holding a file, or a raw URL."""
+    """Where the vendor publishes its changelog: a git repository holding a file, or a raw URL. A vendor
+    that rewrites release-notes pages at each release instead names them as `pages`: their git history
+    is the changelog (changelog/notes.py)."""
 
     git_url: str | None = None
     path: str = "CHANGELOG.md"
+    pages: tuple[str, ...] = ()
     raw_url: str | None = None
     html_url: str | None = None
 

@@ -26,6 +26,7 @@ GEMINI_CLI = Target(
     changelog=ChangelogSource(
         git_url="https://github.com/google-gemini/gemini-cli.git",
         path="docs/changelogs/latest.md",
+        pages=("docs/changelogs/latest.md", "docs/changelogs/preview.md"),
         html_url="https://github.com/google-gemini/gemini-cli/releases",
     ),
     identifier_prefixes=("GEMINI_", "GOOGLE_"),
