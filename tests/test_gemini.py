@@ -172,3 +172,55 @@ def test_a_broken_bundle_is_one_line(gemini, tmp_path, monkeypatch):
     monkeypatch.setenv("AUDITOR_CHANGELOG", str(tmp_path / "broken.bundle"))
     result = CliRunner().invoke(cli, ["diff", "0.60.0", "0.61.0", "--no-capture"])
     assert result.exit_code != 0 and result.output.strip().count("\n") == 0 and "broken.bundle" in result.output, result.output
+
+
+# ------------------------------------------------------------------------------------------ static facts
+
+TOOLS = '''import { READ_FILE_TOOL_NAME } from "./chunk-BBBBBBBB.js";
+var DEFAULT_MODEL = "gemini-2.5-pro";
+var LEGACY_SET = {
+  read_file: {
+    name: READ_FILE_TOOL_NAME,
+    description: `Reads and returns the content of a specified file.`,
+    parametersJsonSchema: {
+      type: "object",
+      properties: { [PARAM_FILE_PATH]: { description: "The path to the file to read.", type: "string" } }
+    }
+  }
+};
+var MODERN_SET = {
+  read_file: {
+    name: READ_FILE_TOOL_NAME,
+    description: `Reads a file. You MUST read only the lines you need.`,
+    parametersJsonSchema: { type: "object", properties: {} }
+  },
+  again: {
+    name: READ_FILE_TOOL_NAME,
+    description: `Reads and returns the content of a specified file.`,
+    parametersJsonSchema: {
+      type: "object",
+      properties: { [PARAM_FILE_PATH]: { description: "The path to the file to read.", type: "string" } }
+    }
+  }
+};
+var notATool = { name: "x", description: "a setting, not a declaration" };
+export { LEGACY_SET, MODERN_SET };
+'''
+
+
+def test_tool_declarations_and_model_ids_of_an_unminified_bundle(tmp_path):
+    from auditor import extract
+
+    (tmp_path / "p.tgz").write_bytes(tgz({
+        "package/bundle/gemini.js": b'import { LEGACY_SET } from "./chunk-AAAAAAAA.js";\n',
+        "package/bundle/chunk-AAAAAAAA.js": TOOLS.encode(),
+        "package/bundle/chunk-BBBBBBBB.js": b'var READ_FILE_TOOL_NAME = "read_file";\nexport { READ_FILE_TOOL_NAME };\n',
+    }))
+    bundle.unpack(tmp_path / "p.tgz", tmp_path / "root")
+    facts = extract.extract(bundle.from_directory(tmp_path / "root", TARGET.entry_files), TARGET, "0.61.0")
+    assert facts["tool"] == {
+        "read_file": "Reads and returns the content of a specified file.\nThe path to the file to read.",
+        "read_file (2)": "Reads a file. You MUST read only the lines you need.",
+    }
+    assert set(facts["model"]) == {"gemini-2.5-pro"}
+    assert facts["flag"] == {}  # the target names no flag prefix: no word is taken for a feature flag

@@ -99,6 +99,7 @@ class Target:
     parent_files: tuple[str, ...] = ()  # what the CLI loads from every folder above its project (seal.py keeps them out)
     vocabulary: Vocabulary = Vocabulary()
     catalog: Catalog | None = None
+    declaration_keys: tuple[str, ...] = ()  # the key of a tool declaration's parameter schema in code (extract.py)
 
     def ships_native(self, version: str) -> bool:
         from ..versions import parse

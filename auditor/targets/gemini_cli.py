@@ -30,6 +30,7 @@ GEMINI_CLI = Target(
         html_url="https://github.com/google-gemini/gemini-cli/releases",
     ),
     identifier_prefixes=("GEMINI_", "GOOGLE_"),
+    declaration_keys=("parametersJsonSchema",),
     hold=Hold(settings_file="~/.gemini/settings.json"),
     parent_files=("GEMINI.md", ".gemini"),
     vocabulary=Vocabulary(
