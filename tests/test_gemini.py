@@ -83,6 +83,8 @@ def test_diff_of_two_gemini_releases_reports_the_rewritten_prompt_once(gemini):
     prompts = [c for c in doc["changes"] if "You are Gemini CLI" in str(c.get("after")) + str(c.get("before"))]
     assert len(prompts) == 1, doc["changes"]
     assert "Explain every shell command" in str(prompts[0]) and "Always ask before editing" not in str(doc)
+    judged = next(f for f in doc["findings"] if prompts[0]["key"] in str(f["evidence"]))
+    assert judged["evidence"]["rule"] == "gemini-system-prompt" and judged["severity"] == "medium"  # Gemini CLI's own rule file
     same = CliRunner().invoke(cli, ["diff", "0.61.0", "0.61.0", "--no-capture", "--format", "json"])
     assert same.exit_code == 0 and read_report(same.stdout)["changes"] == []
 
@@ -224,3 +226,17 @@ def test_tool_declarations_and_model_ids_of_an_unminified_bundle(tmp_path):
     }
     assert set(facts["model"]) == {"gemini-2.5-pro"}
     assert facts["flag"] == {}  # the target names no flag prefix: no word is taken for a feature flag
+
+
+def test_a_target_s_own_rules_load_only_for_it(tmp_path):
+    from auditor import rules
+
+    shared = {r.id for r in rules.load()}
+    assert {r.id for r in rules.load(None, "gemini-cli")} - shared == {"gemini-system-prompt"}
+    assert {r.id for r in rules.load(None, "claude-code")} == shared
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "a.toml").write_text('[[rule]]\nid = "a"\ncategory = "other"\nseverity = "low"\nkinds = ["env"]\n')
+    (tmp_path / "mine" / "gemini-cli").mkdir()
+    (tmp_path / "mine" / "gemini-cli" / "b.toml").write_text('[[rule]]\nid = "b"\ncategory = "other"\nseverity = "high"\nkinds = ["tool"]\n')
+    assert [r.id for r in rules.load(tmp_path / "mine", "gemini-cli")] == ["a", "b"]
+    assert [r.id for r in rules.load(tmp_path / "mine", "codex")] == ["a"]
