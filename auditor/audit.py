@@ -150,7 +150,7 @@ def load_judging(
 ) -> Judging:
     """Changelog, rules and pin policy, read before any release is collected: bad input fails fast.
     `min_confidence` (from the command line) overrides the policy file's."""
-    loaded_rules = rules.load(rules_dir)
+    loaded_rules = rules.load(rules_dir, collector.target.name)
     policy = pin.Policy.load(policy_file) if policy_file else pin.Policy()
     if min_confidence is not None:
         policy = replace(policy, min_confidence=min_confidence)

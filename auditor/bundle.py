@@ -122,17 +122,50 @@ def _within(tar: tarfile.TarFile, limits: Limits, label: str) -> Iterator[tarfil
 
 
 def from_directory(root: Path, entry_files: tuple[str, ...], binary_names: tuple[str, ...] = (), label: str = "") -> Bundle:
-    """The bundle of an unpacked package: a JS entry file if present, else an embedded binary."""
+    """The bundle of an unpacked package: a JS entry file (with the chunks it imports) if present, else an
+    embedded binary."""
     for name in entry_files:
         path = root / name
         if path.is_file():
-            return Bundle(origin=name, modules=(Module(name, path.read_bytes().decode("utf-8", "replace"), True),))
+            return Bundle(origin=name, modules=tuple(_imported(root, name)))
     for name in binary_names:
         path = root / name
         if path.is_file():
             return Bundle(origin=name, modules=from_binary(path).modules)
     wanted = ", ".join(entry_files + binary_names)
     raise BundleNotFound(f"{label or root.name} contains none of {wanted}")
+
+
+# `import … from "./x.js"`, `import "./x.js"`, `import("./x.js")`, `export … from "./x.js"`: a split bundle's chunks
+_RELATIVE_IMPORT = re.compile(r"""(?:\bfrom|\bimport)\s*\(?\s*["'](\.{1,2}/[^"'\s]+\.m?js)["']""")
+_ESBUILD_HASH = re.compile(r"-[0-9A-Z]{8}(?=\.m?js$)")
+
+
+def _imported(root: Path, entry: str) -> Iterator[Module]:
+    """The entry file and every JS file of the package it reaches through relative imports, entry first.
+
+    A split bundle (esbuild's `chunk-4GP6HFBO.js`) ships chunks of several programs side by side, some
+    near-copies of each other (Gemini CLI has three 16 MB copies of its core, one per entry point): only
+    what this entry imports is its program. A chunk whose text was already read is read once. Nothing
+    outside `root` is followed.
+    """
+    base = root.resolve()
+    queue, seen, texts = [entry], {entry}, set()
+    while queue:
+        name = queue.pop(0)
+        text = (root / name).read_bytes().decode("utf-8", "replace")
+        if text in texts:
+            continue
+        texts.add(text)
+        yield Module(_ESBUILD_HASH.sub("", name), text, True, name)
+        for spec in dict.fromkeys(_RELATIVE_IMPORT.findall(text)):
+            path = ((root / name).parent / spec).resolve()
+            if not path.is_relative_to(base) or not path.is_file():
+                continue
+            found = path.relative_to(base).as_posix()
+            if found not in seen:
+                seen.add(found)
+                queue.append(found)
 
 
 def from_binary(path: Path) -> Bundle:

@@ -14,6 +14,7 @@ declares it (imports followed), and a tool, flag, env var or section is read the
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import re
 from collections import Counter, defaultdict
@@ -40,18 +41,16 @@ _FIRST_ARGUMENT = re.compile(r"\((" + _IDENT + r")[,)]")
 _MEMBER = re.compile(r"(?<![\w$.])(" + _IDENT + r")\.(" + _IDENT + r")(?![\w$(])")
 _REFERENCE = re.compile(r"(?<![\w$.])(" + _IDENT + r")(?![\w$]|=>|\s*=>)")
 _ARROW_PARAMS = re.compile(r"\(([^()]*)\)=>|(" + _IDENT + r")=>")
-_IMPORT = re.compile(r"import\{([^{}]*)\}from\s*\"([^\"]+)\"")
+_IMPORT = re.compile(r"import\s*\{([^{}]*)\}\s*from\s*\"([^\"]+)\"")
 _IMPORTED_NAME = re.compile(r"([\w$]+)(?:\s+as\s+([\w$]+))?")
-_EXPORT = re.compile(r"export\{([^{}]*)\}")
+_EXPORT = re.compile(r"export\s*\{([^{}]*)\}")
 _SECTION_PAIR = re.compile(r"\[\"([a-z][a-z0-9_-]{1,40})\",")
 _CALL = re.compile(r"(?<![\w$.])(" + _IDENT + r")\(")
 _HEADING_LITERAL = re.compile(r"# [A-Z]")  # at a literal's first character (begins with a literal: fast to search for)
 _ENV = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 # a model id has a version number (claude-opus-4-7, claude-3-5-sonnet-…) or is a bare family alias
-_MODEL_ID = re.compile(r"^(?:[a-z]+\.)?claude-(?:[a-z]+-)*\d[a-z0-9.@:-]*$|^claude-(?:opus|sonnet|haiku)$")
 _BETA = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*-20\d\d-\d\d-\d\d$")
 # pieces that start with a literal, so the regex engine can skip through the source to them
-_MODEL_PIECE = re.compile(r"claude-[a-z0-9]")
 _BETA_PIECE = re.compile(r"-20\d\d-\d\d-\d\d[\"']")
 _ENV_PIECE = re.compile(r"_[A-Z][A-Z0-9_]*[\"']")
 _BUILD_STAMP = re.compile(r"\b20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z|\b[0-9a-f]{40}\b")
@@ -95,6 +94,7 @@ _IDENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 _IDENT_TAIL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.")
 _FN_LIMIT = 200_000  # a "function" longer than this is a module wrapper, not a unit worth diffing
 _FOLLOW_LIMIT = 30_000  # a called function longer than this is a program, not a text builder
+_DECLARATION_REACH = 20_000  # from a declaration's schema key back to its `{`: its description comes first
 _TOOL_FOLLOW = 3  # calls followed from a tool's prompt(): `prompt(){return a(m)}`, `a(m){return b(m)}`, …
 _FN_WALK = 40  # nearest named functions tried as the enclosing one; text at module level has none
 
@@ -114,7 +114,7 @@ def extract(bundle: Bundle, target: Target, version: str) -> Facts:
     _literal_facts(ctx, target, facts, section_spans)
     facts["document"] = {name: ctx.clean(text) for name, text in bundle.documents.items() if text.strip()}
     facts["env"].update(dict.fromkeys(_env_reads(ctx, target), ""))
-    facts["tool"] = _tools(ctx)
+    facts["tool"] = _tools(ctx) | _declarations(ctx, target.declaration_keys)
     facts["setting"] = _settings(ctx)
     facts["limit"] = _limits(ctx)
     facts["request_code"] = _request_code(ctx)
@@ -169,10 +169,11 @@ class _Context:
         if self._bindings is None:
             found: dict[str, list[int]] = defaultdict(list)
             src = self.source
-            templates = [start for start in self.scan.templates if src[start - 1] == "="]
-            arrays = [start for start in self.arrays if src[start - 1] == "="]  # `X=[…].join("\n")`
+            templates = [start for start in self.scan.templates if _equals_before(src, start) >= 0]
+            arrays = [start for start in self.arrays if _equals_before(src, start) >= 0]  # `X=[…].join("\n")`
             for start in sorted([*self.scan.assigned, *templates, *arrays]):
-                if src[start - 2] not in "=!<>" and (name := _name_before(src, start - 1)):
+                equals = _equals_before(src, start)
+                if src[equals - 1] not in "=!<>" and (name := _name_before(src, equals)):
                     found[name].append(start)
             self._bindings = found
         return self._bindings
@@ -507,9 +508,17 @@ def _env_reads(ctx: _Context, target: Target) -> set[str]:
     return found
 
 
+def _equals_before(src: str, start: int) -> int:
+    """Where the `=` just before `start` is (`X="…"`, or unminified `X = "…"`), or -1."""
+    if src[start - 1] == "=":
+        return start - 1
+    return start - 2 if src[start - 2 : start] == "= " else -1
+
+
 def _name_before(src: str, equals: int) -> str:
-    """The identifier assigned by the `=` at `equals` (`X=`, not `a.X=` nor `X==`), or ""."""
-    start = equals
+    """The identifier assigned by the `=` at `equals` (`X=`, `X =`, not `a.X=` nor `X==`), or ""."""
+    start = equals - 1 if src[equals - 1 : equals] == " " else equals
+    equals = start
     while start > 0 and src[start - 1] in _IDENT_CHARS:
         start -= 1
     name = src[start:equals]
@@ -676,12 +685,16 @@ def _literal_facts(ctx: _Context, target: Target, facts: dict, skip_spans: list[
     by searching the source for a piece of them (fast) and kept when the literal holding it is all one."""
     src, scan = ctx.source, ctx.scan
     env_ok = lambda text: text.startswith(target.identifier_prefixes) and _ENV.match(text)  # noqa: E731
-    for kind, piece, whole in (("model", _MODEL_PIECE, _MODEL_ID.match), ("beta", _BETA_PIECE, _BETA.match), ("env", _ENV_PIECE, env_ok)):
+    model_piece, model_id = _model_patterns(target.vocabulary.model_prefix, target.vocabulary.model_families)
+    for kind, piece, whole in (("model", model_piece, model_id.match), ("beta", _BETA_PIECE, _BETA.match), ("env", _ENV_PIECE, env_ok)):
         for m in piece.finditer(src):
             lit = scan.literal_containing(m.start())
             if lit is not None and not lit.expressions and whole(lit.text):
                 facts[kind][lit.text] = ""
-    flag_piece = re.compile("|".join(re.escape(p) for p in target.flag_prefixes) + r"\w+")
+    if not target.flag_prefixes:  # no way to tell a feature flag's name from any other word
+        flag_piece = re.compile(r"(?!)")
+    else:
+        flag_piece = re.compile("|".join(re.escape(p) for p in target.flag_prefixes) + r"\w+")
     gates: dict[tuple[int, str, str], list[tuple[str, str]]] = defaultdict(list)
 
     def read(name: str, quote: int, after: int) -> None:
@@ -731,6 +744,19 @@ def _literal_facts(ctx: _Context, target: Target, facts: dict, skip_spans: list[
             facts["string"][_digest(text)] = text
     for text in _reminders(ctx):
         facts["string"][_digest(text)] = text
+
+
+@functools.cache
+def _model_patterns(prefix: str, families: frozenset[str]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A piece every model id of the target starts with (`claude-`: a literal the regex engine skips
+    through the source to), and a whole id: one with a version number (claude-opus-4-7,
+    claude-3-5-sonnet-…, gemini-2.5-pro) or a bare family alias (claude-opus). A target without a
+    model prefix has no model ids found this way (the pieces match nothing)."""
+    if not prefix:
+        return re.compile(r"(?!)"), re.compile(r"(?!)")
+    p = re.escape(prefix)
+    aliases = "|".join(re.escape(f) for f in sorted(families)) or "(?!)"
+    return re.compile(p + r"-[a-z0-9]"), re.compile(rf"^(?:[a-z]+\.)?{p}-(?:[a-z]+-)*\d[a-z0-9.@:-]*$|^{p}-(?:{aliases})$")
 
 
 def _reminders(ctx: _Context) -> list[str]:
@@ -795,6 +821,42 @@ def _tools(ctx: _Context) -> dict[str, object]:
             continue
         tools.setdefault(name, ctx.prose(brace, end, follow=_TOOL_FOLLOW))
     return tools
+
+
+def _declarations(ctx: _Context, keys: tuple[str, ...]) -> dict[str, object]:
+    """Tools declared to the model as object literals `{name: N, description: D, KEY: {…}}` (KEY the
+    target's, Gemini's `parametersJsonSchema`): name → the description and its parameters' descriptions.
+    A name declared again with other words (a tool set per model family) is kept too, as `name (2)`, … in
+    source order; the same words again are one tool."""
+    if not keys:
+        return {}
+    src, scan = ctx.source, ctx.scan
+    found: dict[str, object] = {}
+    for m in re.finditer(r"(?<![\w$.])(?:" + "|".join(map(re.escape, keys)) + r")\s*:\s*\{", src):
+        if scan.in_opaque(m.start()) is not None:
+            continue
+        brace = scan.enclosing_open(m.start(), window=_DECLARATION_REACH)
+        fields = scan.object_keys(brace) if brace >= 0 and src[brace] == "{" else {}
+        if "name" not in fields or "description" not in fields:
+            continue
+        name = _name_value(ctx, *fields["name"])
+        key = next((k for k in fields if k in keys), "")
+        if not name or not key:
+            continue
+        text = "\n".join(t for t in (ctx.prose(*fields["description"], follow=_TOOL_FOLLOW), ctx.prose(*fields[key])) if t)
+        same = [k for k in found if k == name or k.startswith(f"{name} (")]
+        if not any(found[k] == text for k in same):
+            found[f"{name} ({len(same) + 1})" if same else name] = text
+    return found
+
+
+def _name_value(ctx: _Context, start: int, end: int) -> str | None:
+    """The string a value span holds: a literal, or a constant's name."""
+    raw = ctx.source[start:end].strip()
+    if raw[:1] in "\"'`":
+        lit = ctx.scan.literal_at(start + ctx.source[start:end].index(raw[0]))
+        return lit.text if lit is not None and not lit.expressions else None
+    return ctx.constant(raw, start) if re.fullmatch(_IDENT, raw) else None
 
 
 def _settings(ctx: _Context) -> dict[str, object]:

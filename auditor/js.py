@@ -247,7 +247,7 @@ class _Lexer:
                 if pos - i > 1:  # a quoted string; its text is cooked only when someone asks
                     starts.append(i)
                     ends.append(pos)
-                    if src[i - 1] == "=":
+                    if src[i - 1] == "=" or src[i - 2 : i] == "= ":  # minified, or not (`X = "…"`)
                         assigned.append(i)
                     continue
                 c = src[i]

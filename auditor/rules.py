@@ -402,14 +402,20 @@ def default_dir() -> Traversable:
     return resources.files("auditor.default_rules")
 
 
-def load(directory: Path | str | None = None) -> list[Rule]:
-    """Every rule of every `*.toml` file in `directory` (default: the shipped set), in file-name order."""
+def load(directory: Path | str | None = None, target: str = "") -> list[Rule]:
+    """Every rule of every `*.toml` file in `directory` (default: the shipped set), in file-name order;
+    then those of its folder named after `target`, if it has one (rules in one CLI's own words: Gemini
+    CLI's system prompt is template literals, not named sections)."""
     root: Traversable = Path(directory) if directory is not None else default_dir()
     if not root.is_dir():
         raise RuleError(f"{root}: rule directory not found")
     rules: list[Rule] = []
     seen: dict[str, str] = {}
-    for path in sorted((p for p in root.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name):
+    own = root / target if target else None
+    files = sorted((p for p in root.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
+    if own is not None and own.is_dir():
+        files += sorted((p for p in own.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
+    for path in files:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

@@ -126,3 +126,29 @@ def test_consecutive_releases_agree_on_what_both_binaries_contain(real, tmp_path
     assert not wrong, f"{a} → {b}: in both binaries, yet reported added/removed: {sorted(wrong)}"
     for kind in ("tool", "flag", "env"):  # and the extraction found something to compare at all
         assert facts_a[kind] and facts_b[kind], kind
+
+
+_GEMINI_NOTES = [parent / "shared" / "data" / "gemini-cli-changelogs.bundle" for parent in Path(__file__).resolve().parents]
+
+
+def test_real_gemini_cli_releases(real, monkeypatch):
+    """Two consecutive real Gemini CLI releases: its split bundle read once (the three copies of its core
+    are one text), its tools and models found, the diff small, and judged against the notes' history."""
+    notes = next((b for b in _GEMINI_NOTES if b.exists()), None)
+    if notes is None:
+        monkeypatch.delenv("AUDITOR_CHANGELOG", raising=False)
+    else:
+        monkeypatch.setenv("AUDITOR_CHANGELOG", str(notes))
+    result = CliRunner().invoke(cli, ["--target", "gemini-cli", "diff", "0.52.0", "0.53.0", "--no-capture", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["versions"] == ["0.52.0", "0.53.0"] and 0 < len(doc["changes"]) <= 10, doc["changes"]
+    if notes is not None:
+        assert doc["findings"] and all(f["verdict"] != "unjudged" for f in doc["findings"])
+    store = Store.open(Path(os.environ["AUDITOR_DB"]))
+    facts = store.facts(store.find("gemini-cli", "0.53.0", "any", "static").id)
+    assert {"run_shell_command", "read_file", "write_file", "replace", "glob"} <= set(facts["tool"])
+    assert "gemini-2.5-pro" in facts["model"]
+    assert sum("You are Gemini CLI, an interactive CLI agent" in text for text in facts["string"].values()) == 1
+    same = CliRunner().invoke(cli, ["--target", "gemini-cli", "diff", "0.53.0", "0.53.0", "--no-capture"])
+    assert "No changes." in same.stdout

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 from ..errors import ChangelogError
@@ -40,18 +41,28 @@ def run_git(repo: Path | None, *args: str) -> str:
     return done.stdout.decode("utf-8", "replace").removesuffix("\n")
 
 
-def read(url: str, path: str, cache_dir: Path, history: ChangelogHistory, known: str | None = None) -> tuple[str, int]:
+def read(url: str, path: str, cache_dir: Path, history: ChangelogHistory, known: str | None = None,
+         pages: tuple[str, ...] = ()) -> tuple[str, int]:
     """The file's text at HEAD, after folding the commits `history` lacks into it (in place); and how
     many commits were folded. `known` is the text as `history`'s last commit left it: when no commit
-    since touched the file, it is the answer."""
+    since touched the file, it is the answer. With `pages` (release-notes pages rewritten at each
+    release, notes.py) the text is the changelog their whole history makes, and `path` is not read."""
     repo = sync(url, cache_dir)
+    watched = pages or (path,)
     try:
-        if known is not None and history.last_commit is not None and run_git(repo, "rev-list", "-1", "HEAD", "--", path) == history.last_commit:
+        if known is not None and history.last_commit is not None and run_git(repo, "rev-list", "-1", "HEAD", "--", *watched) == history.last_commit:
             return known, 0
+        if pages:
+            from . import notes
+
+            made = list(notes.accumulate(page_versions(repo, pages)))
+            if not made:
+                raise ChangelogError(f"{url}: no commit of {', '.join(pages)} names a release in its title")
+            return made[-1].text, update(history, made)
         folded = update(history, file_versions(repo, path, after=history.last_commit))
         return run_git(repo, "show", f"HEAD:{path}"), folded
     except GitFailed as exc:
-        raise ChangelogError(f"{url} has no {path}: {exc}") from exc
+        raise ChangelogError(f"{url} has no {' or '.join(watched)}: {exc}") from exc
 
 
 def safe_name(url: str) -> str:
@@ -120,6 +131,25 @@ def file_versions(repo: Path, path: str, after: str | None = None, rev: str = "H
             yield FileVersion(commit.hexsha, commit.committed_datetime, text)
     except git.GitCommandError as exc:
         raise ChangelogError(f"cannot read history of {path}: {_last_line(exc.stderr)}") from exc
+
+
+def page_versions(repo: Path, pages: tuple[str, ...], rev: str = "HEAD") -> Iterator[tuple[str, datetime, list[str]]]:
+    """Every commit that touched any of `pages`, oldest first: (sha, date, the texts of those of them it has).
+    The whole history is walked each time: a page names only its own release, so the releases before
+    a commit are known only from the commits before it (a hundred commits of small files: cheap)."""
+    import git
+
+    try:
+        for commit in git.Repo(repo).iter_commits(rev, paths=list(pages), reverse=True):
+            texts = []
+            for page in pages:
+                try:
+                    texts.append((commit.tree / page).data_stream.read().decode("utf-8", "replace"))
+                except KeyError:  # not there (yet, or any more)
+                    continue
+            yield commit.hexsha, commit.committed_datetime, texts
+    except git.GitCommandError as exc:
+        raise ChangelogError(f"cannot read history of {', '.join(pages)}: {_last_line(exc.stderr)}") from exc
 
 
 def _last_line(stderr: str | bytes | None) -> str:

@@ -104,7 +104,8 @@ def _fetch(source: str, target: Target, store: Store, client: HttpClient, cache_
             history = ChangelogHistory.from_dict(saved.history) if saved and saved.history else ChangelogHistory()
             path = Path(source)
             known = saved.text if saved and saved.history else None
-            text, folded = repository.read(str(path.resolve()) if path.exists() else source, target.changelog.path, cache_dir, history, known)
+            text, folded = repository.read(str(path.resolve()) if path.exists() else source, target.changelog.path, cache_dir, history, known,
+                                           target.changelog.pages)
             history_changed = folded > 0 or not (saved and saved.history)
     releases = _parsed(text, saved)
     if releases is not None and not history_changed:

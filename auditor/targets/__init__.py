@@ -15,10 +15,13 @@ from ..errors import AuditorError
 
 @dataclass(frozen=True)
 class ChangelogSource:
-    """Where the vendor publishes its changelog: a git repository holding a file, or a raw URL."""
+    """Where the vendor publishes its changelog: a git repository holding a file, or a raw URL. A vendor
+    that rewrites release-notes pages at each release instead names them as `pages`: their git history
+    is the changelog (changelog/notes.py)."""
 
     git_url: str | None = None
     path: str = "CHANGELOG.md"
+    pages: tuple[str, ...] = ()
     raw_url: str | None = None
     html_url: str | None = None
 
@@ -96,6 +99,7 @@ class Target:
     parent_files: tuple[str, ...] = ()  # what the CLI loads from every folder above its project (seal.py keeps them out)
     vocabulary: Vocabulary = Vocabulary()
     catalog: Catalog | None = None
+    declaration_keys: tuple[str, ...] = ()  # the key of a tool declaration's parameter schema in code (extract.py)
 
     def ships_native(self, version: str) -> bool:
         from ..versions import parse
@@ -122,7 +126,7 @@ _VERSION = r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?"  # a prerelease's own tag has no 
 _PLATFORM = r"[a-z0-9]+-[a-z0-9]+"
 
 
-TARGETS = {"claude-code": "claude_code", "codex": "codex"}
+TARGETS = {"claude-code": "claude_code", "codex": "codex", "gemini-cli": "gemini_cli"}
 """Target name → its module in this package (which defines TARGET)."""
 
 
