@@ -121,6 +121,11 @@ def test_releases_newer_than_the_changelog_copy_are_not_judged():
     assert beyond(PUBLISHED, Changelog(releases, history, "copy")) == frozenset()  # no horizon known: all judged
     early = Changelog(releases, history, "copy", known_until=PUBLISHED["1.0.0"])
     assert "1.0.1" not in beyond(PUBLISHED, early)  # its section was written before npm published it: known
+    # A release without a section published hours before the copy's last commit: its notes may still come.
+    hours_later = (datetime.fromisoformat(PUBLISHED["1.0.2"]) + timedelta(hours=2)).isoformat()
+    assert "1.0.2" in beyond(PUBLISHED, Changelog(releases, history, "copy", known_until=hours_later))
+    days_later = (datetime.fromisoformat(PUBLISHED["1.0.2"]) + timedelta(days=2)).isoformat()
+    assert "1.0.2" not in beyond(PUBLISHED, Changelog(releases, history, "copy", known_until=days_later))  # a day passed: judged
     findings = judge(CHANGES, releases, RULES, PUBLISHED, history, versions=["1.0.1", "1.0.2"], unjudged=beyond(PUBLISHED, copy))
     assert {f.verdict for f in findings} == {"unjudged"}  # not undocumented, and no "published with no changelog section"
     assert all(f.changes and not f.changelog_refs and f.confidence == 0 for f in findings)

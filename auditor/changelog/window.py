@@ -70,16 +70,17 @@ class Calendar:
 
 
 def beyond(published: Mapping[str, str | None], copy: Changelog) -> frozenset[str]:
-    """The releases a changelog copy cannot know: published after it last knew what the vendor wrote,
-    with no section of their own in it. Whatever their notes say, this copy cannot, so they are not
-    judged (neither documented nor undocumented). A release whose section it has is judged, though the
-    notes were often committed an hour before npm published it."""
+    """The releases a changelog copy cannot know: with no section of their own in it, and published
+    less than GRACE before it last knew what the vendor wrote (their notes may still have been on the
+    way: release bots write them after npm publishes). Whatever their notes say, this copy cannot, so
+    they are not judged (neither documented nor undocumented). A release whose section it has is judged,
+    though the notes were often committed an hour before npm published it."""
     if copy.known_until is None:
         return frozenset()
     horizon = instant(copy.known_until)
     sections = {release.version for release in copy.releases}
     return frozenset(
-        v for v, stamp in published.items() if stamp and not vers.is_prerelease(v) and instant(stamp) > horizon and v not in sections
+        v for v, stamp in published.items() if stamp and not vers.is_prerelease(v) and instant(stamp) + GRACE > horizon and v not in sections
     )
 
 
