@@ -247,3 +247,21 @@ def test_an_unprivileged_user_is_sealed_through_a_user_namespace_or_told_why_not
         assert (done.returncode, done.stderr) == (0, "")
     else:
         assert done.returncode == 125 and done.stderr.startswith("auditor seal: ") and done.stderr.count("\n") == 1
+
+
+@sealed_only
+def test_a_program_run_by_auditors_own_python_under_a_shared_tmp_still_starts(shared_tmp, monkeypatch):
+    """auditor installed in a virtualenv under /tmp (a CI checkout): the covered folder hides /tmp, but a
+    program that execs auditor's own interpreter must still find it."""
+    venv = shared_tmp / "checkout" / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python3").symlink_to(os.path.realpath(sys.executable))
+    (venv / "pyvenv.cfg").write_text(f"home = {Path(os.path.realpath(sys.executable)).parent}\n")
+    monkeypatch.setattr(sys, "prefix", str(venv))
+    program = shared_tmp / "package" / "claude"  # elsewhere under the shared folder, as a cached release is
+    program.parent.mkdir()
+    program.write_text(f'#!/bin/sh\nexec {venv}/bin/python3 {PRYING_CLI[1]} "$@"\n')
+    program.chmod(0o755)
+    scenario = Scenario(name="pry", mode="print", prompt="Say hello.", args=(), route="base-url", turns=(Turn(text="Hi."),))
+    result = capture_scenario([str(program)], TARGET, scenario, timeout=30)
+    assert result.status == OK and result.sandbox == SEALED, result.reason

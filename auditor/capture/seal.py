@@ -226,7 +226,9 @@ class Seal:
         config = {
             "port": self.api.port, "fd": child.fileno(), "cwd": str(cwd), "bind": binds,
             "hide": [str(self.covered)] if self.covered else [],
-            "keep": kept(self.covered, [self.root, *argv, *needed]) if self.covered else [],
+            # The Python auditor runs in stays visible: a program it starts may be a script run by it (the
+            # test suite's fake CLIs are), and auditor may be installed under a shared /tmp.
+            "keep": kept(self.covered, [self.root, *argv, sys.prefix, *needed]) if self.covered else [],
         }
         return Launch([sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(config), "--", *argv], host, child)
 
