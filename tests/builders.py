@@ -88,11 +88,12 @@ def native_package(js: bytes) -> bytes:
 
 
 def fake_program(extra_args: str, js: bytes) -> bytes:
-    """A native package whose `claude` runs the capture tests' fake CLI; a Bun graph after the script's
-    `exec` line gives static extraction something to read (sh never reads past exec)."""
-    fake = Path(__file__).parent / "fixtures" / "capture" / "fake_cli.py"
-    script = f"#!/bin/sh\nexec {sys.executable} {fake} {extra_args} \"$@\"\n".encode()
-    return tgz({"package/claude": script + bun_binary([("cli.js", js, 1)])})
+    """A native package whose `claude` runs the capture tests' fake CLI, shipped inside the package as a
+    release's files are (a sealed run sees the package, not the test folder); a Bun graph after the
+    script's `exec` line gives static extraction something to read (sh never reads past exec)."""
+    fake = (Path(__file__).parent / "fixtures" / "capture" / "fake_cli.py").read_bytes()
+    script = f'#!/bin/sh\nexec {sys.executable} "$(dirname "$0")/fake_cli.py" {extra_args} "$@"\n'.encode()
+    return tgz({"package/claude": script + bun_binary([("cli.js", js, 1)]), "package/fake_cli.py": fake})
 
 
 CODEX = "@openai/codex"

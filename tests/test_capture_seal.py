@@ -260,7 +260,9 @@ def test_a_program_run_by_auditors_own_python_under_a_shared_tmp_still_starts(sh
     monkeypatch.setattr(sys, "prefix", str(venv))
     program = shared_tmp / "package" / "claude"  # elsewhere under the shared folder, as a cached release is
     program.parent.mkdir()
-    program.write_text(f'#!/bin/sh\nexec {venv}/bin/python3 {PRYING_CLI[1]} "$@"\n')
+    for name in ("prying_cli.py", "fake_cli.py"):  # shipped inside the package, as a release's files are
+        shutil.copy(Path(PRYING_CLI[1]).with_name(name), program.parent / name)
+    program.write_text(f'#!/bin/sh\nexec {venv}/bin/python3 "$(dirname "$0")/prying_cli.py" "$@"\n')
     program.chmod(0o755)
     scenario = Scenario(name="pry", mode="print", prompt="Say hello.", args=(), route="base-url", turns=(Turn(text="Hi."),))
     result = capture_scenario([str(program)], TARGET, scenario, timeout=30)
