@@ -84,12 +84,19 @@ def hanging_release(npm) -> None:
     npm.publish(LINUX, "2.1.113", tgz({"package/claude": script + bun_binary([("cli.js", cli_js(), 1)])}))
 
 
+def _ctrl_c_as_a_terminal_sends_it() -> None:
+    """A job started in the background of a shell without job control (some CI runners) inherits SIGINT
+    ignored; a user's Ctrl-C reaches a foreground program, which these tests stand for."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def collect_in_background(env: Path) -> subprocess.Popen:
     scenarios = env / "scenarios"
     scenarios.mkdir()
     (scenarios / "hello.toml").write_text('mode = "print"\nprompt = "Say hello."\nroute = "base-url"\n')
     return subprocess.Popen([sys.executable, "-c", AUDIT, "collect", "2.1.113", "--scenario", "hello", "--scenarios-dir", str(scenarios),
-                             "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                             "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_ctrl_c_as_a_terminal_sends_it)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
