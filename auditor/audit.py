@@ -20,9 +20,6 @@ from .judge.finding import Finding, sort_key
 from .report import DiffReport
 from .rules import Rule
 
-# API-key runs, and the two plans most users who were hurt are on (default model only; --plan adds opus).
-DEFAULT_SCENARIOS = ("print-default", "print-opus", "two-turn", "interactive", "plan-pro", "plan-max")
-
 
 def plan_scenarios(plan: str) -> tuple[str, str]:
     """The built-in scenarios of one subscription plan: its default model, and --model opus."""
@@ -224,5 +221,5 @@ def around(
     return Around(moment, days, window, report, metric)
 
 
-__all__ = ["CAPTURE", "DEFAULT_SCENARIOS", "STATIC", "Around", "Judging", "around", "assess", "diff_versions", "lead_with",
+__all__ = ["CAPTURE", "STATIC", "Around", "Judging", "around", "assess", "diff_versions", "lead_with",
            "load_judging", "plan_scenarios", "release_times", "repin", "run"]

@@ -107,7 +107,7 @@ def test_credentials_settings_and_files_are_seeded(tmp_path):
     home, project = tmp_path / "home", tmp_path / "project"
     home.mkdir()
     project.mkdir()
-    user.seed(home, project)
+    user.seed(home, project, "~/.claude/settings.json")
     oauth = json.loads((home / ".claude" / ".credentials.json").read_text())["claudeAiOauth"]
     assert oauth["subscriptionType"] == "max" and oauth["rateLimitTier"] == "default_claude_max_5x"
     assert oauth["accessToken"] in FAKE_SECRETS and "fake" in oauth["accessToken"]

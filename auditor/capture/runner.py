@@ -1,4 +1,4 @@
-"""Capture what a CLI version sends to the Messages API, one fresh sandbox and fake API per scenario."""
+"""Capture what a CLI version sends to its vendor's API, one fresh sandbox and fake API per scenario."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from . import clock, session
 from .normalize import normalize_request
 from .sandbox import RunOutcome, Sandbox, ScenarioUnsupported
 from .scenarios import Scenario
-from .server import MESSAGES_PATH, FakeAPI, RecordedRequest, turn_index
+from .server import Dialect, FakeAPI, RecordedRequest, dialect
 from .tls import Certificates
 
 OK, UNSUPPORTED, ERROR = "ok", "unsupported", "error"
@@ -61,11 +61,12 @@ def _main_loop_finished(api: FakeAPI) -> bool:
     return any(r.reply == "end_turn" and isinstance(r.body, dict) and r.body.get("tools") for r in api.messages())
 
 
-def _ordered(requests: list[RecordedRequest], normalized: list[dict[str, Any]], subagent: Callable[[RecordedRequest], bool]) -> list[dict[str, Any]]:
+def _ordered(requests: list[RecordedRequest], normalized: list[dict[str, Any]], subagent: Callable[[RecordedRequest], bool],
+             api: Dialect) -> list[dict[str, Any]]:
     """The main loop's requests by turn, then a subagent's by its own turn (content breaks ties), so the order
     does not move with what the requests hold; a compacted history numbers its turns from the start again, so
     requests that lost earlier answers come after those that did not."""
-    rows = [(r.lost, {"turn": turn_index(r.body), "reply": r.reply, **({"caller": "subagent"} if subagent(r) else {}), **n})
+    rows = [(r.lost, {"turn": api.turn(r.body), "reply": r.reply, **({"caller": "subagent"} if subagent(r) else {}), **n})
             for r, n in zip(requests, normalized, strict=True)]
     return [row for _, row in sorted(rows, key=lambda p: ("caller" in p[1], p[0], p[1]["turn"], json.dumps(p[1], sort_keys=True)))]
 
@@ -105,6 +106,7 @@ def capture_scenario(
     args = scenario.command_args()
     result = partial(ScenarioResult, scenario=scenario.name, mode=scenario.mode, route=scenario.route, args=args)
     subagent = _subagent_test(target, scenario)
+    speaks = dialect(target.api)
     later = scenario.session.later if scenario.session is not None else ()
     faketime = clock.library() if later else None
     with ExitStack() as stack:
@@ -115,9 +117,9 @@ def capture_scenario(
             certificates = certificates or stack.enter_context(Certificates([api_host]))
             ca_file = certificates.ca_file
             api = FakeAPI(intercept=[api_host], certificate=(str(certificates.cert_file), str(certificates.key_file)),
-                          answers=scenario.user.answers(), subagent=subagent)
+                          answers=scenario.user.answers(), subagent=subagent, dialect=speaks)
         else:
-            api = FakeAPI(answers=scenario.user.answers(), subagent=subagent)
+            api = FakeAPI(answers=scenario.user.answers(), subagent=subagent, dialect=speaks)
         stack.enter_context(api)
         sandbox = stack.enter_context(Sandbox(target, api, ca_file, scenario.user))
         result = partial(result, sandbox=sandbox.seal.state)
@@ -143,18 +145,18 @@ def capture_scenario(
             return result(status=ERROR, reason=f"{who}{e}", egress=sandbox.attempts())
         volatiles = sandbox.volatiles()
         messages = api.messages()
-        normalized = [normalize_request(r, volatiles) for r in messages]
+        normalized = [speaks.view(normalize_request(r, volatiles)) for r in messages]
         for row in normalized:  # a subagent's id, and its parent's, are made per run
             for name in row["headers"]:
                 if name == target.subagent_header or name.endswith("parent-agent-id"):
                     row["headers"][name] = "<agent-id>"
-        requests = _ordered(messages, normalized, subagent)
+        requests = _ordered(messages, normalized, subagent, speaks)
         return result(
             status=OK,
             requests=requests,
             honoured=scenario.user.honoured(requests),
             idle=idle,
-            other_calls=sorted({f"{r.method} {r.path}" for r in api.requests if (r.method, r.path) != ("POST", MESSAGES_PATH)}),
+            other_calls=sorted({f"{r.method} {r.path}" for r in api.requests if not speaks.is_call(r.method, r.path)}),
             egress=sandbox.attempts(),
             duration=round(outcome.duration, 2),
         )

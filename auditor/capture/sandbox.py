@@ -7,7 +7,8 @@ Why each piece exists:
 - the child gets its own session (process group), so a timeout kills it and every helper it spawned;
 - it runs sealed (seal.py): loopback-only network, ssh stubbed, the folders above the sandbox controlled;
 - interactive mode needs a real terminal (a pty) and a pre-seeded ~/.claude.json, or it stops at the
-  onboarding, API-key and folder-trust dialogs.
+  onboarding, API-key and folder-trust dialogs; Gemini CLI needs its auth method chosen in its settings
+  (Target.home_files).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from ..errors import CaptureError
 from ..targets import Target
@@ -59,6 +60,17 @@ _UNSUPPORTED = re.compile(r"error: (unknown option .*|option .* argument .* is i
 
 class ScenarioUnsupported(CaptureError):
     """The program rejected the scenario's command line: this version lacks the flag or the value."""
+
+
+def _filled(value: Any, fill: dict[str, str]) -> Any:
+    """A JSON value with the placeholders of `fill` replaced in every string, keys too."""
+    if isinstance(value, str):
+        return fill.get(value, value)
+    if isinstance(value, dict):
+        return {_filled(k, fill): _filled(v, fill) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_filled(v, fill) for v in value]
+    return value
 
 
 def strip_ansi(text: str) -> str:
@@ -117,7 +129,7 @@ class Sandbox:
             for name, text in PROJECT_FILES.items():
                 (self.project / name).write_text(text)
             self._seed_config()
-            self.user.seed(self.home, self.project)
+            self.user.seed(self.home, self.project, self.target.hold.settings_file)
             self.seal.__enter__()
         except BaseException:
             shutil.rmtree(self.root, ignore_errors=True)
@@ -129,13 +141,13 @@ class Sandbox:
         shutil.rmtree(self.root, ignore_errors=True)
 
     def _seed_config(self) -> None:
-        """Mark onboarding done, the fake key approved (by its last 20 characters) and the project trusted."""
-        config = {
-            "hasCompletedOnboarding": True,
-            "customApiKeyResponses": {"approved": [FAKE_API_KEY[-20:]], "rejected": []},
-            "projects": {str(self.project): {"hasTrustDialogAccepted": True}},
-        }
-        (self.home / ".claude.json").write_text(json.dumps(config, indent=2))
+        """The files the target's program needs in HOME to run unattended (Target.home_files): Claude Code's
+        onboarding, key approval and folder trust; Gemini CLI's auth method."""
+        fill = {"{project}": str(self.project), "{key_tail}": FAKE_API_KEY[-20:]}
+        for name, content in self.target.home_files.items():
+            path = self.home / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(_filled(content, fill), indent=2))
 
     def volatiles(self) -> Volatiles:
         paths = {"project": str(self.project), "home": str(self.home), "tmp": str(self.tmp), "sandbox": str(self.root)}
@@ -310,7 +322,7 @@ class Sandbox:
 
     def _hang_message(self, label: str, timeout: float, when: str, output: str) -> str:
         calls = len(self.api.messages())
-        return (f"{label} hung{when}: killed after {timeout:g}s (it had made {calls} Messages API call{'s' * (calls != 1)};"
+        return (f"{label} hung{when}: killed after {timeout:g}s (it had made {calls} {self.api.dialect.name} call{'s' * (calls != 1)};"
                 f" last output: {_last_line(output)})")
 
 

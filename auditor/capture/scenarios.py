@@ -1,7 +1,7 @@
 """Scenarios are data: one TOML file each says how to run the CLI and how the fake API answers it.
 
-Built-in scenarios live next to this module in `scenarios/`; users add or override them with a
-directory of their own. A file looks like:
+Built-in scenarios live next to this module in `scenarios/` (Claude Code's), one folder per other target
+(`scenarios/gemini-cli/`); users add or override them with a directory of their own. A file looks like:
 
     description = "Print mode, two turns: thinking + a tool call, then text."
     mode = "print"                    # "print" (-p, plain pipes) or "interactive" (pty)
@@ -165,9 +165,10 @@ def load_scenario(path: Path) -> Scenario:
     )
 
 
-def load_scenarios(directory: Path | None = None, names: Iterable[str] | None = None) -> list[Scenario]:
-    """The built-in scenarios, plus (overriding by name) those in `directory`, optionally only `names`, sorted by name."""
-    found = {s.name: s for s in map(load_scenario, sorted(BUILTIN_DIR.glob("*.toml")))}
+def load_scenarios(directory: Path | None = None, names: Iterable[str] | None = None, builtin: str = "") -> list[Scenario]:
+    """The built-in scenarios (of a target: its folder `builtin`, Target.scenarios), plus (overriding by name) those
+    in `directory`, optionally only `names`, sorted by name."""
+    found = {s.name: s for s in map(load_scenario, sorted((BUILTIN_DIR / builtin).glob("*.toml")))}
     if directory is not None:
         directory = Path(directory)
         if not directory.is_dir():

@@ -6,7 +6,7 @@ a scenario file put the user back:
     plan = "max"                          # an OAuth subscriber of this plan instead of an API key
     rate_limit_tier = "default_claude_max_5x"   # optional; the plan's usual tier otherwise
     env = { CLAUDE_CODE_EFFORT_LEVEL = "high" } # added to the scrubbed environment
-    settings = { effortLevel = "high" }   # the user's ~/.claude/settings.json
+    settings = { effortLevel = "high" }   # the user's settings file (~/.claude/settings.json; the target's)
     files = { ".claude/agents/helper.md" = "..." }   # more files in the project folder
 
     [honours]                             # what the scenario set, checked in every captured request
@@ -95,15 +95,18 @@ class UserSetup:
     files: dict[str, str] = field(default_factory=dict)
     honours: Honours | None = None
 
-    def seed(self, home: Path, project: Path) -> None:
-        """Write the credentials, the user's settings and the extra project files into a sandbox."""
-        config = home / ".claude"
-        if self.plan or self.settings:
-            config.mkdir(exist_ok=True)
+    def seed(self, home: Path, project: Path, settings_file: str) -> None:
+        """Write the credentials, the user's settings (merged into what the sandbox put in `settings_file`, a
+        path under ~) and the extra project files into a sandbox."""
         if self.plan:
+            config = home / ".claude"
+            config.mkdir(exist_ok=True)
             (config / ".credentials.json").write_text(json.dumps({"claudeAiOauth": self.oauth()}, indent=2))
         if self.settings:
-            (config / "settings.json").write_text(json.dumps(self.settings, indent=2))
+            path = home / settings_file.removeprefix("~/")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            seeded = json.loads(path.read_text()) if path.exists() else {}
+            path.write_text(json.dumps(_merged(seeded, self.settings), indent=2))
         for name, text in self.files.items():
             path = project / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -148,6 +151,14 @@ class UserSetup:
 
 
 API_KEY_USER = UserSetup()  # what a scenario without these keys runs as
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """`over` merged into `base`, tables key by key (a scenario's `model.name` keeps the sandbox's `security`)."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
 
 
 def parse(path: Path, raw: dict[str, Any]) -> UserSetup:

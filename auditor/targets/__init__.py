@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import AuditorError
 
@@ -100,6 +102,13 @@ class Target:
     vocabulary: Vocabulary = Vocabulary()
     catalog: Catalog | None = None
     declaration_keys: tuple[str, ...] = ()  # the key of a tool declaration's parameter schema in code (extract.py)
+    # Captures: the API the fake speaks (capture/server.py `DIALECTS`), the JSON files a sandbox HOME starts
+    # with ("{project}" and "{key_tail}", the fake key's last 20 characters, filled in; a scenario's settings
+    # merge into `hold.settings_file`), and the built-in scenarios (the folder of capture/scenarios/, "" its top).
+    api: str = "messages"
+    home_files: Mapping[str, Any] = field(default_factory=dict)
+    scenarios: str = ""
+    default_scenarios: tuple[str, ...] = ()
 
     def ships_native(self, version: str) -> bool:
         from ..versions import parse

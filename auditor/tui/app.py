@@ -142,7 +142,7 @@ class AuditorApp(App):
         try:
             with self.open_collector() as collector:
                 wanted = wanted or collector.latest(latest)
-                scenarios = load_scenarios(None, list(audit.DEFAULT_SCENARIOS)) if self.scenarios is None else list(self.scenarios)
+                scenarios = load_scenarios(None, list(collector.target.default_scenarios), collector.target.scenarios) if self.scenarios is None else list(self.scenarios)
                 collector.ensure(wanted, progress, scenarios, stop=stop)
         except AuditorError as exc:
             error = str(exc)
