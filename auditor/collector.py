@@ -402,7 +402,7 @@ class _Pipeline:
                 else:
                     self._post("stage", job.version, f"capture {name}")
 
-            capture(argv, c.target, list(job.scenarios), on_progress=on_scenario)
+            capture(argv, c.target, list(job.scenarios), on_progress=on_scenario, release=root)
 
     def _in_child(self, version: str, fn: Callable, *args: Any) -> Any:
         """fn(*args) for a release in a child Python (killed if the run stops; Ctrl-C is the parent's)."""

@@ -562,7 +562,8 @@ def _commands(target: Target, version: str, facts: Mapping[str, Mapping[str, Any
     """Paste-ready install / hold / verify commands; with the release's facts, only keys it really has."""
     package, hold = target.npm_package, target.hold
     env = facts.get("env", {}) if facts else None
-    settings = facts.get("setting", {}) if facts else None
+    # A release whose settings were not read (Gemini CLI's are not extracted) says nothing about its keys.
+    settings = (facts.get("setting") or None) if facts else None
     notes: list[str] = []
     hold_vars = list(hold.env)
     if env is not None:
@@ -576,10 +577,12 @@ def _commands(target: Target, version: str, facts: Mapping[str, Mapping[str, Any
         commands["hold_env"] = "\n".join(f"export {v}=1  # in ~/.bashrc or ~/.zshrc" for v in hold_vars)
         block = json.dumps({"env": {v: "1" for v in hold_vars}}, indent=2)
         commands["hold_settings"] = f"# {hold.settings_file} (merge into the existing file)\n" + block
-    if hold.setting and settings is not None and hold.setting in settings:
-        commands["hold_settings"] = commands.get("hold_settings", "") + f'\n# and: "{hold.setting}": false'
-    elif hold.setting and settings is not None:
+    if hold.setting and settings is not None and hold.setting not in settings:
         notes.append(f"`{hold.setting}` is not a {hold.settings_file} key in {version}; the env var is what holds it.")
+    elif hold.setting and not hold.env:  # the setting is the only hold there is
+        commands["hold_settings"] = f"# {hold.settings_file} (merge into the existing file)\n" + json.dumps(_nested(hold.setting, False), indent=2)
+    elif hold.setting and settings is not None:
+        commands["hold_settings"] = commands.get("hold_settings", "") + f'\n# and: "{hold.setting}": false'
     commands["renovate"] = renovate_rule(package, version)
     commands["dependabot"] = dependabot_config(package, version)
     commands["verify"] = f"{target.command} --version   # expect: {version} ({target.display_name})\nnpm ls -g {package}"
@@ -587,6 +590,12 @@ def _commands(target: Target, version: str, facts: Mapping[str, Mapping[str, Any
         f"check `{target.command} --version` after a restart and again in a few days: a native install or another global copy on PATH can update itself past an npm pin."
     )
     return commands, tuple(notes)
+
+
+def _nested(dotted: str, value: Any) -> dict[str, Any]:
+    """`general.enableAutoUpdate` = false as the JSON a settings file holds: {"general": {"enableAutoUpdate": false}}."""
+    head, _, rest = dotted.partition(".")
+    return {head: _nested(rest, value) if rest else value}
 
 
 def renovate_rule(package: str, version: str, why: str = "") -> str:

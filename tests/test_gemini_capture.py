@@ -26,7 +26,7 @@ def builtin(name: str):
 
 
 def run(name: str, program: list[str] = FAKE_GEMINI, timeout: float = 20):
-    return capture_scenario(program, TARGET, builtin(name), timeout=timeout)
+    return capture_scenario(program, TARGET, builtin(name), timeout=timeout, release=Path(FAKE_GEMINI[1]).parent)
 
 
 def test_the_default_model_goes_through_the_router_whose_prompt_and_choice_are_facts():
@@ -40,7 +40,8 @@ def test_the_default_model_goes_through_the_router_whose_prompt_and_choice_are_f
     assert facts["system_block"]["side 0: block 0"].startswith("You are a Task Routing AI.")
     assert facts["request_param"]["side 0: responseJsonSchema"]["required"] == ["complexity_reasoning", "complexity_score"]
     # The conversation's request: its system instruction, each function declaration, its generation config.
-    assert facts["system_block"]["turn 0: block 0"] == "You are Fake Gemini CLI, working in <project>. You are in **Default** mode.\nYour home is <home>."
+    assert facts["system_block"]["turn 0: block 0"] == ("You are Fake Gemini CLI, working in <project>. You are in **Default** mode.\n"
+                                                        "Your home is <home>. A skill: <release>/skills/creator/SKILL.md")
     assert sorted(k for k in facts["tool_schema"]) == ["turn 0: list_directory", "turn 0: read_file"]
     assert facts["tool_schema"]["turn 0: read_file"]["description"] == "Reads a file."
     params = facts["request_param"]
@@ -137,3 +138,19 @@ def test_the_turn_counts_the_models_tool_calls_not_a_canned_setup_answer():
     assert reply.label == "tool_use" and reply.events is not None
     parts = json.loads(reply.events[0].decode().removeprefix("data: "))["candidates"][0]["content"]["parts"]
     assert parts == [{"text": "Reading."}, {"functionCall": {"name": "read_file", "args": {"file_path": "x"}}}]
+
+
+def test_the_pin_holds_gemini_cli_with_its_settings_key():
+    from datetime import UTC, datetime
+
+    from auditor.pin import Policy, recommend
+
+    published = {"0.55.1": "2026-08-01T12:00:00+00:00", "0.56.0": "2026-08-10T12:00:00+00:00"}
+    facts = {"0.56.0": {"env": {"GEMINI_API_KEY": ""}}}  # Gemini CLI's settings are not extracted: not checked against
+    rec = recommend([], published, "0.55.1", Policy(), datetime(2026, 9, 1, tzinfo=UTC), target=TARGET, facts=facts)
+    assert rec.commands["install"] == "npm install -g @google/gemini-cli@0.56.0"
+    comment, _, block = rec.commands["hold_settings"].partition("\n")
+    assert comment == "# ~/.gemini/settings.json (merge into the existing file)"
+    assert json.loads(block) == {"general": {"enableAutoUpdate": False}}
+    assert "hold_env" not in rec.commands and not any("env var" in n for n in rec.notes)
+    assert rec.commands["verify"].startswith("gemini --version")

@@ -96,9 +96,11 @@ def capture_scenario(
     timeout: float = 60,
     api_host: str = DEFAULT_API_HOST,
     certificates: Certificates | None = None,
+    release: Path | None = None,
 ) -> ScenarioResult:
     """Run one scenario; a failed run becomes status "error"/"unsupported" with a one-line reason.
 
+    `release` is the folder the release was unpacked in, a volatile path in what it sends.
     `api_host` is the host the CLI calls when left alone (intercepted on the first-party route);
     `certificates` for that host may be shared between scenarios, else they are made here. Raises
     CaptureError only when the sandbox itself cannot be set up.
@@ -143,7 +145,7 @@ def capture_scenario(
         except CaptureError as e:
             who = f"as a {scenario.user.plan.name} subscriber: " if scenario.user.plan else ""
             return result(status=ERROR, reason=f"{who}{e}", egress=sandbox.attempts())
-        volatiles = sandbox.volatiles()
+        volatiles = sandbox.volatiles(release)
         messages = api.messages()
         normalized = [speaks.view(normalize_request(r, volatiles)) for r in messages]
         for row in normalized:  # a subagent's id, and its parent's, are made per run
@@ -209,8 +211,9 @@ def capture(
     timeout: float = 60,
     on_progress: Callable[[str, ScenarioResult | None], None] | None = None,
     api_host: str = DEFAULT_API_HOST,
+    release: Path | None = None,
 ) -> dict[str, ScenarioResult]:
-    """Run every scenario against `program_argv` (e.g. ["node", ".../cli.js"] or [".../claude"]).
+    """Run every scenario against `program_argv` (e.g. ["node", ".../cli.js"] or [".../claude"]), unpacked in `release`.
 
     `on_progress(name, None)` is called as a scenario starts and `on_progress(name, result)` as it ends.
     Raises CaptureError only when the sandbox itself cannot be set up.
@@ -225,7 +228,7 @@ def capture(
         for scenario in scenarios:
             if on_progress:
                 on_progress(scenario.name, None)
-            results[scenario.name] = capture_scenario(program_argv, target, scenario, timeout, api_host, certificates)
+            results[scenario.name] = capture_scenario(program_argv, target, scenario, timeout, api_host, certificates, release)
             if on_progress:
                 on_progress(scenario.name, results[scenario.name])
     return results

@@ -149,8 +149,12 @@ class Sandbox:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(_filled(content, fill), indent=2))
 
-    def volatiles(self) -> Volatiles:
+    def volatiles(self, release: Path | None = None) -> Volatiles:
+        """What differs between two runs: the sandbox's folders, the port, the key, and the folder the release was
+        unpacked in (Gemini CLI tells the model where its built-in skills' files are)."""
         paths = {"project": str(self.project), "home": str(self.home), "tmp": str(self.tmp), "sandbox": str(self.root)}
+        if release is not None:
+            paths["release"] = str(release)
         return Volatiles.for_run(paths=paths, port=self.api.port, api_key=FAKE_API_KEY)
 
     def env(self, program: str) -> dict[str, str]:
