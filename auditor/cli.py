@@ -103,6 +103,8 @@ _SHARED = (
     (("--db",), dict(type=click.Path(dir_okay=False, path_type=Path), envvar="AUDITOR_DB",
                      help="Snapshot store (SQLite; default: snapshots/auditor.db in a checkout, else the user data dir).")),
     (("--target",), dict(default=targets.DEFAULT, show_default=True, envvar="AUDITOR_TARGET", help="Which CLI to audit.")),
+    (("--channel",), dict(type=click.Choice(versions.CHANNELS), default="stable", show_default=True, envvar="AUDITOR_CHANNEL",
+                          help="Which releases a range, the latest and the pin walk (told by the version: 0.57.0-preview.0 is preview).")),
     (("--platform",), dict(default="linux-x64", show_default=True, envvar="AUDITOR_PLATFORM",
                            help="Native package to read (2.1.113 on).")),
     (("--registry",), dict(default=DEFAULT_REGISTRY, show_default=True, envvar="AUDITOR_REGISTRY", help="npm registry URL (a mirror).")),
@@ -120,7 +122,7 @@ _SHARED = (
 
 
 def _shared_options(command):
-    """--db, --target, --platform, --registry, --cache-dir, --cache-max and the size limits on the group and on every
+    """--db, --target, --channel, --platform, --registry, --cache-dir, --cache-max and the size limits on the group and on every
     command, so they work wherever people type them (sqlite-utils does the same); values land in ctx.obj."""
     for decls, kwargs in reversed(_SHARED):
         command = click.option(*decls, expose_value=False, callback=_remember, show_envvar=True, **kwargs)(command)
@@ -152,7 +154,7 @@ def _collector(ctx: click.Context):
     with _http() as client:
         registry = Registry(client, _cache(ctx), url=o["registry"], limits=limits)
         try:
-            yield Collector(store, registry, targets.get(o["target"]), o["platform"], o.get("jobs") or default_jobs())
+            yield Collector(store, registry, targets.get(o["target"]), o["platform"], o.get("jobs") or default_jobs(), o["channel"])
         finally:
             for line in registry.malformed:
                 click.echo(f"warning: {line}", err=True)

@@ -425,6 +425,7 @@ def recommend(
     facts: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
     target: Target,
     unjudged: Collection[str] = frozenset(),
+    channel: str = "stable",
 ) -> Recommendation:
     """The newest release after `baseline` that the policy lets through, with a line per newer release.
 
@@ -434,11 +435,12 @@ def recommend(
     recommended, since nothing is known about them. `facts` (version → snapshot facts) lets the hold
     commands use only the env vars and settings keys the chosen release really has. `unjudged`: releases
     newer than the changelog copy knows (`changelog.window.beyond`): never recommended, never blocking.
+    Only releases of `channel` are candidates.
     """
     if baseline not in published:
         raise UnknownVersion(f"{target.npm_package} has no published version {baseline}")
     floor = vers.parse(baseline)
-    newer = [v for v in vers.sort(published) if vers.parse(v) > floor and not vers.is_prerelease(v)]
+    newer = [v for v in vers.sort(published) if vers.parse(v) > floor and vers.channel(v) == channel]
     covered = set(audited) if audited is not None else set(newer)
     skipped: list[Skipped] = []
     for left, reason in (

@@ -4,6 +4,10 @@ The capture is sealed (seal.py: own network and mount namespaces) where the mach
 capture unsealed is timed beside it, so what the seal costs shows on its own.
 
     .venv/bin/python benchmarks/bench_capture.py [--version 2.1.117] [--scenario print-default] [--rounds 7]
+    .venv/bin/python benchmarks/bench_capture.py --target gemini-cli --version 0.57.0 --scenario print-default --scenario two-turn
+
+Gemini CLI's scenarios take the base-url route: by hand is `gemini -p` with GOOGLE_GEMINI_BASE_URL at the
+fake (speaking the Gemini API, router included) and the sandbox's settings.json.
 
 "By hand" is what a developer would do: the fake API (answering at once: no settling of startup calls)
 and a prepared HOME are already up (for a plan or settings scenario: its credentials, settings and files
@@ -35,7 +39,7 @@ from auditor.collector import Collector
 from auditor.npm import Cache, Registry, default_cache_dir
 from auditor.store import Store
 
-TARGET = targets.get("claude-code")
+TARGET = targets.get("claude-code")  # --target changes it
 
 
 def by_hand(argv: list[str], scenario: Scenario, certs: Certificates, clocked: bool = False) -> float:
@@ -51,8 +55,12 @@ def by_hand(argv: list[str], scenario: Scenario, certs: Certificates, clocked: b
 
 def _by_hand(argv: list[str], scenario: Scenario, certs: Certificates, clocked: bool) -> float:
     plan = scenario.session or session.Session()
-    api = FakeAPI(intercept=[DEFAULT_API_HOST], certificate=(str(certs.cert_file), str(certs.key_file)), answers=scenario.user.answers())
-    with api, Sandbox(TARGET, api, certs.ca_file, scenario.user) as sandbox:
+    dialect = server.dialect(TARGET.api)
+    if scenario.route == "first-party":
+        api = FakeAPI(intercept=[DEFAULT_API_HOST], certificate=(str(certs.cert_file), str(certs.key_file)), answers=scenario.user.answers(), dialect=dialect)
+    else:
+        api = FakeAPI(answers=scenario.user.answers(), dialect=dialect)
+    with api, Sandbox(TARGET, api, certs.ca_file if scenario.route == "first-party" else None, scenario.user) as sandbox:
         api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}), estimate_usage=plan.estimate_usage)
         session.prepare(sandbox.project, plan)
         if plan.later:
@@ -113,12 +121,19 @@ def timed_capture(argv: list[str], scenario: Scenario, certs: Certificates, vers
 
 
 def main() -> None:
+    global TARGET
     parser = argparse.ArgumentParser()
+    parser.add_argument("--target", default="claude-code")
     parser.add_argument("--version", default="2.1.117")
-    parser.add_argument("--scenario", default="print-default")
+    parser.add_argument("--scenario", action="append", help="repeatable (default: print-default)")
     parser.add_argument("--rounds", type=int, default=7)
     opts = parser.parse_args()
-    (scenario,) = load_scenarios(names=[opts.scenario])
+    TARGET = targets.get(opts.target)
+    for scenario in load_scenarios(names=opts.scenario or ["print-default"], builtin=TARGET.scenarios):
+        measure(opts.version, scenario, opts.rounds)
+
+
+def measure(version: str, scenario: Scenario, rounds: int) -> None:
     hand: list[float] = []
     captured: list[float] = []
     clocked: list[float] = []  # sessions with `later` prompts: by hand, with the clock preloaded and moved
@@ -127,13 +142,13 @@ def main() -> None:
         print(f"this machine cannot seal a run ({seal.isolation()}): both captures below are open")
     with httpx.Client(timeout=120) as client:
         collector = Collector(Store.memory(), Registry(client, Cache(default_cache_dir())), TARGET)
-        with collector.installed(opts.version) as argv, Certificates([DEFAULT_API_HOST]) as certs:
-            for _ in range(opts.rounds):  # interleaved, so all see the same machine load
+        with collector.installed(version) as argv, Certificates([DEFAULT_API_HOST]) as certs:
+            for _ in range(rounds):  # interleaved, so all see the same machine load
                 hand.append(by_hand(argv, scenario, certs))
                 if scenario.session and scenario.session.later:
                     clocked.append(by_hand(argv, scenario, certs, clocked=True))
-                captured.append(timed_capture(argv, scenario, certs, opts.version, sealed=seal.isolation() == seal.SEALED))
-                unsealed.append(timed_capture(argv, scenario, certs, opts.version, sealed=False))
+                captured.append(timed_capture(argv, scenario, certs, version, sealed=seal.isolation() == seal.SEALED))
+                unsealed.append(timed_capture(argv, scenario, certs, version, sealed=False))
     for name, times in (("by hand", hand), ("clocked", clocked), ("capture", captured), ("unsealed", unsealed)):
         if times:
             print(f"{name:8} best {min(times):.3f} s  median {statistics.median(times):.3f} s")
@@ -141,7 +156,7 @@ def main() -> None:
         print(f"by hand with the clock moved / bare: best {min(clocked) / min(hand):.2f}x, median "
               f"{statistics.median(clocked) / statistics.median(hand):.2f}x (what libfaketime costs)")
     print(f"capture / by hand: best {min(captured) / min(hand):.2f}x, median "
-          f"{statistics.median(captured) / statistics.median(hand):.2f}x (target ≤ 1.3x) — {opts.version}, {opts.scenario}")
+          f"{statistics.median(captured) / statistics.median(hand):.2f}x (target ≤ 1.3x) — {TARGET.name} {version}, {scenario.name}")
     print(f"sealed / unsealed capture: best {min(captured) / min(unsealed):.2f}x, median "
           f"{statistics.median(captured) / statistics.median(unsealed):.2f}x (what the seal costs)")
 
