@@ -154,3 +154,12 @@ def test_the_pin_holds_gemini_cli_with_its_settings_key():
     assert json.loads(block) == {"general": {"enableAutoUpdate": False}}
     assert "hold_env" not in rec.commands and not any("env var" in n for n in rec.notes)
     assert rec.commands["verify"].startswith("gemini --version")
+
+
+def test_the_conversations_request_comes_before_its_routers_whatever_they_hold():
+    from auditor.capture.runner import _ordered
+
+    router = RecordedRequest("POST", "/v1beta/models/lite:generateContent", {}, [], {"contents": []}, 0, reply="json")
+    main = RecordedRequest("POST", "/v1beta/models/flash:streamGenerateContent", {}, [], {"contents": [], "tools": [{"functionDeclarations": [{"name": "x"}]}]}, 0)
+    rows = _ordered([router, main], [{"body": {"a": "router"}}, {"body": {"b": "main"}}], lambda r: False, GEMINI)
+    assert [r["body"] for r in rows] == [{"b": "main"}, {"a": "router"}]  # content alone would put the router first

@@ -86,6 +86,11 @@ class Gemini:
         calls a tool)."""
         return sum(1 for c in _contents(body) if c.get("role") == "model" and any("functionCall" in p for p in _parts(c)))
 
+    def rank(self, body: Any) -> int:
+        """The conversation's own request (it offers tools) before the router's: their content changes from
+        release to release, and the order of the roles named after them must not."""
+        return 0 if _offered(body) else 1
+
     def reply(self, record: RecordedRequest, script: list[Turn], answered: set[str], tokens: int) -> Reply:
         body = record.body if isinstance(record.body, dict) else {}
         model = model_of(record.path) or "gemini-fake"

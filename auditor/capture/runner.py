@@ -65,10 +65,11 @@ def _ordered(requests: list[RecordedRequest], normalized: list[dict[str, Any]], 
              api: Dialect) -> list[dict[str, Any]]:
     """The main loop's requests by turn, then a subagent's by its own turn (content breaks ties), so the order
     does not move with what the requests hold; a compacted history numbers its turns from the start again, so
-    requests that lost earlier answers come after those that did not."""
-    rows = [(r.lost, {"turn": api.turn(r.body), "reply": r.reply, **({"caller": "subagent"} if subagent(r) else {}), **n})
+    requests that lost earlier answers come after those that did not. Within a turn the dialect may rank requests
+    before content does (`Dialect.rank`: Gemini CLI's conversation request before its router's)."""
+    rows = [((r.lost, api.rank(r.body)), {"turn": api.turn(r.body), "reply": r.reply, **({"caller": "subagent"} if subagent(r) else {}), **n})
             for r, n in zip(requests, normalized, strict=True)]
-    return [row for _, row in sorted(rows, key=lambda p: ("caller" in p[1], p[0], p[1]["turn"], json.dumps(p[1], sort_keys=True)))]
+    return [row for _, row in sorted(rows, key=lambda p: ("caller" in p[1], p[0][0], p[1]["turn"], p[0][1], json.dumps(p[1], sort_keys=True)))]
 
 
 def _subagent_test(target: Target, scenario: Scenario) -> Callable[[RecordedRequest], bool]:

@@ -101,6 +101,9 @@ class Dialect(Protocol):
     def turn(self, body: Any) -> int:
         """Which turn of the conversation a request is (the model's answers its history already holds)."""
 
+    def rank(self, body: Any) -> int:
+        """Where a request comes among those of its turn, before their content decides (lower first)."""
+
     def reply(self, record: RecordedRequest, script: list[Turn], answered: set[str], tokens: int) -> Reply:
         """The answer to one conversation request, following the script."""
 
@@ -234,6 +237,9 @@ class Messages:
 
     def turn(self, body: Any) -> int:
         return turn_index(body)
+
+    def rank(self, body: Any) -> int:
+        return 0  # content alone orders a turn's requests (as stored captures were ordered)
 
     def reply(self, record: RecordedRequest, script: list[Turn], answered: set[str], tokens: int) -> Reply:
         message = _message(record.body, reply_blocks(record.body, script, answered), tokens)
