@@ -163,3 +163,17 @@ def test_the_conversations_request_comes_before_its_routers_whatever_they_hold()
     main = RecordedRequest("POST", "/v1beta/models/flash:streamGenerateContent", {}, [], {"contents": [], "tools": [{"functionDeclarations": [{"name": "x"}]}]}, 0)
     rows = _ordered([router, main], [{"body": {"a": "router"}}, {"body": {"b": "main"}}], lambda r: False, GEMINI)
     assert [r["body"] for r in rows] == [{"b": "main"}, {"a": "router"}]  # content alone would put the router first
+
+
+def test_the_skills_activate_skill_lists_in_the_order_its_glob_found_them_are_sorted():
+    def row(*skills: str) -> dict:
+        quoted = ", ".join(f"'{s}'" for s in skills)
+        tool = {"name": "activate_skill", "description": f"Activates a skill by name (Available: {quoted}). Use it.",
+                "parametersJsonSchema": {"type": "object", "properties": {"name": {"type": "string", "enum": list(skills)}}}}
+        return {"path": "/v1beta/models/m:generateContent", "body": {"contents": [], "tools": [{"functionDeclarations": [tool]}]}}
+
+    one, other = GEMINI.view(row("skill-creator", "antigravity-support")), GEMINI.view(row("antigravity-support", "skill-creator"))
+    assert one == other
+    [tool] = one["body"]["tools"]
+    assert tool["description"] == "Activates a skill by name (Available: 'antigravity-support', 'skill-creator'). Use it."
+    assert list(tool) == ["name", "description", "parametersJsonSchema"]

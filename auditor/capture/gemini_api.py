@@ -23,6 +23,8 @@ from .server import RecordedRequest, Reply, Turn
 _CALL = re.compile(r"^/v1[a-z0-9]*/models/(?P<model>[^/:]+):(?P<method>generateContent|streamGenerateContent)$")
 _PLAIN = {"string": "auditor", "boolean": False, "integer": 1, "number": 1, "array": [], "null": None}
 _SCHEMA_KEYS = ("responseJsonSchema", "responseSchema")
+_AVAILABLE = re.compile(r"\(Available: ((?:'[^']*'(?:, )?)+)\)")
+_QUOTED = re.compile(r"'[^']*'")
 
 
 def model_of(path: str) -> str | None:
@@ -129,7 +131,7 @@ class Gemini:
             out["system"] = [{"type": "text", "text": p.get("text", "")} for p in _parts(system)]
         elif isinstance(system, str):
             out["system"] = system
-        tools = [d for t in body.get("tools") or [] if isinstance(t, dict) for d in t.get("functionDeclarations") or [] if isinstance(d, dict)]
+        tools = [_in_order(d) for t in body.get("tools") or [] if isinstance(t, dict) for d in t.get("functionDeclarations") or [] if isinstance(d, dict)]
         others = [{k: v for k, v in t.items() if k != "functionDeclarations"} for t in body.get("tools") or [] if isinstance(t, dict)]
         if tools:
             out["tools"] = tools
@@ -143,6 +145,25 @@ class Gemini:
                 out[key] = value
         out["messages"] = [{"role": c.get("role"), "content": [_block(p) for p in _parts(c)]} for c in _contents(body)]
         return {**row, "body": out}
+
+
+def _in_order(declaration: dict[str, Any]) -> dict[str, Any]:
+    """A declaration whose choices are listed sorted: `activate_skill` names the skills in the order its
+    file glob found them, which changes from run to run (its parameter's enum, its description's
+    "(Available: 'a', 'b')")."""
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: sorted(v, key=str) if k == "enum" and isinstance(v, list) else walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    out = {k: walk(v) for k, v in declaration.items() if k != "description"}
+    if isinstance(declaration.get("description"), str):
+        out["description"] = _AVAILABLE.sub(lambda m: "(Available: " + ", ".join(sorted(_QUOTED.findall(m[1]))) + ")", declaration["description"])
+    elif "description" in declaration:
+        out["description"] = declaration["description"]
+    return {k: out[k] for k in declaration}
 
 
 def _block(part: dict[str, Any]) -> dict[str, Any]:
