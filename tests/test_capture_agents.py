@@ -91,3 +91,18 @@ def test_the_compaction_request_is_its_own_role(scenarios, certificates):
 @pytest.mark.parametrize(("name", "flags"), [("agents", ()), ("skills", ("--skills",)), ("compact", ())])
 def test_capturing_twice_gives_zero_changes(name, flags, scenarios, certificates):
     assert facts_of(scenarios[name], certificates, *flags) == facts_of(scenarios[name], certificates, *flags)
+
+
+def test_texts_are_named_by_their_first_line_with_hashes_masked():
+    hashed = "Base directory for this skill: /tmp/x/4464ad68b283abaacfa215fb1fc7a126/simplify\n\n# Simplify"
+    first = [{"role": "user", "content": [{"type": "text", "text": "<system-reminder>\nToday is <date>.\n</system-reminder>"}, {"type": "text", "text": "Go."}]}]
+    later = [*first, {"role": "assistant", "content": [{"type": "tool_use", "id": "t", "name": "Skill", "input": {}}]},
+             {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t", "content": "Launching skill"},
+                                          {"type": "text", "text": hashed}, {"type": "text", "text": "Again."}, {"type": "text", "text": "Again."}]}]
+    requests = [{"turn": n, "body": {"tools": [{"name": "Read"}], "messages": m}, "headers": {}} for n, m in enumerate((first, later))]
+    facts = scenario_facts({"status": "ok", "requests": requests}, "1.0.0")
+    assert facts["message"] == {
+        "turn 0: Today is <date>.": "<system-reminder>\nToday is <date>.\n</system-reminder>", "turn 0: Go.": "Go.",
+        # a later turn: only what came after the model's last message, tool results left out
+        "turn 1: Base directory for this skill: /tmp/x/<hash>/simplify": hashed.replace("4464ad68b283abaacfa215fb1fc7a126", "<hash>"),
+        "turn 1: Again.": "Again.", "turn 1: Again. (2)": "Again."}
