@@ -12,6 +12,7 @@ import json
 import re
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -410,6 +411,12 @@ class _Server(ThreadingHTTPServer):
         self.last_activity = time.monotonic()
         self.undelivered = 0  # connections open that have not sent their first request yet
         self.last_opened = 0.0
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up while being answered (it gave up on a request, or exited) is its own
+        business, not the fake's error: no traceback on the user's terminal. Anything else is a bug: shown."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
     def opened(self) -> None:
         with self.lock:
