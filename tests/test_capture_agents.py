@@ -73,6 +73,12 @@ def test_each_built_in_agent_type_has_its_own_requests(scenarios, certificates):
     assert facts["message"]["subagent Explore 0: The auditor asks Explore: say in one sentence what README.md is about."]
 
 
+def test_subagents_whose_task_follows_a_message_of_deferred_tools_are_told_from_the_main_loop(scenarios, certificates):
+    facts = facts_of(scenarios["agents"], certificates, "--defer-tools")  # else each would fan out again, without end
+    assert [r.split(" (")[0] for r in facts["capture"]["requests"]] == [
+        "turn 0", "turn 1", "turn 2", "subagent Explore 0", "subagent general-purpose 0"]
+
+
 def test_each_skill_adds_its_prompt_as_a_fact(scenarios, certificates):
     facts = facts_of(scenarios["skills"], certificates, "--skills")
     assert facts["message"]["turn 1: # Tidy"] == "# Tidy\n\nMake the changed code tidy."

@@ -147,10 +147,14 @@ def _is_detour(message: dict[str, Any]) -> bool:
     return bool(calls) and all(str(b.get("id", "")).startswith(SEARCH_ID) for b in calls)
 
 
-def _search_detour(turn: Turn, offered: set[Any], index: int) -> dict[str, Any] | None:
+def _search_detour(turn: Turn, offered: set[Any], index: int, messages: list[Any]) -> dict[str, Any] | None:
     """Releases that defer every tool behind ToolSearch (2.1.69–2.1.83) offer only it: a scripted call to a tool
-    not offered yet is preceded by loading it, as the model would (`select:<name>`)."""
+    not offered yet is preceded by loading it, as the model would (`select:<name>`) — once: a tool still not
+    offered after it was searched for is not there to call."""
     if not turn.tool or {turn.tool, *turn.also} & offered or TOOL_SEARCH not in offered:
+        return None
+    if messages and isinstance(messages[-1], dict) and messages[-1].get("role") == "user" and len(messages) > 1 \
+            and isinstance(messages[-2], dict) and _is_detour(messages[-2]):
         return None
     return {"type": "tool_use", "id": f"{SEARCH_ID}{index:04d}", "name": TOOL_SEARCH, "input": {"query": f"select:{turn.tool}"}}
 
@@ -190,7 +194,7 @@ def reply_blocks(body: Any, turns: list[Turn], answered: set[str] | None = None)
     if _replayed(body, index, answered or set()):
         turn = Turn()
     offered = {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}
-    detour = _search_detour(turn, offered, index)
+    detour = _search_detour(turn, offered, index, body.get("messages") or [])
     if detour is not None:
         return [detour]
     blocks: list[dict[str, Any]] = []
