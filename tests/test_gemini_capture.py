@@ -65,11 +65,16 @@ def test_two_turns_call_read_file_then_answer_in_text():
     assert [(r["turn"], r["reply"]) for r in main] == [(0, "tool_use"), (1, "end_turn")]
     history = main[1]["body"]["messages"]
     assert [(m["role"], [b["type"] for b in m["content"]]) for m in history] == [
-        ("user", ["text", "text"]), ("model", ["text", "functionCall"]), ("user", ["functionResponse"])]
+        ("user", ["text", "text"]), ("assistant", ["text", "functionCall"]), ("user", ["functionResponse"])]
     assert history[1]["content"][1]["input"] == {"name": "read_file", "args": {"file_path": "<project>/README.md"}}
     assert history[2]["content"][0]["input"]["response"]["output"].startswith("# demo")
     facts = scenario_facts(result.to_dict(), "9.0.0")
-    assert facts["history"]["turn 1: messages"] == ["user: text, text", "model: text, functionCall", "user: functionResponse"]
+    assert facts["history"]["turn 1: messages"] == ["user: text, text", "assistant: text, functionCall", "user: functionResponse"]
+    # What the CLI adds to the conversation is its own words (the date as a sentence says it normalized); the
+    # model's answers are not, nor what a tool returned.
+    said = {"Today's date is <date>.": "Today's date is <date>.\nWorkspace: <project>",
+            "Read README.md and summarize it in one sentence.": "Read README.md and summarize it in one sentence."}
+    assert facts["message"] == {f"{role}: {title}": text for role in ("turn 0", "side 0") for title, text in said.items()}
 
 
 def test_model_flag_and_approval_mode_change_the_request():
@@ -177,3 +182,13 @@ def test_the_skills_activate_skill_lists_in_the_order_its_glob_found_them_are_so
     [tool] = one["body"]["tools"]
     assert tool["description"] == "Activates a skill by name (Available: 'antigravity-support', 'skill-creator'). Use it."
     assert list(tool) == ["name", "description", "parametersJsonSchema"]
+
+
+def test_todays_date_as_a_sentence_says_it_is_volatile():
+    import datetime as dt
+
+    from auditor.capture.normalize import Volatiles, normalize_text
+
+    volatiles = Volatiles.for_run(paths={}, port=1, api_key="k" * 30, now=dt.datetime(2026, 12, 6, 12, tzinfo=dt.UTC))
+    text = "Today's date is Sunday, December 6, 2026 (formatted according to the user's locale). Due: December 7, 2026. Not November 6, 2026."
+    assert normalize_text(text, volatiles) == "Today's date is <date> (formatted according to the user's locale). Due: <date>. Not November 6, 2026."

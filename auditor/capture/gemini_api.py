@@ -23,6 +23,7 @@ from .server import RecordedRequest, Reply, Turn
 _CALL = re.compile(r"^/v1[a-z0-9]*/models/(?P<model>[^/:]+):(?P<method>generateContent|streamGenerateContent)$")
 _PLAIN = {"string": "auditor", "boolean": False, "integer": 1, "number": 1, "array": [], "null": None}
 _SCHEMA_KEYS = ("responseJsonSchema", "responseSchema")
+_ROLES = {"model": "assistant"}  # the Messages API's name for the model's turns, which facts.py reads
 _AVAILABLE = re.compile(r"\(Available: ((?:'[^']*'(?:, )?)+)\)")
 _QUOTED = re.compile(r"'[^']*'")
 
@@ -143,7 +144,7 @@ class Gemini:
         for key, value in body.items():
             if key not in ("contents", "systemInstruction", "tools", "generationConfig"):
                 out[key] = value
-        out["messages"] = [{"role": c.get("role"), "content": [_block(p) for p in _parts(c)]} for c in _contents(body)]
+        out["messages"] = [{"role": _ROLES.get(str(c.get("role")), c.get("role")), "content": [_block(p) for p in _parts(c)]} for c in _contents(body)]
         return {**row, "body": out}
 
 
