@@ -104,6 +104,7 @@ def listed(body: dict[str, Any], headings: Iterable[str]) -> list[str]:
                 at = text.find(heading, at + len(heading))
     return names[:MAX_EACH]
 
+
 @dataclass
 class RecordedRequest:
     """One HTTP request as the CLI sent it; `reply` says what the fake answered (for waiting on turns)."""
