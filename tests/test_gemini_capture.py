@@ -40,8 +40,10 @@ def test_the_default_model_goes_through_the_router_whose_prompt_and_choice_are_f
     assert facts["system_block"]["side 0: block 0"].startswith("You are a Task Routing AI.")
     assert facts["request_param"]["side 0: responseJsonSchema"]["required"] == ["complexity_reasoning", "complexity_score"]
     # The conversation's request: its system instruction, each function declaration, its generation config.
-    assert facts["system_block"]["turn 0: block 0"] == ("You are Fake Gemini CLI, working in <project>. You are in **Default** mode.\n"
-                                                        "Your home is <home>. A skill: <release>/skills/creator/SKILL.md")
+    assert facts["system_block"]["turn 0: block 0"] == (
+        "You are Fake Gemini CLI, working in <project>. You are in **Default** mode.\nYour home is <home>. A skill: <release>/skills/creator/SKILL.md\n"
+        "<available_skills>\n  <skill>\n    <name>antigravity-support</name>\n  </skill>\n  <skill>\n    <name>skill-creator</name>\n  </skill>\n"
+        "</available_skills>")
     assert sorted(k for k in facts["tool_schema"]) == ["turn 0: list_directory", "turn 0: read_file"]
     assert facts["tool_schema"]["turn 0: read_file"]["description"] == "Reads a file."
     params = facts["request_param"]
@@ -53,9 +55,10 @@ def test_the_default_model_goes_through_the_router_whose_prompt_and_choice_are_f
 
 
 def test_capturing_twice_gives_the_same_facts():
-    first, second = run("two-turn"), run("two-turn")
-    assert first.status == OK, first.reason
-    assert scenario_facts(first.to_dict(), "9.0.0") == scenario_facts(second.to_dict(), "9.0.0")
+    """The fake lists its skills in a random order each run, as the real one's file glob does."""
+    facts = [scenario_facts(run(name).to_dict(), "9.0.0") for name in ("two-turn", "yolo") for _ in range(3)]
+    assert all(f["capture"]["status"] == "ok" for f in facts)
+    assert facts[0] == facts[1] == facts[2] and facts[3] == facts[4] == facts[5]
 
 
 def test_two_turns_call_read_file_then_answer_in_text():
@@ -82,7 +85,7 @@ def test_model_flag_and_approval_mode_change_the_request():
     assert [r["body"]["model"] for r in flash.requests] == ["gemini-flash-9"]  # no router: the model was chosen
     assert [r["body"]["model"] for r in pro.requests] == ["gemini-pro-9"]
     tools = scenario_facts(yolo.to_dict(), "9.0.0")["tool_schema"]
-    assert sorted(k.removeprefix("turn 0: ") for k in tools) == ["list_directory", "read_file", "run_shell_command", "write_file"]
+    assert sorted(k.removeprefix("turn 0: ") for k in tools) == ["activate_skill", "list_directory", "read_file", "run_shell_command", "write_file"]
     assert "**Yolo** mode" in scenario_facts(yolo.to_dict(), "9.0.0")["system_block"]["turn 0: block 0"]
 
 

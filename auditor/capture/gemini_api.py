@@ -26,6 +26,8 @@ _SCHEMA_KEYS = ("responseJsonSchema", "responseSchema")
 _ROLES = {"model": "assistant"}  # the Messages API's name for the model's turns, which facts.py reads
 _AVAILABLE = re.compile(r"\(Available: ((?:'[^']*'(?:, )?)+)\)")
 _QUOTED = re.compile(r"'[^']*'")
+_SKILLS = re.compile(r"(<available_skills>)(.*?)(</available_skills>)", re.S)
+_SKILL = re.compile(r"\s*<skill>.*?</skill>", re.S)
 
 
 def model_of(path: str) -> str | None:
@@ -129,7 +131,7 @@ class Gemini:
         out: dict[str, Any] = {"model": model_of(row.get("path", "")) or "?"}
         system = body.get("systemInstruction")
         if isinstance(system, dict):
-            out["system"] = [{"type": "text", "text": p.get("text", "")} for p in _parts(system)]
+            out["system"] = [{"type": "text", "text": _skills_in_order(p.get("text", ""))} for p in _parts(system)]
         elif isinstance(system, str):
             out["system"] = system
         tools = [_in_order(d) for t in body.get("tools") or [] if isinstance(t, dict) for d in t.get("functionDeclarations") or [] if isinstance(d, dict)]
@@ -146,6 +148,18 @@ class Gemini:
                 out[key] = value
         out["messages"] = [{"role": _ROLES.get(str(c.get("role")), c.get("role")), "content": [_block(p) for p in _parts(c)]} for c in _contents(body)]
         return {**row, "body": out}
+
+
+def _skills_in_order(text: str) -> str:
+    """A system instruction whose `<available_skills>` are listed sorted: the CLI lists them in the order its
+    file glob found them, as it does in activate_skill (`_in_order`)."""
+    def sort(match: re.Match[str]) -> str:
+        skills = _SKILL.findall(match[2])
+        if not skills or "".join(skills) != match[2].rstrip():
+            return match[0]  # not only skills in there: left as it is
+        return match[1] + "".join(sorted(skills)) + match[2][len(match[2].rstrip()):] + match[3]
+
+    return _SKILLS.sub(sort, text)
 
 
 def _in_order(declaration: dict[str, Any]) -> dict[str, Any]:
