@@ -195,3 +195,10 @@ def test_todays_date_as_a_sentence_says_it_is_volatile():
     volatiles = Volatiles.for_run(paths={}, port=1, api_key="k" * 30, now=dt.datetime(2026, 12, 6, 12, tzinfo=dt.UTC))
     text = "Today's date is Sunday, December 6, 2026 (formatted according to the user's locale). Due: December 7, 2026. Not November 6, 2026."
     assert normalize_text(text, volatiles) == "Today's date is <date> (formatted according to the user's locale). Due: <date>. Not November 6, 2026."
+
+
+def test_a_gemini_that_tunnels_its_base_url_through_the_proxy_is_served_in_the_tunnel():
+    result = run("print-default", [*FAKE_GEMINI, "--tunnel"])
+    assert result.status == OK, result.reason
+    assert result.egress == []  # a CONNECT to the fake itself is no attempt to leave
+    assert sorted(r["body"]["model"] for r in result.requests) == ["gemini-flash-9", "gemini-lite-9"]

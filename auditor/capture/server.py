@@ -392,6 +392,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command == "CONNECT" and self.server.tls is not None and self.path.partition(":")[0] in self.server.intercept:
             self._intercept()
             return
+        if self.command == "CONNECT" and self.path in self.server.own_addresses():
+            self._tunnel()
+            return
         if self.command == "CONNECT" or (url.scheme and url.hostname not in self.server.own_hosts | self.server.intercept):
             self.server.add_egress(Egress(self.command, self.path if self.command == "CONNECT" else url.netloc))
             self.close_connection = True
@@ -429,6 +432,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.delivered()
             return  # the client refused our certificate; it will report that itself
         _Handler(inner, self.client_address, self.server)
+
+    def _tunnel(self) -> None:
+        """Serve a CONNECT to this very server in the tunnel, in plain HTTP: a client whose proxy agent ignores
+        NO_PROXY (Gemini CLI before 0.39) tunnels even its calls to the loopback base URL through the proxy."""
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        _Handler(self.connection, self.client_address, self.server)
 
     def _answer(self, record: RecordedRequest) -> None:
         """Reply, setting `record.reply` first so whoever sees the response also sees what it was."""
@@ -498,6 +510,10 @@ class _Server(ThreadingHTTPServer):
         business, not the fake's error: no traceback on the user's terminal. Anything else is a bug: shown."""
         if not isinstance(sys.exc_info()[1], OSError):
             super().handle_error(request, client_address)
+
+    def own_addresses(self) -> set[str]:
+        """`host:port` of this server, as a CONNECT names it."""
+        return {f"{host}:{self.server_address[1]}" for host in self.own_hosts}
 
     def opened(self) -> None:
         with self.lock:
