@@ -174,6 +174,7 @@ def test_one_tools_description_seen_by_the_main_loop_and_its_subagents_is_one_fi
     findings = judge([*described, *system], notes(), rules_, PUBLISHED)
     # the main prompt the compaction request resends is one change with it; a subagent's own prompt is its own
     assert sorted(len(f.changes) for f in findings if f.category != "changelog") == [1, 2, 3]
+    assert {f.changes[0].key for f in findings if len(f.changes) > 1} == {"turn 0: Bash", "turn 0: block 2"}  # named by the main loop's
 
 
 def test_partial_names_the_side_effect_a_merged_entry_leaves_out():

@@ -226,7 +226,8 @@ def _finding(
     told: Container[int] = (), unjudged: Container[str] = frozenset(), trace: list[Pair] | None = None, tools: frozenset[str] = frozenset(),
     switched: Mapping[tuple[str, str], frozenset[str]] | None = None,
 ) -> Finding:
-    members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), seen[i].change.key))
+    # The main loop's fact first (it names the finding), then the other roles' alike (compaction, subagents).
+    members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), not seen[i].change.key.startswith("turn "), seen[i].change.key))
     rules = [rule for i in members for rule in matched[i]]
     primary = min(rules, key=_precedence, default=None)
     changes = [seen[i].change for i in members]
