@@ -123,7 +123,7 @@ class Setup:
 
     def lost(self) -> list[Item]:
         """Settings no longer honoured."""
-        return [i for i in self.items if i.name.startswith("honours ") and i.before.startswith("yes") and not i.after.startswith("yes")]
+        return [i for i in self.items if i.name.startswith("honours ") and i.before == "yes" and i.after != "yes"]
 
     def lines(self) -> list[str]:
         changed = [i for i in self.items if i.changed]
@@ -154,11 +154,11 @@ class Setup:
 
 def put_back(profile: Profile) -> list[str]:
     """What of the setup the captures carry, counted (names, never contents)."""
-    files = {**{f"~/{k}": v for k, v in profile.home_files.items()}, **profile.files}
+    files = {**{f"~/{k}": v for k, v in profile.home_files.items()}, **{f"./{k}": v for k, v in profile.files.items()}}
     out = ["~/.claude/settings.json"] if profile.settings else []
     out += sorted(k for k in files if k.endswith(("CLAUDE.md", "CLAUDE.local.md", "settings.json", "settings.local.json")))
     for folder in ("agents", "skills", "commands", "rules", "output-styles"):
-        n = sum(1 for k in files if f"/.claude/{folder}/" in f"/{k.removeprefix('~/')}")
+        n = sum(1 for k in files if f"/.claude/{folder}/" in k)
         if n:
             out.append(f"{folder}/ ({n} file{'s' * (n != 1)})")
     if profile.mcp:
@@ -245,10 +245,19 @@ def items(scenario: str, a: Facts, b: Facts, mcp_names: list[str]) -> list[Item]
     edits = [f"{k.removeprefix(f'{role}: ')} {'added' if k not in blocks[0] else 'removed' if k not in blocks[1] else 'changed'}"
              for k in sorted(blocks[0].keys() | blocks[1].keys()) if blocks[0].get(k) != blocks[1].get(k)]
     out.append(Item(scenario, "system blocks", sizes[0], sizes[1], ", ".join(edits)))
+    if scenario == "profile-two-turn":  # what the second turn sends back of the first (thinking kept or dropped)
+        out.append(Item(scenario, "turn 1 resends", *(" | ".join(f.get("history", {}).get("turn 1: messages", [])) or "(no turn 1)"
+                                                      for f in (a, b))))
     honours = sorted({k for f in (a, b) for k in f.get("capture", {}) if k.startswith("honours ")})
     for key in honours:
-        out.append(Item(scenario, key, *(str(f.get("capture", {}).get(key, "not captured")) for f in (a, b))))
+        out.append(Item(scenario, key, *(_honoured(f.get("capture", {}).get(key, "not captured")) for f in (a, b))))
     return out
+
+
+def _honoured(fact: Any) -> str:
+    """`yes` when honoured (the value sent shows in the model and effort items), else what was sent instead."""
+    text = str(fact)
+    return "yes" if text.startswith("yes") else text
 
 
 def mcp_tool_names(profile: Profile) -> list[str]:
