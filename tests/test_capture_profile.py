@@ -276,3 +276,34 @@ def test_an_older_store_gains_the_profile_table(tmp_path):
     assert store.profile_capture("claude-code", "1.0.0", "any", "profile-print", "setup-a", "3") == {"capture": {"status": "ok"}}
     store.save_profile_capture("claude-code", "1.0.0", "any", "profile-two-turn", "setup-b", "3", {})
     assert store.profile_capture("claude-code", "1.0.0", "any", "profile-print", "setup-a", "3") is None  # only the last setup is kept
+
+
+def test_mcp_tools_come_from_a_recorded_session_when_no_file_names_them(tmp_path):
+    """`audit proxy` stored the newest session's tools (`main: mcp__github__create_issue`): a stub offers those."""
+    from auditor.personal import recorded_tools
+
+    store = Store.memory()
+    schema = {"description": "Create an issue.", "input_schema": {"type": "object", "properties": {"title": {"type": "string"}}}}
+    for version, tools in (("2.1.100", {"main: mcp__github__old_tool": schema}),
+                           ("2.1.117", {"main: mcp__github__create_issue": schema, "main: Read": {"description": "Read."}})):
+        store.save_snapshot(target="claude-code", version=version, platform="proxy", source="proxy", origin="proxy", extractor="3",
+                            published_at=None, facts={"tool_schema": tools})
+    known = recorded_tools(store, "claude-code")
+    assert known == {"github": [{"name": "create_issue", "description": "Create an issue.",
+                                 "inputSchema": schema["input_schema"]}]}
+    claude, _, tools = make_profile(tmp_path)
+    profile = load(claude, None, None, known)
+    assert profile.mcp == {"github": {"tools": known["github"]}}
+    assert load(claude, None, mcp_tools(tools), known).mcp["github"] == TOOLS["github"]  # the file wins
+
+
+def test_settings_that_fetch_plugins_and_names_with_control_characters_stay_out(tmp_path):
+    claude = tmp_path / ".claude"
+    (claude / "agents").mkdir(parents=True)
+    (claude / "settings.json").write_text(json.dumps({"enabledPlugins": {"x@market": True}, "model": "opusplan"}))
+    (claude / "agents" / "evil\x1b[2J.md").write_text("---\nname: evil\n---\n")
+    profile = load(claude, None)
+    assert profile.settings == {"model": "opusplan"} and profile.home_files == {} and profile.honours() == ()
+    dropped = "\n".join(profile.dropped)
+    assert "enabledPlugins (plugins are not copied)" in dropped and "agents/evil?[2J.md: a name with control characters" in dropped
+    assert "\x1b" not in dropped

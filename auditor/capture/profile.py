@@ -45,6 +45,8 @@ FOLDERS = ("agents", "skills", "commands", "rules", "output-styles")  # under ~/
 # Settings that run the user's commands, or point the CLI at their credentials or another host.
 UNSAFE_SETTINGS = ("hooks", "apiKeyHelper", "awsAuthRefresh", "awsCredentialExport", "otelHeadersHelper", "statusLine",
                    "fileSuggestion", "forceLoginMethod", "forceLoginOrgUUID")
+PLUGIN_SETTINGS = ("enabledPlugins", "extraKnownMarketplaces")  # plugins are not copied: the run would only try to fetch them
+MAX_SERVERS = 20  # MCP servers stubbed (each stub is a process in every run)
 # A name one of whose words (split at _ - .) says secret: GITHUB_TOKEN, DD_API_KEY, not MAX_MCP_OUTPUT_TOKENS.
 _SECRET_NAME = re.compile(r"(?:^|[_.-])(?:API)?(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?|AUTH|COOKIE|PRIVATE|SESSION|BEARER|DSN|"
                           r"CERT)(?:$|[_.-])", re.IGNORECASE)
@@ -74,6 +76,11 @@ def looks_secret(name: str, value: str) -> bool:
     if _SECRET_NAME.search(name) or _TOKEN.search(value) or REDACTED in value:
         return True
     return bool(_OPAQUE.match(value)) and any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
+
+
+def printable(text: str) -> str:
+    """A name as it may be shown in a report: control characters (a terminal's escapes) as `?`."""
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def redact(text: str) -> tuple[str, int]:
@@ -108,7 +115,7 @@ class Profile:
         """What the main loop's requests must show of the settings: the model and effortLevel they name."""
         settings = {**self.settings, **_settings_of(self.files)}
         out = []
-        if isinstance(settings.get("model"), str):
+        if isinstance(settings.get("model"), str) and settings["model"] not in ("default", "opusplan"):  # those pick per mode
             out.append(Honours("model", "model", _alias(settings["model"])))
         if isinstance(settings.get("effortLevel"), str):
             out.append(Honours("effortLevel", "output_config.effort", settings["effortLevel"]))
@@ -158,6 +165,9 @@ class _Reader:
         """The text of one file under the root, or None (said in `dropped`) when it must not or cannot be copied;
         key-shaped strings redacted unless the caller only takes names from it."""
         name = path.relative_to(self.root).as_posix()
+        if not name.isprintable():
+            self.dropped.append(f"{self.label}/{printable(name)}: a name with control characters")
+            return None
         if _CREDENTIAL_FILE.search(path.name):
             self.dropped.append(f"{self.label}/{name}: credentials (never copied)")
             return None
@@ -199,13 +209,13 @@ class _Reader:
         """Every file under `folder` (not through links to folders), as `into/relative path` → text."""
         if os.path.islink(folder) or not folder.is_dir():
             if os.path.islink(folder):
-                self.dropped.append(f"{self.label}/{folder.relative_to(self.root).as_posix()}: a linked folder (not followed)")
+                self.dropped.append(f"{self.label}/{printable(folder.relative_to(self.root).as_posix())}: a linked folder (not followed)")
             return
         for top, dirs, files in os.walk(folder):
             depth = len(Path(top).relative_to(folder).parts)
             for d in list(dirs):
                 if os.path.islink(Path(top) / d) or depth >= MAX_DEPTH:
-                    self.dropped.append(f"{self.label}/{(Path(top) / d).relative_to(self.root).as_posix()}: "
+                    self.dropped.append(f"{self.label}/{printable((Path(top) / d).relative_to(self.root).as_posix())}: "
                                         f"{'a linked folder (not followed)' if os.path.islink(Path(top) / d) else 'too deep'}")
                     dirs.remove(d)
             dirs.sort()
@@ -240,8 +250,9 @@ def scrub_settings(raw: Any, where: str, dropped: list[str]) -> dict[str, Any]:
 def _scrubbed(raw: Any, where: str, dropped: list[str]) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ProfileError(f"{where}: settings must be a JSON object")
-    settings = {k: v for k, v in raw.items() if k not in UNSAFE_SETTINGS}
+    settings = {k: v for k, v in raw.items() if k not in UNSAFE_SETTINGS + PLUGIN_SETTINGS}
     dropped += [f"{where}: {k} (runs your commands or uses your credentials)" for k in raw if k in UNSAFE_SETTINGS]
+    dropped += [f"{where}: {k} (plugins are not copied)" for k in raw if k in PLUGIN_SETTINGS]
     env = settings.get("env")
     if isinstance(env, dict):
         kept = {}
@@ -356,9 +367,11 @@ def load(profile: Path | None, project: Path | None, tools: Mapping[str, dict[st
         if (root / ".mcp.json").exists():
             servers += _servers(_json_file(reader, root / ".mcp.json", redacting=False), "project/.mcp.json")
     tools = dict(tools or {})
-    for name in dict.fromkeys([*servers, *tools]):
+    for i, name in enumerate(dict.fromkeys([*servers, *tools])):
         if not _SERVER.match(name):
-            out.dropped.append(f"MCP server {name!r}: a name the CLI would not accept")
+            out.dropped.append(f"MCP server {printable(repr(name))}: a name the CLI would not accept")
+        elif i >= MAX_SERVERS:
+            out.dropped.append(f"MCP server {name}: more than {MAX_SERVERS} servers")
         elif name in tools:
             out.mcp[name] = tools[name]
         elif known and name in known:
