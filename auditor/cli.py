@@ -296,7 +296,7 @@ def diff(ctx, version_a, version_b, fmt, fail_on, source, profile_dir, project_d
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
         report = audit.run(collector, version_a, version_b, scenarios, judging, progress, plan=plan)
         if setup is not None:
-            report = personal.audit(collector, report, setup, personal.scenarios(setup, scenarios_dir), progress)
+            report = personal.audit(collector, report, setup, personal.scenarios(setup, scenarios_dir, plan), progress)
     _render(report, fmt)
     failing = {"undocumented": {"undocumented"}, "partial": {"undocumented", "partial"}}.get(fail_on, set())
     if any(f.verdict in failing for f in report.findings):

@@ -23,7 +23,7 @@ from . import versions as versions_
 from .capture import ERROR, Scenario, capture, load_scenarios
 from .capture.facts import CAPTURE_FORMAT, SANDBOX, collapse, scenario_facts
 from .capture.profile import Profile
-from .capture.user import Honours
+from .capture.user import PLANS, Honours
 from .collector import Collector, Progress, Step
 from .diff import diff_range
 from .report import DiffReport
@@ -38,10 +38,12 @@ FORMAT = f"{CAPTURE_FORMAT}.1"  # a stored capture of a setup is redone when its
 Facts = dict[str, dict[str, Any]]
 
 
-def scenarios(profile: Profile, directory: Path | None = None) -> list[Scenario]:
-    """The profile scenarios: the built-in ones with the user's setup put back and its settings to honour."""
+def scenarios(profile: Profile, directory: Path | None = None, plan: str | None = None) -> list[Scenario]:
+    """The profile scenarios: the built-in ones with the user's setup put back and its settings to honour (run
+    as a subscriber of `plan` when one is named, else with an API key)."""
     base = {s.name: s for s in load_scenarios(directory, list(BASES.values()))}
-    user = profile.user(profile.honours())
+    subscriber = PLANS[plan] if plan else None
+    user = profile.user(profile.honours(), subscriber)
     out = [replace(base[BASES[name]], name=name, user=user) for name in ("profile-print", "profile-two-turn")]
     agents = list(profile.agents().items())[:AGENTS_CALLED]
     if agents:
@@ -51,7 +53,7 @@ def scenarios(profile: Profile, directory: Path | None = None) -> list[Scenario]
         models = {model.split("[")[0] for _, model in agents}
         honours = (Honours("agents' model", "model", models.pop(), "subagent"),) if len(models) == 1 else ()
         out.append(replace(template, name="profile-agent", prompt=f"Ask {', '.join(n for n, _ in agents)} what README.md is about.",
-                           turns=(*turns, *(t for t in template.turns if not t.tool)), user=profile.user(profile.honours() + honours)))
+                           turns=(*turns, *(t for t in template.turns if not t.tool)), user=profile.user(profile.honours() + honours, subscriber)))
     return out
 
 

@@ -307,3 +307,10 @@ def test_settings_that_fetch_plugins_and_names_with_control_characters_stay_out(
     dropped = "\n".join(profile.dropped)
     assert "enabledPlugins (plugins are not copied)" in dropped and "agents/evil?[2J.md: a name with control characters" in dropped
     assert "\x1b" not in dropped
+
+
+def test_with_a_plan_the_setup_runs_as_its_subscriber(tmp_path):
+    claude, project, _ = make_profile(tmp_path)
+    profile = load(claude, project)
+    assert {s.user.plan.name for s in scenarios(profile, plan="max") if s.user.plan} == {"max"}
+    assert all(s.user.plan is None and s.user.settings == profile.settings for s in scenarios(profile))

@@ -33,7 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import CaptureError
-from .user import Honours, UserSetup
+from .user import Honours, Plan, UserSetup
 
 MAX_FILE = 256 * 1024  # bytes: a larger file is left out (and said so)
 MAX_TOTAL = 4 * 1024 * 1024  # bytes read from one folder in all
@@ -98,8 +98,9 @@ class Profile:
     mcp: dict[str, dict[str, Any]] = field(default_factory=dict)  # server → {"tools": […], "instructions": …}
     dropped: list[str] = field(default_factory=list)
 
-    def user(self, honours: tuple[Honours, ...] = ()) -> UserSetup:
-        return UserSetup(settings=self.settings, files=self.files, home_files=self.home_files, mcp=self.mcp, honours=honours)
+    def user(self, honours: tuple[Honours, ...] = (), plan: Plan | None = None) -> UserSetup:
+        """The setup as a capture's user: an API key, or a subscriber of `plan`."""
+        return UserSetup(plan=plan, settings=self.settings, files=self.files, home_files=self.home_files, mcp=self.mcp, honours=honours)
 
     def agents(self) -> dict[str, str]:
         """The user's agents that name a model in their front matter: agent name → model."""
