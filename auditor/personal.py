@@ -34,7 +34,7 @@ BASES = {"profile-print": "print-default", "profile-two-turn": "two-turn", "prof
 AGENTS_CALLED = 3  # of the user's agents that name a model, the first ones are called in profile-agent
 _TOOL_SEARCH = "ToolSearch"
 LEFT_OUT_SHOWN = 12
-FORMAT = f"{CAPTURE_FORMAT}.1"  # a stored capture of a setup is redone when its facts change shape (.1: MCP tools named)
+FORMAT = f"{CAPTURE_FORMAT}.2"  # a stored capture of a setup is redone when its facts change shape (.2: what of the setup it carries)
 Facts = dict[str, dict[str, Any]]
 
 
@@ -64,11 +64,12 @@ def digest(scenarios: list[Scenario]) -> str:
 
 
 def captures(collector: Collector, ends: list[str], scenarios: list[Scenario], mcp_names: Sequence[str] = (),
-             progress: Progress | None = None) -> tuple[dict[str, dict[str, Facts]], list[str]]:
+             markers: dict[str, dict[str, str]] | None = None, progress: Progress | None = None) -> tuple[dict[str, dict[str, Facts]], list[str]]:
     """Facts of every profile scenario at each end (version → scenario → facts): stored ones when the same
     setup was captured before, else captured now and stored apart (`profile_captures`); and what the
     captures made now took, as notes."""
     store, target, key = collector.store, collector.target.name, digest(scenarios)
+    markers = markers or {}
     out: dict[str, dict[str, Facts]] = {}
     took: list[str] = []
     for done, version in enumerate(ends):
@@ -87,7 +88,7 @@ def captures(collector: Collector, ends: list[str], scenarios: list[Scenario], m
                         + ", ".join(f"{n} {r.duration:.1f}s" for n, r in results.items()) + ")")
             for name, result in results.items():
                 have[name] = scenario_facts(result.to_dict(), version)
-                have[name]["capture"].update(named(result.requests, mcp_names))
+                have[name]["capture"].update(carried(result.requests, mcp_names, markers))
                 if result.status != ERROR:  # a failed run is tried again next time
                     store.save_profile_capture(target, version, platform, name, key, FORMAT, have[name])
         out[version] = have
@@ -170,17 +171,26 @@ def put_back(profile: Profile) -> list[str]:
 
 
 NAMED = "mcp tools named in messages"
+CARRIED = "carried"  # `turn 0: agents carried`: which of the user's agents (skills, commands, CLAUDE.md files) a request holds
 
 
-def named(requests: list[dict[str, Any]], mcp_names: Sequence[str]) -> dict[str, list[str]]:
-    """`{"ROLE: mcp tools named in messages": [...]}` for the first main and subagent request: which of the
-    setup's MCP tools a request names in its messages only (a deferred tool's name, without its schema)."""
+def carried(requests: list[dict[str, Any]], mcp_names: Sequence[str], markers: dict[str, dict[str, str]]) -> dict[str, list[str]]:
+    """Facts naming what of the setup the first requests hold: `ROLE: mcp tools named in messages` (the
+    setup's MCP tools a request names in its messages only: deferred, without their schemas), for the main
+    loop's and a subagent's first request; and `turn 0: KIND carried`, the user's agents, skills, commands
+    and CLAUDE.md files whose distinctive line (Profile.markers) the main loop's first request holds."""
     out = {}
     for role, caller in (("turn 0", None), ("subagent 0", "subagent")):
         first = next((r for r in requests if r.get("caller") == caller and r["body"].get("tools")), None)
-        if first is not None and mcp_names:
+        if first is None:
+            continue
+        if mcp_names:
             text = json.dumps(first["body"].get("messages") or [])
             out[f"{role}: {NAMED}"] = [n for n in mcp_names if n in text]
+        if role == "turn 0":
+            body = json.dumps(first["body"], ensure_ascii=False)
+            for kind, lines in markers.items():
+                out[f"{role}: {kind} {CARRIED}"] = sorted(n for n, line in lines.items() if json.dumps(line, ensure_ascii=False)[1:-1] in body)
     return out
 
 
@@ -218,9 +228,10 @@ def _counted(states: dict[str, str]) -> str:
     return ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none"
 
 
-def items(scenario: str, a: Facts, b: Facts, mcp_names: list[str]) -> list[Item]:
+def items(scenario: str, a: Facts, b: Facts, mcp_names: list[str], markers: dict[str, dict[str, str]] | None = None) -> list[Item]:
     """What the setup's first request of `scenario` (the subagent's, in profile-agent) sent at each end."""
     role = _role(scenario)
+    markers = markers or {}
     out = []
     status = [f.get("capture", {}).get("status", "not captured") for f in (a, b)]
     if status != ["ok", "ok"]:
@@ -247,6 +258,12 @@ def items(scenario: str, a: Facts, b: Facts, mcp_names: list[str]) -> list[Item]
     edits = [f"{k.removeprefix(f'{role}: ')} {'added' if k not in blocks[0] else 'removed' if k not in blocks[1] else 'changed'}"
              for k in sorted(blocks[0].keys() | blocks[1].keys()) if blocks[0].get(k) != blocks[1].get(k)]
     out.append(Item(scenario, "system blocks", sizes[0], sizes[1], ", ".join(edits)))
+    for kind in sorted({k.split(": ", 1)[1].removesuffix(f" {CARRIED}") for f in (a, b) for k in f.get("capture", {})
+                        if k.startswith(f"{role}: ") and k.endswith(f" {CARRIED}")}):
+        held = [set(f.get("capture", {}).get(f"{role}: {kind} {CARRIED}", [])) for f in (a, b)]
+        known = held[0] | held[1] | set(markers.get(kind, {}))
+        moved = [f"{n}: {'in' if n in held[0] else 'not in'} → {'in' if n in held[1] else 'not in'}" for n in sorted(known) if (n in held[0]) != (n in held[1])]
+        out.append(Item(scenario, f"your {kind} in the request", f"{len(held[0])} of {len(known)}", f"{len(held[1])} of {len(known)}", "; ".join(moved)))
     if scenario == "profile-two-turn":  # what the second turn sends back of the first (thinking kept or dropped)
         out.append(Item(scenario, "turn 1 resends", *(" | ".join(f.get("history", {}).get("turn 1: messages", [])) or "(no turn 1)"
                                                       for f in (a, b))))
@@ -280,7 +297,7 @@ def lead(report: DiffReport, profile: Profile, scenarios: list[Scenario], facts:
     report.scenarios = names + [s for s in report.scenarios if s not in names]
     setup = Setup(a, b, put_back(profile), list(profile.dropped))
     for name in names:
-        setup.items += items(name, facts[a].get(name, {}), facts[b].get(name, {}), mcp_tool_names(profile))
+        setup.items += items(name, facts[a].get(name, {}), facts[b].get(name, {}), mcp_tool_names(profile), profile.markers())
     report.setup = setup
     report.notes.insert(0, f"your setup was captured at {a} and {b} only ({', '.join(names)}); kept apart in the store, never judged "
                            "nor published" + (f"; captured now: {'; '.join(took)}" if took else "; as stored"))
@@ -289,7 +306,7 @@ def lead(report: DiffReport, profile: Profile, scenarios: list[Scenario], facts:
 
 def audit(collector: Collector, report: DiffReport, profile: Profile, scenarios_: list[Scenario], progress: Progress | None = None) -> DiffReport:
     """Capture the ends of `report`'s range with the user's setup, and lead the report with what changed for it."""
-    facts, took = captures(collector, [report.from_version, report.to_version], scenarios_, mcp_tool_names(profile), progress)
+    facts, took = captures(collector, [report.from_version, report.to_version], scenarios_, mcp_tool_names(profile), profile.markers(), progress)
     return lead(report, profile, scenarios_, facts, took)
 
 

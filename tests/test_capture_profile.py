@@ -57,7 +57,7 @@ def make_profile(root: Path) -> tuple[Path, Path, Path]:
                                                    "mcpServers": {"github": {"command": "npx", "env": {"TOKEN": GH_TOKEN}}}}))
     project = root / "project"
     (project / ".claude" / "commands").mkdir(parents=True)
-    (project / "CLAUDE.md").write_text("# project\n")
+    (project / "CLAUDE.md").write_text("# project\nRun the tests with make test before committing.\n")
     (project / ".claude" / "commands" / "review.md").write_text("Review it.\n")
     (project / ".mcp.json").write_text(json.dumps({"mcpServers": {"db": {"command": "pg", "args": ["postgresql://u:hunter2@h/db"]}}}))
     tools = root / "tools.json"
@@ -216,6 +216,8 @@ def test_diff_with_a_profile_leads_with_what_changed_for_it_and_keeps_it_out_of_
     assert by_item[("profile-print", "effort")]["from"] == "high" and by_item[("profile-print", "effort")]["to"] == "(not sent)"
     assert (by_item[("profile-print", "MCP tools")]["from"], by_item[("profile-print", "MCP tools")]["to"]) == ("1 sent", "1 deferred")
     assert any(c["scenario"] == "profile-print" and c["key"] == "turn 0: output_config" for c in doc["changes"])
+    memory = by_item[("profile-print", "your CLAUDE.md in the request")]
+    assert (memory["from"], memory["to"], memory["detail"]) == ("2 of 2", "0 of 2", "./CLAUDE.md: in → not in; ~/.claude/CLAUDE.md: in → not in")
     assert any("env.GITHUB_TOKEN" in line for line in setup["left_out"])
     assert GH_TOKEN not in result.stdout and OAUTH not in result.stdout
 

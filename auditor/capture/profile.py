@@ -112,6 +112,26 @@ class Profile:
                     out[front.get("name") or PurePosixPath(path).stem] = front["model"]
         return out
 
+    def markers(self) -> dict[str, dict[str, str]]:
+        """What shows that a request carries each of the user's agents, skills, commands and CLAUDE.md files:
+        kind → {name: a distinctive line of it (its description, else its first long line)}."""
+        out: dict[str, dict[str, str]] = {}
+        for path, text in sorted({**{f"~/{k}": v for k, v in self.home_files.items()}, **self.files}.items()):
+            parts = PurePosixPath(path).parts
+            kind: str | None = next((k for k in ("agents", "skills", "commands") if k in parts[:-1]), None)
+            if kind is None and parts[-1] in ("CLAUDE.md", "CLAUDE.local.md"):
+                kind = "CLAUDE.md"
+            if kind is None or not path.endswith(".md") or (kind == "skills" and parts[-1] != "SKILL.md"):
+                continue
+            front = _front_matter(text)
+            name = front.get("name") or (parts[-2] if kind == "skills" else parts[-1] if kind == "CLAUDE.md" else PurePosixPath(path).stem)
+            if kind == "CLAUDE.md":
+                name = path if path.startswith("~/") else f"./{path}"
+            line = front.get("description") or next((ln.strip() for ln in _body(text).split("\n") if len(ln.strip()) >= 20), "")
+            if line:
+                out.setdefault(kind, {})[name] = line[:60]
+        return out
+
     def honours(self) -> tuple[Honours, ...]:
         """What the main loop's requests must show of the settings: the model and effortLevel they name."""
         settings = {**self.settings, **_settings_of(self.files)}
@@ -134,6 +154,15 @@ def _settings_of(files: Mapping[str, str]) -> dict[str, Any]:
         if name in files:
             merged.update(json.loads(files[name]))
     return merged
+
+
+def _body(text: str) -> str:
+    """A Markdown file without its front matter."""
+    lines = text.split("\n")
+    if lines and lines[0].strip() == "---":
+        end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), 0)
+        return "\n".join(lines[end + 1:])
+    return text
 
 
 def _front_matter(text: str) -> dict[str, str]:
