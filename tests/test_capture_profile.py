@@ -9,6 +9,7 @@ tools; the newer one ignores the settings and defers the MCP tools.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -99,10 +100,9 @@ def test_a_link_out_of_the_profile_is_not_followed_and_one_inside_is(tmp_path):
     (claude / "agents" / "real.md").write_text("---\nname: real\n---\ninside\n")
     (claude / "agents" / "alias.md").symlink_to(claude / "agents" / "real.md")
     (claude / "skills").symlink_to(outside / "skills")
-    (claude / "commands").mkdir()
-    (claude / "commands" / "fifo.md").unlink(missing_ok=True)
-    import os
-
+    (claude / "commands" / ".git").mkdir(parents=True)
+    (claude / "commands" / ".git" / "HEAD.md").write_text("outside-of-interest\n")
+    (claude / "commands" / "run.sh").write_text("outside-of-interest\n")
     os.mkfifo(claude / "commands" / "fifo.md")  # reading it would block: never opened as a file
     profile = load(claude, None)
     assert "outside" not in everything(profile)

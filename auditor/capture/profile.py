@@ -4,8 +4,8 @@
 Both are hostile input as far as this module knows, and hold secrets. So:
 
 - only what shapes the requests is copied: settings.json (and a project's settings.local.json), CLAUDE.md
-  (and CLAUDE.local.md), agents/, skills/, commands/, rules/, output-styles/; never credentials, OAuth files,
-  transcripts or history, which are simply not on that list;
+  (and CLAUDE.local.md), the Markdown files of agents/, skills/, commands/, rules/, output-styles/; never
+  credentials, OAuth files, transcripts or history, which are simply not on that list;
 - a settings `env` value whose name or shape says secret is dropped, so are the settings that run the
   user's commands (hooks, apiKeyHelper, statusLine …) or take the run out of the sandbox (ANTHROPIC_BASE_URL,
   proxies); strings shaped like keys and tokens inside copied files are replaced by `<redacted>`;
@@ -236,7 +236,9 @@ class _Reader:
         return text
 
     def tree(self, folder: Path, into: str, out: dict[str, str]) -> None:
-        """Every file under `folder` (not through links to folders), as `into/relative path` → text."""
+        """Every Markdown file under `folder` (what the CLI reads of agents, skills, commands …; a skill's scripts
+        and other files are not sent), not through links to folders nor into hidden folders or node_modules,
+        as `into/relative path` → text."""
         if os.path.islink(folder) or not folder.is_dir():
             if os.path.islink(folder):
                 self.dropped.append(f"{self.label}/{printable(folder.relative_to(self.root).as_posix())}: a linked folder (not followed)")
@@ -244,12 +246,14 @@ class _Reader:
         for top, dirs, files in os.walk(folder):
             depth = len(Path(top).relative_to(folder).parts)
             for d in list(dirs):
-                if os.path.islink(Path(top) / d) or depth >= MAX_DEPTH:
+                if d.startswith(".") or d == "node_modules":
+                    dirs.remove(d)
+                elif os.path.islink(Path(top) / d) or depth >= MAX_DEPTH:
                     self.dropped.append(f"{self.label}/{printable((Path(top) / d).relative_to(self.root).as_posix())}: "
                                         f"{'a linked folder (not followed)' if os.path.islink(Path(top) / d) else 'too deep'}")
                     dirs.remove(d)
             dirs.sort()
-            for name in sorted(files):
+            for name in sorted(f for f in files if f.endswith(".md")):
                 path = Path(top) / name
                 text = self.read(path)
                 if text is not None:
