@@ -476,14 +476,17 @@ class Store:
 
     def save_profile_capture(self, target: str, version: str, platform: str, scenario: str, setup: str, extractor: str, facts: dict) -> None:
         """Keep one capture of the user's setup, dropping every capture of another setup: nothing of a profile
-        stays beyond what the report on it needs."""
+        stays beyond what the report on it needs (secure_delete: nor in the file's free pages)."""
+        self.db.execute("PRAGMA secure_delete = ON")
         with self.db.conn:
-            self.db.execute("DELETE FROM profile_captures WHERE setup != ?", [setup])
+            self.db.execute("DELETE FROM profile_captures WHERE setup != ? OR (target = ? AND version = ? AND platform = ? AND scenario = ?)",
+                            [setup, target, version, platform, scenario])
             self.db.execute(
-                "INSERT OR REPLACE INTO profile_captures (target, version, platform, scenario, setup, extractor, facts, captured_at)"
+                "INSERT INTO profile_captures (target, version, platform, scenario, setup, extractor, facts, captured_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [target, version, platform, scenario, setup, extractor, json.dumps(facts, ensure_ascii=False), _now()],
             )
+        self.db.execute("PRAGMA secure_delete = OFF")
 
     def all_snapshots(self) -> list[SnapshotRow]:
         return [SnapshotRow(*r) for r in self.db.execute(f"SELECT {_COLUMNS} FROM snapshots ORDER BY target, version, platform, source")]

@@ -276,8 +276,11 @@ def test_an_older_store_gains_the_profile_table(tmp_path):
     store = Store.open(path)
     store.save_profile_capture("claude-code", "1.0.0", "any", "profile-print", "setup-a", "3", {"capture": {"status": "ok"}})
     assert store.profile_capture("claude-code", "1.0.0", "any", "profile-print", "setup-a", "3") == {"capture": {"status": "ok"}}
+    store.save_profile_capture("claude-code", "1.0.0", "any", "profile-agent", "setup-a", "3", {"system_block": {"0": MARKER * 400}})
     store.save_profile_capture("claude-code", "1.0.0", "any", "profile-two-turn", "setup-b", "3", {})
     assert store.profile_capture("claude-code", "1.0.0", "any", "profile-print", "setup-a", "3") is None  # only the last setup is kept
+    store.close()
+    assert MARKER.encode() not in b"".join(p.read_bytes() for p in tmp_path.glob("s.db*"))  # nor left in free pages
 
 
 def test_mcp_tools_come_from_a_recorded_session_when_no_file_names_them(tmp_path):
