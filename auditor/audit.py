@@ -21,7 +21,7 @@ from .report import DiffReport
 from .rules import Rule
 
 # API-key runs, and the two plans most users who were hurt are on (default model only; --plan adds opus).
-DEFAULT_SCENARIOS = ("print-default", "print-opus", "two-turn", "interactive", "plan-pro", "plan-max")
+DEFAULT_SCENARIOS = ("print-default", "print-opus", "two-turn", "interactive", "plan-pro", "plan-max", "agents", "skills", "compact")
 
 
 def plan_scenarios(plan: str) -> tuple[str, str]:
@@ -126,7 +126,7 @@ def release_times(collector: Collector, changelog: Changelog) -> dict[str, str |
     return dating.stamps(dating.date_releases(npm, dating.section_dates(changelog.history)), npm)
 
 
-SENT = ("system_block", "tool_schema", "history")  # captured kinds that hold what the model was sent
+SENT = ("system_block", "message", "tool_schema", "history")  # captured kinds that hold what the model was sent
 
 
 def heard(collector: Collector, report: DiffReport) -> list[int] | None:

@@ -49,7 +49,8 @@ def scenarios(profile: Profile, directory: Path | None = None, plan: str | None 
     if agents:
         template = base[BASES["profile-agent"]]
         call = next(t for t in template.turns if t.tool)
-        turns = tuple(replace(call, text=f"I'll ask {name}.", tool_input={**call.tool_input, "subagent_type": name}) for name, _ in agents)
+        turns = tuple(replace(call, text=f"I'll ask {name}.", tool_input={**call.tool_input, "subagent_type": name,  # a task of its own: told apart
+                                                                          "prompt": f"{call.tool_input['prompt']} ({name})"}) for name, _ in agents)
         models = {model.split("[")[0] for _, model in agents}
         honours = (Honours("agents' model", "model", models.pop(), "subagent"),) if len(models) == 1 else ()
         out.append(replace(template, name="profile-agent", prompt=f"Ask {', '.join(n for n, _ in agents)} what README.md is about.",
@@ -177,13 +178,14 @@ CARRIED = "carried"  # `turn 0: agents carried`: which of the user's agents (ski
 def carried(requests: list[dict[str, Any]], mcp_names: Sequence[str], markers: dict[str, dict[str, str]]) -> dict[str, list[str]]:
     """Facts naming what of the setup the first requests hold: `ROLE: mcp tools named in messages` (the
     setup's MCP tools a request names in its messages only: deferred, without their schemas), for the main
-    loop's and a subagent's first request; and `turn 0: KIND carried`, the user's agents, skills, commands
+    loop's and the first subagent's first request (`turn 0`, `subagent NAME 0`); and `turn 0: KIND carried`, the user's agents, skills, commands
     and CLAUDE.md files whose distinctive line (Profile.markers) the main loop's first request holds."""
     out = {}
-    for role, caller in (("turn 0", None), ("subagent 0", "subagent")):
+    for caller in (None, "subagent"):
         first = next((r for r in requests if r.get("caller") == caller and r["body"].get("tools")), None)
         if first is None:
             continue
+        role = " ".join(filter(None, ("subagent", first.get("agent"), "0"))) if caller else "turn 0"
         if mcp_names:
             text = json.dumps(first["body"].get("messages") or [])
             out[f"{role}: {NAMED}"] = [n for n in mcp_names if n in text]
@@ -194,8 +196,13 @@ def carried(requests: list[dict[str, Any]], mcp_names: Sequence[str], markers: d
     return out
 
 
-def _role(scenario: str) -> str:
-    return "subagent 0" if scenario == "profile-agent" else "turn 0"
+def _role(scenario: str, facts: tuple[Facts, ...]) -> str:
+    """Whose first request the lead reads: the main loop's, or in profile-agent the first subagent's (`subagent
+    NAME 0`, named by the agent type it was handed its task as)."""
+    if scenario != "profile-agent":
+        return "turn 0"
+    roles = [r.split(" (")[0] for f in facts for r in f.get("capture", {}).get("requests", [])]
+    return next((r for r in roles if r.startswith("subagent") and r.endswith(" 0")), "subagent 0")
 
 
 def _show(value: Any) -> str:
@@ -230,7 +237,7 @@ def _counted(states: dict[str, str]) -> str:
 
 def items(scenario: str, a: Facts, b: Facts, mcp_names: list[str], markers: dict[str, dict[str, str]] | None = None) -> list[Item]:
     """What the setup's first request of `scenario` (the subagent's, in profile-agent) sent at each end."""
-    role = _role(scenario)
+    role = _role(scenario, (a, b))
     markers = markers or {}
     out = []
     status = [f.get("capture", {}).get("status", "not captured") for f in (a, b)]

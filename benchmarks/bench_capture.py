@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -37,7 +38,7 @@ from auditor import personal, targets
 from auditor.capture import Certificates, FakeAPI, Sandbox, Scenario, capture_scenario, clock, load_scenarios, seal, server, session
 from auditor.capture.facts import scenario_facts
 from auditor.capture.profile import load, mcp_tools
-from auditor.capture.runner import DEFAULT_API_HOST
+from auditor.capture.runner import DEFAULT_API_HOST, agent_of
 from auditor.collector import Collector
 from auditor.npm import Cache, Registry, default_cache_dir
 from auditor.store import Store
@@ -58,7 +59,9 @@ def by_hand(argv: list[str], scenario: Scenario, certs: Certificates, clocked: b
 
 def _by_hand(argv: list[str], scenario: Scenario, certs: Certificates, clocked: bool) -> float:
     plan = scenario.session or session.Session()
-    api = FakeAPI(intercept=[DEFAULT_API_HOST], certificate=(str(certs.cert_file), str(certs.key_file)), answers=scenario.user.answers())
+    agent = agent_of(TARGET, scenario)
+    api = FakeAPI(intercept=[DEFAULT_API_HOST], certificate=(str(certs.cert_file), str(certs.key_file)), answers=scenario.user.answers(),
+                  subagent=lambda r: agent(r) is not None)
     with api, Sandbox(TARGET, api, certs.ca_file, scenario.user) as sandbox:
         api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}), estimate_usage=plan.estimate_usage)
         session.prepare(sandbox.project, plan)
@@ -102,21 +105,30 @@ def stream_by_hand(argv: list[str], scenario: Scenario, sandbox: Sandbox, moves:
     return spent
 
 
-def timed_capture(argv: list[str], scenario: Scenario, certs: Certificates, version: str, sealed: bool) -> float:
-    """A whole capture (sandbox, runs, facts); unsealed as on a machine without namespaces."""
+def timed_capture(argv: list[str], scenario: Scenario, certs: Certificates, version: str, sealed: bool,
+                  facts: list[dict[str, Any]] | None = None) -> float:
+    """A whole capture (sandbox, runs, facts, appended to `facts`); unsealed as on a machine without namespaces."""
     probe = seal.isolation
     if not sealed:
         seal.isolation = lambda: f"{seal.OPEN}: benchmark"
     try:
         start = time.perf_counter()
         result = capture_scenario(argv, TARGET, scenario, timeout=300, certificates=certs)
-        scenario_facts(result.to_dict(), version)
+        found = scenario_facts(result.to_dict(), version)
         spent = time.perf_counter() - start
     finally:
         seal.isolation = probe
     assert result.status == "ok", result.reason
     assert result.sandbox.startswith(seal.OPEN) != sealed, result.sandbox
+    if facts is not None:
+        facts.append({kind: values for kind, values in found.items()})
     return spent
+
+
+def differing(runs: list[dict[str, Any]]) -> list[str]:
+    """Facts (kind: key) on which the captures of one release disagree: each must be none."""
+    keys = {(kind, key) for run in runs for kind, values in run.items() for key in values}
+    return sorted(f"{kind}: {key}" for kind, key in keys if len({json.dumps(run.get(kind, {}).get(key), sort_keys=True) for run in runs}) > 1)
 
 
 def main() -> None:
@@ -138,6 +150,7 @@ def main() -> None:
     captured: list[float] = []
     clocked: list[float] = []  # sessions with `later` prompts: by hand, with the clock preloaded and moved
     unsealed: list[float] = []
+    facts: list[dict[str, Any]] = []
     if seal.isolation() != seal.SEALED:
         print(f"this machine cannot seal a run ({seal.isolation()}): both captures below are open")
     with httpx.Client(timeout=120) as client:
@@ -147,7 +160,7 @@ def main() -> None:
                 hand.append(by_hand(argv, scenario, certs))
                 if scenario.session and scenario.session.later:
                     clocked.append(by_hand(argv, scenario, certs, clocked=True))
-                captured.append(timed_capture(argv, scenario, certs, opts.version, sealed=seal.isolation() == seal.SEALED))
+                captured.append(timed_capture(argv, scenario, certs, opts.version, sealed=seal.isolation() == seal.SEALED, facts=facts))
                 unsealed.append(timed_capture(argv, scenario, certs, opts.version, sealed=False))
                 if twin is not None:
                     profiled.append(timed_capture(argv, twin, certs, opts.version, sealed=seal.isolation() == seal.SEALED))
@@ -159,6 +172,8 @@ def main() -> None:
               f"{statistics.median(clocked) / statistics.median(hand):.2f}x (what libfaketime costs)")
     print(f"capture / by hand: best {min(captured) / min(hand):.2f}x, median "
           f"{statistics.median(captured) / statistics.median(hand):.2f}x (target ≤ 1.3x) — {opts.version}, {opts.scenario}")
+    apart = differing(facts)
+    print(f"facts that differ between the {len(facts)} sealed captures: {len(apart)}{': ' + ', '.join(apart[:5]) if apart else ''}")
     print(f"sealed / unsealed capture: best {min(captured) / min(unsealed):.2f}x, median "
           f"{statistics.median(captured) / statistics.median(unsealed):.2f}x (what the seal costs)")
 

@@ -216,6 +216,8 @@ def test_diff_with_a_profile_leads_with_what_changed_for_it_and_keeps_it_out_of_
     assert by_item[("profile-print", "effort")]["from"] == "high" and by_item[("profile-print", "effort")]["to"] == "(not sent)"
     assert (by_item[("profile-print", "MCP tools")]["from"], by_item[("profile-print", "MCP tools")]["to"]) == ("1 sent", "1 deferred")
     assert any(c["scenario"] == "profile-print" and c["key"] == "turn 0: output_config" for c in doc["changes"])
+    agent = by_item[("profile-agent", "model")]  # the subagent's own request: its model from the agent's front matter, then not
+    assert (agent["from"], agent["to"]) == ("claude-fake-haiku-4", "claude-fake-4")
     memory = by_item[("profile-print", "your CLAUDE.md in the request")]
     assert (memory["from"], memory["to"], memory["detail"]) == ("2 of 2", "0 of 2", "./CLAUDE.md: in → not in; ~/.claude/CLAUDE.md: in → not in")
     assert any("env.GITHUB_TOKEN" in line for line in setup["left_out"])

@@ -18,6 +18,9 @@ directory of their own. A file looks like:
 
 `{project}` and `{home}` in tool_input strings become the sandbox's folders. A turn's `also` lists other
 names of its tool in other releases (`tool = "Agent"`, `also = ["Task"]`): the first one offered is called.
+A turn's `each` lists headings of a listing the request holds ("Available agent types", followed by
+"- name: …" lines): the tool is called once per name listed, in one message, `{name}` in tool_input
+strings becoming the name; a release listing none gets the turn's text alone.
 Who the user is and what they chose (a subscription plan, settings, env, project files, and what the
 requests must honour) are the keys of user.py.
 A `[session]` table makes the
@@ -30,14 +33,14 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import CaptureError
 from . import session as session_
 from . import user
-from .server import Turn
+from .server import Turn, substitute
 from .user import API_KEY_USER, UserSetup
 
 BUILTIN_DIR = Path(__file__).with_name("scenarios")
@@ -45,7 +48,7 @@ MODES = ("print", "interactive")
 ROUTES = ("first-party", "base-url")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _KEYS = {"description", "mode", "prompt", "args", "route", "turns", session_.KEY} | user.KEYS
-_TURN_KEYS = {"text", "thinking", "tool", "tool_input", "also"}
+_TURN_KEYS = {"text", "thinking", "tool", "tool_input", "also", "each"}
 # One process, many turns: user messages in on stdin, each turn's `result` event out on stdout.
 STREAM_JSON = ("--input-format", "stream-json", "--output-format", "stream-json", "--verbose")
 
@@ -79,18 +82,7 @@ class Scenario:
 
     def script(self, folders: dict[str, str]) -> list[Turn]:
         """The turns with `{project}`/`{home}` filled in for one sandbox."""
-        def fill(value: Any) -> Any:
-            if isinstance(value, str):
-                for key, path in folders.items():
-                    value = value.replace("{" + key + "}", path)
-                return value
-            if isinstance(value, dict):
-                return {k: fill(v) for k, v in value.items()}
-            if isinstance(value, list):
-                return [fill(v) for v in value]
-            return value
-
-        return [Turn(t.text, t.thinking, t.tool, fill(t.tool_input), t.also) for t in self.turns]
+        return [replace(t, tool_input=substitute(t.tool_input, folders)) for t in self.turns]
 
 
 def _str(path: Path, where: str, value: Any, *, empty: bool = False) -> str:
@@ -119,7 +111,10 @@ def _turn(path: Path, i: int, raw: Any) -> Turn:
     also = raw.get("also", [])
     if not isinstance(also, list) or not all(isinstance(a, str) and a for a in also) or (also and tool is None):
         raise ScenarioError(f"{path}: {where}.also must be a list of tool names, beside a tool")
-    return Turn(text=text, thinking=thinking, tool=tool, tool_input=tool_input, also=tuple(also))
+    each = raw.get("each", [])
+    if not isinstance(each, list) or not all(isinstance(h, str) and h.strip() for h in each) or (each and tool is None):
+        raise ScenarioError(f"{path}: {where}.each must be a list of headings, beside a tool")
+    return Turn(text=text, thinking=thinking, tool=tool, tool_input=tool_input, also=tuple(also), each=tuple(each))
 
 
 def load_scenario(path: Path) -> Scenario:
