@@ -21,7 +21,7 @@ from .report import DiffReport
 from .rules import Rule
 
 # API-key runs, and the two plans most users who were hurt are on (default model only; --plan adds opus).
-DEFAULT_SCENARIOS = ("print-default", "print-opus", "two-turn", "interactive", "plan-pro", "plan-max", "agents", "skills", "compact")
+DEFAULT_SCENARIOS = ("print-default", "print-opus", "two-turn", "interactive", "plan-pro", "plan-max", "agents", "skills", "compact", "plan-mode")
 
 
 def plan_scenarios(plan: str) -> tuple[str, str]:

@@ -98,6 +98,7 @@ def listed(body: dict[str, Any], headings: Iterable[str]) -> list[str]:
                 at = text.find(heading, at + len(heading))
     return names[:MAX_EACH]
 
+
 @dataclass
 class RecordedRequest:
     """One HTTP request as the CLI sent it; `reply` says what the fake answered (for waiting on turns)."""
@@ -153,8 +154,8 @@ def _search_detour(turn: Turn, offered: set[Any], index: int, messages: list[Any
     offered after it was searched for is not there to call."""
     if not turn.tool or {turn.tool, *turn.also} & offered or TOOL_SEARCH not in offered:
         return None
-    if messages and isinstance(messages[-1], dict) and messages[-1].get("role") == "user" and len(messages) > 1 \
-            and isinstance(messages[-2], dict) and _is_detour(messages[-2]):
+    answered = next((m for m in reversed(messages) if isinstance(m, dict) and m.get("role") == "assistant"), None)
+    if answered is not None and _is_detour(answered):
         return None
     return {"type": "tool_use", "id": f"{SEARCH_ID}{index:04d}", "name": TOOL_SEARCH, "input": {"query": f"select:{turn.tool}"}}
 
