@@ -4,7 +4,12 @@ The capture is sealed (seal.py: own network and mount namespaces) where the mach
 capture unsealed is timed beside it, so what the seal costs shows on its own.
 
     .venv/bin/python benchmarks/bench_capture.py [--version 2.1.117] [--scenario print-default] [--rounds 7]
-    .venv/bin/python benchmarks/bench_capture.py --target gemini-cli --version 0.57.0 --scenario print-default --scenario two-turn
+    .venv/bin/python benchmarks/bench_capture.py --target gemini-cli --version 0.57.0 --scenario two-turn
+        [--profile ~/.claude] [--project DIR] [--mcp-tools FILE]
+
+With --profile/--project the scenario's profile twin (print-default → profile-print, two-turn →
+profile-two-turn, subagent-haiku → profile-agent: auditor/personal.py) is captured in the same rounds, and
+its time is set beside the bare scenario's capture: what putting the user's setup back costs.
 
 Gemini CLI's scenarios take the base-url route: by hand is `gemini -p` with GOOGLE_GEMINI_BASE_URL at the
 fake (speaking the Gemini API, router included) and the sandbox's settings.json.
@@ -28,13 +33,15 @@ import json
 import statistics
 import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from auditor import targets
+from auditor import personal, targets
 from auditor.capture import Certificates, FakeAPI, Sandbox, Scenario, capture_scenario, clock, load_scenarios, seal, server, session
 from auditor.capture.facts import scenario_facts
+from auditor.capture.profile import load, mcp_tools
 from auditor.capture.runner import DEFAULT_API_HOST, agent_of
 from auditor.collector import Collector
 from auditor.npm import Cache, Registry, default_cache_dir
@@ -137,15 +144,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--target", default="claude-code")
     parser.add_argument("--version", default="2.1.117")
-    parser.add_argument("--scenario", action="append", help="repeatable (default: print-default)")
+    parser.add_argument("--scenario", default="print-default")
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--profile", type=Path)
+    parser.add_argument("--project", type=Path)
+    parser.add_argument("--mcp-tools", type=Path)
     opts = parser.parse_args()
     TARGET = targets.get(opts.target)
-    for scenario in load_scenarios(names=opts.scenario or ["print-default"], builtin=TARGET.scenarios):
-        measure(opts.version, scenario, opts.rounds)
-
-
-def measure(version: str, scenario: Scenario, rounds: int) -> None:
+    (scenario,) = load_scenarios(names=[opts.scenario], builtin=TARGET.scenarios)
+    twin = None
+    if opts.profile or opts.project:
+        setup = load(opts.profile, opts.project, mcp_tools(opts.mcp_tools) if opts.mcp_tools else None)
+        twin = next(s for s in personal.scenarios(setup) if personal.BASES[s.name] == opts.scenario)
+    profiled: list[float] = []
     hand: list[float] = []
     captured: list[float] = []
     clocked: list[float] = []  # sessions with `later` prompts: by hand, with the clock preloaded and moved
@@ -155,25 +166,31 @@ def measure(version: str, scenario: Scenario, rounds: int) -> None:
         print(f"this machine cannot seal a run ({seal.isolation()}): both captures below are open")
     with httpx.Client(timeout=120) as client:
         collector = Collector(Store.memory(), Registry(client, Cache(default_cache_dir())), TARGET)
-        with collector.installed(version) as argv, Certificates([DEFAULT_API_HOST]) as certs:
-            for _ in range(rounds):  # interleaved, so all see the same machine load
+        with collector.installed(opts.version) as argv, Certificates([DEFAULT_API_HOST]) as certs:
+            for _ in range(opts.rounds):  # interleaved, so all see the same machine load
                 hand.append(by_hand(argv, scenario, certs))
                 if scenario.session and scenario.session.later:
                     clocked.append(by_hand(argv, scenario, certs, clocked=True))
-                captured.append(timed_capture(argv, scenario, certs, version, sealed=seal.isolation() == seal.SEALED, facts=facts))
-                unsealed.append(timed_capture(argv, scenario, certs, version, sealed=False))
-    for name, times in (("by hand", hand), ("clocked", clocked), ("capture", captured), ("unsealed", unsealed)):
+                captured.append(timed_capture(argv, scenario, certs, opts.version, sealed=seal.isolation() == seal.SEALED, facts=facts))
+                unsealed.append(timed_capture(argv, scenario, certs, opts.version, sealed=False))
+                if twin is not None:
+                    profiled.append(timed_capture(argv, twin, certs, opts.version, sealed=seal.isolation() == seal.SEALED))
+    for name, times in (("by hand", hand), ("clocked", clocked), ("capture", captured), ("unsealed", unsealed), ("profiled", profiled)):
         if times:
             print(f"{name:8} best {min(times):.3f} s  median {statistics.median(times):.3f} s")
     if clocked:
         print(f"by hand with the clock moved / bare: best {min(clocked) / min(hand):.2f}x, median "
               f"{statistics.median(clocked) / statistics.median(hand):.2f}x (what libfaketime costs)")
     print(f"capture / by hand: best {min(captured) / min(hand):.2f}x, median "
-          f"{statistics.median(captured) / statistics.median(hand):.2f}x (target ≤ 1.3x) — {TARGET.name} {version}, {scenario.name}")
+          f"{statistics.median(captured) / statistics.median(hand):.2f}x (target ≤ 1.3x) — {TARGET.name} {opts.version}, {opts.scenario}")
     apart = differing(facts)
     print(f"facts that differ between the {len(facts)} sealed captures: {len(apart)}{': ' + ', '.join(apart[:5]) if apart else ''}")
     print(f"sealed / unsealed capture: best {min(captured) / min(unsealed):.2f}x, median "
           f"{statistics.median(captured) / statistics.median(unsealed):.2f}x (what the seal costs)")
+
+    if twin is not None:
+        print(f"{twin.name} / {opts.scenario} capture: best {min(profiled) / min(captured):.2f}x, median "
+              f"{statistics.median(profiled) / statistics.median(captured):.2f}x (what the user's setup costs)")
 
 
 if __name__ == "__main__":

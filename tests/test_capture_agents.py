@@ -27,7 +27,7 @@ def certificates():
 
 @pytest.fixture(scope="module")
 def scenarios():
-    return {s.name: s for s in load_scenarios(names=["agents", "skills", "compact"])}
+    return {s.name: s for s in load_scenarios(names=["agents", "skills", "compact", "plan-mode"])}
 
 
 def facts_of(scenario, certificates, *flags: str) -> dict:
@@ -94,7 +94,12 @@ def test_the_compaction_request_is_its_own_role(scenarios, certificates):
     assert facts["message"]["turn 2: What did we do so far?"] == "What did we do so far?"  # what the conversation holds after it
 
 
-@pytest.mark.parametrize(("name", "flags"), [("agents", ()), ("skills", ("--skills",)), ("compact", ())])
+def test_plan_modes_instructions_are_heard(scenarios, certificates):
+    facts = facts_of(scenarios["plan-mode"], certificates)
+    assert "### Phase 1: Explore" in facts["message"]["turn 0: Plan mode is active. Do not edit files yet."]
+
+
+@pytest.mark.parametrize(("name", "flags"), [("agents", ()), ("skills", ("--skills",)), ("compact", ()), ("plan-mode", ())])
 def test_capturing_twice_gives_zero_changes(name, flags, scenarios, certificates):
     assert facts_of(scenarios[name], certificates, *flags) == facts_of(scenarios[name], certificates, *flags)
 

@@ -41,7 +41,7 @@ CLAUDE_CODE = Target(
         "projects": {"{project}": {"hasTrustDialogAccepted": True}},
     }},
     # API-key runs, and the two plans most users who were hurt are on (default model only; --plan adds opus).
-    default_scenarios=("print-default", "print-opus", "two-turn", "interactive", "plan-pro", "plan-max", "agents", "skills", "compact"),
+    default_scenarios=("print-default", "print-opus", "two-turn", "interactive", "plan-pro", "plan-max", "agents", "skills", "compact", "plan-mode"),
     vocabulary=Vocabulary(
         audiences={
             **{f"plan-{plan}": f"{plan.title()} subscribers" for plan in ("pro", "max", "team", "enterprise")},

@@ -163,7 +163,7 @@ class AuditorApp(App):
             return self.report(collector, a, b, progress)
 
     def report(self, collector: Collector, a: str, b: str, progress: Progress | None = None) -> DiffReport:
-        known = {s.name: s for s in load_scenarios()}
+        known = {s.name: s for s in load_scenarios(builtin=collector.target.scenarios)}
         scenarios = [known[n] for n in shared_scenarios(collector, a, b) if n in known]
         report = audit.diff_versions(collector, a, b, scenarios, progress)
         return audit.assess(report, collector, *self.judged(collector))
