@@ -176,8 +176,10 @@ def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int
             # in several roles (the compaction request resends the main system prompt)
             union(by_key, ("captured", c.kind, c.key, c.introduced_in), i)
             fact = _CAPTURED_KEY.sub("", c.key)
-            union(by_key, ("role", c.kind, fact, c.introduced_in) if c.kind == "tool_schema"
-                  else ("alike", c.kind, fact, c.introduced_in, repr((c.before, c.after))), i)
+            if c.kind == "tool_schema":
+                union(by_key, ("role", c.kind, fact, c.introduced_in), i)
+            elif c.kind != "history":  # the shapes of two histories may match by chance
+                union(by_key, ("alike", c.kind, fact, c.introduced_in, repr((c.before, c.after))), i)
         if matched[i] and matched[i][0].merge and i not in told:
             union(by_key, ("merge", matched[i][0].id, c.introduced_in, c.removed_in, c.status), i)
         elif c.kind in ("prompt_section", "section_condition"):
