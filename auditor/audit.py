@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from . import dating, honoured, judgements, pin, rules, versions
+from . import dating, honoured, judgements, pin, rules, targets, versions
 from .capture import Scenario
 from .capture.facts import SANDBOX, collapse, open_runs
 from .changelog import Changelog, window
@@ -20,8 +20,7 @@ from .judge.finding import Finding, sort_key
 from .report import DiffReport
 from .rules import Rule
 
-# API-key runs, and the two plans most users who were hurt are on (default model only; --plan adds opus).
-DEFAULT_SCENARIOS = ("print-default", "print-opus", "two-turn", "interactive", "plan-pro", "plan-max")
+DEFAULT_SCENARIOS = targets.get(targets.DEFAULT).default_scenarios  # Claude Code's; each target names its own
 
 
 def plan_scenarios(plan: str) -> tuple[str, str]:

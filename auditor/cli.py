@@ -239,14 +239,16 @@ def _scenario_options(command):
                            help="Your subscription plan: also capture its scenarios (default model and opus); the report leads with them.")(command)
     command = click.option("--no-capture", is_flag=True, help="Static extraction only; don't run the CLI.")(command)
     command = click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=Path), help="Your own scenario files (override built-ins by name).")(command)
-    return click.option("--scenario", "scenario_names", multiple=True, help=f"Capture scenario (default: {', '.join(audit.DEFAULT_SCENARIOS)}).")(command)
+    return click.option("--scenario", "scenario_names", multiple=True, help=f"Capture scenario (default: the target's; Claude Code's are {', '.join(audit.DEFAULT_SCENARIOS)}).")(command)
 
 
-def _scenarios(names, directory, no_capture, plan=None, default=audit.DEFAULT_SCENARIOS):
+def _scenarios(ctx, names, directory, no_capture, plan=None):
+    """The scenarios named, else the target's defaults (and a plan's own), from the target's built-ins and `directory`."""
     if no_capture:
         return []
-    wanted = list(names) or list(default)
-    return load_scenarios(directory, wanted + [n for n in audit.plan_scenarios(plan) if plan and n not in wanted])
+    target = targets.get(ctx.obj["target"])
+    wanted = list(names) or list(target.default_scenarios)
+    return load_scenarios(directory, wanted + [n for n in audit.plan_scenarios(plan) if plan and n not in wanted], target)
 
 
 @cli.command()
@@ -273,7 +275,7 @@ def diff(ctx, version_a, version_b, fmt, fail_on, source, scenario_names, scenar
     if source == "proxy":
         _render(sessions.diff_recorded(Store.open(ctx.obj["db"]), ctx.obj["target"], version_a, version_b), fmt)
         return
-    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
+    scenarios = _scenarios(ctx, scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
         report = audit.run(collector, version_a, version_b, scenarios, judging, progress, plan=plan)
@@ -300,7 +302,7 @@ def around(ctx, day, days, metric_file, scenario_names, scenarios_dir, no_captur
 
     moment = dating.parse_day(day)
     metric = dating.read_metric(metric_file) if metric_file else None
-    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
+    scenarios = _scenarios(ctx, scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
         result = audit.around(collector, judging, moment, days, scenarios, progress, metric, plan=plan)
@@ -324,7 +326,7 @@ def around(ctx, day, days, metric_file, scenario_names, scenarios_dir, no_captur
 @click.pass_context
 def pin_(ctx, baseline, newest, fmt, accepted, candidates, scenario_names, scenarios_dir, no_capture, plan, changelog_source_, rules_dir, policy_file):
     """The newest release you can trust from your baseline, why not newer, and how to hold it."""
-    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
+    scenarios = _scenarios(ctx, scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
         changelog, rules, policy = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
         ids = [i.strip() for value in accepted for i in value.split(",") if i.strip()]
@@ -374,7 +376,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 @click.pass_context
 def collect(ctx, version_list, since, latest, shard, scenario_names, scenarios_dir, no_capture, plan):
     """Snapshot releases into the store (skips what is already there)."""
-    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
+    scenarios = _scenarios(ctx, scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
         wanted = list(version_list)
         if since:
@@ -401,7 +403,7 @@ def collect(ctx, version_list, since, latest, shard, scenario_names, scenarios_d
 @click.pass_context
 def capture_(ctx, version_list, scenario_names, scenarios_dir):
     """Run releases against a local fake API and record what they send (always re-runs)."""
-    scenarios = load_scenarios(scenarios_dir, list(scenario_names) or None)
+    scenarios = load_scenarios(scenarios_dir, list(scenario_names) or None, targets.get(ctx.obj["target"]))
     with _collector(ctx) as collector, _progress() as progress:
         for version in version_list:
             collector.resolve(version)
@@ -594,7 +596,7 @@ def action(ctx, baseline, until, issue, severity, fail_on, dry_run, author, pin_
     """The GitHub Action: one comment per new release on a tracking issue (settings from GITHUB_* variables)."""
     settings = action_.Settings.from_env(baseline=baseline, until=until, issue=issue, severity=severity, fail_on=fail_on, dry_run=dry_run,
                                          author=author, pin_from=pin_from)
-    scenarios = _scenarios(scenario_names, scenarios_dir, no_capture, plan)
+    scenarios = _scenarios(ctx, scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress, _http() as client:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
         github = None if settings.dry_run else GitHub(client, settings.repository, settings.token, settings.api_url)
@@ -635,7 +637,7 @@ def tui(ctx, version_a, version_b, metric_file, theme, scenario_names, scenarios
             collector.resolve(version)
         app = AuditorApp(
             collector, lambda: _collector(ctx), lambda c: _judging(ctx, c, changelog_source_, rules_dir, policy_file),
-            compare=(version_a, version_b) if version_a else None, scenarios=_scenarios(scenario_names, scenarios_dir, no_capture, plan), metric=metric, light=theme == "light",
+            compare=(version_a, version_b) if version_a else None, scenarios=_scenarios(ctx, scenario_names, scenarios_dir, no_capture, plan), metric=metric, light=theme == "light",
             policy_file=policy_file,
         )
         sys.exit(run(app))

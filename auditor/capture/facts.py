@@ -1,6 +1,8 @@
 """Captured requests → snapshot facts, so captures are stored and diffed like the static facts.
 
-Each request of a scenario is named by its role: `turn N` for the agent loop (requests that offer
+A Responses API request (Codex) is read through `responses.view`: its developer messages are the
+system blocks, the tools of its `additional_tools` item its tools. Each request of a scenario is named
+by its role: `turn N` for the agent loop (requests that offer
 tools), `side N` for the others (title generation and the like). The system prompt and tools are
 recorded for the first request of each role only: later turns repeat them. A subagent's requests are
 `subagent N` (the runner marks them), and a scenario that checks a setting adds `capture: honours NAME`.
@@ -13,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import kinds
-from . import history
+from . import history, responses
 
 CAPTURE_FORMAT = "3"  # bump when these facts change shape: stored captures are redone (3: sealed runs, DNS/TCP/SSH attempts)
 CAPTURE_KINDS = kinds.CAPTURED
@@ -23,6 +25,7 @@ HISTORY_CHANGES = "history changes"  # what a request dropped or altered of the 
 # turns don't, so captures stored before this fact existed (two turns at most) stay comparable.
 RESENT_FROM = 2
 _BODY_SKIPPED = {"messages", "system", "tools", "stream"}
+_METADATA = ("metadata", "client_metadata")  # ids of this run: only their keys are facts
 _HEADERS_SKIPPED = {"content-type", "accept", "accept-encoding", "content-length", "host", "connection"}
 
 
@@ -41,7 +44,7 @@ def scenario_facts(result: dict[str, Any], version: str) -> dict[str, dict[str, 
         facts["capture"][f"honours {setting}"] = honoured
     counts = {"turn": 0, "side": 0, "subagent": 0}
     roles = []
-    requests = result.get("requests", [])
+    requests = [{**r, "body": responses.view(r["body"])} for r in result.get("requests", [])]
     changes = history.integrity([(history.thread_key(r["body"], r.get("headers") or {}), r["body"].get("messages") or []) for r in requests])
     for request, events in zip(requests, changes, strict=True):
         kind = "subagent" if request.get("caller") == "subagent" else "turn" if request["body"].get("tools") else "side"
@@ -90,13 +93,13 @@ def open_runs(states: list[tuple[str, str, str]]) -> tuple[list[str], Callable[[
 
 def request_facts(request: dict[str, Any], role: str, facts: dict[str, dict[str, Any]], version: str) -> dict[str, dict[str, Any]]:
     """Add one normalized request's facts under `role` (also used for requests seen by the proxy)."""
-    body = _mask(request.get("body") or {}, version)
+    body = _mask(responses.view(request.get("body") or {}), version)
     headers = _mask(request.get("headers") or {}, version)
     kind, _, number = role.rpartition(" ")
     first_of_role = kind not in ("turn", "side", "subagent") or number == "0"  # proxy roles ("main") are unnumbered
     for key, value in body.items():
-        if key == "metadata" and isinstance(value, dict):
-            facts["request_param"][f"{role}: metadata keys"] = sorted(value)
+        if key in _METADATA and isinstance(value, dict):
+            facts["request_param"][f"{role}: {key} keys"] = sorted(value)
         elif key not in _BODY_SKIPPED:
             facts["request_param"][f"{role}: {key}"] = value
     if first_of_role:
@@ -141,7 +144,7 @@ def _mask(value: Any, version: str) -> Any:
 def summary(facts: dict[str, dict[str, Any]]) -> str:
     """One line per captured scenario: status, model, max_tokens, effort, tools offered on turn 0, whether what it set was honoured."""
     params = facts.get("request_param", {})
-    effort = (params.get("turn 0: output_config") or {}).get("effort", "—")
+    effort = (params.get("turn 0: output_config") or params.get("turn 0: reasoning") or {}).get("effort", "—")
     tools = sum(1 for k in facts.get("tool_schema", {}) if k.startswith("turn 0:"))
     status = facts.get("capture", {}).get("status", "?")
     honours = "".join(f" {k.removeprefix('honours ')}={v.split(' (')[0]}" for k, v in facts.get("capture", {}).items() if k.startswith("honours "))

@@ -10,13 +10,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ..errors import CaptureError
+from .. import catalog
+from ..errors import CaptureError, CatalogError
 from ..targets import Target
 from . import clock, session
 from .normalize import normalize_request
 from .sandbox import RunOutcome, Sandbox, ScenarioUnsupported
 from .scenarios import Scenario
-from .server import MESSAGES_PATH, FakeAPI, RecordedRequest, turn_index
+from .server import MODEL_PATHS, FakeAPI, RecordedRequest, offers_tools, turn_index
 from .tls import Certificates
 
 OK, UNSUPPORTED, ERROR = "ok", "unsupported", "error"
@@ -58,7 +59,7 @@ class ScenarioResult:
 
 def _main_loop_finished(api: FakeAPI) -> bool:
     """The agent loop is over once a request offering tools got a final (end_turn) answer."""
-    return any(r.reply == "end_turn" and isinstance(r.body, dict) and r.body.get("tools") for r in api.messages())
+    return any(r.reply == "end_turn" and offers_tools(r.body) for r in api.messages())
 
 
 def _ordered(requests: list[RecordedRequest], normalized: list[dict[str, Any]], subagent: Callable[[RecordedRequest], bool]) -> list[dict[str, Any]]:
@@ -95,14 +96,16 @@ def capture_scenario(
     timeout: float = 60,
     api_host: str = DEFAULT_API_HOST,
     certificates: Certificates | None = None,
+    answers: dict[str, Any] | None = None,
 ) -> ScenarioResult:
     """Run one scenario; a failed run becomes status "error"/"unsupported" with a one-line reason.
 
     `api_host` is the host the CLI calls when left alone (intercepted on the first-party route);
-    `certificates` for that host may be shared between scenarios, else they are made here. Raises
+    `certificates` for that host may be shared between scenarios, else they are made here; `answers` adds
+    JSON the fake API answers GET requests with, by path (the release's own model catalogue). Raises
     CaptureError only when the sandbox itself cannot be set up.
     """
-    args = scenario.command_args()
+    args = scenario.command_args(target.prompt_flag)
     result = partial(ScenarioResult, scenario=scenario.name, mode=scenario.mode, route=scenario.route, args=args)
     subagent = _subagent_test(target, scenario)
     later = scenario.session.later if scenario.session is not None else ()
@@ -115,9 +118,9 @@ def capture_scenario(
             certificates = certificates or stack.enter_context(Certificates([api_host]))
             ca_file = certificates.ca_file
             api = FakeAPI(intercept=[api_host], certificate=(str(certificates.cert_file), str(certificates.key_file)),
-                          answers=scenario.user.answers(), subagent=subagent)
+                          answers={**(answers or {}), **scenario.user.answers()}, subagent=subagent)
         else:
-            api = FakeAPI(answers=scenario.user.answers(), subagent=subagent)
+            api = FakeAPI(answers={**(answers or {}), **scenario.user.answers()}, subagent=subagent)
         stack.enter_context(api)
         sandbox = stack.enter_context(Sandbox(target, api, ca_file, scenario.user))
         result = partial(result, sandbox=sandbox.seal.state)
@@ -154,7 +157,7 @@ def capture_scenario(
             requests=requests,
             honoured=scenario.user.honoured(requests),
             idle=idle,
-            other_calls=sorted({f"{r.method} {r.path}" for r in api.requests if (r.method, r.path) != ("POST", MESSAGES_PATH)}),
+            other_calls=sorted({f"{r.method} {r.path}" for r in api.requests if not (r.method == "POST" and r.path in MODEL_PATHS)}),
             egress=sandbox.attempts(),
             duration=round(outcome.duration, 2),
         )
@@ -162,7 +165,7 @@ def capture_scenario(
 
 def _main_turns(api: FakeAPI, subagent: Callable[[RecordedRequest], bool]) -> int:
     """How many requests of the main loop (offering tools, not a subagent's) the program has made so far."""
-    return sum(1 for r in api.messages() if isinstance(r.body, dict) and r.body.get("tools") and not subagent(r))
+    return sum(1 for r in api.messages() if offers_tools(r.body) and not subagent(r))
 
 
 def _idle_run(sandbox: Sandbox, program_argv: list[str], scenario: Scenario, faketime: Path, timeout: float,
@@ -181,7 +184,7 @@ def _idle_run(sandbox: Sandbox, program_argv: list[str], scenario: Scenario, fak
             moves.advance(later[i - 1].idle_minutes)
             idle.append(f"turn {turns()}: prompt {i + 1}, after {later[i - 1].idle_minutes} idle minutes")
 
-    outcome = sandbox.run_stream(program_argv, scenario.command_args(), scenario.prompts(), timeout, before, moves.release)
+    outcome = sandbox.run_stream(program_argv, scenario.command_args(sandbox.target.prompt_flag), scenario.prompts(), timeout, before, moves.release)
     if outcome.exit_code == 0:
         moves.check(session.latest(sandbox.home), outcome.label)
     return outcome
@@ -200,6 +203,20 @@ def _follow_up(sandbox: Sandbox, program_argv: list[str], scenario: Scenario, pl
     return spent
 
 
+def pinned_catalog(program_argv: list[str], target: Target) -> dict[str, Any]:
+    """The answer to the CLI's request for a newer model catalogue: the one its binary embeds, so what a capture
+    records is the release's own prompts, not whatever the vendor serves that day. A binary without a readable
+    catalogue gets none (the static extraction says why)."""
+    spec = target.catalog
+    if spec is None or not spec.refresh_path:
+        return {}
+    try:
+        models = catalog.read_binary(Path(program_argv[0]), spec, program_argv[0])
+    except (CatalogError, OSError):
+        return {}
+    return {spec.refresh_path: {spec.list_key: models}}
+
+
 def capture(
     program_argv: list[str],
     target: Target,
@@ -216,6 +233,7 @@ def capture(
     results: dict[str, ScenarioResult] = {}
     if any(s.session is not None and s.session.later for s in scenarios):
         clock.library()  # no libfaketime: stop before any scenario runs, not in the middle
+    answers = pinned_catalog(program_argv, target)
     with ExitStack() as stack:
         certificates = None
         if any(s.route == "first-party" for s in scenarios):
@@ -223,7 +241,7 @@ def capture(
         for scenario in scenarios:
             if on_progress:
                 on_progress(scenario.name, None)
-            results[scenario.name] = capture_scenario(program_argv, target, scenario, timeout, api_host, certificates)
+            results[scenario.name] = capture_scenario(program_argv, target, scenario, timeout, api_host, certificates, answers)
             if on_progress:
                 on_progress(scenario.name, results[scenario.name])
     return results

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import tomlkit
+
 from ..errors import CaptureError
 from ..targets import Target
 from .normalize import Volatiles
@@ -53,8 +55,9 @@ _running: dict[int, int] = {}  # a program running now (pid, which leads its pro
 _running_lock = threading.Lock()
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-# commander.js rejecting a flag or a flag's value: the version does not support what the scenario asks.
-_UNSUPPORTED = re.compile(r"error: (unknown option .*|option .* argument .* is invalid.*)")
+# commander.js (Claude Code) or clap (Codex) rejecting a flag or a flag's value: the version does not support
+# what the scenario asks.
+_UNSUPPORTED = re.compile(r"error: (unknown option .*|option .* argument .* is invalid.*|unexpected argument .* found|invalid value .* for .*)")
 
 
 class ScenarioUnsupported(CaptureError):
@@ -117,6 +120,7 @@ class Sandbox:
             for name, text in PROJECT_FILES.items():
                 (self.project / name).write_text(text)
             self._seed_config()
+            self._write_settings()
             self.user.seed(self.home, self.project)
             self.seal.__enter__()
         except BaseException:
@@ -130,12 +134,25 @@ class Sandbox:
 
     def _seed_config(self) -> None:
         """Mark onboarding done, the fake key approved (by its last 20 characters) and the project trusted."""
+        if not self.target.first_run_file:
+            return
         config = {
             "hasCompletedOnboarding": True,
             "customApiKeyResponses": {"approved": [FAKE_API_KEY[-20:]], "rejected": []},
             "projects": {str(self.project): {"hasTrustDialogAccepted": True}},
         }
-        (self.home / ".claude.json").write_text(json.dumps(config, indent=2))
+        (self.home / self.target.first_run_file).write_text(json.dumps(config, indent=2))
+
+    def _write_settings(self) -> None:
+        """The user's settings, with the target's `provider_settings` (pointing the CLI at the fake API) on top,
+        in the target's settings file; none written when both are empty."""
+        provider = json.loads(json.dumps(self.target.provider_settings).replace("{url}", self.api.url))
+        settings = {**self.user.settings, **provider}
+        if not settings:
+            return
+        path = self.home / self.target.settings_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(tomlkit.dumps(settings) if path.suffix == ".toml" else json.dumps(settings, indent=2))
 
     def volatiles(self) -> Volatiles:
         paths = {"project": str(self.project), "home": str(self.home), "tmp": str(self.tmp), "sandbox": str(self.root)}

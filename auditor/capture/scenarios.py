@@ -1,7 +1,8 @@
 """Scenarios are data: one TOML file each says how to run the CLI and how the fake API answers it.
 
-Built-in scenarios live next to this module in `scenarios/`; users add or override them with a
-directory of their own. A file looks like:
+Built-in scenarios live next to this module in `scenarios/` (Claude Code's) and `scenarios/<target>/`
+(another target's: its `Target.scenarios`); users add or override them with a directory of their own.
+A file looks like:
 
     description = "Print mode, two turns: thinking + a tool call, then text."
     mode = "print"                    # "print" (-p, plain pipes) or "interactive" (pty)
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CaptureError
+from ..targets import Target
 from . import session as session_
 from . import user
 from .server import Turn
@@ -66,12 +68,15 @@ class Scenario:
     user: UserSetup = API_KEY_USER
     session: session_.Session | None = None  # sessions over time: follow-up runs, idle time, large files (session.py)
 
-    def command_args(self) -> list[str]:
-        """The arguments after the program: print mode adds `-p <prompt>`, interactive mode types the prompt instead,
-        and a session with `later` prompts reads them all, the first one too, as stream-json on stdin."""
+    def command_args(self, prompt_flag: str = "-p") -> list[str]:
+        """The arguments after the program: print mode adds `-p <prompt>` (the target's `prompt_flag`; none: the
+        prompt comes last), interactive mode types the prompt instead, and a session with `later` prompts reads
+        them all, the first one too, as stream-json on stdin."""
         if self.session is not None and self.session.later:
             return [*self.args, "-p", *STREAM_JSON]
-        return [*self.args, "-p", self.prompt] if self.mode == "print" else list(self.args)
+        if self.mode != "print":
+            return list(self.args)
+        return [*self.args, *filter(None, [prompt_flag]), self.prompt]
 
     def prompts(self) -> list[str]:
         """Every prompt one run is given: the scenario's, then its session's `later` ones."""
@@ -165,9 +170,11 @@ def load_scenario(path: Path) -> Scenario:
     )
 
 
-def load_scenarios(directory: Path | None = None, names: Iterable[str] | None = None) -> list[Scenario]:
-    """The built-in scenarios, plus (overriding by name) those in `directory`, optionally only `names`, sorted by name."""
-    found = {s.name: s for s in map(load_scenario, sorted(BUILTIN_DIR.glob("*.toml")))}
+def load_scenarios(directory: Path | None = None, names: Iterable[str] | None = None, target: Target | None = None) -> list[Scenario]:
+    """The built-in scenarios of `target` (default: Claude Code's), plus (overriding by name) those in `directory`,
+    optionally only `names`, sorted by name."""
+    builtin = BUILTIN_DIR / target.scenarios if target is not None else BUILTIN_DIR
+    found = {s.name: s for s in map(load_scenario, sorted(builtin.glob("*.toml")))}
     if directory is not None:
         directory = Path(directory)
         if not directory.is_dir():

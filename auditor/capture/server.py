@@ -1,4 +1,5 @@
-"""A loopback fake of the Anthropic Messages API that records every request the CLI makes.
+"""A loopback fake of the Anthropic Messages API, and of OpenAI's Responses API (responses.py), that
+records every request the CLI makes.
 
 The same server doubles as the CLI's HTTP(S) proxy: anything the CLI tries to send off the machine
 arrives here as a CONNECT or absolute-URI request, is recorded as egress and refused, so nothing
@@ -19,6 +20,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from . import responses
 
 MESSAGES_PATH = "/v1/messages"
 COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
@@ -74,16 +77,26 @@ class Egress:
     target: str
 
 
+MODEL_PATHS = frozenset((MESSAGES_PATH, responses.PATH))
+
+
+def offers_tools(body: Any) -> bool:
+    """A request of the agent loop: it offers tools (a side request, a title or a summary, offers none)."""
+    return isinstance(body, dict) and bool(body.get("tools") or (responses.is_body(body) and responses.tools(body)))
+
+
 def _sse(event: str, data: dict[str, Any]) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
 def turn_index(body: Any) -> int:
-    """Which turn of the conversation a /v1/messages body is: the number of assistant messages it already holds,
-    not counting the fake's own tool-search detours.
+    """Which turn of the conversation a /v1/messages (or /v1/responses) body is: the number of assistant
+    messages it already holds, not counting the fake's own tool-search detours.
 
     Counting history instead of requests keeps the script right when side requests interleave.
     """
+    if responses.is_body(body):
+        return responses.turn_index(body)
     messages = body.get("messages") if isinstance(body, dict) else None
     if not isinstance(messages, list):
         return 0
@@ -297,18 +310,17 @@ class _Handler(BaseHTTPRequestHandler):
             message = _message(record.body, reply_blocks(record.body, script, self.server.answered(record)), tokens)
             record.reply = str(message["stop_reason"])
             if isinstance(record.body, dict) and record.body.get("stream"):
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Cache-Control", "no-cache")
-                self.send_header("request-id", "req_auditor")
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.close_connection = True
-                for event in sse_events(message):
-                    self.wfile.write(event)
-                self.wfile.flush()
+                self._stream(sse_events(message))
             else:
                 self._send_json(200, message)
+        elif record.method == "POST" and record.path == responses.PATH:
+            self.server.settle()
+            body = record.body if isinstance(record.body, dict) else {}
+            index = turn_index(body)
+            turn = self.server.turns[index] if index < len(self.server.turns) else Turn()
+            items = responses.reply_items(body, turn, index)
+            record.reply = responses.stop_reason(items)
+            self._stream(responses.sse_events(body, items, index))
         elif record.method == "POST" and record.path == COUNT_TOKENS_PATH:
             record.reply = "count_tokens"
             self._send_json(200, {"input_tokens": 42})
@@ -318,6 +330,18 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             record.reply = "404"
             self._send_json(404, {"type": "error", "error": {"type": "not_found_error", "message": f"auditor fake API: no {record.path}"}})
+
+    def _stream(self, events: list[bytes]) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("request-id", "req_auditor")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        for event in events:
+            self.wfile.write(event)
+        self.wfile.flush()
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_CONNECT = _handle
 
@@ -379,7 +403,7 @@ class _Server(ThreadingHTTPServer):
         tools lost (`record.lost`); returns all answered so far."""
         found = set(_RESULT_ID.findall(json.dumps(record.body)))
         with self.lock:
-            if isinstance(record.body, dict) and record.body.get("tools"):
+            if offers_tools(record.body):
                 record.lost = len(self.results - found)
             self.results |= found
             return set(self.results)
@@ -456,8 +480,8 @@ class FakeAPI:
         self._server.add_egress(Egress(method, target))
 
     def messages(self) -> list[RecordedRequest]:
-        """The recorded POST /v1/messages requests, in arrival order."""
-        return [r for r in self.requests if r.method == "POST" and r.path == MESSAGES_PATH]
+        """The recorded model requests (POST /v1/messages or /v1/responses), in arrival order."""
+        return [r for r in self.requests if r.method == "POST" and r.path in MODEL_PATHS]
 
     def idle_for(self) -> float:
         """Seconds since the last request arrived or was answered."""

@@ -6,7 +6,7 @@ a scenario file put the user back:
     plan = "max"                          # an OAuth subscriber of this plan instead of an API key
     rate_limit_tier = "default_claude_max_5x"   # optional; the plan's usual tier otherwise
     env = { CLAUDE_CODE_EFFORT_LEVEL = "high" } # added to the scrubbed environment
-    settings = { effortLevel = "high" }   # the user's ~/.claude/settings.json
+    settings = { effortLevel = "high" }   # the user's settings file (~/.claude/settings.json; Codex: ~/.codex/config.toml)
     files = { ".claude/agents/helper.md" = "..." }   # more files in the project folder
 
     [honours]                             # what the scenario set, checked in every captured request
@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import CaptureError
+from .server import offers_tools
 
 FAKE_OAUTH_TOKEN = "sk-ant-oat01-auditor-fake-oauth-token-" + "0" * 56 + "AA"
 FAKE_REFRESH_TOKEN = "sk-ant-ort01-auditor-fake-refresh-token-" + "0" * 54 + "AA"
@@ -96,14 +97,12 @@ class UserSetup:
     honours: Honours | None = None
 
     def seed(self, home: Path, project: Path) -> None:
-        """Write the credentials, the user's settings and the extra project files into a sandbox."""
-        config = home / ".claude"
-        if self.plan or self.settings:
-            config.mkdir(exist_ok=True)
+        """Write the credentials and the extra project files into a sandbox (the settings file is the
+        target's: the sandbox writes it)."""
         if self.plan:
+            config = home / ".claude"
+            config.mkdir(exist_ok=True)
             (config / ".credentials.json").write_text(json.dumps({"claudeAiOauth": self.oauth()}, indent=2))
-        if self.settings:
-            (config / "settings.json").write_text(json.dumps(self.settings, indent=2))
         for name, text in self.files.items():
             path = project / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -138,7 +137,7 @@ class UserSetup:
         h = self.honours
         if h is None:
             return {}
-        wanted = [r for r in requests if (r.get("caller") == "subagent") == (h.requests == "subagent") and r["body"].get("tools")]
+        wanted = [r for r in requests if (r.get("caller") == "subagent") == (h.requests == "subagent") and offers_tools(r["body"])]
         if not wanted:
             return {h.setting: f"not sent (no {h.requests} request)"}
         sent = [h.sent(r["body"]) for r in wanted]

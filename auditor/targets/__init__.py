@@ -29,11 +29,14 @@ class ChangelogSource:
 @dataclass(frozen=True)
 class Hold:
     """How a user keeps a pinned version from updating itself: the env vars that switch the updater off
-    (newest name last), the settings file they can go in, and the setting that does the same."""
+    (newest name last), the settings file they can go in (JSON, or TOML by its suffix), and the setting
+    that does the same; `in_facts` says whether a release's static facts list its settings, so the
+    setting can be checked against them."""
 
     env: tuple[str, ...] = ()
     settings_file: str = ""
     setting: str = ""
+    in_facts: bool = True
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class Catalog:
     id_key: str
     name_key: str = ""
     prompt_path: str = ""
+    refresh_path: str = ""  # where the CLI asks for a newer catalogue: a capture answers it with the embedded one
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,16 @@ class Target:
     vocabulary: Vocabulary = Vocabulary()
     catalog: Catalog | None = None
     declaration_keys: tuple[str, ...] = ()  # the key of a tool declaration's parameter schema in code (extract.py)
+    # How a capture runs it (capture/sandbox.py): the flag before a print-mode prompt ("" : the prompt is the
+    # last argument), the file under HOME holding the user's settings (.json or .toml), settings the sandbox
+    # adds there so the CLI calls the fake API (`{url}` is the fake's), and a JSON file under HOME that
+    # marks the first-run dialogs done.
+    prompt_flag: str = "-p"
+    settings_file: str = ".claude/settings.json"
+    provider_settings: dict[str, object] = field(default_factory=dict)
+    first_run_file: str = ""
+    scenarios: str = ""  # the folder of its built-in scenarios under capture/scenarios/
+    default_scenarios: tuple[str, ...] = ()  # what a diff captures unless told otherwise
 
     def ships_native(self, version: str) -> bool:
         from ..versions import parse

@@ -32,6 +32,9 @@ CLAUDE_CODE = Target(
     # some releases say claude-code/ instead of claude-cli/
     user_agent_version=r"\bclaude-(?:cli|code)/(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)",
     subagent_header="x-claude-code-agent-id",
+    first_run_file=".claude.json",
+    # API-key runs, and the two plans most users who were hurt are on (default model only; --plan adds opus).
+    default_scenarios=("print-default", "print-opus", "two-turn", "interactive", "plan-pro", "plan-max"),
     parent_files=("CLAUDE.md", "CLAUDE.local.md", ".mcp.json", ".claude/agents", ".claude/skills", ".claude/commands", ".claude/rules"),
     vocabulary=Vocabulary(
         audiences={
