@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from . import dating, honoured, judgements, pin, rules, targets, versions
+from . import dating, honoured, judgements, pin, rules, versions
 from .capture import Scenario
 from .capture.facts import SANDBOX, collapse, open_runs
 from .changelog import Changelog, window
@@ -19,8 +19,6 @@ from .errors import UnknownVersion
 from .judge.finding import Finding, sort_key
 from .report import DiffReport
 from .rules import Rule
-
-DEFAULT_SCENARIOS = targets.get(targets.DEFAULT).default_scenarios  # Claude Code's; each target names its own
 
 
 def plan_scenarios(plan: str) -> tuple[str, str]:
@@ -223,5 +221,5 @@ def around(
     return Around(moment, days, window, report, metric)
 
 
-__all__ = ["CAPTURE", "DEFAULT_SCENARIOS", "STATIC", "Around", "Judging", "around", "assess", "diff_versions", "lead_with",
+__all__ = ["CAPTURE", "STATIC", "Around", "Judging", "around", "assess", "diff_versions", "lead_with",
            "load_judging", "plan_scenarios", "release_times", "repin", "run"]

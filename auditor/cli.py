@@ -239,7 +239,7 @@ def _scenario_options(command):
                            help="Your subscription plan: also capture its scenarios (default model and opus); the report leads with them.")(command)
     command = click.option("--no-capture", is_flag=True, help="Static extraction only; don't run the CLI.")(command)
     command = click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=Path), help="Your own scenario files (override built-ins by name).")(command)
-    return click.option("--scenario", "scenario_names", multiple=True, help=f"Capture scenario (default: the target's; Claude Code's are {', '.join(audit.DEFAULT_SCENARIOS)}).")(command)
+    return click.option("--scenario", "scenario_names", multiple=True, help="Capture scenario (default: the target's default scenarios, listed in the README).")(command)
 
 
 def _scenarios(ctx, names, directory, no_capture, plan=None):

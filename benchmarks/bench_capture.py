@@ -4,6 +4,15 @@ The capture is sealed (seal.py: own network and mount namespaces) where the mach
 capture unsealed is timed beside it, so what the seal costs shows on its own.
 
     .venv/bin/python benchmarks/bench_capture.py [--version 2.1.117] [--scenario print-default] [--rounds 7]
+    .venv/bin/python benchmarks/bench_capture.py --target codex --version 0.171.0 --scenario exec-default
+    .venv/bin/python benchmarks/bench_capture.py --target codex --version 0.171.0 --release
+
+`--release` times what a collect does for one release: `capture` of every default scenario of the
+target (a sandbox is removed while the next scenario runs), against each scenario run by hand; per
+scenario is the total over the count.
+
+For Codex "by hand" is a bare `codex exec` against the fake Responses API, named as the provider in the
+prepared HOME's ~/.codex/config.toml (it has no other way to reach a fake).
 
 "By hand" is what a developer would do: the fake API (answering at once: no settling of startup calls)
 and a prepared HOME are already up (for a plan or settings scenario: its credentials, settings and files
@@ -24,35 +33,48 @@ import json
 import statistics
 import subprocess
 import time
+from typing import Any
 
 import httpx
 
 from auditor import targets
-from auditor.capture import Certificates, FakeAPI, Sandbox, Scenario, capture_scenario, clock, load_scenarios, seal, server, session
+from auditor.capture import (
+    Certificates,
+    FakeAPI,
+    Sandbox,
+    Scenario,
+    capture,
+    capture_scenario,
+    clock,
+    load_scenarios,
+    seal,
+    server,
+    session,
+)
 from auditor.capture.facts import scenario_facts
-from auditor.capture.runner import DEFAULT_API_HOST
+from auditor.capture.runner import DEFAULT_API_HOST, pinned_catalog
 from auditor.collector import Collector
 from auditor.npm import Cache, Registry, default_cache_dir
 from auditor.store import Store
+from auditor.targets import Target
 
-TARGET = targets.get("claude-code")
 
-
-def by_hand(argv: list[str], scenario: Scenario, certs: Certificates, clocked: bool = False) -> float:
+def by_hand(target: Target, argv: list[str], scenario: Scenario, certs: Certificates, clocked: bool = False) -> float:
     """The scenario's runs in a prepared sandbox, timed alone, answered without waiting (`clocked`: libfaketime
     preloaded and moved as a capture does)."""
     settle = server.SETTLE_QUIET, server.SETTLE_MAX
     server.SETTLE_QUIET = server.SETTLE_MAX = 0.0
     try:
-        return _by_hand(argv, scenario, certs, clocked)
+        return _by_hand(target, argv, scenario, certs, clocked)
     finally:
         server.SETTLE_QUIET, server.SETTLE_MAX = settle
 
 
-def _by_hand(argv: list[str], scenario: Scenario, certs: Certificates, clocked: bool) -> float:
+def _by_hand(target: Target, argv: list[str], scenario: Scenario, certs: Certificates, clocked: bool) -> float:
     plan = scenario.session or session.Session()
+    first_party = scenario.route == "first-party"
     api = FakeAPI(intercept=[DEFAULT_API_HOST], certificate=(str(certs.cert_file), str(certs.key_file)), answers=scenario.user.answers())
-    with api, Sandbox(TARGET, api, certs.ca_file, scenario.user) as sandbox:
+    with api, Sandbox(target, api, certs.ca_file if first_party else None, scenario.user) as sandbox:
         api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}), estimate_usage=plan.estimate_usage)
         session.prepare(sandbox.project, plan)
         if plan.later:
@@ -60,7 +82,7 @@ def _by_hand(argv: list[str], scenario: Scenario, certs: Certificates, clocked: 
             return stream_by_hand(argv, scenario, sandbox, moves)
         spent = 0.0
         for i, prompt in enumerate((None, *plan.followups)):
-            command = [*argv, *scenario.command_args()]
+            command = [*argv, *scenario.command_args(target.prompt_flag)]
             if prompt is not None:
                 if i == 1 and plan.idle_minutes:
                     session.age(sandbox.home, plan.idle_minutes)
@@ -95,14 +117,15 @@ def stream_by_hand(argv: list[str], scenario: Scenario, sandbox: Sandbox, moves:
     return spent
 
 
-def timed_capture(argv: list[str], scenario: Scenario, certs: Certificates, version: str, sealed: bool) -> float:
+def timed_capture(target: Target, argv: list[str], scenario: Scenario, certs: Certificates, version: str, sealed: bool,
+                  answers: dict[str, Any]) -> float:
     """A whole capture (sandbox, runs, facts); unsealed as on a machine without namespaces."""
     probe = seal.isolation
     if not sealed:
         seal.isolation = lambda: f"{seal.OPEN}: benchmark"
     try:
         start = time.perf_counter()
-        result = capture_scenario(argv, TARGET, scenario, timeout=300, certificates=certs)
+        result = capture_scenario(argv, target, scenario, timeout=300, certificates=certs, answers=answers)
         scenario_facts(result.to_dict(), version)
         spent = time.perf_counter() - start
     finally:
@@ -112,13 +135,36 @@ def timed_capture(argv: list[str], scenario: Scenario, certs: Certificates, vers
     return spent
 
 
+def release(target: Target, argv: list[str], certs: Certificates, version: str, rounds: int) -> None:
+    """Every default scenario as `capture` runs them for a collect, against each run by hand."""
+    scenarios = load_scenarios(names=list(target.default_scenarios), target=target)
+    hand: list[float] = []
+    captured: list[float] = []
+    for _ in range(rounds):
+        hand.append(sum(by_hand(target, argv, s, certs) for s in scenarios))
+        start = time.perf_counter()
+        results = capture(argv, target, scenarios, timeout=300)
+        for result in results.values():
+            assert result.status == "ok", result.reason
+            scenario_facts(result.to_dict(), version)
+        captured.append(time.perf_counter() - start)
+    n = len(scenarios)
+    for name, times in (("by hand", hand), ("capture", captured)):
+        print(f"{name:8} per scenario: best {min(times) / n:.3f} s  median {statistics.median(times) / n:.3f} s ({n} scenarios)")
+    print(f"capture / by hand: best {min(captured) / min(hand):.2f}x, median "
+          f"{statistics.median(captured) / statistics.median(hand):.2f}x (target ≤ 1.3x) — {version}, {', '.join(s.name for s in scenarios)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--target", default=targets.DEFAULT, choices=sorted(targets.TARGETS))
     parser.add_argument("--version", default="2.1.117")
-    parser.add_argument("--scenario", default="print-default")
+    parser.add_argument("--scenario", help="default: the target's first default scenario (print-default, exec-default)")
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--release", action="store_true", help="every default scenario of the target, as a collect runs them")
     opts = parser.parse_args()
-    (scenario,) = load_scenarios(names=[opts.scenario])
+    target = targets.get(opts.target)
+    (scenario,) = load_scenarios(names=[opts.scenario or target.default_scenarios[0]], target=target)
     hand: list[float] = []
     captured: list[float] = []
     clocked: list[float] = []  # sessions with `later` prompts: by hand, with the clock preloaded and moved
@@ -126,14 +172,20 @@ def main() -> None:
     if seal.isolation() != seal.SEALED:
         print(f"this machine cannot seal a run ({seal.isolation()}): both captures below are open")
     with httpx.Client(timeout=120) as client:
-        collector = Collector(Store.memory(), Registry(client, Cache(default_cache_dir())), TARGET)
+        collector = Collector(Store.memory(), Registry(client, Cache(default_cache_dir())), target)
         with collector.installed(opts.version) as argv, Certificates([DEFAULT_API_HOST]) as certs:
+            if opts.release:
+                return release(target, argv, certs, opts.version, opts.rounds)
+            start = time.perf_counter()
+            answers = pinned_catalog(argv, target)  # once per release, as `capture` reads it for all its scenarios
+            if answers:
+                print(f"reading the embedded catalogue to answer its refresh: {time.perf_counter() - start:.3f} s once per release")
             for _ in range(opts.rounds):  # interleaved, so all see the same machine load
-                hand.append(by_hand(argv, scenario, certs))
+                hand.append(by_hand(target, argv, scenario, certs))
                 if scenario.session and scenario.session.later:
-                    clocked.append(by_hand(argv, scenario, certs, clocked=True))
-                captured.append(timed_capture(argv, scenario, certs, opts.version, sealed=seal.isolation() == seal.SEALED))
-                unsealed.append(timed_capture(argv, scenario, certs, opts.version, sealed=False))
+                    clocked.append(by_hand(target, argv, scenario, certs, clocked=True))
+                captured.append(timed_capture(target, argv, scenario, certs, opts.version, sealed=seal.isolation() == seal.SEALED, answers=answers))
+                unsealed.append(timed_capture(target, argv, scenario, certs, opts.version, sealed=False, answers=answers))
     for name, times in (("by hand", hand), ("clocked", clocked), ("capture", captured), ("unsealed", unsealed)):
         if times:
             print(f"{name:8} best {min(times):.3f} s  median {statistics.median(times):.3f} s")
@@ -141,7 +193,7 @@ def main() -> None:
         print(f"by hand with the clock moved / bare: best {min(clocked) / min(hand):.2f}x, median "
               f"{statistics.median(clocked) / statistics.median(hand):.2f}x (what libfaketime costs)")
     print(f"capture / by hand: best {min(captured) / min(hand):.2f}x, median "
-          f"{statistics.median(captured) / statistics.median(hand):.2f}x (target ≤ 1.3x) — {opts.version}, {opts.scenario}")
+          f"{statistics.median(captured) / statistics.median(hand):.2f}x (target ≤ 1.3x) — {opts.version}, {scenario.name}")
     print(f"sealed / unsealed capture: best {min(captured) / min(unsealed):.2f}x, median "
           f"{statistics.median(captured) / statistics.median(unsealed):.2f}x (what the seal costs)")
 

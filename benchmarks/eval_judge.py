@@ -73,8 +73,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor.audit import DEFAULT_SCENARIOS
+from auditor import targets
 
+DEFAULT_SCENARIOS = targets.get("claude-code").default_scenarios  # the labelled ranges are Claude Code's
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "eval"
 HIGH_MEDIUM = ("high", "medium")
 VERDICTS = ("documented", "partial", "undocumented")

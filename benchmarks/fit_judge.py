@@ -31,7 +31,6 @@ import numpy
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import eval_judge
 
-from auditor.audit import DEFAULT_SCENARIOS
 from auditor.judge.features import FEATURES
 
 L2 = 1.0  # the penalty on the weights (not the intercept): a few hundred pairs, a dozen features
@@ -171,7 +170,7 @@ def _rows(args: argparse.Namespace, ranges: Sequence[eval_judge.RangeLabels]) ->
     with eval_judge.opened(args.db, args.changelog) as (collector, (changelog, loaded, _)):
         published = audit.release_times(collector, changelog)
         unjudged = window.beyond(published, changelog)
-        scenarios = load_scenarios(None, list(DEFAULT_SCENARIOS))
+        scenarios = load_scenarios(None, list(eval_judge.DEFAULT_SCENARIOS))
         for labels in ranges:
             versions = collector.range(labels.low, labels.high)
             spans = [(labels.low, labels.high)] + (list(itertools.pairwise(versions)) if args.per_release else [])

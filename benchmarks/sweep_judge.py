@@ -56,7 +56,7 @@ def _inputs(collector, changelog, ranges: Sequence[eval_judge.RangeLabels], per_
     from auditor import audit, honoured, judgements
     from auditor.capture import load_scenarios
 
-    scenarios = load_scenarios(None, list(audit.DEFAULT_SCENARIOS))
+    scenarios = load_scenarios(None, list(eval_judge.DEFAULT_SCENARIOS))
     out: dict[str, list[tuple]] = {}
     for labels in ranges:
         versions = collector.range(labels.low, labels.high)

@@ -118,12 +118,28 @@ def codex_binary(models: list[dict] | None, junk: bytes = b"") -> bytes:
     return b"\x7fELF" + b"\0" * 4092 + b"models cache: cache hit" + catalogue + junk + b"\0\xff\xfe rust strings after"
 
 
-def codex_release(npm: FakeNpm, version: str, binary: bytes, platforms: tuple[str, ...] = ("linux-x64", "darwin-arm64")) -> None:
-    """A Codex release as npm has it: the launcher aliasing its platform builds, which are versions of the same package."""
+def codex_program(models: list[dict], extra_args: str = "") -> bytes:
+    """A `codex` that runs the capture tests' fake Codex (fixtures/capture/fake_codex.py, which must sit beside it:
+    `codex_release(..., program=True)` ships it so), with `models` embedded after its `exec` line as the real
+    binary embeds models.json (sh never reads past exec)."""
+    script = f'#!/bin/sh\nexec {sys.executable} "$(dirname "$0")/fake_codex.py" "$0" {extra_args} "$@"\n'.encode()
+    return script + codex_binary(models)
+
+
+FAKE_CODEX = Path(__file__).parent / "fixtures" / "capture" / "fake_codex.py"
+
+
+def codex_release(npm: FakeNpm, version: str, binary: bytes, platforms: tuple[str, ...] = ("linux-x64", "darwin-arm64"),
+                  program: bool = False) -> None:
+    """A Codex release as npm has it: the launcher aliasing its platform builds, which are versions of the same package;
+    with `program`, the fake Codex beside the binary (a sealed run sees the package, not the test folder)."""
     aliases = {f"{CODEX}-{p}": f"npm:{CODEX}@{version}-{p}" for p in platforms}
     npm.publish(CODEX, version, tgz({"package/bin/codex.js": b"// launcher", "package/package.json": b"{}"}), optional=aliases)
+    files = {CODEX_BINARY: binary, "package/package.json": b"{}"}
+    if program:
+        files[CODEX_BINARY.rsplit("/", 1)[0] + "/fake_codex.py"] = FAKE_CODEX.read_bytes()
     for platform in platforms:
-        npm.publish(CODEX, f"{version}-{platform}", tgz({CODEX_BINARY: binary, "package/package.json": b"{}"}), latest=False)
+        npm.publish(CODEX, f"{version}-{platform}", tgz(files), latest=False)
 
 
 def js_package(js: bytes) -> bytes:

@@ -116,10 +116,11 @@ def stop_reason(items: list[dict[str, Any]]) -> str:
 
 
 def sse_events(body: dict[str, Any], items: list[dict[str, Any]], index: int) -> list[bytes]:
-    response = {"id": f"resp_auditor_{index:04d}", "object": "response", "status": "in_progress", "model": body.get("model"), "output": []}
+    """The stream answering one request with these output items."""
+    response: dict[str, Any] = {"id": f"resp_auditor_{index:04d}", "object": "response", "status": "in_progress", "model": body.get("model"), "output": []}
     usage = {"input_tokens": 12, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 8,
              "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 20}
-    events = [("response.created", {"type": "response.created", "response": response})]
+    events: list[tuple[str, dict[str, Any]]] = [("response.created", {"type": "response.created", "response": response})]
     events += [("response.output_item.done", {"type": "response.output_item.done", "output_index": i, "item": item}) for i, item in enumerate(items)]
     events.append(("response.completed", {"type": "response.completed", "response": {**response, "status": "completed", "output": items, "usage": usage}}))
     return [f"event: {e}\ndata: {json.dumps(d, separators=(',', ':'))}\n\n".encode() for e, d in events]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -15,7 +16,7 @@ from ..errors import CaptureError, CatalogError
 from ..targets import Target
 from . import clock, session
 from .normalize import normalize_request
-from .sandbox import RunOutcome, Sandbox, ScenarioUnsupported
+from .sandbox import RunOutcome, Sandbox, ScenarioUnsupported, remove_now
 from .scenarios import Scenario
 from .server import MODEL_PATHS, FakeAPI, RecordedRequest, offers_tools, turn_index
 from .tls import Certificates
@@ -97,12 +98,14 @@ def capture_scenario(
     api_host: str = DEFAULT_API_HOST,
     certificates: Certificates | None = None,
     answers: dict[str, Any] | None = None,
+    remove: Callable[[Path], object] | None = None,
 ) -> ScenarioResult:
     """Run one scenario; a failed run becomes status "error"/"unsupported" with a one-line reason.
 
     `api_host` is the host the CLI calls when left alone (intercepted on the first-party route);
     `certificates` for that host may be shared between scenarios, else they are made here; `answers` adds
-    JSON the fake API answers GET requests with, by path (the release's own model catalogue). Raises
+    JSON the fake API answers GET requests with, by path (the release's own model catalogue); `remove`
+    deletes the sandbox afterwards (default: before returning). Raises
     CaptureError only when the sandbox itself cannot be set up.
     """
     args = scenario.command_args(target.prompt_flag)
@@ -122,7 +125,7 @@ def capture_scenario(
         else:
             api = FakeAPI(answers={**(answers or {}), **scenario.user.answers()}, subagent=subagent)
         stack.enter_context(api)
-        sandbox = stack.enter_context(Sandbox(target, api, ca_file, scenario.user))
+        sandbox = stack.enter_context(Sandbox(target, api, ca_file, scenario.user, remove))
         result = partial(result, sandbox=sandbox.seal.state)
         api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}),
                       estimate_usage=bool(scenario.session and scenario.session.estimate_usage))
@@ -228,6 +231,8 @@ def capture(
     """Run every scenario against `program_argv` (e.g. ["node", ".../cli.js"] or [".../claude"]).
 
     `on_progress(name, None)` is called as a scenario starts and `on_progress(name, result)` as it ends.
+    A scenario's sandbox is deleted while the next one runs (a Codex run leaves SQLite databases whose
+    removal, on a journaling disk, takes a third of a short run); all are gone when this returns.
     Raises CaptureError only when the sandbox itself cannot be set up.
     """
     results: dict[str, ScenarioResult] = {}
@@ -235,13 +240,15 @@ def capture(
         clock.library()  # no libfaketime: stop before any scenario runs, not in the middle
     answers = pinned_catalog(program_argv, target)
     with ExitStack() as stack:
+        cleaner = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="auditor-sandbox-removal"))
         certificates = None
         if any(s.route == "first-party" for s in scenarios):
             certificates = stack.enter_context(Certificates([api_host]))
         for scenario in scenarios:
             if on_progress:
                 on_progress(scenario.name, None)
-            results[scenario.name] = capture_scenario(program_argv, target, scenario, timeout, api_host, certificates, answers)
+            results[scenario.name] = capture_scenario(program_argv, target, scenario, timeout, api_host, certificates, answers,
+                                                       lambda folder: cleaner.submit(remove_now, folder))
             if on_progress:
                 on_progress(scenario.name, results[scenario.name])
     return results

@@ -64,6 +64,10 @@ class ScenarioUnsupported(CaptureError):
     """The program rejected the scenario's command line: this version lacks the flag or the value."""
 
 
+def remove_now(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text).replace("\r", "")
 
@@ -98,10 +102,13 @@ class RunOutcome:
 class Sandbox:
     """A temporary HOME and project folder, and the scrubbed environment a run gets. Use as a context manager."""
 
-    def __init__(self, target: Target, api: FakeAPI, ca_file: Path | None = None, user: UserSetup = API_KEY_USER) -> None:
+    def __init__(self, target: Target, api: FakeAPI, ca_file: Path | None = None, user: UserSetup = API_KEY_USER,
+                 remove: Callable[[Path], object] | None = None) -> None:
         """With `ca_file` the run takes the first-party route (the CLI keeps its real API host, reached through
         the proxy, and trusts that CA); without it, the base-url route (the target's base-URL variable).
-        `user` is who runs it: an API key (the default) or a plan's OAuth credentials, settings, env, files."""
+        `user` is who runs it: an API key (the default) or a plan's OAuth credentials, settings, env, files.
+        `remove` deletes the folder once done (default: at once; runner.capture hands it to a thread)."""
+        self.remove = remove or remove_now
         self.target = target
         self.user = user
         self.api = api
@@ -130,7 +137,7 @@ class Sandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.seal.__exit__()
-        shutil.rmtree(self.root, ignore_errors=True)
+        self.remove(self.root)
 
     def _seed_config(self) -> None:
         """Mark onboarding done, the fake key approved (by its last 20 characters) and the project trusted."""

@@ -1,0 +1,174 @@
+"""Codex captures end to end against a fake `codex` (fixtures/capture/fake_codex.py) speaking the Responses API
+to the fake: the provider comes from the sandbox's config.toml, the catalogue refresh is answered with the
+binary's own, the request's parameters, developer messages and namespaced tools become facts, a user's
+config.toml setting is checked as honoured, and a codex that hangs or crashes is one line."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import tomllib
+
+import pytest
+from click.testing import CliRunner
+from test_codex import offline
+
+from auditor import pin, targets
+from auditor.capture import ERROR, OK, UNSUPPORTED, FakeAPI, Sandbox, Scenario, capture, capture_scenario, load_scenarios
+from auditor.capture.facts import scenario_facts
+from auditor.cli import cli
+
+from builders import FAKE_CODEX, codex_model, codex_program, codex_release, read_report
+
+TARGET = targets.get("codex")
+PROMPT = "You are Codex, a coding agent.\nWork in the user's workspace.\nAsk before you push."
+MODELS = [codex_model("gpt-a", prompt=PROMPT), codex_model("gpt-b", prompt="You are the other model.")]
+
+
+def program(tmp_path, extra_args: str = "", models: list[dict] = MODELS) -> list[str]:
+    """A release's `codex` in its own folder, the fake beside it."""
+    folder = tmp_path / "bin"
+    folder.mkdir(exist_ok=True)
+    codex = folder / "codex"
+    codex.write_bytes(codex_program(models, extra_args))
+    codex.chmod(0o755)
+    shutil.copy(FAKE_CODEX, folder / "fake_codex.py")
+    return [str(codex)]
+
+
+@pytest.fixture(scope="module")
+def scenarios() -> dict[str, Scenario]:
+    return {s.name: s for s in load_scenarios(target=TARGET)}
+
+
+def test_codex_has_its_own_scenarios_and_claude_code_keeps_its_own(scenarios):
+    assert set(TARGET.default_scenarios) <= set(scenarios)
+    assert not set(scenarios) & {s.name for s in load_scenarios()}
+    assert scenarios["exec-default"].command_args(TARGET.prompt_flag) == ["exec", "--skip-git-repo-check", "Say hello."]
+
+
+def test_exec_request_becomes_facts_with_the_catalogue_prompt_pinned(tmp_path, scenarios):
+    result = capture_scenario(program(tmp_path), TARGET, scenarios["exec-default"], timeout=20)
+    assert result.status == OK, result.reason
+    assert result.other_calls == ["GET /v1/models"]  # the refresh, answered with the binary's own catalogue
+    facts = scenario_facts(result.to_dict(), "0.171.0")
+    params = facts["request_param"]
+    assert params["turn 0: model"] == "gpt-a"
+    assert params["turn 0: reasoning"] == {"effort": "low"} and params["turn 0: text"] == {"verbosity": "low"}
+    assert (params["turn 0: tool_choice"], params["turn 0: parallel_tool_calls"], params["turn 0: store"]) == ("auto", False, False)
+    assert params["turn 0: include"] == ["reasoning.encrypted_content"]
+    assert params["turn 0: client_metadata keys"] == ["session_id"]
+    assert facts["system_block"]["turn 0: block 0"] == PROMPT
+    assert facts["system_block"]["turn 0: block 1"] == "<permissions instructions>sandbox_mode is read-only</permissions instructions>"
+    assert set(facts["tool_schema"]) == {"turn 0: functions.exec", "turn 0: functions.wait", "turn 0: collaboration.spawn_agent"}
+    assert facts["tool_schema"]["turn 0: functions.exec"]["type"] == "custom"
+    headers = facts["header"]
+    assert headers["turn 0: authorization"] == "<redacted>"
+    assert headers["turn 0: x-codex-turn-metadata"] == '{"session_id": "<uuid>", "turn_started_at_unix_ms": <unix-ms>}'
+    assert facts["history"]["turn 0: messages"] == ["user: text", "user: text"]
+    assert facts["capture"]["requests"] == ["turn 0 (gpt-a)"]
+
+
+def test_the_sandbox_names_the_fake_as_codexs_provider_in_config_toml():
+    with FakeAPI() as api, Sandbox(TARGET, api) as sandbox:
+        config = tomllib.loads((sandbox.home / ".codex" / "config.toml").read_text())
+        assert config["model_provider"] == "auditor"
+        assert config["model_providers"]["auditor"] == {
+            "name": "auditor fake API", "base_url": f"{api.url}/v1", "env_key": "OPENAI_API_KEY", "wire_api": "responses",
+            "supports_websockets": False}
+        assert sandbox.env("codex")["OPENAI_API_KEY"].startswith("sk-ant-api03-auditor-fake-key-")
+        assert not (sandbox.home / ".claude.json").exists()
+
+
+def test_two_turns_run_the_tool_call_and_send_its_output_back(tmp_path, scenarios):
+    result = capture_scenario(program(tmp_path), TARGET, scenarios["exec-two-turn"], timeout=20)
+    assert result.status == OK, result.reason
+    assert [(r["turn"], r["reply"]) for r in result.requests] == [(0, "tool_use"), (1, "end_turn")]
+    call, output = result.requests[1]["body"]["input"][-2:]
+    assert (call["type"], call["name"], call["call_id"]) == ("custom_tool_call", "exec", "call_auditor_0000")
+    assert call["input"].startswith("text(await tools.exec_command(")
+    assert output == {"type": "custom_tool_call_output", "call_id": "call_auditor_0000", "output": f"ran {call['input']}"}
+    facts = scenario_facts(result.to_dict(), "0.171.0")
+    assert facts["history"]["turn 1: messages"] == ["user: text", "user: text", "assistant: tool_use", "user: tool_result"]
+
+
+def test_the_sandbox_mode_reaches_what_the_model_is_told(tmp_path, scenarios):
+    result = capture_scenario(program(tmp_path), TARGET, scenarios["exec-workspace-write"], timeout=20)
+    assert result.status == OK, result.reason
+    facts = scenario_facts(result.to_dict(), "0.171.0")
+    assert facts["system_block"]["turn 0: block 1"] == "<permissions instructions>sandbox_mode is workspace-write</permissions instructions>"
+
+
+def test_a_config_toml_setting_is_checked_as_honoured(tmp_path, scenarios):
+    honoured = capture_scenario(program(tmp_path), TARGET, scenarios["exec-config-effort"], timeout=20)
+    assert honoured.status == OK, honoured.reason
+    assert honoured.honoured == {"model_reasoning_effort": 'yes (reasoning.effort: "high")'}
+    ignored = capture_scenario(program(tmp_path, "--ignore-config-effort"), TARGET, scenarios["exec-config-effort"], timeout=20)
+    assert ignored.honoured == {"model_reasoning_effort": 'no (reasoning.effort: "low")'}
+
+
+def test_capturing_twice_records_the_same_requests(tmp_path, scenarios):
+    chosen = [scenarios[n] for n in TARGET.default_scenarios]
+    first, second = (capture(program(tmp_path), TARGET, chosen, timeout=20) for _ in range(2))
+    for name in first:
+        assert first[name].status == OK, first[name].reason
+        assert scenario_facts(first[name].to_dict(), "1") == scenario_facts(second[name].to_dict(), "1")
+
+
+def test_a_codex_that_crashes_is_one_line(tmp_path, scenarios):
+    result = capture_scenario(program(tmp_path, "--crash"), TARGET, scenarios["exec-default"], timeout=20)
+    assert result.status == ERROR
+    assert result.reason == "codex exited with code 101: fake codex crashed"
+
+
+def test_a_codex_that_hangs_is_killed_and_one_line(tmp_path, scenarios):
+    started = time.monotonic()
+    result = capture_scenario(program(tmp_path, "--hang"), TARGET, scenarios["exec-default"], timeout=1.5)
+    assert time.monotonic() - started < 10
+    assert result.status == ERROR
+    assert result.reason == "codex hung: killed after 1.5s (it had made 0 Messages API calls; last output: (no output))"
+
+
+def test_a_flag_the_release_lacks_is_unsupported(tmp_path):
+    scenario = Scenario(name="x", mode="print", prompt="hi", args=("exec", "--skip-git-repo-check", "--full-auto"), route="base-url")
+    result = capture_scenario(program(tmp_path), TARGET, scenario, timeout=20)
+    assert result.status == UNSUPPORTED
+    assert result.reason == "not supported by this version: error: unexpected argument '--full-auto' found"
+
+
+def test_audit_diff_reports_a_config_setting_no_longer_honoured(npm, env, monkeypatch, tmp_path):
+    """Two releases through the CLI: the second stops reading model_reasoning_effort from config.toml, and its
+    notes (a local changelog) do not say so."""
+    offline(npm, monkeypatch)
+    codex_release(npm, "0.170.0", codex_program(MODELS), platforms=("linux-x64",), program=True)
+    codex_release(npm, "0.171.0", codex_program(MODELS, "--ignore-config-effort"), platforms=("linux-x64",), program=True)
+    notes = tmp_path / "CHANGELOG.md"
+    notes.write_text("# Changelog\n\n## 0.171.0\n\n- Faster startup.\n\n## 0.170.0\n\n- First release.\n")
+    result = CliRunner().invoke(cli, ["diff", "0.170.0", "0.171.0", "--format", "json", "--scenario", "exec-config-effort",
+                                      "--changelog", str(notes)])
+    assert result.exit_code == 0, result.output
+    doc = read_report(result.stdout)
+    changed = {(c["scenario"], c["kind"], c["key"]): (c["before"], c["after"]) for c in doc["changes"]}
+    effort = changed[("exec-config-effort", "request_param", "turn 0: reasoning")]
+    assert effort == ({"effort": "high"}, {"effort": "low"})
+    lost = [f for f in doc["findings"] if f["evidence"].get("type") == "setting no longer honoured"]
+    assert [(f["evidence"]["setting"], f["verdict"], f["introduced_in"]) for f in lost] == [("model_reasoning_effort", "undocumented", "0.171.0")]
+
+
+def test_the_pin_installs_codex_with_npm_and_holds_it_with_its_config_setting():
+    commands, notes = pin._commands(TARGET, "0.171.0", {"setting": {}, "env": {}})
+    assert commands["install"] == "npm install -g @openai/codex@0.171.0"
+    assert commands["hold_settings"] == "# ~/.codex/config.toml (at the top, before any [table])\ncheck_for_update_on_startup = false"
+    assert "hold_env" not in commands
+    assert tomllib.loads(commands["hold_settings"]) == {"check_for_update_on_startup": False}
+    assert any("not checked against 0.171.0's facts" in n for n in notes)
+
+
+def test_the_fake_codex_refuses_a_sandbox_without_the_provider(tmp_path):
+    """The fake behaves as the real one does without config.toml: it would go to the real host, so the sandbox's
+    provider settings are what makes a capture possible (not a property of the fake)."""
+    env = {"HOME": str(tmp_path), "PATH": os.environ["PATH"]}
+    done = subprocess.run([*program(tmp_path), "exec", "--skip-git-repo-check", "hi"], env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1 and "wss://api.openai.com" in done.stderr
