@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from test_codex import offline
 
-from auditor import pin, targets
+from auditor import audit, pin, targets
 from auditor.capture import ERROR, OK, UNSUPPORTED, FakeAPI, Sandbox, Scenario, capture, capture_scenario, load_scenarios
 from auditor.capture.facts import scenario_facts
 from auditor.cli import cli
@@ -23,6 +23,7 @@ from auditor.cli import cli
 from builders import FAKE_CODEX, codex_model, codex_program, codex_release, read_report
 
 TARGET = targets.get("codex")
+CLAUDE_CODE = targets.get("claude-code")
 PROMPT = "You are Codex, a coding agent.\nWork in the user's workspace.\nAsk before you push."
 MODELS = [codex_model("gpt-a", prompt=PROMPT), codex_model("gpt-b", prompt="You are the other model.")]
 
@@ -172,3 +173,12 @@ def test_the_fake_codex_refuses_a_sandbox_without_the_provider(tmp_path):
     env = {"HOME": str(tmp_path), "PATH": os.environ["PATH"]}
     done = subprocess.run([*program(tmp_path), "exec", "--skip-git-repo-check", "hi"], env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode == 1 and "wss://api.openai.com" in done.stderr
+
+
+def test_the_report_says_a_remote_catalogue_can_change_prompts_between_releases(npm, env, monkeypatch):
+    offline(npm, monkeypatch)
+    codex_release(npm, "0.170.0", codex_program(MODELS), platforms=("linux-x64",))
+    doc = read_report(CliRunner().invoke(cli, ["diff", "0.170.0", "0.170.0", "--format", "json", "--no-capture"]).stdout)
+    [note] = [n for n in doc["notes"] if "model catalogue" in n]
+    assert note.startswith("Codex CLI can fetch a newer model catalogue from its vendor") and "between releases" in note
+    assert audit.remote_catalog(CLAUDE_CODE) == []
