@@ -182,3 +182,19 @@ def test_the_report_says_a_remote_catalogue_can_change_prompts_between_releases(
     [note] = [n for n in doc["notes"] if "model catalogue" in n]
     assert note.startswith("Codex CLI can fetch a newer model catalogue from its vendor") and "between releases" in note
     assert audit.remote_catalog(CLAUDE_CODE) == []
+
+
+def test_audit_pin_for_codex_prints_its_install_and_hold_or_why_it_cannot_judge(npm, env, monkeypatch, tmp_path):
+    offline(npm, monkeypatch)
+    for version in ("0.170.0", "0.171.0"):
+        codex_release(npm, version, codex_program(MODELS), platforms=("linux-x64",))
+    refused = CliRunner().invoke(cli, ["pin", "--from", "0.170.0", "--to", "0.171.0", "--no-capture"])
+    assert refused.exit_code == 1
+    [error] = [line for line in refused.output.splitlines() if line.startswith("Error:")]
+    assert error.startswith("Error: no changelog could be read (cannot fetch changelog") and error.endswith("so nothing can be judged; name one with --changelog")
+    notes = tmp_path / "CHANGELOG.md"
+    notes.write_text("# Changelog\n\n## 0.171.0\n\n- Faster startup.\n\n## 0.170.0\n\n- First release.\n")
+    pinned = CliRunner().invoke(cli, ["pin", "--from", "0.170.0", "--to", "0.171.0", "--no-capture", "--changelog", str(notes)])
+    assert pinned.exit_code == 0, pinned.output
+    assert "npm install -g @openai/codex@0.171.0" in pinned.output
+    assert "# ~/.codex/config.toml (at the top, before any [table])\n  check_for_update_on_startup = false" in pinned.output
