@@ -17,7 +17,8 @@ A file looks like:
     tool_input = { file_path = "{project}/README.md" }
     text = "Reading it."
 
-`{project}` and `{home}` in tool_input strings become the sandbox's folders. A turn's `also` lists other
+`{project}` and `{home}` in tool_input strings become the sandbox's folders. A Responses API tool that
+takes free text (a "custom" tool, Codex's `exec`) is called with the text of `tool_input.input`. A turn's `also` lists other
 names of its tool in other releases (`tool = "Agent"`, `also = ["Task"]`): the first one offered is called.
 Who the user is and what they chose (a subscription plan, settings, env, project files, and what the
 requests must honour) are the keys of user.py.
