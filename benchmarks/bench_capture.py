@@ -52,7 +52,7 @@ from auditor.capture import (
     session,
 )
 from auditor.capture.facts import scenario_facts
-from auditor.capture.runner import DEFAULT_API_HOST, pinned_catalog
+from auditor.capture.runner import DEFAULT_API_HOST, embedded_models, pinned_catalog
 from auditor.collector import Collector
 from auditor.npm import Cache, Registry, default_cache_dir
 from auditor.store import Store
@@ -177,7 +177,7 @@ def main() -> None:
             if opts.release:
                 return release(target, argv, certs, opts.version, opts.rounds)
             start = time.perf_counter()
-            answers = pinned_catalog(argv, target)  # once per release, as `capture` reads it for all its scenarios
+            answers = pinned_catalog(target, embedded_models(argv, target))  # once per release, as `capture` reads it for all its scenarios
             if answers:
                 print(f"reading the embedded catalogue to answer its refresh: {time.perf_counter() - start:.3f} s once per release")
             for _ in range(opts.rounds):  # interleaved, so all see the same machine load

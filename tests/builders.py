@@ -101,10 +101,11 @@ CODEX_BINARY = "package/vendor/x86_64-unknown-linux-musl/bin/codex"
 
 
 def codex_model(slug: str, prompt: str = "You are Codex, a coding agent.\nWork in the user's workspace.", verbosity: str = "low",
-                context_window: int = 272000, mode: str = "# Collaboration Mode: Default\nAsk before big changes.") -> dict:
+                context_window: int = 272000, mode: str = "# Collaboration Mode: Default\nAsk before big changes.",
+                visibility: str = "list") -> dict:
     """One model of a Codex catalogue, shaped like the real `models.json` entries (fewer fields)."""
     return {
-        "slug": slug, "display_name": slug.upper(), "default_verbosity": verbosity, "tool_mode": "code_mode_only",
+        "slug": slug, "display_name": slug.upper(), "default_verbosity": verbosity, "tool_mode": "code_mode_only", "visibility": visibility,
         "truncation_policy": {"mode": "tokens", "limit": 10000}, "context_window": context_window, "use_responses_lite": True,
         "supported_reasoning_levels": [{"effort": "low", "description": "Fast"}, {"effort": "high", "description": "Deep"}],
         "guardian": None,

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 from test_codex import offline
 
-from auditor import audit, pin, targets
+from auditor import audit, catalog, pin, targets
 from auditor.capture import ERROR, OK, UNSUPPORTED, FakeAPI, Sandbox, Scenario, capture, capture_scenario, load_scenarios
-from auditor.capture.facts import scenario_facts
+from auditor.capture.facts import scenario_facts, summary
 from auditor.cli import cli
 
 from builders import FAKE_CODEX, codex_model, codex_program, codex_release, read_report
@@ -25,7 +25,8 @@ from builders import FAKE_CODEX, codex_model, codex_program, codex_release, read
 TARGET = targets.get("codex")
 CLAUDE_CODE = targets.get("claude-code")
 PROMPT = "You are Codex, a coding agent.\nWork in the user's workspace.\nAsk before you push."
-MODELS = [codex_model("gpt-a", prompt=PROMPT), codex_model("gpt-b", prompt="You are the other model.")]
+MODELS = [codex_model("gpt-a", prompt=PROMPT), codex_model("gpt-b", prompt="You are the other model."),
+          codex_model("gpt-hidden", prompt="A model for reviews only.", visibility="hide")]
 
 
 def program(tmp_path, extra_args: str = "", models: list[dict] = MODELS) -> list[str]:
@@ -63,7 +64,8 @@ def test_exec_request_becomes_facts_with_the_catalogue_prompt_pinned(tmp_path, s
     assert params["turn 0: client_metadata keys"] == ["session_id"]
     assert facts["system_block"]["turn 0: block 0"] == PROMPT
     assert facts["system_block"]["turn 0: block 1"] == "<permissions instructions>sandbox_mode is read-only</permissions instructions>"
-    assert set(facts["tool_schema"]) == {"turn 0: functions.exec", "turn 0: functions.wait", "turn 0: collaboration.spawn_agent"}
+    assert set(facts["tool_schema"]) == {"turn 0: functions.exec", "turn 0: functions.wait", "turn 0: web_search", "turn 0: collaboration.spawn_agent"}
+    assert facts["tool_schema"]["turn 0: web_search"] == {"type": "web_search", "external_web_access": False}
     assert facts["tool_schema"]["turn 0: functions.exec"]["type"] == "custom"
     headers = facts["header"]
     assert headers["turn 0: authorization"] == "<redacted>"
@@ -198,3 +200,30 @@ def test_audit_pin_for_codex_prints_its_install_and_hold_or_why_it_cannot_judge(
     assert pinned.exit_code == 0, pinned.output
     assert "npm install -g @openai/codex@0.171.0" in pinned.output
     assert "# ~/.codex/config.toml (at the top, before any [table])\n  check_for_update_on_startup = false" in pinned.output
+
+
+def test_the_matrix_runs_come_from_the_catalogue_the_release_offers():
+    assert catalog.variants(MODELS, TARGET.catalog, "models") == [("gpt-a", {"model": "gpt-a"}), ("gpt-b", {"model": "gpt-b"})]
+    assert [label for label, _ in catalog.variants(MODELS, TARGET.catalog, "efforts")] == ["gpt-a/low", "gpt-a/high", "gpt-b/low", "gpt-b/high"]
+    odd = [{"slug": "../x", "visibility": "list"}, {"slug": "gpt-c", "visibility": "list", "supported_reasoning_levels": [{"effort": "a/b"}, 7, {"effort": "max"}]}]
+    assert catalog.variants(odd, TARGET.catalog, "efforts") == [("gpt-c/max", {"model": "gpt-c", "effort": "max"})]
+
+
+def test_a_matrix_scenario_captures_each_model_and_effort_as_one_snapshot(tmp_path, scenarios):
+    results = capture(program(tmp_path), TARGET, [scenarios["exec-models"], scenarios["exec-efforts"]], timeout=20)
+    models, efforts = results["exec-models"], results["exec-efforts"]
+    assert models.status == OK and efforts.status == OK, (models.reason, efforts.reason)
+    facts = scenario_facts(models.to_dict(), "1")
+    assert facts["capture"]["requests"] == ["gpt-a/turn 0 (gpt-a)", "gpt-b/turn 0 (gpt-b)"]
+    assert facts["system_block"]["gpt-a/turn 0: block 0"] == PROMPT
+    assert facts["system_block"]["gpt-b/turn 0: block 0"] == "You are the other model."
+    assert "gpt-b/turn 0: functions.exec" in facts["tool_schema"] and not facts["history"].get("gpt-b/turn 0: history changes")
+    assert summary(facts).startswith("ok           runs=2 requests=2 tools=8")
+    facts = scenario_facts(efforts.to_dict(), "1")
+    assert {k: v for k, v in facts["request_param"].items() if k.endswith(": reasoning")} == {
+        f"{m}/{e}/turn 0: reasoning": {"effort": e} for m in ("gpt-a", "gpt-b") for e in ("low", "high")}
+
+
+def test_a_matrix_scenario_of_a_release_without_a_catalogue_is_unsupported(tmp_path, scenarios):
+    [result] = capture(program(tmp_path, models=[]), TARGET, [scenarios["exec-models"]], timeout=20).values()
+    assert result.status == UNSUPPORTED and result.reason == "no models to run: this release has no readable model catalogue"

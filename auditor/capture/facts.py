@@ -2,7 +2,7 @@
 
 A Responses API request (Codex) is read through `responses.view`: its developer messages are the
 system blocks, the tools of its `additional_tools` item its tools. Each request of a scenario is named
-by its role: `turn N` for the agent loop (requests that offer
+by its role (in a matrix scenario, within its variant: `MODEL/turn 0`): `turn N` for the agent loop (requests that offer
 tools), `side N` for the others (title generation and the like). The system prompt and tools are
 recorded for the first request of each role only: later turns repeat them. A subagent's requests are
 `subagent N` (the runner marks them), and a scenario that checks a setting adds `capture: honours NAME`.
@@ -42,22 +42,29 @@ def scenario_facts(result: dict[str, Any], version: str) -> dict[str, dict[str, 
         facts["capture"]["idle"] = result["idle"]
     for setting, honoured in result.get("honoured", {}).items():
         facts["capture"][f"honours {setting}"] = honoured
-    counts = {"turn": 0, "side": 0, "subagent": 0}
+    counts: dict[tuple[str, str], int] = {}
     roles = []
     requests = [{**r, "body": responses.view(r["body"])} for r in result.get("requests", [])]
-    changes = history.integrity([(history.thread_key(r["body"], r.get("headers") or {}), r["body"].get("messages") or []) for r in requests])
+    changes = history.integrity([(_thread(r), r["body"].get("messages") or []) for r in requests])
     for request, events in zip(requests, changes, strict=True):
         kind = "subagent" if request.get("caller") == "subagent" else "turn" if request["body"].get("tools") else "side"
-        role = f"{kind} {counts[kind]}"
+        variant = request.get("variant", "")
+        number = counts[variant, kind] = counts.get((variant, kind), -1) + 1
+        role = f"{variant}/{kind} {number}" if variant else f"{kind} {number}"
         roles.append(f"{role} ({request['body'].get('model', '?')})")
         request_facts(request, role, facts, version)
         if events:
             facts["history"][f"{role}: {HISTORY_CHANGES}"] = [str(e) for e in events]
-        if kind == "turn" and counts[kind] >= RESENT_FROM:
+        if kind == "turn" and number >= RESENT_FROM:
             facts["history"][f"{role}: resent"] = history.resent(request["body"].get("messages") or [])
-        counts[kind] += 1
     facts["capture"]["requests"] = roles
     return facts
+
+
+def _thread(request: dict[str, Any]) -> str | None:
+    """The conversation a request continues (history.thread_key), within its variant of a matrix scenario."""
+    key = history.thread_key(request["body"], request.get("headers") or {})
+    return f"{request['variant']}|{key}" if key is not None and request.get("variant") else key
 
 
 def collapse(changes: list) -> list:
@@ -96,6 +103,7 @@ def request_facts(request: dict[str, Any], role: str, facts: dict[str, dict[str,
     body = _mask(responses.view(request.get("body") or {}), version)
     headers = _mask(request.get("headers") or {}, version)
     kind, _, number = role.rpartition(" ")
+    kind = kind.rpartition("/")[2]  # a matrix scenario's roles are "MODEL/turn 0"
     first_of_role = kind not in ("turn", "side", "subagent") or number == "0"  # proxy roles ("main") are unnumbered
     for key, value in body.items():
         if key in _METADATA and isinstance(value, dict):
@@ -148,5 +156,8 @@ def summary(facts: dict[str, dict[str, Any]]) -> str:
     tools = sum(1 for k in facts.get("tool_schema", {}) if k.startswith("turn 0:"))
     status = facts.get("capture", {}).get("status", "?")
     honours = "".join(f" {k.removeprefix('honours ')}={v.split(' (')[0]}" for k, v in facts.get("capture", {}).items() if k.startswith("honours "))
+    variants = {r.split(" (")[0].rpartition("/")[0] for r in facts.get("capture", {}).get("requests", [])} - {""}
+    if variants:  # a matrix scenario: one run per model (and effort)
+        return f"{status[:60]:12} runs={len(variants)} requests={len(facts['capture']['requests'])} tools={len(facts.get('tool_schema', {}))}"
     return (f"{status[:60]:12} model={params.get('turn 0: model', '—')} max_tokens={params.get('turn 0: max_tokens', '—')} "
             f"effort={effort} tools={tools}{honours}")

@@ -40,7 +40,8 @@ def turn_index(body: dict[str, Any]) -> int:
 
 def tools(body: dict[str, Any]) -> list[dict[str, Any]]:
     """Every tool offered, top-level or in an `additional_tools` item; a namespaced tool is named
-    `namespace.name` (two namespaces may both have a tool of one name)."""
+    `namespace.name` (two namespaces may both have a tool of one name), a built-in one by its type
+    (`{"type": "web_search"}`)."""
     found = [t for t in body.get("tools") or [] if isinstance(t, dict)]
     for item in _items(body):
         if item.get("type") == "additional_tools":
@@ -50,7 +51,7 @@ def tools(body: dict[str, Any]) -> list[dict[str, Any]]:
         if tool.get("type") == "namespace":
             out += [{**t, "name": f"{tool.get('name')}.{t.get('name')}"} for t in tool.get("tools") or [] if isinstance(t, dict)]
         else:
-            out.append(tool)
+            out.append(tool if tool.get("name") else {**tool, "name": str(tool.get("type", "?"))})
     return out
 
 

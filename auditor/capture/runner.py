@@ -206,18 +206,46 @@ def _follow_up(sandbox: Sandbox, program_argv: list[str], scenario: Scenario, pl
     return spent
 
 
-def pinned_catalog(program_argv: list[str], target: Target) -> dict[str, Any]:
-    """The answer to the CLI's request for a newer model catalogue: the one its binary embeds, so what a capture
-    records is the release's own prompts, not whatever the vendor serves that day. A binary without a readable
-    catalogue gets none (the static extraction says why)."""
-    spec = target.catalog
-    if spec is None or not spec.refresh_path:
-        return {}
+def embedded_models(program_argv: list[str], target: Target) -> list[Any]:
+    """The models of the catalogue the release's binary embeds; none when the target has no catalogue or this
+    binary no readable one (the static extraction says why)."""
+    if target.catalog is None:
+        return []
     try:
-        models = catalog.read_binary(Path(program_argv[0]), spec, program_argv[0])
+        return catalog.read_binary(Path(program_argv[0]), target.catalog, program_argv[0])
     except (CatalogError, OSError):
+        return []
+
+
+def pinned_catalog(target: Target, models: list[Any]) -> dict[str, Any]:
+    """The answer to the CLI's request for a newer model catalogue: the one its binary embeds, so what a capture
+    records is the release's own prompts, not whatever the vendor serves that day."""
+    spec = target.catalog
+    if spec is None or not spec.refresh_path or not models:
         return {}
     return {spec.refresh_path: {spec.list_key: models}}
+
+
+def capture_matrix(scenario: Scenario, target: Target, models: list[Any], run: Callable[[Scenario], ScenarioResult]) -> ScenarioResult:
+    """A matrix scenario: `run` once per variant of the release's catalogue (catalog.variants), as one result whose
+    requests carry their variant's label; the first variant that did not capture decides the status."""
+    found = catalog.variants(models, target.catalog, scenario.matrix) if target.catalog else []
+    args = scenario.command_args(target.prompt_flag)
+    if not found:
+        return ScenarioResult(scenario.name, scenario.mode, scenario.route, args, UNSUPPORTED,
+                              f"no {scenario.matrix} to run: this release has no readable model catalogue")
+    runs = [(label, run(scenario.variant(label, values))) for label, values in found]
+    failed = next(((label, r) for label, r in runs if r.status != OK), None)
+    status, reason = (failed[1].status, f"{failed[0]}: {failed[1].reason}") if failed else (OK, "")
+    return ScenarioResult(
+        scenario.name, scenario.mode, scenario.route, args, status, reason,
+        requests=[{"variant": label, **request} for label, r in runs for request in r.requests],
+        other_calls=sorted({c for _, r in runs for c in r.other_calls}),
+        egress=sorted({e for _, r in runs for e in r.egress}),
+        duration=round(sum(r.duration for _, r in runs), 2),
+        honoured={f"{label}/{k}": v for label, r in runs for k, v in r.honoured.items()},
+        sandbox=runs[0][1].sandbox,
+    )
 
 
 def capture(
@@ -238,7 +266,8 @@ def capture(
     results: dict[str, ScenarioResult] = {}
     if any(s.session is not None and s.session.later for s in scenarios):
         clock.library()  # no libfaketime: stop before any scenario runs, not in the middle
-    answers = pinned_catalog(program_argv, target)
+    models = embedded_models(program_argv, target)
+    answers = pinned_catalog(target, models)
     with ExitStack() as stack:
         cleaner = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="auditor-sandbox-removal"))
         certificates = None
@@ -247,8 +276,9 @@ def capture(
         for scenario in scenarios:
             if on_progress:
                 on_progress(scenario.name, None)
-            results[scenario.name] = capture_scenario(program_argv, target, scenario, timeout, api_host, certificates, answers,
-                                                       lambda folder: cleaner.submit(remove_now, folder))
+            run = partial(capture_scenario, program_argv, target, timeout=timeout, api_host=api_host, certificates=certificates,
+                          answers=answers, remove=lambda folder: cleaner.submit(remove_now, folder))
+            results[scenario.name] = capture_matrix(scenario, target, models, run) if scenario.matrix else run(scenario)
             if on_progress:
                 on_progress(scenario.name, results[scenario.name])
     return results

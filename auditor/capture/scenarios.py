@@ -22,13 +22,18 @@ takes free text (a "custom" tool, Codex's `exec`) is called with the text of `to
 names of its tool in other releases (`tool = "Agent"`, `also = ["Task"]`): the first one offered is called.
 Who the user is and what they chose (a subscription plan, settings, env, project files, and what the
 requests must honour) are the keys of user.py.
-A `[session]` table makes the
+`matrix = "models"` runs the scenario once per model the release's own catalogue offers, and
+`matrix = "efforts"` once per model and reasoning effort it allows (targets with a catalogue: Codex), with
+`{model}` and `{effort}` in `args` filled in; one capture holds every run, its facts keyed `MODEL/turn 0: …`
+(`MODEL/EFFORT/turn 0: …`). A `[session]` table makes the
 scenario a session over time (resumed after a break, left idle while it runs, or long enough to be
 trimmed): see session.py.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 import tomllib
 from collections.abc import Iterable
@@ -47,7 +52,8 @@ BUILTIN_DIR = Path(__file__).with_name("scenarios")
 MODES = ("print", "interactive")
 ROUTES = ("first-party", "base-url")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_KEYS = {"description", "mode", "prompt", "args", "route", "turns", session_.KEY} | user.KEYS
+_KEYS = {"description", "mode", "prompt", "args", "route", "turns", "matrix", session_.KEY} | user.KEYS
+MATRICES = ("models", "efforts")
 _TURN_KEYS = {"text", "thinking", "tool", "tool_input", "also"}
 # One process, many turns: user messages in on stdin, each turn's `result` event out on stdout.
 STREAM_JSON = ("--input-format", "stream-json", "--output-format", "stream-json", "--verbose")
@@ -68,6 +74,12 @@ class Scenario:
     description: str = ""
     user: UserSetup = API_KEY_USER
     session: session_.Session | None = None  # sessions over time: follow-up runs, idle time, large files (session.py)
+    matrix: str = ""  # "models" or "efforts": one run per variant of the release's catalogue (module docstring)
+
+    def variant(self, label: str, values: dict[str, str]) -> Scenario:
+        """This scenario for one variant of its matrix: `{model}`, `{effort}` in its args filled in."""
+        args = tuple(functools.reduce(lambda a, kv: a.replace("{" + kv[0] + "}", kv[1]), values.items(), arg) for arg in self.args)
+        return dataclasses.replace(self, name=f"{self.name}/{label}", args=args, matrix="")
 
     def command_args(self, prompt_flag: str = "-p") -> list[str]:
         """The arguments after the program: print mode adds `-p <prompt>` (the target's `prompt_flag`; none: the
@@ -128,6 +140,12 @@ def _turn(path: Path, i: int, raw: Any) -> Turn:
     return Turn(text=text, thinking=thinking, tool=tool, tool_input=tool_input, also=tuple(also))
 
 
+def _matrix(path: Path, value: Any) -> str:
+    if value not in ("", *MATRICES):
+        raise ScenarioError(f"{path}: matrix must be one of {', '.join(MATRICES)} (got {value!r})")
+    return str(value)
+
+
 def load_scenario(path: Path) -> Scenario:
     """Read and validate one scenario file; any problem is one ScenarioError line naming the file."""
     path = Path(path)
@@ -168,6 +186,7 @@ def load_scenario(path: Path) -> Scenario:
         description=_str(path, "description", raw.get("description", ""), empty=True),
         user=user.parse(path, raw),
         session=session_.parse(path, raw[session_.KEY], mode) if session_.KEY in raw else None,
+        matrix=_matrix(path, raw.get("matrix", "")),
     )
 
 

@@ -59,7 +59,8 @@ class Vocabulary:
 class Catalog:
     """A model catalogue embedded in a native binary as JSON: found at the first match of `anchor` (a
     regex over bytes), a list of models under `list_key`, each named by its `id_key` (shown as its
-    `name_key`); the text at `prompt_path` (dotted) is the model's system prompt."""
+    `name_key`); the text at `prompt_path` (dotted) is the model's system prompt. `offered` (`field=value`)
+    tells the models users are offered, `efforts` (`list.key`) the reasoning efforts a model allows."""
 
     anchor: bytes
     list_key: str
@@ -67,6 +68,8 @@ class Catalog:
     name_key: str = ""
     prompt_path: str = ""
     refresh_path: str = ""  # where the CLI asks for a newer catalogue: a capture answers it with the embedded one
+    offered: str = ""
+    efforts: str = ""
 
 
 @dataclass(frozen=True)

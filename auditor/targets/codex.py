@@ -58,6 +58,8 @@ CODEX = Target(
         name_key="display_name",
         prompt_path="model_messages.instructions_template",
         refresh_path="/v1/models",
+        offered="visibility=list",
+        efforts="supported_reasoning_levels.effort",
     ),
 )
 
