@@ -135,7 +135,7 @@ def release_times(collector: Collector, changelog: Changelog) -> dict[str, str |
     return dating.stamps(dating.date_releases(npm, dating.section_dates(changelog.history)), npm)
 
 
-SENT = ("system_block", "tool_schema", "history")  # captured kinds that hold what the model was sent
+SENT = ("system_block", "message", "tool_schema", "history")  # captured kinds that hold what the model was sent
 
 
 def heard(collector: Collector, report: DiffReport) -> list[int] | None:

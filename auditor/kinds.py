@@ -35,6 +35,7 @@ KINDS = (
     Kind("request_code", False, "request code", "request code", "Request-building code", long_text=True, words=r"request|\\bapi\\b|effort|thinking|tokens|cach|context"),
     Kind("request_param", True, "request parameter", "request parameters", "Request parameters (captured)", words=r"\\bmodels?\\b|effort|thinking|tokens|context|beta"),
     Kind("system_block", True, "system prompt sent", "system prompt blocks sent", "System prompt sent (captured)", long_text=True, words=r"system prompt|\\bprompts?\\b|instruction"),
+    Kind("message", True, "message text sent", "message texts sent", "Texts the CLI adds to the conversation (captured)", long_text=True, words=r"reminder|\\bskills?\\b|message|context|\\bprompts?\\b|instruction"),
     Kind("tool_schema", True, "tool sent", "tools sent", "Tools sent (captured)", long_text=True, named=True, user_facing=True, words=r"\\btools?\\b|description|schema"),
     Kind("history", True, "conversation history resent", "conversation histories resent", "Conversation history resent (captured)", words=r"thinking|context|history|compact|resum|conversation"),
     Kind("header", True, "request header", "request headers", "Request headers (captured)", words=r"header|beta"),

@@ -52,7 +52,7 @@ from auditor.capture import (
     session,
 )
 from auditor.capture.facts import scenario_facts
-from auditor.capture.runner import DEFAULT_API_HOST, embedded_models, pinned_catalog
+from auditor.capture.runner import DEFAULT_API_HOST, agent_of, embedded_models, pinned_catalog
 from auditor.collector import Collector
 from auditor.npm import Cache, Registry, default_cache_dir
 from auditor.store import Store
@@ -72,8 +72,10 @@ def by_hand(target: Target, argv: list[str], scenario: Scenario, certs: Certific
 
 def _by_hand(target: Target, argv: list[str], scenario: Scenario, certs: Certificates, clocked: bool) -> float:
     plan = scenario.session or session.Session()
+    agent = agent_of(target, scenario)
     first_party = scenario.route == "first-party"
-    api = FakeAPI(intercept=[DEFAULT_API_HOST], certificate=(str(certs.cert_file), str(certs.key_file)), answers=scenario.user.answers())
+    api = FakeAPI(intercept=[DEFAULT_API_HOST], certificate=(str(certs.cert_file), str(certs.key_file)), answers=scenario.user.answers(),
+                  subagent=lambda r: agent(r) is not None)
     with api, Sandbox(target, api, certs.ca_file if first_party else None, scenario.user) as sandbox:
         api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}), estimate_usage=plan.estimate_usage)
         session.prepare(sandbox.project, plan)
@@ -118,20 +120,22 @@ def stream_by_hand(argv: list[str], scenario: Scenario, sandbox: Sandbox, moves:
 
 
 def timed_capture(target: Target, argv: list[str], scenario: Scenario, certs: Certificates, version: str, sealed: bool,
-                  answers: dict[str, Any]) -> float:
-    """A whole capture (sandbox, runs, facts); unsealed as on a machine without namespaces."""
+                  answers: dict[str, Any], facts: list[dict[str, Any]] | None = None) -> float:
+    """A whole capture (sandbox, runs, facts, appended to `facts`); unsealed as on a machine without namespaces."""
     probe = seal.isolation
     if not sealed:
         seal.isolation = lambda: f"{seal.OPEN}: benchmark"
     try:
         start = time.perf_counter()
         result = capture_scenario(argv, target, scenario, timeout=300, certificates=certs, answers=answers)
-        scenario_facts(result.to_dict(), version)
+        found = scenario_facts(result.to_dict(), version)
         spent = time.perf_counter() - start
     finally:
         seal.isolation = probe
     assert result.status == "ok", result.reason
     assert result.sandbox.startswith(seal.OPEN) != sealed, result.sandbox
+    if facts is not None:
+        facts.append({kind: values for kind, values in found.items()})
     return spent
 
 
@@ -155,6 +159,12 @@ def release(target: Target, argv: list[str], certs: Certificates, version: str, 
           f"{statistics.median(captured) / statistics.median(hand):.2f}x (target ≤ 1.3x) — {version}, {', '.join(s.name for s in scenarios)}")
 
 
+def differing(runs: list[dict[str, Any]]) -> list[str]:
+    """Facts (kind: key) on which the captures of one release disagree: each must be none."""
+    keys = {(kind, key) for run in runs for kind, values in run.items() for key in values}
+    return sorted(f"{kind}: {key}" for kind, key in keys if len({json.dumps(run.get(kind, {}).get(key), sort_keys=True) for run in runs}) > 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--target", default=targets.DEFAULT, choices=sorted(targets.TARGETS))
@@ -169,6 +179,7 @@ def main() -> None:
     captured: list[float] = []
     clocked: list[float] = []  # sessions with `later` prompts: by hand, with the clock preloaded and moved
     unsealed: list[float] = []
+    facts: list[dict[str, Any]] = []
     if seal.isolation() != seal.SEALED:
         print(f"this machine cannot seal a run ({seal.isolation()}): both captures below are open")
     with httpx.Client(timeout=120) as client:
@@ -184,7 +195,8 @@ def main() -> None:
                 hand.append(by_hand(target, argv, scenario, certs))
                 if scenario.session and scenario.session.later:
                     clocked.append(by_hand(target, argv, scenario, certs, clocked=True))
-                captured.append(timed_capture(target, argv, scenario, certs, opts.version, sealed=seal.isolation() == seal.SEALED, answers=answers))
+                captured.append(timed_capture(target, argv, scenario, certs, opts.version, sealed=seal.isolation() == seal.SEALED,
+                                              answers=answers, facts=facts))
                 unsealed.append(timed_capture(target, argv, scenario, certs, opts.version, sealed=False, answers=answers))
     for name, times in (("by hand", hand), ("clocked", clocked), ("capture", captured), ("unsealed", unsealed)):
         if times:
@@ -194,6 +206,8 @@ def main() -> None:
               f"{statistics.median(clocked) / statistics.median(hand):.2f}x (what libfaketime costs)")
     print(f"capture / by hand: best {min(captured) / min(hand):.2f}x, median "
           f"{statistics.median(captured) / statistics.median(hand):.2f}x (target ≤ 1.3x) — {opts.version}, {scenario.name}")
+    apart = differing(facts)
+    print(f"facts that differ between the {len(facts)} sealed captures: {len(apart)}{': ' + ', '.join(apart[:5]) if apart else ''}")
     print(f"sealed / unsealed capture: best {min(captured) / min(unsealed):.2f}x, median "
           f"{statistics.median(captured) / statistics.median(unsealed):.2f}x (what the seal costs)")
 

@@ -13,6 +13,7 @@ BUILTINS = {"interactive", "interactive-base-url", "print-base-url", "print-defa
 BUILTINS |= {f"plan-{p}{o}" for p in ("pro", "max", "team", "enterprise") for o in ("", "-opus")}
 BUILTINS |= {"settings-effort", "env-effort", "settings-model", "subagent-haiku"}
 BUILTINS |= {"resume-stale", "resume-stale-id", "long-session", "idle-session"}  # sessions over time
+BUILTINS |= {"agents", "skills", "compact"}  # every agent the model can be
 
 
 def test_builtins_load():
@@ -37,6 +38,8 @@ def test_user_directory_adds_and_overrides(tmp_path: Path):
 
 
 @pytest.mark.parametrize(("text", "message"), [
+    ('mode = "print"\nprompt = "x"\n[[turns]]\ntext = "t"\neach = ["Agents"]\n', "turns[0].each must be a list of headings, beside a tool"),
+    ('mode = "print"\nprompt = "x"\n[[turns]]\ntool = "Agent"\neach = "Agents"\n', "turns[0].each must be a list of headings, beside a tool"),
     ('mode = "print"\nprompt = "x"\ncolour = 1\n', "unknown key 'colour'"),
     ('mode = "batch"\nprompt = "x"\n', "mode must be one of print, interactive (got 'batch')"),
     ('mode = "print"\n', "prompt must be a non-empty string"),

@@ -76,13 +76,15 @@ def test_what_a_scenario_set_is_checked_in_its_requests(name, setting, honoured,
 
 def test_the_subagents_own_request_is_captured_under_its_role(scenarios, certificates):
     result = run(scenarios["subagent-haiku"], certificates)
-    assert [(r["turn"], r.get("caller"), r["body"]["model"]) for r in result.requests] == [
-        (0, None, "claude-fake-4"), (1, None, "claude-fake-4"), (0, "subagent", "claude-fake-haiku-4")]
+    assert [(r["turn"], r.get("caller"), r.get("agent"), r["body"]["model"]) for r in result.requests] == [
+        (0, None, None, "claude-fake-4"), (1, None, None, "claude-fake-4"), (0, "subagent", "haiku-helper", "claude-fake-haiku-4")]
     facts = scenario_facts(result.to_dict(), "1.0.0")
-    assert facts["capture"]["requests"] == ["turn 0 (claude-fake-4)", "turn 1 (claude-fake-4)", "subagent 0 (claude-fake-haiku-4)"]
-    assert facts["request_param"]["subagent 0: model"] == "claude-fake-haiku-4"
-    assert {k for k in facts["tool_schema"] if k.startswith("subagent 0:")} == {"subagent 0: Read", "subagent 0: Agent"}  # and it did not call it
-    assert "subagent 0: block 1" in facts["system_block"]
+    role = "subagent haiku-helper 0"  # named by the agent type the script handed the task to
+    assert facts["capture"]["requests"] == ["turn 0 (claude-fake-4)", "turn 1 (claude-fake-4)", f"{role} (claude-fake-haiku-4)"]
+    assert facts["request_param"][f"{role}: model"] == "claude-fake-haiku-4"
+    assert {k for k in facts["tool_schema"] if k.startswith(role)} == {f"{role}: Read", f"{role}: Agent"}  # and it did not call it
+    assert f"{role}: block 1" in facts["system_block"]
+    assert facts["message"][f"{role}: Say in one sentence what README.md is about."] == "Say in one sentence what README.md is about."
 
 
 def test_no_token_or_key_bytes_reach_the_store(scenarios, certificates, tmp_path):

@@ -34,3 +34,10 @@ def test_a_beta_is_the_feature_it_names_and_other_kinds_their_noun():
 def test_without_the_targets_vocabulary_fields_keep_their_own_names():
     effort = change("request_param", "turn 0: output_config", {"effort": "medium"}, {"effort": "high"}, "plan-pro")
     assert describe(effort, Vocabulary()) == "effort high (was medium)"
+
+
+def test_a_named_subagents_parameter_says_whose_it_is():
+    named = describe(change("request_param", "subagent Explore 0: max_tokens", 32000, 64000, "agents"), VOCABULARY)
+    plain = describe(change("request_param", "turn 0: max_tokens", 32000, 64000, "agents"), VOCABULARY)
+    assert named == f"the Explore subagent's {plain}" == "the Explore subagent's max output tokens 64000 (was 32000)"
+    assert describe(change("request_param", "compact 0: max_tokens", 32000, 64000, "compact"), VOCABULARY) == plain

@@ -5,25 +5,32 @@ system blocks, the tools of its `additional_tools` item its tools. Each request 
 by its role (in a matrix scenario, within its variant: `MODEL/turn 0`): `turn N` for the agent loop (requests that offer
 tools), `side N` for the others (title generation and the like). The system prompt and tools are
 recorded for the first request of each role only: later turns repeat them. A subagent's requests are
-`subagent N` (the runner marks them), and a scenario that checks a setting adds `capture: honours NAME`.
+`subagent N` (the runner marks them; `subagent NAME N` when the script handed that agent type its task), and a scenario that checks a setting adds `capture: honours NAME`.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 from .. import kinds
 from . import history, responses
+from .server import asks_for_summary
 
-CAPTURE_FORMAT = "3"  # bump when these facts change shape: stored captures are redone (3: sealed runs, DNS/TCP/SSH attempts)
+CAPTURE_FORMAT = "4"  # bump when these facts change shape: stored captures are redone (3: sealed runs, DNS/TCP/SSH attempts;
+# 4: the texts the CLI adds to the conversation, subagents named by agent type)
 CAPTURE_KINDS = kinds.CAPTURED
 SANDBOX = "sandbox"  # sealed, or why the run was open: a fact of the machine, not of the release (a note, never a change)
 HISTORY_CHANGES = "history changes"  # what a request dropped or altered of the previous one's messages (history.py)
 # From this turn on, a turn's facts say how much it resends (sessions long enough to be trimmed); earlier
 # turns don't, so captures stored before this fact existed (two turns at most) stay comparable.
 RESENT_FROM = 2
+_REMINDER_TAG = re.compile(r"</?system-reminder>")
+_HASH = re.compile(r"\b[0-9a-f]{32,}\b")
+_TITLE = 80  # characters of a text's first line that name it
 _BODY_SKIPPED = {"messages", "system", "tools", "stream"}
 _METADATA = ("metadata", "client_metadata")  # ids of this run: only their keys are facts
 _HEADERS_SKIPPED = {"content-type", "accept", "accept-encoding", "content-length", "host", "connection"}
@@ -47,7 +54,7 @@ def scenario_facts(result: dict[str, Any], version: str) -> dict[str, dict[str, 
     requests = [{**r, "body": responses.view(r["body"])} for r in result.get("requests", [])]
     changes = history.integrity([(_thread(r), r["body"].get("messages") or []) for r in requests])
     for request, events in zip(requests, changes, strict=True):
-        kind = "subagent" if request.get("caller") == "subagent" else "turn" if request["body"].get("tools") else "side"
+        kind = _kind(request)
         variant = request.get("variant", "")
         number = counts[variant, kind] = counts.get((variant, kind), -1) + 1
         role = f"{variant}/{kind} {number}" if variant else f"{kind} {number}"
@@ -59,6 +66,16 @@ def scenario_facts(result: dict[str, Any], version: str) -> dict[str, dict[str, 
             facts["history"][f"{role}: resent"] = history.resent(request["body"].get("messages") or [])
     facts["capture"]["requests"] = roles
     return facts
+
+
+def _kind(request: dict[str, Any]) -> str:
+    """`turn` (the agent loop: it offers tools), `side` (titles, summaries), `subagent` or `subagent NAME`
+    (the agent type the script handed a task to), `compact` (the history summarized)."""
+    if request.get("caller") == "subagent":
+        return " ".join(("subagent", request["agent"])) if request.get("agent") else "subagent"
+    if asks_for_summary(request["body"]):
+        return "compact"
+    return "turn" if request["body"].get("tools") else "side"
 
 
 def _thread(request: dict[str, Any]) -> str | None:
@@ -102,9 +119,7 @@ def request_facts(request: dict[str, Any], role: str, facts: dict[str, dict[str,
     """Add one normalized request's facts under `role` (also used for requests seen by the proxy)."""
     body = _mask(responses.view(request.get("body") or {}), version)
     headers = _mask(request.get("headers") or {}, version)
-    kind, _, number = role.rpartition(" ")
-    kind = kind.rpartition("/")[2]  # a matrix scenario's roles are "MODEL/turn 0"
-    first_of_role = kind not in ("turn", "side", "subagent") or number == "0"  # proxy roles ("main") are unnumbered
+    first_of_role = role.rpartition(" ")[2] in ("0", role)  # proxy roles ("main") are unnumbered; matrix ones "MODEL/turn 0"
     for key, value in body.items():
         if key in _METADATA and isinstance(value, dict):
             facts["request_param"][f"{role}: {key} keys"] = sorted(value)
@@ -120,11 +135,44 @@ def request_facts(request: dict[str, Any], role: str, facts: dict[str, dict[str,
         for tool in body.get("tools") or []:
             name = tool.get("name", "?")
             facts["tool_schema"][f"{role}: {name}"] = {k: v for k, v in tool.items() if k != "name"}
-    facts["history"][f"{role}: messages"] = [_shape(m) for m in body.get("messages") or []]
+    messages = body.get("messages") or []
+    facts["history"][f"{role}: messages"] = [_shape(m) for m in messages]
+    for title, text in _texts_added(messages, first_of_role).items():
+        facts["message"][f"{role}: {title}"] = text
     for name, value in headers.items():
         if name not in _HEADERS_SKIPPED:
             facts["header"][f"{role}: {name}"] = value
     return facts
+
+
+def _texts_added(messages: list[dict[str, Any]], whole: bool) -> dict[str, str]:
+    """The texts the CLI put in the conversation, by title: all of a role's first request (system reminders,
+    the task), else those after the last assistant message (a skill's prompt, reminders beside tool results).
+    Tool results are what the tools returned, not words of the CLI's."""
+    if not whole:
+        last = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=-1)
+        messages = messages[last + 1:]
+    found: dict[str, str] = {}
+    for message in messages:
+        content = message.get("content")
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content or []
+        for block in blocks if message.get("role") != "assistant" else []:
+            text = block.get("text") if block.get("type") == "text" else None
+            if isinstance(text, str) and text.strip():
+                text = _HASH.sub("<hash>", text)  # a folder named by a hash of the files the release unpacked
+                key = title = _title(text)
+                for n in itertools.count(2):
+                    if key not in found:
+                        break
+                    key = f"{title} ({n})"
+                found[key] = text
+    return found
+
+
+def _title(text: str) -> str:
+    """A text's first line, its system-reminder tag left out: "The following skills are available …"."""
+    line = next((line.strip() for line in _REMINDER_TAG.sub("", text).splitlines() if line.strip()), "")
+    return line if len(line) <= _TITLE else line[:_TITLE - 1] + "…"
 
 
 def _shape(message: dict[str, Any]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -63,31 +64,38 @@ def _main_loop_finished(api: FakeAPI) -> bool:
     return any(r.reply == "end_turn" and offers_tools(r.body) for r in api.messages())
 
 
-def _ordered(requests: list[RecordedRequest], normalized: list[dict[str, Any]], subagent: Callable[[RecordedRequest], bool]) -> list[dict[str, Any]]:
-    """The main loop's requests by turn, then a subagent's by its own turn (content breaks ties), so the order
+def _ordered(requests: list[RecordedRequest], normalized: list[dict[str, Any]], agent: Callable[[RecordedRequest], str | None]) -> list[dict[str, Any]]:
+    """The main loop's requests by turn, then subagents' by their own turn (content breaks ties), so the order
     does not move with what the requests hold; a compacted history numbers its turns from the start again, so
-    requests that lost earlier answers come after those that did not."""
-    rows = [(r.lost, {"turn": turn_index(r.body), "reply": r.reply, **({"caller": "subagent"} if subagent(r) else {}), **n})
-            for r, n in zip(requests, normalized, strict=True)]
+    requests that lost earlier answers come after those that did not. A subagent's request names its agent
+    type when the script handed it its task."""
+    def caller(request: RecordedRequest) -> dict[str, str]:
+        name = agent(request)
+        return {} if name is None else {"caller": "subagent", **({"agent": name} if name else {})}
+
+    rows = [(r.lost, {"turn": turn_index(r.body), "reply": r.reply, **caller(r), **n}) for r, n in zip(requests, normalized, strict=True)]
     return [row for _, row in sorted(rows, key=lambda p: ("caller" in p[1], p[0], p[1]["turn"], json.dumps(p[1], sort_keys=True)))]
 
 
-def _subagent_test(target: Target, scenario: Scenario) -> Callable[[RecordedRequest], bool]:
-    """A subagent's request carries the target's subagent header, or (releases without it) opens with the
-    prompt the script handed to a subagent."""
-    prompts = {t.tool_input["prompt"] for t in scenario.turns if isinstance(t.tool_input.get("prompt"), str)}
+def agent_of(target: Target, scenario: Scenario) -> Callable[[RecordedRequest], str | None]:
+    """Which subagent a request is: the agent type the script handed its task to (the task it opens with,
+    `{name}` standing for any agent type), "" for another request carrying the target's subagent header,
+    None for the main loop's and side requests."""
+    tasks = [(t.tool_input["prompt"], t.tool_input.get("subagent_type", "")) for t in scenario.turns if isinstance(t.tool_input.get("prompt"), str)]
+    patterns = [(re.compile(re.escape(p.strip()).replace(re.escape("{name}"), r"(?P<name>[\w.:-]+)")), kind) for p, kind in tasks]
 
-    def test(request: RecordedRequest) -> bool:
-        if target.subagent_header and request.header(target.subagent_header) is not None:
-            return True
+    def agent(request: RecordedRequest) -> str | None:
         messages = request.body.get("messages") if isinstance(request.body, dict) else None
-        if not prompts or not messages or not isinstance(messages[0], dict):
-            return False
-        content = messages[0].get("content")
+        content = messages[0].get("content") if messages and isinstance(messages[0], dict) else None
         texts = [content] if isinstance(content, str) else [b.get("text") for b in content or [] if isinstance(b, dict)]
-        return any(isinstance(t, str) and t.strip() in prompts for t in texts)
+        for text in (t.strip() for t in texts if isinstance(t, str)):
+            for pattern, kind in patterns:
+                match = pattern.fullmatch(text)
+                if match:
+                    return match.groupdict().get("name") or (kind if isinstance(kind, str) else "")
+        return "" if target.subagent_header and request.header(target.subagent_header) is not None else None
 
-    return test
+    return agent
 
 
 def capture_scenario(
@@ -110,9 +118,13 @@ def capture_scenario(
     """
     args = scenario.command_args(target.prompt_flag)
     result = partial(ScenarioResult, scenario=scenario.name, mode=scenario.mode, route=scenario.route, args=args)
-    subagent = _subagent_test(target, scenario)
+    agent = agent_of(target, scenario)
+
+    def subagent(request: RecordedRequest) -> bool:
+        return agent(request) is not None
+
     later = scenario.session.later if scenario.session is not None else ()
-    faketime = clock.library() if later else None
+    faketime = clock.library() if scenario.session is not None and scenario.session.idle_later else None
     with ExitStack() as stack:
         ca_file = None
         if scenario.route == "first-party":
@@ -135,6 +147,8 @@ def capture_scenario(
         try:
             if faketime is not None:
                 outcome = _idle_run(sandbox, program_argv, scenario, faketime, timeout, partial(_main_turns, api, subagent), idle)
+            elif later:  # prompts in turn to one process, no time passing in between
+                outcome = sandbox.run_stream(program_argv, args, scenario.prompts(), timeout, _nothing, _nothing)
             elif scenario.mode == "print":
                 outcome = sandbox.run_print(program_argv, args, timeout)
             else:
@@ -154,7 +168,7 @@ def capture_scenario(
             for name in row["headers"]:
                 if name == target.subagent_header or name.endswith("parent-agent-id"):
                     row["headers"][name] = "<agent-id>"
-        requests = _ordered(messages, normalized, subagent)
+        requests = _ordered(messages, normalized, agent)
         return result(
             status=OK,
             requests=requests,
@@ -164,6 +178,10 @@ def capture_scenario(
             egress=sandbox.attempts(),
             duration=round(outcome.duration, 2),
         )
+
+
+def _nothing(_: int) -> None:
+    """Nothing to do between the turns of a stream run whose clock does not move."""
 
 
 def _main_turns(api: FakeAPI, subagent: Callable[[RecordedRequest], bool]) -> int:
@@ -264,7 +282,7 @@ def capture(
     Raises CaptureError only when the sandbox itself cannot be set up.
     """
     results: dict[str, ScenarioResult] = {}
-    if any(s.session is not None and s.session.later for s in scenarios):
+    if any(s.session is not None and s.session.idle_later for s in scenarios):
         clock.library()  # no libfaketime: stop before any scenario runs, not in the middle
     models = embedded_models(program_argv, target)
     answers = pinned_catalog(target, models)

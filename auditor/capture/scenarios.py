@@ -20,6 +20,9 @@ A file looks like:
 `{project}` and `{home}` in tool_input strings become the sandbox's folders. A Responses API tool that
 takes free text (a "custom" tool, Codex's `exec`) is called with the text of `tool_input.input`. A turn's `also` lists other
 names of its tool in other releases (`tool = "Agent"`, `also = ["Task"]`): the first one offered is called.
+A turn's `each` lists headings of a listing the request holds ("Available agent types", followed by
+"- name: …" lines): the tool is called once per name listed, in one message, `{name}` in tool_input
+strings becoming the name; a release listing none gets the turn's text alone.
 Who the user is and what they chose (a subscription plan, settings, env, project files, and what the
 requests must honour) are the keys of user.py.
 `matrix = "models"` runs the scenario once per model the release's own catalogue offers, and
@@ -32,12 +35,10 @@ trimmed): see session.py.
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ from ..errors import CaptureError
 from ..targets import Target
 from . import session as session_
 from . import user
-from .server import Turn
+from .server import Turn, substitute
 from .user import API_KEY_USER, UserSetup
 
 BUILTIN_DIR = Path(__file__).with_name("scenarios")
@@ -54,7 +55,7 @@ ROUTES = ("first-party", "base-url")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _KEYS = {"description", "mode", "prompt", "args", "route", "turns", "matrix", session_.KEY} | user.KEYS
 MATRICES = ("models", "efforts")
-_TURN_KEYS = {"text", "thinking", "tool", "tool_input", "also"}
+_TURN_KEYS = {"text", "thinking", "tool", "tool_input", "also", "each"}
 # One process, many turns: user messages in on stdin, each turn's `result` event out on stdout.
 STREAM_JSON = ("--input-format", "stream-json", "--output-format", "stream-json", "--verbose")
 
@@ -78,8 +79,7 @@ class Scenario:
 
     def variant(self, label: str, values: dict[str, str]) -> Scenario:
         """This scenario for one variant of its matrix: `{model}`, `{effort}` in its args filled in."""
-        args = tuple(functools.reduce(lambda a, kv: a.replace("{" + kv[0] + "}", kv[1]), values.items(), arg) for arg in self.args)
-        return dataclasses.replace(self, name=f"{self.name}/{label}", args=args, matrix="")
+        return replace(self, name=f"{self.name}/{label}", args=tuple(substitute(list(self.args), values)), matrix="")
 
     def command_args(self, prompt_flag: str = "-p") -> list[str]:
         """The arguments after the program: print mode adds `-p <prompt>` (the target's `prompt_flag`; none: the
@@ -97,18 +97,7 @@ class Scenario:
 
     def script(self, folders: dict[str, str]) -> list[Turn]:
         """The turns with `{project}`/`{home}` filled in for one sandbox."""
-        def fill(value: Any) -> Any:
-            if isinstance(value, str):
-                for key, path in folders.items():
-                    value = value.replace("{" + key + "}", path)
-                return value
-            if isinstance(value, dict):
-                return {k: fill(v) for k, v in value.items()}
-            if isinstance(value, list):
-                return [fill(v) for v in value]
-            return value
-
-        return [Turn(t.text, t.thinking, t.tool, fill(t.tool_input), t.also) for t in self.turns]
+        return [replace(t, tool_input=substitute(t.tool_input, folders)) for t in self.turns]
 
 
 def _str(path: Path, where: str, value: Any, *, empty: bool = False) -> str:
@@ -137,7 +126,10 @@ def _turn(path: Path, i: int, raw: Any) -> Turn:
     also = raw.get("also", [])
     if not isinstance(also, list) or not all(isinstance(a, str) and a for a in also) or (also and tool is None):
         raise ScenarioError(f"{path}: {where}.also must be a list of tool names, beside a tool")
-    return Turn(text=text, thinking=thinking, tool=tool, tool_input=tool_input, also=tuple(also))
+    each = raw.get("each", [])
+    if not isinstance(each, list) or not all(isinstance(h, str) and h.strip() for h in each) or (each and tool is None):
+        raise ScenarioError(f"{path}: {where}.each must be a list of headings, beside a tool")
+    return Turn(text=text, thinking=thinking, tool=tool, tool_input=tool_input, also=tuple(also), each=tuple(each))
 
 
 def _matrix(path: Path, value: Any) -> str:

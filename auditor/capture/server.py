@@ -29,7 +29,10 @@ TOOL_SEARCH = "ToolSearch"
 CALL_ID, SEARCH_ID = "toolu_auditor_", "toolu_auditor_search_"
 COMPACTION_PROMPT = "create a detailed summary"
 SUMMARY = "<analysis>The user asked for files to be read.</analysis>\n<summary>The user asked for files to be read; they were read.</summary>"
-_RESULT_ID = re.compile(r'"tool_use_id":\s*"(toolu_auditor_\d+)"')
+_RESULT_ID = re.compile(r'"tool_use_id":\s*"(toolu_auditor_\d+(?:_\d+)?)"')
+# A listing line under an `each` heading: "- name: what it does".
+_LISTED = re.compile(r"- ([\w.:-]+): ")
+MAX_EACH = 32  # calls one fan-out turn makes at most: the listing is the release's, so it is bounded here
 # A Messages answer waits for the program's calls under way (FakeAPI docstring): this long without a new
 # connection, and at most SETTLE_MAX in all.
 SETTLE_QUIET, SETTLE_MAX = 0.02, 0.5
@@ -48,7 +51,54 @@ class Turn:
     tool: str | None = None
     tool_input: dict[str, Any] = field(default_factory=dict)
     also: tuple[str, ...] = ()  # the tool's names in other releases (Task before it became Agent)
+    each: tuple[str, ...] = ()  # headings of a listing in the request: call the tool once per name listed ({name})
 
+
+def substitute(value: Any, values: Mapping[str, str]) -> Any:
+    """`value` (a tool input) with every `{key}` in its strings replaced by `values[key]`."""
+    if isinstance(value, str):
+        for key, text in values.items():
+            value = value.replace("{" + key + "}", text)
+        return value
+    if isinstance(value, dict):
+        return {k: substitute(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, values) for v in value]
+    return value
+
+
+def _texts(body: dict[str, Any]) -> Iterable[str]:
+    """What a request tells the model in words: its tools' descriptions and its messages' texts."""
+    for tool in body.get("tools") or []:
+        if isinstance(tool, dict) and isinstance(tool.get("description"), str):
+            yield tool["description"]
+    for message in body.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, str):
+            yield content
+        for block in content if isinstance(content, list) else []:
+            if isinstance(block, dict) and isinstance(block.get("text"), str):
+                yield block["text"]
+
+
+def listed(body: dict[str, Any], headings: Iterable[str]) -> list[str]:
+    """The names a request lists under any of `headings` (the "- name: …" lines right after a line holding the
+    heading), in order, without repeats: the agent types or skills a release offers, read from what it sent
+    rather than from a list kept here."""
+    names: list[str] = []
+    for text in _texts(body):
+        for heading in headings:
+            at = text.find(heading)
+            while at != -1:
+                lines = text[at:].split("\n")[1:]
+                for line in lines[1:] if lines and not lines[0].strip() else lines:
+                    match = _LISTED.match(line)
+                    if match is None:
+                        break
+                    if match[1] not in names:
+                        names.append(match[1])
+                at = text.find(heading, at + len(heading))
+    return names[:MAX_EACH]
 
 @dataclass
 class RecordedRequest:
@@ -117,18 +167,28 @@ def _search_detour(turn: Turn, offered: set[Any], index: int) -> dict[str, Any] 
     return {"type": "tool_use", "id": f"{SEARCH_ID}{index:04d}", "name": TOOL_SEARCH, "input": {"query": f"select:{turn.tool}"}}
 
 
-def _asks_for_summary(body: dict[str, Any]) -> bool:
-    """A compaction request: the client's own summary prompt closes the history."""
+def asks_for_summary(body: dict[str, Any]) -> bool:
+    """A compaction request: the client's own summary prompt closes the history (its last user message:
+    some releases add a system message after it)."""
     messages = body.get("messages")
-    last = messages[-1] if isinstance(messages, list) and messages and isinstance(messages[-1], dict) else {}
-    return COMPACTION_PROMPT in json.dumps(last.get("content", ""))
+    users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"] if isinstance(messages, list) else []
+    return bool(users) and COMPACTION_PROMPT in json.dumps(users[-1].get("content", ""))
 
 
 def _replayed(body: dict[str, Any], index: int, answered: set[str]) -> bool:
     """The history lost a scripted call the client already answered (it was compacted or cut): the script
     does not start over, or a compacting client would loop."""
     call = f"{CALL_ID}{index:04d}"
-    return call in answered and call not in json.dumps(body.get("messages", []))
+    return any(a.startswith(call) for a in answered) and call not in json.dumps(body.get("messages", []))
+
+
+def _taken(tool_input: dict[str, Any], tool: dict[str, Any]) -> dict[str, Any]:
+    """The scripted input without the fields the offered tool's schema does not take (`run_in_background`
+    for a release whose Agent tool has no such field): the call stays valid in every release."""
+    schema = tool.get("input_schema")
+    if not isinstance(schema, dict) or not isinstance(fields := schema.get("properties"), dict) or schema.get("additionalProperties") is not False:
+        return tool_input
+    return {k: v for k, v in tool_input.items() if k in fields}
 
 
 def reply_blocks(body: Any, turns: list[Turn], answered: set[str] | None = None) -> list[dict[str, Any]]:
@@ -137,7 +197,7 @@ def reply_blocks(body: Any, turns: list[Turn], answered: set[str] | None = None)
     index = turn_index(body)
     turn = turns[index] if index < len(turns) else Turn()
     body = body if isinstance(body, dict) else {}
-    if _asks_for_summary(body):
+    if asks_for_summary(body):
         return [{"type": "text", "text": SUMMARY}]
     if _replayed(body, index, answered or set()):
         turn = Turn()
@@ -150,10 +210,16 @@ def reply_blocks(body: Any, turns: list[Turn], answered: set[str] | None = None)
     if turn.thinking and isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive"):
         blocks.append({"type": "thinking", "thinking": turn.thinking, "signature": f"auditor-signature-{index}"})
     tool = next((name for name in (turn.tool, *turn.also) if name and name in offered), None)
-    if tool:
+    names = listed(body, turn.each) if tool and turn.each else []
+    tool_input = _taken(turn.tool_input, next((t for t in body.get("tools") or [] if isinstance(t, dict) and t.get("name") == tool), {}))
+    if tool and (names or not turn.each):
         if turn.text:
             blocks.append({"type": "text", "text": turn.text})
-        blocks.append({"type": "tool_use", "id": f"{CALL_ID}{index:04d}", "name": tool, "input": turn.tool_input})
+        if turn.each:  # one call per name, all in this message, as a model fanning out work does
+            blocks += [{"type": "tool_use", "id": f"{CALL_ID}{index:04d}_{k:02d}", "name": tool, "input": substitute(tool_input, {"name": name})}
+                       for k, name in enumerate(names)]
+        else:
+            blocks.append({"type": "tool_use", "id": f"{CALL_ID}{index:04d}", "name": tool, "input": tool_input})
     else:
         blocks.append({"type": "text", "text": turn.text or "Done."})
     return blocks

@@ -13,7 +13,8 @@ from ..diff import Change
 from ..targets import Vocabulary
 from .models import ModelNames
 
-_CAPTURED_KEY = re.compile(r"^(?:turn|side|subagent) \d+: ")  # captured facts are keyed "turn 0: max_tokens", "subagent 0: model"
+# Captured facts are keyed by role: "turn 0: max_tokens", "subagent 0: model", "subagent Explore 0: model", "compact 0: …".
+_CAPTURED_KEY = re.compile(r"^(?:turn|side|compact|subagent(?: (?P<agent>[\w.:-]+))?) \d+: ")
 _DATE = re.compile(r"-?\d{4}-\d{2}-\d{2}$|-?\d{8}$")
 
 
@@ -33,9 +34,11 @@ def spoken(change: Change, vocabulary: Vocabulary, models: ModelNames | None = N
 
 
 def _vendor_words(change: Change, vocabulary: Vocabulary, models: ModelNames | None) -> str:
-    key = _CAPTURED_KEY.sub("", change.key)
+    role = _CAPTURED_KEY.match(change.key)
+    key = change.key[role.end():] if role else change.key
     if change.kind == "request_param":
-        return "; ".join(_fields(key, change.before, change.after, vocabulary, models or ModelNames.of(vocabulary))) or f"{_words(key, vocabulary)} changed"
+        words = "; ".join(_fields(key, change.before, change.after, vocabulary, models or ModelNames.of(vocabulary))) or f"{_words(key, vocabulary)} changed"
+        return f"the {role['agent']} subagent's {words}" if role and role["agent"] else words
     if change.kind == "beta":
         return f"{_DATE.sub('', key).replace('-', ' ')} beta {_status(change)}"
     return ""
