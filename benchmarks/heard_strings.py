@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from auditor import audit
+from auditor import audit, targets
 from auditor.collector import CAPTURE, STATIC
 from auditor.diff import diff_refs
 from auditor.judge.severity import _UNHEARD, Heard
@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--baseline-db", type=Path)
     parser.add_argument("--baseline", default="print-default,print-opus,two-turn,interactive,plan-pro,plan-max")
-    parser.add_argument("--scenario", default=",".join(audit.DEFAULT_SCENARIOS))
+    parser.add_argument("--scenario", default=",".join(targets.get("claude-code").default_scenarios))
     parser.add_argument("-v", "--verbose", action="store_true")
     opts = parser.parse_args()
     new_store = Store.open(opts.db)
