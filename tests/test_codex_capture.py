@@ -113,7 +113,7 @@ def test_a_config_toml_setting_is_checked_as_honoured(tmp_path, scenarios):
 
 
 def test_capturing_twice_records_the_same_requests(tmp_path, scenarios):
-    chosen = [scenarios[n] for n in TARGET.default_scenarios]
+    chosen = [scenarios[n] for n in (*TARGET.default_scenarios, "exec-models")]
     first, second = (capture(program(tmp_path), TARGET, chosen, timeout=20) for _ in range(2))
     for name in first:
         assert first[name].status == OK, first[name].reason
