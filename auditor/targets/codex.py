@@ -44,7 +44,10 @@ CODEX = Target(
     scenarios="codex",
     default_scenarios=("exec-default", "exec-two-turn", "exec-workspace-write", "exec-config-effort"),
     vocabulary=Vocabulary(
+        audiences={"exec-workspace-write": "the workspace-write sandbox", "exec-config-effort": "model_reasoning_effort in config.toml"},
         fields={
+            "reasoning.effort": "reasoning effort", "text.verbosity": "verbosity", "tool_choice": "tool choice",
+            "parallel_tool_calls": "parallel tool calls", "model": "model",
             "default_reasoning_level": "default reasoning effort", "supported_reasoning_levels": "reasoning efforts",
             "default_verbosity": "verbosity", "truncation_policy": "truncation", "context_window": "context window",
             "max_context_window": "maximum context window", "tool_mode": "tool mode", "apply_patch_tool_type": "apply_patch tool",
