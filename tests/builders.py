@@ -131,14 +131,14 @@ FAKE_CODEX = Path(__file__).parent / "fixtures" / "capture" / "fake_codex.py"
 
 
 def codex_release(npm: FakeNpm, version: str, binary: bytes, platforms: tuple[str, ...] = ("linux-x64", "darwin-arm64"),
-                  program: bool = False) -> None:
+                  program: bool = False, binary_path: str = CODEX_BINARY) -> None:
     """A Codex release as npm has it: the launcher aliasing its platform builds, which are versions of the same package;
     with `program`, the fake Codex beside the binary (a sealed run sees the package, not the test folder)."""
     aliases = {f"{CODEX}-{p}": f"npm:{CODEX}@{version}-{p}" for p in platforms}
     npm.publish(CODEX, version, tgz({"package/bin/codex.js": b"// launcher", "package/package.json": b"{}"}), optional=aliases)
-    files = {CODEX_BINARY: binary, "package/package.json": b"{}"}
+    files = {binary_path: binary, "package/package.json": b"{}"}
     if program:
-        files[CODEX_BINARY.rsplit("/", 1)[0] + "/fake_codex.py"] = FAKE_CODEX.read_bytes()
+        files[binary_path.rsplit("/", 1)[0] + "/fake_codex.py"] = FAKE_CODEX.read_bytes()
     for platform in platforms:
         npm.publish(CODEX, f"{version}-{platform}", tgz(files), latest=False)
 

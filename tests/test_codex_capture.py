@@ -5,6 +5,7 @@ config.toml setting is checked as honoured, and a codex that hangs or crashes is
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -95,6 +96,13 @@ def test_two_turns_run_the_tool_call_and_send_its_output_back(tmp_path, scenario
     assert output == {"type": "custom_tool_call_output", "call_id": "call_auditor_0000", "output": f"ran {call['input']}"}
     facts = scenario_facts(result.to_dict(), "0.171.0")
     assert facts["history"]["turn 1: messages"] == ["user: text", "user: text", "assistant: tool_use", "user: tool_result"]
+
+
+def test_two_turns_call_exec_command_where_the_model_has_no_exec_tool(tmp_path, scenarios):
+    result = capture_scenario(program(tmp_path, "--no-code-mode"), TARGET, scenarios["exec-two-turn"], timeout=20)
+    assert result.status == OK, result.reason
+    call = result.requests[1]["body"]["input"][-2]
+    assert (call["type"], call["name"], json.loads(call["arguments"])) == ("function_call", "exec_command", {"cmd": "cat README.md"})
 
 
 def test_the_sandbox_mode_reaches_what_the_model_is_told(tmp_path, scenarios):
@@ -227,3 +235,13 @@ def test_a_matrix_scenario_captures_each_model_and_effort_as_one_snapshot(tmp_pa
 def test_a_matrix_scenario_of_a_release_without_a_catalogue_is_unsupported(tmp_path, scenarios):
     [result] = capture(program(tmp_path, models=[]), TARGET, [scenarios["exec-models"]], timeout=20).values()
     assert result.status == UNSUPPORTED and result.reason == "no models to run: this release has no readable model catalogue"
+
+
+def test_a_release_with_its_binary_in_the_older_folder_is_read_and_captured(npm, env, monkeypatch):
+    """Before about 0.150 the build kept its binary at vendor/<triple>/codex/codex (0.130.0), not bin/codex."""
+    offline(npm, monkeypatch)
+    codex_release(npm, "0.130.0", codex_program(MODELS), platforms=("linux-x64",), program=True,
+                  binary_path="package/vendor/x86_64-unknown-linux-musl/codex/codex")
+    result = CliRunner().invoke(cli, ["capture", "0.130.0", "--scenario", "exec-default"])
+    assert result.exit_code == 0, result.output
+    assert "0.130.0  exec-default           ok           model=gpt-a" in result.output

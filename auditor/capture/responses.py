@@ -87,8 +87,9 @@ def view(body: Any) -> Any:
 
 def reply_items(body: dict[str, Any], turn: Any, index: int) -> list[dict[str, Any]]:
     """The output items answering one request on turn `index` of the script (`turn` a server.Turn): a call
-    of the turn's tool when the request offers it (a function gets `tool_input` as JSON arguments, a custom
-    tool the text of its `input` key), else the turn's text."""
+    of the turn's tool (or of the first of its `also` offered) when the request offers it, else the turn's
+    text. A custom tool gets the text of `tool_input.input`, a function the other keys as JSON arguments,
+    so one turn can script both (Codex's code-mode `exec` and, for other models, `exec_command`)."""
     offered = {t.get("name", "").rpartition(".")[2]: t for t in tools(body)}
     name = next((n for n in (turn.tool, *turn.also) if n and n in offered), None)
     items: list[dict[str, Any]] = []
@@ -101,7 +102,7 @@ def reply_items(body: dict[str, Any], turn: Any, index: int) -> list[dict[str, A
                           "input": str(turn.tool_input.get("input", ""))})
         else:
             items.append({"type": "function_call", "id": f"fc_auditor_{index:04d}", "call_id": call_id, "name": name,
-                          "arguments": json.dumps(turn.tool_input)})
+                          "arguments": json.dumps({k: v for k, v in turn.tool_input.items() if k != "input"})})
         return items
     return [_message(turn.text or "Done.", index)]
 

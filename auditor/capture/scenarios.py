@@ -18,7 +18,8 @@ A file looks like:
     text = "Reading it."
 
 `{project}` and `{home}` in tool_input strings become the sandbox's folders. A Responses API tool that
-takes free text (a "custom" tool, Codex's `exec`) is called with the text of `tool_input.input`. A turn's `also` lists other
+takes free text (a "custom" tool, Codex's `exec`) is called with the text of `tool_input.input`, a
+function with the other keys. A turn's `also` lists other
 names of its tool in other releases (`tool = "Agent"`, `also = ["Task"]`): the first one offered is called.
 A turn's `each` lists headings of a listing the request holds ("Available agent types", followed by
 "- name: …" lines): the tool is called once per name listed, in one message, `{name}` in tool_input

@@ -21,7 +21,9 @@ CODEX = Target(
     platform_package="@openai/codex",
     platform_version="{version}-{platform}",
     native_since="0.99.0",
-    binary_names=(*(f"package/vendor/{t}/bin/codex" for t in _TRIPLES), *(f"package/vendor/{t}/bin/codex.exe" for t in _WINDOWS)),
+    # vendor/<triple>/bin/codex since about 0.150; vendor/<triple>/codex/codex before
+    binary_names=(*(f"package/vendor/{t}/{d}/codex" for d in ("bin", "codex") for t in _TRIPLES),
+                  *(f"package/vendor/{t}/{d}/codex.exe" for d in ("bin", "codex") for t in _WINDOWS)),
     base_url_env="OPENAI_BASE_URL",
     api_key_env="OPENAI_API_KEY",
     # Release notes are GitHub Releases (tags rust-vX.Y.Z); the repository's CHANGELOG.md only points there.
