@@ -125,7 +125,15 @@ def test_capturing_twice_records_the_same_requests(tmp_path, scenarios):
     first, second = (capture(program(tmp_path), TARGET, chosen, timeout=20) for _ in range(2))
     for name in first:
         assert first[name].status == OK, first[name].reason
-        assert scenario_facts(first[name].to_dict(), "1") == scenario_facts(second[name].to_dict(), "1")
+        assert scenario_facts(first[name].to_dict(), "0.171.0") == scenario_facts(second[name].to_dict(), "0.171.0")
+
+
+def test_the_tui_is_driven_through_a_terminal(tmp_path, scenarios):
+    result = capture_scenario(program(tmp_path), TARGET, scenarios["tui"], timeout=20)
+    assert result.status == OK, result.reason
+    [request] = result.requests
+    assert request["body"]["input"][-1]["content"] == [{"type": "input_text", "text": "Say hello."}]
+    assert result.args == ["--no-daemon"]
 
 
 def test_a_codex_that_crashes_is_one_line(tmp_path, scenarios):
@@ -221,13 +229,13 @@ def test_a_matrix_scenario_captures_each_model_and_effort_as_one_snapshot(tmp_pa
     results = capture(program(tmp_path), TARGET, [scenarios["exec-models"], scenarios["exec-efforts"]], timeout=20)
     models, efforts = results["exec-models"], results["exec-efforts"]
     assert models.status == OK and efforts.status == OK, (models.reason, efforts.reason)
-    facts = scenario_facts(models.to_dict(), "1")
+    facts = scenario_facts(models.to_dict(), "0.171.0")
     assert facts["capture"]["requests"] == ["gpt-a/turn 0 (gpt-a)", "gpt-b/turn 0 (gpt-b)"]
     assert facts["system_block"]["gpt-a/turn 0: block 0"] == PROMPT
     assert facts["system_block"]["gpt-b/turn 0: block 0"] == "You are the other model."
     assert "gpt-b/turn 0: functions.exec" in facts["tool_schema"] and not facts["history"].get("gpt-b/turn 0: history changes")
     assert summary(facts).startswith("ok           runs=2 requests=2 tools=8")
-    facts = scenario_facts(efforts.to_dict(), "1")
+    facts = scenario_facts(efforts.to_dict(), "0.171.0")
     assert {k: v for k, v in facts["request_param"].items() if k.endswith(": reasoning")} == {
         f"{m}/{e}/turn 0: reasoning": {"effort": e} for m in ("gpt-a", "gpt-b") for e in ("low", "high")}
 
