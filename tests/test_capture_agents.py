@@ -27,7 +27,7 @@ def certificates():
 
 @pytest.fixture(scope="module")
 def scenarios():
-    return {s.name: s for s in load_scenarios(names=["agents", "skills", "compact"])}
+    return {s.name: s for s in load_scenarios(names=["agents", "skills", "compact", "plan-mode"])}
 
 
 def facts_of(scenario, certificates, *flags: str) -> dict:
@@ -73,6 +73,12 @@ def test_each_built_in_agent_type_has_its_own_requests(scenarios, certificates):
     assert facts["message"]["subagent Explore 0: The auditor asks Explore: say in one sentence what README.md is about."]
 
 
+def test_subagents_whose_task_follows_a_message_of_deferred_tools_are_told_from_the_main_loop(scenarios, certificates):
+    facts = facts_of(scenarios["agents"], certificates, "--defer-tools")  # else each would fan out again, without end
+    assert [r.split(" (")[0] for r in facts["capture"]["requests"]] == [
+        "turn 0", "turn 1", "turn 2", "subagent Explore 0", "subagent general-purpose 0"]
+
+
 def test_each_skill_adds_its_prompt_as_a_fact(scenarios, certificates):
     facts = facts_of(scenarios["skills"], certificates, "--skills")
     assert facts["message"]["turn 1: # Tidy"] == "# Tidy\n\nMake the changed code tidy."
@@ -88,7 +94,12 @@ def test_the_compaction_request_is_its_own_role(scenarios, certificates):
     assert facts["message"]["turn 2: What did we do so far?"] == "What did we do so far?"  # what the conversation holds after it
 
 
-@pytest.mark.parametrize(("name", "flags"), [("agents", ()), ("skills", ("--skills",)), ("compact", ())])
+def test_plan_modes_instructions_are_heard(scenarios, certificates):
+    facts = facts_of(scenarios["plan-mode"], certificates)
+    assert "### Phase 1: Explore" in facts["message"]["turn 0: Plan mode is active. Do not edit files yet."]
+
+
+@pytest.mark.parametrize(("name", "flags"), [("agents", ()), ("skills", ("--skills",)), ("compact", ()), ("plan-mode", ())])
 def test_capturing_twice_gives_zero_changes(name, flags, scenarios, certificates):
     assert facts_of(scenarios[name], certificates, *flags) == facts_of(scenarios[name], certificates, *flags)
 

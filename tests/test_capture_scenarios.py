@@ -13,7 +13,7 @@ BUILTINS = {"interactive", "interactive-base-url", "print-base-url", "print-defa
 BUILTINS |= {f"plan-{p}{o}" for p in ("pro", "max", "team", "enterprise") for o in ("", "-opus")}
 BUILTINS |= {"settings-effort", "env-effort", "settings-model", "subagent-haiku"}
 BUILTINS |= {"resume-stale", "resume-stale-id", "long-session", "idle-session"}  # sessions over time
-BUILTINS |= {"agents", "skills", "compact"}  # every agent the model can be
+BUILTINS |= {"agents", "skills", "compact", "plan-mode"}  # every agent the model can be, and plan mode
 
 
 def test_builtins_load():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import struct
+import time
 
 from auditor.capture import FakeAPI, Turn
 
@@ -110,3 +112,20 @@ def test_head_gets_headers_only_so_the_connection_stays_usable():
         head, rest = received.split(b"\r\n\r\n", 1)
         assert head.startswith(b"HTTP/1.") and b" 404 " in head.split(b"\r\n")[0]
         assert rest.startswith(b"HTTP/1.") and b" 200 " in rest.split(b"\r\n")[0], rest[:80]
+
+
+def test_a_client_that_hangs_up_while_answered_leaves_no_traceback(capfd):
+    body = json.dumps({"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]}).encode()
+    with FakeAPI() as api:
+        for _ in range(3):
+            client = socket.create_connection(("127.0.0.1", api.port))
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = reset
+            client.sendall(b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            client.close()
+        deadline = time.monotonic() + 5
+        while len(api.messages()) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)  # the answers were written into the reset connections
+    assert len(api.messages()) == 3
+    assert "Traceback" not in capfd.readouterr().err

@@ -165,6 +165,16 @@ def test_one_captured_fact_seen_by_several_scenarios_is_one_finding():
     assert finding.evidence["missing"] == ["values set: high", "side effects not mentioned: turn 0: output_config (print-default)"]
 
 
+def test_one_tools_description_seen_by_the_main_loop_and_its_subagents_is_one_finding():
+    described = [Change("tool_schema", f"{role}: Bash", f"{role}: Bash", {"description": "Run a command."}, {"description": "Run a shell command."},
+                        "1.0.2", scenario="agents") for role in ("turn 0", "subagent Explore 0", "subagent Plan 0")]
+    system = [Change("system_block", f"{role}: block 2", f"{role}: block 2", "You are a helper.", "You are a careful helper.", "1.0.2", scenario="agents")
+              for role in ("turn 0", "subagent Explore 0")]
+    rules_ = rules.parse('[[rule]]\nid = "sent"\ncategory = "other"\nseverity = "medium"\nkinds = ["tool_schema", "system_block"]\n')
+    findings = judge([*described, *system], notes(), rules_, PUBLISHED)
+    assert sorted(len(f.changes) for f in findings if f.category != "changelog") == [1, 1, 3]  # each role's own system prompt is its own
+
+
 def test_partial_names_the_side_effect_a_merged_entry_leaves_out():
     a, b = change("flag", "tengu_alpha_mode", None, "false"), change("flag", "tengu_beta_mode", None, "false")
     finding = one(judge([a, b], notes(v1_0_2=["Added the tengu_alpha_mode flag"]), RULES, PUBLISHED))

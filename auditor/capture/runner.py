@@ -85,10 +85,7 @@ def agent_of(target: Target, scenario: Scenario) -> Callable[[RecordedRequest], 
     patterns = [(re.compile(re.escape(p.strip()).replace(re.escape("{name}"), r"(?P<name>[\w.:-]+)")), kind) for p, kind in tasks]
 
     def agent(request: RecordedRequest) -> str | None:
-        messages = request.body.get("messages") if isinstance(request.body, dict) else None
-        content = messages[0].get("content") if messages and isinstance(messages[0], dict) else None
-        texts = [content] if isinstance(content, str) else [b.get("text") for b in content or [] if isinstance(b, dict)]
-        for text in (t.strip() for t in texts if isinstance(t, str)):
+        for text in _opening(request.body):
             for pattern, kind in patterns:
                 match = pattern.fullmatch(text)
                 if match:
@@ -96,6 +93,19 @@ def agent_of(target: Target, scenario: Scenario) -> Callable[[RecordedRequest], 
         return "" if target.subagent_header and request.header(target.subagent_header) is not None else None
 
     return agent
+
+
+def _opening(body: Any) -> list[str]:
+    """The texts a conversation opens with, up to the model's first answer (a task may follow reminders,
+    or a message of deferred tools)."""
+    texts = []
+    for message in body.get("messages") or [] if isinstance(body, dict) else []:
+        if not isinstance(message, dict) or message.get("role") == "assistant":
+            break
+        content = message.get("content")
+        blocks = [content] if isinstance(content, str) else [b.get("text") for b in content or [] if isinstance(b, dict)]
+        texts += [b.strip() for b in blocks if isinstance(b, str)]
+    return texts
 
 
 def capture_scenario(

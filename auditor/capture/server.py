@@ -13,6 +13,7 @@ import json
 import re
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -100,6 +101,7 @@ def listed(body: dict[str, Any], headings: Iterable[str]) -> list[str]:
                 at = text.find(heading, at + len(heading))
     return names[:MAX_EACH]
 
+
 @dataclass
 class RecordedRequest:
     """One HTTP request as the CLI sent it; `reply` says what the fake answered (for waiting on turns)."""
@@ -159,10 +161,14 @@ def _is_detour(message: dict[str, Any]) -> bool:
     return bool(calls) and all(str(b.get("id", "")).startswith(SEARCH_ID) for b in calls)
 
 
-def _search_detour(turn: Turn, offered: set[Any], index: int) -> dict[str, Any] | None:
+def _search_detour(turn: Turn, offered: set[Any], index: int, messages: list[Any]) -> dict[str, Any] | None:
     """Releases that defer every tool behind ToolSearch (2.1.69–2.1.83) offer only it: a scripted call to a tool
-    not offered yet is preceded by loading it, as the model would (`select:<name>`)."""
+    not offered yet is preceded by loading it, as the model would (`select:<name>`) — once: a tool still not
+    offered after it was searched for is not there to call."""
     if not turn.tool or {turn.tool, *turn.also} & offered or TOOL_SEARCH not in offered:
+        return None
+    answered = next((m for m in reversed(messages) if isinstance(m, dict) and m.get("role") == "assistant"), None)
+    if answered is not None and _is_detour(answered):
         return None
     return {"type": "tool_use", "id": f"{SEARCH_ID}{index:04d}", "name": TOOL_SEARCH, "input": {"query": f"select:{turn.tool}"}}
 
@@ -202,7 +208,7 @@ def reply_blocks(body: Any, turns: list[Turn], answered: set[str] | None = None)
     if _replayed(body, index, answered or set()):
         turn = Turn()
     offered = {t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)}
-    detour = _search_detour(turn, offered, index)
+    detour = _search_detour(turn, offered, index, body.get("messages") or [])
     if detour is not None:
         return [detour]
     blocks: list[dict[str, Any]] = []
@@ -434,6 +440,12 @@ class _Server(ThreadingHTTPServer):
         self.last_activity = time.monotonic()
         self.undelivered = 0  # connections open that have not sent their first request yet
         self.last_opened = 0.0
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up while being answered (it gave up on a request, or exited) is its own
+        business, not the fake's error: no traceback on the user's terminal. Anything else is a bug: shown."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
     def opened(self) -> None:
         with self.lock:

@@ -148,7 +148,8 @@ def _matching(matcher: Matcher, seen: Observed) -> list[Rule]:
 
 
 def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int] = frozenset()) -> list[list[int]]:
-    """Changes that are one behavior: the same captured fact changing in several scenarios; a section
+    """Changes that are one behavior: the same captured fact changing in several scenarios (a tool's
+    description in several roles); a section
     and its condition changed in one release; a request function rewritten beyond recognition (gone
     and a same-labelled one new in one release); all changes of a `merge = true` rule in one release,
     except switches users were `told` of (their entry is about that one switch)."""
@@ -170,8 +171,10 @@ def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int
     gone: dict[tuple, list[int]] = {}
     for i, s in enumerate(seen):
         c = s.change
-        if c.scenario is not None:  # one captured fact seen by several scenarios is one behavior
-            union(by_key, ("captured", c.kind, c.key, c.introduced_in), i)
+        if c.scenario is not None:  # one captured fact seen by several scenarios is one behavior, and one
+            # tool's description whoever was offered it (the main loop, each subagent)
+            key = _CAPTURED_KEY.sub("", c.key) if c.kind == "tool_schema" else c.key
+            union(by_key, ("captured", c.kind, key, c.introduced_in), i)
         if matched[i] and matched[i][0].merge and i not in told:
             union(by_key, ("merge", matched[i][0].id, c.introduced_in, c.removed_in, c.status), i)
         elif c.kind in ("prompt_section", "section_condition"):

@@ -34,7 +34,8 @@ CLAUDE_CODE = Target(
     subagent_header="x-claude-code-agent-id",
     first_run_file=".claude.json",
     # API-key runs, and the two plans most users who were hurt are on (default model only; --plan adds opus).
-    default_scenarios=("print-default", "print-opus", "two-turn", "interactive", "plan-pro", "plan-max", "agents", "skills", "compact"),
+    default_scenarios=("print-default", "print-opus", "two-turn", "interactive", "plan-pro", "plan-max", "agents", "skills", "compact",
+                       "plan-mode"),
     parent_files=("CLAUDE.md", "CLAUDE.local.md", ".mcp.json", ".claude/agents", ".claude/skills", ".claude/commands", ".claude/rules"),
     vocabulary=Vocabulary(
         audiences={
