@@ -18,11 +18,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, audit, pin, scratch, sessions, targets, versions
+from . import __version__, audit, personal, pin, scratch, sessions, targets, versions
 from . import action as action_
 from . import merge as merging
 from .capture import load_scenarios
 from .capture.facts import summary as capture_summary
+from .capture.profile import load as load_profile
+from .capture.profile import mcp_tools as load_mcp_tools
 from .capture.user import PLANS
 from .collector import STATIC, Collector, Step, default_jobs
 from .errors import AuditorError
@@ -258,13 +260,20 @@ def _scenarios(ctx, names, directory, no_capture, plan=None):
 @click.option("--fail-on", type=click.Choice(["undocumented", "partial"]), help="Exit 1 when a finding has this verdict (partial: or worse).")
 @click.option("--source", type=click.Choice(["release", "proxy"]), default="release", show_default=True,
               help="release: collect and capture the releases; proxy: compare what `audit proxy` recorded of real sessions.")
+@click.option("--profile", "profile_dir", type=click.Path(path_type=Path),
+              help="Your ~/.claude: also capture both ends with its settings, agents, skills, commands and CLAUDE.md (never "
+                   "credentials); the report leads with what changed for that setup.")
+@click.option("--project", "project_dir", type=click.Path(path_type=Path),
+              help="A repository whose CLAUDE.md, .claude/ and .mcp.json join --profile's setup (or make one alone).")
+@click.option("--mcp-tools", "mcp_tools_file", type=click.Path(path_type=Path),
+              help='What your MCP servers advertise, for their stubs: JSON {"<server>": {"tools": [...]}} (README).')
 @_scenario_options
 @_judging_options
 @_work_options
 @_shared_options
 @click.pass_context
-def diff(ctx, version_a, version_b, fmt, fail_on, source, scenario_names, scenarios_dir, no_capture, plan, changelog_source_, rules_dir,
-         policy_file):
+def diff(ctx, version_a, version_b, fmt, fail_on, source, profile_dir, project_dir, mcp_tools_file, scenario_names, scenarios_dir, no_capture,
+         plan, changelog_source_, rules_dir, policy_file):
     """Diff two releases and every release published between them; judge each change against the
     changelog; recommend a version to pin."""
     if versions.is_version(version_a) and versions.is_version(version_b) and versions.parse(version_a) > versions.parse(version_b):
@@ -272,13 +281,24 @@ def diff(ctx, version_a, version_b, fmt, fail_on, source, scenario_names, scenar
         # by its changelog), so a swapped one says "removed" where the user, reading A → B, expects "added".
         raise click.UsageError(f"{version_a} is newer than {version_b}: a diff reads forward in time, older release first "
                                f"(audit diff {version_b} {version_a})")
+    personal_ = profile_dir or project_dir or mcp_tools_file
+    if personal_ and (no_capture or source == "proxy"):
+        raise click.UsageError("--profile, --project and --mcp-tools capture your setup: not with --no-capture or --source proxy")
+    if mcp_tools_file and not (profile_dir or project_dir):
+        raise click.UsageError("--mcp-tools gives the tools of the MCP servers of a --profile or --project")
     if source == "proxy":
         _render(sessions.diff_recorded(Store.open(ctx.obj["db"]), ctx.obj["target"], version_a, version_b), fmt)
         return
     scenarios = _scenarios(ctx, scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
+        setup = None
+        if personal_:
+            tools = load_mcp_tools(mcp_tools_file) if mcp_tools_file else None
+            setup = load_profile(profile_dir, project_dir, tools, personal.recorded_tools(collector.store, collector.target.name))
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
         report = audit.run(collector, version_a, version_b, scenarios, judging, progress, plan=plan)
+        if setup is not None:
+            report = personal.audit(collector, report, setup, personal.scenarios(setup, scenarios_dir, plan), progress)
     _render(report, fmt)
     failing = {"undocumented": {"undocumented"}, "partial": {"undocumented", "partial"}}.get(fail_on, set())
     if any(f.verdict in failing for f in report.findings):

@@ -144,6 +144,7 @@ COLUMNS = {
     "changelogs": frozenset({"source", "text", "history", "fetched_at", "parsed", "parser"}),
     "judgements": frozenset({"key", "findings", "judged_at"}),
     "state": frozenset({"key", "value", "updated_at"}),
+    "profile_captures": frozenset({"target", "version", "platform", "scenario", "setup", "extractor", "facts", "captured_at"}),
 }
 """The columns of every table the migrations make (a test holds the two together). Written out, not
 read from a store migrated in memory: that costs every start 10-80 ms."""
@@ -465,6 +466,28 @@ class Store:
         with self.db.conn:
             self.db.conn.execute("INSERT OR REPLACE INTO state (key, value, updated_at) VALUES (?, ?, ?)", [key, json.dumps(value), now])
 
+    def profile_capture(self, target: str, version: str, platform: str, scenario: str, setup: str, extractor: str) -> dict | None:
+        """The facts a capture of the user's setup `setup` (a digest) stored, if made by this capture format."""
+        row = self.db.execute(
+            "SELECT facts FROM profile_captures WHERE target = ? AND version = ? AND platform = ? AND scenario = ? AND setup = ? AND extractor = ?",
+            [target, version, platform, scenario, setup, extractor],
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def save_profile_capture(self, target: str, version: str, platform: str, scenario: str, setup: str, extractor: str, facts: dict) -> None:
+        """Keep one capture of the user's setup, dropping every capture of another setup: nothing of a profile
+        stays beyond what the report on it needs (secure_delete: nor in the file's free pages)."""
+        self.db.execute("PRAGMA secure_delete = ON")
+        with self.db.conn:
+            self.db.execute("DELETE FROM profile_captures WHERE setup != ? OR (target = ? AND version = ? AND platform = ? AND scenario = ?)",
+                            [setup, target, version, platform, scenario])
+            self.db.execute(
+                "INSERT INTO profile_captures (target, version, platform, scenario, setup, extractor, facts, captured_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [target, version, platform, scenario, setup, extractor, json.dumps(facts, ensure_ascii=False), _now()],
+            )
+        self.db.execute("PRAGMA secure_delete = OFF")
+
     def all_snapshots(self) -> list[SnapshotRow]:
         return [SnapshotRow(*r) for r in self.db.execute(f"SELECT {_COLUMNS} FROM snapshots ORDER BY target, version, platform, source")]
 
@@ -486,6 +509,16 @@ class Store:
 def create_state(db: sqlite_utils.Database) -> None:
     """Small named values kept between runs (see Store.state)."""
     db.table("state").create({"key": str, "value": str, "updated_at": str}, pk="key")
+
+
+@migrations()
+def create_profile_captures(db: sqlite_utils.Database) -> None:
+    """Captures of a user's own setup (`audit diff --profile`): apart from snapshots, facts and texts, which
+    merge, import and the published stores copy; only the setup used last is kept (Store.save_profile_capture)."""
+    db.table("profile_captures").create(
+        {"target": str, "version": str, "platform": str, "scenario": str, "setup": str, "extractor": str, "facts": str, "captured_at": str},
+        pk=("target", "version", "platform", "scenario"),
+    )
 
 
 def _now() -> str:

@@ -4,6 +4,12 @@ The capture is sealed (seal.py: own network and mount namespaces) where the mach
 capture unsealed is timed beside it, so what the seal costs shows on its own.
 
     .venv/bin/python benchmarks/bench_capture.py [--version 2.1.117] [--scenario print-default] [--rounds 7]
+        [--profile ~/.claude] [--project DIR] [--mcp-tools FILE]
+
+With --profile/--project the scenario's profile twin (print-default → profile-print, two-turn →
+profile-two-turn, subagent-haiku → profile-agent: auditor/personal.py) is captured in the same rounds, and
+its time is set beside the bare scenario's capture: what putting the user's setup back costs.
+
     .venv/bin/python benchmarks/bench_capture.py --target codex --version 0.171.0 --scenario exec-default
     .venv/bin/python benchmarks/bench_capture.py --target codex --version 0.171.0 --release
 
@@ -33,11 +39,12 @@ import json
 import statistics
 import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from auditor import targets
+from auditor import personal, targets
 from auditor.capture import (
     Certificates,
     FakeAPI,
@@ -52,6 +59,7 @@ from auditor.capture import (
     session,
 )
 from auditor.capture.facts import scenario_facts
+from auditor.capture.profile import load, mcp_tools
 from auditor.capture.runner import DEFAULT_API_HOST, agent_of, embedded_models, pinned_catalog
 from auditor.collector import Collector
 from auditor.npm import Cache, Registry, default_cache_dir
@@ -172,9 +180,17 @@ def main() -> None:
     parser.add_argument("--scenario", help="default: the target's first default scenario (print-default, exec-default)")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--release", action="store_true", help="every default scenario of the target, as a collect runs them")
+    parser.add_argument("--profile", type=Path)
+    parser.add_argument("--project", type=Path)
+    parser.add_argument("--mcp-tools", type=Path)
     opts = parser.parse_args()
     target = targets.get(opts.target)
     (scenario,) = load_scenarios(names=[opts.scenario or target.default_scenarios[0]], target=target)
+    twin = None
+    if opts.profile or opts.project:
+        setup = load(opts.profile, opts.project, mcp_tools(opts.mcp_tools) if opts.mcp_tools else None)
+        twin = next(s for s in personal.scenarios(setup) if personal.BASES[s.name] == scenario.name)
+    profiled: list[float] = []
     hand: list[float] = []
     captured: list[float] = []
     clocked: list[float] = []  # sessions with `later` prompts: by hand, with the clock preloaded and moved
@@ -198,7 +214,9 @@ def main() -> None:
                 captured.append(timed_capture(target, argv, scenario, certs, opts.version, sealed=seal.isolation() == seal.SEALED,
                                               answers=answers, facts=facts))
                 unsealed.append(timed_capture(target, argv, scenario, certs, opts.version, sealed=False, answers=answers))
-    for name, times in (("by hand", hand), ("clocked", clocked), ("capture", captured), ("unsealed", unsealed)):
+                if twin is not None:
+                    profiled.append(timed_capture(target, argv, twin, certs, opts.version, sealed=seal.isolation() == seal.SEALED, answers=answers))
+    for name, times in (("by hand", hand), ("clocked", clocked), ("capture", captured), ("unsealed", unsealed), ("profiled", profiled)):
         if times:
             print(f"{name:8} best {min(times):.3f} s  median {statistics.median(times):.3f} s")
     if clocked:
@@ -210,6 +228,10 @@ def main() -> None:
     print(f"facts that differ between the {len(facts)} sealed captures: {len(apart)}{': ' + ', '.join(apart[:5]) if apart else ''}")
     print(f"sealed / unsealed capture: best {min(captured) / min(unsealed):.2f}x, median "
           f"{statistics.median(captured) / statistics.median(unsealed):.2f}x (what the seal costs)")
+
+    if twin is not None:
+        print(f"{twin.name} / {opts.scenario} capture: best {min(profiled) / min(captured):.2f}x, median "
+              f"{statistics.median(profiled) / statistics.median(captured):.2f}x (what the user's setup costs)")
 
 
 if __name__ == "__main__":

@@ -82,3 +82,9 @@ def test_headers_are_sorted_redacted_and_betas_split():
         "x-claude-code-session-id": "<uuid>",
     }
     assert out["query"] == {"beta": ["true"]} and out["body"] == {"model": "m"}
+
+
+def test_a_plan_files_random_name_becomes_a_placeholder():
+    text = "No plan file exists yet. You should create your plan at /tmp/h/.claude/plans/plan-how-to-add-curried-newell.md using the Write tool."
+    assert normalize_text(text, VOLATILES).endswith("/.claude/plans/<plan>.md using the Write tool.")
+    assert normalize_text("see plans/README.md", VOLATILES) == "see plans/README.md"  # not a generated name

@@ -168,11 +168,13 @@ def test_one_captured_fact_seen_by_several_scenarios_is_one_finding():
 def test_one_tools_description_seen_by_the_main_loop_and_its_subagents_is_one_finding():
     described = [Change("tool_schema", f"{role}: Bash", f"{role}: Bash", {"description": "Run a command."}, {"description": "Run a shell command."},
                         "1.0.2", scenario="agents") for role in ("turn 0", "subagent Explore 0", "subagent Plan 0")]
-    system = [Change("system_block", f"{role}: block 2", f"{role}: block 2", "You are a helper.", "You are a careful helper.", "1.0.2", scenario="agents")
-              for role in ("turn 0", "subagent Explore 0")]
+    system = [Change("system_block", f"{role}: block 2", f"{role}: block 2", "You are a helper.", after, "1.0.2", scenario="agents")
+              for role, after in (("turn 0", "You are a careful helper."), ("compact 0", "You are a careful helper."), ("subagent Explore 0", "You search."))]
     rules_ = rules.parse('[[rule]]\nid = "sent"\ncategory = "other"\nseverity = "medium"\nkinds = ["tool_schema", "system_block"]\n')
     findings = judge([*described, *system], notes(), rules_, PUBLISHED)
-    assert sorted(len(f.changes) for f in findings if f.category != "changelog") == [1, 1, 3]  # each role's own system prompt is its own
+    # the main prompt the compaction request resends is one change with it; a subagent's own prompt is its own
+    assert sorted(len(f.changes) for f in findings if f.category != "changelog") == [1, 2, 3]
+    assert {f.changes[0].key for f in findings if len(f.changes) > 1} == {"turn 0: Bash", "turn 0: block 2"}  # named by the main loop's
 
 
 def test_partial_names_the_side_effect_a_merged_entry_leaves_out():

@@ -253,8 +253,8 @@ def test_a_store_made_by_a_newer_auditor_is_refused_by_every_command_and_left_un
     newer(tmp_path / "new.db", how)
     data = (tmp_path / "new.db").read_bytes()
     (tmp_path / "new.db.sha256").write_text(hashlib.sha256(data).hexdigest())
-    expected = ("(schema 6; this one knows 5): upgrade auditor" if how == "migration"
-                else "(schema 5 with column snapshots.signed_by, unknown to this one): upgrade auditor")
+    expected = ("(schema 7; this one knows 6): upgrade auditor" if how == "migration"
+                else "(schema 6 with column snapshots.signed_by, unknown to this one): upgrade auditor")
     runner, new = CliRunner(), str(tmp_path / "new.db")
     for args in (["sessions", "--db", new], ["merge", new, "--db", str(tmp_path / "mine.db")],
                  ["import", new, "--db", str(tmp_path / "mine.db")]):

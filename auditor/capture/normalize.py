@@ -38,6 +38,8 @@ _SHAPES: list[tuple[re.Pattern[str], Callable[[str], str]]] = [
     (re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"), lambda _: "<uuid>"),
     (re.compile(r"1[6-9]\d{11}"), lambda _: "<unix-ms>"),  # a time in milliseconds since 1970 (2020–2033): "turn_started_at_unix_ms"
     (re.compile(r"[0-9a-f]{64}"), lambda _: "<hex64>"),
+    # A plan file is named after the task and random words: ".claude/plans/plan-how-to-add-curried-newell.md".
+    (re.compile(r"plans/[a-z0-9]+(?:-[a-z0-9]+)+\.md"), lambda _: "plans/<plan>.md"),
     # The billing header carries a build/prompt fingerprint after the version and, in native builds, a
     # per-request attestation hash: "cc_version=2.1.117.765; cc_entrypoint=sdk-cli; cch=a7c08;".
     (re.compile(r"cc_version=\d+\.\d+\.\d+\.[0-9a-zA-Z]+"), lambda m: m.rsplit(".", 1)[0] + ".<hash>"),

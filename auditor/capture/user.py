@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import CaptureError
+from . import mcp_stub
 from .server import offers_tools
 
 FAKE_OAUTH_TOKEN = "sk-ant-oat01-auditor-fake-oauth-token-" + "0" * 56 + "AA"
@@ -94,19 +95,24 @@ class UserSetup:
     env: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
-    honours: Honours | None = None
+    honours: tuple[Honours, ...] = ()
+    home_files: dict[str, str] = field(default_factory=dict)  # more files in HOME (a profile's ~/.claude/agents/…)
+    mcp: dict[str, dict[str, Any]] = field(default_factory=dict)  # MCP server name → what its stub answers (mcp_stub.py)
 
     def seed(self, home: Path, project: Path) -> None:
-        """Write the credentials and the extra project files into a sandbox (the settings file is the
+        """Write the credentials, their files and MCP server stubs into a sandbox (the settings file is the
         target's: the sandbox writes it)."""
         if self.plan:
             config = home / ".claude"
             config.mkdir(exist_ok=True)
             (config / ".credentials.json").write_text(json.dumps({"claudeAiOauth": self.oauth()}, indent=2))
-        for name, text in self.files.items():
-            path = project / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+        for folder, files in ((project, self.files), (home, self.home_files)):
+            for name, text in files.items():
+                path = folder / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+        if self.mcp:
+            mcp_stub.install(home, self.mcp)
 
     def oauth(self) -> dict[str, Any]:
         assert self.plan is not None
@@ -134,16 +140,17 @@ class UserSetup:
     def honoured(self, requests: list[dict[str, Any]]) -> dict[str, str]:
         """`{setting: "yes (field: value)" | "no (field: value sent)" | "not sent"}` over the captured requests
         the setting applies to (rows of ScenarioResult.requests); empty when the scenario sets nothing to check."""
-        h = self.honours
-        if h is None:
-            return {}
-        wanted = [r for r in requests if (r.get("caller") == "subagent") == (h.requests == "subagent") and offers_tools(r["body"])]
-        if not wanted:
-            return {h.setting: f"not sent (no {h.requests} request)"}
-        sent = [h.sent(r["body"]) for r in wanted]
-        bad = [s for s in sent if not h.holds(s)]
-        shown = json.dumps(bad[0] if bad else sent[0], sort_keys=True)
-        return {h.setting: f"{'no' if bad else 'yes'} ({h.field}: {shown})"}
+        out = {}
+        for h in self.honours:
+            wanted = [r for r in requests if (r.get("caller") == "subagent") == (h.requests == "subagent") and offers_tools(r["body"])]
+            if not wanted:
+                out[h.setting] = f"not sent (no {h.requests} request)"
+                continue
+            sent = [h.sent(r["body"]) for r in wanted]
+            bad = [s for s in sent if not h.holds(s)]
+            shown = json.dumps(bad[0] if bad else sent[0], sort_keys=True)
+            out[h.setting] = f"{'no' if bad else 'yes'} ({h.field}: {shown})"
+        return out
 
 
 API_KEY_USER = UserSetup()  # what a scenario without these keys runs as
@@ -181,9 +188,9 @@ def parse(path: Path, raw: dict[str, Any]) -> UserSetup:
     return UserSetup(plan=plan, env=dict(env), settings=dict(settings), files=dict(files), honours=_honours(raw.get("honours"), fail))
 
 
-def _honours(raw: Any, fail: Any) -> Honours | None:
+def _honours(raw: Any, fail: Any) -> tuple[Honours, ...]:
     if raw is None:
-        return None
+        return ()
     if not isinstance(raw, dict):
         raise fail("honours must be a table")
     unknown = sorted(set(raw) - _HONOURS_KEYS)
@@ -195,4 +202,4 @@ def _honours(raw: Any, fail: Any) -> Honours | None:
     requests = raw.get("requests", "main")
     if requests not in REQUESTS:
         raise fail(f"honours.requests must be one of {', '.join(REQUESTS)} (got {requests!r})")
-    return Honours(raw["setting"], raw["field"], raw["value"], requests)
+    return (Honours(raw["setting"], raw["field"], raw["value"], requests),)

@@ -148,8 +148,8 @@ def _matching(matcher: Matcher, seen: Observed) -> list[Rule]:
 
 
 def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int] = frozenset()) -> list[list[int]]:
-    """Changes that are one behavior: the same captured fact changing in several scenarios (a tool's
-    description in several roles); a section
+    """Changes that are one behavior: the same captured fact changing in several scenarios, or alike in
+    several roles (a tool's description); a section
     and its condition changed in one release; a request function rewritten beyond recognition (gone
     and a same-labelled one new in one release); all changes of a `merge = true` rule in one release,
     except switches users were `told` of (their entry is about that one switch)."""
@@ -171,10 +171,13 @@ def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int
     gone: dict[tuple, list[int]] = {}
     for i, s in enumerate(seen):
         c = s.change
-        if c.scenario is not None:  # one captured fact seen by several scenarios is one behavior, and one
-            # tool's description whoever was offered it (the main loop, each subagent)
-            key = _CAPTURED_KEY.sub("", c.key) if c.kind == "tool_schema" else c.key
-            union(by_key, ("captured", c.kind, key, c.introduced_in), i)
+        if c.scenario is not None:  # one captured fact seen by several scenarios is one behavior; so is one
+            # tool's description whoever was offered it (the main loop, each subagent), and one text sent alike
+            # in several roles (the compaction request resends the main system prompt)
+            union(by_key, ("captured", c.kind, c.key, c.introduced_in), i)
+            fact = _CAPTURED_KEY.sub("", c.key)
+            union(by_key, ("role", c.kind, fact, c.introduced_in) if c.kind == "tool_schema"
+                  else ("alike", c.kind, fact, c.introduced_in, repr((c.before, c.after))), i)
         if matched[i] and matched[i][0].merge and i not in told:
             union(by_key, ("merge", matched[i][0].id, c.introduced_in, c.removed_in, c.status), i)
         elif c.kind in ("prompt_section", "section_condition"):
@@ -223,7 +226,8 @@ def _finding(
     told: Container[int] = (), unjudged: Container[str] = frozenset(), trace: list[Pair] | None = None, tools: frozenset[str] = frozenset(),
     switched: Mapping[tuple[str, str], frozenset[str]] | None = None,
 ) -> Finding:
-    members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), seen[i].change.key))
+    # The main loop's fact first (it names the finding), then the other roles' alike (compaction, subagents).
+    members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), not seen[i].change.key.startswith("turn "), seen[i].change.key))
     rules = [rule for i in members for rule in matched[i]]
     primary = min(rules, key=_precedence, default=None)
     changes = [seen[i].change for i in members]

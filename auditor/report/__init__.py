@@ -38,6 +38,7 @@ class DiffReport:
     changelog_origin: str | None = None
     recommendation: Any = None  # pin.Recommendation
     notes: list[str] = field(default_factory=list)
+    setup: Any = None  # personal.Setup: what changed for the user's own setup (audit diff --profile), shown first
 
     def by_kind(self) -> dict[str, list[Change]]:
         out: dict[str, list[Change]] = {}

@@ -144,6 +144,7 @@ def write(report: DiffReport, out: TextIO) -> None:
         "scenarios": report.scenarios,
         "changelog": report.changelog_origin,
         "notes": report.notes,
+        "setup": report.setup.to_json() if report.setup else None,
         "summary": report.counts(),
         "recommendation": report.recommendation.to_json() if report.recommendation else None,
     }

@@ -82,6 +82,9 @@ def render(report: DiffReport, max_per_release: int = 60) -> str:
         headline += "; findings: " + ", ".join(f"{n} {v}" for v, n in verdicts.items() if n)
     lines += [headline + ".", ""]
     lines += [f"> **Note:** {escape(note)}" for note in report.notes]
+    if report.setup:
+        head, *rest = report.setup.lines()
+        lines += ["", f"**{escape(head)}**", "", *fenced(rest), ""]
     if summary := changelog_summary(report, target):
         link = f" · [CHANGELOG.md]({summary.url})" if summary.url else ""
         lines += [f"**Changelog** {report.versions[1]}…{report.to_version}: {summary.headline()}{link}", ""]

@@ -50,6 +50,11 @@ def render(report: DiffReport, console: Console, max_per_kind: int = 40) -> None
     )
     for note in report.notes:
         console.print(Text("note: " + note, style="yellow"))
+    if report.setup:
+        lines = report.setup.lines()
+        console.print(Text(lines[0], style="bold"))
+        console.print(Text("\n".join(wrap_lines(lines[1:], console.width))), soft_wrap=True)
+        console.print()
     if not report.changes:
         console.print("No changes.")
         return
