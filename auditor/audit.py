@@ -124,7 +124,7 @@ def repin(report: DiffReport, collector: Collector, changelog: Changelog, policy
     facts = {row.version: collector.store.facts(row.id, kinds=pin.HOLD_KINDS) for row in collector.ensure(report.versions)}  # all stored
     report.recommendation = pin.recommend(
         report.findings, published, report.from_version, policy, now or datetime.now(UTC),
-        audited=report.versions, facts=facts, target=collector.target, unjudged=unjudged,
+        audited=report.versions, facts=facts, target=collector.target, unjudged=unjudged, channel=collector.channel,
     )
     return report
 

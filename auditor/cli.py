@@ -105,6 +105,8 @@ _SHARED = (
     (("--db",), dict(type=click.Path(dir_okay=False, path_type=Path), envvar="AUDITOR_DB",
                      help="Snapshot store (SQLite; default: snapshots/auditor.db in a checkout, else the user data dir).")),
     (("--target",), dict(default=targets.DEFAULT, show_default=True, envvar="AUDITOR_TARGET", help="Which CLI to audit.")),
+    (("--channel",), dict(type=click.Choice(versions.CHANNELS), default="stable", show_default=True, envvar="AUDITOR_CHANNEL",
+                          help="Which releases a range, the latest and the pin walk (told by the version: 0.57.0-preview.0 is preview).")),
     (("--platform",), dict(default="linux-x64", show_default=True, envvar="AUDITOR_PLATFORM",
                            help="Native package to read (2.1.113 on).")),
     (("--registry",), dict(default=DEFAULT_REGISTRY, show_default=True, envvar="AUDITOR_REGISTRY", help="npm registry URL (a mirror).")),
@@ -122,7 +124,7 @@ _SHARED = (
 
 
 def _shared_options(command):
-    """--db, --target, --platform, --registry, --cache-dir, --cache-max and the size limits on the group and on every
+    """--db, --target, --channel, --platform, --registry, --cache-dir, --cache-max and the size limits on the group and on every
     command, so they work wherever people type them (sqlite-utils does the same); values land in ctx.obj."""
     for decls, kwargs in reversed(_SHARED):
         command = click.option(*decls, expose_value=False, callback=_remember, show_envvar=True, **kwargs)(command)
@@ -154,7 +156,7 @@ def _collector(ctx: click.Context):
     with _http() as client:
         registry = Registry(client, _cache(ctx), url=o["registry"], limits=limits)
         try:
-            yield Collector(store, registry, targets.get(o["target"]), o["platform"], o.get("jobs") or default_jobs())
+            yield Collector(store, registry, targets.get(o["target"]), o["platform"], o.get("jobs") or default_jobs(), o["channel"])
         finally:
             for line in registry.malformed:
                 click.echo(f"warning: {line}", err=True)
@@ -241,16 +243,16 @@ def _scenario_options(command):
                            help="Your subscription plan: also capture its scenarios (default model and opus); the report leads with them.")(command)
     command = click.option("--no-capture", is_flag=True, help="Static extraction only; don't run the CLI.")(command)
     command = click.option("--scenarios-dir", type=click.Path(file_okay=False, path_type=Path), help="Your own scenario files (override built-ins by name).")(command)
-    return click.option("--scenario", "scenario_names", multiple=True, help="Capture scenario (default: the target's default scenarios, listed in the README).")(command)
+    return click.option("--scenario", "scenario_names", multiple=True, help="Capture scenario (default: the target's defaults, see README).")(command)
 
 
-def _scenarios(ctx, names, directory, no_capture, plan=None):
-    """The scenarios named, else the target's defaults (and a plan's own), from the target's built-ins and `directory`."""
+def _scenarios(target_name, names, directory, no_capture, plan=None):
+    """The scenarios a command captures: those named, else the target's defaults, plus the plan's."""
     if no_capture:
         return []
-    target = targets.get(ctx.obj["target"])
+    target = targets.get(target_name)
     wanted = list(names) or list(target.default_scenarios)
-    return load_scenarios(directory, wanted + [n for n in audit.plan_scenarios(plan) if plan and n not in wanted], target)
+    return load_scenarios(directory, wanted + [n for n in audit.plan_scenarios(plan) if plan and n not in wanted], target.scenarios)
 
 
 @cli.command()
@@ -289,7 +291,7 @@ def diff(ctx, version_a, version_b, fmt, fail_on, source, profile_dir, project_d
     if source == "proxy":
         _render(sessions.diff_recorded(Store.open(ctx.obj["db"]), ctx.obj["target"], version_a, version_b), fmt)
         return
-    scenarios = _scenarios(ctx, scenario_names, scenarios_dir, no_capture, plan)
+    scenarios = _scenarios(ctx.obj["target"], scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
         setup = None
         if personal_:
@@ -322,7 +324,7 @@ def around(ctx, day, days, metric_file, scenario_names, scenarios_dir, no_captur
 
     moment = dating.parse_day(day)
     metric = dating.read_metric(metric_file) if metric_file else None
-    scenarios = _scenarios(ctx, scenario_names, scenarios_dir, no_capture, plan)
+    scenarios = _scenarios(ctx.obj["target"], scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
         result = audit.around(collector, judging, moment, days, scenarios, progress, metric, plan=plan)
@@ -346,7 +348,7 @@ def around(ctx, day, days, metric_file, scenario_names, scenarios_dir, no_captur
 @click.pass_context
 def pin_(ctx, baseline, newest, fmt, accepted, candidates, scenario_names, scenarios_dir, no_capture, plan, changelog_source_, rules_dir, policy_file):
     """The newest release you can trust from your baseline, why not newer, and how to hold it."""
-    scenarios = _scenarios(ctx, scenario_names, scenarios_dir, no_capture, plan)
+    scenarios = _scenarios(ctx.obj["target"], scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
         changelog, rules, policy = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
         ids = [i.strip() for value in accepted for i in value.split(",") if i.strip()]
@@ -396,7 +398,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 @click.pass_context
 def collect(ctx, version_list, since, latest, shard, scenario_names, scenarios_dir, no_capture, plan):
     """Snapshot releases into the store (skips what is already there)."""
-    scenarios = _scenarios(ctx, scenario_names, scenarios_dir, no_capture, plan)
+    scenarios = _scenarios(ctx.obj["target"], scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress:
         wanted = list(version_list)
         if since:
@@ -423,7 +425,7 @@ def collect(ctx, version_list, since, latest, shard, scenario_names, scenarios_d
 @click.pass_context
 def capture_(ctx, version_list, scenario_names, scenarios_dir):
     """Run releases against a local fake API and record what they send (always re-runs)."""
-    scenarios = load_scenarios(scenarios_dir, list(scenario_names) or None, targets.get(ctx.obj["target"]))
+    scenarios = load_scenarios(scenarios_dir, list(scenario_names) or None, targets.get(ctx.obj["target"]).scenarios)
     with _collector(ctx) as collector, _progress() as progress:
         for version in version_list:
             collector.resolve(version)
@@ -616,7 +618,7 @@ def action(ctx, baseline, until, issue, severity, fail_on, dry_run, author, pin_
     """The GitHub Action: one comment per new release on a tracking issue (settings from GITHUB_* variables)."""
     settings = action_.Settings.from_env(baseline=baseline, until=until, issue=issue, severity=severity, fail_on=fail_on, dry_run=dry_run,
                                          author=author, pin_from=pin_from)
-    scenarios = _scenarios(ctx, scenario_names, scenarios_dir, no_capture, plan)
+    scenarios = _scenarios(ctx.obj["target"], scenario_names, scenarios_dir, no_capture, plan)
     with _collector(ctx) as collector, _progress() as progress, _http() as client:
         judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
         github = None if settings.dry_run else GitHub(client, settings.repository, settings.token, settings.api_url)
@@ -657,7 +659,7 @@ def tui(ctx, version_a, version_b, metric_file, theme, scenario_names, scenarios
             collector.resolve(version)
         app = AuditorApp(
             collector, lambda: _collector(ctx), lambda c: _judging(ctx, c, changelog_source_, rules_dir, policy_file),
-            compare=(version_a, version_b) if version_a else None, scenarios=_scenarios(ctx, scenario_names, scenarios_dir, no_capture, plan), metric=metric, light=theme == "light",
+            compare=(version_a, version_b) if version_a else None, scenarios=_scenarios(ctx.obj["target"], scenario_names, scenarios_dir, no_capture, plan), metric=metric, light=theme == "light",
             policy_file=policy_file,
         )
         sys.exit(run(app))

@@ -96,6 +96,7 @@ class Collector:
     target: Target
     platform: str = "linux-x64"
     jobs: int = field(default_factory=default_jobs)
+    channel: str = "stable"  # whose releases a range and the latest are (versions.channel)
     _published: dict[str, str | None] | None = field(default=None, init=False, repr=False)
 
     def published(self) -> dict[str, str | None]:
@@ -115,17 +116,17 @@ class Collector:
         return version
 
     def range(self, low: str, high: str) -> list[str]:
-        """Every stable release from low to high inclusive, after checking both ends exist."""
+        """Every release of the channel from low to high inclusive, after checking both ends exist."""
         self.resolve(low)
         self.resolve(high)
         if versions.parse(low) > versions.parse(high):
             low, high = high, low
-        return versions.between(self.published(), low, high)
+        return versions.between(self.published(), low, high, self.channel)
 
     def latest(self, n: int) -> list[str]:
-        """The newest n stable releases (none for n < 1: a slice from -0 or from a negative n would be nearly all)."""
-        stable = [v for v in self.published() if not versions.is_prerelease(v)]
-        return versions.sort(stable)[-n:] if n > 0 else []
+        """The newest n releases of the channel (none for n < 1: a slice from -0 or from a negative n would be nearly all)."""
+        mine = [v for v in self.published() if versions.channel(v) == self.channel]
+        return versions.sort(mine)[-n:] if n > 0 else []
 
     def platform_for(self, version: str) -> str:
         return self.platform if self.target.ships_native(version) else JS_PLATFORM
@@ -402,7 +403,7 @@ class _Pipeline:
                 else:
                     self._post("stage", job.version, f"capture {name}")
 
-            capture(argv, c.target, list(job.scenarios), on_progress=on_scenario)
+            capture(argv, c.target, list(job.scenarios), on_progress=on_scenario, release=root)
 
     def _in_child(self, version: str, fn: Callable, *args: Any) -> Any:
         """fn(*args) for a release in a child Python (killed if the run stops; Ctrl-C is the parent's)."""

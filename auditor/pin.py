@@ -425,6 +425,7 @@ def recommend(
     facts: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
     target: Target,
     unjudged: Collection[str] = frozenset(),
+    channel: str = "stable",
 ) -> Recommendation:
     """The newest release after `baseline` that the policy lets through, with a line per newer release.
 
@@ -434,11 +435,12 @@ def recommend(
     recommended, since nothing is known about them. `facts` (version → snapshot facts) lets the hold
     commands use only the env vars and settings keys the chosen release really has. `unjudged`: releases
     newer than the changelog copy knows (`changelog.window.beyond`): never recommended, never blocking.
+    Only releases of `channel` are candidates.
     """
     if baseline not in published:
         raise UnknownVersion(f"{target.npm_package} has no published version {baseline}")
     floor = vers.parse(baseline)
-    newer = [v for v in vers.sort(published) if vers.parse(v) > floor and not vers.is_prerelease(v)]
+    newer = [v for v in vers.sort(published) if vers.parse(v) > floor and vers.channel(v) == channel]
     covered = set(audited) if audited is not None else set(newer)
     skipped: list[Skipped] = []
     for left, reason in (
@@ -562,7 +564,8 @@ def _commands(target: Target, version: str, facts: Mapping[str, Mapping[str, Any
     """Paste-ready install / hold / verify commands; with the release's facts, only keys it really has."""
     package, hold = target.npm_package, target.hold
     env = facts.get("env", {}) if facts else None
-    settings = facts.get("setting", {}) if facts else None
+    # A release whose settings were not read (Gemini CLI's are not extracted) says nothing about its keys.
+    settings = (facts.get("setting") or None) if facts else None
     notes: list[str] = []
     hold_vars = list(hold.env)
     if env is not None:
@@ -579,10 +582,12 @@ def _commands(target: Target, version: str, facts: Mapping[str, Mapping[str, Any
     if hold.setting and not hold.in_facts:  # a TOML file of the CLI's own, whose keys no fact lists
         commands["hold_settings"] = f"# {hold.settings_file} (at the top, before any [table])\n{hold.setting} = false"
         notes.append(f"`{hold.setting}` is not checked against {version}'s facts (they do not list {hold.settings_file} keys).")
-    elif hold.setting and settings is not None and hold.setting in settings:
-        commands["hold_settings"] = commands.get("hold_settings", "") + f'\n# and: "{hold.setting}": false'
-    elif hold.setting and settings is not None:
+    elif hold.setting and settings is not None and hold.setting not in settings:
         notes.append(f"`{hold.setting}` is not a {hold.settings_file} key in {version}; the env var is what holds it.")
+    elif hold.setting and not hold.env:  # the setting is the only hold there is
+        commands["hold_settings"] = f"# {hold.settings_file} (merge into the existing file)\n" + json.dumps(_nested(hold.setting, False), indent=2)
+    elif hold.setting and settings is not None:
+        commands["hold_settings"] = commands.get("hold_settings", "") + f'\n# and: "{hold.setting}": false'
     commands["renovate"] = renovate_rule(package, version)
     commands["dependabot"] = dependabot_config(package, version)
     commands["verify"] = f"{target.command} --version   # expect: {version} ({target.display_name})\nnpm ls -g {package}"
@@ -590,6 +595,12 @@ def _commands(target: Target, version: str, facts: Mapping[str, Mapping[str, Any
         f"check `{target.command} --version` after a restart and again in a few days: a native install or another global copy on PATH can update itself past an npm pin."
     )
     return commands, tuple(notes)
+
+
+def _nested(dotted: str, value: Any) -> dict[str, Any]:
+    """`general.enableAutoUpdate` = false as the JSON a settings file holds: {"general": {"enableAutoUpdate": false}}."""
+    head, _, rest = dotted.partition(".")
+    return {head: _nested(rest, value) if rest else value}
 
 
 def renovate_rule(package: str, version: str, why: str = "") -> str:

@@ -27,14 +27,25 @@ def is_prerelease(version: str) -> bool:
     return parse(version)[3] != (1,)
 
 
+CHANNELS = ("stable", "preview", "nightly")
+"""What `--channel` offers: a release's channel is told by its version (a vendor's dist-tags point into them)."""
+
+
+def channel(version: str) -> str:
+    """The channel a version belongs to: "stable" without a prerelease suffix, else the suffix's first word
+    (`0.57.0-preview.0` → preview, `0.61.0-nightly.20260909.ged2ac40df` → nightly)."""
+    pre = parse(version)[3]
+    return "stable" if pre == (1,) else re.sub(r"[^a-z]", "", str(pre[1][1]).lower()) or "prerelease"
+
+
 def sort(versions) -> list[str]:
     return sorted(versions, key=parse)
 
 
-def between(versions, low: str, high: str) -> list[str]:
-    """Stable releases from low to high inclusive, in order."""
+def between(versions, low: str, high: str, channel_: str = "stable") -> list[str]:
+    """Releases of a channel (stable unless told) from low to high inclusive, in order."""
     lo, hi = parse(low), parse(high)
-    return [v for v in sort(versions) if lo <= parse(v) <= hi and not is_prerelease(v)]
+    return [v for v in sort(versions) if lo <= parse(v) <= hi and channel(v) == channel_]
 
 
 def parse_shard(text: str) -> tuple[int, int]:

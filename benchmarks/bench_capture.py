@@ -4,21 +4,15 @@ The capture is sealed (seal.py: own network and mount namespaces) where the mach
 capture unsealed is timed beside it, so what the seal costs shows on its own.
 
     .venv/bin/python benchmarks/bench_capture.py [--version 2.1.117] [--scenario print-default] [--rounds 7]
+    .venv/bin/python benchmarks/bench_capture.py --target gemini-cli --version 0.57.0 --scenario two-turn
         [--profile ~/.claude] [--project DIR] [--mcp-tools FILE]
 
 With --profile/--project the scenario's profile twin (print-default → profile-print, two-turn →
 profile-two-turn, subagent-haiku → profile-agent: auditor/personal.py) is captured in the same rounds, and
 its time is set beside the bare scenario's capture: what putting the user's setup back costs.
 
-    .venv/bin/python benchmarks/bench_capture.py --target codex --version 0.171.0 --scenario exec-default
-    .venv/bin/python benchmarks/bench_capture.py --target codex --version 0.171.0 --release
-
-`--release` times what a collect does for one release: `capture` of every default scenario of the
-target (a sandbox is removed while the next scenario runs), against each scenario run by hand; per
-scenario is the total over the count.
-
-For Codex "by hand" is a bare `codex exec` against the fake Responses API, named as the provider in the
-prepared HOME's ~/.codex/config.toml (it has no other way to reach a fake).
+Gemini CLI's scenarios take the base-url route: by hand is `gemini -p` with GOOGLE_GEMINI_BASE_URL at the
+fake (speaking the Gemini API, router included) and the sandbox's settings.json.
 
 "By hand" is what a developer would do: the fake API (answering at once: no settling of startup calls)
 and a prepared HOME are already up (for a plan or settings scenario: its credentials, settings and files
@@ -45,46 +39,38 @@ from typing import Any
 import httpx
 
 from auditor import personal, targets
-from auditor.capture import (
-    Certificates,
-    FakeAPI,
-    Sandbox,
-    Scenario,
-    capture,
-    capture_scenario,
-    clock,
-    load_scenarios,
-    seal,
-    server,
-    session,
-)
+from auditor.capture import Certificates, FakeAPI, Sandbox, Scenario, capture_scenario, clock, load_scenarios, seal, server, session
 from auditor.capture.facts import scenario_facts
 from auditor.capture.profile import load, mcp_tools
-from auditor.capture.runner import DEFAULT_API_HOST, agent_of, embedded_models, pinned_catalog
+from auditor.capture.runner import DEFAULT_API_HOST, agent_of
 from auditor.collector import Collector
 from auditor.npm import Cache, Registry, default_cache_dir
 from auditor.store import Store
-from auditor.targets import Target
+
+TARGET = targets.get("claude-code")  # --target changes it
 
 
-def by_hand(target: Target, argv: list[str], scenario: Scenario, certs: Certificates, clocked: bool = False) -> float:
+def by_hand(argv: list[str], scenario: Scenario, certs: Certificates, clocked: bool = False) -> float:
     """The scenario's runs in a prepared sandbox, timed alone, answered without waiting (`clocked`: libfaketime
     preloaded and moved as a capture does)."""
     settle = server.SETTLE_QUIET, server.SETTLE_MAX
     server.SETTLE_QUIET = server.SETTLE_MAX = 0.0
     try:
-        return _by_hand(target, argv, scenario, certs, clocked)
+        return _by_hand(argv, scenario, certs, clocked)
     finally:
         server.SETTLE_QUIET, server.SETTLE_MAX = settle
 
 
-def _by_hand(target: Target, argv: list[str], scenario: Scenario, certs: Certificates, clocked: bool) -> float:
+def _by_hand(argv: list[str], scenario: Scenario, certs: Certificates, clocked: bool) -> float:
     plan = scenario.session or session.Session()
-    agent = agent_of(target, scenario)
-    first_party = scenario.route == "first-party"
-    api = FakeAPI(intercept=[DEFAULT_API_HOST], certificate=(str(certs.cert_file), str(certs.key_file)), answers=scenario.user.answers(),
-                  subagent=lambda r: agent(r) is not None)
-    with api, Sandbox(target, api, certs.ca_file if first_party else None, scenario.user) as sandbox:
+    agent = agent_of(TARGET, scenario)
+    dialect = server.dialect(TARGET.api)
+    if scenario.route == "first-party":
+        api = FakeAPI(intercept=[DEFAULT_API_HOST], certificate=(str(certs.cert_file), str(certs.key_file)), answers=scenario.user.answers(),
+                      subagent=lambda r: agent(r) is not None, dialect=dialect)
+    else:
+        api = FakeAPI(answers=scenario.user.answers(), subagent=lambda r: agent(r) is not None, dialect=dialect)
+    with api, Sandbox(TARGET, api, certs.ca_file if scenario.route == "first-party" else None, scenario.user) as sandbox:
         api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}), estimate_usage=plan.estimate_usage)
         session.prepare(sandbox.project, plan)
         if plan.later:
@@ -92,7 +78,7 @@ def _by_hand(target: Target, argv: list[str], scenario: Scenario, certs: Certifi
             return stream_by_hand(argv, scenario, sandbox, moves)
         spent = 0.0
         for i, prompt in enumerate((None, *plan.followups)):
-            command = [*argv, *scenario.command_args(target.prompt_flag)]
+            command = [*argv, *scenario.command_args(TARGET.prompt_flag)]
             if prompt is not None:
                 if i == 1 and plan.idle_minutes:
                     session.age(sandbox.home, plan.idle_minutes)
@@ -127,15 +113,15 @@ def stream_by_hand(argv: list[str], scenario: Scenario, sandbox: Sandbox, moves:
     return spent
 
 
-def timed_capture(target: Target, argv: list[str], scenario: Scenario, certs: Certificates, version: str, sealed: bool,
-                  answers: dict[str, Any], facts: list[dict[str, Any]] | None = None) -> float:
+def timed_capture(argv: list[str], scenario: Scenario, certs: Certificates, version: str, sealed: bool,
+                  facts: list[dict[str, Any]] | None = None) -> float:
     """A whole capture (sandbox, runs, facts, appended to `facts`); unsealed as on a machine without namespaces."""
     probe = seal.isolation
     if not sealed:
         seal.isolation = lambda: f"{seal.OPEN}: benchmark"
     try:
         start = time.perf_counter()
-        result = capture_scenario(argv, target, scenario, timeout=300, certificates=certs, answers=answers)
+        result = capture_scenario(argv, TARGET, scenario, timeout=300, certificates=certs)
         found = scenario_facts(result.to_dict(), version)
         spent = time.perf_counter() - start
     finally:
@@ -147,26 +133,6 @@ def timed_capture(target: Target, argv: list[str], scenario: Scenario, certs: Ce
     return spent
 
 
-def release(target: Target, argv: list[str], certs: Certificates, version: str, rounds: int) -> None:
-    """Every default scenario as `capture` runs them for a collect, against each run by hand."""
-    scenarios = load_scenarios(names=list(target.default_scenarios), target=target)
-    hand: list[float] = []
-    captured: list[float] = []
-    for _ in range(rounds):
-        hand.append(sum(by_hand(target, argv, s, certs) for s in scenarios))
-        start = time.perf_counter()
-        results = capture(argv, target, scenarios, timeout=300)
-        for result in results.values():
-            assert result.status == "ok", result.reason
-            scenario_facts(result.to_dict(), version)
-        captured.append(time.perf_counter() - start)
-    n = len(scenarios)
-    for name, times in (("by hand", hand), ("capture", captured)):
-        print(f"{name:8} per scenario: best {min(times) / n:.3f} s  median {statistics.median(times) / n:.3f} s ({n} scenarios)")
-    print(f"capture / by hand: best {min(captured) / min(hand):.2f}x, median "
-          f"{statistics.median(captured) / statistics.median(hand):.2f}x (target ≤ 1.3x) — {version}, {', '.join(s.name for s in scenarios)}")
-
-
 def differing(runs: list[dict[str, Any]]) -> list[str]:
     """Facts (kind: key) on which the captures of one release disagree: each must be none."""
     keys = {(kind, key) for run in runs for kind, values in run.items() for key in values}
@@ -174,22 +140,22 @@ def differing(runs: list[dict[str, Any]]) -> list[str]:
 
 
 def main() -> None:
+    global TARGET
     parser = argparse.ArgumentParser()
-    parser.add_argument("--target", default=targets.DEFAULT, choices=sorted(targets.TARGETS))
+    parser.add_argument("--target", default="claude-code")
     parser.add_argument("--version", default="2.1.117")
-    parser.add_argument("--scenario", help="default: the target's first default scenario (print-default, exec-default)")
+    parser.add_argument("--scenario", default="print-default")
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--release", action="store_true", help="every default scenario of the target, as a collect runs them")
     parser.add_argument("--profile", type=Path)
     parser.add_argument("--project", type=Path)
     parser.add_argument("--mcp-tools", type=Path)
     opts = parser.parse_args()
-    target = targets.get(opts.target)
-    (scenario,) = load_scenarios(names=[opts.scenario or target.default_scenarios[0]], target=target)
+    TARGET = targets.get(opts.target)
+    (scenario,) = load_scenarios(names=[opts.scenario], builtin=TARGET.scenarios)
     twin = None
     if opts.profile or opts.project:
         setup = load(opts.profile, opts.project, mcp_tools(opts.mcp_tools) if opts.mcp_tools else None)
-        twin = next(s for s in personal.scenarios(setup) if personal.BASES[s.name] == scenario.name)
+        twin = next(s for s in personal.scenarios(setup) if personal.BASES[s.name] == opts.scenario)
     profiled: list[float] = []
     hand: list[float] = []
     captured: list[float] = []
@@ -199,23 +165,16 @@ def main() -> None:
     if seal.isolation() != seal.SEALED:
         print(f"this machine cannot seal a run ({seal.isolation()}): both captures below are open")
     with httpx.Client(timeout=120) as client:
-        collector = Collector(Store.memory(), Registry(client, Cache(default_cache_dir())), target)
+        collector = Collector(Store.memory(), Registry(client, Cache(default_cache_dir())), TARGET)
         with collector.installed(opts.version) as argv, Certificates([DEFAULT_API_HOST]) as certs:
-            if opts.release:
-                return release(target, argv, certs, opts.version, opts.rounds)
-            start = time.perf_counter()
-            answers = pinned_catalog(target, embedded_models(argv, target))  # once per release, as `capture` reads it for all its scenarios
-            if answers:
-                print(f"reading the embedded catalogue to answer its refresh: {time.perf_counter() - start:.3f} s once per release")
             for _ in range(opts.rounds):  # interleaved, so all see the same machine load
-                hand.append(by_hand(target, argv, scenario, certs))
+                hand.append(by_hand(argv, scenario, certs))
                 if scenario.session and scenario.session.later:
-                    clocked.append(by_hand(target, argv, scenario, certs, clocked=True))
-                captured.append(timed_capture(target, argv, scenario, certs, opts.version, sealed=seal.isolation() == seal.SEALED,
-                                              answers=answers, facts=facts))
-                unsealed.append(timed_capture(target, argv, scenario, certs, opts.version, sealed=False, answers=answers))
+                    clocked.append(by_hand(argv, scenario, certs, clocked=True))
+                captured.append(timed_capture(argv, scenario, certs, opts.version, sealed=seal.isolation() == seal.SEALED, facts=facts))
+                unsealed.append(timed_capture(argv, scenario, certs, opts.version, sealed=False))
                 if twin is not None:
-                    profiled.append(timed_capture(target, argv, twin, certs, opts.version, sealed=seal.isolation() == seal.SEALED, answers=answers))
+                    profiled.append(timed_capture(argv, twin, certs, opts.version, sealed=seal.isolation() == seal.SEALED))
     for name, times in (("by hand", hand), ("clocked", clocked), ("capture", captured), ("unsealed", unsealed), ("profiled", profiled)):
         if times:
             print(f"{name:8} best {min(times):.3f} s  median {statistics.median(times):.3f} s")
@@ -223,7 +182,7 @@ def main() -> None:
         print(f"by hand with the clock moved / bare: best {min(clocked) / min(hand):.2f}x, median "
               f"{statistics.median(clocked) / statistics.median(hand):.2f}x (what libfaketime costs)")
     print(f"capture / by hand: best {min(captured) / min(hand):.2f}x, median "
-          f"{statistics.median(captured) / statistics.median(hand):.2f}x (target ≤ 1.3x) — {opts.version}, {scenario.name}")
+          f"{statistics.median(captured) / statistics.median(hand):.2f}x (target ≤ 1.3x) — {TARGET.name} {opts.version}, {opts.scenario}")
     apart = differing(facts)
     print(f"facts that differ between the {len(facts)} sealed captures: {len(apart)}{': ' + ', '.join(apart[:5]) if apart else ''}")
     print(f"sealed / unsealed capture: best {min(captured) / min(unsealed):.2f}x, median "

@@ -76,6 +76,7 @@ from typing import Any
 from auditor import targets
 
 DEFAULT_SCENARIOS = targets.get("claude-code").default_scenarios  # the labelled ranges are Claude Code's
+
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "eval"
 HIGH_MEDIUM = ("high", "medium")
 VERDICTS = ("documented", "partial", "undocumented")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.capture import FAKE_API_KEY, OK, Certificates, FakeAPI, Sandbox, capture_scenario, load_scenario, load_scenarios
+from auditor.capture import FAKE_API_KEY, OK, Certificates, FakeAPI, capture_scenario, load_scenario, load_scenarios
 from auditor.capture.facts import scenario_facts
 from auditor.capture.user import FAKE_SECRETS, PLANS, PROFILE_PATH, Honours, UserSetupError
 from auditor.diff import diff_range
@@ -106,13 +106,15 @@ def test_credentials_settings_and_files_are_seeded(tmp_path):
     path.write_text('mode = "print"\nprompt = "x"\nplan = "max"\nrate_limit_tier = "default_claude_max_5x"\n'
                     'settings = { effortLevel = "high" }\nenv = { A = "1" }\nfiles = { "a/b.md" = "hi" }\n')
     user = load_scenario(path).user
-    with FakeAPI() as api, Sandbox(get("claude-code"), api, user=user) as sandbox:
-        home, project = sandbox.home, sandbox.project
-        oauth = json.loads((home / ".claude" / ".credentials.json").read_text())["claudeAiOauth"]
-        assert oauth["subscriptionType"] == "max" and oauth["rateLimitTier"] == "default_claude_max_5x"
-        assert oauth["accessToken"] in FAKE_SECRETS and "fake" in oauth["accessToken"]
-        assert json.loads((home / ".claude" / "settings.json").read_text()) == {"effortLevel": "high"}
-        assert (project / "a" / "b.md").read_text() == "hi"
+    home, project = tmp_path / "home", tmp_path / "project"
+    home.mkdir()
+    project.mkdir()
+    user.seed(home, project, "~/.claude/settings.json")
+    oauth = json.loads((home / ".claude" / ".credentials.json").read_text())["claudeAiOauth"]
+    assert oauth["subscriptionType"] == "max" and oauth["rateLimitTier"] == "default_claude_max_5x"
+    assert oauth["accessToken"] in FAKE_SECRETS and "fake" in oauth["accessToken"]
+    assert json.loads((home / ".claude" / "settings.json").read_text()) == {"effortLevel": "high"}
+    assert (project / "a" / "b.md").read_text() == "hi"
     assert user.env == {"A": "1"}
     assert user.answers()[PROFILE_PATH]["organization"]["organization_type"] == "claude_max"
 

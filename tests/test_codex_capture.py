@@ -43,7 +43,7 @@ def program(tmp_path, extra_args: str = "", models: list[dict] = MODELS) -> list
 
 @pytest.fixture(scope="module")
 def scenarios() -> dict[str, Scenario]:
-    return {s.name: s for s in load_scenarios(target=TARGET)}
+    return {s.name: s for s in load_scenarios(builtin=TARGET.scenarios)}
 
 
 def test_codex_has_its_own_scenarios_and_claude_code_keeps_its_own(scenarios):
@@ -90,10 +90,10 @@ def test_two_turns_run_the_tool_call_and_send_its_output_back(tmp_path, scenario
     result = capture_scenario(program(tmp_path), TARGET, scenarios["exec-two-turn"], timeout=20)
     assert result.status == OK, result.reason
     assert [(r["turn"], r["reply"]) for r in result.requests] == [(0, "tool_use"), (1, "end_turn")]
-    call, output = result.requests[1]["body"]["input"][-2:]
-    assert (call["type"], call["name"], call["call_id"]) == ("custom_tool_call", "exec", "call_auditor_0000")
+    call, output = (m["content"][0] for m in result.requests[1]["body"]["messages"][-2:])  # as the dialect shapes it
+    assert (call["type"], call["name"], call["id"]) == ("tool_use", "exec", "call_auditor_0000")
     assert call["input"].startswith("text(await tools.exec_command(")
-    assert output == {"type": "custom_tool_call_output", "call_id": "call_auditor_0000", "output": f"ran {call['input']}"}
+    assert output == {"type": "tool_result", "tool_use_id": "call_auditor_0000", "content": f"ran {call['input']}"}
     facts = scenario_facts(result.to_dict(), "0.171.0")
     assert facts["history"]["turn 1: messages"] == ["user: text", "user: text", "assistant: tool_use", "user: tool_result"]
 
@@ -101,8 +101,8 @@ def test_two_turns_run_the_tool_call_and_send_its_output_back(tmp_path, scenario
 def test_two_turns_call_exec_command_where_the_model_has_no_exec_tool(tmp_path, scenarios):
     result = capture_scenario(program(tmp_path, "--no-code-mode"), TARGET, scenarios["exec-two-turn"], timeout=20)
     assert result.status == OK, result.reason
-    call = result.requests[1]["body"]["input"][-2]
-    assert (call["type"], call["name"], json.loads(call["arguments"])) == ("function_call", "exec_command", {"cmd": "cat README.md"})
+    call = result.requests[1]["body"]["messages"][-2]["content"][0]
+    assert (call["type"], call["name"], json.loads(call["input"])) == ("tool_use", "exec_command", {"cmd": "cat README.md"})
 
 
 def test_the_sandbox_mode_reaches_what_the_model_is_told(tmp_path, scenarios):
@@ -132,7 +132,7 @@ def test_the_tui_is_driven_through_a_terminal(tmp_path, scenarios):
     result = capture_scenario(program(tmp_path), TARGET, scenarios["tui"], timeout=20)
     assert result.status == OK, result.reason
     [request] = result.requests
-    assert request["body"]["input"][-1]["content"] == [{"type": "input_text", "text": "Say hello."}]
+    assert request["body"]["messages"][-1]["content"] == [{"type": "text", "text": "Say hello."}]
     assert result.args == ["--no-daemon"]
 
 
@@ -147,7 +147,7 @@ def test_a_codex_that_hangs_is_killed_and_one_line(tmp_path, scenarios):
     result = capture_scenario(program(tmp_path, "--hang"), TARGET, scenarios["exec-default"], timeout=1.5)
     assert time.monotonic() - started < 10
     assert result.status == ERROR
-    assert result.reason == "codex hung: killed after 1.5s (it had made 0 Messages API calls; last output: (no output))"
+    assert result.reason == "codex hung: killed after 1.5s (it had made 0 Responses API calls; last output: (no output))"
 
 
 def test_a_flag_the_release_lacks_is_unsupported(tmp_path):

@@ -240,3 +240,30 @@ def test_a_target_s_own_rules_load_only_for_it(tmp_path):
     (tmp_path / "mine" / "gemini-cli" / "b.toml").write_text('[[rule]]\nid = "b"\ncategory = "other"\nseverity = "high"\nkinds = ["tool"]\n')
     assert [r.id for r in rules.load(tmp_path / "mine", "gemini-cli")] == ["a", "b"]
     assert [r.id for r in rules.load(tmp_path / "mine", "codex")] == ["a"]
+
+
+# ------------------------------------------------------------------------------------------ channels
+
+def test_a_versions_channel_is_told_by_its_suffix():
+    from auditor.versions import channel
+
+    assert [channel(v) for v in ("0.61.0", "0.61.0-preview.0", "0.61.0-nightly.20260909.ged2ac40df", "1.0.0-rc.1")] == [
+        "stable", "preview", "nightly", "rc"]
+
+
+def test_channel_picks_the_releases_a_range_the_latest_and_the_pin_walk(gemini, tmp_path, monkeypatch):
+    gemini.publish(GEMINI, "0.62.0-preview.1", gemini_package("Explain every shell command, briefly."), latest=False)
+    registry = Registry(httpx.Client(), Cache(tmp_path / "cache"), url=gemini.url)
+    store = Store.open(tmp_path / "c.db")
+    nightly = Collector(store, registry, TARGET, jobs=1, channel="nightly")
+    assert nightly.latest(5) == ["0.61.0-nightly.20260909.ged2ac40df"]
+    preview = Collector(store, registry, TARGET, jobs=1, channel="preview")
+    assert preview.range("0.60.0", "0.62.0-preview.1") == ["0.61.0-preview.0", "0.62.0-preview.1"]
+    result = CliRunner().invoke(cli, ["diff", "0.61.0-preview.0", "0.62.0-preview.1", "--channel", "preview", "--no-capture", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = read_report(result.stdout)
+    assert doc["versions"] == ["0.61.0-preview.0", "0.62.0-preview.1"]
+    assert doc["recommendation"]["recommended"] in ("0.61.0-preview.0", "0.62.0-preview.1")  # a preview, never 0.61.0
+    assert "briefly" in str(doc["changes"])
+    monkeypatch.setenv("AUDITOR_CHANNEL", "beta")
+    assert CliRunner().invoke(cli, ["diff", "0.60.0", "0.61.0", "--no-capture"]).exit_code == 2

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from auditor import audit, honoured, targets
 from auditor.changelog import Entry, Release
 from auditor.diff import Change, diff_range
@@ -89,11 +87,10 @@ def test_plan_option_adds_the_plans_scenarios_and_rejects_unknown_plans():
 
     from auditor import cli
 
-    ctx = SimpleNamespace(obj={"target": "claude-code"})
-    names = [s.name for s in cli._scenarios(ctx, (), None, False, "team")]
+    names = [s.name for s in cli._scenarios("claude-code", (), None, False, "team")]
     assert names == [*targets.get("claude-code").default_scenarios, "plan-team", "plan-team-opus"]
-    assert [s.name for s in cli._scenarios(ctx, ("plan-max",), None, False, "max")] == ["plan-max", "plan-max-opus"]
-    assert cli._scenarios(ctx, (), None, True, "max") == []
+    assert [s.name for s in cli._scenarios("claude-code", ("plan-max",), None, False, "max")] == ["plan-max", "plan-max-opus"]
+    assert cli._scenarios("claude-code", (), None, True, "max") == []
     result = CliRunner().invoke(cli.cli, ["diff", "2.1.1", "2.1.2", "--plan", "free"])
     assert result.exit_code == 2 and "'free' is not one of" in result.output
     result = CliRunner().invoke(cli.cli, ["diff", "2.1.1", "2.1.2"], env={"AUDITOR_PLAN": "gold"})

@@ -177,6 +177,17 @@ def test_one_tools_description_seen_by_the_main_loop_and_its_subagents_is_one_fi
     assert {f.changes[0].key for f in findings if len(f.changes) > 1} == {"turn 0: Bash", "turn 0: block 2"}  # named by the main loop's
 
 
+def test_the_shape_of_a_requests_opening_goes_with_the_texts_it_opens_with():
+    role = "subagent Explore 0"
+    shape = Change("history", f"{role}: messages", f"{role}: messages", ["user: text, text"], ["user: text, text, text"], "1.0.2", scenario="agents")
+    text = Change("message", f"{role}: Plan mode is active.", f"{role}: Plan mode is active.", None, "Plan mode is active.", "1.0.2", scenario="agents")
+    resent = Change("history", "turn 1: messages", "turn 1: messages", ["user: text", "assistant: text"], ["user: text", "assistant: thinking(signed), text"],
+                    "1.0.2", scenario="agents")
+    rules_ = rules.parse('[[rule]]\nid = "sent"\ncategory = "context"\nseverity = "medium"\nkinds = ["history", "message"]\n')
+    findings = [f for f in judge([shape, text, resent], notes(), rules_, PUBLISHED) if f.category != "changelog"]
+    assert sorted(sorted(c.key for c in f.changes) for f in findings) == [[f"{role}: Plan mode is active.", f"{role}: messages"], ["turn 1: messages"]]
+
+
 def test_partial_names_the_side_effect_a_merged_entry_leaves_out():
     a, b = change("flag", "tengu_alpha_mode", None, "false"), change("flag", "tengu_beta_mode", None, "false")
     finding = one(judge([a, b], notes(v1_0_2=["Added the tengu_alpha_mode flag"]), RULES, PUBLISHED))

@@ -1,8 +1,8 @@
 """Captured requests → snapshot facts, so captures are stored and diffed like the static facts.
 
-A Responses API request (Codex) is read through `responses.view`: its developer messages are the
-system blocks, the tools of its `additional_tools` item its tools. Each request of a scenario is named
-by its role (in a matrix scenario, within its variant: `MODEL/turn 0`): `turn N` for the agent loop (requests that offer
+Requests arrive in the shape of a Messages body (each dialect's `view`: a Responses API request's developer
+messages are its system blocks, the tools of its `additional_tools` item its tools). Each request of a
+scenario is named by its role (in a matrix scenario, within its variant: `MODEL/turn 0`): `turn N` for the agent loop (requests that offer
 tools), `side N` for the others (title generation and the like). The system prompt and tools are
 recorded for the first request of each role only: later turns repeat them. A subagent's requests are
 `subagent N` (the runner marks them; `subagent NAME N` when the script handed that agent type its task), and a scenario that checks a setting adds `capture: honours NAME`.
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import kinds
-from . import history, responses
+from . import history
 from .server import asks_for_summary
 
 CAPTURE_FORMAT = "4"  # bump when these facts change shape: stored captures are redone (3: sealed runs, DNS/TCP/SSH attempts;
@@ -51,7 +51,7 @@ def scenario_facts(result: dict[str, Any], version: str) -> dict[str, dict[str, 
         facts["capture"][f"honours {setting}"] = honoured
     counts: dict[tuple[str, str], int] = {}
     roles = []
-    requests = [{**r, "body": responses.view(r["body"])} for r in result.get("requests", [])]
+    requests = result.get("requests", [])
     changes = history.integrity([(_thread(r), r["body"].get("messages") or []) for r in requests])
     for request, events in zip(requests, changes, strict=True):
         kind = _kind(request)
@@ -117,7 +117,7 @@ def open_runs(states: list[tuple[str, str, str]]) -> tuple[list[str], Callable[[
 
 def request_facts(request: dict[str, Any], role: str, facts: dict[str, dict[str, Any]], version: str) -> dict[str, dict[str, Any]]:
     """Add one normalized request's facts under `role` (also used for requests seen by the proxy)."""
-    body = _mask(responses.view(request.get("body") or {}), version)
+    body = _mask(request.get("body") or {}, version)
     headers = _mask(request.get("headers") or {}, version)
     first_of_role = role.rpartition(" ")[2] in ("0", role)  # proxy roles ("main") are unnumbered; matrix ones "MODEL/turn 0"
     for key, value in body.items():

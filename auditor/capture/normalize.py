@@ -90,7 +90,11 @@ class Volatiles:
             literals[re.sub(r"[^A-Za-z0-9]", "-", path)] = f"<{name}-slug>"
         now = now or dt.datetime.now(dt.UTC)
         for days in (-1, 0, 1):
-            literals[(now + dt.timedelta(days=days)).date().isoformat()] = "<date>"
+            day = (now + dt.timedelta(days=days)).date()
+            literals[day.isoformat()] = "<date>"
+            # as a sentence says it ("Today's date is Sunday, December 6, 2026": Gemini CLI), longest first
+            literals[f"{day:%A}, {day:%B} {day.day}, {day.year}"] = "<date>"
+            literals[f"{day:%B} {day.day}, {day.year}"] = "<date>"
         release = platform.release()
         if len(release) >= 4:
             literals[release] = "<os-release>"

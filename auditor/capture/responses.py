@@ -1,4 +1,5 @@
-"""OpenAI's Responses API, as the fake answers it and as the captured facts read it.
+"""OpenAI's Responses API (Codex), as the fake answers it and as the captured facts read it: `RESPONSES`,
+the dialect server.py speaks for a target whose `api` is "responses".
 
 A Responses request carries its whole conversation in `input`: messages, the model's earlier tool calls
 and their outputs, and (Codex's "responses lite") the instructions as developer messages and the tools
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import json
 from typing import Any
+
+from .server import RecordedRequest, Reply, Turn
 
 PATH = "/v1/responses"
 CALL_ID = "call_auditor_"
@@ -85,8 +88,8 @@ def view(body: Any) -> Any:
     return {**rest, "system": system, "messages": messages, **({"tools": offered} if offered else {})}
 
 
-def reply_items(body: dict[str, Any], turn: Any, index: int) -> list[dict[str, Any]]:
-    """The output items answering one request on turn `index` of the script (`turn` a server.Turn): a call
+def reply_items(body: dict[str, Any], turn: Turn, index: int) -> list[dict[str, Any]]:
+    """The output items answering one request on turn `index` of the script: a call
     of the turn's tool (or of the first of its `also` offered) when the request offers it, else the turn's
     text. A custom tool gets the text of `tool_input.input`, a function the other keys as JSON arguments,
     so one turn can script both (Codex's code-mode `exec` and, for other models, `exec_command`)."""
@@ -126,3 +129,31 @@ def sse_events(body: dict[str, Any], items: list[dict[str, Any]], index: int) ->
     events += [("response.output_item.done", {"type": "response.output_item.done", "output_index": i, "item": item}) for i, item in enumerate(items)]
     events.append(("response.completed", {"type": "response.completed", "response": {**response, "status": "completed", "output": items, "usage": usage}}))
     return [f"event: {e}\ndata: {json.dumps(d, separators=(',', ':'))}\n\n".encode() for e, d in events]
+
+
+class Responses:
+    """The dialect (server.Dialect) of OpenAI's Responses API: POST /v1/responses, streamed."""
+
+    name = "Responses API"
+
+    def is_call(self, method: str, path: str) -> bool:
+        return method == "POST" and path == PATH
+
+    def turn(self, body: Any) -> int:
+        return turn_index(body) if is_body(body) else 0
+
+    def rank(self, body: Any) -> int:
+        return 0
+
+    def reply(self, record: RecordedRequest, script: list[Turn], answered: set[str], tokens: int) -> Reply:
+        body = record.body if isinstance(record.body, dict) else {}
+        index = self.turn(body)
+        items = reply_items(body, script[index] if index < len(script) else Turn(), index)
+        completed = {"id": f"resp_auditor_{index:04d}", "object": "response", "status": "completed", "model": body.get("model"), "output": items}
+        return Reply(stop_reason(items), completed, sse_events(body, items, index) if body.get("stream") else None)
+
+    def view(self, row: dict[str, Any]) -> dict[str, Any]:
+        return {**row, "body": view(row["body"])}
+
+
+RESPONSES = Responses()

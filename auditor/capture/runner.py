@@ -1,4 +1,4 @@
-"""Capture what a CLI version sends to the Messages API, one fresh sandbox and fake API per scenario."""
+"""Capture what a CLI version sends to its vendor's API, one fresh sandbox and fake API per scenario."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from . import clock, session
 from .normalize import normalize_request
 from .sandbox import RunOutcome, Sandbox, ScenarioUnsupported, remove_now
 from .scenarios import Scenario
-from .server import MODEL_PATHS, FakeAPI, RecordedRequest, offers_tools, turn_index
+from .server import Dialect, FakeAPI, RecordedRequest, dialect
 from .tls import Certificates
 
 OK, UNSUPPORTED, ERROR = "ok", "unsupported", "error"
@@ -59,22 +59,32 @@ class ScenarioResult:
         return cls(**data)
 
 
+def _offers_tools(api: FakeAPI, request: RecordedRequest) -> bool:
+    """A request of the agent loop: it offers tools, read as its dialect shapes it (a Responses API request
+    offers them inside its input)."""
+    body = api.dialect.view({"body": request.body})["body"]
+    return isinstance(body, dict) and bool(body.get("tools"))
+
+
 def _main_loop_finished(api: FakeAPI) -> bool:
     """The agent loop is over once a request offering tools got a final (end_turn) answer."""
-    return any(r.reply == "end_turn" and offers_tools(r.body) for r in api.messages())
+    return any(r.reply == "end_turn" and _offers_tools(api, r) for r in api.messages())
 
 
-def _ordered(requests: list[RecordedRequest], normalized: list[dict[str, Any]], agent: Callable[[RecordedRequest], str | None]) -> list[dict[str, Any]]:
+def _ordered(requests: list[RecordedRequest], normalized: list[dict[str, Any]], agent: Callable[[RecordedRequest], str | None],
+             api: Dialect) -> list[dict[str, Any]]:
     """The main loop's requests by turn, then subagents' by their own turn (content breaks ties), so the order
     does not move with what the requests hold; a compacted history numbers its turns from the start again, so
-    requests that lost earlier answers come after those that did not. A subagent's request names its agent
-    type when the script handed it its task."""
+    requests that lost earlier answers come after those that did not. Within a turn the dialect may rank requests
+    before content does (`Dialect.rank`: Gemini CLI's conversation request before its router's). A subagent's
+    request names its agent type when the script handed it its task."""
     def caller(request: RecordedRequest) -> dict[str, str]:
         name = agent(request)
         return {} if name is None else {"caller": "subagent", **({"agent": name} if name else {})}
 
-    rows = [(r.lost, {"turn": turn_index(r.body), "reply": r.reply, **caller(r), **n}) for r, n in zip(requests, normalized, strict=True)]
-    return [row for _, row in sorted(rows, key=lambda p: ("caller" in p[1], p[0], p[1]["turn"], json.dumps(p[1], sort_keys=True)))]
+    rows = [((r.lost, api.rank(r.body)), {"turn": api.turn(r.body), "reply": r.reply, **caller(r), **n})
+            for r, n in zip(requests, normalized, strict=True)]
+    return [row for _, row in sorted(rows, key=lambda p: ("caller" in p[1], p[0][0], p[1]["turn"], p[0][1], json.dumps(p[1], sort_keys=True)))]
 
 
 def agent_of(target: Target, scenario: Scenario) -> Callable[[RecordedRequest], str | None]:
@@ -115,20 +125,23 @@ def capture_scenario(
     timeout: float = 60,
     api_host: str = DEFAULT_API_HOST,
     certificates: Certificates | None = None,
+    release: Path | None = None,
     answers: dict[str, Any] | None = None,
     remove: Callable[[Path], object] | None = None,
 ) -> ScenarioResult:
     """Run one scenario; a failed run becomes status "error"/"unsupported" with a one-line reason.
 
+    `release` is the folder the release was unpacked in, a volatile path in what it sends.
     `api_host` is the host the CLI calls when left alone (intercepted on the first-party route);
     `certificates` for that host may be shared between scenarios, else they are made here; `answers` adds
     JSON the fake API answers GET requests with, by path (the release's own model catalogue); `remove`
-    deletes the sandbox afterwards (default: before returning). Raises
-    CaptureError only when the sandbox itself cannot be set up.
+    deletes the sandbox afterwards (default: before returning). Raises CaptureError only when the sandbox
+    itself cannot be set up.
     """
     args = scenario.command_args(target.prompt_flag)
     result = partial(ScenarioResult, scenario=scenario.name, mode=scenario.mode, route=scenario.route, args=args)
     agent = agent_of(target, scenario)
+    speaks = dialect(target.api)
 
     def subagent(request: RecordedRequest) -> bool:
         return agent(request) is not None
@@ -143,9 +156,9 @@ def capture_scenario(
             certificates = certificates or stack.enter_context(Certificates([api_host]))
             ca_file = certificates.ca_file
             api = FakeAPI(intercept=[api_host], certificate=(str(certificates.cert_file), str(certificates.key_file)),
-                          answers={**(answers or {}), **scenario.user.answers()}, subagent=subagent)
+                          answers={**(answers or {}), **scenario.user.answers()}, subagent=subagent, dialect=speaks)
         else:
-            api = FakeAPI(answers={**(answers or {}), **scenario.user.answers()}, subagent=subagent)
+            api = FakeAPI(answers={**(answers or {}), **scenario.user.answers()}, subagent=subagent, dialect=speaks)
         stack.enter_context(api)
         sandbox = stack.enter_context(Sandbox(target, api, ca_file, scenario.user, remove))
         result = partial(result, sandbox=sandbox.seal.state)
@@ -171,20 +184,20 @@ def capture_scenario(
         except CaptureError as e:
             who = f"as a {scenario.user.plan.name} subscriber: " if scenario.user.plan else ""
             return result(status=ERROR, reason=f"{who}{e}", egress=sandbox.attempts())
-        volatiles = sandbox.volatiles()
+        volatiles = sandbox.volatiles(release)
         messages = api.messages()
-        normalized = [normalize_request(r, volatiles) for r in messages]
+        normalized = [speaks.view(normalize_request(r, volatiles)) for r in messages]
         for row in normalized:  # a subagent's id, and its parent's, are made per run
             for name in row["headers"]:
                 if name == target.subagent_header or name.endswith("parent-agent-id"):
                     row["headers"][name] = "<agent-id>"
-        requests = _ordered(messages, normalized, agent)
+        requests = _ordered(messages, normalized, agent, speaks)
         return result(
             status=OK,
             requests=requests,
             honoured=scenario.user.honoured(requests),
             idle=idle,
-            other_calls=sorted({f"{r.method} {r.path}" for r in api.requests if not (r.method == "POST" and r.path in MODEL_PATHS)}),
+            other_calls=sorted({f"{r.method} {r.path}" for r in api.requests if not speaks.is_call(r.method, r.path)}),
             egress=sandbox.attempts(),
             duration=round(outcome.duration, 2),
         )
@@ -196,7 +209,7 @@ def _nothing(_: int) -> None:
 
 def _main_turns(api: FakeAPI, subagent: Callable[[RecordedRequest], bool]) -> int:
     """How many requests of the main loop (offering tools, not a subagent's) the program has made so far."""
-    return sum(1 for r in api.messages() if offers_tools(r.body) and not subagent(r))
+    return sum(1 for r in api.messages() if _offers_tools(api, r) and not subagent(r))
 
 
 def _idle_run(sandbox: Sandbox, program_argv: list[str], scenario: Scenario, faketime: Path, timeout: float,
@@ -283,8 +296,9 @@ def capture(
     timeout: float = 60,
     on_progress: Callable[[str, ScenarioResult | None], None] | None = None,
     api_host: str = DEFAULT_API_HOST,
+    release: Path | None = None,
 ) -> dict[str, ScenarioResult]:
-    """Run every scenario against `program_argv` (e.g. ["node", ".../cli.js"] or [".../claude"]).
+    """Run every scenario against `program_argv` (e.g. ["node", ".../cli.js"] or [".../claude"]), unpacked in `release`.
 
     `on_progress(name, None)` is called as a scenario starts and `on_progress(name, result)` as it ends.
     A scenario's sandbox is deleted while the next one runs (a Codex run leaves SQLite databases whose
@@ -305,7 +319,7 @@ def capture(
             if on_progress:
                 on_progress(scenario.name, None)
             run = partial(capture_scenario, program_argv, target, timeout=timeout, api_host=api_host, certificates=certificates,
-                          answers=answers, remove=lambda folder: cleaner.submit(remove_now, folder))
+                          release=release, answers=answers, remove=lambda folder: cleaner.submit(remove_now, folder))
             results[scenario.name] = capture_matrix(scenario, target, models, run) if scenario.matrix else run(scenario)
             if on_progress:
                 on_progress(scenario.name, results[scenario.name])

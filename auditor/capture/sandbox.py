@@ -7,7 +7,8 @@ Why each piece exists:
 - the child gets its own session (process group), so a timeout kills it and every helper it spawned;
 - it runs sealed (seal.py): loopback-only network, ssh stubbed, the folders above the sandbox controlled;
 - interactive mode needs a real terminal (a pty) and a pre-seeded ~/.claude.json, or it stops at the
-  onboarding, API-key and folder-trust dialogs.
+  onboarding, API-key and folder-trust dialogs; Gemini CLI needs its auth method chosen in its settings
+  (Target.home_files).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import tomlkit
 
@@ -62,6 +63,19 @@ _UNSUPPORTED = re.compile(r"error: (unknown option .*|option .* argument .* is i
 
 class ScenarioUnsupported(CaptureError):
     """The program rejected the scenario's command line: this version lacks the flag or the value."""
+
+
+def _filled(value: Any, fill: dict[str, str]) -> Any:
+    """A JSON value with the placeholders of `fill` replaced in every string, keys too."""
+    if isinstance(value, str):
+        for placeholder, text in fill.items():
+            value = value.replace(placeholder, text)
+        return value
+    if isinstance(value, dict):
+        return {_filled(k, fill): _filled(v, fill) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_filled(v, fill) for v in value]
+    return value
 
 
 def remove_now(folder: Path) -> None:
@@ -127,8 +141,7 @@ class Sandbox:
             for name, text in PROJECT_FILES.items():
                 (self.project / name).write_text(text)
             self._seed_config()
-            self._write_settings()
-            self.user.seed(self.home, self.project)
+            self.user.seed(self.home, self.project, self.target.hold.settings_file)
             self.seal.__enter__()
         except BaseException:
             shutil.rmtree(self.root, ignore_errors=True)
@@ -140,29 +153,21 @@ class Sandbox:
         self.remove(self.root)
 
     def _seed_config(self) -> None:
-        """Mark onboarding done, the fake key approved (by its last 20 characters) and the project trusted."""
-        if not self.target.first_run_file:
-            return
-        config = {
-            "hasCompletedOnboarding": True,
-            "customApiKeyResponses": {"approved": [FAKE_API_KEY[-20:]], "rejected": []},
-            "projects": {str(self.project): {"hasTrustDialogAccepted": True}},
-        }
-        (self.home / self.target.first_run_file).write_text(json.dumps(config, indent=2))
+        """The files the target's program needs in HOME to run unattended (Target.home_files): Claude Code's
+        onboarding, key approval and folder trust; Gemini CLI's auth method."""
+        fill = {"{project}": str(self.project), "{key_tail}": FAKE_API_KEY[-20:], "{url}": self.api.url}
+        for name, content in self.target.home_files.items():
+            path = self.home / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            filled = _filled(content, fill)
+            path.write_text(tomlkit.dumps(filled) if path.suffix == ".toml" else json.dumps(filled, indent=2))
 
-    def _write_settings(self) -> None:
-        """The user's settings, with the target's `provider_settings` (pointing the CLI at the fake API) on top,
-        in the target's settings file; none written when both are empty."""
-        provider = json.loads(json.dumps(self.target.provider_settings).replace("{url}", self.api.url))
-        settings = {**self.user.settings, **provider}
-        if not settings:
-            return
-        path = self.home / self.target.settings_file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(tomlkit.dumps(settings) if path.suffix == ".toml" else json.dumps(settings, indent=2))
-
-    def volatiles(self) -> Volatiles:
+    def volatiles(self, release: Path | None = None) -> Volatiles:
+        """What differs between two runs: the sandbox's folders, the port, the key, and the folder the release was
+        unpacked in (Gemini CLI tells the model where its built-in skills' files are)."""
         paths = {"project": str(self.project), "home": str(self.home), "tmp": str(self.tmp), "sandbox": str(self.root)}
+        if release is not None:
+            paths["release"] = str(release)
         return Volatiles.for_run(paths=paths, port=self.api.port, api_key=FAKE_API_KEY)
 
     def env(self, program: str) -> dict[str, str]:
@@ -334,7 +339,7 @@ class Sandbox:
 
     def _hang_message(self, label: str, timeout: float, when: str, output: str) -> str:
         calls = len(self.api.messages())
-        return (f"{label} hung{when}: killed after {timeout:g}s (it had made {calls} Messages API call{'s' * (calls != 1)};"
+        return (f"{label} hung{when}: killed after {timeout:g}s (it had made {calls} {self.api.dialect.name} call{'s' * (calls != 1)};"
                 f" last output: {_last_line(output)})")
 
 

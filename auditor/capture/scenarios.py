@@ -1,8 +1,7 @@
 """Scenarios are data: one TOML file each says how to run the CLI and how the fake API answers it.
 
-Built-in scenarios live next to this module in `scenarios/` (Claude Code's) and `scenarios/<target>/`
-(another target's: its `Target.scenarios`); users add or override them with a directory of their own.
-A file looks like:
+Built-in scenarios live next to this module in `scenarios/` (Claude Code's), one folder per other target
+(`scenarios/gemini-cli/`); users add or override them with a directory of their own. A file looks like:
 
     description = "Print mode, two turns: thinking + a tool call, then text."
     mode = "print"                    # "print" (-p, plain pipes) or "interactive" (pty)
@@ -17,13 +16,13 @@ A file looks like:
     tool_input = { file_path = "{project}/README.md" }
     text = "Reading it."
 
-`{project}` and `{home}` in tool_input strings become the sandbox's folders. A Responses API tool that
-takes free text (a "custom" tool, Codex's `exec`) is called with the text of `tool_input.input`, a
-function with the other keys. A turn's `also` lists other
+`{project}` and `{home}` in tool_input strings become the sandbox's folders. A turn's `also` lists other
 names of its tool in other releases (`tool = "Agent"`, `also = ["Task"]`): the first one offered is called.
 A turn's `each` lists headings of a listing the request holds ("Available agent types", followed by
 "- name: …" lines): the tool is called once per name listed, in one message, `{name}` in tool_input
-strings becoming the name; a release listing none gets the turn's text alone.
+strings becoming the name; a release listing none gets the turn's text alone. A Responses API tool that
+takes free text (a "custom" tool, Codex's `exec`) is called with the text of `tool_input.input`, a
+function with the other keys.
 Who the user is and what they chose (a subscription plan, settings, env, project files, and what the
 requests must honour) are the keys of user.py.
 `matrix = "models"` runs the scenario once per model the release's own catalogue offers, and
@@ -44,7 +43,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CaptureError
-from ..targets import Target
 from . import session as session_
 from . import user
 from .server import Turn, substitute
@@ -183,11 +181,10 @@ def load_scenario(path: Path) -> Scenario:
     )
 
 
-def load_scenarios(directory: Path | None = None, names: Iterable[str] | None = None, target: Target | None = None) -> list[Scenario]:
-    """The built-in scenarios of `target` (default: Claude Code's), plus (overriding by name) those in `directory`,
-    optionally only `names`, sorted by name."""
-    builtin = BUILTIN_DIR / target.scenarios if target is not None else BUILTIN_DIR
-    found = {s.name: s for s in map(load_scenario, sorted(builtin.glob("*.toml")))}
+def load_scenarios(directory: Path | None = None, names: Iterable[str] | None = None, builtin: str = "") -> list[Scenario]:
+    """The built-in scenarios (of a target: its folder `builtin`, Target.scenarios), plus (overriding by name) those
+    in `directory`, optionally only `names`, sorted by name."""
+    found = {s.name: s for s in map(load_scenario, sorted((BUILTIN_DIR / builtin).glob("*.toml")))}
     if directory is not None:
         directory = Path(directory)
         if not directory.is_dir():

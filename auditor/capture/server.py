@@ -1,5 +1,7 @@
-"""A loopback fake of the Anthropic Messages API, and of OpenAI's Responses API (responses.py), that
-records every request the CLI makes.
+"""A loopback fake of a vendor's conversation API that records every request the CLI makes.
+
+The API it speaks is a `Dialect`: Anthropic's Messages API (`MESSAGES`, here) by default, another
+vendor's from its own module (gemini_api.py) when the target says so (`Target.api`, `dialect()`).
 
 The same server doubles as the CLI's HTTP(S) proxy: anything the CLI tries to send off the machine
 arrives here as a CONNECT or absolute-URI request, is recorded as egress and refused, so nothing
@@ -9,6 +11,7 @@ are answered here, whether tunnelled (CONNECT) or sent as absolute URIs (some re
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import socket
@@ -19,10 +22,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from . import responses
+from ..errors import CaptureError
 
 MESSAGES_PATH = "/v1/messages"
 COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
@@ -129,12 +132,36 @@ class Egress:
     target: str
 
 
-MODEL_PATHS = frozenset((MESSAGES_PATH, responses.PATH))
+@dataclass(frozen=True)
+class Reply:
+    """What the fake answers one conversation request: `label` (auditor's own, "end_turn" when the answer ends
+    the turn, "tool_use" when it calls a tool) and a JSON body, or SSE `events` when the request asked to stream."""
+
+    label: str
+    body: dict[str, Any]
+    events: list[bytes] | None = None
 
 
-def offers_tools(body: Any) -> bool:
-    """A request of the agent loop: it offers tools (a side request, a title or a summary, offers none)."""
-    return isinstance(body, dict) and bool(body.get("tools") or (responses.is_body(body) and responses.tools(body)))
+class Dialect(Protocol):
+    """A vendor's conversation API as the fake serves it and as its requests become facts."""
+
+    name: str  # as errors name it: "Messages API"
+
+    def is_call(self, method: str, path: str) -> bool:
+        """Whether a request is one of the conversation's (what `FakeAPI.messages()` returns)."""
+
+    def turn(self, body: Any) -> int:
+        """Which turn of the conversation a request is (the model's answers its history already holds)."""
+
+    def rank(self, body: Any) -> int:
+        """Where a request comes among those of its turn, before their content decides (lower first)."""
+
+    def reply(self, record: RecordedRequest, script: list[Turn], answered: set[str], tokens: int) -> Reply:
+        """The answer to one conversation request, following the script."""
+
+    def view(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A normalized request (normalize.normalize_request) shaped as facts.py reads it: `body` with `model`,
+        `system` blocks, `tools` named by `name`, `messages` of typed blocks, and its parameters."""
 
 
 def _sse(event: str, data: dict[str, Any]) -> bytes:
@@ -142,13 +169,11 @@ def _sse(event: str, data: dict[str, Any]) -> bytes:
 
 
 def turn_index(body: Any) -> int:
-    """Which turn of the conversation a /v1/messages (or /v1/responses) body is: the number of assistant
-    messages it already holds, not counting the fake's own tool-search detours.
+    """Which turn of the conversation a /v1/messages body is: the number of assistant messages it already holds,
+    not counting the fake's own tool-search detours.
 
     Counting history instead of requests keeps the script right when side requests interleave.
     """
-    if responses.is_body(body):
-        return responses.turn_index(body)
     messages = body.get("messages") if isinstance(body, dict) else None
     if not isinstance(messages, list):
         return 0
@@ -274,6 +299,43 @@ def sse_events(message: dict[str, Any]) -> list[bytes]:
     return events
 
 
+class Messages:
+    """Anthropic's Messages API (POST /v1/messages), whose requests already have the shape facts.py reads."""
+
+    name = "Messages API"
+
+    def is_call(self, method: str, path: str) -> bool:
+        return method == "POST" and path == MESSAGES_PATH
+
+    def turn(self, body: Any) -> int:
+        return turn_index(body)
+
+    def rank(self, body: Any) -> int:
+        return 0  # content alone orders a turn's requests (as stored captures were ordered)
+
+    def reply(self, record: RecordedRequest, script: list[Turn], answered: set[str], tokens: int) -> Reply:
+        message = _message(record.body, reply_blocks(record.body, script, answered), tokens)
+        stream = isinstance(record.body, dict) and bool(record.body.get("stream"))
+        return Reply(str(message["stop_reason"]), message, sse_events(message) if stream else None)
+
+    def view(self, row: dict[str, Any]) -> dict[str, Any]:
+        return row
+
+
+MESSAGES = Messages()
+DIALECTS = {"messages": ("server", "MESSAGES"), "gemini": ("gemini_api", "GEMINI"), "responses": ("responses", "RESPONSES")}
+"""`Target.api` → the module of this package serving it, and its dialect's name there."""
+
+
+def dialect(api: str) -> Dialect:
+    """The dialect a target's API is spoken in (its module imported only when asked for)."""
+    if api not in DIALECTS:
+        raise CaptureError(f"no fake of the {api!r} API; known: {', '.join(sorted(DIALECTS))}")
+    module, name = DIALECTS[api]
+    found: Dialect = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+    return found
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
@@ -330,6 +392,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command == "CONNECT" and self.server.tls is not None and self.path.partition(":")[0] in self.server.intercept:
             self._intercept()
             return
+        if self.command == "CONNECT" and self.path in self.server.own_addresses():
+            self._tunnel()
+            return
         if self.command == "CONNECT" or (url.scheme and url.hostname not in self.server.own_hosts | self.server.intercept):
             self.server.add_egress(Egress(self.command, self.path if self.command == "CONNECT" else url.netloc))
             self.close_connection = True
@@ -368,9 +433,18 @@ class _Handler(BaseHTTPRequestHandler):
             return  # the client refused our certificate; it will report that itself
         _Handler(inner, self.client_address, self.server)
 
+    def _tunnel(self) -> None:
+        """Serve a CONNECT to this very server in the tunnel, in plain HTTP: a client whose proxy agent ignores
+        NO_PROXY (Gemini CLI before 0.39) tunnels even its calls to the loopback base URL through the proxy."""
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        _Handler(self.connection, self.client_address, self.server)
+
     def _answer(self, record: RecordedRequest) -> None:
         """Reply, setting `record.reply` first so whoever sees the response also sees what it was."""
-        if record.method == "POST" and record.path == MESSAGES_PATH:
+        if self.server.dialect.is_call(record.method, record.path):
             self.server.settle()
             delegated = self.server.subagent is not None and self.server.subagent(record)
             # A subagent answers its task in text: scripted tool calls are the main loop's (or a subagent offered
@@ -379,20 +453,21 @@ class _Handler(BaseHTTPRequestHandler):
             # so the client's own context accounting (auto-compaction) can be reached.
             tokens = record.body_bytes // 4 if self.server.estimate_usage else 12
             script = [] if delegated else self.server.turns
-            message = _message(record.body, reply_blocks(record.body, script, self.server.answered(record)), tokens)
-            record.reply = str(message["stop_reason"])
-            if isinstance(record.body, dict) and record.body.get("stream"):
-                self._stream(sse_events(message))
+            reply = self.server.dialect.reply(record, script, self.server.answered(record), tokens)
+            record.reply = reply.label
+            if reply.events is not None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.send_header("request-id", "req_auditor")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                for event in reply.events:
+                    self.wfile.write(event)
+                self.wfile.flush()
             else:
-                self._send_json(200, message)
-        elif record.method == "POST" and record.path == responses.PATH:
-            self.server.settle()
-            body = record.body if isinstance(record.body, dict) else {}
-            index = turn_index(body)
-            turn = self.server.turns[index] if index < len(self.server.turns) else Turn()
-            items = responses.reply_items(body, turn, index)
-            record.reply = responses.stop_reason(items)
-            self._stream(responses.sse_events(body, items, index))
+                self._send_json(200, reply.body)
         elif record.method == "POST" and record.path == COUNT_TOKENS_PATH:
             record.reply = "count_tokens"
             self._send_json(200, {"input_tokens": 42})
@@ -403,18 +478,6 @@ class _Handler(BaseHTTPRequestHandler):
             record.reply = "404"
             self._send_json(404, {"type": "error", "error": {"type": "not_found_error", "message": f"auditor fake API: no {record.path}"}})
 
-    def _stream(self, events: list[bytes]) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-cache")
-        self.send_header("request-id", "req_auditor")
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.close_connection = True
-        for event in events:
-            self.wfile.write(event)
-        self.wfile.flush()
-
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_CONNECT = _handle
 
 
@@ -424,9 +487,10 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 64
 
     def __init__(self, turns: list[Turn], intercept: frozenset[str], tls: ssl.SSLContext | None, answers: Mapping[str, Any],
-                 subagent: Callable[[RecordedRequest], bool] | None) -> None:
+                 subagent: Callable[[RecordedRequest], bool] | None, dialect: Dialect) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.turns = turns
+        self.dialect = dialect
         self.answers = answers
         self.subagent = subagent
         self.estimate_usage = False
@@ -446,6 +510,10 @@ class _Server(ThreadingHTTPServer):
         business, not the fake's error: no traceback on the user's terminal. Anything else is a bug: shown."""
         if not isinstance(sys.exc_info()[1], OSError):
             super().handle_error(request, client_address)
+
+    def own_addresses(self) -> set[str]:
+        """`host:port` of this server, as a CONNECT names it."""
+        return {f"{host}:{self.server_address[1]}" for host in self.own_hosts}
 
     def opened(self) -> None:
         with self.lock:
@@ -481,7 +549,7 @@ class _Server(ThreadingHTTPServer):
         tools lost (`record.lost`); returns all answered so far."""
         found = set(_RESULT_ID.findall(json.dumps(record.body)))
         with self.lock:
-            if offers_tools(record.body):
+            if isinstance(record.body, dict) and record.body.get("tools"):
                 record.lost = len(self.results - found)
             self.results |= found
             return set(self.results)
@@ -504,8 +572,9 @@ class FakeAPI:
     """
 
     def __init__(self, turns: list[Turn] | None = None, intercept: Iterable[str] = (), certificate: tuple[str, str] | None = None,
-                 answers: Mapping[str, Any] | None = None, subagent: Callable[[RecordedRequest], bool] | None = None) -> None:
-        """`intercept` names hosts whose HTTPS traffic through the proxy is answered here (TLS terminated with
+                 answers: Mapping[str, Any] | None = None, subagent: Callable[[RecordedRequest], bool] | None = None,
+                 dialect: Dialect = MESSAGES) -> None:
+        """`dialect` is the API it speaks (the Messages API unless told). `intercept` names hosts whose HTTPS traffic through the proxy is answered here (TLS terminated with
         `certificate`, a (cert file, key file) pair the client trusts) instead of being refused as egress.
         `answers` maps paths to the JSON a GET of them gets (an OAuth profile); other paths get a 404.
         `subagent` tells a subagent's requests: they get text, never the script's tool calls."""
@@ -513,7 +582,8 @@ class FakeAPI:
         if certificate is not None:
             tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             tls.load_cert_chain(*certificate)
-        self._server = _Server(list(turns or []), frozenset(intercept), tls, dict(answers or {}), subagent)
+        self._server = _Server(list(turns or []), frozenset(intercept), tls, dict(answers or {}), subagent, dialect)
+        self.dialect = dialect
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="auditor-fake-api", daemon=True)
 
     def __enter__(self) -> FakeAPI:
@@ -558,8 +628,8 @@ class FakeAPI:
         self._server.add_egress(Egress(method, target))
 
     def messages(self) -> list[RecordedRequest]:
-        """The recorded model requests (POST /v1/messages or /v1/responses), in arrival order."""
-        return [r for r in self.requests if r.method == "POST" and r.path in MODEL_PATHS]
+        """The recorded requests of the conversation (POST /v1/messages, or the dialect's), in arrival order."""
+        return [r for r in self.requests if self.dialect.is_call(r.method, r.path)]
 
     def idle_for(self) -> float:
         """Seconds since the last request arrived or was answered."""

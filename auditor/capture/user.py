@@ -6,7 +6,7 @@ a scenario file put the user back:
     plan = "max"                          # an OAuth subscriber of this plan instead of an API key
     rate_limit_tier = "default_claude_max_5x"   # optional; the plan's usual tier otherwise
     env = { CLAUDE_CODE_EFFORT_LEVEL = "high" } # added to the scrubbed environment
-    settings = { effortLevel = "high" }   # the user's settings file (~/.claude/settings.json; Codex: ~/.codex/config.toml)
+    settings = { effortLevel = "high" }   # the user's settings file (~/.claude/settings.json; the target's)
     files = { ".claude/agents/helper.md" = "..." }   # more files in the project folder
 
     [honours]                             # what the scenario set, checked in every captured request
@@ -22,13 +22,15 @@ answers the profile call with the plan, and nothing leaves loopback (see server.
 from __future__ import annotations
 
 import json
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import tomlkit
+
 from ..errors import CaptureError
 from . import mcp_stub
-from .server import offers_tools
 
 FAKE_OAUTH_TOKEN = "sk-ant-oat01-auditor-fake-oauth-token-" + "0" * 56 + "AA"
 FAKE_REFRESH_TOKEN = "sk-ant-ort01-auditor-fake-refresh-token-" + "0" * 54 + "AA"
@@ -99,13 +101,20 @@ class UserSetup:
     home_files: dict[str, str] = field(default_factory=dict)  # more files in HOME (a profile's ~/.claude/agents/…)
     mcp: dict[str, dict[str, Any]] = field(default_factory=dict)  # MCP server name → what its stub answers (mcp_stub.py)
 
-    def seed(self, home: Path, project: Path) -> None:
-        """Write the credentials, their files and MCP server stubs into a sandbox (the settings file is the
-        target's: the sandbox writes it)."""
+    def seed(self, home: Path, project: Path, settings_file: str) -> None:
+        """Write the credentials, the user's settings (merged into what the sandbox put in `settings_file`, a
+        path under ~), their files and MCP server stubs into a sandbox."""
         if self.plan:
             config = home / ".claude"
             config.mkdir(exist_ok=True)
             (config / ".credentials.json").write_text(json.dumps({"claudeAiOauth": self.oauth()}, indent=2))
+        if self.settings:
+            path = home / settings_file.removeprefix("~/")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            toml = path.suffix == ".toml"  # Codex's config.toml
+            seeded = (tomllib.loads(path.read_text()) if toml else json.loads(path.read_text())) if path.exists() else {}
+            merged = _merged(seeded, self.settings)
+            path.write_text(tomlkit.dumps(merged) if toml else json.dumps(merged, indent=2))
         for folder, files in ((project, self.files), (home, self.home_files)):
             for name, text in files.items():
                 path = folder / name
@@ -142,7 +151,7 @@ class UserSetup:
         the setting applies to (rows of ScenarioResult.requests); empty when the scenario sets nothing to check."""
         out = {}
         for h in self.honours:
-            wanted = [r for r in requests if (r.get("caller") == "subagent") == (h.requests == "subagent") and offers_tools(r["body"])]
+            wanted = [r for r in requests if (r.get("caller") == "subagent") == (h.requests == "subagent") and r["body"].get("tools")]
             if not wanted:
                 out[h.setting] = f"not sent (no {h.requests} request)"
                 continue
@@ -154,6 +163,14 @@ class UserSetup:
 
 
 API_KEY_USER = UserSetup()  # what a scenario without these keys runs as
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """`over` merged into `base`, tables key by key (a scenario's `model.name` keeps the sandbox's `security`)."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
 
 
 def parse(path: Path, raw: dict[str, Any]) -> UserSetup:

@@ -149,7 +149,7 @@ def _matching(matcher: Matcher, seen: Observed) -> list[Rule]:
 
 def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int] = frozenset()) -> list[list[int]]:
     """Changes that are one behavior: the same captured fact changing in several scenarios, or alike in
-    several roles (a tool's description); a section
+    several roles (a tool's description); the texts a request opens with and their shape; a section
     and its condition changed in one release; a request function rewritten beyond recognition (gone
     and a same-labelled one new in one release); all changes of a `merge = true` rule in one release,
     except switches users were `told` of (their entry is about that one switch)."""
@@ -178,6 +178,8 @@ def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int
             fact = _CAPTURED_KEY.sub("", c.key)
             union(by_key, ("role", c.kind, fact, c.introduced_in) if c.kind == "tool_schema"
                   else ("alike", c.kind, fact, c.introduced_in, repr((c.before, c.after))), i)
+            if c.kind == "message" or _opening(c):  # the texts a request opens with, and their count and shape
+                union(by_key, ("opening", c.scenario, c.key.partition(": ")[0], c.introduced_in), i)
         if matched[i] and matched[i][0].merge and i not in told:
             union(by_key, ("merge", matched[i][0].id, c.introduced_in, c.removed_in, c.status), i)
         elif c.kind in ("prompt_section", "section_condition"):
@@ -193,6 +195,14 @@ def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int
     for i in range(len(seen)):
         groups.setdefault(find(i), []).append(i)
     return list(groups.values())
+
+
+def _opening(change: Change) -> bool:
+    """A change in the shape of what a request opens with, nothing of the conversation resent yet (a
+    subagent's or a first turn's messages): the texts it holds changed, which are facts of their own."""
+    shapes = [v for v in (change.before, change.after) if isinstance(v, list)]
+    return (change.kind == "history" and change.key.endswith(": messages") and bool(shapes)
+            and not any(str(m).startswith("assistant") for v in shapes for m in v))
 
 
 def _switched(changes: Sequence[Change], models: ModelNames) -> dict[tuple[str, str], frozenset[str]]:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import AuditorError
 
@@ -29,14 +31,12 @@ class ChangelogSource:
 @dataclass(frozen=True)
 class Hold:
     """How a user keeps a pinned version from updating itself: the env vars that switch the updater off
-    (newest name last), the settings file they can go in (JSON, or TOML by its suffix), and the setting
-    that does the same; `in_facts` says whether a release's static facts list its settings, so the
-    setting can be checked against them."""
+    (newest name last), the settings file they can go in, and the setting that does the same."""
 
     env: tuple[str, ...] = ()
     settings_file: str = ""
     setting: str = ""
-    in_facts: bool = True
+    in_facts: bool = True  # whether a release's static facts list its settings (the setting is checked against them)
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,7 @@ class Vocabulary:
 class Catalog:
     """A model catalogue embedded in a native binary as JSON: found at the first match of `anchor` (a
     regex over bytes), a list of models under `list_key`, each named by its `id_key` (shown as its
-    `name_key`); the text at `prompt_path` (dotted) is the model's system prompt. `offered` (`field=value`)
-    tells the models users are offered, `efforts` (`list.key`) the reasoning efforts a model allows."""
+    `name_key`); the text at `prompt_path` (dotted) is the model's system prompt."""
 
     anchor: bytes
     list_key: str
@@ -68,8 +67,8 @@ class Catalog:
     name_key: str = ""
     prompt_path: str = ""
     refresh_path: str = ""  # where the CLI asks for a newer catalogue: a capture answers it with the embedded one
-    offered: str = ""
-    efforts: str = ""
+    offered: str = ""  # `field=value`: the models users are offered (a matrix scenario's models)
+    efforts: str = ""  # `list.key`: the reasoning efforts a model allows (a matrix scenario's efforts)
 
 
 @dataclass(frozen=True)
@@ -107,16 +106,15 @@ class Target:
     vocabulary: Vocabulary = Vocabulary()
     catalog: Catalog | None = None
     declaration_keys: tuple[str, ...] = ()  # the key of a tool declaration's parameter schema in code (extract.py)
-    # How a capture runs it (capture/sandbox.py): the flag before a print-mode prompt ("" : the prompt is the
-    # last argument), the file under HOME holding the user's settings (.json or .toml), settings the sandbox
-    # adds there so the CLI calls the fake API (`{url}` is the fake's), and a JSON file under HOME that
-    # marks the first-run dialogs done.
-    prompt_flag: str = "-p"
-    settings_file: str = ".claude/settings.json"
-    provider_settings: dict[str, object] = field(default_factory=dict)
-    first_run_file: str = ""
-    scenarios: str = ""  # the folder of its built-in scenarios under capture/scenarios/
-    default_scenarios: tuple[str, ...] = ()  # what a diff captures unless told otherwise
+    # Captures: the API the fake speaks (capture/server.py `DIALECTS`), the JSON (or, by suffix, TOML) files a
+    # sandbox HOME starts with ("{project}", "{key_tail}", the fake key's last 20 characters, and "{url}", the fake
+    # API's, filled in; a scenario's settings merge into `hold.settings_file`), and the built-in scenarios (the
+    # folder of capture/scenarios/, "" its top).
+    api: str = "messages"
+    prompt_flag: str = "-p"  # the flag before a print-mode prompt ("": the prompt comes last)
+    home_files: Mapping[str, Any] = field(default_factory=dict)
+    scenarios: str = ""
+    default_scenarios: tuple[str, ...] = ()
 
     def ships_native(self, version: str) -> bool:
         from ..versions import parse

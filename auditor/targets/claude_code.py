@@ -32,11 +32,16 @@ CLAUDE_CODE = Target(
     # some releases say claude-code/ instead of claude-cli/
     user_agent_version=r"\bclaude-(?:cli|code)/(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)",
     subagent_header="x-claude-code-agent-id",
-    first_run_file=".claude.json",
-    # API-key runs, and the two plans most users who were hurt are on (default model only; --plan adds opus).
-    default_scenarios=("print-default", "print-opus", "two-turn", "interactive", "plan-pro", "plan-max", "agents", "skills", "compact",
-                       "plan-mode"),
     parent_files=("CLAUDE.md", "CLAUDE.local.md", ".mcp.json", ".claude/agents", ".claude/skills", ".claude/commands", ".claude/rules"),
+    # Onboarding done, the fake key approved (by its last 20 characters) and the project trusted: else the
+    # interactive UI stops at those dialogs.
+    home_files={".claude.json": {
+        "hasCompletedOnboarding": True,
+        "customApiKeyResponses": {"approved": ["{key_tail}"], "rejected": []},
+        "projects": {"{project}": {"hasTrustDialogAccepted": True}},
+    }},
+    # API-key runs, and the two plans most users who were hurt are on (default model only; --plan adds opus).
+    default_scenarios=("print-default", "print-opus", "two-turn", "interactive", "plan-pro", "plan-max", "agents", "skills", "compact", "plan-mode"),
     vocabulary=Vocabulary(
         audiences={
             **{f"plan-{plan}": f"{plan.title()} subscribers" for plan in ("pro", "max", "team", "enterprise")},

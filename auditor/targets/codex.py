@@ -36,13 +36,13 @@ CODEX = Target(
     parent_files=("AGENTS.md", "AGENTS.override.md", ".codex"),
     # Captures: `codex exec … PROMPT` against the fake Responses API, named as a provider in the sandbox's
     # ~/.codex/config.toml (OPENAI_BASE_URL is not read), over plain HTTP (no WebSocket).
+    api="responses",
     prompt_flag="",
-    settings_file=".codex/config.toml",
-    provider_settings={
+    home_files={".codex/config.toml": {
         "model_provider": "auditor",
         "model_providers": {"auditor": {"name": "auditor fake API", "base_url": "{url}/v1", "env_key": "OPENAI_API_KEY",
                                         "wire_api": "responses", "supports_websockets": False}},
-    },
+    }},
     scenarios="codex",
     default_scenarios=("exec-default", "exec-two-turn", "exec-workspace-write", "exec-config-effort"),
     vocabulary=Vocabulary(

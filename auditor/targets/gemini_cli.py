@@ -8,6 +8,9 @@ the prompts in a separate package (`@google/gemini-cli-core`), which is not read
 Channels are told by the version: a stable release has no prerelease suffix; previews are
 `X.Y.Z-preview.N` and nightlies `X.Y.Z-nightly.YYYYMMDD.gHASH`, which auditor treats as prereleases.
 
+Captures speak the Gemini API (capture/gemini_api.py) through GOOGLE_GEMINI_BASE_URL, so every built-in
+scenario takes the base-url route; the default model goes through the CLI's model router first.
+
 Release notes are not a CHANGELOG.md: `docs/changelogs/latest.md` (the current stable) and
 `preview.md` are rewritten at each release, so their git history is the per-release record.
 """
@@ -31,7 +34,18 @@ GEMINI_CLI = Target(
     ),
     identifier_prefixes=("GEMINI_", "GOOGLE_"),
     declaration_keys=("parametersJsonSchema",),
-    hold=Hold(settings_file="~/.gemini/settings.json"),
+    # No env var stops the updater; `general.enableAutoUpdate` does (it replaced `general.disableAutoUpdate`,
+    # which the CLI still migrates).
+    hold=Hold(settings_file="~/.gemini/settings.json", setting="general.enableAutoUpdate"),
+    # With an API key and a base URL alone it exits 41 ("Invalid auth method selected"): the auth method is
+    # chosen in its settings. Usage statistics would go to another host.
+    api="gemini",
+    home_files={".gemini/settings.json": {
+        "security": {"auth": {"selectedType": "gemini-api-key"}},
+        "privacy": {"usageStatisticsEnabled": False},
+    }},
+    scenarios="gemini-cli",
+    default_scenarios=("print-default", "print-pro", "print-flash", "yolo", "two-turn", "settings-model"),
     parent_files=("GEMINI.md", ".gemini"),
     vocabulary=Vocabulary(
         fields={

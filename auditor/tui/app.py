@@ -142,7 +142,7 @@ class AuditorApp(App):
         try:
             with self.open_collector() as collector:
                 wanted = wanted or collector.latest(latest)
-                scenarios = load_scenarios(None, list(collector.target.default_scenarios), collector.target) if self.scenarios is None else list(self.scenarios)
+                scenarios = load_scenarios(None, list(collector.target.default_scenarios), collector.target.scenarios) if self.scenarios is None else list(self.scenarios)
                 collector.ensure(wanted, progress, scenarios, stop=stop)
         except AuditorError as exc:
             error = str(exc)
@@ -163,7 +163,7 @@ class AuditorApp(App):
             return self.report(collector, a, b, progress)
 
     def report(self, collector: Collector, a: str, b: str, progress: Progress | None = None) -> DiffReport:
-        known = {s.name: s for s in load_scenarios(target=collector.target)}
+        known = {s.name: s for s in load_scenarios(builtin=collector.target.scenarios)}
         scenarios = [known[n] for n in shared_scenarios(collector, a, b) if n in known]
         report = audit.diff_versions(collector, a, b, scenarios, progress)
         return audit.assess(report, collector, *self.judged(collector))
