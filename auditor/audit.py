@@ -19,6 +19,7 @@ from .errors import UnknownVersion
 from .judge.finding import Finding, sort_key
 from .report import DiffReport
 from .rules import Rule
+from .targets import Target
 
 
 def plan_scenarios(plan: str) -> tuple[str, str]:
@@ -41,6 +42,16 @@ def lead_with(report: DiffReport, plan: str) -> DiffReport:
     return report
 
 
+def remote_catalog(target: Target) -> list[str]:
+    """The note a CLI that fetches its model catalogue from its vendor needs: the prompts it sends can change
+    with no release at all, which no diff of releases shows."""
+    if target.catalog is None or not target.catalog.refresh_path:
+        return []
+    return [f"{target.display_name} can fetch a newer model catalogue from its vendor (and cache it in its home folder), "
+            "which can change the prompts it sends between releases and without one: what is listed here is each release's "
+            "own embedded catalogue (captures answer the fetch with it)"]
+
+
 def diff_versions(
     collector: Collector, low: str, high: str, scenarios: Sequence[Scenario] = (), progress: Progress | None = None
 ) -> DiffReport:
@@ -57,6 +68,7 @@ def diff_versions(
         states += [(v, scenario.name, str(store.facts(row.id, ("capture",)).get("capture", {}).get(SANDBOX, ""))) for v, row in captured]
         changes += collapse(diff_refs(((v, store.fact_refs(row.id)) for v, row in captured), values, scenario=scenario.name))
     notes, of_the_machine = open_runs(states)
+    notes += remote_catalog(collector.target)
     return DiffReport(
         target=collector.target.name,
         platform=collector.platform,

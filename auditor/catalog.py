@@ -142,3 +142,25 @@ def _leaves(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, Any]]:
             yield from _leaves(item, f"{path}[{i}]", depth + 1)
     elif value is not None:
         yield path, value
+
+
+def variants(models: list[Any], spec: Catalog, matrix: str) -> list[tuple[str, dict[str, str]]]:
+    """The runs of a matrix scenario (capture/scenarios.py), in catalogue order: (label, values) per model the
+    catalogue offers users ("models": `MODEL`, {model}) or per model and reasoning effort it allows
+    ("efforts": `MODEL/EFFORT`, {model, effort}). Ids that are not plain ids are left out."""
+    out = []
+    field, _, wanted = spec.offered.partition("=")
+    list_key, _, effort_key = spec.efforts.partition(".")
+    for model in models:
+        slug = model.get(spec.id_key) if isinstance(model, dict) else None
+        if not isinstance(slug, str) or not _ID.fullmatch(slug) or "/" in slug or (field and model.get(field) != wanted):
+            continue
+        if matrix == "models":
+            out.append((slug, {"model": slug}))
+            continue
+        levels = model.get(list_key) if list_key else None
+        for level in levels if isinstance(levels, list) else []:
+            effort = level.get(effort_key) if isinstance(level, dict) else level
+            if isinstance(effort, str) and _ID.fullmatch(effort) and "/" not in effort:
+                out.append((f"{slug}/{effort}", {"model": slug, "effort": effort}))
+    return out

@@ -356,7 +356,7 @@ def pin_(ctx, baseline, newest, fmt, accepted, candidates, scenario_names, scena
         report = audit.run(collector, baseline, newest or collector.latest(1)[0], scenarios, judging, progress, plan=plan)
     rec = report.recommendation
     if rec is None:
-        raise click.ClickException(f"{report.notes[0]}, so nothing can be judged; name one with --changelog")
+        raise click.ClickException(f"{changelog.warning or 'no changelog could be read'}, so nothing can be judged; name one with --changelog")
     if fmt == "json":
         click.echo(json_report.render_pin(rec))
     elif fmt in ("renovate", "dependabot"):

@@ -109,7 +109,9 @@ def _finding(change: Change, setting: str, version: str, before: str, after: str
         severity=SEVERITY_LOST if lost else SEVERITY_BACK,
         verdict="unjudged" if unjudged else "documented" if refs else "undocumented",
         title=title,
-        evidence={"type": "setting no longer honoured" if lost else "setting honoured again", "setting": setting,
+        # rule and note as every finding's evidence has them (docs/report.schema.json)
+        evidence={"rule": None, "note": f"scenario {change.scenario} set {setting}; its requests went from {before} to {after}",
+                  "type": "setting no longer honoured" if lost else "setting honoured again", "setting": setting,
                   "scenario": change.scenario, "before": before, "after": after,
                   "changelog_searched_for": setting},
         changelog_refs=() if unjudged else tuple(refs[:3]),

@@ -579,7 +579,10 @@ def _commands(target: Target, version: str, facts: Mapping[str, Mapping[str, Any
         commands["hold_env"] = "\n".join(f"export {v}=1  # in ~/.bashrc or ~/.zshrc" for v in hold_vars)
         block = json.dumps({"env": {v: "1" for v in hold_vars}}, indent=2)
         commands["hold_settings"] = f"# {hold.settings_file} (merge into the existing file)\n" + block
-    if hold.setting and settings is not None and hold.setting not in settings:
+    if hold.setting and not hold.in_facts:  # a TOML file of the CLI's own, whose keys no fact lists
+        commands["hold_settings"] = f"# {hold.settings_file} (at the top, before any [table])\n{hold.setting} = false"
+        notes.append(f"`{hold.setting}` is not checked against {version}'s facts (they do not list {hold.settings_file} keys).")
+    elif hold.setting and settings is not None and hold.setting not in settings:
         notes.append(f"`{hold.setting}` is not a {hold.settings_file} key in {version}; the env var is what holds it.")
     elif hold.setting and not hold.env:  # the setting is the only hold there is
         commands["hold_settings"] = f"# {hold.settings_file} (merge into the existing file)\n" + json.dumps(_nested(hold.setting, False), indent=2)

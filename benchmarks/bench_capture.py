@@ -78,7 +78,7 @@ def _by_hand(argv: list[str], scenario: Scenario, certs: Certificates, clocked: 
             return stream_by_hand(argv, scenario, sandbox, moves)
         spent = 0.0
         for i, prompt in enumerate((None, *plan.followups)):
-            command = [*argv, *scenario.command_args()]
+            command = [*argv, *scenario.command_args(TARGET.prompt_flag)]
             if prompt is not None:
                 if i == 1 and plan.idle_minutes:
                     session.age(sandbox.home, plan.idle_minutes)

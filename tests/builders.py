@@ -101,10 +101,11 @@ CODEX_BINARY = "package/vendor/x86_64-unknown-linux-musl/bin/codex"
 
 
 def codex_model(slug: str, prompt: str = "You are Codex, a coding agent.\nWork in the user's workspace.", verbosity: str = "low",
-                context_window: int = 272000, mode: str = "# Collaboration Mode: Default\nAsk before big changes.") -> dict:
+                context_window: int = 272000, mode: str = "# Collaboration Mode: Default\nAsk before big changes.",
+                visibility: str = "list") -> dict:
     """One model of a Codex catalogue, shaped like the real `models.json` entries (fewer fields)."""
     return {
-        "slug": slug, "display_name": slug.upper(), "default_verbosity": verbosity, "tool_mode": "code_mode_only",
+        "slug": slug, "display_name": slug.upper(), "default_verbosity": verbosity, "tool_mode": "code_mode_only", "visibility": visibility,
         "truncation_policy": {"mode": "tokens", "limit": 10000}, "context_window": context_window, "use_responses_lite": True,
         "supported_reasoning_levels": [{"effort": "low", "description": "Fast"}, {"effort": "high", "description": "Deep"}],
         "guardian": None,
@@ -118,12 +119,28 @@ def codex_binary(models: list[dict] | None, junk: bytes = b"") -> bytes:
     return b"\x7fELF" + b"\0" * 4092 + b"models cache: cache hit" + catalogue + junk + b"\0\xff\xfe rust strings after"
 
 
-def codex_release(npm: FakeNpm, version: str, binary: bytes, platforms: tuple[str, ...] = ("linux-x64", "darwin-arm64")) -> None:
-    """A Codex release as npm has it: the launcher aliasing its platform builds, which are versions of the same package."""
+def codex_program(models: list[dict], extra_args: str = "") -> bytes:
+    """A `codex` that runs the capture tests' fake Codex (fixtures/capture/fake_codex.py, which must sit beside it:
+    `codex_release(..., program=True)` ships it so), with `models` embedded after its `exec` line as the real
+    binary embeds models.json (sh never reads past exec)."""
+    script = f'#!/bin/sh\nexec {sys.executable} "$(dirname "$0")/fake_codex.py" "$0" {extra_args} "$@"\n'.encode()
+    return script + codex_binary(models)
+
+
+FAKE_CODEX = Path(__file__).parent / "fixtures" / "capture" / "fake_codex.py"
+
+
+def codex_release(npm: FakeNpm, version: str, binary: bytes, platforms: tuple[str, ...] = ("linux-x64", "darwin-arm64"),
+                  program: bool = False, binary_path: str = CODEX_BINARY) -> None:
+    """A Codex release as npm has it: the launcher aliasing its platform builds, which are versions of the same package;
+    with `program`, the fake Codex beside the binary (a sealed run sees the package, not the test folder)."""
     aliases = {f"{CODEX}-{p}": f"npm:{CODEX}@{version}-{p}" for p in platforms}
     npm.publish(CODEX, version, tgz({"package/bin/codex.js": b"// launcher", "package/package.json": b"{}"}), optional=aliases)
+    files = {binary_path: binary, "package/package.json": b"{}"}
+    if program:
+        files[binary_path.rsplit("/", 1)[0] + "/fake_codex.py"] = FAKE_CODEX.read_bytes()
     for platform in platforms:
-        npm.publish(CODEX, f"{version}-{platform}", tgz({CODEX_BINARY: binary, "package/package.json": b"{}"}), latest=False)
+        npm.publish(CODEX, f"{version}-{platform}", tgz(files), latest=False)
 
 
 def js_package(js: bytes) -> bytes:

@@ -4,6 +4,7 @@ from auditor.diff import Change
 from auditor.judge.describe import describe, spoken
 from auditor.targets import Vocabulary
 from auditor.targets.claude_code import CLAUDE_CODE
+from auditor.targets.codex import CODEX
 
 VOCABULARY = CLAUDE_CODE.vocabulary
 
@@ -41,3 +42,11 @@ def test_a_named_subagents_parameter_says_whose_it_is():
     plain = describe(change("request_param", "turn 0: max_tokens", 32000, 64000, "agents"), VOCABULARY)
     assert named == f"the Explore subagent's {plain}" == "the Explore subagent's max output tokens 64000 (was 32000)"
     assert describe(change("request_param", "compact 0: max_tokens", 32000, 64000, "compact"), VOCABULARY) == plain
+
+
+def test_a_codex_request_parameter_names_the_model_and_effort_of_its_run():
+    vocabulary = CODEX.vocabulary
+    effort = change("request_param", "gpt-5.5/high/turn 0: reasoning", {"effort": "medium"}, {"effort": "high"}, "exec-efforts")
+    assert describe(effort, vocabulary) == "with gpt-5.5 at high effort: reasoning effort high (was medium)"
+    verbosity = change("request_param", "turn 0: text", {"verbosity": "low"}, {"verbosity": "medium"}, "exec-workspace-write")
+    assert describe(verbosity, vocabulary) == "the workspace-write sandbox: verbosity medium (was low)"

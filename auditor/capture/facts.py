@@ -1,6 +1,8 @@
 """Captured requests → snapshot facts, so captures are stored and diffed like the static facts.
 
-Each request of a scenario is named by its role: `turn N` for the agent loop (requests that offer
+Requests arrive in the shape of a Messages body (each dialect's `view`: a Responses API request's developer
+messages are its system blocks, the tools of its `additional_tools` item its tools). Each request of a
+scenario is named by its role (in a matrix scenario, within its variant: `MODEL/turn 0`): `turn N` for the agent loop (requests that offer
 tools), `side N` for the others (title generation and the like). The system prompt and tools are
 recorded for the first request of each role only: later turns repeat them. A subagent's requests are
 `subagent N` (the runner marks them; `subagent NAME N` when the script handed that agent type its task), and a scenario that checks a setting adds `capture: honours NAME`.
@@ -30,6 +32,7 @@ _REMINDER_TAG = re.compile(r"</?system-reminder>")
 _HASH = re.compile(r"\b[0-9a-f]{32,}\b")
 _TITLE = 80  # characters of a text's first line that name it
 _BODY_SKIPPED = {"messages", "system", "tools", "stream"}
+_METADATA = ("metadata", "client_metadata")  # ids of this run: only their keys are facts
 _HEADERS_SKIPPED = {"content-type", "accept", "accept-encoding", "content-length", "host", "connection"}
 
 
@@ -46,20 +49,21 @@ def scenario_facts(result: dict[str, Any], version: str) -> dict[str, dict[str, 
         facts["capture"]["idle"] = result["idle"]
     for setting, honoured in result.get("honoured", {}).items():
         facts["capture"][f"honours {setting}"] = honoured
-    counts: dict[str, int] = {}
+    counts: dict[tuple[str, str], int] = {}
     roles = []
     requests = result.get("requests", [])
-    changes = history.integrity([(history.thread_key(r["body"], r.get("headers") or {}), r["body"].get("messages") or []) for r in requests])
+    changes = history.integrity([(_thread(r), r["body"].get("messages") or []) for r in requests])
     for request, events in zip(requests, changes, strict=True):
         kind = _kind(request)
-        role = f"{kind} {counts.setdefault(kind, 0)}"
+        variant = request.get("variant", "")
+        number = counts[variant, kind] = counts.get((variant, kind), -1) + 1
+        role = f"{variant}/{kind} {number}" if variant else f"{kind} {number}"
         roles.append(f"{role} ({request['body'].get('model', '?')})")
         request_facts(request, role, facts, version)
         if events:
             facts["history"][f"{role}: {HISTORY_CHANGES}"] = [str(e) for e in events]
-        if kind == "turn" and counts[kind] >= RESENT_FROM:
+        if kind == "turn" and number >= RESENT_FROM:
             facts["history"][f"{role}: resent"] = history.resent(request["body"].get("messages") or [])
-        counts[kind] += 1
     facts["capture"]["requests"] = roles
     return facts
 
@@ -72,6 +76,12 @@ def _kind(request: dict[str, Any]) -> str:
     if asks_for_summary(request["body"]):
         return "compact"
     return "turn" if request["body"].get("tools") else "side"
+
+
+def _thread(request: dict[str, Any]) -> str | None:
+    """The conversation a request continues (history.thread_key), within its variant of a matrix scenario."""
+    key = history.thread_key(request["body"], request.get("headers") or {})
+    return f"{request['variant']}|{key}" if key is not None and request.get("variant") else key
 
 
 def collapse(changes: list) -> list:
@@ -109,10 +119,10 @@ def request_facts(request: dict[str, Any], role: str, facts: dict[str, dict[str,
     """Add one normalized request's facts under `role` (also used for requests seen by the proxy)."""
     body = _mask(request.get("body") or {}, version)
     headers = _mask(request.get("headers") or {}, version)
-    first_of_role = role.rpartition(" ")[2] in ("0", role)  # proxy roles ("main") are unnumbered
+    first_of_role = role.rpartition(" ")[2] in ("0", role)  # proxy roles ("main") are unnumbered; matrix ones "MODEL/turn 0"
     for key, value in body.items():
-        if key == "metadata" and isinstance(value, dict):
-            facts["request_param"][f"{role}: metadata keys"] = sorted(value)
+        if key in _METADATA and isinstance(value, dict):
+            facts["request_param"][f"{role}: {key} keys"] = sorted(value)
         elif key not in _BODY_SKIPPED:
             facts["request_param"][f"{role}: {key}"] = value
     if first_of_role:
@@ -190,9 +200,12 @@ def _mask(value: Any, version: str) -> Any:
 def summary(facts: dict[str, dict[str, Any]]) -> str:
     """One line per captured scenario: status, model, max_tokens, effort, tools offered on turn 0, whether what it set was honoured."""
     params = facts.get("request_param", {})
-    effort = (params.get("turn 0: output_config") or {}).get("effort", "—")
+    effort = (params.get("turn 0: output_config") or params.get("turn 0: reasoning") or {}).get("effort", "—")
     tools = sum(1 for k in facts.get("tool_schema", {}) if k.startswith("turn 0:"))
     status = facts.get("capture", {}).get("status", "?")
     honours = "".join(f" {k.removeprefix('honours ')}={v.split(' (')[0]}" for k, v in facts.get("capture", {}).items() if k.startswith("honours "))
+    variants = {r.split(" (")[0].rpartition("/")[0] for r in facts.get("capture", {}).get("requests", [])} - {""}
+    if variants:  # a matrix scenario: one run per model (and effort)
+        return f"{status[:60]:12} runs={len(variants)} requests={len(facts['capture']['requests'])} tools={len(facts.get('tool_schema', {}))}"
     return (f"{status[:60]:12} model={params.get('turn 0: model', '—')} max_tokens={params.get('turn 0: max_tokens', '—')} "
             f"effort={effort} tools={tools}{honours}")

@@ -33,7 +33,10 @@ _SHAPES: list[tuple[re.Pattern[str], Callable[[str], str]]] = [
     (re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"), lambda _: REDACTED),  # JWT
     (re.compile(r"(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}"), lambda m: f"{m.split()[0]} {REDACTED}"),
     (re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"), lambda _: "<timestamp>"),
+    # An id that is a prefix and a UUID (Codex's input items: "msg_<uuid>", "at_<uuid>").
+    (re.compile(r"[a-z]{1,16}_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"), lambda m: m.split("_", 1)[0] + "_<uuid>"),
     (re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"), lambda _: "<uuid>"),
+    (re.compile(r"1[6-9]\d{11}"), lambda _: "<unix-ms>"),  # a time in milliseconds since 1970 (2020–2033): "turn_started_at_unix_ms"
     (re.compile(r"[0-9a-f]{64}"), lambda _: "<hex64>"),
     # A plan file is named after the task and random words: ".claude/plans/plan-how-to-add-curried-newell.md".
     (re.compile(r"plans/[a-z0-9]+(?:-[a-z0-9]+)+\.md"), lambda _: "plans/<plan>.md"),

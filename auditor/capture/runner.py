@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ..errors import CaptureError
+from .. import catalog
+from ..errors import CaptureError, CatalogError
 from ..targets import Target
 from . import clock, session
 from .normalize import normalize_request
-from .sandbox import RunOutcome, Sandbox, ScenarioUnsupported
+from .sandbox import RunOutcome, Sandbox, ScenarioUnsupported, remove_now
 from .scenarios import Scenario
 from .server import Dialect, FakeAPI, RecordedRequest, dialect
 from .tls import Certificates
@@ -57,9 +59,16 @@ class ScenarioResult:
         return cls(**data)
 
 
+def _offers_tools(api: FakeAPI, request: RecordedRequest) -> bool:
+    """A request of the agent loop: it offers tools, read as its dialect shapes it (a Responses API request
+    offers them inside its input)."""
+    body = api.dialect.view({"body": request.body})["body"]
+    return isinstance(body, dict) and bool(body.get("tools"))
+
+
 def _main_loop_finished(api: FakeAPI) -> bool:
     """The agent loop is over once a request offering tools got a final (end_turn) answer."""
-    return any(r.reply == "end_turn" and isinstance(r.body, dict) and r.body.get("tools") for r in api.messages())
+    return any(r.reply == "end_turn" and _offers_tools(api, r) for r in api.messages())
 
 
 def _ordered(requests: list[RecordedRequest], normalized: list[dict[str, Any]], agent: Callable[[RecordedRequest], str | None],
@@ -117,15 +126,19 @@ def capture_scenario(
     api_host: str = DEFAULT_API_HOST,
     certificates: Certificates | None = None,
     release: Path | None = None,
+    answers: dict[str, Any] | None = None,
+    remove: Callable[[Path], object] | None = None,
 ) -> ScenarioResult:
     """Run one scenario; a failed run becomes status "error"/"unsupported" with a one-line reason.
 
     `release` is the folder the release was unpacked in, a volatile path in what it sends.
     `api_host` is the host the CLI calls when left alone (intercepted on the first-party route);
-    `certificates` for that host may be shared between scenarios, else they are made here. Raises
-    CaptureError only when the sandbox itself cannot be set up.
+    `certificates` for that host may be shared between scenarios, else they are made here; `answers` adds
+    JSON the fake API answers GET requests with, by path (the release's own model catalogue); `remove`
+    deletes the sandbox afterwards (default: before returning). Raises CaptureError only when the sandbox
+    itself cannot be set up.
     """
-    args = scenario.command_args()
+    args = scenario.command_args(target.prompt_flag)
     result = partial(ScenarioResult, scenario=scenario.name, mode=scenario.mode, route=scenario.route, args=args)
     agent = agent_of(target, scenario)
     speaks = dialect(target.api)
@@ -143,11 +156,11 @@ def capture_scenario(
             certificates = certificates or stack.enter_context(Certificates([api_host]))
             ca_file = certificates.ca_file
             api = FakeAPI(intercept=[api_host], certificate=(str(certificates.cert_file), str(certificates.key_file)),
-                          answers=scenario.user.answers(), subagent=subagent, dialect=speaks)
+                          answers={**(answers or {}), **scenario.user.answers()}, subagent=subagent, dialect=speaks)
         else:
-            api = FakeAPI(answers=scenario.user.answers(), subagent=subagent, dialect=speaks)
+            api = FakeAPI(answers={**(answers or {}), **scenario.user.answers()}, subagent=subagent, dialect=speaks)
         stack.enter_context(api)
-        sandbox = stack.enter_context(Sandbox(target, api, ca_file, scenario.user))
+        sandbox = stack.enter_context(Sandbox(target, api, ca_file, scenario.user, remove))
         result = partial(result, sandbox=sandbox.seal.state)
         api.set_turns(scenario.script({"project": str(sandbox.project), "home": str(sandbox.home)}),
                       estimate_usage=bool(scenario.session and scenario.session.estimate_usage))
@@ -196,7 +209,7 @@ def _nothing(_: int) -> None:
 
 def _main_turns(api: FakeAPI, subagent: Callable[[RecordedRequest], bool]) -> int:
     """How many requests of the main loop (offering tools, not a subagent's) the program has made so far."""
-    return sum(1 for r in api.messages() if isinstance(r.body, dict) and r.body.get("tools") and not subagent(r))
+    return sum(1 for r in api.messages() if _offers_tools(api, r) and not subagent(r))
 
 
 def _idle_run(sandbox: Sandbox, program_argv: list[str], scenario: Scenario, faketime: Path, timeout: float,
@@ -215,7 +228,7 @@ def _idle_run(sandbox: Sandbox, program_argv: list[str], scenario: Scenario, fak
             moves.advance(later[i - 1].idle_minutes)
             idle.append(f"turn {turns()}: prompt {i + 1}, after {later[i - 1].idle_minutes} idle minutes")
 
-    outcome = sandbox.run_stream(program_argv, scenario.command_args(), scenario.prompts(), timeout, before, moves.release)
+    outcome = sandbox.run_stream(program_argv, scenario.command_args(sandbox.target.prompt_flag), scenario.prompts(), timeout, before, moves.release)
     if outcome.exit_code == 0:
         moves.check(session.latest(sandbox.home), outcome.label)
     return outcome
@@ -234,6 +247,48 @@ def _follow_up(sandbox: Sandbox, program_argv: list[str], scenario: Scenario, pl
     return spent
 
 
+def embedded_models(program_argv: list[str], target: Target) -> list[Any]:
+    """The models of the catalogue the release's binary embeds; none when the target has no catalogue or this
+    binary no readable one (the static extraction says why)."""
+    if target.catalog is None:
+        return []
+    try:
+        return catalog.read_binary(Path(program_argv[0]), target.catalog, program_argv[0])
+    except (CatalogError, OSError):
+        return []
+
+
+def pinned_catalog(target: Target, models: list[Any]) -> dict[str, Any]:
+    """The answer to the CLI's request for a newer model catalogue: the one its binary embeds, so what a capture
+    records is the release's own prompts, not whatever the vendor serves that day."""
+    spec = target.catalog
+    if spec is None or not spec.refresh_path or not models:
+        return {}
+    return {spec.refresh_path: {spec.list_key: models}}
+
+
+def capture_matrix(scenario: Scenario, target: Target, models: list[Any], run: Callable[[Scenario], ScenarioResult]) -> ScenarioResult:
+    """A matrix scenario: `run` once per variant of the release's catalogue (catalog.variants), as one result whose
+    requests carry their variant's label; the first variant that did not capture decides the status."""
+    found = catalog.variants(models, target.catalog, scenario.matrix) if target.catalog else []
+    args = scenario.command_args(target.prompt_flag)
+    if not found:
+        return ScenarioResult(scenario.name, scenario.mode, scenario.route, args, UNSUPPORTED,
+                              f"no {scenario.matrix} to run: this release has no readable model catalogue")
+    runs = [(label, run(scenario.variant(label, values))) for label, values in found]
+    failed = next(((label, r) for label, r in runs if r.status != OK), None)
+    status, reason = (failed[1].status, f"{failed[0]}: {failed[1].reason}") if failed else (OK, "")
+    return ScenarioResult(
+        scenario.name, scenario.mode, scenario.route, args, status, reason,
+        requests=[{"variant": label, **request} for label, r in runs for request in r.requests],
+        other_calls=sorted({c for _, r in runs for c in r.other_calls}),
+        egress=sorted({e for _, r in runs for e in r.egress}),
+        duration=round(sum(r.duration for _, r in runs), 2),
+        honoured={f"{label}/{k}": v for label, r in runs for k, v in r.honoured.items()},
+        sandbox=runs[0][1].sandbox,
+    )
+
+
 def capture(
     program_argv: list[str],
     target: Target,
@@ -246,19 +301,26 @@ def capture(
     """Run every scenario against `program_argv` (e.g. ["node", ".../cli.js"] or [".../claude"]), unpacked in `release`.
 
     `on_progress(name, None)` is called as a scenario starts and `on_progress(name, result)` as it ends.
+    A scenario's sandbox is deleted while the next one runs (a Codex run leaves SQLite databases whose
+    removal, on a journaling disk, takes a third of a short run); all are gone when this returns.
     Raises CaptureError only when the sandbox itself cannot be set up.
     """
     results: dict[str, ScenarioResult] = {}
     if any(s.session is not None and s.session.idle_later for s in scenarios):
         clock.library()  # no libfaketime: stop before any scenario runs, not in the middle
+    models = embedded_models(program_argv, target)
+    answers = pinned_catalog(target, models)
     with ExitStack() as stack:
+        cleaner = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="auditor-sandbox-removal"))
         certificates = None
         if any(s.route == "first-party" for s in scenarios):
             certificates = stack.enter_context(Certificates([api_host]))
         for scenario in scenarios:
             if on_progress:
                 on_progress(scenario.name, None)
-            results[scenario.name] = capture_scenario(program_argv, target, scenario, timeout, api_host, certificates, release)
+            run = partial(capture_scenario, program_argv, target, timeout=timeout, api_host=api_host, certificates=certificates,
+                          release=release, answers=answers, remove=lambda folder: cleaner.submit(remove_now, folder))
+            results[scenario.name] = capture_matrix(scenario, target, models, run) if scenario.matrix else run(scenario)
             if on_progress:
                 on_progress(scenario.name, results[scenario.name])
     return results

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import tomlkit
+
 from ..errors import CaptureError
 from ..targets import Target
 from .normalize import Volatiles
@@ -54,8 +56,9 @@ _running: dict[int, int] = {}  # a program running now (pid, which leads its pro
 _running_lock = threading.Lock()
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-# commander.js rejecting a flag or a flag's value: the version does not support what the scenario asks.
-_UNSUPPORTED = re.compile(r"error: (unknown option .*|option .* argument .* is invalid.*)")
+# commander.js (Claude Code) or clap (Codex) rejecting a flag or a flag's value: the version does not support
+# what the scenario asks.
+_UNSUPPORTED = re.compile(r"error: (unknown option .*|option .* argument .* is invalid.*|unexpected argument .* found|invalid value .* for .*)")
 
 
 class ScenarioUnsupported(CaptureError):
@@ -65,12 +68,18 @@ class ScenarioUnsupported(CaptureError):
 def _filled(value: Any, fill: dict[str, str]) -> Any:
     """A JSON value with the placeholders of `fill` replaced in every string, keys too."""
     if isinstance(value, str):
-        return fill.get(value, value)
+        for placeholder, text in fill.items():
+            value = value.replace(placeholder, text)
+        return value
     if isinstance(value, dict):
         return {_filled(k, fill): _filled(v, fill) for k, v in value.items()}
     if isinstance(value, list):
         return [_filled(v, fill) for v in value]
     return value
+
+
+def remove_now(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def strip_ansi(text: str) -> str:
@@ -107,10 +116,13 @@ class RunOutcome:
 class Sandbox:
     """A temporary HOME and project folder, and the scrubbed environment a run gets. Use as a context manager."""
 
-    def __init__(self, target: Target, api: FakeAPI, ca_file: Path | None = None, user: UserSetup = API_KEY_USER) -> None:
+    def __init__(self, target: Target, api: FakeAPI, ca_file: Path | None = None, user: UserSetup = API_KEY_USER,
+                 remove: Callable[[Path], object] | None = None) -> None:
         """With `ca_file` the run takes the first-party route (the CLI keeps its real API host, reached through
         the proxy, and trusts that CA); without it, the base-url route (the target's base-URL variable).
-        `user` is who runs it: an API key (the default) or a plan's OAuth credentials, settings, env, files."""
+        `user` is who runs it: an API key (the default) or a plan's OAuth credentials, settings, env, files.
+        `remove` deletes the folder once done (default: at once; runner.capture hands it to a thread)."""
+        self.remove = remove or remove_now
         self.target = target
         self.user = user
         self.api = api
@@ -138,16 +150,17 @@ class Sandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.seal.__exit__()
-        shutil.rmtree(self.root, ignore_errors=True)
+        self.remove(self.root)
 
     def _seed_config(self) -> None:
         """The files the target's program needs in HOME to run unattended (Target.home_files): Claude Code's
         onboarding, key approval and folder trust; Gemini CLI's auth method."""
-        fill = {"{project}": str(self.project), "{key_tail}": FAKE_API_KEY[-20:]}
+        fill = {"{project}": str(self.project), "{key_tail}": FAKE_API_KEY[-20:], "{url}": self.api.url}
         for name, content in self.target.home_files.items():
             path = self.home / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(_filled(content, fill), indent=2))
+            filled = _filled(content, fill)
+            path.write_text(tomlkit.dumps(filled) if path.suffix == ".toml" else json.dumps(filled, indent=2))
 
     def volatiles(self, release: Path | None = None) -> Volatiles:
         """What differs between two runs: the sandbox's folders, the port, the key, and the folder the release was

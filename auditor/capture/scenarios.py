@@ -20,10 +20,15 @@ Built-in scenarios live next to this module in `scenarios/` (Claude Code's), one
 names of its tool in other releases (`tool = "Agent"`, `also = ["Task"]`): the first one offered is called.
 A turn's `each` lists headings of a listing the request holds ("Available agent types", followed by
 "- name: …" lines): the tool is called once per name listed, in one message, `{name}` in tool_input
-strings becoming the name; a release listing none gets the turn's text alone.
+strings becoming the name; a release listing none gets the turn's text alone. A Responses API tool that
+takes free text (a "custom" tool, Codex's `exec`) is called with the text of `tool_input.input`, a
+function with the other keys.
 Who the user is and what they chose (a subscription plan, settings, env, project files, and what the
 requests must honour) are the keys of user.py.
-A `[session]` table makes the
+`matrix = "models"` runs the scenario once per model the release's own catalogue offers, and
+`matrix = "efforts"` once per model and reasoning effort it allows (targets with a catalogue: Codex), with
+`{model}` and `{effort}` in `args` filled in; one capture holds every run, its facts keyed `MODEL/turn 0: …`
+(`MODEL/EFFORT/turn 0: …`). A `[session]` table makes the
 scenario a session over time (resumed after a break, left idle while it runs, or long enough to be
 trimmed): see session.py.
 """
@@ -47,7 +52,8 @@ BUILTIN_DIR = Path(__file__).with_name("scenarios")
 MODES = ("print", "interactive")
 ROUTES = ("first-party", "base-url")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_KEYS = {"description", "mode", "prompt", "args", "route", "turns", session_.KEY} | user.KEYS
+_KEYS = {"description", "mode", "prompt", "args", "route", "turns", "matrix", session_.KEY} | user.KEYS
+MATRICES = ("models", "efforts")
 _TURN_KEYS = {"text", "thinking", "tool", "tool_input", "also", "each"}
 # One process, many turns: user messages in on stdin, each turn's `result` event out on stdout.
 STREAM_JSON = ("--input-format", "stream-json", "--output-format", "stream-json", "--verbose")
@@ -68,13 +74,21 @@ class Scenario:
     description: str = ""
     user: UserSetup = API_KEY_USER
     session: session_.Session | None = None  # sessions over time: follow-up runs, idle time, large files (session.py)
+    matrix: str = ""  # "models" or "efforts": one run per variant of the release's catalogue (module docstring)
 
-    def command_args(self) -> list[str]:
-        """The arguments after the program: print mode adds `-p <prompt>`, interactive mode types the prompt instead,
-        and a session with `later` prompts reads them all, the first one too, as stream-json on stdin."""
+    def variant(self, label: str, values: dict[str, str]) -> Scenario:
+        """This scenario for one variant of its matrix: `{model}`, `{effort}` in its args filled in."""
+        return replace(self, name=f"{self.name}/{label}", args=tuple(substitute(list(self.args), values)), matrix="")
+
+    def command_args(self, prompt_flag: str = "-p") -> list[str]:
+        """The arguments after the program: print mode adds `-p <prompt>` (the target's `prompt_flag`; none: the
+        prompt comes last), interactive mode types the prompt instead, and a session with `later` prompts reads
+        them all, the first one too, as stream-json on stdin."""
         if self.session is not None and self.session.later:
             return [*self.args, "-p", *STREAM_JSON]
-        return [*self.args, "-p", self.prompt] if self.mode == "print" else list(self.args)
+        if self.mode != "print":
+            return list(self.args)
+        return [*self.args, *filter(None, [prompt_flag]), self.prompt]
 
     def prompts(self) -> list[str]:
         """Every prompt one run is given: the scenario's, then its session's `later` ones."""
@@ -117,6 +131,12 @@ def _turn(path: Path, i: int, raw: Any) -> Turn:
     return Turn(text=text, thinking=thinking, tool=tool, tool_input=tool_input, also=tuple(also), each=tuple(each))
 
 
+def _matrix(path: Path, value: Any) -> str:
+    if value not in ("", *MATRICES):
+        raise ScenarioError(f"{path}: matrix must be one of {', '.join(MATRICES)} (got {value!r})")
+    return str(value)
+
+
 def load_scenario(path: Path) -> Scenario:
     """Read and validate one scenario file; any problem is one ScenarioError line naming the file."""
     path = Path(path)
@@ -157,6 +177,7 @@ def load_scenario(path: Path) -> Scenario:
         description=_str(path, "description", raw.get("description", ""), empty=True),
         user=user.parse(path, raw),
         session=session_.parse(path, raw[session_.KEY], mode) if session_.KEY in raw else None,
+        matrix=_matrix(path, raw.get("matrix", "")),
     )
 
 

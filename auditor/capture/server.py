@@ -323,7 +323,7 @@ class Messages:
 
 
 MESSAGES = Messages()
-DIALECTS = {"messages": ("server", "MESSAGES"), "gemini": ("gemini_api", "GEMINI")}
+DIALECTS = {"messages": ("server", "MESSAGES"), "gemini": ("gemini_api", "GEMINI"), "responses": ("responses", "RESPONSES")}
 """`Target.api` → the module of this package serving it, and its dialect's name there."""
 
 

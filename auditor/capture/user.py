@@ -22,9 +22,12 @@ answers the profile call with the plan, and nothing leaves loopback (see server.
 from __future__ import annotations
 
 import json
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+import tomlkit
 
 from ..errors import CaptureError
 from . import mcp_stub
@@ -108,8 +111,10 @@ class UserSetup:
         if self.settings:
             path = home / settings_file.removeprefix("~/")
             path.parent.mkdir(parents=True, exist_ok=True)
-            seeded = json.loads(path.read_text()) if path.exists() else {}
-            path.write_text(json.dumps(_merged(seeded, self.settings), indent=2))
+            toml = path.suffix == ".toml"  # Codex's config.toml
+            seeded = (tomllib.loads(path.read_text()) if toml else json.loads(path.read_text())) if path.exists() else {}
+            merged = _merged(seeded, self.settings)
+            path.write_text(tomlkit.dumps(merged) if toml else json.dumps(merged, indent=2))
         for folder, files in ((project, self.files), (home, self.home_files)):
             for name, text in files.items():
                 path = folder / name

@@ -13,8 +13,9 @@ from ..diff import Change
 from ..targets import Vocabulary
 from .models import ModelNames
 
-# Captured facts are keyed by role: "turn 0: max_tokens", "subagent 0: model", "subagent Explore 0: model", "compact 0: …".
-_CAPTURED_KEY = re.compile(r"^(?:turn|side|compact|subagent(?: (?P<agent>[\w.:-]+))?) \d+: ")
+# Captured facts are keyed by role: "turn 0: max_tokens", "subagent 0: model", "subagent Explore 0: model", "compact 0: …";
+# in a matrix scenario, within its variant: "gpt-5.5/turn 0: model", "gpt-5.5/high/turn 0: reasoning".
+_CAPTURED_KEY = re.compile(r"^(?:(?P<model>[\w.:-]+)(?:/(?P<effort>[\w.:-]+))?/)?(?:turn|side|compact|subagent(?: (?P<agent>[\w.:-]+))?) \d+: ")
 _DATE = re.compile(r"-?\d{4}-\d{2}-\d{2}$|-?\d{8}$")
 
 
@@ -38,6 +39,9 @@ def _vendor_words(change: Change, vocabulary: Vocabulary, models: ModelNames | N
     key = change.key[role.end():] if role else change.key
     if change.kind == "request_param":
         words = "; ".join(_fields(key, change.before, change.after, vocabulary, models or ModelNames.of(vocabulary))) or f"{_words(key, vocabulary)} changed"
+        if role and role["model"]:
+            effort = f" at {role['effort']} effort" if role["effort"] else ""
+            words = f"with {role['model']}{effort}: {words}"
         return f"the {role['agent']} subagent's {words}" if role and role["agent"] else words
     if change.kind == "beta":
         return f"{_DATE.sub('', key).replace('-', ' ')} beta {_status(change)}"

@@ -36,6 +36,7 @@ class Hold:
     env: tuple[str, ...] = ()
     settings_file: str = ""
     setting: str = ""
+    in_facts: bool = True  # whether a release's static facts list its settings (the setting is checked against them)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class Catalog:
     id_key: str
     name_key: str = ""
     prompt_path: str = ""
+    refresh_path: str = ""  # where the CLI asks for a newer catalogue: a capture answers it with the embedded one
+    offered: str = ""  # `field=value`: the models users are offered (a matrix scenario's models)
+    efforts: str = ""  # `list.key`: the reasoning efforts a model allows (a matrix scenario's efforts)
 
 
 @dataclass(frozen=True)
@@ -102,10 +106,12 @@ class Target:
     vocabulary: Vocabulary = Vocabulary()
     catalog: Catalog | None = None
     declaration_keys: tuple[str, ...] = ()  # the key of a tool declaration's parameter schema in code (extract.py)
-    # Captures: the API the fake speaks (capture/server.py `DIALECTS`), the JSON files a sandbox HOME starts
-    # with ("{project}" and "{key_tail}", the fake key's last 20 characters, filled in; a scenario's settings
-    # merge into `hold.settings_file`), and the built-in scenarios (the folder of capture/scenarios/, "" its top).
+    # Captures: the API the fake speaks (capture/server.py `DIALECTS`), the JSON (or, by suffix, TOML) files a
+    # sandbox HOME starts with ("{project}", "{key_tail}", the fake key's last 20 characters, and "{url}", the fake
+    # API's, filled in; a scenario's settings merge into `hold.settings_file`), and the built-in scenarios (the
+    # folder of capture/scenarios/, "" its top).
     api: str = "messages"
+    prompt_flag: str = "-p"  # the flag before a print-mode prompt ("": the prompt comes last)
     home_files: Mapping[str, Any] = field(default_factory=dict)
     scenarios: str = ""
     default_scenarios: tuple[str, ...] = ()

@@ -7,7 +7,7 @@ catalogue it embeds as JSON (`{"models": [...]}`): per model the instructions te
 texts the model is told, and the fields that shape its requests.
 """
 
-from . import Catalog, ChangelogSource, Target, Vocabulary
+from . import Catalog, ChangelogSource, Hold, Target, Vocabulary
 
 _TRIPLES = ("x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl", "x86_64-apple-darwin", "aarch64-apple-darwin")
 _WINDOWS = ("x86_64-pc-windows-msvc", "aarch64-pc-windows-msvc")
@@ -21,14 +21,35 @@ CODEX = Target(
     platform_package="@openai/codex",
     platform_version="{version}-{platform}",
     native_since="0.99.0",
-    binary_names=(*(f"package/vendor/{t}/bin/codex" for t in _TRIPLES), *(f"package/vendor/{t}/bin/codex.exe" for t in _WINDOWS)),
+    # vendor/<triple>/bin/codex since about 0.150; vendor/<triple>/codex/codex before
+    binary_names=(*(f"package/vendor/{t}/{d}/codex" for d in ("bin", "codex") for t in _TRIPLES),
+                  *(f"package/vendor/{t}/{d}/codex.exe" for d in ("bin", "codex") for t in _WINDOWS)),
     base_url_env="OPENAI_BASE_URL",
     api_key_env="OPENAI_API_KEY",
     # Release notes are GitHub Releases (tags rust-vX.Y.Z); the repository's CHANGELOG.md only points there.
     changelog=ChangelogSource(html_url="https://github.com/openai/codex/releases"),
     identifier_prefixes=("CODEX_", "OPENAI_"),
+    # The binary's config keys include `check_for_update_on_startup`: off, the CLI does not look for (or offer
+    # to install) a newer release. It has no env var for that. The catalogue holds no config keys, so the
+    # setting is not checked against a release's facts.
+    hold=Hold(settings_file="~/.codex/config.toml", setting="check_for_update_on_startup", in_facts=False),
+    parent_files=("AGENTS.md", "AGENTS.override.md", ".codex"),
+    # Captures: `codex exec … PROMPT` against the fake Responses API, named as a provider in the sandbox's
+    # ~/.codex/config.toml (OPENAI_BASE_URL is not read), over plain HTTP (no WebSocket).
+    api="responses",
+    prompt_flag="",
+    home_files={".codex/config.toml": {
+        "model_provider": "auditor",
+        "model_providers": {"auditor": {"name": "auditor fake API", "base_url": "{url}/v1", "env_key": "OPENAI_API_KEY",
+                                        "wire_api": "responses", "supports_websockets": False}},
+    }},
+    scenarios="codex",
+    default_scenarios=("exec-default", "exec-two-turn", "exec-workspace-write", "exec-config-effort"),
     vocabulary=Vocabulary(
+        audiences={"exec-workspace-write": "the workspace-write sandbox", "exec-config-effort": "model_reasoning_effort in config.toml"},
         fields={
+            "reasoning.effort": "reasoning effort", "text.verbosity": "verbosity", "tool_choice": "tool choice",
+            "parallel_tool_calls": "parallel tool calls", "model": "model",
             "default_reasoning_level": "default reasoning effort", "supported_reasoning_levels": "reasoning efforts",
             "default_verbosity": "verbosity", "truncation_policy": "truncation", "context_window": "context window",
             "max_context_window": "maximum context window", "tool_mode": "tool mode", "apply_patch_tool_type": "apply_patch tool",
@@ -41,6 +62,9 @@ CODEX = Target(
         id_key="slug",
         name_key="display_name",
         prompt_path="model_messages.instructions_template",
+        refresh_path="/v1/models",
+        offered="visibility=list",
+        efforts="supported_reasoning_levels.effort",
     ),
 )
 
