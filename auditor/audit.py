@@ -163,7 +163,7 @@ def load_judging(
     policy = pin.Policy.load(policy_file) if policy_file else pin.Policy()
     if min_confidence is not None:
         policy = replace(policy, min_confidence=min_confidence)
-    return load_changelog(collector.target, collector.store, collector.registry.client, cache_dir, changelog), loaded_rules, policy
+    return load_changelog(collector.target, collector.store, collector.registry.client, cache_dir, changelog, collector.published), loaded_rules, policy
 
 
 def run(

@@ -732,3 +732,19 @@ def test_the_history_as_of_a_day_is_what_folding_the_commits_until_then_gives(re
         assert [(r.version, [e.full_text for e in r.entries]) for r in releases] == [
             (r.version, [e.full_text for e in r.entries]) for r in changelog.parse(last.text)
         ]
+
+
+def test_the_shared_variable_naming_another_clis_changelog_is_set_aside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    theirs, ours = tmp_path / "THEIRS.md", tmp_path / "OURS.md"
+    theirs.write_text("# Changelog\n\n## 2.1.5\n\n- Added a thing\n")
+    ours.write_text(V2)
+    mine = {r.version for r in changelog.parse(V2)}
+    monkeypatch.setenv(source.ENV, str(theirs))
+    with httpx.Client() as client:
+        kept = changelog.load(TARGET, Store.memory(), client, tmp_path / "cache", None, lambda: ["2.1.5"])
+        assert [r.version for r in kept.releases] == ["2.1.5"] and not kept.warning  # it names a release of this CLI
+        aside = changelog.load(TARGET, Store.memory(), client, tmp_path / "cache", None, lambda: sorted(mine))
+        assert aside.releases != changelog.parse(theirs.read_text())
+        assert aside.warning.startswith(f"${source.ENV} ({theirs}) names no release of") and source.env_name(TARGET) in aside.warning
+        monkeypatch.setenv(source.env_name(TARGET), str(ours))  # the target's own variable wins, whatever it names
+        assert changelog.load(TARGET, Store.memory(), client, tmp_path / "cache", None, lambda: ["9.9.9"]).releases == changelog.parse(V2)

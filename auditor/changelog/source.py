@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,10 +38,32 @@ FRESH_FOR = DEFAULT_MAX_AGE
 HTTP GET): as long as a packument is trusted."""
 
 
-def load(target: Target, store: Store, client: HttpClient, cache_dir: Path, source: str | None = None) -> Changelog:
-    """The changelog from the first source that answers. When none does, an empty one whose warning
-    says why: changes can still be reported, just not judged."""
-    source = source or os.environ.get(ENV)
+def env_name(target: Target) -> str:
+    """The variable naming one target's changelog: AUDITOR_CHANGELOG_CODEX, AUDITOR_CHANGELOG_GEMINI_CLI."""
+    return f"{ENV}_{re.sub(r'[^A-Za-z0-9]', '_', target.name).upper()}"
+
+
+def load(target: Target, store: Store, client: HttpClient, cache_dir: Path, source: str | None = None,
+         published: Callable[[], Iterable[str]] | None = None) -> Changelog:
+    """The changelog from the first source that answers: `source` (--changelog), the target's own
+    variable, `$AUDITOR_CHANGELOG`, the vendor's. When none does, an empty one whose warning says why:
+    changes can still be reported, just not judged. `$AUDITOR_CHANGELOG` names one file for every
+    target: one that names none of this target's `published` releases is another CLI's, and is set aside."""
+    source = source or os.environ.get(env_name(target))
+    shared = None if source else os.environ.get(ENV)
+    if not shared:
+        return _load(target, store, client, cache_dir, source)
+    found = _load(target, store, client, cache_dir, shared)
+    if published is None or {r.version for r in found.releases} & set(published()):
+        return found
+    found = _load(target, store, client, cache_dir, None)
+    aside = (f"${ENV} ({shared}) names no release of {target.display_name}, so it was set aside: name this CLI's changelog"
+             f" with ${env_name(target)} or --changelog")
+    return replace(found, warning="; ".join(w for w in (aside, found.warning) if w))
+
+
+def _load(target: Target, store: Store, client: HttpClient, cache_dir: Path, source: str | None) -> Changelog:
+    """The changelog from `source`, else from the vendor's sources, else the copy fetched last time."""
     where = target.changelog
     # a vendor that keeps no changelog file publishes its notes only on a releases page
     candidates = [source] if source else [s for s in (where.git_url, where.raw_url) if s] or [s for s in (where.html_url,) if s]
