@@ -58,6 +58,10 @@ def test_the_program_is_the_entry_and_the_chunks_it_imports(tmp_path):
 def gemini(npm, env, monkeypatch):
     """Stable 0.60.0 and 0.61.0 (a prompt rule rewritten), with a preview and a nightly between them."""
     monkeypatch.setenv("AUDITOR_TARGET", "gemini-cli")
+    notes = env / "GEMINI-CHANGELOG.md"  # its own: the shared $AUDITOR_CHANGELOG is Claude Code's, set aside for this CLI
+    notes.write_text("# Changelog\n\n## 0.62.0-preview.1\n\n- Fixed the footer\n\n## 0.61.0\n\n- Fixed the footer\n\n"
+                     "## 0.61.0-preview.0\n\n- Fixed the footer\n\n## 0.60.0\n\n- Initial release\n")
+    monkeypatch.setenv("AUDITOR_CHANGELOG_GEMINI_CLI", str(notes))
     old = gemini_package("Keep answers short and direct, always.")
     new = gemini_package("Explain every shell command before running it.")
     npm.publish(GEMINI, "0.60.0", old)
@@ -152,7 +156,7 @@ def test_diff_is_judged_against_the_pages_history_and_newer_releases_are_not(gem
         ("2026-04-02T10:00:00+00:00", {"latest.md": latest("0.60.0", "April 1, 2026", "fix(cli): a crash on resize")}),
         ("2026-04-04T12:00:00+00:00", {"latest.md": latest("0.61.0", "April 4, 2026", "feat(core): explain every shell command before running it")}),
     ])
-    monkeypatch.setenv("AUDITOR_CHANGELOG", str(url))
+    monkeypatch.setenv("AUDITOR_CHANGELOG_GEMINI_CLI", str(url))
     result = CliRunner().invoke(cli, ["diff", "0.60.0", "0.62.0", "--no-capture", "--format", "json"])
     assert result.exit_code == 0, result.output
     doc = read_report(result.stdout)
@@ -163,7 +167,7 @@ def test_diff_is_judged_against_the_pages_history_and_newer_releases_are_not(gem
 
 @pytest.mark.parametrize("pages", [{"index.md": "# Gemini CLI release notes\n"}, {"latest.md": "# Latest stable release\n\nSoon.\n"}])
 def test_pages_that_name_no_release_are_one_line(gemini, tmp_path, monkeypatch, pages):
-    monkeypatch.setenv("AUDITOR_CHANGELOG", str(notes_bundle(tmp_path, [("2026-04-02T10:00:00+00:00", pages)])))
+    monkeypatch.setenv("AUDITOR_CHANGELOG_GEMINI_CLI", str(notes_bundle(tmp_path, [("2026-04-02T10:00:00+00:00", pages)])))
     result = CliRunner().invoke(cli, ["diff", "0.60.0", "0.61.0", "--no-capture"])
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert result.output.strip().count("\n") == 0 and "Error:" in result.output, result.output
@@ -171,7 +175,7 @@ def test_pages_that_name_no_release_are_one_line(gemini, tmp_path, monkeypatch, 
 
 def test_a_broken_bundle_is_one_line(gemini, tmp_path, monkeypatch):
     (tmp_path / "broken.bundle").write_bytes(b"# v2 git bundle\nnot really\n")
-    monkeypatch.setenv("AUDITOR_CHANGELOG", str(tmp_path / "broken.bundle"))
+    monkeypatch.setenv("AUDITOR_CHANGELOG_GEMINI_CLI", str(tmp_path / "broken.bundle"))
     result = CliRunner().invoke(cli, ["diff", "0.60.0", "0.61.0", "--no-capture"])
     assert result.exit_code != 0 and result.output.strip().count("\n") == 0 and "broken.bundle" in result.output, result.output
 
