@@ -287,6 +287,8 @@ def observe(change: Change) -> Observed:
         added, removed = ((new,) if new else ()), ()
     elif not after:
         added, removed = (), (old,)
+    elif not any(c.isspace() for c in before + after):  # one word each (a model id): what changed is the whole of it
+        added, removed = (new,), (old,)
     else:
         added, removed = text_diff(old, new, code=code)
     return Observed(change, before, after, added, removed, _direction(change), _condition(change))

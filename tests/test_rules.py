@@ -239,3 +239,10 @@ def test_the_shipped_rules_take_a_string_telling_the_model_what_to_say_to_the_us
     matcher = rules.Matcher(rules.load())
     seen = observe(Change("string", "s", "s", None, text, "1.0.1", None, ("1.0.1",)))
     assert any(rule.reaches_model for rule in matcher.matching(seen)) is model_facing
+
+
+def test_a_one_word_value_changes_as_a_whole():
+    model = observe(Change("request_param", "turn 0: model", "turn 0: model", "gemini-3.1-flash-lite", "gemini-3.5-flash-lite", "1.0.2"))
+    assert (model.added, model.removed) == (("gemini-3.5-flash-lite",), ("gemini-3.1-flash-lite",))  # not "5-flash-lite"
+    prose = observe(Change("string", "s", "s", "Use the flash model.", "Use the pro model.", "1.0.2"))
+    assert (prose.added, prose.removed) == (("pro",), ("flash",))
