@@ -13,6 +13,7 @@ from .capture import Scenario
 from .capture.facts import SANDBOX, collapse, open_runs
 from .changelog import Changelog, window
 from .changelog import load as load_changelog
+from .changelog.source import env_name
 from .collector import CAPTURE, STATIC, Collector, Progress
 from .diff import diff_refs
 from .errors import UnknownVersion
@@ -95,7 +96,7 @@ def assess(
     if changelog.warning:
         report.notes.append(changelog.warning)
     if not changelog.origin:
-        report.notes.append("changes are listed without verdicts; name a changelog with --changelog or $AUDITOR_CHANGELOG")
+        report.notes.append(f"changes are listed without verdicts; name a changelog with --changelog or ${env_name(collector.target)}")
         return report
     report.changelog_origin = changelog.origin
     published = release_times(collector, changelog)

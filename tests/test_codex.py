@@ -84,6 +84,7 @@ def test_diff_of_two_codex_releases_reports_the_changed_prompt_and_parameter(cod
     assert (got[("setting", "gpt-a: default_verbosity")]["before"], got[("setting", "gpt-a: default_verbosity")]["after"]) == ("low", "medium")
     text = run("diff", "0.170.0", "0.172.0").output
     assert "gpt-a" in text and "without verdicts" in text and "no changelog could be read" in text
+    assert "$AUDITOR_CHANGELOG_CODEX" in text  # the variable that names this CLI's changelog
 
 
 def test_a_release_compared_with_itself_has_no_changes(codex):
