@@ -96,7 +96,7 @@ def assess(
     if changelog.warning:
         report.notes.append(changelog.warning)
     if not changelog.origin:
-        report.notes.append(f"changes are listed without verdicts; name a changelog with --changelog or ${env_name(collector.target)}")
+        report.notes.append(f"changes are listed without verdicts; name a changelog with --changelog or ${env_name(collector.target.name)}")
         return report
     report.changelog_origin = changelog.origin
     published = release_times(collector, changelog)

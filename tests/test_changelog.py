@@ -745,6 +745,6 @@ def test_the_shared_variable_naming_another_clis_changelog_is_set_aside(tmp_path
         assert [r.version for r in kept.releases] == ["2.1.5"] and not kept.warning  # it names a release of this CLI
         aside = changelog.load(TARGET, Store.memory(), client, tmp_path / "cache", None, lambda: sorted(mine))
         assert aside.releases != changelog.parse(theirs.read_text())
-        assert aside.warning.startswith(f"${source.ENV} ({theirs}) names no release of") and source.env_name(TARGET) in aside.warning
-        monkeypatch.setenv(source.env_name(TARGET), str(ours))  # the target's own variable wins, whatever it names
+        assert aside.warning.startswith(f"${source.ENV} ({theirs}) names no release of") and source.env_name(TARGET.name) in aside.warning
+        monkeypatch.setenv(source.env_name(TARGET.name), str(ours))  # the target's own variable wins, whatever it names
         assert changelog.load(TARGET, Store.memory(), client, tmp_path / "cache", None, lambda: ["9.9.9"]).releases == changelog.parse(V2)

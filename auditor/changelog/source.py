@@ -38,9 +38,9 @@ FRESH_FOR = DEFAULT_MAX_AGE
 HTTP GET): as long as a packument is trusted."""
 
 
-def env_name(target: Target) -> str:
+def env_name(target: str) -> str:
     """The variable naming one target's changelog: AUDITOR_CHANGELOG_CODEX, AUDITOR_CHANGELOG_GEMINI_CLI."""
-    return f"{ENV}_{re.sub(r'[^A-Za-z0-9]', '_', target.name).upper()}"
+    return f"{ENV}_{re.sub(r'[^A-Za-z0-9]', '_', target).upper()}"
 
 
 def load(target: Target, store: Store, client: HttpClient, cache_dir: Path, source: str | None = None,
@@ -49,7 +49,7 @@ def load(target: Target, store: Store, client: HttpClient, cache_dir: Path, sour
     variable, `$AUDITOR_CHANGELOG`, the vendor's. When none does, an empty one whose warning says why:
     changes can still be reported, just not judged. `$AUDITOR_CHANGELOG` names one file for every
     target: one that names none of this target's `published` releases is another CLI's, and is set aside."""
-    source = source or os.environ.get(env_name(target))
+    source = source or os.environ.get(env_name(target.name))
     shared = None if source else os.environ.get(ENV)
     if not shared:
         return _load(target, store, client, cache_dir, source)
@@ -58,7 +58,7 @@ def load(target: Target, store: Store, client: HttpClient, cache_dir: Path, sour
         return found
     found = _load(target, store, client, cache_dir, None)
     aside = (f"${ENV} ({shared}) names no release of {target.display_name}, so it was set aside: name this CLI's changelog"
-             f" with ${env_name(target)} or --changelog")
+             f" with ${env_name(target.name)} or --changelog")
     return replace(found, warning="; ".join(w for w in (aside, found.warning) if w))
 
 

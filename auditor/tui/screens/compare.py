@@ -13,6 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Header, LoadingIndicator, Static, TabbedContent, TabPane
 
+from ...changelog.source import env_name
 from ...collector import Step
 from ...errors import AuditorError
 from ...judge import Finding
@@ -137,7 +138,7 @@ class CompareScreen(AuditorScreen):
             return
         widgets: dict[str, type[Widget]] = {"findings": FindingsTable, "changes": ChangeTree, "changelog": ChangelogTree}
         if not self.query(widgets[name]):
-            self.notify("No changelog was read (set AUDITOR_CHANGELOG or --changelog).", severity="warning")
+            self.notify(f"No changelog was read (set ${env_name(self.report.target)} or --changelog).", severity="warning")
             return
         self.query_one(TabbedContent).active = f"{name}-tab"
         self.query_one(widgets[name]).focus()
@@ -146,7 +147,7 @@ class CompareScreen(AuditorScreen):
         if self.report is None:
             return
         if self.report.recommendation is None:
-            self.notify("No recommendation: the changelog could not be read (set AUDITOR_CHANGELOG).", severity="warning")
+            self.notify(f"No recommendation: the changelog could not be read (set ${env_name(self.report.target)}).", severity="warning")
             return
         self.app.push_screen(PinScreen(self.report.recommendation))
 
