@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from auditor import audit, targets
+from auditor import audit, judgements, targets
 from auditor.collector import CAPTURE, STATIC
 from auditor.diff import diff_refs
 from auditor.judge.severity import _UNHEARD, Heard
@@ -27,26 +27,15 @@ TARGET, PLATFORM = "claude-code", "linux-x64"
 
 
 def sent(store: Store, versions: list[str], scenarios: list[str]) -> Heard:
-    """What the scenarios' stored captures of these releases sent the model (whatever their capture format)."""
+    """What the scenarios' stored captures of these releases sent the model (whatever their capture format),
+    read as the judge reads it (judgements.sent)."""
     refs: set[int] = set()
     for version in versions:
         for scenario in scenarios:
             row = store.find(TARGET, version, PLATFORM, CAPTURE + scenario)
             if row is not None:
                 refs.update(ref for column in store.fact_refs(row.id, audit.SENT).values() for ref in column.values())
-    values = store.values()
-    values.load(sorted(refs))
-    return Heard([text for ref in refs for text in _texts(values(ref))])
-
-
-def _texts(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [t for v in value.values() for t in _texts(v)]
-    if isinstance(value, list):
-        return [t for v in value for t in _texts(v)]
-    return []
+    return judgements.sent(store, sorted(refs)) or Heard([])
 
 
 def main() -> None:
