@@ -7,6 +7,8 @@ import re
 import pytest
 from pytest_httpserver import HTTPServer
 
+from auditor.capture import Certificates
+
 from builders import CHANGELOG, NAMES_A, NAMES_B, FakeGitHub, FakeNpm, cli_js
 
 
@@ -48,3 +50,10 @@ def github() -> FakeGitHub:
     yield fake
     server.clear()
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def certificates():
+    """A throwaway CA and certificate for the API host, shared by a module's captures."""
+    with Certificates(["api.anthropic.com"]) as certs:
+        yield certs

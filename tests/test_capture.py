@@ -38,12 +38,6 @@ def print_scenario(*args: str, route: str = "base-url", turns: tuple[Turn, ...] 
     return Scenario(name="t", mode="print", prompt="Say hello.", args=args, route=route, turns=turns)
 
 
-@pytest.fixture(scope="module")
-def certificates():
-    with Certificates(["api.anthropic.com"]) as certs:
-        yield certs
-
-
 def run(scenario: Scenario, timeout: float = 20, certificates: Certificates | None = None) -> ScenarioResult:
     return capture_scenario(FAKE_CLI, TARGET, scenario, timeout=timeout, certificates=certificates)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.capture import OK, Certificates, capture_scenario, load_scenarios
+from auditor.capture import OK, capture_scenario, load_scenarios
 from auditor.capture.facts import scenario_facts
 from auditor.capture.server import MAX_EACH, Turn, listed, reply_blocks
 from auditor.targets import get
@@ -17,12 +17,6 @@ from auditor.targets import get
 FAKE_CLI = [sys.executable, str(Path(__file__).parent / "fixtures" / "capture" / "fake_cli.py")]
 TARGET = get("claude-code")
 AGENTS = "Available agent types and the tools they have access to:"
-
-
-@pytest.fixture(scope="module")
-def certificates():
-    with Certificates(["api.anthropic.com"]) as certs:
-        yield certs
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.capture import FAKE_API_KEY, OK, Certificates, FakeAPI, capture_scenario, load_scenario, load_scenarios
+from auditor.capture import FAKE_API_KEY, OK, FakeAPI, capture_scenario, load_scenario, load_scenarios
 from auditor.capture.facts import scenario_facts
 from auditor.capture.user import FAKE_SECRETS, PLANS, PROFILE_PATH, Honours, UserSetupError
 from auditor.diff import diff_range
@@ -22,12 +22,6 @@ from auditor.targets import get
 FAKE_CLI = [sys.executable, str(Path(__file__).parent / "fixtures" / "capture" / "fake_cli.py")]
 TARGET = get("claude-code")
 NEW = ["plan-max", "plan-pro-opus", "settings-effort", "env-effort", "settings-model", "subagent-haiku"]
-
-
-@pytest.fixture(scope="module")
-def certificates():
-    with Certificates(["api.anthropic.com"]) as certs:
-        yield certs
 
 
 @pytest.fixture(scope="module")
