@@ -35,8 +35,8 @@ CASES = {
     "apply_patch": ("setting", "gpt-a: apply_patch_tool_type", "freeform", "function", None, "codex-tool-mode", "tools-permissions", "high"),
     "approval text": ("string", "gpt-a: model_messages.approvals.on_request", "Ask before running commands outside the workspace.",
                       "Ask before running commands that write outside the workspace.", None, "codex-approval-text", "tools-permissions", "high"),
-    "guardian text": ("string", "gpt-a: model_messages.guardian_v2.classifier_instructions", "Deny destructive commands.", None, None,
-                      "codex-approval-text", "tools-permissions", "high"),
+    "guardian text": ("string", "gpt-a: model_messages.guardian_v2.classifier_instructions", "Deny destructive commands.",
+                      "Deny destructive commands unless the user asked for them.", None, "codex-approval-text", "tools-permissions", "high"),
     "confirmation added": ("string", "gpt-a: model_messages.confirmation_policies.browser_use", None, "Confirm before submitting a form.", None,
                            "codex-approval-text-added", "tools-permissions", "medium"),
     "sandboxed review": ("flag", "gpt-a: requires_sandboxed_review", "true", "false", None, "codex-review-switches", "tools-permissions", "high"),
@@ -67,11 +67,12 @@ def test_codex_rules_are_codex_only() -> None:
     assert not {r.id for r in rules.load(None, "claude-code")} & own and not {r.id for r in rules.load(None, "gemini-cli")} & own
 
 
-def test_a_new_models_settings_are_not_changes_to_one_in_use() -> None:
-    """A model the catalogue gains brings its defaults: they are not a change users of another model meet."""
-    change = Change("setting", "gpt-new: default_reasoning_level", "gpt-new: default_reasoning_level", None, "high", "0.171.0", None, ("0.171.0",))
+@pytest.mark.parametrize(("before", "after"), [(None, "high"), ("high", None)])
+def test_a_model_that_comes_or_goes_is_not_a_change_to_one_in_use(before: str | None, after: str | None) -> None:
+    """A model the catalogue gains or drops brings or takes its defaults: not a change users of a model they kept meet."""
+    change = Change("setting", "gpt-new: default_reasoning_level", "gpt-new: default_reasoning_level", before, after, "0.171.0", None, ("0.171.0",))
     (finding,) = [f for f in judge([change], NOTES, rules.load(None, "codex"), PUBLISHED) if f.category != "changelog"]
-    assert finding.rule != "codex-default-effort" and finding.severity != "high"
+    assert finding.rule != "codex-default-effort" and finding.severity == "low"
 
 
 def test_the_notes_can_document_a_codex_change() -> None:
