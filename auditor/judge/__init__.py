@@ -150,8 +150,9 @@ def _told_of(seen: list[Observed], matched: list[list[Rule]], known: _Changelog,
 
 def _precedence(rule: Rule) -> tuple:
     """Which rule decides: the most severe; among equals, one that picks out particular facts (key,
-    condition, direction) over one that matches a whole kind or words; then the first loaded."""
-    return (-severity_rank(rule.severity), not rule.specific, rule.order)
+    condition, direction) over one that matches a whole kind or words, then one of the target's own
+    folder (in its CLI's words) over a shared one; then the first loaded."""
+    return (-severity_rank(rule.severity), not rule.specific, not rule.own, rule.order)
 
 
 def _matching(matcher: Matcher, seen: Observed) -> list[Rule]:

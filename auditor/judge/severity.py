@@ -106,7 +106,9 @@ def _severity(
 ) -> tuple[str, str | None]:
     """The deciding rule's severity, unless what changed reaches neither the model nor users: a
     rename or move that left the text as it was; env vars and settings no changelog entry ever names
-    (`spelled`: internal switches, which change nothing until someone sets them); prompt strings /
+    (`spelled`: internal switches, which change nothing until someone sets them), unless the deciding
+    rule says they reach the model (`reaches_model`: a model catalogue's values, which requests are
+    built from whatever users set); prompt strings /
     documents that no captured request holds and no matching rule marks `reaches_model`. Raised to
     medium: a switch of a model-relevant category (not "other") that its release's notes tell users
     of (`told`), or one that came or went whose entries speak of a model-relevant subject (`topics`,
@@ -117,7 +119,7 @@ def _severity(
     changes = [seen[i].change for i in group]
     if all(c.former is not None and c.before == c.after for c in changes):
         return "low", "the text was renamed or moved unchanged"
-    if all(c.kind in _SWITCHES and c.key not in spelled for c in changes):
+    if all(c.kind in _SWITCHES and c.key not in spelled for c in changes) and not (primary is not None and primary.reaches_model):
         return "low", "an internal switch: no changelog entry ever names it, so no user was told to set it"
     topical = primary is not None and primary.category != "other"
     if all(i in told for i in group) and severity_rank(severity) < severity_rank("medium"):
