@@ -512,6 +512,8 @@ def _rule(table: dict, name: str, lines: list[str], span: tuple[int, int], order
     def regex(key: str, source: Any) -> re.Pattern:
         if not isinstance(source, str):
             raise fail(f"{key} must be a string (a regular expression)", key)
+        if _CONTROL.search(source):  # "\b" in a double-quoted TOML string is a backspace, not a word boundary
+            raise fail(f"{key} holds a control character ({source!r}): write regexes in single quotes, where \\b is a word boundary", key)
         try:
             return re.compile(source, re.IGNORECASE)
         except re.error as exc:
@@ -563,6 +565,9 @@ def _rule(table: dict, name: str, lines: list[str], span: tuple[int, int], order
     if not (rule.kinds or rule.status or rule.direction or rule.condition or patterns):
         raise fail("matches every change: give at least kinds, status, key or a text pattern")
     return rule
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _evidence(term: str, as_regex) -> re.Pattern:
