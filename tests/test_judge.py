@@ -80,7 +80,7 @@ def test_documented_when_an_entry_of_that_release_names_it():
     assert finding.verdict == "documented"
     assert [(r.version, r.entry) for r in finding.changelog_refs] == [("1.0.2", entry)]
     assert (finding.category, finding.severity, finding.introduced_in) == ("tools-permissions", "medium", "1.0.2")
-    assert finding.evidence["basis_key"] == "documented|structural|all|own"
+    assert finding.evidence["basis_key"] == "documented|own"
 
 
 def test_neighbouring_release_counts_as_evidence_but_two_away_does_not():
@@ -134,7 +134,7 @@ def test_undocumented_when_nothing_near_mentions_it():
     finding = one(judge([dropped], notes(v1_0_3=["Fixed a crash"]), RULES, PUBLISHED))
     assert (finding.verdict, finding.severity, finding.category) == ("undocumented", "high", "output-length")
     assert finding.evidence["changes"][0]["condition"] == "removed"
-    assert finding.evidence["basis_key"] == "undocumented|structural|no-evidence"
+    assert finding.evidence["basis_key"] == "undocumented|no-evidence"
 
 
 def test_unmatched_change_is_an_other_low_finding():
@@ -486,9 +486,9 @@ def test_a_findings_confidence_is_the_calibrated_share_right_of_its_basis():
     from auditor.judge.calibration import Calibration, shipped
 
     dropped = change("section_condition", "anti_verbosity", GUARD, "", "1.0.3")
-    table = Calibration({"undocumented|structural|no-evidence": (17, 18)})
+    table = Calibration({"undocumented|no-evidence": (17, 18), "undocumented|unnamed": (1, 9)})
     finding = one(judge([dropped], notes(v1_0_3=["Fixed a crash"]), RULES, PUBLISHED, calibration=table))
-    assert finding.evidence["basis_key"] == "undocumented|structural|no-evidence"
+    assert finding.evidence["basis_key"] == "undocumented|no-evidence"
     assert finding.confidence == 0.9 and "17 of 18 findings with this basis right" in finding.evidence["confidence_basis"]
     shipped_table = shipped()  # the shipped table is what judge() uses by default
     assert one(judge([dropped], notes(v1_0_3=["Fixed a crash"]), RULES, PUBLISHED)).confidence == shipped_table.probability(finding.evidence["basis_key"])[0]
