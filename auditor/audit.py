@@ -70,6 +70,8 @@ def diff_versions(
         changes += collapse(diff_refs(((v, store.fact_refs(row.id)) for v, row in captured), values, scenario=scenario.name))
     notes, of_the_machine = open_runs(states)
     notes += remote_catalog(collector.target)
+    if skipped := collector.unbuilt(versions[0], versions[-1]):
+        notes.append(f"{', '.join(skipped)} published without a {collector.platform} build: left out of the range")
     return DiffReport(
         target=collector.target.name,
         platform=collector.platform,

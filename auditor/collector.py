@@ -98,20 +98,42 @@ class Collector:
     jobs: int = field(default_factory=default_jobs)
     channel: str = "stable"  # whose releases a range and the latest are (versions.channel)
     _published: dict[str, str | None] | None = field(default=None, init=False, repr=False)
+    _unbuilt: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
 
     def published(self) -> dict[str, str | None]:
         """Published versions and their publish times (remembered in the store for offline use, once);
-        a platform build published as a version of the main package is no release and is left out."""
+        a platform build published as a version of the main package is no release and is left out, and
+        so is a release published without a build for this platform (`unbuilt`): nothing runs here."""
         if self._published is None:
             found = self.registry.versions(self.target.npm_package)
-            self._published = {v: t for v, t in found.items() if not self.target.is_build(v)}
+            builds = {v for v in found if self.target.is_build(v)}
+            releases = {v: t for v, t in found.items() if v not in builds}
+            self._unbuilt = {v: t for v, t in releases.items() if not self._built(v, builds)}
+            self._published = {v: t for v, t in releases.items() if v not in self._unbuilt}
             self.store.save_releases(self.target.name, self._published)
         return self._published
+
+    def _built(self, version: str, builds: set[str]) -> bool:
+        """Whether a release has a build for this platform, where its builds are versions of the main
+        package (Codex: `0.153.1` shipped no `0.153.1-linux-x64`); builds published as packages of their
+        own are not listed in the main packument, so a release of such a target is taken as built."""
+        if not self.target.ships_native(version) or self.target.platform_package != self.target.npm_package:
+            return True
+        return self.target.build(version, self.platform)[1] in builds
+
+    def unbuilt(self, low: str, high: str) -> list[str]:
+        """The releases between low and high published without a build for this platform (left out of ranges)."""
+        self.published()
+        return versions.between(self._unbuilt, low, high, self.channel)
 
     def resolve(self, version: str) -> str:
         """Check a version exists; UnknownVersion names the nearest ones otherwise."""
         if self.target.is_build(version):
             raise UnknownVersion(f"{self.target.npm_package}@{version} is a platform build of a release, not a release; name the release")
+        if version in self.published() or version not in self._unbuilt:
+            self.registry.manifest(self.target.npm_package, version)
+            return version
+        raise UnknownVersion(f"{self.target.npm_package}@{version} was published without a {self.platform} build: nothing of it runs on this platform")
         self.registry.manifest(self.target.npm_package, version)
         return version
 

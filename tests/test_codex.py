@@ -69,6 +69,21 @@ def test_platform_builds_are_never_releases(codex, tmp_path):
     assert "0.171.0-alpha.1" in listed and "-linux-x64" not in listed and "-darwin-arm64" not in listed
 
 
+def test_a_release_published_without_this_platforms_build_is_left_out_of_ranges_and_said_so(codex, tmp_path):
+    """Codex 0.153.1 shipped no linux-x64 build: a range across it skips it (and says so); asking for it is one line."""
+    codex_release(codex, "0.171.1", codex_binary([codex_model("gpt-a")]), platforms=("darwin-arm64",))
+    c = collector(codex, tmp_path)
+    assert c.range("0.171.0", "0.172.0") == ["0.171.0", "0.172.0"] and "0.171.1" not in c.published()
+    assert c.unbuilt("0.170.0", "0.172.0") == ["0.171.1"]
+    with pytest.raises(UnknownVersion, match="published without a linux-x64 build"):
+        c.resolve("0.171.1")
+    result = run("diff", "0.171.0", "0.172.0", "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = read_report(result.stdout)
+    assert any("0.171.1 published without a linux-x64 build" in note for note in doc["notes"])
+    assert run("diff", "0.171.0", "0.171.1").exit_code != 0
+
+
 def test_diff_of_two_codex_releases_reports_the_changed_prompt_and_parameter(codex):
     result = run("diff", "0.170.0", "0.172.0", "--format", "json")
     assert result.exit_code == 0, result.output
