@@ -564,6 +564,15 @@ def test_an_entry_of_an_edited_tools_release_naming_it_and_speaking_of_the_edit_
     assert one(judge([edit], notes(v1_0_2=["EnterWorktree now shows a spinner"]), tool_rules, PUBLISHED)).verdict == "undocumented"
 
 
+def test_a_name_inside_a_text_added_whole_is_one_of_many_even_spoken_as_words():
+    """An identifier spelled as prose ("first line" for firstLine) names an edit; in a text added whole it
+    is one name of many, as a spelled identifier is."""
+    texts = rules.parse('[[rule]]\nid = "texts"\ncategory = "other"\nseverity = "medium"\nkinds = ["string"]\nevidence = ["prompt"]\n')
+    skill = "# Fewer Permission Prompts\nScan the transcript. When firstLine holds a comment, keep it; then suggest allow rules."
+    entry = "Bash tool: multi-line commands whose first line is a comment now show the full command"
+    assert one(judge([change("string", "s1", None, skill)], notes(v1_0_2=[entry]), texts, PUBLISHED)).verdict == "undocumented"
+
+
 def test_an_entry_of_the_release_about_the_system_prompt_tells_of_a_rewrite_that_came_with_a_model_switch():
     """A new default model brings its own prompt: the entry says "system prompt" and names the models."""
     block_rules = rules.parse('[[rule]]\nid = "prompt"\ncategory = "output-length"\nseverity = "high"\nkinds = ["system_block"]\nevidence = ["concise"]\n')

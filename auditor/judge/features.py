@@ -250,7 +250,7 @@ def _mentions(
             if spec.spoken[name] in entry.spoken:
                 if name == spec.key:
                     key = True
-                else:
+                elif not spec.whole:  # a name inside a text added or removed whole is one of many
                     names.add(name)
     models = spec.models & entry.models or {m for m in spec.models if m.split()[0] in entry.models} or spec.switched & entry.models
     values = spec.values_all & entry.values
