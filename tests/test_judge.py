@@ -560,8 +560,12 @@ def test_an_entry_of_an_edited_tools_release_naming_it_and_speaking_of_the_edit_
     edit = change("tool", "EnterWorktree", before, after)
     entry = "EnterWorktree can now switch between Claude-managed worktrees mid-session"
     assert one(judge([edit], notes(v1_0_2=[entry]), tool_rules, PUBLISHED)).verdict == "documented"
-    # Naming the tool says which, not what changed: an entry on another subject names no edit.
+    # Naming the tool says which, not what changed: an entry on another subject names no edit, nor does a
+    # long one sharing a few words with the edit by chance.
     assert one(judge([edit], notes(v1_0_2=["EnterWorktree now shows a spinner"]), tool_rules, PUBLISHED)).verdict == "undocumented"
+    long = "EnterWorktree now reports progress, shows a spinner, logs timings, reuses caches and prints the session path when switching"
+    others = [f"Improved session path switching {i}" for i in range(12)]  # the words are common: no retrieval match
+    assert one(judge([edit], notes(v1_0_0=others, v1_0_2=[long]), tool_rules, PUBLISHED)).verdict == "undocumented"
 
 
 def test_a_name_inside_a_text_added_whole_is_one_of_many_even_spoken_as_words():

@@ -57,7 +57,8 @@ class _Specifics:
     tools: set[str] = field(default_factory=set)  # tools that came or went in the range, named where the text changed
     head: str | None = None  # a switch or tool that came or went: the first word of its name ("cron" of CronCreate)
     word: str | None = None  # a tool named by one word that came or went: that word in prose ("workflow" of Workflow)
-    edit_words: tuple[frozenset[str], ...] = ()  # an edited tool's changed sentences' retrieval words, without its name's and "tool"
+    edit_words: tuple[frozenset[str], ...] = ()  # an edited tool's changed sentences' retrieval words, without `edit_name`
+    edit_name: frozenset[str] = frozenset()  # the retrieval words of its name, and "tool"
     family: frozenset[str] = frozenset()  # a tool that came or went: its name's leading words, more than half of them ("self_hosted_runner" of self_hosted_runner_get_pool)
 
 
@@ -156,8 +157,8 @@ def _specifics(
         if change.kind in kinds.LONG_TEXT and seen.before and seen.after:
             out.sentences = [(s, frozenset(words)) for s, words in sentences if len(words) >= _MIN_SENTENCE]
             if change.kind in _TOOLS and out.key:
-                own = {*retrieval.tokens(out.key), "tool"}
-                out.edit_words = tuple(frozenset(words) - own for _, words in sentences)
+                out.edit_name = frozenset((*retrieval.tokens(out.key), "tool"))
+                out.edit_words = tuple(frozenset(words) - out.edit_name for _, words in sentences)
     for name in out.names | ({out.key} if out.key else set()):
         spoken = _spoken(name)
         if spoken:
@@ -260,8 +261,11 @@ def _mentions(
     found = retrieved >= RETRIEVED
     phrase = own and kind in _KIND_PHRASE and bool(_KIND_PHRASE[kind].search(entry.text))
     # An entry of an edited tool's own release that names it and speaks of what the edit says (two words of
-    # one changed sentence) is about that edit ("EnterWorktree can now switch between … worktrees").
-    phrase = phrase or (key and own and not entry.fix_only and any(len(words & entry.stems) >= 2 for words in spec.edit_words))
+    # one changed sentence, a third of the entry's own words at least) is about that edit ("EnterWorktree can
+    # now switch between … worktrees"); a long entry shares two words with some sentence of a long edit by chance.
+    if key and own and spec.edit_words and not entry.fix_only:
+        said = entry.stems - spec.edit_name
+        phrase = phrase or any(len(words & said) >= max(2, len(said) / 3) for words in spec.edit_words)
     strong_names = {n for n in (names & spec.salient if by_words or spec.salient - {spec.key} else names) if n not in common}
     # An entry that spells a tool which came or went (one few entries spell) tells of the texts that
     # stopped or started naming it; a tool every other entry names (Bash) tells of nothing.
