@@ -141,7 +141,7 @@ _VERSION = r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?"  # a prerelease's own tag has no 
 _PLATFORM = r"[a-z0-9]+-[a-z0-9]+"
 
 
-TARGETS = {"claude-code": "claude_code", "codex": "codex", "gemini-cli": "gemini_cli"}
+TARGETS = {"claude-code": "claude_code", "codex": "codex", "gemini-cli": "gemini_cli", "qwen-code": "qwen_code"}
 """Target name → its module in this package (which defines TARGET)."""
 
 
