@@ -133,7 +133,7 @@ def repin(report: DiffReport, collector: Collector, changelog: Changelog, policy
 def release_times(collector: Collector, changelog: Changelog) -> dict[str, str | None]:
     """Every published version's time as `dating` corrects npm's (what the judge and the pin go by)."""
     npm = collector.published()
-    return dating.stamps(dating.date_releases(npm, dating.section_dates(changelog.history)), npm)
+    return dating.stamps(dating.date_releases(npm, dating.changelog_dates(changelog)), npm)
 
 
 SENT = ("system_block", "message", "tool_schema", "history")  # captured kinds that hold what the model was sent
@@ -223,7 +223,7 @@ def around(
 ) -> Around:
     """What was current in the `days` before `moment`, and what each of those releases changed (led by `plan`)."""
     published = collector.published()
-    dates = dating.date_releases(published, dating.section_dates(judging[0].history))
+    dates = dating.date_releases(published, dating.changelog_dates(judging[0]))
     window = dating.current_on(dates, moment, days)
     if not window:
         raise UnknownVersion(f"no release of {collector.target.npm_package} is dated on or before {moment.date()}")

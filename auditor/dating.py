@@ -8,7 +8,7 @@ was published 2026-03-05 (republished packages get a new time, months late). So 
 - npm's publish time, unless it is later than a newer release's date (a release comes out before
   the releases after it): then it is not trusted;
 - the commit that first added its changelog section (sections already in the history's first commit
-  have no known date);
+  have no known date), else the date its release notes carry (GitHub's `published_at`, a heading's);
 - the earliest of those two that is trusted (npm's time when they agree within a day: it is when
   users could install it); with neither, its neighbours: no later than the next release's date.
 
@@ -25,6 +25,7 @@ from pathlib import Path
 
 from . import versions
 from .changelog.history import ChangelogHistory, instant
+from .changelog.model import Changelog
 from .errors import AuditorError, MetricError
 
 SLACK = timedelta(days=1)  # clocks and time zones: closer than this is agreement
@@ -59,6 +60,18 @@ def section_dates(history: ChangelogHistory | None) -> dict[str, str]:
     return {v: s.first_date for v, s in history.sections.items() if s.first_sha != history.baseline}
 
 
+def changelog_dates(changelog: Changelog) -> dict[str, str]:
+    """Version → when the changelog says it came out: its section's first commit (`section_dates`), else
+    the date its release carries (a GitHub release's publication, a heading's day)."""
+    carried = {}
+    for release in changelog.releases:
+        try:
+            carried[release.version] = instant(release.date).isoformat() if release.date else None
+        except ValueError:  # a heading's "2026-02-30"
+            continue
+    return {**{v: d for v, d in carried.items() if d}, **section_dates(changelog.history)}
+
+
 def date_releases(published: Mapping[str, str | None], sections: Mapping[str, str]) -> dict[str, Dated]:
     """Every stable release of `published` (npm's version → time map) dated as the module says."""
     stable = versions.sort(v for v in published if versions.is_version(v) and not versions.is_prerelease(v))
@@ -88,7 +101,7 @@ def _note(npm: datetime | None, log: datetime | None, when: datetime | None, sou
         return ""
     why = f"npm says {npm.date()}"
     if source == "changelog" and log is not None:
-        return f"{why}, its changelog section was committed {log.date()}"
+        return f"{why}, its changelog section is dated {log.date()}"
     if source == "neighbours" and bound is not None:
         return f"{why}, after a newer release ({bound.date()}): dated no later than that"
     return f"{why}, dated {when.date()} ({source})"

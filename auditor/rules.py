@@ -20,7 +20,7 @@ import re
 import string
 import tomllib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -117,6 +117,7 @@ class Rule:
     evidence: tuple[re.Pattern, ...] = ()
     merge: bool = False
     reaches_model: bool = False  # what it matches is sent to the model even where no capture shows it
+    own: bool = False  # from the target's own folder: in its CLI's words, it beats a shared rule of equal weight
 
     @property
     def structural(self) -> bool:
@@ -414,15 +415,16 @@ def load(directory: Path | str | None = None, target: str = "") -> list[Rule]:
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     own = root / target if target else None
-    files = sorted((p for p in root.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
+    files = [(p, False) for p in sorted((p for p in root.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)]
     if own is not None and own.is_dir():
-        files += sorted((p for p in own.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
-    for path in files:
+        files += [(p, True) for p in sorted((p for p in own.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)]
+    for path, mine in files:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise RuleError(f"{path}: cannot read rule file ({getattr(exc, 'strerror', None) or exc.__class__.__name__})") from exc
         for rule in parse(text, str(path), start=len(rules)):
+            rule = replace(rule, own=True) if mine else rule
             if rule.id in seen:
                 raise RuleError(f"{rule.source}: rule id {rule.id!r} already defined at {seen[rule.id]}")
             seen[rule.id] = rule.source
@@ -510,6 +512,8 @@ def _rule(table: dict, name: str, lines: list[str], span: tuple[int, int], order
     def regex(key: str, source: Any) -> re.Pattern:
         if not isinstance(source, str):
             raise fail(f"{key} must be a string (a regular expression)", key)
+        if _CONTROL.search(source):  # "\b" in a double-quoted TOML string is a backspace, not a word boundary
+            raise fail(f"{key} holds a control character ({source!r}): write regexes in single quotes, where \\b is a word boundary", key)
         try:
             return re.compile(source, re.IGNORECASE)
         except re.error as exc:
@@ -554,12 +558,16 @@ def _rule(table: dict, name: str, lines: list[str], span: tuple[int, int], order
         evidence=tuple(_evidence(e, lambda e=e: regex("evidence", e[1:-1])) for e in evidence),
         merge=merge,
         reaches_model=reaches_model,
+        own=False,  # load() says which are the target's own
         exclude=exclude,
         **patterns,
     )
     if not (rule.kinds or rule.status or rule.direction or rule.condition or patterns):
         raise fail("matches every change: give at least kinds, status, key or a text pattern")
     return rule
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _evidence(term: str, as_regex) -> re.Pattern:

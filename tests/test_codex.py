@@ -17,7 +17,6 @@ from auditor.collector import Collector
 from auditor.errors import CatalogError, UnknownVersion
 from auditor.npm import Cache, Registry
 from auditor.store import Store
-from auditor.targets import ChangelogSource
 
 from builders import CODEX, codex_binary, codex_model, codex_release, read_report
 
@@ -45,10 +44,10 @@ def run(*args: str):
 
 
 def offline(npm, monkeypatch) -> None:
-    """`--target codex`, its releases page (GitHub's, in real life) answering 404 on the fake server."""
+    """`--target codex`, its GitHub Releases (GitHub's API, in real life) answering 404 on the fake server."""
     monkeypatch.setenv("AUDITOR_TARGET", "codex")
     monkeypatch.delenv("AUDITOR_CHANGELOG")
-    here = dataclasses.replace(TARGET, changelog=ChangelogSource(html_url=npm.url + "/openai/codex/releases"))
+    here = dataclasses.replace(TARGET, changelog=dataclasses.replace(TARGET.changelog, releases_url=npm.url + "/repos/openai/codex/releases"))
     monkeypatch.setattr(targets, "get", lambda name: here)
 
 
@@ -85,6 +84,20 @@ def test_diff_of_two_codex_releases_reports_the_changed_prompt_and_parameter(cod
     text = run("diff", "0.170.0", "0.172.0").output
     assert "gpt-a" in text and "without verdicts" in text and "no changelog could be read" in text
     assert "$AUDITOR_CHANGELOG_CODEX" in text  # the variable that names this CLI's changelog
+
+
+def test_codex_changes_are_judged_against_its_github_releases(codex, tmp_path, monkeypatch):
+    """A saved answer of GitHub's releases API named by $AUDITOR_CHANGELOG_CODEX: the verbosity its notes
+    tell of is documented, the rewritten prompt they do not mention is not."""
+    notes = [{"tag_name": f"rust-v{version}", "draft": False, "prerelease": False, "published_at": None, "body": body} for version, body in (
+        ("0.172.0", "- Faster startup"), ("0.171.0", "## Changes\n\n- gpt-a now defaults to medium verbosity"), ("0.170.0", "- Older notes"))]
+    (tmp_path / "codex-releases.json").write_text(json.dumps(notes))
+    monkeypatch.setenv("AUDITOR_CHANGELOG_CODEX", str(tmp_path / "codex-releases.json"))
+    doc = read_report(run("diff", "0.170.0", "0.172.0", "--format", "json").stdout)
+    verdicts = {f["title"]: f["verdict"] for f in doc["findings"]}
+    verbosity = next(t for t in verdicts if "verbosity" in t)
+    prompt = next(t for t in verdicts if "gpt-a" in t and t != verbosity)
+    assert verdicts[verbosity] in ("documented", "partial") and verdicts[prompt] == "undocumented", verdicts
 
 
 def test_a_release_compared_with_itself_has_no_changes(codex):

@@ -209,7 +209,7 @@ def test_audit_pin_for_codex_prints_its_install_and_hold_or_why_it_cannot_judge(
     refused = CliRunner().invoke(cli, ["pin", "--from", "0.170.0", "--to", "0.171.0", "--no-capture"])
     assert refused.exit_code == 1
     [error] = [line for line in refused.output.splitlines() if line.startswith("Error:")]
-    assert error.startswith("Error: no changelog could be read (cannot fetch changelog") and error.endswith("so nothing can be judged; name one with --changelog")
+    assert error.startswith("Error: no changelog could be read (GitHub releases") and error.endswith("so nothing can be judged; name one with --changelog")
     notes = tmp_path / "CHANGELOG.md"
     notes.write_text("# Changelog\n\n## 0.171.0\n\n- Faster startup.\n\n## 0.170.0\n\n- First release.\n")
     pinned = CliRunner().invoke(cli, ["pin", "--from", "0.170.0", "--to", "0.171.0", "--no-capture", "--changelog", str(notes)])

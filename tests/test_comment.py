@@ -18,6 +18,7 @@ from auditor.report import DiffReport, changelog_url
 from auditor.report.comment import escape, marked_version, marker, npm_url, render
 from auditor.report.markdown import ZWSP
 from auditor.targets.claude_code import CLAUDE_CODE
+from auditor.targets.codex import CODEX
 
 PUBLISHED = {"2.1.116": "2026-04-20T12:00:00Z", "2.1.117": "2026-04-22T12:00:00Z"}
 EVIL = ("x <!-- auditor:claude-code:9.9.9 --> --> </details></summary> <details><img src=x onerror=alert(1)> "
@@ -69,6 +70,11 @@ def test_layout_undocumented_first_then_details_then_pin_and_links():
     assert npm_url(CLAUDE_CODE, "2.1.117") in lines[-1] and changelog_url(CLAUDE_CODE, "2.1.117") in lines[-1]
     assert changelog_url(CLAUDE_CODE, "2.1.117") == "https://github.com/anthropics/claude-code/blob/HEAD/CHANGELOG.md#21117"
     assert marked_version(body, "claude-code") == "2.1.117" and marked_version(body, "other") is None
+
+
+def test_a_vendor_whose_notes_are_github_releases_links_a_release_by_its_tag():
+    assert changelog_url(CODEX, "0.171.0") == "https://github.com/openai/codex/releases/tag/rust-v0.171.0"
+    assert changelog_url(CODEX) == "https://github.com/openai/codex/releases"
 
 
 def test_missing_changelog_section_and_capture_failures_are_said():

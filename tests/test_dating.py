@@ -29,7 +29,7 @@ def test_a_late_npm_time_gives_way_to_the_changelog_commit_or_the_neighbours():
     dates = dating.date_releases(NPM, SECTIONS)
     assert list(dates) == ["2.1.66", "2.1.67", "2.1.68", "2.1.69", "2.1.70"]  # prereleases are not dated
     assert (dates["2.1.68"].day, dates["2.1.68"].source) == ("2026-03-04", "changelog")
-    assert dates["2.1.68"].note == "npm says 2026-08-23, its changelog section was committed 2026-03-04"
+    assert dates["2.1.68"].note == "npm says 2026-08-23, its changelog section is dated 2026-03-04"
     assert (dates["2.1.67"].day, dates["2.1.67"].source) == ("2026-03-04", "neighbours") and "no later than" in dates["2.1.67"].note
     assert (dates["2.1.69"].day, dates["2.1.69"].source, dates["2.1.69"].note) == ("2026-03-05", "npm", "")  # they agree within a day
     assert (dates["2.1.70"].source, dates["2.1.70"].note) == ("npm", "")  # a late changelog does not move the release

@@ -352,6 +352,20 @@ def test_a_model_relevant_switch_its_release_notes_name_is_medium_and_its_own_fi
     assert {f.severity for f in findings.values() if f not in told} == {"low"}  # a UI switch, or one told of only later
 
 
+def test_a_switch_of_no_model_relevant_rule_is_medium_when_its_entry_speaks_of_what_the_model_gets():
+    """The rules cannot know every switch's subject; the entry telling users of it can: in the words of
+    the model-relevant switch rules' evidence it tells of a switch that changes what the model gets."""
+    rules_ = rules.parse(
+        '[[rule]]\nid = "model-switches"\ncategory = "model-routing"\nseverity = "low"\nkinds = ["setting"]\nkey = "model"\nevidence = ["model"]\n'
+        '[[rule]]\nid = "settings"\ncategory = "other"\nseverity = "low"\nkinds = ["setting"]\nmerge = true\n'
+    )
+    added = [change("setting", key, None, "") for key in ("disableBundledSkills", "spellcheck")]
+    entries = ["Added a `disableBundledSkills` setting to hide bundled skills from the model", "Added a `spellcheck` setting that underlines misspelled words"]
+    findings = {f.changes[0].key: f for f in judge(added, notes(v1_0_2=entries), rules_, PUBLISHED) if f.category != "changelog"}
+    assert (findings["disableBundledSkills"].severity, findings["disableBundledSkills"].verdict) == ("medium", "documented")
+    assert (findings["spellcheck"].severity, findings["spellcheck"].verdict) == ("low", "documented")  # a UI switch
+
+
 def test_a_dotted_name_in_an_entry_names_the_setting_at_each_shorter_path():
     rules_ = rules.parse('[[rule]]\nid = "deny-switches"\ncategory = "tools-permissions"\nseverity = "low"\nkinds = ["setting"]\nkey = "deny"\nmerge = true\n')
     hard = change("setting", "autoMode.hard_deny", None, "Rules for the HARD BLOCK section")
@@ -514,6 +528,40 @@ def test_a_tool_that_came_is_named_by_the_first_word_of_its_name_beside_the_kind
     task = change("tool", "TaskStop", None, "Stop a task")
     many = notes(v1_0_0=[f"Fixed task {i}" for i in range(9)], v1_0_2=["Improved the task tools"])
     assert one(judge([task], many, tool_rules, PUBLISHED)).verdict == "undocumented"
+
+
+def test_a_family_of_tools_is_named_by_an_entry_spelling_its_features_identifier_however_written():
+    tool_rules = rules.parse('[[rule]]\nid = "tools"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool"]\nstatus = "added"\nevidence = ["tool"]\n')
+    family = [change("tool", name, None, f"{name}: read the pool") for name in ("self_hosted_runner_get_pool", "self_hosted_runner_tail_log")]
+    launch = "Added self-hosted environments: `claude self-hosted-runner` turns your machines into session runners"
+    assert {f.verdict for f in judge(family, notes(v1_0_2=[launch]), tool_rules, PUBLISHED)} == {"documented"}
+    # Two words of five ("self hosted") are no family name; nor is a fix that says where a bug was.
+    assert {f.verdict for f in judge(family, notes(v1_0_2=["Added `self-hosted` badges to the session list"]), tool_rules, PUBLISHED)} == {"undocumented"}
+    fix = "Fixed `claude self-hosted-runner` failing every session when --base-dir is relative"
+    assert {f.verdict for f in judge(family, notes(v1_0_2=[fix]), tool_rules, PUBLISHED)} == {"undocumented"}
+
+
+def test_a_tool_named_by_one_word_is_named_by_its_own_releases_announcement_spelling_the_word_in_prose():
+    tool_rules = rules.parse('[[rule]]\nid = "tools"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool"]\nstatus = "added"\nevidence = ["tool"]\n')
+    workflow = change("tool", "Workflow", None, "Start a background job")
+    launch = "Introducing dynamic workflows: ask Claude to create a workflow and it orchestrates tens of agents"
+    assert one(judge([workflow], notes(v1_0_2=[launch]), tool_rules, PUBLISHED)).verdict == "documented"
+    # Not from a neighbouring release, not from a fix, and not a word many entries spell.
+    assert one(judge([workflow], notes(v1_0_3=[launch]), tool_rules, PUBLISHED)).verdict == "undocumented"
+    assert one(judge([workflow], notes(v1_0_2=["Fixed dynamic workflows hanging"]), tool_rules, PUBLISHED)).verdict == "undocumented"
+    many = notes(v1_0_0=[f"Improved workflow {i}" for i in range(9)], v1_0_2=[launch])
+    assert one(judge([workflow], many, tool_rules, PUBLISHED)).verdict == "undocumented"
+
+
+def test_an_entry_of_an_edited_tools_release_naming_it_and_speaking_of_the_edit_documents_it():
+    tool_rules = rules.parse('[[rule]]\nid = "tool-text"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool"]\nevidence = ["tool"]\n')
+    before = "Creates an isolated worktree. Must not already be in a worktree session."
+    after = before + " Switching with `path` also works when the session is already in a worktree of the same repository."
+    edit = change("tool", "EnterWorktree", before, after)
+    entry = "EnterWorktree can now switch between Claude-managed worktrees mid-session"
+    assert one(judge([edit], notes(v1_0_2=[entry]), tool_rules, PUBLISHED)).verdict == "documented"
+    # Naming the tool says which, not what changed: an entry on another subject names no edit.
+    assert one(judge([edit], notes(v1_0_2=["EnterWorktree now shows a spinner"]), tool_rules, PUBLISHED)).verdict == "undocumented"
 
 
 def test_an_entry_of_the_release_about_the_system_prompt_tells_of_a_rewrite_that_came_with_a_model_switch():

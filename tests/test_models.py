@@ -13,6 +13,8 @@ def test_model_ids_as_release_notes_write_them():
     names = ModelNames.of(VOCABULARY)
     assert names.display("claude-opus-4-7 claude-3-5-haiku-20241022 claude-haiku-4-5-20251001 claude-opus-5") == "Opus 4.7 Haiku 3.5 Haiku 4.5 Opus 5"
     assert names.models("Opus 4.7 and claude-sonnet-4-6; Sonnet 4.5/4.6") == {"opus 4.7", "sonnet 4.6", "sonnet 4.5"}
+    # An id with its version first names that version, not a digit of its date ("Sonnet 3.5 v2", not "Sonnet 2").
+    assert names.models("anthropic.claude-3-5-sonnet-20241022-v2:0 claude-3-5-haiku-20241022") == {"sonnet 3.5", "haiku 3.5"}
     assert names.bare_families("an extra Haiku request") == {"haiku"}
     assert names.is_model("claude-opus-4-7") and not names.is_model("claude-code-guide")
 

@@ -62,6 +62,9 @@ def test_the_shipped_rule_set_loads_and_covers_every_category():
         (GOOD.replace('condition = "removed"', 'condition = "gone"'), 8, "condition 'gone'"),
         (GOOD.replace('evidence = ["concise", "/shorter|brief/"]', 'evidence = ["/(unclosed/"]'), 9, "evidence is not a valid regular expression"),
         (GOOD.replace('id = "terse"', 'id = "Has Spaces"'), 3, "needs an id"),
+        # "\b" in a double-quoted TOML string is a backspace: the regex would silently never match
+        (GOOD.replace('evidence = ["concise", "/shorter|brief/"]', 'evidence = ["concise", "/\\bbrief\\b/"]'), 9, "control character"),
+        (GOOD.replace("key = 'verbos'", 'key = "\\bverbos"'), 7, "write regexes in single quotes"),
         ('[[rule]]\nid = "x"\ncategory = "safety"\nseverity = "low"\n', 1, "matches every change"),
         ('title = "x"\n' + GOOD, 1, "unknown top-level key 'title'"),
         (GOOD.replace('evidence', 'title = "{nope}"\nevidence'), 9, "unknown field {nope}"),

@@ -2,8 +2,8 @@
 
 Users meet the changelog in three places, one module each: the CHANGELOG.md file in a git repository
 (`repository`: its history tells *when* each line appeared and whether it was rewritten later), the same file
-at a raw URL (`raw`: cheap, current text only), and the rendered releases page (`page`: the only place
-some vendors write notes). All end as the same `Release` objects (`model`), parsed from markdown
+at a raw URL (`raw`: cheap, current text only), the rendered releases page (`page`), and GitHub's
+releases API or a saved answer of it (`releases`: the only place some vendors write notes). All end as the same `Release` objects (`model`), parsed from markdown
 (`markdown`), so the judge doesn't care which one answered. `source` picks the source and keeps what
 was parsed; `history` folds the git history and finds what it tells.
 

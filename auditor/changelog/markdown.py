@@ -68,6 +68,12 @@ def parse(text: str) -> list[Release]:
     return [Release(version, date, tuple(entries)) for version, (date, entries) in found.items()]
 
 
+def entries(text: str) -> tuple[Entry, ...]:
+    """The bullets and prose paragraphs of one release's notes on their own (a GitHub release's body),
+    its headings ("## Bug fixes") set aside."""
+    return tuple(event for event in _events(text) if isinstance(event, Entry))
+
+
 # A changelog is parsed section by section (split before every "#" heading at column 0) so that each
 # commit re-parses only the sections it changed: 20x faster over a long history. Such a heading always
 # ends any list, quote or paragraph, so splitting there changes nothing, unless a fenced code block, an

@@ -24,8 +24,9 @@ _VERSION = re.compile(r"\bv?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)\b")
 _RELEASED = re.compile(r"^Released:\s*([A-Z][a-z]+ \d{1,2}, \d{4})\s*$", re.M)
 _SUBHEADING = re.compile(r"^##\s+(.+?)\s*$")
 _BULLET = re.compile(r"^[-*]\s")
-# GitHub's generated notes: "Title by @user in [#123](…/pull/123)" or "… in https://…/pull/123"
-_AUTHOR = re.compile(r"\s+by\s+@[\w-]+(?:\[bot\])?\s+in\s+(?:\[#\d+\]\([^)\s]*\)|https?://\S+)\s*$")
+# GitHub's generated notes: "Title by @user in [#123](…/pull/123)" or "… in https://…/pull/123" (or, once
+# parsed from markdown, "… in #123"): the title is the entry
+CREDIT = re.compile(r"\s+by\s+@[\w-]+(?:\[bot\])?\s+in\s+(?:\[#\d+\]\([^)\s]*\)|#\d+|https?://\S+)\s*$")
 
 
 def section(page: str) -> tuple[str, str] | None:
@@ -54,7 +55,7 @@ def _blocks(body: str) -> Iterator[str]:
             bullet.append(line)
             continue
         if bullet:
-            yield _AUTHOR.sub("", "\n".join(bullet))
+            yield CREDIT.sub("", "\n".join(bullet))
             bullet = []
         if _BULLET.match(line):
             bullet = [line]

@@ -1,6 +1,6 @@
 """Where a target's changelog comes from, in order: what the user named (`--changelog` or
-`$AUDITOR_CHANGELOG`), else the vendor's git repository, else its raw URL (a vendor with neither: its
-releases page), else the copy fetched last time. Git sources also give the history of every entry, folded incrementally and kept in the store.
+`$AUDITOR_CHANGELOG`), else the vendor's git repository, else its raw URL, else its GitHub Releases
+(a vendor with none of those: its releases page), else the copy fetched last time. Git sources also give the history of every entry, folded incrementally and kept in the store.
 A remote source (a URL) is asked at most every FRESH_FOR seconds.
 
 The store keeps the text last read from each source with its parsed releases, so a run whose source
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 ENV = "AUDITOR_CHANGELOG"
 _REMOTE = re.compile(r"^(?!file:)[a-z][a-z0-9+.-]*://|^[\w.-]+@[\w.-]+:")  # a URL, or git's user@host:path
+_API_RELEASES = re.compile(r"^https?://[^/]+(?:/.*)?/repos/[^/]+/[^/]+/releases/?$")  # GitHub's (or GitHub Enterprise's) API
 RELEASE_PAGES = 10  # a releases page lists 10; this reaches back ~100 releases
 FRESH_FOR = DEFAULT_MAX_AGE
 """Seconds a remote changelog is used as last read without asking its source again (a git fetch, an
@@ -66,7 +67,7 @@ def _load(target: Target, store: Store, client: HttpClient, cache_dir: Path, sou
     """The changelog from `source`, else from the vendor's sources, else the copy fetched last time."""
     where = target.changelog
     # a vendor that keeps no changelog file publishes its notes only on a releases page
-    candidates = [source] if source else [s for s in (where.git_url, where.raw_url) if s] or [s for s in (where.html_url,) if s]
+    candidates = [source] if source else [s for s in (where.git_url, where.raw_url, where.releases_url) if s] or [s for s in (where.html_url,) if s]
     errors = []
     for candidate in candidates:
         try:
@@ -77,8 +78,9 @@ def _load(target: Target, store: Store, client: HttpClient, cache_dir: Path, sou
         saved = store.changelog(candidate)
         if saved:
             history = ChangelogHistory.from_dict(saved.history) if saved.history else None
+            read, parser = _parser(candidate, target)
             return Changelog(
-                _parsed(saved.text, saved) or parse(saved.text),
+                _parsed(saved.text, saved, parser) or read(saved.text),
                 history,
                 candidate,
                 warning=f"changelog unreachable ({errors[0]}); using the copy fetched {saved.fetched_at}",
@@ -90,9 +92,13 @@ def _load(target: Target, store: Store, client: HttpClient, cache_dir: Path, sou
 
 
 def kind(source: str) -> str:
-    """Which reader a source needs: "file" (a CHANGELOG.md on disk), "page" (an http(s) URL of a
-    releases page: it has "/releases"), "raw" (any other http(s) URL not ending in .git), else "git"
-    (a repository: a URL, a clone, or a bundle file)."""
+    """Which reader a source needs: "releases" (GitHub's API for a repository's releases, a URL ending
+    in /repos/OWNER/REPO/releases, or a saved answer of it: a local .json file), "file" (a CHANGELOG.md
+    on disk), "page" (an http(s) URL of a releases page: it has "/releases"), "raw" (any other http(s)
+    URL not ending in .git), else "git" (a repository: a URL, a clone, or a bundle file)."""
+    remote = _REMOTE.match(source) is not None
+    if (source.endswith(".json") and not remote) or (remote and _API_RELEASES.search(source.split("?")[0])):
+        return "releases"
     if Path(source).is_file() and not source.endswith(".bundle"):
         return "file"
     if source.startswith(("http://", "https://")) and not source.endswith(".git"):
@@ -100,12 +106,24 @@ def kind(source: str) -> str:
     return "git"
 
 
+def _parser(source: str, target: Target) -> tuple[Callable[[str], list[Release]], str]:
+    """How the text read from `source` becomes releases, and the name its parsed form is kept under in
+    the store (a changelog's markdown, or a GitHub releases list read with the target's tag prefix)."""
+    if kind(source) == "releases":
+        from . import releases
+
+        prefix = target.changelog.tag_prefix
+        return (lambda text: releases.parse(text, prefix, source)), f"releases{releases.PARSER}.{PARSER}:{prefix}"
+    return (lambda text: parse(text)), PARSER
+
+
 def _fetch(source: str, target: Target, store: Store, client: HttpClient, cache_dir: Path) -> Changelog:
     """Read `source`, parse what it says unless the store has it parsed, and save what changed. A
     remote source read less than FRESH_FOR ago is not asked again."""
     saved = store.changelog(source)
+    read, parser = _parser(source, target)
     if saved and _fresh(source, saved.fetched_at):
-        releases = _parsed(saved.text, saved)
+        releases = _parsed(saved.text, saved, parser)
         if releases is not None:
             history = ChangelogHistory.from_dict(saved.history) if saved.history else None
             return Changelog(releases, history, source, known_until=_known_until(source, history, saved.fetched_at))
@@ -114,6 +132,12 @@ def _fetch(source: str, target: Target, store: Store, client: HttpClient, cache_
     match kind(source):
         case "file":
             text = _read_file(source)
+        case "releases" if not _REMOTE.match(source):
+            text = _read_file(source)
+        case "releases":
+            from . import releases as api
+
+            text = api.fetch(client, source, api.token_for(source, os.environ))
         case "page":
             from . import page
 
@@ -131,12 +155,12 @@ def _fetch(source: str, target: Target, store: Store, client: HttpClient, cache_
             text, folded = repository.read(str(path.resolve()) if path.exists() else source, target.changelog.path, cache_dir, history, known,
                                            target.changelog.pages)
             history_changed = folded > 0 or not (saved and saved.history)
-    releases = _parsed(text, saved)
+    releases = _parsed(text, saved, parser)
     if releases is not None and not history_changed:
         store.touch_changelog(source)
     else:
-        releases = parse(text)
-        store.save_changelog(source, text, history.to_dict() if history else None, dump_releases(releases), PARSER)
+        releases = read(text)
+        store.save_changelog(source, text, history.to_dict() if history else None, dump_releases(releases), parser)
     return Changelog(releases, history, source, known_until=_known_until(source, history, datetime.now(UTC).isoformat()))
 
 
@@ -170,10 +194,10 @@ def _read_file(source: str) -> str:
         raise ChangelogError(f"cannot read changelog {source}: {exc.strerror or exc}") from exc
 
 
-def _parsed(text: str, saved: SavedChangelog | None) -> list[Release] | None:
+def _parsed(text: str, saved: SavedChangelog | None, parser: str) -> list[Release] | None:
     """The releases `text` holds, as saved when the store parsed this very text with this parser; None
     when it did not (or what it kept is unreadable)."""
-    if saved and saved.text == text and saved.parser == PARSER and saved.parsed:
+    if saved and saved.text == text and saved.parser == parser and saved.parsed:
         try:
             return load_releases(saved.parsed)
         except ValueError:  # not what dump_releases wrote: it is parsed again and saved over

@@ -64,6 +64,7 @@ own notes do (`verdict.basis`) — the share that was right, Laplace-smoothed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container, Mapping, Sequence
 
 from .. import kinds
@@ -79,7 +80,7 @@ from .finding import _MAX_SHOWN, UNJUDGED_NOTE, ChangelogRef, Finding, _observat
 from .index import _Changelog, _Entry
 from .models import ModelNames
 from .notes import _late, _missing_sections, _rewrites, _span
-from .severity import Heard, _severity, _told
+from .severity import Heard, _severity, _told, topics
 from .verdict import _verdict, basis
 
 _MAX_REFS = 3
@@ -120,7 +121,7 @@ def judge(
     known = _Changelog(releases, history, published, models)
     matcher = Matcher(rules)
     matched = [_matching(matcher, s) for s in seen]
-    told = {i for i, s in enumerate(seen) if _told(s, matched[i], known.at(_moved(s.change)), heard)}
+    told = _told_of(seen, matched, known, heard, topics(rules))
     # Tools that came or went name the texts that gain or lose their name: one change (Glob and Grep
     # replaced by bfs/ugrep, and the prompts that stop naming them).
     tools = frozenset(_CAPTURED_KEY.sub("", c.key) for c in changes if c.kind in ("tool", "tool_schema") and c.status in ("added", "removed"))
@@ -136,10 +137,22 @@ def judge(
     return sorted(findings, key=sort_key)
 
 
+def _told_of(seen: list[Observed], matched: list[list[Rule]], known: _Changelog, heard: Heard | None, on_topic: tuple[re.Pattern, ...]) -> dict[int, bool]:
+    """The changes their window's notes tell users of by name, each with whether those entries speak
+    of a model-relevant subject (`topics`)."""
+    told = {}
+    for i, s in enumerate(seen):
+        index = known.at(_moved(s.change))
+        if entries := _told(s, matched[i], index, heard):
+            told[i] = any(index.says(entry, on_topic) for entry in entries)
+    return told
+
+
 def _precedence(rule: Rule) -> tuple:
     """Which rule decides: the most severe; among equals, one that picks out particular facts (key,
-    condition, direction) over one that matches a whole kind or words; then the first loaded."""
-    return (-severity_rank(rule.severity), not rule.specific, rule.order)
+    condition, direction) over one that matches a whole kind or words, then one of the target's own
+    folder (in its CLI's words) over a shared one; then the first loaded."""
+    return (-severity_rank(rule.severity), not rule.specific, not rule.own, rule.order)
 
 
 def _matching(matcher: Matcher, seen: Observed) -> list[Rule]:
@@ -225,7 +238,7 @@ def _moved(*changes: Change) -> list[str]:
 def _finding(
     group: list[int], seen: list[Observed], matched: list[list[Rule]], known: _Changelog, vocabulary: Vocabulary, models: ModelNames,
     calibration: Calibration, heard: Heard | None = None,
-    told: Container[int] = (), unjudged: Container[str] = frozenset(), trace: list[Pair] | None = None, tools: frozenset[str] = frozenset(),
+    told: Mapping[int, bool] | None = None, unjudged: Container[str] = frozenset(), trace: list[Pair] | None = None, tools: frozenset[str] = frozenset(),
     switched: Mapping[tuple[str, str], frozenset[str]] | None = None,
 ) -> Finding:
     # The main loop's fact first (it names the finding), then the other roles' alike (compaction, subagents).

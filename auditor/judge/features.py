@@ -14,7 +14,7 @@ from ..rules import Observed, Rule, could_match, folded
 from ..targets import Vocabulary
 from . import describe as describing
 from .describe import _CAPTURED_KEY
-from .index import _ABOUT_EFFORT, _EFFORT, _NEEDS, _QUOTED_EFFORT, _Entry, _numbers
+from .index import _ABOUT_EFFORT, _EFFORT, _NEEDS, _QUOTED_EFFORT, PARTS, _Entry, _numbers
 from .models import ModelNames
 
 # An entry is near a text change when the share of its BM25 weight that the changed sentences match
@@ -57,6 +57,9 @@ class _Specifics:
     said: frozenset[str] = frozenset()  # stems of what only the description says (`describe.said`): who sent it, how a history was reshaped
     tools: set[str] = field(default_factory=set)  # tools that came or went in the range, named where the text changed
     head: str | None = None  # a switch or tool that came or went: the first word of its name ("cron" of CronCreate)
+    word: str | None = None  # a tool named by one word that came or went: that word in prose ("workflow" of Workflow)
+    edit_words: tuple[frozenset[str], ...] = ()  # an edited tool's changed sentences' retrieval words, without its name's and "tool"
+    family: frozenset[str] = frozenset()  # a tool that came or went: its name's leading words, more than half of them ("self_hosted_runner" of self_hosted_runner_get_pool)
 
 
 _NAME = re.compile(
@@ -70,7 +73,6 @@ _COMMAND = re.compile(r"(?<![\w/.:])(?:/[a-z][a-z-]{2,}|--[a-z][a-z-]+)(?![\w/])
 # Brand names written like identifiers: naming one is not naming a change.
 _PROPER_NOUNS = frozenset("GitHub GitLab JavaScript TypeScript PowerShell VSCode OpenTelemetry OAuth iTerm macOS".split())  # and the target's
 _DISTINCT = re.compile(r"[_\-.]|[a-z][A-Z]|\d")
-_PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _KIND_WORDS = {
     "env": re.compile(r"\benv(?:ironment)?\b|\bvariable", re.I),
     "setting": re.compile(r"\bsettings?\b|\bconfig", re.I),
@@ -94,7 +96,7 @@ _KIND_PHRASE = {
 
 def _spoken(name: str) -> str | None:
     """`PushNotification` → "push notification": how prose writes an identifier (two words or more)."""
-    parts = _PARTS.findall(name)
+    parts = PARTS.findall(name)
     return " ".join(p.lower() for p in parts) if len(parts) > 1 else None
 
 
@@ -112,9 +114,13 @@ def _specifics(
         out.key_alone = change.status != "changed" or change.kind in ("flag", "limit")
         if change.kind in kinds.USER_FACING and out.key_alone:  # an edited fact's name says which, not what changed
             out.salient.add(out.key)
-        parts = _PARTS.findall(out.key)
+        parts = PARTS.findall(out.key)
         if out.key_alone and change.kind in _CALLED_BY_NAME and len(parts) > 1 and len(parts[0]) >= _HEAD:
             out.head = parts[0].lower()
+        if out.key_alone and change.kind in _TOOLS:
+            words = [p.lower() for p in parts]
+            out.family = frozenset("_".join(words[:k]) for k in range(len(words) // 2 + 1, len(words)) if k > 1)
+            out.word = words[0] if len(words) == 1 else None
     if "_" in changed or _CAMEL.search(changed) or _DASHES.search(changed):
         out.names.update(
             n for n in _NAME.findall(changed) if n not in _PROPER_NOUNS and n not in vocabulary.proper_nouns and not models.is_model(n)
@@ -151,6 +157,9 @@ def _specifics(
         out.query = [t for _, words in sentences for t in words] + retrieval.tokens(out.key or "") + retrieval.tokens(vendor)
         if change.kind in kinds.LONG_TEXT and seen.before and seen.after:
             out.sentences = [(s, frozenset(words)) for s, words in sentences if len(words) >= _MIN_SENTENCE]
+            if change.kind in _TOOLS and out.key:
+                own = {*retrieval.tokens(out.key), "tool"}
+                out.edit_words = tuple(frozenset(words) - own for _, words in sentences)
     for name in out.names | ({out.key} if out.key else set()):
         spoken = _spoken(name)
         if spoken:
@@ -158,7 +167,7 @@ def _specifics(
             out.bigrams.setdefault(" ".join(spoken.split()[:2]), []).append(name)
     out.values_all = out.values | out.old_values
     families = {m.split()[0] for m in out.models | out.switched}
-    out.probe = frozenset(out.names | out.tools | out.models | out.switched | out.new_models | families | out.values_all | out.bigrams.keys() | ({out.key} if out.key else set()))
+    out.probe = frozenset(out.names | out.tools | out.models | out.switched | out.new_models | families | out.values_all | out.bigrams.keys() | out.family | ({out.key} if out.key else set()) | ({out.word, out.word + 's'} if out.word else set()))
     return out
 
 
@@ -229,6 +238,17 @@ def _mentions(
     # entries spell, beside the kind's word, names a switch or tool that came or went.
     if not key and spec.head and f" {spec.head} " in entry.spoken and spec.head not in common and spec.head.title() not in common:
         key = kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text))
+    # A family of tools named after their feature (self_hosted_runner_get_pool, …_list_runners) is named by
+    # an entry spelling the feature's identifier however written ("claude self-hosted-runner").
+    if not key and spec.family & entry.identifiers:
+        key = True
+    # A tool named by one word that came or went (Workflow) is named by an entry of its own release that
+    # announces something came or went and spells the word in prose ("Introducing dynamic workflows"), if few entries spell it.
+    announced = (
+        not key and spec.word is not None and own and entry.announces
+        and not entry.tokens.isdisjoint(forms := (spec.word, spec.word + "s")) and not any(w in common for w in forms)
+    )  # fmt: skip
+    key = key or announced
     for bigram in spec.bigrams.keys() & entry.bigrams:
         for name in spec.bigrams[bigram]:
             if spec.spoken[name] in entry.spoken:
@@ -244,6 +264,9 @@ def _mentions(
     found = retrieved >= RETRIEVED
     said = bool(spec.said & entry.stems & rare)
     phrase = own and kind in _KIND_PHRASE and bool(_KIND_PHRASE[kind].search(entry.text))
+    # An entry of an edited tool's own release that names it and speaks of what the edit says (two words of
+    # one changed sentence) is about that edit ("EnterWorktree can now switch between … worktrees").
+    phrase = phrase or (key and own and not entry.fix_only and any(len(words & entry.stems) >= 2 for words in spec.edit_words))
     strong_names = {n for n in (names & spec.salient if by_words or spec.salient - {spec.key} else names) if n not in common}
     # An entry that spells a tool which came or went (one few entries spell) tells of the texts that
     # stopped or started naming it; a tool every other entry names (Bash) tells of nothing.
@@ -252,7 +275,7 @@ def _mentions(
     names |= strong_names
     # A fix in a tool that came or went ("Fixed AskUserQuestion being auto-allowed") says where a bug was, not that it came.
     key_strong = key and spec.key_alone and not (entry.fix_only and kind in _TOOLS) and (
-        bool(spec.key and _DISTINCT.search(spec.key)) or (kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text)))
+        bool(spec.key and _DISTINCT.search(spec.key)) or (kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text))) or announced
     )
     # The release's own entry announcing a model the change now names for the first time ("Introducing
     # Claude Fable 5" for a prompt or effort table that gained it): the change was made for that model.

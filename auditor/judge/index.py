@@ -28,6 +28,16 @@ def _names(text: str) -> set[str]:
     also names the setting `autoMode.hard_deny` (settings are keyed from the schema's top)."""
     tokens = set(_TOKENS.findall(text))
     return tokens | {".".join(parts[i:]) for token in tokens if "." in token for parts in [token.split(".")] for i in range(1, len(parts) - 1)}
+# The words of a name however it is written: `self-hosted-runner`, `self_hosted_runner`, `SelfHostedRunner`.
+PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def identifier(name: str) -> str | None:
+    """A name of two words or more, as its words in lower case joined by "_" (None: one word)."""
+    parts = PARTS.findall(name)
+    return "_".join(p.lower() for p in parts) if len(parts) > 1 else None
+
+
 _EFFORT = re.compile(r"(?<![\w-])(low|medium|high|xhigh|max)(?![\w-])", re.IGNORECASE)
 _QUOTED_EFFORT = re.compile(r"[\"'`](low|medium|high|xhigh|max)[\"'`]|(?<![\w-])(xhigh)(?![\w-])", re.IGNORECASE)
 _ABOUT_EFFORT = re.compile(r"\beffort|\breasoning\b", re.IGNORECASE)
@@ -108,12 +118,14 @@ class _Entry:
     bigrams: frozenset[str]  # its pairs of adjacent words: a cheap first test for a spoken name
     removes: frozenset[str]  # values it says were removed ("(removed max)", "`512` is no longer accepted")
     fix_only: bool  # a bug fix that says nothing came or went: naming a tool is naming where the bug was
+    announces: bool  # it says something came or went ("Introducing …", "Added …", "Removed …")
     launches: frozenset[str]  # the model it announces ("Introducing Claude Fable 5")
+    identifiers: frozenset[str]  # its names of two words or more, however written (`identifier`)
     features: frozenset[str] = frozenset()  # all of the above in one set
     stems: frozenset[str] = frozenset()  # its retrieval tokens
 
     def __post_init__(self) -> None:
-        self.features = self.tokens | self.models | {m.split()[0] for m in self.models} | self.values | self.bigrams
+        self.features = self.tokens | self.models | {m.split()[0] for m in self.models} | self.values | self.bigrams | self.identifiers
         self.stems = frozenset(retrieval.tokens(self.text))
 
 
@@ -162,6 +174,7 @@ class _Changelog:
             spoken = re.findall(r"[a-z0-9]+", full.lower())
             models = self.models.models(full)
             tokens = _names(full)
+            announces = bool(_CAME_OR_WENT.search(full))
             found = self.entries[number] = _Entry(
                 text.version,
                 full,
@@ -174,8 +187,10 @@ class _Changelog:
                 " " + " ".join(spoken) + " ",
                 frozenset(f"{a} {b}" for a, b in itertools.pairwise(spoken)),
                 _removes(full),
-                bool(_FIX.match(full)) and not _CAME_OR_WENT.search(full),
+                bool(_FIX.match(full)) and not announces,
+                announces,
                 frozenset(self.models.launched(full)),
+                frozenset(filter(None, map(identifier, tokens))),
             )
         return found
 

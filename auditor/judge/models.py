@@ -57,6 +57,8 @@ class ModelNames:
         out: set[str] = set()
         if not self.families or not could_match(self._needs, folded(text)):
             return out
+        if self.prefix in text:  # an id with its version first (claude-3-5-sonnet-20241022) read as prose names it
+            text = self.display(text)
         for family, version, more in self._model.findall(text):
             family = family.lower()
             out.add(f"{family} {version.replace('-', '.')}")

@@ -5,7 +5,7 @@ switch; a move; a "limit" that is only ever 0, a count), raised where its window
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
 
 from .. import retrieval
 from ..diff import Change
@@ -13,7 +13,7 @@ from ..pretty import same_statements
 from ..rules import Observed, Rule, severity_rank
 from ..targets import Vocabulary
 from .features import _COMMAND, _SWITCHES, RETRIEVED
-from .index import _Index
+from .index import _Entry, _Index
 
 _UNHEARD = frozenset(("string", "document"))  # kinds whose texts may or may not reach the model
 # Request code names the query it builds (`querySource:"agent_namer"`); the conversation's own request
@@ -45,23 +45,32 @@ def _heard(change: Change, heard: Heard) -> bool:
     return any(isinstance(v, str) and heard.holds(v) for v in (change.before, change.after))
 
 
-def _told(seen: Observed, rules: list[Rule], index: _Index, heard: Heard | None) -> bool:
-    """Whether the notes of its window tell users of this change by name: an env var or setting they
+def _told(seen: Observed, rules: list[Rule], index: _Index, heard: Heard | None) -> list[_Entry]:
+    """The entries of its window that tell users of this change by name: an env var or setting they
     spell; a prompt string the model reads (`_reaches_model`) whose slash command or CLI flag
     (`/goal`) they spell. Such a change is its own finding, not one of a catch-all rule's group."""
     change = seen.change
     if change.kind in _SWITCHES:
-        return bool(index.told(change, {change.key}))
+        return index.told(change, {change.key})
     if change.kind not in _UNHEARD:
-        return False
+        return []
     changed = seen.added_text + "\n" + seen.removed_text
     commands = set(_COMMAND.findall(changed)) if "/" in changed or "--" in changed else set()
     spelling = index.told(change, commands) if commands else []
     if not spelling or not _reaches_model([change], rules, heard):  # most strings name no command the notes spell
-        return False
+        return []
     # Many entries spell a popular command (`/compact`): the one about this text also shares its other words.
     words = retrieval.tokens(_COMMAND.sub(" ", changed))
-    return max(index.ranked(words, spelling).values(), default=0.0) >= RETRIEVED
+    ranked = index.ranked(words, spelling)
+    return [e for e in spelling if ranked.get(id(e), 0.0) >= RETRIEVED]
+
+
+def topics(rules: Sequence[Rule]) -> tuple[re.Pattern, ...]:
+    """What the model-relevant switch rules (a category other than "other", env vars or settings among
+    their kinds) count as evidence: an entry telling users of a switch in these words ("… hide bundled
+    skills from the model") tells of a switch that matters to the model, whatever the switch's name."""
+    found = (p for rule in rules if rule.category != "other" and rule.kinds & _SWITCHES for p in rule.evidence)
+    return tuple(dict.fromkeys(found))
 
 
 def _reaches_model(changes: Sequence[Change], rules: Sequence[Rule], heard: Heard | None) -> bool:
@@ -93,24 +102,28 @@ def _severity(
     heard: Heard | None,
     spelled: Container[str],
     vocabulary: Vocabulary,
-    told: Container[int] = (),
+    told: Mapping[int, bool] | None = None,
 ) -> tuple[str, str | None]:
     """The deciding rule's severity, unless what changed reaches neither the model nor users: a
     rename or move that left the text as it was; env vars and settings no changelog entry ever names
-    (`spelled`: internal switches, which change nothing until someone sets them); prompt strings /
+    (`spelled`: internal switches, which change nothing until someone sets them), unless the deciding
+    rule says they reach the model (`reaches_model`: a model catalogue's values, which requests are
+    built from whatever users set); prompt strings /
     documents that no captured request holds and no matching rule marks `reaches_model`. Raised to
     medium: a switch of a model-relevant category (not "other") that its release's notes tell users
-    of (`told`): a way they were given to change what the model gets; a model-facing prompt string
-    for a command they tell users of. (severity, why it changed)."""
+    of (`told`), or one that came or went whose entries speak of a model-relevant subject (`topics`,
+    each told change's value): a way they were given to change what the model gets; a model-facing prompt string for a command
+    they tell users of. (severity, why it changed)."""
+    told = told or {}
     severity = primary.severity if primary else "low"
     changes = [seen[i].change for i in group]
     if all(c.former is not None and c.before == c.after for c in changes):
         return "low", "the text was renamed or moved unchanged"
-    if all(c.kind in _SWITCHES and c.key not in spelled for c in changes):
+    if all(c.kind in _SWITCHES and c.key not in spelled for c in changes) and not (primary is not None and primary.reaches_model):
         return "low", "an internal switch: no changelog entry ever names it, so no user was told to set it"
     topical = primary is not None and primary.category != "other"
     if all(i in told for i in group) and severity_rank(severity) < severity_rank("medium"):
-        if topical and all(c.kind in _SWITCHES for c in changes):
+        if all(c.kind in _SWITCHES for c in changes) and (topical or all(told[i] and seen[i].change.status != "changed" for i in group)):
             return "medium", "a switch this release's notes tell users of"
         if all(c.kind in _UNHEARD for c in changes):
             return "medium", "a prompt the model reads, for a command this release's notes tell users of"

@@ -196,13 +196,21 @@ def changelog_summary(report: DiffReport, target: Target | None = None) -> Chang
     return ChangelogSummary(releases, missing, changelog_url(target) if target else None)
 
 
+_API_RELEASES = re.compile(r"^https://api\.github\.com/repos/([\w.-]+)/([\w.-]+)/releases/?$")
+
+
 def changelog_url(target: Target, version: str | None = None) -> str | None:
-    """The vendor's CHANGELOG.md on GitHub, or a release's section of it (its heading's anchor)."""
-    git = target.changelog.git_url
-    if not git or "github.com" not in git:
-        return None
-    url = f"{git.removesuffix('.git')}/blob/HEAD/{quote(target.changelog.path)}"
-    return f"{url}#{version.replace('.', '')}" if version else url
+    """The vendor's CHANGELOG.md on GitHub, or a release's section of it (its heading's anchor); for a
+    vendor whose notes are GitHub Releases, its releases page, or a release's own page (by its tag)."""
+    where = target.changelog
+    git = where.git_url
+    if git and "github.com" in git:
+        url = f"{git.removesuffix('.git')}/blob/HEAD/{quote(where.path)}"
+        return f"{url}#{version.replace('.', '')}" if version else url
+    if where.releases_url and (repo := _API_RELEASES.match(where.releases_url)):
+        url = f"https://github.com/{repo[1]}/{repo[2]}/releases"
+        return f"{url}/tag/{quote(where.tag_prefix + version)}" if version else url
+    return None
 
 
 def structure_lines(change: Change, limit: int = 12) -> list[str]:

@@ -86,7 +86,7 @@ def render(report: DiffReport, max_per_release: int = 60) -> str:
         head, *rest = report.setup.lines()
         lines += ["", f"**{escape(head)}**", "", *fenced(rest), ""]
     if summary := changelog_summary(report, target):
-        link = f" · [CHANGELOG.md]({summary.url})" if summary.url else ""
+        link = f" · [{'GitHub Releases' if summary.url.endswith('/releases') else 'CHANGELOG.md'}]({summary.url})" if summary.url else ""
         lines += [f"**Changelog** {report.versions[1]}…{report.to_version}: {summary.headline()}{link}", ""]
     if report.recommendation:
         r = report.recommendation

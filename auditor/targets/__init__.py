@@ -19,13 +19,17 @@ from ..errors import AuditorError
 class ChangelogSource:
     """Where the vendor publishes its changelog: a git repository holding a file, or a raw URL. A vendor
     that rewrites release-notes pages at each release instead names them as `pages`: their git history
-    is the changelog (changelog/notes.py)."""
+    is the changelog (changelog/notes.py). One that writes notes only on GitHub Releases names the API's
+    list of them (`releases_url`, …/repos/OWNER/REPO/releases) and what its tags put before the version
+    (`tag_prefix`: "rust-v" for rust-v0.171.0; a "v" after it is optional)."""
 
     git_url: str | None = None
     path: str = "CHANGELOG.md"
     pages: tuple[str, ...] = ()
     raw_url: str | None = None
     html_url: str | None = None
+    releases_url: str | None = None
+    tag_prefix: str = ""
 
 
 @dataclass(frozen=True)

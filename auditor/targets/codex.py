@@ -26,8 +26,9 @@ CODEX = Target(
                   *(f"package/vendor/{t}/{d}/codex.exe" for d in ("bin", "codex") for t in _WINDOWS)),
     base_url_env="OPENAI_BASE_URL",
     api_key_env="OPENAI_API_KEY",
-    # Release notes are GitHub Releases (tags rust-vX.Y.Z); the repository's CHANGELOG.md only points there.
-    changelog=ChangelogSource(html_url="https://github.com/openai/codex/releases"),
+    # Release notes are GitHub Releases (tags rust-vX.Y.Z; rust-v0.172.0-alpha.3 is a prerelease); the
+    # repository's CHANGELOG.md only points there.
+    changelog=ChangelogSource(releases_url="https://api.github.com/repos/openai/codex/releases", tag_prefix="rust-v"),
     identifier_prefixes=("CODEX_", "OPENAI_"),
     # The binary's config keys include `check_for_update_on_startup`: off, the CLI does not look for (or offer
     # to install) a newer release. It has no env var for that. The catalogue holds no config keys, so the

@@ -81,7 +81,7 @@ class TimelineScreen(AuditorScreen):
                 self.app.call_from_thread(self.notify, f"No badges: {exc}", severity="warning")
                 return
             changelog, digest = judged[0], badges.judged_with(*judged)
-            dates = dating.date_releases({r.version: r.published for r in self.rows}, dating.section_dates(changelog.history))
+            dates = dating.date_releases({r.version: r.published for r in self.rows}, dating.changelog_dates(changelog))
             marks = {}
             if changelog.origin:
                 edited = {version for version, _ in changelog.history.edited()} if changelog.history else set()
