@@ -1,8 +1,11 @@
 """The Qwen Code target against a local fake registry: its program is `cli.js` and the chunks it imports,
-its prompt is judged by its own rule file, and its release notes (CHANGELOG.md generated from GitHub
-Releases: linked version headings with dates, each pull request's title and author) give the verdicts."""
+its prompt is judged by its own rule file, and its release notes give the verdicts, as GitHub Releases
+(a saved answer of the API) or as the CHANGELOG.md generated from them (linked version headings with dates,
+each pull request's title and author)."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from click.testing import CliRunner
@@ -60,11 +63,22 @@ _See the complete change list below._
 """
 
 
-@pytest.fixture
-def qwen(npm, env, monkeypatch):
+def releases(changelog: str) -> list[dict]:
+    """The GitHub Releases API's answer whose bodies the CHANGELOG.md sections were generated from."""
+    sections = changelog.split("\n## ")[1:]
+    return [{"tag_name": f"v{s[1:s.index(']')]}", "name": f"v{s[1:s.index(']')]}", "draft": False, "prerelease": False,
+             "published_at": f"{s.split(' - ')[1][:10]}T12:00:00Z", "body": s.split("\n", 1)[1]} for s in sections]
+
+
+@pytest.fixture(params=["releases", "changelog"])
+def qwen(request, npm, env, monkeypatch):
     monkeypatch.setenv("AUDITOR_TARGET", "qwen-code")
-    notes = env / "QWEN-CHANGELOG.md"
-    notes.write_text(CHANGELOG)
+    if request.param == "releases":
+        notes = env / "qwen-releases.json"
+        notes.write_text(json.dumps(releases(CHANGELOG)))
+    else:
+        notes = env / "QWEN-CHANGELOG.md"
+        notes.write_text(CHANGELOG)
     monkeypatch.setenv("AUDITOR_CHANGELOG_QWEN_CODE", str(notes))
     npm.publish(QWEN, "0.24.3", qwen_package("Keep answers short and direct, always."))
     npm.publish(QWEN, "0.24.4", qwen_package("Explain every shell command before running it."))
@@ -91,7 +105,8 @@ def test_diff_of_two_qwen_releases_judges_the_prompt_change_against_its_changelo
     # The entry that says so, linked to its release by the heading's version (its link and date around it); the
     # rewritten rule it does not mention makes it partial.
     assert finding["verdict"] == "partial"
-    assert finding["changelog_refs"] == [{"version": "0.24.4", "entry": "feat(core): tell the model to explain every shell command"
-                                          " before running it in the system prompt (#12408) by @yiliang114"}]
+    [ref] = finding["changelog_refs"]
+    assert ref["version"] == "0.24.4" and ref["entry"].startswith(
+        "feat(core): tell the model to explain every shell command before running it in the system prompt (#12408)")
     same = CliRunner().invoke(cli, ["diff", "0.24.4", "0.24.4", "--no-capture", "--format", "json"])
     assert same.exit_code == 0 and read_report(same.stdout)["changes"] == []

@@ -11,8 +11,9 @@ OPENAI_API_KEY. With only those two it refuses to run ("No auth type is selected
 scenario names one. No folder-trust setting is needed. Usage statistics are switched off (they would go
 to another host); what else tries to leave the machine (the update check) is recorded as an attempt.
 
-Release notes: the repository's CHANGELOG.md (Keep a Changelog headings, `## [0.24.5](…) - 2026-09-24`),
-generated from its GitHub Releases and listing stable releases only; the npm package does not ship it.
+Release notes are GitHub Releases (tags `v0.24.4`; the npm package ships none). The repository's
+CHANGELOG.md is generated from them (stable releases only, `## [0.24.4](…) - 2026-09-22`): a copy of it
+reads as well, but its repository is too large (1.2 GB) to clone for one file.
 """
 
 from . import ChangelogSource, Hold, Target, Vocabulary
@@ -25,11 +26,8 @@ QWEN_CODE = Target(
     entry_files=("package/cli.js",),
     base_url_env="OPENAI_BASE_URL",
     api_key_env="OPENAI_API_KEY",
-    changelog=ChangelogSource(
-        git_url="https://github.com/QwenLM/qwen-code.git",
-        raw_url="https://raw.githubusercontent.com/QwenLM/qwen-code/main/CHANGELOG.md",
-        html_url="https://github.com/QwenLM/qwen-code/releases",
-    ),
+    changelog=ChangelogSource(releases_url="https://api.github.com/repos/QwenLM/qwen-code/releases",
+                              html_url="https://github.com/QwenLM/qwen-code/releases"),
     identifier_prefixes=("QWEN_", "OPENAI_"),
     # No env var stops the updater (QWEN_CODE_SKIP_UPDATE_CHECK_ONCE skips one check, for its own relaunch);
     # `general.enableAutoUpdate` does (it replaced `general.disableAutoUpdate`, which the CLI still migrates).
