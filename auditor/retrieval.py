@@ -124,6 +124,11 @@ class RankerView:
             self._known[word] = found
         return self._known[word]
 
+    def df(self, word: str) -> int:
+        """How many documents in view hold `word` (a stem)."""
+        weighted = self._weights(word)
+        return 0 if weighted is None else len(weighted[0])
+
     def _scores(self, words: Iterable[str]):
         import numpy
 

@@ -50,3 +50,24 @@ def test_a_codex_request_parameter_names_the_model_and_effort_of_its_run():
     assert describe(effort, vocabulary) == "with gpt-5.5 at high effort: reasoning effort high (was medium)"
     verbosity = change("request_param", "turn 0: text", {"verbosity": "low"}, {"verbosity": "medium"}, "exec-workspace-write")
     assert describe(verbosity, vocabulary) == "the workspace-write sandbox: verbosity medium (was low)"
+
+
+def test_a_reshaped_history_says_which_roles_messages_were_merged_or_split():
+    merged = change("history", "turn 0: messages", ["user: text", "user: text", "assistant: text"], ["user: text, text", "assistant: text"])
+    assert describe(merged, VOCABULARY) == "consecutive user messages merged into one"
+    split = change("history", "turn 1: messages", ["user: text, tool_result"], ["user: text", "user: tool_result"])
+    assert describe(split, VOCABULARY) == "a user message split into consecutive user messages"
+    # Anything else (a message dropped, blocks of another kind) is no merge: said by its noun, as before.
+    dropped = change("history", "turn 0: messages", ["user: text", "user: text"], ["user: text"])
+    other = change("history", "turn 0: messages", ["user: text", "user: text"], ["user: text, image"])
+    assert describe(dropped, VOCABULARY) == describe(other, VOCABULARY) == "conversation history resent turn 0: messages changed"
+
+
+def test_a_captured_role_the_vendor_names_is_spoken_of_as_its_requests():
+    vocabulary = Vocabulary(roles={"side": "the model router"})
+    model = change("request_param", "side 0: model", "gemini-2.5-flash-lite", "gemini-3.1-flash-lite", "print-default")
+    assert describe(model, vocabulary) == "the model router's model gemini-3.1-flash-lite (was gemini-2.5-flash-lite)"
+    prompt = change("system_block", "side 0: block 0", "You route.", "You route requests.", "print-default")
+    assert describe(prompt, vocabulary) == "the model router: system prompt sent side 0: block 0 changed"
+    main = change("request_param", "turn 0: model", "a", "b", "print-default")
+    assert describe(main, vocabulary) == "model b (was a)"  # the main loop's is nobody's in particular

@@ -59,10 +59,11 @@ def test_no_generic_module_imports_a_target_module() -> None:
                 continue
             named += [f"{path.relative_to(root)}: {m}" for m in modules if m in products]
     assert named == []
-    assert len(products) == 3  # claude_code, codex and gemini_cli: the test stands for all
+    assert len(products) == 4  # claude_code, codex, gemini_cli and qwen_code: the test stands for all
 
 
-@pytest.mark.parametrize(("target", "other"), [("codex", "claude_code"), ("claude-code", "codex"), ("gemini-cli", "claude_code"), ("claude-code", "gemini_cli")])
+@pytest.mark.parametrize(("target", "other"), [("codex", "claude_code"), ("claude-code", "codex"), ("gemini-cli", "claude_code"), ("claude-code", "gemini_cli"),
+                                                  ("qwen-code", "gemini_cli")])
 def test_a_report_of_one_target_loads_no_other_target(target: str, other: str) -> None:
     code = (
         f"import sys; import {', '.join(GENERIC)}\n"

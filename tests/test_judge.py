@@ -631,3 +631,31 @@ def test_a_limit_that_is_only_ever_zero_is_a_count_not_a_cap():
     assert found.severity == "low" and "not a cap" in found.evidence["severity_note"]
     cap = change("limit", "maxTokens", "0, 4096", "0, 2048")
     assert one(judge([cap], notes(), budget_rules, PUBLISHED)).severity == "medium"
+
+
+HISTORY = rules.parse("""
+[[rule]]
+id = "history-resent"
+category = "context"
+severity = "medium"
+kinds = ["history"]
+evidence = ["history", "context", "messages", "conversation"]
+""")
+
+
+def test_a_reshaped_history_is_named_by_the_entry_saying_what_was_done_to_its_messages():
+    """The history's shapes ("user: text") are no words of an entry; what was done to them is ("consecutive
+    user messages merged into one"), and a word of that few entries ever said ("consecutive") names it."""
+    merged = change("history", "turn 0: messages", ["user: text", "user: text"], ["user: text, text"])
+    coalesced = "Robust Conversation Loops: Coalesced consecutive message roles and grouped cancelled tool responses to avoid Bad Request errors."
+    other = "Improved the conversation view: user messages now show their time."
+    earlier = [f"Fixed user messages of kind {n} in the transcript" for n in range(9)]  # "user" and "messages": said often
+
+    def judged(*entries: str) -> Finding:
+        return one(judge([merged], notes(v1_0_0=earlier, v1_0_2=list(entries)), HISTORY, PUBLISHED))
+
+    finding = judged(other, coalesced, "Fixed a crash")
+    assert finding.verdict == "documented" and [r.entry for r in finding.changelog_refs] == [coalesced]
+    assert judged(other, "Fixed a crash").verdict == "undocumented"  # common words alone name nothing
+    # A word few entries said is no name of the change in an entry without the evidence words of its rule.
+    assert judged("Coalesced consecutive roles to avoid Bad Request errors.").verdict == "undocumented"

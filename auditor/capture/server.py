@@ -1,7 +1,7 @@
 """A loopback fake of a vendor's conversation API that records every request the CLI makes.
 
 The API it speaks is a `Dialect`: Anthropic's Messages API (`MESSAGES`, here) by default, another
-vendor's from its own module (gemini_api.py) when the target says so (`Target.api`, `dialect()`).
+vendor's from its own module (gemini_api.py, responses.py, chat_completions.py) when the target says so (`Target.api`, `dialect()`).
 
 The same server doubles as the CLI's HTTP(S) proxy: anything the CLI tries to send off the machine
 arrives here as a CONNECT or absolute-URI request, is recorded as egress and refused, so nothing
@@ -323,7 +323,8 @@ class Messages:
 
 
 MESSAGES = Messages()
-DIALECTS = {"messages": ("server", "MESSAGES"), "gemini": ("gemini_api", "GEMINI"), "responses": ("responses", "RESPONSES")}
+DIALECTS = {"messages": ("server", "MESSAGES"), "gemini": ("gemini_api", "GEMINI"), "responses": ("responses", "RESPONSES"),
+             "chat": ("chat_completions", "CHAT")}
 """`Target.api` → the module of this package serving it, and its dialect's name there."""
 
 

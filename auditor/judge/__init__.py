@@ -275,11 +275,11 @@ def _finding(
         hit = False
         for entry in nearby:
             near = retrieved.get(id(entry), 0.0)
-            if near < RETRIEVED and spec.probe.isdisjoint(entry.features):  # most entries share nothing with the change
+            if near < RETRIEVED and spec.probe.isdisjoint(entry.features) and spec.said.isdisjoint(entry.stems):  # most entries share nothing with the change
                 continue
             score, named, features = _mentions(
                 spec, entry, seen[i].change.kind, weak_needed, near, id(entry) in candidates.by_id, index.common, by_words, entry.version in at,
-                near > 0 and near >= top,
+                near > 0 and near >= top, index.rare(spec.said),
             )
             if trace is not None and features:
                 trace.append(Pair(seen[i].change, entry.version, entry.text, features, bool(score)))

@@ -15,7 +15,7 @@ from .models import ModelNames
 
 # Captured facts are keyed by role: "turn 0: max_tokens", "subagent 0: model", "subagent Explore 0: model", "compact 0: …";
 # in a matrix scenario, within its variant: "gpt-5.5/turn 0: model", "gpt-5.5/high/turn 0: reasoning".
-_CAPTURED_KEY = re.compile(r"^(?:(?P<model>[\w.:-]+)(?:/(?P<effort>[\w.:-]+))?/)?(?:turn|side|compact|subagent(?: (?P<agent>[\w.:-]+))?) \d+: ")
+_CAPTURED_KEY = re.compile(r"^(?:(?P<model>[\w.:-]+)(?:/(?P<effort>[\w.:-]+))?/)?(?P<role>turn|side|compact|subagent(?: (?P<agent>[\w.:-]+))?) \d+: ")
 _DATE = re.compile(r"-?\d{4}-\d{2}-\d{2}$|-?\d{8}$")
 
 
@@ -34,18 +34,36 @@ def spoken(change: Change, vocabulary: Vocabulary, models: ModelNames | None = N
     return " ".join(filter(None, (vocabulary.audiences.get(change.scenario or ""), _vendor_words(change, vocabulary, models))))
 
 
+def said(change: Change, vocabulary: Vocabulary) -> str:
+    """What the description alone says of a captured change, in words its key and values do not hold: who
+    sent the request (`Vocabulary.roles`) and what a history's reshaping did ("consecutive user messages
+    merged into one"). Notes name such a change by these words, not by its values."""
+    role = _CAPTURED_KEY.match(change.key)
+    if role is None:
+        return ""
+    reshaped = _reshaped(change.before, change.after) if change.kind == "history" and change.key[role.end():] == "messages" else ""
+    return " ".join(filter(None, (vocabulary.roles.get(role["role"], ""), reshaped)))
+
+
 def _vendor_words(change: Change, vocabulary: Vocabulary, models: ModelNames | None) -> str:
     role = _CAPTURED_KEY.match(change.key)
     key = change.key[role.end():] if role else change.key
+    # Who sent a captured request, as the vendor's notes name that request ("auto routing" for the model
+    # router's): every fact of that role is spoken of as theirs.
+    who = vocabulary.roles.get(role["role"], "") if role else ""
     if change.kind == "request_param":
         words = "; ".join(_fields(key, change.before, change.after, vocabulary, models or ModelNames.of(vocabulary))) or f"{_words(key, vocabulary)} changed"
         if role and role["model"]:
             effort = f" at {role['effort']} effort" if role["effort"] else ""
             words = f"with {role['model']}{effort}: {words}"
-        return f"the {role['agent']} subagent's {words}" if role and role["agent"] else words
+        owner = f"the {role['agent']} subagent" if role and role["agent"] else who
+        return f"{owner}'s {words}" if owner else words
     if change.kind == "beta":
         return f"{_DATE.sub('', key).replace('-', ' ')} beta {_status(change)}"
-    return ""
+    reshaped = _reshaped(change.before, change.after) if change.kind == "history" and key == "messages" else ""
+    if who:
+        return f"{who}: {reshaped or f'{kinds.BY_NAME[change.kind].noun} {change.label} {_status(change)}'}"
+    return reshaped
 
 
 def _status(change: Change) -> str:
@@ -72,3 +90,42 @@ def _fields(path: str, before: Any, after: Any, vocabulary: Vocabulary, models: 
     was = "none" if before is None else models.display(str(before))
     now = "not sent" if after is None else models.display(str(after))
     return [f"{_words(path, vocabulary)} {now} (was {was})"]
+
+
+def _shape(line: Any) -> tuple[str, list[str]] | None:
+    """"user: text, tool_result" (facts._shape) → ("user", ["text", "tool_result"])."""
+    role, colon, blocks = str(line).partition(": ")
+    return (role, blocks.split(", ")) if colon else None
+
+
+def _reshaped(before: Any, after: Any) -> str:
+    """What a resent history's shape change did to its messages, as notes say it: consecutive messages of
+    one role merged into one, or one split into several (a history's turns are its messages, in order,
+    each a role and its block types). "" when it is neither."""
+    old = [_shape(m) for m in before] if isinstance(before, list) else []
+    new = [_shape(m) for m in after] if isinstance(after, list) else []
+    if not old or not new or None in old or None in new:
+        return ""
+    said = [f"consecutive {role} messages merged into one" for role in _merges(old, new)]  # type: ignore[arg-type]
+    said += [f"a {role} message split into consecutive {role} messages" for role in _merges(new, old)]  # type: ignore[arg-type]
+    return "; ".join(dict.fromkeys(said))
+
+
+def _merges(old: list[tuple[str, list[str]]], new: list[tuple[str, list[str]]]) -> list[str]:
+    """The roles whose consecutive messages in `old` are one message in `new` (its blocks theirs, in order);
+    none unless every other message is unchanged."""
+    merged, i = [], 0
+    for role, blocks in new:
+        if i < len(old) and old[i] == (role, blocks):
+            i += 1
+            continue
+        run: list[str] = []
+        k = i
+        while k < len(old) and old[k][0] == role and len(run) < len(blocks):
+            run += old[k][1]
+            k += 1
+        if k - i < 2 or run != blocks:
+            return []
+        merged.append(role)
+        i = k
+    return merged if i == len(old) else []

@@ -54,6 +54,7 @@ class _Specifics:
     values_all: set[str] = field(default_factory=set)
     probe: frozenset[str] = frozenset()  # everything an entry could share with it, for a quick skip
     described: str = ""  # the change in the vendor's words (`describe`)
+    said: frozenset[str] = frozenset()  # stems of what only the description says (`describe.said`): who sent it, how a history was reshaped
     tools: set[str] = field(default_factory=set)  # tools that came or went in the range, named where the text changed
     head: str | None = None  # a switch or tool that came or went: the first word of its name ("cron" of CronCreate)
     word: str | None = None  # a tool named by one word that came or went: that word in prose ("workflow" of Workflow)
@@ -105,7 +106,8 @@ def _specifics(
 ) -> _Specifics:
     change = seen.change
     whole_text = change.kind in kinds.LONG_TEXT and not (seen.before and seen.after)
-    out = _Specifics(whole=whole_text, described=describing.describe(change, vocabulary, models))
+    out = _Specifics(whole=whole_text, described=describing.describe(change, vocabulary, models),
+                     said=frozenset(retrieval.tokens(describing.said(change, vocabulary))))
     vendor = describing.spoken(change, vocabulary, models)
     changed = "\n".join((seen.added_text, seen.removed_text))
     if change.kind in kinds.NAMED or (change.kind in ("prompt_section", "section_condition", "request_param") and not change.key.startswith("#")):
@@ -200,7 +202,7 @@ def _evidence(rule: Rule | None) -> tuple[re.Pattern, ...]:
 FEATURES = (
     "strong_name", "key_strong", "model_strong", "name", "key", "model", "value", "retrieved", "evidence", "structural",
     "unspelled_switch", "own_release", "whole", "names", "near", "sure", "top", "retrieved_evidence", "long_text", "user_facing",
-    "captured", "short_entry", "kind_words", "removal", "kind_phrase", "launch",
+    "captured", "short_entry", "kind_words", "removal", "kind_phrase", "launch", "said",
 )  # fmt: skip
 """What an entry shares with a change (`_mentions`): the features of record linkage between them."""
 
@@ -218,7 +220,7 @@ class Pair:
 
 def _mentions(
     spec: _Specifics, entry: _Entry, kind: str, weak_needed: int, retrieved: float, evidence: bool, common: Container[str], by_words: bool,
-    own: bool = False, top: bool = False,
+    own: bool = False, top: bool = False, rare: frozenset[str] = frozenset(),
 ) -> tuple[int, set[str], tuple[float, ...]]:
     """How clearly an entry names the change (0: it does not; more is clearer), and which of its
     names, models and values it names. Names first: an entry that spells out a distinctive name of the
@@ -227,7 +229,9 @@ def _mentions(
     (`retrieved`) — and only in an entry with the deciding rule's evidence words (`evidence`), unless
     retrieval alone is sure. `weak_needed` weak signals are needed. When the deciding rule matched words
     in the change (`by_words`), only the names its patterns pick out are its distinctive names: another
-    name in a long edit is one of its side edits. Set operations first: most entries share nothing."""
+    name in a long edit is one of its side edits. A word of what only the description says (who sent a
+    captured request, how a history was reshaped: `said`) that few entries near the change hold (`rare`)
+    is a weak signal too. Set operations first: most entries share nothing."""
     names = set() if spec.whole else spec.names & entry.tokens
     # A request field many entries spell ("model") says nothing; a tool's own name always does.
     key = spec.key is not None and spec.key in entry.tokens and (kind in kinds.USER_FACING or spec.key not in common)
@@ -259,6 +263,7 @@ def _mentions(
     # evidence words): the entry names the value and what became of it.
     removal = bool(spec.values_all & entry.removes) and evidence
     found = retrieved >= RETRIEVED
+    said = bool(spec.said & entry.stems & rare)
     phrase = own and kind in _KIND_PHRASE and bool(_KIND_PHRASE[kind].search(entry.text))
     # An entry of an edited tool's own release that names it and speaks of what the edit says (two words of
     # one changed sentence, a third of the entry's own words at least) is about that edit ("EnterWorktree can
@@ -289,13 +294,13 @@ def _mentions(
         float(unspelled_switch), float(own), float(spec.whole), min(len(names) + key, 3) / 3, float(found),
         float(retrieved >= RETRIEVED_ALONE), float(top), retrieved * evidence, float(kind in kinds.LONG_TEXT),
         float(kind in kinds.USER_FACING), float(kind in kinds.CAPTURED), float(len(entry.stems) <= 12),
-        float(bool(kinds.WORDS[kind].search(entry.text))), float(removal), float(phrase), float(launch),
+        float(bool(kinds.WORDS[kind].search(entry.text))), float(removal), float(phrase), float(launch), float(said),
     )  # fmt: skip
     if launch:
         models |= launched
-    if not (names or key or models or values or found):
+    if not (names or key or models or values or found or said):
         return 0, set(), features
-    score = 3 * (len(names) + key + launch + removal) + len(models) + len(values) + round(4 * retrieved)
+    score = 3 * (len(names) + key + launch + removal) + len(models) + len(values) + round(4 * retrieved) + said
     if strong:
         return score, named, features
     if unspelled_switch:  # a switch or tool that came or went: its entry spells it
@@ -304,7 +309,7 @@ def _mentions(
     if not evidence and not sure and not phrase:
         return 0, named, features
     # Ranked near (here: in an entry with the rule's evidence words, or nearer still) is two signals.
-    others = bool(names - strong_names) + bool(models) + bool(values) + 2 * found + phrase
+    others = bool(names - strong_names) + bool(models) + bool(values) + 2 * found + phrase + said
     # Naming an edited fact's key (the Bash tool, a section) says which fact, not what changed in it.
     if others < weak_needed and others + (key and not key_strong) < 2:
         return 0, named, features

@@ -251,6 +251,7 @@ class _Index:
         self._view: retrieval.RankerView | None = None
         self._windows: dict[str, list[_Entry]] = {}
         self._spans: dict[tuple[str, ...], list[_Entry]] = {}
+        self._rare: dict[str, bool] = {}
         self._pools: dict[tuple[tuple[str, ...], tuple[re.Pattern, ...]], _Pool] = {}
 
     def df(self, name: str) -> int:
@@ -275,6 +276,15 @@ class _Index:
             self._view = self.changelog.ranker.view(self.known)
         scores = self._view.relative(query, [e.number for e in entries])
         return {id(e): scores[e.number] for e in entries if e.number in scores}
+
+    def rare(self, words: frozenset[str]) -> frozenset[str]:
+        """Those of `words` (retrieval stems) at most _COMMON texts known here hold: like a name, a word few
+        entries ever said singles out what they speak of."""
+        if self._view is None:
+            self._view = self.changelog.ranker.view(self.known)
+        for word in words - self._rare.keys():
+            self._rare[word] = 0 < self._view.df(word) <= _COMMON
+        return frozenset(w for w in words if self._rare[w])
 
     def says(self, entry: _Entry, patterns: tuple[re.Pattern, ...]) -> bool:
         return self.changelog.says(entry, patterns)

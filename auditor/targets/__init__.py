@@ -46,11 +46,13 @@ class Hold:
 @dataclass(frozen=True)
 class Vocabulary:
     """How the vendor's notes speak of what auditor observes: who a capture scenario stands for (its
-    plan, its route), its words for request fields, its model ids and families, the query sources of
+    plan, its route), what a captured request role is (Gemini CLI's only side request is its model
+    router's), its words for request fields, its model ids and families, the query sources of
     the conversation's own request (every other request-building function is a side query), and brand
     names spelled like identifiers."""
 
     audiences: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)  # a captured request's role ("side") → what the notes call it
     fields: dict[str, str] = field(default_factory=dict)
     main_sources: frozenset[str] = frozenset()
     main_prefixes: tuple[str, ...] = ()
@@ -145,7 +147,7 @@ _VERSION = r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?"  # a prerelease's own tag has no 
 _PLATFORM = r"[a-z0-9]+-[a-z0-9]+"
 
 
-TARGETS = {"claude-code": "claude_code", "codex": "codex", "gemini-cli": "gemini_cli"}
+TARGETS = {"claude-code": "claude_code", "codex": "codex", "gemini-cli": "gemini_cli", "qwen-code": "qwen_code"}
 """Target name → its module in this package (which defines TARGET)."""
 
 

@@ -48,6 +48,9 @@ GEMINI_CLI = Target(
     default_scenarios=("print-default", "print-pro", "print-flash", "yolo", "two-turn", "settings-model"),
     parent_files=("GEMINI.md", ".gemini"),
     vocabulary=Vocabulary(
+        # With the default model its only side request is the router's, which its notes call routing
+        # ("Update default auto routing", "bypass routing classifiers").
+        roles={"side": "the model routing classifier"},
         fields={
             "temperature": "temperature", "topP": "top-p", "topK": "top-k", "thinkingLevel": "thinking level",
             "thinkingBudget": "thinking budget", "maxOutputTokens": "max output tokens", "model": "model",
