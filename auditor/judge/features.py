@@ -269,8 +269,8 @@ def _mentions(
     # one changed sentence, a third of the entry's own words at least) is about that edit ("EnterWorktree can
     # now switch between … worktrees"); a long entry shares two words with some sentence of a long edit by chance.
     if key and own and spec.edit_words and not entry.fix_only:
-        said = entry.stems - spec.edit_name
-        phrase = phrase or any(len(words & said) >= max(2, len(said) / 3) for words in spec.edit_words)
+        told = entry.stems - spec.edit_name
+        phrase = phrase or any(len(words & told) >= max(2, len(told) / 3) for words in spec.edit_words)
     strong_names = {n for n in (names & spec.salient if by_words or spec.salient - {spec.key} else names) if n not in common}
     # An entry that spells a tool which came or went (one few entries spell) tells of the texts that
     # stopped or started naming it; a tool every other entry names (Bash) tells of nothing.
