@@ -633,6 +633,17 @@ def test_a_limit_that_is_only_ever_zero_is_a_count_not_a_cap():
     assert one(judge([cap], notes(), budget_rules, PUBLISHED)).severity == "medium"
 
 
+def test_a_token_field_holding_fractions_is_a_price_table_not_a_cap():
+    """Tokens are counted whole: `outputTokens: 22.5, 37.5, 75` is dollars per million tokens (the usage display)."""
+    budget_rules = rules.parse('[[rule]]\nid = "budgets"\ncategory = "cost"\nseverity = "medium"\nkinds = ["limit"]\nkey = "Tokens$"\n')
+    prices = change("limit", "outputTokens", "0, 15, 22.5, 75", "0, 25, 75")
+    found = one(judge([prices], notes(), budget_rules, PUBLISHED))
+    assert found.severity == "low" and "prices per million tokens" in found.evidence["severity_note"]
+    assert one(judge([change("limit", "maxTokens", "0, 4096", "0, 2048")], notes(), budget_rules, PUBLISHED)).severity == "medium"
+    ratio = rules.parse('[[rule]]\nid = "compact"\ncategory = "context"\nseverity = "high"\nkinds = ["limit"]\nkey = "Threshold$"\n')
+    assert one(judge([change("limit", "autoCompactThreshold", "0.92", "0.8")], notes(), ratio, PUBLISHED)).severity == "high"  # a ratio, no token field
+
+
 HISTORY = rules.parse("""
 [[rule]]
 id = "history-resent"

@@ -79,6 +79,15 @@ def _reaches_model(changes: Sequence[Change], rules: Sequence[Rule], heard: Hear
     return any(rule.reaches_model for rule in rules) or (heard is not None and any(_heard(c, heard) for c in changes))
 
 
+_TOKEN_FIELD = re.compile(r"[a-z]Tokens$|_tokens$")
+_FRACTION = re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])")
+
+
+def _prices(values: object) -> bool:
+    """Whether a token field's values (a comma-separated list) hold a fraction: a price, since tokens are whole."""
+    return isinstance(values, str) and _FRACTION.search(values) is not None
+
+
 def _zero(values: object) -> bool:
     """Whether a limit's values (a comma-separated list, or absent) are 0 alone."""
     return values is None or (isinstance(values, str) and all(v.strip() in ("0", "") for v in values.split(",")))
@@ -129,6 +138,8 @@ def _severity(
             return "medium", "a prompt the model reads, for a command this release's notes tell users of"
     if all(c.kind == "limit" and _zero(c.before) and _zero(c.after) for c in changes):
         return "low", "a count that starts at 0, not a cap: it limits nothing"
+    if all(c.kind == "limit" and _TOKEN_FIELD.search(c.key) and any(_prices(v) for v in (c.before, c.after)) for c in changes):
+        return "low", "prices per million tokens (tokens are counted whole), not a cap: the usage display's table"
     if all(c.kind == "request_code" and isinstance(c.before, str) and isinstance(c.after, str) and same_statements(c.before, c.after) for c in changes):
         return "low", "request code whose statements are unchanged (reordered or re-punctuated): it sends nothing new"
     sides = {_side_query(c, vocabulary) for c in changes}
