@@ -412,6 +412,21 @@ def test_a_prompt_the_model_reads_for_a_command_the_notes_name_leaves_the_catch_
     assert [len(f.changes) for f in judge([compact, other], notes(v1_0_2=about), CATCH_ALL, PUBLISHED, heard=heard) if f.category != "changelog"] == [1, 1]
 
 
+def test_a_string_whose_identifier_an_entry_spells_leaves_the_catch_all_group_with_its_own_verdict():
+    """§5: a string an entry names is never folded into "N other prompt/UI strings"; it keeps its severity."""
+    anchors = change("string", "a", None, "- Keep `old_string` minimal: usually 1-3 lines, only enough to be unique in the file.")
+    other = change("string", "o", None, "Failed to refresh the marketplace before install; using cached data instead.")
+    more = change("string", "m", None, "Could not reach the marketplace; the plugin list may be stale.")
+    entries = ["Edit tool now uses shorter `old_string` anchors", *OTHER_NOTES]
+    findings = {tuple(sorted(c.key for c in f.changes)): f for f in judge([anchors, other, more], notes(v1_0_2=entries), CATCH_ALL, PUBLISHED)
+                if f.category != "changelog"}
+    assert set(findings) == {("a",), ("m", "o")}
+    assert (findings[("a",)].severity, findings[("a",)].verdict) == ("low", "documented")
+    # An identifier many entries spell names no string of its own.
+    common = notes(v1_0_0=[f"Fixed `old_string` case {i}" for i in range(9)], v1_0_2=entries)
+    assert len([f for f in judge([anchors, other, more], common, CATCH_ALL, PUBLISHED) if f.category != "changelog"]) == 1
+
+
 def test_request_code_of_a_side_query_is_low_and_the_targets_main_query_keeps_its_severity():
     def code(source: str) -> Change:
         return change("request_code", f"build {source}", f'{{querySource:"{source}",effort:"medium"}}', f'{{querySource:"{source}",effort:"high"}}')

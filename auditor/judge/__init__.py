@@ -80,7 +80,7 @@ from .finding import _MAX_SHOWN, UNJUDGED_NOTE, ChangelogRef, Finding, _observat
 from .index import _Changelog, _Entry
 from .models import ModelNames
 from .notes import _late, _missing_sections, _rewrites, _span
-from .severity import Heard, _severity, _told, topics
+from .severity import Heard, _severity, _told, named, topics
 from .verdict import _verdict, basis
 
 _MAX_REFS = 3
@@ -122,11 +122,12 @@ def judge(
     matcher = Matcher(rules)
     matched = [_matching(matcher, s) for s in seen]
     told = _told_of(seen, matched, known, heard, topics(rules))
+    alone = told.keys() | {i for i, s in enumerate(seen) if matched[i] and matched[i][0].merge and named(s, known.at(_moved(s.change)))}
     # Tools that came or went name the texts that gain or lose their name: one change (Glob and Grep
     # replaced by bfs/ugrep, and the prompts that stop naming them).
     tools = frozenset(_CAPTURED_KEY.sub("", c.key) for c in changes if c.kind in ("tool", "tool_schema") and c.status in ("added", "removed"))
     switched = _switched(changes, models)
-    findings = [_finding(group, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, trace, tools, switched) for group in _groups(seen, matched, told)]
+    findings = [_finding(group, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, trace, tools, switched) for group in _groups(seen, matched, alone)]
     span = _span(versions, published, changes)
     if published is not None:
         findings += _missing_sections([v for v in span if v not in unjudged], releases, known.newest)
@@ -160,12 +161,12 @@ def _matching(matcher: Matcher, seen: Observed) -> list[Rule]:
     return sorted(matcher.matching(seen), key=_precedence)
 
 
-def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int] = frozenset()) -> list[list[int]]:
+def _groups(seen: list[Observed], matched: list[list[Rule]], alone: Container[int] = frozenset()) -> list[list[int]]:
     """Changes that are one behavior: the same captured fact changing in several scenarios, or alike in
     several roles (a tool's description); a section
     and its condition changed in one release; a request function rewritten beyond recognition (gone
     and a same-labelled one new in one release); all changes of a `merge = true` rule in one release,
-    except switches users were `told` of (their entry is about that one switch)."""
+    except those an entry names (`alone`: switches users were told of, strings whose names an entry spells)."""
     parent = list(range(len(seen)))
 
     def find(i: int) -> int:
@@ -193,7 +194,7 @@ def _groups(seen: list[Observed], matched: list[list[Rule]], told: Container[int
                 union(by_key, ("role", c.kind, fact, c.introduced_in), i)
             elif c.kind != "history":  # the shapes of two histories may match by chance
                 union(by_key, ("alike", c.kind, fact, c.introduced_in, repr((c.before, c.after))), i)
-        if matched[i] and matched[i][0].merge and i not in told:
+        if matched[i] and matched[i][0].merge and i not in alone:
             union(by_key, ("merge", matched[i][0].id, c.introduced_in, c.removed_in, c.status), i)
         elif c.kind in ("prompt_section", "section_condition"):
             union(by_key, ("section", c.key, c.introduced_in), i)

@@ -12,7 +12,7 @@ from ..diff import Change
 from ..pretty import same_statements
 from ..rules import Observed, Rule, severity_rank
 from ..targets import Vocabulary
-from .features import _COMMAND, _SWITCHES, RETRIEVED
+from .features import _CAMEL, _COMMAND, _NAME, _SWITCHES, RETRIEVED
 from .index import _Entry, _Index
 
 _UNHEARD = frozenset(("string", "document"))  # kinds whose texts may or may not reach the model
@@ -48,21 +48,41 @@ def _heard(change: Change, heard: Heard) -> bool:
 def _told(seen: Observed, rules: list[Rule], index: _Index, heard: Heard | None) -> list[_Entry]:
     """The entries of its window that tell users of this change by name: an env var or setting they
     spell; a prompt string the model reads (`_reaches_model`) whose slash command or CLI flag
-    (`/goal`) they spell. Such a change is its own finding, not one of a catch-all rule's group."""
+    (`/goal`) they spell (`_commanded`). Such a change is its own finding, not one of a catch-all rule's group."""
     change = seen.change
     if change.kind in _SWITCHES:
         return index.told(change, {change.key})
-    if change.kind not in _UNHEARD:
+    if change.kind not in _UNHEARD or not (entries := _commanded(seen, index)) or not _reaches_model([change], rules, heard):
         return []
+    return entries
+
+
+def _commanded(seen: Observed, index: _Index) -> list[_Entry]:
+    """The entries of its window that spell a slash command or CLI flag of a prompt string's changed
+    text and share its other words: many entries spell a popular command (`/compact`), the one about
+    this text also says what it says."""
     changed = seen.added_text + "\n" + seen.removed_text
     commands = set(_COMMAND.findall(changed)) if "/" in changed or "--" in changed else set()
-    spelling = index.told(change, commands) if commands else []
-    if not spelling or not _reaches_model([change], rules, heard):  # most strings name no command the notes spell
+    spelling = index.told(seen.change, commands) if commands else []
+    if not spelling:  # most strings name no command the notes spell
         return []
-    # Many entries spell a popular command (`/compact`): the one about this text also shares its other words.
-    words = retrieval.tokens(_COMMAND.sub(" ", changed))
-    ranked = index.ranked(words, spelling)
+    ranked = index.ranked(retrieval.tokens(_COMMAND.sub(" ", changed)), spelling)
     return [e for e in spelling if ranked.get(id(e), 0.0) >= RETRIEVED]
+
+
+def named(seen: Observed, index: _Index) -> bool:
+    """Whether an entry of its window names a prompt string's change: it spells an identifier of the
+    changed text that few entries spell (`old_string`), or one of its commands (`_commanded`). The
+    string is then its own finding, with its own verdict, not one of a catch-all rule's group ("30
+    other prompt/UI strings added"), whatever its severity."""
+    if seen.change.kind not in _UNHEARD:
+        return False
+    changed = seen.added_text + "\n" + seen.removed_text
+    if "_" in changed or _CAMEL.search(changed):
+        names = {n for n in _NAME.findall(changed) if n not in index.common}
+        if names and index.told(seen.change, names):
+            return True
+    return bool(_commanded(seen, index))
 
 
 def topics(rules: Sequence[Rule]) -> tuple[re.Pattern, ...]:
