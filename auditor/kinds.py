@@ -38,7 +38,7 @@ KINDS = (
     Kind("message", True, "message text sent", "message texts sent", "Texts the CLI adds to the conversation (captured)", long_text=True, words=r"reminder|\\bskills?\\b|message|context|\\bprompts?\\b|instruction"),
     Kind("tool_schema", True, "tool sent", "tools sent", "Tools sent (captured)", long_text=True, named=True, user_facing=True, words=r"\\btools?\\b|description|schema"),
     Kind("history", True, "conversation history resent", "conversation histories resent", "Conversation history resent (captured)", words=r"thinking|context|history|compact|resum|conversation"),
-    Kind("header", True, "request header", "request headers", "Request headers (captured)", words=r"header|beta"),
+    Kind("header", True, "request header", "request headers", "Request headers (captured)", named=True, words=r"header|beta"),
     Kind("capture", True, "captured run", "captured runs", "Capture runs", words=r"request"),
 )
 

@@ -427,6 +427,16 @@ def test_a_string_whose_identifier_an_entry_spells_leaves_the_catch_all_group_wi
     assert len([f for f in judge([anchors, other, more], common, CATCH_ALL, PUBLISHED) if f.category != "changelog"]) == 1
 
 
+def test_a_request_header_the_notes_name_in_any_case_leaves_the_header_group_as_medium():
+    headers = rules.parse('[[rule]]\nid = "transport-headers"\ncategory = "other"\nseverity = "low"\nkinds = ["header"]\nmerge = true\ntitle = "{count} request headers {status}"\n')
+    added = [change("header", f"turn 0: {name}", None, "…") for name in ("x-claude-code-session-id", "x-stainless-retry-count", "x-stainless-timeout")]
+    findings = {f.changes[0].key: f for f in judge(added, notes(v1_0_2=["Added `X-Claude-Code-Session-Id` header to API requests", *OTHER_NOTES]), headers, PUBLISHED)
+                if f.category != "changelog"}
+    told = findings["turn 0: x-claude-code-session-id"]
+    assert (len(told.changes), told.severity, told.verdict) == (1, "medium", "documented")
+    assert {len(f.changes) for k, f in findings.items() if f is not told} == {2} and all(f.severity == "low" for f in findings.values() if f is not told)
+
+
 def test_request_code_of_a_side_query_is_low_and_the_targets_main_query_keeps_its_severity():
     def code(source: str) -> Change:
         return change("request_code", f"build {source}", f'{{querySource:"{source}",effort:"medium"}}', f'{{querySource:"{source}",effort:"high"}}')

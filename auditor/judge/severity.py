@@ -12,6 +12,7 @@ from ..diff import Change
 from ..pretty import same_statements
 from ..rules import Observed, Rule, severity_rank
 from ..targets import Vocabulary
+from .describe import _CAPTURED_KEY
 from .features import _CAMEL, _COMMAND, _NAME, _SWITCHES, RETRIEVED
 from .index import _Entry, _Index
 
@@ -46,12 +47,14 @@ def _heard(change: Change, heard: Heard) -> bool:
 
 
 def _told(seen: Observed, rules: list[Rule], index: _Index, heard: Heard | None) -> list[_Entry]:
-    """The entries of its window that tell users of this change by name: an env var or setting they
-    spell; a prompt string the model reads (`_reaches_model`) whose slash command or CLI flag
+    """The entries of its window that tell users of this change by name: an env var, setting or
+    request header they spell; a prompt string the model reads (`_reaches_model`) whose slash command or CLI flag
     (`/goal`) they spell (`_commanded`). Such a change is its own finding, not one of a catch-all rule's group."""
     change = seen.change
     if change.kind in _SWITCHES:
         return index.told(change, {change.key})
+    if change.kind == "header":  # a captured request header, named as HTTP names it, in any case
+        return index.told(change, {_CAPTURED_KEY.sub("", change.key).lower()}, fold=True)
     if change.kind not in _UNHEARD or not (entries := _commanded(seen, index)) or not _reaches_model([change], rules, heard):
         return []
     return entries
@@ -142,7 +145,7 @@ def _severity(
     medium: a switch of a model-relevant category (not "other") that its release's notes tell users
     of (`told`), or one that came or went whose entries speak of a model-relevant subject (`topics`,
     each told change's value): a way they were given to change what the model gets; a model-facing prompt string for a command
-    they tell users of. (severity, why it changed)."""
+    they tell users of; a request header they name (what the API is sent, told). (severity, why it changed)."""
     told = told or {}
     severity = primary.severity if primary else "low"
     changes = [seen[i].change for i in group]
@@ -156,6 +159,8 @@ def _severity(
             return "medium", "a switch this release's notes tell users of"
         if all(c.kind in _UNHEARD for c in changes):
             return "medium", "a prompt the model reads, for a command this release's notes tell users of"
+        if all(c.kind == "header" for c in changes):
+            return "medium", "a request header this release's notes tell users of"
     if all(c.kind == "limit" and _zero(c.before) and _zero(c.after) for c in changes):
         return "low", "a count that starts at 0, not a cap: it limits nothing"
     if all(c.kind == "limit" and _TOKEN_FIELD.search(c.key) and any(_prices(v) for v in (c.before, c.after)) for c in changes):
