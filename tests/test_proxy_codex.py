@@ -233,6 +233,17 @@ def test_a_different_catalogue_later_shows_as_a_change(store):
     assert older["catalogue: etag"] == 'W/"catalogue-2"' and len(older["catalogue: digests seen"]) == 2  # both catalogues it got
 
 
+def test_signed_in_with_chatgpt_codex_s_paths_have_no_version_folder_and_are_recorded_alike(store):
+    """Codex signed in with ChatGPT sends `/responses` and `/models` under a base URL of the vendor's own folder."""
+    embedded(store, VERSION, MODELS)
+    with running(Upstream()) as upstream_url, make_app(store, "codex", upstream_url + "/v1") as app, running(app) as url:
+        assert httpx.get(url + "/models", headers=SECRET_HEADERS, timeout=10).status_code == 200
+        assert httpx.post(url + "/responses", json=responses_body(), headers=SECRET_HEADERS, timeout=10).status_code == 200
+        app.flush()
+    capture = stored(store)["capture"]
+    assert capture["catalogue: embedded"] == "same as the release's embedded catalogue" and capture["main: requests seen"] == 1
+
+
 def test_an_answer_that_is_no_catalogue_is_forwarded_not_recorded(store):
     reported: list[ProxyEvent] = []
     with running(Upstream()) as upstream_url, make_app(store, "codex", upstream_url, on_request=reported.append) as app, running(app) as url:

@@ -192,6 +192,7 @@ class ProxyApp:
                 return
 
     def _records(self, method: str, path: str) -> bool:
+        path = api_path(path)
         return self._speaks.is_call(method, path) or (method == "POST" and path in self._side)
 
     def _upstream_client(self) -> httpx.AsyncClient:
@@ -251,7 +252,7 @@ class ProxyApp:
                 await _send_error(send, f"auditor proxy: cannot reach {self.upstream} ({reason})")
                 return
             status = response.status_code
-            if method == "GET" and path == self._catalogue and status == 200:
+            if method == "GET" and api_path(path) == self._catalogue and status == 200:
                 answer = []
                 answer_headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in response.headers.raw
                                   if k.lower() in (b"etag", b"content-encoding")]
@@ -577,8 +578,14 @@ def _version(headers: list[tuple[str, str]], target: Target) -> str | None:
     return match.group(1) if match else None
 
 
+def api_path(path: str) -> str:
+    """A request's path as the API documents it: an upstream whose base URL ends in its own folder (Codex signed in
+    with ChatGPT: `…/backend-api/codex`, then `/responses`) is sent the path without the version folder."""
+    return path if path.startswith("/v1/") else "/v1" + path
+
+
 def _role(path: str, body: dict[str, Any], headers: list[tuple[str, str]], target: Target) -> str:
-    if side := SIDE_PATHS.get(target.api, {}).get(path):
+    if side := SIDE_PATHS.get(target.api, {}).get(api_path(path)):
         return side
     if target.subagent_header and any(k == target.subagent_header for k, _ in headers):
         return "subagent"

@@ -19,7 +19,9 @@ SETUP = """add to ~/.codex/config.toml, then run codex as usual:
   base_url = "{url}/v1"
   env_key = "OPENAI_API_KEY"
   wire_api = "responses"
-  supports_websockets = false"""
+  supports_websockets = false
+signed in with ChatGPT: base_url = "{url}" and requires_openai_auth = true instead of env_key,
+  with --upstream https://chatgpt.com/backend-api/codex"""
 
 CODEX = Target(
     name="codex",
@@ -48,7 +50,8 @@ CODEX = Target(
     user_agent_version=r"\bcodex[\w-]*/(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)",
     subagent_header="x-openai-subagent",  # review, compact, a spawned agent: what kind of subagent sent it
     # A session reaches the proxy as a provider of its own (Codex reads no base-URL env var), over plain HTTP: the
-    # proxy relays no WebSocket. Each agent of a session has its own thread-id.
+    # proxy relays no WebSocket. Each agent of a session has its own thread-id. Only a ChatGPT sign-in fetches the
+    # remote model catalogue (0.171.0: `GET /models?client_version=…`, twice a session; with an API key, never).
     proxy=Proxy(
         upstream="https://api.openai.com",
         headers=r"originator|session-id|thread-id|version|x-codex-.*|x-openai-.*|openai-beta|x-client-request-id",
