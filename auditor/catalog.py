@@ -13,6 +13,7 @@ The binary is untrusted: what is read, how many models, how deep and how many fa
 
 from __future__ import annotations
 
+import hashlib
 import json
 import mmap
 import re
@@ -164,3 +165,54 @@ def variants(models: list[Any], spec: Catalog, matrix: str) -> list[tuple[str, d
             if isinstance(effort, str) and _ID.fullmatch(effort) and "/" not in effort:
                 out.append((f"{slug}/{effort}", {"model": slug, "effort": effort}))
     return out
+
+
+# -- the catalogue a session got (audit proxy) ---------------------------------------------------------
+
+SEEN = "catalogue"  # the role, and key prefix, of what `audit proxy` records of a catalogue refresh
+SAME = "same as the release's embedded catalogue"
+
+
+def answered(body: bytes, etag: str | None, spec: Catalog, embedded: Facts | None) -> dict[str, object]:
+    """Which catalogue answered a session's refresh, as facts of kind `capture`: its ETag, a digest of its
+    list of models and one of each model (by id), and whether it is the release's embedded one (`embedded`:
+    the static facts the store holds of that release, None when it holds none). CatalogError when the
+    answer is not a catalogue."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        raise CatalogError("the answer is not JSON") from None
+    models = doc.get(spec.list_key) if isinstance(doc, dict) else None
+    if not isinstance(models, list):
+        raise CatalogError(f"the answer holds no {spec.list_key!r} list")
+    read = facts(models, spec)
+    return {
+        f"{SEEN}: etag": etag or "(none)",
+        f"{SEEN}: digest": _digest(models),
+        f"{SEEN}: models": {model[spec.id_key]: _digest(model) for model in models},
+        f"{SEEN}: embedded": compare(read, embedded),
+    }
+
+
+def compare(remote: Facts, embedded: Facts | None) -> str:
+    """Whether a catalogue's facts are the embedded catalogue's, and if not, which models differ."""
+    if embedded is None:
+        return "not known: the store holds no static facts of this release (audit collect VERSION)"
+    ours = {kind: column for kind, column in json.loads(json.dumps(remote)).items() if column}
+    theirs = {kind: column for kind, column in embedded.items() if column and kind in kinds.STATIC}
+    changed = set()
+    for kind in ours.keys() | theirs.keys():
+        a, b = ours.get(kind, {}), theirs.get(kind, {})
+        changed |= {key.split(": ")[0] for key in a.keys() | b.keys() if a.get(key) != b.get(key)}
+    if not changed:
+        return SAME
+    added = sorted(remote["model"].keys() - theirs.get("model", {}).keys())
+    removed = sorted(theirs.get("model", {}).keys() - remote["model"].keys())
+    edited = sorted(changed - set(added) - set(removed))
+    parts = [f"{what} {', '.join(slugs)}" for what, slugs in (("adds", added), ("drops", removed), ("changes", edited)) if slugs]
+    return f"differs from the release's embedded catalogue: {'; '.join(parts)}"
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]

@@ -466,26 +466,30 @@ def cache_(ctx, prune, clear):
 @click.option("--port", type=int, default=8787, show_default=True, help="Port to listen on.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it loopback: the proxy has no auth).")
 @click.option("--allow-remote", is_flag=True, help="Allow a --host other than loopback (anyone who reaches it can use the proxy).")
-@click.option("--upstream", default="https://api.anthropic.com", show_default=True, help="The real Messages API.")
+@click.option("--upstream", help="The real API  [default: the target's: https://api.anthropic.com, https://api.openai.com for codex]")
 @click.option("--keep-content", is_flag=True, help="Also store message content (your words and the model's).")
 @_shared_options
 @click.pass_context
 def proxy_(ctx, port, host, allow_remote, upstream, keep_content):
-    """Record what Claude Code sends in your real sessions (run: ANTHROPIC_BASE_URL=<url> claude).
+    """Record what the CLI sends in your real sessions (Claude Code: ANTHROPIC_BASE_URL=<url> claude; Codex:
+    a provider in ~/.codex/config.toml, printed when it starts).
 
     Request parameters, system blocks and tools are stored per CLI version; keys and tokens never
     are, message content only with --keep-content, other headers than the CLI's own by name only.
-    The system prompt holds your working folder and git status: they are stored with it."""
-    from .capture.proxy import exposure, serve  # lazy: only this command needs uvicorn
+    The system prompt holds your working folder and git status: they are stored with it. For Codex, the
+    model catalogue a session fetches is recorded too (ETag, digests, whether it is the release's own)."""
+    from .capture.proxy import exposure, serve, setup, upstream_of  # lazy: only this command needs uvicorn
 
     store = Store.open(ctx.obj["db"])
+    target = ctx.obj["target"]
+    upstream = upstream or upstream_of(target)
     if allow_remote and (exposed := exposure(host, upstream)):
         click.echo(f"warning: {exposed}", err=True)
 
     def ready(url: str) -> None:
-        click.echo(f"Recording into {store.path}, forwarding to {upstream}.\nRun:  ANTHROPIC_BASE_URL={url} claude\nCtrl-C stops.", err=True)
+        click.echo(f"Recording into {store.path}, forwarding to {upstream}.\nRun:  {setup(target, url)}\nCtrl-C stops.", err=True)
 
-    serve(store, ctx.obj["target"], host=host, port=port, upstream=upstream, keep_content=keep_content,
+    serve(store, target, host=host, port=port, upstream=upstream, keep_content=keep_content,
           on_request=lambda event: click.echo(str(event)), on_ready=ready, allow_remote=allow_remote)
 
 

@@ -39,7 +39,8 @@ class SessionsError(AuditorError):
 def observe(body: dict[str, Any], headers: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     """The values one request sent, per dimension (betas: each beta of the header)."""
     output = body.get("output_config")
-    effort = output.get("effort") if isinstance(output, dict) else None
+    reasoning = body.get("reasoning")  # the Responses API's (Codex)
+    effort = output.get("effort") if isinstance(output, dict) else reasoning.get("effort") if isinstance(reasoning, dict) else None
     thinking = body.get("thinking")
     betas = sorted({b.strip() for k, v in headers if k.lower() == "anthropic-beta" for b in v.split(",") if b.strip()})
     values = {

@@ -45,7 +45,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -54,19 +55,20 @@ import anyio
 import httpx
 import uvicorn
 
-from .. import sessions, targets
-from ..errors import ProxyError
+from .. import catalog, kinds, sessions, targets
+from ..collector import STATIC
+from ..errors import CatalogError, ProxyError
 from ..store import Store
-from ..targets import Target
+from ..targets import Proxy, Target
 from . import history
 from .facts import CAPTURE_FORMAT, CAPTURE_KINDS, request_facts
 from .normalize import REDACTED, Volatiles, normalize_request
-from .server import COUNT_TOKENS_PATH, MESSAGES_PATH, RecordedRequest
+from .server import COUNT_TOKENS_PATH, RecordedRequest, dialect
 
-DEFAULT_UPSTREAM = "https://api.anthropic.com"
 DEFAULT_PORT = 8787
 PLATFORM = SOURCE = "proxy"
-RECORDED_PATHS = frozenset({MESSAGES_PATH, COUNT_TOKENS_PATH})
+# Requests of a dialect recorded beside its conversation's (Dialect.is_call), by the role they get.
+SIDE_PATHS = {"messages": {COUNT_TOKENS_PATH: "count_tokens"}}
 # Headers that describe one connection, not the request (RFC 9110 §7.6.1), plus Host (httpx sets the
 # upstream's) and Expect (the proxy, not the client, talks to the upstream).
 _HOP_BY_HOP = frozenset({
@@ -74,10 +76,8 @@ _HOP_BY_HOP = frozenset({
     b"te", b"trailer", b"transfer-encoding", b"upgrade", b"host", b"expect",
 })
 _CREDENTIAL_HEADER = re.compile(r"auth|token|secret|key|cookie|credential|signature|password", re.I)
-# Headers whose values are stored: those the CLI and its SDK send, which is what this tool audits.
-_STORED_HEADER = re.compile(
-    r"anthropic-.*|x-stainless-.*|x-claude-code-.*|user-agent|content-type|accept|accept-encoding|accept-language"
-    r"|x-app|sec-fetch-mode|x-client-request-id", re.I)
+# Headers whose values are stored: those every client sends, and the target's own (Proxy.headers), which is what this tool audits.
+_COMMON_HEADERS = "user-agent|content-type|accept|accept-encoding|accept-language"
 NOT_STORED = "<not stored>"
 _MIN_UNKNOWN_SECRET = 16  # another header's value is scrubbed from bodies only when this long: a short one may be a word
 _MIN_SECRET = 8  # shorter header values are redacted in the header only: scrubbing "abc" from prompts would mangle them
@@ -131,23 +131,32 @@ class _Finished:
     status: int
     seconds: float
     note: str = ""
+    answer: bytes | None = None  # the upstream's answer as sent (still encoded): kept of a catalogue refresh only
+    answer_headers: list[tuple[str, str]] = field(default_factory=list)  # its ETag and Content-Encoding
 
 
 # -- the ASGI app -------------------------------------------------------------------------------------
 
 
 class ProxyApp:
-    """ASGI app forwarding everything to `upstream` and recording Messages requests into `store`.
+    """ASGI app forwarding everything to `upstream` and recording the conversation's requests (and which model
+    catalogue the CLI got) into `store`.
 
-    Use it as a context manager (or call `close`): the recorder process stops, after recording
-    everything already finished.
+    What is recorded is the target's dialect's business (`Dialect.is_call`, `SIDE_PATHS`, the catalogue's
+    `refresh_path`); the rest is one path for every API. Use it as a context manager (or call `close`): the
+    recorder process stops, after recording everything already finished.
     """
 
-    def __init__(self, store: Store, target: str, upstream: str, keep_content: bool, on_request: Callable[[ProxyEvent], None] | None):
+    def __init__(self, store: Store, target: str, upstream: str | None, keep_content: bool, on_request: Callable[[ProxyEvent], None] | None):
         if store.path is None:
             raise ProxyError("the proxy records into a store file (the recorder process opens it); got an in-memory store")
-        self.target = targets.get(target).name
-        self.upstream = _check_upstream(upstream)
+        spec = targets.get(target)
+        proxy = _proxy(spec)
+        self.target = spec.name
+        self.upstream = _check_upstream(upstream or proxy.upstream, proxy.upstream)
+        self._speaks = dialect(spec.api)
+        self._side = SIDE_PATHS.get(spec.api, {})
+        self._catalogue = spec.catalog.refresh_path if spec.catalog else ""
         self._client: httpx.AsyncClient | None = None
         self._recorder = _Recorder(store.path, self.target, self.upstream, keep_content, on_request)
 
@@ -182,6 +191,10 @@ class ProxyApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
+    def _records(self, method: str, path: str) -> bool:
+        path = api_path(path)
+        return self._speaks.is_call(method, path) or (method == "POST" and path in self._side)
+
     def _upstream_client(self) -> httpx.AsyncClient:
         """One pooled client per app, created on the running loop (keep-alive connections to the upstream)."""
         if self._client is None:
@@ -192,9 +205,11 @@ class ProxyApp:
         start = time.perf_counter()
         self._recorder.begin()
         method, path = scope["method"], scope["path"]
-        recorded = method == "POST" and path in RECORDED_PATHS
+        recorded = self._records(method, path)
         headers = _end_to_end(scope["headers"])
         chunks: list[bytes] = []
+        answer: list[bytes] | None = None  # the upstream's answer, kept when it is a model catalogue
+        answer_headers: list[tuple[str, str]] = []
         body_done = False
 
         async def body() -> Any:
@@ -237,8 +252,12 @@ class ProxyApp:
                 await _send_error(send, f"auditor proxy: cannot reach {self.upstream} ({reason})")
                 return
             status = response.status_code
+            if method == "GET" and api_path(path) == self._catalogue and status == 200:
+                answer = []
+                answer_headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in response.headers.raw
+                                  if k.lower() in (b"etag", b"content-encoding")]
             try:
-                note = await _relay(response, receive, send)
+                note = await _relay(response, receive, send, answer)
             finally:
                 await response.aclose()
         except _ClientGone:
@@ -247,12 +266,14 @@ class ProxyApp:
             self._recorder.submit(_Finished(
                 method, path, query.decode("latin-1"), [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
                 b"".join(chunks) if recorded and body_done else None, status, time.perf_counter() - start, note,
+                b"".join(answer) if answer is not None and not note else None, answer_headers,
             ))
 
 
-async def _relay(response: httpx.Response, receive: Receive, send: Send) -> str:
+async def _relay(response: httpx.Response, receive: Receive, send: Send, kept: list[bytes] | None = None) -> str:
     """Stream the upstream's answer to the client; stop reading it as soon as the client hangs up (so the
-    upstream stops generating). Returns a note: empty when the response went through whole."""
+    upstream stops generating). Returns a note: empty when the response went through whole. With `kept`,
+    the answer's chunks are kept there too, up to the size a catalogue may have (catalog.MAX_BYTES)."""
     await send({"type": "http.response.start", "status": response.status_code, "headers": _end_to_end(response.headers.raw)})
     outcome = "client hung up"
     async with anyio.create_task_group() as tasks:
@@ -264,8 +285,15 @@ async def _relay(response: httpx.Response, receive: Receive, send: Send) -> str:
 
         tasks.start_soon(watch)
         try:
+            size = 0
             async for chunk in response.aiter_raw():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                if kept is not None:
+                    size += len(chunk)
+                    kept.append(chunk)
+                    if size > catalog.MAX_BYTES:
+                        kept.clear()
+                        kept = None
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             outcome = ""
         except httpx.HTTPError as exc:
@@ -290,14 +318,20 @@ def _end_to_end(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]
     return [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP and k.lower() not in named]
 
 
-def _check_upstream(upstream: str) -> str:
+def _proxy(target: Target) -> Proxy:
+    if target.proxy is None:
+        raise ProxyError(f"audit proxy cannot record {target.display_name} sessions (yet)")
+    return target.proxy
+
+
+def _check_upstream(upstream: str, example: str) -> str:
     """The upstream base URL without a trailing slash (paths are appended), or a one-line ProxyError."""
     try:
         url = httpx.URL(upstream)
     except httpx.InvalidURL as exc:
         raise ProxyError(f"bad --upstream {upstream!r}: {exc}") from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise ProxyError(f"bad --upstream {upstream!r}: give an http(s) URL such as {DEFAULT_UPSTREAM}")
+        raise ProxyError(f"bad --upstream {upstream!r}: give an http(s) URL such as {example}")
     return upstream.rstrip("/")
 
 
@@ -401,6 +435,7 @@ class _Observation:
     facts: dict[str, dict[str, Any]]
     seen: dict[str, list[str]]  # per dimension, for the sessions counters (sessions.py)
     events: list[history.Event]  # what it dropped or altered of its thread's previous request
+    note: str = ""  # what the event line says of it
 
 
 Threads = OrderedDict[str, tuple[history.Message, ...]]
@@ -413,15 +448,18 @@ def _record_batch(store: Store, target: Target, origin: str, batch: list[_Finish
     pending: dict[str, list[tuple[int, _Observation]]] = {}
     for finished in batch:
         event = ProxyEvent(finished.method, finished.path, finished.status, finished.seconds, _version(finished.headers, target), note=finished.note)
-        if finished.body is not None:
+        if finished.body is not None or finished.answer is not None:
             try:
-                observed = _observe(finished, event.version, keep_content, target, OrderedDict() if threads is None else threads)
+                if finished.answer is not None:
+                    observed = _observe_catalogue(store, finished, event.version, target)
+                else:
+                    observed = _observe(finished, event.version, keep_content, target, OrderedDict() if threads is None else threads)
             except Exception as exc:  # an odd request must not stop the recorder
                 observed = f"not recorded: {type(exc).__name__}: {exc}"
             if isinstance(observed, str):
                 event = replace(event, note=_join(event.note, observed))
             else:
-                event = replace(event, role=observed.role, model=observed.model, recorded=True)
+                event = replace(event, role=observed.role, model=observed.model, recorded=True, note=_join(event.note, observed.note))
                 pending.setdefault(event.version or "", []).append((len(events), observed))
         events.append(event)
     for version, observations in pending.items():
@@ -443,27 +481,28 @@ def _observe(finished: _Finished, version: str | None, keep_content: bool, targe
         body = None
     if not isinstance(body, dict):
         return "not recorded: the body is not a JSON object"
+    body = dialect(target.api).view({"body": body})["body"]  # a Responses request's input as messages, its instructions as system blocks
     role = _role(finished.path, body, finished.headers, target)
     messages = body["messages"] if isinstance(body.get("messages"), list) else []
     request = RecordedRequest(
-        method=finished.method, path=finished.path, query=parse_qs(finished.query), headers=_redacted(finished.headers),
+        method=finished.method, path=finished.path, query=parse_qs(finished.query), headers=_redacted(finished.headers, _proxy(target)),
         body=body if keep_content else {**body, "messages": [_skeleton(m) for m in messages]}, body_bytes=len(finished.body or b""),
     )
-    normalized = normalize_request(request, _volatiles(finished.headers))
+    normalized = normalize_request(request, _volatiles(finished.headers, _proxy(target)))
     facts = request_facts(normalized, role, {kind: {} for kind in CAPTURE_KINDS}, version)
     if keep_content:
         facts["history"][f"{role}: content"] = normalized["body"].get("messages") or []
     model = normalized["body"].get("model")
-    events = _history_events(version, body, finished.headers, messages, keep_content, threads)
+    events = _history_events(version, body, finished.headers, messages, keep_content, threads, target)
     seen = sessions.observe(normalized["body"], finished.headers)
     return _Observation(role, model if isinstance(model, str) else None, facts, seen, events)
 
 
 def _history_events(version: str, body: dict[str, Any], headers: list[tuple[str, str]], messages: list[Any], keep_content: bool,
-                    threads: Threads) -> list[history.Event]:
+                    threads: Threads, target: Target) -> list[history.Event]:
     """Compare with the previous request of the same thread and CLI version (kept as digests, never words; a
     placeholder's text only with keep_content), and remember this one in its place."""
-    thread = history.thread_key(body, headers)
+    thread = history.thread_key(body, headers, _proxy(target).session_header, target.subagent_header or None)
     if thread is None:
         return []
     key = f"{version}|{thread}"
@@ -473,6 +512,26 @@ def _history_events(version: str, body: dict[str, Any], headers: list[tuple[str,
     while len(threads) > _THREADS:
         threads.popitem(last=False)
     return history.compare(previous, current) if previous is not None else []
+
+
+def _observe_catalogue(store: Store, finished: _Finished, version: str | None, target: Target) -> _Observation | str:
+    """Which model catalogue answered a refresh (catalog.answered), compared with the one the release embeds
+    when the store holds its static facts; or why it is not recorded. Only the answer is read: the request's
+    credentials are not even looked at."""
+    if version is None:
+        return f"not recorded: no {target.display_name} version in the user-agent"
+    if target.catalog is None or not finished.answer:
+        return f"not recorded: the catalogue was empty or larger than {catalog.MAX_BYTES >> 20} MB"
+    headers = dict(finished.answer_headers)
+    body = httpx.Response(200, headers=finished.answer_headers, stream=httpx.ByteStream(finished.answer)).read()  # its Content-Encoding undone
+    static = next((row for row in store.snapshots(target.name, source=STATIC) if row.version == version), None)
+    try:
+        facts = catalog.answered(body, headers.get("etag"), target.catalog, store.facts(static.id, kinds.STATIC) if static else None)
+    except CatalogError as exc:
+        return f"not recorded: not a model catalogue ({exc})"
+    models = facts[f"{catalog.SEEN}: models"]
+    note = f"{len(models) if isinstance(models, dict) else 0} models, {facts[f'{catalog.SEEN}: embedded']}"
+    return _Observation(catalog.SEEN, None, {"capture": facts}, {}, [], note)
 
 
 def _merge_and_save(store: Store, target: str, version: str, origin: str, observations: list[_Observation]) -> None:
@@ -489,20 +548,28 @@ def _merge_and_save(store: Store, target: str, version: str, origin: str, observ
     published = store.releases(target).get(version)
     store.update_snapshot(target=target, version=version, platform=PLATFORM, source=SOURCE, origin=origin, extractor=CAPTURE_FORMAT,
                           published_at=published, change=merge_all)
+    if not any(observation.seen for observation in observations):  # catalogue refreshes only: no request to count
+        return
     store.update_snapshot(target=target, version=version, platform=PLATFORM, source=sessions.SOURCE, origin=origin,
                           extractor=CAPTURE_FORMAT, published_at=published, change=tally_all)
 
 
 def _merge(facts: dict[str, dict[str, Any]], observation: _Observation) -> None:
-    """The role's latest request replaces the role's facts; its request count and models seen accumulate."""
+    """The role's latest request replaces the role's facts (the latest catalogue those of the catalogue); its
+    request count and models seen (every catalogue's digest) accumulate."""
     role, model, new = observation.role, observation.model, observation.facts
     prefix = f"{role}: "
     for kind in _ROLE_KINDS:
         kept = {k: v for k, v in facts.get(kind, {}).items() if not k.startswith(prefix)}
         facts[kind] = kept | new.get(kind, {})
     capture = facts.setdefault("capture", {})
+    capture.update(new.get("capture", {}))
     capture[f"{role}: requests seen"] = int(capture.get(f"{role}: requests seen", 0)) + 1
-    capture[f"{role}: models seen"] = sorted({*capture.get(f"{role}: models seen", []), *([model] if model else [])})
+    if role == catalog.SEEN:
+        digest = f"{role}: digests seen"
+        capture[digest] = sorted({*capture.get(digest, []), new["capture"][f"{role}: digest"]})
+    else:
+        capture[f"{role}: models seen"] = sorted({*capture.get(f"{role}: models seen", []), *([model] if model else [])})
 
 
 def _version(headers: list[tuple[str, str]], target: Target) -> str | None:
@@ -511,28 +578,40 @@ def _version(headers: list[tuple[str, str]], target: Target) -> str | None:
     return match.group(1) if match else None
 
 
+def api_path(path: str) -> str:
+    """A request's path as the API documents it: an upstream whose base URL ends in its own folder (Codex signed in
+    with ChatGPT: `…/backend-api/codex`, then `/responses`) is sent the path without the version folder."""
+    return path if path.startswith("/v1/") else "/v1" + path
+
+
 def _role(path: str, body: dict[str, Any], headers: list[tuple[str, str]], target: Target) -> str:
-    if path == COUNT_TOKENS_PATH:
-        return "count_tokens"
+    if side := SIDE_PATHS.get(target.api, {}).get(api_path(path)):
+        return side
     if target.subagent_header and any(k == target.subagent_header for k, _ in headers):
         return "subagent"
     return "main" if body.get("tools") else "auxiliary"
 
 
-def _redacted(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+@cache
+def _stored_header(proxy: Proxy) -> re.Pattern[str]:
+    return re.compile(f"{_COMMON_HEADERS}|{proxy.headers}", re.I)
+
+
+def _redacted(headers: list[tuple[str, str]], proxy: Proxy) -> list[tuple[str, str]]:
     """Headers as they may be stored, before anything else sees them: credential-like ones redacted
     (normalize knows only the usual names), any the CLI itself does not send by name only."""
-    return [(k, REDACTED if _CREDENTIAL_HEADER.search(k) else v if _STORED_HEADER.fullmatch(k) else NOT_STORED) for k, v in headers]
+    stored = _stored_header(proxy)
+    return [(k, REDACTED if _CREDENTIAL_HEADER.search(k) else v if stored.fullmatch(k) else NOT_STORED) for k, v in headers]
 
 
-def _volatiles(headers: list[tuple[str, str]]) -> Volatiles:
+def _volatiles(headers: list[tuple[str, str]], proxy: Proxy) -> Volatiles:
     """This request's own credentials (scrubbed from the body wherever they appear), the user's home
     folder and today's dates. The proxy has no fixed key or port of its own: api_key maps REDACTED to itself."""
     secrets = {
         part
         for name, value in headers if _CREDENTIAL_HEADER.search(name)
         for part in [value.strip(), *re.split(r"[\s;,=]+", value)] if len(part) >= _MIN_SECRET
-    } | {value.strip() for name, value in headers if not _STORED_HEADER.fullmatch(name) and _MIN_UNKNOWN_SECRET <= len(value.strip())}
+    } | {value.strip() for name, value in headers if not _stored_header(proxy).fullmatch(name) and _MIN_UNKNOWN_SECRET <= len(value.strip())}
     base = Volatiles.for_run(paths={"home": str(Path.home())}, port=0, api_key=REDACTED)
     return Volatiles(base.literals | dict.fromkeys(secrets, REDACTED))
 
@@ -560,9 +639,9 @@ def _join(*notes: str) -> str:
 # -- running ------------------------------------------------------------------------------------------
 
 
-def make_app(store: Store, target: str = targets.DEFAULT, upstream: str = DEFAULT_UPSTREAM, keep_content: bool = False,
+def make_app(store: Store, target: str = targets.DEFAULT, upstream: str | None = None, keep_content: bool = False,
              on_request: Callable[[ProxyEvent], None] | None = None) -> ProxyApp:
-    """The proxy as an ASGI app (starts its recorder process; close it when done)."""
+    """The proxy as an ASGI app (starts its recorder process; close it when done). `upstream`: the target's API by default."""
     return ProxyApp(store, target, upstream, keep_content, on_request)
 
 
@@ -616,20 +695,31 @@ def _url(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+def upstream_of(target: str) -> str:
+    """The real API `audit proxy` forwards a target's requests to, unless told otherwise."""
+    return _proxy(targets.get(target)).upstream
+
+
+def setup(target: str, url: str) -> str:
+    """How a user points the CLI at the proxy listening on `url`."""
+    return _proxy(targets.get(target)).setup.replace("{url}", url)
+
+
 def serve(store: Store, target: str = targets.DEFAULT, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
-          upstream: str = DEFAULT_UPSTREAM, keep_content: bool = False,
+          upstream: str | None = None, keep_content: bool = False,
           on_request: Callable[[ProxyEvent], None] | None = None, on_ready: Callable[[str], None] | None = None,
           allow_remote: bool = False) -> None:
     """Run the proxy until Ctrl-C; then let open streams finish (up to a few seconds), record everything
     finished, and return. `on_ready(url)` is called once the port is bound; `on_request(event)` after
     each request was recorded (from a background thread). A host other than loopback only with
     `allow_remote` (see `exposure`)."""
+    upstream = upstream or upstream_of(target)
     exposed = exposure(host, upstream)
     if exposed and not allow_remote:
         raise ProxyError(f"{exposed}; pass --allow-remote to listen there anyway")
     sock = listen(host, port)
     with sock:
-        upstream_url = httpx.URL(_check_upstream(upstream))
+        upstream_url = httpx.URL(_check_upstream(upstream, upstream_of(target)))
         if upstream_url.host in ("127.0.0.1", "localhost", "::1", host) and upstream_url.port == sock.getsockname()[1]:
             raise ProxyError(f"--upstream {upstream} is this proxy itself")
         with make_app(store, target, upstream, keep_content, on_request) as app:

@@ -78,6 +78,19 @@ class Catalog:
 
 
 @dataclass(frozen=True)
+class Proxy:
+    """How `audit proxy` stands between the CLI and its vendor's API: the real API it forwards to (`upstream`),
+    the request headers whose values it stores (a regex over names: what the CLI and its SDK send; any
+    other header is stored by name only), the header naming the conversation a request continues, and how
+    a user points the CLI at the proxy ("{url}" filled in)."""
+
+    upstream: str
+    headers: str
+    session_header: str = ""
+    setup: str = ""
+
+
+@dataclass(frozen=True)
 class Target:
     """One CLI on npm.
 
@@ -108,6 +121,7 @@ class Target:
     hold: Hold = Hold()
     user_agent_version: str = ""  # regex: group 1 is the CLI's version in its requests' User-Agent
     subagent_header: str = ""  # a request header only subagents' requests carry
+    proxy: Proxy | None = None  # what `audit proxy` needs to record real sessions (None: it cannot)
     parent_files: tuple[str, ...] = ()  # what the CLI loads from every folder above its project (seal.py keeps them out)
     vocabulary: Vocabulary = Vocabulary()
     catalog: Catalog | None = None

@@ -1,6 +1,6 @@
 """Anthropic's Claude Code (npm @anthropic-ai/claude-code)."""
 
-from . import ChangelogSource, Hold, Target, Vocabulary
+from . import ChangelogSource, Hold, Proxy, Target, Vocabulary
 
 CLAUDE_CODE = Target(
     name="claude-code",
@@ -32,6 +32,12 @@ CLAUDE_CODE = Target(
     # some releases say claude-code/ instead of claude-cli/
     user_agent_version=r"\bclaude-(?:cli|code)/(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)",
     subagent_header="x-claude-code-agent-id",
+    proxy=Proxy(
+        upstream="https://api.anthropic.com",
+        headers=r"anthropic-.*|x-stainless-.*|x-claude-code-.*|x-app|sec-fetch-mode|x-client-request-id",
+        session_header="x-claude-code-session-id",
+        setup="ANTHROPIC_BASE_URL={url} claude",
+    ),
     parent_files=("CLAUDE.md", "CLAUDE.local.md", ".mcp.json", ".claude/agents", ".claude/skills", ".claude/commands", ".claude/rules"),
     # Onboarding done, the fake key approved (by its last 20 characters) and the project trusted: else the
     # interactive UI stops at those dialogs.

@@ -7,10 +7,21 @@ catalogue it embeds as JSON (`{"models": [...]}`): per model the instructions te
 texts the model is told, and the fields that shape its requests.
 """
 
-from . import Catalog, ChangelogSource, Hold, Target, Vocabulary
+from . import Catalog, ChangelogSource, Hold, Proxy, Target, Vocabulary
 
 _TRIPLES = ("x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl", "x86_64-apple-darwin", "aarch64-apple-darwin")
 _WINDOWS = ("x86_64-pc-windows-msvc", "aarch64-pc-windows-msvc")
+
+SETUP = """add to ~/.codex/config.toml, then run codex as usual:
+  model_provider = "auditor"
+  [model_providers.auditor]
+  name = "auditor proxy"
+  base_url = "{url}/v1"
+  env_key = "OPENAI_API_KEY"
+  wire_api = "responses"
+  supports_websockets = false
+signed in with ChatGPT: base_url = "{url}" and requires_openai_auth = true instead of env_key,
+  with --upstream https://chatgpt.com/backend-api/codex"""
 
 CODEX = Target(
     name="codex",
@@ -35,6 +46,18 @@ CODEX = Target(
     # setting is not checked against a release's facts.
     hold=Hold(settings_file="~/.codex/config.toml", setting="check_for_update_on_startup", in_facts=False),
     parent_files=("AGENTS.md", "AGENTS.override.md", ".codex"),
+    # "codex_exec/0.171.0 (Debian 12.0.0; x86_64) …"; the TUI says codex_cli_rs/, the IDE extension codex_vscode/
+    user_agent_version=r"\bcodex[\w-]*/(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)",
+    subagent_header="x-openai-subagent",  # review, compact, a spawned agent: what kind of subagent sent it
+    # A session reaches the proxy as a provider of its own (Codex reads no base-URL env var), over plain HTTP: the
+    # proxy relays no WebSocket. Each agent of a session has its own thread-id. Only a ChatGPT sign-in fetches the
+    # remote model catalogue (0.171.0: `GET /models?client_version=…`, twice a session; with an API key, never).
+    proxy=Proxy(
+        upstream="https://api.openai.com",
+        headers=r"originator|session-id|thread-id|version|x-codex-.*|x-openai-.*|openai-beta|x-client-request-id",
+        session_header="thread-id",
+        setup=SETUP,
+    ),
     # Captures: `codex exec … PROMPT` against the fake Responses API, named as a provider in the sandbox's
     # ~/.codex/config.toml (OPENAI_BASE_URL is not read), over plain HTTP (no WebSocket).
     api="responses",
