@@ -366,3 +366,5 @@ def test_action_installs_a_wheel_of_itself_and_maps_every_input():
     for name in ("baseline", "until", "issue", "severity", "fail-on", "dry-run", "author", "pin-from"):
         assert f"--{name}" in flags and f"--{name}" in script, name
     assert set(doc["outputs"]) == {"new_versions", "undocumented_count", "recommendation", "report_path", "pin"}
+    env = doc["runs"]["steps"][-1]["env"]  # the target is the CLI's global option, read from its variable
+    assert env["AUDITOR_TARGET"] == "${{ inputs.target }}" and doc["inputs"]["target"]["default"] == "claude-code"
