@@ -364,6 +364,13 @@ def test_a_switch_of_no_model_relevant_rule_is_medium_when_its_entry_speaks_of_w
     findings = {f.changes[0].key: f for f in judge(added, notes(v1_0_2=entries), rules_, PUBLISHED) if f.category != "changelog"}
     assert (findings["disableBundledSkills"].severity, findings["disableBundledSkills"].verdict) == ("medium", "documented")
     assert (findings["spellcheck"].severity, findings["spellcheck"].verdict) == ("low", "documented")  # a UI switch
+    # The target's name for the model, acting or told, says the same ("… from Claude's system prompt"); its product does not.
+    told = [change("setting", key, None, "") for key in ("includeGitInstructions", "certStore")]
+    entries = ["Added `includeGitInstructions` setting to remove commit instructions from Claude's system prompt",
+               "Added `certStore` setting so Claude Code trusts the OS certificate store"]
+    found = {f.changes[0].key: f.severity for f in judge(told, notes(v1_0_2=entries), rules_, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary)
+             if f.category != "changelog"}
+    assert found == {"includeGitInstructions": "medium", "certStore": "low"}
 
 
 def test_a_dotted_name_in_an_entry_names_the_setting_at_each_shorter_path():

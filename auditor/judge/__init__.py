@@ -121,7 +121,7 @@ def judge(
     known = _Changelog(releases, history, published, models)
     matcher = Matcher(rules)
     matched = [_matching(matcher, s) for s in seen]
-    told = _told_of(seen, matched, known, heard, topics(rules))
+    told = _told_of(seen, matched, known, heard, topics(rules, vocabulary))
     alone = told.keys() | {i for i, s in enumerate(seen) if matched[i] and matched[i][0].merge and named(s, known.at(_moved(s.change)))}
     # Tools that came or went name the texts that gain or lose their name: one change (Glob and Grep
     # replaced by bfs/ugrep, and the prompts that stop naming them).

@@ -88,11 +88,15 @@ def named(seen: Observed, index: _Index) -> bool:
     return bool(_commanded(seen, index))
 
 
-def topics(rules: Sequence[Rule]) -> tuple[re.Pattern, ...]:
+def topics(rules: Sequence[Rule], vocabulary: Vocabulary) -> tuple[re.Pattern, ...]:
     """What the model-relevant switch rules (a category other than "other", env vars or settings among
-    their kinds) count as evidence: an entry telling users of a switch in these words ("… hide bundled
-    skills from the model") tells of a switch that matters to the model, whatever the switch's name."""
-    found = (p for rule in rules if rule.category != "other" and rule.kinds & _SWITCHES for p in rule.evidence)
+    their kinds) count as evidence, and the target's name for the model acting or told (`the_model`):
+    an entry telling users of a switch in these words ("… hide bundled skills from the model", "…
+    commit and PR instructions from Claude's system prompt") tells of a switch that matters to the
+    model, whatever the switch's name."""
+    found = [p for rule in rules if rule.category != "other" and rule.kinds & _SWITCHES for p in rule.evidence]
+    if vocabulary.the_model:
+        found.append(re.compile(vocabulary.the_model))
     return tuple(dict.fromkeys(found))
 
 

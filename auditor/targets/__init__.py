@@ -48,8 +48,8 @@ class Vocabulary:
     """How the vendor's notes speak of what auditor observes: who a capture scenario stands for (its
     plan, its route), what a captured request role is (Gemini CLI's only side request is its model
     router's), its words for request fields, its model ids and families, the query sources of
-    the conversation's own request (every other request-building function is a side query), and brand
-    names spelled like identifiers."""
+    the conversation's own request (every other request-building function is a side query), brand
+    names spelled like identifiers, and how its notes name the model (`the_model`)."""
 
     audiences: dict[str, str] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)  # a captured request's role ("side") → what the notes call it
@@ -59,6 +59,7 @@ class Vocabulary:
     proper_nouns: frozenset[str] = frozenset()
     model_prefix: str = ""  # every model id starts with it ("claude-"): the ids name the families
     model_families: frozenset[str] = frozenset()  # those prose names without an id in sight
+    the_model: str = ""  # a regex: how the notes speak of the model as the one acting or told ("Claude now …", "Claude's system prompt")
 
 
 @dataclass(frozen=True)

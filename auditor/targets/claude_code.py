@@ -67,6 +67,8 @@ CLAUDE_CODE = Target(
         proper_nouns=frozenset(("WebFetch", "WebSearch")),
         model_prefix="claude",
         model_families=frozenset(("opus", "sonnet", "haiku")),
+        # "Claude now …", "Claude's system prompt": the model; "Claude Code", "Claude Desktop", "claude.ai": products
+        the_model=r"\bClaude(?!\s+(?:Code|Desktop|in\s+Chrome|Agent\s+SDK|API|Console|app)\b|\.ai\b)(?:'s)?\b|\bthe model\b",
     ),
 )
 
