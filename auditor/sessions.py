@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import targets
 from . import versions as versions_
 from .capture import history
 from .diff import diff_range
@@ -106,7 +107,8 @@ def recorded(store: Store, target: str, version: str | None = None) -> list[Reco
     rows = [r for r in store.snapshots(target, source=SOURCE) if version is None or r.version == version]
     if not rows:
         which = f" for {version}" if version else ""
-        raise SessionsError(f"no recorded sessions{which}; record some with `audit proxy`")
+        command = "audit proxy" if target == targets.DEFAULT else f"audit --target {target} proxy"
+        raise SessionsError(f"no recorded sessions{which}; record some with `{command}`")
     out = []
     for row in sorted(rows, key=lambda r: versions_.parse(r.version)):
         facts = store.facts(row.id)

@@ -101,7 +101,9 @@ def test_audit_sessions_and_diff_on_recorded_traffic(db: Path):
     assert "main: max_tokens" in changed and "main: max_tokens seen" in changed and "main: history changes seen" in changed
     assert not any("requests seen" in key or key.endswith(": messages") for key in changed)  # counters, session lengths: not changes
     missing = runner.invoke(cli, ["sessions", "--db", str(db), "--version", "2.1.999"])
-    assert missing.exit_code == 1 and "no recorded sessions for 2.1.999" in missing.output
+    assert missing.exit_code == 1 and "no recorded sessions for 2.1.999" in missing.output and "`audit proxy`" in missing.output
+    codex = runner.invoke(cli, ["--target", "codex", "sessions", "--db", str(db)])  # the hint names the proxy for that CLI
+    assert codex.exit_code == 1 and "record some with `audit --target codex proxy`" in codex.output
     bad = runner.invoke(cli, ["diff", "2.1.117", "2.1.999", "--source", "proxy", "--db", str(db)])
     assert bad.exit_code == 1 and "no recorded traffic of 2.1.999; recorded: 2.1.117, 2.1.140" in bad.output
 
