@@ -13,6 +13,7 @@ import tarfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -369,3 +370,13 @@ kinds = ["env"]
 evidence = ["env", "/set(?:ting)?/"]
 """
 """A rule the judge tests share: env vars that change what the model gets (tools and permissions)."""
+
+
+async def request_body(receive: Any) -> bytes:
+    """An ASGI request's whole body, however many messages it came in (a fake upstream reads it so)."""
+    raw = b""
+    while True:
+        message = await receive()
+        raw += message.get("body", b"")
+        if not message.get("more_body"):
+            return raw

@@ -26,6 +26,8 @@ from auditor.cli import cli
 from auditor.errors import ProxyError
 from auditor.store import Store
 
+from builders import request_body
+
 UA = {"user-agent": "claude-cli/2.1.117 (external, cli)"}
 OAUTH = "sk-ant-oat01-" + "Qw3rTy" * 12
 GATEWAY_KEY = "gwkey-" + "Zq9x" * 6  # no known shape: only the literal scrub can catch it in a body
@@ -90,12 +92,7 @@ class Upstream:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        raw = b""
-        while True:
-            message = await receive()
-            raw += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        raw = await request_body(receive)
         body = json.loads(raw or b"{}")
         if body.get("gzip"):
             payload = gzip.compress(b"".join(chunks(body)))

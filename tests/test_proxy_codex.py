@@ -22,7 +22,7 @@ from auditor.capture.server import Turn
 from auditor.cli import cli
 from auditor.store import Store
 
-from builders import codex_model
+from builders import codex_model, request_body
 
 CODEX = targets.get("codex")
 VERSION = "0.171.0"
@@ -74,12 +74,7 @@ class Upstream:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        raw = b""
-        while True:
-            message = await receive()
-            raw += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        raw = await request_body(receive)
         self.seen.append((f"{scope['method']} {scope['path']}", {k.decode(): v.decode() for k, v in scope["headers"]}))
         if scope["path"] == "/v1/models":
             payload = gzip.compress(json.dumps({"models": self.models}).encode())
