@@ -122,7 +122,7 @@ def judge(
     matcher = Matcher(rules)
     matched = [_matching(matcher, s) for s in seen]
     told = _told_of(seen, matched, known, heard, topics(rules, vocabulary))
-    alone = told.keys() | {i for i, s in enumerate(seen) if matched[i] and matched[i][0].merge and named(s, known.at(_moved(s.change)))}
+    alone = told.keys() | {i for i, s in enumerate(seen) if i not in told and matched[i] and matched[i][0].merge and named(s, known.at(_moved(s.change)))}
     # Tools that came or went name the texts that gain or lose their name: one change (Glob and Grep
     # replaced by bfs/ugrep, and the prompts that stop naming them).
     tools = frozenset(_CAPTURED_KEY.sub("", c.key) for c in changes if c.kind in ("tool", "tool_schema") and c.status in ("added", "removed"))
