@@ -244,6 +244,20 @@ def test_the_shipped_rules_take_a_string_telling_the_model_what_to_say_to_the_us
     assert any(rule.reaches_model for rule in matcher.matching(seen)) is model_facing
 
 
+def test_a_run_that_reaches_fewer_hosts_is_no_new_outbound_traffic():
+    """The shipped off-machine rule is about new traffic: calls dropped (a metrics check no longer made)
+    send nothing new; one call added among them does."""
+    matcher = rules.Matcher(rules.load())
+    calls = ["GET /api/claude_code/organizations/metrics_enabled", "GET /api/claude_code/settings"]
+
+    def rule_ids(before: list[str], after: list[str]) -> set[str]:
+        return {r.id for r in matcher.matching(observe(Change("capture", "other calls", "other calls", before, after, "1.0.1")))}
+
+    assert "off-machine-calls" not in rule_ids(calls, calls[1:])
+    assert "off-machine-calls" in rule_ids(calls[1:], calls)
+    assert "off-machine-calls" in rule_ids(calls[:1], calls[1:])  # one gone, another new
+
+
 def test_a_one_word_value_changes_as_a_whole():
     model = observe(Change("request_param", "turn 0: model", "turn 0: model", "gemini-3.1-flash-lite", "gemini-3.5-flash-lite", "1.0.2"))
     assert (model.added, model.removed) == (("gemini-3.5-flash-lite",), ("gemini-3.1-flash-lite",))  # not "5-flash-lite"
