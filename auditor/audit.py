@@ -138,7 +138,7 @@ def release_times(collector: Collector, changelog: Changelog) -> dict[str, str |
     return dating.stamps(dating.date_releases(npm, dating.changelog_dates(changelog)), npm)
 
 
-SENT = ("system_block", "message", "tool_schema", "history")  # captured kinds that hold what the model was sent
+SENT = ("system_block", "message", "tool_schema", "history", "request_param")  # captured kinds that hold what the model was sent
 
 
 def heard(collector: Collector, report: DiffReport) -> list[int] | None:

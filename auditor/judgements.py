@@ -13,7 +13,7 @@ import functools
 import hashlib
 import json
 import pickle
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,23 +59,28 @@ def judge(
 
 
 def sent(store: Store, heard: Sequence[int] | None) -> judging.Heard | None:
-    """What the captured runs sent, from the text ids `audit.heard` gives (None: nothing captured)."""
+    """What the captured runs sent, from the value ids `audit.heard` gives (None: nothing captured)."""
     if heard is None:
         return None
     values = store.values()
     values.load(heard)
-    return judging.Heard([text for ref in heard for text in _texts(values(ref))])
+    leaves = [leaf for ref in heard for leaf in _leaves(values(ref))]
+    return judging.Heard(
+        [v for v in leaves if isinstance(v, str)], [float(v) for v in leaves if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    )
 
 
-def _texts(value: Any) -> list[str]:
-    """The strings inside a captured value (a system block's text, a tool's description and schema, messages)."""
-    if isinstance(value, str):
-        return [value]
+def _leaves(value: Any) -> Iterator[object]:
+    """The scalars inside a captured value (a system block's text, a tool's description and schema,
+    messages, a request parameter's numbers)."""
     if isinstance(value, dict):
-        return [t for v in value.values() for t in _texts(v)]
-    if isinstance(value, list):
-        return [t for v in value for t in _texts(v)]
-    return []
+        for v in value.values():
+            yield from _leaves(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _leaves(v)
+    else:
+        yield value
 
 
 def dump(findings: Sequence[Finding], changes: Sequence[Change]) -> str:

@@ -583,6 +583,11 @@ def test_a_tool_named_by_one_word_is_named_by_its_own_releases_announcement_spel
     assert one(judge([workflow], notes(v1_0_2=["Fixed dynamic workflows hanging"]), tool_rules, PUBLISHED)).verdict == "undocumented"
     many = notes(v1_0_0=[f"Improved workflow {i}" for i in range(9)], v1_0_2=[launch])
     assert one(judge([workflow], many, tool_rules, PUBLISHED)).verdict == "undocumented"
+    # The feature's own later entries make its word common; a range reaching past them judges the
+    # release that added the tool with what that release's window knew, as its day did.
+    later = notes(v1_0_2=[launch], v1_0_5=[f"Improved workflow {i}" for i in range(9)])
+    ranged = change("tool", "Workflow", None, "Start a background job, in the background", changed_in=("1.0.2", "1.0.5"))
+    assert one(judge([ranged], later, tool_rules, PUBLISHED)).verdict in ("documented", "partial")
 
 
 def test_an_entry_of_an_edited_tools_release_naming_it_and_speaking_of_the_edit_documents_it():
@@ -674,6 +679,20 @@ def test_a_token_field_holding_fractions_is_a_price_table_not_a_cap():
     assert one(judge([change("limit", "maxTokens", "0, 4096", "0, 2048")], notes(), budget_rules, PUBLISHED)).severity == "medium"
     ratio = rules.parse('[[rule]]\nid = "compact"\ncategory = "context"\nseverity = "high"\nkinds = ["limit"]\nkey = "Threshold$"\n')
     assert one(judge([change("limit", "autoCompactThreshold", "0.92", "0.8")], notes(), ratio, PUBLISHED)).severity == "high"  # a ratio, no token field
+
+
+def test_a_limit_whose_numbers_no_captured_request_sends_is_a_side_query_cap():
+    """`max_tokens: 256, 512` in code are the caps of side queries (a namer, a memory selector) when the
+    captured requests send neither: the conversation's limit did not change. Without captures, nothing says so."""
+    budget_rules = rules.parse('[[rule]]\nid = "budgets"\ncategory = "cost"\nseverity = "medium"\nkinds = ["limit"]\nkey = "_tokens$"\n')
+    side = change("limit", "max_tokens", "1, 256, 512", "1, 256, 2000")
+    heard = Heard(["You are Claude."], [32000.0, 1.0])
+    found = one(judge([side], notes(), budget_rules, PUBLISHED, heard=heard))
+    assert found.severity == "low" and "no captured request sends" in found.evidence["severity_note"]
+    assert one(judge([side], notes(), budget_rules, PUBLISHED, heard=Heard([], [2000.0]))).severity == "medium"  # a request sent 2000
+    assert one(judge([side], notes(), budget_rules, PUBLISHED)).severity == "medium"  # nothing captured
+    unread = change("limit", "max_tokens", "1, budget", "1, budget * 2")  # no number changed: nothing to look for
+    assert one(judge([unread], notes(), budget_rules, PUBLISHED, heard=heard)).severity == "medium"
 
 
 HISTORY = rules.parse("""

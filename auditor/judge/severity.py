@@ -1,11 +1,11 @@
 """How much a change weighs: the deciding rule's severity, lowered where what changed reaches neither
 the model nor users (a prompt string no captured request holds, `Heard`; a side query; an internal
-switch; a move; a "limit" that is only ever 0, a count), raised where its window's notes tell users of it by name (`_told`)."""
+switch; a move; a "limit" that is only ever 0, a count, or one whose numbers no captured request sends), raised where its window's notes tell users of it by name (`_told`)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence, Set
 
 from .. import retrieval
 from ..diff import Change
@@ -27,11 +27,17 @@ _FRAGMENT = 40  # characters: a piece of a prompt string this long found in a re
 
 
 class Heard:
-    """What the captured runs sent the model (system blocks, tool descriptions, messages), to tell a
-    model-facing prompt string from a UI, telemetry or documentation one by where it went, not by its words."""
+    """What the captured runs sent the model (system blocks, tool descriptions, messages, request
+    parameters), to tell a model-facing prompt string from a UI, telemetry or documentation one, and the
+    conversation's limit from a side query's or a counter's, by where it went, not by its words."""
 
-    def __init__(self, texts: Sequence[str]):
+    def __init__(self, texts: Sequence[str], numbers: Iterable[float] = ()):
         self._sent = "\n".join(" ".join(t.split()) for t in texts)
+        self._numbers = frozenset(numbers)
+
+    def sends(self, numbers: Set[float]) -> bool:
+        """Whether a captured request held one of these numbers."""
+        return not self._numbers.isdisjoint(numbers)
 
     def holds(self, text: str) -> bool:
         """Whether a piece of `text` (between its `${…}` placeholders) was sent: its longest piece,
@@ -115,6 +121,24 @@ def _prices(values: object) -> bool:
     return isinstance(values, str) and _FRACTION.search(values) is not None
 
 
+def _numbers(values: object) -> set[float]:
+    """A limit's values (a comma-separated list) that are numbers."""
+    found = set()
+    for v in values.split(",") if isinstance(values, str) else ():
+        try:
+            found.add(float(v))
+        except ValueError:  # an expression, not a literal
+            continue
+    return found
+
+
+def _unsent(change: Change, heard: Heard) -> bool:
+    """Whether a limit's values changed to or from numbers no captured request holds: the cap of a
+    side query or a counter in code, not what the conversation is sent."""
+    changed = _numbers(change.before) ^ _numbers(change.after)
+    return change.kind == "limit" and bool(changed) and not heard.sends(changed)
+
+
 def _zero(values: object) -> bool:
     """Whether a limit's values (a comma-separated list, or absent) are 0 alone."""
     return values is None or (isinstance(values, str) and all(v.strip() in ("0", "") for v in values.split(",")))
@@ -145,7 +169,8 @@ def _severity(
     (`spelled`: internal switches, which change nothing until someone sets them), unless the deciding
     rule says they reach the model (`reaches_model`: a model catalogue's values, which requests are
     built from whatever users set); prompt strings /
-    documents that no captured request holds and no matching rule marks `reaches_model`. Raised to
+    documents that no captured request holds and no matching rule marks `reaches_model`; limits whose
+    changed numbers no captured request sends (a side query's cap: the conversation's did not change). Raised to
     medium: a switch of a model-relevant category (not "other") that its release's notes tell users
     of (`told`), or one that came or went whose entries speak of a model-relevant subject (`topics`,
     each told change's value): a way they were given to change what the model gets; a model-facing prompt string for a command
@@ -169,6 +194,8 @@ def _severity(
         return "low", "a count that starts at 0, not a cap: it limits nothing"
     if all(c.kind == "limit" and _TOKEN_FIELD.search(c.key) and any(_prices(v) for v in (c.before, c.after)) for c in changes):
         return "low", "prices per million tokens (tokens are counted whole), not a cap: the usage display's table"
+    if heard is not None and all(_unsent(c, heard) for c in changes):
+        return "low", "numbers no captured request sends: a side query's cap or a counter, not the conversation's limit"
     if all(c.kind == "request_code" and isinstance(c.before, str) and isinstance(c.after, str) and same_statements(c.before, c.after) for c in changes):
         return "low", "request code whose statements are unchanged (reordered or re-punctuated): it sends nothing new"
     sides = {_side_query(c, vocabulary) for c in changes}
