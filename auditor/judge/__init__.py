@@ -278,9 +278,11 @@ def _finding(
             near = retrieved.get(id(entry), 0.0)
             if near < RETRIEVED and spec.probe.isdisjoint(entry.features) and spec.said.isdisjoint(entry.stems):  # most entries share nothing with the change
                 continue
+            own = entry.version in at
+            then = known.at([entry.version]).common if own and spec.word is not None and entry.announces else None
             score, named, features = _mentions(
-                spec, entry, seen[i].change.kind, weak_needed, near, id(entry) in candidates.by_id, index.common, by_words, entry.version in at,
-                near > 0 and near >= top, index.rare(spec.said),
+                spec, entry, seen[i].change.kind, weak_needed, near, id(entry) in candidates.by_id, index.common, by_words, own,
+                near > 0 and near >= top, index.rare(spec.said), then,
             )
             if trace is not None and features:
                 trace.append(Pair(seen[i].change, entry.version, entry.text, features, bool(score)))
