@@ -1,7 +1,7 @@
 """Every change in words: the vendor's vocabulary for who got what."""
 
 from auditor.diff import Change
-from auditor.judge.describe import describe, spoken
+from auditor.judge.describe import deferral, describe, listed, spoken
 from auditor.targets import Vocabulary
 from auditor.targets.claude_code import CLAUDE_CODE
 from auditor.targets.codex import CODEX
@@ -71,3 +71,20 @@ def test_a_captured_role_the_vendor_names_is_spoken_of_as_its_requests():
     assert describe(prompt, vocabulary) == "the model router: system prompt sent side 0: block 0 changed"
     main = change("request_param", "turn 0: model", "a", "b", "print-default")
     assert describe(main, vocabulary) == "model b (was a)"  # the main loop's is nobody's in particular
+
+
+def test_a_tool_schema_sent_once_its_name_leaves_a_list_of_names_is_no_longer_deferred():
+    """The deferred tools are named in a message, their schemas fetched on demand: a schema that comes
+    as its name leaves that list (same scenario, request and release) is no tool added."""
+    listing = change("message", "turn 0: <available-deferred-tools>", "<available-deferred-tools>\nAgent\nWebFetch", "<available-deferred-tools>\nWebFetch", "print-default")
+    sent = change("tool_schema", "turn 0: Agent", None, {"description": "Launch an agent"}, "print-default")
+    known = listed([listing, sent])
+    assert deferral(sent, known) == "no longer deferred"
+    assert describe(sent, VOCABULARY, status=deferral(sent, known)) == "tool sent turn 0: Agent no longer deferred"
+    gone = change("tool_schema", "turn 0: Glob", {"description": "Find files"}, None, "print-default")
+    joined = change("message", "turn 0: <available-deferred-tools>", "<available-deferred-tools>", "<available-deferred-tools>\nGlob", "print-default")
+    assert deferral(gone, listed([joined])) == "now deferred"
+    # Another scenario's list, another request's, or a tool that was never listed: it came or went.
+    assert deferral(change("tool_schema", "turn 0: Agent", None, {}, "two-turn"), known) == ""
+    assert deferral(change("tool_schema", "subagent 0: Agent", None, {}, "print-default"), known) == ""
+    assert deferral(change("tool_schema", "turn 0: Monitor", None, {}, "print-default"), known) == ""

@@ -590,6 +590,24 @@ def test_a_tool_named_by_one_word_is_named_by_its_own_releases_announcement_spel
     assert one(judge([ranged], later, tool_rules, PUBLISHED)).verdict in ("documented", "partial")
 
 
+def test_a_tool_no_longer_deferred_is_told_of_by_its_releases_entry_on_deferred_tools():
+    """A core tool's schema sent up front again, its name gone from the deferred-tools list: "Fixed
+    cold-start race where core tools could be deferred" tells of it, though it never spells the tool
+    and "deferred" is a common word of the notes ("deferring startup work"); a neighbour's entry does not."""
+    tool_rules = rules.parse('[[rule]]\nid = "tools"\ncategory = "tools-permissions"\nseverity = "medium"\ntitle = "Tool sent {status} ({label})"\nkinds = ["tool_schema"]\nevidence = ["tool"]\n')
+    listing = Change("message", "turn 0: <available-deferred-tools>", "turn 0: <available-deferred-tools>", "<available-deferred-tools>\nAgent\nWebFetch",
+                     "<available-deferred-tools>\nWebFetch", "1.0.2", scenario="print-default")
+    sent = Change("tool_schema", "turn 0: Agent", "turn 0: Agent", None, {"description": "Launch a new agent"}, "1.0.2", scenario="print-default")
+    fix = "Fixed cold-start race where core tools could be deferred without their bypass active"
+    startup = [f"Improved startup by deferring module {i} loading" for i in range(9)]
+    found = next(f for f in judge([listing, sent], notes(v1_0_0=startup, v1_0_2=[fix]), tool_rules, PUBLISHED) if f.changes[0].kind == "tool_schema")
+    assert found.verdict == "documented" and found.title == "Tool sent no longer deferred (turn 0: Agent)"
+    late = next(f for f in judge([listing, sent], notes(v1_0_0=startup, v1_0_3=[fix]), tool_rules, PUBLISHED) if f.changes[0].kind == "tool_schema")
+    assert late.verdict == "undocumented"
+    # Without the list, the schema came: an entry must spell the tool.
+    assert one(judge([sent], notes(v1_0_2=[fix]), tool_rules, PUBLISHED)).verdict == "undocumented"
+
+
 def test_an_entry_of_an_edited_tools_release_naming_it_and_speaking_of_the_edit_documents_it():
     tool_rules = rules.parse('[[rule]]\nid = "tool-text"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool"]\nevidence = ["tool"]\n')
     before = "Creates an isolated worktree. Must not already be in a worktree session."

@@ -73,6 +73,7 @@ from ..changelog import ChangelogHistory, Release
 from ..diff import Change
 from ..rules import CATEGORIES, Matcher, Observed, Rule, observe, severity_rank
 from ..targets import Vocabulary
+from . import describe as describing
 from .calibration import Calibration, shipped
 from .describe import _CAPTURED_KEY
 from .features import RETRIEVED, Pair, _evidence, _mentions, _specifics
@@ -127,7 +128,11 @@ def judge(
     # replaced by bfs/ugrep, and the prompts that stop naming them).
     tools = frozenset(_CAPTURED_KEY.sub("", c.key) for c in changes if c.kind in ("tool", "tool_schema") and c.status in ("added", "removed"))
     switched = _switched(changes, models)
-    findings = [_finding(group, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, trace, tools, switched) for group in _groups(seen, matched, alone)]
+    listed = describing.listed(changes)
+    findings = [
+        _finding(group, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, trace, tools, switched, listed)
+        for group in _groups(seen, matched, alone)
+    ]
     span = _span(versions, published, changes)
     if published is not None:
         findings += _missing_sections([v for v in span if v not in unjudged], releases, known.newest)
@@ -240,7 +245,7 @@ def _finding(
     group: list[int], seen: list[Observed], matched: list[list[Rule]], known: _Changelog, vocabulary: Vocabulary, models: ModelNames,
     calibration: Calibration, heard: Heard | None = None,
     told: Mapping[int, bool] | None = None, unjudged: Container[str] = frozenset(), trace: list[Pair] | None = None, tools: frozenset[str] = frozenset(),
-    switched: Mapping[tuple[str, str], frozenset[str]] | None = None,
+    switched: Mapping[tuple[str, str], frozenset[str]] | None = None, listed: describing.Listed | None = None,
 ) -> Finding:
     # The main loop's fact first (it names the finding), then the other roles' alike (compaction, subagents).
     members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), not seen[i].change.key.startswith("turn "), seen[i].change.key))
@@ -252,7 +257,11 @@ def _finding(
     if all(c.removed_in for c in changes):
         removed_in = max((c.removed_in for c in changes if c.removed_in), key=vers.parse)
 
-    specifics = [_specifics(seen[i], matched[i], vocabulary, models, tools, _switched_with(seen[i].change, switched or {})) for i in members]
+    deferrals = [describing.deferral(seen[i].change, listed or {}) for i in members]
+    specifics = [
+        _specifics(seen[i], matched[i], vocabulary, models, tools, _switched_with(seen[i].change, switched or {}), deferral)
+        for i, deferral in zip(members, deferrals, strict=True)
+    ]
     by_words = primary is not None and not primary.structural  # the finding is about words its rule found
     moved = _moved(*changes)
     at = [v for v in moved if v not in unjudged] or moved  # judged on the releases the changelog copy can know
@@ -318,7 +327,7 @@ def _finding(
         category=category,
         severity=severity,
         verdict=verdict,
-        title=_title(primary, changes, introduced),
+        title=_title(primary, changes, introduced, deferrals[0] or None),
         evidence={
             "rule": primary.id if primary else None,
             "matched_rules": sorted({rule.id for rule in rules}),

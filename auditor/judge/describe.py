@@ -6,6 +6,7 @@ against this sentence as well as against the changed text."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from .. import kinds
@@ -19,10 +20,11 @@ _CAPTURED_KEY = re.compile(r"^(?:(?P<model>[\w.:-]+)(?:/(?P<effort>[\w.:-]+))?/)
 _DATE = re.compile(r"-?\d{4}-\d{2}-\d{2}$|-?\d{8}$")
 
 
-def describe(change: Change, vocabulary: Vocabulary, models: ModelNames | None = None) -> str:
+def describe(change: Change, vocabulary: Vocabulary, models: ModelNames | None = None, status: str = "") -> str:
     """The sentence: "[audience:] what" — for a request parameter its fields in the vendor's words with
-    their values; for a beta the feature it names; otherwise the kind and its label."""
-    what = _vendor_words(change, vocabulary, models) or f"{kinds.BY_NAME[change.kind].noun} {change.label} {_status(change)}"
+    their values; for a beta the feature it names; otherwise the kind, its label and what happened to it
+    (`status`, when "added" or "removed" would not be true: `deferral`)."""
+    what = _vendor_words(change, vocabulary, models) or f"{kinds.BY_NAME[change.kind].noun} {change.label} {status or _status(change)}"
     audience = vocabulary.audiences.get(change.scenario or "")
     return f"{audience}: {what}" if audience else what
 
@@ -43,6 +45,50 @@ def said(change: Change, vocabulary: Vocabulary) -> str:
         return ""
     reshaped = _reshaped(change.before, change.after) if change.kind == "history" and change.key[role.end():] == "messages" else ""
     return " ".join(filter(None, (vocabulary.roles.get(role["role"], ""), reshaped)))
+
+
+_NAME_LINE = re.compile(r"^[A-Za-z_][\w.-]*$")
+DEFERRED = "deferred"  # a tool offered by name, its schema fetched on demand: the word notes use
+
+Listed = dict[tuple[str, str, str], tuple[frozenset[str], frozenset[str]]]
+
+
+def listed(changes: Sequence[Change]) -> Listed:
+    """(scenario, role, release) → the names that left and joined a captured message's list of names
+    there (`<available-deferred-tools>` one per line): a tool listed by name is offered without its
+    schema, which the model fetches on demand."""
+    out: Listed = {}
+    for c in changes:
+        role = _CAPTURED_KEY.match(c.key) if c.kind == "message" and c.scenario else None
+        if role is None:
+            continue
+        old, new = (_names(v) for v in (c.before, c.after))
+        for version in {v for v in (c.introduced_in, *c.changed_in) if v}:
+            left, joined = out.get((c.scenario or "", role.group(0), version), (frozenset(), frozenset()))
+            out[(c.scenario or "", role.group(0), version)] = (left | (old - new), joined | (new - old))
+    return out
+
+
+def _names(text: Any) -> frozenset[str]:
+    return frozenset(line for line in text.splitlines() if _NAME_LINE.match(line)) if isinstance(text, str) else frozenset()
+
+
+def deferral(change: Change, known: Listed) -> str:
+    """What a tool's schema coming or going did, when its name left or joined a list of names in the same
+    request and release: the tool was deferred (named, its schema fetched on demand) and is now sent up
+    front ("no longer deferred"), or the reverse ("now deferred"). Notes speak of that ("core tools could
+    be deferred"), not of a schema added. "" otherwise."""
+    role = _CAPTURED_KEY.match(change.key) if change.kind == "tool_schema" and change.status in ("added", "removed") else None
+    if role is None:
+        return ""
+    name = change.key[role.end() :]
+    for version in {v for v in (change.introduced_in, *change.changed_in, change.removed_in) if v}:
+        left, joined = known.get((change.scenario or "", role.group(0), version), (frozenset(), frozenset()))
+        if change.status == "added" and name in left:
+            return f"no longer {DEFERRED}"
+        if change.status == "removed" and name in joined:
+            return f"now {DEFERRED}"
+    return ""
 
 
 def _vendor_words(change: Change, vocabulary: Vocabulary, models: ModelNames | None) -> str:

@@ -102,17 +102,19 @@ def _spoken(name: str) -> str | None:
 
 
 def _specifics(
-    seen: Observed, rules: list[Rule], vocabulary: Vocabulary, models: ModelNames, tools: frozenset[str] = frozenset(), switched: frozenset[str] = frozenset()
+    seen: Observed, rules: list[Rule], vocabulary: Vocabulary, models: ModelNames, tools: frozenset[str] = frozenset(),
+    switched: frozenset[str] = frozenset(), deferral: str = "",
 ) -> _Specifics:
     change = seen.change
     whole_text = change.kind in kinds.LONG_TEXT and not (seen.before and seen.after)
-    out = _Specifics(whole=whole_text, described=describing.describe(change, vocabulary, models),
-                     said=frozenset(retrieval.tokens(describing.said(change, vocabulary))))
+    out = _Specifics(whole=whole_text, described=describing.describe(change, vocabulary, models, deferral),
+                     said=frozenset(retrieval.tokens(f"{describing.said(change, vocabulary)} {describing.DEFERRED if deferral else ''}")))
     vendor = describing.spoken(change, vocabulary, models)
     changed = "\n".join((seen.added_text, seen.removed_text))
     if change.kind in kinds.NAMED or (change.kind in ("prompt_section", "section_condition", "request_param") and not change.key.startswith("#")):
         out.key = _CAPTURED_KEY.sub("", change.key)
-        out.key_alone = change.status != "changed" or change.kind in ("flag", "limit")
+        # A tool deferred or no longer deferred neither came nor went: how it is offered changed.
+        out.key_alone = (change.status != "changed" or change.kind in ("flag", "limit")) and not deferral
         if change.kind in kinds.USER_FACING and out.key_alone:  # an edited fact's name says which, not what changed
             out.salient.add(out.key)
         parts = PARTS.findall(out.key)
@@ -122,6 +124,9 @@ def _specifics(
             words = [p.lower() for p in parts]
             out.family = frozenset("_".join(words[:k]) for k in range(len(words) // 2 + 1, len(words)) if k > 1)
             out.word = words[0] if len(words) == 1 else None
+    if deferral:  # the schema is the one fetched on demand before: only how it is offered is new
+        out.probe = frozenset({out.key} if out.key else ())
+        return out
     if "_" in changed or _CAMEL.search(changed) or _DASHES.search(changed):
         out.names.update(
             n for n in _NAME.findall(changed) if n not in _PROPER_NOUNS and n not in vocabulary.proper_nouns and not models.is_model(n)
@@ -266,7 +271,11 @@ def _mentions(
     # evidence words): the entry names the value and what became of it.
     removal = bool(spec.values_all & entry.removes) and evidence
     found = retrieved >= RETRIEVED
-    said = bool(spec.said & entry.stems & rare)
+    # A word of the description the entry says beside the kind's word ("core tools could be deferred"), in
+    # the change's own release, is one too, however many entries use the word elsewhere ("deferring startup").
+    said = bool(spec.said & entry.stems & rare) or (
+        own and kind in _KIND_WORDS and bool(spec.said & entry.stems) and bool(_KIND_WORDS[kind].search(entry.text))
+    )
     phrase = own and kind in _KIND_PHRASE and bool(_KIND_PHRASE[kind].search(entry.text))
     # An entry of an edited tool's own release that names it and speaks of what the edit says (two words of
     # one changed sentence, a third of the entry's own words at least) is about that edit ("EnterWorktree can

@@ -158,10 +158,12 @@ def _step_status(change: Change, version: str) -> str:
     return "added" if before is None else "removed" if after is None else "changed"
 
 
-def _title(primary: Rule | None, changes: list[Change], introduced: str | None) -> str:
+def _title(primary: Rule | None, changes: list[Change], introduced: str | None, status: str | None = None) -> str:
+    """The finding's title; `status` says what happened to its first change when "added" or "removed"
+    would not be true (a tool's schema sent once it is no longer deferred)."""
     first = changes[0]
     statuses = {c.status for c in changes}
-    status = STATUS_WORDS[first.status] if len(statuses) == 1 else "rewritten" if statuses == {"added", "removed"} else "changed"
+    status = status or (STATUS_WORDS[first.status] if len(statuses) == 1 else "rewritten" if statuses == {"added", "removed"} else "changed")
     if first.former is not None:
         kind, key = first.former
         status = f"renamed from {short(key, 60)}" if kind == first.kind else f"moved from {kinds.NOUNS.get(kind, (kind,))[0]} {short(key, 60)}"
