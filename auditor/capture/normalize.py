@@ -45,6 +45,10 @@ _SHAPES: list[tuple[re.Pattern[str], Callable[[str], str]]] = [
     (re.compile(r"cc_version=\d+\.\d+\.\d+\.[0-9a-zA-Z]+"), lambda m: m.rsplit(".", 1)[0] + ".<hash>"),
     (re.compile(r"cch=[0-9a-zA-Z]+"), lambda _: "cch=<hash>"),
 ]
+# Any of the shapes, for a short text: one scan finds most texts hold none, and a text no shape matches
+# is left as it is (the shapes applied in turn would change nothing either).
+_ANY_SHAPE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _SHAPES))
+_SCANNED_ONCE = 512  # characters: a longer text is scanned shape by shape (each skips ahead to its first character)
 # JSON keys whose string values are credentials; anchored at the end so "max_tokens" stays.
 _SECRET_KEYS = re.compile(r"(api[_-]?key|token|secret|password|passwd|authorization|cookie|credentials?)$", re.I)
 SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie"})
@@ -132,6 +136,8 @@ def normalize_text(text: str, volatiles: Volatiles) -> str:
 def _normalized(text: str, volatiles: Volatiles) -> str:
     if volatiles.pattern is not None and any(k in text for k in volatiles.literals):
         text = volatiles.pattern.sub(lambda m: volatiles.literals[m.group(0)], text)
+    if len(text) < _SCANNED_ONCE and _ANY_SHAPE.search(text) is None:
+        return text
     for pattern, replace in _SHAPES:
         text = pattern.sub(_whole_word(replace), text)
     return text

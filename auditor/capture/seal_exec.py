@@ -131,7 +131,9 @@ def sockets(port: int) -> list[socket.socket]:
     proxy.listen(128)
     resolver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     resolver.bind(("127.0.0.1", 53))
-    sniffer = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ALL))
+    # Opened listening to no protocol, then bound to loopback and all of them: a packet socket opened for a
+    # protocol is hooked to every device at once, and re-binding it waits out the kernel's RCU grace period (10 ms).
+    sniffer = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, 0)
     program = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *op) for op in _OFF_LOOPBACK))
     sniffer.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, struct.pack("HP", len(_OFF_LOOPBACK), ctypes.addressof(program)))
     sniffer.bind(("lo", ETH_P_ALL))

@@ -585,7 +585,8 @@ class FakeAPI:
             tls.load_cert_chain(*certificate)
         self._server = _Server(list(turns or []), frozenset(intercept), tls, dict(answers or {}), subagent, dialect)
         self.dialect = dialect
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="auditor-fake-api", daemon=True)
+        # Polled every 5 ms for shutdown: a capture waits that long, not 50 ms, for its server to stop.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.005,), name="auditor-fake-api", daemon=True)
 
     def __enter__(self) -> FakeAPI:
         self._thread.start()
