@@ -94,15 +94,17 @@ def assess(
 ) -> DiffReport:
     """Add findings (each change judged against the changelog) and a pin recommendation to a report.
     Releases are dated as `dating` says (npm's time is wrong for republished releases): the windows a
-    verdict reads, when they closed, and which releases the changelog copy cannot know all follow."""
+    verdict reads, when they closed, and which releases the changelog copy cannot know all follow.
+    Without a changelog the findings are still weighed (severity) but not judged, and there is no pin."""
     if changelog.warning:
         report.notes.append(changelog.warning)
-    if not changelog.origin:
-        report.notes.append(f"changes are listed without verdicts; name a changelog with --changelog or ${env_name(collector.target.name)}")
-        return report
-    report.changelog_origin = changelog.origin
     published = release_times(collector, changelog)
-    unjudged = window.beyond(published, changelog)
+    if changelog.origin:
+        report.changelog_origin = changelog.origin
+        unjudged = window.beyond(published, changelog)
+    else:  # still weighed (severity), but no verdict: nothing says what the notes told
+        report.notes.append(f"changes are weighed but not judged (no verdicts, no pin); name a changelog with --changelog or ${env_name(collector.target.name)}")
+        unjudged = frozenset(report.versions)
     settings, judged = honoured.split(report.changes)  # "setting no longer honoured" is judged by its own module
     report.findings = judgements.judge(
         collector.store, judged, changelog, rules, published, report.versions, heard(collector, report), unjudged, collector.target.vocabulary
@@ -110,6 +112,8 @@ def assess(
     report.findings = sorted(
         report.findings + honoured.findings(settings, changelog.releases, published, changelog.history, unjudged), key=sort_key
     )
+    if not changelog.origin:
+        return report
     newer = [v for v in report.versions[1:] if v in unjudged]
     if newer:
         report.notes.insert(0, f"{len(newer)} release{'s' if len(newer) > 1 else ''} not judged ({newer[0] if len(newer) == 1 else f'{newer[0]} … {newer[-1]}'}): the changelog copy "

@@ -97,7 +97,10 @@ def test_diff_of_two_codex_releases_reports_the_changed_prompt_and_parameter(cod
     assert prompt["after"].endswith("Never run git push.") and prompt["introduced_in"] == "0.171.0"
     assert (got[("setting", "gpt-a: default_verbosity")]["before"], got[("setting", "gpt-a: default_verbosity")]["after"]) == ("low", "medium")
     text = run("diff", "0.170.0", "0.172.0").output
-    assert "gpt-a" in text and "without verdicts" in text and "no changelog could be read" in text
+    assert "gpt-a" in text and "not judged (no verdicts, no pin)" in text and "no changelog could be read" in text
+    # Weighed all the same: each finding has its severity, none a verdict, and there is no pin.
+    assert doc["findings"] and {f["verdict"] for f in doc["findings"]} == {"unjudged"} and not doc.get("recommendation")
+    assert all(f["severity"] in ("critical", "high", "medium", "low") for f in doc["findings"])
     assert "$AUDITOR_CHANGELOG_CODEX" in text  # the variable that names this CLI's changelog
 
 

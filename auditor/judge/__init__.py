@@ -77,7 +77,7 @@ from . import describe as describing
 from .calibration import Calibration, shipped
 from .describe import _CAPTURED_KEY
 from .features import RETRIEVED, Pair, _evidence, _mentions, _specifics
-from .finding import _MAX_SHOWN, UNJUDGED_NOTE, ChangelogRef, Finding, _observation, _steps, _title, sort_key
+from .finding import _MAX_SHOWN, NO_NOTES, UNJUDGED_NOTE, ChangelogRef, Finding, _observation, _steps, _title, sort_key
 from .index import _Changelog, _Entry
 from .models import ModelNames
 from .notes import _late, _missing_sections, _rewrites, _span
@@ -109,7 +109,8 @@ def judge(
     are reported for it, without its first version (the baseline). Without `versions` they cover the
     published versions the changes span. `heard`: what captured runs sent (without it, no prompt
     string is taken for UI text). `unjudged`: releases newer than the changelog copy can know
-    (`changelog.window.beyond`); a finding whose last release is one gets the verdict "unjudged".
+    (`changelog.window.beyond`), or all of them when no changelog could be read; a finding whose last
+    release is one gets the verdict "unjudged" (its severity is still weighed).
     `trace`: a list that receives every change–entry pair the judge weighed (for fitting the match).
     `vocabulary`: the target's words (`describe`), its main query sources and brand names.
     `calibration`: how often verdicts on each basis were right (default: the table shipped, fitted on
@@ -313,7 +314,8 @@ def _finding(
     confidence, counted = calibration.probability(key)
     grounds = f"{rests} ({counted})"
     if moved and all(v in unjudged for v in moved):
-        verdict, note, missing, ranked, confidence, key, grounds = "unjudged", UNJUDGED_NOTE, [], [], 0.0, "unjudged", "not judged"
+        why = UNJUDGED_NOTE if known.newest else NO_NOTES
+        verdict, note, missing, ranked, confidence, key, grounds = "unjudged", why, [], [], 0.0, "unjudged", "not judged"
     elif len(at) < len(moved):
         later = [v for v in moved if v in unjudged]
         note += f"; it changed again in {', '.join(later)}, newer than the changelog copy: not judged there"

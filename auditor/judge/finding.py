@@ -15,6 +15,7 @@ from ..rules import Observed, Rule, severity_rank
 
 VERDICTS = ("undocumented", "partial", "documented", "unjudged")
 UNJUDGED_NOTE = "not judged: the changelog copy is older than this release, so it cannot say whether its notes tell of it"
+NO_NOTES = "not judged: no changelog could be read, so nothing says whether the notes tell of it"
 CHANGELOG_CATEGORY = "changelog"  # findings about the changelog itself, not about a change
 STATUS_WORDS = {"added": "added", "removed": "removed", "changed": "changed", "transient": "came and went"}
 _MAX_SHOWN = 8  # changes, runs and names listed in a finding's evidence

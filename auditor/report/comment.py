@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..judge.finding import STATUS_WORDS, VERDICTS
+from ..judge.finding import STATUS_WORDS, VERDICTS, Finding
 from ..pin import Recommendation
 from ..rules import SEVERITIES, severity_rank
 from ..targets import Target
@@ -66,7 +66,7 @@ def render(
     left_out = 0
     for title, items, lines, folded in (
         (f"#### Undocumented ({len(undocumented)})", undocumented, lambda f: _finding_lines(report, f), False),
-        (f"Other findings ({len(rest)}): partial, documented, or below {severity}", rest, lambda f: _finding_lines(report, f), True),
+        (f"Other findings ({len(rest)}): {_others(rest, severity)}", rest, lambda f: _finding_lines(report, f), True),
         (f"Captured request changes ({len(captured)})", captured, lambda c: _capture_lines(report, c), True),
     ):
         if not items:
@@ -105,6 +105,15 @@ def _header(report: DiffReport, target: Target, published: str | None) -> str:
         section = "**changelog section missing**"
     when = f"published {published[:10]}" if published else "publish date unknown"
     return f"### {target.display_name} {version} · {when} · {section}"
+
+
+def _others(findings: list[Finding], severity: str) -> str:
+    """What the folded findings are, in the order the verdicts are listed: "partial, documented, not judged,
+    or below medium" (only those present)."""
+    kinds = [word for v, word in (("partial", "partial"), ("documented", "documented"), ("unjudged", "not judged")) if any(f.verdict == v for f in findings)]
+    if any(severity_rank(f.severity) < severity_rank(severity) for f in findings):
+        kinds.append(f"below {severity}")
+    return ", ".join(kinds[:-1]) + (" or " if len(kinds) > 1 else "") + kinds[-1] if kinds else ""
 
 
 def _summary(report: DiffReport, target: Target) -> list[str]:
