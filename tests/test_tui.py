@@ -396,3 +396,17 @@ async def test_the_diff_viewer_opens_the_paragraph_lineage_of_a_prompt(tui):
             assert "since 2.1.2\nAsk first." in shown and "gone in 2.1.2\nUse tools." in shown and "throughout\nBe brief." in shown
             await pilot.press("escape")
             assert isinstance(app.screen, DiffScreen)
+
+
+def test_a_finding_not_judged_does_not_say_the_changelog_names_nothing():
+    """With no changelog read, "Changelog says nothing that names it" would claim what nobody checked."""
+    from auditor.judge import Finding
+    from auditor.judge.finding import NO_NOTES
+    from auditor.tui.widgets.finding_detail import render_finding
+
+    def shown(verdict: str, note: str) -> str:
+        return render_finding(Finding(id="f", category="other", severity="high", verdict=verdict, title="Model sent changed",
+                                      evidence={"note": note}, changelog_refs=(), introduced_in="1.0.1", removed_in=None, confidence=0.0)).plain
+
+    assert "Changelog says nothing" not in shown("unjudged", NO_NOTES) and NO_NOTES in shown("unjudged", NO_NOTES)
+    assert "Changelog says nothing that names it." in shown("undocumented", "no changelog entry near these versions mentions it")

@@ -28,7 +28,7 @@ def render_finding(finding: Finding) -> Text:
         parts.append(Text("Changelog says", style="bold underline"))
         parts += [Text.assemble(("  " + ref.version + "  ", "cyan"), ("“" + ref.entry + "”", "italic")) for ref in finding.changelog_refs]
         parts.append(Text(""))
-    else:
+    elif finding.verdict != "unjudged":  # not judged: the changelog was not read (the note says why)
         parts += [Text("Changelog says nothing that names it.", style="bold underline"), Text("")]
     why = [ev.get("note"), *(f"missing: {m}" for m in ev.get("missing", [])), ev.get("confidence_basis")]
     parts += [Text("Why this verdict", style="bold underline"), *(Text("  " + w) for w in why if w)]
