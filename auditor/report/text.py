@@ -45,7 +45,7 @@ def render(report: DiffReport, console: Console, max_per_kind: int = 40) -> None
     console.print(
         Text.assemble(
             (f"{report.target} {report.from_version} → {report.to_version}", "bold"),
-            f"  ({len(report.versions)} releases, {report.platform})",
+            f"  ({len(report.versions)} release{'' if len(report.versions) == 1 else 's'}, {report.platform})",
         )
     )
     for note in report.notes:
