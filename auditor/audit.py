@@ -107,7 +107,8 @@ def assess(
         unjudged = frozenset(report.versions)
     settings, judged = honoured.split(report.changes)  # "setting no longer honoured" is judged by its own module
     report.findings = judgements.judge(
-        collector.store, judged, changelog, rules, published, report.versions, heard(collector, report), unjudged, collector.target.vocabulary
+        collector.store, judged, changelog, rules, published, report.versions, heard(collector, report), unjudged, collector.target.vocabulary,
+        offered(collector, report.versions),
     )
     report.findings = sorted(
         report.findings + honoured.findings(settings, changelog.releases, published, changelog.history, unjudged), key=sort_key
@@ -155,6 +156,12 @@ def heard(collector: Collector, report: DiffReport) -> list[int] | None:
             if row is not None:
                 refs.update(ref for column in collector.store.fact_refs(row.id, SENT).values() for ref in column.values())
     return sorted(refs) if refs else None
+
+
+def offered(collector: Collector, versions: Sequence[str]) -> frozenset[str]:
+    """The names of the tools these releases give the model (their static facts' tools, keys only)."""
+    rows = [row for v in versions if (row := collector.stored(v))]
+    return frozenset(name for row in rows for name in collector.store.fact_refs(row.id, ("tool",)).get("tool", {}))
 
 
 Judging = tuple[Changelog, Sequence[Rule], pin.Policy]

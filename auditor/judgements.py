@@ -39,11 +39,12 @@ def judge(
     heard: Sequence[int] | None = None,
     unjudged: frozenset[str] = frozenset(),
     vocabulary: Vocabulary | None = None,
+    offered: frozenset[str] = frozenset(),
 ) -> list[Finding]:
     """`judge.judge` of these inputs, from the store when the same inputs were judged before.
     `heard`: text ids of what the captured runs sent (read only when judging: the ids are the key);
     `unjudged`: releases newer than the changelog copy knows."""
-    key = _key(changes, changelog, rules, published, versions, heard, unjudged)
+    key = _key(changes, changelog, rules, published, versions, heard, unjudged, offered)
     saved = store.judgement(key)
     if saved is not None:
         try:
@@ -52,7 +53,7 @@ def judge(
             pass
     findings = judging.judge(
         changes, changelog.releases, rules, published, changelog.history, versions=versions, heard=sent(store, heard), unjudged=unjudged,
-        vocabulary=vocabulary,
+        vocabulary=vocabulary, offered=offered,
     )
     store.save_judgement(key, dump(findings, changes))
     return findings
@@ -118,6 +119,7 @@ def _key(
     changes: Sequence[Change], changelog: Changelog, rules: Sequence[Rule], published: Mapping[str, str | None], versions: Sequence[str],
     heard: Sequence[int] | None = None,
     unjudged: frozenset[str] = frozenset(),
+    offered: frozenset[str] = frozenset(),
 ) -> str:
     inputs = hashlib.sha256()
     for part in (
@@ -128,6 +130,7 @@ def _key(
         json.dumps(list(versions)),
         json.dumps(None if heard is None else sorted(heard)),
         json.dumps(sorted(unjudged)),
+        json.dumps(sorted(offered)),
     ):
         inputs.update(part.encode("utf-8", "surrogatepass"))
         inputs.update(b"\0")

@@ -373,6 +373,21 @@ def test_a_switch_of_no_model_relevant_rule_is_medium_when_its_entry_speaks_of_w
     assert found == {"includeGitInstructions": "medium", "certStore": "low"}
 
 
+def test_a_switch_whose_entry_names_a_tool_the_model_is_offered_is_medium():
+    """"Edit/Write/NotebookEdit fail on read-only files": the switch changes what the model's tools do. A tool
+    name many entries spell (Bash, the shell too) says nothing of the sort ("as in Bash")."""
+    rules_ = rules.parse('[[rule]]\nid = "env"\ncategory = "other"\nseverity = "low"\nkinds = ["env"]\nmerge = true\n')
+    added = [change("env", key, None, "") for key in ("CLAUDE_CODE_PERFORCE_MODE", "CLAUDE_CODE_WORD_KEYS")]
+    entries = ["Added `CLAUDE_CODE_PERFORCE_MODE` env var: Edit/Write/NotebookEdit fail on read-only files",
+               "Added `CLAUDE_CODE_WORD_KEYS` env var: Alt+F stops at the end of a word, as in Bash"]
+    common = [f"Fixed Bash {i}" for i in range(9)]
+    tools = frozenset({"Bash", "Edit", "Write", "NotebookEdit"})
+    found = {f.changes[0].key: f.severity for f in judge(added, notes(v1_0_0=common, v1_0_2=entries), rules_, PUBLISHED, offered=tools)
+             if f.category != "changelog"}
+    assert found == {"CLAUDE_CODE_PERFORCE_MODE": "medium", "CLAUDE_CODE_WORD_KEYS": "low"}
+    assert {f.severity for f in judge(added, notes(v1_0_0=common, v1_0_2=entries), rules_, PUBLISHED) if f.category != "changelog"} == {"low"}
+
+
 def test_a_dotted_name_in_an_entry_names_the_setting_at_each_shorter_path():
     rules_ = rules.parse('[[rule]]\nid = "deny-switches"\ncategory = "tools-permissions"\nseverity = "low"\nkinds = ["setting"]\nkey = "deny"\nmerge = true\n')
     hard = change("setting", "autoMode.hard_deny", None, "Rules for the HARD BLOCK section")

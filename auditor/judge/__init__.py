@@ -100,6 +100,7 @@ def judge(
     trace: list[Pair] | None = None,
     vocabulary: Vocabulary | None = None,
     calibration: Calibration | None = None,
+    offered: frozenset[str] = frozenset(),
 ) -> list[Finding]:
     """Findings for `changes`, most severe first; every change ends in exactly one finding.
 
@@ -114,7 +115,8 @@ def judge(
     `trace`: a list that receives every change–entry pair the judge weighed (for fitting the match).
     `vocabulary`: the target's words (`describe`), its main query sources and brand names.
     `calibration`: how often verdicts on each basis were right (default: the table shipped, fitted on
-    the labelled ranges); a finding's confidence is that probability.
+    the labelled ranges); a finding's confidence is that probability. `offered`: the names of the tools
+    the releases give the model (a switch whose entry names one changes what the model can do).
     """
     vocabulary = vocabulary or Vocabulary()
     calibration = calibration or shipped()
@@ -123,7 +125,7 @@ def judge(
     known = _Changelog(releases, history, published, models)
     matcher = Matcher(rules)
     matched = [_matching(matcher, s) for s in seen]
-    told = _told_of(seen, matched, known, heard, topics(rules, vocabulary))
+    told = _told_of(seen, matched, known, heard, topics(rules, vocabulary), offered)
     alone = told.keys() | {i for i, s in enumerate(seen) if i not in told and matched[i] and matched[i][0].merge and named(s, known.at(_moved(s.change)))}
     # Tools that came or went name the texts that gain or lose their name: one change (Glob and Grep
     # replaced by bfs/ugrep, and the prompts that stop naming them).
@@ -144,14 +146,18 @@ def judge(
     return sorted(findings, key=sort_key)
 
 
-def _told_of(seen: list[Observed], matched: list[list[Rule]], known: _Changelog, heard: Heard | None, on_topic: tuple[re.Pattern, ...]) -> dict[int, bool]:
+def _told_of(
+    seen: list[Observed], matched: list[list[Rule]], known: _Changelog, heard: Heard | None, on_topic: tuple[re.Pattern, ...],
+    offered: frozenset[str] = frozenset(),
+) -> dict[int, bool]:
     """The changes their window's notes tell users of by name, each with whether those entries speak
-    of a model-relevant subject (`topics`)."""
+    of a model-relevant subject (`topics`, or a tool the model is offered, by a name few entries spell:
+    "Edit/Write/NotebookEdit fail on read-only files", not "as in Bash")."""
     told = {}
     for i, s in enumerate(seen):
         index = known.at(_moved(s.change))
         if entries := _told(s, matched[i], index, heard):
-            told[i] = any(index.says(entry, on_topic) for entry in entries)
+            told[i] = any(index.says(entry, on_topic) or any(t in offered and t not in index.common for t in entry.tokens) for entry in entries)
     return told
 
 
