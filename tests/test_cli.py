@@ -272,7 +272,8 @@ def test_unreachable_changelog_still_reports_changes(releases, monkeypatch, tmp_
     monkeypatch.setattr(targets, "get", lambda name: offline)
     result = run("diff", "2.1.1", "2.1.114", "--format", "json")
     doc = read_report(result.stdout)
-    assert result.exit_code == 0 and doc["findings"] == [] and doc["changes"]
+    assert result.exit_code == 0 and doc["changes"] and doc["findings"]
+    assert {f["verdict"] for f in doc["findings"]} == {"unjudged"}  # weighed, not judged
     assert any(note.startswith("no changelog could be read (") for note in doc["notes"])
     assert "nothing can be judged" in one_line_error(run("pin", "--from", "2.1.1", "--no-capture"))
 
