@@ -21,7 +21,7 @@ program's runs are timed — for a session scenario (resume-stale, long-session)
 follow-up with --continue/--resume, its large files written and its transcript aged in between, untimed;
 for one with `later` prompts (idle-session) the one stream-json run, each prompt written once the turn
 before has its result, with nothing preloaded (the bare program: its clock cannot move). The capture
-adds everything it needs on top: a fresh sandbox and fake server per scenario, the runs (libfaketime
+adds everything it needs on top: a fresh sandbox (removed in the background, as a collect removes it) and fake server per scenario, the runs (libfaketime
 preloaded and its file rewritten between turns, for `later` prompts), normalizing what was recorded and
 turning it into facts (history-integrity comparisons included).
 """
@@ -33,6 +33,7 @@ import json
 import statistics
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +44,14 @@ from auditor.capture import Certificates, FakeAPI, Sandbox, Scenario, capture_sc
 from auditor.capture.facts import scenario_facts
 from auditor.capture.profile import load, mcp_tools
 from auditor.capture.runner import DEFAULT_API_HOST, agent_of
+from auditor.capture.sandbox import remove_now
 from auditor.collector import Collector
 from auditor.npm import Cache, Registry, default_cache_dir
 from auditor.store import Store
 
 TARGET = targets.get("claude-code")  # --target changes it
+# A capture's sandbox is removed in the background, as `capture_release` removes it for a collect.
+REMOVER = ThreadPoolExecutor(1, thread_name_prefix="bench-sandbox-removal")
 
 
 def by_hand(argv: list[str], scenario: Scenario, certs: Certificates, clocked: bool = False) -> float:
@@ -121,7 +125,7 @@ def timed_capture(argv: list[str], scenario: Scenario, certs: Certificates, vers
         seal.isolation = lambda: f"{seal.OPEN}: benchmark"
     try:
         start = time.perf_counter()
-        result = capture_scenario(argv, TARGET, scenario, timeout=300, certificates=certs)
+        result = capture_scenario(argv, TARGET, scenario, timeout=300, certificates=certs, remove=lambda folder: REMOVER.submit(remove_now, folder))
         found = scenario_facts(result.to_dict(), version)
         spent = time.perf_counter() - start
     finally:

@@ -88,3 +88,16 @@ def test_a_plan_files_random_name_becomes_a_placeholder():
     text = "No plan file exists yet. You should create your plan at /tmp/h/.claude/plans/plan-how-to-add-curried-newell.md using the Write tool."
     assert normalize_text(text, VOLATILES).endswith("/.claude/plans/<plan>.md using the Write tool.")
     assert normalize_text("see plans/README.md", VOLATILES) == "see plans/README.md"  # not a generated name
+
+
+def test_a_long_text_seen_clean_is_not_scanned_again_but_one_with_a_secret_always_is():
+    """The long texts a release sends in every scenario are scanned once a process; a text that differs by a
+    key is a different text, redacted every time, and only clean texts are remembered (by digest)."""
+    from auditor.capture import normalize
+
+    clean = "You are a coding agent. " * 40
+    leaked = clean + "Use sk-ant-api03-abcdefghijklmnop to call the API."
+    assert normalize_text(clean, Volatiles()) == clean == normalize_text(clean, Volatiles())
+    for _ in range(2):
+        assert "sk-ant-api03" not in normalize_text(leaked, Volatiles()) and "<redacted>" in normalize_text(leaked, Volatiles())
+    assert all(len(key) == 16 for key in normalize._PLAIN)  # digests, never the texts

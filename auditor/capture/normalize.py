@@ -10,8 +10,10 @@ per-request hashes) and are matched by shape.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import platform
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -136,11 +138,33 @@ def normalize_text(text: str, volatiles: Volatiles) -> str:
 def _normalized(text: str, volatiles: Volatiles) -> str:
     if volatiles.pattern is not None and any(k in text for k in volatiles.literals):
         text = volatiles.pattern.sub(lambda m: volatiles.literals[m.group(0)], text)
-    if len(text) < _SCANNED_ONCE and _ANY_SHAPE.search(text) is None:
+    if len(text) < _SCANNED_ONCE:
+        return text if _ANY_SHAPE.search(text) is None else _shaped(text)
+    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    if key in _PLAIN:
         return text
+    shaped = _shaped(text)
+    if shaped == text:
+        with _PLAIN_LOCK:  # a proxy normalizes on several threads
+            _PLAIN[key] = None
+            if len(_PLAIN) > _PLAIN_KEPT:
+                del _PLAIN[next(iter(_PLAIN))]
+    return shaped
+
+
+def _shaped(text: str) -> str:
+    """The secret and volatile shapes replaced (they do not depend on the run)."""
     for pattern, replace in _SHAPES:
         text = pattern.sub(_whole_word(replace), text)
     return text
+
+
+# A long text is the same in every scenario of a release (its system prompt, its tools' descriptions): one
+# that no shape matched is remembered by its digest (never its text, which may hold what a proxy must not
+# keep) and not scanned again in this process. Oldest first out.
+_PLAIN: dict[bytes, None] = {}
+_PLAIN_KEPT = 4096
+_PLAIN_LOCK = threading.Lock()
 
 
 def normalize_value(value: Any, volatiles: Volatiles) -> Any:

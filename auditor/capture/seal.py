@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 import functools
-import json
+import marshal
 import os
 import selectors
 import shutil
@@ -230,7 +230,7 @@ class Seal:
             # test suite's fake CLIs are), and auditor may be installed under a shared /tmp.
             "keep": kept(self.covered, [self.root, *argv, sys.prefix, *needed]) if self.covered else [],
         }
-        return Launch([sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(config), "--", *argv], host, child)
+        return Launch([sys.executable, "-I", "-S", str(LAUNCHER), marshal.dumps(config).hex(), "--", *argv], host, child)
 
     def started(self, proc: subprocess.Popen[bytes] | None, launch: Launch) -> None:
         """Serve a sealed run's sockets on a thread until it ends (`proc` None: it never started)."""
