@@ -67,8 +67,10 @@ def test_layout_undocumented_first_then_details_then_pin_and_links():
     assert body.index("#### Undocumented (1)") < body.index("Terse-output instruction 2") < body.index("<details><summary>Other findings (3)")
     assert body.index("Other findings") < body.index("Captured request changes (1)") < body.index("Pin recommendation: stay on 2.1.116")
     assert "<summary>Other findings (3): partial, documented or below medium</summary>" in body  # what is folded, only what is there
-    unweighed = render(report([finding(5, "unjudged", "medium"), finding(6, "partial", "high")]), CLAUDE_CODE, published=PUBLISHED["2.1.117"])
-    assert "<summary>Other findings (2): partial or not judged</summary>" in unweighed
+    unweighed = render(report([finding(5, "unjudged", "medium"), finding(6, "partial", "high"), finding(7, "unjudged", "low")]), CLAUDE_CODE,
+                       published=PUBLISHED["2.1.117"])
+    assert "#### Not judged (1)" in unweighed and unweighed.index("Terse-output instruction 5") < unweighed.index("<details>")  # shown, not folded
+    assert "<summary>Other findings (2): partial, not judged or below medium</summary>" in unweighed
     assert "\\[print-default\\] turn 0: max\\_tokens**: changed: 32000 → 64000" in body
     assert npm_url(CLAUDE_CODE, "2.1.117") in lines[-1] and changelog_url(CLAUDE_CODE, "2.1.117") in lines[-1]
     assert changelog_url(CLAUDE_CODE, "2.1.117") == "https://github.com/anthropics/claude-code/blob/HEAD/CHANGELOG.md#21117"

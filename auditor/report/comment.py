@@ -59,13 +59,16 @@ def render(
 
     tail = [*_pin(report), "", _links(report, target, summary_url)]
     budget = limit - len("\n".join(head + tail)) - 400  # room for the truncation line
-    undocumented = [f for f in ordered_findings(report) if f.verdict == "undocumented" and severity_rank(f.severity) >= severity_rank(severity)]
-    rest = [f for f in ordered_findings(report) if f not in undocumented]
+    listed = [f for f in ordered_findings(report) if severity_rank(f.severity) >= severity_rank(severity)]
+    undocumented = [f for f in listed if f.verdict == "undocumented"]
+    unjudged = [f for f in listed if f.verdict == "unjudged"]  # no notes to judge by: what matters is still shown
+    rest = [f for f in ordered_findings(report) if f not in undocumented and f not in unjudged]
     captured = [c for c in report.changes if c.scenario]
     body: list[str] = []
     left_out = 0
     for title, items, lines, folded in (
         (f"#### Undocumented ({len(undocumented)})", undocumented, lambda f: _finding_lines(report, f), False),
+        (f"#### Not judged ({len(unjudged)})", unjudged, lambda f: _finding_lines(report, f), False),
         (f"Other findings ({len(rest)}): {_others(rest, severity)}", rest, lambda f: _finding_lines(report, f), True),
         (f"Captured request changes ({len(captured)})", captured, lambda c: _capture_lines(report, c), True),
     ):
