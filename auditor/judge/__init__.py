@@ -295,10 +295,13 @@ def _finding(
             if near < RETRIEVED and spec.probe.isdisjoint(entry.features) and spec.said.isdisjoint(entry.stems):  # most entries share nothing with the change
                 continue
             own = entry.version in at
-            then = known.at([entry.version]).common if own and spec.word is not None and entry.announces else None
+            # An entry of a release the change moved in is weighed with the names few entries had spelled when
+            # that release's window closed: a feature's later entries make its names common, and a range judged
+            # later must not lose what the release's day knew.
+            common = known.at([entry.version]).common if own and len(at) > 1 else index.common
             score, named, features = _mentions(
-                spec, entry, seen[i].change.kind, weak_needed, near, id(entry) in candidates.by_id, index.common, by_words, own,
-                near > 0 and near >= top, index.rare(spec.said), then,
+                spec, entry, seen[i].change.kind, weak_needed, near, id(entry) in candidates.by_id, common, by_words, own,
+                near > 0 and near >= top, index.rare(spec.said),
             )
             if trace is not None and features:
                 trace.append(Pair(seen[i].change, entry.version, entry.text, features, bool(score)))

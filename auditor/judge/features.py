@@ -225,7 +225,7 @@ class Pair:
 
 def _mentions(
     spec: _Specifics, entry: _Entry, kind: str, weak_needed: int, retrieved: float, evidence: bool, common: Container[str], by_words: bool,
-    own: bool = False, top: bool = False, rare: frozenset[str] = frozenset(), common_then: Container[str] | None = None,
+    own: bool = False, top: bool = False, rare: frozenset[str] = frozenset(),
 ) -> tuple[int, set[str], tuple[float, ...]]:
     """How clearly an entry names the change (0: it does not; more is clearer), and which of its
     names, models and values it names. Names first: an entry that spells out a distinctive name of the
@@ -249,13 +249,10 @@ def _mentions(
     if not key and spec.family & entry.identifiers:
         key = True
     # A tool named by one word that came or went (Workflow) is named by an entry of its own release that
-    # announces something came or went and spells the word in prose ("Introducing dynamic workflows"), if few
-    # entries spelled it when that release's window closed (`common_then`): the feature's own later entries
-    # make its word common, and a range judged later must not lose what the release's day knew.
+    # announces something came or went and spells the word in prose ("Introducing dynamic workflows"), if few entries spell it.
     announced = (
         not key and spec.word is not None and own and entry.announces
-        and not entry.tokens.isdisjoint(forms := (spec.word, spec.word + "s"))
-        and not any(w in (common if common_then is None else common_then) for w in forms)
+        and not entry.tokens.isdisjoint(forms := (spec.word, spec.word + "s")) and not any(w in common for w in forms)
     )  # fmt: skip
     key = key or announced
     for bigram in spec.bigrams.keys() & entry.bigrams:
