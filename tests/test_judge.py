@@ -624,14 +624,15 @@ def test_a_tool_no_longer_deferred_is_told_of_by_its_releases_entry_on_deferred_
 
 
 def test_a_name_its_feature_made_common_later_still_names_the_change_in_a_range_reaching_past_it():
-    """`worktree.bgIsolation` is a rare name when 1.0.2 adds it to a prompt section; nine later entries about the
+    """`bgIsolation` is a rare name when 1.0.2 adds it to a prompt section; nine later fixes of the
     setting make it common by 1.0.5. A range edited again in 1.0.5 judges the 1.0.2 edit as 1.0.2's day did."""
     section_rules = rules.parse('[[rule]]\nid = "sections"\ncategory = "other"\nseverity = "medium"\nkinds = ["prompt_section"]\nevidence = ["prompt"]\n')
     before = "Background sessions run in their own worktree."
-    after = before + " This repository is configured with `worktree.bgIsolation: none`: edit files directly, do not call EnterWorktree."
+    after = before + " This repository is configured with `bgIsolation: none`: edit files directly."
     edit = change("prompt_section", "bg-session", before, after + " Keep it short.", changed_in=("1.0.2", "1.0.5"))
-    told = 'Added `worktree.bgIsolation: "none"` setting to let background sessions edit the working copy directly'
-    later = notes(v1_0_2=[told], v1_0_5=[f"Fixed `worktree.bgIsolation` case {i}" for i in range(9)])
+    told = 'Added `bgIsolation` setting'
+    later = notes(v1_0_2=[told], v1_0_3=[f"Fixed `bgIsolation` case {i}" for i in range(4)],
+                  v1_0_4=[f"Fixed `bgIsolation` case {i}" for i in range(4, 9)])
     assert one(judge([edit], later, section_rules, PUBLISHED)).verdict in ("documented", "partial")
 
 
