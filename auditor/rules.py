@@ -53,7 +53,7 @@ TITLE_FIELDS = ("label", "key", "kind", "status", "count", "version")
 _PATTERN_KEYS = ("key", "text", "added", "removed", "context")
 _KEYS = {
     "id", "description", "category", "severity", "title", "kinds", "status", "direction", "condition",
-    "evidence", "merge", "exclude", "reaches_model", *_PATTERN_KEYS,
+    "evidence", "merge", "exclude", "reaches_model", "sent", *_PATTERN_KEYS,
 }  # fmt: skip
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _RULE_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")
@@ -117,6 +117,9 @@ class Rule:
     evidence: tuple[re.Pattern, ...] = ()
     merge: bool = False
     reaches_model: bool = False  # what it matches is sent to the model even where no capture shows it
+    # What it matches is a request field (a max_tokens cap): the captures show what the conversation sends
+    # for it, so a number no captured request holds is another request's (a side query's).
+    sent: bool = False
     own: bool = False  # from the target's own folder: in its CLI's words, it beats a shared rule of equal weight
 
     @property
@@ -536,12 +539,13 @@ def _rule(table: dict, name: str, lines: list[str], span: tuple[int, int], order
     evidence = table.get("evidence", [])
     if not isinstance(evidence, list) or not all(isinstance(e, str) and e for e in evidence):
         raise fail("evidence must be a list of words, phrases or /regexes/", "evidence")
-    merge = table.get("merge", False)
-    if not isinstance(merge, bool):
-        raise fail("merge must be true or false", "merge")
-    reaches_model = table.get("reaches_model", False)
-    if not isinstance(reaches_model, bool):
-        raise fail("reaches_model must be true or false", "reaches_model")
+
+    def flag(key: str) -> bool:
+        value = table.get(key, False)
+        if not isinstance(value, bool):
+            raise fail(f"{key} must be true or false", key)
+        return value
+
     patterns = {key: regex(key, table[key]) for key in _PATTERN_KEYS if key in table}
     exclude = regex("exclude", table["exclude"]) if "exclude" in table else None
     rule = Rule(
@@ -556,8 +560,9 @@ def _rule(table: dict, name: str, lines: list[str], span: tuple[int, int], order
         direction=choice("direction", DIRECTIONS),
         condition=choice("condition", CONDITIONS),
         evidence=tuple(_evidence(e, lambda e=e: regex("evidence", e[1:-1])) for e in evidence),
-        merge=merge,
-        reaches_model=reaches_model,
+        merge=flag("merge"),
+        reaches_model=flag("reaches_model"),
+        sent=flag("sent"),
         own=False,  # load() says which are the target's own
         exclude=exclude,
         **patterns,

@@ -729,8 +729,9 @@ def test_a_token_field_holding_fractions_is_a_price_table_not_a_cap():
 
 def test_a_limit_whose_numbers_no_captured_request_sends_is_a_side_query_cap():
     """`max_tokens: 256, 512` in code are the caps of side queries (a namer, a memory selector) when the
-    captured requests send neither: the conversation's limit did not change. Without captures, nothing says so."""
-    budget_rules = rules.parse('[[rule]]\nid = "budgets"\ncategory = "cost"\nseverity = "medium"\nkinds = ["limit"]\nkey = "_tokens$"\n')
+    captured requests send neither: the conversation's limit did not change. Without captures, nothing says so;
+    and a limit no request carries (a context window: its rule is not `sent`) is never lowered for it."""
+    budget_rules = rules.parse('[[rule]]\nid = "caps"\ncategory = "output-length"\nseverity = "medium"\nkinds = ["limit"]\nkey = "_tokens$"\nsent = true\n')
     side = change("limit", "max_tokens", "1, 256, 512", "1, 256, 2000")
     heard = Heard(["You are Claude."], [32000.0, 1.0])
     found = one(judge([side], notes(), budget_rules, PUBLISHED, heard=heard))
@@ -739,6 +740,9 @@ def test_a_limit_whose_numbers_no_captured_request_sends_is_a_side_query_cap():
     assert one(judge([side], notes(), budget_rules, PUBLISHED)).severity == "medium"  # nothing captured
     unread = change("limit", "max_tokens", "1, budget", "1, budget * 2")  # no number changed: nothing to look for
     assert one(judge([unread], notes(), budget_rules, PUBLISHED, heard=heard)).severity == "medium"
+    window_rules = rules.parse('[[rule]]\nid = "window"\ncategory = "context"\nseverity = "high"\nkinds = ["limit"]\nkey = "context_window"\n')
+    window = change("limit", "gpt-6.1-sol: context_window", "272000", "500000")
+    assert one(judge([window], notes(), window_rules, PUBLISHED, heard=heard)).severity == "high"
 
 
 HISTORY = rules.parse("""

@@ -214,11 +214,12 @@ def test_matcher_finds_what_rules_match(text):
     assert rules.Matcher(shipped).matching(seen) == [r for r in shipped if r.matches(seen)]
 
 
-def test_reaches_model_is_read_and_must_be_a_boolean():
-    (rule,) = rules.parse('[[rule]]\nid = "r"\ncategory = "other"\nseverity = "low"\nkinds = ["string"]\nreaches_model = true\n')
-    assert rule.reaches_model
-    with pytest.raises(RuleError, match="reaches_model must be true or false"):
-        rules.parse('[[rule]]\nid = "r"\ncategory = "other"\nseverity = "low"\nkinds = ["string"]\nreaches_model = "yes"\n')
+@pytest.mark.parametrize("flag", ["reaches_model", "sent", "merge"])
+def test_a_rules_flags_are_read_and_must_be_booleans(flag):
+    (rule,) = rules.parse(f'[[rule]]\nid = "r"\ncategory = "other"\nseverity = "low"\nkinds = ["string"]\n{flag} = true\n')
+    assert getattr(rule, flag)
+    with pytest.raises(RuleError, match=f"{flag} must be true or false"):
+        rules.parse(f'[[rule]]\nid = "r"\ncategory = "other"\nseverity = "low"\nkinds = ["string"]\n{flag} = "yes"\n')
 
 
 def test_request_code_rules_do_not_see_what_a_template_literal_says():

@@ -1,6 +1,6 @@
 """How much a change weighs: the deciding rule's severity, lowered where what changed reaches neither
 the model nor users (a prompt string no captured request holds, `Heard`; a side query; an internal
-switch; a move; a "limit" that is only ever 0, a count, or one whose numbers no captured request sends), raised where its window's notes tell users of it by name (`_told`)."""
+switch; a move; a "limit" that is only ever 0, a count, or a request cap whose numbers no captured request sends), raised where its window's notes tell users of it by name (`_told`)."""
 
 from __future__ import annotations
 
@@ -133,8 +133,8 @@ def _numbers(values: object) -> set[float]:
 
 
 def _unsent(change: Change, heard: Heard) -> bool:
-    """Whether a limit's values changed to or from numbers no captured request holds: the cap of a
-    side query or a counter in code, not what the conversation is sent."""
+    """Whether a limit's values changed to or from numbers no captured request holds: for a request field
+    (the deciding rule is `sent`), the cap of a side query, not what the conversation is sent."""
     changed = _numbers(change.before) ^ _numbers(change.after)
     return change.kind == "limit" and bool(changed) and not heard.sends(changed)
 
@@ -169,8 +169,9 @@ def _severity(
     (`spelled`: internal switches, which change nothing until someone sets them), unless the deciding
     rule says they reach the model (`reaches_model`: a model catalogue's values, which requests are
     built from whatever users set); prompt strings /
-    documents that no captured request holds and no matching rule marks `reaches_model`; limits whose
-    changed numbers no captured request sends (a side query's cap: the conversation's did not change). Raised to
+    documents that no captured request holds and no matching rule marks `reaches_model`; a request
+    field's limit (the rule is `sent`) whose changed numbers no captured request sends (a side query's cap:
+    the conversation's did not change; a context window or threshold, never sent, is not lowered). Raised to
     medium: a switch of a model-relevant category (not "other") that its release's notes tell users
     of (`told`), or one that came or went whose entries speak of a model-relevant subject (`topics`,
     each told change's value): a way they were given to change what the model gets; a model-facing prompt string for a command
@@ -194,8 +195,8 @@ def _severity(
         return "low", "a count that starts at 0, not a cap: it limits nothing"
     if all(c.kind == "limit" and _TOKEN_FIELD.search(c.key) and any(_prices(v) for v in (c.before, c.after)) for c in changes):
         return "low", "prices per million tokens (tokens are counted whole), not a cap: the usage display's table"
-    if heard is not None and all(_unsent(c, heard) for c in changes):
-        return "low", "numbers no captured request sends: a side query's cap or a counter, not the conversation's limit"
+    if heard is not None and primary is not None and primary.sent and all(_unsent(c, heard) for c in changes):
+        return "low", "numbers no captured request sends: a side query's cap, not the conversation's limit"
     if all(c.kind == "request_code" and isinstance(c.before, str) and isinstance(c.after, str) and same_statements(c.before, c.after) for c in changes):
         return "low", "request code whose statements are unchanged (reordered or re-punctuated): it sends nothing new"
     sides = {_side_query(c, vocabulary) for c in changes}
