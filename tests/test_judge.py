@@ -388,6 +388,14 @@ def test_a_switch_whose_entry_names_a_tool_the_model_is_offered_is_medium():
     assert {f.severity for f in judge(added, notes(v1_0_0=common, v1_0_2=entries), rules_, PUBLISHED) if f.category != "changelog"} == {"low"}
 
 
+def test_a_switch_that_came_is_documented_by_its_name_whatever_models_its_description_cites():
+    """"Added `modelOverrides` setting" tells all there is of a new setting; the model its description gives
+    as an example (claude-opus-4-6) is not a change the entry left out."""
+    rules_ = rules.parse('[[rule]]\nid = "model-switches"\ncategory = "model-routing"\nseverity = "medium"\nkinds = ["setting"]\nkey = "model"\n')
+    added = change("setting", "modelOverrides", None, "Map model ids to provider ids, e.g. claude-opus-4-6 to an inference profile ARN")
+    assert one(judge([added], notes(v1_0_2=["Added `modelOverrides` setting"]), rules_, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary)).verdict == "documented"
+
+
 def test_a_dotted_name_in_an_entry_names_the_setting_at_each_shorter_path():
     rules_ = rules.parse('[[rule]]\nid = "deny-switches"\ncategory = "tools-permissions"\nseverity = "low"\nkinds = ["setting"]\nkey = "deny"\nmerge = true\n')
     hard = change("setting", "autoMode.hard_deny", None, "Rules for the HARD BLOCK section")

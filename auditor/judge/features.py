@@ -61,6 +61,7 @@ class _Specifics:
     edit_words: tuple[frozenset[str], ...] = ()  # an edited tool's changed sentences' retrieval words, without `edit_name`
     edit_name: frozenset[str] = frozenset()  # the retrieval words of its name, and "tool"
     family: frozenset[str] = frozenset()  # a tool that came or went: its name's leading words, more than half of them ("self_hosted_runner" of self_hosted_runner_get_pool)
+    bare: bool = False  # a switch that came or went: an entry names it by its key; the models and values its description cites are no news
 
 
 _NAME = re.compile(
@@ -115,6 +116,7 @@ def _specifics(
         out.key = _CAPTURED_KEY.sub("", change.key)
         # A tool deferred or no longer deferred neither came nor went: how it is offered changed.
         out.key_alone = (change.status != "changed" or change.kind in ("flag", "limit")) and not deferral
+        out.bare = out.key_alone and change.kind in _SWITCHES
         if change.kind in kinds.USER_FACING and out.key_alone:  # an edited fact's name says which, not what changed
             out.salient.add(out.key)
         parts = PARTS.findall(out.key)

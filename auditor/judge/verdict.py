@@ -67,11 +67,14 @@ def _verdict(
         return "undocumented", "no changelog entry near these versions mentions it", []
     missing: list[str] = []
     entry_models = set().union(*(e.models for e, _ in mentioning))
-    models = set().union(*(s.models for s in specifics)) - covered
+    # A switch that came or went is told of by its name: the models and values its description cites
+    # ("e.g. claude-opus-4-6") are examples, not what changed.
+    told = [s for s in specifics if not s.bare]
+    models = set().union(*(s.models for s in told)) - covered
     if models:
         said = f" (the entry names {', '.join(sorted(entry_models))})" if entry_models else ""
         missing.append(f"models involved: {', '.join(sorted(models))}{said}")
-    values = set().union(*(s.values for s in specifics)) - covered
+    values = set().union(*(s.values for s in told)) - covered
     if values:
         missing.append(f"values set: {', '.join(sorted(values)[:_MAX_SHOWN])}")
     names = sorted(set().union(*(s.salient for s in specifics)) - covered)
