@@ -631,6 +631,18 @@ def test_a_tool_no_longer_deferred_is_told_of_by_its_releases_entry_on_deferred_
     assert one(judge([sent], notes(v1_0_2=[fix]), tool_rules, PUBLISHED)).verdict == "undocumented"
 
 
+def test_a_changed_sentence_is_spoken_of_by_an_entry_naming_the_parameter_its_bullet_describes():
+    """"- **activeForm**: Present continuous form shown in the spinner. This is displayed to the user …": the
+    entry that names `activeForm` speaks of both sentences of its bullet, not only the one that spells it."""
+    tool_rules = rules.parse('[[rule]]\nid = "tool-text"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool"]\nevidence = ["tool"]\n')
+    before = ("Use this tool to create a structured task list for your session.\n- **subject**: A brief title in imperative form.\n"
+              "- **activeForm**: Present continuous form shown in the spinner while the task runs. This is displayed to the user while you work on the task.\n")
+    after = "Use this tool to create a structured task list for your session.\n- **subject**: A brief title in imperative form.\n"
+    edit = change("tool", "TaskCreate", before, after)
+    told = "Changed task creation to no longer require the `activeForm` field"
+    assert one(judge([edit], notes(v1_0_2=[told]), tool_rules, PUBLISHED)).verdict == "documented"
+
+
 def test_a_name_its_feature_made_common_later_still_names_the_change_in_a_range_reaching_past_it():
     """`bgIsolation` is a rare name when 1.0.2 adds it to a prompt section; nine later fixes of the
     setting make it common by 1.0.5. A range edited again in 1.0.5 judges the 1.0.2 edit as 1.0.2's day did."""

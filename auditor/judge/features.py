@@ -48,7 +48,9 @@ class _Specifics:
     values: set[str] = field(default_factory=set)  # values it sets (added), which an entry should state
     old_values: set[str] = field(default_factory=set)
     query: list[str] = field(default_factory=list)  # retrieval tokens of the changed sentences
-    sentences: list[tuple[str, frozenset[str]]] = field(default_factory=list)  # an edited long text's changed sentences (and their words): each an edit an entry may leave out
+    # An edited long text's changed sentences, their words, and the line holding each (a bullet's name:
+    # "- **activeForm**: … This is displayed to the user …"): each an edit an entry may leave out.
+    sentences: list[tuple[str, frozenset[str], str]] = field(default_factory=list)
     spoken: dict[str, str] = field(default_factory=dict)  # name → " push notification "
     bigrams: dict[str, list[str]] = field(default_factory=dict)  # "push notification" → names spoken so
     values_all: set[str] = field(default_factory=set)
@@ -164,7 +166,8 @@ def _specifics(
         sentences = [(s, retrieval.tokens(s)) for s in _changed_sentences(seen)]
         out.query = [t for _, words in sentences for t in words] + retrieval.tokens(out.key or "") + retrieval.tokens(vendor)
         if change.kind in kinds.LONG_TEXT and seen.before and seen.after:
-            out.sentences = [(s, frozenset(words)) for s, words in sentences if len(words) >= _MIN_SENTENCE]
+            lines = (seen.before + "\n" + seen.after).splitlines()
+            out.sentences = [(s, frozenset(words), next((line for line in lines if s in line), s)) for s, words in sentences if len(words) >= _MIN_SENTENCE]
             if change.kind in _TOOLS and out.key:
                 out.edit_name = frozenset((*retrieval.tokens(out.key), "tool"))
                 out.edit_words = tuple(frozenset(words) - out.edit_name for _, words in sentences)

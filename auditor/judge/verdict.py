@@ -90,7 +90,7 @@ def _verdict(
             f"audience: the entry limits it to {', '.join(sorted(str(x) for x in limits))}, but it was also seen with "
             f"{CAPTURED_AUDIENCE} ({', '.join(scenarios)})"
         )
-    untold = [sentence for s in specifics for sentence, words in s.sentences if not _spoken_of(sentence, words, covered, mentioning)]
+    untold = [sentence for s in specifics for sentence, words, line in s.sentences if not _spoken_of(line, words, covered, mentioning)]
     if untold:
         missing.append(f"edits not mentioned: {len(untold)} changed sentence{'s' if len(untold) > 1 else ''}, e.g. {short(untold[0], 120)!r}")
     removed = [c for c in changes if c.status == "removed" and c.kind not in _SWITCHES]
@@ -113,9 +113,9 @@ def _inside(audience: str | None, limits: set[str | None]) -> bool:
 _REMOVAL = re.compile(r"\b(?:remov|drop|delet|deprecat|retir|no longer|stop(?:s|ped)?\b|disabl|without\b|replac)", re.IGNORECASE)
 
 
-def _spoken_of(sentence: str, words: frozenset[str], covered: set[str], mentioning: list[tuple[_Entry, int]]) -> bool:
-    """Whether a changed sentence (its retrieval `words`) is one the mentioning entries speak of: it
-    holds a name they name, or shares two words with one of them."""
-    if any(name in sentence for name in covered):
+def _spoken_of(line: str, words: frozenset[str], covered: set[str], mentioning: list[tuple[_Entry, int]]) -> bool:
+    """Whether a changed sentence (its retrieval `words`) is one the mentioning entries speak of: its line
+    holds a name they name (the parameter a bullet describes), or it shares two words with one of them."""
+    if any(name in line for name in covered):
         return True
     return any(len(words & entry.stems) >= 2 for entry, _ in mentioning)
