@@ -339,11 +339,17 @@ def _change(kind: str, lineage: _Lineage, versions: list[str], resolve: Resolve,
     )
 
 
+def keyed_by_text(kind: str, key: str) -> bool:
+    """Whether a fact's key is only a digest of its text (a prompt string, request code), not a name (Codex's
+    `gpt-5.5: model_messages.…`): such a key follows its lineage, not what the text is now."""
+    return kind in FUZZY_KINDS and _CONTENT_KEY.fullmatch(key) is not None
+
+
 def label(kind: str, key: str, value: Any) -> str:
     """A short human name for a fact: its key, unless the key is only a digest of its text (then the text's start)."""
     if kind == "request_code" and isinstance(value, str):
         return request_label(value)
-    if kind in FUZZY_KINDS and isinstance(value, str) and _CONTENT_KEY.fullmatch(key):
+    if keyed_by_text(kind, key) and isinstance(value, str):
         text = " ".join(value.split())
         return text[:72] + ("…" if len(text) > 72 else "")
     return key

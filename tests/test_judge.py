@@ -506,16 +506,17 @@ def test_request_code_whose_statements_only_moved_is_low():
 def test_a_finding_has_the_id_of_each_release_it_moved_in_whatever_the_range():
     """The ids of a range's findings are those of the same steps diffed one release at a time: an edit
     of a text in 1.0.2 and again in 1.0.4, a code function whose key at the start of a longer range is
-    not the one a shorter range sees, and a flag; only the wording-free identity and the release count."""
+    not the one a shorter range sees (both keyed by digests, as extracted), and a flag; only the
+    wording-free identity and the release count."""
     from auditor.diff import diff_range
 
     text = "You are terse. Answer in one short paragraph and never more than that, please, always."
     code = 'function f(_){return{model:_.m,effort:"high",max_tokens:_.n}}'
     series = [
-        ("1.0.1", {"string": {"k1": text}, "request_code": {"c1": code}, "flag": {}}),
-        ("1.0.2", {"string": {"k2": text + " Use lists."}, "request_code": {"c1b": code}, "flag": {"tengu_x": "true"}}),
-        ("1.0.3", {"string": {"k2": text + " Use lists."}, "request_code": {"c2": code.replace("high", "low")}, "flag": {"tengu_x": "true"}}),
-        ("1.0.4", {"string": {"k3": text + " Use tables."}, "request_code": {"c2": code.replace("high", "low")}, "flag": {"tengu_x": "true"}}),
+        ("1.0.1", {"string": {"a1a1a1a1a1a1": text}, "request_code": {"d1d1d1d1d1d1": code}, "flag": {}}),
+        ("1.0.2", {"string": {"b2b2b2b2b2b2": text + " Use lists."}, "request_code": {"e1e1e1e1e1e1": code}, "flag": {"tengu_x": "true"}}),
+        ("1.0.3", {"string": {"b2b2b2b2b2b2": text + " Use lists."}, "request_code": {"f2f2f2f2f2f2": code.replace("high", "low")}, "flag": {"tengu_x": "true"}}),
+        ("1.0.4", {"string": {"c3c3c3c3c3c3": text + " Use tables."}, "request_code": {"f2f2f2f2f2f2": code.replace("high", "low")}, "flag": {"tengu_x": "true"}}),
     ]
     ranged = judge(diff_range(series), notes(), RULES, PUBLISHED)
     steps = {(v, i) for f in ranged for v, i in f.steps}
@@ -791,3 +792,16 @@ def test_a_reshaped_history_is_named_by_the_entry_saying_what_was_done_to_its_me
     assert judged(other, "Fixed a crash").verdict == "undocumented"  # common words alone name nothing
     # A word few entries said is no name of the change in an entry without the evidence words of its rule.
     assert judged("Coalesced consecutive roles to avoid Bad Request errors.").verdict == "undocumented"
+
+
+def test_two_named_texts_that_say_the_same_are_two_findings_with_two_ids():
+    """Codex names its policy texts (`…confirmation_policies.browser_use`, `…computer_use`): one text added
+    under both is two findings, and accepting one (by id) does not accept the other. A prompt string keyed by
+    its digest keeps the id of its text, whatever key its lineage has."""
+    text_rules = rules.parse('[[rule]]\nid = "policies"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["string"]\n')
+    policy = "Ask before acting on a web page or an application the user did not open."
+    named = [change("string", f"gpt-6: model_messages.confirmation_policies.{k}", None, policy) for k in ("browser_use", "computer_use")]
+    ids = {f.id for f in judge(named, notes(), text_rules, PUBLISHED) if f.category != "changelog"}
+    assert len(ids) == 2
+    digests = [change("string", key, None, policy) for key in ("0123456789ab", "ba9876543210")]
+    assert len({f.id for f in judge(digests, notes(), text_rules, PUBLISHED) if f.category != "changelog"}) == 1

@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import kinds
 from .. import versions as vers
-from ..diff import FUZZY_KINDS, Change
+from ..diff import Change, keyed_by_text
 from ..rules import Observed, Rule, severity_rank
 
 VERDICTS = ("undocumented", "partial", "documented", "unjudged")
@@ -135,9 +135,10 @@ def _steps(primary: Rule | None, changes: list[Change], introduced: str | None, 
 def _identity(change: Change, version: str) -> str:
     """A change's identity just before `version`: kind and key (before a rename: the old ones); for texts
     keyed by digest (prompt strings, request code), the digest of the text then (or after, for one
-    added), since a lineage keeps the key it was first seen under, which a longer range sees earlier."""
+    added), since a lineage keeps the key it was first seen under, which a longer range sees earlier.
+    Two texts named apart that say the same thing stay two findings."""
     kind, key = change.former or (change.kind, change.key)
-    if kind in FUZZY_KINDS:
+    if keyed_by_text(kind, key):  # a named text (Codex's policy texts) is its name, like any other fact
         before, after = _around(change, version)
         text = before if before is not None else after
         if isinstance(text, str):
