@@ -387,12 +387,14 @@ class Store:
         equal ids are equal values, and a range diff compares ids before it reads any text. (One query
         per kind, each row going straight into a dict: twice as fast as a Python loop over all rows.)"""
         conn = self.db.conn
+        if kinds:  # a few kinds of many snapshots (what the captures sent): one query each snapshot
+            out: dict[str, dict[str, int]] = {}
+            marks = ", ".join("?" * len(kinds))
+            for kind, key, text_id in conn.execute(f"SELECT kind, key, text_id FROM facts WHERE snapshot_id = ? AND kind IN ({marks})", [snapshot_id, *kinds]):
+                out.setdefault(kind, {})[key] = text_id
+            return out
         present = [k for (k,) in conn.execute("SELECT DISTINCT kind FROM facts WHERE snapshot_id = ?", [snapshot_id])]
-        return {
-            kind: dict(conn.execute("SELECT key, text_id FROM facts WHERE snapshot_id = ? AND kind = ?", [snapshot_id, kind]))
-            for kind in present
-            if not kinds or kind in kinds
-        }
+        return {kind: dict(conn.execute("SELECT key, text_id FROM facts WHERE snapshot_id = ? AND kind = ?", [snapshot_id, kind])) for kind in present}
 
     def values(self) -> Values:
         """A reader of fact values by text id (from `fact_refs`) that decodes each text once."""

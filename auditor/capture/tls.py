@@ -18,11 +18,11 @@ import shutil
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+if TYPE_CHECKING:  # imported where certificates are made: a diff that captures nothing does not load it (25 ms)
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 LIFETIME = timedelta(hours=4)
 """A capture of one release takes minutes; the certificates outlive it by far and a leaked CA by little."""
@@ -45,6 +45,8 @@ class Certificates:
         self.key_file = self.directory / "leaf.key"
 
     def __enter__(self) -> Certificates:
+        from cryptography.hazmat.primitives import serialization
+
         try:
             ca, _, leaf, leaf_key = make(self.hosts, datetime.now(UTC))  # the CA key dies with this frame
             _write(self.ca_file, ca.public_bytes(serialization.Encoding.PEM))
@@ -63,6 +65,11 @@ class Certificates:
 def make(hosts: list[str], now: datetime) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey, x509.Certificate, ec.EllipticCurvePrivateKey]:
     """A CA that may only vouch for `hosts` (critical name constraints) and a server certificate for
     them, both valid from just before `now` for LIFETIME: (CA, its key, leaf, its key)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
     ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "auditor sandbox CA")])
     names = [x509.DNSName(h) for h in hosts]
