@@ -629,6 +629,21 @@ def test_same_text_is_parsed_once(tmp_path: Path, parses: list[str]) -> None:
     assert parses == [V2, V4]
 
 
+def test_a_local_changelog_not_modified_since_it_was_read_is_not_read_again(tmp_path: Path, parses: list[str]) -> None:
+    """A bundle or CHANGELOG.md on disk is read again only when its file changed after the store read it
+    (a warm diff then skips walking the bundle); a remote source is trusted for FRESH_FOR."""
+    store, path = Store.memory(), tmp_path / "CHANGELOG.md"
+    path.write_text(V2)
+    _load(store, str(path), tmp_path)
+    read = datetime.fromisoformat(store.changelog(str(path)).fetched_at).timestamp()
+    path.write_text(V4)
+    os.utime(path, (read - 60, read - 60))  # changed, but dated before the read: the saved copy answers
+    assert _load(store, str(path), tmp_path).releases == changelog.parse(V2) and parses == [V2]
+    os.utime(path, None)  # modified now: read again
+    assert _load(store, str(path), tmp_path).releases == changelog.parse(V4) and parses == [V2, V4]
+    assert not source._fresh(str(tmp_path), store.changelog(str(path)).fetched_at)  # a clone's folder: always read
+
+
 def test_parsed_form_of_another_parser_or_unreadable_is_parsed_again(tmp_path: Path, parses: list[str]) -> None:
     store, path = Store.memory(), tmp_path / "CHANGELOG.md"
     path.write_text(V2)

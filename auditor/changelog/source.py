@@ -179,12 +179,19 @@ def _known_until(source: str, history: ChangelogHistory | None, read_at: str) ->
 
 
 def _fresh(source: str, fetched_at: str) -> bool:
-    """Whether a remote source (a URL) was read less than FRESH_FOR ago. A local file, clone or bundle
-    is always read: that is cheap, and it may just have been edited."""
-    if not _REMOTE.match(source):
+    """Whether the copy the store keeps of `source` still says what it does: a remote source read less
+    than FRESH_FOR ago, or a local file (a CHANGELOG.md, a saved API answer, a git bundle) not modified
+    since it was read. A clone's folder is always read: a new commit leaves the folder's time alone."""
+    try:
+        read = datetime.fromisoformat(fetched_at).timestamp()
+    except ValueError:  # not a time (an imported store's): read it again
         return False
-    age = time.time() - datetime.fromisoformat(fetched_at).timestamp()
-    return 0 <= age < FRESH_FOR
+    if not _REMOTE.match(source):
+        try:
+            return Path(source).is_file() and Path(source).stat().st_mtime < read
+        except OSError:
+            return False
+    return 0 <= time.time() - read < FRESH_FOR
 
 
 def _read_file(source: str) -> str:
