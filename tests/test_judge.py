@@ -632,6 +632,21 @@ def test_a_tool_no_longer_deferred_is_told_of_by_its_releases_entry_on_deferred_
     assert one(judge([sent], notes(v1_0_2=[fix]), tool_rules, PUBLISHED)).verdict == "undocumented"
 
 
+def test_the_own_releases_nearest_entry_sharing_a_value_speaks_of_the_change_without_the_rules_words():
+    """"Changed issue/PR references to only become clickable links when written as `owner/repo#123`" has none of
+    the section rule's words; ranked first for the edit in its own release and sharing its `owner/repo#123`,
+    it speaks of it. In a neighbour's notes it does not."""
+    section_rules = rules.parse('[[rule]]\nid = "tone"\ncategory = "other"\nseverity = "medium"\nkinds = ["prompt_section"]\nevidence = ["tone", "style"]\n')
+    before = "Be concise. Use GitHub-flavored markdown for formatting."
+    after = before + " When referencing GitHub issues or pull requests, use the owner/repo#123 format so they render as clickable links."
+    edit = change("prompt_section", "# Tone and style", before, after)
+    told = ("Changed issue/PR references in transcripts and terminal output to only become clickable links when written as "
+            "`owner/repo#123`, avoiding false matches on plain numbers like version strings")  # ranked near, not sure
+    other = ["Fixed a crash when resuming a session", "Improved startup time"]
+    assert one(judge([edit], notes(v1_0_2=[told, *other]), section_rules, PUBLISHED)).verdict in ("documented", "partial")
+    assert one(judge([edit], notes(v1_0_1=[told, *other]), section_rules, PUBLISHED)).verdict == "undocumented"
+
+
 def test_a_changed_sentence_is_spoken_of_by_an_entry_naming_the_parameter_its_bullet_describes():
     """"- **activeForm**: Present continuous form shown in the spinner. This is displayed to the user …": the
     entry that names `activeForm` speaks of both sentences of its bullet, not only the one that spells it."""

@@ -320,7 +320,9 @@ def _mentions(
     if unspelled_switch:  # a switch or tool that came or went: its entry spells it
         return 0, named, features
     sure = retrieved >= RETRIEVED_ALONE
-    if not evidence and not sure and not phrase:
+    # Without the rule's words: the entry its own release ranks first for the change, near enough, that
+    # also shares a value, name or model with it (`owner/repo#123`), speaks of it.
+    if not evidence and not sure and not phrase and not (own and top and found and (values or names or models)):
         return 0, named, features
     # Ranked near (here: in an entry with the rule's evidence words, or nearer still) is two signals.
     others = bool(names - strong_names) + bool(models) + bool(values) + 2 * found + phrase + said
