@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, audit, personal, pin, scratch, sessions, targets, versions
+from . import __version__, audit, personal, pin, pretty, scratch, sessions, targets, versions
 from . import action as action_
 from . import merge as merging
 from .capture import load_scenarios
@@ -153,7 +153,7 @@ def _collector(ctx: click.Context):
     o = ctx.obj
     store = Store.open(o["db"])
     limits = Limits(o["max_download"], o["max_unpacked"], o["max_files"])
-    with _http() as client:
+    with _http() as client, pretty.kept_in(store):  # the reports' printed code, read back next run
         registry = Registry(client, _cache(ctx), url=o["registry"], limits=limits)
         try:
             yield Collector(store, registry, targets.get(o["target"]), o["platform"], o.get("jobs") or default_jobs(), o["channel"])
@@ -292,16 +292,17 @@ def diff(ctx, version_a, version_b, fmt, fail_on, source, profile_dir, project_d
         _render(sessions.diff_recorded(Store.open(ctx.obj["db"]), ctx.obj["target"], version_a, version_b), fmt)
         return
     scenarios = _scenarios(ctx.obj["target"], scenario_names, scenarios_dir, no_capture, plan)
-    with _collector(ctx) as collector, _progress() as progress:
-        setup = None
-        if personal_:
-            tools = load_mcp_tools(mcp_tools_file) if mcp_tools_file else None
-            setup = load_profile(profile_dir, project_dir, tools, personal.recorded_tools(collector.store, collector.target.name))
-        judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
-        report = audit.run(collector, version_a, version_b, scenarios, judging, progress, plan=plan)
-        if setup is not None:
-            report = personal.audit(collector, report, setup, personal.scenarios(setup, scenarios_dir, plan), progress)
-    _render(report, fmt)
+    with _collector(ctx) as collector:
+        with _progress() as progress:
+            setup = None
+            if personal_:
+                tools = load_mcp_tools(mcp_tools_file) if mcp_tools_file else None
+                setup = load_profile(profile_dir, project_dir, tools, personal.recorded_tools(collector.store, collector.target.name))
+            judging = _judging(ctx, collector, changelog_source_, rules_dir, policy_file)
+            report = audit.run(collector, version_a, version_b, scenarios, judging, progress, plan=plan)
+            if setup is not None:
+                report = personal.audit(collector, report, setup, personal.scenarios(setup, scenarios_dir, plan), progress)
+        _render(report, fmt)  # with the store: the code it prints is kept for the next run
     failing = {"undocumented": {"undocumented"}, "partial": {"undocumented", "partial"}}.get(fail_on, set())
     if any(f.verdict in failing for f in report.findings):
         sys.exit(1)

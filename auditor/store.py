@@ -94,7 +94,15 @@ def create_judgements(db: sqlite_utils.Database) -> None:
     db.table("judgements").create({"key": str, "findings": str, "judged_at": str}, pk="key")
 
 
+@migrations()
+def create_pretty(db: sqlite_utils.Database) -> None:
+    """Request code as pretty-printed for a report, by the digest of the code, its width and the printer's
+    version (auditor.pretty): printing the functions of a diff is most of a warm text report's time."""
+    db.table("pretty").create({"key": str, "text": str, "used_at": str}, pk="key")
+
+
 JUDGEMENTS_KEPT = 16  # judgements of other ranges or changelogs, kept for when they are asked again
+PRETTY_KEPT = 1024  # pretty-printed functions: a few reports' worth
 
 
 @dataclass(frozen=True)
@@ -143,6 +151,7 @@ COLUMNS = {
     "releases": frozenset({"target", "version", "published_at"}),
     "changelogs": frozenset({"source", "text", "history", "fetched_at", "parsed", "parser"}),
     "judgements": frozenset({"key", "findings", "judged_at"}),
+    "pretty": frozenset({"key", "text", "used_at"}),
     "state": frozenset({"key", "value", "updated_at"}),
     "profile_captures": frozenset({"target", "version", "platform", "scenario", "setup", "extractor", "facts", "captured_at"}),
 }
@@ -448,6 +457,21 @@ class Store:
             self.db.execute(
                 "DELETE FROM judgements WHERE key NOT IN (SELECT key FROM judgements ORDER BY judged_at DESC, rowid DESC LIMIT ?)",
                 [JUDGEMENTS_KEPT],
+            )
+
+    def pretty(self, key: str) -> str | None:
+        """Code pretty-printed under this key (auditor.pretty), if kept."""
+        row = self.db.execute("SELECT text FROM pretty WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def save_pretty(self, key: str, text: str) -> None:
+        """Keep pretty-printed code under `key`; only the newest PRETTY_KEPT stay."""
+        if self.read_only:
+            return  # a cache: printed again next time
+        with self.db.conn:
+            self.db.execute("INSERT OR REPLACE INTO pretty (key, text, used_at) VALUES (?, ?, ?)", [key, text, _now()])
+            self.db.execute(
+                "DELETE FROM pretty WHERE key NOT IN (SELECT key FROM pretty ORDER BY used_at DESC, rowid DESC LIMIT ?)", [PRETTY_KEPT]
             )
 
     def releases(self, target: str) -> dict[str, str | None]:

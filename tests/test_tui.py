@@ -332,6 +332,30 @@ async def test_badges_are_computed_once_kept_in_the_store_and_shown_at_the_next_
             assert calls == []
 
 
+def test_printed_code_is_kept_in_the_store_for_the_next_run_by_the_thread_that_opened_it():
+    """A warm report prints no function again: what was printed is read back from the store. Another
+    thread (the TUI's workers) prints for itself: an sqlite connection stays with its thread."""
+    import threading
+
+    store = Store.memory()
+    code = "function Kq(q){return{model:q.model,max_tokens:31999,thinking:{type:'adaptive'}}}"
+    with pretty.kept_in(store):
+        printed = pretty.pretty_code(code, 77)
+    assert store.db.execute("SELECT count(*) FROM pretty").fetchone()[0] == 1
+    pretty.pretty_code.cache_clear()  # a new run: nothing in memory
+    store.db.execute("UPDATE pretty SET text = 'kept'")
+    with pretty.kept_in(store):
+        assert pretty.pretty_code(code, 77) == "kept"  # read back, not printed again
+        seen: list[str] = []
+        worker = threading.Thread(target=lambda: seen.append(pretty.pretty_code(code, 78)))
+        worker.start()
+        worker.join()
+    assert seen and "max_tokens: 31999" in seen[0]  # printed by the worker itself
+    assert store.db.execute("SELECT count(*) FROM pretty").fetchone()[0] == 1  # the worker kept nothing
+    pretty.pretty_code.cache_clear()
+    assert pretty.pretty_code(code, 77) == printed  # outside a command: printed, the store untouched
+
+
 def test_the_badge_digest_is_the_same_in_every_process():
     """Rules hold frozensets: a repr-based digest would change with the string hash seed and recompute
     every badge at every start."""
