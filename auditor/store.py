@@ -445,33 +445,34 @@ class Store:
 
     def judgement(self, key: str) -> str | None:
         """Findings (JSON) saved under this key."""
-        row = self.db.execute("SELECT findings FROM judgements WHERE key = ?", [key]).fetchone()
-        return row[0] if row else None
+        return self._kept("judgements", "findings", key)
 
     def save_judgement(self, key: str, findings: str) -> None:
         """Save findings under `key`; only the newest JUDGEMENTS_KEPT judgements stay."""
-        if self.read_only:
-            return  # a cache: computed again next time
-        with self.db.conn:
-            self.db.execute("INSERT OR REPLACE INTO judgements (key, findings, judged_at) VALUES (?, ?, ?)", [key, findings, _now()])
-            self.db.execute(
-                "DELETE FROM judgements WHERE key NOT IN (SELECT key FROM judgements ORDER BY judged_at DESC, rowid DESC LIMIT ?)",
-                [JUDGEMENTS_KEPT],
-            )
+        self._keep("judgements", ("findings", "judged_at"), key, findings, JUDGEMENTS_KEPT)
 
     def pretty(self, key: str) -> str | None:
         """Code pretty-printed under this key (auditor.pretty), if kept."""
-        row = self.db.execute("SELECT text FROM pretty WHERE key = ?", [key]).fetchone()
-        return row[0] if row else None
+        return self._kept("pretty", "text", key)
 
     def save_pretty(self, key: str, text: str) -> None:
         """Keep pretty-printed code under `key`; only the newest PRETTY_KEPT stay."""
+        self._keep("pretty", ("text", "used_at"), key, text, PRETTY_KEPT)
+
+    def _kept(self, table: str, column: str, key: str) -> str | None:
+        row = self.db.execute(f"SELECT {column} FROM {table} WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def _keep(self, table: str, columns: tuple[str, str], key: str, value: str, kept: int) -> None:
+        """A cache table's row (its value and when it was saved); only the newest `kept` rows stay. Never in a
+        read-only store: a cache is computed again next time."""
         if self.read_only:
-            return  # a cache: printed again next time
+            return
+        value_column, time_column = columns
         with self.db.conn:
-            self.db.execute("INSERT OR REPLACE INTO pretty (key, text, used_at) VALUES (?, ?, ?)", [key, text, _now()])
+            self.db.execute(f"INSERT OR REPLACE INTO {table} (key, {value_column}, {time_column}) VALUES (?, ?, ?)", [key, value, _now()])
             self.db.execute(
-                "DELETE FROM pretty WHERE key NOT IN (SELECT key FROM pretty ORDER BY used_at DESC, rowid DESC LIMIT ?)", [PRETTY_KEPT]
+                f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM {table} ORDER BY {time_column} DESC, rowid DESC LIMIT ?)", [kept]
             )
 
     def releases(self, target: str) -> dict[str, str | None]:
