@@ -4,6 +4,7 @@ every failure is a GitHubError that names what to fix, with the token never in i
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -170,6 +171,16 @@ def redact(text: str, token: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", text.replace(token, "***") if token else text)
 
 
+def said(body: str, token: str) -> str:
+    """What GitHub said in an error answer: its JSON `message` (else the body), on one line, redacted
+    before it is cut to 200 characters (a cut must not leave half a token)."""
+    try:
+        message = str(json.loads(body).get("message", ""))
+    except (ValueError, AttributeError):
+        message = body
+    return " ".join(redact(message, token).split())[:200]
+
+
 def _path(url: str) -> str:
     import httpx
 
@@ -203,13 +214,8 @@ def _rate_limited(response: httpx.Response) -> float | None:
 
 
 def _failure(method: str, url: str, response: httpx.Response, what: str | None, repository: str, token: str) -> str:
-    """One line: what failed, and what the user can do about it; what GitHub said is shortened to one
-    line, redacted before it is cut (a cut must not leave half a token)."""
-    try:
-        message = str(response.json().get("message", ""))
-    except (ValueError, AttributeError):
-        message = response.text
-    message = " ".join(redact(message, token).split())[:200]
+    """One line: what failed, and what the user can do about it, with what GitHub said (`said`)."""
+    message = said(response.text, token)
     status = response.status_code
     where = redact(f"{method} {_path(url)}", token)  # a next page's URL is GitHub's to choose
     if response.is_redirect:

@@ -186,13 +186,9 @@ def _bounded(response: httpx.Response, limit: int, where: str) -> bytes:
 def _refused(response: httpx.Response, body: bytes, where: str, token: str) -> str:
     """One line for a page GitHub did not give: what it said (shortened, the token redacted) and what
     the user can do."""
-    from ..github import redact
+    from ..github import said as github_said
 
-    try:
-        said = str(json.loads(body).get("message", ""))
-    except (ValueError, AttributeError):
-        said = body.decode("utf-8", "replace")
-    said = " ".join(redact(said, token).split())[:200]
+    said = github_said(body.decode("utf-8", "replace"), token)
     status = response.status_code
     if status == 429 or (status == 403 and (response.headers.get("x-ratelimit-remaining") == "0" or "rate limit" in said.lower())):
         fix = ("GITHUB_TOKEN's limit is spent: try again later" if token else
