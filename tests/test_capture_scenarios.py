@@ -13,7 +13,7 @@ BUILTINS = {"interactive", "interactive-base-url", "print-base-url", "print-defa
 BUILTINS |= {f"plan-{p}{o}" for p in ("pro", "max", "team", "enterprise") for o in ("", "-opus")}
 BUILTINS |= {"settings-effort", "env-effort", "settings-model", "subagent-haiku"}
 BUILTINS |= {"resume-stale", "resume-stale-id", "long-session", "idle-session"}  # sessions over time
-BUILTINS |= {"agents", "skills", "compact", "plan-mode"}  # every agent the model can be, and plan mode
+BUILTINS |= {"agents", "skills", "compact", "plan-mode", "auto-mode"}  # every agent the model can be, plan and auto mode
 
 
 def test_builtins_load():
@@ -25,6 +25,9 @@ def test_builtins_load():
     two = scenarios["two-turn"]
     [first] = two.script({"project": "/p", "home": "/h"})[:1]
     assert first.tool == "Read" and first.tool_input == {"file_path": "/p/README.md"} and first.thinking
+    # auto mode: the scripted model runs a command the classifier must judge, so its requests are heard
+    auto = scenarios["auto-mode"]
+    assert auto.command_args()[:2] == ["--permission-mode", "auto"] and auto.script({"project": "/p", "home": "/h"})[0].tool == "Bash"
 
 
 def test_user_directory_adds_and_overrides(tmp_path: Path):

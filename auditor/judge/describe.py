@@ -44,7 +44,7 @@ def said(change: Change, vocabulary: Vocabulary) -> str:
     if role is None:
         return ""
     reshaped = _reshaped(change.before, change.after) if change.kind == "history" and change.key[role.end():] == "messages" else ""
-    return " ".join(filter(None, (vocabulary.roles.get(role["role"], ""), reshaped)))
+    return " ".join(filter(None, (vocabulary.role(change.scenario, role["role"]), reshaped)))
 
 
 _NAME_LINE = re.compile(r"^[A-Za-z_][\w.-]*$")
@@ -96,7 +96,7 @@ def _vendor_words(change: Change, vocabulary: Vocabulary, models: ModelNames | N
     key = change.key[role.end():] if role else change.key
     # Who sent a captured request, as the vendor's notes name that request ("auto routing" for the model
     # router's): every fact of that role is spoken of as theirs.
-    who = vocabulary.roles.get(role["role"], "") if role else ""
+    who = vocabulary.role(change.scenario, role["role"]) if role else ""
     if change.kind == "request_param":
         words = "; ".join(_fields(key, change.before, change.after, vocabulary, models or ModelNames.of(vocabulary))) or f"{_words(key, vocabulary)} changed"
         if role and role["model"]:

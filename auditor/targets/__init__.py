@@ -52,7 +52,7 @@ class Vocabulary:
     names spelled like identifiers, and how its notes name the model (`the_model`)."""
 
     audiences: dict[str, str] = field(default_factory=dict)
-    roles: dict[str, str] = field(default_factory=dict)  # a captured request's role ("side") → what the notes call it
+    roles: dict[str, str] = field(default_factory=dict)  # a captured request's role ("side", or "auto-mode side" in one scenario) → what the notes call it
     fields: dict[str, str] = field(default_factory=dict)
     main_sources: frozenset[str] = frozenset()
     main_prefixes: tuple[str, ...] = ()
@@ -60,6 +60,11 @@ class Vocabulary:
     model_prefix: str = ""  # every model id starts with it ("claude-"): the ids name the families
     model_families: frozenset[str] = frozenset()  # those prose names without an id in sight
     the_model: str = ""  # a regex: how the notes speak of the model as the one acting or told ("Claude now …", "Claude's system prompt")
+
+    def role(self, scenario: str | None, role: str) -> str:
+        """What the notes call a captured request's role: its scenario's own name for it first (the side
+        requests of an auto-mode run are its classifier's), then the target's."""
+        return self.roles.get(f"{scenario} {role}") or self.roles.get(role, "")
 
 
 @dataclass(frozen=True)

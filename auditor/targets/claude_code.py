@@ -47,7 +47,7 @@ CLAUDE_CODE = Target(
         "projects": {"{project}": {"hasTrustDialogAccepted": True}},
     }},
     # API-key runs, and the two plans most users who were hurt are on (default model only; --plan adds opus).
-    default_scenarios=("print-default", "print-opus", "two-turn", "interactive", "plan-pro", "plan-max", "agents", "skills", "compact", "plan-mode"),
+    default_scenarios=("print-default", "print-opus", "two-turn", "interactive", "plan-pro", "plan-max", "agents", "skills", "compact", "plan-mode", "auto-mode"),
     vocabulary=Vocabulary(
         audiences={
             **{f"plan-{plan}": f"{plan.title()} subscribers" for plan in ("pro", "max", "team", "enterprise")},
@@ -64,6 +64,7 @@ CLAUDE_CODE = Target(
         # other request builders (classifiers, namers, token counts) are side queries.
         main_sources=frozenset(("repl_main_thread", "sdk", "compact", "session_memory", "agent")),
         main_prefixes=("repl_main_thread", "agent:"),
+        roles={"auto-mode side": "the auto mode classifier"},  # the requests an auto-mode run sends besides its own turns
         proper_nouns=frozenset(("WebFetch", "WebSearch")),
         model_prefix="claude",
         model_families=frozenset(("opus", "sonnet", "haiku")),
