@@ -1,6 +1,7 @@
 """How much a change weighs: the deciding rule's severity, lowered where what changed reaches neither
 the model nor users (a prompt string no captured request holds, `Heard`; a side query; an internal
-switch; a move; a "limit" that is only ever 0, a count, or a request cap whose numbers no captured request sends), raised where its window's notes tell users of it by name (`_told`)."""
+switch; a move; a "limit" that is only ever 0, a count, or a request cap whose numbers no captured request sends; how a
+captured side request is sent), raised where its window's notes tell users of it by name (`_told`)."""
 
 from __future__ import annotations
 
@@ -144,6 +145,16 @@ def _zero(values: object) -> bool:
     return values is None or (isinstance(values, str) and all(v.strip() in ("0", "") for v in values.split(",")))
 
 
+_PLUMBING = frozenset(("request_param", "header", "history"))
+
+
+def _side_plumbing(change: Change) -> bool:
+    """Whether a captured change is of how a side request is sent (its parameters, headers, history),
+    not of what it tells its model (its system prompt, messages, tools: those keep their rule's weight)."""
+    role = _CAPTURED_KEY.match(change.key) if change.kind in _PLUMBING else None
+    return role is not None and role["role"] == "side"
+
+
 def _side_query(change: Change, vocabulary: Vocabulary) -> str | None:
     """The side query a request-building function builds (None: not request code, or the main request)."""
     if change.kind != "request_code":
@@ -171,7 +182,8 @@ def _severity(
     built from whatever users set); prompt strings /
     documents that no captured request holds and no matching rule marks `reaches_model`; a request
     field's limit (the rule is `sent`) whose changed numbers no captured request sends (a side query's cap:
-    the conversation's did not change; a context window or threshold, never sent, is not lowered). Raised to
+    the conversation's did not change; a context window or threshold, never sent, is not lowered); a captured
+    side request's parameters, headers or history (`_side_plumbing`: its prompt keeps its weight). Raised to
     medium: a switch of a model-relevant category (not "other") that its release's notes tell users
     of (`told`), or one that came or went whose entries speak of a model-relevant subject (`topics`,
     each told change's value): a way they were given to change what the model gets; a model-facing prompt string for a command
@@ -199,6 +211,8 @@ def _severity(
         return "low", "numbers no captured request sends: a side query's cap, not the conversation's limit"
     if all(c.kind == "request_code" and isinstance(c.before, str) and isinstance(c.after, str) and same_statements(c.before, c.after) for c in changes):
         return "low", "request code whose statements are unchanged (reordered or re-punctuated): it sends nothing new"
+    if all(_side_plumbing(c) for c in changes):
+        return "low", "how a side request (a classifier's, a title's) is sent: its parameters, headers or history, not what it is told"
     sides = {_side_query(c, vocabulary) for c in changes}
     if None not in sides:
         return "low", f"a side query ({', '.join(sorted(str(s) for s in sides))}): not the conversation's own request"
