@@ -25,7 +25,8 @@ How a verdict is reached, for one finding (one change, or several changes of one
    families are the target's and those its model ids name, `models`). A bug fix that names a tool
    ("Fixed AskUserQuestion being auto-allowed") is no note that the tool came or went.
 3. Otherwise retrieval: the window's entries are ranked with BM25 against the changed sentences
-   (`retrieval`); one ranked near (RETRIEVED) counts as two weak signals in an entry with the deciding
+   (`retrieval`), and, for a text edited in several releases, each release's entries against that
+   release's own edit too (the range's other edits would drown it); one ranked near (RETRIEVED) counts as two weak signals in an entry with the deciding
    rule's evidence words or the words it found in the change, and alone when nearer still
    (RETRIEVED_ALONE). Weak signals besides: a model it involves ("Opus 4.7"), a value it sets
    (`xhigh`, a number), a name the rule's patterns do not single out, a model its scenario's
@@ -287,6 +288,9 @@ def _finding(
         weak_needed = 1 if deciding is not None and deciding.structural and deciding.evidence else 2
         nearby = index.spanning(at)
         retrieved = index.ranked(spec.query, nearby)
+        for version, words in spec.steps:  # each release's own edit, against the entries of its window
+            for k, v in index.ranked(words, index.spanning([version])).items():
+                retrieved[k] = max(v, retrieved.get(k, 0.0))
         best_retrieved.update((k, max(v, best_retrieved.get(k, 0.0))) for k, v in retrieved.items())
         top = max(retrieved.values(), default=0.0)
         hit = False

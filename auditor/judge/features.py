@@ -64,6 +64,7 @@ class _Specifics:
     edit_name: frozenset[str] = frozenset()  # the retrieval words of its name, and "tool"
     family: frozenset[str] = frozenset()  # a tool that came or went: its name's leading words, more than half of them ("self_hosted_runner" of self_hosted_runner_get_pool)
     bare: bool = False  # a switch that came or went: an entry names it by its key; the models and values its description cites are no news
+    steps: tuple[tuple[str, tuple[str, ...]], ...] = ()  # a long text edited in several releases: (release, retrieval words of that release's edit)
 
 
 _NAME = re.compile(
@@ -166,6 +167,7 @@ def _specifics(
         sentences = [(s, retrieval.tokens(s)) for s in _changed_sentences(seen)]
         out.query = [t for _, words in sentences for t in words] + retrieval.tokens(out.key or "") + retrieval.tokens(vendor)
         if change.kind in kinds.LONG_TEXT and seen.before and seen.after:
+            out.steps = _steps(change)
             lines = (seen.before + "\n" + seen.after).splitlines()
             out.sentences = [(s, frozenset(words), next((line for line in lines if s in line), s)) for s, words in sentences if len(words) >= _MIN_SENTENCE]
             if change.kind in _TOOLS and out.key:
@@ -185,6 +187,17 @@ def _specifics(
 # Kinds not ranked against entries: code, and names that are codenames or ids (`tengu_amber_fox`, a
 # model id, a limit's variable), where shared word parts are coincidences; names are matched as names.
 _UNRANKED = frozenset(("request_code", "flag", "model", "limit"))
+
+
+def _steps(change: Change) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each release's own edit of a text edited in several (its history), as retrieval words: an entry of
+    that release speaks of that edit, which the whole range's many edits would drown."""
+    out, previous = [], change.before
+    for version, value in change.history if len(change.history) > 1 else ():
+        if isinstance(previous, str) and isinstance(value, str) and (words := tuple(t for s in retrieval.changed_sentences(previous, value) for t in retrieval.tokens(s))):
+            out.append((version, words))
+        previous = value
+    return tuple(out)
 
 
 def _changed_sentences(seen: Observed) -> list[str]:
