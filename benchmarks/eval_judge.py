@@ -27,6 +27,7 @@ Label files (TOML, one per range; see the header of each file for the reasoning 
                                         # (runs of whitespace count as one space)
     status = "added"                    # optional: added / removed / changed / transient
     scenario = "print-opus"             # optional: only the change seen in this capture scenario
+    version = "2.1.166"                 # optional: only a change that moved in this release (of several)
     real = true                         # reaches the model / a user would notice it; false: noise
     verdict = "documented"              # for real ones: documented / partial / undocumented; a list when
                                         # two are defensible (the first is the preferred one)
@@ -81,7 +82,7 @@ LABELS = Path(__file__).resolve().parent.parent / "tests" / "eval"
 HIGH_MEDIUM = ("high", "medium")
 VERDICTS = ("documented", "partial", "undocumented")
 DESCRIBED = ("documented", "partial")
-_MATCH_FIELDS = ("kind", "key", "key_re", "text", "status", "scenario")
+_MATCH_FIELDS = ("kind", "key", "key_re", "text", "status", "scenario", "version")
 
 
 class LabelError(Exception):
@@ -101,6 +102,7 @@ class Match:
     text: str | None = None
     status: str | None = None
     scenario: str | None = None
+    version: str | None = None  # a release the change moved in: one step of a text edited in several
 
     def __str__(self) -> str:
         parts = [f"{name}={value!r}" for name, value in asdict(self).items() if value is not None and name != "kind"]
@@ -151,7 +153,7 @@ def _match(data: Any, where: str) -> Match:
             re.compile(data["key_re"])
         except re.error as exc:
             raise LabelError(f"{where}: key_re {data['key_re']!r}: {exc}") from None
-    return Match(data["kind"], data.get("key"), data.get("key_re"), data.get("text"), data.get("status"), data.get("scenario"))
+    return Match(data["kind"], data.get("key"), data.get("key_re"), data.get("text"), data.get("status"), data.get("scenario"), data.get("version"))
 
 
 def parse_labels(data: dict[str, Any], where: str = "labels") -> RangeLabels:
@@ -226,6 +228,8 @@ def matches(match: Match, change: Any) -> bool:
     if match.status is not None and change.status != match.status:
         return False
     if match.scenario is not None and change.scenario != match.scenario:
+        return False
+    if match.version is not None and match.version not in (change.introduced_in, *change.changed_in, change.removed_in):
         return False
     if match.text is not None:
         want = _spaced(match.text)

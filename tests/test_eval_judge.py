@@ -104,6 +104,19 @@ def test_a_change_takes_the_first_label_whose_every_field_matches(labels):
     assert ev.label_of(change("env", "FOO_SWITCH"), labels.changes).match.status is None
 
 
+def test_a_version_matcher_takes_the_step_of_a_text_edited_in_several_releases():
+    """Release by release, each release's edit of one text is its own change: a label can say which."""
+    stepped = ev.parse_labels(tomllib.loads(
+        'from = "1.0.0"\nto = "1.0.9"\nsplit = "holdout"\n'
+        '[[change]]\nkind = "system_block"\nkey_re = "^side"\nversion = "1.0.3"\nreal = true\nverdict = "documented"\nentry = "Hardened"\n'
+        '[[change]]\nkind = "system_block"\nkey_re = "^side"\nreal = true\nverdict = "undocumented"\n'
+    ))
+    edit = Change("system_block", "side 0: block 1", "side 0: block 1", "a", "b", "1.0.3", None, ("1.0.3",))
+    later = Change("system_block", "side 0: block 1", "side 0: block 1", "b", "c", "1.0.5", None, ("1.0.5",))
+    both = Change("system_block", "side 0: block 1", "side 0: block 1", "a", "c", "1.0.3", None, ("1.0.3", "1.0.5"))
+    assert [ev.label_of(c, stepped.changes).verdicts for c in (edit, later, both)] == [("documented",), ("undocumented",), ("documented",)]
+
+
 def test_status_narrows_a_label():
     match = ev.Match(kind="prompt_section", key="s", status="changed")
     assert ev.matches(match, change("prompt_section", "s", before="a", after="b"))
