@@ -855,5 +855,6 @@ def test_how_a_side_request_is_sent_is_low_what_it_is_told_keeps_its_weight():
     assert side.severity == "low" and "side request" in side.evidence["severity_note"]
     main = one(judge([captured("request_param", "turn 0: output_config", {"effort": "medium"}, {"effort": "high"})], notes(), sent, PUBLISHED))
     assert main.severity == "high"
-    told = one(judge([captured("system_block", "side 0: block 1", "You are a monitor.", "You are a security monitor.")], notes(), sent, PUBLISHED))
-    assert told.severity == "medium"
+    told = one(judge([captured("system_block", "side 0: block 1", "You are a monitor.", "You are a security monitor.")], notes(), sent, PUBLISHED,
+                     vocabulary=CLAUDE_CODE.vocabulary))
+    assert told.severity == "medium" and told.title.endswith("— the auto mode classifier")  # "side 0" says nothing to a reader

@@ -342,7 +342,7 @@ def _finding(
         category=category,
         severity=severity,
         verdict=verdict,
-        title=_title(primary, changes, introduced, deferrals[0] or None),
+        title=_title(primary, changes, introduced, deferrals[0] or None, describing.who(changes[0], vocabulary)),
         evidence={
             "rule": primary.id if primary else None,
             "matched_rules": sorted({rule.id for rule in rules}),

@@ -36,6 +36,13 @@ def spoken(change: Change, vocabulary: Vocabulary, models: ModelNames | None = N
     return " ".join(filter(None, (vocabulary.audiences.get(change.scenario or ""), _vendor_words(change, vocabulary, models))))
 
 
+def who(change: Change, vocabulary: Vocabulary) -> str:
+    """Who sent a captured request, as the vendor's notes name that request ("the auto mode classifier"),
+    "" for the main loop's and for roles the notes do not name."""
+    role = _CAPTURED_KEY.match(change.key)
+    return vocabulary.role(change.scenario, role["role"]) if role else ""
+
+
 def said(change: Change, vocabulary: Vocabulary) -> str:
     """What the description alone says of a captured change, in words its key and values do not hold: who
     sent the request (`Vocabulary.roles`) and what a history's reshaping did ("consecutive user messages
@@ -44,7 +51,7 @@ def said(change: Change, vocabulary: Vocabulary) -> str:
     if role is None:
         return ""
     reshaped = _reshaped(change.before, change.after) if change.kind == "history" and change.key[role.end():] == "messages" else ""
-    return " ".join(filter(None, (vocabulary.role(change.scenario, role["role"]), reshaped)))
+    return " ".join(filter(None, (who(change, vocabulary), reshaped)))
 
 
 _NAME_LINE = re.compile(r"^[A-Za-z_][\w.-]*$")
@@ -96,19 +103,19 @@ def _vendor_words(change: Change, vocabulary: Vocabulary, models: ModelNames | N
     key = change.key[role.end():] if role else change.key
     # Who sent a captured request, as the vendor's notes name that request ("auto routing" for the model
     # router's): every fact of that role is spoken of as theirs.
-    who = vocabulary.role(change.scenario, role["role"]) if role else ""
+    sender = who(change, vocabulary)
     if change.kind == "request_param":
         words = "; ".join(_fields(key, change.before, change.after, vocabulary, models or ModelNames.of(vocabulary))) or f"{_words(key, vocabulary)} changed"
         if role and role["model"]:
             effort = f" at {role['effort']} effort" if role["effort"] else ""
             words = f"with {role['model']}{effort}: {words}"
-        owner = f"the {role['agent']} subagent" if role and role["agent"] else who
+        owner = f"the {role['agent']} subagent" if role and role["agent"] else sender
         return f"{owner}'s {words}" if owner else words
     if change.kind == "beta":
         return f"{_DATE.sub('', key).replace('-', ' ')} beta {_status(change)}"
     reshaped = _reshaped(change.before, change.after) if change.kind == "history" and key == "messages" else ""
-    if who:
-        return f"{who}: {reshaped or f'{kinds.BY_NAME[change.kind].noun} {change.label} {_status(change)}'}"
+    if sender:
+        return f"{sender}: {reshaped or f'{kinds.BY_NAME[change.kind].noun} {change.label} {_status(change)}'}"
     return reshaped
 
 

@@ -160,9 +160,15 @@ def _step_status(change: Change, version: str) -> str:
     return "added" if before is None else "removed" if after is None else "changed"
 
 
-def _title(primary: Rule | None, changes: list[Change], introduced: str | None, status: str | None = None) -> str:
+def _title(primary: Rule | None, changes: list[Change], introduced: str | None, status: str | None = None, sender: str = "") -> str:
     """The finding's title; `status` says what happened to its first change when "added" or "removed"
-    would not be true (a tool's schema sent once it is no longer deferred)."""
+    would not be true (a tool's schema sent once it is no longer deferred); `sender`, who sent a captured
+    request when the notes name it ("side 0" says nothing to a reader; "the auto mode classifier" does)."""
+    title = _titled(primary, changes, introduced, status)
+    return f"{title} — {sender}" if sender else title
+
+
+def _titled(primary: Rule | None, changes: list[Change], introduced: str | None, status: str | None = None) -> str:
     first = changes[0]
     statuses = {c.status for c in changes}
     status = status or (STATUS_WORDS[first.status] if len(statuses) == 1 else "rewritten" if statuses == {"added", "removed"} else "changed")
