@@ -858,3 +858,14 @@ def test_how_a_side_request_is_sent_is_low_what_it_is_told_keeps_its_weight():
     told = one(judge([captured("system_block", "side 0: block 1", "You are a monitor.", "You are a security monitor.")], notes(), sent, PUBLISHED,
                      vocabulary=CLAUDE_CODE.vocabulary))
     assert told.severity == "medium" and told.title.endswith("— the auto mode classifier")  # "side 0" says nothing to a reader
+
+
+def test_a_switch_of_the_models_skills_agents_or_workflows_its_notes_name_is_medium_with_the_shipped_rules():
+    """Skills, (sub)agents and workflows are tools the model calls: a switch of theirs that its release's
+    notes tell users of changes what the model can do; a UI switch told of alike stays low."""
+    added = [change("setting", key, None, "") for key in ("disableSkillShellExecution", "workflowSizeGuideline", "spinnerVerbs")]
+    entries = ["Added `disableSkillShellExecution` setting to disable inline shell execution in skills",
+               "Added the `workflowSizeGuideline` settings key", "Added `spinnerVerbs` setting"]
+    found = {f.changes[0].key: (f.severity, f.verdict) for f in judge(added, notes(v1_0_2=entries), rules.load(), PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary)
+             if f.category != "changelog"}
+    assert found == {"disableSkillShellExecution": ("medium", "documented"), "workflowSizeGuideline": ("medium", "documented"), "spinnerVerbs": ("low", "documented")}
