@@ -419,6 +419,8 @@ def score(findings: Sequence[Any], labels: RangeLabels) -> Score:
             result.described_right += right
         if not right:
             why = f"want {'/'.join(sorted(allowed, key=VERDICTS.index))}" + (f" citing {named[0][:60]!r}" if named and want != "undocumented" else "")
+            if finding.verdict != "undocumented" and finding.changelog_refs:  # what it took for a mention
+                why += f"; cites {finding.changelog_refs[0].version} {finding.changelog_refs[0].entry[:60]!r}"
             result.misses.append(f"{labels.name} verdict: {_describe(finding)}: {why}")
     used.update(id(label) for f in findings for c in f.changes if (label := label_of(c, labels.changes)))
     stale = [label for label in labels.changes if id(label) not in used]
