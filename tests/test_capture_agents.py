@@ -111,3 +111,14 @@ def test_texts_are_named_by_their_first_line_with_hashes_masked():
         # a later turn: only what came after the model's last message, tool results left out
         "turn 1: Base directory for this skill: /tmp/x/<hash>/simplify": hashed.replace("4464ad68b283abaacfa215fb1fc7a126", "<hash>"),
         "turn 1: Again.": "Again.", "turn 1: Again. (2)": "Again."}
+
+
+def test_a_request_that_forces_its_one_tool_is_a_side_request_not_a_turn():
+    """An auto-mode classifier (2.1.71) offers one tool and forces it, for a structured verdict: a side
+    query, not the agent loop, whatever tools it carries."""
+    turn = {"body": {"tools": [{"name": "Bash"}], "messages": [{"role": "user", "content": "Go."}]}, "headers": {}}
+    verdict = {"body": {"tools": [{"name": "classify_result"}], "tool_choice": {"type": "tool", "name": "classify_result"},
+                        "messages": [{"role": "user", "content": "<transcript>Bash rm -rf build</transcript>"}]}, "headers": {}}
+    free = {"body": {"tools": [{"name": "Bash"}], "tool_choice": {"type": "auto"}, "messages": [{"role": "user", "content": "Again."}]}, "headers": {}}
+    facts = scenario_facts({"status": "ok", "requests": [turn, verdict, free]}, "1.0.0")
+    assert [r.split(" (")[0] for r in facts["capture"]["requests"]] == ["turn 0", "side 0", "turn 1"]

@@ -69,13 +69,17 @@ def scenario_facts(result: dict[str, Any], version: str) -> dict[str, dict[str, 
 
 
 def _kind(request: dict[str, Any]) -> str:
-    """`turn` (the agent loop: it offers tools), `side` (titles, summaries), `subagent` or `subagent NAME`
-    (the agent type the script handed a task to), `compact` (the history summarized)."""
+    """`turn` (the agent loop: it offers tools and leaves their use to the model), `side` (titles,
+    summaries, and a classifier that forces its one tool for a structured verdict), `subagent` or
+    `subagent NAME` (the agent type the script handed a task to), `compact` (the history summarized)."""
     if request.get("caller") == "subagent":
         return " ".join(("subagent", request["agent"])) if request.get("agent") else "subagent"
-    if asks_for_summary(request["body"]):
+    body = request["body"]
+    if asks_for_summary(body):
         return "compact"
-    return "turn" if request["body"].get("tools") else "side"
+    choice = body.get("tool_choice")
+    forced = isinstance(choice, dict) and choice.get("type") == "tool"
+    return "turn" if body.get("tools") and not forced else "side"
 
 
 def _thread(request: dict[str, Any]) -> str | None:
