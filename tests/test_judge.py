@@ -80,7 +80,7 @@ def test_documented_when_an_entry_of_that_release_names_it():
     assert finding.verdict == "documented"
     assert [(r.version, r.entry) for r in finding.changelog_refs] == [("1.0.2", entry)]
     assert (finding.category, finding.severity, finding.introduced_in) == ("tools-permissions", "medium", "1.0.2")
-    assert finding.evidence["basis_key"] == "documented|own"
+    assert finding.evidence["basis_key"] == "documented|own|named"  # it spells the env var
 
 
 def test_neighbouring_release_counts_as_evidence_but_two_away_does_not():
@@ -89,7 +89,7 @@ def test_neighbouring_release_counts_as_evidence_but_two_away_does_not():
     own = one(judge([FORK], notes(v1_0_2=[entry]), RULES, PUBLISHED))
     far = one(judge([FORK], notes(v1_0_4=[entry]), RULES, PUBLISHED))
     assert next_door.verdict == "documented" and next_door.changelog_refs[0].version == "1.0.3"
-    assert own.evidence["basis_key"].endswith("|own") and next_door.evidence["basis_key"].endswith("|neighbour")
+    assert own.evidence["basis_key"] == "documented|own|named" and next_door.evidence["basis_key"] == "documented|neighbour|named"
     assert far.verdict == "undocumented" and far.changelog_refs == ()
 
 
@@ -869,3 +869,12 @@ def test_a_switch_of_the_models_skills_agents_or_workflows_its_notes_name_is_med
     found = {f.changes[0].key: (f.severity, f.verdict) for f in judge(added, notes(v1_0_2=entries), rules.load(), PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary)
              if f.category != "changelog"}
     assert found == {"disableSkillShellExecution": ("medium", "documented"), "workflowSizeGuideline": ("medium", "documented"), "spinnerVerbs": ("low", "documented")}
+
+
+def test_a_mention_by_words_alone_is_counted_apart_from_one_that_spells_a_name():
+    """Confidence counts verdicts resting on a spelled name apart from those resting on shared words: on the
+    labelled ranges the first are right 98% of the time, the second 72%."""
+    paraphrased = one(judge([change("string", "d1", "Keep answers short.", "Keep answers short and cite the file you changed.")],
+                            notes(v1_0_2=["Claude now cites the file it changed in short answers"]), rules.parse(
+                                '[[rule]]\nid = "s"\ncategory = "other"\nseverity = "medium"\nkinds = ["string"]\nevidence = ["Claude"]\n'), PUBLISHED))
+    assert paraphrased.verdict != "undocumented" and paraphrased.evidence["basis_key"].endswith("|own|near")

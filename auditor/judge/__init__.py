@@ -60,7 +60,8 @@ labelled ranges whose verdict rested on the same basis — the verdict; how its 
 change is, or only words in its text, or no rule); for undocumented, whether the versions had a
 changelog section and whether nearby entries had the rule's evidence words; for a mention, whether the
 entries name all, some or none of the observed names, models and values, and whether the release's
-own notes do (`verdict.basis`) — the share that was right, Laplace-smoothed.
+own notes do, and whether a mention spells a name or rests on shared words (`verdict.basis`) — the
+share that was right, Laplace-smoothed.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ from ..targets import Vocabulary
 from . import describe as describing
 from .calibration import Calibration, shipped
 from .describe import _CAPTURED_KEY
-from .features import RETRIEVED, Pair, _evidence, _mentions, _specifics
+from .features import RETRIEVED, Pair, _evidence, _mentions, _specifics, by_name
 from .finding import _MAX_SHOWN, NO_NOTES, UNJUDGED_NOTE, ChangelogRef, Finding, _observation, _steps, _title, sort_key
 from .index import _Changelog, _Entry
 from .models import ModelNames
@@ -277,6 +278,7 @@ def _finding(
     relevant: dict[int, _Entry] = {}
     best_retrieved: dict[int, float] = {}
     mentioning: dict[int, tuple[_Entry, int]] = {}
+    spelled_out = False  # some mention rests on a name the entry spells
     covered: set[str] = set()
     unmentioned_members = []
     for i, spec in zip(members, specifics, strict=True):
@@ -311,6 +313,7 @@ def _finding(
                 trace.append(Pair(seen[i].change, entry.version, entry.text, features, bool(score)))
             if score:
                 hit = True
+                spelled_out = spelled_out or by_name(features)
                 covered |= named
                 best = mentioning.get(id(entry), (entry, 0))[1]
                 mentioning[id(entry)] = (entry, max(best, score))
@@ -323,7 +326,7 @@ def _finding(
         nearest = None  # quoted only when retrieval ranks it near the change: one it could mean
     verdict, note, missing = _verdict(changes, specifics, seen, members, ranked, covered, unmentioned_members, nearest, vocabulary)
     observed = set().union(*(s.salient | s.models | s.values | s.old_values for s in specifics))
-    key, rests = basis(primary, verdict, observed, covered, [e for e, _ in ranked], at, bool(relevant), index)
+    key, rests = basis(primary, verdict, observed, covered, [e for e, _ in ranked], at, bool(relevant), index, spelled_out)
     confidence, counted = calibration.probability(key)
     grounds = f"{rests} ({counted})"
     if moved and all(v in unjudged for v in moved):

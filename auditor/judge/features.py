@@ -228,6 +228,13 @@ FEATURES = (
     "captured", "short_entry", "kind_words", "removal", "kind_phrase", "launch", "said",
 )  # fmt: skip
 """What an entry shares with a change (`_mentions`): the features of record linkage between them."""
+_STRONG = tuple(FEATURES.index(n) for n in ("strong_name", "key_strong", "model_strong", "removal", "launch"))
+
+
+def by_name(features: tuple[float, ...]) -> bool:
+    """Whether a mention rests on a name the entry spells (or a model, a removal, a launch it announces),
+    not on shared words alone: a verdict resting on one is right far more often."""
+    return any(features[i] for i in _STRONG)
 
 
 @dataclass(frozen=True)

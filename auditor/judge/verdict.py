@@ -23,13 +23,16 @@ def basis(
     at: list[str],
     any_evidence: bool,
     index: _Index,
+    spelled_out: bool = False,
 ) -> tuple[str, str]:
     """(key, words): what a verdict rests on — how its rule matched; for undocumented, whether the
     versions had a changelog section and whether nearby entries had the rule's evidence words; for a
     mention, how much of what was observed the entries name and whether the release's own notes do.
     The key, which calibration counts findings under, keeps only what held out best (leave-one-range-out
     Brier 0.122 range / 0.125 release, against 0.130 / 0.128 with the rule's match and the share named
-    too: more keys, fewer findings each): the verdict, and why no entry names it or whose notes do."""
+    too: more keys, fewer findings each): the verdict, and why no entry names it or whose notes do and
+    whether a mention spells a name (`spelled_out`: 98% right among documented ones of their own release,
+    against 72% for those resting on shared words; 0.100 / 0.114 held out, against 0.101 / 0.115 without)."""
     rule = "none" if primary is None else "structural" if primary.structural else "words"
     rule_words = {"none": "no rule (other)", "structural": "rule matched what the change is", "words": "rule matched words in the change"}[rule]
     if verdict == "undocumented":
@@ -43,7 +46,7 @@ def basis(
         named = len(observed & covered)
         share = "all" if named == len(observed) else "none" if not named else "some"
         own = any(e.version in at for e in mentioning)
-        tag = "own" if own else "neighbour"
+        tag = ("own" if own else "neighbour") + ("|named" if spelled_out else "|near")
         words = f"entries name {named}/{len(observed)} ({share}) observed names/models/values" + ("" if own else "; only a neighbouring release's notes")
     return f"{verdict}|{tag}", f"{rule_words}; {words}"
 
