@@ -858,6 +858,10 @@ def test_how_a_side_request_is_sent_is_low_what_it_is_told_keeps_its_weight():
     told = one(judge([captured("system_block", "side 0: block 1", "You are a monitor.", "You are a security monitor.")], notes(), sent, PUBLISHED,
                      vocabulary=CLAUDE_CODE.vocabulary))
     assert told.severity == "medium" and told.title.endswith("— the auto mode classifier")  # "side 0" says nothing to a reader
+    # A side request the target does not name (the interactive run's session title) makes UI: its prompt is low too.
+    title = Change("system_block", "side 0: block 2", "side 0: block 2", "Generate a title.", "Name the session.", "1.0.2", None, ("1.0.2",), scenario="interactive")
+    untold = one(judge([title], notes(), sent, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
+    assert untold.severity == "low" and "does not name" in untold.evidence["severity_note"]
 
 
 def test_a_switch_of_the_models_skills_agents_or_workflows_its_notes_name_is_medium_with_the_shipped_rules():

@@ -148,11 +148,18 @@ def _zero(values: object) -> bool:
 _PLUMBING = frozenset(("request_param", "header", "history"))
 
 
-def _side_plumbing(change: Change) -> bool:
-    """Whether a captured change is of how a side request is sent (its parameters, headers, history),
-    not of what it tells its model (its system prompt, messages, tools: those keep their rule's weight)."""
-    role = _CAPTURED_KEY.match(change.key) if change.kind in _PLUMBING else None
-    return role is not None and role["role"] == "side"
+def _side_request(change: Change, vocabulary: Vocabulary) -> str | None:
+    """Why a captured side request's change weighs little: it is of how the request is sent (its
+    parameters, headers, history), or of a side request the target does not name (a session title's: UI).
+    None when it is no side request's, or is what a named one is told (the auto-mode classifier's prompt)."""
+    role = _CAPTURED_KEY.match(change.key)
+    if role is None or role["role"] != "side":
+        return None
+    if change.kind in _PLUMBING:
+        return "how a side request is sent: its parameters, headers or history, not what it is told"
+    if not vocabulary.role(change.scenario, "side"):
+        return "a side request the target does not name (a session title's): it makes UI, not the conversation"
+    return None
 
 
 def _side_query(change: Change, vocabulary: Vocabulary) -> str | None:
@@ -183,7 +190,8 @@ def _severity(
     documents that no captured request holds and no matching rule marks `reaches_model`; a request
     field's limit (the rule is `sent`) whose changed numbers no captured request sends (a side query's cap:
     the conversation's did not change; a context window or threshold, never sent, is not lowered); a captured
-    side request's parameters, headers or history (`_side_plumbing`: its prompt keeps its weight). Raised to
+    side request's parameters, headers or history, and all of one the target does not name (`_side_request`:
+    a named one's prompt, the auto-mode classifier's, keeps its weight). Raised to
     medium: a switch of a model-relevant category (not "other") that its release's notes tell users
     of (`told`), or one that came or went whose entries speak of a model-relevant subject (`topics`,
     each told change's value): a way they were given to change what the model gets; a model-facing prompt string for a command
@@ -211,8 +219,9 @@ def _severity(
         return "low", "numbers no captured request sends: a side query's cap, not the conversation's limit"
     if all(c.kind == "request_code" and isinstance(c.before, str) and isinstance(c.after, str) and same_statements(c.before, c.after) for c in changes):
         return "low", "request code whose statements are unchanged (reordered or re-punctuated): it sends nothing new"
-    if all(_side_plumbing(c) for c in changes):
-        return "low", "how a side request (a classifier's, a title's) is sent: its parameters, headers or history, not what it is told"
+    side = [_side_request(c, vocabulary) for c in changes]
+    if all(side):
+        return "low", str(side[0])
     sides = {_side_query(c, vocabulary) for c in changes}
     if None not in sides:
         return "low", f"a side query ({', '.join(sorted(str(s) for s in sides))}): not the conversation's own request"
