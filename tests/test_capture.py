@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from auditor.capture import (
     capture,
     capture_scenario,
 )
+from auditor.capture.facts import scenario_facts
 from auditor.errors import CaptureError
 from auditor.targets import get
 
@@ -191,3 +193,16 @@ def test_interactive_hang_before_the_prompt_is_reported(tmp_path):
         program = [sys.executable, "-c", "import time; time.sleep(60)"]
         with pytest.raises(CaptureError, match=r"hung before showing its prompt: killed after 1s \(it had made 0 Messages API calls; last output: \(no output\)\)$"):
             sandbox.run_interactive(program, [], "hi", timeout=1, done=lambda: False)
+
+
+def test_a_scenario_may_let_a_run_exit_non_zero_after_calling_the_api():
+    """Auto mode exits 1 when its classifier could not check an action: with `exit_ok` the run is still a
+    capture, how it ended a fact of its own; without it, an error. A run that never reached the API is an
+    error either way."""
+    failing = print_scenario("--fail-after")
+    assert run(failing).status == ERROR
+    result = run(replace(failing, exit_ok=True))
+    assert result.status == OK and result.requests
+    assert result.exited == "1: Error: auto mode could not check some actions, so they did not run."
+    assert scenario_facts(result.to_dict(), "1.0.0")["capture"]["exited"] == result.exited
+    assert run(replace(print_scenario("--crash"), exit_ok=True)).status == ERROR

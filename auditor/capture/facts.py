@@ -47,6 +47,8 @@ def scenario_facts(result: dict[str, Any], version: str) -> dict[str, dict[str, 
         facts["capture"][SANDBOX] = result["sandbox"]
     if result.get("idle"):
         facts["capture"]["idle"] = result["idle"]
+    if result.get("exited"):
+        facts["capture"]["exited"] = result["exited"]
     for setting, honoured in result.get("honoured", {}).items():
         facts["capture"][f"honours {setting}"] = honoured
     counts: dict[tuple[str, str], int] = {}

@@ -50,6 +50,7 @@ class ScenarioResult:
     honoured: dict[str, str] = field(default_factory=dict)  # setting → whether the requests reflect it (user.py)
     sandbox: str = ""
     idle: list[str] = field(default_factory=list)  # at which turn each later prompt came, after how long (clock.py)
+    exited: str = ""  # a run its scenario lets exit non-zero: its exit code and last words
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -176,7 +177,7 @@ def capture_scenario(
                 outcome = sandbox.run_print(program_argv, args, timeout)
             else:
                 outcome = sandbox.run_interactive(program_argv, args, scenario.prompt, timeout, lambda: _main_loop_finished(api))
-            outcome.raise_for_failure(len(api.messages()))
+            outcome.raise_for_failure(len(api.messages()), scenario.exit_ok)
             if scenario.session is not None:
                 outcome.duration += _follow_up(sandbox, program_argv, scenario, scenario.session, timeout, api)
         except ScenarioUnsupported as e:
@@ -200,6 +201,7 @@ def capture_scenario(
             other_calls=sorted({f"{r.method} {r.path}" for r in api.requests if not speaks.is_call(r.method, r.path)}),
             egress=sandbox.attempts(),
             duration=round(outcome.duration, 2),
+            exited=outcome.exited,
         )
 
 

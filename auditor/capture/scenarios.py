@@ -52,7 +52,7 @@ BUILTIN_DIR = Path(__file__).with_name("scenarios")
 MODES = ("print", "interactive")
 ROUTES = ("first-party", "base-url")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_KEYS = {"description", "mode", "prompt", "args", "route", "turns", "matrix", session_.KEY} | user.KEYS
+_KEYS = {"description", "mode", "prompt", "args", "route", "turns", "matrix", "exit_ok", session_.KEY} | user.KEYS
 MATRICES = ("models", "efforts")
 _TURN_KEYS = {"text", "thinking", "tool", "tool_input", "also", "each"}
 # One process, many turns: user messages in on stdin, each turn's `result` event out on stdout.
@@ -75,6 +75,7 @@ class Scenario:
     user: UserSetup = API_KEY_USER
     session: session_.Session | None = None  # sessions over time: follow-up runs, idle time, large files (session.py)
     matrix: str = ""  # "models" or "efforts": one run per variant of the release's catalogue (module docstring)
+    exit_ok: bool = False  # a run that called the API and then exits non-zero is captured, its exit a fact (auto mode exits 1 when its classifier could not check an action)
 
     def variant(self, label: str, values: dict[str, str]) -> Scenario:
         """This scenario for one variant of its matrix: `{model}`, `{effort}` in its args filled in."""
@@ -178,7 +179,14 @@ def load_scenario(path: Path) -> Scenario:
         user=user.parse(path, raw),
         session=session_.parse(path, raw[session_.KEY], mode) if session_.KEY in raw else None,
         matrix=_matrix(path, raw.get("matrix", "")),
+        exit_ok=_bool(path, "exit_ok", raw.get("exit_ok", False)),
     )
+
+
+def _bool(path: Path, key: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ScenarioError(f"{path}: {key} must be true or false")
+    return value
 
 
 def load_scenarios(directory: Path | None = None, names: Iterable[str] | None = None, builtin: str = "") -> list[Scenario]:
