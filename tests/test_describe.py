@@ -71,15 +71,13 @@ def test_a_captured_role_the_vendor_names_is_spoken_of_as_its_requests():
     assert describe(prompt, vocabulary) == "the model router: system prompt sent side 0: block 0 changed"
     main = change("request_param", "turn 0: model", "a", "b", "print-default")
     assert describe(main, vocabulary) == "model b (was a)"  # the main loop's is nobody's in particular
-
-
-def test_a_scenario_names_its_own_side_requests_before_the_targets_name_for_them():
-    """An auto-mode run's side requests are its classifier's; another scenario's are titles and the like."""
-    vocabulary = Vocabulary(roles={"auto-mode side": "the auto mode classifier"})
-    prompt = change("system_block", "side 0: block 1", "You are a monitor.", "You are a security monitor.", "auto-mode")
-    assert describe(prompt, vocabulary) == "the auto mode classifier: system prompt sent side 0: block 1 changed"
+    # A scenario's own name for its side requests comes first: an auto-mode run's are its classifier's,
+    # another scenario's are titles and the like.
+    scoped = Vocabulary(roles={"auto-mode side": "the auto mode classifier"})
+    classifier = change("system_block", "side 0: block 1", "You are a monitor.", "You are a security monitor.", "auto-mode")
+    assert describe(classifier, scoped) == "the auto mode classifier: system prompt sent side 0: block 1 changed"
     title = change("system_block", "side 0: block 1", "Name it.", "Name the session.", "interactive")
-    assert describe(title, vocabulary) == "system prompt sent side 0: block 1 changed"
+    assert describe(title, scoped) == "system prompt sent side 0: block 1 changed"
     assert CLAUDE_CODE.vocabulary.role("auto-mode", "side") == "the auto mode classifier" and CLAUDE_CODE.vocabulary.role("interactive", "side") == ""
 
 

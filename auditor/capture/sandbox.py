@@ -114,7 +114,7 @@ class RunOutcome:
         if self.exit_code != 0 and unsupported and api_calls == 0:
             raise ScenarioUnsupported(f"not supported by this version: {unsupported.group(0).strip()}")
         if self.exit_code != 0 and not (exit_ok and api_calls):
-            raise CaptureError(f"{self.label} exited with code {self.exit_code}: {_last_line(self.stderr or self.output)}")
+            raise CaptureError(f"{self.label} exited with code {self.exited}")
         if api_calls == 0:
             raise CaptureError(f"{self.label} exited without calling the API: {_last_line(self.stderr or self.output)}")
 

@@ -13,7 +13,7 @@ from ..diff import Change
 from ..pretty import same_statements
 from ..rules import Observed, Rule, severity_rank
 from ..targets import Vocabulary
-from .describe import _CAPTURED_KEY
+from .describe import _CAPTURED_KEY, who
 from .features import _CAMEL, _COMMAND, _NAME, _SWITCHES, RETRIEVED
 from .index import _Entry, _Index
 
@@ -157,7 +157,7 @@ def _side_request(change: Change, vocabulary: Vocabulary) -> str | None:
         return None
     if change.kind in _PLUMBING:
         return "how a side request is sent: its parameters, headers or history, not what it is told"
-    if not vocabulary.role(change.scenario, "side"):
+    if not who(change, vocabulary):
         return "a side request the target does not name (a session title's): it makes UI, not the conversation"
     return None
 
