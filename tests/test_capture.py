@@ -203,6 +203,6 @@ def test_a_scenario_may_let_a_run_exit_non_zero_after_calling_the_api():
     assert run(failing).status == ERROR
     result = run(replace(failing, exit_ok=True))
     assert result.status == OK and result.requests
-    assert result.exited == "1: Error: auto mode could not check some actions, so they did not run."
+    assert result.exited == "1: Error: auto mode could not check some actions in <project> (<redacted>), so they did not run."
     assert scenario_facts(result.to_dict(), "1.0.0")["capture"]["exited"] == result.exited
     assert run(replace(print_scenario("--crash"), exit_ok=True)).status == ERROR

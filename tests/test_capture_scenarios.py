@@ -53,6 +53,7 @@ def test_user_directory_adds_and_overrides(tmp_path: Path):
     ('mode = "print"\nprompt = "x"\n[[turns]]\nsmile = 1\n', "turns[0] has unknown key 'smile'"),
     ('mode = "print"\nprompt = "x"\n[[turns]]\ntext = ""\n', "turns[0] needs text or a tool"),
     ('mode = "print\nprompt = "x"\n', "invalid TOML"),
+    ('mode = "print"\nprompt = "x"\nexit_ok = "yes"\n', "exit_ok must be true or false"),
 ])
 def test_invalid_files_give_one_line_naming_the_file(tmp_path: Path, text: str, message: str):
     path = tmp_path / "broken.toml"

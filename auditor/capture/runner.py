@@ -16,7 +16,7 @@ from .. import catalog
 from ..errors import CaptureError, CatalogError
 from ..targets import Target
 from . import clock, session
-from .normalize import normalize_request
+from .normalize import normalize_request, normalize_text
 from .sandbox import RunOutcome, Sandbox, ScenarioUnsupported, remove_now
 from .scenarios import Scenario
 from .server import Dialect, FakeAPI, RecordedRequest, dialect
@@ -201,7 +201,7 @@ def capture_scenario(
             other_calls=sorted({f"{r.method} {r.path}" for r in api.requests if not speaks.is_call(r.method, r.path)}),
             egress=sandbox.attempts(),
             duration=round(outcome.duration, 2),
-            exited=outcome.exited,
+            exited=normalize_text(outcome.exited, volatiles),  # the program's own words: its paths and secrets masked
         )
 
 
