@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 from . import bundle, extract, versions
 from .capture import Scenario, ScenarioResult, capture
-from .capture.facts import CAPTURE_FORMAT, scenario_facts
+from .capture.facts import compatible, scenario_facts, stamp
 from .capture.sandbox import stop_runs
 from .errors import AuditorError, Cancelled, CaptureError, StoreError, UnknownVersion
 from .npm import Lease, Registry
@@ -158,8 +158,14 @@ class Collector:
         return row if row and row.extractor == extract.EXTRACTOR_VERSION else None
 
     def captured(self, version: str, scenario: str) -> SnapshotRow | None:
+        """The stored capture of this scenario, whichever version of the scenario took it (what is read)."""
         row = self.store.find(self.target.name, version, self.platform_for(version), CAPTURE + scenario)
-        return row if row and row.extractor == CAPTURE_FORMAT else None
+        return row if row and compatible(row.extractor) else None
+
+    def current(self, version: str, scenario: Scenario) -> bool:
+        """Whether the stored capture was taken by this very scenario (else a collect redoes it)."""
+        row = self.captured(version, scenario.name)
+        return row is not None and row.extractor == stamp(scenario)
 
     def ensure(self, wanted: Iterable[str], progress: Progress | None = None, scenarios: Iterable[Scenario] = (),
                stop: threading.Event | None = None) -> list[SnapshotRow]:
@@ -181,7 +187,7 @@ class Collector:
         """The work the store lacks for these versions (read from the store only)."""
         jobs = []
         for version in wanted:
-            missing = tuple(s for s in scenarios if force or self.captured(version, s.name) is None)
+            missing = tuple(s for s in scenarios if force or not self.current(version, s))
             needs_static = static and self.stored(version) is None
             if needs_static or missing:
                 jobs.append(Job(version, needs_static, missing))
@@ -210,7 +216,7 @@ class Collector:
                 elif kind == "static":
                     self._save_static(version, published.get(version), *event[2:])
                 elif kind == "capture":
-                    self._save_capture(version, published.get(version), event[2])
+                    self._save_capture(version, published.get(version), *event[2:])
                 else:  # "finished": everything from this release is stored; its tarball may go
                     event[2].close()
                     self.registry.cache.evict()
@@ -229,14 +235,14 @@ class Collector:
             facts=facts,
         )
 
-    def _save_capture(self, version: str, published_at: str | None, result: ScenarioResult) -> None:
+    def _save_capture(self, version: str, published_at: str | None, result: ScenarioResult, scenario: Scenario) -> None:
         self.store.save_snapshot(
             target=self.target.name,
             version=version,
             platform=self.platform_for(version),
             source=CAPTURE + result.scenario,
             origin=" ".join(result.args),
-            extractor=CAPTURE_FORMAT,
+            extractor=stamp(scenario),
             published_at=published_at,
             facts=scenario_facts(result.to_dict(), version),
         )
@@ -417,9 +423,11 @@ class _Pipeline:
                 return
             argv = c.program(job.version, root)
 
+            by_name = {s.name: s for s in job.scenarios}
+
             def on_scenario(name: str, result: ScenarioResult | None) -> None:
                 if result is not None:
-                    self._post("capture", job.version, result)
+                    self._post("capture", job.version, result, by_name[name])
                 elif self.stop.is_set():
                     raise _Stopped
                 else:

@@ -5,6 +5,7 @@ the compaction request are facts; captures of one release agree."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -75,10 +76,19 @@ def test_subagents_whose_task_follows_a_message_of_deferred_tools_are_told_from_
 
 def test_each_skill_adds_its_prompt_as_a_fact(scenarios, certificates):
     facts = facts_of(scenarios["skills"], certificates, "--skills")
-    assert facts["message"]["turn 1: # Tidy"] == "# Tidy\n\nMake the changed code tidy."
-    assert facts["message"]["turn 1: # Explain"] == "# Explain\n\nExplain what the code does."
+    assert facts["message"]["turn 1: skill tidy"] == "# Tidy\n\nMake the changed code tidy."
+    assert facts["message"]["turn 1: skill explain"] == "# Explain\n\nExplain what the code does."
     assert facts["message"]["turn 0: The following skills are available for use with the Skill tool:"].startswith("<system-reminder>")
-    assert "turn 1: # Tidy" not in facts_of(scenarios["skills"], certificates)["message"]  # a release without skills: none called
+    assert "turn 1: skill tidy" not in facts_of(scenarios["skills"], certificates)["message"]  # a release without skills: none called
+
+
+def test_a_skill_that_asks_first_is_heard_because_the_scenario_allows_the_skill_tool(scenarios, certificates):
+    """Print mode cannot ask, so it refuses a skill that asks permission first (2.1.234's claude-api,
+    update-config, loop…); the scenario allows the Skill tool, so every skill's prompt is heard."""
+    refused = replace(scenarios["skills"], args=())
+    assert "turn 1: skill explain" not in facts_of(refused, certificates, "--skills")["message"]
+    assert "turn 1: skill tidy" in facts_of(refused, certificates, "--skills")["message"]
+    assert "turn 1: skill explain" in facts_of(scenarios["skills"], certificates, "--skills")["message"]
 
 
 def test_the_compaction_request_is_its_own_role(scenarios, certificates):
@@ -111,6 +121,27 @@ def test_texts_are_named_by_their_first_line_with_hashes_masked():
         # a later turn: only what came after the model's last message, tool results left out
         "turn 1: Base directory for this skill: /tmp/x/<hash>/simplify": hashed.replace("4464ad68b283abaacfa215fb1fc7a126", "<hash>"),
         "turn 1: Again.": "Again.", "turn 1: Again. (2)": "Again."}
+
+
+def test_a_skills_prompt_is_named_by_the_skill_whose_launch_it_follows():
+    """Releases rewrite a skill's first line (claude-api's gained a "Base directory" line in 2.1.111): named by
+    the skill its launch result names, its prompt is one fact across them, not one removed and one added."""
+    call = {"role": "assistant", "content": [{"type": "tool_use", "id": f"t{i}", "name": "Skill", "input": {"skill": n}} for i, n in enumerate(("a", "b"))]}
+
+    def texts(results: list, *added: str) -> dict:
+        messages = [{"role": "user", "content": "Go."}, call, {"role": "user", "content": [*results, *({"type": "text", "text": t} for t in added)]}]
+        requests = [{"body": {"tools": [{"name": "Skill"}], "messages": m}, "headers": {}} for m in (messages[:1], messages)]
+        return {k: v for k, v in scenario_facts({"status": "ok", "requests": requests}, "1.0.0")["message"].items() if k.startswith("turn 1")}
+
+    launched = [{"type": "tool_result", "tool_use_id": "t0", "content": "Launching skill: a"},
+                {"type": "tool_result", "tool_use_id": "t1", "content": [{"type": "text", "text": "Launching skill: b:sub"}]}]
+    assert texts(launched, "# A\nfirst", "Base directory for this skill: /x/b\n# B") == {
+        "turn 1: skill a": "# A\nfirst", "turn 1: skill b:sub": "Base directory for this skill: /x/b\n# B"}
+    refused = [launched[0], {"type": "tool_result", "tool_use_id": "t1", "content": "Execute skill: b", "is_error": True}]
+    assert texts(refused, "# A") == {"turn 1: skill a": "# A"}
+    # a reminder beside them: which text is whose cannot be told, so each keeps its first line
+    assert texts(launched, "# A", "# B", "<system-reminder>\nNote.\n</system-reminder>") == {
+        "turn 1: # A": "# A", "turn 1: # B": "# B", "turn 1: Note.": "<system-reminder>\nNote.\n</system-reminder>"}
 
 
 def test_a_request_that_forces_its_one_tool_is_a_side_request_not_a_turn():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -113,6 +114,27 @@ def test_static_facts_and_captures_in_one_pass_one_download_each(npm, client, tm
     assert [s.done for s in finished] == [1, 2] and {s.total for s in steps} == {2}
     assert {s.stage for s in steps} >= {"download", "extract", "capture hello", "done"}
     assert steps[0].eta is None and finished[-1].eta == 0
+
+
+def test_a_capture_taken_by_another_version_of_its_scenario_is_redone(npm, client, tmp_path):
+    """Editing a scenario (the skills scenario came to allow the Skill tool) changes what a release is
+    shown: a store must not diff a capture of the old scenario against one of the new."""
+    npm.publish(MAIN, "2.1.113", tgz({"package/cli-wrapper.cjs": b"//"}))
+    npm.publish(LINUX, "2.1.113", fake_program("", cli_js()))
+    collector = make(npm, client, tmp_path, 1)
+    collector.ensure(["2.1.113"], scenarios=[HELLO])
+    first = collector.captured("2.1.113", "hello")
+    assert first and collector.current("2.1.113", HELLO)
+    assert collector.plan(["2.1.113"], static=True, scenarios=(HELLO,)) == []  # nothing to redo
+    edited = replace(HELLO, description="Says hello, politely.")  # the description is not what the program sees
+    assert collector.current("2.1.113", edited)
+    edited = replace(HELLO, args=("--effort", "low"))
+    assert not collector.current("2.1.113", edited)
+    assert [(j.version, j.static, j.scenarios) for j in collector.plan(["2.1.113"], static=True, scenarios=(edited,))] == [
+        ("2.1.113", False, (edited,))]
+    collector.ensure(["2.1.113"], scenarios=[edited])
+    again = collector.captured("2.1.113", "hello")
+    assert again and again.extractor != first.extractor and again.origin.startswith("--effort low") and collector.current("2.1.113", edited)
 
 
 def test_a_failing_release_stops_the_run_keeps_whole_snapshots_and_releases_everything(npm, client, tmp_path):

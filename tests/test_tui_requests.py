@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from test_tui import SIZE, loaded, tui  # noqa: F401  (the fixture store and app factory)
 
-from auditor.capture.facts import CAPTURE_FORMAT, scenario_facts
+from auditor.capture import load_scenarios
+from auditor.capture.facts import scenario_facts, stamp
 from auditor.collector import CAPTURE
 from auditor.tui.requests import Field, request_fields, requests
 from auditor.tui.screens.diff import DiffScreen
@@ -48,7 +49,7 @@ def test_before_after_marks_what_changed_field_by_field():
 
 def save(collector, version: str, scenario: str, result: dict) -> None:
     collector.store.save_snapshot(target=collector.target.name, version=version, platform=collector.platform_for(version),
-                                  source=CAPTURE + scenario, origin="test", extractor=CAPTURE_FORMAT, published_at=None,
+                                  source=CAPTURE + scenario, origin="test", extractor=stamp(*load_scenarios(names=[scenario])), published_at=None,
                                   facts=scenario_facts(result, version))
 
 

@@ -18,10 +18,12 @@ from typing import Any
 
 from .. import kinds
 from . import history
+from .scenarios import Scenario
 from .server import asks_for_summary
 
-CAPTURE_FORMAT = "4"  # bump when these facts change shape: stored captures are redone (3: sealed runs, DNS/TCP/SSH attempts;
-# 4: the texts the CLI adds to the conversation, subagents named by agent type)
+CAPTURE_FORMAT = "5"  # bump when these facts change shape: stored captures are redone (3: sealed runs, DNS/TCP/SSH attempts;
+# 4: the texts the CLI adds to the conversation, subagents named by agent type; 5: a skill's prompt named by its skill (`skill NAME`), each
+# capture stamped with its scenario's fingerprint)
 CAPTURE_KINDS = kinds.CAPTURED
 SANDBOX = "sandbox"  # sealed, or why the run was open: a fact of the machine, not of the release (a note, never a change)
 HISTORY_CHANGES = "history changes"  # what a request dropped or altered of the previous one's messages (history.py)
@@ -31,6 +33,7 @@ RESENT_FROM = 2
 _REMINDER_TAG = re.compile(r"</?system-reminder>")
 _HASH = re.compile(r"\b[0-9a-f]{32,}\b")
 _TITLE = 80  # characters of a text's first line that name it
+_LAUNCHED = re.compile(r"Launching skill: ([\w:.-]+)")  # the Skill tool's result; the skill's prompt follows the results
 _BODY_SKIPPED = {"messages", "system", "tools", "stream"}
 _METADATA = ("metadata", "client_metadata")  # ids of this run: only their keys are facts
 _HEADERS_SKIPPED = {"content-type", "accept", "accept-encoding", "content-length", "host", "connection"}
@@ -160,25 +163,50 @@ def _texts_added(messages: list[dict[str, Any]], whole: bool) -> dict[str, str]:
         messages = messages[last + 1:]
     found: dict[str, str] = {}
     for message in messages:
+        if message.get("role") == "assistant":
+            continue
         content = message.get("content")
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content or []
-        for block in blocks if message.get("role") != "assistant" else []:
-            text = block.get("text") if block.get("type") == "text" else None
-            if isinstance(text, str) and text.strip():
-                text = _HASH.sub("<hash>", text)  # a folder named by a hash of the files the release unpacked
-                key = title = _title(text)
-                for n in itertools.count(2):
-                    if key not in found:
-                        break
-                    key = f"{title} ({n})"
-                found[key] = text
+        texts = [b["text"] for b in blocks if b.get("type") == "text" and isinstance(b.get("text"), str) and b["text"].strip()]
+        skills = _launched(blocks, len(texts))
+        for i, text in enumerate(texts):
+            text = _HASH.sub("<hash>", text)  # a folder named by a hash of the files the release unpacked
+            key = title = f"skill {skills[i]}" if skills else _title(text)
+            for n in itertools.count(2):
+                if key not in found:
+                    break
+                key = f"{title} ({n})"
+            found[key] = text
     return found
+
+
+def _launched(blocks: list[dict[str, Any]], texts: int) -> list[str]:
+    """The skills whose results say they launched, when the message then carries one text for each: the k-th
+    text is the k-th skill's prompt (named so whatever its first line says, which releases rewrite)."""
+    names = []
+    for block in blocks:
+        if block.get("type") == "tool_result":
+            result = block.get("content")
+            result = result if isinstance(result, str) else " ".join(b.get("text", "") for b in result or [] if isinstance(b, dict))
+            if launched := _LAUNCHED.fullmatch(result.strip()):
+                names.append(launched[1])
+    return names if len(names) == texts else []
 
 
 def _title(text: str) -> str:
     """A text's first line, its system-reminder tag left out: "The following skills are available …"."""
     line = next((line.strip() for line in _REMINDER_TAG.sub("", text).splitlines() if line.strip()), "")
     return line if len(line) <= _TITLE else line[:_TITLE - 1] + "…"
+
+
+def stamp(scenario: Scenario) -> str:
+    """What a capture of `scenario` is stored as extracted by: the facts' format and the scenario's fingerprint."""
+    return f"{CAPTURE_FORMAT}/{scenario.fingerprint}"
+
+
+def compatible(extractor: str) -> bool:
+    """Whether a stored capture's facts have this format (whatever version of its scenario took it)."""
+    return extractor.partition("/")[0] == CAPTURE_FORMAT
 
 
 def _shape(message: dict[str, Any]) -> str:

@@ -35,6 +35,7 @@ trimmed): see session.py.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from collections.abc import Iterable
@@ -76,6 +77,12 @@ class Scenario:
     session: session_.Session | None = None  # sessions over time: follow-up runs, idle time, large files (session.py)
     matrix: str = ""  # "models" or "efforts": one run per variant of the release's catalogue (module docstring)
     exit_ok: bool = False  # a run that called the API and then exits non-zero is captured, its exit a fact (auto mode exits 1 when its classifier could not check an action)
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of everything that decides what the program is run with and sees (not the description):
+        a capture taken under another version of the scenario is redone, not diffed against this one's."""
+        return hashlib.sha256(repr(replace(self, description="")).encode()).hexdigest()[:12]
 
     def variant(self, label: str, values: dict[str, str]) -> Scenario:
         """This scenario for one variant of its matrix: `{model}`, `{effort}` in its args filled in."""
