@@ -298,6 +298,15 @@ def test_a_prompt_string_no_captured_request_holds_is_low_unless_a_rule_says_it_
     assert one(judge([ui], notes(), TEXT_RULES + marked, PUBLISHED, heard=heard)).severity == "medium"
 
 
+def test_a_skill_template_is_heard_through_its_placeholders():
+    """A bundled skill's prompt is a template the CLI fills in (`{{OPUS_NAME}}`, as `${…}`): what was sent
+    holds its pieces, not the placeholder, and it is still the text the model read."""
+    template = change("string", "s1", None, "Summarize the conversation for compaction: list files, decisions and {{ COUNT }} open tasks in order.")
+    heard = Heard(["# Skill\nSummarize the conversation for compaction: list files, decisions and 3 open tasks in order."])
+    assert one(judge([template], notes(), TEXT_RULES, PUBLISHED, heard=heard)).severity == "medium"
+    assert one(judge([template], notes(), TEXT_RULES, PUBLISHED, heard=Heard(["# Skill\nSomething else."]))).severity == "low"
+
+
 def test_a_section_renamed_with_its_text_unchanged_is_one_low_finding_saying_so():
     renamed = Change("prompt_section", "# Session guidance", "# Session guidance", COMPACT, COMPACT, "1.0.2", former=("prompt_section", "session_guidance"))
     finding = one(judge([renamed], notes(), TEXT_RULES, PUBLISHED))
@@ -882,3 +891,28 @@ def test_a_mention_by_words_alone_is_counted_apart_from_one_that_spells_a_name()
                             notes(v1_0_2=["Claude now cites the file it changed in short answers"]), rules.parse(
                                 '[[rule]]\nid = "s"\ncategory = "other"\nseverity = "medium"\nkinds = ["string"]\nevidence = ["Claude"]\n'), PUBLISHED))
     assert paraphrased.verdict != "undocumented" and paraphrased.evidence["basis_key"].endswith("|own|near")
+
+
+def test_a_skills_prompt_is_named_by_its_skill_and_its_own_finding_when_an_entry_spells_it():
+    """The skills run hears each bundled skill's prompt (`turn 1: skill claude-api`): an entry spelling the
+    skill, bare or as its slash command, names that change, however many names of the long text other
+    entries share; one it does not name stays in the catch-all group of texts."""
+    def skill(name: str, before: str | None, after: str | None) -> Change:
+        return Change("message", f"turn 1: skill {name}", f"turn 1: skill {name}", before, after, "1.0.2", scenario="skills")
+
+    guide = "# Building apps\n\nUse the `messages.create` call. Prefer streaming for long outputs."
+    edited = skill("claude-api", guide, guide + "\nCover Managed Agents: sessions, environments and vaults.")
+    listing = skill("loop", "Usage: /loop [interval]", "Usage: /loop [interval] <prompt>")
+    entries = ["Updated `/claude-api` skill to cover Managed Agents", "Fixed `messages.create` retries in the SDK path"]
+    findings = [f for f in judge([edited, listing], notes(v1_0_2=entries), rules.load(), PUBLISHED) if f.category != "changelog"]
+    named = next(f for f in findings if f.changes == (edited,))
+    assert named.verdict in ("documented", "partial") and named.changelog_refs[0].entry == entries[0]
+    assert "the claude-api skill's prompt changed" in named.evidence["changes"][0]["described"]
+    assert named.title == "Prompt of the claude-api skill changed"
+    assert all(edited not in f.changes for f in findings if f is not named)  # its own finding, not one of a group
+    # a skill that went, named by its slash command in the next release's entry (its own had no section)
+    gone = Change("message", "turn 1: skill simplify", "turn 1: skill simplify", "# Simplify\n\nReview the changed code.", None, "1.0.2", "1.0.2",
+                  ("1.0.2",), scenario="skills")
+    renamed = one(judge([gone], notes(v1_0_2=None, v1_0_3=["Renamed `/simplify` to `/code-review`. It now reports correctness bugs"]),
+                        rules.load(), PUBLISHED))
+    assert renamed.verdict == "documented" and renamed.changelog_refs[0].version == "1.0.3"

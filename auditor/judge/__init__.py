@@ -277,7 +277,7 @@ def _finding(
     index = known.at(at)
     relevant: dict[int, _Entry] = {}
     best_retrieved: dict[int, float] = {}
-    mentioning: dict[int, tuple[_Entry, int]] = {}
+    mentioning: dict[int, tuple[_Entry, tuple[bool, int]]] = {}
     spelled_out = False  # some mention rests on a name the entry spells
     covered: set[str] = set()
     unmentioned_members = []
@@ -315,11 +315,13 @@ def _finding(
                 hit = True
                 spelled_out = spelled_out or by_name(features)
                 covered |= named
-                best = mentioning.get(id(entry), (entry, 0))[1]
-                mentioning[id(entry)] = (entry, max(best, score))
+                # An entry naming which fact changed (its tool, setting, skill) outranks one that only shares
+                # names of its text: in a long edit those are many, and most entries spelling one are about another.
+                rank = (spec.key is not None and spec.key in named, score)
+                mentioning[id(entry)] = (entry, max(mentioning.get(id(entry), (entry, (False, 0)))[1], rank))
         if not hit:
             unmentioned_members.append(seen[i].change)
-    ranked = sorted(mentioning.values(), key=lambda m: (-m[1], m[0].version not in at))
+    ranked = sorted(mentioning.values(), key=lambda m: (not m[1][0], -m[1][1], m[0].version not in at))
 
     nearest = max(relevant.values(), key=lambda e: best_retrieved.get(id(e), 0.0), default=None)
     if nearest is not None and best_retrieved.get(id(nearest), 0.0) < RETRIEVED:

@@ -18,6 +18,7 @@ from .models import ModelNames
 # in a matrix scenario, within its variant: "gpt-5.5/turn 0: model", "gpt-5.5/high/turn 0: reasoning".
 _CAPTURED_KEY = re.compile(r"^(?:(?P<model>[\w.:-]+)(?:/(?P<effort>[\w.:-]+))?/)?(?P<role>turn|side|compact|subagent(?: (?P<agent>[\w.:-]+))?) \d+: ")
 _DATE = re.compile(r"-?\d{4}-\d{2}-\d{2}$|-?\d{8}$")
+_SKILL = re.compile(r"\d: skill ([\w:.-]+)$")
 
 
 def describe(change: Change, vocabulary: Vocabulary, models: ModelNames | None = None, status: str = "") -> str:
@@ -34,6 +35,12 @@ def spoken(change: Change, vocabulary: Vocabulary, models: ModelNames | None = N
     values, a beta's feature — for matching beside the changed text (the kind's noun and the change's
     label would match every entry that says "added" or "tool")."""
     return " ".join(filter(None, (vocabulary.audiences.get(change.scenario or ""), _vendor_words(change, vocabulary, models))))
+
+
+def skill(change: Change) -> str | None:
+    """The skill whose prompt a captured message is (`turn 1: skill claude-api`, as capture.facts names it)."""
+    found = _SKILL.search(change.key) if change.kind == "message" else None
+    return found[1] if found else None
 
 
 def who(change: Change, vocabulary: Vocabulary) -> str:
@@ -113,6 +120,8 @@ def _vendor_words(change: Change, vocabulary: Vocabulary, models: ModelNames | N
         return f"{owner}'s {words}" if owner else words
     if change.kind == "beta":
         return f"{_DATE.sub('', key).replace('-', ' ')} beta {_status(change)}"
+    if name := skill(change):
+        return f"the {name} skill's prompt {_status(change)}"
     reshaped = _reshaped(change.before, change.after) if change.kind == "history" and key == "messages" else ""
     if sender:
         return f"{sender}: {reshaped or f'{kinds.BY_NAME[change.kind].noun} {change.label} {_status(change)}'}"

@@ -129,6 +129,9 @@ def _specifics(
             words = [p.lower() for p in parts]
             out.family = frozenset("_".join(words[:k]) for k in range(len(words) // 2 + 1, len(words)) if k > 1)
             out.word = words[0] if len(words) == 1 else None
+    elif skill := describing.skill(change):  # a skill's prompt is named by its skill, as notes speak of it ("the claude-api skill")
+        out.key = skill
+        out.key_alone = change.status != "changed"  # a skill that came or went: naming it is enough
     if deferral:  # the schema is the one fetched on demand before: only how it is offered is new
         out.probe = frozenset({out.key} if out.key else ())
         return out
@@ -264,7 +267,9 @@ def _mentions(
     is a weak signal too. Set operations first: most entries share nothing."""
     names = set() if spec.whole else spec.names & entry.tokens
     # A request field many entries spell ("model") says nothing; a tool's own name always does.
-    key = spec.key is not None and spec.key in entry.tokens and (kind in kinds.USER_FACING or spec.key not in common)
+    # A skill is spelled bare or as its slash command (`/simplify`: a name by its syntax, like `claude-api`).
+    slashed = spec.key is not None and f"/{spec.key}" in entry.tokens
+    key = spec.key is not None and (spec.key in entry.tokens or slashed) and (kind in kinds.USER_FACING or spec.key not in common)
     # "cron scheduling tools" for CronCreate, CronDelete and CronList: the first word of the name, one few
     # entries spell, beside the kind's word, names a switch or tool that came or went.
     if not key and spec.head and f" {spec.head} " in entry.spoken and spec.head not in common and spec.head.title() not in common:
@@ -313,7 +318,7 @@ def _mentions(
     names |= strong_names
     # A fix in a tool that came or went ("Fixed AskUserQuestion being auto-allowed") says where a bug was, not that it came.
     key_strong = key and spec.key_alone and not (entry.fix_only and kind in _TOOLS) and (
-        bool(spec.key and _DISTINCT.search(spec.key)) or (kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text))) or announced
+        bool(spec.key and _DISTINCT.search(spec.key)) or slashed or (kind in _KIND_WORDS and bool(_KIND_WORDS[kind].search(entry.text))) or announced
     )
     # The release's own entry announcing a model the change now names for the first time ("Introducing
     # Claude Fable 5" for a prompt or effort table that gained it): the change was made for that model.

@@ -12,6 +12,7 @@ from .. import kinds
 from .. import versions as vers
 from ..diff import Change, keyed_by_text
 from ..rules import Observed, Rule, severity_rank
+from .describe import skill
 
 VERDICTS = ("undocumented", "partial", "documented", "unjudged")
 UNJUDGED_NOTE = "not judged: the changelog copy is older than this release, so it cannot say whether its notes tell of it"
@@ -176,6 +177,8 @@ def _titled(primary: Rule | None, changes: list[Change], introduced: str | None,
         kind, key = first.former
         status = f"renamed from {short(key, 60)}" if kind == first.kind else f"moved from {kinds.NOUNS.get(kind, (kind,))[0]} {short(key, 60)}"
     one, many = kinds.NOUNS.get(first.kind, (first.kind, first.kind))
+    if len(changes) == 1 and (name := skill(first)):  # as notes name it: "the claude-api skill"
+        return f"Prompt of the {name} skill {status}"
     if primary is not None and primary.title and not (primary.merge and len(changes) == 1):
         return primary.title.format(
             label=short(first.label, 80), key=first.key, kind=one, status=status, count=len(changes), version=introduced or ""

@@ -13,7 +13,7 @@ from ..diff import Change
 from ..pretty import same_statements
 from ..rules import Observed, Rule, severity_rank
 from ..targets import Vocabulary
-from .describe import _CAPTURED_KEY, who
+from .describe import _CAPTURED_KEY, skill, who
 from .features import _CAMEL, _COMMAND, _NAME, _SWITCHES, RETRIEVED
 from .index import _Entry, _Index
 
@@ -23,7 +23,7 @@ _UNHEARD = frozenset(("string", "document"))  # kinds whose texts may or may not
 _SOURCE = re.compile(r"\b(?:querySource|source)\s*:\s*\"([\w-]+)\"")
 
 
-_PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\n+")
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\{\{\s*[\w.]+\s*\}\}|\n+")  # `${…}` and a template's `{{NAME}}` (the claude-api skill's {{OPUS_NAME}})
 _FRAGMENT = 40  # characters: a piece of a prompt string this long found in a request is that string sent
 
 
@@ -82,9 +82,12 @@ def _commanded(seen: Observed, index: _Index) -> list[_Entry]:
 
 def named(seen: Observed, index: _Index) -> bool:
     """Whether an entry of its window names a prompt string's change: it spells an identifier of the
-    changed text that few entries spell (`old_string`), or one of its commands (`_commanded`). The
-    string is then its own finding, with its own verdict, not one of a catch-all rule's group ("30
-    other prompt/UI strings added"), whatever its severity."""
+    changed text that few entries spell (`old_string`), or one of its commands (`_commanded`); or a
+    captured skill's prompt: it spells the skill (`claude-api`, `/loop`). The change is then its own
+    finding, with its own verdict, not one of a catch-all rule's group ("30 other prompt/UI strings
+    added", "5 texts the CLI adds to the conversation changed"), whatever its severity."""
+    if name := skill(seen.change):
+        return bool(index.told(seen.change, {n for n in (name, f"/{name}") if n not in index.common}))
     if seen.change.kind not in _UNHEARD:
         return False
     changed = seen.added_text + "\n" + seen.removed_text

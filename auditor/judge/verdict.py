@@ -51,12 +51,16 @@ def basis(
     return f"{verdict}|{tag}", f"{rule_words}; {words}"
 
 
+# The entries that mention a change, each with how: (whether it names the changed fact, its score), best first.
+Mentions = list[tuple[_Entry, tuple[bool, int]]]
+
+
 def _verdict(
     changes: list[Change],
     specifics: list[_Specifics],
     seen: list[Observed],
     members: list[int],
-    mentioning: list[tuple[_Entry, int]],
+    mentioning: Mentions,
     covered: set[str],
     unmentioned: list[Change],
     nearest: _Entry | None,
@@ -116,7 +120,7 @@ def _inside(audience: str | None, limits: set[str | None]) -> bool:
 _REMOVAL = re.compile(r"\b(?:remov|drop|delet|deprecat|retir|no longer|stop(?:s|ped)?\b|disabl|without\b|replac)", re.IGNORECASE)
 
 
-def _spoken_of(line: str, words: frozenset[str], covered: set[str], mentioning: list[tuple[_Entry, int]]) -> bool:
+def _spoken_of(line: str, words: frozenset[str], covered: set[str], mentioning: Mentions) -> bool:
     """Whether a changed sentence (its retrieval `words`) is one the mentioning entries speak of: its line
     holds a name they name (the parameter a bullet describes), or it shares two words with one of them."""
     if any(name in line for name in covered):
