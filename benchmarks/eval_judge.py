@@ -53,6 +53,9 @@ Scoring (pure functions below, tested in tests/test_eval_judge.py):
 - Verdict accuracy, over real high/medium findings: the finding's verdict equals the expected one
   (all its real changes' verdicts; documented mixed with undocumented expects partial), and when the
   label names the entry, the finding cites it. "Described": those expecting documented or partial.
+  A finding whose label names entries none of which lies in a window of the releases its changes moved
+  in is not scored for its verdict (`beyond`, listed): the judge may use only those windows, and a
+  range's label applied release by release to a later edit of the same text says nothing of that step.
 - Recall, over entries that are not unobservable: some high/medium finding has a change matching the
   entry's changes, gives documented or partial, and cites the entry. "Observed" only asks for a
   finding of any severity with a matching change (the fact is there, whatever the verdict).
@@ -69,7 +72,7 @@ import os
 import re
 import sys
 import tomllib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -297,6 +300,7 @@ class Score:
     observed: int = 0
     unobservable: int = 0
     stale_labels: int = 0  # change labels no change of the range matches (a key that moved?)
+    beyond: int = 0  # real findings whose labelled entries no window of theirs holds: their verdict is not scored
     misses: list[str] = field(default_factory=list)
     stated: list[tuple[float, bool]] = field(default_factory=list)  # (confidence, verdict right) of each real finding judged
     keyed: list[tuple[str, str, bool]] = field(default_factory=list)  # (range, basis_key, verdict right): for calibrating
@@ -325,7 +329,8 @@ class Score:
             f"verdicts {_pct(self.verdict_right, self.verdict_total)}, where an entry describes the change "
             f"{_pct(self.described_right, self.described_total)}; "
             f"recall {_pct(self.recalled, self.entries)} (observed {_pct(self.observed, self.entries)}; "
-            f"{self.unobservable} unobservable entries not counted); {self.stale_labels} change labels matched nothing"
+            f"{self.unobservable} unobservable entries not counted); {self.stale_labels} change labels matched nothing; "
+            f"{self.beyond} verdicts not scored (the labelled entry is beyond the finding's windows)"
         )
 
 
@@ -384,8 +389,12 @@ def _describe(finding: Any) -> str:
     return f"[{finding.severity}/{finding.verdict}] {finding.title[:90]} ({keys})"
 
 
-def score(findings: Sequence[Any], labels: RangeLabels) -> Score:
-    """Precision, verdicts and recall of one range's findings against its labels."""
+def score(findings: Sequence[Any], labels: RangeLabels, knows: Callable[[Any, str], bool] | None = None) -> Score:
+    """Precision, verdicts and recall of one range's findings against its labels. `knows(finding, entry)`:
+    whether an entry the label names lies in a window of the releases the finding's changes moved in. A
+    verdict uses only those (the changelog as it stood then): a label written for a range, applied release
+    by release to a step whose window cannot hold its entry (a text edited again, later), says nothing
+    of that step's verdict, which is then not scored (`beyond`); precision still counts it."""
     result = Score()
     used: set[int] = set()
     for finding in findings:
@@ -409,6 +418,10 @@ def score(findings: Sequence[Any], labels: RangeLabels) -> Score:
         result.high_real += high
         want, allowed = acceptable(real)
         named = [entry for label in real for entry in label.entries]
+        if named and "undocumented" not in allowed and knows is not None and not any(knows(finding, e) for e in named):
+            result.beyond += 1
+            result.misses.append(f"{labels.name} beyond: {_describe(finding)}: its label cites {named[0][:60]!r}, in no window of its releases")
+            continue
         right = finding.verdict in allowed and (finding.verdict == "undocumented" or not named or any(cites(finding, e) for e in named))
         result.verdict_total += 1
         result.verdict_right += right
@@ -585,10 +598,22 @@ def opened(db: Path, changelog: str) -> Iterator[tuple[Any, Any]]:
 def _measure(args: argparse.Namespace, ranges: Sequence[RangeLabels], parser: argparse.ArgumentParser) -> list[tuple[RangeLabels, Score]]:
     """Judge each range from the store and score it (or print its skeleton)."""
     from auditor import audit
+    from auditor.changelog import window
 
     with opened(args.db, args.changelog) as (collector, judging):
         changelog = judging[0]
         entries = {r.version: [e.full_text for e in r.entries] for r in changelog.releases}
+        calendar = window.Calendar(audit.release_times(collector, changelog))
+
+        normed = [(version, _norm(text)) for version, texts in entries.items() for text in texts]
+
+        @functools.cache
+        def sections(entry: str) -> frozenset[str]:
+            return frozenset(version for version, text in normed if _norm(entry) in text)
+
+        def knows(finding: Any, entry: str) -> bool:
+            moved = {v for c in finding.changes for v in (c.introduced_in, *c.changed_in, c.removed_in) if v}
+            return any(calendar.window(m).holds(version) for m in moved for version in sections(entry))
         results: list[tuple[RangeLabels, Score]] = []
         for labels in ranges:
             problems = check_entries(labels, entries)
@@ -608,7 +633,7 @@ def _measure(args: argparse.Namespace, ranges: Sequence[RangeLabels], parser: ar
             if args.skeleton:
                 print(f"# {labels.name}\n{skeleton(findings, labels)}")
                 continue
-            results.append((labels, score(findings, labels)))
+            results.append((labels, score(findings, labels, knows)))
     return results
 
 

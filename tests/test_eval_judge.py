@@ -168,6 +168,21 @@ def test_wrong_entry_makes_a_documented_verdict_wrong(labels):
     assert (score.verdict_total, score.verdict_right, score.recalled) == (1, 0, 0)
 
 
+def test_a_verdict_whose_labelled_entry_no_window_of_its_releases_holds_is_not_scored(labels):
+    """A range's label says a text's change is what "Added `FOO_SWITCH`" (1.0.1) describes; release by
+    release, an edit of that text in a later release cannot cite that entry by the judge's own rule:
+    the label says nothing of that step's verdict, which is counted apart, while precision still counts."""
+    undocumented = finding("medium", "undocumented", change("env", "FOO_SWITCH"))
+    score = ev.score([undocumented], labels, knows=lambda f, entry: False)
+    assert (score.real, score.verdict_total, score.beyond) == (1, 0, 1)
+    assert any("beyond" in m and "Added `FOO_SWITCH`" in m for m in score.misses)
+    within = ev.score([undocumented], labels, knows=lambda f, entry: True)
+    assert (within.verdict_total, within.verdict_right, within.beyond) == (1, 0, 0)
+    # a label that wants "undocumented" is scored wherever the finding is
+    prompt = finding("medium", "undocumented", change("string", "s", after="You are a helpful bot"))
+    assert ev.score([prompt], labels, knows=lambda f, entry: False).verdict_right == 1
+
+
 def test_totals_add_up(labels):
     one = ev.score([finding("high", "documented", change("env", "FOO_SWITCH"), refs=("Added FOO_SWITCH",))], labels)
     total = ev.Score()
