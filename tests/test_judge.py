@@ -916,3 +916,16 @@ def test_a_skills_prompt_is_named_by_its_skill_and_its_own_finding_when_an_entry
     renamed = one(judge([gone], notes(v1_0_2=None, v1_0_3=["Renamed `/simplify` to `/code-review`. It now reports correctness bugs"]),
                         rules.load(), PUBLISHED))
     assert renamed.verdict == "documented" and renamed.changelog_refs[0].version == "1.0.3"
+
+
+def test_the_numbers_of_a_text_that_came_whole_are_its_content_not_values_left_unsaid():
+    """A prompt added whole for a new command (the /loop prompt's "5m", "every 30 minutes") is the feature
+    its entry announces: its numbers are not settings the entry fails to mention."""
+    loop = change("string", "l", None, "Summarize the conversation so far, then schedule the compaction every 30 minutes (e.g. `5m`, `2h`); at most 50 runs.")
+    entry = "Added a scheduled compaction summary command"
+    finding = one(judge([loop], notes(v1_0_2=[entry, *OTHER_NOTES]), TEXT_RULES, PUBLISHED))
+    assert (finding.verdict, finding.changelog_refs[0].entry) == ("documented", entry)
+    # an edit that sets a new number is told of only with it
+    edited = change("string", "e", "Summarize the conversation so far for compaction at most 40 times.", "Summarize the conversation so far for compaction at most 50 times.")
+    vague = one(judge([edited], notes(v1_0_2=["Changed how often the compaction summary of the conversation runs", *OTHER_NOTES]), TEXT_RULES, PUBLISHED))
+    assert vague.verdict == "partial" and "values set: 50" in vague.evidence["note"]

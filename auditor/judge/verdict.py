@@ -81,7 +81,9 @@ def _verdict(
     if models:
         said = f" (the entry names {', '.join(sorted(entry_models))})" if entry_models else ""
         missing.append(f"models involved: {', '.join(sorted(models))}{said}")
-    values = set().union(*(s.values for s in told)) - covered
+    # A text that came or went whole is one feature: the numbers in it (a schedule's `5m`, a cap) are its
+    # content, not values a setting was given.
+    values = set().union(*(s.values for s in told if not s.whole)) - covered
     if values:
         missing.append(f"values set: {', '.join(sorted(values)[:_MAX_SHOWN])}")
     names = sorted(set().union(*(s.salient for s in specifics)) - covered)
