@@ -6,7 +6,7 @@ import io
 import json
 
 from auditor.diff import Change
-from auditor.report import DiffReport
+from auditor.report import DiffReport, hunks
 from auditor.report import json as json_report
 from auditor.report.markdown import COMMENT_LIMIT, render
 
@@ -106,3 +106,18 @@ def test_json_writes_an_edited_document_as_the_lines_it_changes():
     written = list(json.loads(text)["texts"].values())
     assert written[0] == steps[0] and all(set(entry) == {"base", "lines"} for entry in written[1:])
     assert len(text) < 1.5 * len(steps[0])  # six versions of the document, hardly bigger than one
+
+
+def test_a_long_text_diff_shows_its_first_edits_each_cut_and_says_how_many_it_left_out():
+    """A skill's prompt gains whole documents between releases (claude-api's grew by 80 KB): a report
+    shows its first edits, each cut short, and counts the rest, instead of thousands of lines."""
+    words = [f"word{i}" for i in range(200)]
+    edited = [w.upper() if i % 5 == 0 else w for i, w in enumerate(words)]  # 40 words replaced: 80 edits
+    change = Change("prompt_section", "# Guide", "# Guide", " ".join(words), " ".join(edited), "1.0.1", None, ("1.0.1",))
+    runs = hunks(change, edits=30)
+    assert sum(op in "+-" for op, _ in runs) == 30 and runs[-1] == ("…", "50 more edits")
+    assert sum(op in "+-" for op, _ in hunks(change, edits=100)) == 80
+    doc = "\n".join(f"Line {i} of the guide." for i in range(300))
+    grown = Change("prompt_section", "# Guide", "# Guide", doc, doc + "\n" + "More: " + "y" * 2000, "1.0.1", None, ("1.0.1",))
+    (added,) = [text for op, text in hunks(grown, edit_chars=1200) if op == "+"]
+    assert len(added) < 1300 and added.endswith("more characters)")

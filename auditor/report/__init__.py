@@ -73,10 +73,13 @@ def when(change: Change) -> str:
 
 
 CONTEXT_CHARS = 60
+EDITS = 30  # edits of one text a report shows: a skill's prompt gains whole documents (claude-api: 600 KB)
+EDIT_CHARS = 1200  # characters of one edit shown
 
 
-def hunks(change: Change, context: int = CONTEXT_CHARS) -> list[tuple[str, str]]:
-    """The word diff of a text change, equal runs trimmed to `context` characters around each edit."""
+def hunks(change: Change, context: int = CONTEXT_CHARS, edits: int = EDITS, edit_chars: int = EDIT_CHARS) -> list[tuple[str, str]]:
+    """The word diff of a text change, equal runs trimmed to `context` characters around each edit; at
+    most `edits` edits of at most `edit_chars` characters each, then ("…", "N more edits")."""
     before, after = change.before, change.after
     if not isinstance(before, str) or not isinstance(after, str):
         return []
@@ -84,9 +87,15 @@ def hunks(change: Change, context: int = CONTEXT_CHARS) -> list[tuple[str, str]]
         return []  # a short value reads best as before → after; code as lines (code_diff)
     runs = word_diff(before, after)
     out: list[tuple[str, str]] = []
+    shown = 0
     for i, (op, text) in enumerate(runs):
         if op != "=":
-            out.append((op, text))
+            if shown == edits:
+                more = sum(1 for o, _ in runs[i:] if o != "=")
+                out.append(("…", f"{more} more edit{'s' if more > 1 else ''}"))
+                break
+            shown += 1
+            out.append((op, text if len(text) <= edit_chars else f"{text[:edit_chars]} … ({len(text) - edit_chars} more characters)"))
             continue
         first, last = i == 0, i == len(runs) - 1
         if len(text) <= 2 * context:

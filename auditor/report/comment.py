@@ -182,7 +182,7 @@ def _capture_lines(report: DiffReport, change, edits: int = 4) -> list[str]:
     """A captured change: the words that changed in a text, the paths that changed in a structure, else
     before → after."""
     lines = [f"- **{escape(report.label(change))}**: {STATUS_WORDS[change.status]}"]
-    runs = [(op, text) for op, text in hunks(change) if op != "=" and text.strip()]
+    runs = [(op, text) for op, text in hunks(change, edits=edits + 1) if op in "+-" and text.strip()]
     paths = structure_lines(change, limit=edits)
     if runs:
         lines += [f"  - {'added' if op == '+' else 'removed'}: {escape(short(text, 160))}" for op, text in runs[:edits]]

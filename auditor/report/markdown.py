@@ -169,7 +169,7 @@ def _md_run(op: str, text: str, previous: str = "=") -> str:
     lead = " " if text[0].isspace() or (previous == "-" and op == "+") else ""
     trail = " " if text[-1].isspace() else ""
     core = escape(text)
-    return lead + {"=": core, "-": f"~~{core}~~", "+": f"**{core}**"}[op] + trail
+    return lead + {"=": core, "-": f"~~{core}~~", "+": f"**{core}**", "…": f" *… {core}*"}[op] + trail
 
 
 def _code(text: str) -> str:

@@ -35,7 +35,7 @@ from . import (
 _VERDICT_STYLE = {"undocumented": "bold red", "partial": "yellow", "documented": "green", "unjudged": "dim"}
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
 _MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow"), "transient": ("↺", "magenta")}
-_DIFF_STYLE = {"=": "", "-": "red strike", "+": "green"}
+_DIFF_STYLE = {"=": "", "-": "red strike", "+": "green", "…": "dim"}
 _CODE_STYLE = {"=": "dim", "-": "red", "+": "green", "…": "dim"}
 TITLE_MIN = 40  # the findings table is used only when its title column gets at least this many characters
 
@@ -237,6 +237,7 @@ def _entry(console: Console, change, name: str, plain: bool) -> None:
     elif diff:
         body = Text()
         for op, text in diff:
+            text = f"\n… {text}" if op == "…" else text
             body.append(marked(op, text) if plain else text, style=_DIFF_STYLE[op])
     elif paths:
         body = Text("\n".join(paths), style="yellow")
