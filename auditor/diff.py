@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import difflib
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -366,7 +367,13 @@ def word_diff(before: str, after: str, code: bool = False) -> list[tuple[str, st
     """Word-level (for code, token-level) diff as ("=", "-", "+", text) runs: what reports show and what
     rules match (`rules.text_diff`). Lines (prose) or statements (code) are aligned first and only the
     edited blocks are diffed word by word (code: token by token, space-joined), so a long prompt with a
-    few edits diffs in linear time; an edited block over BLOCK_CHARS is shown whole."""
+    few edits diffs in linear time; an edited block over BLOCK_CHARS is shown whole. Remembered: a report
+    diffs the same block once per scenario that sent it."""
+    return list(_word_diff(before, after, code))
+
+
+@functools.lru_cache(maxsize=64)
+def _word_diff(before: str, after: str, code: bool) -> tuple[tuple[str, str], ...]:
     a, b = _units(before, code), _units(after, code)
     # Units the texts share at both ends are equal runs as they are: only the middle is aligned (a 23,000-line
     # document with one edited paragraph took difflib 13 s whole; its middle takes milliseconds).
@@ -388,7 +395,7 @@ def word_diff(before: str, after: str, code: bool = False) -> list[tuple[str, st
             out += [("-", old), ("+", new)]
     if tail:
         out.append(("=", _join(a[len(a) - tail :], code)))
-    return _merge(out)
+    return tuple(_merge(out))
 
 
 LARGE_ALIGNMENT = 4_000_000  # units × units: above it, lines are aligned by rapidfuzz's LCS instead of difflib
