@@ -183,13 +183,8 @@ def _texts_added(messages: list[dict[str, Any]], whole: bool) -> dict[str, str]:
 def _launched(blocks: list[dict[str, Any]], texts: int) -> list[str]:
     """The skills whose results say they launched, when the message then carries one text for each: the k-th
     text is the k-th skill's prompt (named so whatever its first line says, which releases rewrite)."""
-    names = []
-    for block in blocks:
-        if block.get("type") == "tool_result":
-            result = block.get("content")
-            result = result if isinstance(result, str) else " ".join(b.get("text", "") for b in result or [] if isinstance(b, dict))
-            if launched := _LAUNCHED.fullmatch(result.strip()):
-                names.append(launched[1])
+    results = (_LAUNCHED.fullmatch(history.content(b).strip()) for b in blocks if b.get("type") == "tool_result")
+    names = [launched[1] for launched in results if launched]
     return names if len(names) == texts else []
 
 

@@ -94,7 +94,8 @@ def _text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def _content(block: dict[str, Any]) -> str:
+def content(block: dict[str, Any]) -> str:
+    """A content block's text: a tool result's as its text parts joined, anything structured as canonical JSON."""
     kind = block.get("type")
     if kind == "text":
         return _text(block.get("text", ""))
@@ -118,7 +119,7 @@ def block(raw: Any, markers: bool = True) -> Block:
     if not isinstance(raw, dict):
         raw = {"type": "text", "text": _text(raw)}
     kind = str(raw.get("type", "?"))
-    text = _content(raw)
+    text = content(raw)
     ref = raw.get("id") if kind in ("tool_use", "server_tool_use") else raw.get("tool_use_id", "")
     marker = text if markers and len(text) <= MARKER_CHARS and kind not in THINKING else ""
     reminder = kind == "text" and text.lstrip().startswith(REMINDER)
