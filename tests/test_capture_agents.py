@@ -139,6 +139,10 @@ def test_a_skills_prompt_is_named_by_the_skill_whose_launch_it_follows():
         "turn 1: skill a": "# A\nfirst", "turn 1: skill b:sub": "Base directory for this skill: /x/b\n# B"}
     refused = [launched[0], {"type": "tool_result", "tool_use_id": "t1", "content": "Execute skill: b", "is_error": True}]
     assert texts(refused, "# A") == {"turn 1: skill a": "# A"}
+    # the program's own words: a name that is no name (a path, an endless one) names nothing, the texts keep their titles
+    for hostile in ("../../etc/passwd x", "a" * 10_000):
+        claimed = [{"type": "tool_result", "tool_use_id": "t0", "content": f"Launching skill: {hostile}"}, launched[1]]
+        assert set(texts(claimed, "# A", "# B")) == {"turn 1: # A", "turn 1: # B"}
     # a reminder beside them: which text is whose cannot be told, so each keeps its first line
     assert texts(launched, "# A", "# B", "<system-reminder>\nNote.\n</system-reminder>") == {
         "turn 1: # A": "# A", "turn 1: # B": "# B", "turn 1: Note.": "<system-reminder>\nNote.\n</system-reminder>"}

@@ -33,7 +33,9 @@ RESENT_FROM = 2
 _REMINDER_TAG = re.compile(r"</?system-reminder>")
 _HASH = re.compile(r"\b[0-9a-f]{32,}\b")
 _TITLE = 80  # characters of a text's first line that name it
-_LAUNCHED = re.compile(r"Launching skill: ([\w:.-]+)")  # the Skill tool's result; the skill's prompt follows the results
+# The Skill tool's result; the skill's prompt follows the results. The name is the program's words: a bounded name
+# of name characters, or the texts keep their (bounded) titles.
+_LAUNCHED = re.compile(rf"Launching skill: ([\w:.-]{{1,{_TITLE}}})")
 _BODY_SKIPPED = {"messages", "system", "tools", "stream"}
 _METADATA = ("metadata", "client_metadata")  # ids of this run: only their keys are facts
 _HEADERS_SKIPPED = {"content-type", "accept", "accept-encoding", "content-length", "host", "connection"}
