@@ -929,3 +929,16 @@ def test_the_numbers_of_a_text_that_came_whole_are_its_content_not_values_left_u
     edited = change("string", "e", "Summarize the conversation so far for compaction at most 40 times.", "Summarize the conversation so far for compaction at most 50 times.")
     vague = one(judge([edited], notes(v1_0_2=["Changed how often the compaction summary of the conversation runs", *OTHER_NOTES]), TEXT_RULES, PUBLISHED))
     assert vague.verdict == "partial" and "values set: 50" in vague.evidence["note"]
+
+
+def test_a_skill_that_came_is_named_by_its_slash_command_whatever_retrieval_ranks():
+    """An entry spelling a skill only as its slash command ("Added /simplify and /batch bundled slash
+    commands") names the skill's prompt even when it shares none of the prompt's words: entries that do
+    (about the prompt's subject) rank nearer, yet do not name it."""
+    prompt = ("# Simplify: Code Review and Cleanup\n\nReview all changed files for reuse, quality, and efficiency. Fix any issues found.\n"
+              "Run `git diff` to see what changed. Launch three review agents in parallel, then fix each issue directly.")
+    came = Change("message", "turn 1: skill simplify", "turn 1: skill simplify", None, prompt, "1.0.2", scenario="skills")
+    entries = ["Added /simplify and /batch bundled slash commands, listed in the command palette of every terminal theme", "Improved `git diff` review of changed files in parallel agents",
+               "Fixed review agents launching twice when files changed", "Fixed quality issues in the efficiency of reuse checks"]
+    finding = one(f for f in judge([came], notes(v1_0_2=entries), rules.load(), PUBLISHED) if f.category != "changelog")
+    assert (finding.verdict, finding.changelog_refs[0].entry) == ("documented", entries[0])

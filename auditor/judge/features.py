@@ -133,7 +133,7 @@ def _specifics(
         out.key = skill
         out.key_alone = change.status != "changed"  # a skill that came or went: naming it is enough
     if deferral:  # the schema is the one fetched on demand before: only how it is offered is new
-        out.probe = frozenset({out.key} if out.key else ())
+        out.probe = frozenset({out.key, f"/{out.key}"} if out.key else ())
         return out
     if "_" in changed or _CAMEL.search(changed) or _DASHES.search(changed):
         out.names.update(
@@ -183,7 +183,7 @@ def _specifics(
             out.bigrams.setdefault(" ".join(spoken.split()[:2]), []).append(name)
     out.values_all = out.values | out.old_values
     families = {m.split()[0] for m in out.models | out.switched}
-    out.probe = frozenset(out.names | out.tools | out.models | out.switched | out.new_models | families | out.values_all | out.bigrams.keys() | out.family | ({out.key} if out.key else set()) | ({out.word, out.word + 's'} if out.word else set()))
+    out.probe = frozenset(out.names | out.tools | out.models | out.switched | out.new_models | families | out.values_all | out.bigrams.keys() | out.family | ({out.key, f"/{out.key}"} if out.key else set()) | ({out.word, out.word + 's'} if out.word else set()))
     return out
 
 
