@@ -942,3 +942,18 @@ def test_a_skill_that_came_is_named_by_its_slash_command_whatever_retrieval_rank
                "Fixed review agents launching twice when files changed", "Fixed quality issues in the efficiency of reuse checks"]
     finding = one(f for f in judge([came], notes(v1_0_2=entries), rules.load(), PUBLISHED) if f.category != "changelog")
     assert (finding.verdict, finding.changelog_refs[0].entry) == ("documented", entries[0])
+
+
+def test_an_entry_of_its_own_release_naming_an_edited_section_and_ranked_first_for_the_edit_describes_it():
+    """"Fixed diacritical marks … when the language setting is configured" has none of the section rule's
+    words ("system prompt", "instructions"), yet it names the `language` section and its release's notes
+    rank it first for the sentence added: it describes the edit. Without the name, shared words alone do not."""
+    before = "# Language\nAlways respond in ${…}. Technical terms and code identifiers should remain in their original form."
+    after = before + "\nMaintain full orthographic correctness, including all required diacritical marks, accents and special characters."
+    edited = change("prompt_section", "language", before, after)
+    entry = "Fixed diacritical marks (accents, umlauts, cedillas) being dropped from responses when the language setting is configured"
+    named = one(f for f in judge([edited], notes(v1_0_2=[entry, *OTHER_NOTES]), rules.load(), PUBLISHED) if f.category != "changelog")
+    assert named.verdict in ("documented", "partial") and named.changelog_refs[0].entry == entry
+    unnamed = entry.replace(" when the language setting is configured", "")
+    vague = one(f for f in judge([edited], notes(v1_0_2=[unnamed, *OTHER_NOTES]), rules.load(), PUBLISHED) if f.category != "changelog")
+    assert vague.verdict == "undocumented"

@@ -346,8 +346,11 @@ def _mentions(
         return 0, named, features
     sure = retrieved >= RETRIEVED_ALONE
     # Without the rule's words: the entry its own release ranks first for the change, near enough, that
-    # also shares a value, name or model with it (`owner/repo#123`), speaks of it.
-    if not evidence and not sure and not phrase and not (own and top and found and (values or names or models)):
+    # also shares a value, name or model with it (`owner/repo#123`), or names the fact and says what its edit
+    # says (the `language` section's "diacritical marks"), speaks of it.
+    # The fact's name is in the ranked query too: with it, two words of one changed sentence say what changed.
+    edit_said = key and any(len(words & entry.stems) >= 2 for _, words, _ in spec.sentences)
+    if not evidence and not sure and not phrase and not (own and top and found and (values or names or models or edit_said)):
         return 0, named, features
     # Ranked near (here: in an entry with the rule's evidence words, or nearer still) is two signals.
     others = bool(names - strong_names) + bool(models) + bool(values) + 2 * found + phrase + said
