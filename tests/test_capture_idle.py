@@ -129,6 +129,8 @@ def test_a_session_never_crosses_midnight_nor_outlives_the_certificate():
         assert offset + dt.timedelta(minutes=clock.MAX_MINUTES) + clock.RUN_SLACK <= LIFETIME, now
     assert clock.start_offset(day + dt.timedelta(hours=10), 80) == dt.timedelta(0)
     assert clock.start_offset(day + dt.timedelta(hours=23, minutes=30), 80) == dt.timedelta(minutes=31)
+    # the clock file holds whole seconds: an offset from a `now` with a fraction is rounded up, never written short
+    assert clock.start_offset(day + dt.timedelta(hours=23, minutes=30, microseconds=250_000), 80) == dt.timedelta(minutes=30, seconds=60)
 
 
 def test_the_clock_file_and_what_libfaketime_leaves_behind(tmp_path, monkeypatch):

@@ -25,6 +25,7 @@ import contextlib
 import datetime as dt
 import glob
 import importlib.util
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -72,11 +73,12 @@ def library(environ: Mapping[str, str] = os.environ, system_globs: tuple[str, ..
 
 def start_offset(now: dt.datetime, minutes: int, slack: dt.timedelta = RUN_SLACK) -> dt.timedelta:
     """How far ahead of `now` (UTC) the session's clock starts: not at all, unless `minutes` of idle time and
-    the run itself would cross midnight; then a minute past it."""
+    the run itself would cross midnight; then a minute past it. Whole seconds, rounded up: the clock file
+    holds whole seconds, and what the program writes down is checked against `now` plus this."""
     midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     if now + dt.timedelta(minutes=minutes) + slack < midnight:
         return dt.timedelta(0)
-    return midnight - now + dt.timedelta(minutes=1)
+    return dt.timedelta(seconds=math.ceil((midnight - now + dt.timedelta(minutes=1)).total_seconds()))
 
 
 class Clock:
