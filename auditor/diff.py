@@ -53,6 +53,11 @@ class Change:
     former: tuple[str, str] | None = None  # (kind, key) it had before a rename or a move between kinds
 
     @property
+    def moved(self) -> tuple[str, ...]:
+        """The releases it moved in: came, changed, went."""
+        return tuple(v for v in (self.introduced_in, *self.changed_in, self.removed_in) if v)
+
+    @property
     def status(self) -> str:
         if self.removed_in is not None:
             return "transient"

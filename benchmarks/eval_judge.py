@@ -232,7 +232,7 @@ def matches(match: Match, change: Any) -> bool:
         return False
     if match.scenario is not None and change.scenario != match.scenario:
         return False
-    if match.version is not None and match.version not in moved(change):
+    if match.version is not None and match.version not in change.moved:
         return False
     if match.text is not None:
         want = _spaced(match.text)
@@ -248,11 +248,6 @@ def _spaced(text: str) -> str:
 
 def _names(match: Match, kind: str, key: str) -> bool:
     return kind == match.kind and (match.key is None or key == match.key) and (match.key_re is None or re.search(match.key_re, key) is not None)
-
-
-def moved(change: Any) -> list[str]:
-    """The releases a change moved in: came, changed, went."""
-    return [v for v in (change.introduced_in, *change.changed_in, change.removed_in) if v]
 
 
 def label_of(change: Any, labels: Sequence[ChangeLabel]) -> ChangeLabel | None:
@@ -617,7 +612,7 @@ def _measure(args: argparse.Namespace, ranges: Sequence[RangeLabels], parser: ar
             return frozenset(version for version, text in normed if _norm(entry) in text)
 
         def knows(finding: Any, entry: str) -> bool:
-            steps = {v for c in finding.changes for v in moved(c)}
+            steps = {v for c in finding.changes for v in c.moved}
             return any(calendar.window(m).holds(version) for m in steps for version in sections(entry))
         results: list[tuple[RangeLabels, Score]] = []
         for labels in ranges:

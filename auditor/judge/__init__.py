@@ -247,7 +247,7 @@ def _switched_with(change: Change, switched: Mapping[tuple[str, str], frozenset[
 def _moved(*changes: Change) -> list[str]:
     """The versions changes moved in, in order: their verdict reads the windows of these, as the
     changelog stood when the last one closed."""
-    return vers.sort({v for c in changes for v in (c.introduced_in, *c.changed_in, c.removed_in) if v})
+    return vers.sort({v for c in changes for v in c.moved})
 
 
 def _finding(

@@ -96,7 +96,7 @@ def deferral(change: Change, known: Listed) -> str:
     if role is None:
         return ""
     name = change.key[role.end() :]
-    for version in {v for v in (change.introduced_in, *change.changed_in, change.removed_in) if v}:
+    for version in set(change.moved):
         left, joined = known.get((change.scenario or "", role.group(0), version), (frozenset(), frozenset()))
         if change.status == "added" and name in left:
             return f"no longer {DEFERRED}"

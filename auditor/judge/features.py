@@ -99,6 +99,11 @@ _KIND_PHRASE = {
 }
 
 
+def spellings(key: str | None) -> set[str]:
+    """How an entry spells a fact's name: bare, or as its slash command (`/simplify` for the simplify skill)."""
+    return {key, f"/{key}"} if key else set()
+
+
 def _spoken(name: str) -> str | None:
     """`PushNotification` → "push notification": how prose writes an identifier (two words or more)."""
     parts = PARTS.findall(name)
@@ -133,7 +138,7 @@ def _specifics(
         out.key = skill
         out.key_alone = change.status != "changed"  # a skill that came or went: naming it is enough
     if deferral:  # the schema is the one fetched on demand before: only how it is offered is new
-        out.probe = frozenset({out.key, f"/{out.key}"} if out.key else ())
+        out.probe = frozenset(spellings(out.key))
         return out
     if "_" in changed or _CAMEL.search(changed) or _DASHES.search(changed):
         out.names.update(
@@ -183,7 +188,7 @@ def _specifics(
             out.bigrams.setdefault(" ".join(spoken.split()[:2]), []).append(name)
     out.values_all = out.values | out.old_values
     families = {m.split()[0] for m in out.models | out.switched}
-    out.probe = frozenset(out.names | out.tools | out.models | out.switched | out.new_models | families | out.values_all | out.bigrams.keys() | out.family | ({out.key, f"/{out.key}"} if out.key else set()) | ({out.word, out.word + 's'} if out.word else set()))
+    out.probe = frozenset(out.names | out.tools | out.models | out.switched | out.new_models | families | out.values_all | out.bigrams.keys() | out.family | spellings(out.key) | ({out.word, out.word + 's'} if out.word else set()))
     return out
 
 
@@ -349,8 +354,9 @@ def _mentions(
     # also shares a value, name or model with it (`owner/repo#123`), or names the fact and says what its edit
     # says (the `language` section's "diacritical marks"), speaks of it.
     # The fact's name is in the ranked query too: with it, two words of one changed sentence say what changed.
-    edit_said = key and any(len(words & entry.stems) >= 2 for _, words, _ in spec.sentences)
-    if not evidence and not sure and not phrase and not (own and top and found and (values or names or models or edit_said)):
+    if not evidence and not sure and not phrase and not (
+        own and top and found and (values or names or models or (key and any(len(words & entry.stems) >= 2 for _, words, _ in spec.sentences)))
+    ):
         return 0, named, features
     # Ranked near (here: in an entry with the rule's evidence words, or nearer still) is two signals.
     others = bool(names - strong_names) + bool(models) + bool(values) + 2 * found + phrase + said

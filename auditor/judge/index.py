@@ -264,8 +264,7 @@ class _Index:
     def told(self, change: Change, names: Container[str], fold: bool = False) -> list[_Entry]:
         """The entries near the change that spell one of these names of it (an env var or setting, a
         slash command in its text; with `fold`, in any case: a request header's lower-case name)."""
-        at = [v for v in (change.introduced_in, *change.changed_in, change.removed_in) if v]
-        return [entry for entry in self.spanning(vers.sort(set(at))) if any((t.lower() if fold else t) in names for t in entry.tokens)]
+        return [entry for entry in self.spanning(vers.sort(set(change.moved))) if any((t.lower() if fold else t) in names for t in entry.tokens)]
 
     def ranked(self, query: Sequence[str], entries: Sequence[_Entry]) -> dict[int, float]:
         """`retrieval.RankerView.relative` of these entries against a query, by entry identity, with the

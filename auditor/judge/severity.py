@@ -14,7 +14,7 @@ from ..pretty import same_statements
 from ..rules import Observed, Rule, severity_rank
 from ..targets import Vocabulary
 from .describe import _CAPTURED_KEY, skill, who
-from .features import _CAMEL, _COMMAND, _NAME, _SWITCHES, RETRIEVED
+from .features import _CAMEL, _COMMAND, _NAME, _SWITCHES, RETRIEVED, spellings
 from .index import _Entry, _Index
 
 _UNHEARD = frozenset(("string", "document"))  # kinds whose texts may or may not reach the model
@@ -87,7 +87,7 @@ def named(seen: Observed, index: _Index) -> bool:
     finding, with its own verdict, not one of a catch-all rule's group ("30 other prompt/UI strings
     added", "5 texts the CLI adds to the conversation changed"), whatever its severity."""
     if name := skill(seen.change):
-        return bool(index.told(seen.change, {n for n in (name, f"/{name}") if n not in index.common}))
+        return bool(index.told(seen.change, {n for n in spellings(name) if n not in index.common}))
     if seen.change.kind not in _UNHEARD:
         return False
     changed = seen.added_text + "\n" + seen.removed_text
