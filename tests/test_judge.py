@@ -12,6 +12,7 @@ from auditor.changelog import ChangelogHistory, Entry, FileVersion, Release
 from auditor.diff import Change
 from auditor.errors import AuditorError, ChangelogError
 from auditor.judge import Finding, Heard, judge
+from auditor.judge.features import FEATURES
 from auditor.targets.claude_code import CLAUDE_CODE
 
 from builders import ENV_VARS_RULE
@@ -957,3 +958,53 @@ def test_an_entry_of_its_own_release_naming_an_edited_section_and_ranked_first_f
     unnamed = entry.replace(" when the language setting is configured", "")
     vague = one(f for f in judge([edited], notes(v1_0_2=[unnamed, *OTHER_NOTES]), rules.load(), PUBLISHED) if f.category != "changelog")
     assert vague.verdict == "undocumented"
+
+
+def test_an_entry_of_its_own_release_naming_who_reads_a_captured_text_and_ranked_first_for_its_edit_describes_it():
+    """"Improved auto mode classifier latency by reducing reasoning on routine actions" has none of the
+    message rule's words, but it names who is sent the text (the auto mode classifier: the auto-mode run's
+    side request), however many entries name it, and its release's notes rank it first for the sentence added. Another scenario's text
+    (a reminder of the main loop, read by no classifier) with the same edit stays undocumented."""
+    message_rule = rules.parse('[[rule]]\nid = "texts-sent"\ncategory = "other"\nseverity = "medium"\nkinds = ["message"]\nevidence = ["reminder"]\n')
+    before = "Review the classification process and follow it carefully. Use <thinking> before responding with <block>."
+    after = before + " Think longer on ambiguous or borderline actions; keep reasoning brief for routine, clear-cut ones."
+
+    def sent(key: str, scenario: str) -> Change:
+        return Change("message", key, key, before, after, "1.0.2", None, ("1.0.2",), scenario=scenario)
+
+    entry = "Improved auto mode classifier latency by reducing reasoning on routine actions"
+    # Many earlier entries speak of the classifier: its name is no rare word that singles one out.
+    earlier = [f"Fixed the auto mode classifier blocking {what}" for what in ("git push", "npm install", "curl", "rm", "docker", "ssh", "make", "pip", "kubectl")]
+    entries = notes(v1_0_0=earlier, v1_0_2=[entry, *OTHER_NOTES])
+    told = one(judge([sent("side 1: Review the classification", "auto-mode")], entries, message_rule, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
+    assert told.verdict in ("documented", "partial") and told.changelog_refs[0].entry == entry
+    other = one(judge([sent("turn 1: Review the classification", "two-turn")], entries, message_rule, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
+    assert other.verdict == "undocumented"
+
+
+def test_a_changed_bullet_describing_a_parameter_the_entry_spells_in_prose_is_spoken_of():
+    """An entry saying "it now accepts a query parameter" speaks of the edit to the bullet
+    "- query: The symbol name or partial name to search for", though they share no other word: the
+    tool's description is documented, not partial for that sentence."""
+    before = "Interact with language servers.\n\nAll operations require:\n- filePath: The file to operate on\n"
+    after = before + "\nThe workspaceSymbol operation also takes:\n- query: The symbol name or partial name to search for. Always provide it.\n"
+    edited = change("tool", "LSP", before, after)
+    entry = "Fixed the LSP tool's `workspaceSymbol` operation returning no results; it now accepts a query parameter"
+    finding = one(judge([edited], notes(v1_0_2=[entry, *OTHER_NOTES]), rules.load(), PUBLISHED))
+    assert finding.verdict == "documented", finding.evidence.get("note")
+    silent = entry.replace("; it now accepts a query parameter", "")
+    partial = one(judge([edited], notes(v1_0_2=[silent, *OTHER_NOTES]), rules.load(), PUBLISHED))
+    assert partial.verdict == "partial" and "edits not mentioned" in partial.evidence["note"]
+
+
+def test_a_version_edited_beside_its_familys_name_is_a_model_the_change_involves():
+    """"Opus 4.7" → "Opus 4.8" in a prompt: the word diff marks only "4.8", yet the edit involves Opus
+    4.8, which an entry naming the model shares and an entry of another model's does not cover."""
+    before = "Fast mode can be toggled with /fast and is available on Opus 4.6 and Opus 4.7."
+    after = "Fast mode can be toggled with /fast and is available on Opus 4.8/4.7/4.6."
+    edited = change("prompt_section", "env_info_static", before, after)
+    trace: list = []
+    entries = notes(v1_0_2=["Fast mode on Opus 4.8 is now available at a fraction of its previous cost", *OTHER_NOTES])
+    judge([edited], entries, rules.load(), PUBLISHED, trace=trace, vocabulary=CLAUDE_CODE.vocabulary)
+    pair = next(p for p in trace if p.entry.startswith("Fast mode on Opus 4.8"))
+    assert pair.features[FEATURES.index("model")] == 1.0

@@ -158,10 +158,14 @@ def _specifics(
     whole = seen.before + "\n" + seen.after if small else changed
     out.models = models.models(whole + "\n" + change.key + "\n" + vendor)
     out.models_strong = change.kind == "model"
-    out.switched = set(switched - out.models)
     if change.kind != "model":  # a model id is its model: naming it is already strong
         named_after = models.models(seen.after) | models.bare_families(seen.after)
         out.new_models = named_after - models.models(seen.before) - models.bare_families(seen.before)
+        # A version edited beside its family's name ("Opus 4.7" → "Opus 4.8") leaves the family out of the
+        # changed words: a model the text names after and not before, or before and not after, is one it involves.
+        if seen.before and seen.after and change.kind in kinds.LONG_TEXT:
+            out.models |= models.models(seen.after) ^ models.models(seen.before)
+    out.switched = set(switched - out.models)
     # Prose about effort says `high` bare; elsewhere only a quoted level (or "xhigh") is a value.
     said = changed + "\n" + vendor
     about = change.kind != "request_code" and could_match(_NEEDS[_ABOUT_EFFORT], folded(said)) and _ABOUT_EFFORT.search(said)
@@ -351,11 +355,15 @@ def _mentions(
         return 0, named, features
     sure = retrieved >= RETRIEVED_ALONE
     # Without the rule's words: the entry its own release ranks first for the change, near enough, that
-    # also shares a value, name or model with it (`owner/repo#123`), or names the fact and says what its edit
+    # also shares a value, name or model with it (`owner/repo#123`), names who was sent the text ("the auto
+    # mode classifier", however many entries speak of it), or names the fact and says what its edit
     # says (the `language` section's "diacritical marks"), speaks of it.
     # The fact's name is in the ranked query too: with it, two words of one changed sentence say what changed.
     if not evidence and not sure and not phrase and not (
-        own and top and found and (values or names or models or (key and any(len(words & entry.stems) >= 2 for _, words, _ in spec.sentences)))
+        own and top and found and (
+            values or names or models or not spec.said.isdisjoint(entry.stems)
+            or (key and any(len(words & entry.stems) >= 2 for _, words, _ in spec.sentences))
+        )
     ):
         return 0, named, features
     # Ranked near (here: in an entry with the rule's evidence words, or nearer still) is two signals.

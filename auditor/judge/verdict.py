@@ -122,9 +122,17 @@ def _inside(audience: str | None, limits: set[str | None]) -> bool:
 _REMOVAL = re.compile(r"\b(?:remov|drop|delet|deprecat|retir|no longer|stop(?:s|ped)?\b|disabl|without\b|replac)", re.IGNORECASE)
 
 
+# A bullet naming what it describes: "- query: The symbol name…", "- **activeForm**: …"
+_BULLET_NAME = re.compile(r"^\s*[-*]\s+(?:\*\*|`)?([A-Za-z_][\w.-]*)(?:\*\*|`)?\s*:")
+
+
 def _spoken_of(line: str, words: frozenset[str], covered: set[str], mentioning: Mentions) -> bool:
     """Whether a changed sentence (its retrieval `words`) is one the mentioning entries speak of: its line
-    holds a name they name (the parameter a bullet describes), or it shares two words with one of them."""
+    holds a name they name, or is a bullet describing a parameter one of them spells even as a plain word
+    ("- query: The symbol name…" ↔ "it now accepts a query parameter"), or it shares two words with one of them."""
     if any(name in line for name in covered):
+        return True
+    bullet = _BULLET_NAME.match(line)
+    if bullet and any(f" {bullet[1].lower()} " in entry.spoken for entry, _ in mentioning):
         return True
     return any(len(words & entry.stems) >= 2 for entry, _ in mentioning)
