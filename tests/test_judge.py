@@ -819,6 +819,20 @@ def test_a_reshaped_history_is_named_by_the_entry_saying_what_was_done_to_its_me
     assert judged("Coalesced consecutive roles to avoid Bad Request errors.").verdict == "undocumented"
 
 
+def test_one_reshaping_of_the_history_in_every_role_that_resends_it_is_one_finding():
+    """Consecutive user messages merged into one, in the main loop's and compaction's requests alike (their
+    histories differ): one change, one finding. Histories reshaped otherwise stay their own findings."""
+
+    def resent(key: str, before: list[str], after: list[str]) -> Change:
+        return Change("history", key, key, before, after, "1.0.2", None, ("1.0.2",), scenario="compact")
+
+    merged = [resent("turn 0: messages", ["user: text", "user: text"], ["user: text, text"]),
+              resent("compact 0: messages", ["user: text", "user: text, text", "assistant: text"], ["user: text, text, text", "assistant: text"])]
+    other = resent("turn 1: messages", ["user: text", "assistant: text"], ["user: text", "assistant: thinking, text"])
+    findings = [f for f in judge([*merged, other], notes(), HISTORY, PUBLISHED) if f.category != "changelog"]
+    assert sorted(len(f.changes) for f in findings) == [1, 2]
+
+
 def test_two_named_texts_that_say_the_same_are_two_findings_with_two_ids():
     """Codex names its policy texts (`…confirmation_policies.browser_use`, `…computer_use`): one text added
     under both is two findings, and accepting one (by id) does not accept the other. A prompt string keyed by

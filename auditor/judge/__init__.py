@@ -177,7 +177,7 @@ def _matching(matcher: Matcher, seen: Observed) -> list[Rule]:
 
 def _groups(seen: list[Observed], matched: list[list[Rule]], alone: Container[int] = frozenset()) -> list[list[int]]:
     """Changes that are one behavior: the same captured fact changing in several scenarios, or alike in
-    several roles (a tool's description); a section
+    several roles (a tool's description, a history's messages reshaped the same way); a section
     and its condition changed in one release; a request function rewritten beyond recognition (gone
     and a same-labelled one new in one release); all changes of a `merge = true` rule in one release,
     except those an entry names (`alone`: switches users were told of, strings whose names an entry spells)."""
@@ -208,6 +208,8 @@ def _groups(seen: list[Observed], matched: list[list[Rule]], alone: Container[in
                 union(by_key, ("role", c.kind, fact, c.introduced_in), i)
             elif c.kind != "history":  # the shapes of two histories may match by chance
                 union(by_key, ("alike", c.kind, fact, c.introduced_in, repr((c.before, c.after))), i)
+            elif how := describing.reshaped(c):  # but not how they were reshaped: every role resending its messages merged alike
+                union(by_key, ("reshaped", how, c.introduced_in, c.removed_in), i)
         if matched[i] and matched[i][0].merge and i not in alone:
             union(by_key, ("merge", matched[i][0].id, c.introduced_in, c.removed_in, c.status), i)
         elif c.kind in ("prompt_section", "section_condition"):

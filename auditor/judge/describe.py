@@ -54,11 +54,18 @@ def said(change: Change, vocabulary: Vocabulary) -> str:
     """What the description alone says of a captured change, in words its key and values do not hold: who
     sent the request (`Vocabulary.roles`) and what a history's reshaping did ("consecutive user messages
     merged into one"). Notes name such a change by these words, not by its values."""
-    role = _CAPTURED_KEY.match(change.key)
-    if role is None:
+    if _CAPTURED_KEY.match(change.key) is None:
         return ""
-    reshaped = _reshaped(change.before, change.after) if change.kind == "history" and change.key[role.end():] == "messages" else ""
-    return " ".join(filter(None, (who(change, vocabulary), reshaped)))
+    return " ".join(filter(None, (who(change, vocabulary), reshaped(change))))
+
+
+def reshaped(change: Change) -> str:
+    """What a resent history's reshaping did to its messages ("consecutive user messages merged into one"),
+    "" for any other change: one reshaping seen in every role that resends the history is one change."""
+    role = _CAPTURED_KEY.match(change.key)
+    if change.kind != "history" or role is None or change.key[role.end():] != "messages":
+        return ""
+    return _reshaped(change.before, change.after)
 
 
 _NAME_LINE = re.compile(r"^[A-Za-z_][\w.-]*$")
@@ -122,10 +129,10 @@ def _vendor_words(change: Change, vocabulary: Vocabulary, models: ModelNames | N
         return f"{_DATE.sub('', key).replace('-', ' ')} beta {_status(change)}"
     if name := skill(change):
         return f"the {name} skill's prompt {_status(change)}"
-    reshaped = _reshaped(change.before, change.after) if change.kind == "history" and key == "messages" else ""
+    how = reshaped(change)
     if sender:
-        return f"{sender}: {reshaped or f'{kinds.BY_NAME[change.kind].noun} {change.label} {_status(change)}'}"
-    return reshaped
+        return f"{sender}: {how or f'{kinds.BY_NAME[change.kind].noun} {change.label} {_status(change)}'}"
+    return how
 
 
 def _status(change: Change) -> str:
