@@ -57,6 +57,7 @@ class _Specifics:
     probe: frozenset[str] = frozenset()  # everything an entry could share with it, for a quick skip
     described: str = ""  # the change in the vendor's words (`describe`)
     said: frozenset[str] = frozenset()  # stems of what only the description says (`describe.said`): who sent it, how a history was reshaped
+    sender: frozenset[str] = frozenset()  # stems of who sent a captured request, as notes name it ("the auto mode classifier")
     tools: set[str] = field(default_factory=set)  # tools that came or went in the range, named where the text changed
     head: str | None = None  # a switch or tool that came or went: the first word of its name ("cron" of CronCreate)
     word: str | None = None  # a tool named by one word that came or went: that word in prose ("workflow" of Workflow)
@@ -117,7 +118,8 @@ def _specifics(
     change = seen.change
     whole_text = change.kind in kinds.LONG_TEXT and not (seen.before and seen.after)
     out = _Specifics(whole=whole_text, described=describing.describe(change, vocabulary, models, deferral),
-                     said=frozenset(retrieval.tokens(f"{describing.said(change, vocabulary)} {describing.DEFERRED if deferral else ''}")))
+                     said=frozenset(retrieval.tokens(f"{describing.said(change, vocabulary)} {describing.DEFERRED if deferral else ''}")),
+                     sender=frozenset(retrieval.tokens(describing.who(change, vocabulary))))
     vendor = describing.spoken(change, vocabulary, models)
     changed = "\n".join((seen.added_text, seen.removed_text))
     if change.kind in kinds.NAMED or (change.kind in ("prompt_section", "section_condition", "request_param") and not change.key.startswith("#")):
@@ -361,7 +363,7 @@ def _mentions(
     # The fact's name is in the ranked query too: with it, two words of one changed sentence say what changed.
     if not evidence and not sure and not phrase and not (
         own and top and found and (
-            values or names or models or not spec.said.isdisjoint(entry.stems)
+            values or names or models or (spec.sender and spec.sender <= entry.stems)
             or (key and any(len(words & entry.stems) >= 2 for _, words, _ in spec.sentences))
         )
     ):
