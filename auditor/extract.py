@@ -25,7 +25,7 @@ from .bundle import Bundle, from_directory, unpack
 from .limits import Limits
 from .targets import Target
 
-EXTRACTOR_VERSION = "9"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
+EXTRACTOR_VERSION = "10"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
 
 _IDENT = r"[A-Za-z_$][\w$]*"
 _BUILDER_DEF = re.compile(
@@ -61,6 +61,7 @@ _WORD = re.compile(r"[A-Za-z]{2,}")
 _REQUEST_KEYS = ("max_tokens", "budget_tokens", "output_config", "context_management")
 _EFFORT_WORDS = ("thinking", "effort")
 _EFFORT_RETURN = re.compile(r"return\"(?:low|medium|high|xhigh|max)\"")
+_NOTHING = re.compile(r"(?:null|void 0)[,}]")
 # `key:123` is found by its `:digit` (fast to search for), then the key in front is checked.
 _NUMBER_VALUE = re.compile(r":(\d[\d_]*(?:\.\d+)?(?:e\d+)?)(?![\w$.])")
 _LIMIT_KEY = re.compile(r"[Tt]okens?|[Bb]udget|[Tt]hreshold|[Ll]imit|[Tt]urns|[Ww]indow")
@@ -995,13 +996,14 @@ def _request_code(ctx: _Context) -> dict[str, object]:
     """Functions that set request parameters (or return an effort level), alpha-renamed. Keyed by a
     digest: the diff pairs versions of one function by similarity, the label says what it sets."""
     src = ctx.source
-    # an object key (`{max_tokens:` / `,max_tokens:`) or `return"high"`, in code
+    # an object key (`{max_tokens:` / `,max_tokens:`) or `return"high"`, in code; a key set to nothing
+    # (`context_management:null` in a stub of the API's response message) sets no parameter
     places = [m.start() for m in _EFFORT_RETURN.finditer(src)]
     for key in _REQUEST_KEYS:
         needle = key + ":"
         pos = src.find(needle)
         while pos >= 0:
-            if src[pos - 1] in "{,":
+            if src[pos - 1] in "{," and not _NOTHING.match(src, pos + len(needle)):
                 places.append(pos)
             pos = src.find(needle, pos + 1)
     found: set[tuple[int, int]] = set()

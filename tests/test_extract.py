@@ -46,6 +46,16 @@ def test_request_code_and_long_strings():
     assert any(t.startswith("Reads a file from the local filesystem") for t in f["string"].values())
 
 
+def test_a_response_message_stub_whose_request_field_is_null_is_no_request_code():
+    """`{…,context_management:null}` in a stub of the API's response message (a transcript entry, a stream
+    event) sets no request parameter: only functions that set one are request code."""
+    stub = b'function mkStub(q,r){return{type:"assistant",message:{id:r(),role:"assistant",stop_reason:"tool_use",content:q,context_management:null}}}\n'
+    sets = b'function mkReq(q){return{model:q.model,context_management:q.edits?{edits:q.edits}:void 0,messages:q.messages}}\n'
+    codes = list(facts(cli_js() + stub + sets)["request_code"].values())
+    assert not any("stop_reason" in c for c in codes), codes
+    assert any("context_management:" in c and "edits" in c for c in codes), codes
+
+
 def test_release_version_and_build_stamp_are_not_differences():
     def release(version: str, stamp: str, sha: str) -> dict:
         source = cli_js().replace(b"after many lines", f"after many lines in {version}".encode())
