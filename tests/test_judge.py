@@ -833,6 +833,16 @@ def test_one_reshaping_of_the_history_in_every_role_that_resends_it_is_one_findi
     assert sorted(len(f.changes) for f in findings) == [1, 2]
 
 
+def test_the_block_types_of_a_historys_shape_name_nothing():
+    """A history's shape is written in the API's block types ("user: tool_result"): an entry about a tool
+    result ("… now saved to disk and referenced in the tool result") is not about the history's change."""
+    resent = change("history", "turn 1: messages", ["user: text", "assistant: text"],
+                    ["user: text", "assistant: text, tool_use", "user: tool_result", "assistant: text"])
+    entry = "Fixed MCP images with unsupported MIME types breaking the conversation — now saved to disk and referenced in the tool result"
+    finding = one(judge([resent], notes(v1_0_2=[entry, *OTHER_NOTES]), HISTORY, PUBLISHED))
+    assert finding.verdict == "undocumented", finding.changelog_refs
+
+
 def test_two_named_texts_that_say_the_same_are_two_findings_with_two_ids():
     """Codex names its policy texts (`…confirmation_policies.browser_use`, `…computer_use`): one text added
     under both is two findings, and accepting one (by id) does not accept the other. A prompt string keyed by

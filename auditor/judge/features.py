@@ -142,7 +142,8 @@ def _specifics(
     if deferral:  # the schema is the one fetched on demand before: only how it is offered is new
         out.probe = frozenset(spellings(out.key))
         return out
-    if "_" in changed or _CAMEL.search(changed) or _DASHES.search(changed):
+    # A history's shape is written in the API's block types (`user: tool_result`): they name no change.
+    if change.kind != "history" and ("_" in changed or _CAMEL.search(changed) or _DASHES.search(changed)):
         out.names.update(
             n for n in _NAME.findall(changed) if n not in _PROPER_NOUNS and n not in vocabulary.proper_nouns and not models.is_model(n)
         )
