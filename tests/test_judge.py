@@ -843,6 +843,22 @@ def test_the_block_types_of_a_historys_shape_name_nothing():
     assert finding.verdict == "undocumented", finding.changelog_refs
 
 
+def test_a_text_added_whole_is_named_by_a_near_entry_only_if_it_spells_a_name_the_text_holds():
+    """A long prompt added whole shares most words of any long entry about its subject's neighbourhood:
+    ranked near alone, without the rule's words, that entry does not describe it; one that also spells the
+    text's command does."""
+    rule = rules.parse('[[rule]]\nid = "texts"\ncategory = "other"\nseverity = "medium"\nkinds = ["string"]\nevidence = ["skill"]\n')
+    prompt = ("You are a verification specialist. Your job is not to confirm that the implementation works but to try "
+              "to break it: run the build, run the tests, probe the edge cases, and report each failure with the command "
+              "that shows it. Start with /verify-build.")
+    added = change("string", "0123456789ab", None, prompt)
+    near = "Fixed the build verification: tests now run and each failure is reported with the command that shows it"
+    assert one(judge([added], notes(v1_0_2=[near, *OTHER_NOTES]), rule, PUBLISHED)).verdict == "undocumented"
+    named = near.replace("Fixed the build verification", "Added /verify-build")
+    finding = one(judge([added], notes(v1_0_2=[named, *OTHER_NOTES]), rule, PUBLISHED))
+    assert finding.verdict in ("documented", "partial") and finding.changelog_refs[0].entry == named
+
+
 def test_two_named_texts_that_say_the_same_are_two_findings_with_two_ids():
     """Codex names its policy texts (`…confirmation_policies.browser_use`, `…computer_use`): one text added
     under both is two findings, and accepting one (by id) does not accept the other. A prompt string keyed by

@@ -277,7 +277,8 @@ def _mentions(
     name in a long edit is one of its side edits. A word of what only the description says (who sent a
     captured request, how a history was reshaped: `said`) that few entries near the change hold (`rare`)
     is a weak signal too. Set operations first: most entries share nothing."""
-    names = set() if spec.whole else spec.names & entry.tokens
+    spelled = spec.names & entry.tokens
+    names = set() if spec.whole else spelled
     # A request field many entries spell ("model") says nothing; a tool's own name always does.
     # A skill is spelled bare or as its slash command (`/simplify`: a name by its syntax, like `claude-api`).
     slashed = spec.key is not None and f"/{spec.key}" in entry.tokens
@@ -356,7 +357,9 @@ def _mentions(
         return score, named, features
     if unspelled_switch:  # a switch or tool that came or went: its entry spells it
         return 0, named, features
-    sure = retrieved >= RETRIEVED_ALONE
+    # A long text added or removed whole shares many words with any long entry: near as it is, the entry must
+    # also spell a name the text holds (its command, a tool it names) that few entries spell.
+    sure = retrieved >= RETRIEVED_ALONE and (not spec.whole or any(n not in common for n in spelled))
     # Without the rule's words: the entry its own release ranks first for the change, near enough, that
     # also shares a value, name or model with it (`owner/repo#123`), names who was sent the text ("the auto
     # mode classifier", however many entries speak of it), or names the fact and says what its edit
