@@ -17,7 +17,8 @@ How a verdict is reached, for one finding (one change, or several changes of one
    text — mentions it, whatever its other words; a dotted name names each of its shorter paths
    (`settings.autoMode.hard_deny` names the setting `autoMode.hard_deny`). (A name many entries
    spell, `model`, singles out nothing; inside a long text added or removed whole, a name is one of many and counts for nothing;
-   when the deciding rule matched words, only the names its patterns pick out are distinctive.)
+   when the deciding rule matched words, only the names its patterns pick out are distinctive; a
+   history's shape is written in the API's block types, `tool_result`, which name no change.)
    Named alike: a switch or tool that came or went by the first word of its name, one few entries
    spell, beside the kind's word ("cron scheduling tools" for CronCreate); a value the change
    involves that the entry says was removed ("(removed max)"); a model the change names for the first
@@ -28,7 +29,10 @@ How a verdict is reached, for one finding (one change, or several changes of one
    (`retrieval`), and, for a text edited in several releases, each release's entries against that
    release's own edit too (the range's other edits would drown it); one ranked near (RETRIEVED) counts as two weak signals in an entry with the deciding
    rule's evidence words or the words it found in the change, and alone when nearer still
-   (RETRIEVED_ALONE). Weak signals besides: a model it involves ("Opus 4.7"), a value it sets
+   (RETRIEVED_ALONE; for a long text added or removed whole, which shares words with any long entry,
+   only in an entry that also spells a name the text holds). An entry of the change's own release
+   ranked first for it and near also speaks of it without the rule's words when it names who the
+   captured text is sent to ("the auto mode classifier"). Weak signals besides: a model it involves ("Opus 4.7"), a value it sets
    (`xhigh`, a number), a name the rule's patterns do not single out, a model its scenario's
    requests switched to or from in that release (a new default model brings its own prompt), and an
    entry of the very release saying "system prompt" (or "tool description") for what the model is
