@@ -54,8 +54,6 @@ def said(change: Change, vocabulary: Vocabulary) -> str:
     """What the description alone says of a captured change, in words its key and values do not hold: who
     sent the request (`Vocabulary.roles`) and what a history's reshaping did ("consecutive user messages
     merged into one"). Notes name such a change by these words, not by its values."""
-    if _CAPTURED_KEY.match(change.key) is None:
-        return ""
     return " ".join(filter(None, (who(change, vocabulary), reshaped(change))))
 
 

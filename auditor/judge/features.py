@@ -162,12 +162,12 @@ def _specifics(
     out.models = models.models(whole + "\n" + change.key + "\n" + vendor)
     out.models_strong = change.kind == "model"
     if change.kind != "model":  # a model id is its model: naming it is already strong
-        named_after = models.models(seen.after) | models.bare_families(seen.after)
-        out.new_models = named_after - models.models(seen.before) - models.bare_families(seen.before)
+        after, before = models.models(seen.after), models.models(seen.before)
+        out.new_models = (after | models.bare_families(seen.after)) - before - models.bare_families(seen.before)
         # A version edited beside its family's name ("Opus 4.7" → "Opus 4.8") leaves the family out of the
         # changed words: a model the text names after and not before, or before and not after, is one it involves.
         if seen.before and seen.after and change.kind in kinds.LONG_TEXT:
-            out.models |= models.models(seen.after) ^ models.models(seen.before)
+            out.models |= after ^ before
     out.switched = set(switched - out.models)
     # Prose about effort says `high` bare; elsewhere only a quoted level (or "xhigh") is a value.
     said = changed + "\n" + vendor
