@@ -330,6 +330,44 @@ def test_an_entry_limited_to_a_provider_or_plan_is_partial_for_what_a_captured_r
     assert everyone.verdict == "documented"
 
 
+def test_an_entry_whose_audience_names_api_key_users_covers_the_captured_run():
+    """"… for API-key, Bedrock/Vertex/Foundry, Team, and Enterprise users" lists plans beside API-key users,
+    the captured run's audience: it limits nothing that run showed."""
+    sent = Change("request_param", "turn 0: context_management", "turn 0: context_management", None, {"edits": ["clear"]}, "1.0.2", scenario="print-default")
+    rules_ = rules.parse('[[rule]]\nid = "cm"\ncategory = "context"\nseverity = "high"\nkinds = ["request_param"]\nkey = "context_management"\nevidence = ["context"]\n')
+    listed = "Enabled context_management tool-result clearing for API-key, Bedrock/Vertex/Foundry, Team, and Enterprise users"
+    assert one(judge([sent], notes(v1_0_2=[listed]), rules_, PUBLISHED)).verdict == "documented"
+    plans = listed.replace("API-key, ", "")
+    assert one(judge([sent], notes(v1_0_2=[plans]), rules_, PUBLISHED)).verdict == "partial"
+
+
+def test_a_request_field_no_longer_sent_is_a_value_changed_when_the_entry_names_the_value_it_had():
+    """Effort no longer sent takes the API's default: "Changed default effort level from medium to high"
+    speaks of that, not of something removed; an entry that names no old value does not say it went."""
+    gone = Change("request_param", "turn 0: output_config", "turn 0: output_config", {"effort": "medium"}, None, None, None, ("1.0.2",), scenario="print-default")
+    rules_ = rules.parse('[[rule]]\nid = "e"\ncategory = "reasoning"\nseverity = "high"\nkinds = ["request_param"]\nkey = "output_config"\nevidence = ["effort"]\n')
+    changed = one(judge([gone], notes(v1_0_2=["Changed default effort level from medium to high"]), rules_, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
+    assert changed.verdict == "documented", changed.evidence["note"]
+    silent = one(judge([gone], notes(v1_0_2=["Changed the default effort level: `output_config` now follows the model"]), rules_, PUBLISHED,
+                       vocabulary=CLAUDE_CODE.vocabulary))
+    assert silent.verdict == "partial" and any(m.startswith("that it was removed") for m in silent.evidence["missing"])
+
+
+def test_an_edited_sentence_sharing_a_word_with_an_entry_that_names_its_text_is_spoken_of():
+    """An entry naming the `language` section ("when the language setting is configured") and saying
+    "accents" speaks of its new sentence on accented characters: the text's name is one of the two words
+    a changed sentence must share; an entry not naming the text needs two of the sentence's own."""
+    before = "Always respond in French. Use French for explanations."
+    after = before + " Keep diacritical marks and umlauts as written. Never substitute accented characters with their ASCII equivalents."
+    edited = change("prompt_section", "language", before, after)
+    entry = "Fixed diacritical marks (accents, umlauts, cedillas) being dropped from responses when the language setting is configured"
+    rules_ = rules.parse('[[rule]]\nid = "p"\ncategory = "other"\nseverity = "medium"\nkinds = ["prompt_section"]\nevidence = ["accents", "language"]\n')
+    named = one(judge([edited], notes(v1_0_2=[entry, *OTHER_NOTES]), rules_, PUBLISHED))
+    assert named.verdict == "documented", named.evidence["note"]
+    unnamed = one(judge([edited], notes(v1_0_2=[entry.replace(" when the language setting is configured", " in French"), *OTHER_NOTES]), rules_, PUBLISHED))
+    assert unnamed.verdict == "partial" and "Never substitute accented" in unnamed.evidence["note"]
+
+
 def test_an_env_var_no_entry_ever_names_is_an_internal_switch_reported_low():
     internal = one(judge([FORK], notes(), RULES, PUBLISHED))
     assert internal.severity == "low" and "internal switch" in internal.evidence["severity_note"]
@@ -1032,7 +1070,7 @@ def test_a_changed_bullet_describing_a_parameter_the_entry_spells_in_prose_is_sp
     entry = "Fixed the LSP tool's `workspaceSymbol` operation returning no results; it now accepts a query parameter"
     finding = one(judge([edited], notes(v1_0_2=[entry, *OTHER_NOTES]), rules.load(), PUBLISHED))
     assert finding.verdict == "documented", finding.evidence.get("note")
-    silent = entry.replace("; it now accepts a query parameter", "")
+    silent = "Fixed the LSP tool's `hover` operation returning no results"  # names the tool, shares no word of the bullet
     partial = one(judge([edited], notes(v1_0_2=[silent, *OTHER_NOTES]), rules.load(), PUBLISHED))
     assert partial.verdict == "partial" and "edits not mentioned" in partial.evidence["note"]
 

@@ -51,6 +51,9 @@ _LIMITED = re.compile(
     re.IGNORECASE,
 )
 CAPTURED_AUDIENCE = "an API key on the Anthropic API"
+# An entry whose audience names API-key users ("for API-key, Bedrock/Vertex/Foundry, Team, and Enterprise
+# users") includes the captured run's, whatever plans or providers it lists beside them.
+_API_KEY_USERS = re.compile(r"\b(?:for|on|with)\s+(?:an?\s+)?API[- ]keys?\b", re.IGNORECASE)
 _AUDIENCE = re.compile(
     r"\b(?:pro|max|team|enterprise|free)\b(?:\s*/\s*\w+)?\s+(?:users|subscribers|plans?|accounts)|"
     r"\bfor\s+(?:\w+\s+){0,3}(?:users|subscribers|accounts|customers)\b|\bon\s+(?:bedrock|vertex|foundry)\b",
@@ -63,7 +66,7 @@ _NEEDS = {pattern: prefilter(pattern) for pattern in (_EFFORT, _QUOTED_EFFORT, _
 def _limited(text: str) -> str | None:
     """The provider or plan an entry limits its change to ("Bedrock", "Max users"), if any."""
     found = _LIMITED.search(text)
-    if found is None:
+    if found is None or _API_KEY_USERS.search(text):
         return None
     return found.group(1).title() if found.group(1) else f"{found.group(2)} plans"
 

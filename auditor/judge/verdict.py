@@ -99,10 +99,15 @@ def _verdict(
             f"audience: the entry limits it to {', '.join(sorted(str(x) for x in limits))}, but it was also seen with "
             f"{CAPTURED_AUDIENCE} ({', '.join(scenarios)})"
         )
-    untold = [sentence for s in specifics for sentence, words, line in s.sentences if not _spoken_of(line, words, covered, mentioning)]
+    untold = [sentence for s in specifics for sentence, words, line in s.sentences if not _spoken_of(line, words, covered, mentioning, s.key)]
     if untold:
         missing.append(f"edits not mentioned: {len(untold)} changed sentence{'s' if len(untold) > 1 else ''}, e.g. {short(untold[0], 120)!r}")
-    removed = [c for c in changes if c.status == "removed" and c.kind not in _SWITCHES]
+    # A request field no longer sent takes the API's default: an entry naming the value it had ("from
+    # medium to high") speaks of a value changed, not of something removed.
+    removed = [
+        c for c, s in zip(changes, specifics, strict=True)
+        if c.status == "removed" and c.kind not in _SWITCHES and not (c.kind == "request_param" and s.old_values & covered)
+    ]  # fmt: skip
     if removed and not any(_REMOVAL.search(e.text) for e, _ in mentioning):
         missing.append("that it was removed: the entry does not say so")
     if unmentioned and len(changes) > 1:
@@ -126,13 +131,17 @@ _REMOVAL = re.compile(r"\b(?:remov|drop|delet|deprecat|retir|no longer|stop(?:s|
 _BULLET_NAME = re.compile(r"^\s*[-*]\s+(?:\*\*|`)?([A-Za-z_][\w.-]*)(?:\*\*|`)?\s*:")
 
 
-def _spoken_of(line: str, words: frozenset[str], covered: set[str], mentioning: Mentions) -> bool:
+def _spoken_of(line: str, words: frozenset[str], covered: set[str], mentioning: Mentions, key: str | None = None) -> bool:
     """Whether a changed sentence (its retrieval `words`) is one the mentioning entries speak of: its line
     holds a name they name, or is a bullet describing a parameter one of them spells even as a plain word
-    ("- query: The symbol name…" ↔ "it now accepts a query parameter"), or it shares two words with one of them."""
+    ("- query: The symbol name…" ↔ "it now accepts a query parameter"), or it shares two words with one of
+    them — the name of the text it is in (`key`: its section, tool or skill) being one, when they name it
+    ("Never substitute accented characters…" in the `language` section ↔ "… diacritical marks (accents…)
+    … when the language setting is configured")."""
     if any(name in line for name in covered):
         return True
     bullet = _BULLET_NAME.match(line)
     if bullet and any(f" {bullet[1].lower()} " in entry.spoken for entry, _ in mentioning):
         return True
-    return any(len(words & entry.stems) >= 2 for entry, _ in mentioning)
+    needed = 1 if key is not None and key in covered else 2
+    return any(len(words & entry.stems) >= needed for entry, _ in mentioning)
