@@ -27,6 +27,9 @@ def test_a_request_parameter_in_the_vendors_words_with_its_audience():
 def test_a_beta_is_the_feature_it_names_and_other_kinds_their_noun():
     beta = change("beta", "context-hint-2026-04-09", None, "context-hint-2026-04-09")
     assert describe(beta, VOCABULARY) == "context hint beta added"
+    # a beta whose name says its feature in other words than notes do: the API docs' name for it too
+    ttl = change("beta", "extended-cache-ttl-2025-04-11", None, "extended-cache-ttl-2025-04-11")
+    assert describe(ttl, VOCABULARY) == "extended cache ttl (1-hour prompt cache TTL) beta added"
     env = change("env", "CLAUDE_CODE_FORK_SUBAGENT", None, "")
     assert describe(env, VOCABULARY) == "env var CLAUDE_CODE_FORK_SUBAGENT added"
     assert spoken(env, VOCABULARY) == ""  # nothing beyond the changed text to match with

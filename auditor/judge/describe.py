@@ -124,7 +124,9 @@ def _vendor_words(change: Change, vocabulary: Vocabulary, models: ModelNames | N
         owner = f"the {role['agent']} subagent" if role and role["agent"] else sender
         return f"{owner}'s {words}" if owner else words
     if change.kind == "beta":
-        return f"{_DATE.sub('', key).replace('-', ' ')} beta {_status(change)}"
+        beta = _DATE.sub("", key)
+        feature = f" ({vocabulary.betas[beta]})" if beta in vocabulary.betas else ""
+        return f"{beta.replace('-', ' ')}{feature} beta {_status(change)}"
     if name := skill(change):
         return f"the {name} skill's prompt {_status(change)}"
     how = reshaped(change)

@@ -54,6 +54,7 @@ class Vocabulary:
     audiences: dict[str, str] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)  # a captured request's role ("side", or "auto-mode side" in one scenario) → what the notes call it
     fields: dict[str, str] = field(default_factory=dict)
+    betas: dict[str, str] = field(default_factory=dict)  # an API beta (its name without the date) → the feature, as the API's docs name it
     main_sources: frozenset[str] = frozenset()
     main_prefixes: tuple[str, ...] = ()
     proper_nouns: frozenset[str] = frozenset()

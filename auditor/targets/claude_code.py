@@ -60,6 +60,11 @@ CLAUDE_CODE = Target(
             "context_management": "context management", "temperature": "temperature", "tool_choice": "tool choice", "model": "model",
             "speed": "fast mode", "service_tier": "service tier",
         },
+        # Betas whose names say the feature in other words than notes do (the API's docs: "1-hour cache duration").
+        betas={
+            "extended-cache-ttl": "1-hour prompt cache TTL", "context-1m": "1M token context window",
+            "context-management": "context editing: clearing tool results", "interleaved-thinking": "interleaved thinking between tool calls",
+        },
         # The conversation's own request is the main thread's, the SDK's, compaction's or a subagent's;
         # other request builders (classifiers, namers, token counts) are side queries.
         main_sources=frozenset(("repl_main_thread", "sdk", "compact", "session_memory", "agent")),
