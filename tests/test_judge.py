@@ -178,13 +178,6 @@ def test_one_tools_description_seen_by_the_main_loop_and_its_subagents_is_one_fi
     assert {f.changes[0].key for f in findings if len(f.changes) > 1} == {"turn 0: Bash", "turn 0: block 2"}  # named by the main loop's
 
 
-def test_partial_names_the_side_effect_a_merged_entry_leaves_out():
-    a, b = change("flag", "tengu_alpha_mode", None, "false"), change("flag", "tengu_beta_mode", None, "false")
-    finding = one(judge([a, b], notes(v1_0_2=["Added the tengu_alpha_mode flag"]), RULES, PUBLISHED))
-    assert finding.verdict == "partial"
-    assert "side effects not mentioned: tengu_beta_mode" in finding.evidence["missing"]
-
-
 def test_ids_are_stable_and_follow_kind_key_and_version():
     first = one(judge([FORK], notes(), RULES, PUBLISHED)).id
     assert first == one(judge([FORK], notes(v1_0_2=["x"]), RULES, PUBLISHED)).id
@@ -470,6 +463,39 @@ def test_the_shipped_rules_take_a_subagent_switch_its_notes_name_for_a_tool_swit
 CATCH_ALL = rules.parse('[[rule]]\nid = "strings"\ncategory = "other"\nseverity = "low"\nkinds = ["string"]\nmerge = true\ntitle = "{count} strings {status}"\n')
 
 
+def test_a_string_of_a_catch_all_group_an_entry_mentions_is_its_own_finding():
+    """A catch-all rule groups strings alike only in kind ("3 strings added"): the one an entry speaks of
+    is its own finding, with that entry's verdict; the others stay one group, undocumented, not "partial"
+    for a note about another string. Groups of other kinds (flags, captured messages) stay whole."""
+    spawn = change("string", "s", None, "Subagent spawn limit reached. Complete the remaining work directly with your tools.")
+    other = change("string", "o", None, "Failed to refresh the marketplace before install; using cached data instead.")
+    more = change("string", "m", None, "Could not reach the marketplace; the plugin list may be stale.")
+    entries = ["Removed the per-session subagent spawn limit", *OTHER_NOTES]
+    findings = [f for f in judge([spawn, other, more], notes(v1_0_2=entries), CATCH_ALL, PUBLISHED) if f.category != "changelog"]
+    assert {(frozenset(c.key for c in f.changes), f.verdict) for f in findings} == {(frozenset("s"), "documented"), (frozenset("mo"), "undocumented")}
+    assert next(f for f in findings if len(f.changes) == 2).title == "2 strings added"
+    flags = [change("flag", f"tengu_{name}_mode", None, "false") for name in ("alpha", "beta")]
+    (grouped,) = [f for f in judge(flags, notes(v1_0_2=["Added the tengu_alpha_mode flag"]), RULES, PUBLISHED) if f.category != "changelog"]
+    assert grouped.verdict == "partial" and "side effects not mentioned: tengu_beta_mode" in grouped.evidence["missing"]
+
+
+def test_a_string_speaking_of_the_user_is_written_for_the_model_with_the_shipped_rules():
+    """The CLI's screens say "you"; a text saying "the user" (a tool's result, a reminder) is written for
+    the model and weighs medium though no captured run holds it — unless it is bundled code saying so
+    in a comment, or a guide a skill reads on demand."""
+    def added(key: str, text: str) -> Change:  # labelled as the store labels a string: by its start
+        return Change("string", key, " ".join(text.split())[:72], None, text, "1.0.2")
+
+    told = added("t", "Subagent spawn limit reached (${n} of ${max}). If more agents are needed, ask the user to raise the limit.")
+    screen = added("u", "Subagent spawn limit reached. Raise it in /config if you need more agents.")
+    script = added("c", "#!/usr/bin/env node\n// Sync the design system the user picked into previews.\nconst x = 1;")
+    guide = added("g", "# Design sync guide\n\nAsk the user which components to export, then run the sync script.")
+    findings = judge([told, screen, script, guide], notes(), rules.load(), PUBLISHED, heard=Heard(["You are Claude Code."]))
+    severity = {c.key: f.severity for f in findings if f.category != "changelog" for c in f.changes}
+    assert severity == {"t": "medium", "u": "low", "c": "low", "g": "low"}
+    assert next(f for f in findings if f.changes == (told,)).rule == "texts-for-the-model"
+
+
 def test_a_prompt_the_model_reads_for_a_command_the_notes_name_leaves_the_catch_all_group_as_medium():
     goal = change("string", "g", None, "A Stop hook is now active with condition ${C}. Acknowledge the goal and keep working toward it (clearable via `/goal clear`).")
     ui = change("string", "u", None, "/goal is only available in trusted workspaces. Restart and accept the trust dialog.")
@@ -478,16 +504,17 @@ def test_a_prompt_the_model_reads_for_a_command_the_notes_name_leaves_the_catch_
     entries = ["Added `/goal` command", *OTHER_NOTES]
     findings = judge([goal, ui, other], notes(v1_0_2=entries), CATCH_ALL, PUBLISHED, heard=heard)
     by_keys = {tuple(sorted(c.key for c in f.changes)): f for f in findings if f.category != "changelog"}
-    assert set(by_keys) == {("g",), ("o", "u")}  # the UI message for the command stays in the group: the model never reads it
+    assert set(by_keys) == {("g",), ("u",), ("o",)}  # the note speaks of the UI message too: its own finding, but
     assert (by_keys[("g",)].severity, by_keys[("g",)].verdict) == ("medium", "documented")
-    assert by_keys[("o", "u")].severity == "low"
-    # A command spelled by an entry about something else (none of the prompt's other words) singles out nothing.
+    assert by_keys[("u",)].severity == by_keys[("o",)].severity == "low"  # low: the model never reads it
+    # A command spelled by an entry about something else (none of the prompt's other words) raises nothing.
     compact = change("string", "c", None, "When the context is nearly full, tell the user they can run `/compact` to free space.")
     heard = Heard(["You are Claude. When the context is nearly full, tell the user they can run `/compact` to free space."])
     fixed = ["Fixed `/compact` failing on Bedrock", *OTHER_NOTES]
-    assert [len(f.changes) for f in judge([compact, other], notes(v1_0_2=fixed), CATCH_ALL, PUBLISHED, heard=heard) if f.category != "changelog"] == [2]
+    assert {f.severity for f in judge([compact, other], notes(v1_0_2=fixed), CATCH_ALL, PUBLISHED, heard=heard) if f.category != "changelog"} == {"low"}
     about = ["`/compact` now reminds you when the context is nearly full", *OTHER_NOTES]
-    assert [len(f.changes) for f in judge([compact, other], notes(v1_0_2=about), CATCH_ALL, PUBLISHED, heard=heard) if f.category != "changelog"] == [1, 1]
+    raised = [f for f in judge([compact, other], notes(v1_0_2=about), CATCH_ALL, PUBLISHED, heard=heard) if f.severity == "medium"]
+    assert [f.changes for f in raised] == [(compact,)]
 
 
 def test_a_string_whose_identifier_an_entry_spells_leaves_the_catch_all_group_with_its_own_verdict():

@@ -237,11 +237,14 @@ def test_request_code_rules_do_not_see_what_a_template_literal_says():
         ("You are a helpful agent that names sessions.", True),
         ("Tell us what went wrong so we can fix it.", False),
         ("Failed to tell the daemon to reload the user settings.", False),
+        ("Subagent spawn limit reached. If more agents are needed, ask the user to raise the limit.", True),
+        ("The user has requested reasoning effort level: high. Apply this to the current turn.", True),
+        ("#!/usr/bin/env node\n// Sync what the user picked.", False),
     ],
 )
 def test_the_shipped_rules_take_a_string_telling_the_model_what_to_say_to_the_user_as_model_facing(text, model_facing):
     matcher = rules.Matcher(rules.load())
-    seen = observe(Change("string", "s", "s", None, text, "1.0.1", None, ("1.0.1",)))
+    seen = observe(Change("string", "s", " ".join(text.split())[:72], None, text, "1.0.1", None, ("1.0.1",)))  # labelled by its start, as stored
     assert any(rule.reaches_model for rule in matcher.matching(seen)) is model_facing
 
 

@@ -48,9 +48,14 @@ How a verdict is reached, for one finding (one change, or several changes of one
    key on the first-party API — showed what the entry limits to a provider or plan). Otherwise
    **documented**.
 
+Grouping: the same captured fact in several scenarios or roles is one finding, and so are all changes a
+`merge = true` rule decides in one release ("30 other prompt/UI strings added") — except those an entry
+names (`alone`), and, for prompt strings, those an entry mentions (`_parted`): each its own finding with
+its own verdict, the rest one group.
+
 Severity is the deciding rule's, lowered to low where what changed reaches neither the model nor users:
 prompt strings and documents no captured request holds (`Heard`) unless a matching rule marks them
-`reaches_model`; request code of a side query (a classifier, a namer: its querySource); env vars and
+`reaches_model` (a text speaking of "the user" in the third person is written for the model); request code of a side query (a classifier, a namer: its querySource); env vars and
 settings no changelog entry ever names (internal switches); a rename or move that left the text as it was.
 Raised to medium, and each its own finding rather than one of a catch-all rule's merged group
 (`_told`): an env var or setting of a model-relevant category (tools/permissions — subagents
@@ -87,7 +92,7 @@ from .finding import _MAX_SHOWN, NO_NOTES, UNJUDGED_NOTE, ChangelogRef, Finding,
 from .index import _Changelog, _Entry
 from .models import ModelNames
 from .notes import _late, _missing_sections, _rewrites, _span
-from .severity import Heard, _severity, _told, named, topics
+from .severity import _UNHEARD, Heard, _severity, _told, named, topics
 from .verdict import _verdict, basis
 
 _MAX_REFS = 3
@@ -138,10 +143,18 @@ def judge(
     tools = frozenset(_CAPTURED_KEY.sub("", c.key) for c in changes if c.kind in ("tool", "tool_schema") and c.status in ("added", "removed"))
     switched = _switched(changes, models)
     listed = describing.listed(changes)
-    findings = [
-        _finding(group, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, trace, tools, switched, listed)
-        for group in _groups(seen, matched, alone)
-    ]
+    findings = []
+    for group in _groups(seen, matched, alone):
+        mentioned: set[int] = set()
+        pairs: list[Pair] = []
+        found = _finding(group, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, pairs, tools, switched, listed, mentioned)
+        parts = _parted(group, mentioned, seen, matched)
+        if len(parts) > 1:  # judged again, each part on its own
+            findings += [_finding(part, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, trace, tools, switched, listed) for part in parts]
+            continue
+        findings.append(found)
+        if trace is not None:
+            trace.extend(pairs)
     span = _span(versions, published, changes)
     if published is not None:
         findings += _missing_sections([v for v in span if v not in unjudged], releases, known.newest)
@@ -231,6 +244,17 @@ def _groups(seen: list[Observed], matched: list[list[Rule]], alone: Container[in
     return list(groups.values())
 
 
+def _parted(group: list[int], mentioned: Container[int], seen: list[Observed], matched: list[list[Rule]]) -> list[list[int]]:
+    """A catch-all rule's group of prompt strings ("40 texts written for the model added") is texts alike
+    only in kind: a member an entry mentions is its own finding, with that entry's verdict; the rest stay
+    one, undocumented (a mention of one string is no note about the others)."""
+    if len(group) < 2 or not all(matched[i] and matched[i][0].merge and seen[i].change.kind in _UNHEARD for i in group):
+        return [group]
+    alone = [[i] for i in group if i in mentioned]
+    rest = [i for i in group if i not in mentioned]
+    return alone + ([rest] if rest else [])
+
+
 def _switched(changes: Sequence[Change], models: ModelNames) -> dict[tuple[str, str], frozenset[str]]:
     """(scenario, release) → the models its requests switched between there: what changed with them in
     that scenario and release came with the switch (a new default model brings its own prompt), so an
@@ -261,7 +285,9 @@ def _finding(
     calibration: Calibration, heard: Heard | None = None,
     told: Mapping[int, bool] | None = None, unjudged: Container[str] = frozenset(), trace: list[Pair] | None = None, tools: frozenset[str] = frozenset(),
     switched: Mapping[tuple[str, str], frozenset[str]] | None = None, listed: describing.Listed | None = None,
+    mentioned: set[int] | None = None,
 ) -> Finding:
+    """One finding for a group of changes; `mentioned` receives the members some entry mentions."""
     # The main loop's fact first (it names the finding), then the other roles' alike (compaction, subagents).
     members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), not seen[i].change.key.startswith("turn "), seen[i].change.key))
     rules = [rule for i in members for rule in matched[i]]
@@ -327,6 +353,8 @@ def _finding(
                 mentioning[id(entry)] = (entry, max(mentioning.get(id(entry), (entry, (False, 0)))[1], rank))
         if not hit:
             unmentioned_members.append(seen[i].change)
+        elif mentioned is not None:
+            mentioned.add(i)
     ranked = sorted(mentioning.values(), key=lambda m: (not m[1][0], -m[1][1], m[0].version not in at))
 
     nearest = max(relevant.values(), key=lambda e: best_retrieved.get(id(e), 0.0), default=None)
