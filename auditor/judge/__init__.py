@@ -77,6 +77,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from .. import kinds
 from .. import versions as vers
@@ -87,9 +88,9 @@ from ..targets import Vocabulary
 from . import describe as describing
 from .calibration import Calibration, shipped
 from .describe import _CAPTURED_KEY
-from .features import RETRIEVED, Pair, _evidence, _mentions, _specifics, by_name
+from .features import RETRIEVED, Pair, _evidence, _mentions, _Specifics, _specifics, by_name
 from .finding import _MAX_SHOWN, NO_NOTES, UNJUDGED_NOTE, ChangelogRef, Finding, _observation, _steps, _title, sort_key
-from .index import _Changelog, _Entry
+from .index import _Changelog, _Entry, _Index
 from .models import ModelNames
 from .notes import _late, _missing_sections, _rewrites, _span
 from .severity import _UNHEARD, Heard, _severity, _told, named, topics
@@ -145,15 +146,19 @@ def judge(
     listed = describing.listed(changes)
     findings = []
     for group in _groups(seen, matched, alone):
+        memo = _Memo()  # for this group and its parts only: a long range's changes are many
         mentioned: set[int] = set()
-        pairs: list[Pair] = []
-        found = _finding(group, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, pairs, tools, switched, listed, mentioned)
+        pairs: list[Pair] | None = [] if trace is not None else None
+        found = _finding(group, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, pairs, tools, switched, listed, mentioned, memo)
         parts = _parted(group, mentioned, seen, matched)
-        if len(parts) > 1:  # judged again, each part on its own
-            findings += [_finding(part, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, trace, tools, switched, listed) for part in parts]
+        if len(parts) > 1:  # judged again, each part on its own (what each member weighed is remembered)
+            findings += [
+                _finding(part, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, trace, tools, switched, listed, memo=memo)
+                for part in parts
+            ]
             continue
         findings.append(found)
-        if trace is not None:
+        if trace is not None and pairs is not None:
             trace.extend(pairs)
     span = _span(versions, published, changes)
     if published is not None:
@@ -280,14 +285,79 @@ def _moved(*changes: Change) -> list[str]:
     return vers.sort({v for c in changes for v in c.moved})
 
 
+@dataclass
+class _Weighed:
+    """What one change weighed against the entries of a window: the entries with the rule's evidence words,
+    retrieval's scores, the entries that mention it (each with its rank) and what they name."""
+
+    relevant: Mapping[int, _Entry]
+    retrieved: dict[int, float]
+    mentions: list[tuple[_Entry, tuple[bool, int]]]
+    covered: set[str]
+    spelled_out: bool  # some mention rests on a name the entry spells
+    pairs: list[Pair]
+
+
+@dataclass
+class _Memo:
+    """Per change, its specifics and what it weighed in a window: a group judged again in parts reuses them."""
+
+    specifics: dict[int, _Specifics] = field(default_factory=dict)
+    weighed: dict[tuple[int, tuple[str, ...], bool], _Weighed] = field(default_factory=dict)
+
+
+def _weigh(
+    i: int, spec: _Specifics, seen: list[Observed], matched: list[list[Rule]], known: _Changelog, index: _Index, at: list[str], by_words: bool,
+    traced: bool,
+) -> _Weighed:
+    """How the entries of the window of `at` speak of change `i` (`_mentions`, entry by entry); `traced`:
+    keep every pair weighed (for fitting the match)."""
+    # Evidence words are those of the rule that decided this change (all entries when none did).
+    deciding = matched[i][0] if matched[i] else None
+    candidates = index.pool(at, _evidence(deciding))
+    # A rule that matched what the change is, with its evidence words in the entry, is one signal.
+    weak_needed = 1 if deciding is not None and deciding.structural and deciding.evidence else 2
+    nearby = index.spanning(at)
+    retrieved = index.ranked(spec.query, nearby)
+    for version, words in spec.steps:  # each release's own edit, against the entries of its window
+        for k, v in index.ranked(words, index.spanning([version])).items():
+            retrieved[k] = max(v, retrieved.get(k, 0.0))
+    top = max(retrieved.values(), default=0.0)
+    out = _Weighed(candidates.by_id, retrieved, [], set(), False, [])
+    for entry in nearby:
+        near = retrieved.get(id(entry), 0.0)
+        if near < RETRIEVED and spec.probe.isdisjoint(entry.features) and spec.said.isdisjoint(entry.stems):  # most entries share nothing with the change
+            continue
+        own = entry.version in at
+        # An entry of a release the change moved in is weighed with the names few entries had spelled when
+        # that release's window closed: a feature's later entries make its names common, and a range judged
+        # later must not lose what the release's day knew.
+        common = known.at([entry.version]).common if own and len(at) > 1 else index.common
+        score, named, features = _mentions(
+            spec, entry, seen[i].change.kind, weak_needed, near, id(entry) in candidates.by_id, common, by_words, own,
+            near > 0 and near >= top, index.rare(spec.said),
+        )
+        if traced and features:
+            out.pairs.append(Pair(seen[i].change, entry.version, entry.text, features, bool(score)))
+        if score:
+            out.spelled_out = out.spelled_out or by_name(features)
+            out.covered |= named
+            # An entry naming which fact changed (its tool, setting, skill) outranks one that only shares
+            # names of its text: in a long edit those are many, and most entries spelling one are about another.
+            out.mentions.append((entry, (spec.key is not None and spec.key in named, score)))
+    return out
+
+
 def _finding(
     group: list[int], seen: list[Observed], matched: list[list[Rule]], known: _Changelog, vocabulary: Vocabulary, models: ModelNames,
     calibration: Calibration, heard: Heard | None = None,
     told: Mapping[int, bool] | None = None, unjudged: Container[str] = frozenset(), trace: list[Pair] | None = None, tools: frozenset[str] = frozenset(),
     switched: Mapping[tuple[str, str], frozenset[str]] | None = None, listed: describing.Listed | None = None,
-    mentioned: set[int] | None = None,
+    mentioned: set[int] | None = None, memo: _Memo | None = None,
 ) -> Finding:
-    """One finding for a group of changes; `mentioned` receives the members some entry mentions."""
+    """One finding for a group of changes; `mentioned` receives the members some entry mentions; `memo`
+    keeps what each member weighed, for a group judged again in parts."""
+    memo = memo or _Memo()
     # The main loop's fact first (it names the finding), then the other roles' alike (compaction, subagents).
     members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), not seen[i].change.key.startswith("turn "), seen[i].change.key))
     rules = [rule for i in members for rule in matched[i]]
@@ -300,7 +370,9 @@ def _finding(
 
     deferrals = [describing.deferral(seen[i].change, listed or {}) for i in members]
     specifics = [
-        _specifics(seen[i], matched[i], vocabulary, models, tools, _switched_with(seen[i].change, switched or {}), deferral)
+        memo.specifics[i] if i in memo.specifics else memo.specifics.setdefault(
+            i, _specifics(seen[i], matched[i], vocabulary, models, tools, _switched_with(seen[i].change, switched or {}), deferral)
+        )
         for i, deferral in zip(members, deferrals, strict=True)
     ]
     by_words = primary is not None and not primary.structural  # the finding is about words its rule found
@@ -314,47 +386,21 @@ def _finding(
     covered: set[str] = set()
     unmentioned_members = []
     for i, spec in zip(members, specifics, strict=True):
-        # Evidence words are those of the rule that decided this change (all entries when none did).
-        deciding = matched[i][0] if matched[i] else None
-        candidates = index.pool(at, _evidence(deciding))
-        relevant.update(candidates.by_id)
-        # A rule that matched what the change is, with its evidence words in the entry, is one signal.
-        weak_needed = 1 if deciding is not None and deciding.structural and deciding.evidence else 2
-        nearby = index.spanning(at)
-        retrieved = index.ranked(spec.query, nearby)
-        for version, words in spec.steps:  # each release's own edit, against the entries of its window
-            for k, v in index.ranked(words, index.spanning([version])).items():
-                retrieved[k] = max(v, retrieved.get(k, 0.0))
-        best_retrieved.update((k, max(v, best_retrieved.get(k, 0.0))) for k, v in retrieved.items())
-        top = max(retrieved.values(), default=0.0)
-        hit = False
-        for entry in nearby:
-            near = retrieved.get(id(entry), 0.0)
-            if near < RETRIEVED and spec.probe.isdisjoint(entry.features) and spec.said.isdisjoint(entry.stems):  # most entries share nothing with the change
-                continue
-            own = entry.version in at
-            # An entry of a release the change moved in is weighed with the names few entries had spelled when
-            # that release's window closed: a feature's later entries make its names common, and a range judged
-            # later must not lose what the release's day knew.
-            common = known.at([entry.version]).common if own and len(at) > 1 else index.common
-            score, named, features = _mentions(
-                spec, entry, seen[i].change.kind, weak_needed, near, id(entry) in candidates.by_id, common, by_words, own,
-                near > 0 and near >= top, index.rare(spec.said),
-            )
-            if trace is not None and features:
-                trace.append(Pair(seen[i].change, entry.version, entry.text, features, bool(score)))
-            if score:
-                hit = True
-                spelled_out = spelled_out or by_name(features)
-                covered |= named
-                # An entry naming which fact changed (its tool, setting, skill) outranks one that only shares
-                # names of its text: in a long edit those are many, and most entries spelling one are about another.
-                rank = (spec.key is not None and spec.key in named, score)
-                mentioning[id(entry)] = (entry, max(mentioning.get(id(entry), (entry, (False, 0)))[1], rank))
-        if not hit:
+        done = (i, tuple(at), by_words)
+        weighed = memo.weighed.get(done) or memo.weighed.setdefault(done, _weigh(i, spec, seen, matched, known, index, at, by_words, trace is not None))
+        relevant.update(weighed.relevant)
+        best_retrieved.update((k, max(v, best_retrieved.get(k, 0.0))) for k, v in weighed.retrieved.items())
+        if trace is not None:
+            trace.extend(weighed.pairs)
+        if not weighed.mentions:
             unmentioned_members.append(seen[i].change)
-        elif mentioned is not None:
+            continue
+        if mentioned is not None:
             mentioned.add(i)
+        spelled_out = spelled_out or weighed.spelled_out
+        covered |= weighed.covered
+        for entry, rank in weighed.mentions:
+            mentioning[id(entry)] = (entry, max(mentioning.get(id(entry), (entry, (False, 0)))[1], rank))
     ranked = sorted(mentioning.values(), key=lambda m: (not m[1][0], -m[1][1], m[0].version not in at))
 
     nearest = max(relevant.values(), key=lambda e: best_retrieved.get(id(e), 0.0), default=None)
