@@ -130,6 +130,18 @@ def test_partial_when_the_entry_gives_a_different_value():
     assert finding.evidence["missing"] == ["values set: xhigh"]
 
 
+def test_a_model_an_edit_to_a_small_function_names_is_the_one_it_is_about():
+    """An effort table gains an Opus 4.8 branch beside an untouched Opus 4.7 one: the entry about Opus 4.8
+    documents it (the other branch is context, not a model the change involves). An edit naming no model
+    keeps the whole small function's models: `test_partial_when_the_entry_gives_a_different_value`."""
+    before = 'function _(_){if(_(_)==="claude-opus-4-7")return"xhigh";return"medium"}'
+    after = 'function _(_){if(_(_)==="claude-opus-4-8")return"high";if(_(_)==="claude-opus-4-7")return"xhigh";return"medium"}'
+    code = change("request_code", "f1", before, after)
+    entry = "Opus 4.8 is here! Now defaults to high effort"
+    finding = one(judge([code], notes(v1_0_2=[entry]), RULES, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
+    assert finding.verdict == "documented", finding.evidence["note"]
+
+
 def test_undocumented_when_nothing_near_mentions_it():
     dropped = change("section_condition", "anti_verbosity", GUARD, "", "1.0.3")
     finding = one(judge([dropped], notes(v1_0_3=["Fixed a crash"]), RULES, PUBLISHED))

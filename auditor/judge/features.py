@@ -156,9 +156,10 @@ def _specifics(
     if not (change.kind in _SWITCHES and out.key_alone):  # a switch that came or went is its key; its description's names are no side edits
         out.salient.update(n for n in out.names if any(p.search(n) for p in patterns))
     # A small function or guard (an effort picker, a section condition) is all context: a model it
-    # names is part of the change even where the edit did not touch it.
+    # names is part of the change even where the edit did not touch it — unless the edit names models
+    # itself (`=== "claude-opus-4-8"` added to an effort table): then those are the ones it is about.
     small = change.kind in ("request_code", "section_condition") and len(seen.before) + len(seen.after) <= _SMALL
-    whole = seen.before + "\n" + seen.after if small else changed
+    whole = seen.before + "\n" + seen.after if small and not models.models(changed) else changed
     out.models = models.models(whole + "\n" + change.key + "\n" + vendor)
     out.models_strong = change.kind == "model"
     if change.kind != "model":  # a model id is its model: naming it is already strong
