@@ -369,12 +369,10 @@ def _finding(
         removed_in = max((c.removed_in for c in changes if c.removed_in), key=vers.parse)
 
     deferrals = [describing.deferral(seen[i].change, listed or {}) for i in members]
-    specifics = [
-        memo.specifics[i] if i in memo.specifics else memo.specifics.setdefault(
-            i, _specifics(seen[i], matched[i], vocabulary, models, tools, _switched_with(seen[i].change, switched or {}), deferral)
-        )
-        for i, deferral in zip(members, deferrals, strict=True)
-    ]
+    for i, deferral in zip(members, deferrals, strict=True):
+        if i not in memo.specifics:
+            memo.specifics[i] = _specifics(seen[i], matched[i], vocabulary, models, tools, _switched_with(seen[i].change, switched or {}), deferral)
+    specifics = [memo.specifics[i] for i in members]
     by_words = primary is not None and not primary.structural  # the finding is about words its rule found
     moved = _moved(*changes)
     at = [v for v in moved if v not in unjudged] or moved  # judged on the releases the changelog copy can know
@@ -387,7 +385,9 @@ def _finding(
     unmentioned_members = []
     for i, spec in zip(members, specifics, strict=True):
         done = (i, tuple(at), by_words)
-        weighed = memo.weighed.get(done) or memo.weighed.setdefault(done, _weigh(i, spec, seen, matched, known, index, at, by_words, trace is not None))
+        if done not in memo.weighed:
+            memo.weighed[done] = _weigh(i, spec, seen, matched, known, index, at, by_words, trace is not None)
+        weighed = memo.weighed[done]
         relevant.update(weighed.relevant)
         best_retrieved.update((k, max(v, best_retrieved.get(k, 0.0))) for k, v in weighed.retrieved.items())
         if trace is not None:
