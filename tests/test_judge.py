@@ -801,6 +801,20 @@ def test_an_entry_of_the_release_about_the_system_prompt_tells_of_a_rewrite_that
     assert verdict([switch, block], {"v1_0_3": [lean]})[0] == "undocumented"  # a neighbour's entry must share the rule's words
 
 
+def test_the_releases_entry_saying_system_prompt_is_cited_before_those_sharing_only_models():
+    """A prompt rewritten with a model switch: of its release's entries naming the models, the one that
+    says "system prompt" speaks of the text itself and is cited first, as an entry naming the fact would be."""
+    block_rules = rules.parse('[[rule]]\nid = "prompt"\ncategory = "output-length"\nseverity = "high"\nkinds = ["system_block"]\nevidence = ["concise"]\n')
+    switch = Change("request_param", "turn 0: model", "turn 0: model", "claude-opus-4-7", "claude-opus-4-8", "1.0.2", scenario="print-default")
+    block = Change("system_block", "turn 0: block 2", "turn 0: block 2", "You are an agent on Opus 4.7. Be thorough.",
+                   "You are an agent on Opus 4.8.\n# Harness\nBe brief.", "1.0.2", scenario="print-default")
+    lean = "The lean system prompt is now the default for Opus 4.8"
+    status = "Opus 4.8 and Opus 4.7 now show a concise status line"  # the rule's word and both models: a mention, of something else
+    found = judge([switch, block], notes(v1_0_2=[status, lean]), block_rules, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary)
+    refs = next([r.entry for r in f.changelog_refs] for f in found if f.changes[0].kind == "system_block")
+    assert refs[0] == lean
+
+
 def test_the_releases_entry_about_a_model_the_change_names_for_the_first_time_tells_of_it():
     """The Agent tool's model choices gained `fable`: "Introducing Claude Fable 5" of that release is about it."""
     tool_rules = rules.parse('[[rule]]\nid = "tools"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool_schema"]\nevidence = ["agent"]\n')

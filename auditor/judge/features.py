@@ -353,7 +353,9 @@ def _mentions(
         models |= launched
     if not (names or key or models or values or found or said):
         return 0, set(), features
-    score = 3 * (len(names) + key + launch + removal) + len(models) + len(values) + round(4 * retrieved) + said
+    # The release's entry saying what kind of text changed ("The lean system prompt is now…") speaks of the
+    # text itself: it ranks as a name does, above entries sharing only its models or values.
+    score = 3 * (len(names) + key + launch + removal + phrase) + len(models) + len(values) + round(4 * retrieved) + said
     if strong:
         return score, named, features
     if unspelled_switch:  # a switch or tool that came or went: its entry spells it
