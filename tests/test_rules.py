@@ -240,6 +240,10 @@ def test_request_code_rules_do_not_see_what_a_template_literal_says():
         ("Subagent spawn limit reached. If more agents are needed, ask the user to raise the limit.", True),
         ("The user has requested reasoning effort level: high. Apply this to the current turn.", True),
         ("#!/usr/bin/env node\n// Sync what the user picked.", False),
+        ("Shell: PowerShell (use PowerShell syntax). Bash is also available via the Bash tool for POSIX scripts.", True),
+        ("Skill ${…} cannot be used with ${…} tool due to disable-model-invocation.", True),
+        ("Read tool denied for this session", False),  # a status line about a tool, not an instruction naming one
+        ("This tool is not available in your plan.", False),
     ],
 )
 def test_the_shipped_rules_take_a_string_telling_the_model_what_to_say_to_the_user_as_model_facing(text, model_facing):
