@@ -244,6 +244,8 @@ def test_request_code_rules_do_not_see_what_a_template_literal_says():
         ("Skill ${…} cannot be used with ${…} tool due to disable-model-invocation.", True),
         ("Read tool denied for this session", False),  # a status line about a tool, not an instruction naming one
         ("This tool is not available in your plan.", False),
+        ("- Keep `old_string` minimal — usually 1-3 lines, only enough to be unique in the file.", True),  # a tool's parameter
+        ("No AWS region found. Set `awsRegion` in the constructor or the `AWS_REGION` environment variable.", False),
     ],
 )
 def test_the_shipped_rules_take_a_string_telling_the_model_what_to_say_to_the_user_as_model_facing(text, model_facing):
