@@ -580,6 +580,21 @@ def test_texts_that_stop_naming_a_tool_that_went_are_told_by_the_entry_about_tha
     assert alone.verdict == "undocumented"
 
 
+def test_a_tool_a_compaction_request_gained_neither_came_nor_went():
+    """The compaction request now offers Write, which the conversation always had: an entry fixing Write
+    does not tell of every text that names it."""
+    tool_rules = rules.parse('[[rule]]\nid = "tools"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool_schema", "prompt_section"]\nevidence = ["tool"]\n')
+    section = change("prompt_section", "# Memory", "Keep memories short.", "Save each memory with Write, under 150 lines.")
+    entry = "Fixed a race where tools could be deferred, causing `Write` to fail on typed parameters"
+
+    def verdict(role: str) -> str:
+        came = Change("tool_schema", f"{role} 0: Write", f"{role} 0: Write", None, "Writes a file", "1.0.2", scenario="compact")
+        return next(f.verdict for f in judge([came, section], notes(v1_0_2=[entry, *OTHER_NOTES]), tool_rules, PUBLISHED) if f.changes[0].kind == "prompt_section")
+
+    assert verdict("compact") == "undocumented"
+    assert verdict("turn") != "undocumented"  # the conversation gained it: the tool came, and the entry names it
+
+
 def test_request_code_whose_statements_only_moved_is_low():
     before = 'function q(_){let _=_(_);if(_.effort)_.push("effort");return{model:_.model,max_tokens:32000}}'
     moved = 'function q(_){if(_.effort)_.push("effort");let _=_(_);return{max_tokens:32000,model:_.model}}'

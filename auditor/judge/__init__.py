@@ -140,10 +140,14 @@ def judge(
     told = _told_of(seen, matched, known, heard, topics(rules, vocabulary), offered)
     alone = told.keys() | {i for i, s in enumerate(seen) if i not in told and matched[i] and matched[i][0].merge and named(s, known.at(_moved(s.change)))}
     # Tools that came or went name the texts that gain or lose their name: one change (Glob and Grep
-    # replaced by bfs/ugrep, and the prompts that stop naming them).
-    tools = frozenset(_CAPTURED_KEY.sub("", c.key) for c in changes if c.kind in ("tool", "tool_schema") and c.status in ("added", "removed"))
-    switched = _switched(changes, models)
+    # replaced by bfs/ugrep, and the prompts that stop naming them). A tool deferred, or no longer, did
+    # neither, nor did one a compaction or subagent request gained: the conversation's own requests tell.
     listed = describing.listed(changes)
+    tools = frozenset(
+        _CAPTURED_KEY.sub("", c.key) for c in changes
+        if c.status in ("added", "removed") and (c.kind == "tool" or (c.kind == "tool_schema" and c.key.startswith("turn ") and not describing.deferral(c, listed)))
+    )  # fmt: skip
+    switched = _switched(changes, models)
     findings = []
     for group in _groups(seen, matched, alone):
         memo = _Memo()  # for this group and its parts only: a long range's changes are many
