@@ -595,6 +595,20 @@ def test_a_tool_a_compaction_request_gained_neither_came_nor_went():
     assert verdict("turn") != "undocumented"  # the conversation gained it: the tool came, and the entry names it
 
 
+def test_an_entry_naming_another_offered_tool_is_about_that_tool_not_an_edit_sharing_its_words():
+    """CronCreate's edit about creating scheduled tasks shares words with "Added TaskCreated hook … via
+    TaskCreate", and nothing else: the entry names another tool the model is offered, so it is about that one."""
+    tool_rules = rules.parse('[[rule]]\nid = "tools"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool"]\nevidence = ["tool"]\n')
+    edit = change("tool", "CronCreate", "Schedule a prompt to run later.", "Schedule a prompt to run later. A task is created for each run and fires on time.")
+    entry = "Added TaskCreated hook that fires when a task is created via TaskCreate"
+    assert one(judge([edit], notes(v1_0_2=[entry]), tool_rules, PUBLISHED)).verdict != "undocumented"  # words alone, no tool list: near
+    offered = frozenset(("CronCreate", "TaskCreate"))
+    assert one(judge([edit], notes(v1_0_2=[entry]), tool_rules, PUBLISHED, offered=offered)).verdict == "undocumented"
+    # An entry naming the edited tool itself still speaks of it, whatever other tool it names.
+    both = "CronCreate now creates a task per run, as TaskCreate does"
+    assert one(judge([edit], notes(v1_0_2=[both]), tool_rules, PUBLISHED, offered=offered)).verdict != "undocumented"
+
+
 def test_request_code_whose_statements_only_moved_is_low():
     before = 'function q(_){let _=_(_);if(_.effort)_.push("effort");return{model:_.model,max_tokens:32000}}'
     moved = 'function q(_){if(_.effort)_.push("effort");let _=_(_);return{max_tokens:32000,model:_.model}}'

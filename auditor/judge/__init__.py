@@ -128,7 +128,8 @@ def judge(
     `vocabulary`: the target's words (`describe`), its main query sources and brand names.
     `calibration`: how often verdicts on each basis were right (default: the table shipped, fitted on
     the labelled ranges); a finding's confidence is that probability. `offered`: the names of the tools
-    the releases give the model (a switch whose entry names one changes what the model can do).
+    the releases give the model (a switch whose entry names one changes what the model can do; an entry
+    naming one is about it, not about another tool's edit that shares its words).
     """
     vocabulary = vocabulary or Vocabulary()
     calibration = calibration or shipped()
@@ -153,11 +154,11 @@ def judge(
         memo = _Memo()  # for this group and its parts only: a long range's changes are many
         mentioned: set[int] = set()
         pairs: list[Pair] | None = [] if trace is not None else None
-        found = _finding(group, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, pairs, tools, switched, listed, mentioned, memo)
+        found = _finding(group, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, pairs, tools, switched, listed, mentioned, memo, offered)
         parts = _parted(group, mentioned, seen, matched)
         if len(parts) > 1:  # judged again, each part on its own (what each member weighed is remembered)
             findings += [
-                _finding(part, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, trace, tools, switched, listed, memo=memo)
+                _finding(part, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, trace, tools, switched, listed, memo=memo, offered=offered)
                 for part in parts
             ]
             continue
@@ -357,7 +358,7 @@ def _finding(
     calibration: Calibration, heard: Heard | None = None,
     told: Mapping[int, bool] | None = None, unjudged: Container[str] = frozenset(), trace: list[Pair] | None = None, tools: frozenset[str] = frozenset(),
     switched: Mapping[tuple[str, str], frozenset[str]] | None = None, listed: describing.Listed | None = None,
-    mentioned: set[int] | None = None, memo: _Memo | None = None,
+    mentioned: set[int] | None = None, memo: _Memo | None = None, offered: frozenset[str] = frozenset(),
 ) -> Finding:
     """One finding for a group of changes; `mentioned` receives the members some entry mentions; `memo`
     keeps what each member weighed, for a group judged again in parts."""
@@ -375,7 +376,7 @@ def _finding(
     deferrals = [describing.deferral(seen[i].change, listed or {}) for i in members]
     for i, deferral in zip(members, deferrals, strict=True):
         if i not in memo.specifics:
-            memo.specifics[i] = _specifics(seen[i], matched[i], vocabulary, models, tools, _switched_with(seen[i].change, switched or {}), deferral)
+            memo.specifics[i] = _specifics(seen[i], matched[i], vocabulary, models, tools, _switched_with(seen[i].change, switched or {}), deferral, offered)
     specifics = [memo.specifics[i] for i in members]
     by_words = primary is not None and not primary.structural  # the finding is about words its rule found
     moved = _moved(*changes)

@@ -66,6 +66,7 @@ class _Specifics:
     family: frozenset[str] = frozenset()  # a tool that came or went: its name's leading words, more than half of them ("self_hosted_runner" of self_hosted_runner_get_pool)
     bare: bool = False  # a switch that came or went: an entry names it by its key; the models and values its description cites are no news
     steps: tuple[tuple[str, tuple[str, ...]], ...] = ()  # a long text edited in several releases: (release, retrieval words of that release's edit)
+    others: frozenset[str] = frozenset()  # an edited tool: the other tools the model is offered, which its text does not name
 
 
 _NAME = re.compile(
@@ -113,7 +114,7 @@ def _spoken(name: str) -> str | None:
 
 def _specifics(
     seen: Observed, rules: list[Rule], vocabulary: Vocabulary, models: ModelNames, tools: frozenset[str] = frozenset(),
-    switched: frozenset[str] = frozenset(), deferral: str = "",
+    switched: frozenset[str] = frozenset(), deferral: str = "", offered: frozenset[str] = frozenset(),
 ) -> _Specifics:
     change = seen.change
     whole_text = change.kind in kinds.LONG_TEXT and not (seen.before and seen.after)
@@ -139,6 +140,9 @@ def _specifics(
     elif skill := describing.skill(change):  # a skill's prompt is named by its skill, as notes speak of it ("the claude-api skill")
         out.key = skill
         out.key_alone = change.status != "changed"  # a skill that came or went: naming it is enough
+    if change.kind in _TOOLS and out.key and not out.key_alone:
+        texts = f"{seen.before}\n{seen.after}"
+        out.others = frozenset(t for t in offered if t != out.key and t not in texts)
     if deferral:  # the schema is the one fetched on demand before: only how it is offered is new
         out.probe = frozenset(spellings(out.key))
         return out
@@ -353,6 +357,10 @@ def _mentions(
         models |= launched
     if not (names or key or models or values or found or said):
         return 0, set(), features
+    # An entry naming another tool the model is offered, which this tool's text does not name, is about
+    # that tool ("Added TaskCreated hook … via TaskCreate" shares words with CronCreate's edit, not a name).
+    if not (names or key or models or values or said) and not spec.others.isdisjoint(entry.tokens):
+        return 0, named, features
     # The release's entry saying what kind of text changed ("The lean system prompt is now…") speaks of the
     # text itself: it ranks as a name does, above entries sharing only its models or values.
     score = 3 * (len(names) + key + launch + removal + phrase) + len(models) + len(values) + round(4 * retrieved) + said
