@@ -746,6 +746,13 @@ def test_a_tool_no_longer_deferred_is_told_of_by_its_releases_entry_on_deferred_
     assert late.verdict == "undocumented"
     # Without the list, the schema came: an entry must spell the tool.
     assert one(judge([sent], notes(v1_0_2=[fix]), tool_rules, PUBLISHED)).verdict == "undocumented"
+    # A subagent's copy of the tool edited in the same release is its own change, not part of the main loop's.
+    edited = Change("tool_schema", "subagent Explore 0: Agent", "subagent Explore 0: Agent", {"description": "Launch a new agent. Call many tools at once."},
+                    {"description": "Launch a new agent"}, "1.0.2", scenario="agents")
+    found = [f for f in judge([listing, sent, edited], notes(v1_0_2=[fix]), tool_rules, PUBLISHED) if f.changes[0].kind == "tool_schema"]
+    assert sorted((f.title, f.verdict) for f in found) == [
+        ("Tool sent changed (subagent Explore 0: Agent)", "undocumented"), ("Tool sent no longer deferred (turn 0: Agent)", "documented"),
+    ]
 
 
 def test_the_own_releases_nearest_entry_sharing_a_value_speaks_of_the_change_without_the_rules_words():

@@ -227,12 +227,13 @@ def _groups(seen: list[Observed], matched: list[list[Rule]], alone: Container[in
     for i, s in enumerate(seen):
         c = s.change
         if c.scenario is not None:  # one captured fact seen by several scenarios is one behavior; so is one
-            # tool's description whoever was offered it (the main loop, each subagent), and one text sent alike
-            # in several roles (the compaction request resends the main system prompt)
+            # tool's description whoever was offered it (the main loop, each subagent) — that came, went or
+            # changed alike: the main loop gaining a tool is not a subagent's copy edited —, and one text sent
+            # alike in several roles (the compaction request resends the main system prompt)
             union(by_key, ("captured", c.kind, c.key, c.introduced_in), i)
             fact = _CAPTURED_KEY.sub("", c.key)
             if c.kind == "tool_schema":
-                union(by_key, ("role", c.kind, fact, c.introduced_in), i)
+                union(by_key, ("role", c.kind, fact, c.introduced_in, c.status), i)
             elif c.kind != "history":  # the shapes of two histories may match by chance
                 union(by_key, ("alike", c.kind, fact, c.introduced_in, repr((c.before, c.after))), i)
             elif how := describing.reshaped(c):  # but not how they were reshaped: every role resending its messages merged alike
