@@ -909,10 +909,16 @@ def test_a_limit_whose_numbers_no_captured_request_sends_is_a_side_query_cap():
     heard = Heard(["You are Claude."], [32000.0, 1.0])
     found = one(judge([side], notes(), budget_rules, PUBLISHED, heard=heard))
     assert found.severity == "low" and "no captured request sends" in found.evidence["severity_note"]
-    assert one(judge([side], notes(), budget_rules, PUBLISHED, heard=Heard([], [2000.0]))).severity == "medium"  # a request sent 2000
+    # A request sent 2000, and its max_tokens changed in that release: the conversation's limit.
+    sent = Change("request_param", "turn 0: max_tokens", "turn 0: max_tokens", 512, 2000, "1.0.2", scenario="print-default")
+    raised = [f for f in judge([side, sent], notes(), budget_rules, PUBLISHED, heard=Heard([], [2000.0])) if f.changes[0].kind == "limit"]
+    assert raised[0].severity == "medium"
     assert one(judge([side], notes(), budget_rules, PUBLISHED)).severity == "medium"  # nothing captured
     unread = change("limit", "max_tokens", "1, budget", "1, budget * 2")  # no number changed: nothing to look for
-    assert one(judge([unread], notes(), budget_rules, PUBLISHED, heard=heard)).severity == "medium"
+    assert next(f for f in judge([unread, sent], notes(), budget_rules, PUBLISHED, heard=heard) if f.changes[0].kind == "limit").severity == "medium"
+    # The numbers were sent, but no captured request's max_tokens changed in that release: a path no run takes.
+    unmoved = one(judge([side], notes(), budget_rules, PUBLISHED, heard=Heard([], [2000.0])))
+    assert unmoved.severity == "low" and "did not change in any captured request" in unmoved.evidence["severity_note"]
     window_rules = rules.parse('[[rule]]\nid = "window"\ncategory = "context"\nseverity = "high"\nkinds = ["limit"]\nkey = "context_window"\n')
     window = change("limit", "gpt-6.1-sol: context_window", "272000", "500000")
     assert one(judge([window], notes(), window_rules, PUBLISHED, heard=heard)).severity == "high"

@@ -1,6 +1,7 @@
 """How much a change weighs: the deciding rule's severity, lowered where what changed reaches neither
 the model nor users (a prompt string no captured request holds, `Heard`; a side query; an internal
-switch; a move; a "limit" that is only ever 0, a count, or a request cap whose numbers no captured request sends; how a
+switch; a move; a "limit" that is only ever 0, a count, or a request cap whose numbers no captured request sends, or
+whose field no captured request changed in its release; how a
 captured side request is sent), raised where its window's notes tell users of it by name (`_told`)."""
 
 from __future__ import annotations
@@ -143,6 +144,16 @@ def _unsent(change: Change, heard: Heard) -> bool:
     return change.kind == "limit" and bool(changed) and not heard.sends(changed)
 
 
+def _field_moved(rule: Rule, changes: Sequence[Change], seen: Sequence[Observed]) -> bool:
+    """Whether a captured request's field the rule names (its key: `max_tokens`) changed in a release these
+    changes moved in: the captures show what the conversation is sent, so a cap's literal that changed
+    while no captured value did changed nothing a run sends."""
+    moved = {v for c in changes for v in c.moved}
+    return any(
+        s.change.kind == "request_param" and rule.key is not None and rule.key.search(s.change.key) and not moved.isdisjoint(s.change.moved) for s in seen
+    )
+
+
 def _zero(values: object) -> bool:
     """Whether a limit's values (a comma-separated list, or absent) are 0 alone."""
     return values is None or (isinstance(values, str) and all(v.strip() in ("0", "") for v in values.split(",")))
@@ -191,8 +202,9 @@ def _severity(
     rule says they reach the model (`reaches_model`: a model catalogue's values, which requests are
     built from whatever users set); prompt strings /
     documents that no captured request holds and no matching rule marks `reaches_model`; a request
-    field's limit (the rule is `sent`) whose changed numbers no captured request sends (a side query's cap:
-    the conversation's did not change; a context window or threshold, never sent, is not lowered); a captured
+    field's limit (the rule is `sent`) whose changed numbers no captured request sends, or whose field (the
+    rule's key) no captured request changed in its release (a side query's cap: the conversation's did not
+    change; a context window or threshold, never sent, is not lowered); a captured
     side request's parameters, headers or history, and all of one the target does not name (`_side_request`:
     a named one's prompt, the auto-mode classifier's, keeps its weight). Raised to
     medium: a switch of a model-relevant category (not "other") that its release's notes tell users
@@ -220,6 +232,8 @@ def _severity(
         return "low", "prices per million tokens (tokens are counted whole), not a cap: the usage display's table"
     if heard is not None and primary is not None and primary.sent and all(_unsent(c, heard) for c in changes):
         return "low", "numbers no captured request sends: a side query's cap, not the conversation's limit"
+    if heard is not None and primary is not None and primary.sent and all(c.kind == "limit" for c in changes) and not _field_moved(primary, changes, seen):
+        return "low", "the request field it caps did not change in any captured request of its release: a side query's cap or a path no run takes"
     if all(c.kind == "request_code" and isinstance(c.before, str) and isinstance(c.after, str) and same_statements(c.before, c.after) for c in changes):
         return "low", "request code whose statements are unchanged (reordered or re-punctuated): it sends nothing new"
     side = [_side_request(c, vocabulary) for c in changes]
