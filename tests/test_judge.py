@@ -919,6 +919,8 @@ def test_a_limit_whose_numbers_no_captured_request_sends_is_a_side_query_cap():
     # The numbers were sent, but no captured request's max_tokens changed in that release: a path no run takes.
     unmoved = one(judge([side], notes(), budget_rules, PUBLISHED, heard=Heard([], [2000.0])))
     assert unmoved.severity == "low" and "did not change in any captured request" in unmoved.evidence["severity_note"]
+    keyless = rules.parse('[[rule]]\nid = "caps"\ncategory = "output-length"\nseverity = "medium"\nkinds = ["limit"]\nsent = true\n')
+    assert one(judge([side], notes(), keyless, PUBLISHED, heard=Heard([], [2000.0]))).severity == "medium"  # no field named: nothing to look for
     window_rules = rules.parse('[[rule]]\nid = "window"\ncategory = "context"\nseverity = "high"\nkinds = ["limit"]\nkey = "context_window"\n')
     window = change("limit", "gpt-6.1-sol: context_window", "272000", "500000")
     assert one(judge([window], notes(), window_rules, PUBLISHED, heard=heard)).severity == "high"
