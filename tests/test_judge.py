@@ -954,6 +954,14 @@ def test_a_reshaped_history_is_named_by_the_entry_saying_what_was_done_to_its_me
     assert judged("Coalesced consecutive roles to avoid Bad Request errors.").verdict == "undocumented"
 
 
+def test_a_fact_sent_alike_by_a_subagent_and_a_side_query_is_named_by_the_subagents():
+    """A side query (a session title's) weighs least: the finding it shares with a subagent's request is named by the subagent's fact."""
+    rule = rules.parse('[[rule]]\nid = "thinking"\ncategory = "reasoning"\nseverity = "high"\ntitle = "Thinking sent ({label}) {status}"\nkinds = ["request_param"]\nkey = "thinking"\n')
+    side = Change("request_param", "side 0: thinking", "side 0: thinking", None, {"type": "disabled"}, "1.0.2", scenario="interactive")
+    agent = Change("request_param", "subagent Explore 0: thinking", "subagent Explore 0: thinking", None, {"type": "disabled"}, "1.0.2", scenario="agents")
+    assert one(judge([side, agent], notes(), rule, PUBLISHED)).title == "Thinking sent (subagent Explore 0: thinking) added"
+
+
 def test_one_reshaping_of_the_history_in_every_role_that_resends_it_is_one_finding():
     """Consecutive user messages merged into one, in the main loop's and compaction's requests alike (their
     histories differ): one change, one finding. Histories reshaped otherwise stay their own findings."""

@@ -312,6 +312,13 @@ class _Memo:
     weighed: dict[tuple[int, tuple[str, ...], bool], _Weighed] = field(default_factory=dict)
 
 
+def _role_rank(key: str) -> int:
+    """Which role's fact names a finding: the conversation's own turn first, a side query's (a title, a
+    classifier: the request weighing least) last."""
+    role = _CAPTURED_KEY.match(key)
+    return 0 if role and role["role"] == "turn" else 2 if role and role["role"] == "side" else 1
+
+
 def _weigh(
     i: int, spec: _Specifics, seen: list[Observed], matched: list[list[Rule]], known: _Changelog, index: _Index, at: list[str], by_words: bool,
     traced: bool,
@@ -364,8 +371,8 @@ def _finding(
     """One finding for a group of changes; `mentioned` receives the members some entry mentions; `memo`
     keeps what each member weighed, for a group judged again in parts."""
     memo = memo or _Memo()
-    # The main loop's fact first (it names the finding), then the other roles' alike (compaction, subagents).
-    members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), not seen[i].change.key.startswith("turn "), seen[i].change.key))
+    # The main loop's fact first (it names the finding), then the other roles' alike (compaction, subagents), a side query's last.
+    members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), _role_rank(seen[i].change.key), seen[i].change.key))
     rules = [rule for i in members for rule in matched[i]]
     primary = min(rules, key=_precedence, default=None)
     changes = [seen[i].change for i in members]
