@@ -593,6 +593,7 @@ def test_a_tool_a_compaction_request_gained_neither_came_nor_went():
 
     assert verdict("compact") == "undocumented"
     assert verdict("turn") != "undocumented"  # the conversation gained it: the tool came, and the entry names it
+    assert verdict("gpt-5.5/turn") != "undocumented"  # so did a matrix scenario's conversation (Codex keys its variants)
 
 
 def test_an_entry_naming_another_offered_tool_is_about_that_tool_not_an_edit_sharing_its_words():

@@ -146,7 +146,7 @@ def judge(
     listed = describing.listed(changes)
     tools = frozenset(
         _CAPTURED_KEY.sub("", c.key) for c in changes
-        if c.status in ("added", "removed") and (c.kind == "tool" or (c.kind == "tool_schema" and c.key.startswith("turn ") and not describing.deferral(c, listed)))
+        if c.status in ("added", "removed") and (c.kind == "tool" or (c.kind == "tool_schema" and _role(c.key) == "turn" and not describing.deferral(c, listed)))
     )  # fmt: skip
     switched = _switched(changes, models)
     findings = []
@@ -312,11 +312,17 @@ class _Memo:
     weighed: dict[tuple[int, tuple[str, ...], bool], _Weighed] = field(default_factory=dict)
 
 
+def _role(key: str) -> str | None:
+    """The role of a captured fact's key ("turn", "side", "subagent Explore", …), whatever matrix
+    variant prefixes it; None for a static fact."""
+    role = _CAPTURED_KEY.match(key)
+    return role["role"] if role else None
+
+
 def _role_rank(key: str) -> int:
     """Which role's fact names a finding: the conversation's own turn first, a side query's (a title, a
     classifier: the request weighing least) last."""
-    role = _CAPTURED_KEY.match(key)
-    return 0 if role and role["role"] == "turn" else 2 if role and role["role"] == "side" else 1
+    return {"turn": 0, "side": 2}.get(_role(key) or "", 1)
 
 
 def _weigh(
