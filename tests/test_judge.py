@@ -70,6 +70,7 @@ def one(findings: list[Finding]) -> Finding:
 
 
 FORK = change("env", "CLAUDE_CODE_FORK_SUBAGENT", None, "")
+UNRELATED = "Fixed a crash when resizing the terminal"  # the release has a section of its own: the next one is a neighbour
 
 
 # ---------------------------------------------------------------------------------------------- verdicts
@@ -86,7 +87,7 @@ def test_documented_when_an_entry_of_that_release_names_it():
 
 def test_neighbouring_release_counts_as_evidence_but_two_away_does_not():
     entry = "Added the CLAUDE_CODE_FORK_SUBAGENT env var"
-    next_door = one(judge([FORK], notes(v1_0_3=[entry]), RULES, PUBLISHED))
+    next_door = one(judge([FORK], notes(v1_0_2=[UNRELATED], v1_0_3=[entry]), RULES, PUBLISHED))
     own = one(judge([FORK], notes(v1_0_2=[entry]), RULES, PUBLISHED))
     far = one(judge([FORK], notes(v1_0_4=[entry]), RULES, PUBLISHED))
     assert next_door.verdict == "documented" and next_door.changelog_refs[0].version == "1.0.3"
@@ -720,7 +721,7 @@ def test_a_tool_named_by_one_word_is_named_by_its_own_releases_announcement_spel
     launch = "Introducing dynamic workflows: ask Claude to create a workflow and it orchestrates tens of agents"
     assert one(judge([workflow], notes(v1_0_2=[launch]), tool_rules, PUBLISHED)).verdict == "documented"
     # Not from a neighbouring release, not from a fix, and not a word many entries spell.
-    assert one(judge([workflow], notes(v1_0_3=[launch]), tool_rules, PUBLISHED)).verdict == "undocumented"
+    assert one(judge([workflow], notes(v1_0_2=[UNRELATED], v1_0_3=[launch]), tool_rules, PUBLISHED)).verdict == "undocumented"
     assert one(judge([workflow], notes(v1_0_2=["Fixed dynamic workflows hanging"]), tool_rules, PUBLISHED)).verdict == "undocumented"
     many = notes(v1_0_0=[f"Improved workflow {i}" for i in range(9)], v1_0_2=[launch])
     assert one(judge([workflow], many, tool_rules, PUBLISHED)).verdict == "undocumented"
@@ -743,7 +744,7 @@ def test_a_tool_no_longer_deferred_is_told_of_by_its_releases_entry_on_deferred_
     startup = [f"Improved startup by deferring module {i} loading" for i in range(9)]
     found = next(f for f in judge([listing, sent], notes(v1_0_0=startup, v1_0_2=[fix]), tool_rules, PUBLISHED) if f.changes[0].kind == "tool_schema")
     assert found.verdict == "documented" and found.title == "Tool sent no longer deferred (turn 0: Agent)"
-    late = next(f for f in judge([listing, sent], notes(v1_0_0=startup, v1_0_3=[fix]), tool_rules, PUBLISHED) if f.changes[0].kind == "tool_schema")
+    late = next(f for f in judge([listing, sent], notes(v1_0_0=startup, v1_0_2=[UNRELATED], v1_0_3=[fix]), tool_rules, PUBLISHED) if f.changes[0].kind == "tool_schema")
     assert late.verdict == "undocumented"
     # Without the list, the schema came: an entry must spell the tool.
     assert one(judge([sent], notes(v1_0_2=[fix]), tool_rules, PUBLISHED)).verdict == "undocumented"
@@ -835,7 +836,26 @@ def test_an_entry_of_the_release_about_the_system_prompt_tells_of_a_rewrite_that
     said, cited = verdict([switch, block], {"v1_0_2": [lean]})
     assert said in ("documented", "partial") and cited == [lean]
     assert verdict([block], {"v1_0_2": [lean]})[0] == "undocumented"  # no model switch: "system prompt" alone is one signal
-    assert verdict([switch, block], {"v1_0_3": [lean]})[0] == "undocumented"  # a neighbour's entry must share the rule's words
+    assert verdict([switch, block], {"v1_0_2": [UNRELATED], "v1_0_3": [lean]})[0] == "undocumented"  # a neighbour's entry must share the rule's words
+
+
+def test_a_release_with_no_section_is_told_of_by_the_next_section_as_its_own():
+    """2.1.88 edited the PowerShell tool's prompt and had no section; 2.1.89's "Improved PowerShell tool
+    prompt …" tells of it as the release's own entry would, before the entries naming the tool elsewhere."""
+    tool_rules = rules.parse('[[rule]]\nid = "tools"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool"]\nevidence = ["tool"]\n')
+    first, edited = "Runs a PowerShell command.", "Runs a PowerShell command. On Windows PowerShell 5.1, avoid `&&`; use `;` between commands."
+    shell = Change("tool", "PowerShell", "PowerShell", None, edited, "1.0.1", None, ("1.0.1", "1.0.2"), history=(("1.0.1", first), ("1.0.2", edited)))
+    meant = "Improved PowerShell tool prompt with version-appropriate syntax guidance"
+
+    def first_cited(own_section: list[str] | None) -> str:
+        sections = notes(
+            v1_0_1=["Added PowerShell tool for Windows as an opt-in preview", "Improved PowerShell dangerous command detection"], v1_0_2=own_section,
+            v1_0_3=["PowerShell tool on Windows: arguments holding a quote and a space now prompt", meant],
+        )
+        return one(judge([shell], sections, tool_rules, PUBLISHED)).changelog_refs[0].entry
+
+    assert first_cited(None) == meant
+    assert first_cited([UNRELATED]) != meant  # with a section of its own, the next release's entries are a neighbour's
 
 
 def test_the_releases_entry_saying_system_prompt_is_cited_before_those_sharing_only_models():
@@ -866,7 +886,7 @@ def test_the_releases_entry_about_a_model_the_change_names_for_the_first_time_te
 
     said, cited = verdict({"v1_0_2": [launch]})
     assert said in ("documented", "partial") and cited == [launch]
-    assert verdict({"v1_0_3": [launch]})[0] == "undocumented"  # a neighbour's launch: the model alone is one weak signal
+    assert verdict({"v1_0_2": [UNRELATED], "v1_0_3": [launch]})[0] == "undocumented"  # a neighbour's launch: the model alone is one weak signal
 
 
 def test_a_fix_in_a_tool_is_no_note_that_the_tool_came_or_went():

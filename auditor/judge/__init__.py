@@ -11,7 +11,9 @@ How a verdict is reached, for one finding (one change, or several changes of one
    the last of those windows closed — sections up to its last release, entries with their wording of
    then, from the git history where the source has one — and so are the statistics drawn from it (which
    names are common, which are spelled at all, BM25's word weights). Later sections and rewrites change
-   no verdict: a release judged on its day and in a replay a year later gets the same one.
+   no verdict: a release judged on its day and in a replay a year later gets the same one. A release's
+   own section is where its entries weigh most; a release published with no section is told of in the
+   next one, which is then its own.
 2. Names first: an entry that spells a distinctive name of the change — its env var, setting, tool,
    flag, beta, section heading, model id, or an identifier, slash command or CLI flag in the changed
    text — mentions it, whatever its other words; a dotted name names each of its shorter paths
@@ -342,16 +344,17 @@ def _weigh(
         for k, v in index.ranked(words, index.spanning([version])).items():
             retrieved[k] = max(v, retrieved.get(k, 0.0))
     top = max(retrieved.values(), default=0.0)
+    owned = index.own(at)
     out = _Weighed(candidates.by_id, retrieved, [], set(), False, [])
     for entry in nearby:
         near = retrieved.get(id(entry), 0.0)
         if near < RETRIEVED and spec.probe.isdisjoint(entry.features) and spec.said.isdisjoint(entry.stems):  # most entries share nothing with the change
             continue
-        own = entry.version in at
+        own = entry.version in owned
         # An entry of a release the change moved in is weighed with the names few entries had spelled when
         # that release's window closed: a feature's later entries make its names common, and a range judged
         # later must not lose what the release's day knew.
-        common = known.at([entry.version]).common if own and len(at) > 1 else index.common
+        common = known.at([owned[entry.version]]).common if own and len(at) > 1 else index.common
         score, named, features = _mentions(
             spec, entry, seen[i].change.kind, weak_needed, near, id(entry) in candidates.by_id, common, by_words, own,
             near > 0 and near >= top, index.rare(spec.said),
@@ -420,7 +423,8 @@ def _finding(
         covered |= weighed.covered
         for entry, rank in weighed.mentions:
             mentioning[id(entry)] = (entry, max(mentioning.get(id(entry), (entry, (False, 0)))[1], rank))
-    ranked = sorted(mentioning.values(), key=lambda m: (not m[1][0], -m[1][1], m[0].version not in at))
+    owned = index.own(at)
+    ranked = sorted(mentioning.values(), key=lambda m: (not m[1][0], -m[1][1], m[0].version not in owned))
 
     nearest = max(relevant.values(), key=lambda e: best_retrieved.get(id(e), 0.0), default=None)
     if nearest is not None and best_retrieved.get(id(nearest), 0.0) < RETRIEVED:

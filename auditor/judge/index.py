@@ -309,6 +309,15 @@ class _Index:
             found = self._pools[key] = _Pool(spanned if not evidence else [e for e in spanned if self.says(e, evidence)])
         return found
 
+    def own(self, versions: Sequence[str]) -> dict[str, str]:
+        """The sections that are these releases' own, each to its release: a release's own section, or for
+        one published with no section, the next release's, which tells what it shipped."""
+        owned = {v: v for v in versions if v in self.sections}
+        for v in versions:
+            if v not in self.sections:
+                owned.setdefault(self._calendar.window(v).high, v)
+        return owned
+
     def window(self, version: str) -> list[_Entry]:
         """The known entries of `version`'s window (`changelog.window`)."""
         if version not in self._windows:

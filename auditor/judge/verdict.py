@@ -45,7 +45,8 @@ def basis(
     else:
         named = len(observed & covered)
         share = "all" if named == len(observed) else "none" if not named else "some"
-        own = any(e.version in at for e in mentioning)
+        owned = index.own(at)
+        own = any(e.version in owned for e in mentioning)
         tag = ("own" if own else "neighbour") + ("|named" if spelled_out else "|near")
         words = f"entries name {named}/{len(observed)} ({share}) observed names/models/values" + ("" if own else "; only a neighbouring release's notes")
     return f"{verdict}|{tag}", f"{rule_words}; {words}"
