@@ -124,15 +124,25 @@ def _vendor_words(change: Change, vocabulary: Vocabulary, models: ModelNames | N
         owner = f"the {role['agent']} subagent" if role and role["agent"] else sender
         return f"{owner}'s {words}" if owner else words
     if change.kind == "beta":
-        beta = _DATE.sub("", key)
-        feature = f" ({vocabulary.betas[beta]})" if beta in vocabulary.betas else ""
-        return f"{beta.replace('-', ' ')}{feature} beta {_status(change)}"
+        return f"{_beta(key, vocabulary)} beta {_status(change)}"
+    if change.kind == "header" and (isinstance(change.before, list) or isinstance(change.after, list)):
+        # A header listing betas (captures keep `anthropic-beta` as its sorted names): those it gained and lost.
+        old, new = (set(map(str, v)) if isinstance(v, list) else set() for v in (change.before, change.after))
+        said = [f"{_beta(b, vocabulary)} beta {how}" for names, how in ((new - old, "added"), (old - new, "removed")) for b in sorted(names)]
+        return f"{sender}: {'; '.join(said)}" if sender and said else "; ".join(said)
     if name := skill(change):
         return f"the {name} skill's prompt {_status(change)}"
     how = reshaped(change)
     if sender:
         return f"{sender}: {how or f'{kinds.BY_NAME[change.kind].noun} {change.label} {_status(change)}'}"
     return how
+
+
+def _beta(name: str, vocabulary: Vocabulary) -> str:
+    """An API beta in words: its name without the date, and the feature as the API's docs name it."""
+    beta = _DATE.sub("", name)
+    feature = f" ({vocabulary.betas[beta]})" if beta in vocabulary.betas else ""
+    return f"{beta.replace('-', ' ')}{feature}"
 
 
 def _status(change: Change) -> str:

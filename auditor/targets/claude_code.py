@@ -64,6 +64,7 @@ CLAUDE_CODE = Target(
         betas={
             "extended-cache-ttl": "1-hour prompt cache TTL", "context-1m": "1M token context window",
             "context-management": "context editing: clearing tool results", "interleaved-thinking": "interleaved thinking between tool calls",
+            "redact-thinking": "thinking summaries redacted",  # the API returns thinking blocks empty, summaries or not (showThinkingSummaries)
         },
         # The conversation's own request is the main thread's, the SDK's, compaction's or a subagent's;
         # other request builders (classifiers, namers, token counts) are side queries.
