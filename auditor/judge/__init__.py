@@ -339,11 +339,16 @@ def _weigh(
     # A rule that matched what the change is, with its evidence words in the entry, is one signal.
     weak_needed = 1 if deciding is not None and deciding.structural and deciding.evidence else 2
     nearby = index.spanning(at)
-    retrieved = index.ranked(spec.query, nearby)
-    for version, words in spec.steps:  # each release's own edit, against the entries of its window
-        for k, v in index.ranked(words, index.spanning([version])).items():
+    # The whole change against its windows, and each release's own edit against the entries of its window:
+    # an entry ranked first by either is "ranked first", as judging that release alone would rank it.
+    rankings = [index.ranked(spec.query, nearby), *(index.ranked(words, index.spanning([version])) for version, words in spec.steps)]
+    retrieved: dict[int, float] = {}
+    firsts: set[int] = set()
+    for ranking in rankings:
+        best = max(ranking.values(), default=0.0)
+        firsts |= {k for k, v in ranking.items() if v > 0 and v >= best}
+        for k, v in ranking.items():
             retrieved[k] = max(v, retrieved.get(k, 0.0))
-    top = max(retrieved.values(), default=0.0)
     owned = index.own(at)
     out = _Weighed(candidates.by_id, retrieved, [], set(), False, [])
     for entry in nearby:
@@ -357,7 +362,7 @@ def _weigh(
         common = known.at([owned[entry.version]]).common if own and len(at) > 1 else index.common
         score, named, features = _mentions(
             spec, entry, seen[i].change.kind, weak_needed, near, id(entry) in candidates.by_id, common, by_words, own,
-            near > 0 and near >= top, index.rare(spec.said),
+            id(entry) in firsts, index.rare(spec.said),
         )
         if traced and features:
             out.pairs.append(Pair(seen[i].change, entry.version, entry.text, features, bool(score)))
