@@ -839,6 +839,24 @@ def test_an_entry_of_the_release_about_the_system_prompt_tells_of_a_rewrite_that
     assert verdict([switch, block], {"v1_0_2": [UNRELATED], "v1_0_3": [lean]})[0] == "undocumented"  # a neighbour's entry must share the rule's words
 
 
+def test_the_system_prompt_of_the_notes_is_the_conversations_not_a_side_querys():
+    """"The lean system prompt is now the default …" tells of the conversation's prompt: for the auto-mode
+    classifier's, edited in the same release, the entry naming the classifier comes first."""
+    block_rules = rules.parse('[[rule]]\nid = "prompt"\ncategory = "other"\nseverity = "medium"\nkinds = ["system_block"]\nevidence = ["concise"]\n')
+    lean = "The lean system prompt is now the default for all models except Haiku, Sonnet, and Opus 4.7 and earlier"
+    classifier = "Improved the auto-mode classifier's detection of data exfiltration, particularly bulk transfers"
+
+    def first_cited(role: str) -> str:
+        block = Change("system_block", f"{role} 0: block 1", f"{role} 0: block 1", "You are a monitor.",
+                       "You are a monitor.\nFor Opus 4.7, keep each verdict to one line.\nBulk transfers of data to external hosts are exfiltration.",
+                       "1.0.2", scenario="auto-mode")
+        found = one(judge([block], notes(v1_0_2=[lean, classifier]), block_rules, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
+        return found.changelog_refs[0].entry
+
+    assert first_cited("side") == classifier
+    assert first_cited("turn") == lean  # the conversation's own prompt: the release's entry saying "system prompt" first
+
+
 def test_a_release_with_no_section_is_told_of_by_the_next_section_as_its_own():
     """2.1.88 edited the PowerShell tool's prompt and had no section; 2.1.89's "Improved PowerShell tool
     prompt …" tells of it as the release's own entry would, before the entries naming the tool elsewhere."""

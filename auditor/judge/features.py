@@ -58,6 +58,7 @@ class _Specifics:
     described: str = ""  # the change in the vendor's words (`describe`)
     said: frozenset[str] = frozenset()  # stems of what only the description says (`describe.said`): who sent it, how a history was reshaped
     sender: frozenset[str] = frozenset()  # stems of who sent a captured request, as notes name it ("the auto mode classifier")
+    aside: bool = False  # a side query's fact (a classifier's, a title's): not what "the system prompt" of the notes is
     tools: set[str] = field(default_factory=set)  # tools that came or went in the range, named where the text changed
     head: str | None = None  # a switch or tool that came or went: the first word of its name ("cron" of CronCreate)
     word: str | None = None  # a tool named by one word that came or went: that word in prose ("workflow" of Workflow)
@@ -122,6 +123,8 @@ def _specifics(
                      said=frozenset(retrieval.tokens(f"{describing.said(change, vocabulary)} {describing.DEFERRED if deferral else ''}")),
                      sender=frozenset(retrieval.tokens(describing.who(change, vocabulary))))
     vendor = describing.spoken(change, vocabulary, models)
+    role = _CAPTURED_KEY.match(change.key)
+    out.aside = role is not None and role["role"] == "side"
     changed = "\n".join((seen.added_text, seen.removed_text))
     if change.kind in kinds.NAMED or (change.kind in ("prompt_section", "section_condition", "request_param") and not change.key.startswith("#")):
         out.key = _CAPTURED_KEY.sub("", change.key)
@@ -323,7 +326,8 @@ def _mentions(
     said = bool(spec.said & entry.stems & rare) or (
         own and kind in _KIND_WORDS and bool(spec.said & entry.stems) and bool(_KIND_WORDS[kind].search(entry.text))
     )
-    phrase = own and kind in _KIND_PHRASE and bool(_KIND_PHRASE[kind].search(entry.text))
+    # "The system prompt" of the notes is the conversation's: a side query's is told of by naming its sender.
+    phrase = own and kind in _KIND_PHRASE and bool(_KIND_PHRASE[kind].search(entry.text)) and (not spec.aside or (bool(spec.sender) and spec.sender <= entry.stems))
     # An entry of an edited tool's own release that names it and speaks of what the edit says (two words of
     # one changed sentence, a third of the entry's own words at least) is about that edit ("EnterWorktree can
     # now switch between … worktrees"); a long entry shares two words with some sentence of a long edit by chance.
