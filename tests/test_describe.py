@@ -33,7 +33,7 @@ def test_a_beta_is_the_feature_it_names_and_other_kinds_their_noun():
     # the betas a captured request header gained and lost, each as the feature it names
     header = change("header", "turn 0: anthropic-beta", ["claude-code-20250219", "context-management-2025-06-27"],
                     ["claude-code-20250219", "redact-thinking-2026-02-12"], "interactive")
-    assert describe(header, VOCABULARY) == "redact thinking (thinking summaries redacted) beta added; context management (context editing: clearing tool results) beta removed"
+    assert describe(header, VOCABULARY) == "interactive sessions: redact thinking (thinking summaries redacted) beta added; context management (context editing: clearing tool results) beta removed"
     env = change("env", "CLAUDE_CODE_FORK_SUBAGENT", None, "")
     assert describe(env, VOCABULARY) == "env var CLAUDE_CODE_FORK_SUBAGENT added"
     assert spoken(env, VOCABULARY) == ""  # nothing beyond the changed text to match with

@@ -53,7 +53,7 @@ CLAUDE_CODE = Target(
             **{f"plan-{plan}": f"{plan.title()} subscribers" for plan in ("pro", "max", "team", "enterprise")},
             **{f"plan-{plan}-opus": f"{plan.title()} subscribers on Opus" for plan in ("pro", "max", "team", "enterprise")},
             "print-base-url": "a gateway (ANTHROPIC_BASE_URL)", "interactive-base-url": "a gateway (ANTHROPIC_BASE_URL)",
-            "subagent-haiku": "subagents",
+            "subagent-haiku": "subagents", "interactive": "interactive sessions",
         },
         fields={
             "effort": "effort", "max_tokens": "max output tokens", "thinking.type": "thinking", "budget_tokens": "thinking budget tokens",
