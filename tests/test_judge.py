@@ -1104,6 +1104,21 @@ def test_an_entry_its_release_ranks_first_for_that_releases_edit_speaks_of_it_in
     assert exfiltration in [r.entry for r in ranged.changelog_refs], ranged.evidence.get("note")
 
 
+def test_a_text_the_range_added_then_edited_quotes_what_each_release_said_of_its_step():
+    """The classifier's review prompt came in 1.0.2 (three entries launch it) and was cut down in 1.0.4:
+    the range's finding quotes 1.0.4's entry on that edit too, not only the launch's three."""
+    prompt_rule = rules.parse('[[rule]]\nid = "prompt-sent"\ncategory = "other"\nseverity = "medium"\nkinds = ["system_block"]\nevidence = ["classifier"]\n')
+    first = "Review the classification process and follow it carefully. Reason at length on every action before you answer."
+    later = "Review the classification process and follow it carefully. Keep reasoning brief on routine actions; reason longer on hard cases."
+    added = Change("system_block", "side 1: block 1", "side 1: block 1", None, later, "1.0.2", None, ("1.0.2", "1.0.4"), scenario="auto-mode",
+                   history=(("1.0.2", first), ("1.0.4", later)))
+    launch = ["Added a two-stage auto mode classifier: a fast first stage, then a review of the classification process",
+              "Auto mode classifier now reviews each action carefully before it runs", "Added classifier review for actions in auto mode"]
+    latency = "Improved auto mode classifier latency by reducing reasoning on routine actions"
+    found = one(judge([added], notes(v1_0_2=launch, v1_0_4=[latency, UNRELATED]), prompt_rule, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
+    assert [r.version for r in found.changelog_refs][:2] == ["1.0.2", "1.0.4"] and latency in [r.entry for r in found.changelog_refs]
+
+
 def test_how_a_side_request_is_sent_is_low_what_it_is_told_keeps_its_weight():
     """A classifier's or a title's request: its parameters, headers and history are plumbing; its
     system prompt is what decides (an auto-mode classifier's is what auto mode allows)."""

@@ -96,7 +96,7 @@ from .index import _Changelog, _Entry, _Index
 from .models import ModelNames
 from .notes import _late, _missing_sections, _rewrites, _span
 from .severity import _UNHEARD, Heard, _severity, _told, named, topics
-from .verdict import _verdict, basis
+from .verdict import Mentions, _verdict, basis
 
 _MAX_REFS = 3
 
@@ -314,6 +314,17 @@ class _Memo:
     weighed: dict[tuple[int, tuple[str, ...], bool], _Weighed] = field(default_factory=dict)
 
 
+def _quoted(ranked: Mentions, owned: Container[str]) -> Mentions:
+    """The mentions in the order they are quoted: for a change made in several releases, each one's own
+    section's best first (a range's finding quotes what each release said of its step), then the rest."""
+    firsts: dict[str, int] = {}
+    for n, (entry, _) in enumerate(ranked):
+        if entry.version in owned:
+            firsts.setdefault(entry.version, n)
+    lead = sorted(firsts.values())
+    return [ranked[n] for n in lead] + [m for n, m in enumerate(ranked) if n not in firsts.values()]
+
+
 def _role(key: str) -> str | None:
     """The role of a captured fact's key ("turn", "side", "subagent Explore", …), whatever matrix
     variant prefixes it; None for a static fact."""
@@ -446,7 +457,7 @@ def _finding(
         later = [v for v in moved if v in unjudged]
         note += f"; it changed again in {', '.join(later)}, newer than the changelog copy: not judged there"
 
-    refs = tuple(ChangelogRef(e.version, e.text) for e, _ in ranked[:_MAX_REFS])
+    refs = tuple(ChangelogRef(e.version, e.text) for e, _ in _quoted(ranked, owned if len(at) > 1 else {})[:_MAX_REFS])
     category = primary.category if primary else "other"
     severity, lowered = _severity(primary, members, seen, matched, heard, index.spelled, vocabulary, told)
     steps = _steps(primary, changes, introduced, removed_in)

@@ -190,9 +190,11 @@ def _specifics(
         sentences = [(s, retrieval.tokens(s)) for s in _changed_sentences(seen)]
         vendor_words = retrieval.tokens(vendor)
         out.query = [t for _, words in sentences for t in words] + retrieval.tokens(out.key or "") + vendor_words
-        if change.kind in kinds.LONG_TEXT and seen.before and seen.after:
-            # Who was sent the text is said with each release's edit too ("the auto mode classifier": its release's entry names it).
+        if change.kind in kinds.LONG_TEXT:
+            # Who was sent the text is said with each release's edit too ("the auto mode classifier": its release's
+            # entry names it); a text the range added, then edited, has those edits too.
             out.steps = tuple((version, (*words, *vendor_words)) for version, words in _steps(change))
+        if change.kind in kinds.LONG_TEXT and seen.before and seen.after:
             lines = (seen.before + "\n" + seen.after).splitlines()
             out.sentences = [(s, frozenset(words), next((line for line in lines if s in line), s)) for s, words in sentences if len(words) >= _MIN_SENTENCE]
             if change.kind in _TOOLS and out.key:
