@@ -869,6 +869,23 @@ def test_a_change_only_the_interactive_run_sends_is_told_of_by_an_entry_on_inter
     assert found.evidence["changes"][0]["described"] == "interactive sessions: redact thinking (thinking summaries redacted) beta added"
 
 
+def test_the_releases_entry_saying_what_the_model_now_does_tells_of_what_it_is_told():
+    """`session_guidance` gained a line on the `!` prefix; its release's entry, ranked first for it, says
+    "Claude now suggests it …": the model's new behaviour is its instructions' edit, whatever the rule's words."""
+    section_rules = rules.parse('[[rule]]\nid = "prompt"\ncategory = "other"\nseverity = "medium"\nkinds = ["prompt_section"]\nevidence = ["concise"]\n')
+    before = "# Session-specific guidance\n- Use the Agent tool for broad searches."
+    after = before + "\n- If the user needs to run an interactive command themselves, suggest they type `! <command>` in the prompt."
+    others = ["Fixed prompt history entries containing CJK or emoji being silently dropped", "Added `--resume` picker filtering by branch"]
+
+    def verdict(entry: str) -> str:
+        found = judge([change("prompt_section", "session_guidance", before, after)], notes(v1_0_2=[*others, entry]), section_rules, PUBLISHED,
+                      vocabulary=CLAUDE_CODE.vocabulary)
+        return one(found).verdict
+
+    assert verdict("Improved `!` bash mode discoverability — Claude now suggests it when you need to run an interactive command") != "undocumented"
+    assert verdict("Improved `!` bash mode discoverability — a hint now suggests it when you need to run an interactive command") == "undocumented"
+
+
 def test_a_release_with_no_section_is_told_of_by_the_next_section_as_its_own():
     """2.1.88 edited the PowerShell tool's prompt and had no section; 2.1.89's "Improved PowerShell tool
     prompt …" tells of it as the release's own entry would, before the entries naming the tool elsewhere."""
