@@ -884,6 +884,8 @@ def test_the_releases_entry_saying_what_the_model_now_does_tells_of_what_it_is_t
 
     assert verdict("Improved `!` bash mode discoverability — Claude now suggests it when you need to run an interactive command") != "undocumented"
     assert verdict("Improved `!` bash mode discoverability — a hint now suggests it when you need to run an interactive command") == "undocumented"
+    # Naming a text the model reads, as the target's notes do ("the reminder"), says the same.
+    assert verdict("Improved `!` bash mode discoverability — a reminder suggests it when you need to run an interactive command") != "undocumented"
 
 
 def test_a_release_with_no_section_is_told_of_by_the_next_section_as_its_own():

@@ -28,17 +28,22 @@ How a verdict is reached, for one finding (one change, or several changes of one
    families are the target's and those its model ids name, `models`). A bug fix that names a tool
    ("Fixed AskUserQuestion being auto-allowed") is no note that the tool came or went.
 3. Otherwise retrieval: the window's entries are ranked with BM25 against the changed sentences
-   (`retrieval`), and, for a text edited in several releases, each release's entries against that
-   release's own edit too (the range's other edits would drown it); one ranked near (RETRIEVED) counts as two weak signals in an entry with the deciding
+   (`retrieval`), and, for a text edited in several releases (or added, then edited), each release's
+   entries against that release's own edit too, said with who was sent it (the range's other edits would
+   drown it; an entry first there is "ranked first", as judging that release alone would find, and is
+   quoted first); one ranked near (RETRIEVED) counts as two weak signals in an entry with the deciding
    rule's evidence words or the words it found in the change, and alone when nearer still
    (RETRIEVED_ALONE; for a long text added or removed whole, which shares words with any long entry,
    only in an entry that also spells a name the text holds). An entry of the change's own release
    ranked first for it and near also speaks of it without the rule's words when it names who the
-   captured text is sent to ("the auto mode classifier"). Weak signals besides: a model it involves ("Opus 4.7"), a value it sets
+   captured text is sent to ("the auto mode classifier") or, for what the model is told, when it says the
+   model now acts otherwise ("Claude now suggests …") or names a text the model reads ("the reminder").
+   Weak signals besides: a model it involves ("Opus 4.7"), a value it sets
    (`xhigh`, a number), a name the rule's patterns do not single out, a model its scenario's
    requests switched to or from in that release (a new default model brings its own prompt), and an
    entry of the very release saying "system prompt" (or "tool description") for what the model is
-   told — which also stands in for the rule's evidence words. Two are needed, or one when the
+   told — which also stands in for the rule's evidence words (for a side query's prompt, only with
+   its sender named: "the system prompt" of the notes is the conversation's). Two are needed, or one when the
    deciding rule matched what the change is (kind, key, condition, direction). A switch or tool that
    came or went needs its name spelled. No mentioning entry: **undocumented**.
 4. Coverage: mentioning entries that leave out something observed make it **partial**, and the finding

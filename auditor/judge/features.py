@@ -60,7 +60,7 @@ class _Specifics:
     said: frozenset[str] = frozenset()  # stems of what only the description says (`describe.said`): who sent it, how a history was reshaped
     sender: frozenset[str] = frozenset()  # stems of who sent a captured request, as notes name it ("the auto mode classifier")
     aside: bool = False  # a side query's fact (a classifier's, a title's): not what "the system prompt" of the notes is
-    the_model: re.Pattern | None = None  # what the model is told: how notes say the model now acts ("Claude now …", `Vocabulary.the_model`)
+    told: re.Pattern | None = None  # what the model is told: how notes say the model now acts ("Claude now …") or name such a text ("the reminder")
     tools: set[str] = field(default_factory=set)  # tools that came or went in the range, named where the text changed
     head: str | None = None  # a switch or tool that came or went: the first word of its name ("cron" of CronCreate)
     word: str | None = None  # a tool named by one word that came or went: that word in prose ("workflow" of Workflow)
@@ -132,8 +132,9 @@ def _specifics(
     vendor = describing.spoken(change, vocabulary, models)
     role = _CAPTURED_KEY.match(change.key)
     out.aside = role is not None and role["role"] == "side"
-    if change.kind in _KIND_PHRASE and vocabulary.the_model:
-        out.the_model = _compiled(rf"(?:{vocabulary.the_model})\s+now\b")
+    said_so = [rf"(?:{vocabulary.the_model})\s+now\b" if vocabulary.the_model else "", vocabulary.model_texts]
+    if change.kind in _KIND_PHRASE and any(said_so):
+        out.told = _compiled("|".join(f"(?:{p})" for p in said_so if p))
     changed = "\n".join((seen.added_text, seen.removed_text))
     if change.kind in kinds.NAMED or (change.kind in ("prompt_section", "section_condition", "request_param") and not change.key.startswith("#")):
         out.key = _CAPTURED_KEY.sub("", change.key)
@@ -392,13 +393,14 @@ def _mentions(
     # also shares a value, name or model with it (`owner/repo#123`), names who was sent the text ("the auto
     # mode classifier", however many entries speak of it), or names the fact and says what its edit
     # says (the `language` section's "diacritical marks"), or, for what the model is told, says the model now
-    # acts otherwise ("Claude now suggests it when …": the target's `the_model`, then "now"), speaks of it.
+    # acts otherwise ("Claude now suggests it when …": the target's `the_model`, then "now") or names such a
+    # text ("the reminder shown after compaction": its `model_texts`), speaks of it.
     # The fact's name is in the ranked query too: with it, two words of one changed sentence say what changed.
     if not evidence and not sure and not phrase and not (
         own and top and found and (
             values or names or models or (spec.sender and spec.sender <= entry.stems)
             or (key and any(len(words & entry.stems) >= 2 for _, words, _ in spec.sentences))
-            or (spec.the_model is not None and spec.the_model.search(entry.text) is not None)
+            or (spec.told is not None and spec.told.search(entry.text) is not None)
         )
     ):
         return 0, named, features

@@ -49,7 +49,7 @@ class Vocabulary:
     plan, its route), what a captured request role is (Gemini CLI's only side request is its model
     router's), its words for request fields, its model ids and families, the query sources of
     the conversation's own request (every other request-building function is a side query), brand
-    names spelled like identifiers, and how its notes name the model (`the_model`)."""
+    names spelled like identifiers, how its notes name the model (`the_model`) and the texts it reads (`model_texts`)."""
 
     audiences: dict[str, str] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)  # a captured request's role ("side", or "auto-mode side" in one scenario) → what the notes call it
@@ -61,6 +61,7 @@ class Vocabulary:
     model_prefix: str = ""  # every model id starts with it ("claude-"): the ids name the families
     model_families: frozenset[str] = frozenset()  # those prose names without an id in sight
     the_model: str = ""  # a regex: how the notes speak of the model as the one acting or told ("Claude now …", "Claude's system prompt")
+    model_texts: str = ""  # a regex: how the notes name texts the model reads, besides its system prompt ("the reminder shown after compaction")
 
     def role(self, scenario: str | None, role: str) -> str:
         """What the notes call a captured request's role: its scenario's own name for it first (the side

@@ -76,6 +76,7 @@ CLAUDE_CODE = Target(
         model_families=frozenset(("opus", "sonnet", "haiku")),
         # "Claude now …", "Claude's system prompt": the model; "Claude Code", "Claude Desktop", "claude.ai": products
         the_model=r"\bClaude(?!\s+(?:Code|Desktop|in\s+Chrome|Agent\s+SDK|API|Console|app)\b|\.ai\b)(?:'s)?\b|\bthe model\b",
+        model_texts=r"\breminders?\b",  # `<system-reminder>` texts: every note naming a reminder speaks of one the model reads
     ),
 )
 
