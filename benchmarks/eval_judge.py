@@ -335,16 +335,17 @@ class Score:
 
 
 def reliability(stated: Sequence[tuple[float, bool]]) -> list[str]:
-    """Stated confidence against the share of verdicts right, by tenth, and the Brier score: whether a
-    finding's confidence is a probability a reader can take at its word."""
+    """Stated confidence against the share of verdicts right, by tenth (with the mean confidence stated in
+    it), and the Brier score: whether a finding's confidence is a probability a reader can take at its word."""
     if not stated:
         return []
     brier = sum((p - right) ** 2 for p, right in stated) / len(stated)
-    lines = [f"calibration: Brier score {brier:.3f} over {len(stated)} real high/medium findings", "  confidence  findings  right"]
+    lines = [f"calibration: Brier score {brier:.3f} over {len(stated)} real high/medium findings", "  confidence  findings  right  stated"]
     for k in range(10):
-        inside = [right for p, right in stated if k / 10 <= p < (k + 1) / 10 or (k == 9 and p == 1.0)]
+        inside = [(p, right) for p, right in stated if k / 10 <= p < (k + 1) / 10 or (k == 9 and p == 1.0)]
         if inside:
-            lines.append(f"  {k / 10:.1f}–{(k + 1) / 10:.1f}    {len(inside):8d}  {sum(inside) / len(inside):5.0%}")
+            right_share, mean = sum(r for _, r in inside) / len(inside), sum(p for p, _ in inside) / len(inside)
+            lines.append(f"  {k / 10:.1f}–{(k + 1) / 10:.1f}    {len(inside):8d}  {right_share:5.0%}  {mean:6.0%}")
     return lines
 
 

@@ -242,7 +242,7 @@ def test_a_renamed_change_matches_a_label_of_its_old_name():
 def test_reliability_bins_stated_confidence_against_verdicts_right():
     lines = ev.reliability([(0.95, True), (0.91, False), (0.55, True), (0.5, True)])
     assert lines[0] == "calibration: Brier score 0.321 over 4 real high/medium findings"
-    assert [line.split() for line in lines[2:]] == [["0.5–0.6", "2", "100%"], ["0.9–1.0", "2", "50%"]]
+    assert [line.split() for line in lines[2:]] == [["0.5–0.6", "2", "100%", "52%"], ["0.9–1.0", "2", "50%", "93%"]]
     assert ev.reliability([]) == []
 
 
