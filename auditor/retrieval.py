@@ -51,7 +51,7 @@ _SENTENCE = re.compile(r"(?<=[.!?:;])\s+|\n+")
 
 def sentences(text: str) -> list[str]:
     """A text's sentences (and lines), stripped."""
-    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+    return [stripped for s in _SENTENCE.split(text) if (stripped := s.strip())]
 
 
 def changed_sentences(before: str, after: str) -> list[str]:
