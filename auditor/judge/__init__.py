@@ -327,7 +327,8 @@ def _quoted(ranked: Mentions, owned: Container[str]) -> Mentions:
         if entry.version in owned:
             firsts.setdefault(entry.version, n)
     lead = sorted(firsts.values())
-    return [ranked[n] for n in lead] + [m for n, m in enumerate(ranked) if n not in firsts.values()]
+    chosen = set(lead)
+    return [ranked[n] for n in lead] + [m for n, m in enumerate(ranked) if n not in chosen]
 
 
 def _role(key: str) -> str | None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from .. import retrieval
@@ -264,10 +265,13 @@ class _Index:
             found = self._df[name] = sum(1 for number in self.changelog.spellers(name) if number in self.known)
         return found
 
-    def told(self, change: Change, names: Container[str], fold: bool = False) -> list[_Entry]:
+    def told(self, change: Change, names: AbstractSet[str], fold: bool = False) -> list[_Entry]:
         """The entries near the change that spell one of these names of it (an env var or setting, a
         slash command in its text; with `fold`, in any case: a request header's lower-case name)."""
-        return [entry for entry in self.spanning(vers.sort(set(change.moved))) if any((t.lower() if fold else t) in names for t in entry.tokens)]
+        near = self.spanning(vers.sort(set(change.moved)))
+        if fold:
+            return [entry for entry in near if any(t.lower() in names for t in entry.tokens)]
+        return [entry for entry in near if not names.isdisjoint(entry.tokens)]
 
     def ranked(self, query: Sequence[str], entries: Sequence[_Entry]) -> dict[int, float]:
         """`retrieval.RankerView.relative` of these entries against a query, by entry identity, with the
