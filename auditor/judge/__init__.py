@@ -153,7 +153,7 @@ def judge(
     listed = describing.listed(changes)
     tools = frozenset(
         _CAPTURED_KEY.sub("", c.key) for c in changes
-        if c.status in ("added", "removed") and (c.kind == "tool" or (c.kind == "tool_schema" and _role(c.key) == "turn" and not describing.deferral(c, listed)))
+        if c.status in ("added", "removed") and (c.kind == "tool" or (c.kind == "tool_schema" and describing.role(c.key) == "turn" and not describing.deferral(c, listed)))
     )  # fmt: skip
     switched = _switched(changes, models)
     findings = []
@@ -331,17 +331,10 @@ def _quoted(ranked: Mentions, owned: Container[str]) -> Mentions:
     return [ranked[n] for n in lead] + [m for n, m in enumerate(ranked) if n not in chosen]
 
 
-def _role(key: str) -> str | None:
-    """The role of a captured fact's key ("turn", "side", "subagent Explore", …), whatever matrix
-    variant prefixes it; None for a static fact."""
-    role = _CAPTURED_KEY.match(key)
-    return role["role"] if role else None
-
-
 def _role_rank(key: str) -> int:
     """Which role's fact names a finding: the conversation's own turn first, a side query's (a title, a
     classifier: the request weighing least) last."""
-    return {"turn": 0, "side": 2}.get(_role(key) or "", 1)
+    return {"turn": 0, "side": 2}.get(describing.role(key) or "", 1)
 
 
 def _weigh(

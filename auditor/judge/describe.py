@@ -43,11 +43,18 @@ def skill(change: Change) -> str | None:
     return found[1] if found else None
 
 
+def role(key: str) -> str | None:
+    """The role of a captured fact's key ("turn", "side", "subagent Explore", …), whatever matrix
+    variant prefixes it; None for a static fact."""
+    found = _CAPTURED_KEY.match(key)
+    return found["role"] if found else None
+
+
 def who(change: Change, vocabulary: Vocabulary) -> str:
     """Who sent a captured request, as the vendor's notes name that request ("the auto mode classifier"),
     "" for the main loop's and for roles the notes do not name."""
-    role = _CAPTURED_KEY.match(change.key)
-    return vocabulary.role(change.scenario, role["role"]) if role else ""
+    sender = role(change.key)
+    return vocabulary.role(change.scenario, sender) if sender else ""
 
 
 def said(change: Change, vocabulary: Vocabulary) -> str:

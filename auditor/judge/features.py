@@ -130,8 +130,7 @@ def _specifics(
                      said=frozenset(retrieval.tokens(f"{describing.said(change, vocabulary)} {describing.DEFERRED if deferral else ''}")),
                      sender=frozenset(retrieval.tokens(describing.who(change, vocabulary))))
     vendor = describing.spoken(change, vocabulary, models)
-    role = _CAPTURED_KEY.match(change.key)
-    out.aside = role is not None and role["role"] == "side"
+    out.aside = describing.role(change.key) == "side"
     said_so = [rf"(?:{vocabulary.the_model})\s+now\b" if vocabulary.the_model else "", vocabulary.model_texts]
     if change.kind in _KIND_PHRASE and any(said_so):
         out.told = _compiled("|".join(f"(?:{p})" for p in said_so if p))

@@ -14,7 +14,7 @@ from ..diff import Change
 from ..pretty import same_statements
 from ..rules import Observed, Rule, severity_rank
 from ..targets import Vocabulary
-from .describe import _CAPTURED_KEY, skill, who
+from .describe import _CAPTURED_KEY, role, skill, who
 from .features import _CAMEL, _COMMAND, _NAME, _SWITCHES, RETRIEVED, spellings
 from .index import _Entry, _Index
 
@@ -166,8 +166,7 @@ def _side_request(change: Change, vocabulary: Vocabulary) -> str | None:
     """Why a captured side request's change weighs little: it is of how the request is sent (its
     parameters, headers, history), or of a side request the target does not name (a session title's: UI).
     None when it is no side request's, or is what a named one is told (the auto-mode classifier's prompt)."""
-    role = _CAPTURED_KEY.match(change.key)
-    if role is None or role["role"] != "side":
+    if role(change.key) != "side":
         return None
     if change.kind in _PLUMBING:
         return "how a side request is sent: its parameters, headers or history, not what it is told"
