@@ -57,7 +57,9 @@ Scoring (pure functions below, tested in tests/test_eval_judge.py):
   in is not scored for its verdict (`beyond`, listed): the judge may use only those windows, and a
   range's label applied release by release to a later edit of the same text says nothing of that step.
 - Recall, over entries that are not unobservable: some high/medium finding has a change matching the
-  entry's changes, gives documented or partial, and cites the entry. "Observed" only asks for a
+  entry's changes, gives documented or partial, and cites the entry. An entry whose showing findings'
+  windows all lie outside its release (a label tying a behaviour to edits shipped releases away) is
+  counted apart (`recall_beyond`), as such a verdict is: the judge may not cite it. "Observed" only asks for a
   finding of any severity with a matching change (the fact is there, whatever the verdict).
 """
 
@@ -301,6 +303,7 @@ class Score:
     unobservable: int = 0
     stale_labels: int = 0  # change labels no change of the range matches (a key that moved?)
     beyond: int = 0  # real findings whose labelled entries no window of theirs holds: their verdict is not scored
+    recall_beyond: int = 0  # entries no window of the findings showing them holds: the judge may not cite them
     misses: list[str] = field(default_factory=list)
     stated: list[tuple[float, bool]] = field(default_factory=list)  # (confidence, verdict right) of each real finding judged
     keyed: list[tuple[str, str, bool]] = field(default_factory=list)  # (range, basis_key, verdict right): for calibrating
@@ -329,7 +332,8 @@ class Score:
             f"verdicts {_pct(self.verdict_right, self.verdict_total)}, where an entry describes the change "
             f"{_pct(self.described_right, self.described_total)}; "
             f"recall {_pct(self.recalled, self.entries)} (observed {_pct(self.observed, self.entries)}; "
-            f"{self.unobservable} unobservable entries not counted); {self.stale_labels} change labels matched nothing; "
+            f"{self.unobservable} unobservable entries not counted, {self.recall_beyond} beyond the windows of the findings showing them); "
+            f"{self.stale_labels} change labels matched nothing; "
             f"{self.beyond} verdicts not scored (the labelled entry is beyond the finding's windows)"
         )
 
@@ -444,8 +448,12 @@ def score(findings: Sequence[Any], labels: RangeLabels, knows: Callable[[Any, st
         if entry.unobservable:
             result.unobservable += 1
             continue
-        result.entries += 1
         showing = [f for f in findings if any(matches(m, c) for m in entry.changes for c in f.changes)]
+        if showing and knows is not None and not any(knows(f, entry.text) for f in showing):
+            result.recall_beyond += 1  # the changes it tells of shipped outside its window: no verdict may cite it
+            result.misses.append(f"{labels.name} recall beyond: {entry.version} {entry.text[:80]!r}: in no window of the findings showing it")
+            continue
+        result.entries += 1
         result.observed += bool(showing)
         if any(f.severity in HIGH_MEDIUM and f.verdict in DESCRIBED and cites(f, entry.text) for f in showing):
             result.recalled += 1

@@ -183,6 +183,18 @@ def test_a_verdict_whose_labelled_entry_no_window_of_its_releases_holds_is_not_s
     assert ev.score([prompt], labels, knows=lambda f, entry: False).verdict_right == 1
 
 
+def test_an_entry_no_window_of_the_findings_showing_it_holds_is_not_counted_for_recall(labels):
+    """The label ties "Added `FOO_SWITCH`" to a change that shipped releases away from it: the judge may
+    not cite it there, so its recall is counted apart, not as a miss."""
+    shown = finding("medium", "undocumented", change("env", "FOO_SWITCH"))
+    outside = ev.score([shown], labels, knows=lambda f, entry: "FOO_SWITCH" not in entry)
+    inside = ev.score([shown], labels, knows=lambda f, entry: True)
+    assert (outside.entries, outside.recall_beyond) == (inside.entries - 1, 1)
+    assert any("recall beyond" in m and "FOO_SWITCH" in m for m in outside.misses)
+    assert not any("recall:" in m and "FOO_SWITCH" in m for m in outside.misses)
+    assert any("recall:" in m and "FOO_SWITCH" in m for m in inside.misses)
+
+
 def test_totals_add_up(labels):
     one = ev.score([finding("high", "documented", change("env", "FOO_SWITCH"), refs=("Added FOO_SWITCH",))], labels)
     total = ev.Score()
