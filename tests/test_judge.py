@@ -812,6 +812,25 @@ def test_an_entry_of_an_edited_tools_release_naming_it_and_speaking_of_the_edit_
     assert one(judge([edit], notes(v1_0_0=others, v1_0_2=[long]), tool_rules, PUBLISHED)).verdict == "undocumented"
 
 
+def test_an_entry_of_an_edited_tools_release_spelling_its_one_word_name_in_prose_and_the_edit_documents_it():
+    """The Workflow tool's "CPU cores" became "available CPUs"; its release's "Fixed dynamic workflows inside
+    CPU-limited containers …", ranked first for the edit, spells the tool as prose does and says what changed."""
+    tool_rules = rules.parse('[[rule]]\nid = "tool-text"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool"]\nevidence = ["tool"]\n')
+    before = "Runs a workflow script in the background. Parallel agents are capped by the host machine's CPU cores, counted at start."
+    after = "Runs a workflow script in the background. Parallel agents are capped by the available CPU count, checked at start."
+    others = ["Fixed a crash when resizing the terminal", "Added `--resume` picker filtering by branch"]
+
+    def verdict(entry: str, release: str = "v1_0_2") -> str:
+        sections = {"v1_0_2": list(others)}
+        sections[release] = [*sections.get(release, []), entry]
+        return one(judge([change("tool", "Workflow", before, after)], notes(**sections), tool_rules, PUBLISHED)).verdict
+
+    meant = "Fixed dynamic workflows inside CPU-limited containers using the host machine's core count"
+    assert verdict(meant) == "documented"
+    assert verdict(meant.replace("workflows", "scripts")) == "undocumented"  # the same words, of no tool named
+    assert verdict(meant, "v1_0_3") == "undocumented"  # a neighbour's prose is no name: an entry spelling `Workflow` is
+
+
 def test_a_name_inside_a_text_added_whole_is_one_of_many_even_spoken_as_words():
     """An identifier spelled as prose ("first line" for firstLine) names an edit; in a text added whole it
     is one name of many, as a spelled identifier is."""

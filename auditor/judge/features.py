@@ -63,7 +63,7 @@ class _Specifics:
     told: re.Pattern | None = None  # what the model is told: how notes say the model now acts ("Claude now …") or name such a text ("the reminder")
     tools: set[str] = field(default_factory=set)  # tools that came or went in the range, named where the text changed
     head: str | None = None  # a switch or tool that came or went: the first word of its name ("cron" of CronCreate)
-    word: str | None = None  # a tool named by one word that came or went: that word in prose ("workflow" of Workflow)
+    word: str | None = None  # a tool named by one word: that word in prose ("workflow" of Workflow)
     edit_words: tuple[frozenset[str], ...] = ()  # an edited tool's changed sentences' retrieval words, without `edit_name`
     edit_name: frozenset[str] = frozenset()  # the retrieval words of its name, and "tool"
     family: frozenset[str] = frozenset()  # a tool that came or went: its name's leading words, more than half of them ("self_hosted_runner" of self_hosted_runner_get_pool)
@@ -145,9 +145,10 @@ def _specifics(
         parts = PARTS.findall(out.key)
         if out.key_alone and change.kind in _CALLED_BY_NAME and len(parts) > 1 and len(parts[0]) >= _HEAD:
             out.head = parts[0].lower()
-        if out.key_alone and change.kind in _TOOLS:
+        if change.kind in _TOOLS:
             words = [p.lower() for p in parts]
-            out.family = frozenset("_".join(words[:k]) for k in range(len(words) // 2 + 1, len(words)) if k > 1)
+            if out.key_alone:
+                out.family = frozenset("_".join(words[:k]) for k in range(len(words) // 2 + 1, len(words)) if k > 1)
             out.word = words[0] if len(words) == 1 else None
     elif skill := describing.skill(change):  # a skill's prompt is named by its skill, as notes speak of it ("the claude-api skill")
         out.key = skill
@@ -312,12 +313,10 @@ def _mentions(
     # an entry spelling the feature's identifier however written ("claude self-hosted-runner").
     if not key and spec.family & entry.identifiers:
         key = True
-    # A tool named by one word that came or went (Workflow) is named by an entry of its own release that
-    # announces something came or went and spells the word in prose ("Introducing dynamic workflows"), if few entries spell it.
-    announced = (
-        not key and spec.word is not None and own and entry.announces
-        and not entry.tokens.isdisjoint(forms := (spec.word, spec.word + "s")) and not any(w in common for w in forms)
-    )  # fmt: skip
+    # A tool named by one word (Workflow) is spelled in prose by an entry of its own release ("dynamic workflows").
+    # One that came or went is named by such an entry announcing something came or went, if few entries spell the word.
+    prose = spec.word is not None and own and not entry.tokens.isdisjoint(forms := (spec.word, spec.word + "s"))
+    announced = not key and prose and spec.key_alone and entry.announces and not any(w in common for w in forms)
     key = key or announced
     for bigram in spec.bigrams.keys() & entry.bigrams:
         for name in spec.bigrams[bigram]:
@@ -391,14 +390,15 @@ def _mentions(
     # Without the rule's words: the entry its own release ranks first for the change, near enough, that
     # also shares a value, name or model with it (`owner/repo#123`), names who was sent the text ("the auto
     # mode classifier", however many entries speak of it), or names the fact and says what its edit
-    # says (the `language` section's "diacritical marks"), or, for what the model is told, says the model now
+    # says (the `language` section's "diacritical marks"; a one-word tool in prose: "dynamic workflows … CPU-limited"
+    # for Workflow's "available CPUs"), or, for what the model is told, says the model now
     # acts otherwise ("Claude now suggests it when …": the target's `the_model`, then "now") or names such a
     # text ("the reminder shown after compaction": its `model_texts`), speaks of it.
     # The fact's name is in the ranked query too: with it, two words of one changed sentence say what changed.
     if not evidence and not sure and not phrase and not (
         own and top and found and (
             values or names or models or (spec.sender and spec.sender <= entry.stems)
-            or (key and any(len(words & entry.stems) >= 2 for _, words, _ in spec.sentences))
+            or ((key or prose) and any(len(words & entry.stems) >= 2 for _, words, _ in spec.sentences))
             or (spec.told is not None and spec.told.search(entry.text) is not None)
         )
     ):
