@@ -1007,7 +1007,11 @@ def test_a_limit_whose_numbers_no_captured_request_sends_is_a_side_query_cap():
     assert next(f for f in judge([unread, sent], notes(), budget_rules, PUBLISHED, heard=heard) if f.changes[0].kind == "limit").severity == "medium"
     # The numbers were sent, but no captured request's max_tokens changed in that release: a path no run takes.
     unmoved = one(judge([side], notes(), budget_rules, PUBLISHED, heard=Heard([], [2000.0])))
-    assert unmoved.severity == "low" and "did not change in any captured request" in unmoved.evidence["severity_note"]
+    assert unmoved.severity == "low" and "did not change in the conversation's captured requests" in unmoved.evidence["severity_note"]
+    # Only a side request's max_tokens changed (a namer's): the literal is that side query's cap, low as its captured value.
+    aside = Change("request_param", "side 0: max_tokens", "side 0: max_tokens", 512, 2000, "1.0.2", scenario="interactive")
+    capped = [f for f in judge([side, aside], notes(), budget_rules, PUBLISHED, heard=Heard([], [2000.0])) if f.changes[0].kind == "limit"]
+    assert capped[0].severity == "low" and "did not change in the conversation's captured requests" in capped[0].evidence["severity_note"]
     keyless = rules.parse('[[rule]]\nid = "caps"\ncategory = "output-length"\nseverity = "medium"\nkinds = ["limit"]\nsent = true\n')
     assert one(judge([side], notes(), keyless, PUBLISHED, heard=Heard([], [2000.0]))).severity == "medium"  # no field named: nothing to look for
     window_rules = rules.parse('[[rule]]\nid = "window"\ncategory = "context"\nseverity = "high"\nkinds = ["limit"]\nkey = "context_window"\n')

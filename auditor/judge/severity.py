@@ -147,11 +147,15 @@ def _unsent(change: Change, heard: Heard) -> bool:
 def _field_moved(rule: Rule, changes: Sequence[Change], seen: Sequence[Observed]) -> bool:
     """Whether a captured request's field the rule names (its key: `max_tokens`) changed in a release these
     changes moved in: the captures show what the conversation is sent, so a cap's literal that changed
-    while no captured value did changed nothing a run sends."""
+    while no captured value did changed nothing a run sends. A side request's field does not count: the
+    literal is then that side query's cap, which weighs as little as its captured value (`_side_request`)."""
     if rule.key is None:  # no field named: nothing to look for
         return True
     moved = {v for c in changes for v in c.moved}
-    return any(s.change.kind == "request_param" and rule.key.search(s.change.key) and not moved.isdisjoint(s.change.moved) for s in seen)
+    return any(
+        s.change.kind == "request_param" and rule.key.search(s.change.key) and role(s.change.key) != "side" and not moved.isdisjoint(s.change.moved)
+        for s in seen
+    )
 
 
 def _zero(values: object) -> bool:
@@ -232,7 +236,7 @@ def _severity(
     if heard is not None and primary is not None and primary.sent and all(_unsent(c, heard) for c in changes):
         return "low", "numbers no captured request sends: a side query's cap, not the conversation's limit"
     if heard is not None and primary is not None and primary.sent and all(c.kind == "limit" for c in changes) and not _field_moved(primary, changes, seen):
-        return "low", "the request field it caps did not change in any captured request of its release: a side query's cap or a path no run takes"
+        return "low", "the request field it caps did not change in the conversation's captured requests of its release: a side query's cap or a path no run takes"
     if all(c.kind == "request_code" and isinstance(c.before, str) and isinstance(c.after, str) and same_statements(c.before, c.after) for c in changes):
         return "low", "request code whose statements are unchanged (reordered or re-punctuated): it sends nothing new"
     side = [_side_request(c, vocabulary) for c in changes]
