@@ -255,17 +255,22 @@ def test_the_shipped_rules_take_a_string_telling_the_model_what_to_say_to_the_us
 
 
 def test_a_run_that_reaches_fewer_hosts_is_no_new_outbound_traffic():
-    """The shipped off-machine rule is about new traffic: calls dropped (a metrics check no longer made)
-    send nothing new; one call added among them does."""
+    """The shipped off-machine rule is about new traffic: hosts dropped send nothing new; one host added
+    among them does. Calls to the API's own host are new traffic when they send data (a POST), not when
+    they fetch its configuration (a metrics check: the vendor holds what a GET could tell it)."""
     matcher = rules.Matcher(rules.load())
+
+    def rule_ids(key: str, before: list[str], after: list[str]) -> set[str]:
+        return {r.id for r in matcher.matching(observe(Change("capture", key, key, before, after, "1.0.1")))}
+
+    hosts = ["registry.npmjs.org", "storage.googleapis.com"]
+    assert "off-machine-calls" not in rule_ids("off-machine attempts", hosts, hosts[1:])
+    assert "off-machine-calls" in rule_ids("off-machine attempts", hosts[1:], hosts)
+    assert "off-machine-calls" in rule_ids("off-machine attempts", hosts[:1], hosts[1:])  # one gone, another new
     calls = ["GET /api/claude_code/organizations/metrics_enabled", "GET /api/claude_code/settings"]
-
-    def rule_ids(before: list[str], after: list[str]) -> set[str]:
-        return {r.id for r in matcher.matching(observe(Change("capture", "other calls", "other calls", before, after, "1.0.1")))}
-
-    assert "off-machine-calls" not in rule_ids(calls, calls[1:])
-    assert "off-machine-calls" in rule_ids(calls[1:], calls)
-    assert "off-machine-calls" in rule_ids(calls[:1], calls[1:])  # one gone, another new
+    assert rule_ids("other calls", calls[1:], calls) == set()  # reported low, as a change no rule matches
+    assert "api-data-calls" in rule_ids("other calls", calls, [*calls, "POST /api/event_logging/batch"])
+    assert "api-data-calls" not in rule_ids("other calls", [*calls, "POST /api/event_logging/batch"], calls)
 
 
 def test_a_one_word_value_changes_as_a_whole():
