@@ -31,16 +31,14 @@ PARAMS = {
     "RETRIEVED_ALONE": "a rank so near that retrieval alone names the change",
     "_COMMON": "entries: a name spelled in more of them singles out no change",
     "_HEAD": "letters: the shortest first word of a name that names it",
+    "TOP": "retrieval: an entry must be among this many best of the whole changelog for a change's words",
 }
-DEFAULTS = {"RETRIEVED": "0.2,0.25,0.3,0.35,0.4", "RETRIEVED_ALONE": "0.6,0.7,0.8,0.9", "_COMMON": "4,6,8,12,16", "_HEAD": "3,4,5,6"}
+DEFAULTS = {"RETRIEVED": "0.2,0.25,0.3,0.35,0.4", "RETRIEVED_ALONE": "0.6,0.7,0.8,0.9", "_COMMON": "4,6,8,12,16", "_HEAD": "3,4,5,6", "TOP": "3,5,8,12"}
 
 
 @contextmanager
 def patched(name: str, value: float) -> Iterator[None]:
-    from auditor import judge
-    from auditor.judge import features, index, severity
-
-    modules = [m for m in (judge, features, index, severity) if hasattr(m, name)]
+    modules = [m for m in _modules() if hasattr(m, name)]
     saved = [getattr(m, name) for m in modules]
     for m in modules:
         setattr(m, name, type(saved[0])(value))
@@ -49,6 +47,14 @@ def patched(name: str, value: float) -> Iterator[None]:
     finally:
         for m, old in zip(modules, saved, strict=True):
             setattr(m, name, old)
+
+
+def _modules() -> tuple:
+    """The modules a parameter may live in (or be imported into by name)."""
+    from auditor import judge, retrieval
+    from auditor.judge import features, index, severity
+
+    return (judge, features, index, severity, retrieval)
 
 
 def _inputs(collector, changelog, ranges: Sequence[eval_judge.RangeLabels], per_release: bool) -> dict[str, list[tuple]]:
@@ -98,7 +104,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown parameters {sorted(set(grid) - set(PARAMS))}; known: {', '.join(PARAMS)}")
     ranges = [eval_judge.load_labels(path) for path in sorted(args.labels.glob("*.toml"))]
     from auditor import audit
-    from auditor import judge as judging
     from auditor.changelog import window
 
     with eval_judge.opened(args.db, args.changelog) as (collector, (changelog, rules, _)):
@@ -107,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         inputs = _inputs(collector, changelog, ranges, args.per_release)
         vocabulary = collector.target.vocabulary
         for name, values in grid.items():
-            shipped = getattr(judging.features if hasattr(judging.features, name) else judging.index, name)
+            shipped = next(getattr(m, name) for m in _modules() if hasattr(m, name))
             candidates = [float(v) for v in values.split(",")]
             table: dict[float, dict[str, int]] = {}
             for value in candidates:
