@@ -259,10 +259,15 @@ def test_reliability_bins_stated_confidence_against_verdicts_right():
 
 
 def test_calibration_on_the_labels_is_measured_leaving_each_range_out():
+    from auditor.judge.calibration import PRIOR
+
     keyed = [("a", "undocumented|x|", True)] * 3 + [("b", "undocumented|x|", True), ("b", "documented|y|all", False)]
     lines = ev.loro_calibration(keyed)
-    # range a: undocumented|x| seen once right in b → 2/3; b's undocumented: 3 right in a → 4/5; b's documented: unseen, no verdict → 1/2
-    brier = ((0.67 - 1) ** 2 * 3 + (0.8 - 1) ** 2 + (1 / 2) ** 2) / 5
+    # range a: undocumented|x| seen once right in b (its verdict's share 2/3); b's undocumented: 3 right in a (4/5);
+    # b's documented: unseen, and no documented finding in a → 1/2
+    a_held = round((1 + PRIOR * 2 / 3) / (1 + PRIOR), 2)
+    b_held = round((3 + PRIOR * 4 / 5) / (3 + PRIOR), 2)
+    brier = ((a_held - 1) ** 2 * 3 + (b_held - 1) ** 2 + (1 / 2) ** 2) / 5
     assert lines[0] == f"leave-one-range-out calibration: Brier score {brier:.3f} over 5 real high/medium findings"
     assert ev.loro_calibration([]) == []
 
@@ -277,7 +282,9 @@ def test_the_calibration_table_counts_each_basis_and_round_trips_as_the_judge_re
     assert table.by_basis == {"partial|words|some|own": (1, 2), "undocumented|none|no-section": (1, 1)} and table.fitted_on == ("a", "b")
     assert table.probability("partial|words|some|own") == (0.5, "1 of 2 findings with this basis right on labelled ranges")
     assert table.probability("partial|structural|all|own")[0] == 0.5  # unseen: its verdict's share
-    assert table.probability("undocumented|words|unnamed") == (0.67, "1 of 1 undocumented findings right on labelled ranges")
+    assert table.probability("undocumented|words|unnamed") == (0.67, "no finding with this basis; its verdict's share, 0.67, right on labelled ranges")
+    few = Calibration({"partial|own|near": (1, 1), "partial|own|named": (90, 100)})  # one finding says little; its verdict's 90% much more
+    assert few.probability("partial|own|near")[0] >= 0.85  # not the 2/3 of one finding right, Laplace-smoothed
     assert Calibration.parse(table.as_json()) == table
     both = Calibration.parse({"by_mode": {"range": table.as_json(), "release": table.as_json()}})
     assert both.by_basis["partial|words|some|own"] == (2, 4) and both.fitted_on == ("a", "b")

@@ -657,13 +657,14 @@ def test_a_model_of_a_family_launched_after_this_code_is_linked_to_its_launch_en
 
 
 def test_a_findings_confidence_is_the_calibrated_share_right_of_its_basis():
-    from auditor.judge.calibration import Calibration, shipped
+    from auditor.judge.calibration import PRIOR, Calibration, shipped
 
     dropped = change("section_condition", "anti_verbosity", GUARD, "", "1.0.3")
     table = Calibration({"undocumented|no-evidence": (17, 18), "undocumented|unnamed": (1, 9)})
     finding = one(judge([dropped], notes(v1_0_3=["Fixed a crash"]), RULES, PUBLISHED, calibration=table))
     assert finding.evidence["basis_key"] == "undocumented|no-evidence"
-    assert finding.confidence == 0.9 and "17 of 18 findings with this basis right" in finding.evidence["confidence_basis"]
+    # 17 of 18 right, drawn toward the verdict's 18 of 27 by PRIOR findings' worth
+    assert finding.confidence == round((17 + PRIOR * 19 / 29) / (18 + PRIOR), 2) and "17 of 18 findings with this basis right" in finding.evidence["confidence_basis"]
     shipped_table = shipped()  # the shipped table is what judge() uses by default
     assert one(judge([dropped], notes(v1_0_3=["Fixed a crash"]), RULES, PUBLISHED)).confidence == shipped_table.probability(finding.evidence["basis_key"])[0]
 
