@@ -280,9 +280,9 @@ def test_the_calibration_table_counts_each_basis_and_round_trips_as_the_judge_re
     keyed = [("a", "partial|words|some|own", True), ("b", "partial|words|some|own", False), ("b", "undocumented|none|no-section", True)]
     table = ev.calibration(keyed)
     assert table.by_basis == {"partial|words|some|own": (1, 2), "undocumented|none|no-section": (1, 1)} and table.fitted_on == ("a", "b")
-    assert table.probability("partial|words|some|own") == (0.5, "1 of 2 findings with this basis right on labelled ranges")
+    assert table.probability("partial|words|some|own") == (0.5, "1 of 2 findings with this basis right on labelled ranges, 1 of 2 partial findings")
     assert table.probability("partial|structural|all|own")[0] == 0.5  # unseen: its verdict's share
-    assert table.probability("undocumented|words|unnamed") == (0.67, "no finding with this basis; its verdict's share, 0.67, right on labelled ranges")
+    assert table.probability("undocumented|words|unnamed") == (0.67, "no labelled finding with this basis; 1 of 1 undocumented findings")
     few = Calibration({"partial|own|near": (1, 1), "partial|own|named": (90, 100)})  # one finding says little; its verdict's 90% much more
     assert few.probability("partial|own|near")[0] >= 0.85  # not the 2/3 of one finding right, Laplace-smoothed
     assert Calibration.parse(table.as_json()) == table

@@ -33,10 +33,11 @@ class Calibration:
         swings from range to range, says little more than its verdict does; one of many speaks for itself."""
         verdict = key.split("|")[0]
         pooled = [counts for k, counts in self.by_basis.items() if k.split("|")[0] == verdict]
-        base = (sum(r for r, _ in pooled) + 1) / (sum(t for _, t in pooled) + 2)
+        pooled_right, pooled_total = sum(r for r, _ in pooled), sum(t for _, t in pooled)
+        base = (pooled_right + 1) / (pooled_total + 2)
         right, total = self.by_basis.get(key, (0, 0))
-        said = f"{right} of {total} findings with this basis" if total else f"no finding with this basis; its verdict's share, {base:.2f},"
-        return round((right + PRIOR * base) / (total + PRIOR), 2), f"{said} right on labelled ranges"
+        said = f"{right} of {total} findings with this basis right on labelled ranges, " if total else "no labelled finding with this basis; "
+        return round((right + PRIOR * base) / (total + PRIOR), 2), f"{said}{pooled_right} of {pooled_total} {verdict} findings"
 
     @classmethod
     def parse(cls, doc: Any) -> Calibration:
