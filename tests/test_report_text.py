@@ -92,6 +92,21 @@ def test_word_diffs_are_marked_where_no_colour_shows():
     assert "[-a-]" not in plain and "{+the+}" not in plain and "Keep athe [bold]" in plain and "\x1b[" in colour
 
 
+def test_a_long_text_in_a_structure_shows_its_changed_words():
+    """A captured tool's description edited mid-way: `path: old… → old…` would print the same prefix twice."""
+    from auditor.report import structure_lines
+
+    head = "Invoke a skill. A skill is a packaged set of instructions the user or project has set up for a task. "
+    before = {"description": head + "Users may also ask for one by name.", "name": "Skill"}
+    after = {"description": head + "A background skill returns only the agent's name. Users may also ask for one by name.", "name": "Skill"}
+    (line,) = structure_lines(Change("tool_schema", "turn 0: Skill", "Skill", before, after, "1.0.2", changed_in=("1.0.2",)))
+    assert line.startswith("['description']: …") and "{+A background skill returns only the agent's name.+}" in line
+    assert "→" not in line
+    short_value = {"name": "Skill", "strict": "no"}
+    (short,) = structure_lines(Change("tool_schema", "turn 0: Skill", "Skill", short_value, {**short_value, "strict": "yes"}, "1.0.2", changed_in=("1.0.2",)))
+    assert short == "['strict']: no → yes"
+
+
 def test_request_code_is_shown_as_changed_lines_of_code():
     out = printed(100)
     assert "-     max_tokens: 32000," in out and "+     max_tokens: 64000," in out and '+     thinking: {' in out

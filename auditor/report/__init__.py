@@ -85,6 +85,11 @@ def hunks(change: Change, context: int = CONTEXT_CHARS, edits: int = EDITS, edit
         return []
     if change.kind == "request_code" or (change.kind not in LONG_TEXT_KINDS and change.kind != "section_condition"):
         return []  # a short value reads best as before → after; code as lines (code_diff)
+    return text_hunks(before, after, context, edits, edit_chars)
+
+
+def text_hunks(before: str, after: str, context: int = CONTEXT_CHARS, edits: int = EDITS, edit_chars: int = EDIT_CHARS) -> list[tuple[str, str]]:
+    """`hunks` of two texts."""
     runs = word_diff(before, after)
     out: list[tuple[str, str]] = []
     shown = 0
@@ -222,6 +227,9 @@ def changelog_url(target: Target, version: str | None = None) -> str | None:
     return None
 
 
+_LEAF = 60  # characters of a structure's value shown whole; a longer text shows its changed words
+
+
 def structure_lines(change: Change, limit: int = 12) -> list[str]:
     """For structured values (a tool's schema, a thinking config): one line per path deepdiff sees change."""
     before, after = change.before, change.after
@@ -233,9 +241,14 @@ def structure_lines(change: Change, limit: int = 12) -> list[str]:
         for path, detail in (entries.items() if isinstance(entries, dict) else ((p, None) for p in entries)):
             path = path.replace("root", "", 1) or "(whole)"
             if isinstance(detail, dict) and "old_value" in detail:
-                lines.append(f"{path}: {short(detail['old_value'], 60)} → {short(detail['new_value'], 60)}")
+                old, new = detail["old_value"], detail["new_value"]
+                if isinstance(old, str) and isinstance(new, str) and max(len(old), len(new)) > _LEAF:  # a description: what changed in it
+                    runs = text_hunks(old, new, context=_LEAF // 2, edits=2, edit_chars=2 * _LEAF)
+                    lines.append(f"{path}: " + "".join(f" … {text}" if op == "…" else marked(op, text) for op, text in runs))
+                else:
+                    lines.append(f"{path}: {short(old, _LEAF)} → {short(new, _LEAF)}")
             else:
-                lines.append(f"{path}: {verb}" + (f" {short(detail, 60)}" if detail is not None else ""))
+                lines.append(f"{path}: {verb}" + (f" {short(detail, _LEAF)}" if detail is not None else ""))
     return lines[:limit] + ([f"… {len(lines) - limit} more"] if len(lines) > limit else [])
 
 
