@@ -15,7 +15,6 @@ from typing import Any
 
 from ..errors import AuditorError
 
-
 PRIOR = 40
 """Findings' worth of its verdict's share a basis starts from. Chosen among 2–60 held out range by range, both
 ways of judging (`benchmarks/eval_judge.py`'s reliability table): one tenth of stated confidence holding 10
