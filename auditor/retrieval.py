@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-_WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])|\d+(?:\.\d+)?")
+_WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]{2,}s(?![a-z])|[A-Z]+(?![a-z])|\d+(?:\.\d+)?")  # an acronym's plural (CPUs, URLs) is one word
 _STOP = frozenset(
     """the and for are but not you your with this that from have has had was were will would can could
     should must may might its into onto when what which who whom there their them they then than also

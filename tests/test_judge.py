@@ -832,6 +832,24 @@ def test_an_entry_of_an_edited_tools_release_spelling_its_one_word_name_in_prose
     assert verdict(meant, "v1_0_3") == "undocumented"  # a neighbour's prose is no name: an entry spelling `Workflow` is
 
 
+def test_an_acronyms_plural_is_a_word_and_a_few_words_around_a_number_no_edit_of_their_own():
+    """The 2.1.229 Workflow edit said "available CPUs": read as a word, the entry on CPU-limited containers speaks
+    of that sentence. A line of three words and a version ("Worker pool IDs 1.3:") changed beside it is no edit
+    the entry leaves out."""
+    tool_rules = rules.parse('[[rule]]\nid = "tool-text"\ncategory = "tools-permissions"\nseverity = "medium"\nkinds = ["tool"]\nevidence = ["tool"]\n')
+    before = "Runs a workflow script in the background. Parallel agents are capped by the host machine's CPU cores, counted at start."
+    entry = "Fixed dynamic workflows inside CPU-limited containers using the host machine's core count"
+
+    def verdict(after: str, old: str = before) -> str:
+        sections = notes(v1_0_2=["Fixed a crash when resizing the terminal", entry])
+        return one(judge([change("tool", "Workflow", old, after)], sections, tool_rules, PUBLISHED)).verdict
+
+    cpus = before.replace("the host machine's CPU cores", "the available CPUs")
+    assert verdict(cpus) == "documented"
+    assert verdict(f"{cpus}\nWorker pool IDs 1.3:", f"{before}\nWorker pool IDs 1.2:") == "documented"
+    assert verdict(f"{cpus}\nWorker pool named blue:", f"{before}\nWorker pool named red:") == "partial"  # four words: an edit
+
+
 def test_a_name_inside_a_text_added_whole_is_one_of_many_even_spoken_as_words():
     """An identifier spelled as prose ("first line" for firstLine) names an edit; in a text added whole it
     is one name of many, as a spelled identifier is."""

@@ -17,6 +17,7 @@ def test_tokens_meet_prose_and_identifiers_half_way():
     assert tokens("autoCompactWindow compacting compaction summaries CLAUDE_CODE_X") == ["auto", "compact", "window", "compact", "compact", "summary", "claud", "code"]
     assert tokens("the and for you") == []
     assert tokens("preserve preserved rules rule") == ["preserv", "preserv", "rule", "rule"]
+    assert tokens("available CPUs, CPU-limited, URLs and the URL") == ["availabl", "cpu", "cpu", "limit", "url", "url"]
 
 
 def test_changed_sentences_are_the_edited_ones_both_ways():

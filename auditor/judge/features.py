@@ -26,7 +26,7 @@ from .models import ModelNames
 # 439, against 436 for 0.8).
 RETRIEVED, RETRIEVED_ALONE = 0.3, 0.6
 _SMALL = 1000  # characters (before + after) up to which a function or guard is the context of its edit
-_MIN_SENTENCE = 4  # retrieval tokens: a shorter changed sentence (a number, a word) is no edit of its own
+_MIN_SENTENCE = 4  # retrieval words, numbers aside: a shorter changed sentence ("Model IDs — Opus 4.8:") is no edit of its own
 _SWITCHES = frozenset(("env", "setting"))
 _HEAD = 4  # letters: a shorter first word of a name ("Web" of WebFetch) is no word of its own (chosen in every fold, sweep_judge)
 _TOOLS = frozenset(("tool", "tool_schema"))
@@ -206,7 +206,7 @@ def _specifics(
             out.steps = tuple((version, (*words, *vendor_words)) for version, words in _steps(change))
         if change.kind in kinds.LONG_TEXT and seen.before and seen.after:
             lines = (seen.before + "\n" + seen.after).splitlines()
-            out.sentences = [(s, frozenset(words), next((line for line in lines if s in line), s)) for s, words in sentences if len(words) >= _MIN_SENTENCE]
+            out.sentences = [(s, frozenset(words), next((line for line in lines if s in line), s)) for s, words in sentences if sum(not w[0].isdigit() for w in words) >= _MIN_SENTENCE]
             if change.kind in _TOOLS and out.key:
                 out.edit_name = frozenset((*retrieval.tokens(out.key), "tool"))
                 out.edit_words = tuple(frozenset(words) - out.edit_name for _, words in sentences)
