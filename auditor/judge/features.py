@@ -217,7 +217,7 @@ def _specifics(
             out.bigrams.setdefault(" ".join(spoken.split()[:2]), []).append(name)
     out.values_all = out.values | out.old_values
     families = {m.split()[0] for m in out.models | out.switched}
-    out.probe = frozenset(out.names | out.tools | out.models | out.switched | out.new_models | families | out.values_all | out.bigrams.keys() | out.family | spellings(out.key) | ({out.word, out.word + 's'} if out.word else set()))
+    out.probe = frozenset(out.names | out.tools | out.models | out.switched | out.new_models | families | out.values_all | out.bigrams.keys() | out.family | spellings(out.key) | ({out.word, out.word + 's'} if out.word and out.key_alone else set()))
     return out
 
 
