@@ -17,8 +17,9 @@ from ..errors import AuditorError
 
 PRIOR = 40
 """Findings' worth of its verdict's share a basis starts from. Chosen among 2–60 held out range by range, both
-ways of judging (`benchmarks/eval_judge.py`'s reliability table): one tenth of stated confidence holding 10
-findings is off the share right by more than 10 points, against four per basis alone; Brier about equal."""
+ways of judging (`benchmarks/eval_judge.py`'s reliability table): two tenths of stated confidence holding 10
+findings are off the share right by more than 10 points (ranges), against four per basis alone (release by
+release); Brier about equal. Not a robust optimum: the bases near 0.7 swing from range to range."""
 
 
 @dataclass(frozen=True)
