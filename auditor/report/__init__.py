@@ -243,7 +243,7 @@ def structure_lines(change: Change, limit: int = 12) -> list[str]:
             if isinstance(detail, dict) and "old_value" in detail:
                 old, new = detail["old_value"], detail["new_value"]
                 if isinstance(old, str) and isinstance(new, str) and max(len(old), len(new)) > _LEAF:  # a description: what changed in it
-                    runs = text_hunks(old, new, context=_LEAF // 2, edits=2, edit_chars=2 * _LEAF)
+                    runs = text_hunks(old, new, context=_LEAF // 2, edits=4, edit_chars=2 * _LEAF)  # two words replaced
                     lines.append(f"{path}: " + "".join(f" … {text}" if op == "…" else marked(op, text) for op, text in runs))
                 else:
                     lines.append(f"{path}: {short(old, _LEAF)} → {short(new, _LEAF)}")
