@@ -10,8 +10,8 @@ Why 0.5 by default: a finding's confidence is the probability that its verdict i
 the labelled ranges per verdict basis (auditor.judge.calibration). A finding counts when its verdict is
 more likely right than wrong. On the shipped table every "undocumented" basis is at 0.96 or above
 (a "nearby entries have the evidence words but do not name it" verdict was right 610 times of 636),
-so no undocumented high finding is dropped; the lowest, near 0.5, are "partial" verdicts resting on a
-neighbouring release's entry (3 of 13 right), which the default policy does not block on anyway.
+so no undocumented high finding is dropped; below 0.5 lie the "partial" verdicts resting on a neighbouring
+release's entry (4 of 18 right), which the default policy does not block on anyway.
 """
 
 from __future__ import annotations

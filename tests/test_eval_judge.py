@@ -261,7 +261,7 @@ def test_reliability_bins_stated_confidence_against_verdicts_right():
 def test_calibration_on_the_labels_is_measured_leaving_each_range_out():
     from auditor.judge.calibration import PRIOR
 
-    keyed = [("a", "undocumented|x|", True)] * 3 + [("b", "undocumented|x|", True), ("b", "documented|y|all", False)]
+    keyed = [("a", "undocumented|x", True)] * 3 + [("b", "undocumented|x", True), ("b", "documented|y", False)]
     lines = ev.loro_calibration(keyed)
     # range a: undocumented|x| seen once right in b (its verdict's share 2/3); b's undocumented: 3 right in a (4/5);
     # b's documented: unseen, and no documented finding in a → 1/2
@@ -280,11 +280,12 @@ def test_the_calibration_table_counts_each_basis_and_round_trips_as_the_judge_re
     keyed = [("a", "partial|words|some|own", True), ("b", "partial|words|some|own", False), ("b", "undocumented|none|no-section", True)]
     table = ev.calibration(keyed)
     assert table.by_basis == {"partial|words|some|own": (1, 2), "undocumented|none|no-section": (1, 1)} and table.fitted_on == ("a", "b")
-    assert table.probability("partial|words|some|own") == (0.5, "1 of 2 findings with this basis right on labelled ranges, 1 of 2 partial findings")
+    assert table.probability("partial|words|some|own") == (0.5, "1 of 2 with this basis, 1 of 2 partial/words/some, 1 of 2 partial/words, 1 of 2 partial right on labelled ranges")
     assert table.probability("partial|structural|all|own")[0] == 0.5  # unseen: its verdict's share
-    assert table.probability("undocumented|words|unnamed") == (0.67, "no labelled finding with this basis; 1 of 1 undocumented findings")
-    few = Calibration({"partial|own|near": (1, 1), "partial|own|named": (90, 100)})  # one finding says little; its verdict's 90% much more
-    assert few.probability("partial|own|near")[0] >= 0.85  # not the 2/3 of one finding right, Laplace-smoothed
+    assert table.probability("undocumented|words|unnamed") == (0.67, "0 of 0 with this basis, 0 of 0 undocumented/words, 1 of 1 undocumented right on labelled ranges")
+    few = Calibration({"partial|own|near": (1, 1), "partial|own|named": (90, 100), "partial|neighbour|near": (4, 40)})
+    assert few.probability("partial|own|near")[0] >= 0.85  # one finding says little, its group's 91 of 101 much more: not 2/3
+    assert few.probability("partial|neighbour|named")[0] < 0.5  # a neighbour's notes: drawn toward their 4 of 40
     assert Calibration.parse(table.as_json()) == table
     both = Calibration.parse({"by_mode": {"range": table.as_json(), "release": table.as_json()}})
     assert both.by_basis["partial|words|some|own"] == (2, 4) and both.fitted_on == ("a", "b")

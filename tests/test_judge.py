@@ -664,7 +664,7 @@ def test_a_findings_confidence_is_the_calibrated_share_right_of_its_basis():
     finding = one(judge([dropped], notes(v1_0_3=["Fixed a crash"]), RULES, PUBLISHED, calibration=table))
     assert finding.evidence["basis_key"] == "undocumented|no-evidence"
     # 17 of 18 right, drawn toward the verdict's 18 of 27 by PRIOR findings' worth
-    assert finding.confidence == round((17 + PRIOR * 19 / 29) / (18 + PRIOR), 2) and "17 of 18 findings with this basis right" in finding.evidence["confidence_basis"]
+    assert finding.confidence == round((17 + PRIOR * 19 / 29) / (18 + PRIOR), 2) and "17 of 18 with this basis, 18 of 27 undocumented right" in finding.evidence["confidence_basis"]
     shipped_table = shipped()  # the shipped table is what judge() uses by default
     assert one(judge([dropped], notes(v1_0_3=["Fixed a crash"]), RULES, PUBLISHED)).confidence == shipped_table.probability(finding.evidence["basis_key"])[0]
 

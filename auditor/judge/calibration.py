@@ -15,11 +15,13 @@ from typing import Any
 
 from ..errors import AuditorError
 
-PRIOR = 40
-"""Findings' worth of its verdict's share a basis starts from. Chosen among 2–60 held out range by range, both
-ways of judging (`benchmarks/eval_judge.py`'s reliability table): two tenths of stated confidence holding 10
-findings are off the share right by more than 10 points (ranges), against four per basis alone (release by
-release); Brier about equal. Not a robust optimum: the bases near 0.7 swing from range to range."""
+PRIOR = 20
+"""Findings' worth of the share right of the findings a basis belongs to (its verdict; then its verdict and whose
+notes, own or a neighbour's) that a basis starts from. Chosen held out range by range, both ways of judging
+(`benchmarks/eval_judge.py`'s reliability table), among 2–60 and a flat prior toward the verdict alone: two
+tenths of stated confidence holding 10 findings off the share right by more than 10 points (ranges), against
+four per basis alone (release by release); the lowest Brier. Not a robust optimum: the bases near 0.7 swing
+from range to range."""
 
 
 @dataclass(frozen=True)
@@ -28,16 +30,18 @@ class Calibration:
     fitted_on: tuple[str, ...] = ()  # the labelled ranges counted
 
     def probability(self, key: str) -> tuple[float, str]:
-        """(probability the verdict is right, how it was counted): the basis's share right, counted from
-        PRIOR findings' worth of its verdict's share (Laplace-smoothed): a basis of few findings, whose share
-        swings from range to range, says little more than its verdict does; one of many speaks for itself."""
-        verdict = key.split("|")[0]
-        pooled = [counts for k, counts in self.by_basis.items() if k.split("|")[0] == verdict]
-        pooled_right, pooled_total = sum(r for r, _ in pooled), sum(t for _, t in pooled)
-        base = (pooled_right + 1) / (pooled_total + 2)
-        right, total = self.by_basis.get(key, (0, 0))
-        said = f"{right} of {total} findings with this basis right on labelled ranges, " if total else "no labelled finding with this basis; "
-        return round((right + PRIOR * base) / (total + PRIOR), 2), f"{said}{pooled_right} of {pooled_total} {verdict} findings"
+        """(probability the verdict is right, how it was counted): the share right of the findings with the key's
+        first part (its verdict), Laplace-smoothed; then of those with its first two parts, counted from PRIOR
+        findings' worth of that; and so on to the basis. A basis of few findings, whose share swings from range
+        to range, says little more than its group does; one of many speaks for itself."""
+        parts = key.split("|")
+        p, said = 0.5, []
+        for depth in range(1, len(parts) + 1):
+            group = [counts for k, counts in self.by_basis.items() if k.split("|")[:depth] == parts[:depth]]
+            right, total = sum(r for r, _ in group), sum(t for _, t in group)
+            p = (right + 1) / (total + 2) if depth == 1 else (right + PRIOR * p) / (total + PRIOR)
+            said.append(f"{right} of {total} " + ("with this basis" if depth == len(parts) else "/".join(parts[:depth])))
+        return round(p, 2), ", ".join(reversed(said)) + " right on labelled ranges"
 
     @classmethod
     def parse(cls, doc: Any) -> Calibration:
