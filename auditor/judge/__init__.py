@@ -77,7 +77,7 @@ change is, or only words in its text, or no rule); for undocumented, whether the
 changelog section and whether nearby entries had the rule's evidence words; for a mention, whether the
 entries name all, some or none of the observed names, models and values, and whether the release's
 own notes do, and whether a mention spells a name or rests on shared words (`verdict.basis`) — the
-share that was right, drawn toward its verdict's share where the basis had few findings.
+share that was right, drawn toward its group's (its verdict; its verdict and whose notes) where the basis had few findings.
 """
 
 from __future__ import annotations
