@@ -257,6 +257,7 @@ class _Index:
         self._spans: dict[tuple[str, ...], list[_Entry]] = {}
         self._rare: dict[str, bool] = {}
         self._pools: dict[tuple[tuple[str, ...], tuple[re.Pattern, ...]], _Pool] = {}
+        self._owned: dict[tuple[str, ...], dict[str, str]] = {}
 
     def df(self, name: str) -> int:
         """How many known texts spell `name`."""
@@ -315,11 +316,15 @@ class _Index:
 
     def own(self, versions: Sequence[str]) -> dict[str, str]:
         """The sections that are these releases' own, each to its release: a release's own section, or for
-        one published with no section, the next release's, which tells what it shipped."""
-        owned = {v: v for v in versions if v in self.sections}
-        for v in versions:
-            if v not in self.sections:
-                owned.setdefault(self._calendar.window(v).high, v)
+        one published with no section, the next release's, which tells what it shipped (cached: a finding's
+        weighing, its quoted order and its basis ask for the same versions)."""
+        key = tuple(versions)
+        owned = self._owned.get(key)
+        if owned is None:
+            owned = self._owned[key] = {v: v for v in versions if v in self.sections}
+            for v in versions:
+                if v not in self.sections:
+                    owned.setdefault(self._calendar.window(v).high, v)
         return owned
 
     def window(self, version: str) -> list[_Entry]:
