@@ -20,6 +20,13 @@ def test_tokens_meet_prose_and_identifiers_half_way():
     assert tokens("available CPUs, CPU-limited, URLs and the URL") == ["availabl", "cpu", "cpu", "limit", "url", "url"]
 
 
+def test_a_hostile_run_of_capitals_is_one_word_each_way():
+    """Changelog text is untrusted: a run of capitals (with or without a plural "s") is read in one pass."""
+    run = "CPU" * 100_000
+    assert tokens(run) == [run.lower()]
+    assert tokens(run + "s and " + run + "sx")[:2] == [run.lower(), run.lower()[:-1]]  # then "usx", as before plurals were read
+
+
 def test_changed_sentences_are_the_edited_ones_both_ways():
     before = "Keep answers short. Use the Bash tool for git.\nNever push."
     after = "Keep answers short. Use the Bash tool for git and gh.\nNever push."
