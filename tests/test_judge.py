@@ -832,6 +832,30 @@ def test_an_entry_of_an_edited_tools_release_spelling_its_one_word_name_in_prose
     assert verdict(meant, "v1_0_3") == "undocumented"  # a neighbour's prose is no name: an entry spelling `Workflow` is
 
 
+def test_a_flag_turned_on_is_told_of_by_whom_its_default_now_serves():
+    """A codename flag's default went from false to true: only users who fetch no remote flags (third-party
+    providers, telemetry disabled) see it, and the notes say so in those words ("Session recap is now enabled
+    for users with telemetry disabled"), in its release or the next. An entry naming them for another reason,
+    one saying they get something before the flag was on or long after, or a flag turned off is no such mention."""
+    flag_rules = rules.parse(
+        '[[rule]]\nid = "on"\ncategory = "other"\nseverity = "medium"\nkinds = ["flag"]\ndirection = "increased"\n'
+        '[[rule]]\nid = "off"\ncategory = "other"\nseverity = "medium"\nkinds = ["flag"]\n'
+    )
+
+    def verdict(entry: str, release: str = "v1_0_2", after: str = "true", before: str = "false") -> str:
+        sections = {"v1_0_2": [UNRELATED], release: [entry]} if release != "v1_0_2" else {"v1_0_2": [UNRELATED, entry]}
+        flag = change("flag", "tengu_sedge_lantern", before, after, changed_in=("1.0.2",))
+        return one(judge([flag], notes(**sections), flag_rules, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary)).verdict
+
+    recap = "Session recap is now enabled for users with telemetry disabled (Bedrock, Vertex, Foundry, `DISABLE_TELEMETRY`)"
+    assert verdict(recap) == "documented"
+    assert verdict("Fixed custom keybindings not loading on Bedrock, Vertex, and other third-party providers", "v1_0_3") == "documented"
+    assert verdict("Fixed Bedrock SigV4 authentication failing with 403 when a header is set") == "undocumented"  # names them, gives nothing
+    assert verdict(recap, "v1_0_4") == "undocumented"  # two releases on: outside the flag's window
+    assert verdict(recap, "v1_0_1") == "undocumented"  # the release before still shipped it off: something else gave them recap
+    assert verdict(recap, after="false", before="true") == "undocumented"  # turned off: they lose it, the entry says they gain
+
+
 def test_an_acronyms_plural_is_a_word_and_a_few_words_around_a_number_no_edit_of_their_own():
     """The 2.1.229 Workflow edit said "available CPUs": read as a word, the entry on CPU-limited containers speaks
     of that sentence. A line of three words and a version ("Worker pool IDs 1.3:") changed beside it is no edit

@@ -363,7 +363,10 @@ def _weigh(
     out = _Weighed(candidates.by_id, retrieved, [], set(), False, [])
     for entry in nearby:
         near = retrieved.get(id(entry), 0.0)
-        if near < RETRIEVED and spec.probe.isdisjoint(entry.features) and spec.said.isdisjoint(entry.stems):  # most entries share nothing with the change
+        if (  # most entries share nothing with the change
+            near < RETRIEVED and spec.probe.isdisjoint(entry.features) and spec.said.isdisjoint(entry.stems)
+            and (spec.on_defaults is None or not spec.on_defaults.search(entry.text))
+        ):
             continue
         own = entry.version in owned
         # An entry of a release the change moved in is weighed with the names few entries had spelled when

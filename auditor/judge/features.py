@@ -10,6 +10,7 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 
 from .. import kinds, retrieval
+from .. import versions as vers
 from ..diff import Change
 from ..rules import Observed, Rule, could_match, folded
 from ..targets import Vocabulary
@@ -70,6 +71,8 @@ class _Specifics:
     bare: bool = False  # a switch that came or went: an entry names it by its key; the models and values its description cites are no news
     steps: tuple[tuple[str, tuple[str, ...]], ...] = ()  # a long text edited in several releases: (release, retrieval words of that release's edit)
     others: frozenset[str] = frozenset()  # an edited tool: the other tools the model is offered, which its text does not name
+    on_defaults: re.Pattern | None = None  # a flag turned on by default: how notes name the users its default reaches (`Vocabulary.on_defaults`)
+    on_since: str = ""  # the release it last moved in, from which it is on
 
 
 _NAME = re.compile(
@@ -97,6 +100,8 @@ _KIND_WORDS = {
 # prompt" ("The lean system prompt is now the default…"), speaks of that change's subject, whatever the
 # deciding rule's evidence words; one weak signal more (a model, a value, a near rank) makes it a mention.
 _TOLD = re.compile(r"\bsystem[\s-]prompts?\b", re.I)
+# An entry telling users they now get something ("is now enabled for …", "Fixed … not loading on …").
+_NOW_GETS = re.compile(r"\bnow (?:always )?(?:enabled|available|works?)\b|\bnot (?:being )?(?:available|loading|enabled|working)\b|\benabled by default\b", re.I)
 _KIND_PHRASE = {
     "system_block": _TOLD, "prompt_section": _TOLD, "section_condition": _TOLD,
     "tool": re.compile(r"\btool (?:descriptions?|prompts?)\b", re.I),
@@ -150,6 +155,10 @@ def _specifics(
             if out.key_alone:
                 out.family = frozenset("_".join(words[:k]) for k in range(len(words) // 2 + 1, len(words)) if k > 1)
             out.word = words[0] if len(words) == 1 else None
+        # A codename flag turned on is told of by whom its default now serves: users who fetch no remote flags
+        # ("Session recap is now enabled for users with telemetry disabled (Bedrock, Vertex, Foundry)").
+        if change.kind == "flag" and change.status == "changed" and str(change.after) == "true" and vocabulary.on_defaults:
+            out.on_defaults, out.on_since = _compiled(vocabulary.on_defaults), max(change.moved, key=vers.parse)
     elif skill := describing.skill(change):  # a skill's prompt is named by its skill, as notes speak of it ("the claude-api skill")
         out.key = skill
         out.key_alone = change.status != "changed"  # a skill that came or went: naming it is enough
@@ -262,7 +271,7 @@ def _evidence(rule: Rule | None) -> tuple[re.Pattern, ...]:
 FEATURES = (
     "strong_name", "key_strong", "model_strong", "name", "key", "model", "value", "retrieved", "evidence", "structural",
     "unspelled_switch", "own_release", "whole", "names", "near", "sure", "top", "retrieved_evidence", "long_text", "user_facing",
-    "captured", "short_entry", "kind_words", "removal", "kind_phrase", "launch", "said",
+    "captured", "short_entry", "kind_words", "removal", "kind_phrase", "launch", "said", "on_defaults",
 )  # fmt: skip
 """What an entry shares with a change (`_mentions`): the features of record linkage between them."""
 _STRONG = tuple(FEATURES.index(n) for n in ("strong_name", "key_strong", "model_strong", "removal", "launch"))
@@ -317,7 +326,13 @@ def _mentions(
     # One that came or went is named by such an entry announcing something came or went, if few entries spell the word.
     prose = spec.word is not None and own and not entry.tokens.isdisjoint(forms := (spec.word, spec.word + "s"))
     announced = not key and prose and spec.key_alone and entry.announces and not any(w in common for w in forms)
-    key = key or announced
+    # An entry of its window telling the users a flag's default reaches that they now get something names the flag
+    # turned on — unless the entry's release still shipped it off: then something else gave it to them.
+    on_defaults = (
+        spec.on_defaults is not None and bool(spec.on_defaults.search(entry.text)) and bool(_NOW_GETS.search(entry.text))
+        and vers.parse(entry.version) >= vers.parse(spec.on_since)
+    )
+    key = key or announced or on_defaults
     for bigram in spec.bigrams.keys() & entry.bigrams:
         for name in spec.bigrams[bigram]:
             if spec.spoken[name] in entry.spoken:
@@ -368,6 +383,7 @@ def _mentions(
         float(retrieved >= RETRIEVED_ALONE), float(top), retrieved * evidence, float(kind in kinds.LONG_TEXT),
         float(kind in kinds.USER_FACING), float(kind in kinds.CAPTURED), float(len(entry.stems) <= 12),
         float(bool(kinds.WORDS[kind].search(entry.text))), float(removal), float(phrase), float(launch), float(said),
+        float(on_defaults),
     )  # fmt: skip
     if launch:
         models |= launched

@@ -49,7 +49,8 @@ class Vocabulary:
     plan, its route), what a captured request role is (Gemini CLI's only side request is its model
     router's), its words for request fields, its model ids and families, the query sources of
     the conversation's own request (every other request-building function is a side query), brand
-    names spelled like identifiers, how its notes name the model (`the_model`) and the texts it reads (`model_texts`)."""
+    names spelled like identifiers, how its notes name the model (`the_model`), the texts it reads (`model_texts`)
+    and the users a feature flag's shipped default reaches (`on_defaults`)."""
 
     audiences: dict[str, str] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)  # a captured request's role ("side", or "auto-mode side" in one scenario) → what the notes call it
@@ -62,6 +63,9 @@ class Vocabulary:
     model_families: frozenset[str] = frozenset()  # those prose names without an id in sight
     the_model: str = ""  # a regex: how the notes speak of the model as the one acting or told ("Claude now …", "Claude's system prompt")
     model_texts: str = ""  # a regex: how the notes name texts the model reads, besides its system prompt ("the reminder shown after compaction")
+    # A regex: how the notes name the users who never fetch remote feature flags and so run on the defaults the
+    # program ships ("users with telemetry disabled (Bedrock, Vertex, Foundry)"): a flag turned on by default reaches them.
+    on_defaults: str = ""
 
     def role(self, scenario: str | None, role: str) -> str:
         """What the notes call a captured request's role: its scenario's own name for it first (the side

@@ -77,6 +77,8 @@ CLAUDE_CODE = Target(
         # "Claude now …", "Claude's system prompt": the model; "Claude Code", "Claude Desktop", "claude.ai": products
         the_model=r"\bClaude(?!\s+(?:Code|Desktop|in\s+Chrome|Agent\s+SDK|API|Console|app)\b|\.ai\b)(?:'s)?\b|\bthe model\b",
         model_texts=r"\breminders?\b",  # `<system-reminder>` texts: every note naming a reminder speaks of one the model reads
+        # Third-party providers and telemetry-disabled runs get no remote flags: a flag's default is what they run.
+        on_defaults=r"\b(?:Bedrock|Vertex|Foundry|third-party providers?|DISABLE_TELEMETRY)\b|\btelemetry (?:is |was )?disabled\b",
     ),
 )
 
