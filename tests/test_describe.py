@@ -39,6 +39,12 @@ def test_a_beta_is_the_feature_it_names_and_other_kinds_their_noun():
     assert spoken(env, VOCABULARY) == ""  # nothing beyond the changed text to match with
 
 
+def test_a_flags_default_turned_on_or_off_says_so():
+    assert describe(change("flag", "tengu_sedge_lantern", "false", "true"), VOCABULARY) == "feature flag tengu_sedge_lantern on by default (was off)"
+    assert describe(change("flag", "tengu_sedge_lantern", "true", "false"), VOCABULARY) == "feature flag tengu_sedge_lantern off by default (was on)"
+    assert describe(change("flag", "tengu_sedge_lantern", "200", "400"), VOCABULARY) == "feature flag tengu_sedge_lantern changed"
+
+
 def test_without_the_targets_vocabulary_fields_keep_their_own_names():
     effort = change("request_param", "turn 0: output_config", {"effort": "medium"}, {"effort": "high"}, "plan-pro")
     assert describe(effort, Vocabulary()) == "effort high (was medium)"

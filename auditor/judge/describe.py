@@ -137,6 +137,9 @@ def _vendor_words(change: Change, vocabulary: Vocabulary, models: ModelNames | N
         old, new = (set(map(str, v)) if isinstance(v, list) else set() for v in (change.before, change.after))
         said = [f"{_beta(b, vocabulary)} beta {how}" for names, how in ((new - old, "added"), (old - new, "removed")) for b in sorted(names)]
         return f"{sender}: {'; '.join(said)}" if sender and said else "; ".join(said)
+    if change.kind == "flag" and change.status == "changed" and {str(change.before), str(change.after)} == {"true", "false"}:
+        on = str(change.after) == "true"  # its shipped default: what runs where remote flags are not fetched
+        return f"feature flag {key} {'on' if on else 'off'} by default (was {'off' if on else 'on'})"
     if name := skill(change):
         return f"the {name} skill's prompt {_status(change)}"
     how = reshaped(change)
