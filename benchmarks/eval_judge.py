@@ -61,6 +61,10 @@ Scoring (pure functions below, tested in tests/test_eval_judge.py):
   windows all lie outside its release (a label tying a behaviour to edits shipped releases away) is
   counted apart (`recall_beyond`), as such a verdict is: the judge may not cite it. "Observed" only asks for a
   finding of any severity with a matching change (the fact is there, whatever the verdict).
+- Calibration: each run prints the reliability of the confidences stated, and held out (each range's
+  findings against a table counted on the other ranges) for this way of judging alone. The shipped table
+  pools both ways, so the figure that speaks for it pools them too: write each run's findings with
+  `--write-keyed`, then `eval_judge.py --pooled range.json release.json` (judges nothing).
 """
 
 from __future__ import annotations
@@ -369,16 +373,29 @@ def calibration(keyed: Sequence[tuple[str, str, bool]]) -> Any:
     return Calibration(counts, tuple(sorted({r for r, _, _ in keyed})))
 
 
-def loro_calibration(keyed: Sequence[tuple[str, str, bool]]) -> list[str]:
-    """The shipped calibration measured leave-one-range-out: each range's findings get the probability
-    of their basis in a table counted on the other ranges. The Brier score of those held-out probabilities."""
+def loro_calibration(keyed: Sequence[tuple[str, str, bool]], pooled_with: Sequence[tuple[str, str, bool]] = ()) -> list[str]:
+    """The calibration measured leave-one-range-out: each range's findings get the probability of their
+    basis in a table counted on the other ranges — of this way of judging, and of `pooled_with` (the other
+    way's findings: the shipped table pools both, so that is the table a user's verdict gets). The Brier
+    score and reliability of those held-out probabilities."""
     if not keyed:
         return []
     held: list[tuple[float, bool]] = []
     for name in {r for r, _, _ in keyed}:
-        table = calibration([k for k in keyed if k[0] != name])
+        table = calibration([k for k in (*keyed, *pooled_with) if k[0] != name])
         held += [(table.probability(key)[0], right) for r, key, right in keyed if r == name]
     return ["leave-one-range-out " + line for line in reliability(held)[:1]] + reliability(held)[1:]
+
+
+def pooled_reliability(paths: Sequence[Path]) -> list[str]:
+    """For each way of judging's findings (`--write-keyed` files, range and release), the held-out
+    reliability of the shipped table: counted on the other ranges of every way."""
+    ways = {path: [(str(r), str(k), bool(ok)) for r, k, ok in json.loads(path.read_text())] for path in paths}
+    out = []
+    for path, keyed in ways.items():
+        others = [k for p, ks in ways.items() if p != path for k in ks]
+        out += [f"{path.name} (the shipped table: every way of judging pooled):", *loro_calibration(keyed, others)]
+    return out
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -518,7 +535,7 @@ def skeleton(findings: Sequence[Any], labels: RangeLabels) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, required=True, help="a COPY of a store holding the ranges (judgements are saved in it)")
+    parser.add_argument("--db", type=Path, help="a COPY of a store holding the ranges (judgements are saved in it)")
     parser.add_argument("--changelog", default=os.environ.get("AUDITOR_CHANGELOG"), help="changelog source (default: $AUDITOR_CHANGELOG)")
     parser.add_argument("--labels", type=Path, default=LABELS, help="folder of label files (default: tests/eval)")
     parser.add_argument("--range", dest="ranges", action="append", help="only this range (A-B, a label file's name); repeatable")
@@ -530,7 +547,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cut-check", action="store_true", help="judge each range also with the changelog as it stood when its last window closed: verdicts must not change")
     parser.add_argument("--skeleton", action="store_true", help="print TOML stubs for unlabelled high/medium changes instead")
     parser.add_argument("--write-calibration", type=Path, help="write the calibration table counted on the ranges measured, as this way of judging's part (range, or release with --per-release) of the file (the judge ships auditor/judge/calibration.json)")
+    parser.add_argument("--write-keyed", type=Path, help="write each scored finding's (range, basis, right) as JSON, for --pooled")
+    parser.add_argument("--pooled", type=Path, nargs="+", metavar="KEYED", help="judge nothing: the held-out reliability of the shipped table, which pools every way of judging (--write-keyed files of range and release runs)")
     args = parser.parse_args(argv)
+    if args.pooled:
+        print("\n".join(pooled_reliability(args.pooled)))
+        return 0
+    if args.db is None:
+        parser.error("the following arguments are required: --db")
     if not args.changelog:
         parser.error("name the changelog with --changelog or $AUDITOR_CHANGELOG")
     if not args.db.is_file():
@@ -580,6 +604,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             for _, result in results:
                 print("\n".join(result.misses))
+    if args.write_keyed:
+        args.write_keyed.write_text(json.dumps(pooled.keyed) + "\n")
     if args.write_calibration:
         path = args.write_calibration
         doc = json.loads(path.read_text()) if path.is_file() else {}

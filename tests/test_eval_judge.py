@@ -4,6 +4,7 @@ and the precision / verdict / recall arithmetic that the judge's progress is rea
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 import tomllib
 from pathlib import Path
@@ -270,6 +271,24 @@ def test_calibration_on_the_labels_is_measured_leaving_each_range_out():
     brier = ((a_held - 1) ** 2 * 3 + (b_held - 1) ** 2 + (1 / 2) ** 2) / 5
     assert lines[0] == f"leave-one-range-out calibration: Brier score {brier:.3f} over 5 real high/medium findings"
     assert ev.loro_calibration([]) == []
+
+
+def test_the_shipped_table_is_measured_held_out_with_every_way_of_judging_pooled(tmp_path):
+    """The shipped table counts range and release findings alike: a range's findings, held out, get a table
+    counted on the other ranges of both ways — none of their own range's, of either way."""
+    from auditor.judge.calibration import PRIOR
+
+    ranges = [("a", "undocumented|x", True), ("b", "undocumented|x", False)]
+    releases = [("a", "undocumented|x", False)] * 8 + [("b", "undocumented|x", True)] * 2
+    # range a held out: b's 1 wrong (range) and 2 right (release) → 2 of 3; range b: a's 1 right and 8 wrong → 1 of 9
+    a_held = round((2 + PRIOR * 3 / 5) / (3 + PRIOR), 2)
+    b_held = round((1 + PRIOR * 2 / 11) / (9 + PRIOR), 2)
+    assert ev.loro_calibration(ranges, releases)[0] == ev.reliability([(a_held, True), (b_held, False)])[0].replace("calibration", "leave-one-range-out calibration", 1)
+    (tmp_path / "range.json").write_text(json.dumps(ranges))
+    (tmp_path / "release.json").write_text(json.dumps(releases))
+    lines = ev.pooled_reliability([tmp_path / "range.json", tmp_path / "release.json"])
+    assert lines[0] == "range.json (the shipped table: every way of judging pooled):" and lines[1] == ev.loro_calibration(ranges, releases)[0]
+    assert "release.json (the shipped table: every way of judging pooled):" in lines
 
 
 def test_the_calibration_table_counts_each_basis_and_round_trips_as_the_judge_reads_it():
