@@ -40,8 +40,9 @@ def test_a_beta_is_the_feature_it_names_and_other_kinds_their_noun():
 
 
 def test_a_flags_default_turned_on_or_off_says_so():
-    assert describe(change("flag", "tengu_sedge_lantern", "false", "true"), VOCABULARY) == "feature flag tengu_sedge_lantern on by default (was off)"
-    assert describe(change("flag", "tengu_sedge_lantern", "true", "false"), VOCABULARY) == "feature flag tengu_sedge_lantern off by default (was on)"
+    assert describe(change("flag", "tengu_sedge_lantern", "false", "true"), VOCABULARY) == "feature flag tengu_sedge_lantern on by default (was false)"
+    assert describe(change("flag", "tengu_sedge_lantern", "null", "true"), VOCABULARY) == "feature flag tengu_sedge_lantern on by default (was null)"
+    assert describe(change("flag", "tengu_sedge_lantern", "true", "false"), VOCABULARY) == "feature flag tengu_sedge_lantern off by default (was true)"
     assert describe(change("flag", "tengu_sedge_lantern", "200", "400"), VOCABULARY) == "feature flag tengu_sedge_lantern changed"
 
 

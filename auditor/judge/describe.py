@@ -43,6 +43,14 @@ def skill(change: Change) -> str | None:
     return found[1] if found else None
 
 
+def turned(change: Change) -> str:
+    """"on" for a flag whose shipped default became true, "off" for one that stopped being true, "" otherwise:
+    the default is what runs wherever remote flags are not fetched."""
+    if change.kind != "flag" or change.status != "changed":
+        return ""
+    return "on" if str(change.after) == "true" else "off" if str(change.before) == "true" else ""
+
+
 def role(key: str) -> str | None:
     """The role of a captured fact's key ("turn", "side", "subagent Explore", …), whatever matrix
     variant prefixes it; None for a static fact."""
@@ -137,9 +145,8 @@ def _vendor_words(change: Change, vocabulary: Vocabulary, models: ModelNames | N
         old, new = (set(map(str, v)) if isinstance(v, list) else set() for v in (change.before, change.after))
         said = [f"{_beta(b, vocabulary)} beta {how}" for names, how in ((new - old, "added"), (old - new, "removed")) for b in sorted(names)]
         return f"{sender}: {'; '.join(said)}" if sender and said else "; ".join(said)
-    if change.kind == "flag" and change.status == "changed" and {str(change.before), str(change.after)} == {"true", "false"}:
-        on = str(change.after) == "true"  # its shipped default: what runs where remote flags are not fetched
-        return f"feature flag {key} {'on' if on else 'off'} by default (was {'off' if on else 'on'})"
+    if how := turned(change):
+        return f"feature flag {key} {how} by default (was {change.before})"
     if name := skill(change):
         return f"the {name} skill's prompt {_status(change)}"
     how = reshaped(change)

@@ -157,7 +157,7 @@ def _specifics(
             out.word = words[0] if len(words) == 1 else None
         # A codename flag turned on is told of by whom its default now serves: users who fetch no remote flags
         # ("Session recap is now enabled for users with telemetry disabled (Bedrock, Vertex, Foundry)").
-        if change.kind == "flag" and change.status == "changed" and str(change.after) == "true" and vocabulary.on_defaults:
+        if describing.turned(change) == "on" and vocabulary.on_defaults:
             out.on_defaults, out.on_since = _compiled(vocabulary.on_defaults), max(change.moved, key=vers.parse)
     elif skill := describing.skill(change):  # a skill's prompt is named by its skill, as notes speak of it ("the claude-api skill")
         out.key = skill
