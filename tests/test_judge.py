@@ -14,6 +14,7 @@ from auditor.errors import AuditorError, ChangelogError
 from auditor.judge import Finding, Heard, judge
 from auditor.judge.features import FEATURES
 from auditor.targets.claude_code import CLAUDE_CODE
+from auditor.targets.codex import CODEX
 
 from builders import ENV_VARS_RULE
 
@@ -324,16 +325,21 @@ def test_an_entry_limited_to_a_provider_or_plan_is_partial_for_what_a_captured_r
     sent = Change("request_param", "turn 0: context_management", "turn 0: context_management", None, {"edits": ["clear"]}, "1.0.2", scenario="print-default")
     rules_ = rules.parse('[[rule]]\nid = "cm"\ncategory = "context"\nseverity = "high"\nkinds = ["request_param"]\nkey = "context_management"\nevidence = ["context"]\n')
     entry = "Enabled context_management tool-result clearing for Max plan users"
-    finding = one(judge([sent], notes(v1_0_2=[entry]), rules_, PUBLISHED))
+    finding = one(judge([sent], notes(v1_0_2=[entry]), rules_, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
     assert finding.verdict == "partial"
-    assert any(m.startswith("audience: the entry limits it to Max plans") and "print-default" in m for m in finding.evidence["missing"])
+    assert any(m.startswith("audience: the entry limits it to Max plans") and "an API key on the Anthropic API (print-default)" in m for m in finding.evidence["missing"])
     # Seen as a Max subscriber (the target's audience for the scenario): inside the entry's audience.
     as_max = Change("request_param", "turn 0: context_management", "turn 0: context_management", None, {"edits": ["clear"]}, "1.0.2", scenario="plan-max")
     assert one(judge([as_max], notes(v1_0_2=[entry]), rules_, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary)).verdict == "documented"
     as_pro = Change("request_param", "turn 0: context_management", "turn 0: context_management", None, {"edits": ["clear"]}, "1.0.2", scenario="plan-pro")
     assert one(judge([as_pro], notes(v1_0_2=[entry]), rules_, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary)).verdict == "partial"
-    everyone = one(judge([sent], notes(v1_0_2=["Enabled context_management tool-result clearing"]), rules_, PUBLISHED))
+    everyone = one(judge([sent], notes(v1_0_2=["Enabled context_management tool-result clearing"]), rules_, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
     assert everyone.verdict == "documented"
+    # The plans and providers are the target's words: Codex's notes speak of ChatGPT's plans, and its runs use an OpenAI key.
+    plus = one(judge([sent], notes(v1_0_2=[entry.replace("Max plan", "ChatGPT Plus")]), rules_, PUBLISHED, vocabulary=CODEX.vocabulary))
+    assert plus.verdict == "partial" and any("limits it to Plus plans" in m and "an API key on the OpenAI API" in m for m in plus.evidence["missing"])
+    assert one(judge([sent], notes(v1_0_2=[entry]), rules_, PUBLISHED, vocabulary=CODEX.vocabulary)).verdict == "documented"  # no Max plan there
+    assert one(judge([sent], notes(v1_0_2=[entry]), rules_, PUBLISHED)).verdict == "documented"  # a target naming no plans limits nothing
 
 
 def test_an_entry_whose_audience_names_api_key_users_covers_the_captured_run():
@@ -342,9 +348,9 @@ def test_an_entry_whose_audience_names_api_key_users_covers_the_captured_run():
     sent = Change("request_param", "turn 0: context_management", "turn 0: context_management", None, {"edits": ["clear"]}, "1.0.2", scenario="print-default")
     rules_ = rules.parse('[[rule]]\nid = "cm"\ncategory = "context"\nseverity = "high"\nkinds = ["request_param"]\nkey = "context_management"\nevidence = ["context"]\n')
     listed = "Enabled context_management tool-result clearing for API-key, Bedrock/Vertex/Foundry, Team, and Enterprise users"
-    assert one(judge([sent], notes(v1_0_2=[listed]), rules_, PUBLISHED)).verdict == "documented"
+    assert one(judge([sent], notes(v1_0_2=[listed]), rules_, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary)).verdict == "documented"
     plans = listed.replace("API-key, ", "")
-    assert one(judge([sent], notes(v1_0_2=[plans]), rules_, PUBLISHED)).verdict == "partial"
+    assert one(judge([sent], notes(v1_0_2=[plans]), rules_, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary)).verdict == "partial"
 
 
 def test_a_request_field_no_longer_sent_is_a_value_changed_when_the_entry_names_the_value_it_had():

@@ -142,7 +142,7 @@ def judge(
     calibration = calibration or shipped()
     seen = [observe(change) for change in changes]
     models = ModelNames.of(vocabulary, tuple(text for s in seen for text in (s.change.key, s.before, s.after)))
-    known = _Changelog(releases, history, published, models)
+    known = _Changelog(releases, history, published, models, vocabulary)
     matcher = Matcher(rules)
     matched = [_matching(matcher, s) for s in seen]
     told = _told_of(seen, matched, known, heard, topics(rules, vocabulary), offered)

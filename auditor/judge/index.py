@@ -5,6 +5,7 @@ models, effort levels and numbers a text spells, read alike from entries and cha
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Mapping, Sequence
@@ -16,6 +17,7 @@ from .. import versions as vers
 from ..changelog import ChangelogHistory, Release, window
 from ..diff import Change
 from ..rules import prefilter
+from ..targets import Vocabulary
 from .models import ModelNames
 
 _COMMON = 8  # entries: a name spelled in more of them is no name of one change (4–16 alike held out, sweep_judge)
@@ -44,29 +46,35 @@ _QUOTED_EFFORT = re.compile(r"[\"'`](low|medium|high|xhigh|max)[\"'`]|(?<![\w-])
 _ABOUT_EFFORT = re.compile(r"\beffort|\breasoning\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")  # in every _NUM: a quick first test (its lookbehind defeats re's own)
 _NUM = re.compile(r"(?<![\w.$])(\d[\d,_]*(?:\.\d+)?)\s*([kKmM])?(?![\w.])")
-# Who a captured run is: an API key on the first-party API. An entry that limits a change to a provider
-# or a plan does not cover what such a run showed.
-_LIMITED = re.compile(
-    r"\b(?:on|for|with|via|using)\s+(?:Amazon\s+|Google\s+|Microsoft\s+|AWS\s+)?(bedrock|vertex(?:\s+ai)?|foundry)\b|"
-    r"\b((?:pro|max|team|enterprise|free)(?:\s*(?:/|,|and|or)\s*(?:pro|max|team|enterprise|free))*)\s+(?:plan\s+)?(?:users|subscribers|plans?|accounts)\b",
-    re.IGNORECASE,
-)
-CAPTURED_AUDIENCE = "an API key on the Anthropic API"
 # An entry whose audience names API-key users ("for API-key, Bedrock/Vertex/Foundry, Team, and Enterprise
 # users") includes the captured run's, whatever plans or providers it lists beside them.
 _API_KEY_USERS = re.compile(r"\b(?:for|on|with)\s+(?:an?\s+)?API[- ]keys?\b", re.IGNORECASE)
-_AUDIENCE = re.compile(
-    r"\b(?:pro|max|team|enterprise|free)\b(?:\s*/\s*\w+)?\s+(?:users|subscribers|plans?|accounts)|"
-    r"\bfor\s+(?:\w+\s+){0,3}(?:users|subscribers|accounts|customers)\b|\bon\s+(?:bedrock|vertex|foundry)\b",
-    re.IGNORECASE,
-)
+
+
+@functools.cache
+def _audiences(plans: str, providers: str) -> tuple[re.Pattern, re.Pattern]:
+    """(limited, audience) in a target's words (`Vocabulary.plans`, `.providers`): an entry limiting its change
+    to a provider ("on Bedrock") or plans ("for Pro/Max plan users"), the provider in group 1, the plans in 2;
+    and an entry speaking of some audience at all. A captured run is neither (`Vocabulary.captured_audience`)."""
+    plan, provider = plans or "(?!)", providers or "(?!)"  # (?!) matches nothing: a target without plans or providers
+    limited = re.compile(
+        rf"\b(?:on|for|with|via|using)\s+(?:Amazon\s+|Google\s+|Microsoft\s+|AWS\s+)?({provider})\b|"
+        rf"\b((?:{plan})(?:\s*(?:/|,|and|or)\s*(?:{plan}))*)\s+(?:plan\s+)?(?:users|subscribers|plans?|accounts)\b",
+        re.IGNORECASE,
+    )
+    audience = re.compile(
+        rf"\b(?:{plan})\b(?:\s*/\s*\w+)?\s+(?:users|subscribers|plans?|accounts)|"
+        rf"\bfor\s+(?:\w+\s+){{0,3}}(?:users|subscribers|accounts|customers)\b|\bon\s+(?:{provider})\b",
+        re.IGNORECASE,
+    )
+    return limited, audience
 # Searched only in texts that hold one of their literals (see rules.literals): most changed text names no model or level.
 _NEEDS = {pattern: prefilter(pattern) for pattern in (_EFFORT, _QUOTED_EFFORT, _ABOUT_EFFORT)}
 
 
-def _limited(text: str) -> str | None:
-    """The provider or plan an entry limits its change to ("Bedrock", "Max users"), if any."""
-    found = _LIMITED.search(text)
+def _limited(text: str, limited: re.Pattern) -> str | None:
+    """The provider or plan an entry limits its change to ("Bedrock", "Max users"), if any (`limited`: `_audiences`)."""
+    found = limited.search(text)
     if found is None or _API_KEY_USERS.search(text):
         return None
     return found.group(1).title() if found.group(1) else f"{found.group(2)} plans"
@@ -148,9 +156,11 @@ class _Changelog:
     are those of that moment, so a verdict is the same on the release's day and a year later."""
 
     def __init__(
-        self, releases: Sequence[Release], history: ChangelogHistory | None, published: Mapping[str, str | None] | None, models: ModelNames
+        self, releases: Sequence[Release], history: ChangelogHistory | None, published: Mapping[str, str | None] | None, models: ModelNames,
+        vocabulary: Vocabulary,
     ):
         self.models = models
+        self._limits, self._audience = _audiences(vocabulary.plans, vocabulary.providers)
         self.corpus = window.Corpus(releases, history)
         self.published = published
         self.newest = max((r.version for r in releases), key=vers.parse, default=None)
@@ -186,8 +196,8 @@ class _Changelog:
                 frozenset(tokens) | {part for token in tokens if "." in token for part in token.split(".")},
                 frozenset(models | self.models.bare_families(full)),
                 frozenset(v.lower() for v in _EFFORT.findall(full)) | _numbers(full),
-                bool(models) or bool(_AUDIENCE.search(full)),
-                _limited(full),
+                bool(models) or bool(self._audience.search(full)),
+                _limited(full, self._limits),
                 " " + " ".join(spoken) + " ",
                 frozenset(f"{a} {b}" for a, b in itertools.pairwise(spoken)),
                 _removes(full),

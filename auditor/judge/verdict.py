@@ -11,7 +11,7 @@ from ..rules import Observed, Rule
 from ..targets import Vocabulary
 from .features import _SWITCHES, _Specifics
 from .finding import _MAX_SHOWN, short
-from .index import CAPTURED_AUDIENCE, _Entry, _Index
+from .index import _Entry, _Index
 
 
 def basis(
@@ -98,7 +98,7 @@ def _verdict(
     if scenarios and None not in limits:
         missing.append(
             f"audience: the entry limits it to {', '.join(sorted(str(x) for x in limits))}, but it was also seen with "
-            f"{CAPTURED_AUDIENCE} ({', '.join(scenarios)})"
+            f"{vocabulary.captured_audience} ({', '.join(scenarios)})"
         )
     untold = [sentence for s in specifics for sentence, words, line in s.sentences if not _spoken_of(line, words, covered, mentioning, s.key)]
     if untold:

@@ -50,7 +50,8 @@ class Vocabulary:
     router's), its words for request fields, its model ids and families, the query sources of
     the conversation's own request (every other request-building function is a side query), brand
     names spelled like identifiers, how its notes name the model (`the_model`), the texts it reads (`model_texts`)
-    and the users a feature flag's shipped default reaches (`on_defaults`)."""
+    the users a feature flag's shipped default reaches (`on_defaults`), and the plans and providers its notes
+    limit a change to (`plans`, `providers`), which the captured runs' own audience is not."""
 
     audiences: dict[str, str] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)  # a captured request's role ("side", or "auto-mode side" in one scenario) → what the notes call it
@@ -66,6 +67,11 @@ class Vocabulary:
     # A regex: how the notes name the users who never fetch remote feature flags and so run on the defaults the
     # program ships ("users with telemetry disabled (Bedrock, Vertex, Foundry)"): a flag turned on by default reaches them.
     on_defaults: str = ""
+    # Regex alternatives (no capturing groups): the plans and the providers the notes limit a change to ("for Max
+    # plan users", "on Bedrock"); and who a captured run is, which neither limit covers.
+    plans: str = ""
+    providers: str = ""
+    captured_audience: str = "an API key"
 
     def role(self, scenario: str | None, role: str) -> str:
         """What the notes call a captured request's role: its scenario's own name for it first (the side

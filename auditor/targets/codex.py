@@ -71,6 +71,7 @@ CODEX = Target(
     default_scenarios=("exec-default", "exec-two-turn", "exec-workspace-write", "exec-config-effort"),
     vocabulary=Vocabulary(
         audiences={"exec-workspace-write": "the workspace-write sandbox", "exec-config-effort": "model_reasoning_effort in config.toml"},
+        plans="free|go|plus|pro|business|team|enterprise|edu", captured_audience="an API key on the OpenAI API",  # ChatGPT's plans
         fields={
             "reasoning.effort": "reasoning effort", "text.verbosity": "verbosity", "tool_choice": "tool choice",
             "parallel_tool_calls": "parallel tool calls", "model": "model",

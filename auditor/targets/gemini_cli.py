@@ -57,6 +57,8 @@ GEMINI_CLI = Target(
         },
         model_prefix="gemini",
         model_families=frozenset(("pro", "flash", "flash-lite")),
+        # "for Google AI Pro and Ultra subscribers"; Code Assist's Standard and Enterprise editions; the free tier.
+        plans="pro|ultra|standard|enterprise|free", providers=r"vertex(?:\s+ai)?", captured_audience="a Gemini API key",
     ),
 )
 

@@ -45,6 +45,7 @@ QWEN_CODE = Target(
             "max_tokens": "max tokens", "temperature": "temperature", "top_p": "top-p", "model": "model",
             "stream_options": "stream options", "reasoning_effort": "reasoning effort",
         },
+        captured_audience="an API key on an OpenAI-compatible API",
     ),
 )
 
