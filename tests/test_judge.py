@@ -342,6 +342,22 @@ def test_an_entry_limited_to_a_provider_or_plan_is_partial_for_what_a_captured_r
     assert one(judge([sent], notes(v1_0_2=[entry]), rules_, PUBLISHED)).verdict == "documented"  # a target naming no plans limits nothing
 
 
+def test_a_plan_list_is_read_whole_in_the_vendors_punctuation_and_a_hostile_one_a_few_names_at_a_time():
+    """"for Pro, Max, and Team plans" limits the change to all three: a Max subscriber's run is inside it. The
+    changelog is untrusted: a run of 75,000 plan names is read up to nine names at a time, not the whole rest of
+    the run from every name (quadratic: minutes)."""
+    as_max = Change("request_param", "turn 0: context_management", "turn 0: context_management", None, {"edits": ["clear"]}, "1.0.2", scenario="plan-max")
+    rules_ = rules.parse('[[rule]]\nid = "cm"\ncategory = "context"\nseverity = "high"\nkinds = ["request_param"]\nkey = "context_management"\nevidence = ["context"]\n')
+
+    def judged(entry: str) -> Finding:
+        return one(judge([as_max], notes(v1_0_2=[entry]), rules_, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
+
+    assert judged("Enabled context_management tool-result clearing for Pro, Max, and Team plans").verdict == "documented"
+    hostile = judged("Enabled context_management tool-result clearing for " + "Team/" * 75_000 + "Enterprise users")
+    assert hostile.verdict == "partial"
+    assert any(m.startswith(f"audience: the entry limits it to {'Team/' * 8}Enterprise plans") for m in hostile.evidence["missing"])
+
+
 def test_an_entry_whose_audience_names_api_key_users_covers_the_captured_run():
     """"… for API-key, Bedrock/Vertex/Foundry, Team, and Enterprise users" lists plans beside API-key users,
     the captured run's audience: it limits nothing that run showed."""

@@ -57,9 +57,11 @@ def _audiences(plans: str, providers: str) -> tuple[re.Pattern, re.Pattern]:
     to a provider ("on Bedrock") or plans ("for Pro/Max plan users"), the provider in group 1, the plans in 2;
     and an entry speaking of some audience at all. A captured run is neither (`Vocabulary.captured_audience`)."""
     plan, provider = plans or "(?!)", providers or "(?!)"  # (?!) matches nothing: a target without plans or providers
+    # A list of plans is a few names: an unbounded one would try, at every name of a long run ("Pro/Pro/…", an
+    # untrusted changelog's), the whole rest of the run: quadratic time.
     limited = re.compile(
         rf"\b(?:on|for|with|via|using)\s+(?:Amazon\s+|Google\s+|Microsoft\s+|AWS\s+)?({provider})\b|"
-        rf"\b((?:{plan})(?:\s*(?:/|,|and|or)\s*(?:{plan}))*)\s+(?:plan\s+)?(?:users|subscribers|plans?|accounts)\b",
+        rf"\b((?:{plan})(?:\s*(?:/|,(?:\s*(?:and|or)\b)?|and\b|or\b)\s*(?:{plan})){{0,8}})\s+(?:plan\s+)?(?:users|subscribers|plans?|accounts)\b",
         re.IGNORECASE,
     )
     audience = re.compile(
