@@ -479,6 +479,9 @@ def test_a_dotted_name_in_an_entry_names_the_setting_at_each_shorter_path():
     assert (finding.severity, finding.verdict) == ("medium", "documented")  # spelled: no internal switch, and told of
     other = one(judge([hard], notes(v1_0_2=["Added `settings.autoMode.soft_deny`"]), rules_, PUBLISHED))
     assert (other.severity, other.verdict) == ("low", "undocumented")
+    # The changelog is untrusted: a dotted run of 150,000 parts names itself, not its 150,000 shorter paths (quadratic).
+    hostile = one(judge([hard], notes(v1_0_2=["Added " + "x." * 150_000 + "`settings.autoMode.hard_deny`"]), rules_, PUBLISHED))
+    assert (hostile.severity, hostile.verdict) == ("medium", "documented")
 
 
 def test_a_switch_that_came_is_its_key_names_in_its_description_are_no_side_edits():

@@ -26,11 +26,15 @@ _COMMON = 8  # entries: a name spelled in more of them is no name of one change 
 _TOKENS = re.compile(r"--?[A-Za-z][\w-]*|/[a-z][\w-]+|[A-Za-z_$][\w$]*(?:[-.][A-Za-z0-9_$]+)*")
 
 
+_PATH = 8  # parts: a longer dotted run is no setting's path ("x.x.x…" in an untrusted entry: its shorter paths are quadratic)
+
+
 def _names(text: str) -> set[str]:
     """The names an entry spells, with the shorter paths of each dotted one: `settings.autoMode.hard_deny`
     also names the setting `autoMode.hard_deny` (settings are keyed from the schema's top)."""
     tokens = set(_TOKENS.findall(text))
-    return tokens | {".".join(parts[i:]) for token in tokens if "." in token for parts in [token.split(".")] for i in range(1, len(parts) - 1)}
+    dotted = (parts for token in tokens if "." in token and len(parts := token.split(".")) <= _PATH)
+    return tokens | {".".join(parts[i:]) for parts in dotted for i in range(1, len(parts) - 1)}
 # The words of a name however it is written: `self-hosted-runner`, `self_hosted_runner`, `SelfHostedRunner`.
 PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
