@@ -49,7 +49,7 @@ class Vocabulary:
     plan, its route), what a captured request role is (Gemini CLI's only side request is its model
     router's), its words for request fields, its model ids and families, the query sources of
     the conversation's own request (every other request-building function is a side query), brand
-    names spelled like identifiers, how its notes name the model (`the_model`), the texts it reads (`model_texts`)
+    names spelled like identifiers, how its notes name the model (`the_model`), the texts it reads (`model_texts`),
     the users a feature flag's shipped default reaches (`on_defaults`), and the plans and providers its notes
     limit a change to (`plans`, `providers`), which the captured runs' own audience is not."""
 
