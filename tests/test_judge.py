@@ -13,6 +13,7 @@ from auditor.diff import Change
 from auditor.errors import AuditorError, ChangelogError
 from auditor.judge import Finding, Heard, judge
 from auditor.judge.features import FEATURES
+from auditor.targets import Vocabulary
 from auditor.targets.claude_code import CLAUDE_CODE
 from auditor.targets.codex import CODEX
 
@@ -174,10 +175,26 @@ def test_one_captured_fact_seen_by_several_scenarios_is_one_finding():
         for scenario, level in (("print-default", "high"), ("print-opus", "xhigh"))
     ]
     rules_ = rules.parse('[[rule]]\nid = "effort-sent"\ncategory = "reasoning"\nseverity = "high"\nkinds = ["request_param"]\nkey = "output_config"\nevidence = ["effort"]\n')
-    finding = one(judge(effort, notes(v1_0_2=["Opus now defaults to `xhigh` effort"]), rules_, PUBLISHED))
+    finding = one(judge(effort, notes(v1_0_2=["Opus now defaults to `xhigh` effort"]), rules_, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
     assert [c["scenario"] for c in finding.evidence["changes"]] == ["print-default", "print-opus"]
     assert finding.verdict == "partial"
     assert finding.evidence["missing"] == ["values set: high", "side effects not mentioned: turn 0: output_config (print-default)"]
+
+
+def test_effort_levels_are_the_targets_words():
+    """Codex's lowest reasoning effort is "minimal", which Claude Code has not: for Codex, an entry that does not
+    say which level it set says less than observed; one that names it says it all. A target without the level
+    reads no value to miss."""
+    rules_ = rules.parse('[[rule]]\nid = "effort-sent"\ncategory = "reasoning"\nseverity = "high"\nkinds = ["request_param"]\nkey = "reasoning"\nevidence = ["effort"]\n')
+    effort = Change("request_param", "turn 0: reasoning", "turn 0: reasoning", {"effort": "low"}, {"effort": "minimal"}, "1.0.2", scenario="exec-default")
+
+    def judged(entry: str, vocabulary: Vocabulary) -> Finding:
+        return one(judge([effort], notes(v1_0_2=[entry]), rules_, PUBLISHED, vocabulary=vocabulary))
+
+    vague = judged("Changed the default reasoning effort of exec", CODEX.vocabulary)
+    assert vague.verdict == "partial" and vague.evidence["missing"] == ["values set: minimal"]
+    assert judged("exec now defaults to minimal reasoning effort", CODEX.vocabulary).verdict == "documented"
+    assert judged("Changed the default reasoning effort of exec", CLAUDE_CODE.vocabulary).verdict == "documented"
 
 
 def test_one_tools_description_seen_by_the_main_loop_and_its_subagents_is_one_finding():
@@ -712,9 +729,9 @@ def test_a_request_parameters_new_number_is_a_value_the_entry_can_state():
 
 def test_an_entry_that_says_a_value_was_removed_names_the_code_that_handles_it():
     code = change("request_code", "f1", None, 'function _(_,_){let _=_();if(_==="max"&&!_(_))return"high";return _}')
-    removed = one(judge([code], notes(v1_0_2=["Simplified effort levels to low/medium/high (removed max)"]), RULES, PUBLISHED))
+    removed = one(judge([code], notes(v1_0_2=["Simplified effort levels to low/medium/high (removed max)"]), RULES, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
     assert removed.verdict == "documented"
-    silent = one(judge([code], notes(v1_0_2=["Simplified effort levels to low/medium/high"]), RULES, PUBLISHED))
+    silent = one(judge([code], notes(v1_0_2=["Simplified effort levels to low/medium/high"]), RULES, PUBLISHED, vocabulary=CLAUDE_CODE.vocabulary))
     assert silent.verdict == "undocumented"  # the levels alone are one weak signal
 
 

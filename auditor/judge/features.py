@@ -16,7 +16,7 @@ from ..rules import Observed, Rule, could_match, folded
 from ..targets import Vocabulary
 from . import describe as describing
 from .describe import _CAPTURED_KEY
-from .index import _ABOUT_EFFORT, _EFFORT, _NEEDS, _QUOTED_EFFORT, PARTS, _Entry, _numbers
+from .index import _ABOUT_EFFORT, PARTS, _Entry, _numbers, levels, needs
 from .models import ModelNames
 
 # An entry is near a text change when the share of its BM25 weight that the changed sentences match
@@ -198,10 +198,10 @@ def _specifics(
     out.switched = set(switched - out.models)
     # Prose about effort says `high` bare; elsewhere only a quoted level (or "xhigh") is a value.
     said = changed + "\n" + vendor
-    about = change.kind != "request_code" and could_match(_NEEDS[_ABOUT_EFFORT], folded(said)) and _ABOUT_EFFORT.search(said)
-    levels = _EFFORT if about else _QUOTED_EFFORT
-    out.values = _levels(levels, seen.added_text, seen.folded_added)
-    out.old_values = _levels(levels, seen.removed_text, seen.folded_removed)
+    about = change.kind != "request_code" and could_match(needs(_ABOUT_EFFORT), folded(said)) and _ABOUT_EFFORT.search(said)
+    bare, quoted = levels(vocabulary.effort_levels, vocabulary.coined_levels)
+    out.values = _levels(bare if about else quoted, seen.added_text, seen.folded_added)
+    out.old_values = _levels(bare if about else quoted, seen.removed_text, seen.folded_removed)
     if change.kind in ("limit", "prompt_section", "string", "section_condition", "request_param"):
         out.values |= _numbers(seen.added_text)
         out.old_values |= _numbers(seen.removed_text)
@@ -253,11 +253,11 @@ def _changed_sentences(seen: Observed) -> list[str]:
     return [seen.after or seen.before]
 
 
-def _levels(levels: re.Pattern, text: str, folded_text: str) -> set[str]:
-    """The effort levels `levels` finds in a text."""
-    if not could_match(_NEEDS[levels], folded_text):
+def _levels(pattern: re.Pattern, text: str, folded_text: str) -> set[str]:
+    """The effort levels `pattern` (`index.levels`) finds in a text."""
+    if not could_match(needs(pattern), folded_text):
         return set()
-    return {next(g for g in m.groups() if g).lower() for m in levels.finditer(text)}
+    return {next(g for g in m.groups() if g).lower() for m in pattern.finditer(text)}
 
 
 def _evidence(rule: Rule | None) -> tuple[re.Pattern, ...]:

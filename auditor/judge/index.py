@@ -45,9 +45,21 @@ def identifier(name: str) -> str | None:
     return "_".join(p.lower() for p in parts) if len(parts) > 1 else None
 
 
-_EFFORT = re.compile(r"(?<![\w-])(low|medium|high|xhigh|max)(?![\w-])", re.IGNORECASE)
-_QUOTED_EFFORT = re.compile(r"[\"'`](low|medium|high|xhigh|max)[\"'`]|(?<![\w-])(xhigh)(?![\w-])", re.IGNORECASE)
 _ABOUT_EFFORT = re.compile(r"\beffort|\breasoning\b", re.IGNORECASE)
+
+
+@functools.cache
+def levels(efforts: str, coined: str) -> tuple[re.Pattern, re.Pattern]:
+    """A target's effort levels (`Vocabulary.effort_levels`): bare, where prose speaks of effort ("from medium to
+    high"), and quoted or coined (`Vocabulary.coined_levels`: "xhigh", no English word) anywhere else."""
+    level = efforts or "(?!)"  # matches nothing: a target without levels
+    bare = re.compile(rf"(?<![\w-])({level})(?![\w-])", re.IGNORECASE)
+    quoted = re.compile(rf"[\"'`]({level})[\"'`]" + (rf"|(?<![\w-])({coined})(?![\w-])" if coined else ""), re.IGNORECASE)
+    return bare, quoted
+
+
+# Searched only in texts that hold one of their literals (see rules.literals): most changed text names no model or level.
+needs = functools.cache(prefilter)
 _DIGIT = re.compile(r"\d")  # in every _NUM: a quick first test (its lookbehind defeats re's own)
 _NUM = re.compile(r"(?<![\w.$])(\d[\d,_]*(?:\.\d+)?)\s*([kKmM])?(?![\w.])")
 # An entry whose audience names API-key users ("for API-key, Bedrock/Vertex/Foundry, Team, and Enterprise
@@ -74,8 +86,6 @@ def _audiences(plans: str, providers: str) -> tuple[re.Pattern, re.Pattern]:
         re.IGNORECASE,
     )
     return limited, audience
-# Searched only in texts that hold one of their literals (see rules.literals): most changed text names no model or level.
-_NEEDS = {pattern: prefilter(pattern) for pattern in (_EFFORT, _QUOTED_EFFORT, _ABOUT_EFFORT)}
 
 
 def _limited(text: str, limited: re.Pattern) -> str | None:
@@ -167,6 +177,7 @@ class _Changelog:
     ):
         self.models = models
         self._limits, self._audience = _audiences(vocabulary.plans, vocabulary.providers)
+        self._levels = levels(vocabulary.effort_levels, vocabulary.coined_levels)[0]
         self.corpus = window.Corpus(releases, history)
         self.published = published
         self.newest = max((r.version for r in releases), key=vers.parse, default=None)
@@ -201,7 +212,7 @@ class _Changelog:
                 number,
                 frozenset(tokens) | {part for token in tokens if "." in token for part in token.split(".")},
                 frozenset(models | self.models.bare_families(full)),
-                frozenset(v.lower() for v in _EFFORT.findall(full)) | _numbers(full),
+                frozenset(v.lower() for v in self._levels.findall(full)) | _numbers(full),
                 bool(models) or bool(self._audience.search(full)),
                 _limited(full, self._limits),
                 " " + " ".join(spoken) + " ",

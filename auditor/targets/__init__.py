@@ -51,7 +51,7 @@ class Vocabulary:
     the conversation's own request (every other request-building function is a side query), brand
     names spelled like identifiers, how its notes name the model (`the_model`), the texts it reads (`model_texts`),
     the users a feature flag's shipped default reaches (`on_defaults`), and the plans and providers its notes
-    limit a change to (`plans`, `providers`), which the captured runs' own audience is not."""
+    limit a change to (`plans`, `providers`), which the captured runs' own audience is not, and its effort levels."""
 
     audiences: dict[str, str] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)  # a captured request's role ("side", or "auto-mode side" in one scenario) → what the notes call it
@@ -72,6 +72,10 @@ class Vocabulary:
     plans: str = ""
     providers: str = ""
     captured_audience: str = "an API key"
+    # Regex alternatives: the reasoning-effort levels its notes name (read bare where they speak of effort, quoted
+    # elsewhere), and those no English word spells, read anywhere ("xhigh").
+    effort_levels: str = ""
+    coined_levels: str = ""
 
     def role(self, scenario: str | None, role: str) -> str:
         """What the notes call a captured request's role: its scenario's own name for it first (the side

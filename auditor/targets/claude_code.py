@@ -80,6 +80,7 @@ CLAUDE_CODE = Target(
         # Third-party providers and telemetry-disabled runs get no remote flags: a flag's default is what they run.
         on_defaults=r"\b(?:Bedrock|Vertex|Foundry|third-party providers?|DISABLE_TELEMETRY)\b|\btelemetry (?:is |was )?disabled\b",
         plans="pro|max|team|enterprise|free", providers=r"bedrock|vertex(?:\s+ai)?|foundry", captured_audience="an API key on the Anthropic API",
+        effort_levels="low|medium|high|xhigh|max", coined_levels="xhigh",
     ),
 )
 

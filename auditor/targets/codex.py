@@ -72,6 +72,7 @@ CODEX = Target(
     vocabulary=Vocabulary(
         audiences={"exec-workspace-write": "the workspace-write sandbox", "exec-config-effort": "model_reasoning_effort in config.toml"},
         plans="free|go|plus|pro|business|team|enterprise|edu", captured_audience="an API key on the OpenAI API",  # ChatGPT's plans
+        effort_levels="minimal|low|medium|high|xhigh", coined_levels="xhigh",
         fields={
             "reasoning.effort": "reasoning effort", "text.verbosity": "verbosity", "tool_choice": "tool choice",
             "parallel_tool_calls": "parallel tool calls", "model": "model",

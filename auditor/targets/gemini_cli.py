@@ -59,6 +59,7 @@ GEMINI_CLI = Target(
         model_families=frozenset(("pro", "flash", "flash-lite")),
         # "for Google AI Pro and Ultra subscribers"; Code Assist's Standard and Enterprise editions; the free tier.
         plans="pro|ultra|standard|enterprise|free", providers=r"vertex(?:\s+ai)?", captured_audience="a Gemini API key",
+        effort_levels="minimal|low|medium|high",  # thinking levels
     ),
 )
 

@@ -46,6 +46,7 @@ QWEN_CODE = Target(
             "stream_options": "stream options", "reasoning_effort": "reasoning effort",
         },
         captured_audience="an API key on an OpenAI-compatible API",
+        effort_levels="low|medium|high",  # reasoning_effort
     ),
 )
 
