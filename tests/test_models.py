@@ -52,3 +52,6 @@ def test_an_entry_announces_a_model_only_when_it_opens_with_it():
     assert names.launched("Opus 4.8 is here! Now defaults to high effort") == {"opus 4.8"}
     assert names.launched("Added xhigh effort level for Opus 4.7") == set()  # names a model, announces a level
     assert names.launched("Claude Opus 4.7 xhigh is now available!") == set()
+    # The brand before the family is the target's model prefix, not Claude's.
+    acme = ModelNames.of(Vocabulary(model_prefix="acme", model_families=frozenset({"rocket"})))
+    assert acme.launched("Introducing Acme Rocket 2: faster") == {"rocket 2"} and acme.launched("Introducing Rocket 2") == {"rocket 2"}

@@ -67,7 +67,8 @@ class ModelNames:
 
     @cached_property
     def _launch(self) -> re.Pattern:
-        model = rf"(?:claude\s+)?(?:{self._alternatives})[\s_-]?\d(?:[.-]\d{{1,2}})?"
+        brand = rf"(?:{re.escape(self.prefix)}\s+)?" if self.prefix else ""  # "Introducing Claude Fable 5"
+        model = rf"{brand}(?:{self._alternatives})[\s_-]?\d(?:[.-]\d{{1,2}})?"
         return re.compile(
             rf"^\s*(?:(?:introducing|announcing|adds?|added)\s+(?:support\s+for\s+)?({model})|({model})\s+(?:is\s+here|is\s+now\s+available))\b",
             re.IGNORECASE,
