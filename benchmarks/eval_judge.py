@@ -390,7 +390,12 @@ def loro_calibration(keyed: Sequence[tuple[str, str, bool]], pooled_with: Sequen
 def pooled_reliability(paths: Sequence[Path]) -> list[str]:
     """For each way of judging's findings (`--write-keyed` files, range and release), the held-out
     reliability of the shipped table: counted on the other ranges of every way."""
-    ways = {path: [(str(r), str(k), bool(ok)) for r, k, ok in json.loads(path.read_text())] for path in paths}
+    ways = {}
+    for path in paths:
+        try:
+            ways[path] = [(str(r), str(k), bool(ok)) for r, k, ok in json.loads(path.read_text())]
+        except (OSError, ValueError, TypeError) as exc:  # unreadable, not JSON, or not a list of triples
+            raise LabelError(f"{path}: not a --write-keyed file ({exc})") from None
     out = []
     for path, keyed in ways.items():
         others = [k for p, ks in ways.items() if p != path for k in ks]
@@ -551,7 +556,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pooled", type=Path, nargs="+", metavar="KEYED", help="judge nothing: the held-out reliability of the shipped table, which pools every way of judging (--write-keyed files of range and release runs)")
     args = parser.parse_args(argv)
     if args.pooled:
-        print("\n".join(pooled_reliability(args.pooled)))
+        try:
+            print("\n".join(pooled_reliability(args.pooled)))
+        except LabelError as exc:
+            parser.error(str(exc))
         return 0
     if args.db is None:
         parser.error("the following arguments are required: --db")

@@ -289,6 +289,12 @@ def test_the_shipped_table_is_measured_held_out_with_every_way_of_judging_pooled
     lines = ev.pooled_reliability([tmp_path / "range.json", tmp_path / "release.json"])
     assert lines[0] == "range.json (the shipped table: every way of judging pooled):" and lines[1] == ev.loro_calibration(ranges, releases)[0]
     assert "release.json (the shipped table: every way of judging pooled):" in lines
+    (tmp_path / "bad.json").write_text('{"a": 1}')
+    (tmp_path / "cut.json").write_text('[["a", "undocumented|x"')
+    for bad in ("bad.json", "cut.json", "missing.json"):
+        with pytest.raises(SystemExit) as exit_:
+            ev.main(["--pooled", str(tmp_path / "range.json"), str(tmp_path / bad)])
+        assert exit_.value.code == 2
 
 
 def test_the_calibration_table_counts_each_basis_and_round_trips_as_the_judge_reads_it():
