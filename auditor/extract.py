@@ -692,10 +692,10 @@ def _literal_facts(ctx: _Context, target: Target, facts: dict, skip_spans: list[
             lit = scan.literal_containing(m.start())
             if lit is not None and not lit.expressions and whole(lit.text):
                 facts[kind][lit.text] = ""
-    if not target.flag_prefixes:  # no way to tell a feature flag's name from any other word
+    if not target.vocabulary.flag_prefixes:  # no way to tell a feature flag's name from any other word
         flag_piece = re.compile(r"(?!)")
     else:
-        flag_piece = re.compile("|".join(re.escape(p) for p in target.flag_prefixes) + r"\w+")
+        flag_piece = re.compile("|".join(re.escape(p) for p in target.vocabulary.flag_prefixes) + r"\w+")
     gates: dict[tuple[int, str, str], list[tuple[str, str]]] = defaultdict(list)
 
     def read(name: str, quote: int, after: int) -> None:

@@ -50,7 +50,7 @@ class Vocabulary:
     router's), its words for request fields, its model ids and families, the query sources of
     the conversation's own request (every other request-building function is a side query), brand
     names spelled like identifiers, how its notes name the model (`the_model`), the texts it reads (`model_texts`),
-    the users a feature flag's shipped default reaches (`on_defaults`), and the plans and providers its notes
+    the users a feature flag's shipped default reaches (`on_defaults`), how its flags' names begin, and the plans and providers its notes
     limit a change to (`plans`, `providers`), which the captured runs' own audience is not, and its effort levels."""
 
     audiences: dict[str, str] = field(default_factory=dict)
@@ -67,6 +67,9 @@ class Vocabulary:
     # A regex: how the notes name the users who never fetch remote feature flags and so run on the defaults the
     # program ships ("users with telemetry disabled (Bedrock, Vertex, Foundry)"): a flag turned on by default reaches them.
     on_defaults: str = ""
+    # How its feature flags' names begin in code (`tengu_`): the words after it name the feature ("mcp auto
+    # background"); none, and no flag is found.
+    flag_prefixes: tuple[str, ...] = ()
     # Regex alternatives (no capturing groups): the plans and the providers the notes limit a change to ("for Max
     # plan users", "on Bedrock"); and who a captured run is, which neither limit covers.
     plans: str = ""
@@ -138,7 +141,6 @@ class Target:
     extra_env: dict[str, str] = field(default_factory=dict)
     changelog: ChangelogSource = ChangelogSource()
     identifier_prefixes: tuple[str, ...] = ()
-    flag_prefixes: tuple[str, ...] = ()
     section_anchors: tuple[str, ...] = ()  # names that identify the system prompt's list of sections
     hold: Hold = Hold()
     user_agent_version: str = ""  # regex: group 1 is the CLI's version in its requests' User-Agent

@@ -26,7 +26,6 @@ CLAUDE_CODE = Target(
         html_url="https://github.com/anthropics/claude-code/releases",
     ),
     identifier_prefixes=("CLAUDE_CODE_", "ANTHROPIC_", "DISABLE_", "ENABLE_", "CLAUDE_", "MAX_THINKING", "MCP_", "BASH_"),
-    flag_prefixes=("tengu_",),
     section_anchors=("session_guidance", "env_info_simple", "doing_tasks"),
     hold=Hold(env=("DISABLE_AUTOUPDATER", "DISABLE_UPDATES"), settings_file="~/.claude/settings.json", setting="autoUpdates"),
     # some releases say claude-code/ instead of claude-cli/
@@ -79,6 +78,7 @@ CLAUDE_CODE = Target(
         model_texts=r"\breminders?\b",  # `<system-reminder>` texts: every note naming a reminder speaks of one the model reads
         # Third-party providers and telemetry-disabled runs get no remote flags: a flag's default is what they run.
         on_defaults=r"\b(?:Bedrock|Vertex|Foundry|third-party providers?|DISABLE_TELEMETRY)\b|\btelemetry (?:is |was )?disabled\b",
+        flag_prefixes=("tengu_",),
         plans="pro|max|team|enterprise|free", providers=r"bedrock|vertex(?:\s+ai)?|foundry", captured_audience="an API key on the Anthropic API",
         effort_levels="low|medium|high|xhigh|max", coined_levels="xhigh",
     ),
