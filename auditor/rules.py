@@ -282,7 +282,7 @@ class Matcher:
 
 def observe(change: Change) -> Observed:
     """The parts of a change rules match against (pure; the diff is the expensive part)."""
-    before, after = _text(change.before), _text(change.after)
+    before, after = fact_text(change.before), fact_text(change.after)
     code = change.kind == "request_code"
     old, new = (_untemplated(before), _untemplated(after)) if code else (before, after)
     added: tuple[str, ...]
@@ -304,7 +304,7 @@ def _untemplated(code: str) -> str:
     return " ".join("``" if token.startswith("`") else token for token in js.code_tokens(code))
 
 
-def _text(value: Any) -> str:
+def fact_text(value: Any) -> str:
     """A fact's value as text: structured values (captured parameters, tool schemas, message shapes)
     become one `path: value` line each, with their prose kept readable for text patterns."""
     if value is None:

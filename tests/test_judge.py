@@ -12,7 +12,7 @@ from auditor.changelog import ChangelogHistory, Entry, FileVersion, Release
 from auditor.diff import Change
 from auditor.errors import AuditorError, ChangelogError
 from auditor.judge import Finding, Heard, judge
-from auditor.judge.features import FEATURES
+from auditor.judge.features import FEATURES, _steps
 from auditor.targets import Vocabulary
 from auditor.targets.claude_code import CLAUDE_CODE
 from auditor.targets.codex import CODEX
@@ -898,6 +898,50 @@ def test_a_flag_turned_on_is_told_of_by_whom_its_default_now_serves():
     assert verdict(recap, after="false", before="true") == "undocumented"  # turned off: they lose it, the entry says they gain
     # The changelog is untrusted: a 300,000-character run of the audience and the phrase is read in one pass.
     assert verdict("Now enabled on Bedrock " * 13_000 + recap) == "documented"
+
+
+def test_a_flag_is_named_by_an_entry_saying_the_words_of_its_name():
+    """A flag named for its feature (`tengu_mcp_auto_background`) is told of by an entry of its window saying
+    each word after the target's prefix, in any order, each beginning a word ("MCP tool calls … now move to the
+    background automatically"): its own finding, not one of the catch-all group, documented, and medium when it
+    ships on and the entry speaks of what the model gets (a tool). A codename none says, one word, an entry
+    two releases on, or a target with no flag prefix name nothing; a UI feature told of stays low."""
+    mcp = "MCP tool calls running longer than 2 minutes now move to the background automatically"
+
+    def judged(key: str, entry: str, release: str = "v1_0_2", after: str = "true", vocabulary: Vocabulary = CLAUDE_CODE.vocabulary):
+        flags = [change("flag", key, None, after), change("flag", "tengu_sedge_lantern", None, "false")]
+        sections = {"v1_0_2": [UNRELATED], release: [entry]} if release != "v1_0_2" else {"v1_0_2": [UNRELATED, entry]}
+        found = judge(flags, notes(**sections), rules.load(), PUBLISHED, vocabulary=vocabulary)
+        return next(f for f in found if any(c.key == key for c in f.changes))
+
+    told = judged("tengu_mcp_auto_background", mcp)
+    assert (told.verdict, told.severity, len(told.changes)) == ("documented", "medium", 1)
+    assert told.changelog_refs[0].entry == mcp
+    assert judged("tengu_mcp_auto_background", mcp, "v1_0_3").verdict == "documented"  # the next release: its window
+    assert judged("tengu_mcp_auto_background", mcp, "v1_0_4").verdict == "undocumented"  # two releases on
+    assert judged("tengu_mcp_auto_background", mcp, vocabulary=Vocabulary()).verdict == "undocumented"  # no prefix: no name
+    assert judged("tengu_mcp_auto_resume", mcp).verdict == "undocumented"  # a word the entry does not say
+    assert judged("tengu_background", mcp).verdict == "undocumented"  # one word: any entry says it
+    off = judged("tengu_mcp_auto_background", mcp, after="false")
+    assert (off.verdict, off.severity) == ("documented", "low")  # staged off: no change users get
+    chrome = judged("tengu_chrome_tab_group_close", "Claude in Chrome: `/clear` now closes the session's Chrome tab group")
+    assert (chrome.verdict, chrome.severity) == ("documented", "low")  # told, but of a screen, not of what the model gets
+    # The changelog is untrusted: a 300,000-character entry is read in one pass per flag.
+    assert judged("tengu_mcp_auto_background", "MCP auto " * 33_000 + mcp).verdict == "documented"
+
+
+def test_a_tool_sent_edited_in_two_releases_is_ranked_release_by_release_too():
+    """A captured tool's schema is structured (description, parameters): each release's own edit of it is
+    read as the text rules read, so an entry of the second release is ranked against that edit alone, as for
+    any text edited in several releases, not only against both edits together."""
+    first = {"description": "Invoke a skill.", "input_schema": {"type": "object"}}
+    second = {**first, "description": "Invoke a skill. Skills that run in the background return only the agent's name."}
+    third = {**second, "input_schema": {"type": "object", "properties": {"skill": {"type": "string", "description": "The skill's name"}}}}
+    edited = Change("tool_schema", "turn 0: Skill", "turn 0: Skill", first, third, None, None, ("1.0.2", "1.0.3"),
+                    history=(("1.0.2", second), ("1.0.3", third)))
+    steps = dict(_steps(edited))
+    assert {"background", "agent"} <= set(steps["1.0.2"]) and "background" not in steps["1.0.3"]
+    assert {"skill", "name"} <= set(steps["1.0.3"])
 
 
 def test_an_acronyms_plural_is_a_word_and_a_few_words_around_a_number_no_edit_of_their_own():

@@ -25,7 +25,9 @@ How a verdict is reached, for one finding (one change, or several changes of one
    spell, beside the kind's word ("cron scheduling tools" for CronCreate); a value the change
    involves that the entry says was removed ("(removed max)"); a model the change names for the first
    time, by the entry of its own release about that model ("Introducing Claude Fable 5"; model
-   families are the target's and those its model ids name, `models`). A bug fix that names a tool
+   families are the target's and those its model ids name, `models`); a feature flag by the words of its
+   name after the target's prefix, each beginning a word of the entry (`tengu_mcp_auto_background` ↔
+   "MCP tool calls … move to the background automatically"; a codename flag no entry says). A bug fix that names a tool
    ("Fixed AskUserQuestion being auto-allowed") is no note that the tool came or went.
 3. Otherwise retrieval: the window's entries are ranked with BM25 against the changed sentences
    (`retrieval`), and, for a text edited in several releases (or added, then edited), each release's
@@ -67,7 +69,8 @@ settings no changelog entry ever names (internal switches); a rename or move tha
 Raised to medium, and each its own finding rather than one of a catch-all rule's merged group
 (`_told`): an env var or setting of a model-relevant category (tools/permissions — subagents
 included —, context, reasoning…) that an entry of its window names: users were told how to change
-what the model gets; a prompt string the model reads (captured, or marked `reaches_model`) whose
+what the model gets; a feature flag on by default whose name an entry of its window says in words, when that
+entry speaks of a model-relevant subject; a prompt string the model reads (captured, or marked `reaches_model`) whose
 slash command or CLI flag an entry of its window spells, when that entry also shares the string's
 other words (`/goal` ↔ "Added `/goal` command"): what the model is told for a feature users were told of.
 
@@ -365,7 +368,7 @@ def _weigh(
         near = retrieved.get(id(entry), 0.0)
         if (  # most entries share nothing with the change
             near < RETRIEVED and spec.probe.isdisjoint(entry.features) and spec.said.isdisjoint(entry.stems)
-            and (spec.on_defaults is None or not spec.on_defaults.search(entry.text))
+            and (spec.on_defaults is None or not spec.on_defaults.search(entry.text)) and (spec.worded is None or not spec.worded.match(entry.spoken))
         ):
             continue
         own = entry.version in owned

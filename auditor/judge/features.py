@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from .. import kinds, retrieval
 from .. import versions as vers
 from ..diff import Change
-from ..rules import Observed, Rule, could_match, folded
+from ..rules import Observed, Rule, could_match, fact_text, folded
 from ..targets import Vocabulary
 from . import describe as describing
 from .describe import _CAPTURED_KEY
-from .index import _ABOUT_EFFORT, PARTS, _Entry, _numbers, levels, needs
+from .index import _ABOUT_EFFORT, PARTS, _Entry, _numbers, levels, needs, worded
 from .models import ModelNames
 
 # An entry is near a text change when the share of its BM25 weight that the changed sentences match
@@ -73,6 +73,7 @@ class _Specifics:
     others: frozenset[str] = frozenset()  # an edited tool: the other tools the model is offered, which its text does not name
     on_defaults: re.Pattern | None = None  # a flag turned on by default: how notes name the users its default reaches (`Vocabulary.on_defaults`)
     on_since: str = ""  # the release it last moved in, from which it is on
+    worded: re.Pattern | None = None  # a feature flag: its name in prose (`index.worded`)
 
 
 _NAME = re.compile(
@@ -159,6 +160,8 @@ def _specifics(
         # ("Session recap is now enabled for users with telemetry disabled (Bedrock, Vertex, Foundry)").
         if describing.turned(change) == "on" and vocabulary.on_defaults:
             out.on_defaults, out.on_since = _compiled(vocabulary.on_defaults), max(change.moved, key=vers.parse)
+        if change.kind == "flag":
+            out.worded = worded(out.key, vocabulary.flag_prefixes)
     elif skill := describing.skill(change):  # a skill's prompt is named by its skill, as notes speak of it ("the claude-api skill")
         out.key = skill
         out.key_alone = change.status != "changed"  # a skill that came or went: naming it is enough
@@ -240,7 +243,9 @@ def _steps(change: Change) -> tuple[tuple[str, tuple[str, ...]], ...]:
     that release speaks of that edit, which the whole range's many edits would drown."""
     out, previous = [], change.before
     for version, value in change.history if len(change.history) > 1 else ():
-        if isinstance(previous, str) and isinstance(value, str) and (words := tuple(t for s in retrieval.changed_sentences(previous, value) for t in retrieval.tokens(s))):
+        if previous is not None and value is not None and (
+            words := tuple(t for s in retrieval.changed_sentences(fact_text(previous), fact_text(value)) for t in retrieval.tokens(s))
+        ):
             out.append((version, words))
         previous = value
     return tuple(out)
@@ -271,7 +276,7 @@ def _evidence(rule: Rule | None) -> tuple[re.Pattern, ...]:
 FEATURES = (
     "strong_name", "key_strong", "model_strong", "name", "key", "model", "value", "retrieved", "evidence", "structural",
     "unspelled_switch", "own_release", "whole", "names", "near", "sure", "top", "retrieved_evidence", "long_text", "user_facing",
-    "captured", "short_entry", "kind_words", "removal", "kind_phrase", "launch", "said", "on_defaults",
+    "captured", "short_entry", "kind_words", "removal", "kind_phrase", "launch", "said", "on_defaults", "worded",
 )  # fmt: skip
 """What an entry shares with a change (`_mentions`): the features of record linkage between them."""
 _STRONG = tuple(FEATURES.index(n) for n in ("strong_name", "key_strong", "model_strong", "removal", "launch"))
@@ -332,7 +337,9 @@ def _mentions(
         spec.on_defaults is not None and bool(spec.on_defaults.search(entry.text)) and bool(_NOW_GETS.search(entry.text))
         and vers.parse(entry.version) >= vers.parse(spec.on_since)
     )
-    key = key or announced or on_defaults
+    # An entry saying a flag's name in words ("background" for `…_background`) names it: a codename flag none says.
+    said_name = spec.worded is not None and spec.worded.match(entry.spoken) is not None
+    key = key or announced or on_defaults or said_name
     for bigram in spec.bigrams.keys() & entry.bigrams:
         for name in spec.bigrams[bigram]:
             if spec.spoken[name] in entry.spoken:
@@ -383,7 +390,7 @@ def _mentions(
         float(retrieved >= RETRIEVED_ALONE), float(top), retrieved * evidence, float(kind in kinds.LONG_TEXT),
         float(kind in kinds.USER_FACING), float(kind in kinds.CAPTURED), float(len(entry.stems) <= 12),
         float(bool(kinds.WORDS[kind].search(entry.text))), float(removal), float(phrase), float(launch), float(said),
-        float(on_defaults),
+        float(on_defaults), float(said_name),
     )  # fmt: skip
     if launch:
         models |= launched

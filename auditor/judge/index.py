@@ -165,6 +165,17 @@ class _Pool:
         self.by_id = {id(e): e for e in entries}
 
 
+@functools.cache
+def worded(key: str, prefixes: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A feature flag's name in prose, to match an entry's `spoken` words from its start: every word of the
+    name after the target's prefix, in any order, each beginning a word of the entry (flag names clip
+    words: `tengu_mcp_auto_background` ↔ "MCP tool calls … now move to the background automatically").
+    A codename (`tengu_sedge_lantern`) is said by no entry; a name of one word (`tengu_penguins`) by too many."""
+    prefix = next((p for p in prefixes if key.startswith(p)), None)
+    words = dict.fromkeys(w for w in re.split(r"[^a-z0-9]+", key[len(prefix) :].lower()) if w) if prefix else {}
+    return re.compile("".join(rf"(?=.*? {re.escape(w)})" for w in words)) if len(words) > 1 else None
+
+
 class _Changelog:
     """The changelog prepared once per judgement: every text an entry ever had (`window.Corpus`), each
     tokenized and named once, when first needed; `at` gives the index of what was known when a
@@ -176,6 +187,7 @@ class _Changelog:
         vocabulary: Vocabulary,
     ):
         self.models = models
+        self.flag_prefixes = vocabulary.flag_prefixes
         self._limits, self._audience = _audiences(vocabulary.plans, vocabulary.providers)
         self._levels = levels(vocabulary.effort_levels, vocabulary.coined_levels)[0]
         self.corpus = window.Corpus(releases, history)
@@ -300,6 +312,11 @@ class _Index:
         if fold:
             return [entry for entry in near if any(t.lower() in names for t in entry.tokens)]
         return [entry for entry in near if not names.isdisjoint(entry.tokens)]
+
+    def worded(self, change: Change) -> list[_Entry]:
+        """The entries near a feature flag that say its name in words (`worded`)."""
+        pattern = worded(change.key, self.changelog.flag_prefixes) if change.kind == "flag" else None
+        return [entry for entry in self.spanning(vers.sort(set(change.moved))) if pattern.match(entry.spoken)] if pattern else []
 
     def ranked(self, query: Sequence[str], entries: Sequence[_Entry]) -> dict[int, float]:
         """`retrieval.RankerView.relative` of these entries against a query, by entry identity, with the

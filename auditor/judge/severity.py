@@ -56,11 +56,13 @@ def _heard(change: Change, heard: Heard) -> bool:
 
 def _told(seen: Observed, rules: list[Rule], index: _Index, heard: Heard | None) -> list[_Entry]:
     """The entries of its window that tell users of this change by name: an env var, setting or
-    request header they spell; a prompt string the model reads (`_reaches_model`) whose slash command or CLI flag
+    request header they spell; a feature flag whose name they say in words (`index.worded`); a prompt string the model reads (`_reaches_model`) whose slash command or CLI flag
     (`/goal`) they spell (`_commanded`). Such a change is its own finding, not one of a catch-all rule's group."""
     change = seen.change
     if change.kind in _SWITCHES:
         return index.told(change, {change.key})
+    if change.kind == "flag":  # a feature flag, by its name in words
+        return index.worded(change)
     if change.kind == "header":  # a captured request header, named as HTTP names it, in any case
         return index.told(change, {_CAPTURED_KEY.sub("", change.key).lower()}, fold=True)
     if change.kind not in _UNHEARD or not (entries := _commanded(seen, index)) or not _reaches_model([change], rules, heard):
@@ -213,7 +215,9 @@ def _severity(
     medium: a switch of a model-relevant category (not "other") that its release's notes tell users
     of (`told`), or one that came or went whose entries speak of a model-relevant subject (`topics`,
     each told change's value): a way they were given to change what the model gets; a model-facing prompt string for a command
-    they tell users of; a request header they name (what the API is sent, told). (severity, why it changed)."""
+    they tell users of; a request header they name (what the API is sent, told); a feature flag on by default whose
+    name they say, in entries of a model-relevant subject (it is what runs where no remote flags are fetched).
+    (severity, why it changed)."""
     told = told or {}
     severity = primary.severity if primary else "low"
     changes = [seen[i].change for i in group]
@@ -229,6 +233,8 @@ def _severity(
             return "medium", "a prompt the model reads, for a command this release's notes tell users of"
         if all(c.kind == "header" for c in changes):
             return "medium", "a request header this release's notes tell users of"
+        if all(told[i] and seen[i].change.kind == "flag" and seen[i].change.status != "removed" and str(seen[i].change.after) == "true" for i in group):
+            return "medium", "a feature flag on by default that this release's notes tell users of"
     if all(c.kind == "limit" and _zero(c.before) and _zero(c.after) for c in changes):
         return "low", "a count that starts at 0, not a cap: it limits nothing"
     if all(c.kind == "limit" and _TOKEN_FIELD.search(c.key) and any(_prices(v) for v in (c.before, c.after)) for c in changes):
