@@ -25,7 +25,7 @@ from .bundle import Bundle, from_directory, unpack
 from .limits import Limits
 from .targets import Target
 
-EXTRACTOR_VERSION = "10"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
+EXTRACTOR_VERSION = "11"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
 
 _IDENT = r"[A-Za-z_$][\w$]*"
 _BUILDER_DEF = re.compile(
@@ -78,6 +78,8 @@ _SCHEMA_BINDING = re.compile(r"(?<![\w$.])(" + _IDENT + r")=(?:[\w$]+\(\(\)=>)?(
 _JOIN = re.compile(r"\]\.join\([\"'`]")
 _JOIN_REACH = 20_000  # characters from `].join(` back to its `[`: longer arrays are data, not lines of a text
 _JOIN_DEPTH = 8  # joined arrays read inside one another: a deeper chain is a hostile program, not a prompt
+_JUNCTION = re.compile(r"[\"'`]\+[\"'`]")  # `"…"+"…"`: two literals joined (the minifier writes no spaces)
+_CHAIN = 200  # literals joined in one run: a longer one is a hostile program, not a message
 _WHOLE_NAME = re.compile(_IDENT)
 _META_MESSAGE = re.compile(r"isMeta:!0")
 _REMINDER_REACH = 4_000  # characters from `isMeta:!0` back to the `{` of its message
@@ -738,6 +740,11 @@ def _literal_facts(ctx: _Context, target: Target, facts: dict, skip_spans: list[
         if _is_prose(text, 8) and not _inside(bracket, skip):
             facts["string"][_digest(text)] = text
             joined.append((bracket, end))
+    for pieces in _concatenations(ctx):
+        text = "".join(ctx.text(piece) for piece in pieces)
+        if _is_prose(text, 8) and not _inside(pieces[0].start, skip):
+            facts["string"][_digest(text)] = text
+            joined.append((pieces[0].start, pieces[-1].end))
     skip = sorted(skip + joined)
     for lit in scan.literals(min_length=60):
         text = ctx.text(lit)
@@ -745,6 +752,33 @@ def _literal_facts(ctx: _Context, target: Target, facts: dict, skip_spans: list[
             facts["string"][_digest(text)] = text
     for text in _reminders(ctx):
         facts["string"][_digest(text)] = text
+
+
+def _concatenations(ctx: _Context) -> list[list[js.Literal]]:
+    """Literals joined by `+` into one text (`Agent '${a}' would be spawned with zero tools. ` + `Its tools list …`:
+    the minifier keeps a long message's source lines apart), each as its pieces in order: the text is
+    their whole, not its first line. Found by the junction's quotes (fast to search for), kept where both
+    sides are literals the scan found, not a `"+"` inside a string."""
+    src, scan = ctx.source, ctx.scan
+    after: dict[int, js.Literal] = {}  # a piece's start → the piece that follows it
+    pieces: dict[int, js.Literal] = {}
+    for m in _JUNCTION.finditer(src):
+        plus = m.start() + 1
+        if scan.in_opaque(plus) is not None or not scan.is_literal_start(plus + 1) or scan.in_opaque(plus - 1) != plus:
+            continue
+        left, right = scan.literal_containing(plus - 1), scan.literal_at(plus + 1)
+        if left is None or right is None:
+            continue
+        pieces[left.start], pieces[right.start] = left, right
+        after[left.start] = right
+    followers = {lit.start for lit in after.values()}
+    chains = []
+    for start in sorted(after.keys() - followers):  # each chain from its first piece
+        chain = [pieces[start]]
+        while (nxt := after.get(chain[-1].start)) is not None and len(chain) < _CHAIN:
+            chain.append(nxt)
+        chains.append(chain)
+    return chains
 
 
 @functools.cache

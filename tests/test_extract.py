@@ -159,3 +159,24 @@ def test_a_long_chain_of_joined_arrays_is_cut_not_a_crash():
     source = f'{chain};var a3000="The last line of the chain of many words";var t={{name:"T",async prompt(){{return a0}}}};'
     text = facts(source.encode())["tool"]["T"]
     assert text.startswith("${…}\none more line") and 1 <= text.count("one more line") <= 9
+
+
+def test_literals_joined_by_plus_are_one_text():
+    """The minifier keeps a long message's source lines apart (`Agent '${a}' would be spawned with zero tools. ` +
+    `Its tools list …`): the text is their whole, not its first line nor each line. A `"+"` inside a string
+    joins nothing, nor does a literal beside an expression; a hostile run of thousands of pieces is cut, not a crash."""
+    source = (
+        'function spawn(e,n){if(!n.length)throw new Error(`Agent \'${e.agentType}\' would be spawned with zero tools. `+'
+        '"Its tools list resolved to nothing: "+`${n}. Fix the agent\'s tools frontmatter or pass a different subagent_type.`)}'
+        'var sum="Adds one value to another, written as a+b in the notes of this long example.";'
+        'var half="First half of a sentence that is long enough to be a prompt string"+count+" and never joined to this one."'
+    )
+    strings = set(facts(source.encode())["string"].values())
+    whole = "Agent '${…}' would be spawned with zero tools. Its tools list resolved to nothing: ${…}. Fix the agent's tools frontmatter or pass a different subagent_type."
+    assert whole in strings
+    assert not any(s.startswith("Agent") and s != whole for s in strings)  # nor its first line alone
+    assert "Adds one value to another, written as a+b in the notes of this long example." in strings
+    assert "First half of a sentence that is long enough to be a prompt string" in strings
+    run = "+".join(f'"piece {i} of a run of words joined in one very long hostile expression "' for i in range(5000))
+    hostile = facts(f"var h={run};".encode())["string"].values()
+    assert hostile and all(len(s) < 80 * 201 for s in hostile)
