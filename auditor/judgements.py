@@ -67,8 +67,21 @@ def sent(store: Store, heard: Sequence[int] | None) -> judging.Heard | None:
     values.load(heard)
     leaves = [leaf for ref in heard for leaf in _leaves(values(ref))]
     return judging.Heard(
-        [v for v in leaves if isinstance(v, str)], [float(v) for v in leaves if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        [v for v in leaves if isinstance(v, str)], [float(v) for v in leaves if isinstance(v, (int, float)) and not isinstance(v, bool)],
+        {name for ref in heard for name in _parameters(values(ref))},
     )
+
+
+def _parameters(value: Any) -> Iterator[str]:
+    """The parameter names of the tools a captured request offered: the keys of each schema's `properties`."""
+    if isinstance(value, dict):
+        for key, v in value.items():
+            if key == "properties" and isinstance(v, dict):
+                yield from (k for k in v if isinstance(k, str))
+            yield from _parameters(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _parameters(v)
 
 
 def _leaves(value: Any) -> Iterator[object]:

@@ -53,7 +53,7 @@ TITLE_FIELDS = ("label", "key", "kind", "status", "count", "version")
 _PATTERN_KEYS = ("key", "text", "added", "removed", "context")
 _KEYS = {
     "id", "description", "category", "severity", "title", "kinds", "status", "direction", "condition",
-    "evidence", "merge", "exclude", "reaches_model", "sent", *_PATTERN_KEYS,
+    "evidence", "merge", "exclude", "reaches_model", "sent", "offered", *_PATTERN_KEYS,
 }  # fmt: skip
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _RULE_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")
@@ -76,6 +76,12 @@ class Observed:
     removed: tuple[str, ...]
     direction: str | None
     condition: str | None
+    parameters: re.Pattern | None = None  # the parameter names of the tools the captured requests offered
+
+    @cached_property
+    def offered(self) -> bool:
+        """Whether its text (before or after) names a parameter of a tool the model is offered."""
+        return self.parameters is not None and any(self.parameters.search(t) for t in (self.before, self.after) if t)
 
     @cached_property
     def added_text(self) -> str:
@@ -121,6 +127,9 @@ class Rule:
     # for it, so a number no captured request holds is another request's (a side query's).
     sent: bool = False
     own: bool = False  # from the target's own folder: in its CLI's words, it beats a shared rule of equal weight
+    # Its text names a parameter of a tool the model is offered (`subagent_type`, as the captured requests'
+    # tool schemas spell it): the CLI wrote it for the model, whatever its words (`Observed.offered`).
+    offered: bool = False
 
     @property
     def structural(self) -> bool:
@@ -157,6 +166,8 @@ class Rule:
         if self.removed and not self.removed.search(seen.removed_text):
             return False
         if self.context and not (self.context.search(seen.before) or self.context.search(seen.after)):
+            return False
+        if self.offered and not seen.offered:
             return False
         return True
 
@@ -280,8 +291,9 @@ class Matcher:
 # ---------------------------------------------------------------------------------------------- observe
 
 
-def observe(change: Change) -> Observed:
-    """The parts of a change rules match against (pure; the diff is the expensive part)."""
+def observe(change: Change, parameters: re.Pattern | None = None) -> Observed:
+    """The parts of a change rules match against (pure; the diff is the expensive part); `parameters`: the
+    parameter names of the tools the model is offered (`Heard.parameters`)."""
     before, after = fact_text(change.before), fact_text(change.after)
     code = change.kind == "request_code"
     old, new = (_untemplated(before), _untemplated(after)) if code else (before, after)
@@ -295,7 +307,7 @@ def observe(change: Change) -> Observed:
         added, removed = (new,), (old,)
     else:
         added, removed = text_diff(old, new, code=code)
-    return Observed(change, before, after, added, removed, _direction(change), _condition(change))
+    return Observed(change, before, after, added, removed, _direction(change), _condition(change), parameters)
 
 
 def _untemplated(code: str) -> str:
@@ -563,11 +575,12 @@ def _rule(table: dict, name: str, lines: list[str], span: tuple[int, int], order
         merge=flag("merge"),
         reaches_model=flag("reaches_model"),
         sent=flag("sent"),
+        offered=flag("offered"),
         own=False,  # load() says which are the target's own
         exclude=exclude,
         **patterns,
     )
-    if not (rule.kinds or rule.status or rule.direction or rule.condition or patterns):
+    if not (rule.kinds or rule.status or rule.direction or rule.condition or patterns or rule.offered):
         raise fail("matches every change: give at least kinds, status, key or a text pattern")
     return rule
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from auditor import changelog, rules
+from auditor import changelog, judgements, rules
 from auditor.changelog import ChangelogHistory, Entry, FileVersion, Release
 from auditor.diff import Change
 from auditor.errors import AuditorError, ChangelogError
@@ -549,6 +549,37 @@ def test_a_string_speaking_of_the_user_is_written_for_the_model_with_the_shipped
     severity = {c.key: f.severity for f in findings if f.category != "changelog" for c in f.changes}
     assert severity == {"t": "medium", "u": "low", "c": "low", "g": "low"}
     assert next(f for f in findings if f.changes == (told,)).rule == "texts-for-the-model"
+
+
+def test_a_string_naming_a_parameter_of_a_tool_the_model_is_offered_is_written_for_the_model():
+    """The captured requests' tool schemas say what the model's parameters are called (`subagent_type`); a string
+    naming one, bare or quoted, is a tool's error or result, a parameter's description or a reminder: written for
+    the model, medium though no captured run holds it. A name of one word (`prompt`) is any screen's word; a name
+    inside a longer one, a guide a skill reads on demand, or no capture at all says nothing."""
+    def added(key: str, text: str) -> Change:
+        return Change("string", key, " ".join(text.split())[:72], None, text, "1.0.2")
+
+    error = added("e", "Agent '${a}' would be spawned with zero tools. Fix its tools frontmatter or pass a different subagent_type.")
+    screen = added("s", "Agents need a prompt. Open the agents screen to give this one a prompt before running it.")
+    longer = added("l", "Set subagent_type_hint in your settings file to choose which agents the picker shows first.")
+    guide = added("g", "# Agents guide\n\nPick a subagent_type for each agent you write, then run the sync script.")
+    offered = Heard(["You are Claude Code."], parameters={"subagent_type", "prompt", "run_in_background"})
+
+    def severities(heard: Heard | None) -> dict[str, str]:
+        findings = judge([error, screen, longer, guide], notes(), rules.load(), PUBLISHED, heard=heard)
+        return {c.key: f.severity for f in findings if f.category != "changelog" for c in f.changes}
+
+    assert severities(offered) == {"e": "medium", "s": "low", "l": "low", "g": "low"}
+    assert severities(Heard(["You are Claude Code."])) == {"e": "low", "s": "low", "l": "low", "g": "low"}  # no tool offered a parameter
+    findings = judge([error], notes(), rules.load(), PUBLISHED, heard=offered)
+    assert one(findings).rule == "texts-naming-tool-parameters"
+
+
+def test_the_parameters_of_the_tools_a_captured_request_offered_are_read_from_their_schemas():
+    tools = [{"name": "Agent", "input_schema": {"type": "object", "properties": {"subagent_type": {"type": "string"}, "prompt": {}}}},
+             {"name": "Bash", "input_schema": {"properties": {"command": {}, "options": {"type": "object", "properties": {"run_in_background": {}}}}}}]
+    assert set(judgements._parameters(tools)) == {"subagent_type", "prompt", "command", "options", "run_in_background"}
+    assert set(judgements._parameters({"properties": ["not", "a", "schema"], "text": "properties"})) == set()
 
 
 def test_a_prompt_the_model_reads_for_a_command_the_notes_name_leaves_the_catch_all_group_as_medium():

@@ -214,7 +214,7 @@ def test_matcher_finds_what_rules_match(text):
     assert rules.Matcher(shipped).matching(seen) == [r for r in shipped if r.matches(seen)]
 
 
-@pytest.mark.parametrize("flag", ["reaches_model", "sent", "merge"])
+@pytest.mark.parametrize("flag", ["reaches_model", "sent", "merge", "offered"])
 def test_a_rules_flags_are_read_and_must_be_booleans(flag):
     (rule,) = rules.parse(f'[[rule]]\nid = "r"\ncategory = "other"\nseverity = "low"\nkinds = ["string"]\n{flag} = true\n')
     assert getattr(rule, flag)

@@ -143,7 +143,8 @@ def judge(
     """
     vocabulary = vocabulary or Vocabulary()
     calibration = calibration or shipped()
-    seen = [observe(change) for change in changes]
+    parameters = heard.parameters if heard is not None else None
+    seen = [observe(change, parameters) for change in changes]
     models = ModelNames.of(vocabulary, tuple(text for s in seen for text in (s.change.key, s.before, s.after)))
     known = _Changelog(releases, history, published, models, vocabulary)
     matcher = Matcher(rules)

@@ -33,9 +33,13 @@ class Heard:
     parameters), to tell a model-facing prompt string from a UI, telemetry or documentation one, and the
     conversation's limit from a side query's or a counter's, by where it went, not by its words."""
 
-    def __init__(self, texts: Sequence[str], numbers: Iterable[float] = ()):
+    def __init__(self, texts: Sequence[str], numbers: Iterable[float] = (), parameters: Iterable[str] = ()):
         self._sent = "\n".join(" ".join(t.split()) for t in texts)
         self._numbers = frozenset(numbers)
+        # The parameters of the tools offered, as the model calls them: a name of two words or more
+        # (`subagent_type`, `file_path`) is no word of a screen's prose, bare or quoted.
+        names = sorted({p for p in parameters if "_" in p.strip("_") and p.isidentifier()}, key=lambda p: (-len(p), p))
+        self.parameters = re.compile(r"(?<![\w$.-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w$(-])") if names else None
 
     def sends(self, numbers: Set[float]) -> bool:
         """Whether a captured request held one of these numbers."""
