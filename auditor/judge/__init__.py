@@ -64,7 +64,8 @@ its own verdict, the rest one group.
 
 Severity is the deciding rule's, lowered to low where what changed reaches neither the model nor users:
 prompt strings and documents no captured request holds (`Heard`) unless a matching rule marks them
-`reaches_model` (a text speaking of "the user" in the third person, or naming a tool or its parameter as the model calls them, is written for the model); request code of a side query (a classifier, a namer: its querySource); env vars and
+`reaches_model` (a text speaking of "the user" in the third person, or naming a tool or its parameter as the model calls them — a parameter
+by the names the captured requests' tool schemas give (`Heard.parameters`) —, is written for the model); request code of a side query (a classifier, a namer: its querySource); env vars and
 settings no changelog entry ever names (internal switches); a rename or move that left the text as it was.
 Raised to medium, and each its own finding rather than one of a catch-all rule's merged group
 (`_told`): an env var or setting of a model-relevant category (tools/permissions — subagents
