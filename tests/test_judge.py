@@ -573,6 +573,10 @@ def test_a_string_naming_a_parameter_of_a_tool_the_model_is_offered_is_written_f
     assert severities(Heard(["You are Claude Code."])) == {"e": "low", "s": "low", "l": "low", "g": "low"}  # no tool offered a parameter
     findings = judge([error], notes(), rules.load(), PUBLISHED, heard=offered)
     assert one(findings).rule == "texts-naming-tool-parameters"
+    # The program is untrusted: a flood of parameter names is read a few at a time, in one pass over a long text.
+    flood = Heard([], parameters={f"zz_{i:06d}" for i in range(100_000)} | {"subagent_type", "a" * 70 + "_y"})
+    long = added("h", "zz_000001x " * 30_000 + "pass a different subagent_type")
+    assert one(judge([long], notes(), rules.load(), PUBLISHED, heard=flood)).severity == "medium"
 
 
 def test_the_parameters_of_the_tools_a_captured_request_offered_are_read_from_their_schemas():
@@ -957,8 +961,10 @@ def test_a_flag_is_named_by_an_entry_saying_the_words_of_its_name():
     assert (off.verdict, off.severity) == ("documented", "low")  # staged off: no change users get
     chrome = judged("tengu_chrome_tab_group_close", "Claude in Chrome: `/clear` now closes the session's Chrome tab group")
     assert (chrome.verdict, chrome.severity) == ("documented", "low")  # told, but of a screen, not of what the model gets
-    # The changelog is untrusted: a 300,000-character entry is read in one pass per flag.
+    # The changelog is untrusted: a 300,000-character entry is read in one pass per flag; so is the program: a
+    # flag named by thousands of words names nothing.
     assert judged("tengu_mcp_auto_background", "MCP auto " * 33_000 + mcp).verdict == "documented"
+    assert judged("tengu_" + "_".join(f"w{i}" for i in range(5_000)), "MCP auto " * 33_000 + mcp).verdict == "undocumented"
 
 
 def test_a_tool_sent_edited_in_two_releases_is_ranked_release_by_release_too():

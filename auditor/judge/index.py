@@ -165,15 +165,19 @@ class _Pool:
         self.by_id = {id(e): e for e in entries}
 
 
+_FLAG_WORDS = 12  # words in a flag's name after its prefix: the longest of 2.1.61-2.1.241 has 7
+
+
 @functools.cache
 def worded(key: str, prefixes: tuple[str, ...]) -> re.Pattern[str] | None:
     """A feature flag's name in prose, to match an entry's `spoken` words from its start: every word of the
     name after the target's prefix, in any order, each beginning a word of the entry (flag names clip
     words: `tengu_mcp_auto_background` ↔ "MCP tool calls … now move to the background automatically").
-    A codename (`tengu_sedge_lantern`) is said by no entry; a name of one word (`tengu_penguins`) by too many."""
+    A codename (`tengu_sedge_lantern`) is said by no entry; a name of one word (`tengu_penguins`) by too many,
+    one of more than _FLAG_WORDS (the program is untrusted: each word is a pass over the entry) by none."""
     prefix = next((p for p in prefixes if key.startswith(p)), None)
     words = dict.fromkeys(w for w in re.split(r"[^a-z0-9]+", key[len(prefix) :].lower()) if w) if prefix else {}
-    return re.compile("".join(rf"(?=.*? {re.escape(w)})" for w in words)) if len(words) > 1 else None
+    return re.compile("".join(rf"(?=.*? {re.escape(w)})" for w in words)) if 1 < len(words) <= _FLAG_WORDS else None
 
 
 class _Changelog:

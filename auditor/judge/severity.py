@@ -26,6 +26,8 @@ _SOURCE = re.compile(r"\b(?:querySource|source)\s*:\s*\"([\w-]+)\"")
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\{\{\s*[\w.]+\s*\}\}|\n+")  # `${…}` and a template's `{{NAME}}` (the claude-api skill's {{OPUS_NAME}})
 _FRAGMENT = 40  # characters: a piece of a prompt string this long found in a request is that string sent
+_PARAMETERS = 200  # tool parameters' names read: a captured run offers about 20 of two words or more
+_PARAMETER = 64  # characters: a longer parameter name is no name the model is told to pass
 
 
 class Heard:
@@ -38,7 +40,8 @@ class Heard:
         self._numbers = frozenset(numbers)
         # The parameters of the tools offered, as the model calls them: a name of two words or more
         # (`subagent_type`, `file_path`) is no word of a screen's prose, bare or quoted.
-        names = sorted({p for p in parameters if "_" in p.strip("_") and p.isidentifier()}, key=lambda p: (-len(p), p))
+        # The program is untrusted: a search tries each name at every place of a text, so a few are read.
+        names = sorted({p for p in parameters if "_" in p.strip("_") and p.isidentifier() and len(p) <= _PARAMETER})[:_PARAMETERS]
         self.parameters = re.compile(r"(?<![\w$.-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w$(-])") if names else None
 
     def sends(self, numbers: Set[float]) -> bool:
