@@ -32,8 +32,9 @@ _PARAMETER = 64  # characters: a longer parameter name is no name the model is t
 
 class Heard:
     """What the captured runs sent the model (system blocks, tool descriptions, messages, request
-    parameters), to tell a model-facing prompt string from a UI, telemetry or documentation one, and the
-    conversation's limit from a side query's or a counter's, by where it went, not by its words."""
+    parameters, and the names of its tools' parameters), to tell a model-facing prompt string from a UI,
+    telemetry or documentation one, and the conversation's limit from a side query's or a counter's, by
+    where it went, not by its words."""
 
     def __init__(self, texts: Sequence[str], numbers: Iterable[float] = (), parameters: Iterable[str] = ()):
         self._sent = "\n".join(" ".join(t.split()) for t in texts)
