@@ -561,6 +561,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         except LabelError as exc:
             parser.error(str(exc))
         return 0
+    # What is written comes at the end of a long run: a folder that is not there, or a calibration file that
+    # is not one, is said before anything is judged.
+    for path in filter(None, (args.write_keyed, args.write_calibration)):
+        if not path.parent.is_dir():
+            parser.error(f"no folder {path.parent} to write {path.name} in")
+    if args.write_calibration and args.write_calibration.exists():
+        try:
+            if not isinstance(json.loads(args.write_calibration.read_text()), dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError) as exc:
+            parser.error(f"{args.write_calibration}: not a calibration file ({exc})")
     if args.db is None:
         parser.error("the following arguments are required: --db")
     if not args.changelog:

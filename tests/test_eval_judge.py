@@ -297,6 +297,21 @@ def test_the_shipped_table_is_measured_held_out_with_every_way_of_judging_pooled
         assert exit_.value.code == 2
 
 
+def test_where_results_are_written_is_checked_before_anything_is_judged(tmp_path, capsys):
+    """A folder that is not there, or a calibration file that is not one, would fail only at the end of a
+    long run: it is one usage error first, naming it."""
+    (tmp_path / "cal.json").write_text("[1, 2]")
+    (tmp_path / "store.db").write_bytes(b"")
+    for args, said in (
+        (["--write-keyed", str(tmp_path / "missing" / "keyed.json")], "no folder"),
+        (["--write-calibration", str(tmp_path / "missing" / "cal.json")], "no folder"),
+        (["--write-calibration", str(tmp_path / "cal.json")], "cal.json: not a calibration file"),
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            ev.main(["--db", str(tmp_path / "store.db"), "--changelog", str(tmp_path / "changelog.md"), *args])
+        assert exit_.value.code == 2 and said in capsys.readouterr().err
+
+
 def test_the_calibration_table_counts_each_basis_and_round_trips_as_the_judge_reads_it():
     from dataclasses import replace
 
