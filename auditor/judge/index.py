@@ -309,10 +309,14 @@ class _Index:
             found = self._df[name] = sum(1 for number in self.changelog.spellers(name) if number in self.known)
         return found
 
+    def near(self, change: Change) -> list[_Entry]:
+        """The entries of the windows of every release the change moved in."""
+        return self.spanning(vers.sort(set(change.moved)))
+
     def told(self, change: Change, names: AbstractSet[str], fold: bool = False) -> list[_Entry]:
         """The entries near the change that spell one of these names of it (an env var or setting, a
         slash command in its text; with `fold`, in any case: a request header's lower-case name)."""
-        near = self.spanning(vers.sort(set(change.moved)))
+        near = self.near(change)
         if fold:
             return [entry for entry in near if any(t.lower() in names for t in entry.tokens)]
         return [entry for entry in near if not names.isdisjoint(entry.tokens)]
@@ -320,7 +324,7 @@ class _Index:
     def worded(self, change: Change) -> list[_Entry]:
         """The entries near a feature flag that say its name in words (`worded`)."""
         pattern = worded(change.key, self.changelog.flag_prefixes) if change.kind == "flag" else None
-        return [entry for entry in self.spanning(vers.sort(set(change.moved))) if pattern.match(entry.spoken)] if pattern else []
+        return [entry for entry in self.near(change) if pattern.match(entry.spoken)] if pattern else []
 
     def ranked(self, query: Sequence[str], entries: Sequence[_Entry]) -> dict[int, float]:
         """`retrieval.RankerView.relative` of these entries against a query, by entry identity, with the
