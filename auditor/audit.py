@@ -147,14 +147,19 @@ SENT = ("system_block", "message", "tool_schema", "history", "request_param")  #
 
 
 def heard(collector: Collector, report: DiffReport) -> list[int] | None:
-    """Text ids of everything the range's captured runs sent the model (None: nothing was captured,
-    so no prompt string can be told to be unheard)."""
+    """Text ids of everything the range's captured runs sent the model, and of the tool descriptions its
+    releases' code passes (a gated tool's, one fetched on demand: read by the model whether or not a
+    default run offered it). None: nothing was captured, so no prompt string can be told to be unheard."""
     refs: set[int] = set()
     for version in report.versions:
         for scenario in report.scenarios:
             row = collector.captured(version, scenario)
             if row is not None:
                 refs.update(ref for column in collector.store.fact_refs(row.id, SENT).values() for ref in column.values())
+    if refs:
+        for version in report.versions:
+            if (row := collector.stored(version)) is not None:
+                refs.update(collector.store.fact_refs(row.id, ("tool",)).get("tool", {}).values())
     return sorted(refs) if refs else None
 
 

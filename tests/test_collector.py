@@ -181,3 +181,29 @@ def test_a_child_that_dies_is_one_line_naming_the_release(four, client, tmp_path
     monkeypatch.setattr("auditor.collector._CHILD", "import sys; sys.stderr.write('Killed\\n'); sys.exit(137)")
     with pytest.raises(AuditorError, match=r"^2\.1\.1: from_package died in its child process \(exit code 137\): Killed$"):
         make(four, client, tmp_path, 1).ensure(["2.1.1"])
+
+
+def test_a_tool_description_the_code_passes_counts_as_sent_when_captures_ran(npm, client, tmp_path):
+    """Item 5 of the judge: a tool's description is what the model reads whether or not a default run
+    offered that tool (a gated tool, one fetched on demand), so the static tools' texts join what the
+    captures sent; with no capture at all nothing is heard, so no string is lowered for being unheard."""
+    from types import SimpleNamespace
+
+    from auditor import audit, extract, judgements
+    from auditor.capture.facts import CAPTURE_FORMAT
+    from auditor.collector import CAPTURE, STATIC
+
+    collector = make(npm, client, tmp_path, jobs=1)
+    gated = "Schedule when to resume work: pick delaySeconds from the cache TTL, 270 seconds stays warm."
+    version = "2.1.1"
+    platform = collector.platform_for(version)
+    save = collector.store.save_snapshot
+    save(target="claude-code", version=version, platform=platform, source=STATIC, origin="", extractor=extract.EXTRACTOR_VERSION,
+         published_at=None, facts={"tool": {"ScheduleWakeup": gated}, "string": {"a": gated}})
+    report = SimpleNamespace(versions=[version], scenarios=["hello"])
+    assert audit.heard(collector, report) is None  # nothing captured: nothing may be called unheard
+    save(target="claude-code", version=version, platform=platform, source=CAPTURE + "hello", origin="", extractor=CAPTURE_FORMAT,
+         published_at=None, facts={"system_block": {"turn 0: block 1": "You are Claude Code."}})
+    sent = judgements.sent(collector.store, audit.heard(collector, report))
+    assert sent is not None and sent.holds("You are Claude Code.") and sent.holds(gated)
+    assert not sent.holds("Press Enter to continue, or Esc to cancel the scheduled wake-up.")
