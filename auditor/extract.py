@@ -25,7 +25,7 @@ from .bundle import Bundle, from_directory, unpack
 from .limits import Limits
 from .targets import Target
 
-EXTRACTOR_VERSION = "11"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
+EXTRACTOR_VERSION = "12"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
 
 _IDENT = r"[A-Za-z_$][\w$]*"
 _BUILDER_DEF = re.compile(
@@ -99,6 +99,17 @@ _FN_LIMIT = 200_000  # a "function" longer than this is a module wrapper, not a 
 _FOLLOW_LIMIT = 30_000  # a called function longer than this is a program, not a text builder
 _DECLARATION_REACH = 20_000  # from a declaration's schema key back to its `{`: its description comes first
 _TOOL_FOLLOW = 3  # calls followed from a tool's prompt(): `prompt(){return a(m)}`, `a(m){return b(m)}`, …
+# A built-in tool's input schema, `get inputSchema(){return X()}` with `X=lazy(()=>z.object({…}))`, and the
+# schemas it builds on (`base().merge(e)`, `pick()` choosing one). The vendor's program is untrusted: calls are
+# followed this deep, this many schemas read and this many parameters kept per tool (Agent's, the largest, has 11).
+_INPUT_SCHEMA = re.compile(r"get inputSchema\(\)\{return (" + _IDENT + r")\(\)\}")
+_THUNK = re.compile(r"\(\(\)=>")  # `lazy(()=>…)`, found by its literal piece (fast); then what it is bound to:
+_BOUND_TO = re.compile(r"(?<![\w$.])(" + _IDENT + r")=" + _IDENT + r"\Z")
+_SCHEMA_FOLLOW = 3
+_SCHEMAS_READ = 50
+_TOOL_PARAMETERS = 100
+_OBJECT_ARGUMENT = re.compile(r"(?:\(|&&|\.\.\.|\?)\{")  # `z.object({`, `.extend({`, `...gate&&{`: an object literal of keys
+_PARAMETER_LINE = re.compile(r"^`([A-Za-z_$][\w$]{0,63})`: ", re.MULTILINE)  # as `_parameter_lines` writes them
 _FN_WALK = 40  # nearest named functions tried as the enclosing one; text at module level has none
 
 
@@ -165,6 +176,7 @@ class _Context:
         self._functions: tuple[list[int], list[str]] | None = None
         self._by_name: dict[str, list[int]] | None = None
         self._bodies: dict[int, tuple[int, int] | None] = {}
+        self._lazies: dict[str, list[int]] | None = None
 
     @property
     def bindings(self) -> dict[str, list[int]]:
@@ -399,6 +411,25 @@ class _Context:
             for start, fn in zip(*self.functions, strict=True):
                 self._by_name[fn].append(start)
         return self._by_name.get(name, [])
+
+    def builder(self, name: str, pos: int) -> tuple[int, int] | None:
+        """The code a call `name(…)` at pos runs to build its value: the thunk of `name=lazy(()=>…)` bound
+        nearest before it in its module (one pass finds every such binding), or a function's body."""
+        if self._lazies is None:
+            self._lazies = defaultdict(list)
+            for m in _THUNK.finditer(self.source):
+                if bound := _BOUND_TO.search(self.source[max(0, m.start() - 80) : m.start()]):
+                    self._lazies[bound.group(1)].append(m.start())  # the `(` of `lazy(`
+        module, local = self.origin(name, pos)
+        lo, hi = self.module_range(module)
+        starts = self._lazies.get(local, [])
+        here = starts[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]
+        if not here:  # or a function: `function base(e){return z.object({…})}`, `function pick(){return gate()?a():b()}`
+            return self.called(name, pos)
+        before = [s for s in here if s < pos] or here
+        opened = before[-1]
+        closed = self.scan.match_bracket(opened)
+        return (opened, closed) if closed > opened else None
 
     def body(self, fn_start: int) -> tuple[int, int] | None:
         """The `{…}` span of the function whose `function` keyword is at fn_start."""
@@ -836,26 +867,75 @@ def _flags(gates: dict[tuple[int, str, str], list[tuple[str, str]]]) -> dict[str
 
 def _tools(ctx: _Context) -> dict[str, object]:
     """Built-in tools: objects with `name:X … async prompt(){…}`; the prompt is the tool description the
-    model reads."""
-    src = ctx.source
+    model reads, then its parameters (`_parameter_lines`). The name is the object's own `name` (before or
+    after the prompt), else the last `name:` before it."""
+    src, scan = ctx.source, ctx.scan
     tools: dict[str, object] = {}
     for m in re.finditer(r"async prompt\(([^)]*)\)\{", src):
-        if ctx.scan.in_opaque(m.start()) is not None:
+        if scan.in_opaque(m.start()) is not None:
             continue
-        window = src[max(0, m.start() - 1500) : m.start()]
-        names = list(re.finditer(r"[{,]name:(" + _IDENT + r"|\"[^\"]+\")[,}]", window))
-        if not names:
-            continue
-        raw = names[-1].group(1)
-        name = raw.strip('"') if raw.startswith('"') else ctx.constant(raw, m.start())
-        if not name:
+        tool = scan.enclosing_open(m.start(), window=_DECLARATION_REACH)
+        fields = scan.object_keys(tool) if tool >= 0 and src[tool] == "{" else {}
+        if "name" in fields:
+            name = _name_value(ctx, *fields["name"])
+        elif names := list(re.finditer(r"[{,]name:(" + _IDENT + r"|\"[^\"]+\")[,}]", src[max(0, m.start() - 1500) : m.start()])):
+            raw = names[-1].group(1)
+            name = raw.strip('"') if raw.startswith('"') else ctx.constant(raw, m.start())
+        else:
             continue
         brace = m.end() - 1
-        end = ctx.scan.match_bracket(brace)
-        if end < 0:
+        end = scan.match_bracket(brace)
+        if not name or end < 0 or name in tools:
             continue
-        tools.setdefault(name, ctx.prose(brace, end, follow=_TOOL_FOLLOW))
+        tools[name] = "\n\n".join(t for t in (ctx.prose(brace, end, follow=_TOOL_FOLLOW), _parameter_lines(ctx, tool if fields else -1)) if t)
     return tools
+
+
+def _parameter_lines(ctx: _Context, tool: int) -> str:
+    """The parameters of the tool object opening at `tool` (-1: none), from the zod schema its
+    `inputSchema` getter returns: one "`name`: description" line each, by name. The model reads them in
+    the tool's schema even where no captured run offered the tool (gated, or fetched on demand), and a
+    parameter that came or went (`mode` of the Agent tool) is a change of what the model can ask for."""
+    end = ctx.scan.match_bracket(tool) if tool >= 0 else -1
+    getter = _INPUT_SCHEMA.search(ctx.source, tool, end) if end > 0 else None
+    if getter is None:
+        return ""
+    found: dict[str, str] = {}
+    _schema_parameters(ctx, getter.group(1), getter.start(1), found, _SCHEMA_FOLLOW, set())
+    return "\n".join(f"`{name}`: {found[name]}" for name in sorted(found))
+
+
+def _schema_parameters(ctx: _Context, name: str, pos: int, found: dict[str, str], follow: int, seen: set[int]) -> None:
+    """Into `found`, each key of the zod objects the schema `name` (called at `pos`) builds that has a
+    `.describe("…")` of its own (an array's item object's keys too: the model fills them), first found
+    first; with `follow`, the same for the schemas it calls (`base().merge(e)`)."""
+    span = ctx.builder(name, pos)
+    if span is None or span[0] in seen or len(seen) >= _SCHEMAS_READ:
+        return
+    seen.add(span[0])
+    src, scan = ctx.source, ctx.scan
+    start, end = span
+    for m in _OBJECT_ARGUMENT.finditer(src, start, end):
+        brace = m.end() - 1
+        if scan.in_opaque(brace) is not None:
+            continue
+        for key, (lo, hi) in scan.object_keys(brace).items():
+            if len(found) >= _TOOL_PARAMETERS:
+                return
+            if key in found:
+                continue
+            said = [lit for lit in scan.literals(lo, hi) if src.endswith("describe(", lit.start - 9, lit.start) and scan.enclosing_open(lit.start - 1, window=hi - brace) == brace]
+            if said and (text := ctx.text(said[-1]).strip()):
+                found[key] = " ".join(text.split())
+    if follow > 0:
+        for m in _CALL.finditer(src, start, end):
+            if m.group(1) not in js.JS_WORDS and scan.in_opaque(m.start()) is None:
+                _schema_parameters(ctx, m.group(1), m.start(), found, follow - 1, seen)
+
+
+def parameters(tool: str) -> list[str]:
+    """The parameter names a tool's text lists (`_parameter_lines`): what the model may pass it."""
+    return _PARAMETER_LINE.findall(tool)
 
 
 def _declarations(ctx: _Context, keys: tuple[str, ...]) -> dict[str, object]:

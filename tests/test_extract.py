@@ -180,3 +180,60 @@ def test_literals_joined_by_plus_are_one_text():
     run = "+".join(f'"piece {i} of a run of words joined in one very long hostile expression "' for i in range(5000))
     hostile = facts(f"var h={run};".encode())["string"].values()
     assert hostile and all(len(s) < 80 * 201 for s in hostile)
+
+
+TOOL_SCHEMAS = (
+    'var z={object:(e)=>e,string:()=>z,boolean:()=>z,enum:()=>z};var be=(f)=>f;'
+    'var base=be(()=>z.object({prompt:z.string().describe("The task for the agent to perform"),'
+    'subagent_type:z.string().optional().describe("The type of specialized agent to use")}));'
+    'function pick(g){return g?teams(g):base()}'
+    'function teams(g){return z.object({team_name:z.string().describe("Team to join")})}'
+    'var full=be(()=>{let e=z.object({mode:z.enum(["plan"]).optional().describe(\'Permission mode for spawned teammate (e.g., "plan").\'),'
+    'steps:z.array(z.object({label:z.string().describe("A step label")})),'
+    'quiet:z.boolean()});return pick(1).merge(e).extend({...gate&&{notify_when_idle:z.boolean().optional().describe("Ask to be told when it goes idle.")}})});'
+    'var agent=Ri({async prompt(){return"Launch a new agent to handle complex, multi-step tasks."},name:"Agent",'
+    'aliases:["Task"],get inputSchema(){return full()}});'
+    'var read={name:"Read",get inputSchema(){return none()},async prompt(){return"Reads a file from the local filesystem."}};'
+)
+
+
+def test_a_tools_parameters_are_read_from_its_input_schema():
+    """What the model may pass a tool is in its schema, gated or not: each key of the zod objects its
+    `inputSchema` getter builds (and the schemas those build on, through lazy bindings and functions) with
+    a `.describe("…")` of its own, as "`name`: description" lines after the prompt, by name. The tool's name
+    is the object's own, after its prompt too (Agent's), not the last `name:` before it."""
+    tools = facts(TOOL_SCHEMAS.encode())["tool"]
+    assert tools["Agent"] == (
+        "Launch a new agent to handle complex, multi-step tasks.\n\n"
+        "`label`: A step label\n"
+        '`mode`: Permission mode for spawned teammate (e.g., "plan").\n'
+        "`notify_when_idle`: Ask to be told when it goes idle.\n"
+        "`prompt`: The task for the agent to perform\n"
+        "`subagent_type`: The type of specialized agent to use\n"
+        "`team_name`: Team to join"
+    )  # `steps` has no description of its own (its item's is `label`'s), `quiet` none at all
+    assert extract.parameters(tools["Agent"]) == ["label", "mode", "notify_when_idle", "prompt", "subagent_type", "team_name"]
+    assert tools["Read"] == "Reads a file from the local filesystem."  # a schema that cannot be found: the prompt alone
+    assert extract.parameters("`not a name`: x\n`ok_name` no colon\nprose `mid_line`: no") == []
+
+
+def test_hostile_tool_schemas_end():
+    """The vendor's program is untrusted: a schema that builds on itself, a chain deeper than is followed,
+    one built on thousands of others and one of thousands of parameters are read in bounded time, capped."""
+    many = ",".join(f'p{i}:z.string().describe("parameter number {i}")' for i in range(5000))
+    chain = ";".join(f"var s{i}=be(()=>s{i + 1}().extend({{k{i}:z.string().describe(\"key {i}\")}}))" for i in range(50))
+    calls = ".".join(f"extend(c{i}())" for i in range(3000))
+    built = ";".join(f'var c{i}=be(()=>z.object({{q{i}:z.string().describe("built {i}")}}))' for i in range(3000))
+    source = (
+        f'{built};var fan=be(()=>z.object({{}}).{calls});var t4={{name:"Fan",async prompt(){{return"Builds on thousands."}},get inputSchema(){{return fan()}}}};'
+        'var be=(f)=>f;var loop=be(()=>loop().extend({a_b:z.string().describe("Self-built")}));'
+        f'var wide=be(()=>z.object({{{many}}}));{chain};var s50=be(()=>z.object({{deep:z.string().describe("too deep")}}));'
+        'var t1={name:"Loop",async prompt(){return"Loops on itself forever."},get inputSchema(){return loop()}};'
+        'var t2={name:"Wide",async prompt(){return"Has too many parameters."},get inputSchema(){return wide()}};'
+        'var t3={name:"Deep",async prompt(){return"Builds on a long chain."},get inputSchema(){return s0()}};'
+    )
+    tools = facts(source.encode())["tool"]
+    assert extract.parameters(tools["Loop"]) == ["a_b"]
+    assert len(extract.parameters(tools["Wide"])) == 100
+    assert extract.parameters(tools["Deep"]) == ["k0", "k1", "k2", "k3"]  # the getter's schema and three it builds on
+    assert len(extract.parameters(tools["Fan"])) == 49  # 50 schemas read: the getter's and 49 of the 3,000 it calls
