@@ -131,6 +131,9 @@ def diff_refs(releases: Iterable[tuple[str, Refs]], resolve: Resolve, scenario: 
 
 MOVABLE = ("prompt_section", "string", "document")  # texts that can change name or kind and stay one text
 MOVED = 95.0  # minimum similarity (0–100) of a text that went and one that came in one release to be one text
+# A built-in tool that went and one that came in one release, this alike, are one tool renamed (Task → Agent in
+# 2.1.63, 92% alike: the prompt names the tool by its new name): not a tool that came, whose entries name it.
+RENAMED_TOOL = 85.0
 
 
 def moved(changes: list[Change]) -> list[Change]:
@@ -139,7 +142,7 @@ def moved(changes: list[Change]) -> list[Change]:
     as a prompt string). The section's inclusion condition follows its section; a rename that changed
     neither text nor condition is still reported, once, as the rename. A request-building function
     rewritten beyond recognition (gone, and one of the same label new, in one release) is one edit, so
-    that rules see what changed in it rather than all of both."""
+    that rules see what changed in it rather than all of both; so is a built-in tool renamed (RENAMED_TOOL)."""
     gone = [c for c in changes if c.kind in MOVABLE and c.status == "removed" and isinstance(c.before, str)]
     came = [c for c in changes if c.kind in MOVABLE and c.status == "added" and isinstance(c.after, str)]
     merged: dict[int, Change] = {}  # id of the added change -> the joined one
@@ -154,24 +157,11 @@ def moved(changes: list[Change]) -> list[Change]:
             merged[id(c)] = dataclasses.replace(_joined(went, c), former=None)
             dropped.add(id(went))
     renames: dict[tuple[str, str], str] = {}  # (old section key, release) -> new section key
-    by_release: dict[str | None, tuple[list[Change], list[Change]]] = {}
-    if not gone or not came:
-        return [merged.get(id(c), c) for c in changes if id(c) not in dropped]
-    for c in gone:
-        by_release.setdefault(c.changed_in[-1], ([], []))[0].append(c)
-    for c in came:
-        by_release.setdefault(c.introduced_in, ([], []))[1].append(c)
-    for release, (old, new) in by_release.items():
-        if not old or not new:
-            continue
-        for i, j in _pair([c.after for c in new], [c.before for c in old], MOVED):
-            a, b = old[j], new[i]
-            if a.scenario != b.scenario:
-                continue
-            merged[id(b)] = _joined(a, b)
-            dropped.add(id(a))
-            if a.kind == b.kind == "prompt_section":
-                renames[(a.key, release or "")] = b.key
+    for a, b, release in _rejoined(gone, came, MOVED) + _rejoined(*_tools_gone_and_came(changes), RENAMED_TOOL):
+        merged[id(b)] = _joined(a, b)
+        dropped.add(id(a))
+        if a.kind == b.kind == "prompt_section":
+            renames[(a.key, release or "")] = b.key
     conditions = {(c.key, (c.changed_in[-1] if c.status == "removed" else c.introduced_in) or "", c.status): c for c in changes if c.kind == "section_condition"}
     for (old_key, release), new_key in renames.items():
         went, back = conditions.get((old_key, release, "removed")), conditions.get((new_key, release, "added"))
@@ -182,6 +172,37 @@ def moved(changes: list[Change]) -> list[Change]:
             else:
                 merged[id(back)] = _joined(went, back)
     return [merged.get(id(c), c) for c in changes if id(c) not in dropped]
+
+
+def _tools_gone_and_came(changes: list[Change]) -> tuple[list[Change], list[Change]]:
+    """The static tools that went and came (`_rejoined` pairs a renamed one)."""
+    tools = [c for c in changes if c.kind == "tool" and isinstance(c.before or c.after, str)]
+    return [c for c in tools if c.status == "removed"], [c for c in tools if c.status == "added"]
+
+
+def _rejoined(gone: list[Change], came: list[Change], cutoff: float) -> list[tuple[Change, Change, str | None]]:
+    """Each text that went paired with one that came in the same release and scenario, at least `cutoff`%
+    alike as they were then: (went, came, release)."""
+    by_release: dict[str | None, tuple[list[Change], list[Change]]] = {}
+    for c in gone:
+        by_release.setdefault(c.changed_in[-1], ([], []))[0].append(c)
+    for c in came:
+        by_release.setdefault(c.introduced_in, ([], []))[1].append(c)
+    pairs = []
+    for release, (old, new) in by_release.items():
+        if old and new:
+            pairs += [(old[j], new[i], release) for i, j in _pair([_first(c) for c in new], [_last(c) for c in old], cutoff) if old[j].scenario == new[i].scenario]
+    return pairs
+
+
+def _first(came: Change) -> Any:
+    """A text that came, as it came (it may have been edited later in the range)."""
+    return came.history[0][1] if came.history else came.after
+
+
+def _last(gone: Change) -> Any:
+    """A text that went, as it was when it went (it may have been edited earlier in the range)."""
+    return next((v for _, v in reversed(gone.history) if v is not None), gone.before)
 
 
 def _joined(old: Change, new: Change) -> Change:

@@ -102,6 +102,20 @@ def test_a_renamed_section_is_one_change_with_its_former_name_and_its_condition_
     assert (change.before, change.after) == (SECTION, SECTION + " Ask.")
 
 
+def test_a_tool_renamed_is_one_change_compared_as_it_was_when_it_went_and_came():
+    """Task became Agent in one release (its prompt now names it Agent: 92% alike): one tool renamed, not a
+    tool that went and one that came, whose entries name it. Compared as the texts were at the rename, not at
+    the range's ends: the new one was edited a lot after it came. Two different tools are two changes."""
+    task = "Launch a new agent to handle complex, multi-step tasks autonomously. Use the Task tool to delegate work. " * 3
+    agent = task.replace("Task tool", "Agent tool")
+    grown = agent + " `isolation`: Isolation mode, a worktree or a remote session. " * 12
+    (change,) = diff_range(series({"tool": {"Task": task}}, {"tool": {"Agent": agent}}, {"tool": {"Agent": grown}}))
+    assert (change.key, change.status, change.former, change.before, change.after) == ("Agent", "changed", ("tool", "Task"), task, grown)
+    other = "Reads a file from the local filesystem, with an offset and a limit for long files, as numbered lines."
+    changes = diff_range(series({"tool": {"Task": task}}, {"tool": {"Read": other}}))
+    assert sorted((c.key, c.status, c.former) for c in changes) == [("Read", "added", None), ("Task", "removed", None)]
+
+
 def test_a_section_moved_into_a_prompt_string_is_one_change_and_a_different_text_is_not():
     (change,) = diff_range(series({"prompt_section": {"git_safety": SECTION}}, {"string": {"d1": SECTION}}))
     assert (change.kind, change.former, change.before, change.after) == ("string", ("prompt_section", "git_safety"), SECTION, SECTION)
