@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import extract
 from . import judge as judging
 from .judge import ChangelogRef, Finding
 from .rules import Rule
@@ -73,8 +74,11 @@ def sent(store: Store, heard: Sequence[int] | None) -> judging.Heard | None:
 
 
 def _parameters(value: Any) -> Iterator[str]:
-    """The parameter names of the tools a captured request offered: the keys of each schema's `properties`."""
-    if isinstance(value, dict):
+    """The parameter names of the tools the model is offered: the keys of each captured schema's
+    `properties`, and the parameters a built-in tool's extracted text lists (`extract.parameters`)."""
+    if isinstance(value, str):
+        yield from extract.parameters(value)
+    elif isinstance(value, dict):
         for key, v in value.items():
             if key == "properties" and isinstance(v, dict):
                 yield from (k for k in v if isinstance(k, str))

@@ -586,6 +586,14 @@ def test_the_parameters_of_the_tools_a_captured_request_offered_are_read_from_th
     assert set(judgements._parameters({"properties": ["not", "a", "schema"], "text": "properties"})) == set()
 
 
+def test_a_built_in_tools_parameter_lines_are_parameters_the_model_is_offered():
+    """A built-in tool's extracted text lists its parameters (`name`: description), offered whether or not a
+    default run offered the tool: they join the captured schemas' names."""
+    text = "Send a message to another session.\n\n`message`: The text\n`notify_when_idle`: Ask to be told when it goes idle."
+    assert list(judgements._parameters({"tool": text})) == ["message", "notify_when_idle"]
+    assert list(judgements._parameters("Call it with `notify_when_idle`: true when you must wait.")) == []  # prose, not a line of the list
+
+
 def test_a_prompt_the_model_reads_for_a_command_the_notes_name_leaves_the_catch_all_group_as_medium():
     goal = change("string", "g", None, "A Stop hook is now active with condition ${C}. Acknowledge the goal and keep working toward it (clearable via `/goal clear`).")
     ui = change("string", "u", None, "/goal is only available in trusted workspaces. Restart and accept the trust dialog.")
