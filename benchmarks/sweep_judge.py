@@ -32,8 +32,9 @@ PARAMS = {
     "_COMMON": "entries: a name spelled in more of them singles out no change",
     "_HEAD": "letters: the shortest first word of a name that names it",
     "TOP": "retrieval: an entry must be among this many best of the whole changelog for a change's words",
+    "_MESSAGE": "sentences: a text added or removed whole this short is about the names it spells (0: none is)",
 }
-DEFAULTS = {"RETRIEVED": "0.2,0.25,0.3,0.35,0.4", "RETRIEVED_ALONE": "0.6,0.7,0.8,0.9", "_COMMON": "4,6,8,12,16", "_HEAD": "3,4,5,6", "TOP": "3,5,8,12"}
+DEFAULTS = {"RETRIEVED": "0.2,0.25,0.3,0.35,0.4", "RETRIEVED_ALONE": "0.6,0.7,0.8,0.9", "_COMMON": "4,6,8,12,16", "_HEAD": "3,4,5,6", "TOP": "3,5,8,12", "_MESSAGE": "0,1,2,3,5"}
 
 
 @contextmanager

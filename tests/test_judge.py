@@ -594,6 +594,21 @@ def test_a_built_in_tools_parameter_lines_are_parameters_the_model_is_offered():
     assert list(judgements._parameters("Call it with `notify_when_idle`: true when you must wait.")) == []  # prose, not a line of the list
 
 
+def test_a_message_added_whole_is_about_the_names_it_spells():
+    """A text added whole is no edit: a name inside a long prompt is one of many, no sign of which entry
+    speaks of it. A message of a sentence or two (a tool's result, an error) is about the names it spells:
+    the entry spelling `notify_when_idle` documents the tool's refusal that names it, though earlier entries
+    share more of its words."""
+    refusal = Change("string", "r", "notify_when_idle is only available", None,
+                     "notify_when_idle is only available from the main conversation of this session (not from a subagent or teammate).", "1.0.2")
+    offered = Heard(["You are Claude Code."], parameters={"notify_when_idle"})
+    entries = ["Added `notify_when_idle` to cross-session `SendMessage`", *OTHER_NOTES]
+    idle = [f"Fixed idle session {n} not notifying the main conversation when available" for n in ("timers", "banners", "sounds", "badges")]
+    found = one(judge([refusal], notes(v1_0_0=idle[:2], v1_0_1=idle[2:], v1_0_2=entries), rules.load(), PUBLISHED, heard=offered))
+    assert (found.severity, found.verdict) == ("medium", "documented")
+    assert found.changelog_refs[0].entry == entries[0]  # first: it names the message's subject
+
+
 def test_a_prompt_the_model_reads_for_a_command_the_notes_name_leaves_the_catch_all_group_as_medium():
     goal = change("string", "g", None, "A Stop hook is now active with condition ${C}. Acknowledge the goal and keep working toward it (clearable via `/goal clear`).")
     ui = change("string", "u", None, "/goal is only available in trusted workspaces. Restart and accept the trust dialog.")

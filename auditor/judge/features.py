@@ -27,6 +27,7 @@ from .models import ModelNames
 # 439, against 436 for 0.8).
 RETRIEVED, RETRIEVED_ALONE = 0.3, 0.6
 _SMALL = 1000  # characters (before + after) up to which a function or guard is the context of its edit
+_MESSAGE = 2  # sentences: a text added or removed whole this short is one message, not a long prompt (chosen in every fold, sweep_judge)
 _MIN_SENTENCE = 4  # retrieval words, numbers aside: a shorter changed sentence ("Model IDs — Opus 4.8:") is no edit of its own
 _SWITCHES = frozenset(("env", "setting"))
 _HEAD = 4  # letters: a shorter first word of a name ("Web" of WebFetch) is no word of its own (chosen in every fold, sweep_judge)
@@ -41,6 +42,7 @@ class _Specifics:
     key: str | None = None  # the fact's own name (env var, flag, section…), if it has one
     key_alone: bool = False  # whether naming the key is enough (it was added/removed, not edited)
     whole: bool = False  # a long text added or removed whole: a name inside it is one of many, no sign of the change
+    message: bool = False  # a text added or removed whole that is a sentence or two (a tool's result, an error): it is about the names it spells
     names: set[str] = field(default_factory=set)  # identifiers in the changed text
     salient: set[str] = field(default_factory=set)  # names the matched rules' patterns pick out
     models: set[str] = field(default_factory=set)
@@ -132,7 +134,8 @@ def _specifics(
 ) -> _Specifics:
     change = seen.change
     whole_text = change.kind in kinds.LONG_TEXT and not (seen.before and seen.after)
-    out = _Specifics(whole=whole_text, described=describing.describe(change, vocabulary, models, deferral),
+    out = _Specifics(whole=whole_text, message=whole_text and len(retrieval.sentences(seen.before or seen.after)) <= _MESSAGE,
+                     described=describing.describe(change, vocabulary, models, deferral),
                      said=frozenset(retrieval.tokens(f"{describing.said(change, vocabulary)} {describing.DEFERRED if deferral else ''}")),
                      sender=frozenset(retrieval.tokens(describing.who(change, vocabulary))))
     vendor = describing.spoken(change, vocabulary, models)
@@ -314,7 +317,7 @@ def _mentions(
     captured request, how a history was reshaped: `said`) that few entries near the change hold (`rare`)
     is a weak signal too. Set operations first: most entries share nothing."""
     spelled = spec.names & entry.tokens
-    names = set() if spec.whole else spelled
+    names = set() if spec.whole and not spec.message else spelled
     # A request field many entries spell ("model") says nothing; a tool's own name always does.
     # A skill is spelled bare or as its slash command (`/simplify`: a name by its syntax, like `claude-api`).
     slashed = spec.key is not None and f"/{spec.key}" in entry.tokens
