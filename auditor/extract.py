@@ -25,7 +25,7 @@ from .bundle import Bundle, from_directory, unpack
 from .limits import Limits
 from .targets import Target
 
-EXTRACTOR_VERSION = "12"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
+EXTRACTOR_VERSION = "13"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
 
 _IDENT = r"[A-Za-z_$][\w$]*"
 _BUILDER_DEF = re.compile(
@@ -111,6 +111,10 @@ _TOOL_PARAMETERS = 100
 _OBJECT_ARGUMENT = re.compile(r"(?:\(|&&|\.\.\.|\?)\{")  # `z.object({`, `.extend({`, `...gate&&{`: an object literal of keys
 _PARAMETER_LINE = re.compile(r"^`([A-Za-z_$][\w$]{0,63})`: ", re.MULTILINE)  # as `_parameter_lines` writes them
 _FN_WALK = 40  # nearest named functions tried as the enclosing one; text at module level has none
+_PARAMETERS = re.compile(r"\(([^()]*)\)\s*(?:=>\s*)?\{\Z")  # a body's parameter list, just before its `{`
+_PARAMETERS_REACH = 500
+_BOUND_NAME = re.compile(r"(?<![\w$.])(" + _IDENT + r")(?![\w$]|\s*:)")  # a parameter's name, not a destructured key
+_DECLARED = re.compile(r"(?:\b(?:let|const|var)\s+|,)(" + _IDENT + r")=(?!=)")
 
 
 Facts = dict[str, dict[str, object]]
@@ -481,9 +485,10 @@ class _Context:
                     pieces.append((at, self.clean(value)))
         if follow > 0:
             seen = seen if seen is not None else {start}
+            local = _locals(src, start, end)
             for m in _CALL.finditer(src, start, end):
                 name, at = m.group(1), m.start()
-                if name in js.JS_WORDS or scan.in_opaque(at) is not None or not (span := self.called(name, at)) or span[0] in seen:
+                if name in js.JS_WORDS or name in local or scan.in_opaque(at) is not None or not (span := self.called(name, at)) or span[0] in seen:
                     continue
                 seen.add(span[0])
                 if text := self.prose(*span, follow - 1, seen):
@@ -527,6 +532,15 @@ class _Context:
             if span and span[1] - span[0] <= 600:
                 parts.append("where " + js.normalize_code(self.source[span[0] : span[1]]))
         return " ".join(parts)
+
+
+def _locals(src: str, start: int, end: int) -> set[str]:
+    """The names a function body at [start, end) binds itself: its parameters (`prompt({agents:q,getContext:_})`
+    binds q and _) and its declarations (`let Y=…,A=[]`). A call of one is no call of the module's function of
+    that name (the minifier reuses short names), so its text is not the tool's."""
+    params = _PARAMETERS.search(src, max(0, start - _PARAMETERS_REACH), start + 1)
+    found = {m.group(1) for m in _BOUND_NAME.finditer(params.group(1))} if params else set()
+    return found | {m.group(1) for m in _DECLARED.finditer(src, start, end)}
 
 
 def _env_reads(ctx: _Context, target: Target) -> set[str]:
