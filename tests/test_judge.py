@@ -1510,3 +1510,13 @@ def test_a_version_edited_beside_its_familys_name_is_a_model_the_change_involves
     judge([edited], entries, rules.load(), PUBLISHED, trace=trace, vocabulary=CLAUDE_CODE.vocabulary)
     pair = next(p for p in trace if p.entry.startswith("Fast mode on Opus 4.8"))
     assert pair.features[FEATURES.index("model")] == 1.0
+
+
+def test_an_edit_reverted_inside_the_range_is_told_as_changed_and_changed_back():
+    """A fact there at both ends of the range, edited and then edited back, is "transient" like one that came
+    and went; its title says what happened (the Agent tool's text in 2.1.109 → 2.1.117), not "came and went"."""
+    edited = "You are Claude. Keep answers short and plain, and never guess a file's contents."
+    reverted = Change("prompt_section", "# Tone", "# Tone", edited, edited.replace("never guess", "do not guess"), "1.0.2", "1.0.4", ("1.0.2", "1.0.4"))
+    came = Change("prompt_section", "# Tips", "# Tips", None, edited, "1.0.2", "1.0.4", ("1.0.2", "1.0.4"))
+    titles = {f.changes[0].key: f.title for f in judge([reverted, came], notes(), rules.load(), PUBLISHED) if f.changes}
+    assert "changed and changed back" in titles["# Tone"] and "came and went" in titles["# Tips"]

@@ -162,8 +162,17 @@ def _beta(name: str, vocabulary: Vocabulary) -> str:
     return f"{beta.replace('-', ' ')}{feature}"
 
 
+STATUS_WORDS = {"added": "added", "removed": "removed", "changed": "changed", "transient": "came and went"}
+
+
+def status_word(status: str, before: object) -> str:
+    """What became of a fact, in words: a "transient" one there at both ends of the range changed and
+    changed back (an edit reverted), it did not come and go."""
+    return "changed and changed back" if status == "transient" and before is not None else STATUS_WORDS[status]
+
+
 def _status(change: Change) -> str:
-    return {"added": "added", "removed": "removed", "transient": "came and went"}.get(change.status, "changed")
+    return status_word(change.status, change.before)
 
 
 def _words(path: str, vocabulary: Vocabulary) -> str:

@@ -12,13 +12,12 @@ from .. import kinds
 from .. import versions as vers
 from ..diff import Change, keyed_by_text
 from ..rules import Observed, Rule, severity_rank
-from .describe import skill
+from .describe import skill, status_word
 
 VERDICTS = ("undocumented", "partial", "documented", "unjudged")
 UNJUDGED_NOTE = "not judged: the changelog copy is older than this release, so it cannot say whether its notes tell of it"
 NO_NOTES = "not judged: no changelog could be read, so nothing says whether the notes tell of it"
 CHANGELOG_CATEGORY = "changelog"  # findings about the changelog itself, not about a change
-STATUS_WORDS = {"added": "added", "removed": "removed", "changed": "changed", "transient": "came and went"}
 _MAX_SHOWN = 8  # changes, runs and names listed in a finding's evidence
 
 
@@ -172,7 +171,7 @@ def _title(primary: Rule | None, changes: list[Change], introduced: str | None, 
 def _titled(primary: Rule | None, changes: list[Change], introduced: str | None, status: str | None = None) -> str:
     first = changes[0]
     statuses = {c.status for c in changes}
-    status = status or (STATUS_WORDS[first.status] if len(statuses) == 1 else "rewritten" if statuses == {"added", "removed"} else "changed")
+    status = status or (status_word(first.status, first.before) if len(statuses) == 1 else "rewritten" if statuses == {"added", "removed"} else "changed")
     if first.former is not None:
         kind, key = first.former
         status = f"renamed from {short(key, 60)}" if kind == first.kind else f"moved from {kinds.NOUNS.get(kind, (kind,))[0]} {short(key, 60)}"

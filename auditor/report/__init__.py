@@ -11,7 +11,8 @@ from urllib.parse import quote
 
 from .. import kinds
 from ..diff import Change, structure_diff, word_diff
-from ..judge.finding import STATUS_WORDS, VERDICTS, short
+from ..judge.describe import STATUS_WORDS, status_word
+from ..judge.finding import VERDICTS, short
 from ..pretty import pretty_code
 from ..rules import severity_rank
 from ..targets import Target
@@ -285,7 +286,7 @@ def seen(finding, report: DiffReport | None = None, limit: int = 3, code_lines: 
         name = (f"[{change['scenario']}] " if change.get("scenario") else "") + change["label"]
         code = evidence_code(report, change, code_lines, width) if report else []
         if code:
-            out.append((f"{name}: {STATUS_WORDS[change['status']]}", code))
+            out.append((f"{name}: {status_word(change['status'], change.get('before'))}", code))
         elif change.get("added") or change.get("removed"):
             parts = [f"+ {short(t, 90)}" for t in change.get("added", [])[:2]] + [f"- {short(t, 90)}" for t in change.get("removed", [])[:2]]
             out.append((f"{name}: " + " ".join(parts), []))

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..judge.finding import STATUS_WORDS, VERDICTS, Finding
+from ..judge.describe import status_word
+from ..judge.finding import VERDICTS, Finding
 from ..pin import Recommendation
 from ..rules import SEVERITIES, severity_rank
 from ..targets import Target
@@ -181,7 +182,7 @@ def _seen(change: dict) -> str:
 def _capture_lines(report: DiffReport, change, edits: int = 4) -> list[str]:
     """A captured change: the words that changed in a text, the paths that changed in a structure, else
     before → after."""
-    lines = [f"- **{escape(report.label(change))}**: {STATUS_WORDS[change.status]}"]
+    lines = [f"- **{escape(report.label(change))}**: {status_word(change.status, change.before)}"]
     runs = [(op, text) for op, text in hunks(change, edits=edits + 1) if op in "+-" and text.strip()]
     paths = structure_lines(change, limit=edits)
     if runs:

@@ -13,9 +13,9 @@ import re
 from .. import targets
 from .. import versions as vers
 from ..errors import AuditorError
+from ..judge.describe import status_word
 from . import (
     KIND_TITLES,
-    STATUS_WORDS,
     DiffReport,
     changelog_summary,
     changelog_url,
@@ -144,7 +144,7 @@ def _release_details(report: DiffReport, version: str, changes: list, changelog:
     elif report.changelog_origin:
         lines += ["Changelog: *no section for this release*", ""]
     for change in sorted(changes, key=lambda c: c.kind)[:limit]:
-        lines.append(f"- {KIND_TITLES.get(change.kind, change.kind)}: **{escape(report.label(change))}** — {STATUS_WORDS[change.status]} {when(change)}")
+        lines.append(f"- {KIND_TITLES.get(change.kind, change.kind)}: **{escape(report.label(change))}** — {status_word(change.status, change.before)} {when(change)}")
         code = code_diff(change, limit=24)
         diff = hunks(change)
         paths = structure_lines(change)

@@ -9,7 +9,8 @@ from textual.message import Message
 from textual.widgets import Tree
 
 from ...diff import Change
-from ...judge.finding import STATUS_WORDS, short
+from ...judge.describe import STATUS_WORDS
+from ...judge.finding import short
 from ...report import KIND_TITLES, LONG_TEXT_KINDS, DiffReport, when
 
 STATUS_STYLES = {"added": "green", "removed": "red", "changed": "yellow", "transient": "magenta"}
