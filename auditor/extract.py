@@ -25,7 +25,7 @@ from .bundle import Bundle, from_directory, unpack
 from .limits import Limits
 from .targets import Target
 
-EXTRACTOR_VERSION = "13"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
+EXTRACTOR_VERSION = "14"  # bump when extraction changes: stored snapshots of an older extractor are re-collected
 
 _IDENT = r"[A-Za-z_$][\w$]*"
 _BUILDER_DEF = re.compile(
@@ -476,16 +476,16 @@ class _Context:
         src, scan = self.source, self.scan
         pieces = [(lit.start, t) for lit in scan.literals(start, end) if _is_prose(t := self.text(lit), 3)]
         bindings, named = self.bindings if names else {}, set()
+        local = _locals(src, start, end) if names or follow > 0 else set()
         for m in _REFERENCE.finditer(src, start, end) if names else ():
             name, at = m.group(1), m.start()
-            if name in bindings and scan.in_opaque(at) is None and not _declared_or_key(src, at, m.end()):
+            if name in bindings and name not in local and name not in js.JS_WORDS and scan.in_opaque(at) is None and not _declared_or_key(src, at, m.end()):
                 value = self.constant(name, at)
                 if value is not None and value not in named and _is_prose(value, 3):  # once: `a?[X,…]:[X]`
                     named.add(value)
                     pieces.append((at, self.clean(value)))
         if follow > 0:
             seen = seen if seen is not None else {start}
-            local = _locals(src, start, end)
             for m in _CALL.finditer(src, start, end):
                 name, at = m.group(1), m.start()
                 if name in js.JS_WORDS or name in local or scan.in_opaque(at) is not None or not (span := self.called(name, at)) or span[0] in seen:
@@ -536,8 +536,8 @@ class _Context:
 
 def _locals(src: str, start: int, end: int) -> set[str]:
     """The names a function body at [start, end) binds itself: its parameters (`prompt({agents:q,getContext:_})`
-    binds q and _) and its declarations (`let Y=…,A=[]`). A call of one is no call of the module's function of
-    that name (the minifier reuses short names), so its text is not the tool's."""
+    binds q and _) and its declarations (`let Y=…,A=[]`). A call of one, or a use, is no call or use of the
+    module's function or constant of that name (the minifier reuses short names), so its text is not the tool's."""
     params = _PARAMETERS.search(src, max(0, start - _PARAMETERS_REACH), start + 1)
     found = {m.group(1) for m in _BOUND_NAME.finditer(params.group(1))} if params else set()
     return found | {m.group(1) for m in _DECLARED.finditer(src, start, end)}

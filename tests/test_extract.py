@@ -242,11 +242,14 @@ def test_hostile_tool_schemas_end():
 def test_a_call_of_a_name_the_prompt_binds_itself_is_not_followed():
     """The minifier reuses short names: `_` is a module's function and, in a tool's prompt, the parameter
     holding the permission context (`prompt({getToolPermissionContext:_}){let Y=await _()…}`). Calling
-    the parameter or a local is no call of the module's function: its text is not the tool's."""
+    the parameter or a local is no call of the module's function, nor is using one (`fA`, or `of` in
+    `for(let j of q)`, a keyword) a use of the module's constant of that name: their text is not the tool's."""
     source = (
         'function _(){return"[extractMemories] skipping, no user prose since the last extraction run"}'
         'function Y(){return"Anthropic API fixture missing. Re-run tests with VCR_RECORD=1, then commit."}'
         'function build(e){return"Launch a new agent to handle complex, multi-step tasks."}'
-        'var t={name:"Agent",async prompt({agents:q,getToolPermissionContext:_}){let Y=await _(),A=[];return build(Y(q))}};'
+        'var of="[Request interrupted by user for tool use]",fA="wiLow wiNormal wiHigh ";'
+        'var t={name:"Agent",async prompt({agents:q,getToolPermissionContext:_}){let Y=await _(),A=[],fA=q.mode;'
+        'for(let j of q)A.push(j,fA);return build(Y(q))}};'
     )
     assert facts(source.encode())["tool"]["Agent"] == "Launch a new agent to handle complex, multi-step tasks."
