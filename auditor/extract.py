@@ -101,7 +101,7 @@ _DECLARATION_REACH = 20_000  # from a declaration's schema key back to its `{`: 
 _TOOL_FOLLOW = 3  # calls followed from a tool's prompt(): `prompt(){return a(m)}`, `a(m){return b(m)}`, …
 # A built-in tool's input schema, `get inputSchema(){return X()}` with `X=lazy(()=>z.object({…}))`, and the
 # schemas it builds on (`base().merge(e)`, `pick()` choosing one). The vendor's program is untrusted: calls are
-# followed this deep, this many schemas read and this many parameters kept per tool (Agent's, the largest, has 11).
+# followed this deep, this many schemas read and this many parameters kept per tool (DesignSync's, the most, are 17).
 _INPUT_SCHEMA = re.compile(r"get inputSchema\(\)\{return (" + _IDENT + r")\(\)\}")
 _THUNK = re.compile(r"\(\(\)=>")  # `lazy(()=>…)`, found by its literal piece (fast); then what it is bound to:
 _BOUND_TO = re.compile(r"(?<![\w$.])(" + _IDENT + r")=" + _IDENT + r"\Z")
