@@ -157,16 +157,19 @@ def heard(collector: Collector, report: DiffReport) -> list[int] | None:
             if row is not None:
                 refs.update(ref for column in collector.store.fact_refs(row.id, SENT).values() for ref in column.values())
     if refs:
-        for version in report.versions:
-            if (row := collector.stored(version)) is not None:
-                refs.update(collector.store.fact_refs(row.id, ("tool",)).get("tool", {}).values())
+        refs.update(ref for tools in _tools(collector, report.versions) for ref in tools.values())
     return sorted(refs) if refs else None
 
 
 def offered(collector: Collector, versions: Sequence[str]) -> frozenset[str]:
     """The names of the tools these releases give the model (their static facts' tools, keys only)."""
+    return frozenset(name for tools in _tools(collector, versions) for name in tools)
+
+
+def _tools(collector: Collector, versions: Sequence[str]) -> list[dict[str, int]]:
+    """Each stored release's built-in tools: name → the text id of its description and parameters."""
     rows = [row for v in versions if (row := collector.stored(v))]
-    return frozenset(name for row in rows for name in collector.store.fact_refs(row.id, ("tool",)).get("tool", {}))
+    return [collector.store.fact_refs(row.id, ("tool",)).get("tool", {}) for row in rows]
 
 
 Judging = tuple[Changelog, Sequence[Rule], pin.Policy]

@@ -143,8 +143,6 @@ def moved(changes: list[Change]) -> list[Change]:
     neither text nor condition is still reported, once, as the rename. A request-building function
     rewritten beyond recognition (gone, and one of the same label new, in one release) is one edit, so
     that rules see what changed in it rather than all of both; so is a built-in tool renamed (RENAMED_TOOL)."""
-    gone = [c for c in changes if c.kind in MOVABLE and c.status == "removed" and isinstance(c.before, str)]
-    came = [c for c in changes if c.kind in MOVABLE and c.status == "added" and isinstance(c.after, str)]
     merged: dict[int, Change] = {}  # id of the added change -> the joined one
     dropped: set[int] = set()
     rewritten: dict[tuple[str, str | None, str | None], Change] = {}
@@ -157,7 +155,7 @@ def moved(changes: list[Change]) -> list[Change]:
             merged[id(c)] = dataclasses.replace(_joined(went, c), former=None)
             dropped.add(id(went))
     renames: dict[tuple[str, str], str] = {}  # (old section key, release) -> new section key
-    for a, b, release in _rejoined(gone, came, MOVED) + _rejoined(*_tools_gone_and_came(changes), RENAMED_TOOL):
+    for a, b, release in _rejoined(*_gone_and_came(changes, MOVABLE), MOVED) + _rejoined(*_gone_and_came(changes, ("tool",)), RENAMED_TOOL):
         merged[id(b)] = _joined(a, b)
         dropped.add(id(a))
         if a.kind == b.kind == "prompt_section":
@@ -174,10 +172,11 @@ def moved(changes: list[Change]) -> list[Change]:
     return [merged.get(id(c), c) for c in changes if id(c) not in dropped]
 
 
-def _tools_gone_and_came(changes: list[Change]) -> tuple[list[Change], list[Change]]:
-    """The static tools that went and came (`_rejoined` pairs a renamed one)."""
-    tools = [c for c in changes if c.kind == "tool" and isinstance(c.before or c.after, str)]
-    return [c for c in tools if c.status == "removed"], [c for c in tools if c.status == "added"]
+def _gone_and_came(changes: list[Change], movable: tuple[str, ...]) -> tuple[list[Change], list[Change]]:
+    """The texts of these kinds that went, and those that came (`_rejoined` pairs them)."""
+    gone = [c for c in changes if c.kind in movable and c.status == "removed" and isinstance(c.before, str)]
+    came = [c for c in changes if c.kind in movable and c.status == "added" and isinstance(c.after, str)]
+    return gone, came
 
 
 def _rejoined(gone: list[Change], came: list[Change], cutoff: float) -> list[tuple[Change, Change, str | None]]:

@@ -111,8 +111,8 @@ _TOOL_PARAMETERS = 100
 _OBJECT_ARGUMENT = re.compile(r"(?:\(|&&|\.\.\.|\?)\{")  # `z.object({`, `.extend({`, `...gate&&{`: an object literal of keys
 _PARAMETER_LINE = re.compile(r"^`([A-Za-z_$][\w$]{0,63})`: ", re.MULTILINE)  # as `_parameter_lines` writes them
 _FN_WALK = 40  # nearest named functions tried as the enclosing one; text at module level has none
-_PARAMETERS = re.compile(r"\(([^()]*)\)\s*(?:=>\s*)?\{\Z")  # a body's parameter list, just before its `{`
-_PARAMETERS_REACH = 500
+_PARAMETER_LIST = re.compile(r"\(([^()]*)\)\s*(?:=>\s*)?\{\Z")  # a body's parameter list, just before its `{`
+_PARAMETER_LIST_REACH = 500
 _BOUND_NAME = re.compile(r"(?<![\w$.])(" + _IDENT + r")(?![\w$]|\s*:)")  # a parameter's name, not a destructured key
 _DECLARED = re.compile(r"(?:\b(?:let|const|var)\s+|,)(" + _IDENT + r")=(?!=)")
 
@@ -538,7 +538,7 @@ def _locals(src: str, start: int, end: int) -> set[str]:
     """The names a function body at [start, end) binds itself: its parameters (`prompt({agents:q,getContext:_})`
     binds q and _) and its declarations (`let Y=…,A=[]`). A call of one, or a use, is no call or use of the
     module's function or constant of that name (the minifier reuses short names), so its text is not the tool's."""
-    params = _PARAMETERS.search(src, max(0, start - _PARAMETERS_REACH), start + 1)
+    params = _PARAMETER_LIST.search(src, max(0, start - _PARAMETER_LIST_REACH), start + 1)
     found = {m.group(1) for m in _BOUND_NAME.finditer(params.group(1))} if params else set()
     return found | {m.group(1) for m in _DECLARED.finditer(src, start, end)}
 
@@ -938,13 +938,18 @@ def _schema_parameters(ctx: _Context, name: str, pos: int, found: dict[str, str]
                 return
             if key in found:
                 continue
-            said = [lit for lit in scan.literals(lo, hi) if src.endswith("describe(", lit.start - 9, lit.start) and scan.enclosing_open(lit.start - 1, window=hi - brace) == brace]
+            said = [lit for lit in _descriptions(ctx, lo, hi) if scan.enclosing_open(lit.start - 1, window=hi - brace) == brace]
             if said and (text := ctx.text(said[-1]).strip()):
                 found[key] = " ".join(text.split())
     if follow > 0:
         for m in _CALL.finditer(src, start, end):
             if m.group(1) not in js.JS_WORDS and scan.in_opaque(m.start()) is None:
                 _schema_parameters(ctx, m.group(1), m.start(), found, follow - 1, seen)
+
+
+def _descriptions(ctx: _Context, start: int, end: int) -> list[js.Literal]:
+    """The literals in [start, end) passed to a zod `.describe(…)`, in order."""
+    return [lit for lit in ctx.scan.literals(start, end) if ctx.source.endswith("describe(", lit.start - 9, lit.start)]
 
 
 def parameters(tool: str) -> list[str]:
@@ -1074,12 +1079,12 @@ def _nested_settings(
 def _described(ctx: _Context, keys: dict[str, tuple[int, int]], maker: tuple[int, str] | None, prefix: str = "") -> dict[str, object]:
     """Each key (with `prefix`) → its value's `.describe("…")` text ("" without one); for an object
     value, its own description, not one of its keys'."""
-    src, scan = ctx.source, ctx.scan
+    scan = ctx.scan
     out: dict[str, object] = {}
     for key, (start, end) in keys.items():
         inner = _schema_object(ctx, start, end, maker)
         after = max(start, scan.match_bracket(inner)) if start <= inner < end else start  # inline: after it
-        described = [lit for lit in scan.literals(after, end) if src[lit.start - 10 : lit.start].endswith("describe(")]
+        described = _descriptions(ctx, after, end)
         out[prefix + key] = ctx.text(described[-1]) if described else ""
     return out
 
