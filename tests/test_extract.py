@@ -253,3 +253,15 @@ def test_a_call_of_a_name_the_prompt_binds_itself_is_not_followed():
         'for(let j of q)A.push(j,fA);return build(Y(q))}};'
     )
     assert facts(source.encode())["tool"]["Agent"] == "Launch a new agent to handle complex, multi-step tasks."
+
+
+def test_a_hostile_prompt_binding_many_names_is_read_in_one_pass():
+    """The vendor's program is untrusted: a prompt with 50,000 parameters and 200,000 declarations (its
+    parameter list is looked for within a bounded reach, its declarations in one pass) still yields the text."""
+    declared = ",".join(f"v{i}=1" for i in range(200_000))
+    params = ",".join(f"p{i}" for i in range(50_000))
+    source = (
+        'function build(){return"Launch a new agent to handle complex, multi-step tasks."}'
+        f'var t={{name:"Agent",async prompt({{{params}}}){{let {declared};return build()}}}};'
+    )
+    assert facts(source.encode())["tool"]["Agent"] == "Launch a new agent to handle complex, multi-step tasks."
