@@ -151,3 +151,18 @@ def test_marks_keep_spaces_outside_and_wrapping_keeps_indents():
     assert marked("-", " old words ") == " [-old words-] " and marked("+", "x") == "{+x+}" and marked("=", "same") == "same"
     wrapped = wrap_lines(["  from 2.1.5 on: " + "word " * 30, "short"], 40)
     assert all(len(line) <= 40 for line in wrapped) and wrapped[1].startswith("    word") and wrapped[-1] == "short"
+
+
+def test_the_summary_counts_an_edit_reverted_apart_from_a_fact_that_came_and_went():
+    """A fact there at both ends of the range, edited and edited back, changed and changed back: the table
+    of counts (and the TUI's tree, which reads the same counts) must not count it among facts that came and went."""
+    reverted = Change("prompt_section", "# Tone", "# Tone", "Be brief.", "Be brief.", "1.0.1", "1.0.2", ("1.0.1", "1.0.2"))
+    came = Change("prompt_section", "# Tips", "# Tips", None, "Use tips.", "1.0.1", "1.0.2", ("1.0.1", "1.0.2"))
+    report = DiffReport("claude-code", "linux-x64", "1.0.0", "1.0.2", ["1.0.0", "1.0.1", "1.0.2"], [reverted, came, reverted])
+    assert {w: n for w, n in report.counts(words=True)["prompt_section"].items() if n} == {"changed and changed back": 2, "came and went": 1}
+    out = io.StringIO()
+    Console(file=out, width=160).print(text_report.summary_table(report))
+    header, row = (line for line in out.getvalue().splitlines() if line.startswith("┃") or line.startswith("│"))
+    assert [c.strip() for c in header.split("┃")[2:-1]] == ["changed and changed back", "came and went"]
+    assert [c.strip() for c in row.split("│")[2:-1]] == ["2", "1"]
+    assert report.counts()["prompt_section"]["transient"] == 3  # the JSON summary keeps the statuses

@@ -163,12 +163,14 @@ def _beta(name: str, vocabulary: Vocabulary) -> str:
 
 
 STATUS_WORDS = {"added": "added", "removed": "removed", "changed": "changed", "transient": "came and went"}
+REVERTED = "changed and changed back"
+WORDS = ("added", "removed", "changed", REVERTED, "came and went")  # every status_word, in a summary's order
 
 
 def status_word(status: str, before: object) -> str:
     """What became of a fact, in words: a "transient" one there at both ends of the range changed and
     changed back (an edit reverted), it did not come and go."""
-    return "changed and changed back" if status == "transient" and before is not None else STATUS_WORDS[status]
+    return REVERTED if status == "transient" and before is not None else STATUS_WORDS[status]
 
 
 def _status(change: Change) -> str:

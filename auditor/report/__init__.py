@@ -11,10 +11,10 @@ from urllib.parse import quote
 
 from .. import kinds
 from ..diff import Change, structure_diff, word_diff
-from ..judge.describe import STATUS_WORDS, status_word
+from ..judge.describe import WORDS, status_word
 from ..judge.finding import VERDICTS, short
 from ..pretty import pretty_code
-from ..rules import severity_rank
+from ..rules import STATUSES, severity_rank
 from ..targets import Target
 
 SCHEMA_VERSION = 2  # 2: long texts written once, in `texts`, by digest (docs/json.md)
@@ -55,11 +55,13 @@ class DiffReport:
         """The change a finding's evidence names (by kind, key and scenario)."""
         return next((c for c in self.changes if c.kind == kind and c.key == key and c.scenario == scenario), None)
 
-    def counts(self) -> dict[str, dict[str, int]]:
+    def counts(self, words: bool = False) -> dict[str, dict[str, int]]:
+        """Changes per kind and status; `words`: per status as a reader is told it (`status_word`), so an
+        edit reverted inside the range is not counted among facts that came and went."""
         out: dict[str, dict[str, int]] = {}
         for c in self.changes:
-            row = out.setdefault(c.kind, {s: 0 for s in STATUS_WORDS})
-            row[c.status] += 1
+            row = out.setdefault(c.kind, dict.fromkeys(WORDS if words else STATUSES, 0))
+            row[status_word(c.status, c.before) if words else c.status] += 1
         return out
 
 

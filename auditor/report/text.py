@@ -17,7 +17,7 @@ from ..errors import AuditorError
 from ..rules import severity_rank
 from . import (
     KIND_TITLES,
-    STATUS_WORDS,
+    WORDS,
     DiffReport,
     changelog_summary,
     code_diff,
@@ -217,12 +217,14 @@ def _changelog(report: DiffReport, console: Console) -> None:
 
 
 def summary_table(report: DiffReport) -> Table:
+    counts = report.counts(words=True)
+    columns = [word for word in WORDS if any(row[word] for row in counts.values())]
     table = Table()
     table.add_column("kind")
-    for status in STATUS_WORDS.values():
-        table.add_column(status, justify="right")
-    for kind, row in report.counts().items():
-        table.add_row(Text(KIND_TITLES.get(kind, kind)), *(str(row[s]) if row[s] else "" for s in STATUS_WORDS))
+    for word in columns:
+        table.add_column(word, justify="right")
+    for kind, row in counts.items():
+        table.add_row(Text(KIND_TITLES.get(kind, kind)), *(str(row[w]) if row[w] else "" for w in columns))
     return table
 
 

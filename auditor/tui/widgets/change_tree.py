@@ -9,7 +9,6 @@ from textual.message import Message
 from textual.widgets import Tree
 
 from ...diff import Change
-from ...judge.describe import STATUS_WORDS
 from ...judge.finding import short
 from ...report import KIND_TITLES, LONG_TEXT_KINDS, DiffReport, when
 
@@ -37,9 +36,9 @@ class ChangeTree(Tree[Change]):
 
     def on_mount(self) -> None:
         self.root.expand()
-        counts = self.report.counts()
+        counts = self.report.counts(words=True)
         for kind, changes in self.report.by_kind().items():
-            summary = ", ".join(f"{n} {STATUS_WORDS[s]}" for s, n in counts[kind].items() if n)
+            summary = ", ".join(f"{n} {word}" for word, n in counts[kind].items() if n)
             branch = self.root.add(Text.assemble((KIND_TITLES.get(kind, kind), "bold"), "  ", (summary, "dim")), expand=False)
             for change in changes:
                 branch.add_leaf(leaf_label(self.report, change), data=change)
