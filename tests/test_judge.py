@@ -1520,3 +1520,21 @@ def test_an_edit_reverted_inside_the_range_is_told_as_changed_and_changed_back()
     came = Change("prompt_section", "# Tips", "# Tips", None, edited, "1.0.2", "1.0.4", ("1.0.2", "1.0.4"))
     titles = {f.changes[0].key: f.title for f in judge([reverted, came], notes(), rules.load(), PUBLISHED) if f.changes}
     assert "changed and changed back" in titles["# Tone"] and "came and went" in titles["# Tips"]
+
+
+def test_request_code_is_told_of_by_the_entry_about_the_parameters_it_produced():
+    """2.1.166: the main query code now writes `thinking: {type: "disabled"}` for first-party models, and every
+    captured run sends it; the entry says "--thinking disabled now disables thinking…". The code change is the
+    cause of what the requests carry, so the entry about them is about it — not an undocumented high. A
+    parameter whose new value the code's added lines do not write was not produced by that code."""
+    before = 'function q(a){let t=a.type!=="disabled";return{max_tokens:a.max,thinking:t?{type:"adaptive"}:void 0}}'
+    after = before.replace("void 0}}", 'void 0,...a.first&&{thinking:{type:"disabled"}}}}')
+    code = Change("request_code", "abc123", "sets max_tokens, thinking", before, after, "1.0.2", changed_in=("1.0.2",))
+    sent = Change("request_param", "turn 0: thinking", "turn 0: thinking", None, {"type": "disabled"}, "1.0.2", scenario="print-default")
+    other = Change("request_param", "turn 0: max_tokens", "turn 0: max_tokens", 32000, 64000, "1.0.2", scenario="print-default")
+    entries = notes(v1_0_2=["`--thinking disabled` now disables thinking on models that think by default via the Claude API", *OTHER_NOTES])
+    by_kind = {f.changes[0].key: f for f in judge([code, sent], entries, rules.load(), PUBLISHED) if f.changes}
+    assert by_kind["abc123"].severity == "high" and by_kind["abc123"].verdict != "undocumented"
+    assert by_kind["abc123"].changelog_refs[0].entry.startswith("`--thinking disabled`")
+    alone = [f for f in judge([code, other], notes(v1_0_2=["Raised the default max output tokens to 64k", *OTHER_NOTES]), rules.load(), PUBLISHED) if f.changes and f.changes[0].key == "abc123"]
+    assert alone[0].verdict == "undocumented"  # 64000 is written nowhere in the code's added lines

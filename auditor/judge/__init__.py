@@ -47,7 +47,9 @@ How a verdict is reached, for one finding (one change, or several changes of one
    told — which also stands in for the rule's evidence words (for a side query's prompt, only with
    its sender named: "the system prompt" of the notes is the conversation's). Two are needed, or one when the
    deciding rule matched what the change is (kind, key, condition, direction). A switch or tool that
-   came or went needs its name spelled. No mentioning entry: **undocumented**.
+   came or went needs its name spelled. Request code is mentioned too by the entries that mention a
+   captured parameter it produced (`_produced`: one it sets took, in a release the code changed in, a value
+   its added lines write). No mentioning entry: **undocumented**.
 4. Coverage: mentioning entries that leave out something observed make it **partial**, and the finding
    says what is missing: a model or value the change involves, a salient name (one the rule's own
    patterns pick out; none in the description of a switch that came or went: it is its key), a
@@ -161,16 +163,17 @@ def judge(
         if c.status in ("added", "removed") and (c.kind == "tool" or (c.kind == "tool_schema" and describing.role(c.key) == "turn" and not describing.deferral(c, listed)))
     )  # fmt: skip
     switched = _switched(changes, models)
+    produced = _produced(seen)
     findings = []
     for group in _groups(seen, matched, alone):
         memo = _Memo()  # for this group and its parts only: a long range's changes are many
         mentioned: set[int] = set()
         pairs: list[Pair] | None = [] if trace is not None else None
-        found = _finding(group, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, pairs, tools, switched, listed, mentioned, memo, offered)
+        found = _finding(group, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, pairs, tools, switched, listed, mentioned, memo, offered, produced)
         parts = _parted(group, mentioned, seen, matched)
         if len(parts) > 1:  # judged again, each part on its own (what each member weighed is remembered)
             findings += [
-                _finding(part, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, trace, tools, switched, listed, memo=memo, offered=offered)
+                _finding(part, seen, matched, known, vocabulary, models, calibration, heard, told, unjudged, trace, tools, switched, listed, memo=memo, offered=offered, produced=produced)
                 for part in parts
             ]
             continue
@@ -297,6 +300,43 @@ def _switched_with(change: Change, switched: Mapping[tuple[str, str], frozenset[
     return frozenset().union(*(switched.get((change.scenario, v), frozenset()) for v in _moved(change)))
 
 
+# A literal a request's value can be written with in code: a quoted string, or a number of 3 digits or more.
+_LITERAL = re.compile(r'"([^"\\\n]{3,200})"|(?<![\w.])(\d{3,})(?![\w.])')
+
+
+def _produced(seen: list[Observed]) -> dict[int, list[int]]:
+    """Request code → the captured request parameters it produced: in a release the code changed in, a
+    parameter it sets (its label names it) took a value the code's added lines write (`type: "disabled"`
+    → `thinking: {type: disabled}`), or lost one its removed lines wrote. An entry telling what the
+    requests now carry tells of the code that builds them."""
+    params = [(j, s) for j, s in enumerate(seen) if s.change.kind == "request_param" and s.change.scenario]
+    out: dict[int, list[int]] = {}
+    for i, s in enumerate(seen):
+        if s.change.kind != "request_code" or not params:
+            continue
+        sets = set(s.change.label.removeprefix("sets ").split(", "))
+        written = {m.group(1) or m.group(2) for m in _LITERAL.finditer(s.added_text)}
+        erased = {m.group(1) or m.group(2) for m in _LITERAL.finditer(s.removed_text)}
+        moved = set(_moved(s.change))
+        for j, p in params:
+            field = _CAPTURED_KEY.sub("", p.change.key).split(".")[0]
+            if field not in sets or moved.isdisjoint(_moved(p.change)):
+                continue
+            before, after = _leaves(p.change.before), _leaves(p.change.after)
+            if (after - before) & written or (p.change.after is None and before & erased):
+                out.setdefault(i, []).append(j)
+    return out
+
+
+def _leaves(value: object) -> set[str]:
+    """The strings and numbers a captured value holds, as code would write them."""
+    if isinstance(value, dict):
+        return set().union(*(_leaves(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_leaves(v) for v in value))
+    return set() if value is None or isinstance(value, bool) else {str(value)}
+
+
 def _moved(*changes: Change) -> list[str]:
     """The versions changes moved in, in order: their verdict reads the windows of these, as the
     changelog stood when the last one closed."""
@@ -393,15 +433,28 @@ def _weigh(
     return out
 
 
+def _weighed(
+    i: int, spec: _Specifics, memo: _Memo, seen: list[Observed], matched: list[list[Rule]], known: _Changelog, index: _Index, at: list[str],
+    by_words: bool, traced: bool,
+) -> _Weighed:
+    """`_weigh`, once per change, window and way its rule matched."""
+    done = (i, tuple(at), by_words)
+    if done not in memo.weighed:
+        memo.weighed[done] = _weigh(i, spec, seen, matched, known, index, at, by_words, traced)
+    return memo.weighed[done]
+
+
 def _finding(
     group: list[int], seen: list[Observed], matched: list[list[Rule]], known: _Changelog, vocabulary: Vocabulary, models: ModelNames,
     calibration: Calibration, heard: Heard | None = None,
     told: Mapping[int, bool] | None = None, unjudged: Container[str] = frozenset(), trace: list[Pair] | None = None, tools: frozenset[str] = frozenset(),
     switched: Mapping[tuple[str, str], frozenset[str]] | None = None, listed: describing.Listed | None = None,
     mentioned: set[int] | None = None, memo: _Memo | None = None, offered: frozenset[str] = frozenset(),
+    produced: Mapping[int, list[int]] | None = None,
 ) -> Finding:
     """One finding for a group of changes; `mentioned` receives the members some entry mentions; `memo`
-    keeps what each member weighed, for a group judged again in parts."""
+    keeps what each member weighed, for a group judged again in parts; `produced`: request code's members
+    are mentioned by the entries that mention the captured parameters they produced (`_produced`)."""
     memo = memo or _Memo()
     # The main loop's fact first (it names the finding), then the other roles' alike (compaction, subagents), a side query's last.
     members = sorted(group, key=lambda i: (kinds.ORDER.get(seen[i].change.kind, 99), _role_rank(seen[i].change.key), seen[i].change.key))
@@ -413,10 +466,11 @@ def _finding(
     if all(c.removed_in for c in changes):
         removed_in = max((c.removed_in for c in changes if c.removed_in), key=vers.parse)
 
+    produced = produced or {}
+    for i in {*members, *(j for m in members for j in produced.get(m, ()))} - memo.specifics.keys():
+        deferral = describing.deferral(seen[i].change, listed or {})
+        memo.specifics[i] = _specifics(seen[i], matched[i], vocabulary, models, tools, _switched_with(seen[i].change, switched or {}), deferral, offered)
     deferrals = [describing.deferral(seen[i].change, listed or {}) for i in members]
-    for i, deferral in zip(members, deferrals, strict=True):
-        if i not in memo.specifics:
-            memo.specifics[i] = _specifics(seen[i], matched[i], vocabulary, models, tools, _switched_with(seen[i].change, switched or {}), deferral, offered)
     specifics = [memo.specifics[i] for i in members]
     by_words = primary is not None and not primary.structural  # the finding is about words its rule found
     moved = _moved(*changes)
@@ -429,22 +483,25 @@ def _finding(
     covered: set[str] = set()
     unmentioned_members = []
     for i, spec in zip(members, specifics, strict=True):
-        done = (i, tuple(at), by_words)
-        if done not in memo.weighed:
-            memo.weighed[done] = _weigh(i, spec, seen, matched, known, index, at, by_words, trace is not None)
-        weighed = memo.weighed[done]
+        weighed = _weighed(i, spec, memo, seen, matched, known, index, at, by_words, trace is not None)
         relevant.update(weighed.relevant)
         best_retrieved.update((k, max(v, best_retrieved.get(k, 0.0))) for k, v in weighed.retrieved.items())
         if trace is not None:
             trace.extend(weighed.pairs)
-        if not weighed.mentions:
+        # Its produced parameters' mentions, weighed as their own rule decides (their pairs are traced with them).
+        mentions = [*weighed.mentions]
+        for j in produced.get(i, ()):
+            other = _weighed(j, memo.specifics[j], memo, seen, matched, known, index, at, not (matched[j] and matched[j][0].structural), False)
+            mentions += other.mentions
+            covered |= other.covered
+        if not mentions:
             unmentioned_members.append(seen[i].change)
             continue
         if mentioned is not None:
             mentioned.add(i)
         spelled_out = spelled_out or weighed.spelled_out
         covered |= weighed.covered
-        for entry, rank in weighed.mentions:
+        for entry, rank in mentions:
             mentioning[id(entry)] = (entry, max(mentioning.get(id(entry), (entry, (False, 0)))[1], rank))
     owned = index.own(at)
     ranked = sorted(mentioning.values(), key=lambda m: (not m[1][0], -m[1][1], m[0].version not in owned))
