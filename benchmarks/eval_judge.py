@@ -78,7 +78,7 @@ import os
 import re
 import sys
 import tomllib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -310,7 +310,7 @@ class Score:
     recall_beyond: int = 0  # entries no window of the findings showing them holds: the judge may not cite them
     misses: list[str] = field(default_factory=list)
     stated: list[tuple[float, bool]] = field(default_factory=list)  # (confidence, verdict right) of each real finding judged
-    keyed: list[tuple[str, str, bool]] = field(default_factory=list)  # (range, basis_key, verdict right): for calibrating
+    keyed: list[Keyed] = field(default_factory=list)  # (range, basis_key, verdict right): for calibrating
 
     def add(self, other: Score) -> None:
         for name, value in vars(other).items():
@@ -362,44 +362,105 @@ def basis_key(finding: Any) -> str:
     return str(finding.evidence.get("basis_key", finding.verdict))
 
 
-def calibration(keyed: Sequence[tuple[str, str, bool]]) -> Any:
+Keyed = tuple[str, str, bool]  # (range, basis key, verdict right): one scored finding, for calibrating
+PRIORS = (2, 5, 10, 15, 20, 25, 30, 35, 40, 50, 60)  # the calibration priors --choose-prior weighs
+
+
+def calibration(keyed: Sequence[Keyed], prior: int | None = None) -> Any:
     """The judge's calibration table counted from scored findings: per basis, how many were right."""
-    from auditor.judge.calibration import Calibration
+    from auditor.judge.calibration import PRIOR, Calibration
 
     counts: dict[str, tuple[int, int]] = {}
     for _, key, right in keyed:
         r, t = counts.get(key, (0, 0))
         counts[key] = (r + right, t + 1)
-    return Calibration(counts, tuple(sorted({r for r, _, _ in keyed})))
+    return Calibration(counts, tuple(sorted({r for r, _, _ in keyed})), PRIOR if prior is None else prior)
 
 
-def loro_calibration(keyed: Sequence[tuple[str, str, bool]], pooled_with: Sequence[tuple[str, str, bool]] = ()) -> list[str]:
+def held_out(ways: Mapping[str, Sequence[Keyed]], among: Collection[str], prior: int | None = None) -> dict[str, list[tuple[float, bool]]]:
+    """Each way of judging's findings of the ranges `among`, each with the probability of its basis in a
+    table counted on the other ranges of `among`, every way pooled (the shipped table pools them)."""
+    out: dict[str, list[tuple[float, bool]]] = {way: [] for way in ways}
+    for name in among:
+        table = calibration([k for keyed in ways.values() for k in keyed if k[0] != name and k[0] in among], prior)
+        for way, keyed in ways.items():
+            out[way] += [(table.probability(key)[0], right) for r, key, right in keyed if r == name]
+    return out
+
+
+def loro_calibration(keyed: Sequence[Keyed], pooled_with: Sequence[Keyed] = ()) -> list[str]:
     """The calibration measured leave-one-range-out: each range's findings get the probability of their
     basis in a table counted on the other ranges — of this way of judging, and of `pooled_with` (the other
     way's findings: the shipped table pools both, so that is the table a user's verdict gets). The Brier
     score and reliability of those held-out probabilities."""
     if not keyed:
         return []
-    held: list[tuple[float, bool]] = []
-    for name in {r for r, _, _ in keyed}:
-        table = calibration([k for k in (*keyed, *pooled_with) if k[0] != name])
-        held += [(table.probability(key)[0], right) for r, key, right in keyed if r == name]
+    held = held_out({"this": keyed, "other": pooled_with}, {r for r, _, _ in (*keyed, *pooled_with)})["this"]
     return ["leave-one-range-out " + line for line in reliability(held)[:1]] + reliability(held)[1:]
+
+
+def tenths_off(stated: Sequence[tuple[float, bool]]) -> int:
+    """The tenths of stated confidence holding 10 findings or more whose share right is more than 10 points off."""
+    tenths: dict[int, list[tuple[float, bool]]] = {}
+    for p, right in stated:
+        tenths.setdefault(min(int(p * 10), 9), []).append((p, right))
+    return sum(len(v) >= 10 and abs(sum(r for _, r in v) - sum(p for p, _ in v)) > 0.1 * len(v) for v in tenths.values())
+
+
+def _brier(stated: Sequence[tuple[float, bool]]) -> float:
+    return sum((p - right) ** 2 for p, right in stated) / len(stated) if stated else 0.0
+
+
+def prior_scores(ways: Mapping[str, Sequence[Keyed]], among: Collection[str]) -> dict[int, tuple[int, float]]:
+    """Per calibration prior, held out range by range on `among`: (tenths off in every way, summed Brier)."""
+    out = {}
+    for prior in PRIORS:
+        held = held_out(ways, among, prior)
+        out[prior] = (sum(tenths_off(h) for h in held.values()), round(sum(_brier(h) for h in held.values()), 4))
+    return out
+
+
+def choose_prior(ways: Mapping[str, Sequence[Keyed]]) -> list[str]:
+    """The calibration prior chosen held out (fewest tenths off, then lowest Brier), and the same choice
+    nested: each range held out, the prior chosen on the others, its findings given the table of the others
+    with that prior — whether the choosing, not only the value chosen, holds on a range it did not see."""
+    ranges = sorted({r for keyed in ways.values() for r, _, _ in keyed})
+    scores = prior_scores(ways, ranges)
+    lines = ["prior  tenths off  Brier (summed over ways)", *(f"{p:5d}  {off:10d}  {b:.4f}" for p, (off, b) in scores.items())]
+    lines.append(f"chosen: {min(scores, key=lambda p: scores[p])}")
+    nested: dict[str, list[tuple[float, bool]]] = {way: [] for way in ways}
+    chosen = {}
+    for name in ranges:
+        inner = prior_scores(ways, [r for r in ranges if r != name])
+        chosen[name] = min(inner, key=lambda p: inner[p])
+        table = calibration([k for keyed in ways.values() for k in keyed if k[0] != name], chosen[name])
+        for way, keyed in ways.items():
+            nested[way] += [(table.probability(key)[0], right) for r, key, right in keyed if r == name]
+    lines.append("nested (chosen without the range held out): " + ", ".join(f"{name} {p}" for name, p in chosen.items()))
+    for way, held in nested.items():
+        lines += [f"{way} (nested):", *reliability(held)]
+    return lines
+
+
+def read_keyed(paths: Sequence[Path]) -> dict[str, list[Keyed]]:
+    """`--write-keyed` files, by file name."""
+    ways = {}
+    for path in paths:
+        try:
+            ways[path.name] = [(str(r), str(k), bool(ok)) for r, k, ok in json.loads(path.read_text())]
+        except (OSError, ValueError, TypeError) as exc:  # unreadable, not JSON, or not a list of triples
+            raise LabelError(f"{path}: not a --write-keyed file ({exc})") from None
+    return ways
 
 
 def pooled_reliability(paths: Sequence[Path]) -> list[str]:
     """For each way of judging's findings (`--write-keyed` files, range and release), the held-out
     reliability of the shipped table: counted on the other ranges of every way."""
-    ways = {}
-    for path in paths:
-        try:
-            ways[path] = [(str(r), str(k), bool(ok)) for r, k, ok in json.loads(path.read_text())]
-        except (OSError, ValueError, TypeError) as exc:  # unreadable, not JSON, or not a list of triples
-            raise LabelError(f"{path}: not a --write-keyed file ({exc})") from None
+    ways = read_keyed(paths)
     out = []
-    for path, keyed in ways.items():
-        others = [k for p, ks in ways.items() if p != path for k in ks]
-        out += [f"{path.name} (the shipped table: every way of judging pooled):", *loro_calibration(keyed, others)]
+    for name, keyed in ways.items():
+        others = [k for n, ks in ways.items() if n != name for k in ks]
+        out += [f"{name} (the shipped table: every way of judging pooled):", *loro_calibration(keyed, others)]
     return out
 
 
@@ -554,10 +615,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--write-calibration", type=Path, help="write the calibration table counted on the ranges measured, as this way of judging's part (range, or release with --per-release) of the file (the judge ships auditor/judge/calibration.json)")
     parser.add_argument("--write-keyed", type=Path, help="write each scored finding's (range, basis, right) as JSON, for --pooled")
     parser.add_argument("--pooled", type=Path, nargs="+", metavar="KEYED", help="judge nothing: the held-out reliability of the shipped table, which pools every way of judging (--write-keyed files of range and release runs)")
+    parser.add_argument("--choose-prior", action="store_true", help="with --pooled: choose the calibration's prior held out, and check the choosing nested")
     args = parser.parse_args(argv)
     if args.pooled:
         try:
             print("\n".join(pooled_reliability(args.pooled)))
+            if args.choose_prior:
+                print("\n".join(choose_prior(read_keyed(args.pooled))))
         except LabelError as exc:
             parser.error(str(exc))
         return 0

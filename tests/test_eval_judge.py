@@ -297,6 +297,28 @@ def test_the_shipped_table_is_measured_held_out_with_every_way_of_judging_pooled
         assert exit_.value.code == 2
 
 
+def test_the_calibration_prior_is_chosen_held_out_and_checked_nested(tmp_path, capsys):
+    """A basis far from its verdict's share (b: a quarter right, among documented findings mostly right) must
+    keep its own share: a prior drawing it toward its group's states it far too sure, and the tenth it lands in
+    is off. The prior is chosen held out range by range, and the choosing is checked nested: each range judged
+    with the prior chosen on the others."""
+    keyed = []
+    for n in range(9):
+        keyed += [(f"r{n}", "documented|a", not (n % 2 == 0 and i == 0)) for i in range(10)]
+        keyed += [(f"r{n}", "documented|b", i == 0) for i in range(4)]
+    releases = [(r, k, ok) for r, k, ok in keyed]
+    scores = ev.prior_scores({"range": keyed, "release": releases}, sorted({r for r, _, _ in keyed}))
+    assert scores[60][0] > scores[2][0] == 0  # drawn 60 findings' worth toward 76%, b is stated over 50%
+    lines = ev.choose_prior({"range": keyed, "release": releases})
+    assert "chosen: 2" in lines
+    nested = lines[lines.index(next(line for line in lines if line.startswith("nested"))) :]
+    assert "r0 2" in nested[0] and "range (nested):" in nested and "release (nested):" in nested
+    (tmp_path / "range.json").write_text(json.dumps(keyed))
+    (tmp_path / "release.json").write_text(json.dumps(releases))
+    assert ev.main(["--pooled", str(tmp_path / "range.json"), str(tmp_path / "release.json"), "--choose-prior"]) == 0
+    assert "chosen: 2" in capsys.readouterr().out
+
+
 def test_where_results_are_written_is_checked_before_anything_is_judged(tmp_path, capsys):
     """A folder that is not there, or a calibration file that is not one, would fail only at the end of a
     long run: it is one usage error first, naming it."""
