@@ -155,7 +155,7 @@ def test_marks_keep_spaces_outside_and_wrapping_keeps_indents():
 
 def test_the_summary_counts_an_edit_reverted_apart_from_a_fact_that_came_and_went():
     """A fact there at both ends of the range, edited and edited back, changed and changed back: the table
-    of counts (and the TUI's tree, which reads the same counts) must not count it among facts that came and went."""
+    of counts, the TUI tree's counts and its leaves must not tell it as a fact that came and went."""
     reverted = Change("prompt_section", "# Tone", "# Tone", "Be brief.", "Be brief.", "1.0.1", "1.0.2", ("1.0.1", "1.0.2"))
     came = Change("prompt_section", "# Tips", "# Tips", None, "Use tips.", "1.0.1", "1.0.2", ("1.0.1", "1.0.2"))
     report = DiffReport("claude-code", "linux-x64", "1.0.0", "1.0.2", ["1.0.0", "1.0.1", "1.0.2"], [reverted, came, reverted])
@@ -166,3 +166,7 @@ def test_the_summary_counts_an_edit_reverted_apart_from_a_fact_that_came_and_wen
     assert [c.strip() for c in header.split("┃")[2:-1]] == ["changed and changed back", "came and went"]
     assert [c.strip() for c in row.split("│")[2:-1]] == ["2", "1"]
     assert report.counts()["prompt_section"]["transient"] == 3  # the JSON summary keeps the statuses
+    from auditor.tui.widgets.change_tree import leaf_label
+
+    assert str(leaf_label(report, reverted)).startswith("changed and changed back # Tone")
+    assert str(leaf_label(report, came)).startswith("came and went # Tips")

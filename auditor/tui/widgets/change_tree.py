@@ -9,6 +9,7 @@ from textual.message import Message
 from textual.widgets import Tree
 
 from ...diff import Change
+from ...judge.describe import status_word
 from ...judge.finding import short
 from ...report import KIND_TITLES, LONG_TEXT_KINDS, DiffReport, when
 
@@ -17,7 +18,8 @@ STATUS_STYLES = {"added": "green", "removed": "red", "changed": "yellow", "trans
 
 def leaf_label(report: DiffReport, change: Change) -> Text:
     """`changed   limit  in 2.1.113  50 → 100`: a short value is shown whole; a long text opens on Enter."""
-    label = Text.assemble((f"{change.status:9} ", STATUS_STYLES.get(change.status, "")), report.label(change), ("  " + when(change), "dim"))
+    word = status_word(change.status, change.before)
+    label = Text.assemble((f"{word:9} ", STATUS_STYLES.get(change.status, "")), report.label(change), ("  " + when(change), "dim"))
     if change.kind not in LONG_TEXT_KINDS and change.status in ("changed", "transient"):
         label.append(f"  {short(change.before, 30)} → {short(change.after, 30)}")
     return label
