@@ -1538,3 +1538,18 @@ def test_request_code_is_told_of_by_the_entry_about_the_parameters_it_produced()
     assert by_kind["abc123"].changelog_refs[0].entry.startswith("`--thinking disabled`")
     alone = [f for f in judge([code, other], notes(v1_0_2=["Raised the default max output tokens to 64k", *OTHER_NOTES]), rules.load(), PUBLISHED) if f.changes and f.changes[0].key == "abc123"]
     assert alone[0].verdict == "undocumented"  # 64000 is written nowhere in the code's added lines
+
+
+def test_a_name_on_both_sides_of_a_code_edit_is_context_not_what_changed():
+    """2.1.166 also rewrote the statement reading CLAUDE_CODE_DISABLE_THINKING (split in two, same meaning):
+    the name is on both sides of the edit, so an entry need not name it for the change to be documented."""
+    before = 'function q(a){let t=a.type!=="disabled"&&!on(process.env.CLAUDE_CODE_DISABLE_THINKING);return{thinking:t?{type:"adaptive"}:void 0}}'
+    after = before.replace(
+        'let t=a.type!=="disabled"&&!on(process.env.CLAUDE_CODE_DISABLE_THINKING);',
+        'let d=on(process.env.CLAUDE_CODE_DISABLE_THINKING),t=a.type!=="disabled"&&!d;',
+    ).replace("void 0}}", 'a.first?{type:"disabled"}:void 0}}')
+    code = Change("request_code", "abc123", "sets thinking", before, after, "1.0.2", changed_in=("1.0.2",))
+    sent = Change("request_param", "turn 0: thinking", "turn 0: thinking", None, {"type": "disabled"}, "1.0.2", scenario="print-default")
+    entries = notes(v1_0_2=["`--thinking disabled` now disables thinking on models that think by default via the Claude API", *OTHER_NOTES])
+    found = next(f for f in judge([code, sent], entries, rules.load(), PUBLISHED) if f.changes and f.changes[0].key == "abc123")
+    assert found.verdict == "documented", found.evidence["missing"]
