@@ -15,14 +15,14 @@ from typing import Any
 
 from ..errors import AuditorError
 
-PRIOR = 30
+PRIOR = 25
 """Findings' worth of the share right of the findings a basis belongs to (its verdict; then its verdict and whose
 notes, own or a neighbour's) that a basis starts from. Chosen held out range by range, every way of judging
 pooled (`benchmarks/eval_judge.py --pooled … --choose-prior`), among 2–60: the fewest tenths of stated confidence
-holding 10 findings off the share right by more than 10 points, then the lowest Brier (30 leaves none off; 25
-and 35 one; 20 three). Chosen nested — each range's findings given the prior chosen on the other ranges —
-the held-out tables leave none off either, though the prior chosen swings from 2 to 60 from range to range:
-not a sharp optimum, Brier moves in the fourth decimal."""
+holding 10 findings off the share right by more than 10 points, then the lowest Brier (25 and 30 leave none off,
+20 two, 35 one; their Brier differs in the fourth decimal). Chosen nested — each range's findings given the
+prior chosen on the other ranges — the held-out tables leave none off either, though the prior chosen swings
+from 2 to 60 from range to range: not a sharp optimum."""
 
 
 @dataclass(frozen=True)
