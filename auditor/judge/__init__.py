@@ -309,7 +309,7 @@ def _produced(seen: list[Observed]) -> dict[int, list[int]]:
     parameter it sets (its label names it) took a value the code's added lines write (`type: "disabled"`
     → `thinking: {type: disabled}`), or lost one its removed lines wrote. An entry telling what the
     requests now carry tells of the code that builds them."""
-    params = [(j, s) for j, s in enumerate(seen) if s.change.kind == "request_param" and s.change.scenario]
+    params = [(j, _CAPTURED_KEY.sub("", s.change.key).split(".")[0], s.change) for j, s in enumerate(seen) if s.change.kind == "request_param" and s.change.scenario]
     out: dict[int, list[int]] = {}
     for i, s in enumerate(seen):
         if s.change.kind != "request_code" or not params:
@@ -318,12 +318,11 @@ def _produced(seen: list[Observed]) -> dict[int, list[int]]:
         written = {m.group(1) or m.group(2) for m in _LITERAL.finditer(s.added_text)}
         erased = {m.group(1) or m.group(2) for m in _LITERAL.finditer(s.removed_text)}
         moved = set(_moved(s.change))
-        for j, p in params:
-            field = _CAPTURED_KEY.sub("", p.change.key).split(".")[0]
-            if field not in sets or moved.isdisjoint(_moved(p.change)):
+        for j, name, param in params:
+            if name not in sets or moved.isdisjoint(param.moved):
                 continue
-            before, after = _leaves(p.change.before), _leaves(p.change.after)
-            if (after - before) & written or (p.change.after is None and before & erased):
+            before, after = _leaves(param.before), _leaves(param.after)
+            if (after - before) & written or (param.after is None and before & erased):
                 out.setdefault(i, []).append(j)
     return out
 
