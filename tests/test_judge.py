@@ -1553,3 +1553,20 @@ def test_a_name_on_both_sides_of_a_code_edit_is_context_not_what_changed():
     entries = notes(v1_0_2=["`--thinking disabled` now disables thinking on models that think by default via the Claude API", *OTHER_NOTES])
     found = next(f for f in judge([code, sent], entries, rules.load(), PUBLISHED) if f.changes and f.changes[0].key == "abc123")
     assert found.verdict == "documented", found.evidence["missing"]
+
+
+def test_hostile_request_code_and_parameters_are_matched_in_one_pass():
+    """The vendor's code and what its runs sent are untrusted: 100,000 quoted literals (one unterminated,
+    one of 10,000 characters), and 2,000 captured parameters, are read once each; a literal longer than any
+    value is no literal, and only the parameter whose value the code writes is its."""
+    from auditor.judge import _produced
+    from auditor.rules import observe
+
+    literals = ",".join(f'"v{i:06d}"' for i in range(100_000))
+    after = 'function q(a){return{thinking:[' + literals + '],x:"' + "y" * 10_000 + '",z:"open}}'
+    code = Change("request_code", "abc123", "sets thinking", 'function q(a){return{thinking:void 0}}', after, "1.0.2", changed_in=("1.0.2",))
+    params = [Change("request_param", f"turn {n}: thinking", f"turn {n}: thinking", None, {"type": f"w{n:06d}"}, "1.0.2", scenario="print-default") for n in range(2_000)]
+    params.append(Change("request_param", "turn 0: thinking", "turn 0: thinking", None, {"type": "v099999"}, "1.0.2", scenario="plan-max"))
+    long = Change("request_param", "turn 1: thinking", "turn 1: thinking", None, {"type": "y" * 10_000}, "1.0.2", scenario="plan-max")
+    seen = [observe(c) for c in (code, *params, long)]
+    assert _produced(seen) == {0: [len(params)]}
