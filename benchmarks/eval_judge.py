@@ -617,6 +617,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pooled", type=Path, nargs="+", metavar="KEYED", help="judge nothing: the held-out reliability of the shipped table, which pools every way of judging (--write-keyed files of range and release runs)")
     parser.add_argument("--choose-prior", action="store_true", help="with --pooled: choose the calibration's prior held out, and check the choosing nested")
     args = parser.parse_args(argv)
+    if args.choose_prior and not args.pooled:
+        parser.error("--choose-prior weighs the findings of --pooled KEYED files")
     if args.pooled:
         try:
             print("\n".join(pooled_reliability(args.pooled)))

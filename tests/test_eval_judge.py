@@ -317,6 +317,9 @@ def test_the_calibration_prior_is_chosen_held_out_and_checked_nested(tmp_path, c
     (tmp_path / "release.json").write_text(json.dumps(releases))
     assert ev.main(["--pooled", str(tmp_path / "range.json"), str(tmp_path / "release.json"), "--choose-prior"]) == 0
     assert "chosen: 2" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_:
+        ev.main(["--choose-prior"])
+    assert exit_.value.code == 2 and "--choose-prior weighs the findings of --pooled" in capsys.readouterr().err
 
 
 def test_where_results_are_written_is_checked_before_anything_is_judged(tmp_path, capsys):
