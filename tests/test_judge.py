@@ -1536,6 +1536,7 @@ def test_request_code_is_told_of_by_the_entry_about_the_parameters_it_produced()
     by_kind = {f.changes[0].key: f for f in judge([code, sent], entries, rules.load(), PUBLISHED) if f.changes}
     assert by_kind["abc123"].severity == "high" and by_kind["abc123"].verdict != "undocumented"
     assert by_kind["abc123"].changelog_refs[0].entry.startswith("`--thinking disabled`")
+    assert by_kind["abc123"].evidence["note"].endswith("through the `thinking` parameter its requests now send")
     alone = [f for f in judge([code, other], notes(v1_0_2=["Raised the default max output tokens to 64k", *OTHER_NOTES]), rules.load(), PUBLISHED) if f.changes and f.changes[0].key == "abc123"]
     assert alone[0].verdict == "undocumented"  # 64000 is written nowhere in the code's added lines
 

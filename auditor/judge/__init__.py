@@ -481,6 +481,7 @@ def _finding(
     spelled_out = False  # some mention rests on a name the entry spells
     covered: set[str] = set()
     unmentioned_members = []
+    through: set[str] = set()  # the captured parameters whose entries alone mention a request-code member
     for i, spec in zip(members, specifics, strict=True):
         weighed = _weighed(i, spec, memo, seen, matched, known, index, at, by_words, trace is not None)
         relevant.update(weighed.relevant)
@@ -493,6 +494,8 @@ def _finding(
             other = _weighed(j, memo.specifics[j], memo, seen, matched, known, index, at, not (matched[j] and matched[j][0].structural), False)
             mentions += other.mentions
             covered |= other.covered
+            if other.mentions and not weighed.mentions:
+                through.add(_CAPTURED_KEY.sub("", seen[j].change.key))
         if not mentions:
             unmentioned_members.append(seen[i].change)
             continue
@@ -509,6 +512,8 @@ def _finding(
     if nearest is not None and best_retrieved.get(id(nearest), 0.0) < RETRIEVED:
         nearest = None  # quoted only when retrieval ranks it near the change: one it could mean
     verdict, note, missing = _verdict(changes, specifics, seen, members, ranked, covered, unmentioned_members, nearest, vocabulary)
+    if through and verdict != "undocumented":
+        note += f"; through the {', '.join(f'`{t}`' for t in sorted(through))} parameter{'s' * (len(through) > 1)} its requests now send"
     observed = set().union(*(s.salient | s.models | s.values | s.old_values for s in specifics))
     key, rests = basis(primary, verdict, observed, covered, [e for e, _ in ranked], at, bool(relevant), index, spelled_out)
     confidence, counted = calibration.probability(key)
