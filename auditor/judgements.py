@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from . import extract
 from . import judge as judging
 from .judge import ChangelogRef, Finding
-from .rules import Rule
+from .rules import Rule, leaves
 from .rules import digest as rules_digest
 from .targets import Vocabulary
 
@@ -66,9 +66,9 @@ def sent(store: Store, heard: Sequence[int] | None) -> judging.Heard | None:
         return None
     values = store.values()
     values.load(heard)
-    leaves = [leaf for ref in heard for leaf in _leaves(values(ref))]
+    scalars = [leaf for ref in heard for leaf in leaves(values(ref))]
     return judging.Heard(
-        [v for v in leaves if isinstance(v, str)], [float(v) for v in leaves if isinstance(v, (int, float)) and not isinstance(v, bool)],
+        [v for v in scalars if isinstance(v, str)], [float(v) for v in scalars if isinstance(v, (int, float)) and not isinstance(v, bool)],
         {name for ref in heard for name in _parameters(values(ref))},
     )
 
@@ -86,19 +86,6 @@ def _parameters(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for v in value:
             yield from _parameters(v)
-
-
-def _leaves(value: Any) -> Iterator[object]:
-    """The scalars inside a captured value (a system block's text, a tool's description and schema,
-    messages, a request parameter's numbers)."""
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from _leaves(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _leaves(v)
-    else:
-        yield value
 
 
 def dump(findings: Sequence[Finding], changes: Sequence[Change]) -> str:

@@ -326,6 +326,19 @@ def fact_text(value: Any) -> str:
     return "\n".join(_lines(value, ""))
 
 
+def leaves(value: Any) -> Iterator[object]:
+    """The scalars inside a captured value (a system block's text, a tool's description and schema,
+    messages, a request parameter's numbers)."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from leaves(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from leaves(v)
+    else:
+        yield value
+
+
 def _lines(value: Any, path: str) -> Iterator[str]:
     if isinstance(value, dict):
         for key in sorted(value, key=str):

@@ -377,12 +377,15 @@ def calibration(keyed: Sequence[Keyed], prior: int | None = None) -> Any:
     return Calibration(counts, tuple(sorted({r for r, _, _ in keyed})), PRIOR if prior is None else prior)
 
 
-def held_out(ways: Mapping[str, Sequence[Keyed]], among: Collection[str], prior: int | None = None) -> dict[str, list[tuple[float, bool]]]:
+def held_out(
+    ways: Mapping[str, Sequence[Keyed]], among: Collection[str], prior: int | None = None, priors: Mapping[str, int] | None = None,
+) -> dict[str, list[tuple[float, bool]]]:
     """Each way of judging's findings of the ranges `among`, each with the probability of its basis in a
-    table counted on the other ranges of `among`, every way pooled (the shipped table pools them)."""
+    table counted on the other ranges of `among`, every way pooled (the shipped table pools them), with
+    `prior` (or each range's own from `priors`)."""
     out: dict[str, list[tuple[float, bool]]] = {way: [] for way in ways}
     for name in among:
-        table = calibration([k for keyed in ways.values() for k in keyed if k[0] != name and k[0] in among], prior)
+        table = calibration([k for keyed in ways.values() for k in keyed if k[0] != name and k[0] in among], (priors or {}).get(name, prior))
         for way, keyed in ways.items():
             out[way] += [(table.probability(key)[0], right) for r, key, right in keyed if r == name]
     return out
@@ -428,14 +431,11 @@ def choose_prior(ways: Mapping[str, Sequence[Keyed]]) -> list[str]:
     scores = prior_scores(ways, ranges)
     lines = ["prior  tenths off  Brier (summed over ways)", *(f"{p:5d}  {off:10d}  {b:.4f}" for p, (off, b) in scores.items())]
     lines.append(f"chosen: {min(scores, key=lambda p: scores[p])}")
-    nested: dict[str, list[tuple[float, bool]]] = {way: [] for way in ways}
     chosen = {}
     for name in ranges:
         inner = prior_scores(ways, [r for r in ranges if r != name])
         chosen[name] = min(inner, key=lambda p: inner[p])
-        table = calibration([k for keyed in ways.values() for k in keyed if k[0] != name], chosen[name])
-        for way, keyed in ways.items():
-            nested[way] += [(table.probability(key)[0], right) for r, key, right in keyed if r == name]
+    nested = held_out(ways, ranges, priors=chosen)
     lines.append("nested (chosen without the range held out): " + ", ".join(f"{name} {p}" for name, p in chosen.items()))
     for way, held in nested.items():
         lines += [f"{way} (nested):", *reliability(held)]

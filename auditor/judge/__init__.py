@@ -96,7 +96,7 @@ from .. import kinds
 from .. import versions as vers
 from ..changelog import ChangelogHistory, Release
 from ..diff import Change
-from ..rules import CATEGORIES, Matcher, Observed, Rule, observe, severity_rank
+from ..rules import CATEGORIES, Matcher, Observed, Rule, leaves, observe, severity_rank
 from ..targets import Vocabulary
 from . import describe as describing
 from .calibration import Calibration, shipped
@@ -311,8 +311,8 @@ def _produced(seen: list[Observed]) -> dict[int, list[int]]:
     requests now carry tells of the code that builds them."""
     params = [(j, _CAPTURED_KEY.sub("", s.change.key).split(".")[0], s.change) for j, s in enumerate(seen) if s.change.kind == "request_param" and s.change.scenario]
     out: dict[int, list[int]] = {}
-    for i, s in enumerate(seen):
-        if s.change.kind != "request_code" or not params:
+    for i, s in enumerate(seen if params else ()):
+        if s.change.kind != "request_code":
             continue
         sets = set(s.change.label.removeprefix("sets ").split(", "))
         written = {m.group(1) or m.group(2) for m in _LITERAL.finditer(s.added_text)}
@@ -329,11 +329,7 @@ def _produced(seen: list[Observed]) -> dict[int, list[int]]:
 
 def _leaves(value: object) -> set[str]:
     """The strings and numbers a captured value holds, as code would write them."""
-    if isinstance(value, dict):
-        return set().union(*(_leaves(v) for v in value.values()))
-    if isinstance(value, list):
-        return set().union(*(_leaves(v) for v in value))
-    return set() if value is None or isinstance(value, bool) else {str(value)}
+    return {str(v) for v in leaves(value) if v is not None and not isinstance(v, bool)}
 
 
 def _moved(*changes: Change) -> list[str]:
@@ -466,10 +462,10 @@ def _finding(
         removed_in = max((c.removed_in for c in changes if c.removed_in), key=vers.parse)
 
     produced = produced or {}
-    for i in {*members, *(j for m in members for j in produced.get(m, ()))} - memo.specifics.keys():
-        deferral = describing.deferral(seen[i].change, listed or {})
-        memo.specifics[i] = _specifics(seen[i], matched[i], vocabulary, models, tools, _switched_with(seen[i].change, switched or {}), deferral, offered)
-    deferrals = [describing.deferral(seen[i].change, listed or {}) for i in members]
+    deferral = {i: describing.deferral(seen[i].change, listed or {}) for i in (*members, *(j for m in members for j in produced.get(m, ())))}
+    for i in deferral.keys() - memo.specifics.keys():
+        memo.specifics[i] = _specifics(seen[i], matched[i], vocabulary, models, tools, _switched_with(seen[i].change, switched or {}), deferral[i], offered)
+    deferrals = [deferral[i] for i in members]
     specifics = [memo.specifics[i] for i in members]
     by_words = primary is not None and not primary.structural  # the finding is about words its rule found
     moved = _moved(*changes)

@@ -176,9 +176,8 @@ def _specifics(
         return out
     # A history's shape is written in the API's block types (`user: tool_result`): they name no change.
     if change.kind != "history" and ("_" in changed or _CAMEL.search(changed) or _DASHES.search(changed)):
-        found = set(_NAME.findall(changed))
-        if change.kind == "request_code":  # a name on both sides of a code edit is one its statements were rewritten around
-            found = set(_NAME.findall(seen.added_text)) ^ set(_NAME.findall(seen.removed_text))
+        # A name on both sides of a code edit is one its statements were rewritten around.
+        found = set(_NAME.findall(seen.added_text)) ^ set(_NAME.findall(seen.removed_text)) if change.kind == "request_code" else set(_NAME.findall(changed))
         out.names.update(n for n in found if n not in _PROPER_NOUNS and n not in vocabulary.proper_nouns and not models.is_model(n))
     if change.kind != "request_code" and ("/" in changed or "--" in changed):
         out.names.update(_COMMAND.findall(changed))
